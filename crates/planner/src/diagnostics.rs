@@ -1,0 +1,183 @@
+//! Plan diagnostics: every problem the planner finds, with a namespaced code, the
+//! file, line and column, a label, and a `help` line where a fix can be named.
+
+use std::fmt;
+use std::sync::Arc;
+
+use miette::{LabeledSpan, NamedSource, SourceCode};
+
+use crate::source::{SourceFile, Span};
+
+/// How serious a diagnostic is: errors stop the plan, warnings do not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// One problem in a plan file.
+#[derive(Debug, Clone)]
+pub struct Diagnostic {
+    /// A namespaced code such as `plan::cycle`.
+    pub code: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    /// `path:line:column` of the primary span.
+    pub location: String,
+    pub span: Span,
+    /// Text under the primary span.
+    pub label: Option<String>,
+    /// Other places that matter (the first definition of a duplicate, ...).
+    pub related: Vec<(Span, String)>,
+    pub help: Option<String>,
+    source: Arc<NamedSource<Arc<str>>>,
+}
+
+impl Diagnostic {
+    pub fn line_column(&self) -> (usize, usize) {
+        let mut parts = self.location.rsplitn(3, ':');
+        let column = parts.next().and_then(|c| c.parse().ok()).unwrap_or(0);
+        let line = parts.next().and_then(|l| l.parse().ok()).unwrap_or(0);
+        (line, column)
+    }
+
+    /// A one-line rendering: `error[plan::cycle]: file:3:5: message`.
+    pub fn one_line(&self) -> String {
+        let severity = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        format!("{severity}[{}]: {}: {}", self.code, self.location, self.message)
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Diagnostic {}
+
+impl miette::Diagnostic for Diagnostic {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(self.code))
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&*self.source)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let primary = LabeledSpan::new_primary_with_span(self.label.clone(), self.span);
+        let related = self.related.iter().map(|(span, text)| LabeledSpan::new_with_span(Some(text.clone()), *span));
+        Some(Box::new(std::iter::once(primary).chain(related)))
+    }
+}
+
+/// Collects diagnostics for one source file.
+#[derive(Debug)]
+pub struct Diagnostics {
+    file: SourceFile,
+    source: Arc<NamedSource<Arc<str>>>,
+    items: Vec<Diagnostic>,
+}
+
+/// A diagnostic under construction; call [`Builder::emit`].
+#[must_use]
+pub struct Builder<'a> {
+    sink: &'a mut Diagnostics,
+    diagnostic: Diagnostic,
+}
+
+impl Builder<'_> {
+    pub fn label(mut self, text: impl Into<String>) -> Self {
+        self.diagnostic.label = Some(text.into());
+        self
+    }
+    pub fn help(mut self, text: impl Into<String>) -> Self {
+        self.diagnostic.help = Some(text.into());
+        self
+    }
+    pub fn maybe_help(mut self, text: Option<String>) -> Self {
+        self.diagnostic.help = text;
+        self
+    }
+    pub fn related(mut self, span: Span, text: impl Into<String>) -> Self {
+        self.diagnostic.related.push((span, text.into()));
+        self
+    }
+    pub fn emit(self) {
+        self.sink.items.push(self.diagnostic);
+    }
+}
+
+impl Diagnostics {
+    pub fn new(file: SourceFile) -> Self {
+        let source = file.named_source();
+        Diagnostics { file, source, items: Vec::new() }
+    }
+
+    pub fn file(&self) -> &SourceFile {
+        &self.file
+    }
+
+    fn make(&mut self, severity: Severity, code: &'static str, span: Span, message: String) -> Builder<'_> {
+        let diagnostic = Diagnostic {
+            code,
+            severity,
+            message,
+            location: self.file.locate(span),
+            span,
+            label: None,
+            related: Vec::new(),
+            help: None,
+            source: Arc::clone(&self.source),
+        };
+        Builder { sink: self, diagnostic }
+    }
+
+    pub fn error(&mut self, code: &'static str, span: Span, message: impl Into<String>) -> Builder<'_> {
+        self.make(Severity::Error, code, span, message.into())
+    }
+
+    pub fn warning(&mut self, code: &'static str, span: Span, message: impl Into<String>) -> Builder<'_> {
+        self.make(Severity::Warning, code, span, message.into())
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.items.iter().any(|d| d.severity == Severity::Error)
+    }
+
+    /// The diagnostics sorted by position (errors before warnings at one place),
+    /// without exact repeats.
+    pub fn into_sorted(mut self) -> Vec<Diagnostic> {
+        self.items.sort_by(|a, b| {
+            (a.span.offset, a.severity, a.code, &a.message).cmp(&(b.span.offset, b.severity, b.code, &b.message))
+        });
+        self.items.dedup_by(|a, b| a.span == b.span && a.code == b.code && a.message == b.message);
+        self.items
+    }
+}
+
+/// The closest of `candidates` to `word`, for "did you mean" hints.
+pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(word, c), c))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+/// `did you mean `x`?` for the closest candidate, if any is close.
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    suggest(word, candidates).map(|c| format!("did you mean `{c}`?"))
+}

@@ -1,0 +1,111 @@
+//! IAM step kinds: users, access keys, policies (inline and managed) for users and
+//! roles, roles with trust policies, and trust-policy updates.
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use crate::values::{Document, Duration, Text};
+use crate::yaml::Sp;
+
+/// `iam.user`: an IAM user, with no permissions unless policies are given elsewhere.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IamUser {
+    /// The user name (1..64 of letters, digits and `+=,.@_-`).
+    pub name: Text,
+    /// Also create an access key, making this step an identity (`as: STEP`).
+    #[serde(default)]
+    pub access_key: bool,
+    /// The IAM path, `/` by default.
+    pub path: Option<Text>,
+    /// Tags to add besides awslab's own run tag.
+    #[serde(default)]
+    pub tags: IndexMap<String, Text>,
+}
+
+/// `iam.access_key`: an access key for a user; the step is an identity.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IamAccessKey {
+    /// The user name, usually `${STEP.name}`.
+    pub user: Text,
+}
+
+/// `iam.user_policy`: an inline policy on a user.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IamUserPolicy {
+    pub user: Text,
+    /// The policy name (1..128 of letters, digits and `+=,.@_-`).
+    pub name: Text,
+    pub document: Document,
+}
+
+/// `iam.user_policy_attachment`: a managed policy attached to a user.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IamUserPolicyAttachment {
+    pub user: Text,
+    /// The managed policy's ARN, e.g. `arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess`.
+    pub policy_arn: Text,
+}
+
+/// `iam.role`: a role with its trust policy, and optionally its permissions.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IamRole {
+    /// The role name (1..64 of letters, digits and `+=,.@_-`).
+    pub name: Text,
+    /// Who may assume the role (the assume-role policy document).
+    pub trust_policy: Document,
+    /// How long sessions may last: 1h..12h, 1h by default.
+    pub max_session_duration: Option<Sp<Duration>>,
+    pub description: Option<Text>,
+    pub path: Option<Text>,
+    /// Inline policies, by name.
+    #[serde(default)]
+    pub policies: IndexMap<String, Document>,
+    /// ARNs of managed policies to attach.
+    #[serde(default)]
+    pub managed_policies: Vec<Text>,
+    #[serde(default)]
+    pub tags: IndexMap<String, Text>,
+}
+
+/// `iam.role_policy`: an inline policy on a role.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IamRolePolicy {
+    pub role: Text,
+    pub name: Text,
+    pub document: Document,
+}
+
+/// `iam.role_policy_attachment`: a managed policy attached to a role.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IamRolePolicyAttachment {
+    pub role: Text,
+    pub policy_arn: Text,
+}
+
+/// `iam.policy`: a customer managed policy.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IamPolicy {
+    pub name: Text,
+    pub document: Document,
+    pub description: Option<Text>,
+    pub path: Option<Text>,
+}
+
+/// `iam.trust_policy`: replaces a role's trust policy (`update-assume-role-policy`).
+/// Teardown puts the previous document back unless the run also created the role.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IamTrustPolicy {
+    /// The role name, usually `${STEP.name}`.
+    pub role: Text,
+    pub document: Document,
+}

@@ -1,0 +1,74 @@
+//! STS step kinds: each asks STS for temporary credentials, and so is an identity that
+//! later steps can act as.
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use crate::values::{Document, Duration, IdentityName, Text};
+use crate::yaml::Sp;
+
+/// `sts.assume_role`: temporary credentials for a role.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StsAssumeRole {
+    /// Who assumes the role: `operator` (default) or a step that produced credentials.
+    #[serde(rename = "as")]
+    pub identity: Option<IdentityName>,
+    pub role_arn: Text,
+    /// 2..64 of letters, digits and `+=,.@_-`; shown in the assumed-role ARN.
+    pub session_name: Text,
+    /// 15m..12h and at most the role's maximum session duration; 1h at most when the
+    /// caller's own credentials are temporary (role chaining). 1h by default.
+    pub duration: Option<Sp<Duration>>,
+    /// 2..1224 characters; required by trust policies that check `sts:ExternalId`.
+    pub external_id: Option<Text>,
+    /// A session policy: the session may do only what both it and the role allow.
+    pub policy: Option<Document>,
+    /// ARNs of managed policies used as session policies.
+    #[serde(default)]
+    pub policy_arns: Vec<Text>,
+}
+
+/// `sts.get_session_token`: temporary credentials for the calling IAM user.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StsGetSessionToken {
+    /// An IAM user's long-term credentials: `operator` or an `iam.user`/`iam.access_key` step.
+    #[serde(rename = "as")]
+    pub identity: Option<IdentityName>,
+    /// 15m..36h; 12h by default.
+    pub duration: Option<Sp<Duration>>,
+}
+
+/// `sts.get_federation_token`: temporary credentials for a federated user, limited by
+/// a session policy (without one they have no permissions).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StsGetFederationToken {
+    #[serde(rename = "as")]
+    pub identity: Option<IdentityName>,
+    /// The federated user's name: 2..32 of letters, digits and `+=,.@_-`.
+    pub name: Text,
+    /// 15m..36h; 12h by default.
+    pub duration: Option<Sp<Duration>>,
+    pub policy: Option<Document>,
+    #[serde(default)]
+    pub policy_arns: Vec<Text>,
+}
+
+/// `sts.assume_role_with_web_identity`: temporary credentials for a role, given a
+/// token from an OpenID Connect provider. The call is not signed, so it has no `as`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StsAssumeRoleWithWebIdentity {
+    pub role_arn: Text,
+    pub session_name: Text,
+    /// The OIDC token, or `token_file`.
+    pub token: Option<Text>,
+    /// A file holding the token, relative to the plan.
+    pub token_file: Option<Text>,
+    /// For OAuth 2.0 providers such as `www.amazon.com` and `graph.facebook.com`.
+    pub provider_id: Option<Text>,
+    pub duration: Option<Sp<Duration>>,
+    pub policy: Option<Document>,
+}

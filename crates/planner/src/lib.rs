@@ -1,0 +1,18 @@
+//! The awslab planner: reads a YAML lab plan, checks it before anything touches AWS
+//! (every problem at once, each with file, line and column), and seals it into a step
+//! graph whose order the executor follows and whose reverse is the teardown order.
+//!
+//! Synchronous and offline: no tokio, no AWS SDK, no terminal output.
+
+pub mod diagnostics;
+pub mod kinds;
+pub mod plan;
+pub mod source;
+pub mod template;
+pub mod values;
+pub mod yaml;
+
+pub use diagnostics::{Diagnostic, Severity};
+pub use kinds::StepKind;
+pub use plan::{Plan, Step, StepId};
+pub use source::{SourceFile, Span};

@@ -1,0 +1,356 @@
+//! The typed plan: a plan file read into named steps of known kinds. Reading never
+//! stops at the first problem: every step is read on its own and every mistake is
+//! recorded in [`Diagnostics`].
+
+use std::fmt;
+
+use indexmap::IndexMap;
+
+use crate::diagnostics::{Diagnostics, did_you_mean};
+use crate::kinds::StepKind;
+use crate::source::Span;
+use crate::yaml::{self, DeError, DeErrorKind, Key, Node, Sp, Value};
+
+/// A step's name in the plan.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StepId(String);
+
+impl StepId {
+    pub fn new(name: impl Into<String>) -> Self {
+        StepId(name.into())
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for StepId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::borrow::Borrow<str> for StepId {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Names a step may not take: they are roots of `${...}` references or identities.
+pub const RESERVED_NAMES: &[&str] = &["operator", "vars", "run", "account", "outputs"];
+
+/// One step of a plan.
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub id: StepId,
+    /// Where the step's name stands.
+    pub id_span: Span,
+    pub kind: StepKind,
+    /// Where the kind's key (`iam.user:`) stands.
+    pub kind_span: Span,
+    /// Steps this one must wait for besides those it references.
+    pub needs: Vec<Sp<String>>,
+    pub description: Option<String>,
+    /// The kind's body as read, for finding references and their positions.
+    pub body: Node,
+}
+
+/// A plan as read, before the graph is built.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub name: Sp<String>,
+    pub description: Option<String>,
+    /// Variables after `--var` overrides, with where each was defined.
+    pub vars: IndexMap<String, Sp<String>>,
+    pub steps: IndexMap<StepId, Step>,
+}
+
+const TOP_KEYS: &[&str] = &["name", "description", "vars", "steps"];
+const STEP_KEYS: &[&str] = &["needs", "description"];
+
+fn scalar_text(node: &Node) -> Option<String> {
+    match &node.value {
+        Value::Str(s) => Some(s.clone()),
+        Value::Int(i) => Some(i.to_string()),
+        Value::Float(f) => Some(f.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// Reads a plan from its source. Returns `None` only when the file is not YAML at all
+/// or its top level is not a map; otherwise returns what could be read, and every
+/// problem is in `diags`.
+pub fn read(diags: &mut Diagnostics, overrides: &[(String, String)]) -> Option<Plan> {
+    let text = diags.file().text.clone();
+    let root = match yaml::parse(&text) {
+        Ok(root) => root,
+        Err(err) => {
+            let span = err.span.unwrap_or_default();
+            diags
+                .error("plan::syntax", span, format!("the plan is not valid YAML: {}", err.message))
+                .help("check the indentation and quoting around this position")
+                .emit();
+            return None;
+        }
+    };
+    let Some(entries) = root.as_map() else {
+        diags
+            .error("plan::invalid_value", root.span, format!("a plan is a map with `name` and `steps`, not {}", root.value.kind_word()))
+            .help("start the file with `name: my-lab` and `steps:`")
+            .emit();
+        return None;
+    };
+    let mut name = None;
+    let mut description = None;
+    let mut vars = IndexMap::new();
+    let mut steps = IndexMap::new();
+    let mut seen_steps = false;
+    for (key, node) in entries {
+        match key.name.as_str() {
+            "name" => match node.as_str() {
+                Some(text) if !text.trim().is_empty() => name = Some(Sp::new(text.to_owned(), node.span)),
+                _ => diags.error("plan::invalid_value", node.span, "`name` must be a non-empty string").emit(),
+            },
+            "description" => description = scalar_text(node),
+            "vars" => read_vars(diags, node, &mut vars),
+            "steps" => {
+                seen_steps = true;
+                read_steps(diags, node, &mut steps);
+            }
+            other => diags
+                .error("plan::unknown_key", key.span, format!("unknown key `{other}` at the top of the plan"))
+                .label("not a plan key")
+                .maybe_help(did_you_mean(other, TOP_KEYS.iter().copied()).or_else(|| Some("a plan has `name`, `description`, `vars` and `steps`".into())))
+                .emit(),
+        }
+    }
+    let first = entries.first().map_or(root.span, |(k, _)| k.span);
+    if name.is_none() && !entries.iter().any(|(k, _)| k.name == "name") {
+        diags.error("plan::missing_key", first, "the plan has no `name`").help("add `name: my-lab` at the top").emit();
+    }
+    if !seen_steps {
+        diags.error("plan::missing_key", first, "the plan has no `steps`").help("add a `steps:` map of named steps").emit();
+    }
+    apply_overrides(diags, &mut vars, overrides, entries);
+    let name = name.unwrap_or_else(|| Sp::new(String::new(), first));
+    Some(Plan { name, description, vars, steps })
+}
+
+fn read_vars(diags: &mut Diagnostics, node: &Node, vars: &mut IndexMap<String, Sp<String>>) {
+    let Some(entries) = node.as_map() else {
+        diags.error("plan::invalid_value", node.span, "`vars` must be a map of names to values").emit();
+        return;
+    };
+    for (key, value) in entries {
+        let Some(text) = scalar_text(value) else {
+            diags
+                .error("plan::invalid_value", value.span, format!("variable `{}` must be a string or number, not {}", key.name, value.value.kind_word()))
+                .emit();
+            continue;
+        };
+        if let Some(first) = vars.get(&key.name) {
+            let first_span = first.span;
+            diags
+                .error("plan::duplicate_var", key.span, format!("variable `{}` is defined twice", key.name))
+                .related(first_span, "first defined here")
+                .emit();
+            continue;
+        }
+        vars.insert(key.name.clone(), Sp::new(text, value.span));
+    }
+}
+
+fn apply_overrides(
+    diags: &mut Diagnostics,
+    vars: &mut IndexMap<String, Sp<String>>,
+    overrides: &[(String, String)],
+    entries: &[(Key, Node)],
+) {
+    let vars_span = entries.iter().find(|(k, _)| k.name == "vars").map_or_else(
+        || entries.first().map(|(k, _)| k.span).unwrap_or_default(),
+        |(k, _)| k.span,
+    );
+    for (name, value) in overrides {
+        if let Some(var) = vars.get_mut(name) {
+            var.value.clone_from(value);
+        } else {
+            let known: Vec<&str> = vars.keys().map(String::as_str).collect();
+            diags
+                .error("plan::unknown_var", vars_span, format!("`--var {name}=...` names no variable of this plan"))
+                .maybe_help(did_you_mean(name, known.iter().copied()).or_else(|| Some(format!("declare it under `vars:`; the plan has {}", list_or_none(&known)))))
+                .emit();
+        }
+    }
+}
+
+fn list_or_none(names: &[&str]) -> String {
+    if names.is_empty() {
+        "none".to_owned()
+    } else {
+        names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+    }
+}
+
+fn valid_step_name(name: &str) -> bool {
+    name.len() <= 64
+        && name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+fn read_steps(diags: &mut Diagnostics, node: &Node, steps: &mut IndexMap<StepId, Step>) {
+    let Some(entries) = node.as_map() else {
+        diags.error("plan::invalid_value", node.span, "`steps` must be a map of step names to steps").emit();
+        return;
+    };
+    if entries.is_empty() {
+        diags.error("plan::invalid_value", node.span, "the plan has no steps").help("add at least one step under `steps:`").emit();
+    }
+    for (key, body) in entries {
+        let id = StepId::new(key.name.clone());
+        if let Some(first) = steps.get(&id) {
+            let first_span = first.id_span;
+            diags
+                .error("plan::duplicate_step", key.span, format!("step `{id}` is defined twice"))
+                .label("second definition")
+                .related(first_span, "first defined here")
+                .help("rename one of them; step names are unique")
+                .emit();
+            continue;
+        }
+        if RESERVED_NAMES.contains(&key.name.as_str()) {
+            diags
+                .error("plan::invalid_step_name", key.span, format!("`{}` is reserved and cannot name a step", key.name))
+                .help("choose another name; `operator`, `vars`, `run`, `account` and `outputs` have meanings in references")
+                .emit();
+        } else if !valid_step_name(&key.name) {
+            diags
+                .error("plan::invalid_step_name", key.span, format!("`{}` is not a valid step name", key.name))
+                .help("a step name starts with a letter and has at most 64 letters, digits, `-` and `_`")
+                .emit();
+        }
+        if let Some(step) = read_step(diags, id.clone(), key, body) {
+            steps.insert(id, step);
+        }
+    }
+}
+
+fn read_step(diags: &mut Diagnostics, id: StepId, key: &Key, body: &Node) -> Option<Step> {
+    let Some(entries) = body.as_map() else {
+        diags
+            .error("plan::invalid_value", body.span, format!("step `{id}` must be a map with one kind, such as `iam.user:`"))
+            .emit();
+        return None;
+    };
+    let mut kinds: Vec<(&Key, &Node)> = Vec::new();
+    let mut needs = Vec::new();
+    let mut description = None;
+    for (k, v) in entries {
+        match k.name.as_str() {
+            "needs" => needs = read_needs(diags, v),
+            "description" => description = scalar_text(v),
+            label if StepKind::LABELS.contains(&label) => kinds.push((k, v)),
+            other => {
+                let candidates = StepKind::LABELS.iter().chain(STEP_KEYS).copied();
+                diags
+                    .error("plan::unknown_kind", k.span, format!("unknown step kind `{other}` in step `{id}`"))
+                    .label("not a step kind")
+                    .maybe_help(did_you_mean(other, candidates).or_else(|| {
+                        Some(format!("a step has one kind: {}", StepKind::LABELS.join(", ")))
+                    }))
+                    .emit();
+            }
+        }
+    }
+    match kinds.as_slice() {
+        [] => {
+            if !entries.iter().any(|(k, _)| !STEP_KEYS.contains(&k.name.as_str())) {
+                diags
+                    .error("plan::no_kind", key.span, format!("step `{id}` has no kind"))
+                    .help(format!("add one of: {}", StepKind::LABELS.join(", ")))
+                    .emit();
+            }
+            None
+        }
+        [(kind_key, kind_body)] => {
+            let label = kind_key.name.as_str();
+            match StepKind::from_node(label, kind_body)? {
+                Ok(kind) => Some(Step {
+                    id,
+                    id_span: key.span,
+                    kind,
+                    kind_span: kind_key.span,
+                    needs,
+                    description,
+                    body: (*kind_body).clone(),
+                }),
+                Err(errors) => {
+                    for error in errors {
+                        report_de_error(diags, &id, label, kind_key.span, kind_body, error);
+                    }
+                    None
+                }
+            }
+        }
+        [_, (second, _), ..] => {
+            let labels: Vec<String> = kinds.iter().map(|(k, _)| format!("`{}`", k.name)).collect();
+            diags
+                .error("plan::multiple_kinds", second.span, format!("step `{id}` has more than one kind: {}", labels.join(", ")))
+                .help("split it into one step per kind")
+                .emit();
+            None
+        }
+    }
+}
+
+fn read_needs(diags: &mut Diagnostics, node: &Node) -> Vec<Sp<String>> {
+    match &node.value {
+        Value::Str(s) => vec![Sp::new(s.clone(), node.span)],
+        Value::Seq(items) => items
+            .iter()
+            .filter_map(|item| {
+                if let Some(s) = item.as_str() {
+                    Some(Sp::new(s.to_owned(), item.span))
+                } else {
+                    diags.error("plan::invalid_value", item.span, "each entry of `needs` is a step name").emit();
+                    None
+                }
+            })
+            .collect(),
+        _ => {
+            diags.error("plan::invalid_value", node.span, "`needs` is a list of step names").emit();
+            Vec::new()
+        }
+    }
+}
+
+fn report_de_error(diags: &mut Diagnostics, id: &StepId, label: &str, kind_span: Span, body: &Node, error: DeError) {
+    let span = error.span.unwrap_or(body.span);
+    match error.kind {
+        DeErrorKind::UnknownField { field, expected } => {
+            let help = did_you_mean(&field, expected.iter().copied())
+                .unwrap_or_else(|| format!("`{label}` takes {}", expected.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ")));
+            diags
+                .error("plan::unknown_key", span, format!("unknown key `{field}` in `{label}` step `{id}`"))
+                .label("unknown key")
+                .help(help)
+                .emit();
+        }
+        DeErrorKind::MissingField(field) => {
+            diags
+                .error("plan::missing_key", kind_span, format!("`{label}` step `{id}` needs `{field}`"))
+                .label(format!("`{field}` missing"))
+                .help(format!("add `{field}:` under `{label}:`"))
+                .emit();
+        }
+        DeErrorKind::UnknownVariant { variant, expected } => {
+            diags
+                .error("plan::invalid_value", span, format!("`{variant}` is not allowed here in step `{id}`"))
+                .help(did_you_mean(&variant, expected.iter().copied()).unwrap_or_else(|| format!("use one of: {}", expected.join(", "))))
+                .emit();
+        }
+        DeErrorKind::Other(message) => {
+            diags.error("plan::invalid_value", span, format!("in step `{id}`: {message}")).emit();
+        }
+    }
+}

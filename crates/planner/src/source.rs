@@ -1,0 +1,71 @@
+//! Source files and positions: byte spans, and their line and column for messages.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// A byte range in a source file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Span {
+    pub offset: usize,
+    pub len: usize,
+}
+
+impl Span {
+    pub const fn new(offset: usize, len: usize) -> Self {
+        Span { offset, len }
+    }
+}
+
+impl From<Span> for miette::SourceSpan {
+    fn from(span: Span) -> Self {
+        miette::SourceSpan::new(span.offset.into(), span.len)
+    }
+}
+
+/// A plan file's name (as the user gave it) and its text.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    pub text: Arc<str>,
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    pub fn new(path: impl Into<PathBuf>, text: impl Into<Arc<str>>) -> Self {
+        let text: Arc<str> = text.into();
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        SourceFile { path: path.into(), text, line_starts }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// One-based line and column (in characters) of a byte offset.
+    pub fn line_column(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = self.line_starts.partition_point(|&start| start <= offset);
+        let start = self.line_starts.get(line.saturating_sub(1)).copied().unwrap_or(0);
+        let column = self.text.get(start..offset).map_or(offset - start, |s| s.chars().count());
+        (line, column + 1)
+    }
+
+    /// `path:line:column` of a span.
+    pub fn locate(&self, span: Span) -> String {
+        let (line, column) = self.line_column(span.offset);
+        format!("{}:{line}:{column}", self.path.display())
+    }
+
+    /// A miette source for rendering snippets (shares the text).
+    pub fn named_source(&self) -> Arc<miette::NamedSource<Arc<str>>> {
+        Arc::new(miette::NamedSource::new(self.path.display().to_string(), Arc::clone(&self.text)))
+    }
+
+    /// The span of `needle` at or after `from`, if it occurs in the text; used to point
+    /// at a `${...}` reference inside a longer string or a document.
+    pub fn find_from(&self, from: usize, needle: &str) -> Option<Span> {
+        let rest = self.text.get(from..)?;
+        rest.find(needle).map(|i| Span::new(from + i, needle.len()))
+    }
+}
