@@ -1,0 +1,21 @@
+//! The awslab executor: runs a sealed lab plan against an AWS endpoint. This crate
+//! holds the foundations the step kinds build on: the DAG [`scheduler`], the
+//! write-ahead [`journal`], the per-run [`secrets`] store, AWS CLI [`profile_files`],
+//! AWS error classification ([`classify`]), waiting on eventual consistency
+//! ([`settle`]) and SDK configuration ([`client`]).
+
+pub mod classify;
+pub mod journal;
+pub mod profile_files;
+pub mod secrets;
+
+pub use classify::{ErrorClass, ErrorInfo, ErrorSource, classify};
+pub use journal::{
+    Journal, JournalError, JournalState, LiveResource, Record, ResourceRef, ResourceState, RunId,
+    RunMeta, RunStatus, RunSummary, TargetInfo, list_runs, replay,
+};
+pub use profile_files::{
+    FileReceipt, ProfileError, ProfilePaths, ProfileReceipt, ProfileSpec, remove_profile,
+    write_profile,
+};
+pub use secrets::{Secret, SecretsError, SecretsStore, StepCredentials};

@@ -1,0 +1,186 @@
+//! The file-level half of [`super`]: reading an AWS CLI file, finding sections with
+//! `ini-roundtrip`, appending a section and taking exactly that section out again,
+//! atomic replacement that keeps a file's mode, and the sibling lock file.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::io::{self, Write as _};
+use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _, PermissionsExt as _};
+use std::path::{Path, PathBuf};
+
+use super::{FileReceipt, ProfileError, io_error};
+
+/// Lines of `text`, each with its line break.
+pub(super) fn lines(text: &str) -> impl Iterator<Item = &str> {
+    text.split_inclusive('\n')
+}
+
+pub(super) fn content(line: &str) -> &str {
+    line.trim_end_matches(['\n', '\r'])
+}
+
+/// The section name of a header line, with inner whitespace normalized.
+pub(super) fn section_name(line: &str) -> Option<String> {
+    ini_roundtrip::Parser::new(content(line)).find_map(|item| match item {
+        ini_roundtrip::Item::Section { name, .. } => {
+            Some(name.split_whitespace().collect::<Vec<_>>().join(" "))
+        }
+        _ => None,
+    })
+}
+
+pub(super) fn property_key(line: &str) -> Option<&str> {
+    ini_roundtrip::Parser::new(content(line)).find_map(|item| match item {
+        ini_roundtrip::Item::Property {
+            key, val: Some(_), ..
+        } => Some(key),
+        _ => None,
+    })
+}
+
+pub(super) fn read_existing(path: &Path) -> Result<Option<String>, ProfileError> {
+    match fs::read(path) {
+        Ok(bytes) => String::from_utf8(bytes)
+            .map(Some)
+            .map_err(|_| ProfileError::NotUtf8 {
+                path: path.to_owned(),
+            }),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(ProfileError::Io {
+            path: path.to_owned(),
+            source,
+        }),
+    }
+}
+
+pub(super) fn append_section(
+    path: &Path,
+    existing: Option<&str>,
+    section: &str,
+    keys: &[(&str, &str)],
+) -> Result<FileReceipt, ProfileError> {
+    let text = existing.unwrap_or_default();
+    let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
+    let separator = if text.is_empty() || text.ends_with(&format!("{newline}{newline}")) {
+        String::new()
+    } else if text.ends_with('\n') {
+        newline.to_owned()
+    } else {
+        format!("{newline}{newline}")
+    };
+    let mut updated = format!("{text}{separator}[{section}]{newline}");
+    for (key, value) in keys {
+        let _ = write!(updated, "{key} = {value}{newline}");
+    }
+    write_atomically(path, updated.as_bytes())?;
+    Ok(FileReceipt {
+        path: path.to_owned(),
+        section: section.to_owned(),
+        keys: keys.iter().map(|(key, _)| (*key).to_owned()).collect(),
+        separator,
+        created_file: existing.is_none(),
+    })
+}
+
+pub(super) fn remove_section(receipt: &FileReceipt) -> Result<(), ProfileError> {
+    let Some(text) = read_existing(&receipt.path)? else {
+        tracing::debug!(path = %receipt.path.display(), "profile file already gone");
+        return Ok(());
+    };
+    let all: Vec<&str> = lines(&text).collect();
+    let Some(header) = all
+        .iter()
+        .rposition(|line| section_name(line).as_deref() == Some(receipt.section.as_str()))
+    else {
+        tracing::debug!(path = %receipt.path.display(), section = %receipt.section, "profile section already gone");
+        return Ok(());
+    };
+    let end = all[header + 1..]
+        .iter()
+        .position(|line| section_name(line).is_some())
+        .map_or(all.len(), |offset| header + 1 + offset);
+    let mut ours = vec![false; all.len()];
+    for key in &receipt.keys {
+        if let Some(index) = (header + 1..end)
+            .find(|&index| !ours[index] && property_key(all[index]) == Some(key.as_str()))
+        {
+            ours[index] = true;
+        }
+    }
+    let foreign =
+        (header + 1..end).any(|index| !ours[index] && !content(all[index]).trim().is_empty());
+    let mut before: String = all[..header].concat();
+    let body: String = if foreign {
+        (header..end)
+            .filter(|&index| !ours[index])
+            .map(|index| all[index])
+            .collect()
+    } else {
+        if end == all.len() && before.ends_with(&receipt.separator) {
+            before.truncate(before.len() - receipt.separator.len());
+        }
+        String::new()
+    };
+    let updated = format!("{before}{body}{}", all[end..].concat());
+    if updated.is_empty() && receipt.created_file {
+        return fs::remove_file(&receipt.path).map_err(io_error(&receipt.path));
+    }
+    write_atomically(&receipt.path, updated.as_bytes())
+}
+
+/// Replaces `path` with `bytes` through a temporary file in the same directory. A new
+/// file gets mode 0600, an existing one keeps its mode; a symbolic link is followed so
+/// that the link itself stays.
+pub(super) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ProfileError> {
+    let target = fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
+    let mode =
+        fs::metadata(&target).map_or(0o600, |metadata| metadata.permissions().mode() & 0o7777);
+    let dir = target
+        .parent()
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let error = io_error(path);
+    let result = (|| {
+        let mut temp = tempfile::NamedTempFile::new_in(dir)?;
+        temp.as_file()
+            .set_permissions(fs::Permissions::from_mode(mode))?;
+        temp.write_all(bytes)?;
+        temp.as_file().sync_all()?;
+        temp.persist(&target).map_err(|error| error.error)?;
+        fs::File::open(dir)?.sync_all()
+    })();
+    result.map_err(error)
+}
+
+/// An exclusive lock on `<file>.awslab.lock`, released on drop. The lock file stays
+/// (removing it would race with another process that just opened it).
+pub(super) struct FileLock {
+    _file: fs::File,
+}
+
+impl FileLock {
+    pub(super) fn acquire(path: &Path) -> Result<Self, ProfileError> {
+        if let Some(parent) = path
+            .parent()
+            .filter(|parent| !parent.as_os_str().is_empty())
+        {
+            fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(parent)
+                .map_err(io_error(path))?;
+        }
+        let mut lock_path = path.as_os_str().to_owned();
+        lock_path.push(".awslab.lock");
+        let lock_path = PathBuf::from(lock_path);
+        let file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .mode(0o600)
+            .open(&lock_path)
+            .map_err(io_error(&lock_path))?;
+        file.lock().map_err(io_error(&lock_path))?;
+        Ok(Self { _file: file })
+    }
+}
