@@ -1,0 +1,231 @@
+//! The compiled policy document: kinds of policy, effects, versions and statements,
+//! and the entry points that parse JSON text or a `serde_json::Value` into it. The
+//! checks themselves live in `parse.rs`.
+
+use serde_json::Value;
+
+use crate::condition::Condition;
+use crate::error::PolicyError;
+use crate::locate;
+use crate::pattern::Glob;
+use crate::principal::PrincipalSpec;
+use crate::variables::ArnMatcher;
+
+/// Where a policy is attached, which decides the elements it must and must not have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PolicyKind {
+    /// Attached to a user, group or role: no `Principal`, `Resource` required.
+    Identity,
+    /// Attached to a resource such as a bucket: `Principal` and `Resource` required.
+    Resource,
+    /// A role's trust policy: `Principal` required, no `Resource`.
+    Trust,
+    /// Passed to `AssumeRole*`/`GetFederationToken`: like an identity policy.
+    Session,
+    /// A permissions boundary: like an identity policy.
+    Boundary,
+}
+
+impl PolicyKind {
+    /// A stable lowercase label (`identity`, `resource`, `trust`, `session`, `boundary`).
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Identity => "identity",
+            Self::Resource => "resource",
+            Self::Trust => "trust",
+            Self::Session => "session",
+            Self::Boundary => "boundary",
+        }
+    }
+
+    /// Parses a label as [`PolicyKind::label`] writes it.
+    pub fn from_label(label: &str) -> Option<Self> {
+        [
+            Self::Identity,
+            Self::Resource,
+            Self::Trust,
+            Self::Session,
+            Self::Boundary,
+        ]
+        .into_iter()
+        .find(|kind| kind.label() == label)
+    }
+
+    /// Guesses the kind of an unlabelled document: statements with a principal and
+    /// `sts:AssumeRole*` actions but no resource are a trust policy, other statements
+    /// with a principal a resource policy, anything else an identity policy.
+    pub fn infer(document: &Value) -> Self {
+        let statements: Vec<&Value> = match document.get("Statement") {
+            Some(Value::Array(items)) => items.iter().collect(),
+            Some(single) => vec![single],
+            None => Vec::new(),
+        };
+        let has = |field: &str| {
+            statements
+                .iter()
+                .any(|statement| statement.get(field).is_some())
+        };
+        if !has("Principal") && !has("NotPrincipal") {
+            Self::Identity
+        } else if !has("Resource") && !has("NotResource") {
+            Self::Trust
+        } else {
+            Self::Resource
+        }
+    }
+}
+
+/// `Allow` or `Deny`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Effect {
+    Allow,
+    Deny,
+}
+
+impl Effect {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Allow => "Allow",
+            Self::Deny => "Deny",
+        }
+    }
+}
+
+/// The policy language version. Without `Version`, IAM uses `2008-10-17`, in which
+/// `${...}` is plain text rather than a policy variable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Version {
+    V2012_10_17,
+    V2008_10_17,
+}
+
+/// `Action`/`NotAction`, lowercased for case-insensitive matching.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ActionSpec {
+    pub(crate) negated: bool,
+    pub(crate) patterns: Vec<Glob>,
+}
+
+/// `Resource`/`NotResource`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ResourceSpec {
+    pub(crate) negated: bool,
+    pub(crate) patterns: Vec<ArnMatcher>,
+}
+
+/// One compiled statement.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Statement {
+    pub(crate) sid: Option<String>,
+    pub(crate) effect: Effect,
+    pub(crate) actions: ActionSpec,
+    pub(crate) resources: Option<ResourceSpec>,
+    pub(crate) principals: Option<PrincipalSpec>,
+    pub(crate) conditions: Vec<Condition>,
+}
+
+impl Statement {
+    pub fn sid(&self) -> Option<&str> {
+        self.sid.as_deref()
+    }
+
+    pub fn effect(&self) -> Effect {
+        self.effect
+    }
+
+    /// Whether the statement has a `Condition` element.
+    pub fn has_conditions(&self) -> bool {
+        !self.conditions.is_empty()
+    }
+
+    /// Whether `Action`/`NotAction` covers `action` (case-insensitive).
+    pub fn covers_action(&self, action: &str) -> bool {
+        let listed = self
+            .actions
+            .patterns
+            .iter()
+            .any(|pattern| pattern.matches(action, true));
+        listed != self.actions.negated
+    }
+}
+
+/// A parsed and compiled policy document, ready to evaluate many times.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicyDocument {
+    pub(crate) kind: PolicyKind,
+    pub(crate) version: Version,
+    pub(crate) id: Option<String>,
+    pub(crate) statements: Vec<Statement>,
+}
+
+impl PolicyDocument {
+    /// Parses JSON text, inferring the kind with [`PolicyKind::infer`]. Errors carry
+    /// byte spans into `json`.
+    pub fn parse(json: &str) -> Result<Self, Vec<PolicyError>> {
+        let value = parse_json(json)?;
+        let kind = PolicyKind::infer(&value);
+        Self::from_value_as(&value, kind).map_err(|errors| with_spans(json, errors))
+    }
+
+    /// Parses JSON text as a policy of `kind`. Errors carry byte spans into `json`.
+    pub fn parse_as(json: &str, kind: PolicyKind) -> Result<Self, Vec<PolicyError>> {
+        let value = parse_json(json)?;
+        Self::from_value_as(&value, kind).map_err(|errors| with_spans(json, errors))
+    }
+
+    /// Reads a document already parsed (for example from YAML), inferring its kind.
+    pub fn from_value(value: &Value) -> Result<Self, Vec<PolicyError>> {
+        Self::from_value_as(value, PolicyKind::infer(value))
+    }
+
+    /// Reads a document already parsed as a policy of `kind`. Errors carry paths
+    /// such as `/Statement/0/Effect` but no spans.
+    pub fn from_value_as(value: &Value, kind: PolicyKind) -> Result<Self, Vec<PolicyError>> {
+        crate::parse::document(value, kind)
+    }
+
+    pub fn kind(&self) -> PolicyKind {
+        self.kind
+    }
+
+    pub fn version(&self) -> Version {
+        self.version
+    }
+
+    pub fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
+    pub fn statements(&self) -> &[Statement] {
+        &self.statements
+    }
+}
+
+fn parse_json(json: &str) -> Result<Value, Vec<PolicyError>> {
+    serde_json::from_str(json).map_err(|error| {
+        let offset = locate::offset_of(json, error.line(), error.column());
+        let message = error.to_string();
+        let message = message
+            .split(" at line ")
+            .next()
+            .unwrap_or(&message)
+            .to_owned();
+        vec![PolicyError::Syntax {
+            message,
+            path: String::new(),
+            span: Some(miette::SourceSpan::from(
+                offset..offset.saturating_add(1).min(json.len()),
+            )),
+        }]
+    })
+}
+
+fn with_spans(json: &str, mut errors: Vec<PolicyError>) -> Vec<PolicyError> {
+    for error in &mut errors {
+        if let Some(span) = locate::span_of(json, error.path()) {
+            error.set_span(span);
+        }
+    }
+    errors.sort_by_key(|error| error.span().map_or(usize::MAX, |span| span.offset()));
+    errors
+}

@@ -1,0 +1,282 @@
+//! The decision, as reference_policies_evaluation-logic.html (single account) and
+//! reference_policies_evaluation-logic-cross-account.html describe it: an explicit
+//! deny anywhere wins; within one account an allow in identity-based policies (within
+//! the permissions boundary and session policies) or in a resource-based policy that
+//! names the caller suffices; across accounts, and for role trust policies, the
+//! resource side must allow as well.
+
+use crate::decision::{Decision, Grant, MatchedStatement, PolicyType, Reason, Verdict};
+use crate::document::{Effect, PolicyDocument, PolicyKind, Statement};
+use crate::principal::PrincipalMatch;
+use crate::request::{Context, Keys, Principal, PrincipalKind, Request};
+
+/// A policy document with the label used in explanations (file name, policy ARN...).
+#[derive(Debug, Clone, Copy)]
+pub struct NamedPolicy<'a> {
+    pub name: &'a str,
+    pub document: &'a PolicyDocument,
+}
+
+impl<'a> NamedPolicy<'a> {
+    pub fn new(name: &'a str, document: &'a PolicyDocument) -> Self {
+        Self { name, document }
+    }
+}
+
+/// The policies that apply to a request.
+#[derive(Debug, Clone, Default)]
+pub struct EvaluationInput<'a> {
+    /// The caller's identity-based policies (user, group and role policies).
+    pub identity_policies: Vec<NamedPolicy<'a>>,
+    /// The resource's policy: a bucket policy, or a role's trust policy for
+    /// `sts:AssumeRole*` (trust policies must always allow, even in one account).
+    pub resource_policy: Option<NamedPolicy<'a>>,
+    /// `None` when the caller has no session policies. `Some(vec![])` is a session
+    /// created with none where none means no permissions (`GetFederationToken`).
+    pub session_policies: Option<Vec<NamedPolicy<'a>>>,
+    /// The permissions boundary of the user or role, if any.
+    pub boundary: Option<NamedPolicy<'a>>,
+}
+
+/// The parts of a request the scan needs, borrowed.
+#[derive(Clone, Copy)]
+pub(crate) struct View<'a> {
+    pub(crate) principal: &'a Principal,
+    pub(crate) action: &'a str,
+    pub(crate) resource: &'a str,
+    pub(crate) keys: Keys<'a>,
+    /// `Deny` with `NotPrincipal` denies every principal with a boundary
+    /// (`access_policies_boundaries.html`).
+    pub(crate) has_boundary: bool,
+}
+
+impl<'a> View<'a> {
+    pub(crate) fn new(
+        principal: &'a Principal,
+        action: &'a str,
+        resource: &'a str,
+        context: &'a Context,
+    ) -> Self {
+        Self {
+            principal,
+            action,
+            resource,
+            keys: Keys { principal, context },
+            has_boundary: false,
+        }
+    }
+}
+
+/// What scanning one policy found.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Found {
+    pub(crate) allow: bool,
+    pub(crate) deny: bool,
+    /// For resource-based policies: the strongest principal match of an `Allow`.
+    pub(crate) grant: Option<PrincipalMatch>,
+}
+
+/// Scans `policy`, pushing every applying statement into `matched`.
+pub(crate) fn scan(
+    policy: &NamedPolicy<'_>,
+    policy_type: PolicyType,
+    view: &View<'_>,
+    matched: &mut Vec<MatchedStatement>,
+) -> Found {
+    let mut found = Found::default();
+    for (index, statement) in policy.document.statements.iter().enumerate() {
+        let Some(principal_match) = applies(statement, policy_type, view) else {
+            continue;
+        };
+        let principal_match = (policy_type == PolicyType::Resource).then_some(principal_match);
+        match statement.effect {
+            Effect::Allow => {
+                found.allow = true;
+                found.grant = found.grant.max(principal_match);
+            }
+            Effect::Deny => found.deny = true,
+        }
+        matched.push(MatchedStatement {
+            policy: policy.name.to_owned(),
+            policy_type,
+            statement: index,
+            sid: statement.sid.clone(),
+            effect: statement.effect,
+            principal_match,
+        });
+    }
+    found
+}
+
+/// `Some(how the principal matched)` when the statement applies to the request
+/// (`Exact` for policies without a `Principal` element).
+fn applies(
+    statement: &Statement,
+    policy_type: PolicyType,
+    view: &View<'_>,
+) -> Option<PrincipalMatch> {
+    if !statement.covers_action(view.action) {
+        return None;
+    }
+    if let Some(resources) = &statement.resources {
+        let mut listed = false;
+        for pattern in &resources.patterns {
+            if pattern.matches(view.resource, &view.keys).ok()? {
+                listed = true;
+                break;
+            }
+        }
+        if listed == resources.negated {
+            return None;
+        }
+    }
+    let principal_match = match (&statement.principals, policy_type) {
+        (_, PolicyType::Identity | PolicyType::Boundary | PolicyType::Session) => {
+            PrincipalMatch::Exact
+        }
+        (None, PolicyType::Resource) => return None,
+        (Some(spec), PolicyType::Resource) if spec.negated => {
+            let boundary_rule = statement.effect == Effect::Deny && view.has_boundary;
+            if spec.excludes(view.principal) && !boundary_rule {
+                return None;
+            }
+            PrincipalMatch::Exact
+        }
+        (Some(spec), PolicyType::Resource) => spec.match_principal(view.principal)?,
+    };
+    for condition in &statement.conditions {
+        if !condition.evaluate(&view.keys).ok()? {
+            return None;
+        }
+    }
+    Some(principal_match)
+}
+
+/// Decides whether `request` is allowed by the policies in `input`.
+pub fn evaluate(input: &EvaluationInput<'_>, request: &Request) -> Decision {
+    let principal = &request.principal;
+    let mut view = View::new(
+        principal,
+        &request.action,
+        &request.resource,
+        &request.context,
+    );
+    view.has_boundary = input.boundary.is_some();
+    let mut matched = Vec::new();
+    let mut deny = None;
+    let mut note_deny = |found: &Found, policy_type| {
+        if found.deny && deny.is_none() {
+            deny = Some(policy_type);
+        }
+    };
+
+    let mut identity_allow = false;
+    for policy in &input.identity_policies {
+        let found = scan(policy, PolicyType::Identity, &view, &mut matched);
+        identity_allow |= found.allow;
+        note_deny(&found, PolicyType::Identity);
+    }
+    let mut grant = None;
+    if let Some(policy) = &input.resource_policy {
+        let found = scan(policy, PolicyType::Resource, &view, &mut matched);
+        grant = found.grant;
+        note_deny(&found, PolicyType::Resource);
+    }
+    let mut boundary_ok = true;
+    if let Some(policy) = &input.boundary {
+        let found = scan(policy, PolicyType::Boundary, &view, &mut matched);
+        boundary_ok = found.allow;
+        note_deny(&found, PolicyType::Boundary);
+    }
+    let mut session_ok = true;
+    if let Some(policies) = &input.session_policies {
+        session_ok = false;
+        for policy in policies {
+            let found = scan(policy, PolicyType::Session, &view, &mut matched);
+            session_ok |= found.allow;
+            note_deny(&found, PolicyType::Session);
+        }
+    }
+
+    let reason = match deny {
+        Some(policy_type) => Reason::ExplicitDeny(policy_type),
+        None => decide(
+            input,
+            request,
+            identity_allow,
+            boundary_ok,
+            session_ok,
+            grant,
+        ),
+    };
+    let verdict = match reason {
+        Reason::Allowed(_) => Verdict::Allowed,
+        Reason::ExplicitDeny(_) => Verdict::ExplicitDeny,
+        Reason::NoAllow(_) => Verdict::ImplicitDeny,
+    };
+    Decision {
+        verdict,
+        reason,
+        matched,
+    }
+}
+
+fn decide(
+    input: &EvaluationInput<'_>,
+    request: &Request,
+    identity_allow: bool,
+    boundary_ok: bool,
+    session_ok: bool,
+    grant: Option<PrincipalMatch>,
+) -> Reason {
+    let principal = &request.principal;
+    if matches!(
+        principal.kind,
+        PrincipalKind::Service | PrincipalKind::WebIdentity | PrincipalKind::Anonymous
+    ) {
+        return if grant.is_some() {
+            Reason::Allowed(Grant::Resource)
+        } else {
+            Reason::NoAllow(PolicyType::Resource)
+        };
+    }
+    let same_account = request
+        .resource_account
+        .as_deref()
+        .is_none_or(|account| account == principal.account);
+    let trust = input
+        .resource_policy
+        .is_some_and(|policy| policy.document.kind == PolicyKind::Trust);
+    let needs_resource = trust || !same_account;
+    let root = principal.kind == PrincipalKind::Root;
+    let identity_ok = root || (identity_allow && boundary_ok && session_ok);
+    // Same account: a grant naming the caller stands alone; one naming the session's
+    // role (or the federated user's IAM user) is still limited by the boundary and
+    // session policies; one naming the account only delegates to identity policies.
+    let direct = same_account
+        && match grant {
+            Some(PrincipalMatch::Exact | PrincipalMatch::Everyone) => true,
+            Some(PrincipalMatch::Source) => boundary_ok && session_ok,
+            Some(PrincipalMatch::Account) | None => false,
+        };
+    if !identity_ok && !direct {
+        return Reason::NoAllow(if !identity_allow {
+            PolicyType::Identity
+        } else if !boundary_ok {
+            PolicyType::Boundary
+        } else {
+            PolicyType::Session
+        });
+    }
+    if needs_resource && grant.is_none() {
+        return Reason::NoAllow(PolicyType::Resource);
+    }
+    Reason::Allowed(
+        match (root && same_account && !trust, identity_ok, needs_resource) {
+            (true, _, _) => Grant::Root,
+            (false, true, true) => Grant::IdentityAndResource,
+            (false, true, false) => Grant::Identity,
+            (false, false, _) => Grant::Resource,
+        },
+    )
+}
