@@ -7,6 +7,7 @@
 pub mod classify;
 pub mod journal;
 pub mod profile_files;
+pub mod scheduler;
 pub mod secrets;
 
 pub use classify::{ErrorClass, ErrorInfo, ErrorSource, classify};
@@ -17,5 +18,9 @@ pub use journal::{
 pub use profile_files::{
     FileReceipt, ProfileError, ProfilePaths, ProfileReceipt, ProfileSpec, remove_profile,
     write_profile,
+};
+pub use scheduler::{
+    CancelReason, Event, RunReport, Scheduler, SchedulerError, StepContext, StepOutcome,
+    StepReport, StepRunner, StepStatus,
 };
 pub use secrets::{Secret, SecretsError, SecretsStore, StepCredentials};
