@@ -1,1 +1,14 @@
-fn main() {}
+//! The `awslab` binary: parses the command line, runs one command, renders its
+//! output and chooses the exit code. All terminal output of awslab comes from here.
+
+mod cli;
+mod commands;
+mod exit;
+mod report;
+
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    let cli = cli::Cli::parse();
+    commands::run(cli).into()
+}

@@ -4,15 +4,23 @@
 //!
 //! Synchronous and offline: no tokio, no AWS SDK, no terminal output.
 
+pub mod checks;
 pub mod diagnostics;
+pub mod graph;
 pub mod kinds;
+mod load;
 pub mod plan;
+pub mod references;
+pub mod render;
+pub mod schema;
 pub mod source;
 pub mod template;
 pub mod values;
 pub mod yaml;
 
 pub use diagnostics::{Diagnostic, Severity};
+pub use graph::SealedPlan;
 pub use kinds::StepKind;
+pub use load::{LoadError, check_source, load};
 pub use plan::{Plan, Step, StepId};
 pub use source::{SourceFile, Span};

@@ -1,0 +1,18 @@
+//! One module per command; each returns the exit status and prints its own output.
+
+mod inspect;
+
+use crate::cli::{Cli, Command};
+use crate::exit::Status;
+
+pub fn run(cli: Cli) -> Status {
+    match cli.command {
+        Command::Validate(args) => inspect::validate(&args),
+        Command::Plan(args) => inspect::plan(&args),
+        Command::Graph(args) => inspect::graph(&args),
+        Command::Schema => {
+            print!("{}", awslab_planner::schema::plan_schema());
+            Status::Success
+        }
+    }
+}

@@ -1,0 +1,209 @@
+//! Name rules: IAM user, role and policy names, session and federated-user names,
+//! external ids, bucket names, stack names, IAM paths and profile names, each checked
+//! against the rule AWS documents, whenever the value is known before the run.
+
+use crate::diagnostics::Diagnostics;
+use crate::kinds::StepKind;
+use crate::plan::Plan;
+use crate::source::Span;
+use crate::values::Text;
+
+use super::statics::Statics;
+
+fn iam_chars(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "+=,.@_-".contains(c)
+}
+
+/// A rule: what it is called, the bounds on length, and the characters allowed.
+struct Rule {
+    what: &'static str,
+    min: usize,
+    max: usize,
+    chars: fn(char) -> bool,
+    allowed: &'static str,
+}
+
+const USER: Rule = Rule { what: "IAM user name", min: 1, max: 64, chars: iam_chars, allowed: "letters, digits and `+=,.@_-`" };
+const ROLE: Rule = Rule { what: "IAM role name", min: 1, max: 64, chars: iam_chars, allowed: "letters, digits and `+=,.@_-`" };
+const POLICY: Rule = Rule { what: "policy name", min: 1, max: 128, chars: iam_chars, allowed: "letters, digits and `+=,.@_-`" };
+const SESSION: Rule = Rule { what: "role session name", min: 2, max: 64, chars: iam_chars, allowed: "letters, digits and `+=,.@_-`" };
+const FEDERATED: Rule = Rule { what: "federated user name", min: 2, max: 32, chars: iam_chars, allowed: "letters, digits and `+=,.@_-`" };
+const EXTERNAL_ID: Rule = Rule {
+    what: "external id",
+    min: 2,
+    max: 1224,
+    chars: |c| iam_chars(c) || c == ':' || c == '/',
+    allowed: "letters, digits and `+=,.@:/_-`",
+};
+const PROFILE: Rule = Rule {
+    what: "profile name",
+    min: 1,
+    max: 128,
+    chars: |c| c.is_ascii_graphic() && c != '[' && c != ']' && c != '#' && c != ';',
+    allowed: "printable characters other than `[`, `]`, `#` and `;`",
+};
+
+fn check_rule(diags: &mut Diagnostics, statics: &Statics, text: &Text, rule: &Rule) {
+    let Some(value) = statics.render(&text.value) else { return };
+    check_value(diags, text.span, &value, rule);
+}
+
+fn check_value(diags: &mut Diagnostics, span: Span, value: &str, rule: &Rule) {
+    let len = value.chars().count();
+    if len < rule.min || len > rule.max {
+        diags
+            .error("plan::invalid_name", span, format!("{} `{value}` has {len} characters; AWS allows {} to {}", rule.what, rule.min, rule.max))
+            .help(format!("use {} to {} {}", rule.min, rule.max, rule.allowed))
+            .emit();
+    } else if let Some(bad) = value.chars().find(|&c| !(rule.chars)(c)) {
+        diags
+            .error("plan::invalid_name", span, format!("{} `{value}` contains `{bad}`, which AWS does not allow", rule.what))
+            .help(format!("use only {}", rule.allowed))
+            .emit();
+    }
+}
+
+/// Checks every name in the plan.
+pub fn check(diags: &mut Diagnostics, plan: &Plan, statics: &Statics) {
+    for step in plan.steps.values() {
+        match &step.kind {
+            StepKind::IamUser(u) => {
+                check_rule(diags, statics, &u.name, &USER);
+                check_path(diags, statics, u.path.as_ref());
+            }
+            StepKind::IamRole(r) => {
+                check_rule(diags, statics, &r.name, &ROLE);
+                check_path(diags, statics, r.path.as_ref());
+                for (name, document) in &r.policies {
+                    check_value(diags, document.0.span, name, &POLICY);
+                }
+            }
+            StepKind::IamUserPolicy(p) => check_rule(diags, statics, &p.name, &POLICY),
+            StepKind::IamRolePolicy(p) => check_rule(diags, statics, &p.name, &POLICY),
+            StepKind::IamPolicy(p) => {
+                check_rule(diags, statics, &p.name, &POLICY);
+                check_path(diags, statics, p.path.as_ref());
+            }
+            StepKind::StsAssumeRole(a) => {
+                check_rule(diags, statics, &a.session_name, &SESSION);
+                if let Some(id) = &a.external_id {
+                    check_rule(diags, statics, id, &EXTERNAL_ID);
+                }
+            }
+            StepKind::StsAssumeRoleWithWebIdentity(w) => {
+                check_rule(diags, statics, &w.session_name, &SESSION);
+                if w.token.is_some() == w.token_file.is_some() {
+                    diags
+                        .error("plan::missing_key", step.kind_span, format!("step `{}` needs exactly one of `token` and `token_file`", step.id))
+                        .help("give the OIDC token inline as `token:`, or a file holding it as `token_file:`")
+                        .emit();
+                }
+            }
+            StepKind::StsGetFederationToken(f) => check_rule(diags, statics, &f.name, &FEDERATED),
+            StepKind::S3Bucket(b) => check_bucket(diags, statics, &b.name),
+            StepKind::CfnStack(s) => check_stack(diags, statics, &s.name),
+            StepKind::AwsProfile(p) => check_rule(diags, statics, &p.name, &PROFILE),
+            StepKind::S3Object(o) => {
+                if o.body.is_some() && o.file.is_some() {
+                    diags
+                        .error("plan::invalid_value", step.kind_span, format!("step `{}` has both `body` and `file`", step.id))
+                        .help("give the content one way: `body:` text or a `file:` to read")
+                        .emit();
+                }
+                if let Some(key) = statics.render(&o.key.value)
+                    && (key.is_empty() || key.len() > 1024)
+                {
+                    diags.error("plan::invalid_name", o.key.span, "an S3 object key has 1 to 1024 bytes").emit();
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn check_path(diags: &mut Diagnostics, statics: &Statics, path: Option<&Text>) {
+    let Some(text) = path else { return };
+    let Some(value) = statics.render(&text.value) else { return };
+    if !(value.starts_with('/') && value.ends_with('/')) || value.len() > 512 || value.contains("//") {
+        diags
+            .error("plan::invalid_name", text.span, format!("IAM path `{value}` must start and end with `/`"))
+            .help("use `/` or a path such as `/labs/`")
+            .emit();
+    }
+}
+
+/// Why `name` is not a valid S3 bucket name, if it is not.
+pub fn bucket_problem(name: &str) -> Option<String> {
+    let len = name.len();
+    if !(3..=63).contains(&len) {
+        return Some(format!("has {len} characters; a bucket name has 3 to 63"));
+    }
+    if let Some(bad) = name.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '.' || *c == '-')) {
+        return Some(format!("contains `{bad}`; use lowercase letters, digits, `.` and `-`"));
+    }
+    let alnum = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    if !alnum(name.chars().next()) || !alnum(name.chars().last()) {
+        return Some("must start and end with a letter or digit".to_owned());
+    }
+    if name.contains("..") {
+        return Some("must not contain `..`".to_owned());
+    }
+    if name.split('.').count() == 4 && name.split('.').all(|p| p.parse::<u8>().is_ok()) {
+        return Some("must not look like an IP address".to_owned());
+    }
+    for prefix in ["xn--", "sthree-", "amzn-s3-demo-"] {
+        if name.starts_with(prefix) {
+            return Some(format!("must not start with `{prefix}`"));
+        }
+    }
+    for suffix in ["-s3alias", "--ol-s3", "--x-s3", "--table-s3", ".mrap"] {
+        if name.ends_with(suffix) {
+            return Some(format!("must not end with `{suffix}`"));
+        }
+    }
+    None
+}
+
+fn check_bucket(diags: &mut Diagnostics, statics: &Statics, text: &Text) {
+    let Some(value) = statics.render(&text.value) else { return };
+    if let Some(problem) = bucket_problem(&value) {
+        let help = if text.value.contains("${run.id}") {
+            format!("checked with a sample run id (`{}`)", super::SAMPLE_RUN_ID)
+        } else {
+            "bucket names are global: add `${run.id}` to keep them unique".to_owned()
+        };
+        diags.error("plan::invalid_name", text.span, format!("bucket name `{value}` {problem}")).help(help).emit();
+    }
+}
+
+fn check_stack(diags: &mut Diagnostics, statics: &Statics, text: &Text) {
+    let Some(value) = statics.render(&text.value) else { return };
+    let ok = value.len() <= 128
+        && value.starts_with(|c: char| c.is_ascii_alphabetic())
+        && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if !ok {
+        diags
+            .error("plan::invalid_name", text.span, format!("stack name `{value}` is not valid"))
+            .help("a stack name starts with a letter and has at most 128 letters, digits and `-`")
+            .emit();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bucket_problem;
+
+    #[test]
+    fn accepts_good_bucket_names() {
+        for name in ["sts-lab-a1b2c3d4", "abc", "my.bucket-1"] {
+            assert_eq!(bucket_problem(name), None, "{name}");
+        }
+    }
+
+    #[test]
+    fn rejects_bad_bucket_names() {
+        for name in ["ab", "Upper", "-start", "end-", "a..b", "192.168.1.1", "xn--abc", "x_y", &"a".repeat(64)] {
+            assert!(bucket_problem(name).is_some(), "{name}");
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! Values known before the run: a template is rendered with the plan's variables, a
+//! sample run id and account, and the names and ARNs of resources the plan creates
+//! with static names. Anything else (stack outputs, STS answers) is unknown.
+
+use crate::kinds::StepKind;
+use crate::plan::{Plan, Step, StepId};
+use crate::template::{Reference, Template};
+
+/// The run id used to check names that contain `${run.id}`; as long as a real one.
+pub const SAMPLE_RUN_ID: &str = "a1b2c3d4";
+/// The account used for ARNs in static checks.
+pub const SAMPLE_ACCOUNT: &str = "123456789012";
+
+/// Renders templates with what is known before the run.
+pub struct Statics<'a> {
+    plan: &'a Plan,
+}
+
+impl<'a> Statics<'a> {
+    pub fn new(plan: &'a Plan) -> Self {
+        Statics { plan }
+    }
+
+    /// The value of `text`, or `None` if it depends on something known only at run
+    /// time (or is malformed, which is reported elsewhere).
+    pub fn render(&self, text: &str) -> Option<String> {
+        self.render_depth(text, 0)
+    }
+
+    fn render_depth(&self, text: &str, depth: usize) -> Option<String> {
+        if depth > 16 {
+            return None;
+        }
+        let template = Template::parse(text).ok()?;
+        template
+            .render(|reference| match reference {
+                Reference::Var(name) => self.plan.vars.get(name).and_then(|v| self.render_depth(&v.value, depth + 1)),
+                Reference::RunId => Some(SAMPLE_RUN_ID.to_owned()),
+                Reference::RunRegion => Some("us-east-1".to_owned()),
+                Reference::AccountId => Some(SAMPLE_ACCOUNT.to_owned()),
+                Reference::Step { step, path } => self.output(step, path, depth + 1),
+            })
+            .ok()
+    }
+
+    fn output(&self, step: &str, path: &[String], depth: usize) -> Option<String> {
+        let step = self.plan.steps.get(&StepId::new(step))?;
+        let field = path.first()?.as_str();
+        let name = |text: &str| self.render_depth(text, depth);
+        match (&step.kind, field) {
+            (StepKind::IamUser(u), "name") => name(&u.name),
+            (StepKind::IamUser(u), "arn") => Some(format!("arn:aws:iam::{SAMPLE_ACCOUNT}:user/{}", name(&u.name)?)),
+            (StepKind::IamRole(r), "name") => name(&r.name),
+            (StepKind::IamRole(r), "arn") => Some(format!("arn:aws:iam::{SAMPLE_ACCOUNT}:role/{}", name(&r.name)?)),
+            (StepKind::IamPolicy(p), "name") => name(&p.name),
+            (StepKind::IamPolicy(p), "arn") => Some(format!("arn:aws:iam::{SAMPLE_ACCOUNT}:policy/{}", name(&p.name)?)),
+            (StepKind::IamAccessKey(k), "user") => name(&k.user),
+            (StepKind::IamTrustPolicy(t), "role") => name(&t.role),
+            (StepKind::S3Bucket(b), "name") => name(&b.name),
+            (StepKind::S3Bucket(b), "arn") => Some(format!("arn:aws:s3:::{}", name(&b.name)?)),
+            (StepKind::CfnStack(s), "name") => name(&s.name),
+            (StepKind::AwsProfile(p), "name") => name(&p.name),
+            _ => None,
+        }
+    }
+
+    /// A JSON document with every string rendered where its value is known; strings
+    /// that depend on the run stay as written.
+    pub fn render_json(&self, value: &serde_json::Value) -> serde_json::Value {
+        use serde_json::Value as J;
+        match value {
+            J::String(s) => J::String(self.render(s).unwrap_or_else(|| s.clone())),
+            J::Array(items) => J::Array(items.iter().map(|v| self.render_json(v)).collect()),
+            J::Object(map) => J::Object(map.iter().map(|(k, v)| (k.clone(), self.render_json(v))).collect()),
+            other => other.clone(),
+        }
+    }
+
+    /// The `iam.role` step a role ARN or name refers to, if the plan creates it.
+    pub fn role_step(&self, text: &str) -> Option<&'a Step> {
+        let value = self.render(text)?;
+        let role_name = value.rsplit('/').next().unwrap_or(&value).to_owned();
+        self.plan.steps.values().find(|s| match &s.kind {
+            StepKind::IamRole(r) => self.render(&r.name).as_deref() == Some(role_name.as_str()),
+            _ => false,
+        })
+    }
+
+    /// The principal ARN of an identity (`as:`), if known before the run.
+    pub fn principal(&self, identity: Option<&str>) -> Option<String> {
+        let step = self.plan.steps.get(&StepId::new(identity?))?;
+        match &step.kind {
+            StepKind::IamUser(u) => Some(format!("arn:aws:iam::{SAMPLE_ACCOUNT}:user/{}", self.render(&u.name)?)),
+            StepKind::IamAccessKey(k) => Some(format!("arn:aws:iam::{SAMPLE_ACCOUNT}:user/{}", self.render(&k.user)?)),
+            StepKind::StsAssumeRole(a) => {
+                let role = self.role_step(&a.role_arn)?;
+                self.output(role.id.as_str(), &["arn".to_owned()], 1)
+            }
+            StepKind::StsGetSessionToken(s) => self.principal(s.identity.as_ref().map(|i| i.value.as_str())),
+            StepKind::StsGetFederationToken(f) => {
+                Some(format!("arn:aws:sts::{SAMPLE_ACCOUNT}:federated-user/{}", self.render(&f.name)?))
+            }
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,59 @@
+//! The plan's JSON Schema, generated from the step kinds' Rust types, so editors can
+//! complete and check plans. `docs/plan.schema.json` is this output; a test keeps it
+//! current.
+
+use schemars::generate::SchemaSettings;
+use serde_json::{Map, Value, json};
+
+use crate::kinds::StepKind;
+
+/// The JSON Schema of a plan file, pretty-printed with a trailing newline.
+pub fn plan_schema() -> String {
+    let mut generator = SchemaSettings::draft2020_12().into_generator();
+    let mut kinds = Vec::new();
+    for (label, schema) in StepKind::schemas(&mut generator) {
+        let mut properties = Map::new();
+        properties.insert(label.to_owned(), schema.to_value());
+        properties.insert("needs".to_owned(), json!({
+            "description": "Steps this step waits for besides those it references",
+            "oneOf": [ { "type": "string" }, { "type": "array", "items": { "type": "string" } } ]
+        }));
+        properties.insert("description".to_owned(), json!({ "type": "string" }));
+        kinds.push(json!({
+            "title": label,
+            "type": "object",
+            "properties": properties,
+            "required": [label],
+            "additionalProperties": false
+        }));
+    }
+    let definitions: Map<String, Value> = generator.take_definitions(true).into_iter().collect();
+    let schema = json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://awslab.invalid/plan.schema.json",
+        "title": "awslab plan",
+        "description": "A hands-on AWS identity lab as named steps; see docs/plan-format.md",
+        "type": "object",
+        "properties": {
+            "name": { "type": "string", "minLength": 1 },
+            "description": { "type": "string" },
+            "vars": {
+                "type": "object",
+                "description": "Variables, used as ${vars.NAME}; `--var NAME=VALUE` overrides",
+                "additionalProperties": { "type": ["string", "number", "boolean"] }
+            },
+            "steps": {
+                "type": "object",
+                "propertyNames": { "pattern": "^[A-Za-z][A-Za-z0-9_-]{0,63}$", "not": { "enum": crate::plan::RESERVED_NAMES } },
+                "additionalProperties": { "oneOf": kinds },
+                "minProperties": 1
+            }
+        },
+        "required": ["name", "steps"],
+        "additionalProperties": false,
+        "$defs": definitions
+    });
+    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    text.push('\n');
+    text
+}
