@@ -5,12 +5,17 @@
 //! ([`settle`]) and SDK configuration ([`client`]).
 
 pub mod classify;
+pub mod client;
 pub mod journal;
 pub mod profile_files;
 pub mod scheduler;
 pub mod secrets;
 
 pub use classify::{ErrorClass, ErrorInfo, ErrorSource, classify};
+pub use client::{
+    Target, cloudformation_client, config_for_static, iam_client, operator_config,
+    operator_config_from, s3_client, sts_client,
+};
 pub use journal::{
     Journal, JournalError, JournalState, LiveResource, Record, ResourceRef, ResourceState, RunId,
     RunMeta, RunStatus, RunSummary, TargetInfo, list_runs, replay,
