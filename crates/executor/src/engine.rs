@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aws_config::SdkConfig;
 use awslab_planner::template::{Reference, render_json, render_str};
@@ -18,6 +18,7 @@ use crate::journal::{Journal, Record, ResourceRef};
 use crate::profile_files::ProfilePaths;
 use crate::scheduler::{StepContext, StepOutcome, StepRunner};
 use crate::secrets::{SecretsStore, StepCredentials};
+use crate::settle::{Probe, SettleError, SettlePolicy, settle};
 
 /// The tag key every resource awslab creates carries; its value is the run id.
 pub const RUN_TAG: &str = "awslab:run";
@@ -181,40 +182,46 @@ impl Engine {
         &self.journal
     }
 
-    /// Retries `probe` with exponential backoff and full jitter until it answers
-    /// `Ok(Some(_))`, fails, the settle deadline passes, or the run is cancelled.
-    /// `Ok(None)` means "not yet" with the reason given to `retrying`.
+    /// Waits on the real signal: runs `probe` until it answers `Ok(Ok(value))`, fails
+    /// (`Err`), the settle deadline passes, or the run is cancelled; `Ok(Err(reason))`
+    /// means "not yet", reported as a retry. See [`crate::settle`].
     pub async fn settle<T, F, Fut>(&self, step: &StepId, context: &StepContext<StepId>, what: &str, mut probe: F) -> StepResult<T>
     where
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = StepResult<Result<T, String>>>,
     {
-        let start = Instant::now();
-        let deadline = start + self.options.settle_timeout;
-        let mut delay = Duration::from_millis(200);
-        let mut attempt: u32 = 1;
-        loop {
-            match probe().await? {
-                Ok(value) => {
-                    if attempt > 1 {
-                        self.note(step, |n| n.settled = Some((start.elapsed(), attempt)));
+        let slot: Mutex<Option<T>> = Mutex::new(None);
+        let policy = SettlePolicy::with_deadline(self.options.settle_timeout);
+        let result = settle(
+            &policy,
+            context.cancel_token(),
+            || {
+                let future = probe();
+                let slot = &slot;
+                async move {
+                    match future.await {
+                        Err(message) => Probe::Fail(message),
+                        Ok(Err(reason)) => Probe::Retry(reason),
+                        Ok(Ok(value)) => {
+                            *lock(slot) = Some(value);
+                            Probe::Done
+                        }
                     }
-                    return Ok(value);
                 }
-                Err(reason) => {
-                    if Instant::now() + delay > deadline {
-                        return Err(format!("{what}: still {reason} after {:.0?} ({attempt} attempts); raise --settle-timeout if IAM is slow", start.elapsed()));
-                    }
-                    context.retrying(attempt, format!("{what}: {reason}"));
-                    let jittered = Duration::from_millis(rand::random_range(0..=u64::try_from(delay.as_millis()).unwrap_or(5000)));
-                    tokio::select! {
-                        () = tokio::time::sleep(jittered) => {}
-                        () = context.cancel_token().cancelled() => return Err(format!("{what}: cancelled while waiting")),
-                    }
-                    delay = (delay * 2).min(Duration::from_secs(5));
-                    attempt += 1;
+            },
+            |attempt, reason, _| context.retrying(attempt, format!("{what}: {reason}")),
+        )
+        .await;
+        match result {
+            Ok(settled) => {
+                if settled.attempts > 1 {
+                    self.note(step, |n| n.settled = Some((settled.waited, settled.attempts)));
                 }
+                lock(&slot).take().ok_or_else(|| format!("{what}: no answer"))
             }
+            Err(SettleError::Failed { reason, .. }) => Err(reason),
+            Err(error @ SettleError::TimedOut { .. }) => Err(format!("{what}: {error}; raise --settle-timeout if IAM is slow")),
+            Err(error) => Err(format!("{what}: {error}")),
         }
     }
 }
@@ -229,8 +236,7 @@ impl StepRunner<StepId> for Engine {
             return StepOutcome::Succeeded;
         }
         let span = tracing::info_span!("step", step = %id, kind = step.kind.label());
-        let _entered = span.enter();
-        match crate::steps::run(self, step, &context).await {
+        match tracing::Instrument::instrument(crate::steps::run(self, step, &context), span).await {
             Ok(()) => StepOutcome::Succeeded,
             Err(message) if context.is_cancelled() => StepOutcome::Cancelled { message },
             Err(message) => StepOutcome::Failed { message },

@@ -8,7 +8,7 @@ use aws_sdk_cloudformation::types::{Capability, Parameter, StackStatus, Tag};
 use awslab_planner::StepId;
 use awslab_planner::kinds::CfnStack;
 
-use super::{create, describe, outputs};
+use super::{describe, outputs};
 use crate::client::cloudformation_client;
 use crate::engine::{Engine, RUN_TAG, StepResult};
 use crate::journal::ResourceRef;
@@ -38,7 +38,7 @@ pub async fn create(engine: &Engine, id: &StepId, spec: &CfnStack, context: &Ste
         .set_timeout_in_minutes(spec.timeout_minutes.map(|m| i32::try_from(m).unwrap_or(i32::MAX)))
         .tags(Tag::builder().key(RUN_TAG).value(engine.options.run_id.to_string()).build());
     let pending = ResourceRef::CfnStack { name: name.clone(), stack_id: None };
-    let answer = create(engine, id, &pending, request.send()).await?;
+    let answer = super::create(engine, id, &pending, request.send()).await?;
     let stack_id = answer.stack_id().unwrap_or_default().to_owned();
     let resource = ResourceRef::CfnStack { name: name.clone(), stack_id: Some(stack_id.clone()) };
     engine.created(id, &resource, outputs([("name", name.clone()), ("id", stack_id.clone())])).await?;

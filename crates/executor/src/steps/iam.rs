@@ -163,13 +163,15 @@ pub async fn managed_policy(engine: &Engine, id: &StepId, spec: &IamPolicy) -> S
     let iam = iam_client(engine.operator());
     let name = engine.render(&spec.name.value)?;
     let document = engine.render_document(&spec.document)?;
-    let pending = ResourceRef::IamPolicy { arn: String::new() };
+    let path = engine.render_opt(spec.path.as_ref())?.unwrap_or_else(|| "/".to_owned());
+    let predicted = format!("arn:aws:iam::{}:policy{path}{name}", engine.options.account);
+    let pending = ResourceRef::IamPolicy { arn: predicted };
     let request = iam
         .create_policy()
         .policy_name(&name)
         .policy_document(document)
         .set_description(engine.render_opt(spec.description.as_ref())?)
-        .set_path(engine.render_opt(spec.path.as_ref())?)
+        .path(path)
         .tags(run_tag(engine)?);
     let answer = create(engine, id, &pending, request.send()).await?;
     let arn = answer.policy().and_then(|p| p.arn()).ok_or("CreatePolicy answered without an ARN")?.to_owned();
