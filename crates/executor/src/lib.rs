@@ -6,11 +6,14 @@
 
 pub mod classify;
 pub mod client;
+pub mod engine;
 pub mod journal;
 pub mod profile_files;
 pub mod scheduler;
 pub mod secrets;
 pub mod settle;
+pub mod steps;
+pub mod teardown;
 
 pub use classify::{ErrorClass, ErrorInfo, ErrorSource, classify};
 pub use client::{
@@ -31,3 +34,5 @@ pub use scheduler::{
 };
 pub use secrets::{Secret, SecretsError, SecretsStore, StepCredentials};
 pub use settle::{Probe, SettleError, SettlePolicy, Settled, settle};
+pub use engine::{Engine, EngineOptions, RUN_TAG, StepNote};
+pub use teardown::{Receipt, teardown};
