@@ -101,3 +101,56 @@ steps:
     };
     assert!(helps.iter().all(|h| !h.contains("()")), "{helps:?}");
 }
+
+/// A step whose kind cannot be read (here an unknown kind) is dropped from the plan,
+/// so every reference to it is reported again as "unknown step `user`" although the
+/// step is right there: one mistake, two errors, the second misleading.
+#[test]
+#[ignore = "planner bug: references to a step that failed to read are reported as unknown steps"]
+fn reference_to_a_step_with_a_broken_kind_is_not_an_unknown_step() {
+    let found = outcome(
+        "\
+name: lab
+steps:
+  user:
+    iam.usr: { name: alice }
+  check:
+    verify: { call: sts.GetCallerIdentity, expect: { Arn: \"${user.arn}\" } }
+",
+    );
+    let found = found.map_err(|d| codes_at(&d));
+    assert_eq!(found, Err(vec![("plan::unknown_kind", (4, 5))]));
+}
+
+/// In the JSON Schema, `Expect` is a `oneOf` of `enum: [allow, deny]` and a string
+/// pattern `^[A-Za-z0-9.]+$` that also matches `allow` and `deny`, so `expect: allow`
+/// matches two alternatives and fails `oneOf`: every plan in `plans/` is invalid
+/// against docs/plan.schema.json (checked with Python `jsonschema` 4.26). Fix: `anyOf`
+/// in `values.rs` (`impl JsonSchema for Expect`), then regenerate the file.
+#[test]
+#[ignore = "planner bug: the schema's `Expect` oneOf rejects `expect: allow`"]
+fn schema_accepts_expect_allow() {
+    let schema: serde_json::Value =
+        serde_json::from_str(&awslab_planner::schema::plan_schema()).unwrap_or_default();
+    let expect = &schema["$defs"]["Expect"];
+    let Some(alternatives) = expect["oneOf"].as_array() else {
+        return;
+    };
+    let accepting = alternatives
+        .iter()
+        .filter(|alt| {
+            let in_enum = alt["enum"]
+                .as_array()
+                .is_some_and(|e| e.iter().any(|v| v == "allow"));
+            let by_pattern = alt["type"] == "string"
+                && alt["pattern"]
+                    .as_str()
+                    .is_some_and(|p| regex::Regex::new(p).is_ok_and(|r| r.is_match("allow")));
+            in_enum || by_pattern
+        })
+        .count();
+    assert_eq!(
+        accepting, 1,
+        "`allow` matches {accepting} alternatives of a `oneOf`: {expect}"
+    );
+}
