@@ -15,6 +15,8 @@ Exit status:
 Examples:
   awslab validate plans/*.yaml
   awslab plan plans/sts-assume-role.yaml
+  awslab up plans/sts-assume-role.yaml --endpoint-url http://127.0.0.1:5000
+  awslab down
   awslab graph plans/sts-assume-role.yaml --format mermaid --teardown";
 
 /// awslab turns a hands-on AWS identity lab into a YAML plan: it checks the plan,
@@ -40,6 +42,21 @@ pub enum Command {
     /// Print a plan's step graph as Graphviz dot, Mermaid or JSON.
     #[command(after_help = "Examples:\n  awslab graph plans/sts-assume-role.yaml | dot -Tsvg > lab.svg\n  awslab graph plans/sts-assume-role.yaml --format mermaid --teardown")]
     Graph(GraphArgs),
+    /// Provision a plan against an AWS endpoint, verify it, and keep a journal for teardown.
+    #[command(after_help = "Examples:\n  awslab up plans/sts-assume-role.yaml --endpoint-url http://127.0.0.1:5000\n  awslab up plans/sts-assume-role.yaml --profile lab-admin --yes --junit report.xml\n  awslab up plans/sts-assume-role.yaml --run-id r1   # resumes run r1 if it exists\n\nWithout --endpoint-url the target is your real AWS account: awslab shows the\naccount and caller and asks before creating anything (--yes skips the question).")]
+    Up(UpArgs),
+    /// Tear down a run: delete everything its journal says it created, newest first.
+    #[command(after_help = "Examples:\n  awslab down            # the latest run that still has resources\n  awslab down r1 --yes\n\nExit status: 0 when nothing is left, 3 when something could not be deleted.")]
+    Down(DownArgs),
+    /// Show a run: its steps' outputs and the resources its journal says exist.
+    #[command(after_help = "Example:\n  awslab status r1")]
+    Status(StatusArgs),
+    /// List runs in the state folder.
+    #[command(after_help = "Example:\n  awslab runs")]
+    Runs(StateArgs),
+    /// Print a step's credentials as shell exports (the only command that prints secrets).
+    #[command(after_help = "Example:\n  eval \"$(awslab env r1 assumed)\"\n  aws sts get-caller-identity")]
+    Env(EnvArgs),
     /// Print the JSON Schema of plan files (for editor completion).
     #[command(after_help = "Example:\n  awslab schema > plan.schema.json")]
     Schema,
@@ -98,4 +115,109 @@ pub struct GraphArgs {
     pub teardown: bool,
     #[command(flatten)]
     pub vars: VarArgs,
+}
+
+/// Where run state lives.
+#[derive(Debug, Args, Clone)]
+pub struct StateArgs {
+    /// The state folder (journals and secrets of runs).
+    #[arg(long, env = "AWSLAB_STATE_DIR", default_value = ".awslab", value_name = "DIR")]
+    pub state_dir: PathBuf,
+}
+
+/// Where calls go.
+#[derive(Debug, Args, Clone)]
+pub struct TargetArgs {
+    /// An AWS-compatible endpoint (moto server, LocalStack); without it, real AWS.
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// The region (default: AWS_REGION, AWS_DEFAULT_REGION, or us-east-1).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// The operator's AWS CLI profile (default: the default credential chain).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// Live progress on stderr and a summary table on stdout.
+    Human,
+    /// A stream of JSON events on stdout, one object a line.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct UpArgs {
+    /// The plan file.
+    #[arg(value_name = "PLAN")]
+    pub plan: PathBuf,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    #[command(flatten)]
+    pub vars: VarArgs,
+    #[command(flatten)]
+    pub state: StateArgs,
+    /// The run id (letters, digits, `-`); an existing run is resumed.
+    #[arg(long, value_name = "ID")]
+    pub run_id: Option<String>,
+    /// How many steps may run at once.
+    #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub parallel: u16,
+    /// Stop scheduling new steps after the first failure (default: skip only its dependents).
+    #[arg(long)]
+    pub fail_fast: bool,
+    /// How long to wait for IAM to propagate a new key or policy, in seconds.
+    #[arg(long, default_value_t = 120, value_name = "SECONDS")]
+    pub settle_timeout: u64,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub output: OutputFormat,
+    /// Write a JUnit report with one test case per verify step.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Do not ask before creating resources in a real AWS account.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DownArgs {
+    /// The run to tear down (default: the latest run that has resources left).
+    #[arg(value_name = "RUN")]
+    pub run: Option<String>,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    #[command(flatten)]
+    pub state: StateArgs,
+    /// How long to wait for a CloudFormation stack to be deleted, in seconds.
+    #[arg(long, default_value_t = 900, value_name = "SECONDS")]
+    pub stack_timeout: u64,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub output: OutputFormat,
+    /// Do not ask before deleting resources in a real AWS account.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// The run (default: the latest).
+    #[arg(value_name = "RUN")]
+    pub run: Option<String>,
+    #[command(flatten)]
+    pub state: StateArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct EnvArgs {
+    /// The run.
+    #[arg(value_name = "RUN")]
+    pub run: String,
+    /// The step whose credentials to print.
+    #[arg(value_name = "STEP")]
+    pub step: String,
+    #[command(flatten)]
+    pub state: StateArgs,
 }

@@ -4,7 +4,9 @@
 mod cli;
 mod commands;
 mod exit;
+mod progress;
 mod report;
+mod summary;
 
 use clap::Parser;
 

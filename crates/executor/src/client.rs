@@ -127,12 +127,26 @@ macro_rules! service_config {
     }};
 }
 
+/// A query-protocol service config; with a custom endpoint it writes form spaces as
+/// `+` (see [`crate::emulator_compat`]).
+macro_rules! query_config {
+    ($service:ident, $config:expr) => {{
+        let mut builder = service_config!($service, $config);
+        if $config.endpoint_url().is_some() {
+            builder.push_interceptor(aws_smithy_runtime_api::client::interceptors::SharedInterceptor::new(
+                crate::emulator_compat::FormSpacesAsPlus,
+            ));
+        }
+        builder
+    }};
+}
+
 pub fn iam_client(config: &SdkConfig) -> aws_sdk_iam::Client {
-    aws_sdk_iam::Client::from_conf(service_config!(aws_sdk_iam, config).build())
+    aws_sdk_iam::Client::from_conf(query_config!(aws_sdk_iam, config).build())
 }
 
 pub fn sts_client(config: &SdkConfig) -> aws_sdk_sts::Client {
-    aws_sdk_sts::Client::from_conf(service_config!(aws_sdk_sts, config).build())
+    aws_sdk_sts::Client::from_conf(query_config!(aws_sdk_sts, config).build())
 }
 
 /// S3 with path-style addressing when a custom endpoint is set (a loopback endpoint
@@ -145,7 +159,7 @@ pub fn s3_client(config: &SdkConfig) -> aws_sdk_s3::Client {
 
 pub fn cloudformation_client(config: &SdkConfig) -> aws_sdk_cloudformation::Client {
     aws_sdk_cloudformation::Client::from_conf(
-        service_config!(aws_sdk_cloudformation, config).build(),
+        query_config!(aws_sdk_cloudformation, config).build(),
     )
 }
 

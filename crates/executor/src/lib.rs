@@ -6,6 +6,7 @@
 
 pub mod classify;
 pub mod client;
+pub mod emulator_compat;
 pub mod engine;
 pub mod journal;
 pub mod profile_files;
@@ -34,5 +35,5 @@ pub use scheduler::{
 };
 pub use secrets::{Secret, SecretsError, SecretsStore, StepCredentials};
 pub use settle::{Probe, SettleError, SettlePolicy, Settled, settle};
-pub use engine::{Engine, EngineOptions, RUN_TAG, StepNote};
+pub use engine::{Engine, EngineOptions, RUN_TAG, StepNote, caller_identity};
 pub use teardown::{Receipt, teardown};

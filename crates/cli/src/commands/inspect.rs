@@ -10,7 +10,7 @@ use crate::exit::Status;
 use crate::report::{render_load_error, render_plan_diagnostics};
 
 /// Loads a plan, printing diagnostics (errors, or warnings of a valid plan) to stderr.
-fn load_reporting(path: &std::path::Path, vars: &[(String, String)]) -> Option<SealedPlan> {
+pub fn load_reporting(path: &std::path::Path, vars: &[(String, String)]) -> Option<SealedPlan> {
     match load(path, vars) {
         Ok(sealed) => {
             if !sealed.warnings.is_empty() {

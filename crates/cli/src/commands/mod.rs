@@ -1,6 +1,8 @@
 //! One module per command; each returns the exit status and prints its own output.
 
-mod inspect;
+pub mod inspect;
+mod runs;
+mod up;
 
 use crate::cli::{Cli, Command};
 use crate::exit::Status;
@@ -10,6 +12,11 @@ pub fn run(cli: Cli) -> Status {
         Command::Validate(args) => inspect::validate(&args),
         Command::Plan(args) => inspect::plan(&args),
         Command::Graph(args) => inspect::graph(&args),
+        Command::Up(args) => up::up(&args),
+        Command::Down(args) => runs::down(&args),
+        Command::Status(args) => runs::status(&args),
+        Command::Runs(args) => runs::runs(&args),
+        Command::Env(args) => runs::env(&args),
         Command::Schema => {
             print!("{}", awslab_planner::schema::plan_schema());
             Status::Success

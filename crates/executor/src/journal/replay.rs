@@ -74,6 +74,9 @@ impl JournalState {
                         self.resources[index].resource = resource;
                         self.resources[index].state = ResourceState::Exists;
                     }
+                    // A second result for a resource already recorded (more outputs)
+                    // adds nothing to teardown.
+                    None if self.resources.iter().any(|live| live.resource == resource) => {}
                     None => self.resources.push(LiveResource {
                         step: Some(step),
                         resource,

@@ -33,8 +33,8 @@ pub async fn create(engine: &Engine, id: &StepId, spec: &CfnStack, context: &Ste
         .create_stack()
         .stack_name(&name)
         .template_body(body)
-        .set_parameters(Some(parameters))
-        .set_capabilities(Some(capabilities))
+        .set_parameters((!parameters.is_empty()).then_some(parameters))
+        .set_capabilities((!capabilities.is_empty()).then_some(capabilities))
         .set_timeout_in_minutes(spec.timeout_minutes.map(|m| i32::try_from(m).unwrap_or(i32::MAX)))
         .tags(Tag::builder().key(RUN_TAG).value(engine.options.run_id.to_string()).build());
     let pending = ResourceRef::CfnStack { name: name.clone(), stack_id: None };

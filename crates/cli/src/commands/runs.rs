@@ -1,0 +1,205 @@
+//! Commands about runs that exist: `down` (teardown from the journal), `status`,
+//! `runs`, and `env` (the one command that prints secrets, as shell exports).
+
+use std::path::Path;
+use std::time::Duration;
+
+use awslab_executor::{Journal, ResourceState, RunId, SecretsStore, list_runs, operator_config, replay, teardown};
+
+use super::up::{confirm, runtime, target};
+use crate::cli::{DownArgs, EnvArgs, OutputFormat, StateArgs, StatusArgs};
+use crate::exit::Status;
+
+/// The run named, or the latest run (with resources left, if `live`).
+fn pick_run(state_dir: &Path, run: Option<&str>, live: bool) -> Result<RunId, String> {
+    if let Some(run) = run {
+        let id = RunId::parse(run).map_err(|e| e.to_string())?;
+        if !Journal::run_dir(state_dir, &id).join(Journal::FILE_NAME).is_file() {
+            return Err(format!("no run `{run}` in `{}`; `awslab runs` lists them", state_dir.display()));
+        }
+        return Ok(id);
+    }
+    let runs = list_runs(state_dir).map_err(|e| e.to_string())?;
+    runs.into_iter()
+        .rev()
+        .find(|r| !live || r.live_resources > 0)
+        .map(|r| r.run_id)
+        .ok_or_else(|| if live { format!("no run in `{}` has resources left", state_dir.display()) } else { format!("no runs in `{}`", state_dir.display()) })
+}
+
+pub fn down(args: &DownArgs) -> Status {
+    let run_id = match pick_run(&args.state.state_dir, args.run.as_deref(), true) {
+        Ok(id) => id,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return Status::Invalid;
+        }
+    };
+    let path = Journal::run_dir(&args.state.state_dir, &run_id).join(Journal::FILE_NAME);
+    let state = match replay(&path) {
+        Ok(state) => state,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return Status::StepFailed;
+        }
+    };
+    let meta_target = state.meta.as_ref().map(|m| m.target.clone());
+    let target = target(&args.target, meta_target.as_ref().and_then(|t| t.endpoint.clone()), meta_target.as_ref().map(|t| t.region.clone()));
+    if target.endpoint_url.is_none() {
+        let account = meta_target.and_then(|t| t.account).unwrap_or_else(|| "?".to_owned());
+        eprintln!("Target: AWS account {account} in {}", target.region);
+        if let Err(message) = confirm(&format!("Delete the {} resources of run `{run_id}`?", state.resources.len()), args.yes) {
+            eprintln!("error: {message}");
+            return Status::Invalid;
+        }
+    }
+    let runtime = match runtime() {
+        Ok(runtime) => runtime,
+        Err(status) => return status,
+    };
+    let receipt = runtime.block_on(async {
+        let operator = operator_config(&target).await;
+        teardown(&args.state.state_dir, &run_id, &operator, Duration::from_secs(args.stack_timeout)).await
+    });
+    let receipt = match receipt {
+        Ok(receipt) => receipt,
+        Err(error) => {
+            eprintln!("error: teardown could not go on: {error}");
+            return Status::LeftBehind;
+        }
+    };
+    match args.output {
+        OutputFormat::Json => {
+            let left: Vec<_> = receipt.left.iter().map(|(what, why)| serde_json::json!({"resource": what, "reason": why})).collect();
+            println!("{}", serde_json::json!({"event": "teardown", "run_id": run_id.as_str(), "deleted": receipt.deleted, "left": left}));
+        }
+        OutputFormat::Human => {
+            println!("Teardown of run `{run_id}`:");
+            for deleted in &receipt.deleted {
+                println!("  deleted  {deleted}");
+            }
+            for (what, why) in &receipt.left {
+                println!("  LEFT     {what}: {why}");
+            }
+            if receipt.is_clean() {
+                println!("Nothing is left.");
+            } else {
+                println!("{} resource(s) left; fix the cause and run `awslab down {run_id}` again.", receipt.left.len());
+            }
+        }
+    }
+    if receipt.is_clean() { Status::Success } else { Status::LeftBehind }
+}
+
+pub fn status(args: &StatusArgs) -> Status {
+    let run_id = match pick_run(&args.state.state_dir, args.run.as_deref(), false) {
+        Ok(id) => id,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return Status::Invalid;
+        }
+    };
+    let path = Journal::run_dir(&args.state.state_dir, &run_id).join(Journal::FILE_NAME);
+    let state = match replay(&path) {
+        Ok(state) => state,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return Status::StepFailed;
+        }
+    };
+    if let Some(meta) = &state.meta {
+        println!("Run `{run_id}` of plan `{}` ({}), started {}", meta.plan_name, meta.plan_path, meta.started_at);
+        println!("Target: {} ({}), account {}", meta.target.endpoint.as_deref().unwrap_or("AWS"), meta.target.region, meta.target.account.as_deref().unwrap_or("?"));
+    }
+    println!("Status: {}", state.status.map_or_else(|| "running or killed".to_owned(), |s| format!("{s:?}")));
+    if !state.outputs.is_empty() {
+        println!("\nOutputs:");
+        for (step, outputs) in &state.outputs {
+            for (key, value) in outputs {
+                println!("  {step}.{key} = {value}");
+            }
+        }
+    }
+    println!("\nResources ({}):", state.resources.len());
+    for live in &state.resources {
+        let state_word = match &live.state {
+            ResourceState::Exists => "exists".to_owned(),
+            ResourceState::MayExist => "may exist (call interrupted)".to_owned(),
+            ResourceState::Deleting => "being deleted".to_owned(),
+            ResourceState::DeleteFailed { error } => format!("delete failed: {error}"),
+        };
+        println!("  {}  [{state_word}]", live.resource.label());
+    }
+    Status::Success
+}
+
+pub fn runs(args: &StateArgs) -> Status {
+    match list_runs(&args.state_dir) {
+        Ok(runs) if runs.is_empty() => {
+            println!("No runs in `{}`.", args.state_dir.display());
+            Status::Success
+        }
+        Ok(runs) => {
+            println!("{:<24}  {:<24}  {:<20}  {:<20}  LEFT", "RUN", "PLAN", "STARTED (UTC)", "STATUS");
+            for run in runs {
+                let status = run.status.map_or_else(|| "running or killed".to_owned(), |s| format!("{s:?}"));
+                let started = run.started_at.unwrap_or_default();
+                let started = started.split('.').next().unwrap_or(&started).trim_end_matches('Z').replace('T', " ");
+                println!("{:<24}  {:<24}  {:<20}  {:<20}  {}", run.run_id.as_str(), run.plan_name.unwrap_or_default(), started, status, run.live_resources);
+            }
+            Status::Success
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            Status::StepFailed
+        }
+    }
+}
+
+/// Quotes a value for a POSIX shell.
+fn shell_quote(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "'\\''"))
+}
+
+pub fn env(args: &EnvArgs) -> Status {
+    let run_id = match RunId::parse(&args.run) {
+        Ok(id) => id,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return Status::Invalid;
+        }
+    };
+    let run_dir = Journal::run_dir(&args.state.state_dir, &run_id);
+    let secrets = match SecretsStore::open(&run_dir) {
+        Ok(secrets) => secrets,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return Status::Invalid;
+        }
+    };
+    let Some(credentials) = secrets.get(&args.step) else {
+        let known: Vec<&str> = secrets.steps().collect();
+        eprintln!("error: step `{}` of run `{run_id}` has no credentials", args.step);
+        eprintln!("hint: steps with credentials: {}", if known.is_empty() { "none (torn down?)".to_owned() } else { known.join(", ") });
+        return Status::Invalid;
+    };
+    println!("export AWS_ACCESS_KEY_ID={}", shell_quote(&credentials.access_key_id));
+    println!("export AWS_SECRET_ACCESS_KEY={}", shell_quote(credentials.secret_access_key.expose()));
+    match &credentials.session_token {
+        Some(token) => println!("export AWS_SESSION_TOKEN={}", shell_quote(token.expose())),
+        None => println!("unset AWS_SESSION_TOKEN"),
+    }
+    println!("unset AWS_PROFILE");
+    if let Ok(state) = replay(&run_dir.join(Journal::FILE_NAME))
+        && let Some(meta) = state.meta
+    {
+        println!("export AWS_REGION={}", shell_quote(&meta.target.region));
+        if let Some(endpoint) = meta.target.endpoint {
+            println!("export AWS_ENDPOINT_URL={}", shell_quote(&endpoint));
+        }
+    }
+    if let Some(expiration) = &credentials.expiration {
+        println!("# expires {expiration}");
+    }
+    Status::Success
+}
