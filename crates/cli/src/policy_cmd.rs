@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use awslab_policy::{
-    Context, Decision, EvaluationInput, NamedPolicy, PolicyDocument, PolicyError, PolicyKind, Principal, Request,
+    Context, Decision, EvaluationInput, NamedPolicy, PolicyDocument, PolicyError, PolicyKind,
+    Principal, Request,
 };
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
@@ -120,6 +121,7 @@ pub fn run(command: PolicyCommand) -> ExitCode {
 /// A usage or input problem, already reported; the exit code is 2.
 struct Failed;
 
+#[expect(clippy::print_stdout, reason = "the command prints its result")]
 fn simulate(args: &SimulateArgs) -> ExitCode {
     match simulate_output(args) {
         Ok(text) => {
@@ -130,6 +132,7 @@ fn simulate(args: &SimulateArgs) -> ExitCode {
     }
 }
 
+#[expect(clippy::print_stderr, reason = "usage errors go to stderr")]
 fn simulate_output(args: &SimulateArgs) -> Result<String, Failed> {
     let principal = principal_of(&args.principal).ok_or_else(|| {
         eprintln!(
@@ -140,16 +143,17 @@ fn simulate_output(args: &SimulateArgs) -> Result<String, Failed> {
         Failed
     })?;
     let mut failed = false;
-    let mut load_all = |paths: &[PathBuf], kind: Option<PolicyKind>| -> Vec<(String, PolicyDocument)> {
-        paths
-            .iter()
-            .filter_map(|path| {
-                let loaded = load(path, kind).ok();
-                failed |= loaded.is_none();
-                loaded.map(|document| (path.display().to_string(), document))
-            })
-            .collect()
-    };
+    let mut load_all =
+        |paths: &[PathBuf], kind: Option<PolicyKind>| -> Vec<(String, PolicyDocument)> {
+            paths
+                .iter()
+                .filter_map(|path| {
+                    let loaded = load(path, kind).ok();
+                    failed |= loaded.is_none();
+                    loaded.map(|document| (path.display().to_string(), document))
+                })
+                .collect()
+        };
     let identity = load_all(&args.policies, Some(PolicyKind::Identity));
     let resource = load_all(args.resource_policy.as_slice(), None);
     let session = load_all(&args.session_policies, Some(PolicyKind::Session));
@@ -182,7 +186,10 @@ fn simulate_output(args: &SimulateArgs) -> Result<String, Failed> {
 }
 
 fn named(documents: &[(String, PolicyDocument)]) -> Vec<NamedPolicy<'_>> {
-    documents.iter().map(|(name, document)| NamedPolicy::new(name, document)).collect()
+    documents
+        .iter()
+        .map(|(name, document)| NamedPolicy::new(name, document))
+        .collect()
 }
 
 /// The caller for `--principal`: a role ARN stands for a session of that role.
@@ -202,6 +209,10 @@ fn principal_of(text: &str) -> Option<Principal> {
 }
 
 /// Reads and parses one policy file, reporting problems on stderr.
+#[expect(
+    clippy::print_stderr,
+    reason = "malformed-policy diagnostics go to stderr"
+)]
 fn load(path: &Path, kind: Option<PolicyKind>) -> Result<PolicyDocument, Failed> {
     let text = std::fs::read_to_string(path).map_err(|error| {
         eprintln!("error: cannot read `{}`: {error}", path.display());
@@ -221,8 +232,10 @@ fn load(path: &Path, kind: Option<PolicyKind>) -> Result<PolicyDocument, Failed>
 fn render_errors(path: &Path, text: &str, errors: Vec<PolicyError>) -> String {
     let mut out = String::new();
     for error in errors {
-        let report =
-            miette::Report::new(error).with_source_code(miette::NamedSource::new(path.display().to_string(), text.to_owned()));
+        let report = miette::Report::new(error).with_source_code(miette::NamedSource::new(
+            path.display().to_string(),
+            text.to_owned(),
+        ));
         let _ = writeln!(out, "{report:?}");
     }
     out
@@ -236,13 +249,20 @@ fn render_human(decision: &Decision, request: &Request) -> String {
         "Request: `{}` on `{}` by `{}`",
         request.action, request.resource, request.principal.arn
     );
-    let _ = writeln!(out, "Reason: {}", backtick_action(&decision.reason_clause(&request.action), &request.action));
+    let _ = writeln!(
+        out,
+        "Reason: {}",
+        backtick_action(&decision.reason_clause(&request.action), &request.action)
+    );
     if decision.matched.is_empty() {
         let _ = writeln!(out, "Matched statements: none");
     } else {
         let _ = writeln!(out, "Matched statements:");
         for matched in &decision.matched {
-            let sid = matched.sid.as_deref().map_or_else(String::new, |sid| format!(" (`{sid}`)"));
+            let sid = matched
+                .sid
+                .as_deref()
+                .map_or_else(String::new, |sid| format!(" (`{sid}`)"));
             let _ = writeln!(
                 out,
                 "  - {} in `{}`, statement {}{sid}, {}",
@@ -289,24 +309,35 @@ fn render_json(decision: &Decision, request: &Request) -> String {
             "resourceOwner": request.resource_account,
         },
     });
-    format!("{}\n", serde_json::to_string_pretty(&value).unwrap_or_default())
+    format!(
+        "{}\n",
+        serde_json::to_string_pretty(&value).unwrap_or_default()
+    )
 }
 
+#[expect(clippy::print_stdout, reason = "the command prints its result")]
 fn check(args: &CheckArgs) -> ExitCode {
     let kind = PolicyKind::from_label(&args.kind);
     let mut failed = false;
     for path in &args.files {
         match load(path, kind) {
-            Ok(document) => println!(
-                "`{}`: well-formed {} policy ({} statements)",
-                path.display(),
-                document.kind().label(),
-                document.statements().len()
-            ),
+            Ok(document) => {
+                let count = document.statements().len();
+                println!(
+                    "`{}`: well-formed {} policy ({count} statement{})",
+                    path.display(),
+                    document.kind().label(),
+                    if count == 1 { "" } else { "s" }
+                );
+            }
             Err(Failed) => failed = true,
         }
     }
-    if failed { ExitCode::from(2) } else { ExitCode::SUCCESS }
+    if failed {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 #[cfg(test)]
@@ -319,7 +350,12 @@ mod tests {
         path
     }
 
-    fn args(policies: Vec<PathBuf>, action: &str, resource: &str, output: OutputFormat) -> SimulateArgs {
+    fn args(
+        policies: Vec<PathBuf>,
+        action: &str,
+        resource: &str,
+        output: OutputFormat,
+    ) -> SimulateArgs {
         SimulateArgs {
             policies,
             resource_policy: None,
@@ -340,8 +376,13 @@ mod tests {
     fn simulate_prints_json_with_decision_and_matched_statements() {
         let dir = tempfile::tempdir().unwrap_or_else(|error| panic!("{error}"));
         let policy = write(dir.path(), "user.json", LIST);
-        let text = simulate_output(&args(vec![policy.clone()], "s3:ListBucket", "arn:aws:s3:::lab", OutputFormat::Json))
-            .unwrap_or_else(|_| panic!("simulate failed"));
+        let text = simulate_output(&args(
+            vec![policy.clone()],
+            "s3:ListBucket",
+            "arn:aws:s3:::lab",
+            OutputFormat::Json,
+        ))
+        .unwrap_or_else(|_| panic!("simulate failed"));
         let value: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
         assert_eq!(value["decision"], "allowed");
         assert_eq!(value["matched"][0]["policy"], policy.display().to_string());
@@ -354,11 +395,26 @@ mod tests {
     fn simulate_explains_an_implicit_deny_with_the_access_denied_message() {
         let dir = tempfile::tempdir().unwrap_or_else(|error| panic!("{error}"));
         let policy = write(dir.path(), "user.json", LIST);
-        let text = simulate_output(&args(vec![policy], "s3:GetObject", "arn:aws:s3:::lab/k", OutputFormat::Human))
-            .unwrap_or_else(|_| panic!("simulate failed"));
+        let text = simulate_output(&args(
+            vec![policy],
+            "s3:GetObject",
+            "arn:aws:s3:::lab/k",
+            OutputFormat::Human,
+        ))
+        .unwrap_or_else(|_| panic!("simulate failed"));
         assert!(text.starts_with("Decision: implicitDeny\n"), "{text}");
-        assert!(text.contains("Reason: because no identity-based policy allows the `s3:GetObject` action"), "{text}");
-        assert!(text.contains("AccessDenied message: User: arn:aws:iam::123456789012:user/bob is not authorized"), "{text}");
+        assert!(
+            text.contains(
+                "Reason: because no identity-based policy allows the `s3:GetObject` action"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "AccessDenied message: User: arn:aws:iam::123456789012:user/bob is not authorized"
+            ),
+            "{text}"
+        );
     }
 
     #[test]
@@ -371,7 +427,10 @@ mod tests {
                 "Condition":{"ForAllValues:StringEquals":{"aws:TagKeys":["env","team"]}}}]}"#,
         );
         let mut simulate = args(vec![policy], "ec2:CreateTags", "*", OutputFormat::Json);
-        simulate.context = vec![("aws:TagKeys".into(), "env".into()), ("aws:TagKeys".into(), "owner".into())];
+        simulate.context = vec![
+            ("aws:TagKeys".into(), "env".into()),
+            ("aws:TagKeys".into(), "owner".into()),
+        ];
         let text = simulate_output(&simulate).unwrap_or_else(|_| panic!("simulate failed"));
         assert!(text.contains("\"decision\": \"implicitDeny\""), "{text}");
     }
@@ -379,7 +438,9 @@ mod tests {
     #[test]
     fn malformed_policies_render_with_file_line_and_column() {
         let text = "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [{\"Effect\": \"allow\", \"Action\": \"s3:*\", \"Resource\": \"*\"}]\n}";
-        let errors = PolicyDocument::parse_as(text, PolicyKind::Identity).err().unwrap_or_default();
+        let errors = PolicyDocument::parse_as(text, PolicyKind::Identity)
+            .err()
+            .unwrap_or_default();
         let rendered = render_errors(Path::new("user.json"), text, errors);
         assert!(rendered.contains("policy::unknown_effect"), "{rendered}");
         assert!(rendered.contains("user.json:3:18"), "{rendered}");
@@ -387,7 +448,8 @@ mod tests {
 
     #[test]
     fn principal_accepts_roles_and_services() {
-        let role = principal_of("arn:aws:iam::123456789012:role/lab").map(|principal| principal.kind);
+        let role =
+            principal_of("arn:aws:iam::123456789012:role/lab").map(|principal| principal.kind);
         assert_eq!(role, Some(awslab_policy::PrincipalKind::AssumedRole));
         let service = principal_of("ec2.amazonaws.com").map(|principal| principal.kind);
         assert_eq!(service, Some(awslab_policy::PrincipalKind::Service));
@@ -396,7 +458,10 @@ mod tests {
 
     #[test]
     fn context_values_must_be_key_equals_value() {
-        assert_eq!(parse_key_value("a:b=c=d"), Ok(("a:b".to_owned(), "c=d".to_owned())));
+        assert_eq!(
+            parse_key_value("a:b=c=d"),
+            Ok(("a:b".to_owned(), "c=d".to_owned()))
+        );
         assert!(parse_key_value("novalue").is_err());
     }
 }

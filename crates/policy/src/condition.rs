@@ -321,13 +321,13 @@ fn convert(
         | Operator::StringNotEqualsIgnoreCase => Values::Strings(
             texts
                 .iter()
-                .map(|(text, _)| Matcher::new(Template::parse(text, variables), false))
+                .map(|(text, _)| Matcher::new(&Template::parse(text, variables), false))
                 .collect(),
         ),
         Operator::StringLike | Operator::StringNotLike => Values::Strings(
             texts
                 .iter()
-                .map(|(text, _)| Matcher::new(Template::parse(text, variables), true))
+                .map(|(text, _)| Matcher::new(&Template::parse(text, variables), true))
                 .collect(),
         ),
         Operator::ArnEquals | Operator::ArnLike | Operator::ArnNotEquals | Operator::ArnNotLike => {

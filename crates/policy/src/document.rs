@@ -147,6 +147,16 @@ impl Statement {
             .any(|pattern| pattern.matches(action, true));
         listed != self.actions.negated
     }
+
+    /// [`Statement::covers_action`] for an action already in lowercase.
+    pub(crate) fn covers_lowercase_action(&self, action: &str) -> bool {
+        let listed = self
+            .actions
+            .patterns
+            .iter()
+            .any(|pattern| pattern.matches(action, false));
+        listed != self.actions.negated
+    }
 }
 
 /// A parsed and compiled policy document, ready to evaluate many times.
@@ -156,6 +166,76 @@ pub struct PolicyDocument {
     pub(crate) version: Version,
     pub(crate) id: Option<String>,
     pub(crate) statements: Vec<Statement>,
+    pub(crate) index: ActionIndex,
+}
+
+/// Statements by the service their actions name, so that evaluation skips
+/// statements about other services without matching their patterns.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct ActionIndex {
+    by_service: Vec<(String, Vec<usize>)>,
+    /// Statements that may match any service (`*`, `NotAction`, `s3*:...`).
+    general: Vec<usize>,
+}
+
+impl ActionIndex {
+    pub(crate) fn build(statements: &[Statement]) -> Self {
+        let mut index = Self::default();
+        for (position, statement) in statements.iter().enumerate() {
+            let services: Option<Vec<&str>> = if statement.actions.negated {
+                None
+            } else {
+                statement
+                    .actions
+                    .patterns
+                    .iter()
+                    .map(|pattern| {
+                        pattern
+                            .literal_prefix()
+                            .split_once(':')
+                            .map(|(service, _)| service)
+                    })
+                    .collect()
+            };
+            let Some(mut services) = services else {
+                index.general.push(position);
+                continue;
+            };
+            services.dedup();
+            for service in services {
+                match index
+                    .by_service
+                    .iter_mut()
+                    .find(|(name, _)| name == service)
+                {
+                    Some((_, list)) if list.last() != Some(&position) => list.push(position),
+                    Some(_) => {}
+                    None => index.by_service.push((service.to_owned(), vec![position])),
+                }
+            }
+        }
+        index
+    }
+
+    /// Indexes of the statements that may cover `action` (lowercase), in document
+    /// order.
+    pub(crate) fn candidates(&self, action: &str) -> impl Iterator<Item = usize> + '_ {
+        let service = action
+            .split_once(':')
+            .map_or(action, |(service, _)| service);
+        let specific: &[usize] = self
+            .by_service
+            .iter()
+            .find(|(name, _)| name == service)
+            .map_or(&[], |(_, list)| list.as_slice());
+        let (mut left, mut right) = (specific.iter().peekable(), self.general.iter().peekable());
+        std::iter::from_fn(move || match (left.peek(), right.peek()) {
+            (Some(a), Some(b)) if a < b => left.next().copied(),
+            (Some(_) | None, Some(_)) => right.next().copied(),
+            (Some(_), None) => left.next().copied(),
+            (None, None) => None,
+        })
+    }
 }
 
 impl PolicyDocument {

@@ -42,9 +42,10 @@ pub struct EvaluationInput<'a> {
 #[derive(Clone, Copy)]
 pub(crate) struct View<'a> {
     pub(crate) principal: &'a Principal,
-    pub(crate) action: &'a str,
     pub(crate) resource: &'a str,
     pub(crate) keys: Keys<'a>,
+    /// The action, in lowercase (action names match case-insensitively).
+    pub(crate) action_lowercase: &'a str,
     /// `Deny` with `NotPrincipal` denies every principal with a boundary
     /// (`access_policies_boundaries.html`).
     pub(crate) has_boundary: bool,
@@ -53,13 +54,13 @@ pub(crate) struct View<'a> {
 impl<'a> View<'a> {
     pub(crate) fn new(
         principal: &'a Principal,
-        action: &'a str,
+        action_lowercase: &'a str,
         resource: &'a str,
         context: &'a Context,
     ) -> Self {
         Self {
             principal,
-            action,
+            action_lowercase,
             resource,
             keys: Keys { principal, context },
             has_boundary: false,
@@ -84,7 +85,9 @@ pub(crate) fn scan(
     matched: &mut Vec<MatchedStatement>,
 ) -> Found {
     let mut found = Found::default();
-    for (index, statement) in policy.document.statements.iter().enumerate() {
+    let statements = &policy.document.statements;
+    for index in policy.document.index.candidates(view.action_lowercase) {
+        let statement = &statements[index];
         let Some(principal_match) = applies(statement, policy_type, view) else {
             continue;
         };
@@ -115,7 +118,7 @@ fn applies(
     policy_type: PolicyType,
     view: &View<'_>,
 ) -> Option<PrincipalMatch> {
-    if !statement.covers_action(view.action) {
+    if !statement.covers_lowercase_action(view.action_lowercase) {
         return None;
     }
     if let Some(resources) = &statement.resources {
@@ -155,9 +158,10 @@ fn applies(
 /// Decides whether `request` is allowed by the policies in `input`.
 pub fn evaluate(input: &EvaluationInput<'_>, request: &Request) -> Decision {
     let principal = &request.principal;
+    let action = Lowercase::new(&request.action);
     let mut view = View::new(
         principal,
-        &request.action,
+        action.as_str(),
         &request.resource,
         &request.context,
     );
@@ -279,4 +283,36 @@ fn decide(
             (false, false, _) => Grant::Resource,
         },
     )
+}
+
+/// An ASCII-lowercased copy of a short string, on the stack when it fits.
+pub(crate) struct Lowercase {
+    buffer: [u8; 96],
+    length: usize,
+    heap: Option<String>,
+}
+
+impl Lowercase {
+    pub(crate) fn new(text: &str) -> Self {
+        let mut lowered = Self {
+            buffer: [0; 96],
+            length: text.len(),
+            heap: None,
+        };
+        match lowered.buffer.get_mut(..text.len()) {
+            Some(slot) => {
+                slot.copy_from_slice(text.as_bytes());
+                slot.make_ascii_lowercase();
+            }
+            None => lowered.heap = Some(text.to_ascii_lowercase()),
+        }
+        lowered
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        match &self.heap {
+            Some(text) => text,
+            None => std::str::from_utf8(&self.buffer[..self.length]).unwrap_or_default(),
+        }
+    }
 }

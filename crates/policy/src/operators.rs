@@ -130,7 +130,13 @@ impl Condition {
             Values::Networks(networks) => {
                 let actual = match value {
                     ContextValue::Ip(address) => Some(*address),
-                    other => parse_network(&other.as_text()).map(|network| network.addr()),
+                    other => {
+                        let text = other.as_text();
+                        text.trim()
+                            .parse::<std::net::IpAddr>()
+                            .ok()
+                            .or_else(|| parse_network(&text).map(|network| network.addr()))
+                    }
                 };
                 Ok(actual.is_some_and(|address| {
                     networks.iter().any(|network| network.contains(&address))

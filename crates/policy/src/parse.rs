@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::condition::parse_conditions;
 use crate::document::{
-    ActionSpec, Effect, PolicyDocument, PolicyKind, ResourceSpec, Statement, Version,
+    ActionIndex, ActionSpec, Effect, PolicyDocument, PolicyKind, ResourceSpec, Statement, Version,
 };
 use crate::error::PolicyError;
 use crate::pattern::Glob;
@@ -114,11 +114,13 @@ pub(crate) fn document(
         }
     }
     if errors.is_empty() {
+        let index = ActionIndex::build(&statements);
         Ok(PolicyDocument {
             kind,
             version,
             id,
             statements,
+            index,
         })
     } else {
         Err(errors)

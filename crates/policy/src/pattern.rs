@@ -4,8 +4,8 @@
 
 /// One element of a compiled pattern.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Token {
-    Literal(String),
+pub(crate) enum Token<S = String> {
+    Literal(S),
     AnyString,
     AnyChar,
 }
@@ -69,6 +69,26 @@ impl Glob {
         }
     }
 
+    /// The literal text before the first wildcard.
+    pub(crate) fn literal_prefix(&self) -> &str {
+        match self {
+            Self::Any => "",
+            Self::Exact(literal) | Self::Prefix(literal) => literal,
+            Self::Tokens(tokens) => match tokens.first() {
+                Some(Token::Literal(literal)) => literal,
+                _ => "",
+            },
+        }
+    }
+
+    /// The literal text, if the pattern has no wildcard.
+    pub(crate) fn literal(&self) -> Option<&str> {
+        match self {
+            Self::Exact(literal) => Some(literal),
+            _ => None,
+        }
+    }
+
     /// Whether `value` matches; `fold` compares ASCII letters case-insensitively.
     pub(crate) fn matches(&self, value: &str, fold: bool) -> bool {
         match self {
@@ -83,6 +103,7 @@ impl Glob {
     }
 }
 
+#[inline]
 fn equal(left: &[u8], right: &[u8], fold: bool) -> bool {
     if fold {
         left.eq_ignore_ascii_case(right)
@@ -102,7 +123,7 @@ fn char_len(first: u8) -> usize {
 
 /// Glob matching with backtracking to the last `*` only, which is exact for patterns
 /// made of literals, `*` and `?`.
-fn match_tokens(tokens: &[Token], value: &[u8], fold: bool) -> bool {
+pub(crate) fn match_tokens<S: AsRef<str>>(tokens: &[Token<S>], value: &[u8], fold: bool) -> bool {
     let (mut token, mut position) = (0usize, 0usize);
     let mut resume: Option<(usize, usize)> = None;
     loop {
@@ -119,14 +140,14 @@ fn match_tokens(tokens: &[Token], value: &[u8], fold: bool) -> bool {
                     continue;
                 }
                 Token::Literal(literal)
-                    if value.len() - position >= literal.len()
+                    if value.len() - position >= literal.as_ref().len()
                         && equal(
-                            &value[position..position + literal.len()],
-                            literal.as_bytes(),
+                            &value[position..position + literal.as_ref().len()],
+                            literal.as_ref().as_bytes(),
                             fold,
                         ) =>
                 {
-                    position += literal.len();
+                    position += literal.as_ref().len();
                     token += 1;
                     continue;
                 }

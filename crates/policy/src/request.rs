@@ -172,28 +172,31 @@ impl Principal {
 
     /// The value of a key derived from the principal, for a lowercased key.
     pub(crate) fn derived_key(&self, key: &str) -> Option<ContextValue> {
-        let text = match key {
-            "aws:username" => self.username.clone()?,
-            "aws:userid" => self.user_id.clone(),
-            "aws:principalarn" => match self.kind {
-                PrincipalKind::AssumedRole => {
-                    self.source_arn.clone().unwrap_or_else(|| self.arn.clone())
-                }
-                _ => self.arn.clone(),
+        self.derived_text(key)
+            .map(|text| ContextValue::String(text.into_owned()))
+    }
+
+    /// The text of a key derived from the principal, borrowed where possible.
+    pub(crate) fn derived_text(&self, key: &str) -> Option<Cow<'_, str>> {
+        let text: &str = match key {
+            "aws:username" => self.username.as_deref()?,
+            "aws:userid" => &self.user_id,
+            "aws:principalarn" => match (self.kind, &self.source_arn) {
+                (PrincipalKind::AssumedRole, Some(role)) => role,
+                _ => &self.arn,
             },
-            "aws:principalaccount" if !self.account.is_empty() => self.account.clone(),
-            "aws:principaltype" => self.kind.aws_type().to_owned(),
-            "aws:principalservicename" if self.kind == PrincipalKind::Service => self.arn.clone(),
+            "aws:principalaccount" if !self.account.is_empty() => &self.account,
+            "aws:principaltype" => self.kind.aws_type(),
+            "aws:principalservicename" if self.kind == PrincipalKind::Service => &self.arn,
             _ => {
                 let tag = key.strip_prefix("aws:principaltag/")?;
                 self.tags
                     .iter()
                     .find(|(name, _)| name.eq_ignore_ascii_case(tag))?
                     .1
-                    .clone()
             }
         };
-        Some(ContextValue::String(text))
+        Some(Cow::Borrowed(text))
     }
 }
 
@@ -397,10 +400,11 @@ impl<'a> Keys<'a> {
 
 impl crate::variables::Variables for Keys<'_> {
     /// Only single-valued keys can be substituted.
-    fn variable(&self, key: &str) -> Option<String> {
-        match self.values(key)?.as_ref() {
-            [single] => Some(single.as_text().into_owned()),
-            _ => None,
+    fn variable(&self, key: &str) -> Option<Cow<'_, str>> {
+        match self.context.get(key) {
+            Some([single]) => Some(single.as_text()),
+            Some(_) => None,
+            None => self.principal.derived_text(key),
         }
     }
 }

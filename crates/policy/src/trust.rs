@@ -33,7 +33,8 @@ pub fn trust_allows(
     action: &str,
     context: &Context,
 ) -> Decision {
-    let view = View::new(principal, action, "*", context);
+    let action = crate::evaluate::Lowercase::new(action);
+    let view = View::new(principal, action.as_str(), "*", context);
     let mut matched = Vec::new();
     let found = scan(
         &NamedPolicy::new("trust policy", trust_policy),

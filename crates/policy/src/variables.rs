@@ -3,7 +3,9 @@
 //! variables is compiled once into a [`Glob`]; one with variables is resolved against
 //! the request at evaluation time. Variables exist only in version `2012-10-17`.
 
-use crate::pattern::{Glob, Token};
+use std::borrow::Cow;
+
+use crate::pattern::{Glob, Token, match_tokens};
 
 /// A variable could not be resolved and has no default: AWS treats the statement as
 /// not matching (`reference_policies_variables.html`, "Policy variables with no value").
@@ -12,7 +14,7 @@ pub(crate) struct Unresolved;
 
 /// Supplies the single value of a (lowercased) context key for substitution.
 pub(crate) trait Variables {
-    fn variable(&self, key: &str) -> Option<String>;
+    fn variable(&self, key: &str) -> Option<Cow<'_, str>>;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,29 +106,41 @@ impl Template {
         parts
     }
 
-    /// The tokens after substitution; `wildcards` makes `*` and `?` in text wildcards.
-    fn tokens(
-        &self,
-        variables: Option<&dyn Variables>,
-        wildcards: bool,
-    ) -> Result<Vec<Token>, Unresolved> {
-        let mut tokens = Vec::with_capacity(self.pieces.len());
+    /// Compiles the pieces: text into tokens (`*`/`?` are wildcards when
+    /// `wildcards`), escapes into literals, variables kept for substitution.
+    fn compile(&self, wildcards: bool) -> Vec<Part> {
+        let mut parts: Vec<Part> = Vec::with_capacity(self.pieces.len());
         for piece in &self.pieces {
-            match piece {
-                Piece::Text(text) if wildcards => tokens.extend(glob_tokens(&Glob::wildcard(text))),
-                Piece::Text(text) => tokens.push(Token::Literal(text.clone())),
-                Piece::Char(character) => tokens.push(Token::Literal(character.to_string())),
+            let tokens = match piece {
+                Piece::Text(text) if wildcards => glob_tokens(&Glob::wildcard(text)),
+                Piece::Text(text) => vec![Token::Literal(text.clone())],
+                Piece::Char(character) => vec![Token::Literal(character.to_string())],
                 Piece::Variable { key, default } => {
-                    let value = variables
-                        .and_then(|source| source.variable(key))
-                        .or_else(|| default.clone())
-                        .ok_or(Unresolved)?;
-                    tokens.push(Token::Literal(value));
+                    parts.push(Part::Variable {
+                        key: key.clone(),
+                        default: default.clone(),
+                    });
+                    continue;
                 }
+            };
+            if let Some(Part::Tokens(previous)) = parts.last_mut() {
+                previous.extend(tokens);
+            } else {
+                parts.push(Part::Tokens(tokens));
             }
         }
-        Ok(tokens)
+        parts
     }
+}
+
+/// A compiled piece of a value with variables.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Part {
+    Tokens(Vec<Token>),
+    Variable {
+        key: String,
+        default: Option<String>,
+    },
 }
 
 fn glob_tokens(glob: &Glob) -> Vec<Token> {
@@ -169,18 +183,22 @@ fn parse_variable(inner: &str) -> Option<Piece> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Matcher {
     Static(Glob),
-    Dynamic { template: Template, wildcards: bool },
+    Dynamic(Box<[Part]>),
 }
 
 impl Matcher {
-    pub(crate) fn new(template: Template, wildcards: bool) -> Self {
+    pub(crate) fn new(template: &Template, wildcards: bool) -> Self {
+        let parts = template.compile(wildcards);
         if template.has_variables() {
-            return Self::Dynamic {
-                template,
-                wildcards,
-            };
+            return Self::Dynamic(parts.into_boxed_slice());
         }
-        let tokens = template.tokens(None, wildcards).unwrap_or_default();
+        let tokens = parts
+            .into_iter()
+            .flat_map(|part| match part {
+                Part::Tokens(tokens) => tokens,
+                Part::Variable { .. } => Vec::new(),
+            })
+            .collect();
         Self::Static(Glob::from_tokens(tokens))
     }
 
@@ -192,53 +210,109 @@ impl Matcher {
     ) -> Result<bool, Unresolved> {
         match self {
             Self::Static(glob) => Ok(glob.matches(value, fold)),
-            Self::Dynamic {
-                template,
-                wildcards,
-            } => {
-                let glob = Glob::from_tokens(template.tokens(Some(variables), *wildcards)?);
-                Ok(glob.matches(value, fold))
+            Self::Dynamic(parts) => {
+                let resolved = resolve_all(parts, variables)?;
+                let mut values = resolved.iter();
+                let mut tokens: Vec<Token<&str>> = Vec::with_capacity(parts.len() * 2);
+                for part in parts {
+                    match part {
+                        Part::Tokens(list) => tokens.extend(list.iter().map(|token| match token {
+                            Token::Literal(text) => Token::Literal(text.as_str()),
+                            Token::AnyString => Token::AnyString,
+                            Token::AnyChar => Token::AnyChar,
+                        })),
+                        Part::Variable { .. } => {
+                            tokens.push(Token::Literal(values.next().map_or("", AsRef::as_ref)));
+                        }
+                    }
+                }
+                Ok(match_tokens(&tokens, value.as_bytes(), fold))
             }
         }
     }
 
     /// The resolved text, for operators that compare whole values.
     pub(crate) fn resolve(&self, variables: &dyn Variables) -> Result<String, Unresolved> {
-        let tokens = match self {
-            Self::Static(glob) => glob_tokens(glob),
-            Self::Dynamic { template, .. } => template.tokens(Some(variables), false)?,
+        let parts: &[Part] = match self {
+            Self::Static(glob) => return Ok(glob_text(&glob_tokens(glob))),
+            Self::Dynamic(parts) => parts,
         };
-        Ok(tokens
-            .into_iter()
-            .map(|token| match token {
-                Token::Literal(text) => text,
-                Token::AnyString => "*".to_owned(),
-                Token::AnyChar => "?".to_owned(),
-            })
-            .collect())
+        let resolved = resolve_all(parts, variables)?;
+        let mut values = resolved.iter();
+        let mut text = String::new();
+        for part in parts {
+            match part {
+                Part::Tokens(tokens) => text.push_str(&glob_text(tokens)),
+                Part::Variable { .. } => text.push_str(values.next().map_or("", AsRef::as_ref)),
+            }
+        }
+        Ok(text)
     }
 }
 
+fn resolve_all<'v>(
+    parts: &'v [Part],
+    variables: &'v dyn Variables,
+) -> Result<Vec<Cow<'v, str>>, Unresolved> {
+    parts
+        .iter()
+        .filter_map(|part| match part {
+            Part::Variable { key, default } => Some(
+                variables
+                    .variable(key)
+                    .or_else(|| default.as_deref().map(Cow::Borrowed))
+                    .ok_or(Unresolved),
+            ),
+            Part::Tokens(_) => None,
+        })
+        .collect()
+}
+
+fn glob_text(tokens: &[Token]) -> String {
+    tokens
+        .iter()
+        .map(|token| match token {
+            Token::Literal(text) => text.as_str(),
+            Token::AnyString => "*",
+            Token::AnyChar => "?",
+        })
+        .collect()
+}
+
 /// An ARN pattern: each of the six colon-separated parts matched on its own; the last
-/// part takes the rest of the ARN, colons included.
+/// part takes the rest of the ARN, colons included. When the parts before the last
+/// are plain text, the whole ARN is matched as one pattern, which is equivalent.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct ArnMatcher {
-    parts: Box<[Matcher]>,
+pub(crate) enum ArnMatcher {
+    Whole(Matcher),
+    Parts(Box<[Matcher]>),
 }
 
 impl ArnMatcher {
     pub(crate) fn new(text: &str, variables: bool) -> Self {
-        let parts = Template::parse(text, variables)
+        let template = Template::parse(text, variables);
+        let parts: Vec<Matcher> = template
             .split_arn(6)
-            .into_iter()
+            .iter()
             .map(|part| Matcher::new(part, true))
             .collect();
-        Self { parts }
+        let leading_literal = parts[..parts.len().saturating_sub(1)]
+            .iter()
+            .all(|part| matches!(part, Matcher::Static(glob) if glob.literal().is_some()));
+        if leading_literal {
+            Self::Whole(Matcher::new(&template, true))
+        } else {
+            Self::Parts(parts.into_boxed_slice())
+        }
     }
 
     pub(crate) fn matches(&self, arn: &str, variables: &dyn Variables) -> Result<bool, Unresolved> {
-        let mut pieces = arn.splitn(self.parts.len(), ':');
-        for part in &self.parts {
+        let parts = match self {
+            Self::Whole(matcher) => return matcher.matches(arn, false, variables),
+            Self::Parts(parts) => parts,
+        };
+        let mut pieces = arn.splitn(parts.len(), ':');
+        for part in parts {
             let Some(piece) = pieces.next() else {
                 return Ok(false);
             };
@@ -256,15 +330,15 @@ mod tests {
 
     struct Fixed;
     impl Variables for Fixed {
-        fn variable(&self, key: &str) -> Option<String> {
-            (key == "aws:username").then(|| "bob".to_owned())
+        fn variable(&self, key: &str) -> Option<Cow<'_, str>> {
+            (key == "aws:username").then_some(Cow::Borrowed("bob"))
         }
     }
 
     #[test]
     fn substitutes_variables_and_defaults() {
         let matcher = Matcher::new(
-            Template::parse(
+            &Template::parse(
                 "home/${aws:username}/${aws:PrincipalTag/team, 'all'}/*",
                 true,
             ),
@@ -279,14 +353,14 @@ mod tests {
 
     #[test]
     fn escapes_are_literal_characters() {
-        let matcher = Matcher::new(Template::parse("a${*}b${?}${$}", true), true);
+        let matcher = Matcher::new(&Template::parse("a${*}b${?}${$}", true), true);
         assert_eq!(matcher.matches("a*b?$", false, &Fixed), Ok(true));
         assert_eq!(matcher.matches("axb?$", false, &Fixed), Ok(false));
     }
 
     #[test]
     fn missing_variable_without_default_is_unresolved() {
-        let matcher = Matcher::new(Template::parse("${aws:userid}", true), false);
+        let matcher = Matcher::new(&Template::parse("${aws:userid}", true), false);
         assert_eq!(matcher.matches("x", false, &Fixed), Err(Unresolved));
     }
 
