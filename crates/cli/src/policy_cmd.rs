@@ -22,12 +22,15 @@ with the statements that matched and the AccessDenied message AWS would return. 
 the decision; 2 means a policy file is malformed or the arguments are invalid.";
 
 const SIMULATE_EXAMPLE: &str = "Examples:
-  awslab policy simulate --policy user.json --action s3:ListBucket --resource arn:aws:s3:::lab-bucket \\
+  awslab policy simulate --policy user.json \\
+      --action s3:ListBucket --resource arn:aws:s3:::lab-bucket \\
       --principal arn:aws:iam::123456789012:user/bob
-  awslab policy simulate --policy role.json --resource-policy trust.json --action sts:AssumeRole \\
-      --resource arn:aws:iam::123456789012:role/lab --context sts:ExternalId=abc --output json
+  awslab policy simulate --policy role.json --resource-policy trust.json \\
+      --action sts:AssumeRole --resource arn:aws:iam::123456789012:role/lab \\
+      --context sts:ExternalId=abc --output json
 
-A key repeated in --context is multi-valued: --context aws:TagKeys=env --context aws:TagKeys=team
+A key repeated in --context is multi-valued:
+  --context aws:TagKeys=env --context aws:TagKeys=team
 
 Exit codes: 0 evaluated (any decision); 2 malformed policy or usage error";
 
