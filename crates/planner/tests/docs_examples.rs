@@ -1,6 +1,6 @@
-//! The examples in `docs/plan-format.md` are valid: every ```yaml block whose first
+//! The examples in `docs/plan-format.md` are valid: every YAML code block whose first
 //! line is `# plan` loads with no error and no warning (as if it were a file in
-//! `plans/`, so `templates/...` resolves), every other ```yaml block is valid YAML,
+//! `plans/`, so `templates/...` resolves), every other YAML code block is valid YAML,
 //! and every step kind has its own section with an example that uses it.
 
 use std::path::{Path, PathBuf};
@@ -11,7 +11,7 @@ fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// The ```yaml blocks of the page: (line of the opening fence, text).
+/// The YAML code blocks of the page: (line of the opening fence, text).
 fn yaml_blocks(markdown: &str) -> Vec<(usize, String)> {
     let mut blocks = Vec::new();
     let mut current: Option<(usize, String)> = None;
@@ -81,7 +81,6 @@ fn every_full_plan_example_loads_without_errors_or_warnings() {
 #[test]
 fn every_other_yaml_example_is_valid_yaml() {
     for (line, block) in yaml_blocks(&page()).iter().filter(|(_, b)| !is_plan(b)) {
-        // A fragment of a step map is indented under nothing; wrap it so it parses.
         if let Err(err) = awslab_planner::yaml::parse(block) {
             panic!(
                 "the ```yaml block at line {line} is not valid YAML: {}",
