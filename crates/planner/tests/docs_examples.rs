@@ -18,7 +18,7 @@ fn yaml_blocks(markdown: &str) -> Vec<(usize, String)> {
     for (i, line) in markdown.lines().enumerate() {
         match &mut current {
             None if line.trim_start().starts_with("```yaml") => {
-                current = Some((i + 1, String::new()))
+                current = Some((i + 1, String::new()));
             }
             Some(_) if line.trim_start().starts_with("```") => blocks.extend(current.take()),
             Some((_, text)) => {

@@ -169,3 +169,35 @@ fn bucket_name_too_long_with_a_real_run_id_is_an_error() {
     let found = outcome(&yaml).map_err(|d| codes_at(&d));
     assert_eq!(found, Err(vec![("plan::invalid_name", (4, 24))]));
 }
+
+/// Found by `properties::never_panics_on_arbitrary_text`: for this text serde-saphyr's
+/// syntax error carries a span whose offset (3) falls inside the 4-byte character
+/// `𞸹` (bytes 1..5). The working-tree `plan::read` (uncommitted when this was written)
+/// slices `text[..span.offset]` to find the error's line and panics; any slicing or
+/// snippet rendering at that span is at risk.
+#[test]
+#[ignore = "planner bug: a YAML syntax error span can fall inside a multi-byte character"]
+fn syntax_error_span_falls_on_character_boundaries() {
+    let text = "\"\u{1EE39}\"\u{11650}";
+    let Err(err) = awslab_planner::yaml::parse(text) else {
+        panic!("parsed as YAML")
+    };
+    let span = err.span.unwrap_or_default();
+    assert!(
+        text.is_char_boundary(span.offset) && text.is_char_boundary(span.offset + span.len),
+        "span {span:?} of {text:?}"
+    );
+}
+
+/// The same input through `check_source` must report `plan::syntax`, not panic.
+#[test]
+#[ignore = "planner bug: check_source panics on a syntax error after a multi-byte character"]
+fn check_source_reports_syntax_error_after_multibyte_character() {
+    let found = std::panic::catch_unwind(|| {
+        outcome("\"\u{1EE39}\"\u{11650}").map_err(|d| d.iter().map(|d| d.code).collect::<Vec<_>>())
+    });
+    assert!(
+        matches!(found, Ok(Err(ref codes)) if codes == &["plan::syntax"]),
+        "{found:?}"
+    );
+}
