@@ -79,6 +79,8 @@ impl MotoServer {
             .arg("-c")
             .arg(LAUNCHER)
             .env("INITIAL_NO_AUTH_ACTION_COUNT", "3")
+            // AWS managed policies (AmazonS3ReadOnlyAccess, ...) exist, as on AWS.
+            .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
