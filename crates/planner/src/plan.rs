@@ -63,6 +63,9 @@ pub struct Plan {
     /// Variables after `--var` overrides, with where each was defined.
     pub vars: IndexMap<String, Sp<String>>,
     pub steps: IndexMap<StepId, Step>,
+    /// Names of steps that could not be read (their errors are reported); references
+    /// to them are not reported again.
+    pub unreadable: Vec<String>,
 }
 
 const TOP_KEYS: &[&str] = &["name", "description", "vars", "steps"];
@@ -87,9 +90,16 @@ pub fn read(diags: &mut Diagnostics, overrides: &[(String, String)]) -> Option<P
         Ok(root) => root,
         Err(err) => {
             let span = err.span.unwrap_or_default();
+            let line_start = text.get(..span.offset).and_then(|before| before.rfind('\n')).map_or(0, |i| i + 1);
+            let line = text.get(line_start..).and_then(|rest| rest.lines().next()).unwrap_or_default();
+            let help = if line.contains("${") && (line.contains('{') || line.contains('[')) {
+                "inside `{ ... }` or `[ ... ]`, quote values that contain `${...}`, as in `name: \"user-${run.id}\"`"
+            } else {
+                "check the indentation and quoting around this position"
+            };
             diags
                 .error("plan::syntax", span, format!("the plan is not valid YAML: {}", err.message))
-                .help("check the indentation and quoting around this position")
+                .help(help)
                 .emit();
             return None;
         }
@@ -105,8 +115,20 @@ pub fn read(diags: &mut Diagnostics, overrides: &[(String, String)]) -> Option<P
     let mut description = None;
     let mut vars = IndexMap::new();
     let mut steps = IndexMap::new();
+    let mut unreadable = Vec::new();
     let mut seen_steps = false;
+    let mut seen: Vec<&Key> = Vec::new();
     for (key, node) in entries {
+        if let Some(first) = seen.iter().find(|k| k.name == key.name) {
+            let first_span = first.span;
+            diags
+                .error("plan::duplicate_key", key.span, format!("`{}` is given twice at the top of the plan", key.name))
+                .related(first_span, "first given here")
+                .help("keep one of them")
+                .emit();
+            continue;
+        }
+        seen.push(key);
         match key.name.as_str() {
             "name" => match node.as_str() {
                 Some(text) if !text.trim().is_empty() => name = Some(Sp::new(text.to_owned(), node.span)),
@@ -116,7 +138,7 @@ pub fn read(diags: &mut Diagnostics, overrides: &[(String, String)]) -> Option<P
             "vars" => read_vars(diags, node, &mut vars),
             "steps" => {
                 seen_steps = true;
-                read_steps(diags, node, &mut steps);
+                read_steps(diags, node, &mut steps, &mut unreadable);
             }
             other => diags
                 .error("plan::unknown_key", key.span, format!("unknown key `{other}` at the top of the plan"))
@@ -134,7 +156,7 @@ pub fn read(diags: &mut Diagnostics, overrides: &[(String, String)]) -> Option<P
     }
     apply_overrides(diags, &mut vars, overrides, entries);
     let name = name.unwrap_or_else(|| Sp::new(String::new(), first));
-    Some(Plan { name, description, vars, steps })
+    Some(Plan { name, description, vars, steps, unreadable })
 }
 
 fn read_vars(diags: &mut Diagnostics, node: &Node, vars: &mut IndexMap<String, Sp<String>>) {
@@ -198,7 +220,7 @@ fn valid_step_name(name: &str) -> bool {
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
-fn read_steps(diags: &mut Diagnostics, node: &Node, steps: &mut IndexMap<StepId, Step>) {
+fn read_steps(diags: &mut Diagnostics, node: &Node, steps: &mut IndexMap<StepId, Step>, unreadable: &mut Vec<String>) {
     let Some(entries) = node.as_map() else {
         diags.error("plan::invalid_value", node.span, "`steps` must be a map of step names to steps").emit();
         return;
@@ -229,8 +251,11 @@ fn read_steps(diags: &mut Diagnostics, node: &Node, steps: &mut IndexMap<StepId,
                 .help("a step name starts with a letter and has at most 64 letters, digits, `-` and `_`")
                 .emit();
         }
-        if let Some(step) = read_step(diags, id.clone(), key, body) {
-            steps.insert(id, step);
+        match read_step(diags, id.clone(), key, body) {
+            Some(step) => {
+                steps.insert(id, step);
+            }
+            None => unreadable.push(key.name.clone()),
         }
     }
 }

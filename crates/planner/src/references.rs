@@ -125,7 +125,9 @@ pub fn collect(diags: &mut Diagnostics, plan: &Plan) -> Vec<Dependency> {
         }
         for need in &step.needs {
             let on = StepId::new(need.value.clone());
-            if plan.steps.contains_key(&on) {
+            if on == step.id {
+                diags.error("plan::cycle", need.span, format!("step `{}` needs itself", step.id)).help("remove it from its own `needs`").emit();
+            } else if plan.steps.contains_key(&on) {
                 out.push(Dependency { step: step.id.clone(), on, because: Because::Needs, span: need.span });
             } else {
                 unknown_step(diags, plan, &need.value, need.span, format!("`needs` of step `{}` names unknown step `{}`", step.id, need.value));
@@ -136,6 +138,10 @@ pub fn collect(diags: &mut Diagnostics, plan: &Plan) -> Vec<Dependency> {
 }
 
 fn unknown_step(diags: &mut Diagnostics, plan: &Plan, name: &str, span: Span, message: String) {
+    if plan.unreadable.iter().any(|u| u == name) {
+        // The step exists but could not be read; that error is reported already.
+        return;
+    }
     let help = did_you_mean(name, plan.steps.keys().map(StepId::as_str));
     diags.error("plan::unknown_reference", span, message).label("no such step").maybe_help(help).emit();
 }
@@ -208,6 +214,9 @@ fn check_identity(diags: &mut Diagnostics, plan: &Plan, step: &Step, name: &str,
     }
     let id = StepId::new(name);
     let Some(other) = plan.steps.get(&id) else {
+        if plan.unreadable.iter().any(|u| u == name) {
+            return;
+        }
         let candidates: Vec<&str> = plan.steps.values().filter(|s| s.kind.credentials().is_some()).map(|s| s.id.as_str()).chain([OPERATOR]).collect();
         let help = did_you_mean(name, candidates.iter().copied())
             .or_else(|| Some(format!("identities in this plan: {}", candidates.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", "))));

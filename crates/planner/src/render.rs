@@ -15,7 +15,7 @@ use crate::references::Because;
 /// What a step will do, in a short sentence (`create IAM user `sts-lab-user` with an
 /// access key`). Values known only at run time are shown as written.
 pub fn describe(sealed: &SealedPlan, step: &Step) -> String {
-    let statics = Statics::new(&sealed.plan);
+    let statics = Statics::for_display(&sealed.plan);
     let show = |text: &str| statics.render(text).unwrap_or_else(|| text.to_owned());
     match &step.kind {
         StepKind::IamUser(u) => format!("create IAM user `{}`{}", show(&u.name), if u.access_key { " with an access key" } else { "" }),
@@ -46,21 +46,21 @@ pub fn describe(sealed: &SealedPlan, step: &Step) -> String {
         StepKind::StsGetFederationToken(f) => format!("get a federation token for `{}`", show(&f.name)),
         StepKind::StsAssumeRoleWithWebIdentity(w) => format!("assume role `{}` with a web identity token", show(&w.role_arn)),
         StepKind::AwsProfile(p) => format!("write AWS CLI profile `{}` with the credentials of `{}`", show(&p.name), p.credentials.value),
-        StepKind::Verify(v) => format!("verify that `{}` calling `{}` gives {}", v.identity.as_ref().map_or("operator", |i| i.value.as_str()), v.call.value, expect_text(&v.expect.value)),
+        StepKind::Verify(v) => format!("verify that `{}` calling `{}` gives {}", v.identity.as_ref().map_or("operator", |i| i.value.as_str()), v.call.value, expect_text(&v.expect.value, &show)),
     }
 }
 
-fn expect_text(expect: &crate::values::Expect) -> String {
+fn expect_text(expect: &crate::values::Expect, show: &dyn Fn(&str) -> String) -> String {
     match expect {
         crate::values::Expect::Allow => "success".to_owned(),
         crate::values::Expect::Error(code) => format!("`{code}`"),
-        crate::values::Expect::Fields(fields) => fields.iter().map(|(k, v)| format!("`{k}` = `{v}`")).collect::<Vec<_>>().join(", "),
+        crate::values::Expect::Fields(fields) => fields.iter().map(|(k, v)| format!("`{k}` matching `{}`", show(v))).collect::<Vec<_>>().join(", "),
     }
 }
 
 /// What teardown does for a step (`delete IAM user `x``), or `None` if nothing.
 pub fn describe_teardown(sealed: &SealedPlan, step: &Step) -> Option<String> {
-    let statics = Statics::new(&sealed.plan);
+    let statics = Statics::for_display(&sealed.plan);
     let show = |text: &str| statics.render(text).unwrap_or_else(|| text.to_owned());
     Some(match &step.kind {
         StepKind::IamUser(u) => format!("delete IAM user `{}`{}", show(&u.name), if u.access_key { " and its access key" } else { "" }),

@@ -226,7 +226,7 @@ impl JsonSchema for Expect {
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         json_schema!({
             "description": "`allow`, an AWS error code such as `AccessDenied`, or answer fields mapped to patterns (`*` matches anything)",
-            "oneOf": [
+            "anyOf": [
                 { "enum": ["allow", "deny"] },
                 { "type": "string", "pattern": "^[A-Za-z0-9.]+$" },
                 { "type": "object", "additionalProperties": { "type": "string" }, "minProperties": 1 }

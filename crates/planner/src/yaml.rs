@@ -213,7 +213,20 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
         duplicate_keys: serde_saphyr::DuplicateKeyPolicy::PassThrough,
     };
     serde_saphyr::from_str_with_options::<Node>(text, options).map_err(|err| {
-        let span = err.location().map(span_of);
+        let span = err.location().map(|location| {
+            let span = location.span();
+            let start = match span.byte_offset() {
+                Some(byte) => usize::try_from(byte).unwrap_or(0),
+                // A character offset: convert it to bytes.
+                None => text.char_indices().nth(usize::try_from(span.offset()).unwrap_or(0)).map_or(text.len(), |(i, _)| i),
+            };
+            let mut start = start.min(text.len());
+            while !text.is_char_boundary(start) {
+                start -= 1;
+            }
+            let len = text[start..].chars().next().map_or(0, char::len_utf8);
+            Span::new(start, len)
+        });
         let message = first_line(&err.to_string());
         SyntaxError { message, span }
     })
@@ -527,6 +540,7 @@ struct NodeMap<'a> {
     value: Option<&'a Node>,
     unknown: &'a RefCell<Vec<DeError>>,
     fields: Option<&'static [&'static str]>,
+    seen: Vec<&'a str>,
 }
 
 impl<'a> NodeMap<'a> {
@@ -535,7 +549,7 @@ impl<'a> NodeMap<'a> {
         unknown: &'a RefCell<Vec<DeError>>,
         fields: Option<&'static [&'static str]>,
     ) -> Self {
-        NodeMap { entries: entries.iter(), value: None, unknown, fields }
+        NodeMap { entries: entries.iter(), value: None, unknown, fields, seen: Vec::new() }
     }
 }
 
@@ -549,6 +563,14 @@ impl<'de> MapAccess<'de> for NodeMap<'_> {
                 let err = <DeError as de::Error>::unknown_field(&key.name, fields).at(key.span);
                 self.unknown.borrow_mut().push(err);
                 continue;
+            }
+            if self.fields.is_some() {
+                if self.seen.contains(&key.name.as_str()) {
+                    let err = <DeError as de::Error>::custom(format!("`{}` is given twice", key.name)).at(key.span);
+                    self.unknown.borrow_mut().push(err);
+                    continue;
+                }
+                self.seen.push(&key.name);
             }
             self.value = Some(node);
             let key_de: de::value::StrDeserializer<'_, DeError> = key.name.as_str().into_deserializer();

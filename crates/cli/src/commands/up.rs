@@ -11,6 +11,7 @@ use awslab_executor::journal::timestamp_now;
 use awslab_executor::{
     Engine, EngineOptions, Journal, Record, RunId, RunMeta, RunReport, RunStatus, Scheduler, SecretsStore, StepStatus, Target,
     TargetInfo, caller_identity, operator_config, replay,
+    JournalState,
 };
 use awslab_executor::profile_files::ProfilePaths;
 use awslab_planner::{SealedPlan, StepId};
@@ -101,6 +102,13 @@ async fn run(args: &UpArgs, sealed: Arc<SealedPlan>) -> Status {
         }
         Some(url) => eprintln!("Target: {url} ({}), account {account}, as {caller}", target.region),
     }
+    if let Some(id) = &args.run_id
+        && (id.is_empty() || id.len() > 20 || !id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'))
+    {
+        eprintln!("error: run id `{id}` must be 1 to 20 lowercase letters, digits and `-`");
+        eprintln!("hint: run ids become part of resource names such as bucket names, and plans are checked for that length");
+        return Status::Invalid;
+    }
     let run_id = match args.run_id.as_deref().map(RunId::parse).transpose() {
         Ok(id) => id.unwrap_or_else(RunId::generate),
         Err(error) => {
@@ -108,7 +116,7 @@ async fn run(args: &UpArgs, sealed: Arc<SealedPlan>) -> Status {
             return Status::Invalid;
         }
     };
-    let (journal, outputs) = match open_journal(&args.state.state_dir, &run_id, &sealed, &target, &account, &args.vars.vars) {
+    let (journal, resumed) = match open_journal(&args.state.state_dir, &run_id, &sealed, &target, &account, &args.vars.vars) {
         Ok(opened) => opened,
         Err(message) => {
             eprintln!("error: {message}");
@@ -138,8 +146,8 @@ async fn run(args: &UpArgs, sealed: Arc<SealedPlan>) -> Status {
         profile_paths,
         run_dir,
     };
-    let resumed = !outputs.is_empty();
-    let engine = Arc::new(Engine::new(Arc::clone(&sealed), options, operator, journal.clone(), secrets, outputs));
+    let engine = Arc::new(Engine::new(Arc::clone(&sealed), options, operator, journal.clone(), secrets, &resumed));
+    let resumed = resumed.meta.is_some();
     let nodes: Vec<(StepId, Vec<StepId>)> = sealed.order().map(|id| (id.clone(), sealed.dependencies(id).into_iter().cloned().collect())).collect();
     let interrupt = watch_interrupts(&run_id);
     let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel();
@@ -203,10 +211,9 @@ fn finish(args: &UpArgs, sealed: &SealedPlan, engine: &Engine, report: &RunRepor
     }
 }
 
-type Outputs = indexmap::IndexMap<String, indexmap::IndexMap<String, String>>;
 
 /// Creates the run's journal, or reopens it to resume (same plan only).
-fn open_journal(state_dir: &Path, run_id: &RunId, sealed: &SealedPlan, target: &Target, account: &str, vars: &[(String, String)]) -> Result<(Journal, Outputs), String> {
+fn open_journal(state_dir: &Path, run_id: &RunId, sealed: &SealedPlan, target: &Target, account: &str, vars: &[(String, String)]) -> Result<(Journal, JournalState), String> {
     let path = Journal::run_dir(state_dir, run_id).join(Journal::FILE_NAME);
     if path.exists() {
         let state = replay(&path).map_err(|e| e.to_string())?;
@@ -216,7 +223,7 @@ fn open_journal(state_dir: &Path, run_id: &RunId, sealed: &SealedPlan, target: &
             return Err(format!("run `{run_id}` belongs to plan `{}`, not `{}`; choose another --run-id", meta.plan_name, sealed.plan.name.value));
         }
         let journal = Journal::open(state_dir, run_id).map_err(|e| e.to_string())?;
-        return Ok((journal, state.outputs));
+        return Ok((journal, state));
     }
     let meta = RunMeta {
         run_id: run_id.clone(),
@@ -227,5 +234,5 @@ fn open_journal(state_dir: &Path, run_id: &RunId, sealed: &SealedPlan, target: &
         started_at: timestamp_now(),
     };
     let journal = Journal::create(state_dir, meta).map_err(|e| e.to_string())?;
-    Ok((journal, Outputs::new()))
+    Ok((journal, JournalState::default()))
 }

@@ -14,12 +14,14 @@ mod trust;
 pub use calls::{Call, CALLS, find_call};
 pub use statics::{SAMPLE_ACCOUNT, SAMPLE_RUN_ID, Statics};
 
+use std::path::Path;
+
 use crate::diagnostics::Diagnostics;
 use crate::graph::SealedPlan;
 use crate::plan::Plan;
 
 /// Checks that need only the plan.
-pub fn check_plan(diags: &mut Diagnostics, plan: &Plan, base_dir: &std::path::Path) {
+pub fn check_plan(diags: &mut Diagnostics, plan: &Plan, base_dir: &Path) {
     let statics = Statics::new(plan);
     names::check(diags, plan, &statics);
     durations::check(diags, plan, &statics);
@@ -33,7 +35,7 @@ pub fn check_sealed(diags: &mut Diagnostics, sealed: &SealedPlan) {
     trust::check(diags, sealed);
 }
 
-fn files_exist(diags: &mut Diagnostics, plan: &Plan, base_dir: &std::path::Path, statics: &Statics) {
+fn files_exist(diags: &mut Diagnostics, plan: &Plan, base_dir: &Path, statics: &Statics) {
     use crate::kinds::StepKind;
     for step in plan.steps.values() {
         let (field, text, limit) = match &step.kind {
@@ -61,7 +63,7 @@ fn files_exist(diags: &mut Diagnostics, plan: &Plan, base_dir: &std::path::Path,
             Err(err) => {
                 diags
                     .error("plan::file", text.span, format!("`{field}` of step `{}` names `{relative}`, which cannot be read: {err}", step.id))
-                    .help(format!("paths are relative to the plan file's folder ({})", base_dir.display()))
+                    .help(format!("paths are relative to the plan file's folder (`{}`)", if base_dir.as_os_str().is_empty() { Path::new(".") } else { base_dir }.display()))
                     .emit();
             }
         }

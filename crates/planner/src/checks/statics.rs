@@ -6,19 +6,27 @@ use crate::kinds::StepKind;
 use crate::plan::{Plan, Step, StepId};
 use crate::template::{Reference, Template};
 
-/// The run id used to check names that contain `${run.id}`; as long as a real one.
-pub const SAMPLE_RUN_ID: &str = "a1b2c3d4";
+/// The run id used to check names that contain `${run.id}`: as long as the longest
+/// one awslab accepts (20 characters, the length of a generated id).
+pub const SAMPLE_RUN_ID: &str = "20261122-000000-a1b2";
 /// The account used for ARNs in static checks.
 pub const SAMPLE_ACCOUNT: &str = "123456789012";
 
 /// Renders templates with what is known before the run.
 pub struct Statics<'a> {
     plan: &'a Plan,
+    display: bool,
 }
 
 impl<'a> Statics<'a> {
     pub fn new(plan: &'a Plan) -> Self {
-        Statics { plan }
+        Statics { plan, display: false }
+    }
+
+    /// For showing values to people: the run id and account stay `${run.id}` and
+    /// `${account.id}` instead of samples.
+    pub fn for_display(plan: &'a Plan) -> Self {
+        Statics { plan, display: true }
     }
 
     /// The value of `text`, or `None` if it depends on something known only at run
@@ -35,6 +43,9 @@ impl<'a> Statics<'a> {
         template
             .render(|reference| match reference {
                 Reference::Var(name) => self.plan.vars.get(name).and_then(|v| self.render_depth(&v.value, depth + 1)),
+                Reference::RunId if self.display => Some("${run.id}".to_owned()),
+                Reference::RunRegion if self.display => Some("${run.region}".to_owned()),
+                Reference::AccountId if self.display => Some("${account.id}".to_owned()),
                 Reference::RunId => Some(SAMPLE_RUN_ID.to_owned()),
                 Reference::RunRegion => Some("us-east-1".to_owned()),
                 Reference::AccountId => Some(SAMPLE_ACCOUNT.to_owned()),
@@ -43,17 +54,21 @@ impl<'a> Statics<'a> {
             .ok()
     }
 
+    fn account(&self) -> &'static str {
+        if self.display { "${account.id}" } else { SAMPLE_ACCOUNT }
+    }
+
     fn output(&self, step: &str, path: &[String], depth: usize) -> Option<String> {
         let step = self.plan.steps.get(&StepId::new(step))?;
         let field = path.first()?.as_str();
         let name = |text: &str| self.render_depth(text, depth);
         match (&step.kind, field) {
             (StepKind::IamUser(u), "name") => name(&u.name),
-            (StepKind::IamUser(u), "arn") => Some(format!("arn:aws:iam::{SAMPLE_ACCOUNT}:user/{}", name(&u.name)?)),
+            (StepKind::IamUser(u), "arn") => Some(format!("arn:aws:iam::{}:user/{}", self.account(), name(&u.name)?)),
             (StepKind::IamRole(r), "name") => name(&r.name),
-            (StepKind::IamRole(r), "arn") => Some(format!("arn:aws:iam::{SAMPLE_ACCOUNT}:role/{}", name(&r.name)?)),
+            (StepKind::IamRole(r), "arn") => Some(format!("arn:aws:iam::{}:role/{}", self.account(), name(&r.name)?)),
             (StepKind::IamPolicy(p), "name") => name(&p.name),
-            (StepKind::IamPolicy(p), "arn") => Some(format!("arn:aws:iam::{SAMPLE_ACCOUNT}:policy/{}", name(&p.name)?)),
+            (StepKind::IamPolicy(p), "arn") => Some(format!("arn:aws:iam::{}:policy/{}", self.account(), name(&p.name)?)),
             (StepKind::IamAccessKey(k), "user") => name(&k.user),
             (StepKind::IamTrustPolicy(t), "role") => name(&t.role),
             (StepKind::S3Bucket(b), "name") => name(&b.name),
@@ -90,15 +105,15 @@ impl<'a> Statics<'a> {
     pub fn principal(&self, identity: Option<&str>) -> Option<String> {
         let step = self.plan.steps.get(&StepId::new(identity?))?;
         match &step.kind {
-            StepKind::IamUser(u) => Some(format!("arn:aws:iam::{SAMPLE_ACCOUNT}:user/{}", self.render(&u.name)?)),
-            StepKind::IamAccessKey(k) => Some(format!("arn:aws:iam::{SAMPLE_ACCOUNT}:user/{}", self.render(&k.user)?)),
+            StepKind::IamUser(u) => Some(format!("arn:aws:iam::{}:user/{}", self.account(), self.render(&u.name)?)),
+            StepKind::IamAccessKey(k) => Some(format!("arn:aws:iam::{}:user/{}", self.account(), self.render(&k.user)?)),
             StepKind::StsAssumeRole(a) => {
                 let role = self.role_step(&a.role_arn)?;
                 self.output(role.id.as_str(), &["arn".to_owned()], 1)
             }
             StepKind::StsGetSessionToken(s) => self.principal(s.identity.as_ref().map(|i| i.value.as_str())),
             StepKind::StsGetFederationToken(f) => {
-                Some(format!("arn:aws:sts::{SAMPLE_ACCOUNT}:federated-user/{}", self.render(&f.name)?))
+                Some(format!("arn:aws:sts::{}:federated-user/{}", self.account(), self.render(&f.name)?))
             }
             _ => None,
         }

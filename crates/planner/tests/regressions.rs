@@ -1,7 +1,5 @@
-//! Planner bugs found while writing the planner's tests. Each test asserts the
-//! CORRECT behaviour and is `#[ignore]`d with the reason until the planner is fixed:
-//! run them with `cargo nextest run -p awslab-planner --test known_bugs --run-ignored only`,
-//! and remove the `#[ignore]` once one passes.
+//! Regressions: planner bugs found while writing the planner's tests, each now fixed
+//! and kept as a test of the correct behaviour.
 
 use awslab_planner::{Diagnostic, LoadError, SourceFile, check_source};
 
@@ -21,7 +19,6 @@ fn codes_at(found: &[Diagnostic]) -> Vec<(&'static str, (usize, usize))> {
 /// node, which `graph::build` skips, then `toposort` fails inside `SealedPlan::seal`
 /// and `unwrap_or_default` leaves the plan with NO steps in its order. It loads.
 #[test]
-#[ignore = "planner bug: `needs: [itself]` loads with an empty run order"]
 fn errors_for_step_that_needs_itself() {
     let found = outcome(
         "\
@@ -40,7 +37,6 @@ steps:
 /// without a word; YAML forbids duplicate keys and `vars` and `steps` already report
 /// theirs.
 #[test]
-#[ignore = "planner bug: duplicate top-level keys are accepted silently"]
 fn errors_for_duplicate_top_level_key() {
     let found = outcome(
         "\
@@ -64,7 +60,6 @@ steps:
 /// A key written twice inside a kind is reported at the kind's map (`{`), not at the
 /// second key, and with the generic `plan::invalid_value`.
 #[test]
-#[ignore = "planner bug: duplicate key in a kind points at the map, not at the key"]
 fn duplicate_key_in_a_kind_points_at_the_second_key() {
     let found = outcome(
         "\
@@ -85,7 +80,6 @@ steps:
 /// For a plan in the current directory (`lab.yaml`, as `awslab validate lab.yaml`
 /// gives it) the help of a missing file reads "relative to the plan file's folder ()".
 #[test]
-#[ignore = "planner bug: help shows an empty folder `()` for a plan in the current directory"]
 fn missing_file_help_names_the_current_folder() {
     let found = outcome(
         "\
@@ -106,7 +100,6 @@ steps:
 /// so every reference to it is reported again as "unknown step `user`" although the
 /// step is right there: one mistake, two errors, the second misleading.
 #[test]
-#[ignore = "planner bug: references to a step that failed to read are reported as unknown steps"]
 fn reference_to_a_step_with_a_broken_kind_is_not_an_unknown_step() {
     let found = outcome(
         "\
@@ -128,7 +121,6 @@ steps:
 /// against docs/plan.schema.json (checked with Python `jsonschema` 4.26). Fix: `anyOf`
 /// in `values.rs` (`impl JsonSchema for Expect`), then regenerate the file.
 #[test]
-#[ignore = "planner bug: the schema's `Expect` oneOf rejects `expect: allow`"]
 fn schema_accepts_expect_allow() {
     let schema: serde_json::Value =
         serde_json::from_str(&awslab_planner::schema::plan_schema()).unwrap_or_default();
@@ -160,7 +152,6 @@ fn schema_accepts_expect_allow() {
 /// `20261122-153012-7f3a` (20 characters). A bucket name of 50 characters plus
 /// `-${run.id}` passes the check at 59 characters and is 71 at run time, over S3's 63.
 #[test]
-#[ignore = "planner bug: names with ${run.id} are checked with an 8-character sample id; real ids have 20"]
 fn bucket_name_too_long_with_a_real_run_id_is_an_error() {
     let name = "b".repeat(50);
     let yaml = format!(
@@ -176,7 +167,6 @@ fn bucket_name_too_long_with_a_real_run_id_is_an_error() {
 /// slices `text[..span.offset]` to find the error's line and panics; any slicing or
 /// snippet rendering at that span is at risk.
 #[test]
-#[ignore = "planner bug: a YAML syntax error span can fall inside a multi-byte character"]
 fn syntax_error_span_falls_on_character_boundaries() {
     let text = "\"\u{1EE39}\"\u{11650}";
     let Err(err) = awslab_planner::yaml::parse(text) else {
@@ -191,7 +181,6 @@ fn syntax_error_span_falls_on_character_boundaries() {
 
 /// The same input through `check_source` must report `plan::syntax`, not panic.
 #[test]
-#[ignore = "planner bug: check_source panics on a syntax error after a multi-byte character"]
 fn check_source_reports_syntax_error_after_multibyte_character() {
     let found = std::panic::catch_unwind(|| {
         outcome("\"\u{1EE39}\"\u{11650}").map_err(|d| d.iter().map(|d| d.code).collect::<Vec<_>>())
