@@ -33,20 +33,28 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Check plans without touching AWS: every problem at once, with file:line:column.
-    #[command(after_help = "Examples:\n  awslab validate plans/*.yaml\n  awslab validate my-lab.yaml --var bucket=my-bucket\n\nExit status: 0 if every plan is valid (warnings allowed), 2 otherwise.")]
+    /// Check plans without touching AWS: every problem at once, with <file:line:column>.
+    #[command(
+        after_help = "Examples:\n  awslab validate plans/*.yaml\n  awslab validate my-lab.yaml --var bucket=my-bucket\n\nExit status: 0 if every plan is valid (warnings allowed), 2 otherwise."
+    )]
     Validate(ValidateArgs),
     /// Show what a plan will do: the steps in run order, what each creates, and the teardown order.
     #[command(after_help = "Example:\n  awslab plan plans/sts-assume-role.yaml --var user=alice")]
     Plan(PlanArgs),
     /// Print a plan's step graph as Graphviz dot, Mermaid or JSON.
-    #[command(after_help = "Examples:\n  awslab graph plans/sts-assume-role.yaml | dot -Tsvg > lab.svg\n  awslab graph plans/sts-assume-role.yaml --format mermaid --teardown")]
+    #[command(
+        after_help = "Examples:\n  awslab graph plans/sts-assume-role.yaml | dot -Tsvg > lab.svg\n  awslab graph plans/sts-assume-role.yaml --format mermaid --teardown"
+    )]
     Graph(GraphArgs),
     /// Provision a plan against an AWS endpoint, verify it, and keep a journal for teardown.
-    #[command(after_help = "Examples:\n  awslab up plans/sts-assume-role.yaml --endpoint-url http://127.0.0.1:5000\n  awslab up plans/sts-assume-role.yaml --profile lab-admin --yes --junit report.xml\n  awslab up plans/sts-assume-role.yaml --run-id r1   # resumes run r1 if it exists\n\nWithout --endpoint-url the target is your real AWS account: awslab shows the\naccount and caller and asks before creating anything (--yes skips the question).")]
+    #[command(
+        after_help = "Examples:\n  awslab up plans/sts-assume-role.yaml --endpoint-url http://127.0.0.1:5000\n  awslab up plans/sts-assume-role.yaml --profile lab-admin --yes --junit report.xml\n  awslab up plans/sts-assume-role.yaml --run-id r1   # resumes run r1 if it exists\n\nWithout --endpoint-url the target is your real AWS account: awslab shows the\naccount and caller and asks before creating anything (--yes skips the question)."
+    )]
     Up(UpArgs),
     /// Tear down a run: delete everything its journal says it created, newest first.
-    #[command(after_help = "Examples:\n  awslab down            # the latest run that still has resources\n  awslab down r1 --yes\n\nExit status: 0 when nothing is left, 3 when something could not be deleted.")]
+    #[command(
+        after_help = "Examples:\n  awslab down            # the latest run that still has resources\n  awslab down r1 --yes\n\nExit status: 0 when nothing is left, 3 when something could not be deleted."
+    )]
     Down(DownArgs),
     /// Show a run: its steps' outputs and the resources its journal says exist.
     #[command(after_help = "Example:\n  awslab status r1")]
@@ -55,7 +63,9 @@ pub enum Command {
     #[command(after_help = "Example:\n  awslab runs")]
     Runs(StateArgs),
     /// Print a step's credentials as shell exports (the only command that prints secrets).
-    #[command(after_help = "Example:\n  eval \"$(awslab env r1 assumed)\"\n  aws sts get-caller-identity")]
+    #[command(
+        after_help = "Example:\n  eval \"$(awslab env r1 assumed)\"\n  aws sts get-caller-identity"
+    )]
     Env(EnvArgs),
     /// Print the JSON Schema of plan files (for editor completion).
     #[command(after_help = "Example:\n  awslab schema > plan.schema.json")]
@@ -121,17 +131,22 @@ pub struct GraphArgs {
 #[derive(Debug, Args, Clone)]
 pub struct StateArgs {
     /// The state folder (journals and secrets of runs).
-    #[arg(long, env = "AWSLAB_STATE_DIR", default_value = ".awslab", value_name = "DIR")]
+    #[arg(
+        long,
+        env = "AWSLAB_STATE_DIR",
+        default_value = ".awslab",
+        value_name = "DIR"
+    )]
     pub state_dir: PathBuf,
 }
 
 /// Where calls go.
 #[derive(Debug, Args, Clone)]
 pub struct TargetArgs {
-    /// An AWS-compatible endpoint (moto server, LocalStack); without it, real AWS.
+    /// An AWS-compatible endpoint (moto server, `LocalStack`); without it, real AWS.
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
-    /// The region (default: AWS_REGION, AWS_DEFAULT_REGION, or us-east-1).
+    /// The region (default: `AWS_REGION`, `AWS_DEFAULT_REGION`, or us-east-1).
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
     /// The operator's AWS CLI profile (default: the default credential chain).
@@ -173,7 +188,7 @@ pub struct UpArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub output: OutputFormat,
-    /// Write a JUnit report with one test case per verify step.
+    /// Write a `JUnit` report with one test case per verify step.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
     /// Do not ask before creating resources in a real AWS account.
@@ -190,7 +205,7 @@ pub struct DownArgs {
     pub target: TargetArgs,
     #[command(flatten)]
     pub state: StateArgs,
-    /// How long to wait for a CloudFormation stack to be deleted, in seconds.
+    /// How long to wait for a `CloudFormation` stack to be deleted, in seconds.
     #[arg(long, default_value_t = 900, value_name = "SECONDS")]
     pub stack_timeout: u64,
     /// Output format.

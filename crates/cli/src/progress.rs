@@ -35,9 +35,21 @@ pub fn seconds(d: Duration) -> String {
 
 impl Progress {
     pub fn new(format: OutputFormat, plan: &SealedPlan) -> Self {
-        let live = format == OutputFormat::Human && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
-        let kinds = plan.plan.steps.values().map(|s| (s.id.clone(), s.kind.label())).collect();
-        Progress { format, multi: live.then(MultiProgress::new), bars: HashMap::new(), kinds }
+        let live = format == OutputFormat::Human
+            && std::io::stderr().is_terminal()
+            && std::env::var_os("CI").is_none();
+        let kinds = plan
+            .plan
+            .steps
+            .values()
+            .map(|s| (s.id.clone(), s.kind.label()))
+            .collect();
+        Progress {
+            format,
+            multi: live.then(MultiProgress::new),
+            bars: HashMap::new(),
+            kinds,
+        }
     }
 
     /// Prints a JSON event line (JSON mode) with a timestamp.
@@ -67,7 +79,10 @@ impl Progress {
                 let kind = self.kinds.get(step).copied().unwrap_or("");
                 if let Some(multi) = &self.multi {
                     let bar = multi.add(ProgressBar::new_spinner());
-                    bar.set_style(ProgressStyle::with_template("{spinner} {prefix} {elapsed:>4} {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+                    bar.set_style(
+                        ProgressStyle::with_template("{spinner} {prefix} {elapsed:>4} {msg}")
+                            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                    );
                     bar.set_prefix(format!("{step} ({kind})"));
                     bar.enable_steady_tick(Duration::from_millis(120));
                     self.bars.insert(step.clone(), bar);
@@ -75,28 +90,46 @@ impl Progress {
                     self.line(&format!("  start  {step} ({kind})"));
                 }
             }
-            Event::Retrying { step, attempt, reason } => match self.bars.get(step) {
+            Event::Retrying {
+                step,
+                attempt,
+                reason,
+            } => match self.bars.get(step) {
                 Some(bar) => bar.set_message(format!("retry {attempt}: {reason}")),
                 None => self.line(&format!("  retry  {step}: attempt {attempt}: {reason}")),
             },
-            Event::Finished { step, outcome, elapsed } => {
+            Event::Finished {
+                step,
+                outcome,
+                elapsed,
+            } => {
                 let (word, _) = mark(outcome);
                 let detail = match outcome {
                     StepOutcome::Succeeded => String::new(),
-                    StepOutcome::Failed { message } | StepOutcome::Cancelled { message } => format!(": {message}"),
+                    StepOutcome::Failed { message } | StepOutcome::Cancelled { message } => {
+                        format!(": {message}")
+                    }
                 };
                 if let Some(bar) = self.bars.remove(step) {
                     bar.finish_and_clear();
                 }
                 self.line(&format!("  {word:<6} {step} {}{detail}", seconds(*elapsed)));
             }
-            Event::Skipped { step, because } => self.line(&format!("  skip   {step}: `{because}` did not succeed")),
+            Event::Skipped { step, because } => {
+                self.line(&format!("  skip   {step}: `{because}` did not succeed"));
+            }
             Event::Stopping { reason, running } => {
                 let names: Vec<String> = running.iter().map(ToString::to_string).collect();
-                let waiting = if names.is_empty() { String::new() } else { format!("; finishing calls in flight: {}", names.join(", ")) };
+                let waiting = if names.is_empty() {
+                    String::new()
+                } else {
+                    format!("; finishing calls in flight: {}", names.join(", "))
+                };
                 self.line(&format!("  stop   {}{waiting}", reason_text(reason)));
             }
-            Event::Cancelled { step, reason } => self.line(&format!("  not run {step}: {}", reason_text(reason))),
+            Event::Cancelled { step, reason } => {
+                self.line(&format!("  not run {step}: {}", reason_text(reason)));
+            }
         }
     }
 
@@ -109,7 +142,9 @@ impl Progress {
 
 pub fn reason_text(reason: &awslab_executor::CancelReason<StepId>) -> String {
     match reason {
-        awslab_executor::CancelReason::FailFast { step } => format!("--fail-fast after `{step}` failed"),
+        awslab_executor::CancelReason::FailFast { step } => {
+            format!("--fail-fast after `{step}` failed")
+        }
         awslab_executor::CancelReason::Interrupted => "interrupted".to_owned(),
     }
 }
@@ -117,17 +152,37 @@ pub fn reason_text(reason: &awslab_executor::CancelReason<StepId>) -> String {
 fn event_json(event: &Event<StepId>, kinds: &HashMap<StepId, &'static str>) -> serde_json::Value {
     let kind = |step: &StepId| kinds.get(step).copied().unwrap_or("");
     match event {
-        Event::Started { step } => json!({"event": "started", "step": step.as_str(), "kind": kind(step)}),
-        Event::Retrying { step, attempt, reason } => json!({"event": "retrying", "step": step.as_str(), "attempt": attempt, "reason": reason}),
-        Event::Finished { step, outcome, elapsed } => {
+        Event::Started { step } => {
+            json!({"event": "started", "step": step.as_str(), "kind": kind(step)})
+        }
+        Event::Retrying {
+            step,
+            attempt,
+            reason,
+        } => {
+            json!({"event": "retrying", "step": step.as_str(), "attempt": attempt, "reason": reason})
+        }
+        Event::Finished {
+            step,
+            outcome,
+            elapsed,
+        } => {
             let message = match outcome {
                 StepOutcome::Succeeded => None,
-                StepOutcome::Failed { message } | StepOutcome::Cancelled { message } => Some(message.as_str()),
+                StepOutcome::Failed { message } | StepOutcome::Cancelled { message } => {
+                    Some(message.as_str())
+                }
             };
             json!({"event": "finished", "step": step.as_str(), "kind": kind(step), "status": mark(outcome).1, "elapsed_ms": u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX), "message": message})
         }
-        Event::Skipped { step, because } => json!({"event": "skipped", "step": step.as_str(), "because": because.as_str()}),
-        Event::Stopping { reason, running } => json!({"event": "stopping", "reason": reason_text(reason), "running": running.iter().map(StepId::as_str).collect::<Vec<_>>()}),
-        Event::Cancelled { step, reason } => json!({"event": "not_run", "step": step.as_str(), "reason": reason_text(reason)}),
+        Event::Skipped { step, because } => {
+            json!({"event": "skipped", "step": step.as_str(), "because": because.as_str()})
+        }
+        Event::Stopping { reason, running } => {
+            json!({"event": "stopping", "reason": reason_text(reason), "running": running.iter().map(StepId::as_str).collect::<Vec<_>>()})
+        }
+        Event::Cancelled { step, reason } => {
+            json!({"event": "not_run", "step": step.as_str(), "reason": reason_text(reason)})
+        }
     }
 }

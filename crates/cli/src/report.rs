@@ -1,6 +1,7 @@
 //! Rendering diagnostics and messages for people: miette's graphical reports (colour
 //! only on a terminal and never with `NO_COLOR`), `hint:` lines, and a summary.
 
+use std::fmt::Write as _;
 use std::io::IsTerminal;
 
 use awslab_planner::{Diagnostic, LoadError, Severity};
@@ -12,8 +13,14 @@ pub fn color() -> bool {
 }
 
 fn handler() -> GraphicalReportHandler {
-    let theme = if color() { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    GraphicalReportHandler::new_themed(theme).with_width(100).with_context_lines(1)
+    let theme = if color() {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_context_lines(1)
 }
 
 /// Renders one diagnostic with its snippet.
@@ -32,13 +39,31 @@ pub fn render_plan_diagnostics(path: &str, diagnostics: &[Diagnostic]) -> String
         out.push_str(&render_diagnostic(d));
         out.push('\n');
     }
-    let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+    let errors = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
     let warnings = diagnostics.len() - errors;
-    let plural = |n: usize, word: &str| if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") };
+    let plural = |n: usize, word: &str| {
+        if n == 1 {
+            format!("1 {word}")
+        } else {
+            format!("{n} {word}s")
+        }
+    };
     if errors > 0 {
-        out.push_str(&format!("error: `{path}` has {}{}\n", plural(errors, "error"), if warnings > 0 { format!(" and {}", plural(warnings, "warning")) } else { String::new() }));
+        let _ = writeln!(
+            out,
+            "error: `{path}` has {}{}",
+            plural(errors, "error"),
+            if warnings > 0 {
+                format!(" and {}", plural(warnings, "warning"))
+            } else {
+                String::new()
+            }
+        );
     } else if warnings > 0 {
-        out.push_str(&format!("warning: `{path}` has {}\n", plural(warnings, "warning")));
+        let _ = writeln!(out, "warning: `{path}` has {}", plural(warnings, "warning"));
     }
     out
 }

@@ -1,5 +1,5 @@
 //! The end of a run for people and tools: the summary table, its JSON form, and the
-//! JUnit report (one test case per verify step). Only step ids, kinds, statuses,
+//! `JUnit` report (one test case per verify step). Only step ids, kinds, statuses,
 //! verdicts and non-secret facts appear here.
 
 use std::fmt::Write as _;
@@ -27,7 +27,9 @@ fn status_word(status: &StepStatus<StepId>) -> &'static str {
 fn note_text(status: &StepStatus<StepId>, note: Option<&StepNote>) -> String {
     let mut parts = Vec::new();
     match status {
-        StepStatus::Failed { message } | StepStatus::Cancelled { message } => parts.push(message.clone()),
+        StepStatus::Failed { message } | StepStatus::Cancelled { message } => {
+            parts.push(message.clone());
+        }
         StepStatus::Skipped { because } => parts.push(format!("`{because}` did not succeed")),
         StepStatus::NotStarted { reason } => parts.push(crate::progress::reason_text(reason)),
         StepStatus::Succeeded => {
@@ -38,7 +40,10 @@ fn note_text(status: &StepStatus<StepId>, note: Option<&StepNote>) -> String {
     }
     if let Some(note) = note {
         if let Some((waited, attempts)) = note.settled {
-            parts.push(format!("waited {} for IAM ({attempts} attempts)", seconds(waited)));
+            parts.push(format!(
+                "waited {} for IAM ({attempts} attempts)",
+                seconds(waited)
+            ));
         }
         if let Some(expires) = &note.expires {
             parts.push(format!("expires {expires}"));
@@ -48,28 +53,78 @@ fn note_text(status: &StepStatus<StepId>, note: Option<&StepNote>) -> String {
 }
 
 /// The human summary: one row a step, then the totals and what to do next.
-pub fn table(sealed: &SealedPlan, report: &RunReport<StepId>, notes: &IndexMap<String, StepNote>, outputs: &IndexMap<String, IndexMap<String, String>>, run_id: &RunId) -> String {
+pub fn table(
+    sealed: &SealedPlan,
+    report: &RunReport<StepId>,
+    notes: &IndexMap<String, StepNote>,
+    outputs: &IndexMap<String, IndexMap<String, String>>,
+    run_id: &RunId,
+) -> String {
     let mut out = String::new();
-    let width = report.steps.iter().map(|s| s.step.as_str().len()).max().unwrap_or(4).max(4);
-    let kind_width = sealed.plan.steps.values().map(|s| s.kind.label().len()).max().unwrap_or(4);
-    let _ = writeln!(out, "\n{:<width$}  {:<kind_width$}  {:<9}  {:>6}  NOTE", "STEP", "KIND", "STATUS", "TIME");
+    let width = report
+        .steps
+        .iter()
+        .map(|s| s.step.as_str().len())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    let kind_width = sealed
+        .plan
+        .steps
+        .values()
+        .map(|s| s.kind.label().len())
+        .max()
+        .unwrap_or(4);
+    let _ = writeln!(
+        out,
+        "\n{:<width$}  {:<kind_width$}  {:<9}  {:>6}  NOTE",
+        "STEP", "KIND", "STATUS", "TIME"
+    );
     for step in &report.steps {
         let kind = sealed.step(&step.step).map_or("", |s| s.kind.label());
         let time = step.elapsed.map(seconds).unwrap_or_default();
         let note = note_text(&step.status, notes.get(step.step.as_str()));
-        let _ = writeln!(out, "{:<width$}  {kind:<kind_width$}  {:<9}  {time:>6}  {note}", step.step.as_str(), status_word(&step.status));
+        let _ = writeln!(
+            out,
+            "{:<width$}  {kind:<kind_width$}  {:<9}  {time:>6}  {note}",
+            step.step.as_str(),
+            status_word(&step.status)
+        );
     }
     let total = report.steps.len();
-    let ok = report.steps.iter().filter(|s| s.status == StepStatus::Succeeded).count();
-    let verifies: Vec<_> = report.steps.iter().filter(|s| matches!(sealed.step(&s.step).map(|x| &x.kind), Some(StepKind::Verify(_)))).collect();
-    let verified = verifies.iter().filter(|s| s.status == StepStatus::Succeeded).count();
-    let _ = writeln!(out, "\n{ok} of {total} steps succeeded; {verified} of {} verifications passed.", verifies.len());
+    let ok = report
+        .steps
+        .iter()
+        .filter(|s| s.status == StepStatus::Succeeded)
+        .count();
+    let verifies: Vec<_> = report
+        .steps
+        .iter()
+        .filter(|s| {
+            matches!(
+                sealed.step(&s.step).map(|x| &x.kind),
+                Some(StepKind::Verify(_))
+            )
+        })
+        .collect();
+    let passed = verifies
+        .iter()
+        .filter(|s| s.status == StepStatus::Succeeded)
+        .count();
+    let _ = writeln!(
+        out,
+        "\n{ok} of {total} steps succeeded; {passed} of {} verifications passed.",
+        verifies.len()
+    );
     for step in sealed.plan.steps.values() {
         if let StepKind::AwsProfile(_) = &step.kind
             && report.status(&step.id) == Some(&StepStatus::Succeeded)
             && let Some(name) = outputs.get(step.id.as_str()).and_then(|o| o.get("name"))
         {
-            let _ = writeln!(out, "Profile written: aws sts get-caller-identity --profile {name}");
+            let _ = writeln!(
+                out,
+                "Profile written: aws sts get-caller-identity --profile {name}"
+            );
         }
     }
     let _ = writeln!(out, "Tear down with: awslab down {run_id}");
@@ -77,7 +132,12 @@ pub fn table(sealed: &SealedPlan, report: &RunReport<StepId>, notes: &IndexMap<S
 }
 
 /// The summary as one JSON object (the last line of `--output json`).
-pub fn json(sealed: &SealedPlan, report: &RunReport<StepId>, notes: &IndexMap<String, StepNote>, run_id: &RunId) -> serde_json::Value {
+pub fn json(
+    sealed: &SealedPlan,
+    report: &RunReport<StepId>,
+    notes: &IndexMap<String, StepNote>,
+    run_id: &RunId,
+) -> serde_json::Value {
     let steps: Vec<_> = report
         .steps
         .iter()
@@ -97,11 +157,18 @@ pub fn json(sealed: &SealedPlan, report: &RunReport<StepId>, notes: &IndexMap<St
     json!({"event": "summary", "run_id": run_id.as_str(), "succeeded": report.succeeded(), "steps": steps})
 }
 
-/// Writes a JUnit report: one test suite for the plan, one test case per verify.
-pub fn write_junit(path: &Path, sealed: &SealedPlan, report: &RunReport<StepId>, notes: &IndexMap<String, StepNote>) -> std::io::Result<()> {
+/// Writes a `JUnit` report: one test suite for the plan, one test case per verify.
+pub fn write_junit(
+    path: &Path,
+    sealed: &SealedPlan,
+    report: &RunReport<StepId>,
+    notes: &IndexMap<String, StepNote>,
+) -> std::io::Result<()> {
     let mut suite = TestSuite::new(sealed.plan.name.value.clone());
     for step in &report.steps {
-        let Some(StepKind::Verify(verify)) = sealed.step(&step.step).map(|s| &s.kind) else { continue };
+        let Some(StepKind::Verify(verify)) = sealed.step(&step.step).map(|s| &s.kind) else {
+            continue;
+        };
         let note = note_text(&step.status, notes.get(step.step.as_str()));
         let status = match &step.status {
             StepStatus::Succeeded => TestCaseStatus::success(),
@@ -110,7 +177,9 @@ pub fn write_junit(path: &Path, sealed: &SealedPlan, report: &RunReport<StepId>,
                 status.set_message(note.clone());
                 status
             }
-            StepStatus::Cancelled { .. } | StepStatus::Skipped { .. } | StepStatus::NotStarted { .. } => {
+            StepStatus::Cancelled { .. }
+            | StepStatus::Skipped { .. }
+            | StepStatus::NotStarted { .. } => {
                 let mut status = TestCaseStatus::skipped();
                 status.set_message(note.clone());
                 status

@@ -1,6 +1,6 @@
 //! A run killed with SIGKILL at any point can still be torn down from its journal:
 //! `awslab down` then leaves nothing behind in moto.
-#![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
+#![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
 mod support;
 
@@ -14,7 +14,16 @@ fn kill_after(lab: &Lab, run_id: &str, trigger: &str) -> Vec<String> {
     let plan = plans().join("sts-assume-role.yaml");
     let mut command = lab.command(AWSLAB);
     command
-        .args(["up", plan.to_str().unwrap(), "--run-id", run_id, "--parallel", "1", "--output", "json"])
+        .args([
+            "up",
+            plan.to_str().unwrap(),
+            "--run-id",
+            run_id,
+            "--parallel",
+            "1",
+            "--output",
+            "json",
+        ])
         .args(["--endpoint-url", lab.moto.endpoint_url()])
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
@@ -36,7 +45,9 @@ fn kill_after(lab: &Lab, run_id: &str, trigger: &str) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn killed_run_is_torn_down_from_its_journal() {
-    let Some(lab) = Lab::start("killed_run_is_torn_down_from_its_journal").await else { return };
+    let Some(lab) = Lab::start("killed_run_is_torn_down_from_its_journal").await else {
+        return;
+    };
     let points = [
         ("k1", r#""event":"started","step":"user""#),
         ("k2", r#""event":"started","step":"stack""#),
@@ -47,20 +58,37 @@ async fn killed_run_is_torn_down_from_its_journal() {
     ];
     for (run_id, trigger) in points {
         let seen = kill_after(&lab, run_id, trigger);
-        assert!(seen.iter().any(|l| l.contains(trigger)), "{run_id}: never saw {trigger}: {seen:?}");
+        assert!(
+            seen.iter().any(|l| l.contains(trigger)),
+            "{run_id}: never saw {trigger}: {seen:?}"
+        );
         let status = lab.awslab(&["status", run_id]);
         assert_eq!(status.status.code(), Some(0), "{}", text(&status));
         let down = lab.awslab(&["down", run_id]);
-        assert_eq!(down.status.code(), Some(0), "{run_id} (killed after {trigger}): {}", text(&down));
-        assert_eq!(lab.inventory(), Vec::<String>::new(), "{run_id} (killed after {trigger}) left resources");
+        assert_eq!(
+            down.status.code(),
+            Some(0),
+            "{run_id} (killed after {trigger}): {}",
+            text(&down)
+        );
+        assert_eq!(
+            lab.inventory(),
+            Vec::<String>::new(),
+            "{run_id} (killed after {trigger}) left resources"
+        );
         let config = std::fs::read_to_string(&lab.files.config).unwrap();
-        assert!(!config.contains("[profile assumed]"), "{run_id}: profile left behind:\n{config}");
+        assert!(
+            !config.contains("[profile assumed]"),
+            "{run_id}: profile left behind:\n{config}"
+        );
     }
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn killed_run_resumes_with_up_and_finishes() {
-    let Some(lab) = Lab::start("killed_run_resumes_with_up_and_finishes").await else { return };
+    let Some(lab) = Lab::start("killed_run_resumes_with_up_and_finishes").await else {
+        return;
+    };
     kill_after(&lab, "r1", r#""event":"finished","step":"stack""#);
     let plan = plans().join("sts-assume-role.yaml");
     let up = lab.awslab(&["up", plan.to_str().unwrap(), "--run-id", "r1"]);

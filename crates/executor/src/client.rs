@@ -133,9 +133,11 @@ macro_rules! query_config {
     ($service:ident, $config:expr) => {{
         let mut builder = service_config!($service, $config);
         if $config.endpoint_url().is_some() {
-            builder.push_interceptor(aws_smithy_runtime_api::client::interceptors::SharedInterceptor::new(
-                crate::emulator_compat::FormSpacesAsPlus,
-            ));
+            builder.push_interceptor(
+                aws_smithy_runtime_api::client::interceptors::SharedInterceptor::new(
+                    crate::emulator_compat::FormSpacesAsPlus,
+                ),
+            );
         }
         builder
     }};
@@ -158,13 +160,10 @@ pub fn s3_client(config: &SdkConfig) -> aws_sdk_s3::Client {
 }
 
 pub fn cloudformation_client(config: &SdkConfig) -> aws_sdk_cloudformation::Client {
-    aws_sdk_cloudformation::Client::from_conf(
-        query_config!(aws_sdk_cloudformation, config).build(),
-    )
+    aws_sdk_cloudformation::Client::from_conf(query_config!(aws_sdk_cloudformation, config).build())
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, reason = "tests fail loudly")]
 mod tests {
     use super::*;
 

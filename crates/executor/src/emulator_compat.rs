@@ -1,8 +1,8 @@
 //! Compatibility with emulators for query-protocol services (IAM, STS,
-//! CloudFormation). Their requests are HTML form bodies, where a space may be written
+//! `CloudFormation`). Their requests are HTML form bodies, where a space may be written
 //! `%20` (what the Rust SDK writes) or `+` (what botocore writes). moto checks
 //! signatures over a body it rebuilds the botocore way, so a signed body with `%20`
-//! (any CloudFormation template with indentation) fails with SignatureDoesNotMatch.
+//! (any `CloudFormation` template with indentation) fails with `SignatureDoesNotMatch`.
 //! With a custom endpoint, this interceptor writes spaces as `+` before signing; both
 //! forms mean the same to AWS.
 
@@ -71,7 +71,10 @@ mod tests {
 
     #[test]
     fn rewrites_encoded_spaces_only() {
-        assert_eq!(plus_spaces(b"a=x%20y%2520&b=%20").unwrap_or_default(), b"a=x+y%2520&b=+".to_vec());
+        assert_eq!(
+            plus_spaces(b"a=x%20y%2520&b=%20").unwrap_or_default(),
+            b"a=x+y%2520&b=+".to_vec()
+        );
         assert_eq!(plus_spaces(b"a=%2A"), None);
     }
 }

@@ -54,6 +54,7 @@ pub struct Engine {
     journal: Journal,
     secrets: Mutex<SecretsStore>,
     outputs: Mutex<IndexMap<String, IndexMap<String, String>>>,
+    finished: Vec<String>,
     notes: Mutex<IndexMap<String, StepNote>>,
 }
 
@@ -71,7 +72,7 @@ impl Engine {
         operator: SdkConfig,
         journal: Journal,
         secrets: SecretsStore,
-        outputs: IndexMap<String, IndexMap<String, String>>,
+        resumed: &crate::journal::JournalState,
     ) -> Self {
         Engine {
             plan,
@@ -79,7 +80,8 @@ impl Engine {
             operator,
             journal,
             secrets: Mutex::new(secrets),
-            outputs: Mutex::new(outputs),
+            outputs: Mutex::new(resumed.outputs.clone()),
+            finished: resumed.finished.clone(),
             notes: Mutex::new(IndexMap::new()),
         }
     }
@@ -107,7 +109,9 @@ impl Engine {
             Reference::RunId => Some(self.options.run_id.to_string()),
             Reference::RunRegion => Some(self.options.target.region.clone()),
             Reference::AccountId => Some(self.options.account.clone()),
-            Reference::Step { step, path } => lock(&self.outputs).get(step)?.get(&path.join(".")).cloned(),
+            Reference::Step { step, path } => {
+                lock(&self.outputs).get(step)?.get(&path.join(".")).cloned()
+            }
         }
     }
 
@@ -117,12 +121,18 @@ impl Engine {
     }
 
     /// Renders an optional templated value.
-    pub fn render_opt(&self, text: Option<&awslab_planner::values::Text>) -> StepResult<Option<String>> {
+    pub fn render_opt(
+        &self,
+        text: Option<&awslab_planner::values::Text>,
+    ) -> StepResult<Option<String>> {
         text.map(|t| self.render(&t.value)).transpose()
     }
 
     /// Renders a policy document to its JSON text.
-    pub fn render_document(&self, document: &awslab_planner::values::Document) -> StepResult<String> {
+    pub fn render_document(
+        &self,
+        document: &awslab_planner::values::Document,
+    ) -> StepResult<String> {
         let json = document.json()?;
         let rendered = render_json(&json, &mut |r| self.lookup(r))?;
         serde_json::to_string(&rendered).map_err(|e| e.to_string())
@@ -134,8 +144,15 @@ impl Engine {
             None | Some(awslab_planner::values::OPERATOR) => Ok(self.operator.clone()),
             Some(step) => {
                 let secrets = lock(&self.secrets);
-                let creds = secrets.get(step).ok_or_else(|| format!("step `{step}` has no credentials (did it run?)"))?;
-                Ok(config_for_static(&self.options.target, &creds.access_key_id, &creds.secret_access_key, creds.session_token.as_ref()))
+                let creds = secrets
+                    .get(step)
+                    .ok_or_else(|| format!("step `{step}` has no credentials (did it run?)"))?;
+                Ok(config_for_static(
+                    &self.options.target,
+                    &creds.access_key_id,
+                    &creds.secret_access_key,
+                    creds.session_token.as_ref(),
+                ))
             }
         }
     }
@@ -151,31 +168,63 @@ impl Engine {
 
     /// Stores a step's credentials (mode 0600 file).
     pub fn store_credentials(&self, step: &StepId, credentials: StepCredentials) -> StepResult<()> {
-        lock(&self.secrets).put(step.as_str(), credentials).map_err(|e| format!("cannot store credentials: {e}"))
+        lock(&self.secrets)
+            .put(step.as_str(), credentials)
+            .map_err(|e| format!("cannot store credentials: {e}"))
     }
 
     /// Records a step's outputs.
     pub fn set_outputs(&self, step: &StepId, outputs: IndexMap<String, String>) {
-        lock(&self.outputs).entry(step.to_string()).or_default().extend(outputs);
+        lock(&self.outputs)
+            .entry(step.to_string())
+            .or_default()
+            .extend(outputs);
     }
 
     /// Journals the intent to create `resource`; the engine stops if it cannot.
     pub async fn intent(&self, step: &StepId, resource: &ResourceRef) -> StepResult<()> {
-        self.append(Record::Intent { step: step.to_string(), resource: resource.clone() }).await
+        self.append(Record::Intent {
+            step: step.to_string(),
+            resource: resource.clone(),
+        })
+        .await
     }
 
     /// Journals that `resource` now exists, with the step's (non-secret) outputs.
-    pub async fn created(&self, step: &StepId, resource: &ResourceRef, outputs: IndexMap<String, String>) -> StepResult<()> {
-        self.append(Record::Created { step: step.to_string(), resource: resource.clone(), outputs }).await
+    pub async fn created(
+        &self,
+        step: &StepId,
+        resource: &ResourceRef,
+        outputs: IndexMap<String, String>,
+    ) -> StepResult<()> {
+        self.append(Record::Created {
+            step: step.to_string(),
+            resource: resource.clone(),
+            outputs,
+        })
+        .await
     }
 
     /// Journals that creating `resource` certainly created nothing.
-    pub async fn create_failed(&self, step: &StepId, resource: &ResourceRef, error: &str) -> StepResult<()> {
-        self.append(Record::CreateFailed { step: step.to_string(), resource: resource.clone(), error: error.to_owned() }).await
+    pub async fn create_failed(
+        &self,
+        step: &StepId,
+        resource: &ResourceRef,
+        error: &str,
+    ) -> StepResult<()> {
+        self.append(Record::CreateFailed {
+            step: step.to_string(),
+            resource: resource.clone(),
+            error: error.to_owned(),
+        })
+        .await
     }
 
     async fn append(&self, record: Record) -> StepResult<()> {
-        self.journal.append_async(record).await.map_err(|e| format!("journal: {e}"))
+        self.journal
+            .append_async(record)
+            .await
+            .map_err(|e| format!("journal: {e}"))
     }
 
     pub fn journal(&self) -> &Journal {
@@ -185,7 +234,13 @@ impl Engine {
     /// Waits on the real signal: runs `probe` until it answers `Ok(Ok(value))`, fails
     /// (`Err`), the settle deadline passes, or the run is cancelled; `Ok(Err(reason))`
     /// means "not yet", reported as a retry. See [`crate::settle`].
-    pub async fn settle<T, F, Fut>(&self, step: &StepId, context: &StepContext<StepId>, what: &str, mut probe: F) -> StepResult<T>
+    pub async fn settle<T, F, Fut>(
+        &self,
+        step: &StepId,
+        context: &StepContext<StepId>,
+        what: &str,
+        mut probe: F,
+    ) -> StepResult<T>
     where
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = StepResult<Result<T, String>>>,
@@ -215,12 +270,18 @@ impl Engine {
         match result {
             Ok(settled) => {
                 if settled.attempts > 1 {
-                    self.note(step, |n| n.settled = Some((settled.waited, settled.attempts)));
+                    self.note(step, |n| {
+                        n.settled = Some((settled.waited, settled.attempts));
+                    });
                 }
-                lock(&slot).take().ok_or_else(|| format!("{what}: no answer"))
+                lock(&slot)
+                    .take()
+                    .ok_or_else(|| format!("{what}: no answer"))
             }
             Err(SettleError::Failed { reason, .. }) => Err(reason),
-            Err(error @ SettleError::TimedOut { .. }) => Err(format!("{what}: {error}; raise --settle-timeout if IAM is slow")),
+            Err(error @ SettleError::TimedOut { .. }) => Err(format!(
+                "{what}: {error}; raise --settle-timeout if IAM is slow"
+            )),
             Err(error) => Err(format!("{what}: {error}")),
         }
     }
@@ -229,14 +290,30 @@ impl Engine {
 impl StepRunner<StepId> for Engine {
     async fn run(&self, id: &StepId, context: StepContext<StepId>) -> StepOutcome {
         let Some(step) = self.plan.step(id) else {
-            return StepOutcome::Failed { message: format!("step `{id}` is not in the plan") };
+            return StepOutcome::Failed {
+                message: format!("step `{id}` is not in the plan"),
+            };
         };
-        if lock(&self.outputs).contains_key(id.as_str()) && step.kind.mutates() {
+        if self.finished.iter().any(|f| f == id.as_str()) {
             // Resumed run: the journal says this step finished.
             return StepOutcome::Succeeded;
         }
         let span = tracing::info_span!("step", step = %id, kind = step.kind.label());
-        match tracing::Instrument::instrument(crate::steps::run(self, step, &context), span).await {
+        match Box::pin(tracing::Instrument::instrument(
+            crate::steps::run(self, step, &context),
+            span,
+        ))
+        .await
+        {
+            Ok(()) if step.kind.mutates() => match self
+                .append(Record::StepFinished {
+                    step: id.to_string(),
+                })
+                .await
+            {
+                Ok(()) => StepOutcome::Succeeded,
+                Err(message) => StepOutcome::Failed { message },
+            },
             Ok(()) => StepOutcome::Succeeded,
             Err(message) if context.is_cancelled() => StepOutcome::Cancelled { message },
             Err(message) => StepOutcome::Failed { message },
@@ -250,6 +327,15 @@ pub async fn caller_identity(config: &SdkConfig) -> Result<(String, String), Str
         .get_caller_identity()
         .send()
         .await
-        .map_err(|e| crate::steps::describe("cannot tell who the operator is (sts:GetCallerIdentity)", &e).1)?;
-    Ok((answer.account().unwrap_or_default().to_owned(), answer.arn().unwrap_or_default().to_owned()))
+        .map_err(|e| {
+            crate::steps::describe(
+                "cannot tell who the operator is (sts:GetCallerIdentity)",
+                &e,
+            )
+            .1
+        })?;
+    Ok((
+        answer.account().unwrap_or_default().to_owned(),
+        answer.arn().unwrap_or_default().to_owned(),
+    ))
 }

@@ -128,6 +128,11 @@ pub enum Record {
         resource: ResourceRef,
         error: String,
     },
+    /// Written when a step that changes something has finished successfully; a
+    /// resumed run does not run it again.
+    StepFinished {
+        step: String,
+    },
     RunFinished {
         status: RunStatus,
     },

@@ -21,6 +21,7 @@ pub use client::{
     Target, cloudformation_client, config_for_static, iam_client, operator_config,
     operator_config_from, s3_client, sts_client,
 };
+pub use engine::{Engine, EngineOptions, RUN_TAG, StepNote, caller_identity};
 pub use journal::{
     Journal, JournalError, JournalState, LiveResource, Record, ResourceRef, ResourceState, RunId,
     RunMeta, RunStatus, RunSummary, TargetInfo, list_runs, replay,
@@ -35,5 +36,4 @@ pub use scheduler::{
 };
 pub use secrets::{Secret, SecretsError, SecretsStore, StepCredentials};
 pub use settle::{Probe, SettleError, SettlePolicy, Settled, settle};
-pub use engine::{Engine, EngineOptions, RUN_TAG, StepNote, caller_identity};
 pub use teardown::{Receipt, teardown};

@@ -13,7 +13,10 @@ use aws_config::SdkConfig;
 use crate::classify::ErrorClass;
 use crate::client::{cloudformation_client, iam_client, s3_client};
 use crate::engine::RUN_TAG;
-use crate::journal::{Journal, JournalError, LiveResource, Record, ResourceRef, ResourceState, RunId, RunStatus, replay};
+use crate::journal::{
+    Journal, JournalError, LiveResource, Record, ResourceRef, ResourceState, RunId, RunStatus,
+    replay,
+};
 use crate::profile_files::remove_profile;
 use crate::secrets::SecretsStore;
 use crate::steps::{delete_stack, describe, unless_not_found};
@@ -34,7 +37,12 @@ impl Receipt {
 }
 
 /// Tears down the run `run_id` under `state_dir` with the operator's config.
-pub async fn teardown(state_dir: &Path, run_id: &RunId, operator: &SdkConfig, stack_deadline: Duration) -> Result<Receipt, JournalError> {
+pub async fn teardown(
+    state_dir: &Path,
+    run_id: &RunId,
+    operator: &SdkConfig,
+    stack_deadline: Duration,
+) -> Result<Receipt, JournalError> {
     let path = Journal::run_dir(state_dir, run_id).join(Journal::FILE_NAME);
     let state = replay(&path)?;
     let journal = Journal::open(state_dir, run_id)?;
@@ -52,7 +60,11 @@ pub async fn teardown(state_dir: &Path, run_id: &RunId, operator: &SdkConfig, st
         if live.state == ResourceState::MayExist {
             match owned(operator, &live.resource, run_id).await {
                 Ownership::Gone => {
-                    journal.append_async(Record::Deleted { resource: live.resource.clone() }).await?;
+                    journal
+                        .append_async(Record::Deleted {
+                            resource: live.resource.clone(),
+                        })
+                        .await?;
                     receipt.deleted.push(format!("{label} (never created)"));
                     continue;
                 }
@@ -63,19 +75,36 @@ pub async fn teardown(state_dir: &Path, run_id: &RunId, operator: &SdkConfig, st
                 Ownership::Ours => {}
             }
         }
-        journal.append_async(Record::DeleteIntent { resource: live.resource.clone() }).await?;
+        journal
+            .append_async(Record::DeleteIntent {
+                resource: live.resource.clone(),
+            })
+            .await?;
         match delete(operator, live, &created_roles, stack_deadline).await {
             Ok(()) => {
-                journal.append_async(Record::Deleted { resource: live.resource.clone() }).await?;
+                journal
+                    .append_async(Record::Deleted {
+                        resource: live.resource.clone(),
+                    })
+                    .await?;
                 receipt.deleted.push(label);
             }
             Err(error) => {
-                journal.append_async(Record::DeleteFailed { resource: live.resource.clone(), error: error.clone() }).await?;
+                journal
+                    .append_async(Record::DeleteFailed {
+                        resource: live.resource.clone(),
+                        error: error.clone(),
+                    })
+                    .await?;
                 receipt.left.push((label, error));
             }
         }
     }
-    let status = if receipt.is_clean() { RunStatus::TornDown } else { RunStatus::TeardownIncomplete };
+    let status = if receipt.is_clean() {
+        RunStatus::TornDown
+    } else {
+        RunStatus::TeardownIncomplete
+    };
     journal.append_async(Record::RunFinished { status }).await?;
     if receipt.is_clean() {
         // Every key and session of the run is gone; so are their secrets.
@@ -92,39 +121,89 @@ enum Ownership {
 }
 
 /// For a resource whose creation was not confirmed: does it exist, and is it ours?
+#[expect(clippy::too_many_lines, reason = "one arm per kind of resource")]
 async fn owned(operator: &SdkConfig, resource: &ResourceRef, run_id: &RunId) -> Ownership {
     let ours = |tags: Vec<(String, String)>| {
-        if tags.iter().any(|(k, v)| k == RUN_TAG && v == run_id.as_str()) {
+        if tags
+            .iter()
+            .any(|(k, v)| k == RUN_TAG && v == run_id.as_str())
+        {
             Ownership::Ours
         } else {
             Ownership::NotOurs("it exists but does not carry this run's tag".to_owned())
         }
     };
-    let not_found = |class: ErrorClass, message: String| if class == ErrorClass::NotFound { Ownership::Gone } else { Ownership::NotOurs(format!("cannot check its tags: {message}")) };
+    let not_found = |class: ErrorClass, message: String| {
+        if class == ErrorClass::NotFound {
+            Ownership::Gone
+        } else {
+            Ownership::NotOurs(format!("cannot check its tags: {message}"))
+        }
+    };
     match resource {
-        ResourceRef::IamUser { name } => match iam_client(operator).list_user_tags().user_name(name).send().await {
-            Ok(a) => ours(a.tags().iter().map(|t| (t.key().to_owned(), t.value().to_owned())).collect()),
+        ResourceRef::IamUser { name } => match iam_client(operator)
+            .list_user_tags()
+            .user_name(name)
+            .send()
+            .await
+        {
+            Ok(a) => ours(
+                a.tags()
+                    .iter()
+                    .map(|t| (t.key().to_owned(), t.value().to_owned()))
+                    .collect(),
+            ),
             Err(e) => {
                 let (info, message) = describe("ListUserTags", &e);
                 not_found(info.class(), message)
             }
         },
-        ResourceRef::IamRole { name } => match iam_client(operator).list_role_tags().role_name(name).send().await {
-            Ok(a) => ours(a.tags().iter().map(|t| (t.key().to_owned(), t.value().to_owned())).collect()),
+        ResourceRef::IamRole { name } => match iam_client(operator)
+            .list_role_tags()
+            .role_name(name)
+            .send()
+            .await
+        {
+            Ok(a) => ours(
+                a.tags()
+                    .iter()
+                    .map(|t| (t.key().to_owned(), t.value().to_owned()))
+                    .collect(),
+            ),
             Err(e) => {
                 let (info, message) = describe("ListRoleTags", &e);
                 not_found(info.class(), message)
             }
         },
-        ResourceRef::IamPolicy { arn } => match iam_client(operator).list_policy_tags().policy_arn(arn).send().await {
-            Ok(a) => ours(a.tags().iter().map(|t| (t.key().to_owned(), t.value().to_owned())).collect()),
+        ResourceRef::IamPolicy { arn } => match iam_client(operator)
+            .list_policy_tags()
+            .policy_arn(arn)
+            .send()
+            .await
+        {
+            Ok(a) => ours(
+                a.tags()
+                    .iter()
+                    .map(|t| (t.key().to_owned(), t.value().to_owned()))
+                    .collect(),
+            ),
             Err(e) => {
                 let (info, message) = describe("ListPolicyTags", &e);
                 not_found(info.class(), message)
             }
         },
-        ResourceRef::S3Bucket { name } => match s3_client(operator).get_bucket_tagging().bucket(name).send().await {
-            Ok(a) => ours(a.tag_set().iter().map(|t| (t.key().to_owned(), t.value().to_owned())).collect()),
+        ResourceRef::S3Bucket { name } => match s3_client(operator)
+            .get_bucket_tagging()
+            .bucket(name)
+            .send()
+            .await
+        {
+            Ok(a) => ours(
+                a.tag_set()
+                    .iter()
+                    .map(|t| (t.key().to_owned(), t.value().to_owned()))
+                    .collect(),
+            ),
             Err(e) => {
                 let (info, message) = describe("GetBucketTagging", &e);
                 if info.code.as_deref() == Some("NoSuchTagSet") {
@@ -135,9 +214,25 @@ async fn owned(operator: &SdkConfig, resource: &ResourceRef, run_id: &RunId) -> 
             }
         },
         ResourceRef::CfnStack { name, stack_id } => {
-            match cloudformation_client(operator).describe_stacks().stack_name(stack_id.as_deref().unwrap_or(name)).send().await {
+            match cloudformation_client(operator)
+                .describe_stacks()
+                .stack_name(stack_id.as_deref().unwrap_or(name))
+                .send()
+                .await
+            {
                 Ok(a) => match a.stacks().first() {
-                    Some(stack) => ours(stack.tags().iter().map(|t| (t.key().unwrap_or_default().to_owned(), t.value().unwrap_or_default().to_owned())).collect()),
+                    Some(stack) => ours(
+                        stack
+                            .tags()
+                            .iter()
+                            .map(|t| {
+                                (
+                                    t.key().unwrap_or_default().to_owned(),
+                                    t.value().unwrap_or_default().to_owned(),
+                                )
+                            })
+                            .collect(),
+                    ),
                     None => Ownership::Gone,
                 },
                 Err(e) => {
@@ -156,39 +251,116 @@ fn check(result: Option<String>) -> Result<(), String> {
     result.map_or(Ok(()), Err)
 }
 
-async fn delete(operator: &SdkConfig, live: &LiveResource, created_roles: &[String], stack_deadline: Duration) -> Result<(), String> {
+#[expect(clippy::too_many_lines, reason = "one arm per kind of resource")]
+async fn delete(
+    operator: &SdkConfig,
+    live: &LiveResource,
+    created_roles: &[String],
+    stack_deadline: Duration,
+) -> Result<(), String> {
     let iam = iam_client(operator);
     match &live.resource {
-        ResourceRef::IamAccessKey { user, access_key_id } => {
+        ResourceRef::IamAccessKey {
+            user,
+            access_key_id,
+        } => {
             if access_key_id.is_empty() {
                 // Creation unconfirmed: the key id is unknown; the user's deletion
                 // removes its keys.
                 return Ok(());
             }
-            check(unless_not_found("DeleteAccessKey", iam.delete_access_key().user_name(user).access_key_id(access_key_id).send().await))
+            check(unless_not_found(
+                "DeleteAccessKey",
+                iam.delete_access_key()
+                    .user_name(user)
+                    .access_key_id(access_key_id)
+                    .send()
+                    .await,
+            ))
         }
-        ResourceRef::IamUserPolicy { user, policy_name } => check(unless_not_found("DeleteUserPolicy", iam.delete_user_policy().user_name(user).policy_name(policy_name).send().await)),
-        ResourceRef::IamUserPolicyAttachment { user, policy_arn } => check(unless_not_found("DetachUserPolicy", iam.detach_user_policy().user_name(user).policy_arn(policy_arn).send().await)),
-        ResourceRef::IamRolePolicy { role, policy_name } => check(unless_not_found("DeleteRolePolicy", iam.delete_role_policy().role_name(role).policy_name(policy_name).send().await)),
-        ResourceRef::IamRolePolicyAttachment { role, policy_arn } => check(unless_not_found("DetachRolePolicy", iam.detach_role_policy().role_name(role).policy_arn(policy_arn).send().await)),
+        ResourceRef::IamUserPolicy { user, policy_name } => check(unless_not_found(
+            "DeleteUserPolicy",
+            iam.delete_user_policy()
+                .user_name(user)
+                .policy_name(policy_name)
+                .send()
+                .await,
+        )),
+        ResourceRef::IamUserPolicyAttachment { user, policy_arn } => check(unless_not_found(
+            "DetachUserPolicy",
+            iam.detach_user_policy()
+                .user_name(user)
+                .policy_arn(policy_arn)
+                .send()
+                .await,
+        )),
+        ResourceRef::IamRolePolicy { role, policy_name } => check(unless_not_found(
+            "DeleteRolePolicy",
+            iam.delete_role_policy()
+                .role_name(role)
+                .policy_name(policy_name)
+                .send()
+                .await,
+        )),
+        ResourceRef::IamRolePolicyAttachment { role, policy_arn } => check(unless_not_found(
+            "DetachRolePolicy",
+            iam.detach_role_policy()
+                .role_name(role)
+                .policy_arn(policy_arn)
+                .send()
+                .await,
+        )),
         ResourceRef::IamUser { name } => delete_user(&iam, name).await,
         ResourceRef::IamRole { name } => delete_role(&iam, name).await,
         ResourceRef::IamPolicy { arn } => delete_policy(&iam, arn).await,
-        ResourceRef::IamRoleTrustPolicy { role, previous_document } => {
+        ResourceRef::IamRoleTrustPolicy {
+            role,
+            previous_document,
+        } => {
             if created_roles.contains(role) || previous_document.is_empty() {
                 return Ok(());
             }
-            check(unless_not_found("UpdateAssumeRolePolicy", iam.update_assume_role_policy().role_name(role).policy_document(previous_document).send().await))
+            check(unless_not_found(
+                "UpdateAssumeRolePolicy",
+                iam.update_assume_role_policy()
+                    .role_name(role)
+                    .policy_document(previous_document)
+                    .send()
+                    .await,
+            ))
         }
-        ResourceRef::CfnStack { name, stack_id } => delete_stack(&cloudformation_client(operator), name, stack_id.as_deref(), stack_deadline).await,
-        ResourceRef::S3Object { bucket, key } => check(unless_not_found("DeleteObject", s3_client(operator).delete_object().bucket(bucket).key(key).send().await)),
-        ResourceRef::S3Bucket { name } => match s3_client(operator).delete_bucket().bucket(name).send().await {
+        ResourceRef::CfnStack { name, stack_id } => {
+            delete_stack(
+                &cloudformation_client(operator),
+                name,
+                stack_id.as_deref(),
+                stack_deadline,
+            )
+            .await
+        }
+        ResourceRef::S3Object { bucket, key } => check(unless_not_found(
+            "DeleteObject",
+            s3_client(operator)
+                .delete_object()
+                .bucket(bucket)
+                .key(key)
+                .send()
+                .await,
+        )),
+        ResourceRef::S3Bucket { name } => match s3_client(operator)
+            .delete_bucket()
+            .bucket(name)
+            .send()
+            .await
+        {
             Ok(_) => Ok(()),
             Err(error) => {
                 let (info, message) = describe("DeleteBucket", &error);
                 match info.class() {
                     ErrorClass::NotFound => Ok(()),
-                    _ if info.code.as_deref() == Some("BucketNotEmpty") => Err(format!("{message} (objects the run did not put are never deleted: empty the bucket, then run `awslab down` again)")),
+                    _ if info.code.as_deref() == Some("BucketNotEmpty") => Err(format!(
+                        "{message} (objects the run did not put are never deleted: empty the bucket, then run `awslab down` again)"
+                    )),
                     _ => Err(message),
                 }
             }
@@ -202,46 +374,109 @@ async fn delete_user(iam: &aws_sdk_iam::Client, name: &str) -> Result<(), String
     if let Ok(keys) = iam.list_access_keys().user_name(name).send().await {
         for key in keys.access_key_metadata() {
             if let Some(id) = key.access_key_id() {
-                check(unless_not_found("DeleteAccessKey", iam.delete_access_key().user_name(name).access_key_id(id).send().await))?;
+                check(unless_not_found(
+                    "DeleteAccessKey",
+                    iam.delete_access_key()
+                        .user_name(name)
+                        .access_key_id(id)
+                        .send()
+                        .await,
+                ))?;
             }
         }
     }
     if let Ok(policies) = iam.list_user_policies().user_name(name).send().await {
         for policy in policies.policy_names() {
-            check(unless_not_found("DeleteUserPolicy", iam.delete_user_policy().user_name(name).policy_name(policy).send().await))?;
+            check(unless_not_found(
+                "DeleteUserPolicy",
+                iam.delete_user_policy()
+                    .user_name(name)
+                    .policy_name(policy)
+                    .send()
+                    .await,
+            ))?;
         }
     }
-    if let Ok(attached) = iam.list_attached_user_policies().user_name(name).send().await {
+    if let Ok(attached) = iam
+        .list_attached_user_policies()
+        .user_name(name)
+        .send()
+        .await
+    {
         for policy in attached.attached_policies() {
             if let Some(arn) = policy.policy_arn() {
-                check(unless_not_found("DetachUserPolicy", iam.detach_user_policy().user_name(name).policy_arn(arn).send().await))?;
+                check(unless_not_found(
+                    "DetachUserPolicy",
+                    iam.detach_user_policy()
+                        .user_name(name)
+                        .policy_arn(arn)
+                        .send()
+                        .await,
+                ))?;
             }
         }
     }
     let _ = iam.delete_login_profile().user_name(name).send().await;
-    check(unless_not_found("DeleteUser", iam.delete_user().user_name(name).send().await))
+    check(unless_not_found(
+        "DeleteUser",
+        iam.delete_user().user_name(name).send().await,
+    ))
 }
 
 /// Deletes a role of this run and what AWS requires gone first.
 async fn delete_role(iam: &aws_sdk_iam::Client, name: &str) -> Result<(), String> {
     if let Ok(policies) = iam.list_role_policies().role_name(name).send().await {
         for policy in policies.policy_names() {
-            check(unless_not_found("DeleteRolePolicy", iam.delete_role_policy().role_name(name).policy_name(policy).send().await))?;
+            check(unless_not_found(
+                "DeleteRolePolicy",
+                iam.delete_role_policy()
+                    .role_name(name)
+                    .policy_name(policy)
+                    .send()
+                    .await,
+            ))?;
         }
     }
-    if let Ok(attached) = iam.list_attached_role_policies().role_name(name).send().await {
+    if let Ok(attached) = iam
+        .list_attached_role_policies()
+        .role_name(name)
+        .send()
+        .await
+    {
         for policy in attached.attached_policies() {
             if let Some(arn) = policy.policy_arn() {
-                check(unless_not_found("DetachRolePolicy", iam.detach_role_policy().role_name(name).policy_arn(arn).send().await))?;
+                check(unless_not_found(
+                    "DetachRolePolicy",
+                    iam.detach_role_policy()
+                        .role_name(name)
+                        .policy_arn(arn)
+                        .send()
+                        .await,
+                ))?;
             }
         }
     }
-    if let Ok(profiles) = iam.list_instance_profiles_for_role().role_name(name).send().await {
+    if let Ok(profiles) = iam
+        .list_instance_profiles_for_role()
+        .role_name(name)
+        .send()
+        .await
+    {
         for profile in profiles.instance_profiles() {
-            check(unless_not_found("RemoveRoleFromInstanceProfile", iam.remove_role_from_instance_profile().role_name(name).instance_profile_name(profile.instance_profile_name()).send().await))?;
+            check(unless_not_found(
+                "RemoveRoleFromInstanceProfile",
+                iam.remove_role_from_instance_profile()
+                    .role_name(name)
+                    .instance_profile_name(profile.instance_profile_name())
+                    .send()
+                    .await,
+            ))?;
         }
     }
-    check(unless_not_found("DeleteRole", iam.delete_role().role_name(name).send().await))
+    check(unless_not_found(
+        "DeleteRole",
+        iam.delete_role().role_name(name).send().await,
+    ))
 }
 
 /// Deletes a managed policy of this run: detached everywhere, old versions first.
@@ -249,12 +484,26 @@ async fn delete_policy(iam: &aws_sdk_iam::Client, arn: &str) -> Result<(), Strin
     if let Ok(entities) = iam.list_entities_for_policy().policy_arn(arn).send().await {
         for user in entities.policy_users() {
             if let Some(name) = user.user_name() {
-                check(unless_not_found("DetachUserPolicy", iam.detach_user_policy().user_name(name).policy_arn(arn).send().await))?;
+                check(unless_not_found(
+                    "DetachUserPolicy",
+                    iam.detach_user_policy()
+                        .user_name(name)
+                        .policy_arn(arn)
+                        .send()
+                        .await,
+                ))?;
             }
         }
         for role in entities.policy_roles() {
             if let Some(name) = role.role_name() {
-                check(unless_not_found("DetachRolePolicy", iam.detach_role_policy().role_name(name).policy_arn(arn).send().await))?;
+                check(unless_not_found(
+                    "DetachRolePolicy",
+                    iam.detach_role_policy()
+                        .role_name(name)
+                        .policy_arn(arn)
+                        .send()
+                        .await,
+                ))?;
             }
         }
     }
@@ -263,9 +512,19 @@ async fn delete_policy(iam: &aws_sdk_iam::Client, arn: &str) -> Result<(), Strin
             if !version.is_default_version()
                 && let Some(id) = version.version_id()
             {
-                check(unless_not_found("DeletePolicyVersion", iam.delete_policy_version().policy_arn(arn).version_id(id).send().await))?;
+                check(unless_not_found(
+                    "DeletePolicyVersion",
+                    iam.delete_policy_version()
+                        .policy_arn(arn)
+                        .version_id(id)
+                        .send()
+                        .await,
+                ))?;
             }
         }
     }
-    check(unless_not_found("DeletePolicy", iam.delete_policy().policy_arn(arn).send().await))
+    check(unless_not_found(
+        "DeletePolicy",
+        iam.delete_policy().policy_arn(arn).send().await,
+    ))
 }

@@ -1,7 +1,6 @@
 //! Against moto with authorization enforced: the operator config from client.rs works,
 //! a fresh user's S3 call is classified as a genuine denial, and a wrong secret as a
 //! credential that has not propagated. Skips (loudly) when moto is not installed.
-#![expect(clippy::unwrap_used, reason = "tests fail loudly")]
 
 use awslab_executor::classify::{ErrorClass, ErrorInfo};
 use awslab_executor::client::{

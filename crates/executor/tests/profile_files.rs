@@ -1,7 +1,6 @@
 //! AWS CLI profile files: write then remove leaves every other byte as it was, an
 //! existing profile is never overwritten, new files are private, receipts hold no
 //! secrets. Temp directories only; the real `~/.aws` is never touched.
-#![expect(clippy::unwrap_used, reason = "tests fail loudly")]
 
 use std::ffi::OsString;
 use std::fs;

@@ -1,6 +1,5 @@
 //! Settle waits on tokio's paused clock: retries back off within bounds, the deadline
 //! is honoured exactly, a failure or a cancellation stops the wait.
-#![expect(clippy::unwrap_used, reason = "tests fail loudly")]
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;

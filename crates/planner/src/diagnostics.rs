@@ -47,7 +47,10 @@ impl Diagnostic {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        format!("{severity}[{}]: {}: {}", self.code, self.location, self.message)
+        format!(
+            "{severity}[{}]: {}: {}",
+            self.code, self.location, self.message
+        )
     }
 }
 
@@ -70,14 +73,19 @@ impl miette::Diagnostic for Diagnostic {
         })
     }
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn SourceCode> {
         Some(&*self.source)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let primary = LabeledSpan::new_primary_with_span(self.label.clone(), self.span);
-        let related = self.related.iter().map(|(span, text)| LabeledSpan::new_with_span(Some(text.clone()), *span));
+        let related = self
+            .related
+            .iter()
+            .map(|(span, text)| LabeledSpan::new_with_span(Some(text.clone()), *span));
         Some(Box::new(std::iter::once(primary).chain(related)))
     }
 }
@@ -122,14 +130,24 @@ impl Builder<'_> {
 impl Diagnostics {
     pub fn new(file: SourceFile) -> Self {
         let source = file.named_source();
-        Diagnostics { file, source, items: Vec::new() }
+        Diagnostics {
+            file,
+            source,
+            items: Vec::new(),
+        }
     }
 
     pub fn file(&self) -> &SourceFile {
         &self.file
     }
 
-    fn make(&mut self, severity: Severity, code: &'static str, span: Span, message: String) -> Builder<'_> {
+    fn make(
+        &mut self,
+        severity: Severity,
+        code: &'static str,
+        span: Span,
+        message: String,
+    ) -> Builder<'_> {
         let diagnostic = Diagnostic {
             code,
             severity,
@@ -141,14 +159,27 @@ impl Diagnostics {
             help: None,
             source: Arc::clone(&self.source),
         };
-        Builder { sink: self, diagnostic }
+        Builder {
+            sink: self,
+            diagnostic,
+        }
     }
 
-    pub fn error(&mut self, code: &'static str, span: Span, message: impl Into<String>) -> Builder<'_> {
+    pub fn error(
+        &mut self,
+        code: &'static str,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Builder<'_> {
         self.make(Severity::Error, code, span, message.into())
     }
 
-    pub fn warning(&mut self, code: &'static str, span: Span, message: impl Into<String>) -> Builder<'_> {
+    pub fn warning(
+        &mut self,
+        code: &'static str,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Builder<'_> {
         self.make(Severity::Warning, code, span, message.into())
     }
 
@@ -160,9 +191,15 @@ impl Diagnostics {
     /// without exact repeats.
     pub fn into_sorted(mut self) -> Vec<Diagnostic> {
         self.items.sort_by(|a, b| {
-            (a.span.offset, a.severity, a.code, &a.message).cmp(&(b.span.offset, b.severity, b.code, &b.message))
+            (a.span.offset, a.severity, a.code, &a.message).cmp(&(
+                b.span.offset,
+                b.severity,
+                b.code,
+                &b.message,
+            ))
         });
-        self.items.dedup_by(|a, b| a.span == b.span && a.code == b.code && a.message == b.message);
+        self.items
+            .dedup_by(|a, b| a.span == b.span && a.code == b.code && a.message == b.message);
         self.items
     }
 }
@@ -178,6 +215,9 @@ pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
 }
 
 /// `did you mean `x`?` for the closest candidate, if any is close.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
     suggest(word, candidates).map(|c| format!("did you mean `{c}`?"))
 }

@@ -23,17 +23,30 @@ pub struct Edge {
 }
 
 /// Builds the graph; returns `None` (after reporting each cycle) if it has cycles.
-pub fn build(diags: &mut Diagnostics, plan: &Plan, dependencies: &[Dependency]) -> Option<(DiGraph<StepId, Edge>, IndexMap<StepId, NodeIndex>)> {
+pub fn build(
+    diags: &mut Diagnostics,
+    plan: &Plan,
+    dependencies: &[Dependency],
+) -> Option<(DiGraph<StepId, Edge>, IndexMap<StepId, NodeIndex>)> {
     let mut graph = DiGraph::new();
     let mut index = IndexMap::new();
     for id in plan.steps.keys() {
         index.insert(id.clone(), graph.add_node(id.clone()));
     }
     for d in dependencies {
-        let (Some(&from), Some(&to)) = (index.get(&d.on), index.get(&d.step)) else { continue };
+        let (Some(&from), Some(&to)) = (index.get(&d.on), index.get(&d.step)) else {
+            continue;
+        };
         // Keep one edge per pair, the first written.
         if graph.find_edge(from, to).is_none() {
-            graph.add_edge(from, to, Edge { because: d.because.clone(), span: d.span });
+            graph.add_edge(
+                from,
+                to,
+                Edge {
+                    because: d.because.clone(),
+                    span: d.span,
+                },
+            );
         }
     }
     let mut acyclic = true;
@@ -50,8 +63,15 @@ pub fn build(diags: &mut Diagnostics, plan: &Plan, dependencies: &[Dependency]) 
 }
 
 /// Finds a cycle through the component's first step (in plan order) and reports it.
-fn report_cycle(diags: &mut Diagnostics, plan: &Plan, graph: &DiGraph<StepId, Edge>, component: &[NodeIndex]) {
-    let Some(&start) = component.iter().min_by_key(|n| n.index()) else { return };
+fn report_cycle(
+    diags: &mut Diagnostics,
+    plan: &Plan,
+    graph: &DiGraph<StepId, Edge>,
+    component: &[NodeIndex],
+) {
+    let Some(&start) = component.iter().min_by_key(|n| n.index()) else {
+        return;
+    };
     // Walk "needs" direction (target -> source) inside the component back to start.
     let mut path = vec![start];
     let mut seen = vec![start];
@@ -59,19 +79,37 @@ fn report_cycle(diags: &mut Diagnostics, plan: &Plan, graph: &DiGraph<StepId, Ed
         return;
     }
     let names: Vec<&str> = path.iter().map(|&n| graph[n].as_str()).collect();
-    let chain = names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(" needs ");
+    let chain = names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(" needs ");
     // The last edge, from the last step back to the start, is the one to break.
-    let (Some(&last), Some(&first)) = (path.iter().rev().nth(1), path.last()) else { return };
-    let Some(edge) = graph.find_edge(first, last).map(|e| &graph[e]) else { return };
+    let (Some(&last), Some(&first)) = (path.iter().rev().nth(1), path.last()) else {
+        return;
+    };
+    let Some(edge) = graph.find_edge(first, last).map(|e| &graph[e]) else {
+        return;
+    };
     let how = match &edge.because {
         Because::Reference(text) => format!("remove `{text}` from step `{}`", graph[last]),
         Because::Identity => format!("make step `{}` act as another identity", graph[last]),
-        Because::Needs => format!("remove `{}` from the `needs` of step `{}`", graph[first], graph[last]),
+        Because::Needs => format!(
+            "remove `{}` from the `needs` of step `{}`",
+            graph[first], graph[last]
+        ),
     };
-    let step_span = plan.steps.get(&graph[start]).map_or(edge.span, |s: &Step| s.id_span);
+    let step_span = plan
+        .steps
+        .get(&graph[start])
+        .map_or(edge.span, |s: &Step| s.id_span);
     let at = diags_locate(diags, edge.span);
     diags
-        .error("plan::cycle", step_span, format!("steps form a cycle: {chain}"))
+        .error(
+            "plan::cycle",
+            step_span,
+            format!("steps form a cycle: {chain}"),
+        )
         .label("this step waits for itself")
         .related(edge.span, "breaking this dependency breaks the cycle")
         .help(format!("{how} (at {at})"))
@@ -82,7 +120,14 @@ fn diags_locate(diags: &Diagnostics, span: Span) -> String {
     diags.file().locate(span)
 }
 
-fn walk(graph: &DiGraph<StepId, Edge>, component: &[NodeIndex], start: NodeIndex, at: NodeIndex, path: &mut Vec<NodeIndex>, seen: &mut Vec<NodeIndex>) -> bool {
+fn walk(
+    graph: &DiGraph<StepId, Edge>,
+    component: &[NodeIndex],
+    start: NodeIndex,
+    at: NodeIndex,
+    path: &mut Vec<NodeIndex>,
+    seen: &mut Vec<NodeIndex>,
+) -> bool {
     // Dependencies of `at` are the sources of its incoming edges.
     let mut next: Vec<NodeIndex> = graph
         .edges_directed(at, petgraph::Direction::Incoming)
@@ -121,7 +166,13 @@ pub struct SealedPlan {
 }
 
 impl SealedPlan {
-    pub(crate) fn seal(plan: Plan, path: PathBuf, graph: DiGraph<StepId, Edge>, index: IndexMap<StepId, NodeIndex>, warnings: Vec<Diagnostic>) -> Self {
+    pub(crate) fn seal(
+        plan: Plan,
+        path: PathBuf,
+        graph: DiGraph<StepId, Edge>,
+        index: IndexMap<StepId, NodeIndex>,
+        warnings: Vec<Diagnostic>,
+    ) -> Self {
         let mut level: IndexMap<StepId, usize> = IndexMap::new();
         // Plan order is a valid order to visit only if dependencies come first, so
         // compute levels by repeated relaxation over a topological order.
@@ -141,7 +192,14 @@ impl SealedPlan {
                 levels[l].push(id.clone());
             }
         }
-        SealedPlan { plan, path, graph, index, levels, warnings }
+        SealedPlan {
+            plan,
+            path,
+            graph,
+            index,
+            levels,
+            warnings,
+        }
     }
 
     pub(crate) fn with_warnings(mut self, warnings: Vec<Diagnostic>) -> Self {
@@ -184,7 +242,9 @@ impl SealedPlan {
     }
 
     fn neighbours(&self, id: &StepId, direction: petgraph::Direction) -> Vec<&StepId> {
-        let Some(&n) = self.index.get(id) else { return Vec::new() };
+        let Some(&n) = self.index.get(id) else {
+            return Vec::new();
+        };
         let mut out: Vec<NodeIndex> = self.graph.neighbors_directed(n, direction).collect();
         out.sort_by_key(|n| n.index());
         out.dedup();
@@ -196,7 +256,13 @@ impl SealedPlan {
         let mut edges: Vec<_> = self
             .graph
             .edge_references()
-            .map(|e| (e.target().index(), e.source().index(), (&self.graph[e.source()], &self.graph[e.target()], e.weight())))
+            .map(|e| {
+                (
+                    e.target().index(),
+                    e.source().index(),
+                    (&self.graph[e.source()], &self.graph[e.target()], e.weight()),
+                )
+            })
             .collect();
         edges.sort_by_key(|(t, s, _)| (*t, *s));
         edges.into_iter().map(|(_, _, e)| e).collect()

@@ -15,8 +15,14 @@ use crate::source::SourceFile;
 pub enum LoadError {
     /// The file could not be read.
     #[error("cannot read plan `{path}`: {source}")]
-    #[diagnostic(code(plan::read), help("check the path; plans are YAML files such as `plans/sts-assume-role.yaml`"))]
-    Read { path: String, source: std::io::Error },
+    #[diagnostic(
+        code(plan::read),
+        help("check the path; plans are YAML files such as `plans/sts-assume-role.yaml`")
+    )]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
     /// The plan has errors (and perhaps warnings), sorted by position.
     #[error("{} in `{path}`", count_errors(diagnostics))]
     #[diagnostic(code(plan::invalid))]
@@ -28,20 +34,35 @@ pub enum LoadError {
 }
 
 fn count_errors(diagnostics: &[Diagnostic]) -> String {
-    let n = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
-    if n == 1 { "1 error".to_owned() } else { format!("{n} errors") }
+    let n = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    if n == 1 {
+        "1 error".to_owned()
+    } else {
+        format!("{n} errors")
+    }
 }
 
 /// Reads, checks and seals the plan at `path`, with `--var` overrides.
 pub fn load(path: &Path, overrides: &[(String, String)]) -> Result<SealedPlan, LoadError> {
-    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Read { path: path.display().to_string(), source })?;
+    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Read {
+        path: path.display().to_string(),
+        source,
+    })?;
     check_source(SourceFile::new(path, text), overrides)
 }
 
 /// Checks and seals a plan from its text.
-pub fn check_source(file: SourceFile, overrides: &[(String, String)]) -> Result<SealedPlan, LoadError> {
+pub fn check_source(
+    file: SourceFile,
+    overrides: &[(String, String)],
+) -> Result<SealedPlan, LoadError> {
     let path = file.path().to_path_buf();
-    let base_dir = path.parent().map_or_else(|| Path::new(".").to_path_buf(), Path::to_path_buf);
+    let base_dir = path
+        .parent()
+        .map_or_else(|| Path::new(".").to_path_buf(), Path::to_path_buf);
     let mut diags = Diagnostics::new(file);
     let Some(plan) = plan::read(&mut diags, overrides) else {
         return Err(invalid(&path, diags.into_sorted()));
@@ -63,5 +84,8 @@ pub fn check_source(file: SourceFile, overrides: &[(String, String)]) -> Result<
 }
 
 fn invalid(path: &Path, diagnostics: Vec<Diagnostic>) -> LoadError {
-    LoadError::Invalid { path: path.display().to_string(), diagnostics }
+    LoadError::Invalid {
+        path: path.display().to_string(),
+        diagnostics,
+    }
 }

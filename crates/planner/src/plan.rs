@@ -89,24 +89,53 @@ pub fn read(diags: &mut Diagnostics, overrides: &[(String, String)]) -> Option<P
     let root = match yaml::parse(&text) {
         Ok(root) => root,
         Err(err) => {
+            report_syntax(diags, &text, &err);
+            return None;
+        }
+    };
+    read_root(diags, &root, overrides)
+}
+
+fn report_syntax(diags: &mut Diagnostics, text: &str, err: &yaml::SyntaxError) {
+    {
+        {
             let span = err.span.unwrap_or_default();
-            let line_start = text.get(..span.offset).and_then(|before| before.rfind('\n')).map_or(0, |i| i + 1);
-            let line = text.get(line_start..).and_then(|rest| rest.lines().next()).unwrap_or_default();
+            let line_start = text
+                .get(..span.offset)
+                .and_then(|before| before.rfind('\n'))
+                .map_or(0, |i| i + 1);
+            let line = text
+                .get(line_start..)
+                .and_then(|rest| rest.lines().next())
+                .unwrap_or_default();
             let help = if line.contains("${") && (line.contains('{') || line.contains('[')) {
                 "inside `{ ... }` or `[ ... ]`, quote values that contain `${...}`, as in `name: \"user-${run.id}\"`"
             } else {
                 "check the indentation and quoting around this position"
             };
             diags
-                .error("plan::syntax", span, format!("the plan is not valid YAML: {}", err.message))
+                .error(
+                    "plan::syntax",
+                    span,
+                    format!("the plan is not valid YAML: {}", err.message),
+                )
                 .help(help)
                 .emit();
-            return None;
         }
-    };
+    }
+}
+
+fn read_root(diags: &mut Diagnostics, root: &Node, overrides: &[(String, String)]) -> Option<Plan> {
     let Some(entries) = root.as_map() else {
         diags
-            .error("plan::invalid_value", root.span, format!("a plan is a map with `name` and `steps`, not {}", root.value.kind_word()))
+            .error(
+                "plan::invalid_value",
+                root.span,
+                format!(
+                    "a plan is a map with `name` and `steps`, not {}",
+                    root.value.kind_word()
+                ),
+            )
             .help("start the file with `name: my-lab` and `steps:`")
             .emit();
         return None;
@@ -122,7 +151,11 @@ pub fn read(diags: &mut Diagnostics, overrides: &[(String, String)]) -> Option<P
         if let Some(first) = seen.iter().find(|k| k.name == key.name) {
             let first_span = first.span;
             diags
-                .error("plan::duplicate_key", key.span, format!("`{}` is given twice at the top of the plan", key.name))
+                .error(
+                    "plan::duplicate_key",
+                    key.span,
+                    format!("`{}` is given twice at the top of the plan", key.name),
+                )
                 .related(first_span, "first given here")
                 .help("keep one of them")
                 .emit();
@@ -131,8 +164,16 @@ pub fn read(diags: &mut Diagnostics, overrides: &[(String, String)]) -> Option<P
         seen.push(key);
         match key.name.as_str() {
             "name" => match node.as_str() {
-                Some(text) if !text.trim().is_empty() => name = Some(Sp::new(text.to_owned(), node.span)),
-                _ => diags.error("plan::invalid_value", node.span, "`name` must be a non-empty string").emit(),
+                Some(text) if !text.trim().is_empty() => {
+                    name = Some(Sp::new(text.to_owned(), node.span));
+                }
+                _ => diags
+                    .error(
+                        "plan::invalid_value",
+                        node.span,
+                        "`name` must be a non-empty string",
+                    )
+                    .emit(),
             },
             "description" => description = scalar_text(node),
             "vars" => read_vars(diags, node, &mut vars),
@@ -141,40 +182,76 @@ pub fn read(diags: &mut Diagnostics, overrides: &[(String, String)]) -> Option<P
                 read_steps(diags, node, &mut steps, &mut unreadable);
             }
             other => diags
-                .error("plan::unknown_key", key.span, format!("unknown key `{other}` at the top of the plan"))
+                .error(
+                    "plan::unknown_key",
+                    key.span,
+                    format!("unknown key `{other}` at the top of the plan"),
+                )
                 .label("not a plan key")
-                .maybe_help(did_you_mean(other, TOP_KEYS.iter().copied()).or_else(|| Some("a plan has `name`, `description`, `vars` and `steps`".into())))
+                .maybe_help(did_you_mean(other, TOP_KEYS.iter().copied()).or_else(|| {
+                    Some("a plan has `name`, `description`, `vars` and `steps`".into())
+                }))
                 .emit(),
         }
     }
     let first = entries.first().map_or(root.span, |(k, _)| k.span);
     if name.is_none() && !entries.iter().any(|(k, _)| k.name == "name") {
-        diags.error("plan::missing_key", first, "the plan has no `name`").help("add `name: my-lab` at the top").emit();
+        diags
+            .error("plan::missing_key", first, "the plan has no `name`")
+            .help("add `name: my-lab` at the top")
+            .emit();
     }
     if !seen_steps {
-        diags.error("plan::missing_key", first, "the plan has no `steps`").help("add a `steps:` map of named steps").emit();
+        diags
+            .error("plan::missing_key", first, "the plan has no `steps`")
+            .help("add a `steps:` map of named steps")
+            .emit();
     }
     apply_overrides(diags, &mut vars, overrides, entries);
     let name = name.unwrap_or_else(|| Sp::new(String::new(), first));
-    Some(Plan { name, description, vars, steps, unreadable })
+    Some(Plan {
+        name,
+        description,
+        vars,
+        steps,
+        unreadable,
+    })
 }
 
 fn read_vars(diags: &mut Diagnostics, node: &Node, vars: &mut IndexMap<String, Sp<String>>) {
     let Some(entries) = node.as_map() else {
-        diags.error("plan::invalid_value", node.span, "`vars` must be a map of names to values").emit();
+        diags
+            .error(
+                "plan::invalid_value",
+                node.span,
+                "`vars` must be a map of names to values",
+            )
+            .emit();
         return;
     };
     for (key, value) in entries {
         let Some(text) = scalar_text(value) else {
             diags
-                .error("plan::invalid_value", value.span, format!("variable `{}` must be a string or number, not {}", key.name, value.value.kind_word()))
+                .error(
+                    "plan::invalid_value",
+                    value.span,
+                    format!(
+                        "variable `{}` must be a string or number, not {}",
+                        key.name,
+                        value.value.kind_word()
+                    ),
+                )
                 .emit();
             continue;
         };
         if let Some(first) = vars.get(&key.name) {
             let first_span = first.span;
             diags
-                .error("plan::duplicate_var", key.span, format!("variable `{}` is defined twice", key.name))
+                .error(
+                    "plan::duplicate_var",
+                    key.span,
+                    format!("variable `{}` is defined twice", key.name),
+                )
                 .related(first_span, "first defined here")
                 .emit();
             continue;
@@ -199,8 +276,17 @@ fn apply_overrides(
         } else {
             let known: Vec<&str> = vars.keys().map(String::as_str).collect();
             diags
-                .error("plan::unknown_var", vars_span, format!("`--var {name}=...` names no variable of this plan"))
-                .maybe_help(did_you_mean(name, known.iter().copied()).or_else(|| Some(format!("declare it under `vars:`; the plan has {}", list_or_none(&known)))))
+                .error(
+                    "plan::unknown_var",
+                    vars_span,
+                    format!("`--var {name}=...` names no variable of this plan"),
+                )
+                .maybe_help(did_you_mean(name, known.iter().copied()).or_else(|| {
+                    Some(format!(
+                        "declare it under `vars:`; the plan has {}",
+                        list_or_none(&known)
+                    ))
+                }))
                 .emit();
         }
     }
@@ -210,30 +296,54 @@ fn list_or_none(names: &[&str]) -> String {
     if names.is_empty() {
         "none".to_owned()
     } else {
-        names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+        names
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
 fn valid_step_name(name: &str) -> bool {
     name.len() <= 64
         && name.starts_with(|c: char| c.is_ascii_alphabetic())
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
-fn read_steps(diags: &mut Diagnostics, node: &Node, steps: &mut IndexMap<StepId, Step>, unreadable: &mut Vec<String>) {
+fn read_steps(
+    diags: &mut Diagnostics,
+    node: &Node,
+    steps: &mut IndexMap<StepId, Step>,
+    unreadable: &mut Vec<String>,
+) {
     let Some(entries) = node.as_map() else {
-        diags.error("plan::invalid_value", node.span, "`steps` must be a map of step names to steps").emit();
+        diags
+            .error(
+                "plan::invalid_value",
+                node.span,
+                "`steps` must be a map of step names to steps",
+            )
+            .emit();
         return;
     };
     if entries.is_empty() {
-        diags.error("plan::invalid_value", node.span, "the plan has no steps").help("add at least one step under `steps:`").emit();
+        diags
+            .error("plan::invalid_value", node.span, "the plan has no steps")
+            .help("add at least one step under `steps:`")
+            .emit();
     }
     for (key, body) in entries {
         let id = StepId::new(key.name.clone());
         if let Some(first) = steps.get(&id) {
             let first_span = first.id_span;
             diags
-                .error("plan::duplicate_step", key.span, format!("step `{id}` is defined twice"))
+                .error(
+                    "plan::duplicate_step",
+                    key.span,
+                    format!("step `{id}` is defined twice"),
+                )
                 .label("second definition")
                 .related(first_span, "first defined here")
                 .help("rename one of them; step names are unique")
@@ -263,7 +373,11 @@ fn read_steps(diags: &mut Diagnostics, node: &Node, steps: &mut IndexMap<StepId,
 fn read_step(diags: &mut Diagnostics, id: StepId, key: &Key, body: &Node) -> Option<Step> {
     let Some(entries) = body.as_map() else {
         diags
-            .error("plan::invalid_value", body.span, format!("step `{id}` must be a map with one kind, such as `iam.user:`"))
+            .error(
+                "plan::invalid_value",
+                body.span,
+                format!("step `{id}` must be a map with one kind, such as `iam.user:`"),
+            )
             .emit();
         return None;
     };
@@ -278,10 +392,17 @@ fn read_step(diags: &mut Diagnostics, id: StepId, key: &Key, body: &Node) -> Opt
             other => {
                 let candidates = StepKind::LABELS.iter().chain(STEP_KEYS).copied();
                 diags
-                    .error("plan::unknown_kind", k.span, format!("unknown step kind `{other}` in step `{id}`"))
+                    .error(
+                        "plan::unknown_kind",
+                        k.span,
+                        format!("unknown step kind `{other}` in step `{id}`"),
+                    )
                     .label("not a step kind")
                     .maybe_help(did_you_mean(other, candidates).or_else(|| {
-                        Some(format!("a step has one kind: {}", StepKind::LABELS.join(", ")))
+                        Some(format!(
+                            "a step has one kind: {}",
+                            StepKind::LABELS.join(", ")
+                        ))
                     }))
                     .emit();
             }
@@ -289,9 +410,16 @@ fn read_step(diags: &mut Diagnostics, id: StepId, key: &Key, body: &Node) -> Opt
     }
     match kinds.as_slice() {
         [] => {
-            if !entries.iter().any(|(k, _)| !STEP_KEYS.contains(&k.name.as_str())) {
+            if !entries
+                .iter()
+                .any(|(k, _)| !STEP_KEYS.contains(&k.name.as_str()))
+            {
                 diags
-                    .error("plan::no_kind", key.span, format!("step `{id}` has no kind"))
+                    .error(
+                        "plan::no_kind",
+                        key.span,
+                        format!("step `{id}` has no kind"),
+                    )
                     .help(format!("add one of: {}", StepKind::LABELS.join(", ")))
                     .emit();
             }
@@ -320,7 +448,11 @@ fn read_step(diags: &mut Diagnostics, id: StepId, key: &Key, body: &Node) -> Opt
         [_, (second, _), ..] => {
             let labels: Vec<String> = kinds.iter().map(|(k, _)| format!("`{}`", k.name)).collect();
             diags
-                .error("plan::multiple_kinds", second.span, format!("step `{id}` has more than one kind: {}", labels.join(", ")))
+                .error(
+                    "plan::multiple_kinds",
+                    second.span,
+                    format!("step `{id}` has more than one kind: {}", labels.join(", ")),
+                )
                 .help("split it into one step per kind")
                 .emit();
             None
@@ -337,45 +469,93 @@ fn read_needs(diags: &mut Diagnostics, node: &Node) -> Vec<Sp<String>> {
                 if let Some(s) = item.as_str() {
                     Some(Sp::new(s.to_owned(), item.span))
                 } else {
-                    diags.error("plan::invalid_value", item.span, "each entry of `needs` is a step name").emit();
+                    diags
+                        .error(
+                            "plan::invalid_value",
+                            item.span,
+                            "each entry of `needs` is a step name",
+                        )
+                        .emit();
                     None
                 }
             })
             .collect(),
         _ => {
-            diags.error("plan::invalid_value", node.span, "`needs` is a list of step names").emit();
+            diags
+                .error(
+                    "plan::invalid_value",
+                    node.span,
+                    "`needs` is a list of step names",
+                )
+                .emit();
             Vec::new()
         }
     }
 }
 
-fn report_de_error(diags: &mut Diagnostics, id: &StepId, label: &str, kind_span: Span, body: &Node, error: DeError) {
+fn report_de_error(
+    diags: &mut Diagnostics,
+    id: &StepId,
+    label: &str,
+    kind_span: Span,
+    body: &Node,
+    error: DeError,
+) {
     let span = error.span.unwrap_or(body.span);
     match error.kind {
         DeErrorKind::UnknownField { field, expected } => {
-            let help = did_you_mean(&field, expected.iter().copied())
-                .unwrap_or_else(|| format!("`{label}` takes {}", expected.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ")));
+            let help = did_you_mean(&field, expected.iter().copied()).unwrap_or_else(|| {
+                format!(
+                    "`{label}` takes {}",
+                    expected
+                        .iter()
+                        .map(|e| format!("`{e}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            });
             diags
-                .error("plan::unknown_key", span, format!("unknown key `{field}` in `{label}` step `{id}`"))
+                .error(
+                    "plan::unknown_key",
+                    span,
+                    format!("unknown key `{field}` in `{label}` step `{id}`"),
+                )
                 .label("unknown key")
                 .help(help)
                 .emit();
         }
         DeErrorKind::MissingField(field) => {
             diags
-                .error("plan::missing_key", kind_span, format!("`{label}` step `{id}` needs `{field}`"))
+                .error(
+                    "plan::missing_key",
+                    kind_span,
+                    format!("`{label}` step `{id}` needs `{field}`"),
+                )
                 .label(format!("`{field}` missing"))
                 .help(format!("add `{field}:` under `{label}:`"))
                 .emit();
         }
         DeErrorKind::UnknownVariant { variant, expected } => {
             diags
-                .error("plan::invalid_value", span, format!("`{variant}` is not allowed here in step `{id}`"))
-                .help(did_you_mean(&variant, expected.iter().copied()).unwrap_or_else(|| format!("use one of: {}", expected.join(", "))))
+                .error(
+                    "plan::invalid_value",
+                    span,
+                    format!("`{variant}` is not allowed here in step `{id}`"),
+                )
+                .help(
+                    did_you_mean(&variant, expected.iter().copied())
+                        .unwrap_or_else(|| format!("use one of: {}", expected.join(", "))),
+                )
                 .emit();
         }
         DeErrorKind::Other(message) => {
-            diags.error("plan::invalid_value", span, format!("in step `{id}`: {message}")).emit();
+            diags
+                .error(
+                    "plan::invalid_value",
+                    span,
+                    format!("in step `{id}`: {message}"),
+                )
+                .emit();
         }
     }
 }

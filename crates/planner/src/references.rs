@@ -79,10 +79,23 @@ pub fn check_vars(diags: &mut Diagnostics, plan: &Plan) {
             match reference {
                 Reference::Var(other) if !plan.vars.contains_key(&other) => {
                     let help = did_you_mean(&other, plan.vars.keys().map(String::as_str));
-                    diags.error("plan::unknown_var", span, format!("unknown variable `{other}` in variable `{name}`")).maybe_help(help).emit();
+                    diags
+                        .error(
+                            "plan::unknown_var",
+                            span,
+                            format!("unknown variable `{other}` in variable `{name}`"),
+                        )
+                        .maybe_help(help)
+                        .emit();
                 }
                 Reference::Var(other) if var_loops(plan, name, &other, &mut IndexSet::new()) => {
-                    diags.error("plan::cycle", span, format!("variable `{name}` refers back to itself through `{other}`")).emit();
+                    diags
+                        .error(
+                            "plan::cycle",
+                            span,
+                            format!("variable `{name}` refers back to itself through `{other}`"),
+                        )
+                        .emit();
                 }
                 Reference::Step { step, .. } => {
                     diags
@@ -103,9 +116,15 @@ fn var_loops(plan: &Plan, start: &str, current: &str, seen: &mut IndexSet<String
     if !seen.insert(current.to_owned()) {
         return false;
     }
-    let Some(value) = plan.vars.get(current) else { return false };
-    let Ok(template) = Template::parse(&value.value) else { return false };
-    template.references().any(|(r, _, _)| matches!(r, Reference::Var(next) if var_loops(plan, start, next, seen)))
+    let Some(value) = plan.vars.get(current) else {
+        return false;
+    };
+    let Ok(template) = Template::parse(&value.value) else {
+        return false;
+    };
+    template
+        .references()
+        .any(|(r, _, _)| matches!(r, Reference::Var(next) if var_loops(plan, start, next, seen)))
 }
 
 /// Collects the dependencies of every step, reporting unknown steps, outputs,
@@ -120,17 +139,43 @@ pub fn collect(diags: &mut Diagnostics, plan: &Plan) -> Vec<Dependency> {
                 check_reference(diags, plan, step, &reference, at, &mut out);
             }
         }
-        for name in step.kind.caller().into_iter().chain(step.kind.credentials_source()) {
+        for name in step
+            .kind
+            .caller()
+            .into_iter()
+            .chain(step.kind.credentials_source())
+        {
             check_identity(diags, plan, step, &name.value, name.span, &mut out);
         }
         for need in &step.needs {
             let on = StepId::new(need.value.clone());
             if on == step.id {
-                diags.error("plan::cycle", need.span, format!("step `{}` needs itself", step.id)).help("remove it from its own `needs`").emit();
+                diags
+                    .error(
+                        "plan::cycle",
+                        need.span,
+                        format!("step `{}` needs itself", step.id),
+                    )
+                    .help("remove it from its own `needs`")
+                    .emit();
             } else if plan.steps.contains_key(&on) {
-                out.push(Dependency { step: step.id.clone(), on, because: Because::Needs, span: need.span });
+                out.push(Dependency {
+                    step: step.id.clone(),
+                    on,
+                    because: Because::Needs,
+                    span: need.span,
+                });
             } else {
-                unknown_step(diags, plan, &need.value, need.span, format!("`needs` of step `{}` names unknown step `{}`", step.id, need.value));
+                unknown_step(
+                    diags,
+                    plan,
+                    &need.value,
+                    need.span,
+                    format!(
+                        "`needs` of step `{}` names unknown step `{}`",
+                        step.id, need.value
+                    ),
+                );
             }
         }
     }
@@ -143,33 +188,79 @@ fn unknown_step(diags: &mut Diagnostics, plan: &Plan, name: &str, span: Span, me
         return;
     }
     let help = did_you_mean(name, plan.steps.keys().map(StepId::as_str));
-    diags.error("plan::unknown_reference", span, message).label("no such step").maybe_help(help).emit();
+    diags
+        .error("plan::unknown_reference", span, message)
+        .label("no such step")
+        .maybe_help(help)
+        .emit();
 }
 
-fn check_reference(diags: &mut Diagnostics, plan: &Plan, step: &Step, reference: &Reference, span: Span, out: &mut Vec<Dependency>) {
+fn check_reference(
+    diags: &mut Diagnostics,
+    plan: &Plan,
+    step: &Step,
+    reference: &Reference,
+    span: Span,
+    out: &mut Vec<Dependency>,
+) {
     match reference {
         Reference::Var(name) => {
             if !plan.vars.contains_key(name) {
                 let help = did_you_mean(name, plan.vars.keys().map(String::as_str))
                     .or_else(|| Some(format!("declare `{name}` under `vars:`")));
-                diags.error("plan::unknown_var", span, format!("unknown variable `{name}` in step `{}`", step.id)).label("no such variable").maybe_help(help).emit();
+                diags
+                    .error(
+                        "plan::unknown_var",
+                        span,
+                        format!("unknown variable `{name}` in step `{}`", step.id),
+                    )
+                    .label("no such variable")
+                    .maybe_help(help)
+                    .emit();
             }
         }
         Reference::Step { step: target, path } => {
             let id = StepId::new(target.clone());
             let Some(other) = plan.steps.get(&id) else {
-                unknown_step(diags, plan, target, span, format!("`${{{reference}}}` in step `{}` refers to unknown step `{target}`", step.id));
+                unknown_step(
+                    diags,
+                    plan,
+                    target,
+                    span,
+                    format!(
+                        "`${{{reference}}}` in step `{}` refers to unknown step `{target}`",
+                        step.id
+                    ),
+                );
                 return;
             };
             if other.id == step.id {
-                diags.error("plan::cycle", span, format!("step `{}` refers to its own output `${{{reference}}}`", step.id)).emit();
+                diags
+                    .error(
+                        "plan::cycle",
+                        span,
+                        format!(
+                            "step `{}` refers to its own output `${{{reference}}}`",
+                            step.id
+                        ),
+                    )
+                    .emit();
                 return;
             }
             if let Some(problem) = output_problem(other, path) {
-                diags.error("plan::unknown_output", span, problem.0).label("no such output").maybe_help(problem.1).emit();
+                diags
+                    .error("plan::unknown_output", span, problem.0)
+                    .label("no such output")
+                    .maybe_help(problem.1)
+                    .emit();
                 return;
             }
-            out.push(Dependency { step: step.id.clone(), on: id, because: Because::Reference(format!("${{{reference}}}")), span });
+            out.push(Dependency {
+                step: step.id.clone(),
+                on: id,
+                because: Because::Reference(format!("${{{reference}}}")),
+                span,
+            });
         }
         Reference::RunId | Reference::RunRegion | Reference::AccountId => {}
     }
@@ -181,32 +272,72 @@ fn output_problem(target: &Step, path: &[String]) -> Option<(String, Option<Stri
     let field = path.first()?;
     if target.kind.has_open_outputs() && field == "outputs" {
         return (path.len() != 2).then(|| {
-            (format!("`{}.outputs` needs the output's name, as in `${{{}.outputs.RoleArn}}`", target.id, target.id), None)
+            (
+                format!(
+                    "`{}.outputs` needs the output's name, as in `${{{}.outputs.RoleArn}}`",
+                    target.id, target.id
+                ),
+                None,
+            )
         });
     }
     if !outputs.contains(&field.as_str()) {
-        let known = outputs.iter().map(|o| format!("`{o}`")).collect::<Vec<_>>().join(", ");
-        let help = did_you_mean(field, outputs.iter().copied())
-            .or_else(|| Some(if known.is_empty() { format!("a `{label}` step has no outputs") } else { format!("a `{label}` step outputs {known}") }));
-        return Some((format!("`{label}` step `{}` has no output `{field}`", target.id), help));
+        let known = outputs
+            .iter()
+            .map(|o| format!("`{o}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let help = did_you_mean(field, outputs.iter().copied()).or_else(|| {
+            Some(if known.is_empty() {
+                format!("a `{label}` step has no outputs")
+            } else {
+                format!("a `{label}` step outputs {known}")
+            })
+        });
+        return Some((
+            format!("`{label}` step `{}` has no output `{field}`", target.id),
+            help,
+        ));
     }
     if path.len() > 1 {
-        return Some((format!("output `{}.{field}` has no fields", target.id), None));
-    }
-    if field == "access_key_id" && matches!(&target.kind, crate::StepKind::IamUser(u) if !u.access_key) {
         return Some((
-            format!("step `{}` creates no access key, so it has no `access_key_id`", target.id),
+            format!("output `{}.{field}` has no fields", target.id),
+            None,
+        ));
+    }
+    if field == "access_key_id"
+        && matches!(&target.kind, crate::StepKind::IamUser(u) if !u.access_key)
+    {
+        return Some((
+            format!(
+                "step `{}` creates no access key, so it has no `access_key_id`",
+                target.id
+            ),
             Some("add `access_key: true` to the user".to_owned()),
         ));
     }
     None
 }
 
-fn check_identity(diags: &mut Diagnostics, plan: &Plan, step: &Step, name: &str, span: Span, out: &mut Vec<Dependency>) {
+fn check_identity(
+    diags: &mut Diagnostics,
+    plan: &Plan,
+    step: &Step,
+    name: &str,
+    span: Span,
+    out: &mut Vec<Dependency>,
+) {
     if name == OPERATOR {
         if step.kind.credentials_source().is_some() {
             diags
-                .error("plan::not_an_identity", span, format!("step `{}` cannot write the operator's own credentials", step.id))
+                .error(
+                    "plan::not_an_identity",
+                    span,
+                    format!(
+                        "step `{}` cannot write the operator's own credentials",
+                        step.id
+                    ),
+                )
                 .help("name a step that produced credentials, such as an `sts.assume_role` step")
                 .emit();
         }
@@ -217,14 +348,42 @@ fn check_identity(diags: &mut Diagnostics, plan: &Plan, step: &Step, name: &str,
         if plan.unreadable.iter().any(|u| u == name) {
             return;
         }
-        let candidates: Vec<&str> = plan.steps.values().filter(|s| s.kind.credentials().is_some()).map(|s| s.id.as_str()).chain([OPERATOR]).collect();
-        let help = did_you_mean(name, candidates.iter().copied())
-            .or_else(|| Some(format!("identities in this plan: {}", candidates.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", "))));
-        diags.error("plan::unknown_reference", span, format!("step `{}` acts as unknown identity `{name}`", step.id)).label("no such step").maybe_help(help).emit();
+        let candidates: Vec<&str> = plan
+            .steps
+            .values()
+            .filter(|s| s.kind.credentials().is_some())
+            .map(|s| s.id.as_str())
+            .chain([OPERATOR])
+            .collect();
+        let help = did_you_mean(name, candidates.iter().copied()).or_else(|| {
+            Some(format!(
+                "identities in this plan: {}",
+                candidates
+                    .iter()
+                    .map(|c| format!("`{c}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        });
+        diags
+            .error(
+                "plan::unknown_reference",
+                span,
+                format!("step `{}` acts as unknown identity `{name}`", step.id),
+            )
+            .label("no such step")
+            .maybe_help(help)
+            .emit();
         return;
     };
     if other.id == step.id {
-        diags.error("plan::cycle", span, format!("step `{}` acts as itself", step.id)).emit();
+        diags
+            .error(
+                "plan::cycle",
+                span,
+                format!("step `{}` acts as itself", step.id),
+            )
+            .emit();
         return;
     }
     if other.kind.credentials().is_none() {
@@ -233,12 +392,24 @@ fn check_identity(diags: &mut Diagnostics, plan: &Plan, step: &Step, name: &str,
             _ => "identities are `operator`, users with `access_key: true`, `iam.access_key` steps and `sts.*` steps".to_owned(),
         };
         diags
-            .error("plan::not_an_identity", span, format!("step `{name}` ({}) has no credentials to act as", other.kind.label()))
+            .error(
+                "plan::not_an_identity",
+                span,
+                format!(
+                    "step `{name}` ({}) has no credentials to act as",
+                    other.kind.label()
+                ),
+            )
             .help(help)
             .emit();
         return;
     }
-    out.push(Dependency { step: step.id.clone(), on: id, because: Because::Identity, span });
+    out.push(Dependency {
+        step: step.id.clone(),
+        on: id,
+        because: Because::Identity,
+        span,
+    });
 }
 
 /// Steps grouped by what they reference, for callers that need the raw map.

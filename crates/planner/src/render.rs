@@ -18,35 +18,99 @@ pub fn describe(sealed: &SealedPlan, step: &Step) -> String {
     let statics = Statics::for_display(&sealed.plan);
     let show = |text: &str| statics.render(text).unwrap_or_else(|| text.to_owned());
     match &step.kind {
-        StepKind::IamUser(u) => format!("create IAM user `{}`{}", show(&u.name), if u.access_key { " with an access key" } else { "" }),
-        StepKind::IamAccessKey(k) => format!("create an access key for IAM user `{}`", show(&k.user)),
-        StepKind::IamUserPolicy(p) => format!("put inline policy `{}` on IAM user `{}`", show(&p.name), show(&p.user)),
-        StepKind::IamUserPolicyAttachment(p) => format!("attach `{}` to IAM user `{}`", show(&p.policy_arn), show(&p.user)),
+        StepKind::IamUser(u) => format!(
+            "create IAM user `{}`{}",
+            show(&u.name),
+            if u.access_key {
+                " with an access key"
+            } else {
+                ""
+            }
+        ),
+        StepKind::IamAccessKey(k) => {
+            format!("create an access key for IAM user `{}`", show(&k.user))
+        }
+        StepKind::IamUserPolicy(p) => format!(
+            "put inline policy `{}` on IAM user `{}`",
+            show(&p.name),
+            show(&p.user)
+        ),
+        StepKind::IamUserPolicyAttachment(p) => format!(
+            "attach `{}` to IAM user `{}`",
+            show(&p.policy_arn),
+            show(&p.user)
+        ),
         StepKind::IamRole(r) => {
-            let max = r.max_session_duration.as_ref().map(|m| format!(", sessions up to {}", m.value)).unwrap_or_default();
+            let max = r
+                .max_session_duration
+                .as_ref()
+                .map(|m| format!(", sessions up to {}", m.value))
+                .unwrap_or_default();
             let extra = r.policies.len() + r.managed_policies.len();
-            let policies = if extra == 0 { String::new() } else { format!(", {extra} polic{}", if extra == 1 { "y" } else { "ies" }) };
+            let policies = if extra == 0 {
+                String::new()
+            } else {
+                format!(", {extra} polic{}", if extra == 1 { "y" } else { "ies" })
+            };
             format!("create IAM role `{}`{max}{policies}", show(&r.name))
         }
-        StepKind::IamRolePolicy(p) => format!("put inline policy `{}` on IAM role `{}`", show(&p.name), show(&p.role)),
-        StepKind::IamRolePolicyAttachment(p) => format!("attach `{}` to IAM role `{}`", show(&p.policy_arn), show(&p.role)),
+        StepKind::IamRolePolicy(p) => format!(
+            "put inline policy `{}` on IAM role `{}`",
+            show(&p.name),
+            show(&p.role)
+        ),
+        StepKind::IamRolePolicyAttachment(p) => format!(
+            "attach `{}` to IAM role `{}`",
+            show(&p.policy_arn),
+            show(&p.role)
+        ),
         StepKind::IamPolicy(p) => format!("create managed policy `{}`", show(&p.name)),
-        StepKind::IamTrustPolicy(t) => format!("replace the trust policy of IAM role `{}`", show(&t.role)),
-        StepKind::CfnStack(s) => format!("create CloudFormation stack `{}` from `{}`", show(&s.name), show(&s.template)),
+        StepKind::IamTrustPolicy(t) => {
+            format!("replace the trust policy of IAM role `{}`", show(&t.role))
+        }
+        StepKind::CfnStack(s) => format!(
+            "create CloudFormation stack `{}` from `{}`",
+            show(&s.name),
+            show(&s.template)
+        ),
         StepKind::S3Bucket(b) => format!("create S3 bucket `{}`", show(&b.name)),
-        StepKind::S3Object(o) => format!("put object `{}` into bucket `{}`", show(&o.key), show(&o.bucket)),
+        StepKind::S3Object(o) => format!(
+            "put object `{}` into bucket `{}`",
+            show(&o.key),
+            show(&o.bucket)
+        ),
         StepKind::StsAssumeRole(a) => format!(
             "assume role `{}` as `{}`, session `{}`{}",
             show(&a.role_arn),
             a.identity.as_ref().map_or("operator", |i| i.value.as_str()),
             show(&a.session_name),
-            a.duration.as_ref().map(|d| format!(" for {}", d.value)).unwrap_or_default()
+            a.duration
+                .as_ref()
+                .map(|d| format!(" for {}", d.value))
+                .unwrap_or_default()
         ),
-        StepKind::StsGetSessionToken(s) => format!("get a session token as `{}`", s.identity.as_ref().map_or("operator", |i| i.value.as_str())),
-        StepKind::StsGetFederationToken(f) => format!("get a federation token for `{}`", show(&f.name)),
-        StepKind::StsAssumeRoleWithWebIdentity(w) => format!("assume role `{}` with a web identity token", show(&w.role_arn)),
-        StepKind::AwsProfile(p) => format!("write AWS CLI profile `{}` with the credentials of `{}`", show(&p.name), p.credentials.value),
-        StepKind::Verify(v) => format!("verify that `{}` calling `{}` gives {}", v.identity.as_ref().map_or("operator", |i| i.value.as_str()), v.call.value, expect_text(&v.expect.value, &show)),
+        StepKind::StsGetSessionToken(s) => format!(
+            "get a session token as `{}`",
+            s.identity.as_ref().map_or("operator", |i| i.value.as_str())
+        ),
+        StepKind::StsGetFederationToken(f) => {
+            format!("get a federation token for `{}`", show(&f.name))
+        }
+        StepKind::StsAssumeRoleWithWebIdentity(w) => format!(
+            "assume role `{}` with a web identity token",
+            show(&w.role_arn)
+        ),
+        StepKind::AwsProfile(p) => format!(
+            "write AWS CLI profile `{}` with the credentials of `{}`",
+            show(&p.name),
+            p.credentials.value
+        ),
+        StepKind::Verify(v) => format!(
+            "verify that `{}` calling `{}` gives {}",
+            v.identity.as_ref().map_or("operator", |i| i.value.as_str()),
+            v.call.value,
+            expect_text(&v.expect.value, &show)
+        ),
     }
 }
 
@@ -54,27 +118,73 @@ fn expect_text(expect: &crate::values::Expect, show: &dyn Fn(&str) -> String) ->
     match expect {
         crate::values::Expect::Allow => "success".to_owned(),
         crate::values::Expect::Error(code) => format!("`{code}`"),
-        crate::values::Expect::Fields(fields) => fields.iter().map(|(k, v)| format!("`{k}` matching `{}`", show(v))).collect::<Vec<_>>().join(", "),
+        crate::values::Expect::Fields(fields) => fields
+            .iter()
+            .map(|(k, v)| format!("`{k}` matching `{}`", show(v)))
+            .collect::<Vec<_>>()
+            .join(", "),
     }
 }
 
-/// What teardown does for a step (`delete IAM user `x``), or `None` if nothing.
+/// What teardown does for a step (such as ``delete IAM user `x` ``), or `None` if
+/// nothing.
 pub fn describe_teardown(sealed: &SealedPlan, step: &Step) -> Option<String> {
     let statics = Statics::for_display(&sealed.plan);
     let show = |text: &str| statics.render(text).unwrap_or_else(|| text.to_owned());
     Some(match &step.kind {
-        StepKind::IamUser(u) => format!("delete IAM user `{}`{}", show(&u.name), if u.access_key { " and its access key" } else { "" }),
-        StepKind::IamAccessKey(k) => format!("delete the access key of IAM user `{}`", show(&k.user)),
-        StepKind::IamUserPolicy(p) => format!("delete inline policy `{}` of IAM user `{}`", show(&p.name), show(&p.user)),
-        StepKind::IamUserPolicyAttachment(p) => format!("detach `{}` from IAM user `{}`", show(&p.policy_arn), show(&p.user)),
-        StepKind::IamRole(r) => format!("delete IAM role `{}` and the policies the run put on it", show(&r.name)),
-        StepKind::IamRolePolicy(p) => format!("delete inline policy `{}` of IAM role `{}`", show(&p.name), show(&p.role)),
-        StepKind::IamRolePolicyAttachment(p) => format!("detach `{}` from IAM role `{}`", show(&p.policy_arn), show(&p.role)),
+        StepKind::IamUser(u) => format!(
+            "delete IAM user `{}`{}",
+            show(&u.name),
+            if u.access_key {
+                " and its access key"
+            } else {
+                ""
+            }
+        ),
+        StepKind::IamAccessKey(k) => {
+            format!("delete the access key of IAM user `{}`", show(&k.user))
+        }
+        StepKind::IamUserPolicy(p) => format!(
+            "delete inline policy `{}` of IAM user `{}`",
+            show(&p.name),
+            show(&p.user)
+        ),
+        StepKind::IamUserPolicyAttachment(p) => format!(
+            "detach `{}` from IAM user `{}`",
+            show(&p.policy_arn),
+            show(&p.user)
+        ),
+        StepKind::IamRole(r) => format!(
+            "delete IAM role `{}` and the policies the run put on it",
+            show(&r.name)
+        ),
+        StepKind::IamRolePolicy(p) => format!(
+            "delete inline policy `{}` of IAM role `{}`",
+            show(&p.name),
+            show(&p.role)
+        ),
+        StepKind::IamRolePolicyAttachment(p) => format!(
+            "detach `{}` from IAM role `{}`",
+            show(&p.policy_arn),
+            show(&p.role)
+        ),
         StepKind::IamPolicy(p) => format!("delete managed policy `{}`", show(&p.name)),
-        StepKind::IamTrustPolicy(t) => format!("restore the previous trust policy of IAM role `{}` (unless the run deletes the role)", show(&t.role)),
-        StepKind::CfnStack(s) => format!("delete CloudFormation stack `{}` and wait", show(&s.name)),
-        StepKind::S3Bucket(b) => format!("delete S3 bucket `{}` (after the objects the run put)", show(&b.name)),
-        StepKind::S3Object(o) => format!("delete object `{}` from bucket `{}`", show(&o.key), show(&o.bucket)),
+        StepKind::IamTrustPolicy(t) => format!(
+            "restore the previous trust policy of IAM role `{}` (unless the run deletes the role)",
+            show(&t.role)
+        ),
+        StepKind::CfnStack(s) => {
+            format!("delete CloudFormation stack `{}` and wait", show(&s.name))
+        }
+        StepKind::S3Bucket(b) => format!(
+            "delete S3 bucket `{}` (after the objects the run put)",
+            show(&b.name)
+        ),
+        StepKind::S3Object(o) => format!(
+            "delete object `{}` from bucket `{}`",
+            show(&o.key),
+            show(&o.bucket)
+        ),
         StepKind::AwsProfile(p) => format!("remove AWS CLI profile `{}`", show(&p.name)),
         StepKind::StsAssumeRole(_)
         | StepKind::StsGetSessionToken(_)
@@ -101,35 +211,77 @@ fn dot_quote(text: &str) -> String {
 pub fn to_dot(sealed: &SealedPlan, teardown: bool) -> String {
     let mut out = String::new();
     let title = if teardown { "teardown" } else { "run" };
-    let _ = writeln!(out, "digraph {} {{", dot_quote(&format!("{} ({title})", sealed.plan.name.value)));
-    let _ = writeln!(out, "  rankdir=LR;\n  node [shape=box, fontname=\"monospace\"];");
+    let _ = writeln!(
+        out,
+        "digraph {} {{",
+        dot_quote(&format!("{} ({title})", sealed.plan.name.value))
+    );
+    let _ = writeln!(
+        out,
+        "  rankdir=LR;\n  node [shape=box, fontname=\"monospace\"];"
+    );
     for id in sealed.order() {
-        let Some(step) = sealed.step(id) else { continue };
-        let _ = writeln!(out, "  {} [label={}];", dot_quote(id.as_str()), dot_quote(&format!("{id}\n{}", step.kind.label())));
+        let Some(step) = sealed.step(id) else {
+            continue;
+        };
+        let _ = writeln!(
+            out,
+            "  {} [label={}];",
+            dot_quote(id.as_str()),
+            dot_quote(&format!("{id}\n{}", step.kind.label()))
+        );
     }
     for (from, to, edge) in sealed.edges() {
         let (a, b) = if teardown { (to, from) } else { (from, to) };
-        let _ = writeln!(out, "  {} -> {} [label={}];", dot_quote(a.as_str()), dot_quote(b.as_str()), dot_quote(&because_text(&edge.because)));
+        let _ = writeln!(
+            out,
+            "  {} -> {} [label={}];",
+            dot_quote(a.as_str()),
+            dot_quote(b.as_str()),
+            dot_quote(&because_text(&edge.because))
+        );
     }
     out.push_str("}\n");
     out
 }
 
 fn mermaid_id(id: &str) -> String {
-    id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect()
+    id.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 /// A Mermaid flowchart, in run or teardown order.
 pub fn to_mermaid(sealed: &SealedPlan, teardown: bool) -> String {
     let mut out = String::from("flowchart LR\n");
     for id in sealed.order() {
-        let Some(step) = sealed.step(id) else { continue };
-        let _ = writeln!(out, "  {}[\"{id}<br/>{}\"]", mermaid_id(id.as_str()), step.kind.label());
+        let Some(step) = sealed.step(id) else {
+            continue;
+        };
+        let _ = writeln!(
+            out,
+            "  {}[\"{id}<br/>{}\"]",
+            mermaid_id(id.as_str()),
+            step.kind.label()
+        );
     }
     for (from, to, edge) in sealed.edges() {
         let (a, b) = if teardown { (to, from) } else { (from, to) };
-        let label = because_text(&edge.because).replace('"', "'").replace('|', "/");
-        let _ = writeln!(out, "  {} -->|\"{label}\"| {}", mermaid_id(a.as_str()), mermaid_id(b.as_str()));
+        let label = because_text(&edge.because)
+            .replace('"', "'")
+            .replace('|', "/");
+        let _ = writeln!(
+            out,
+            "  {} -->|\"{label}\"| {}",
+            mermaid_id(a.as_str()),
+            mermaid_id(b.as_str())
+        );
     }
     out
 }
@@ -138,9 +290,21 @@ pub fn to_mermaid(sealed: &SealedPlan, teardown: bool) -> String {
 /// or teardown order.
 pub fn to_json(sealed: &SealedPlan, teardown: bool) -> serde_json::Value {
     let levels: Vec<Vec<&str>> = if teardown {
-        sealed.teardown_levels().iter().map(|l| l.iter().map(|id| sealed.step(id).map_or("", |s| s.id.as_str())).collect()).collect()
+        sealed
+            .teardown_levels()
+            .iter()
+            .map(|l| {
+                l.iter()
+                    .map(|id| sealed.step(id).map_or("", |s| s.id.as_str()))
+                    .collect()
+            })
+            .collect()
     } else {
-        sealed.levels().iter().map(|l| l.iter().map(|id| id.as_str()).collect()).collect()
+        sealed
+            .levels()
+            .iter()
+            .map(|l| l.iter().map(super::plan::StepId::as_str).collect())
+            .collect()
     };
     let steps: Vec<_> = sealed
         .order()

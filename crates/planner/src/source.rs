@@ -35,7 +35,11 @@ impl SourceFile {
         let text: Arc<str> = text.into();
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        SourceFile { path: path.into(), text, line_starts }
+        SourceFile {
+            path: path.into(),
+            text,
+            line_starts,
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -46,8 +50,15 @@ impl SourceFile {
     pub fn line_column(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
         let line = self.line_starts.partition_point(|&start| start <= offset);
-        let start = self.line_starts.get(line.saturating_sub(1)).copied().unwrap_or(0);
-        let column = self.text.get(start..offset).map_or(offset - start, |s| s.chars().count());
+        let start = self
+            .line_starts
+            .get(line.saturating_sub(1))
+            .copied()
+            .unwrap_or(0);
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(offset - start, |s| s.chars().count());
         (line, column + 1)
     }
 
@@ -59,7 +70,10 @@ impl SourceFile {
 
     /// A miette source for rendering snippets (shares the text).
     pub fn named_source(&self) -> Arc<miette::NamedSource<Arc<str>>> {
-        Arc::new(miette::NamedSource::new(self.path.display().to_string(), Arc::clone(&self.text)))
+        Arc::new(miette::NamedSource::new(
+            self.path.display().to_string(),
+            Arc::clone(&self.text),
+        ))
     }
 
     /// The span of `needle` at or after `from`, if it occurs in the text; used to point

@@ -40,7 +40,11 @@ impl fmt::Display for Reference {
 pub enum Part {
     Literal(String),
     /// A reference and its byte range within the template text (the whole `${...}`).
-    Ref { reference: Reference, start: usize, end: usize },
+    Ref {
+        reference: Reference,
+        start: usize,
+        end: usize,
+    },
 }
 
 /// A parsed template string.
@@ -59,7 +63,9 @@ pub struct TemplateError {
 
 fn is_name(word: &str) -> bool {
     !word.is_empty()
-        && word.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 fn reference_of(content: &str) -> Option<Result<Reference, String>> {
@@ -75,19 +81,30 @@ fn reference_of(content: &str) -> Option<Result<Reference, String>> {
         )));
     }
     if path.iter().any(|w| !is_name(w)) {
-        return Some(Err(format!("`${{{content}}}` is not a reference: fields are names separated by dots")));
+        return Some(Err(format!(
+            "`${{{content}}}` is not a reference: fields are names separated by dots"
+        )));
     }
     let only = |what: Reference| {
-        if path.len() == 1 { Ok(what) } else { Err(format!("`${{{content}}}` has too many fields")) }
+        if path.len() == 1 {
+            Ok(what)
+        } else {
+            Err(format!("`${{{content}}}` has too many fields"))
+        }
     };
     Some(match (root, path[0].as_str()) {
         ("vars", name) => only(Reference::Var(name.to_owned())),
         ("run", "id") => only(Reference::RunId),
         ("run", "region") => only(Reference::RunRegion),
-        ("run", other) => Err(format!("`run.{other}` is not known; use `run.id` or `run.region`")),
+        ("run", other) => Err(format!(
+            "`run.{other}` is not known; use `run.id` or `run.region`"
+        )),
         ("account", "id") => only(Reference::AccountId),
         ("account", other) => Err(format!("`account.{other}` is not known; use `account.id`")),
-        (step, _) => Ok(Reference::Step { step: step.to_owned(), path }),
+        (step, _) => Ok(Reference::Step {
+            step: step.to_owned(),
+            path,
+        }),
     })
 }
 
@@ -102,9 +119,9 @@ impl Template {
         while let Some(i) = rest.find('$') {
             literal.push_str(&rest[..i]);
             let after = &rest[i..];
-            if after.starts_with("$${") {
+            if let Some(tail) = after.strip_prefix("$${") {
                 literal.push_str("${");
-                rest = &after[3..];
+                rest = tail;
                 at += i + 3;
                 continue;
             }
@@ -117,7 +134,8 @@ impl Template {
             let start = at + i;
             let Some(close) = after.find('}') else {
                 errors.push(TemplateError {
-                    message: "`${` is not closed; add `}`, or write `$${` for a literal `${`".into(),
+                    message: "`${` is not closed; add `}`, or write `$${` for a literal `${`"
+                        .into(),
                     start,
                     end: text.len(),
                 });
@@ -132,9 +150,17 @@ impl Template {
                     if !literal.is_empty() {
                         parts.push(Part::Literal(std::mem::take(&mut literal)));
                     }
-                    parts.push(Part::Ref { reference, start, end });
+                    parts.push(Part::Ref {
+                        reference,
+                        start,
+                        end,
+                    });
                 }
-                Some(Err(message)) => errors.push(TemplateError { message, start, end }),
+                Some(Err(message)) => errors.push(TemplateError {
+                    message,
+                    start,
+                    end,
+                }),
             }
             rest = &after[close + 1..];
             at = end;
@@ -143,13 +169,21 @@ impl Template {
         if !literal.is_empty() {
             parts.push(Part::Literal(literal));
         }
-        if errors.is_empty() { Ok(Template { parts }) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(Template { parts })
+        } else {
+            Err(errors)
+        }
     }
 
     /// The references, in order.
     pub fn references(&self) -> impl Iterator<Item = (&Reference, usize, usize)> {
         self.parts.iter().filter_map(|p| match p {
-            Part::Ref { reference, start, end } => Some((reference, *start, *end)),
+            Part::Ref {
+                reference,
+                start,
+                end,
+            } => Some((reference, *start, *end)),
             Part::Literal(_) => None,
         })
     }
@@ -183,20 +217,35 @@ pub fn render_str<F>(text: &str, lookup: F) -> Result<String, String>
 where
     F: FnMut(&Reference) -> Option<String>,
 {
-    let template = Template::parse(text)
-        .map_err(|errors| errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join("; "))?;
-    template.render(lookup).map_err(|r| format!("`${{{r}}}` has no value yet"))
+    let template = Template::parse(text).map_err(|errors| {
+        errors
+            .into_iter()
+            .map(|e| e.message)
+            .collect::<Vec<_>>()
+            .join("; ")
+    })?;
+    template
+        .render(lookup)
+        .map_err(|r| format!("`${{{r}}}` has no value yet"))
 }
 
 /// Renders every string of a JSON document (keys and values) with `lookup`.
-pub fn render_json<F>(value: &serde_json::Value, lookup: &mut F) -> Result<serde_json::Value, String>
+pub fn render_json<F>(
+    value: &serde_json::Value,
+    lookup: &mut F,
+) -> Result<serde_json::Value, String>
 where
     F: FnMut(&Reference) -> Option<String>,
 {
     use serde_json::Value as J;
     Ok(match value {
         J::String(s) => J::String(render_str(s, &mut *lookup)?),
-        J::Array(items) => J::Array(items.iter().map(|v| render_json(v, lookup)).collect::<Result<_, _>>()?),
+        J::Array(items) => J::Array(
+            items
+                .iter()
+                .map(|v| render_json(v, lookup))
+                .collect::<Result<_, _>>()?,
+        ),
         J::Object(map) => J::Object(
             map.iter()
                 .map(|(k, v)| Ok((render_str(k, &mut *lookup)?, render_json(v, lookup)?)))
@@ -213,10 +262,17 @@ mod tests {
     #[test]
     fn parses_references_and_literals() {
         let t = Template::parse("arn:${vars.a}/${user.arn}-${run.id}").unwrap();
-        let refs: Vec<_> = t.references().map(|(r, s, e)| (r.to_string(), s, e)).collect();
+        let refs: Vec<_> = t
+            .references()
+            .map(|(r, s, e)| (r.to_string(), s, e))
+            .collect();
         assert_eq!(
             refs,
-            vec![("vars.a".into(), 4, 13), ("user.arn".into(), 14, 25), ("run.id".into(), 26, 35)]
+            vec![
+                ("vars.a".into(), 4, 13),
+                ("user.arn".into(), 14, 25),
+                ("run.id".into(), 26, 35)
+            ]
         );
     }
 
@@ -224,7 +280,10 @@ mod tests {
     fn leaves_iam_policy_variables_alone() {
         let t = Template::parse("arn:aws:s3:::b/${aws:username}/${*}").unwrap();
         assert!(t.is_static());
-        assert_eq!(t.render(|_| None).unwrap(), "arn:aws:s3:::b/${aws:username}/${*}");
+        assert_eq!(
+            t.render(|_| None).unwrap(),
+            "arn:aws:s3:::b/${aws:username}/${*}"
+        );
     }
 
     #[test]
@@ -243,7 +302,11 @@ mod tests {
     #[test]
     fn errors_for_reference_without_field() {
         let errors = Template::parse("${user}").unwrap_err();
-        assert!(errors[0].message.contains("names no field"), "{}", errors[0].message);
+        assert!(
+            errors[0].message.contains("names no field"),
+            "{}",
+            errors[0].message
+        );
     }
 
     #[test]

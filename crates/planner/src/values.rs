@@ -55,15 +55,23 @@ impl Duration {
                 'h' => 3_600,
                 'm' => 60,
                 's' => 1,
-                _ => return Err(format!("`{text}` is not a duration; write seconds (`3600`) or `1h`, `90m`, `4h30m`")),
+                _ => {
+                    return Err(format!(
+                        "`{text}` is not a duration; write seconds (`3600`) or `1h`, `90m`, `4h30m`"
+                    ));
+                }
             };
-            let n: u64 = number.parse().map_err(|_| format!("`{text}` is not a duration; a number must come before each unit"))?;
+            let n: u64 = number.parse().map_err(|_| {
+                format!("`{text}` is not a duration; a number must come before each unit")
+            })?;
             total = total.saturating_add(n.saturating_mul(unit));
             number.clear();
             seen_unit = true;
         }
         if !number.is_empty() || !seen_unit {
-            return Err(format!("`{text}` is not a duration; end it with a unit (`s`, `m`, `h`, `d`)"));
+            return Err(format!(
+                "`{text}` is not a duration; end it with a unit (`s`, `m`, `h`, `d`)"
+            ));
         }
         Ok(Duration(total))
     }
@@ -91,7 +99,9 @@ impl<'de> Deserialize<'de> for Duration {
                 f.write_str("a duration such as `3600`, `1h` or `90m`")
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Duration, E> {
-                u64::try_from(v).map(Duration).map_err(|_| E::custom("a duration cannot be negative"))
+                u64::try_from(v)
+                    .map(Duration)
+                    .map_err(|_| E::custom("a duration cannot be negative"))
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Duration, E> {
                 Ok(Duration(v))
@@ -196,7 +206,9 @@ impl<'de> Deserialize<'de> for Expect {
                 match v {
                     "allow" | "allowed" | "Allow" => Ok(Expect::Allow),
                     "deny" | "denied" | "Deny" => Ok(Expect::Error("AccessDenied".to_owned())),
-                    code if !code.is_empty() && code.chars().all(|c| c.is_ascii_alphanumeric() || c == '.') => {
+                    code if !code.is_empty()
+                        && code.chars().all(|c| c.is_ascii_alphanumeric() || c == '.') =>
+                    {
                         Ok(Expect::Error(code.to_owned()))
                     }
                     other => Err(E::custom(format!(
@@ -210,7 +222,9 @@ impl<'de> Deserialize<'de> for Expect {
                     fields.push((k, v));
                 }
                 if fields.is_empty() {
-                    return Err(de::Error::custom("`expect` names no fields; use `allow` to expect success"));
+                    return Err(de::Error::custom(
+                        "`expect` names no fields; use `allow` to expect success",
+                    ));
                 }
                 Ok(Expect::Fields(fields))
             }
@@ -284,7 +298,10 @@ mod tests {
 
     #[test]
     fn matches_globs() {
-        assert!(glob_match("arn:aws:sts::*:assumed-role/*/s3-sts-lab", "arn:aws:sts::123:assumed-role/r/s3-sts-lab"));
+        assert!(glob_match(
+            "arn:aws:sts::*:assumed-role/*/s3-sts-lab",
+            "arn:aws:sts::123:assumed-role/r/s3-sts-lab"
+        ));
         assert!(!glob_match("arn:*:user/x", "arn:aws:iam::1:user/y"));
         assert!(glob_match("a?c", "abc"));
     }

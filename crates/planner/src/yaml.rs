@@ -98,13 +98,19 @@ fn span_of(location: serde_saphyr::Location) -> Span {
     let span = location.span();
     let start = span.byte_offset().unwrap_or(span.offset());
     let len = span.byte_len().unwrap_or(span.len());
-    Span::new(usize::try_from(start).unwrap_or(0), usize::try_from(len).unwrap_or(0))
+    Span::new(
+        usize::try_from(start).unwrap_or(0),
+        usize::try_from(len).unwrap_or(0),
+    )
 }
 
 impl<'de> Deserialize<'de> for Node {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let spanned = serde_saphyr::Spanned::<RawValue>::deserialize(deserializer)?;
-        Ok(Node { span: span_of(spanned.referenced), value: spanned.value.0 })
+        Ok(Node {
+            span: span_of(spanned.referenced),
+            value: spanned.value.0,
+        })
     }
 }
 
@@ -158,7 +164,9 @@ impl<'de> Deserialize<'de> for RawValue {
                 Ok(RawValue(Value::Int(v)))
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawValue, E> {
-                Ok(RawValue(i64::try_from(v).map_or(Value::Str(v.to_string()), Value::Int)))
+                Ok(RawValue(
+                    i64::try_from(v).map_or(Value::Str(v.to_string()), Value::Int),
+                ))
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawValue, E> {
                 Ok(RawValue(Value::Float(v)))
@@ -189,7 +197,10 @@ impl<'de> Deserialize<'de> for RawValue {
                 let mut entries = Vec::new();
                 while let Some(key) = map.next_key::<serde_saphyr::Spanned<KeyText>>()? {
                     let value = map.next_value::<Node>()?;
-                    let key = Key { name: key.value.0, span: span_of(key.referenced) };
+                    let key = Key {
+                        name: key.value.0,
+                        span: span_of(key.referenced),
+                    };
                     entries.push((key, value));
                 }
                 Ok(RawValue(Value::Map(entries)))
@@ -218,7 +229,10 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
             let start = match span.byte_offset() {
                 Some(byte) => usize::try_from(byte).unwrap_or(0),
                 // A character offset: convert it to bytes.
-                None => text.char_indices().nth(usize::try_from(span.offset()).unwrap_or(0)).map_or(text.len(), |(i, _)| i),
+                None => text
+                    .char_indices()
+                    .nth(usize::try_from(span.offset()).unwrap_or(0))
+                    .map_or(text.len(), |(i, _)| i),
             };
             let mut start = start.min(text.len());
             while !text.is_char_boundary(start) {
@@ -283,7 +297,10 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Sp<T> {
                     }
                 }
                 let value = value.ok_or_else(|| de::Error::missing_field("value"))?;
-                Ok(Sp { value, span: Span::new(start, len) })
+                Ok(Sp {
+                    value,
+                    span: Span::new(start, len),
+                })
             }
         }
         deserializer.deserialize_struct(
@@ -297,9 +314,15 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Sp<T> {
 /// What went wrong while reading a typed value from the tree.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DeErrorKind {
-    UnknownField { field: String, expected: &'static [&'static str] },
+    UnknownField {
+        field: String,
+        expected: &'static [&'static str],
+    },
     MissingField(&'static str),
-    UnknownVariant { variant: String, expected: &'static [&'static str] },
+    UnknownVariant {
+        variant: String,
+        expected: &'static [&'static str],
+    },
     Other(String),
 }
 
@@ -325,20 +348,32 @@ impl std::error::Error for DeError {}
 
 impl de::Error for DeError {
     fn custom<T: fmt::Display>(msg: T) -> Self {
-        DeError { kind: DeErrorKind::Other(msg.to_string()), span: None }
+        DeError {
+            kind: DeErrorKind::Other(msg.to_string()),
+            span: None,
+        }
     }
     fn unknown_field(field: &str, expected: &'static [&'static str]) -> Self {
         DeError {
-            kind: DeErrorKind::UnknownField { field: field.to_owned(), expected },
+            kind: DeErrorKind::UnknownField {
+                field: field.to_owned(),
+                expected,
+            },
             span: None,
         }
     }
     fn missing_field(field: &'static str) -> Self {
-        DeError { kind: DeErrorKind::MissingField(field), span: None }
+        DeError {
+            kind: DeErrorKind::MissingField(field),
+            span: None,
+        }
     }
     fn unknown_variant(variant: &str, expected: &'static [&'static str]) -> Self {
         DeError {
-            kind: DeErrorKind::UnknownVariant { variant: variant.to_owned(), expected },
+            kind: DeErrorKind::UnknownVariant {
+                variant: variant.to_owned(),
+                expected,
+            },
             span: None,
         }
     }
@@ -424,9 +459,10 @@ impl<'de> Deserializer<'de> for NodeDeserializer<'_> {
             Value::Int(i) => visitor.visit_i64(*i),
             Value::Float(f) => visitor.visit_f64(*f),
             Value::Str(s) => visitor.visit_str(s),
-            Value::Seq(items) => {
-                visitor.visit_seq(NodeSeq { items: items.iter(), unknown: self.unknown })
-            }
+            Value::Seq(items) => visitor.visit_seq(NodeSeq {
+                items: items.iter(),
+                unknown: self.unknown,
+            }),
             Value::Map(entries) => visitor.visit_map(NodeMap::new(entries, self.unknown, None)),
         };
         result.map_err(|e| e.at(span))
@@ -434,7 +470,9 @@ impl<'de> Deserializer<'de> for NodeDeserializer<'_> {
 
     fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         match self.scalar_text() {
-            Some(text) => visitor.visit_string(text).map_err(|e: DeError| e.at(self.node.span)),
+            Some(text) => visitor
+                .visit_string(text)
+                .map_err(|e: DeError| e.at(self.node.span)),
             None => Err(self.invalid(&visitor)),
         }
     }
@@ -458,7 +496,11 @@ impl<'de> Deserializer<'de> for NodeDeserializer<'_> {
         visitor: V,
     ) -> Result<V::Value, DeError> {
         if name == SPANNED_MARKER {
-            return visitor.visit_map(SpannedAccess { node: Some(self.node), step: 0, unknown: self.unknown });
+            return visitor.visit_map(SpannedAccess {
+                node: Some(self.node),
+                step: 0,
+                unknown: self.unknown,
+            });
         }
         match &self.node.value {
             Value::Map(entries) => visitor
@@ -506,7 +548,11 @@ impl<'de> Deserializer<'de> for NodeDeserializer<'_> {
         self.deserialize_any(visitor)
     }
 
-    fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, DeError> {
+    fn deserialize_tuple<V: Visitor<'de>>(
+        self,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
         self.deserialize_any(visitor)
     }
 
@@ -527,9 +573,14 @@ struct NodeSeq<'a> {
 
 impl<'de> SeqAccess<'de> for NodeSeq<'_> {
     type Error = DeError;
-    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, DeError> {
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, DeError> {
         match self.items.next() {
-            Some(node) => seed.deserialize(NodeDeserializer::new(node, self.unknown)).map(Some),
+            Some(node) => seed
+                .deserialize(NodeDeserializer::new(node, self.unknown))
+                .map(Some),
             None => Ok(None),
         }
     }
@@ -549,13 +600,22 @@ impl<'a> NodeMap<'a> {
         unknown: &'a RefCell<Vec<DeError>>,
         fields: Option<&'static [&'static str]>,
     ) -> Self {
-        NodeMap { entries: entries.iter(), value: None, unknown, fields, seen: Vec::new() }
+        NodeMap {
+            entries: entries.iter(),
+            value: None,
+            unknown,
+            fields,
+            seen: Vec::new(),
+        }
     }
 }
 
 impl<'de> MapAccess<'de> for NodeMap<'_> {
     type Error = DeError;
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, DeError> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, DeError> {
         for (key, node) in self.entries.by_ref() {
             if let Some(fields) = self.fields
                 && !fields.contains(&key.name.as_str())
@@ -566,22 +626,32 @@ impl<'de> MapAccess<'de> for NodeMap<'_> {
             }
             if self.fields.is_some() {
                 if self.seen.contains(&key.name.as_str()) {
-                    let err = <DeError as de::Error>::custom(format!("`{}` is given twice", key.name)).at(key.span);
+                    let err =
+                        <DeError as de::Error>::custom(format!("`{}` is given twice", key.name))
+                            .at(key.span);
                     self.unknown.borrow_mut().push(err);
                     continue;
                 }
                 self.seen.push(&key.name);
             }
             self.value = Some(node);
-            let key_de: de::value::StrDeserializer<'_, DeError> = key.name.as_str().into_deserializer();
-            return seed.deserialize(key_de).map(Some).map_err(|e| e.at(key.span));
+            let key_de: de::value::StrDeserializer<'_, DeError> =
+                key.name.as_str().into_deserializer();
+            return seed
+                .deserialize(key_de)
+                .map(Some)
+                .map_err(|e| e.at(key.span));
         }
         Ok(None)
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, DeError> {
-        let node = self.value.take().ok_or_else(|| de::Error::custom("value without a key"))?;
-        seed.deserialize(NodeDeserializer::new(node, self.unknown)).map_err(|e| e.at(node.span))
+        let node = self
+            .value
+            .take()
+            .ok_or_else(|| de::Error::custom("value without a key"))?;
+        seed.deserialize(NodeDeserializer::new(node, self.unknown))
+            .map_err(|e| e.at(node.span))
     }
 }
 
@@ -593,20 +663,30 @@ struct SpannedAccess<'a> {
 
 impl<'de> MapAccess<'de> for SpannedAccess<'_> {
     type Error = DeError;
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, DeError> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, DeError> {
         let Some(field) = SPANNED_FIELDS.get(usize::from(self.step)) else {
             return Ok(None);
         };
-        seed.deserialize(de::value::StrDeserializer::<DeError>::new(field)).map(Some)
+        seed.deserialize(de::value::StrDeserializer::<DeError>::new(field))
+            .map(Some)
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, DeError> {
-        let node = self.node.ok_or_else(|| de::Error::custom("spanned value without a node"))?;
+        let node = self
+            .node
+            .ok_or_else(|| de::Error::custom("spanned value without a node"))?;
         let step = self.step;
         self.step += 1;
         match step {
-            0 => seed.deserialize(de::value::U64Deserializer::<DeError>::new(node.span.offset as u64)),
-            1 => seed.deserialize(de::value::U64Deserializer::<DeError>::new(node.span.len as u64)),
+            0 => seed.deserialize(de::value::U64Deserializer::<DeError>::new(
+                node.span.offset as u64,
+            )),
+            1 => seed.deserialize(de::value::U64Deserializer::<DeError>::new(
+                node.span.len as u64,
+            )),
             _ => seed.deserialize(NodeDeserializer::new(node, self.unknown)),
         }
     }
@@ -634,9 +714,11 @@ mod tests {
         assert_eq!(map[0].0.span.offset, 0);
         assert_eq!(map[0].1.value, Value::Int(1));
         assert_eq!(map[0].1.span.offset, 3);
-        let Value::Seq(items) = &map[1].1.value else { panic!("not a seq") };
-        assert_eq!(&text[items[0].span.offset..items[0].span.offset + 1], "x");
-        assert_eq!(&text[items[1].span.offset..items[1].span.offset + 1], "'");
+        let Value::Seq(items) = &map[1].1.value else {
+            panic!("not a seq")
+        };
+        assert_eq!(&text[items[0].span.offset..=items[0].span.offset], "x");
+        assert_eq!(&text[items[1].span.offset..=items[1].span.offset], "'");
     }
 
     #[test]
@@ -666,7 +748,10 @@ mod tests {
                 other => panic!("{other:?}"),
             })
             .collect();
-        assert_eq!(fields, vec![("nmae".to_owned(), 8), ("cuont".to_owned(), 16)]);
+        assert_eq!(
+            fields,
+            vec![("nmae".to_owned(), 8), ("cuont".to_owned(), 16)]
+        );
     }
 
     #[test]

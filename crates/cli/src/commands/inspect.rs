@@ -14,7 +14,10 @@ pub fn load_reporting(path: &std::path::Path, vars: &[(String, String)]) -> Opti
     match load(path, vars) {
         Ok(sealed) => {
             if !sealed.warnings.is_empty() {
-                eprint!("{}", render_plan_diagnostics(&path.display().to_string(), &sealed.warnings));
+                eprint!(
+                    "{}",
+                    render_plan_diagnostics(&path.display().to_string(), &sealed.warnings)
+                );
             }
             Some(sealed)
         }
@@ -29,7 +32,12 @@ pub fn validate(args: &ValidateArgs) -> Status {
     let mut status = Status::Success;
     for path in &args.plans {
         match load_reporting(path, &args.vars.vars) {
-            Some(sealed) => println!("ok: `{}` ({}, {} steps)", path.display(), sealed.plan.name.value, sealed.plan.steps.len()),
+            Some(sealed) => println!(
+                "ok: `{}` ({}, {} steps)",
+                path.display(),
+                sealed.plan.name.value,
+                sealed.plan.steps.len()
+            ),
             None => status = Status::Invalid,
         }
     }
@@ -37,7 +45,9 @@ pub fn validate(args: &ValidateArgs) -> Status {
 }
 
 pub fn plan(args: &PlanArgs) -> Status {
-    let Some(sealed) = load_reporting(&args.plan, &args.vars.vars) else { return Status::Invalid };
+    let Some(sealed) = load_reporting(&args.plan, &args.vars.vars) else {
+        return Status::Invalid;
+    };
     print!("{}", plan_text(&sealed));
     Status::Success
 }
@@ -46,7 +56,13 @@ pub fn plan(args: &PlanArgs) -> Status {
 pub fn plan_text(sealed: &SealedPlan) -> String {
     let mut out = String::new();
     let plan = &sealed.plan;
-    let _ = writeln!(out, "Plan `{}`: {} steps in {} stages", plan.name.value, plan.steps.len(), sealed.levels().len());
+    let _ = writeln!(
+        out,
+        "Plan `{}`: {} steps in {} stages",
+        plan.name.value,
+        plan.steps.len(),
+        sealed.levels().len()
+    );
     if let Some(description) = &plan.description {
         let _ = writeln!(out, "{}", description.trim());
     }
@@ -56,22 +72,53 @@ pub fn plan_text(sealed: &SealedPlan) -> String {
             let _ = writeln!(out, "  {name} = {}", value.value);
         }
     }
-    let _ = writeln!(out, "\nRun order (steps in one stage may run at the same time):");
-    let width = plan.steps.keys().map(|k| k.as_str().len()).max().unwrap_or(0);
+    let _ = writeln!(
+        out,
+        "\nRun order (steps in one stage may run at the same time):"
+    );
+    let width = plan
+        .steps
+        .keys()
+        .map(|k| k.as_str().len())
+        .max()
+        .unwrap_or(0);
     for (i, level) in sealed.levels().iter().enumerate() {
         let _ = writeln!(out, "  stage {}", i + 1);
         for id in level {
-            let Some(step) = sealed.step(id) else { continue };
+            let Some(step) = sealed.step(id) else {
+                continue;
+            };
             let after = sealed.dependencies(id);
-            let after = if after.is_empty() { String::new() } else { format!("  (after {})", after.iter().map(|d| d.as_str()).collect::<Vec<_>>().join(", ")) };
-            let _ = writeln!(out, "    {:<width$}  {}{after}", id.as_str(), describe(sealed, step));
+            let after = if after.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "  (after {})",
+                    after
+                        .iter()
+                        .map(|d| d.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            let _ = writeln!(
+                out,
+                "    {:<width$}  {}{after}",
+                id.as_str(),
+                describe(sealed, step)
+            );
         }
     }
-    let _ = writeln!(out, "\nTeardown order (the reverse; verifications and STS sessions leave nothing to undo):");
+    let _ = writeln!(
+        out,
+        "\nTeardown order (the reverse; verifications and STS sessions leave nothing to undo):"
+    );
     let mut n = 0;
     for level in sealed.teardown_levels() {
         for id in level {
-            let Some(step) = sealed.step(&id) else { continue };
+            let Some(step) = sealed.step(&id) else {
+                continue;
+            };
             if let Some(action) = describe_teardown(sealed, step) {
                 n += 1;
                 let _ = writeln!(out, "  {n:>2}. {:<width$}  {action}", id.as_str());
@@ -82,12 +129,15 @@ pub fn plan_text(sealed: &SealedPlan) -> String {
 }
 
 pub fn graph(args: &GraphArgs) -> Status {
-    let Some(sealed) = load_reporting(&args.plan, &args.vars.vars) else { return Status::Invalid };
+    let Some(sealed) = load_reporting(&args.plan, &args.vars.vars) else {
+        return Status::Invalid;
+    };
     match args.format {
         GraphFormat::Dot => print!("{}", to_dot(&sealed, args.teardown)),
         GraphFormat::Mermaid => print!("{}", to_mermaid(&sealed, args.teardown)),
         GraphFormat::Json => {
-            let text = serde_json::to_string_pretty(&to_json(&sealed, args.teardown)).unwrap_or_default();
+            let text =
+                serde_json::to_string_pretty(&to_json(&sealed, args.teardown)).unwrap_or_default();
             println!("{text}");
         }
     }

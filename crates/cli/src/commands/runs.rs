@@ -4,7 +4,9 @@
 use std::path::Path;
 use std::time::Duration;
 
-use awslab_executor::{Journal, ResourceState, RunId, SecretsStore, list_runs, operator_config, replay, teardown};
+use awslab_executor::{
+    Journal, ResourceState, RunId, SecretsStore, list_runs, operator_config, replay, teardown,
+};
 
 use super::up::{confirm, runtime, target};
 use crate::cli::{DownArgs, EnvArgs, OutputFormat, StateArgs, StatusArgs};
@@ -14,8 +16,14 @@ use crate::exit::Status;
 fn pick_run(state_dir: &Path, run: Option<&str>, live: bool) -> Result<RunId, String> {
     if let Some(run) = run {
         let id = RunId::parse(run).map_err(|e| e.to_string())?;
-        if !Journal::run_dir(state_dir, &id).join(Journal::FILE_NAME).is_file() {
-            return Err(format!("no run `{run}` in `{}`; `awslab runs` lists them", state_dir.display()));
+        if !Journal::run_dir(state_dir, &id)
+            .join(Journal::FILE_NAME)
+            .is_file()
+        {
+            return Err(format!(
+                "no run `{run}` in `{}`; `awslab runs` lists them",
+                state_dir.display()
+            ));
         }
         return Ok(id);
     }
@@ -24,7 +32,13 @@ fn pick_run(state_dir: &Path, run: Option<&str>, live: bool) -> Result<RunId, St
         .rev()
         .find(|r| !live || r.live_resources > 0)
         .map(|r| r.run_id)
-        .ok_or_else(|| if live { format!("no run in `{}` has resources left", state_dir.display()) } else { format!("no runs in `{}`", state_dir.display()) })
+        .ok_or_else(|| {
+            if live {
+                format!("no run in `{}` has resources left", state_dir.display())
+            } else {
+                format!("no runs in `{}`", state_dir.display())
+            }
+        })
 }
 
 pub fn down(args: &DownArgs) -> Status {
@@ -44,11 +58,23 @@ pub fn down(args: &DownArgs) -> Status {
         }
     };
     let meta_target = state.meta.as_ref().map(|m| m.target.clone());
-    let target = target(&args.target, meta_target.as_ref().and_then(|t| t.endpoint.clone()), meta_target.as_ref().map(|t| t.region.clone()));
+    let target = target(
+        &args.target,
+        meta_target.as_ref().and_then(|t| t.endpoint.clone()),
+        meta_target.as_ref().map(|t| t.region.clone()),
+    );
     if target.endpoint_url.is_none() {
-        let account = meta_target.and_then(|t| t.account).unwrap_or_else(|| "?".to_owned());
+        let account = meta_target
+            .and_then(|t| t.account)
+            .unwrap_or_else(|| "?".to_owned());
         eprintln!("Target: AWS account {account} in {}", target.region);
-        if let Err(message) = confirm(&format!("Delete the {} resources of run `{run_id}`?", state.resources.len()), args.yes) {
+        if let Err(message) = confirm(
+            &format!(
+                "Delete the {} resources of run `{run_id}`?",
+                state.resources.len()
+            ),
+            args.yes,
+        ) {
             eprintln!("error: {message}");
             return Status::Invalid;
         }
@@ -59,7 +85,13 @@ pub fn down(args: &DownArgs) -> Status {
     };
     let receipt = runtime.block_on(async {
         let operator = operator_config(&target).await;
-        teardown(&args.state.state_dir, &run_id, &operator, Duration::from_secs(args.stack_timeout)).await
+        teardown(
+            &args.state.state_dir,
+            &run_id,
+            &operator,
+            Duration::from_secs(args.stack_timeout),
+        )
+        .await
     });
     let receipt = match receipt {
         Ok(receipt) => receipt,
@@ -70,8 +102,15 @@ pub fn down(args: &DownArgs) -> Status {
     };
     match args.output {
         OutputFormat::Json => {
-            let left: Vec<_> = receipt.left.iter().map(|(what, why)| serde_json::json!({"resource": what, "reason": why})).collect();
-            println!("{}", serde_json::json!({"event": "teardown", "run_id": run_id.as_str(), "deleted": receipt.deleted, "left": left}));
+            let left: Vec<_> = receipt
+                .left
+                .iter()
+                .map(|(what, why)| serde_json::json!({"resource": what, "reason": why}))
+                .collect();
+            println!(
+                "{}",
+                serde_json::json!({"event": "teardown", "run_id": run_id.as_str(), "deleted": receipt.deleted, "left": left})
+            );
         }
         OutputFormat::Human => {
             println!("Teardown of run `{run_id}`:");
@@ -84,11 +123,18 @@ pub fn down(args: &DownArgs) -> Status {
             if receipt.is_clean() {
                 println!("Nothing is left.");
             } else {
-                println!("{} resource(s) left; fix the cause and run `awslab down {run_id}` again.", receipt.left.len());
+                println!(
+                    "{} resource(s) left; fix the cause and run `awslab down {run_id}` again.",
+                    receipt.left.len()
+                );
             }
         }
     }
-    if receipt.is_clean() { Status::Success } else { Status::LeftBehind }
+    if receipt.is_clean() {
+        Status::Success
+    } else {
+        Status::LeftBehind
+    }
 }
 
 pub fn status(args: &StatusArgs) -> Status {
@@ -108,10 +154,23 @@ pub fn status(args: &StatusArgs) -> Status {
         }
     };
     if let Some(meta) = &state.meta {
-        println!("Run `{run_id}` of plan `{}` ({}), started {}", meta.plan_name, meta.plan_path, meta.started_at);
-        println!("Target: {} ({}), account {}", meta.target.endpoint.as_deref().unwrap_or("AWS"), meta.target.region, meta.target.account.as_deref().unwrap_or("?"));
+        println!(
+            "Run `{run_id}` of plan `{}` ({}), started {}",
+            meta.plan_name, meta.plan_path, meta.started_at
+        );
+        println!(
+            "Target: {} ({}), account {}",
+            meta.target.endpoint.as_deref().unwrap_or("AWS"),
+            meta.target.region,
+            meta.target.account.as_deref().unwrap_or("?")
+        );
     }
-    println!("Status: {}", state.status.map_or_else(|| "running or killed".to_owned(), |s| format!("{s:?}")));
+    println!(
+        "Status: {}",
+        state
+            .status
+            .map_or_else(|| "running or killed".to_owned(), |s| format!("{s:?}"))
+    );
     if !state.outputs.is_empty() {
         println!("\nOutputs:");
         for (step, outputs) in &state.outputs {
@@ -140,12 +199,29 @@ pub fn runs(args: &StateArgs) -> Status {
             Status::Success
         }
         Ok(runs) => {
-            println!("{:<24}  {:<24}  {:<20}  {:<20}  LEFT", "RUN", "PLAN", "STARTED (UTC)", "STATUS");
+            println!(
+                "{:<24}  {:<24}  {:<20}  {:<20}  LEFT",
+                "RUN", "PLAN", "STARTED (UTC)", "STATUS"
+            );
             for run in runs {
-                let status = run.status.map_or_else(|| "running or killed".to_owned(), |s| format!("{s:?}"));
+                let status = run
+                    .status
+                    .map_or_else(|| "running or killed".to_owned(), |s| format!("{s:?}"));
                 let started = run.started_at.unwrap_or_default();
-                let started = started.split('.').next().unwrap_or(&started).trim_end_matches('Z').replace('T', " ");
-                println!("{:<24}  {:<24}  {:<20}  {:<20}  {}", run.run_id.as_str(), run.plan_name.unwrap_or_default(), started, status, run.live_resources);
+                let started = started
+                    .split('.')
+                    .next()
+                    .unwrap_or(&started)
+                    .trim_end_matches('Z')
+                    .replace('T', " ");
+                println!(
+                    "{:<24}  {:<24}  {:<20}  {:<20}  {}",
+                    run.run_id.as_str(),
+                    run.plan_name.unwrap_or_default(),
+                    started,
+                    status,
+                    run.live_resources
+                );
             }
             Status::Success
         }
@@ -179,12 +255,28 @@ pub fn env(args: &EnvArgs) -> Status {
     };
     let Some(credentials) = secrets.get(&args.step) else {
         let known: Vec<&str> = secrets.steps().collect();
-        eprintln!("error: step `{}` of run `{run_id}` has no credentials", args.step);
-        eprintln!("hint: steps with credentials: {}", if known.is_empty() { "none (torn down?)".to_owned() } else { known.join(", ") });
+        eprintln!(
+            "error: step `{}` of run `{run_id}` has no credentials",
+            args.step
+        );
+        eprintln!(
+            "hint: steps with credentials: {}",
+            if known.is_empty() {
+                "none (torn down?)".to_owned()
+            } else {
+                known.join(", ")
+            }
+        );
         return Status::Invalid;
     };
-    println!("export AWS_ACCESS_KEY_ID={}", shell_quote(&credentials.access_key_id));
-    println!("export AWS_SECRET_ACCESS_KEY={}", shell_quote(credentials.secret_access_key.expose()));
+    println!(
+        "export AWS_ACCESS_KEY_ID={}",
+        shell_quote(&credentials.access_key_id)
+    );
+    println!(
+        "export AWS_SECRET_ACCESS_KEY={}",
+        shell_quote(credentials.secret_access_key.expose())
+    );
     match &credentials.session_token {
         Some(token) => println!("export AWS_SESSION_TOKEN={}", shell_quote(token.expose())),
         None => println!("unset AWS_SESSION_TOKEN"),

@@ -1,6 +1,6 @@
 //! `awslab up`: checks the plan, shows the target (and asks, for a real account),
 //! opens or resumes the run's journal, runs the steps with live progress, and ends
-//! with a summary, an optional JUnit report and the exit status.
+//! with a summary, an optional `JUnit` report and the exit status.
 
 use std::io::{BufRead as _, IsTerminal as _};
 use std::path::Path;
@@ -8,12 +8,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use awslab_executor::journal::timestamp_now;
-use awslab_executor::{
-    Engine, EngineOptions, Journal, Record, RunId, RunMeta, RunReport, RunStatus, Scheduler, SecretsStore, StepStatus, Target,
-    TargetInfo, caller_identity, operator_config, replay,
-    JournalState,
-};
 use awslab_executor::profile_files::ProfilePaths;
+use awslab_executor::{
+    Engine, EngineOptions, Journal, JournalState, Record, RunId, RunMeta, RunReport, RunStatus,
+    Scheduler, SecretsStore, StepStatus, Target, TargetInfo, caller_identity, operator_config,
+    replay,
+};
 use awslab_planner::{SealedPlan, StepId};
 use tokio_util::sync::CancellationToken;
 
@@ -24,11 +24,23 @@ use crate::progress::Progress;
 use crate::summary;
 
 /// The target from the command line and the environment.
-pub fn target(args: &TargetArgs, fallback_endpoint: Option<String>, fallback_region: Option<String>) -> Target {
-    let env_region = std::env::var("AWS_REGION").ok().or_else(|| std::env::var("AWS_DEFAULT_REGION").ok()).filter(|r| !r.is_empty());
+pub fn target(
+    args: &TargetArgs,
+    fallback_endpoint: Option<String>,
+    fallback_region: Option<String>,
+) -> Target {
+    let env_region = std::env::var("AWS_REGION")
+        .ok()
+        .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
+        .filter(|r| !r.is_empty());
     Target {
         endpoint_url: args.endpoint_url.clone().or(fallback_endpoint),
-        region: args.region.clone().or(fallback_region).or(env_region).unwrap_or_else(|| "us-east-1".to_owned()),
+        region: args
+            .region
+            .clone()
+            .or(fallback_region)
+            .or(env_region)
+            .unwrap_or_else(|| "us-east-1".to_owned()),
         profile: args.profile.clone(),
     }
 }
@@ -39,24 +51,36 @@ pub fn confirm(question: &str, yes: bool) -> Result<(), String> {
         return Ok(());
     }
     if !std::io::stdin().is_terminal() {
-        return Err("refusing to change a real AWS account without confirmation; pass --yes".to_owned());
+        return Err(
+            "refusing to change a real AWS account without confirmation; pass --yes".to_owned(),
+        );
     }
     eprint!("{question} [y/N] ");
     let mut answer = String::new();
     let _ = std::io::stdin().lock().read_line(&mut answer);
-    if matches!(answer.trim(), "y" | "Y" | "yes") { Ok(()) } else { Err("not confirmed; nothing was changed".to_owned()) }
+    if matches!(answer.trim(), "y" | "Y" | "yes") {
+        Ok(())
+    } else {
+        Err("not confirmed; nothing was changed".to_owned())
+    }
 }
 
 /// A tokio runtime for one command.
 pub fn runtime() -> Result<tokio::runtime::Runtime, Status> {
-    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().map_err(|e| {
-        eprintln!("error: cannot start the async runtime: {e}");
-        Status::StepFailed
-    })
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            eprintln!("error: cannot start the async runtime: {e}");
+            Status::StepFailed
+        })
 }
 
 pub fn up(args: &UpArgs) -> Status {
-    let Some(sealed) = load_reporting(&args.plan, &args.vars.vars) else { return Status::Invalid };
+    let Some(sealed) = load_reporting(&args.plan, &args.vars.vars) else {
+        return Status::Invalid;
+    };
     let runtime = match runtime() {
         Ok(runtime) => runtime,
         Err(status) => return status,
@@ -71,7 +95,9 @@ fn watch_interrupts(run_id: &RunId) -> CancellationToken {
     let run = run_id.to_string();
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("\ninterrupted: finishing calls in flight, starting nothing new (Ctrl-C again to stop now)");
+            eprintln!(
+                "\ninterrupted: finishing calls in flight, starting nothing new (Ctrl-C again to stop now)"
+            );
             first.cancel();
         }
         if tokio::signal::ctrl_c().await.is_ok() {
@@ -82,31 +108,55 @@ fn watch_interrupts(run_id: &RunId) -> CancellationToken {
     token
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "one linear sequence: target, journal, engine, scheduler, report"
+)]
 async fn run(args: &UpArgs, sealed: Arc<SealedPlan>) -> Status {
     let target = target(&args.target, None, None);
     let operator = operator_config(&target).await;
     let (account, caller) = match caller_identity(&operator).await {
         Ok(who) => who,
         Err(message) => {
-            eprintln!("error: {message}\nhint: give credentials with --profile, or point at an emulator with --endpoint-url");
+            eprintln!(
+                "error: {message}\nhint: give credentials with --profile, or point at an emulator with --endpoint-url"
+            );
             return Status::StepFailed;
         }
     };
     match &target.endpoint_url {
         None => {
-            eprintln!("Target: AWS account {account} in {} as {caller}", target.region);
-            if let Err(message) = confirm(&format!("Create the resources of `{}` in this account?", sealed.plan.name.value), args.yes) {
+            eprintln!(
+                "Target: AWS account {account} in {} as {caller}",
+                target.region
+            );
+            if let Err(message) = confirm(
+                &format!(
+                    "Create the resources of `{}` in this account?",
+                    sealed.plan.name.value
+                ),
+                args.yes,
+            ) {
                 eprintln!("error: {message}");
                 return Status::Invalid;
             }
         }
-        Some(url) => eprintln!("Target: {url} ({}), account {account}, as {caller}", target.region),
+        Some(url) => eprintln!(
+            "Target: {url} ({}), account {account}, as {caller}",
+            target.region
+        ),
     }
     if let Some(id) = &args.run_id
-        && (id.is_empty() || id.len() > 20 || !id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'))
+        && (id.is_empty()
+            || id.len() > 20
+            || !id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'))
     {
         eprintln!("error: run id `{id}` must be 1 to 20 lowercase letters, digits and `-`");
-        eprintln!("hint: run ids become part of resource names such as bucket names, and plans are checked for that length");
+        eprintln!(
+            "hint: run ids become part of resource names such as bucket names, and plans are checked for that length"
+        );
         return Status::Invalid;
     }
     let run_id = match args.run_id.as_deref().map(RunId::parse).transpose() {
@@ -116,7 +166,14 @@ async fn run(args: &UpArgs, sealed: Arc<SealedPlan>) -> Status {
             return Status::Invalid;
         }
     };
-    let (journal, resumed) = match open_journal(&args.state.state_dir, &run_id, &sealed, &target, &account, &args.vars.vars) {
+    let (journal, resumed) = match open_journal(
+        &args.state.state_dir,
+        &run_id,
+        &sealed,
+        &target,
+        &account,
+        &args.vars.vars,
+    ) {
         Ok(opened) => opened,
         Err(message) => {
             eprintln!("error: {message}");
@@ -146,16 +203,37 @@ async fn run(args: &UpArgs, sealed: Arc<SealedPlan>) -> Status {
         profile_paths,
         run_dir,
     };
-    let engine = Arc::new(Engine::new(Arc::clone(&sealed), options, operator, journal.clone(), secrets, &resumed));
+    let engine = Arc::new(Engine::new(
+        Arc::clone(&sealed),
+        options,
+        operator,
+        journal.clone(),
+        secrets,
+        &resumed,
+    ));
     let resumed = resumed.meta.is_some();
-    let nodes: Vec<(StepId, Vec<StepId>)> = sealed.order().map(|id| (id.clone(), sealed.dependencies(id).into_iter().cloned().collect())).collect();
+    let nodes: Vec<(StepId, Vec<StepId>)> = sealed
+        .order()
+        .map(|id| {
+            (
+                id.clone(),
+                sealed.dependencies(id).into_iter().cloned().collect(),
+            )
+        })
+        .collect();
     let interrupt = watch_interrupts(&run_id);
     let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel();
     let mut progress = Progress::new(args.output, &sealed);
     if args.output == OutputFormat::Json {
-        Progress::json(&serde_json::json!({"event": "run", "run_id": run_id.as_str(), "plan": sealed.plan.name.value, "resumed": resumed, "target": target.endpoint_url.as_deref().unwrap_or("aws"), "region": target.region}));
+        Progress::json(
+            &serde_json::json!({"event": "run", "run_id": run_id.as_str(), "plan": sealed.plan.name.value, "resumed": resumed, "target": target.endpoint_url.as_deref().unwrap_or("aws"), "region": target.region}),
+        );
     } else {
-        progress.line(&format!("Run `{run_id}` of plan `{}`{}", sealed.plan.name.value, if resumed { " (resumed)" } else { "" }));
+        progress.line(&format!(
+            "Run `{run_id}` of plan `{}`{}",
+            sealed.plan.name.value,
+            if resumed { " (resumed)" } else { "" }
+        ));
     }
     let renderer = tokio::spawn(async move {
         while let Some(event) = receiver.recv().await {
@@ -164,7 +242,11 @@ async fn run(args: &UpArgs, sealed: Arc<SealedPlan>) -> Status {
         progress.finish();
     });
     let scheduler = match Scheduler::new(nodes) {
-        Ok(scheduler) => scheduler.parallel(usize::from(args.parallel)).fail_fast(args.fail_fast).interrupt(interrupt.clone()).events(sender),
+        Ok(scheduler) => scheduler
+            .parallel(usize::from(args.parallel))
+            .fail_fast(args.fail_fast)
+            .interrupt(interrupt.clone())
+            .events(sender),
         Err(error) => {
             eprintln!("error: {error}");
             return Status::StepFailed;
@@ -191,36 +273,64 @@ async fn run(args: &UpArgs, sealed: Arc<SealedPlan>) -> Status {
     finish(args, &sealed, &engine, &report, &run_id)
 }
 
-fn finish(args: &UpArgs, sealed: &SealedPlan, engine: &Engine, report: &RunReport<StepId>, run_id: &RunId) -> Status {
+fn finish(
+    args: &UpArgs,
+    sealed: &SealedPlan,
+    engine: &Engine,
+    report: &RunReport<StepId>,
+    run_id: &RunId,
+) -> Status {
     let notes = engine.notes();
     match args.output {
-        OutputFormat::Human => print!("{}", summary::table(sealed, report, &notes, &engine.outputs(), run_id)),
+        OutputFormat::Human => print!(
+            "{}",
+            summary::table(sealed, report, &notes, &engine.outputs(), run_id)
+        ),
         OutputFormat::Json => Progress::json(&summary::json(sealed, report, &notes, run_id)),
     }
     if let Some(path) = &args.junit
         && let Err(error) = summary::write_junit(path, sealed, report, &notes)
     {
-        eprintln!("error: cannot write JUnit report `{}`: {error}", path.display());
+        eprintln!(
+            "error: cannot write JUnit report `{}`: {error}",
+            path.display()
+        );
     }
-    if matches!(report.stopped, Some(awslab_executor::CancelReason::Interrupted)) {
+    if matches!(
+        report.stopped,
+        Some(awslab_executor::CancelReason::Interrupted)
+    ) {
         Status::Interrupted
-    } else if report.steps.iter().all(|s| s.status == StepStatus::Succeeded) {
+    } else if report
+        .steps
+        .iter()
+        .all(|s| s.status == StepStatus::Succeeded)
+    {
         Status::Success
     } else {
         Status::StepFailed
     }
 }
 
-
 /// Creates the run's journal, or reopens it to resume (same plan only).
-fn open_journal(state_dir: &Path, run_id: &RunId, sealed: &SealedPlan, target: &Target, account: &str, vars: &[(String, String)]) -> Result<(Journal, JournalState), String> {
+fn open_journal(
+    state_dir: &Path,
+    run_id: &RunId,
+    sealed: &SealedPlan,
+    target: &Target,
+    account: &str,
+    vars: &[(String, String)],
+) -> Result<(Journal, JournalState), String> {
     let path = Journal::run_dir(state_dir, run_id).join(Journal::FILE_NAME);
     if path.exists() {
         let state = replay(&path).map_err(|e| e.to_string())?;
         if let Some(meta) = &state.meta
             && meta.plan_name != sealed.plan.name.value
         {
-            return Err(format!("run `{run_id}` belongs to plan `{}`, not `{}`; choose another --run-id", meta.plan_name, sealed.plan.name.value));
+            return Err(format!(
+                "run `{run_id}` belongs to plan `{}`, not `{}`; choose another --run-id",
+                meta.plan_name, sealed.plan.name.value
+            ));
         }
         let journal = Journal::open(state_dir, run_id).map_err(|e| e.to_string())?;
         return Ok((journal, state));
@@ -229,7 +339,11 @@ fn open_journal(state_dir: &Path, run_id: &RunId, sealed: &SealedPlan, target: &
         run_id: run_id.clone(),
         plan_path: sealed.path.display().to_string(),
         plan_name: sealed.plan.name.value.clone(),
-        target: TargetInfo { endpoint: target.endpoint_url.clone(), region: target.region.clone(), account: Some(account.to_owned()) },
+        target: TargetInfo {
+            endpoint: target.endpoint_url.clone(),
+            region: target.region.clone(),
+            account: Some(account.to_owned()),
+        },
         vars: vars.iter().cloned().collect(),
         started_at: timestamp_now(),
     };

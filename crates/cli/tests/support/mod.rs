@@ -1,6 +1,11 @@
 //! Shared by the CLI's end-to-end tests: a moto server with an admin operator, temp
 //! AWS CLI files and state folder, and helpers to run `awslab` and `aws` against it.
 #![allow(dead_code, reason = "each test file uses a different part")]
+#![expect(
+    clippy::expect_used,
+    clippy::print_stderr,
+    reason = "test support fails loudly and says what it skipped"
+)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -26,14 +31,21 @@ impl Lab {
         let moto = MotoServer::start(test).await?;
         let files = moto.operator_files().expect("operator files");
         let state_dir = files.dir().join("state");
-        Some(Lab { moto, files, state_dir })
+        Some(Lab {
+            moto,
+            files,
+            state_dir,
+        })
     }
 
     /// A command with the lab's environment (never the real ~/.aws).
     pub fn command(&self, program: &str) -> Command {
         let mut command = Command::new(program);
         self.files.apply(&mut command);
-        command.env("AWSLAB_STATE_DIR", &self.state_dir).env("NO_COLOR", "1").env_remove("RUST_LOG");
+        command
+            .env("AWSLAB_STATE_DIR", &self.state_dir)
+            .env("NO_COLOR", "1")
+            .env_remove("RUST_LOG");
         command
     }
 
@@ -51,8 +63,13 @@ impl Lab {
     pub fn aws(&self, args: &[&str]) -> Option<Output> {
         if Command::new("aws").arg("--version").output().is_err() {
             let on_ci = std::env::var("CI").as_deref() == Ok("true");
-            assert!(!on_ci, "the aws CLI is not installed; CI=true, so this cannot be skipped");
-            eprintln!("SKIPPED: the `aws` CLI is not installed (pip install awscli); its part of the test did not run");
+            assert!(
+                !on_ci,
+                "the aws CLI is not installed; CI=true, so this cannot be skipped"
+            );
+            eprintln!(
+                "SKIPPED: the `aws` CLI is not installed (pip install awscli); its part of the test did not run"
+            );
             return None;
         }
         Some(self.command("aws").args(args).output().expect("run aws"))
@@ -70,15 +87,55 @@ impl Lab {
             (&["cloudformation", "list-stacks"], "stack:"),
         ];
         for (args, prefix) in queries {
-            let Some(output) = self.aws(&[&["--endpoint-url", endpoint], args, &["--output", "json"]].concat()) else { return Vec::new() };
-            assert!(output.status.success(), "aws {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+            let Some(output) =
+                self.aws(&[&["--endpoint-url", endpoint], args, &["--output", "json"]].concat())
+            else {
+                return Vec::new();
+            };
+            assert!(
+                output.status.success(),
+                "aws {args:?}: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
             let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
             let names: Vec<String> = match prefix {
-                "user:" => json["Users"].as_array().into_iter().flatten().filter_map(|u| u["UserName"].as_str()).filter(|n| *n != "admin").map(str::to_owned).collect(),
-                "role:" => json["Roles"].as_array().into_iter().flatten().filter_map(|r| r["RoleName"].as_str()).map(str::to_owned).collect(),
-                "policy:" => json["Policies"].as_array().into_iter().flatten().filter_map(|p| p["PolicyName"].as_str()).map(str::to_owned).collect(),
-                "bucket:" => json["Buckets"].as_array().into_iter().flatten().filter_map(|b| b["Name"].as_str()).map(str::to_owned).collect(),
-                _ => json["StackSummaries"].as_array().into_iter().flatten().filter(|s| s["StackStatus"] != "DELETE_COMPLETE").filter_map(|s| s["StackName"].as_str()).map(str::to_owned).collect(),
+                "user:" => json["Users"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|u| u["UserName"].as_str())
+                    .filter(|n| *n != "admin")
+                    .map(str::to_owned)
+                    .collect(),
+                "role:" => json["Roles"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|r| r["RoleName"].as_str())
+                    .map(str::to_owned)
+                    .collect(),
+                "policy:" => json["Policies"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|p| p["PolicyName"].as_str())
+                    .map(str::to_owned)
+                    .collect(),
+                "bucket:" => json["Buckets"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|b| b["Name"].as_str())
+                    .map(str::to_owned)
+                    .collect(),
+                _ => json["StackSummaries"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|s| s["StackStatus"] != "DELETE_COMPLETE")
+                    .filter_map(|s| s["StackName"].as_str())
+                    .map(str::to_owned)
+                    .collect(),
             };
             out.extend(names.into_iter().map(|n| format!("{prefix}{n}")));
         }
@@ -87,5 +144,10 @@ impl Lab {
 }
 
 pub fn text(output: &Output) -> String {
-    format!("status: {:?}\n--- stdout\n{}\n--- stderr\n{}", output.status.code(), String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
+    format!(
+        "status: {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
 }

@@ -1,5 +1,4 @@
 //! Table tests of error classification and of reading SDK errors.
-#![expect(clippy::unwrap_used, reason = "tests fail loudly")]
 
 use super::*;
 use aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityError;

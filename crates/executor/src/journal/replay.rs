@@ -39,6 +39,8 @@ pub struct JournalState {
     pub resources: Vec<LiveResource>,
     /// Step id to its recorded outputs, merged over the step's results.
     pub outputs: IndexMap<String, IndexMap<String, String>>,
+    /// Steps recorded as finished, in order.
+    pub finished: Vec<String>,
     /// The status of the last `RunFinished`, if any.
     pub status: Option<RunStatus>,
     /// The last line was cut off mid-write and was ignored.
@@ -96,6 +98,11 @@ impl JournalState {
             Record::Deleted { resource } => {
                 if let Some(index) = self.find(&resource) {
                     self.resources.remove(index);
+                }
+            }
+            Record::StepFinished { step } => {
+                if !self.finished.contains(&step) {
+                    self.finished.push(step);
                 }
             }
             Record::RunFinished { status } => self.status = Some(status),

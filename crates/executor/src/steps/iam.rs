@@ -3,7 +3,9 @@
 
 use aws_sdk_iam::types::Tag;
 use awslab_planner::StepId;
-use awslab_planner::kinds::{IamPolicy, IamRole, IamTrustPolicy, IamUser, IamUserPolicy, IamUserPolicyAttachment};
+use awslab_planner::kinds::{
+    IamPolicy, IamRole, IamTrustPolicy, IamUser, IamUserPolicy, IamUserPolicyAttachment,
+};
 use awslab_planner::values::Document;
 
 use super::{create, describe, outputs};
@@ -15,20 +17,43 @@ use crate::scheduler::StepContext;
 use crate::secrets::{Secret, StepCredentials};
 
 fn run_tag(engine: &Engine) -> StepResult<Tag> {
-    Tag::builder().key(RUN_TAG).value(engine.options.run_id.to_string()).build().map_err(|e| e.to_string())
+    Tag::builder()
+        .key(RUN_TAG)
+        .value(engine.options.run_id.to_string())
+        .build()
+        .map_err(|e| e.to_string())
 }
 
-pub async fn user(engine: &Engine, id: &StepId, spec: &IamUser, context: &StepContext<StepId>) -> StepResult<()> {
+pub async fn user(
+    engine: &Engine,
+    id: &StepId,
+    spec: &IamUser,
+    context: &StepContext<StepId>,
+) -> StepResult<()> {
     let iam = iam_client(engine.operator());
     let name = engine.render(&spec.name.value)?;
-    let mut request = iam.create_user().user_name(&name).set_path(engine.render_opt(spec.path.as_ref())?).tags(run_tag(engine)?);
+    let mut request = iam
+        .create_user()
+        .user_name(&name)
+        .set_path(engine.render_opt(spec.path.as_ref())?)
+        .tags(run_tag(engine)?);
     for (key, value) in &spec.tags {
-        request = request.tags(Tag::builder().key(key).value(engine.render(&value.value)?).build().map_err(|e| e.to_string())?);
+        request = request.tags(
+            Tag::builder()
+                .key(key)
+                .value(engine.render(&value.value)?)
+                .build()
+                .map_err(|e| e.to_string())?,
+        );
     }
     let resource = ResourceRef::IamUser { name: name.clone() };
     let answer = create(engine, id, &resource, request.send()).await?;
     let user = answer.user().ok_or("CreateUser answered without a user")?;
-    let out = outputs([("name", name.clone()), ("arn", user.arn().to_owned()), ("user_id", user.user_id().to_owned())]);
+    let out = outputs([
+        ("name", name.clone()),
+        ("arn", user.arn().to_owned()),
+        ("user_id", user.user_id().to_owned()),
+    ]);
     engine.created(id, &resource, out.clone()).await?;
     engine.set_outputs(id, out);
     if spec.access_key {
@@ -38,12 +63,28 @@ pub async fn user(engine: &Engine, id: &StepId, spec: &IamUser, context: &StepCo
 }
 
 /// Creates an access key, stores it, and waits until STS accepts it.
-pub async fn access_key(engine: &Engine, id: &StepId, user: &str, context: &StepContext<StepId>) -> StepResult<String> {
+pub async fn access_key(
+    engine: &Engine,
+    id: &StepId,
+    user: &str,
+    context: &StepContext<StepId>,
+) -> StepResult<String> {
     let iam = iam_client(engine.operator());
     let user = engine.render(user)?;
-    let pending = ResourceRef::IamAccessKey { user: user.clone(), access_key_id: String::new() };
-    let answer = create(engine, id, &pending, iam.create_access_key().user_name(&user).send()).await?;
-    let key = answer.access_key().ok_or("CreateAccessKey answered without a key")?;
+    let pending = ResourceRef::IamAccessKey {
+        user: user.clone(),
+        access_key_id: String::new(),
+    };
+    let answer = create(
+        engine,
+        id,
+        &pending,
+        iam.create_access_key().user_name(&user).send(),
+    )
+    .await?;
+    let key = answer
+        .access_key()
+        .ok_or("CreateAccessKey answered without a key")?;
     let key_id = key.access_key_id().to_owned();
     let credentials = StepCredentials {
         access_key_id: key_id.clone(),
@@ -52,7 +93,10 @@ pub async fn access_key(engine: &Engine, id: &StepId, user: &str, context: &Step
         expiration: None,
     };
     engine.store_credentials(id, credentials)?;
-    let resource = ResourceRef::IamAccessKey { user: user.clone(), access_key_id: key_id.clone() };
+    let resource = ResourceRef::IamAccessKey {
+        user: user.clone(),
+        access_key_id: key_id.clone(),
+    };
     let out = outputs([("access_key_id", key_id.clone()), ("user", user)]);
     engine.created(id, &resource, out.clone()).await?;
     engine.set_outputs(id, out);
@@ -62,7 +106,11 @@ pub async fn access_key(engine: &Engine, id: &StepId, user: &str, context: &Step
 
 /// Waits until STS recognizes the step's new credentials (a new key answers
 /// `InvalidClientTokenId` for a while on AWS).
-pub async fn wait_for_credentials(engine: &Engine, id: &StepId, context: &StepContext<StepId>) -> StepResult<()> {
+pub async fn wait_for_credentials(
+    engine: &Engine,
+    id: &StepId,
+    context: &StepContext<StepId>,
+) -> StepResult<()> {
     let config = engine.identity(Some(id.as_str()))?;
     let sts = sts_client(&config);
     engine
@@ -72,7 +120,10 @@ pub async fn wait_for_credentials(engine: &Engine, id: &StepId, context: &StepCo
                 Err(error) => {
                     let (info, message) = describe("GetCallerIdentity", &error);
                     match info.class() {
-                        ErrorClass::Propagating | ErrorClass::Retryable => Ok(Err(format!("not accepted yet ({})", info.code.unwrap_or_default()))),
+                        ErrorClass::Propagating | ErrorClass::Retryable => Ok(Err(format!(
+                            "not accepted yet ({})",
+                            info.code.unwrap_or_default()
+                        ))),
                         _ => Err(message),
                     }
                 }
@@ -86,20 +137,49 @@ pub async fn user_policy(engine: &Engine, id: &StepId, spec: &IamUserPolicy) -> 
     let user = engine.render(&spec.user.value)?;
     let name = engine.render(&spec.name.value)?;
     let document = engine.render_document(&spec.document)?;
-    let resource = ResourceRef::IamUserPolicy { user: user.clone(), policy_name: name.clone() };
-    create(engine, id, &resource, iam.put_user_policy().user_name(&user).policy_name(&name).policy_document(document).send()).await?;
+    let resource = ResourceRef::IamUserPolicy {
+        user: user.clone(),
+        policy_name: name.clone(),
+    };
+    create(
+        engine,
+        id,
+        &resource,
+        iam.put_user_policy()
+            .user_name(&user)
+            .policy_name(&name)
+            .policy_document(document)
+            .send(),
+    )
+    .await?;
     let out = outputs([("user", user), ("name", name)]);
     engine.created(id, &resource, out.clone()).await?;
     engine.set_outputs(id, out);
     Ok(())
 }
 
-pub async fn user_policy_attachment(engine: &Engine, id: &StepId, spec: &IamUserPolicyAttachment) -> StepResult<()> {
+pub async fn user_policy_attachment(
+    engine: &Engine,
+    id: &StepId,
+    spec: &IamUserPolicyAttachment,
+) -> StepResult<()> {
     let iam = iam_client(engine.operator());
     let user = engine.render(&spec.user.value)?;
     let arn = engine.render(&spec.policy_arn.value)?;
-    let resource = ResourceRef::IamUserPolicyAttachment { user: user.clone(), policy_arn: arn.clone() };
-    create(engine, id, &resource, iam.attach_user_policy().user_name(&user).policy_arn(&arn).send()).await?;
+    let resource = ResourceRef::IamUserPolicyAttachment {
+        user: user.clone(),
+        policy_arn: arn.clone(),
+    };
+    create(
+        engine,
+        id,
+        &resource,
+        iam.attach_user_policy()
+            .user_name(&user)
+            .policy_arn(&arn)
+            .send(),
+    )
+    .await?;
     let out = outputs([("user", user), ("policy_arn", arn)]);
     engine.created(id, &resource, out.clone()).await?;
     engine.set_outputs(id, out);
@@ -116,15 +196,29 @@ pub async fn role(engine: &Engine, id: &StepId, spec: &IamRole) -> StepResult<()
         .assume_role_policy_document(trust)
         .set_description(engine.render_opt(spec.description.as_ref())?)
         .set_path(engine.render_opt(spec.path.as_ref())?)
-        .set_max_session_duration(spec.max_session_duration.as_ref().map(|d| i32::try_from(d.value.seconds()).unwrap_or(i32::MAX)))
+        .set_max_session_duration(
+            spec.max_session_duration
+                .as_ref()
+                .map(|d| i32::try_from(d.value.seconds()).unwrap_or(i32::MAX)),
+        )
         .tags(run_tag(engine)?);
     for (key, value) in &spec.tags {
-        request = request.tags(Tag::builder().key(key).value(engine.render(&value.value)?).build().map_err(|e| e.to_string())?);
+        request = request.tags(
+            Tag::builder()
+                .key(key)
+                .value(engine.render(&value.value)?)
+                .build()
+                .map_err(|e| e.to_string())?,
+        );
     }
     let resource = ResourceRef::IamRole { name: name.clone() };
     let answer = create(engine, id, &resource, request.send()).await?;
     let role = answer.role().ok_or("CreateRole answered without a role")?;
-    let out = outputs([("name", name.clone()), ("arn", role.arn().to_owned()), ("role_id", role.role_id().to_owned())]);
+    let out = outputs([
+        ("name", name.clone()),
+        ("arn", role.arn().to_owned()),
+        ("role_id", role.role_id().to_owned()),
+    ]);
     engine.created(id, &resource, out.clone()).await?;
     engine.set_outputs(id, out);
     for (policy_name, document) in &spec.policies {
@@ -136,25 +230,65 @@ pub async fn role(engine: &Engine, id: &StepId, spec: &IamRole) -> StepResult<()
     Ok(())
 }
 
-pub async fn role_policy(engine: &Engine, id: &StepId, role: &str, name: &str, document: &Document) -> StepResult<()> {
+pub async fn role_policy(
+    engine: &Engine,
+    id: &StepId,
+    role: &str,
+    name: &str,
+    document: &Document,
+) -> StepResult<()> {
     let iam = iam_client(engine.operator());
     let role = engine.render(role)?;
     let name = engine.render(name)?;
     let document = engine.render_document(document)?;
-    let resource = ResourceRef::IamRolePolicy { role: role.clone(), policy_name: name.clone() };
-    create(engine, id, &resource, iam.put_role_policy().role_name(&role).policy_name(&name).policy_document(document).send()).await?;
-    engine.created(id, &resource, indexmap::IndexMap::new()).await?;
+    let resource = ResourceRef::IamRolePolicy {
+        role: role.clone(),
+        policy_name: name.clone(),
+    };
+    create(
+        engine,
+        id,
+        &resource,
+        iam.put_role_policy()
+            .role_name(&role)
+            .policy_name(&name)
+            .policy_document(document)
+            .send(),
+    )
+    .await?;
+    engine
+        .created(id, &resource, indexmap::IndexMap::new())
+        .await?;
     engine.set_outputs(id, outputs([("role", role), ("name", name)]));
     Ok(())
 }
 
-pub async fn role_policy_attachment(engine: &Engine, id: &StepId, role: &str, arn: &str) -> StepResult<()> {
+pub async fn role_policy_attachment(
+    engine: &Engine,
+    id: &StepId,
+    role: &str,
+    arn: &str,
+) -> StepResult<()> {
     let iam = iam_client(engine.operator());
     let role = engine.render(role)?;
     let arn = engine.render(arn)?;
-    let resource = ResourceRef::IamRolePolicyAttachment { role: role.clone(), policy_arn: arn.clone() };
-    create(engine, id, &resource, iam.attach_role_policy().role_name(&role).policy_arn(&arn).send()).await?;
-    engine.created(id, &resource, indexmap::IndexMap::new()).await?;
+    let resource = ResourceRef::IamRolePolicyAttachment {
+        role: role.clone(),
+        policy_arn: arn.clone(),
+    };
+    create(
+        engine,
+        id,
+        &resource,
+        iam.attach_role_policy()
+            .role_name(&role)
+            .policy_arn(&arn)
+            .send(),
+    )
+    .await?;
+    engine
+        .created(id, &resource, indexmap::IndexMap::new())
+        .await?;
     engine.set_outputs(id, outputs([("role", role), ("policy_arn", arn)]));
     Ok(())
 }
@@ -163,7 +297,9 @@ pub async fn managed_policy(engine: &Engine, id: &StepId, spec: &IamPolicy) -> S
     let iam = iam_client(engine.operator());
     let name = engine.render(&spec.name.value)?;
     let document = engine.render_document(&spec.document)?;
-    let path = engine.render_opt(spec.path.as_ref())?.unwrap_or_else(|| "/".to_owned());
+    let path = engine
+        .render_opt(spec.path.as_ref())?
+        .unwrap_or_else(|| "/".to_owned());
     let predicted = format!("arn:aws:iam::{}:policy{path}{name}", engine.options.account);
     let pending = ResourceRef::IamPolicy { arn: predicted };
     let request = iam
@@ -174,9 +310,15 @@ pub async fn managed_policy(engine: &Engine, id: &StepId, spec: &IamPolicy) -> S
         .path(path)
         .tags(run_tag(engine)?);
     let answer = create(engine, id, &pending, request.send()).await?;
-    let arn = answer.policy().and_then(|p| p.arn()).ok_or("CreatePolicy answered without an ARN")?.to_owned();
+    let arn = answer
+        .policy()
+        .and_then(|p| p.arn())
+        .ok_or("CreatePolicy answered without an ARN")?
+        .to_owned();
     let out = outputs([("name", name), ("arn", arn.clone())]);
-    engine.created(id, &ResourceRef::IamPolicy { arn }, out.clone()).await?;
+    engine
+        .created(id, &ResourceRef::IamPolicy { arn }, out.clone())
+        .await?;
     engine.set_outputs(id, out);
     Ok(())
 }
@@ -185,10 +327,31 @@ pub async fn trust_policy(engine: &Engine, id: &StepId, spec: &IamTrustPolicy) -
     let iam = iam_client(engine.operator());
     let role = engine.render(&spec.role.value)?;
     let document = engine.render_document(&spec.document)?;
-    let current = iam.get_role().role_name(&role).send().await.map_err(|e| describe(&format!("cannot read role `{role}`"), &e).1)?;
-    let previous = current.role().and_then(|r| r.assume_role_policy_document()).map(decode_policy).unwrap_or_default();
-    let resource = ResourceRef::IamRoleTrustPolicy { role: role.clone(), previous_document: previous };
-    create(engine, id, &resource, iam.update_assume_role_policy().role_name(&role).policy_document(document).send()).await?;
+    let current = iam
+        .get_role()
+        .role_name(&role)
+        .send()
+        .await
+        .map_err(|e| describe(&format!("cannot read role `{role}`"), &e).1)?;
+    let previous = current
+        .role()
+        .and_then(|r| r.assume_role_policy_document())
+        .map(decode_policy)
+        .unwrap_or_default();
+    let resource = ResourceRef::IamRoleTrustPolicy {
+        role: role.clone(),
+        previous_document: previous,
+    };
+    create(
+        engine,
+        id,
+        &resource,
+        iam.update_assume_role_policy()
+            .role_name(&role)
+            .policy_document(document)
+            .send(),
+    )
+    .await?;
     let out = outputs([("role", role)]);
     engine.created(id, &resource, out.clone()).await?;
     engine.set_outputs(id, out);

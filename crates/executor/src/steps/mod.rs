@@ -1,6 +1,10 @@
 //! The step kinds against the real AWS APIs, one module per family: each creates its
 //! resources (journaled before and after every mutating call), sets the step's
 //! outputs, and knows how to delete what it made (see [`crate::teardown`]).
+#![expect(
+    clippy::large_futures,
+    reason = "SDK call futures are large; the engine boxes each step's future once"
+)]
 
 mod cfn_stack;
 mod iam;
@@ -26,21 +30,45 @@ use crate::scheduler::StepContext;
 pub async fn run(engine: &Engine, step: &Step, context: &StepContext<StepId>) -> StepResult<()> {
     match &step.kind {
         StepKind::IamUser(spec) => iam::user(engine, &step.id, spec, context).await,
-        StepKind::IamAccessKey(spec) => iam::access_key(engine, &step.id, &spec.user.value, context).await.map(|_| ()),
+        StepKind::IamAccessKey(spec) => {
+            iam::access_key(engine, &step.id, &spec.user.value, context)
+                .await
+                .map(|_| ())
+        }
         StepKind::IamUserPolicy(spec) => iam::user_policy(engine, &step.id, spec).await,
-        StepKind::IamUserPolicyAttachment(spec) => iam::user_policy_attachment(engine, &step.id, spec).await,
+        StepKind::IamUserPolicyAttachment(spec) => {
+            iam::user_policy_attachment(engine, &step.id, spec).await
+        }
         StepKind::IamRole(spec) => iam::role(engine, &step.id, spec).await,
-        StepKind::IamRolePolicy(spec) => iam::role_policy(engine, &step.id, &spec.role.value, &spec.name.value, &spec.document).await,
-        StepKind::IamRolePolicyAttachment(spec) => iam::role_policy_attachment(engine, &step.id, &spec.role.value, &spec.policy_arn.value).await,
+        StepKind::IamRolePolicy(spec) => {
+            iam::role_policy(
+                engine,
+                &step.id,
+                &spec.role.value,
+                &spec.name.value,
+                &spec.document,
+            )
+            .await
+        }
+        StepKind::IamRolePolicyAttachment(spec) => {
+            iam::role_policy_attachment(engine, &step.id, &spec.role.value, &spec.policy_arn.value)
+                .await
+        }
         StepKind::IamPolicy(spec) => iam::managed_policy(engine, &step.id, spec).await,
         StepKind::IamTrustPolicy(spec) => iam::trust_policy(engine, &step.id, spec).await,
         StepKind::CfnStack(spec) => cfn_stack::create(engine, &step.id, spec, context).await,
         StepKind::S3Bucket(spec) => s3::bucket(engine, &step.id, spec).await,
         StepKind::S3Object(spec) => s3::object(engine, &step.id, spec).await,
         StepKind::StsAssumeRole(spec) => sts::assume_role(engine, &step.id, spec, context).await,
-        StepKind::StsGetSessionToken(spec) => sts::session_token(engine, &step.id, spec, context).await,
-        StepKind::StsGetFederationToken(spec) => sts::federation_token(engine, &step.id, spec, context).await,
-        StepKind::StsAssumeRoleWithWebIdentity(spec) => sts::web_identity(engine, &step.id, spec, context).await,
+        StepKind::StsGetSessionToken(spec) => {
+            sts::session_token(engine, &step.id, spec, context).await
+        }
+        StepKind::StsGetFederationToken(spec) => {
+            sts::federation_token(engine, &step.id, spec, context).await
+        }
+        StepKind::StsAssumeRoleWithWebIdentity(spec) => {
+            sts::web_identity(engine, &step.id, spec, context).await
+        }
         StepKind::AwsProfile(spec) => profile::write(engine, &step.id, spec).await,
         StepKind::Verify(spec) => verify::run(engine, &step.id, spec, context).await,
     }
@@ -58,7 +86,12 @@ where
 
 /// Journals the intent, makes the create call, and on failure journals whether it
 /// certainly created nothing. A name that exists already is an error, never adopted.
-pub async fn create<T, E, Fut>(engine: &Engine, step: &StepId, resource: &ResourceRef, call: Fut) -> StepResult<T>
+pub async fn create<T, E, Fut>(
+    engine: &Engine,
+    step: &StepId,
+    resource: &ResourceRef,
+    call: Fut,
+) -> StepResult<T>
 where
     Fut: std::future::Future<Output = Result<T, SdkError<E, HttpResponse>>>,
     E: ProvideErrorMetadata + std::error::Error + 'static,
@@ -84,7 +117,10 @@ where
 
 /// `Some(message)` for an error that is not "not found" (teardown treats not-found
 /// as done).
-pub fn unless_not_found<E>(what: &str, result: Result<impl Sized, SdkError<E, HttpResponse>>) -> Option<String>
+pub fn unless_not_found<E>(
+    what: &str,
+    result: Result<impl Sized, SdkError<E, HttpResponse>>,
+) -> Option<String>
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {

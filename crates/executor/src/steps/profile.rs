@@ -13,14 +13,28 @@ use crate::profile_files::{ProfileReceipt, ProfileSpec, write_profile};
 pub async fn write(engine: &Engine, id: &StepId, spec: &AwsProfile) -> StepResult<()> {
     let name = engine.render(&spec.name.value)?;
     let source = spec.credentials.value.as_str();
-    let credentials = engine.credentials(source).ok_or_else(|| format!("step `{source}` has no credentials"))?;
-    let region = engine.render_opt(spec.region.as_ref())?.unwrap_or_else(|| engine.options.target.region.clone());
-    let pending = ResourceRef::AwsProfile { receipt: ProfileReceipt { profile: name.clone(), files: Vec::new() } };
+    let credentials = engine
+        .credentials(source)
+        .ok_or_else(|| format!("step `{source}` has no credentials"))?;
+    let region = engine
+        .render_opt(spec.region.as_ref())?
+        .unwrap_or_else(|| engine.options.target.region.clone());
+    let pending = ResourceRef::AwsProfile {
+        receipt: ProfileReceipt {
+            profile: name.clone(),
+            files: Vec::new(),
+        },
+    };
     engine.intent(id, &pending).await?;
     let paths = engine.options.profile_paths.clone();
     let endpoint = engine.options.target.endpoint_url.clone();
     let receipt = tokio::task::spawn_blocking(move || {
-        let spec = ProfileSpec { name: &name, credentials: &credentials, region: &region, endpoint_url: endpoint.as_deref() };
+        let spec = ProfileSpec {
+            name: &name,
+            credentials: &credentials,
+            region: &region,
+            endpoint_url: endpoint.as_deref(),
+        };
         write_profile(&paths, &spec)
     })
     .await
@@ -28,7 +42,9 @@ pub async fn write(engine: &Engine, id: &StepId, spec: &AwsProfile) -> StepResul
     match receipt {
         Ok(receipt) => {
             let out = outputs([("name", receipt.profile.clone())]);
-            engine.created(id, &ResourceRef::AwsProfile { receipt }, out.clone()).await?;
+            engine
+                .created(id, &ResourceRef::AwsProfile { receipt }, out.clone())
+                .await?;
             engine.set_outputs(id, out);
             Ok(())
         }

@@ -1,10 +1,12 @@
-//! STS step kinds: AssumeRole, GetSessionToken, GetFederationToken and
-//! AssumeRoleWithWebIdentity. Each stores its temporary credentials in the run's
+//! STS step kinds: `AssumeRole`, `GetSessionToken`, `GetFederationToken` and
+//! `AssumeRoleWithWebIdentity`. Each stores its temporary credentials in the run's
 //! secrets store, outputs their non-secret parts, and waits until STS accepts them.
 
 use aws_sdk_sts::types::{Credentials, PolicyDescriptorType};
 use awslab_planner::StepId;
-use awslab_planner::kinds::{StsAssumeRole, StsAssumeRoleWithWebIdentity, StsGetFederationToken, StsGetSessionToken};
+use awslab_planner::kinds::{
+    StsAssumeRole, StsAssumeRoleWithWebIdentity, StsGetFederationToken, StsGetSessionToken,
+};
 use awslab_planner::values::{Duration, Text};
 use awslab_planner::yaml::Sp;
 use indexmap::IndexMap;
@@ -25,12 +27,25 @@ fn policy_arns(engine: &Engine, arns: &[Text]) -> StepResult<Option<Vec<PolicyDe
     if arns.is_empty() {
         return Ok(None);
     }
-    arns.iter().map(|a| Ok(PolicyDescriptorType::builder().arn(engine.render(&a.value)?).build())).collect::<StepResult<Vec<_>>>().map(Some)
+    arns.iter()
+        .map(|a| {
+            Ok(PolicyDescriptorType::builder()
+                .arn(engine.render(&a.value)?)
+                .build())
+        })
+        .collect::<StepResult<Vec<_>>>()
+        .map(Some)
 }
 
 /// Stores credentials, sets outputs (never the secret parts), notes the expiry and
 /// waits until STS accepts them.
-async fn keep(engine: &Engine, id: &StepId, credentials: Option<&Credentials>, mut out: IndexMap<String, String>, context: &StepContext<StepId>) -> StepResult<()> {
+async fn keep(
+    engine: &Engine,
+    id: &StepId,
+    credentials: Option<&Credentials>,
+    mut out: IndexMap<String, String>,
+    context: &StepContext<StepId>,
+) -> StepResult<()> {
     let credentials = credentials.ok_or("STS answered without credentials")?;
     let expiration = credentials.expiration().to_string();
     engine.store_credentials(
@@ -42,7 +57,10 @@ async fn keep(engine: &Engine, id: &StepId, credentials: Option<&Credentials>, m
             expiration: Some(expiration.clone()),
         },
     )?;
-    out.insert("access_key_id".into(), credentials.access_key_id().to_owned());
+    out.insert(
+        "access_key_id".into(),
+        credentials.access_key_id().to_owned(),
+    );
     out.insert("expiration".into(), expiration.clone());
     engine.set_outputs(id, out);
     engine.note(id, |n| n.expires = Some(expiration));
@@ -50,11 +68,25 @@ async fn keep(engine: &Engine, id: &StepId, credentials: Option<&Credentials>, m
 }
 
 /// Calls `call` until it succeeds, retrying denials while IAM propagates a policy
-/// that was just put (AccessDenied) and credentials that are new.
-async fn settled<T, E, F, Fut>(engine: &Engine, id: &StepId, context: &StepContext<StepId>, what: &str, mut call: F) -> StepResult<T>
+/// that was just put (`AccessDenied`) and credentials that are new.
+async fn settled<T, E, F, Fut>(
+    engine: &Engine,
+    id: &StepId,
+    context: &StepContext<StepId>,
+    what: &str,
+    mut call: F,
+) -> StepResult<T>
 where
     F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T, aws_smithy_runtime_api::client::result::SdkError<E, aws_smithy_runtime_api::client::orchestrator::HttpResponse>>>,
+    Fut: std::future::Future<
+            Output = Result<
+                T,
+                aws_smithy_runtime_api::client::result::SdkError<
+                    E,
+                    aws_smithy_runtime_api::client::orchestrator::HttpResponse,
+                >,
+            >,
+        >,
     E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
 {
     engine
@@ -66,7 +98,12 @@ where
                     Err(error) => {
                         let (info, message) = describe(what, &error);
                         match info.class() {
-                            ErrorClass::Denied | ErrorClass::Propagating | ErrorClass::Retryable => Ok(Err(format!("answered {}", info.code.clone().unwrap_or_default()))),
+                            ErrorClass::Denied
+                            | ErrorClass::Propagating
+                            | ErrorClass::Retryable => Ok(Err(format!(
+                                "answered {}",
+                                info.code.clone().unwrap_or_default()
+                            ))),
                             _ => Err(message),
                         }
                     }
@@ -76,13 +113,22 @@ where
         .await
 }
 
-pub async fn assume_role(engine: &Engine, id: &StepId, spec: &StsAssumeRole, context: &StepContext<StepId>) -> StepResult<()> {
+pub async fn assume_role(
+    engine: &Engine,
+    id: &StepId,
+    spec: &StsAssumeRole,
+    context: &StepContext<StepId>,
+) -> StepResult<()> {
     let config = engine.identity(spec.identity.as_ref().map(|i| i.value.as_str()))?;
     let sts = sts_client(&config);
     let role_arn = engine.render(&spec.role_arn.value)?;
     let session = engine.render(&spec.session_name.value)?;
     let external_id = engine.render_opt(spec.external_id.as_ref())?;
-    let policy = spec.policy.as_ref().map(|p| engine.render_document(p)).transpose()?;
+    let policy = spec
+        .policy
+        .as_ref()
+        .map(|p| engine.render_document(p))
+        .transpose()?;
     let arns = policy_arns(engine, &spec.policy_arns)?;
     let answer = settled(engine, id, context, "AssumeRole", || {
         sts.assume_role()
@@ -97,26 +143,52 @@ pub async fn assume_role(engine: &Engine, id: &StepId, spec: &StsAssumeRole, con
     .await?;
     let user = answer.assumed_role_user();
     let out: IndexMap<String, String> = [
-        ("arn".to_owned(), user.map(|u| u.arn().to_owned()).unwrap_or_default()),
-        ("assumed_role_id".to_owned(), user.map(|u| u.assumed_role_id().to_owned()).unwrap_or_default()),
+        (
+            "arn".to_owned(),
+            user.map(|u| u.arn().to_owned()).unwrap_or_default(),
+        ),
+        (
+            "assumed_role_id".to_owned(),
+            user.map(|u| u.assumed_role_id().to_owned())
+                .unwrap_or_default(),
+        ),
     ]
     .into_iter()
     .collect();
     keep(engine, id, answer.credentials(), out, context).await
 }
 
-pub async fn session_token(engine: &Engine, id: &StepId, spec: &StsGetSessionToken, context: &StepContext<StepId>) -> StepResult<()> {
+pub async fn session_token(
+    engine: &Engine,
+    id: &StepId,
+    spec: &StsGetSessionToken,
+    context: &StepContext<StepId>,
+) -> StepResult<()> {
     let config = engine.identity(spec.identity.as_ref().map(|i| i.value.as_str()))?;
     let sts = sts_client(&config);
-    let answer = settled(engine, id, context, "GetSessionToken", || sts.get_session_token().set_duration_seconds(seconds(spec.duration.as_ref())).send()).await?;
+    let answer = settled(engine, id, context, "GetSessionToken", || {
+        sts.get_session_token()
+            .set_duration_seconds(seconds(spec.duration.as_ref()))
+            .send()
+    })
+    .await?;
     keep(engine, id, answer.credentials(), IndexMap::new(), context).await
 }
 
-pub async fn federation_token(engine: &Engine, id: &StepId, spec: &StsGetFederationToken, context: &StepContext<StepId>) -> StepResult<()> {
+pub async fn federation_token(
+    engine: &Engine,
+    id: &StepId,
+    spec: &StsGetFederationToken,
+    context: &StepContext<StepId>,
+) -> StepResult<()> {
     let config = engine.identity(spec.identity.as_ref().map(|i| i.value.as_str()))?;
     let sts = sts_client(&config);
     let name = engine.render(&spec.name.value)?;
-    let policy = spec.policy.as_ref().map(|p| engine.render_document(p)).transpose()?;
+    let policy = spec
+        .policy
+        .as_ref()
+        .map(|p| engine.render_document(p))
+        .transpose()?;
     let arns = policy_arns(engine, &spec.policy_arns)?;
     let answer = settled(engine, id, context, "GetFederationToken", || {
         sts.get_federation_token()
@@ -129,15 +201,27 @@ pub async fn federation_token(engine: &Engine, id: &StepId, spec: &StsGetFederat
     .await?;
     let user = answer.federated_user();
     let out: IndexMap<String, String> = [
-        ("arn".to_owned(), user.map(|u| u.arn().to_owned()).unwrap_or_default()),
-        ("federated_user_id".to_owned(), user.map(|u| u.federated_user_id().to_owned()).unwrap_or_default()),
+        (
+            "arn".to_owned(),
+            user.map(|u| u.arn().to_owned()).unwrap_or_default(),
+        ),
+        (
+            "federated_user_id".to_owned(),
+            user.map(|u| u.federated_user_id().to_owned())
+                .unwrap_or_default(),
+        ),
     ]
     .into_iter()
     .collect();
     keep(engine, id, answer.credentials(), out, context).await
 }
 
-pub async fn web_identity(engine: &Engine, id: &StepId, spec: &StsAssumeRoleWithWebIdentity, context: &StepContext<StepId>) -> StepResult<()> {
+pub async fn web_identity(
+    engine: &Engine,
+    id: &StepId,
+    spec: &StsAssumeRoleWithWebIdentity,
+    context: &StepContext<StepId>,
+) -> StepResult<()> {
     let sts = sts_client(engine.operator());
     let role_arn = engine.render(&spec.role_arn.value)?;
     let session = engine.render(&spec.session_name.value)?;
@@ -145,11 +229,19 @@ pub async fn web_identity(engine: &Engine, id: &StepId, spec: &StsAssumeRoleWith
         (Some(token), _) => engine.render(&token.value)?,
         (None, Some(file)) => {
             let path = engine.plan.base_dir().join(engine.render(&file.value)?);
-            tokio::fs::read_to_string(&path).await.map_err(|e| format!("cannot read token file `{}`: {e}", path.display()))?.trim().to_owned()
+            tokio::fs::read_to_string(&path)
+                .await
+                .map_err(|e| format!("cannot read token file `{}`: {e}", path.display()))?
+                .trim()
+                .to_owned()
         }
         (None, None) => return Err("no web identity token given".to_owned()),
     };
-    let policy = spec.policy.as_ref().map(|p| engine.render_document(p)).transpose()?;
+    let policy = spec
+        .policy
+        .as_ref()
+        .map(|p| engine.render_document(p))
+        .transpose()?;
     let provider = engine.render_opt(spec.provider_id.as_ref())?;
     let answer = settled(engine, id, context, "AssumeRoleWithWebIdentity", || {
         sts.assume_role_with_web_identity()
@@ -164,9 +256,22 @@ pub async fn web_identity(engine: &Engine, id: &StepId, spec: &StsAssumeRoleWith
     .await?;
     let user = answer.assumed_role_user();
     let out: IndexMap<String, String> = [
-        ("arn".to_owned(), user.map(|u| u.arn().to_owned()).unwrap_or_default()),
-        ("assumed_role_id".to_owned(), user.map(|u| u.assumed_role_id().to_owned()).unwrap_or_default()),
-        ("subject".to_owned(), answer.subject_from_web_identity_token().unwrap_or_default().to_owned()),
+        (
+            "arn".to_owned(),
+            user.map(|u| u.arn().to_owned()).unwrap_or_default(),
+        ),
+        (
+            "assumed_role_id".to_owned(),
+            user.map(|u| u.assumed_role_id().to_owned())
+                .unwrap_or_default(),
+        ),
+        (
+            "subject".to_owned(),
+            answer
+                .subject_from_web_identity_token()
+                .unwrap_or_default()
+                .to_owned(),
+        ),
     ]
     .into_iter()
     .collect();

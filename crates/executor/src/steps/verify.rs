@@ -32,7 +32,9 @@ fn fields<const N: usize>(pairs: [(&str, String); N]) -> IndexMap<String, String
     pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
 }
 
-fn error<E: ProvideErrorMetadata + std::error::Error + 'static>(e: &SdkError<E, HttpResponse>) -> ErrorInfo {
+fn error<E: ProvideErrorMetadata + std::error::Error + 'static>(
+    e: &SdkError<E, HttpResponse>,
+) -> ErrorInfo {
     describe("call", e).0
 }
 
@@ -40,69 +42,173 @@ fn param(params: &IndexMap<String, String>, name: &str) -> String {
     params.get(name).cloned().unwrap_or_default()
 }
 
-async fn call(engine: &Engine, spec: &Verify, params: &IndexMap<String, String>) -> StepResult<Answer> {
+#[expect(clippy::too_many_lines, reason = "one arm per supported call")]
+async fn call(
+    engine: &Engine,
+    spec: &Verify,
+    params: &IndexMap<String, String>,
+) -> StepResult<Answer> {
     let config = engine.identity(spec.identity.as_ref().map(|i| i.value.as_str()))?;
     Ok(match spec.call.value.as_str() {
         "sts.GetCallerIdentity" => match sts_client(&config).get_caller_identity().send().await {
-            Ok(a) => Ok(fields([("Account", a.account().unwrap_or_default().to_owned()), ("Arn", a.arn().unwrap_or_default().to_owned()), ("UserId", a.user_id().unwrap_or_default().to_owned())])),
+            Ok(a) => Ok(fields([
+                ("Account", a.account().unwrap_or_default().to_owned()),
+                ("Arn", a.arn().unwrap_or_default().to_owned()),
+                ("UserId", a.user_id().unwrap_or_default().to_owned()),
+            ])),
             Err(e) => Err(error(&e)),
         },
         "sts.AssumeRole" => {
-            let request = sts_client(&config).assume_role().role_arn(param(params, "RoleArn")).role_session_name(param(params, "RoleSessionName"));
-            let request = request.set_external_id(params.get("ExternalId").cloned()).set_duration_seconds(params.get("DurationSeconds").and_then(|d| d.parse().ok()));
+            let request = sts_client(&config)
+                .assume_role()
+                .role_arn(param(params, "RoleArn"))
+                .role_session_name(param(params, "RoleSessionName"));
+            let request = request
+                .set_external_id(params.get("ExternalId").cloned())
+                .set_duration_seconds(params.get("DurationSeconds").and_then(|d| d.parse().ok()));
             match request.send().await {
                 // The credentials are dropped at once: a verify keeps nothing.
                 Ok(a) => Ok(fields([
-                    ("Arn", a.assumed_role_user().map(|u| u.arn().to_owned()).unwrap_or_default()),
-                    ("AssumedRoleId", a.assumed_role_user().map(|u| u.assumed_role_id().to_owned()).unwrap_or_default()),
+                    (
+                        "Arn",
+                        a.assumed_role_user()
+                            .map(|u| u.arn().to_owned())
+                            .unwrap_or_default(),
+                    ),
+                    (
+                        "AssumedRoleId",
+                        a.assumed_role_user()
+                            .map(|u| u.assumed_role_id().to_owned())
+                            .unwrap_or_default(),
+                    ),
                 ])),
                 Err(e) => Err(error(&e)),
             }
         }
         "s3.ListBuckets" => match s3_client(&config).list_buckets().send().await {
-            Ok(a) => Ok(fields([("Buckets", a.buckets().iter().filter_map(|b| b.name()).collect::<Vec<_>>().join(","))])),
+            Ok(a) => Ok(fields([(
+                "Buckets",
+                a.buckets()
+                    .iter()
+                    .filter_map(|b| b.name())
+                    .collect::<Vec<_>>()
+                    .join(","),
+            )])),
             Err(e) => Err(error(&e)),
         },
         "s3.ListObjectsV2" => {
-            let request = s3_client(&config).list_objects_v2().bucket(param(params, "Bucket")).set_prefix(params.get("Prefix").cloned()).set_max_keys(params.get("MaxKeys").and_then(|m| m.parse().ok()));
+            let request = s3_client(&config)
+                .list_objects_v2()
+                .bucket(param(params, "Bucket"))
+                .set_prefix(params.get("Prefix").cloned())
+                .set_max_keys(params.get("MaxKeys").and_then(|m| m.parse().ok()));
             match request.send().await {
                 Ok(a) => Ok(fields([
                     ("KeyCount", a.key_count().unwrap_or_default().to_string()),
-                    ("Keys", a.contents().iter().filter_map(|o| o.key()).collect::<Vec<_>>().join(",")),
+                    (
+                        "Keys",
+                        a.contents()
+                            .iter()
+                            .filter_map(|o| o.key())
+                            .collect::<Vec<_>>()
+                            .join(","),
+                    ),
                 ])),
                 Err(e) => Err(error(&e)),
             }
         }
-        "s3.HeadBucket" => match s3_client(&config).head_bucket().bucket(param(params, "Bucket")).send().await {
+        "s3.HeadBucket" => match s3_client(&config)
+            .head_bucket()
+            .bucket(param(params, "Bucket"))
+            .send()
+            .await
+        {
             Ok(_) => Ok(IndexMap::new()),
             Err(e) => Err(error(&e)),
         },
-        "s3.GetObject" => match s3_client(&config).get_object().bucket(param(params, "Bucket")).key(param(params, "Key")).send().await {
+        "s3.GetObject" => match s3_client(&config)
+            .get_object()
+            .bucket(param(params, "Bucket"))
+            .key(param(params, "Key"))
+            .send()
+            .await
+        {
             Ok(a) => {
                 let content_type = a.content_type().unwrap_or_default().to_owned();
                 let etag = a.e_tag().unwrap_or_default().to_owned();
-                let body = a.body.collect().await.map(|b| String::from_utf8_lossy(&b.into_bytes()).into_owned()).unwrap_or_default();
-                Ok(fields([("Body", body), ("ContentType", content_type), ("ETag", etag)]))
+                let body = a
+                    .body
+                    .collect()
+                    .await
+                    .map(|b| String::from_utf8_lossy(&b.into_bytes()).into_owned())
+                    .unwrap_or_default();
+                Ok(fields([
+                    ("Body", body),
+                    ("ContentType", content_type),
+                    ("ETag", etag),
+                ]))
             }
             Err(e) => Err(error(&e)),
         },
-        "iam.GetUser" => match iam_client(&config).get_user().set_user_name(params.get("UserName").cloned()).send().await {
-            Ok(a) => Ok(a.user().map(|u| fields([("UserName", u.user_name().to_owned()), ("Arn", u.arn().to_owned()), ("UserId", u.user_id().to_owned())])).unwrap_or_default()),
+        "iam.GetUser" => match iam_client(&config)
+            .get_user()
+            .set_user_name(params.get("UserName").cloned())
+            .send()
+            .await
+        {
+            Ok(a) => Ok(a
+                .user()
+                .map(|u| {
+                    fields([
+                        ("UserName", u.user_name().to_owned()),
+                        ("Arn", u.arn().to_owned()),
+                        ("UserId", u.user_id().to_owned()),
+                    ])
+                })
+                .unwrap_or_default()),
             Err(e) => Err(error(&e)),
         },
-        "iam.GetRole" => match iam_client(&config).get_role().role_name(param(params, "RoleName")).send().await {
+        "iam.GetRole" => match iam_client(&config)
+            .get_role()
+            .role_name(param(params, "RoleName"))
+            .send()
+            .await
+        {
             Ok(a) => Ok(a
                 .role()
-                .map(|r| fields([("RoleName", r.role_name().to_owned()), ("Arn", r.arn().to_owned()), ("MaxSessionDuration", r.max_session_duration().unwrap_or_default().to_string())]))
+                .map(|r| {
+                    fields([
+                        ("RoleName", r.role_name().to_owned()),
+                        ("Arn", r.arn().to_owned()),
+                        (
+                            "MaxSessionDuration",
+                            r.max_session_duration().unwrap_or_default().to_string(),
+                        ),
+                    ])
+                })
                 .unwrap_or_default()),
             Err(e) => Err(error(&e)),
         },
         "iam.ListUsers" => match iam_client(&config).list_users().send().await {
-            Ok(a) => Ok(fields([("UserNames", a.users().iter().map(|u| u.user_name()).collect::<Vec<_>>().join(","))])),
+            Ok(a) => Ok(fields([(
+                "UserNames",
+                a.users()
+                    .iter()
+                    .map(aws_sdk_iam::types::User::user_name)
+                    .collect::<Vec<_>>()
+                    .join(","),
+            )])),
             Err(e) => Err(error(&e)),
         },
         "iam.ListRoles" => match iam_client(&config).list_roles().send().await {
-            Ok(a) => Ok(fields([("RoleNames", a.roles().iter().map(|r| r.role_name()).collect::<Vec<_>>().join(","))])),
+            Ok(a) => Ok(fields([(
+                "RoleNames",
+                a.roles()
+                    .iter()
+                    .map(aws_sdk_iam::types::Role::role_name)
+                    .collect::<Vec<_>>()
+                    .join(","),
+            )])),
             Err(e) => Err(error(&e)),
         },
         other => return Err(format!("`verify` cannot call `{other}`")),
@@ -114,59 +220,100 @@ fn code_matches(expected: &str, code: Option<&str>) -> bool {
 }
 
 /// Judges one answer: `Ok(Ok(verdict))` passed, `Ok(Err(reason))` retry, `Err` failed.
-fn judge(engine: &Engine, expect: &Expect, answer: Answer) -> StepResult<Result<Verdict, String>> {
+fn judge(engine: &Engine, expect: &Expect, answer: &Answer) -> StepResult<Result<Verdict, String>> {
     let got = |answer: &Answer| match answer {
         Ok(_) => "success".to_owned(),
         Err(info) => info.code.clone().unwrap_or_else(|| info.to_string()),
     };
-    if let Err(info) = &answer
-        && matches!(info.class(), ErrorClass::Propagating | ErrorClass::Retryable)
+    if let Err(info) = answer
+        && matches!(
+            info.class(),
+            ErrorClass::Propagating | ErrorClass::Retryable
+        )
     {
-        return Ok(Err(format!("answered {} (credentials not in force yet?)", got(&answer))));
+        return Ok(Err(format!(
+            "answered {} (credentials not in force yet?)",
+            got(answer)
+        )));
     }
     match expect {
-        Expect::Allow => match &answer {
-            Ok(_) => Ok(Ok(Verdict { expected: "success".into(), got: "success".into() })),
-            Err(info) if info.class() == ErrorClass::Denied => Ok(Err(format!("answered {} (a policy just put may not be in force yet)", got(&answer)))),
+        Expect::Allow => match answer {
+            Ok(_) => Ok(Ok(Verdict {
+                expected: "success".into(),
+                got: "success".into(),
+            })),
+            Err(info) if info.class() == ErrorClass::Denied => Ok(Err(format!(
+                "answered {} (a policy just put may not be in force yet)",
+                got(answer)
+            ))),
             Err(info) => Err(format!("expected success, got {info}")),
         },
-        Expect::Error(code) => match &answer {
-            Err(info) if code_matches(code, info.code.as_deref()) => Ok(Ok(Verdict { expected: code.clone(), got: got(&answer) })),
+        Expect::Error(code) => match answer {
+            Err(info) if code_matches(code, info.code.as_deref()) => Ok(Ok(Verdict {
+                expected: code.clone(),
+                got: got(answer),
+            })),
             Err(info) => Err(format!("expected `{code}`, got {info}")),
             Ok(_) => Err(format!("expected `{code}`, but the call succeeded")),
         },
-        Expect::Fields(patterns) => match &answer {
+        Expect::Fields(patterns) => match answer {
             Ok(values) => {
                 for (field, pattern) in patterns {
                     let pattern = engine.render(pattern)?;
                     let value = values.get(field).map_or("", String::as_str);
                     if !glob_match(&pattern, value) {
-                        return Err(format!("expected `{field}` to match `{pattern}`, got `{value}`"));
+                        return Err(format!(
+                            "expected `{field}` to match `{pattern}`, got `{value}`"
+                        ));
                     }
                 }
-                let shown = patterns.iter().map(|(f, _)| format!("{f}={}", values.get(f).map_or("", String::as_str))).collect::<Vec<_>>().join(", ");
-                Ok(Ok(Verdict { expected: "fields match".into(), got: shown }))
+                let shown = patterns
+                    .iter()
+                    .map(|(f, _)| format!("{f}={}", values.get(f).map_or("", String::as_str)))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                Ok(Ok(Verdict {
+                    expected: "fields match".into(),
+                    got: shown,
+                }))
             }
-            Err(info) if info.class() == ErrorClass::Denied => Ok(Err(format!("answered {}", got(&answer)))),
+            Err(info) if info.class() == ErrorClass::Denied => {
+                Ok(Err(format!("answered {}", got(answer))))
+            }
             Err(info) => Err(format!("expected success with matching fields, got {info}")),
         },
     }
 }
 
-pub async fn run(engine: &Engine, id: &StepId, spec: &Verify, context: &StepContext<StepId>) -> StepResult<()> {
+pub async fn run(
+    engine: &Engine,
+    id: &StepId,
+    spec: &Verify,
+    context: &StepContext<StepId>,
+) -> StepResult<()> {
     let mut params = IndexMap::new();
     for (name, value) in &spec.params {
         params.insert(name.clone(), engine.render(&value.value)?);
     }
     let verdict = engine
-        .settle(id, context, &format!("verify `{}`", spec.call.value), || async {
-            let answer = call(engine, spec, &params).await?;
-            judge(engine, &spec.expect.value, answer)
-        })
+        .settle(
+            id,
+            context,
+            &format!("verify `{}`", spec.call.value),
+            || async {
+                let answer = call(engine, spec, &params).await?;
+                judge(engine, &spec.expect.value, &answer)
+            },
+        )
         .await;
     match verdict {
         Ok(verdict) => {
-            engine.note(id, |n| n.verdict = Some(format!("expected {}, got {}", verdict.expected, verdict.got)));
+            engine.note(id, |n| {
+                n.verdict = Some(format!(
+                    "expected {}, got {}",
+                    verdict.expected, verdict.got
+                ));
+            });
             Ok(())
         }
         Err(message) => {

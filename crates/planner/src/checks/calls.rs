@@ -21,16 +21,76 @@ pub struct Call {
 
 /// Every call `verify` supports. None of them creates anything.
 pub const CALLS: &[Call] = &[
-    Call { name: "sts.GetCallerIdentity", required: &[], optional: &[], fields: &["Account", "Arn", "UserId"], action: "sts:GetCallerIdentity" },
-    Call { name: "sts.AssumeRole", required: &["RoleArn", "RoleSessionName"], optional: &["DurationSeconds", "ExternalId"], fields: &["Arn", "AssumedRoleId"], action: "sts:AssumeRole" },
-    Call { name: "s3.ListBuckets", required: &[], optional: &[], fields: &["Buckets"], action: "s3:ListAllMyBuckets" },
-    Call { name: "s3.ListObjectsV2", required: &["Bucket"], optional: &["Prefix", "MaxKeys"], fields: &["KeyCount", "Keys"], action: "s3:ListBucket" },
-    Call { name: "s3.HeadBucket", required: &["Bucket"], optional: &[], fields: &[], action: "s3:ListBucket" },
-    Call { name: "s3.GetObject", required: &["Bucket", "Key"], optional: &[], fields: &["Body", "ContentType", "ETag"], action: "s3:GetObject" },
-    Call { name: "iam.GetUser", required: &[], optional: &["UserName"], fields: &["UserName", "Arn", "UserId"], action: "iam:GetUser" },
-    Call { name: "iam.GetRole", required: &["RoleName"], optional: &[], fields: &["RoleName", "Arn", "MaxSessionDuration"], action: "iam:GetRole" },
-    Call { name: "iam.ListUsers", required: &[], optional: &[], fields: &["UserNames"], action: "iam:ListUsers" },
-    Call { name: "iam.ListRoles", required: &[], optional: &[], fields: &["RoleNames"], action: "iam:ListRoles" },
+    Call {
+        name: "sts.GetCallerIdentity",
+        required: &[],
+        optional: &[],
+        fields: &["Account", "Arn", "UserId"],
+        action: "sts:GetCallerIdentity",
+    },
+    Call {
+        name: "sts.AssumeRole",
+        required: &["RoleArn", "RoleSessionName"],
+        optional: &["DurationSeconds", "ExternalId"],
+        fields: &["Arn", "AssumedRoleId"],
+        action: "sts:AssumeRole",
+    },
+    Call {
+        name: "s3.ListBuckets",
+        required: &[],
+        optional: &[],
+        fields: &["Buckets"],
+        action: "s3:ListAllMyBuckets",
+    },
+    Call {
+        name: "s3.ListObjectsV2",
+        required: &["Bucket"],
+        optional: &["Prefix", "MaxKeys"],
+        fields: &["KeyCount", "Keys"],
+        action: "s3:ListBucket",
+    },
+    Call {
+        name: "s3.HeadBucket",
+        required: &["Bucket"],
+        optional: &[],
+        fields: &[],
+        action: "s3:ListBucket",
+    },
+    Call {
+        name: "s3.GetObject",
+        required: &["Bucket", "Key"],
+        optional: &[],
+        fields: &["Body", "ContentType", "ETag"],
+        action: "s3:GetObject",
+    },
+    Call {
+        name: "iam.GetUser",
+        required: &[],
+        optional: &["UserName"],
+        fields: &["UserName", "Arn", "UserId"],
+        action: "iam:GetUser",
+    },
+    Call {
+        name: "iam.GetRole",
+        required: &["RoleName"],
+        optional: &[],
+        fields: &["RoleName", "Arn", "MaxSessionDuration"],
+        action: "iam:GetRole",
+    },
+    Call {
+        name: "iam.ListUsers",
+        required: &[],
+        optional: &[],
+        fields: &["UserNames"],
+        action: "iam:ListUsers",
+    },
+    Call {
+        name: "iam.ListRoles",
+        required: &[],
+        optional: &[],
+        fields: &["RoleNames"],
+        action: "iam:ListRoles",
+    },
 ];
 
 /// The call named `name`, if `verify` supports it.
@@ -41,17 +101,50 @@ pub fn find_call(name: &str) -> Option<&'static Call> {
 /// Checks every `verify` step's call, parameters and expectation.
 pub fn check(diags: &mut Diagnostics, plan: &Plan) {
     for step in plan.steps.values() {
-        let StepKind::Verify(verify) = &step.kind else { continue };
+        if let StepKind::Verify(verify) = &step.kind {
+            check_verify(diags, step, verify);
+        }
+    }
+}
+
+fn check_verify(diags: &mut Diagnostics, step: &crate::plan::Step, verify: &crate::kinds::Verify) {
+    {
         let Some(call) = find_call(&verify.call.value) else {
             let help = did_you_mean(&verify.call.value, CALLS.iter().map(|c| c.name))
-                .unwrap_or_else(|| format!("`verify` can call {}", CALLS.iter().map(|c| format!("`{}`", c.name)).collect::<Vec<_>>().join(", ")));
-            diags.error("plan::unknown_call", verify.call.span, format!("`verify` step `{}` cannot call `{}`", step.id, verify.call.value)).help(help).emit();
-            continue;
+                .unwrap_or_else(|| {
+                    format!(
+                        "`verify` can call {}",
+                        CALLS
+                            .iter()
+                            .map(|c| format!("`{}`", c.name))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                });
+            diags
+                .error(
+                    "plan::unknown_call",
+                    verify.call.span,
+                    format!(
+                        "`verify` step `{}` cannot call `{}`",
+                        step.id, verify.call.value
+                    ),
+                )
+                .help(help)
+                .emit();
+            return;
         };
         for required in call.required {
             if !verify.params.contains_key(*required) {
                 diags
-                    .error("plan::call_params", verify.call.span, format!("`{}` needs parameter `{required}` (step `{}`)", call.name, step.id))
+                    .error(
+                        "plan::call_params",
+                        verify.call.span,
+                        format!(
+                            "`{}` needs parameter `{required}` (step `{}`)",
+                            call.name, step.id
+                        ),
+                    )
                     .help(format!("add `params: {{ {required}: ... }}`"))
                     .emit();
             }
@@ -60,21 +153,74 @@ pub fn check(diags: &mut Diagnostics, plan: &Plan) {
             if !call.required.contains(&name.as_str()) && !call.optional.contains(&name.as_str()) {
                 let known = call.required.iter().chain(call.optional).copied();
                 let help = did_you_mean(name, known).unwrap_or_else(|| {
-                    let all: Vec<String> = call.required.iter().chain(call.optional).map(|p| format!("`{p}`")).collect();
-                    if all.is_empty() { format!("`{}` takes no parameters", call.name) } else { format!("`{}` takes {}", call.name, all.join(", ")) }
+                    let all: Vec<String> = call
+                        .required
+                        .iter()
+                        .chain(call.optional)
+                        .map(|p| format!("`{p}`"))
+                        .collect();
+                    if all.is_empty() {
+                        format!("`{}` takes no parameters", call.name)
+                    } else {
+                        format!("`{}` takes {}", call.name, all.join(", "))
+                    }
                 });
-                let at = diags.file().find_from(step.body.span.offset, name).unwrap_or(value.span);
-                diags.error("plan::call_params", at, format!("`{}` has no parameter `{name}` (step `{}`)", call.name, step.id)).help(help).emit();
+                let at = diags
+                    .file()
+                    .find_from(step.body.span.offset, name)
+                    .unwrap_or(value.span);
+                diags
+                    .error(
+                        "plan::call_params",
+                        at,
+                        format!(
+                            "`{}` has no parameter `{name}` (step `{}`)",
+                            call.name, step.id
+                        ),
+                    )
+                    .help(help)
+                    .emit();
             }
         }
-        if let Expect::Fields(fields) = &verify.expect.value {
-            for (field, _) in fields {
-                if !call.fields.contains(&field.as_str()) {
-                    let help = did_you_mean(field, call.fields.iter().copied())
-                        .unwrap_or_else(|| format!("`{}` answers {}", call.name, call.fields.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ")));
-                    let at = diags.file().find_from(verify.expect.span.offset, field).unwrap_or(verify.expect.span);
-                    diags.error("plan::expect", at, format!("`{}` has no answer field `{field}` to match (step `{}`)", call.name, step.id)).help(help).emit();
-                }
+        check_expect(diags, step, verify, call);
+    }
+}
+
+fn check_expect(
+    diags: &mut Diagnostics,
+    step: &crate::plan::Step,
+    verify: &crate::kinds::Verify,
+    call: &Call,
+) {
+    if let Expect::Fields(fields) = &verify.expect.value {
+        for (field, _) in fields {
+            if !call.fields.contains(&field.as_str()) {
+                let help = did_you_mean(field, call.fields.iter().copied()).unwrap_or_else(|| {
+                    format!(
+                        "`{}` answers {}",
+                        call.name,
+                        call.fields
+                            .iter()
+                            .map(|f| format!("`{f}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                });
+                let at = diags
+                    .file()
+                    .find_from(verify.expect.span.offset, field)
+                    .unwrap_or(verify.expect.span);
+                diags
+                    .error(
+                        "plan::expect",
+                        at,
+                        format!(
+                            "`{}` has no answer field `{field}` to match (step `{}`)",
+                            call.name, step.id
+                        ),
+                    )
+                    .help(help)
+                    .emit();
             }
         }
     }

@@ -47,11 +47,15 @@ pub fn documents_of(step: &Step) -> Vec<(&Document, DocumentKind)> {
         StepKind::IamRolePolicy(p) => vec![(&p.document, Identity)],
         StepKind::IamPolicy(p) => vec![(&p.document, Identity)],
         StepKind::IamTrustPolicy(p) => vec![(&p.document, Trust)],
-        StepKind::IamRole(r) => std::iter::once((&r.trust_policy, Trust)).chain(r.policies.values().map(|d| (d, Identity))).collect(),
+        StepKind::IamRole(r) => std::iter::once((&r.trust_policy, Trust))
+            .chain(r.policies.values().map(|d| (d, Identity)))
+            .collect(),
         StepKind::S3Bucket(b) => b.policy.iter().map(|d| (d, Bucket)).collect(),
         StepKind::StsAssumeRole(a) => a.policy.iter().map(|d| (d, Session)).collect(),
         StepKind::StsGetFederationToken(f) => f.policy.iter().map(|d| (d, Session)).collect(),
-        StepKind::StsAssumeRoleWithWebIdentity(w) => w.policy.iter().map(|d| (d, Session)).collect(),
+        StepKind::StsAssumeRoleWithWebIdentity(w) => {
+            w.policy.iter().map(|d| (d, Session)).collect()
+        }
         _ => Vec::new(),
     }
 }
@@ -73,9 +77,22 @@ pub fn check(diags: &mut Diagnostics, plan: &Plan) {
                     .filter(|n| matches!(n.value, Value::Map(_) | Value::Seq(_)))
                     .and_then(|n| node_at(n, &problem.path))
                     .unwrap_or(document.0.span);
-                let pointer = if problem.path.is_empty() { String::new() } else { format!(" at `{}`", problem.path.join(".")) };
-                let message = format!("{} of step `{}`{pointer}: {}", kind.noun(), step.id, problem.message);
-                let builder = if problem.warning { diags.warning("plan::policy", at, message) } else { diags.error("plan::policy", at, message) };
+                let pointer = if problem.path.is_empty() {
+                    String::new()
+                } else {
+                    format!(" at `{}`", problem.path.join("."))
+                };
+                let message = format!(
+                    "{} of step `{}`{pointer}: {}",
+                    kind.noun(),
+                    step.id,
+                    problem.message
+                );
+                let builder = if problem.warning {
+                    diags.warning("plan::policy", at, message)
+                } else {
+                    diags.error("plan::policy", at, message)
+                };
                 builder.maybe_help(problem.help).emit();
             }
         }
@@ -83,7 +100,9 @@ pub fn check(diags: &mut Diagnostics, plan: &Plan) {
 }
 
 fn find_node(node: &Node, offset: usize) -> Option<&Node> {
-    if node.span.offset == offset && matches!(node.value, Value::Map(_) | Value::Seq(_) | Value::Str(_)) {
+    if node.span.offset == offset
+        && matches!(node.value, Value::Map(_) | Value::Seq(_) | Value::Str(_))
+    {
         return Some(node);
     }
     match &node.value {
@@ -100,61 +119,115 @@ fn node_at(node: &Node, path: &[String]) -> Option<crate::source::Span> {
     match &node.value {
         Value::Map(entries) => {
             let (key, value) = entries.iter().find(|(k, _)| &k.name == first)?;
-            if rest.is_empty() { Some(key.span) } else { node_at(value, rest).or(Some(value.span)) }
+            if rest.is_empty() {
+                Some(key.span)
+            } else {
+                node_at(value, rest).or(Some(value.span))
+            }
         }
         Value::Seq(items) => {
             let item = items.get(first.parse::<usize>().ok()?)?;
-            if rest.is_empty() { Some(item.span) } else { node_at(item, rest).or(Some(item.span)) }
+            if rest.is_empty() {
+                Some(item.span)
+            } else {
+                node_at(item, rest).or(Some(item.span))
+            }
         }
         _ => None,
     }
 }
 
-const STATEMENT_KEYS: &[&str] = &["Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"];
+const STATEMENT_KEYS: &[&str] = &[
+    "Sid",
+    "Effect",
+    "Principal",
+    "NotPrincipal",
+    "Action",
+    "NotAction",
+    "Resource",
+    "NotResource",
+    "Condition",
+];
 
 fn problem(path: &[&str], message: impl Into<String>, help: Option<&str>) -> Problem {
-    Problem { path: path.iter().map(|s| (*s).to_owned()).collect(), message: message.into(), help: help.map(str::to_owned), warning: false }
+    Problem {
+        path: path.iter().map(|s| (*s).to_owned()).collect(),
+        message: message.into(),
+        help: help.map(str::to_owned),
+        warning: false,
+    }
 }
 
 /// The structural problems of a policy document used as `kind`.
 pub fn problems(json: &Json, kind: DocumentKind) -> Vec<Problem> {
     let mut out = Vec::new();
     let Json::Object(root) = json else {
-        out.push(problem(&[], "a policy document is a map with `Version` and `Statement`", None));
+        out.push(problem(
+            &[],
+            "a policy document is a map with `Version` and `Statement`",
+            None,
+        ));
         return out;
     };
     for key in root.keys() {
         if !["Version", "Id", "Statement"].contains(&key.as_str()) {
             let help = crate::diagnostics::did_you_mean(key, ["Version", "Id", "Statement"]);
-            out.push(Problem { help, ..problem(&[key], format!("unknown key `{key}`"), None) });
+            out.push(Problem {
+                help,
+                ..problem(&[key], format!("unknown key `{key}`"), None)
+            });
         }
     }
     match root.get("Version") {
         None => out.push(Problem {
             warning: true,
-            ..problem(&[], "no `Version`; AWS then reads it as 2008-10-17, where policy variables do not work", Some("add `Version: \"2012-10-17\"`"))
+            ..problem(
+                &[],
+                "no `Version`; AWS then reads it as 2008-10-17, where policy variables do not work",
+                Some("add `Version: \"2012-10-17\"`"),
+            )
         }),
         Some(Json::String(v)) if v == "2012-10-17" || v == "2008-10-17" => {}
-        Some(_) => out.push(problem(&["Version"], "`Version` must be \"2012-10-17\" (or the old \"2008-10-17\")", Some("write `Version: \"2012-10-17\"` in quotes, so YAML does not read it as a date"))),
+        Some(_) => out.push(problem(
+            &["Version"],
+            "`Version` must be \"2012-10-17\" (or the old \"2008-10-17\")",
+            Some("write `Version: \"2012-10-17\"` in quotes, so YAML does not read it as a date"),
+        )),
     }
     let statements: Vec<(String, &Json)> = match root.get("Statement") {
         None => {
-            out.push(problem(&[], "no `Statement`", Some("add `Statement:` with at least one statement")));
+            out.push(problem(
+                &[],
+                "no `Statement`",
+                Some("add `Statement:` with at least one statement"),
+            ));
             return out;
         }
         Some(Json::Array(items)) if items.is_empty() => {
             out.push(problem(&["Statement"], "`Statement` is empty", None));
             return out;
         }
-        Some(Json::Array(items)) => items.iter().enumerate().map(|(i, s)| (i.to_string(), s)).collect(),
+        Some(Json::Array(items)) => items
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (i.to_string(), s))
+            .collect(),
         Some(single @ Json::Object(_)) => vec![(String::new(), single)],
         Some(_) => {
-            out.push(problem(&["Statement"], "`Statement` must be a statement or a list of statements", None));
+            out.push(problem(
+                &["Statement"],
+                "`Statement` must be a statement or a list of statements",
+                None,
+            ));
             return out;
         }
     };
     for (index, statement) in statements {
-        let base: Vec<&str> = if index.is_empty() { vec!["Statement"] } else { vec!["Statement", index.as_str()] };
+        let base: Vec<&str> = if index.is_empty() {
+            vec!["Statement"]
+        } else {
+            vec!["Statement", index.as_str()]
+        };
         statement_problems(statement, kind, &base, &mut out);
     }
     out
@@ -170,26 +243,62 @@ fn statement_problems(statement: &Json, kind: DocumentKind, base: &[&str], out: 
         if !STATEMENT_KEYS.contains(&key.as_str()) {
             let help = crate::diagnostics::did_you_mean(key, STATEMENT_KEYS.iter().copied());
             let path: Vec<&str> = base.iter().copied().chain([key.as_str()]).collect();
-            out.push(Problem { help, ..problem(&path, format!("unknown statement key `{key}`"), None) });
+            out.push(Problem {
+                help,
+                ..problem(&path, format!("unknown statement key `{key}`"), None)
+            });
         }
     }
     match fields.get("Effect") {
         Some(Json::String(e)) if e == "Allow" || e == "Deny" => {}
-        Some(_) => out.push(problem(&at("Effect"), "`Effect` must be `Allow` or `Deny`", None)),
-        None => out.push(problem(base, "statement has no `Effect`", Some("add `Effect: Allow` or `Effect: Deny`"))),
+        Some(_) => out.push(problem(
+            &at("Effect"),
+            "`Effect` must be `Allow` or `Deny`",
+            None,
+        )),
+        None => out.push(problem(
+            base,
+            "statement has no `Effect`",
+            Some("add `Effect: Allow` or `Effect: Deny`"),
+        )),
     }
-    let one_of = |a: &str, b: &str| usize::from(fields.contains_key(a)) + usize::from(fields.contains_key(b));
+    let one_of = |a: &str, b: &str| {
+        usize::from(fields.contains_key(a)) + usize::from(fields.contains_key(b))
+    };
     match one_of("Action", "NotAction") {
-        0 => out.push(problem(base, "statement has no `Action`", Some("add `Action:`, e.g. `sts:AssumeRole`"))),
-        2 => out.push(problem(&at("NotAction"), "a statement has `Action` or `NotAction`, not both", None)),
+        0 => out.push(problem(
+            base,
+            "statement has no `Action`",
+            Some("add `Action:`, e.g. `sts:AssumeRole`"),
+        )),
+        2 => out.push(problem(
+            &at("NotAction"),
+            "a statement has `Action` or `NotAction`, not both",
+            None,
+        )),
         _ => {}
     }
     for key in ["Action", "NotAction"] {
         for (i, action) in strings(fields.get(key)) {
-            let valid = action == "*" || action.split_once(':').is_some_and(|(s, a)| !s.is_empty() && !a.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+            let valid = action == "*"
+                || action.split_once(':').is_some_and(|(s, a)| {
+                    !s.is_empty()
+                        && !a.is_empty()
+                        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                });
             if !valid {
-                let path: Vec<&str> = if i.is_empty() { at(key) } else { at(key).into_iter().chain([i.as_str()]).collect() };
-                out.push(problem(&path, format!("`{action}` is not an action; write `service:Action`, e.g. `s3:ListBucket`"), None));
+                let path: Vec<&str> = if i.is_empty() {
+                    at(key)
+                } else {
+                    at(key).into_iter().chain([i.as_str()]).collect()
+                };
+                out.push(problem(
+                    &path,
+                    format!(
+                        "`{action}` is not an action; write `service:Action`, e.g. `s3:ListBucket`"
+                    ),
+                    None,
+                ));
             }
         }
     }
@@ -201,33 +310,72 @@ fn statement_problems(statement: &Json, kind: DocumentKind, base: &[&str], out: 
                 out.push(problem(base, "a trust policy statement needs `Principal`", Some("name who may assume the role, e.g. `Principal: { AWS: arn:aws:iam::ACCOUNT:user/NAME }`")));
             }
             if resources > 0 {
-                out.push(problem(&at(if fields.contains_key("Resource") { "Resource" } else { "NotResource" }), "a trust policy has no `Resource`: the role itself is the resource", Some("remove `Resource`")));
+                out.push(problem(
+                    &at(if fields.contains_key("Resource") {
+                        "Resource"
+                    } else {
+                        "NotResource"
+                    }),
+                    "a trust policy has no `Resource`: the role itself is the resource",
+                    Some("remove `Resource`"),
+                ));
             }
         }
         DocumentKind::Bucket => {
             if principals == 0 {
-                out.push(problem(base, "a bucket policy statement needs `Principal`", None));
+                out.push(problem(
+                    base,
+                    "a bucket policy statement needs `Principal`",
+                    None,
+                ));
             }
             if resources == 0 {
-                out.push(problem(base, "statement has no `Resource`", Some("add the bucket's ARN, e.g. `arn:aws:s3:::BUCKET/*`")));
+                out.push(problem(
+                    base,
+                    "statement has no `Resource`",
+                    Some("add the bucket's ARN, e.g. `arn:aws:s3:::BUCKET/*`"),
+                ));
             }
         }
         DocumentKind::Identity | DocumentKind::Session => {
             if principals > 0 {
-                out.push(problem(&at(if fields.contains_key("Principal") { "Principal" } else { "NotPrincipal" }), format!("a {} has no `Principal`: it applies to whoever it is attached to", kind.noun()), Some("remove `Principal`")));
+                out.push(problem(
+                    &at(if fields.contains_key("Principal") {
+                        "Principal"
+                    } else {
+                        "NotPrincipal"
+                    }),
+                    format!(
+                        "a {} has no `Principal`: it applies to whoever it is attached to",
+                        kind.noun()
+                    ),
+                    Some("remove `Principal`"),
+                ));
             }
             if resources == 0 {
-                out.push(problem(base, "statement has no `Resource`", Some("add `Resource:`, e.g. an ARN or `*`")));
+                out.push(problem(
+                    base,
+                    "statement has no `Resource`",
+                    Some("add `Resource:`, e.g. an ARN or `*`"),
+                ));
             }
         }
     }
     if resources == 2 {
-        out.push(problem(&at("NotResource"), "a statement has `Resource` or `NotResource`, not both", None));
+        out.push(problem(
+            &at("NotResource"),
+            "a statement has `Resource` or `NotResource`, not both",
+            None,
+        ));
     }
     if let Some(condition) = fields.get("Condition")
         && !condition.is_object()
     {
-        out.push(problem(&at("Condition"), "`Condition` must be a map of operators to keys and values", None));
+        out.push(problem(
+            &at("Condition"),
+            "`Condition` must be a map of operators to keys and values",
+            None,
+        ));
     }
 }
 
@@ -235,7 +383,11 @@ fn statement_problems(statement: &Json, kind: DocumentKind, base: &[&str], out: 
 fn strings(value: Option<&Json>) -> Vec<(String, String)> {
     match value {
         Some(Json::String(s)) => vec![(String::new(), s.clone())],
-        Some(Json::Array(items)) => items.iter().enumerate().filter_map(|(i, v)| v.as_str().map(|s| (i.to_string(), s.to_owned()))).collect(),
+        Some(Json::Array(items)) => items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| v.as_str().map(|s| (i.to_string(), s.to_owned())))
+            .collect(),
         _ => Vec::new(),
     }
 }

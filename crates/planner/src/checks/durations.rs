@@ -16,30 +16,73 @@ const TOKEN_MAX: u64 = 129_600;
 const CHAIN_MAX: u64 = 3_600;
 const ROLE_DEFAULT_MAX: u64 = 3_600;
 
-fn bounds(diags: &mut Diagnostics, step: &Step, api: &str, duration: &Sp<Duration>, min: u64, max: u64) -> bool {
+fn bounds(
+    diags: &mut Diagnostics,
+    step: &Step,
+    api: &str,
+    duration: &Sp<Duration>,
+    min: u64,
+    max: u64,
+) -> bool {
     let seconds = duration.value.seconds();
     if (min..=max).contains(&seconds) {
         return true;
     }
     diags
-        .error("plan::duration", duration.span, format!("{api} accepts {} to {}, but step `{}` asks for {}", Duration(min), Duration(max), step.id, duration.value))
-        .help(format!("use a duration between {} and {}", Duration(min), Duration(max)))
+        .error(
+            "plan::duration",
+            duration.span,
+            format!(
+                "{api} accepts {} to {}, but step `{}` asks for {}",
+                Duration(min),
+                Duration(max),
+                step.id,
+                duration.value
+            ),
+        )
+        .help(format!(
+            "use a duration between {} and {}",
+            Duration(min),
+            Duration(max)
+        ))
         .emit();
     false
 }
 
-fn caller_credentials(plan: &Plan, identity: Option<&IdentityName>) -> Option<(Credentials, String)> {
+fn caller_credentials(
+    plan: &Plan,
+    identity: Option<&IdentityName>,
+) -> Option<(Credentials, String)> {
     let name = identity?;
     let step = plan.steps.get(&StepId::new(name.value.clone()))?;
-    step.kind.credentials().map(|c| (c, format!("`{}` ({})", step.id, step.kind.label())))
+    step.kind
+        .credentials()
+        .map(|c| (c, format!("`{}` ({})", step.id, step.kind.label())))
 }
 
-fn role_limit(diags: &mut Diagnostics, step: &Step, statics: &Statics, role_arn: &Text, duration: &Sp<Duration>) {
-    let Some(role) = statics.role_step(&role_arn.value) else { return };
-    let StepKind::IamRole(r) = &role.kind else { return };
-    let max = r.max_session_duration.as_ref().map_or(ROLE_DEFAULT_MAX, |m| m.value.seconds());
+fn role_limit(
+    diags: &mut Diagnostics,
+    step: &Step,
+    statics: &Statics,
+    role_arn: &Text,
+    duration: &Sp<Duration>,
+) {
+    let Some(role) = statics.role_step(&role_arn.value) else {
+        return;
+    };
+    let StepKind::IamRole(r) = &role.kind else {
+        return;
+    };
+    let max = r
+        .max_session_duration
+        .as_ref()
+        .map_or(ROLE_DEFAULT_MAX, |m| m.value.seconds());
     if duration.value.seconds() > max {
-        let how = if r.max_session_duration.is_some() { "its `max_session_duration`" } else { "the default maximum, as the role sets no `max_session_duration`" };
+        let how = if r.max_session_duration.is_some() {
+            "its `max_session_duration`"
+        } else {
+            "the default maximum, as the role sets no `max_session_duration`"
+        };
         diags
             .error("plan::duration", duration.span, format!("step `{}` asks for {} but role step `{}` allows sessions of at most {} ({how})", step.id, duration.value, role.id, Duration(max)))
             .related(r.max_session_duration.as_ref().map_or(role.kind_span, |m| m.span), "the role's maximum")
@@ -54,18 +97,29 @@ pub fn check(diags: &mut Diagnostics, plan: &Plan, statics: &Statics) {
         match &step.kind {
             StepKind::IamRole(r) => {
                 if let Some(max) = &r.max_session_duration {
-                    bounds(diags, step, "a role's maximum session duration", max, 3_600, ASSUME_MAX);
+                    bounds(
+                        diags,
+                        step,
+                        "a role's maximum session duration",
+                        max,
+                        3_600,
+                        ASSUME_MAX,
+                    );
                 }
             }
             StepKind::StsAssumeRole(a) => {
                 let caller = caller_credentials(plan, a.identity.as_ref());
-                if let (Some((Credentials::Federated, who)), Some(identity)) = (&caller, &a.identity) {
+                if let (Some((Credentials::Federated, who)), Some(identity)) =
+                    (&caller, &a.identity)
+                {
                     diags
                         .error("plan::caller", identity.span, format!("step `{}` calls AssumeRole as {who}, but federated users may call no STS API but GetCallerIdentity", step.id))
                         .help("assume the role as the IAM user or the operator instead")
                         .emit();
                 }
-                let Some(duration) = &a.duration else { continue };
+                let Some(duration) = &a.duration else {
+                    continue;
+                };
                 if !bounds(diags, step, "AssumeRole", duration, ASSUME_MIN, ASSUME_MAX) {
                     continue;
                 }
@@ -82,21 +136,44 @@ pub fn check(diags: &mut Diagnostics, plan: &Plan, statics: &Statics) {
                 role_limit(diags, step, statics, &a.role_arn, duration);
             }
             StepKind::StsAssumeRoleWithWebIdentity(w) => {
-                let Some(duration) = &w.duration else { continue };
-                if bounds(diags, step, "AssumeRoleWithWebIdentity", duration, ASSUME_MIN, ASSUME_MAX) {
+                let Some(duration) = &w.duration else {
+                    continue;
+                };
+                if bounds(
+                    diags,
+                    step,
+                    "AssumeRoleWithWebIdentity",
+                    duration,
+                    ASSUME_MIN,
+                    ASSUME_MAX,
+                ) {
                     role_limit(diags, step, statics, &w.role_arn, duration);
                 }
             }
             StepKind::StsGetSessionToken(s) => {
                 long_term_only(diags, plan, step, "GetSessionToken", s.identity.as_ref());
                 if let Some(duration) = &s.duration {
-                    bounds(diags, step, "GetSessionToken", duration, ASSUME_MIN, TOKEN_MAX);
+                    bounds(
+                        diags,
+                        step,
+                        "GetSessionToken",
+                        duration,
+                        ASSUME_MIN,
+                        TOKEN_MAX,
+                    );
                 }
             }
             StepKind::StsGetFederationToken(f) => {
                 long_term_only(diags, plan, step, "GetFederationToken", f.identity.as_ref());
                 if let Some(duration) = &f.duration {
-                    bounds(diags, step, "GetFederationToken", duration, ASSUME_MIN, TOKEN_MAX);
+                    bounds(
+                        diags,
+                        step,
+                        "GetFederationToken",
+                        duration,
+                        ASSUME_MIN,
+                        TOKEN_MAX,
+                    );
                 }
                 if f.policy.is_none() && f.policy_arns.is_empty() {
                     diags
@@ -110,7 +187,13 @@ pub fn check(diags: &mut Diagnostics, plan: &Plan, statics: &Statics) {
     }
 }
 
-fn long_term_only(diags: &mut Diagnostics, plan: &Plan, step: &Step, api: &str, identity: Option<&IdentityName>) {
+fn long_term_only(
+    diags: &mut Diagnostics,
+    plan: &Plan,
+    step: &Step,
+    api: &str,
+    identity: Option<&IdentityName>,
+) {
     if let (Some((c, who)), Some(identity)) = (caller_credentials(plan, identity), identity)
         && c.is_temporary()
     {

@@ -11,7 +11,7 @@ mod names;
 mod statics;
 mod trust;
 
-pub use calls::{Call, CALLS, find_call};
+pub use calls::{CALLS, Call, find_call};
 pub use statics::{SAMPLE_ACCOUNT, SAMPLE_RUN_ID, Statics};
 
 use std::path::Path;
@@ -50,7 +50,9 @@ fn files_exist(diags: &mut Diagnostics, plan: &Plan, base_dir: &Path, statics: &
             },
             _ => continue,
         };
-        let Some(relative) = statics.render(&text.value) else { continue };
+        let Some(relative) = statics.render(&text.value) else {
+            continue;
+        };
         let path = base_dir.join(&relative);
         match std::fs::metadata(&path) {
             Ok(meta) if limit.is_some_and(|l| meta.len() > l) => {

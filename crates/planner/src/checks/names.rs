@@ -23,11 +23,41 @@ struct Rule {
     allowed: &'static str,
 }
 
-const USER: Rule = Rule { what: "IAM user name", min: 1, max: 64, chars: iam_chars, allowed: "letters, digits and `+=,.@_-`" };
-const ROLE: Rule = Rule { what: "IAM role name", min: 1, max: 64, chars: iam_chars, allowed: "letters, digits and `+=,.@_-`" };
-const POLICY: Rule = Rule { what: "policy name", min: 1, max: 128, chars: iam_chars, allowed: "letters, digits and `+=,.@_-`" };
-const SESSION: Rule = Rule { what: "role session name", min: 2, max: 64, chars: iam_chars, allowed: "letters, digits and `+=,.@_-`" };
-const FEDERATED: Rule = Rule { what: "federated user name", min: 2, max: 32, chars: iam_chars, allowed: "letters, digits and `+=,.@_-`" };
+const USER: Rule = Rule {
+    what: "IAM user name",
+    min: 1,
+    max: 64,
+    chars: iam_chars,
+    allowed: "letters, digits and `+=,.@_-`",
+};
+const ROLE: Rule = Rule {
+    what: "IAM role name",
+    min: 1,
+    max: 64,
+    chars: iam_chars,
+    allowed: "letters, digits and `+=,.@_-`",
+};
+const POLICY: Rule = Rule {
+    what: "policy name",
+    min: 1,
+    max: 128,
+    chars: iam_chars,
+    allowed: "letters, digits and `+=,.@_-`",
+};
+const SESSION: Rule = Rule {
+    what: "role session name",
+    min: 2,
+    max: 64,
+    chars: iam_chars,
+    allowed: "letters, digits and `+=,.@_-`",
+};
+const FEDERATED: Rule = Rule {
+    what: "federated user name",
+    min: 2,
+    max: 32,
+    chars: iam_chars,
+    allowed: "letters, digits and `+=,.@_-`",
+};
 const EXTERNAL_ID: Rule = Rule {
     what: "external id",
     min: 2,
@@ -44,7 +74,9 @@ const PROFILE: Rule = Rule {
 };
 
 fn check_rule(diags: &mut Diagnostics, statics: &Statics, text: &Text, rule: &Rule) {
-    let Some(value) = statics.render(&text.value) else { return };
+    let Some(value) = statics.render(&text.value) else {
+        return;
+    };
     check_value(diags, text.span, &value, rule);
 }
 
@@ -52,12 +84,26 @@ fn check_value(diags: &mut Diagnostics, span: Span, value: &str, rule: &Rule) {
     let len = value.chars().count();
     if len < rule.min || len > rule.max {
         diags
-            .error("plan::invalid_name", span, format!("{} `{value}` has {len} characters; AWS allows {} to {}", rule.what, rule.min, rule.max))
+            .error(
+                "plan::invalid_name",
+                span,
+                format!(
+                    "{} `{value}` has {len} characters; AWS allows {} to {}",
+                    rule.what, rule.min, rule.max
+                ),
+            )
             .help(format!("use {} to {} {}", rule.min, rule.max, rule.allowed))
             .emit();
     } else if let Some(bad) = value.chars().find(|&c| !(rule.chars)(c)) {
         diags
-            .error("plan::invalid_name", span, format!("{} `{value}` contains `{bad}`, which AWS does not allow", rule.what))
+            .error(
+                "plan::invalid_name",
+                span,
+                format!(
+                    "{} `{value}` contains `{bad}`, which AWS does not allow",
+                    rule.what
+                ),
+            )
             .help(format!("use only {}", rule.allowed))
             .emit();
     }
@@ -106,14 +152,24 @@ pub fn check(diags: &mut Diagnostics, plan: &Plan, statics: &Statics) {
             StepKind::S3Object(o) => {
                 if o.body.is_some() && o.file.is_some() {
                     diags
-                        .error("plan::invalid_value", step.kind_span, format!("step `{}` has both `body` and `file`", step.id))
+                        .error(
+                            "plan::invalid_value",
+                            step.kind_span,
+                            format!("step `{}` has both `body` and `file`", step.id),
+                        )
                         .help("give the content one way: `body:` text or a `file:` to read")
                         .emit();
                 }
                 if let Some(key) = statics.render(&o.key.value)
                     && (key.is_empty() || key.len() > 1024)
                 {
-                    diags.error("plan::invalid_name", o.key.span, "an S3 object key has 1 to 1024 bytes").emit();
+                    diags
+                        .error(
+                            "plan::invalid_name",
+                            o.key.span,
+                            "an S3 object key has 1 to 1024 bytes",
+                        )
+                        .emit();
                 }
             }
             _ => {}
@@ -123,10 +179,19 @@ pub fn check(diags: &mut Diagnostics, plan: &Plan, statics: &Statics) {
 
 fn check_path(diags: &mut Diagnostics, statics: &Statics, path: Option<&Text>) {
     let Some(text) = path else { return };
-    let Some(value) = statics.render(&text.value) else { return };
-    if !(value.starts_with('/') && value.ends_with('/')) || value.len() > 512 || value.contains("//") {
+    let Some(value) = statics.render(&text.value) else {
+        return;
+    };
+    if !(value.starts_with('/') && value.ends_with('/'))
+        || value.len() > 512
+        || value.contains("//")
+    {
         diags
-            .error("plan::invalid_name", text.span, format!("IAM path `{value}` must start and end with `/`"))
+            .error(
+                "plan::invalid_name",
+                text.span,
+                format!("IAM path `{value}` must start and end with `/`"),
+            )
             .help("use `/` or a path such as `/labs/`")
             .emit();
     }
@@ -138,8 +203,13 @@ pub fn bucket_problem(name: &str) -> Option<String> {
     if !(3..=63).contains(&len) {
         return Some(format!("has {len} characters; a bucket name has 3 to 63"));
     }
-    if let Some(bad) = name.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '.' || *c == '-')) {
-        return Some(format!("contains `{bad}`; use lowercase letters, digits, `.` and `-`"));
+    if let Some(bad) = name
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '.' || *c == '-'))
+    {
+        return Some(format!(
+            "contains `{bad}`; use lowercase letters, digits, `.` and `-`"
+        ));
     }
     let alnum = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
     if !alnum(name.chars().next()) || !alnum(name.chars().last()) {
@@ -165,25 +235,40 @@ pub fn bucket_problem(name: &str) -> Option<String> {
 }
 
 fn check_bucket(diags: &mut Diagnostics, statics: &Statics, text: &Text) {
-    let Some(value) = statics.render(&text.value) else { return };
+    let Some(value) = statics.render(&text.value) else {
+        return;
+    };
     if let Some(problem) = bucket_problem(&value) {
         let help = if text.value.contains("${run.id}") {
             format!("checked with a sample run id (`{}`)", super::SAMPLE_RUN_ID)
         } else {
             "bucket names are global: add `${run.id}` to keep them unique".to_owned()
         };
-        diags.error("plan::invalid_name", text.span, format!("bucket name `{value}` {problem}")).help(help).emit();
+        diags
+            .error(
+                "plan::invalid_name",
+                text.span,
+                format!("bucket name `{value}` {problem}"),
+            )
+            .help(help)
+            .emit();
     }
 }
 
 fn check_stack(diags: &mut Diagnostics, statics: &Statics, text: &Text) {
-    let Some(value) = statics.render(&text.value) else { return };
+    let Some(value) = statics.render(&text.value) else {
+        return;
+    };
     let ok = value.len() <= 128
         && value.starts_with(|c: char| c.is_ascii_alphabetic())
         && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
     if !ok {
         diags
-            .error("plan::invalid_name", text.span, format!("stack name `{value}` is not valid"))
+            .error(
+                "plan::invalid_name",
+                text.span,
+                format!("stack name `{value}` is not valid"),
+            )
             .help("a stack name starts with a letter and has at most 128 letters, digits and `-`")
             .emit();
     }
@@ -202,7 +287,17 @@ mod tests {
 
     #[test]
     fn rejects_bad_bucket_names() {
-        for name in ["ab", "Upper", "-start", "end-", "a..b", "192.168.1.1", "xn--abc", "x_y", &"a".repeat(64)] {
+        for name in [
+            "ab",
+            "Upper",
+            "-start",
+            "end-",
+            "a..b",
+            "192.168.1.1",
+            "xn--abc",
+            "x_y",
+            &"a".repeat(64),
+        ] {
             assert!(bucket_problem(name).is_some(), "{name}");
         }
     }

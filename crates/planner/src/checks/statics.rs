@@ -20,13 +20,19 @@ pub struct Statics<'a> {
 
 impl<'a> Statics<'a> {
     pub fn new(plan: &'a Plan) -> Self {
-        Statics { plan, display: false }
+        Statics {
+            plan,
+            display: false,
+        }
     }
 
     /// For showing values to people: the run id and account stay `${run.id}` and
     /// `${account.id}` instead of samples.
     pub fn for_display(plan: &'a Plan) -> Self {
-        Statics { plan, display: true }
+        Statics {
+            plan,
+            display: true,
+        }
     }
 
     /// The value of `text`, or `None` if it depends on something known only at run
@@ -42,7 +48,11 @@ impl<'a> Statics<'a> {
         let template = Template::parse(text).ok()?;
         template
             .render(|reference| match reference {
-                Reference::Var(name) => self.plan.vars.get(name).and_then(|v| self.render_depth(&v.value, depth + 1)),
+                Reference::Var(name) => self
+                    .plan
+                    .vars
+                    .get(name)
+                    .and_then(|v| self.render_depth(&v.value, depth + 1)),
                 Reference::RunId if self.display => Some("${run.id}".to_owned()),
                 Reference::RunRegion if self.display => Some("${run.region}".to_owned()),
                 Reference::AccountId if self.display => Some("${account.id}".to_owned()),
@@ -55,7 +65,11 @@ impl<'a> Statics<'a> {
     }
 
     fn account(&self) -> &'static str {
-        if self.display { "${account.id}" } else { SAMPLE_ACCOUNT }
+        if self.display {
+            "${account.id}"
+        } else {
+            SAMPLE_ACCOUNT
+        }
     }
 
     fn output(&self, step: &str, path: &[String], depth: usize) -> Option<String> {
@@ -64,11 +78,23 @@ impl<'a> Statics<'a> {
         let name = |text: &str| self.render_depth(text, depth);
         match (&step.kind, field) {
             (StepKind::IamUser(u), "name") => name(&u.name),
-            (StepKind::IamUser(u), "arn") => Some(format!("arn:aws:iam::{}:user/{}", self.account(), name(&u.name)?)),
+            (StepKind::IamUser(u), "arn") => Some(format!(
+                "arn:aws:iam::{}:user/{}",
+                self.account(),
+                name(&u.name)?
+            )),
             (StepKind::IamRole(r), "name") => name(&r.name),
-            (StepKind::IamRole(r), "arn") => Some(format!("arn:aws:iam::{}:role/{}", self.account(), name(&r.name)?)),
+            (StepKind::IamRole(r), "arn") => Some(format!(
+                "arn:aws:iam::{}:role/{}",
+                self.account(),
+                name(&r.name)?
+            )),
             (StepKind::IamPolicy(p), "name") => name(&p.name),
-            (StepKind::IamPolicy(p), "arn") => Some(format!("arn:aws:iam::{}:policy/{}", self.account(), name(&p.name)?)),
+            (StepKind::IamPolicy(p), "arn") => Some(format!(
+                "arn:aws:iam::{}:policy/{}",
+                self.account(),
+                name(&p.name)?
+            )),
             (StepKind::IamAccessKey(k), "user") => name(&k.user),
             (StepKind::IamTrustPolicy(t), "role") => name(&t.role),
             (StepKind::S3Bucket(b), "name") => name(&b.name),
@@ -86,7 +112,11 @@ impl<'a> Statics<'a> {
         match value {
             J::String(s) => J::String(self.render(s).unwrap_or_else(|| s.clone())),
             J::Array(items) => J::Array(items.iter().map(|v| self.render_json(v)).collect()),
-            J::Object(map) => J::Object(map.iter().map(|(k, v)| (k.clone(), self.render_json(v))).collect()),
+            J::Object(map) => J::Object(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), self.render_json(v)))
+                    .collect(),
+            ),
             other => other.clone(),
         }
     }
@@ -105,16 +135,28 @@ impl<'a> Statics<'a> {
     pub fn principal(&self, identity: Option<&str>) -> Option<String> {
         let step = self.plan.steps.get(&StepId::new(identity?))?;
         match &step.kind {
-            StepKind::IamUser(u) => Some(format!("arn:aws:iam::{}:user/{}", self.account(), self.render(&u.name)?)),
-            StepKind::IamAccessKey(k) => Some(format!("arn:aws:iam::{}:user/{}", self.account(), self.render(&k.user)?)),
+            StepKind::IamUser(u) => Some(format!(
+                "arn:aws:iam::{}:user/{}",
+                self.account(),
+                self.render(&u.name)?
+            )),
+            StepKind::IamAccessKey(k) => Some(format!(
+                "arn:aws:iam::{}:user/{}",
+                self.account(),
+                self.render(&k.user)?
+            )),
             StepKind::StsAssumeRole(a) => {
                 let role = self.role_step(&a.role_arn)?;
                 self.output(role.id.as_str(), &["arn".to_owned()], 1)
             }
-            StepKind::StsGetSessionToken(s) => self.principal(s.identity.as_ref().map(|i| i.value.as_str())),
-            StepKind::StsGetFederationToken(f) => {
-                Some(format!("arn:aws:sts::{}:federated-user/{}", self.account(), self.render(&f.name)?))
+            StepKind::StsGetSessionToken(s) => {
+                self.principal(s.identity.as_ref().map(|i| i.value.as_str()))
             }
+            StepKind::StsGetFederationToken(f) => Some(format!(
+                "arn:aws:sts::{}:federated-user/{}",
+                self.account(),
+                self.render(&f.name)?
+            )),
             _ => None,
         }
     }

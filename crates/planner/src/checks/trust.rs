@@ -50,7 +50,10 @@ pub fn admits(document: &Json, principal: &str, action: &str) -> Admission {
     let mut allowed = Admission::No;
     for statement in statements {
         let actions = as_list(statement.get("Action"));
-        if !actions.iter().any(|a| glob_match(&a.to_ascii_lowercase(), &action.to_ascii_lowercase())) {
+        if !actions
+            .iter()
+            .any(|a| glob_match(&a.to_ascii_lowercase(), &action.to_ascii_lowercase()))
+        {
             if statement.get("NotAction").is_some() {
                 allowed = Admission::Unknown;
             }
@@ -62,7 +65,9 @@ pub fn admits(document: &Json, principal: &str, action: &str) -> Admission {
         };
         let matched = match principals {
             Json::String(s) => s == "*",
-            Json::Object(map) => as_list(map.get("AWS")).iter().any(|e| principal_matches(e, principal)),
+            Json::Object(map) => as_list(map.get("AWS"))
+                .iter()
+                .any(|e| principal_matches(e, principal)),
             _ => false,
         };
         if !matched {
@@ -72,15 +77,11 @@ pub fn admits(document: &Json, principal: &str, action: &str) -> Admission {
         match statement.get("Effect").and_then(Json::as_str) {
             Some("Deny") if !conditional => return Admission::No,
             Some("Deny") => allowed = Admission::Unknown,
-            Some("Allow") if !conditional => {
-                if allowed != Admission::Unknown {
-                    allowed = Admission::Yes;
-                }
+            Some("Allow") if !conditional && allowed != Admission::Unknown => {
+                allowed = Admission::Yes;
             }
-            Some("Allow") => {
-                if allowed == Admission::No {
-                    allowed = Admission::Unknown;
-                }
+            Some("Allow") if allowed == Admission::No => {
+                allowed = Admission::Unknown;
             }
             _ => {}
         }
@@ -89,14 +90,25 @@ pub fn admits(document: &Json, principal: &str, action: &str) -> Admission {
 }
 
 /// The trust policy in force when `step` runs, and which step set it.
-fn effective<'a>(sealed: &'a SealedPlan, statics: &Statics, step: &Step, role: &'a Step) -> Option<(&'a Document, &'a StepId, Vec<&'a StepId>)> {
-    let StepKind::IamRole(r) = &role.kind else { return None };
+fn effective<'a>(
+    sealed: &'a SealedPlan,
+    statics: &Statics,
+    step: &Step,
+    role: &'a Step,
+) -> Option<(&'a Document, &'a StepId, Vec<&'a StepId>)> {
+    let StepKind::IamRole(r) = &role.kind else {
+        return None;
+    };
     let role_name = statics.render(&r.name.value);
     let mut current = (&r.trust_policy, &role.id);
     let mut unordered = Vec::new();
     for id in sealed.order() {
-        let Some(update) = sealed.step(id) else { continue };
-        let StepKind::IamTrustPolicy(t) = &update.kind else { continue };
+        let Some(update) = sealed.step(id) else {
+            continue;
+        };
+        let StepKind::IamTrustPolicy(t) = &update.kind else {
+            continue;
+        };
         if role_name.is_none() || statics.render(&t.role.value) != role_name {
             continue;
         }
@@ -113,19 +125,36 @@ fn effective<'a>(sealed: &'a SealedPlan, statics: &Statics, step: &Step, role: &
 pub fn check(diags: &mut Diagnostics, sealed: &SealedPlan) {
     let statics = Statics::new(&sealed.plan);
     for id in sealed.order() {
-        let Some(step) = sealed.step(id) else { continue };
-        let StepKind::StsAssumeRole(assume) = &step.kind else { continue };
-        let Some(role) = statics.role_step(&assume.role_arn.value) else { continue };
-        let Some((document, source, unordered)) = effective(sealed, &statics, step, role) else { continue };
+        let Some(step) = sealed.step(id) else {
+            continue;
+        };
+        let StepKind::StsAssumeRole(assume) = &step.kind else {
+            continue;
+        };
+        let Some(role) = statics.role_step(&assume.role_arn.value) else {
+            continue;
+        };
+        let Some((document, source, unordered)) = effective(sealed, &statics, step, role) else {
+            continue;
+        };
         for update in unordered {
             diags
                 .warning("plan::trust_order", step.kind_span, format!("trust policy update `{update}` may run before or after step `{}`", step.id))
                 .help(format!("add `needs: [{update}]` to step `{}` (or the reverse) so the trust policy in force is known", step.id))
                 .emit();
         }
-        let Ok(json) = document.json().map(|j| statics.render_json(&j)) else { continue };
-        let identity = assume.identity.as_ref().map_or(OPERATOR, |i| i.value.as_str());
-        let principal = if identity == OPERATOR { None } else { statics.principal(Some(identity)) };
+        let Ok(json) = document.json().map(|j| statics.render_json(&j)) else {
+            continue;
+        };
+        let identity = assume
+            .identity
+            .as_ref()
+            .map_or(OPERATOR, |i| i.value.as_str());
+        let principal = if identity == OPERATOR {
+            None
+        } else {
+            statics.principal(Some(identity))
+        };
         let Some(principal) = principal else {
             if identity != OPERATOR {
                 continue;

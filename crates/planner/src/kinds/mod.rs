@@ -14,7 +14,9 @@ pub use iam::{
 };
 pub use local::{AwsProfile, Verify};
 pub use resources::{Capability, CfnStack, S3Bucket, S3Object};
-pub use sts::{StsAssumeRole, StsAssumeRoleWithWebIdentity, StsGetFederationToken, StsGetSessionToken};
+pub use sts::{
+    StsAssumeRole, StsAssumeRoleWithWebIdentity, StsGetFederationToken, StsGetSessionToken,
+};
 
 use schemars::{JsonSchema, SchemaGenerator};
 
@@ -142,7 +144,12 @@ impl StepKind {
     /// True when the step creates or changes something that teardown must undo.
     pub fn mutates(&self) -> bool {
         !matches!(self, StepKind::Verify(_))
-            && !matches!(self, StepKind::StsAssumeRole(_) | StepKind::StsGetSessionToken(_)
-                | StepKind::StsGetFederationToken(_) | StepKind::StsAssumeRoleWithWebIdentity(_))
+            && !matches!(
+                self,
+                StepKind::StsAssumeRole(_)
+                    | StepKind::StsGetSessionToken(_)
+                    | StepKind::StsGetFederationToken(_)
+                    | StepKind::StsAssumeRoleWithWebIdentity(_)
+            )
     }
 }

@@ -1,4 +1,4 @@
-//! Step kinds for resources outside IAM: CloudFormation stacks and S3 buckets and
+//! Step kinds for resources outside IAM: `CloudFormation` stacks and S3 buckets and
 //! objects.
 
 use indexmap::IndexMap;
@@ -8,7 +8,7 @@ use serde::Deserialize;
 use crate::values::Text;
 use crate::yaml::Sp;
 
-/// `cfn.stack`: a CloudFormation stack from a template file; its outputs become the
+/// `cfn.stack`: a `CloudFormation` stack from a template file; its outputs become the
 /// step's outputs (`${STEP.outputs.NAME}`).
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -22,13 +22,12 @@ pub struct CfnStack {
     /// `CAPABILITY_IAM`, `CAPABILITY_NAMED_IAM` or `CAPABILITY_AUTO_EXPAND`.
     #[serde(default)]
     pub capabilities: Vec<Sp<Capability>>,
-    /// Minutes before CloudFormation gives up creating the stack.
+    /// Minutes before `CloudFormation` gives up creating the stack.
     pub timeout_minutes: Option<u32>,
 }
 
-/// A CloudFormation capability.
+/// A `CloudFormation` capability.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
-#[expect(clippy::enum_variant_names, reason = "the names are AWS's")]
 pub enum Capability {
     #[serde(rename = "CAPABILITY_IAM")]
     CapabilityIam,

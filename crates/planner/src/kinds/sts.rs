@@ -57,7 +57,7 @@ pub struct StsGetFederationToken {
 }
 
 /// `sts.assume_role_with_web_identity`: temporary credentials for a role, given a
-/// token from an OpenID Connect provider. The call is not signed, so it has no `as`.
+/// token from an `OpenID` Connect provider. The call is not signed, so it has no `as`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StsAssumeRoleWithWebIdentity {
