@@ -67,6 +67,9 @@ pub enum Command {
         after_help = "Example:\n  eval \"$(awslab env r1 assumed)\"\n  aws sts get-caller-identity"
     )]
     Env(EnvArgs),
+    /// Evaluate and check IAM policy documents offline, as AWS's policy evaluation logic does.
+    #[command(subcommand)]
+    Policy(crate::policy_cmd::PolicyCommand),
     /// Print the JSON Schema of plan files (for editor completion).
     #[command(after_help = "Example:\n  awslab schema > plan.schema.json")]
     Schema,

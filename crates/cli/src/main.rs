@@ -9,6 +9,7 @@
 mod cli;
 mod commands;
 mod exit;
+mod policy_cmd;
 mod progress;
 mod report;
 mod summary;
@@ -17,5 +18,5 @@ use clap::Parser;
 
 fn main() -> std::process::ExitCode {
     let cli = cli::Cli::parse();
-    commands::run(cli).into()
+    commands::run(cli)
 }

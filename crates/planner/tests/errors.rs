@@ -454,7 +454,7 @@ steps:
     sts.get_federation_token: { name: g, policy: { Version: \"2012-10-17\", Statement: { Effect: Allow, Action: s3:ListBucket, Resource: \"*\" } } }
 "),
         // --- policy documents ---
-        error("statement_without_effect", "plan::policy", (10, 13), "permissions policy of step `may` at `Statement.0`: statement has no `Effect`", "\
+        error("statement_without_effect", "plan::policy", (10, 13), "permissions policy of step `may` at `Statement.0`: missing required field `Effect`", "\
 name: lab
 steps:
   may:
@@ -467,7 +467,7 @@ steps:
           - Action: s3:ListBucket
             Resource: \"*\"
 "),
-        error("statement_with_bad_effect", "plan::policy", (10, 13), "at `Statement.0.Effect`: `Effect` must be `Allow` or `Deny`", "\
+        error("statement_with_bad_effect", "plan::policy", (10, 13), "at `Statement.0.Effect`: invalid effect `allow`", "\
 name: lab
 steps:
   may:
@@ -481,7 +481,7 @@ steps:
             Action: s3:ListBucket
             Resource: \"*\"
 "),
-        error("statement_without_action", "plan::policy", (10, 13), "at `Statement.0`: statement has no `Action`", "\
+        error("statement_without_action", "plan::policy", (10, 13), "at `Statement.0`: policy statement must contain actions", "\
 name: lab
 steps:
   may:
@@ -494,7 +494,7 @@ steps:
           - Effect: Allow
             Resource: \"*\"
 "),
-        error("principal_in_an_identity_policy", "plan::policy", (11, 13), "a permissions policy has no `Principal`", "\
+        error("principal_in_an_identity_policy", "plan::policy", (11, 13), "policy document should not specify a principal", "\
 name: lab
 steps:
   may:
@@ -509,7 +509,7 @@ steps:
             Action: s3:ListBucket
             Resource: \"*\"
 "),
-        error("trust_policy_without_principal", "plan::policy", (9, 13), "trust policy of step `role` at `Statement.0`: a trust policy statement needs `Principal`", "\
+        error("trust_policy_without_principal", "plan::policy", (9, 13), "trust policy of step `role` at `Statement.0`: missing required field `Principal`", "\
 name: lab
 steps:
   role:
@@ -521,7 +521,7 @@ steps:
           - Effect: Allow
             Action: sts:AssumeRole
 "),
-        error("resource_in_a_trust_policy", "plan::policy", (12, 13), "a trust policy has no `Resource`: the role itself is the resource", "\
+        error("resource_in_a_trust_policy", "plan::policy", (12, 13), "a trust policy has no `Resource`: the resource is the role itself", "\
 name: lab
 steps:
   role:
@@ -535,7 +535,7 @@ steps:
             Action: sts:AssumeRole
             Resource: \"*\"
 "),
-        error("unknown_statement_key_suggests_closest", "plan::policy", (12, 13), "unknown statement key `Resources`", "\
+        error("unknown_statement_key_suggests_closest", "plan::policy", (12, 13), "unknown field `Resources`", "\
 name: lab
 steps:
   may:
@@ -549,8 +549,8 @@ steps:
             Action: s3:ListBucket
             Resources: \"*\"
 ")
-        .help("did you mean `Resource`?"),
-        error("policy_version_that_yaml_reads_as_a_date", "plan::policy", (8, 9), "`Version` must be \"2012-10-17\"", "\
+        .help("`Resource` or `NotResource`"),
+        error("policy_version_that_yaml_reads_as_a_date", "plan::policy", (8, 9), "invalid policy version `2012-10-18`", "\
 name: lab
 steps:
   may:

@@ -7,8 +7,8 @@ mod up;
 use crate::cli::{Cli, Command};
 use crate::exit::Status;
 
-pub fn run(cli: Cli) -> Status {
-    match cli.command {
+pub fn run(cli: Cli) -> std::process::ExitCode {
+    let status = match cli.command {
         Command::Validate(args) => inspect::validate(&args),
         Command::Plan(args) => inspect::plan(&args),
         Command::Graph(args) => inspect::graph(&args),
@@ -17,9 +17,11 @@ pub fn run(cli: Cli) -> Status {
         Command::Status(args) => runs::status(&args),
         Command::Runs(args) => runs::runs(&args),
         Command::Env(args) => runs::env(&args),
+        Command::Policy(command) => return crate::policy_cmd::run(command),
         Command::Schema => {
             print!("{}", awslab_planner::schema::plan_schema());
             Status::Success
         }
-    }
+    };
+    status.into()
 }

@@ -61,12 +61,12 @@ pub fn documents_of(step: &Step) -> Vec<(&Document, DocumentKind)> {
 }
 
 /// Checks every document of every step.
-pub fn check(diags: &mut Diagnostics, plan: &Plan) {
+pub fn check(diags: &mut Diagnostics, plan: &Plan, statics: &super::Statics) {
     for step in plan.steps.values() {
         for (document, kind) in documents_of(step) {
             let node = find_node(&step.body, document.0.span.offset);
             let json = match document.json() {
-                Ok(json) => json,
+                Ok(json) => statics.render_json_placeholders(&json),
                 Err(message) => {
                     diags.error("plan::policy", document.0.span, message).emit();
                     continue;
@@ -137,257 +137,44 @@ fn node_at(node: &Node, path: &[String]) -> Option<crate::source::Span> {
     }
 }
 
-const STATEMENT_KEYS: &[&str] = &[
-    "Sid",
-    "Effect",
-    "Principal",
-    "NotPrincipal",
-    "Action",
-    "NotAction",
-    "Resource",
-    "NotResource",
-    "Condition",
-];
-
-fn problem(path: &[&str], message: impl Into<String>, help: Option<&str>) -> Problem {
-    Problem {
-        path: path.iter().map(|s| (*s).to_owned()).collect(),
-        message: message.into(),
-        help: help.map(str::to_owned),
-        warning: false,
-    }
-}
-
-/// The structural problems of a policy document used as `kind`.
+/// The problems of a policy document used as `kind`: AWS's rules, as `awslab policy
+/// check` applies them (crates/policy), plus a warning for a missing `Version`.
+/// References to values known only at run time are replaced by placeholders that
+/// any field accepts, so they are not mistaken for malformed values.
 pub fn problems(json: &Json, kind: DocumentKind) -> Vec<Problem> {
     let mut out = Vec::new();
-    let Json::Object(root) = json else {
-        out.push(problem(
-            &[],
-            "a policy document is a map with `Version` and `Statement`",
-            None,
-        ));
-        return out;
+    if json.is_object() && json.get("Version").is_none() {
+        out.push(Problem {
+            path: Vec::new(),
+            message:
+                "no `Version`; AWS then reads it as 2008-10-17, where policy variables do not work"
+                    .to_owned(),
+            help: Some("add `Version: \"2012-10-17\"`".to_owned()),
+            warning: true,
+        });
+    }
+    let policy_kind = match kind {
+        DocumentKind::Identity => awslab_policy::PolicyKind::Identity,
+        DocumentKind::Trust => awslab_policy::PolicyKind::Trust,
+        DocumentKind::Bucket => awslab_policy::PolicyKind::Resource,
+        DocumentKind::Session => awslab_policy::PolicyKind::Session,
     };
-    for key in root.keys() {
-        if !["Version", "Id", "Statement"].contains(&key.as_str()) {
-            let help = crate::diagnostics::did_you_mean(key, ["Version", "Id", "Statement"]);
+    if let Err(errors) = awslab_policy::PolicyDocument::from_value_as(json, policy_kind) {
+        for error in errors {
+            let path = error
+                .path()
+                .split('/')
+                .filter(|p| !p.is_empty())
+                .map(str::to_owned)
+                .collect();
+            let help = miette::Diagnostic::help(&error).map(|h| h.to_string());
             out.push(Problem {
+                path,
+                message: error.to_string(),
                 help,
-                ..problem(&[key], format!("unknown key `{key}`"), None)
+                warning: false,
             });
         }
-    }
-    match root.get("Version") {
-        None => out.push(Problem {
-            warning: true,
-            ..problem(
-                &[],
-                "no `Version`; AWS then reads it as 2008-10-17, where policy variables do not work",
-                Some("add `Version: \"2012-10-17\"`"),
-            )
-        }),
-        Some(Json::String(v)) if v == "2012-10-17" || v == "2008-10-17" => {}
-        Some(_) => out.push(problem(
-            &["Version"],
-            "`Version` must be \"2012-10-17\" (or the old \"2008-10-17\")",
-            Some("write `Version: \"2012-10-17\"` in quotes, so YAML does not read it as a date"),
-        )),
-    }
-    let statements: Vec<(String, &Json)> = match root.get("Statement") {
-        None => {
-            out.push(problem(
-                &[],
-                "no `Statement`",
-                Some("add `Statement:` with at least one statement"),
-            ));
-            return out;
-        }
-        Some(Json::Array(items)) if items.is_empty() => {
-            out.push(problem(&["Statement"], "`Statement` is empty", None));
-            return out;
-        }
-        Some(Json::Array(items)) => items
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (i.to_string(), s))
-            .collect(),
-        Some(single @ Json::Object(_)) => vec![(String::new(), single)],
-        Some(_) => {
-            out.push(problem(
-                &["Statement"],
-                "`Statement` must be a statement or a list of statements",
-                None,
-            ));
-            return out;
-        }
-    };
-    for (index, statement) in statements {
-        let base: Vec<&str> = if index.is_empty() {
-            vec!["Statement"]
-        } else {
-            vec!["Statement", index.as_str()]
-        };
-        statement_problems(statement, kind, &base, &mut out);
     }
     out
-}
-
-fn statement_problems(statement: &Json, kind: DocumentKind, base: &[&str], out: &mut Vec<Problem>) {
-    let at = |key: &'static str| base.iter().copied().chain([key]).collect::<Vec<&str>>();
-    let Json::Object(fields) = statement else {
-        out.push(problem(base, "a statement must be a map", None));
-        return;
-    };
-    for key in fields.keys() {
-        if !STATEMENT_KEYS.contains(&key.as_str()) {
-            let help = crate::diagnostics::did_you_mean(key, STATEMENT_KEYS.iter().copied());
-            let path: Vec<&str> = base.iter().copied().chain([key.as_str()]).collect();
-            out.push(Problem {
-                help,
-                ..problem(&path, format!("unknown statement key `{key}`"), None)
-            });
-        }
-    }
-    match fields.get("Effect") {
-        Some(Json::String(e)) if e == "Allow" || e == "Deny" => {}
-        Some(_) => out.push(problem(
-            &at("Effect"),
-            "`Effect` must be `Allow` or `Deny`",
-            None,
-        )),
-        None => out.push(problem(
-            base,
-            "statement has no `Effect`",
-            Some("add `Effect: Allow` or `Effect: Deny`"),
-        )),
-    }
-    let one_of = |a: &str, b: &str| {
-        usize::from(fields.contains_key(a)) + usize::from(fields.contains_key(b))
-    };
-    match one_of("Action", "NotAction") {
-        0 => out.push(problem(
-            base,
-            "statement has no `Action`",
-            Some("add `Action:`, e.g. `sts:AssumeRole`"),
-        )),
-        2 => out.push(problem(
-            &at("NotAction"),
-            "a statement has `Action` or `NotAction`, not both",
-            None,
-        )),
-        _ => {}
-    }
-    for key in ["Action", "NotAction"] {
-        for (i, action) in strings(fields.get(key)) {
-            let valid = action == "*"
-                || action.split_once(':').is_some_and(|(s, a)| {
-                    !s.is_empty()
-                        && !a.is_empty()
-                        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-                });
-            if !valid {
-                let path: Vec<&str> = if i.is_empty() {
-                    at(key)
-                } else {
-                    at(key).into_iter().chain([i.as_str()]).collect()
-                };
-                out.push(problem(
-                    &path,
-                    format!(
-                        "`{action}` is not an action; write `service:Action`, e.g. `s3:ListBucket`"
-                    ),
-                    None,
-                ));
-            }
-        }
-    }
-    let resources = one_of("Resource", "NotResource");
-    let principals = one_of("Principal", "NotPrincipal");
-    match kind {
-        DocumentKind::Trust => {
-            if principals == 0 {
-                out.push(problem(base, "a trust policy statement needs `Principal`", Some("name who may assume the role, e.g. `Principal: { AWS: arn:aws:iam::ACCOUNT:user/NAME }`")));
-            }
-            if resources > 0 {
-                out.push(problem(
-                    &at(if fields.contains_key("Resource") {
-                        "Resource"
-                    } else {
-                        "NotResource"
-                    }),
-                    "a trust policy has no `Resource`: the role itself is the resource",
-                    Some("remove `Resource`"),
-                ));
-            }
-        }
-        DocumentKind::Bucket => {
-            if principals == 0 {
-                out.push(problem(
-                    base,
-                    "a bucket policy statement needs `Principal`",
-                    None,
-                ));
-            }
-            if resources == 0 {
-                out.push(problem(
-                    base,
-                    "statement has no `Resource`",
-                    Some("add the bucket's ARN, e.g. `arn:aws:s3:::BUCKET/*`"),
-                ));
-            }
-        }
-        DocumentKind::Identity | DocumentKind::Session => {
-            if principals > 0 {
-                out.push(problem(
-                    &at(if fields.contains_key("Principal") {
-                        "Principal"
-                    } else {
-                        "NotPrincipal"
-                    }),
-                    format!(
-                        "a {} has no `Principal`: it applies to whoever it is attached to",
-                        kind.noun()
-                    ),
-                    Some("remove `Principal`"),
-                ));
-            }
-            if resources == 0 {
-                out.push(problem(
-                    base,
-                    "statement has no `Resource`",
-                    Some("add `Resource:`, e.g. an ARN or `*`"),
-                ));
-            }
-        }
-    }
-    if resources == 2 {
-        out.push(problem(
-            &at("NotResource"),
-            "a statement has `Resource` or `NotResource`, not both",
-            None,
-        ));
-    }
-    if let Some(condition) = fields.get("Condition")
-        && !condition.is_object()
-    {
-        out.push(problem(
-            &at("Condition"),
-            "`Condition` must be a map of operators to keys and values",
-            None,
-        ));
-    }
-}
-
-/// The strings of a string-or-list value, with their list index ("" for a single string).
-fn strings(value: Option<&Json>) -> Vec<(String, String)> {
-    match value {
-        Some(Json::String(s)) => vec![(String::new(), s.clone())],
-        Some(Json::Array(items)) => items
-            .iter()
-            .enumerate()
-            .filter_map(|(i, v)| v.as_str().map(|s| (i.to_string(), s.to_owned())))
-            .collect(),
-        _ => Vec::new(),
-    }
 }

@@ -25,7 +25,7 @@ pub fn check_plan(diags: &mut Diagnostics, plan: &Plan, base_dir: &Path) {
     let statics = Statics::new(plan);
     names::check(diags, plan, &statics);
     durations::check(diags, plan, &statics);
-    documents::check(diags, plan);
+    documents::check(diags, plan, &statics);
     calls::check(diags, plan);
     files_exist(diags, plan, base_dir, &statics);
 }

@@ -121,6 +121,49 @@ impl<'a> Statics<'a> {
         }
     }
 
+    /// A JSON document rendered for structural checks: known values are filled in; a
+    /// string that is one unknown reference becomes `*`, and an unknown reference
+    /// inside a longer string becomes `x` (both valid wherever a value is checked).
+    pub fn render_json_placeholders(&self, value: &serde_json::Value) -> serde_json::Value {
+        use serde_json::Value as J;
+        match value {
+            J::String(s) => J::String(self.render(s).unwrap_or_else(|| self.placeholder(s))),
+            J::Array(items) => J::Array(
+                items
+                    .iter()
+                    .map(|v| self.render_json_placeholders(v))
+                    .collect(),
+            ),
+            J::Object(map) => J::Object(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), self.render_json_placeholders(v)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+
+    fn placeholder(&self, text: &str) -> String {
+        let Ok(template) = Template::parse(text) else {
+            return text.to_owned();
+        };
+        let whole = matches!(
+            template.parts.as_slice(),
+            [crate::template::Part::Ref { .. }]
+        );
+        if whole {
+            return "*".to_owned();
+        }
+        template
+            .render(|r| {
+                Some(
+                    self.render(&format!("${{{r}}}"))
+                        .unwrap_or_else(|| "x".to_owned()),
+                )
+            })
+            .unwrap_or_else(|_| text.to_owned())
+    }
+
     /// The `iam.role` step a role ARN or name refers to, if the plan creates it.
     pub fn role_step(&self, text: &str) -> Option<&'a Step> {
         let value = self.render(text)?;

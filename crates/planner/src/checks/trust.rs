@@ -9,84 +9,20 @@ use crate::diagnostics::Diagnostics;
 use crate::graph::SealedPlan;
 use crate::kinds::StepKind;
 use crate::plan::{Step, StepId};
-use crate::values::{Document, OPERATOR, glob_match};
+use crate::values::{Document, OPERATOR};
 
 use super::statics::{SAMPLE_ACCOUNT, Statics};
 
-/// Whether a trust policy admits a principal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Admission {
-    Yes,
-    No,
-    Unknown,
-}
+use awslab_policy::Admission;
 
-fn as_list(value: Option<&Json>) -> Vec<&str> {
-    match value {
-        Some(Json::String(s)) => vec![s.as_str()],
-        Some(Json::Array(items)) => items.iter().filter_map(Json::as_str).collect(),
-        _ => Vec::new(),
+/// Whether `document` (a trust policy, as JSON) admits `principal` for
+/// `sts:AssumeRole`, by AWS's evaluation logic (crates/policy). A document that does
+/// not parse is reported elsewhere and counts as unknown here.
+pub fn admits(document: &Json, principal: &str) -> Admission {
+    match awslab_policy::PolicyDocument::from_value_as(document, awslab_policy::PolicyKind::Trust) {
+        Ok(policy) => awslab_policy::admits_principal(&policy, principal),
+        Err(_) => Admission::Unknown,
     }
-}
-
-fn principal_matches(entry: &str, principal: &str) -> bool {
-    if entry == "*" {
-        return true;
-    }
-    let account = principal.split(':').nth(4).unwrap_or_default();
-    if entry == account || entry == format!("arn:aws:iam::{account}:root") {
-        return true;
-    }
-    glob_match(entry, principal)
-}
-
-/// Whether `document` (a trust policy) admits `principal` calling `action`.
-pub fn admits(document: &Json, principal: &str, action: &str) -> Admission {
-    let statements: Vec<&Json> = match document.get("Statement") {
-        Some(Json::Array(items)) => items.iter().collect(),
-        Some(single @ Json::Object(_)) => vec![single],
-        _ => return Admission::Unknown,
-    };
-    let mut allowed = Admission::No;
-    for statement in statements {
-        let actions = as_list(statement.get("Action"));
-        if !actions
-            .iter()
-            .any(|a| glob_match(&a.to_ascii_lowercase(), &action.to_ascii_lowercase()))
-        {
-            if statement.get("NotAction").is_some() {
-                allowed = Admission::Unknown;
-            }
-            continue;
-        }
-        let Some(principals) = statement.get("Principal") else {
-            allowed = Admission::Unknown;
-            continue;
-        };
-        let matched = match principals {
-            Json::String(s) => s == "*",
-            Json::Object(map) => as_list(map.get("AWS"))
-                .iter()
-                .any(|e| principal_matches(e, principal)),
-            _ => false,
-        };
-        if !matched {
-            continue;
-        }
-        let conditional = statement.get("Condition").is_some();
-        match statement.get("Effect").and_then(Json::as_str) {
-            Some("Deny") if !conditional => return Admission::No,
-            Some("Deny") => allowed = Admission::Unknown,
-            Some("Allow") if !conditional && allowed != Admission::Unknown => {
-                allowed = Admission::Yes;
-            }
-            Some("Allow") if allowed == Admission::No => {
-                allowed = Admission::Unknown;
-            }
-            _ => {}
-        }
-    }
-    allowed
 }
 
 /// The trust policy in force when `step` runs, and which step set it.
@@ -162,7 +98,7 @@ pub fn check(diags: &mut Diagnostics, sealed: &SealedPlan) {
             // The operator's ARN is known only at run time; a policy admitting the
             // whole account admits the operator (if IAM allows it too).
             let account_root = format!("arn:aws:iam::{SAMPLE_ACCOUNT}:root");
-            if admits(&json, &account_root, "sts:AssumeRole") == Admission::Yes {
+            if admits(&json, &account_root) == Admission::Yes {
                 continue;
             }
             diags
@@ -172,7 +108,7 @@ pub fn check(diags: &mut Diagnostics, sealed: &SealedPlan) {
             continue;
         };
         let shown = principal.replace(SAMPLE_ACCOUNT, "ACCOUNT");
-        match admits(&json, &principal, "sts:AssumeRole") {
+        match admits(&json, &principal) {
             Admission::Yes => {}
             Admission::No => diags
                 .error("plan::trust", step.kind_span, format!("the trust policy of role step `{}` (set by step `{source}`) does not let `{identity}` ({shown}) assume the role", role.id))
@@ -196,26 +132,26 @@ mod tests {
 
     #[test]
     fn admits_named_user_and_account_root() {
-        let named = json!({"Statement": {"Effect": "Allow", "Principal": {"AWS": USER}, "Action": "sts:AssumeRole"}});
-        assert_eq!(admits(&named, USER, "sts:AssumeRole"), Admission::Yes);
-        let root = json!({"Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole"}]});
-        assert_eq!(admits(&root, USER, "sts:AssumeRole"), Admission::Yes);
+        let named = json!({"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Principal": {"AWS": USER}, "Action": "sts:AssumeRole"}});
+        assert_eq!(admits(&named, USER), Admission::Yes);
+        let root = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole"}]});
+        assert_eq!(admits(&root, USER), Admission::Yes);
     }
 
     #[test]
     fn refuses_other_user_and_explicit_deny() {
-        let other = json!({"Statement": {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:user/bob"}, "Action": "sts:AssumeRole"}});
-        assert_eq!(admits(&other, USER, "sts:AssumeRole"), Admission::No);
-        let deny = json!({"Statement": [
+        let other = json!({"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:user/bob"}, "Action": "sts:AssumeRole"}});
+        assert_eq!(admits(&other, USER), Admission::No);
+        let deny = json!({"Version": "2012-10-17", "Statement": [
             {"Effect": "Allow", "Principal": "*", "Action": "sts:*"},
             {"Effect": "Deny", "Principal": {"AWS": USER}, "Action": "sts:AssumeRole"}]});
-        assert_eq!(admits(&deny, USER, "sts:AssumeRole"), Admission::No);
+        assert_eq!(admits(&deny, USER), Admission::No);
     }
 
     #[test]
     fn conditions_leave_it_open() {
-        let cond = json!({"Statement": {"Effect": "Allow", "Principal": {"AWS": USER}, "Action": "sts:AssumeRole",
+        let cond = json!({"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Principal": {"AWS": USER}, "Action": "sts:AssumeRole",
             "Condition": {"StringEquals": {"sts:ExternalId": "x"}}}});
-        assert_eq!(admits(&cond, USER, "sts:AssumeRole"), Admission::Unknown);
+        assert_eq!(admits(&cond, USER), Admission::Unknown);
     }
 }
