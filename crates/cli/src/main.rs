@@ -9,6 +9,7 @@
 mod cli;
 mod commands;
 mod exit;
+mod logging;
 mod policy_cmd;
 mod progress;
 mod report;
@@ -18,5 +19,6 @@ use clap::Parser;
 
 fn main() -> std::process::ExitCode {
     let cli = cli::Cli::parse();
+    logging::init(cli.verbose);
     commands::run(cli)
 }

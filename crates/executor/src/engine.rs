@@ -183,6 +183,8 @@ impl Engine {
 
     /// Journals the intent to create `resource`; the engine stops if it cannot.
     pub async fn intent(&self, step: &StepId, resource: &ResourceRef) -> StepResult<()> {
+        tracing::debug!(resource = %resource.label(), "creating");
+        tracing::debug!(resource = %resource.label(), "creating");
         self.append(Record::Intent {
             step: step.to_string(),
             resource: resource.clone(),
@@ -197,6 +199,7 @@ impl Engine {
         resource: &ResourceRef,
         outputs: IndexMap<String, String>,
     ) -> StepResult<()> {
+        tracing::info!(resource = %resource.label(), "created");
         self.append(Record::Created {
             step: step.to_string(),
             resource: resource.clone(),

@@ -235,3 +235,44 @@ fn paths_follow_the_aws_cli_environment_variables() {
         Err(ProfileError::HomeNotSet)
     ));
 }
+
+#[test]
+fn two_profiles_removed_in_either_order_leave_files_byte_identical() {
+    for first_removed in [0, 1] {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = paths(dir.path());
+        fs::create_dir_all(paths.credentials.parent().unwrap()).unwrap();
+        let credentials_before =
+            "# keys\n[default]\naws_access_key_id = AKIAOLD\naws_secret_access_key = old";
+        let config_before = "[default]\nregion = eu-west-1\n";
+        fs::write(&paths.credentials, credentials_before).unwrap();
+        fs::write(&paths.config, config_before).unwrap();
+        let creds = credentials();
+        let receipts = [
+            write_profile(&paths, &spec("first", &creds)).unwrap(),
+            write_profile(&paths, &spec("second", &creds)).unwrap(),
+        ];
+        remove_profile(&receipts[first_removed]).unwrap();
+        let left = fs::read_to_string(&paths.credentials).unwrap();
+        let other = if first_removed == 0 {
+            "[second]"
+        } else {
+            "[first]"
+        };
+        assert!(
+            left.contains(other) && left.starts_with(credentials_before),
+            "{left:?}"
+        );
+        remove_profile(&receipts[1 - first_removed]).unwrap();
+        assert_eq!(
+            fs::read_to_string(&paths.credentials).unwrap(),
+            credentials_before,
+            "removed {first_removed} first"
+        );
+        assert_eq!(
+            fs::read_to_string(&paths.config).unwrap(),
+            config_before,
+            "removed {first_removed} first"
+        );
+    }
+}

@@ -53,7 +53,7 @@ impl Lab {
     pub fn awslab(&self, args: &[&str]) -> Output {
         let mut command = self.command(AWSLAB);
         command.args(args);
-        if matches!(args.first(), Some(&"up")) {
+        if args.iter().find(|a| !a.starts_with('-')) == Some(&"up") {
             command.args(["--endpoint-url", self.moto.endpoint_url()]);
         }
         command.output().expect("run awslab")

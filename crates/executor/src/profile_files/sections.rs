@@ -116,10 +116,16 @@ pub(super) fn remove_section(receipt: &FileReceipt) -> Result<(), ProfileError> 
             .map(|index| all[index])
             .collect()
     } else {
-        if end == all.len() && before.ends_with(&receipt.separator) {
+        // Our separator goes with our section. Blank lines at the end of the section
+        // are the separator of whatever was written after it, so they stay.
+        if before.ends_with(&receipt.separator) {
             before.truncate(before.len() - receipt.separator.len());
         }
-        String::new()
+        let last_text = (header + 1..end)
+            .rev()
+            .find(|&index| !content(all[index]).trim().is_empty())
+            .unwrap_or(header);
+        all[last_text + 1..end].concat()
     };
     let updated = format!("{before}{body}{}", all[end..].concat());
     if updated.is_empty() && receipt.created_file {
