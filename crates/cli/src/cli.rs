@@ -1,4 +1,5 @@
 //! The command line: every command, its options, and the help text with examples.
+#![expect(clippy::doc_markdown, reason = "doc comments here are --help text for people, not rustdoc")]
 
 use std::path::PathBuf;
 
@@ -33,7 +34,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Check plans without touching AWS: every problem at once, with <file:line:column>.
+    /// Check plans without touching AWS: every problem at once, with file, line and column.
     #[command(
         after_help = "Examples:\n  awslab validate plans/*.yaml\n  awslab validate my-lab.yaml --var bucket=my-bucket\n\nExit status: 0 if every plan is valid (warnings allowed), 2 otherwise."
     )]
@@ -146,10 +147,10 @@ pub struct StateArgs {
 /// Where calls go.
 #[derive(Debug, Args, Clone)]
 pub struct TargetArgs {
-    /// An AWS-compatible endpoint (moto server, `LocalStack`); without it, real AWS.
+    /// An AWS-compatible endpoint (moto server, LocalStack); without it, real AWS.
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
-    /// The region (default: `AWS_REGION`, `AWS_DEFAULT_REGION`, or us-east-1).
+    /// The region (default: AWS_REGION, AWS_DEFAULT_REGION, or us-east-1).
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
     /// The operator's AWS CLI profile (default: the default credential chain).
@@ -176,7 +177,7 @@ pub struct UpArgs {
     pub vars: VarArgs,
     #[command(flatten)]
     pub state: StateArgs,
-    /// The run id (letters, digits, `-`); an existing run is resumed.
+    /// The run id (1 to 20 lowercase letters, digits and -); an existing run is resumed.
     #[arg(long, value_name = "ID")]
     pub run_id: Option<String>,
     /// How many steps may run at once.
@@ -191,7 +192,7 @@ pub struct UpArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub output: OutputFormat,
-    /// Write a `JUnit` report with one test case per verify step.
+    /// Write a JUnit report with one test case per verify step.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
     /// Do not ask before creating resources in a real AWS account.
@@ -208,7 +209,7 @@ pub struct DownArgs {
     pub target: TargetArgs,
     #[command(flatten)]
     pub state: StateArgs,
-    /// How long to wait for a `CloudFormation` stack to be deleted, in seconds.
+    /// How long to wait for a CloudFormation stack to be deleted, in seconds.
     #[arg(long, default_value_t = 900, value_name = "SECONDS")]
     pub stack_timeout: u64,
     /// Output format.

@@ -103,6 +103,7 @@ pub struct Diagnostics {
 pub struct Builder<'a> {
     sink: &'a mut Diagnostics,
     diagnostic: Diagnostic,
+    see: Vec<String>,
 }
 
 impl Builder<'_> {
@@ -118,11 +119,28 @@ impl Builder<'_> {
         self.diagnostic.help = text;
         self
     }
+    /// Another place that matters. Near the primary span it is drawn in the same
+    /// snippet; far from it, it is named in a `see` line so that the snippet that
+    /// comes first is always the one the message is about.
     pub fn related(mut self, span: Span, text: impl Into<String>) -> Self {
-        self.diagnostic.related.push((span, text.into()));
+        let file = self.sink.file();
+        let (near, _) = file.line_column(self.diagnostic.span.offset);
+        let (far, _) = file.line_column(span.offset);
+        if near.abs_diff(far) <= 6 {
+            self.diagnostic.related.push((span, text.into()));
+        } else {
+            self.see.push(format!("see {}: {}", file.locate(span), text.into()));
+        }
         self
     }
-    pub fn emit(self) {
+    pub fn emit(mut self) {
+        if !self.see.is_empty() {
+            let see = self.see.join("\n");
+            self.diagnostic.help = Some(match self.diagnostic.help.take() {
+                Some(help) => format!("{help}\n{see}"),
+                None => see,
+            });
+        }
         self.sink.items.push(self.diagnostic);
     }
 }
@@ -162,6 +180,7 @@ impl Diagnostics {
         Builder {
             sink: self,
             diagnostic,
+            see: Vec::new(),
         }
     }
 
