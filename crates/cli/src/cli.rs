@@ -1,5 +1,8 @@
 //! The command line: every command, its options, and the help text with examples.
-#![expect(clippy::doc_markdown, reason = "doc comments here are --help text for people, not rustdoc")]
+#![expect(
+    clippy::doc_markdown,
+    reason = "doc comments here are --help text for people, not rustdoc"
+)]
 
 use std::path::PathBuf;
 

@@ -3,7 +3,11 @@
 //! that prints them. Also: the AWS CLI files awslab writes profiles into are
 //! byte-identical after `up` and `down`.
 
-#![expect(clippy::unwrap_used, clippy::too_many_lines, reason = "tests fail loudly; one end-to-end story")]
+#![expect(
+    clippy::unwrap_used,
+    clippy::too_many_lines,
+    reason = "tests fail loudly; one end-to-end story"
+)]
 
 mod support;
 

@@ -129,7 +129,8 @@ impl Builder<'_> {
         if near.abs_diff(far) <= 6 {
             self.diagnostic.related.push((span, text.into()));
         } else {
-            self.see.push(format!("see {}: {}", file.locate(span), text.into()));
+            self.see
+                .push(format!("see {}: {}", file.locate(span), text.into()));
         }
         self
     }
