@@ -55,6 +55,8 @@ const RETRYABLE: &[&str] = &[
     "RequestLimitExceeded",
     "SlowDown",
     "ServiceUnavailable",
+    // STS could not reach a web identity provider; AWS says to retry.
+    "IDPCommunicationError",
     "ServiceUnavailableException",
     "InternalError",
     "InternalFailure",

@@ -48,15 +48,7 @@ async fn keep(
 ) -> StepResult<()> {
     let credentials = credentials.ok_or("STS answered without credentials")?;
     let expiration = credentials.expiration().to_string();
-    engine.store_credentials(
-        id,
-        StepCredentials {
-            access_key_id: credentials.access_key_id().to_owned(),
-            secret_access_key: Secret::new(credentials.secret_access_key()),
-            session_token: Some(Secret::new(credentials.session_token())),
-            expiration: Some(expiration.clone()),
-        },
-    )?;
+    engine.store_credentials(id, step_credentials(credentials))?;
     out.insert(
         "access_key_id".into(),
         credentials.access_key_id().to_owned(),
@@ -97,14 +89,13 @@ where
                     Ok(value) => Ok(Ok(value)),
                     Err(error) => {
                         let (info, message) = describe(what, &error);
-                        match info.class() {
-                            ErrorClass::Denied
-                            | ErrorClass::Propagating
-                            | ErrorClass::Retryable => Ok(Err(format!(
+                        if worth_retrying(info.class()) {
+                            Ok(Err(format!(
                                 "answered {}",
                                 info.code.clone().unwrap_or_default()
-                            ))),
-                            _ => Err(message),
+                            )))
+                        } else {
+                            Err(message)
                         }
                     }
                 }
@@ -216,6 +207,66 @@ pub async fn federation_token(
     keep(engine, id, answer.credentials(), out, context).await
 }
 
+/// The parameters of an `AssumeRoleWithWebIdentity` call, rendered.
+#[derive(Debug, Clone, Default)]
+pub struct WebIdentityCall {
+    pub role_arn: String,
+    pub session: String,
+    pub token: String,
+    pub provider: Option<String>,
+    pub duration: Option<i32>,
+    pub policy: Option<String>,
+}
+
+impl WebIdentityCall {
+    /// Sends the call (unsigned: the token is the credential).
+    pub async fn send(
+        &self,
+        sts: &aws_sdk_sts::Client,
+    ) -> Result<
+        aws_sdk_sts::operation::assume_role_with_web_identity::AssumeRoleWithWebIdentityOutput,
+        aws_smithy_runtime_api::client::result::SdkError<
+            aws_sdk_sts::operation::assume_role_with_web_identity::AssumeRoleWithWebIdentityError,
+            aws_smithy_runtime_api::client::orchestrator::HttpResponse,
+        >,
+    > {
+        sts.assume_role_with_web_identity()
+            .role_arn(&self.role_arn)
+            .role_session_name(&self.session)
+            .web_identity_token(&self.token)
+            .set_provider_id(self.provider.clone())
+            .set_duration_seconds(self.duration)
+            .set_policy(self.policy.clone())
+            .send()
+            .await
+    }
+}
+
+/// The step outputs of an `AssumeRoleWithWebIdentity` answer (no secrets).
+pub fn web_identity_outputs(
+    answer: &aws_sdk_sts::operation::assume_role_with_web_identity::AssumeRoleWithWebIdentityOutput,
+) -> IndexMap<String, String> {
+    let user = answer.assumed_role_user();
+    [
+        ("arn", user.map(|u| u.arn().to_owned()).unwrap_or_default()),
+        (
+            "assumed_role_id",
+            user.map(|u| u.assumed_role_id().to_owned())
+                .unwrap_or_default(),
+        ),
+        (
+            "subject",
+            answer
+                .subject_from_web_identity_token()
+                .unwrap_or_default()
+                .to_owned(),
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
+}
+
 pub async fn web_identity(
     engine: &Engine,
     id: &StepId,
@@ -223,8 +274,6 @@ pub async fn web_identity(
     context: &StepContext<StepId>,
 ) -> StepResult<()> {
     let sts = sts_client(engine.operator());
-    let role_arn = engine.render(&spec.role_arn.value)?;
-    let session = engine.render(&spec.session_name.value)?;
     let token = match (&spec.token, &spec.token_file) {
         (Some(token), _) => engine.render(&token.value)?,
         (None, Some(file)) => {
@@ -237,43 +286,50 @@ pub async fn web_identity(
         }
         (None, None) => return Err("no web identity token given".to_owned()),
     };
-    let policy = spec
-        .policy
-        .as_ref()
-        .map(|p| engine.render_document(p))
-        .transpose()?;
-    let provider = engine.render_opt(spec.provider_id.as_ref())?;
+    let call = WebIdentityCall {
+        role_arn: engine.render(&spec.role_arn.value)?,
+        session: engine.render(&spec.session_name.value)?,
+        token,
+        provider: engine.render_opt(spec.provider_id.as_ref())?,
+        duration: seconds(spec.duration.as_ref()),
+        policy: spec
+            .policy
+            .as_ref()
+            .map(|p| engine.render_document(p))
+            .transpose()?,
+    };
     let answer = settled(engine, id, context, "AssumeRoleWithWebIdentity", || {
-        sts.assume_role_with_web_identity()
-            .role_arn(&role_arn)
-            .role_session_name(&session)
-            .web_identity_token(&token)
-            .set_provider_id(provider.clone())
-            .set_duration_seconds(seconds(spec.duration.as_ref()))
-            .set_policy(policy.clone())
-            .send()
+        call.send(&sts)
     })
     .await?;
-    let user = answer.assumed_role_user();
-    let out: IndexMap<String, String> = [
-        (
-            "arn".to_owned(),
-            user.map(|u| u.arn().to_owned()).unwrap_or_default(),
-        ),
-        (
-            "assumed_role_id".to_owned(),
-            user.map(|u| u.assumed_role_id().to_owned())
-                .unwrap_or_default(),
-        ),
-        (
-            "subject".to_owned(),
-            answer
-                .subject_from_web_identity_token()
-                .unwrap_or_default()
-                .to_owned(),
-        ),
-    ]
-    .into_iter()
-    .collect();
-    keep(engine, id, answer.credentials(), out, context).await
+    keep(
+        engine,
+        id,
+        answer.credentials(),
+        web_identity_outputs(&answer),
+        context,
+    )
+    .await
 }
+
+/// Whether an STS error is worth retrying while a new policy or credential
+/// propagates; anything else fails the step at once.
+pub fn worth_retrying(class: ErrorClass) -> bool {
+    matches!(
+        class,
+        ErrorClass::Denied | ErrorClass::Propagating | ErrorClass::Retryable
+    )
+}
+
+/// The credentials of an STS answer, for the secrets store.
+pub fn step_credentials(credentials: &Credentials) -> StepCredentials {
+    StepCredentials {
+        access_key_id: credentials.access_key_id().to_owned(),
+        secret_access_key: Secret::new(credentials.secret_access_key()),
+        session_token: Some(Secret::new(credentials.session_token())),
+        expiration: Some(credentials.expiration().to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests;
