@@ -1,4 +1,8 @@
-//! Exit statuses, as documented in `awslab --help`.
+//! Exit statuses, as documented in `awslab --help`, and [`Failure`]: a command's
+//! reason to stop early, with its status and an optional hint, so commands can use
+//! `?` and the message is printed in one place.
+
+use std::fmt::Display;
 
 /// How a command ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,4 +29,52 @@ impl From<Status> for std::process::ExitCode {
             Status::Interrupted => 130,
         })
     }
+}
+
+/// A command that cannot go on: what to say, what to suggest, and the status.
+#[derive(Debug)]
+pub struct Failure {
+    pub status: Status,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl Failure {
+    pub fn new(status: Status, message: impl Display) -> Self {
+        Failure {
+            status,
+            message: message.to_string(),
+            hint: None,
+        }
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// Prints the failure to stderr and returns its status.
+    pub fn report(self) -> Status {
+        eprintln!("error: {}", self.message);
+        if let Some(hint) = self.hint {
+            eprintln!("hint: {hint}");
+        }
+        self.status
+    }
+}
+
+/// `result.or_fail(status)?` turns any displayable error into a [`Failure`].
+pub trait OrFail<T> {
+    fn or_fail(self, status: Status) -> Result<T, Failure>;
+}
+
+impl<T, E: Display> OrFail<T> for Result<T, E> {
+    fn or_fail(self, status: Status) -> Result<T, Failure> {
+        self.map_err(|error| Failure::new(status, error))
+    }
+}
+
+/// Runs a command body and reports its failure, if any.
+pub fn finish(result: Result<Status, Failure>) -> Status {
+    result.unwrap_or_else(Failure::report)
 }

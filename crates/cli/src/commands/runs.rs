@@ -10,7 +10,7 @@ use awslab_executor::{
 
 use super::up::{confirm, runtime, target};
 use crate::cli::{DownArgs, EnvArgs, OutputFormat, StateArgs, StatusArgs};
-use crate::exit::Status;
+use crate::exit::{Failure, OrFail as _, Status, finish};
 
 /// The run named, or the latest run (with resources left, if `live`).
 fn pick_run(state_dir: &Path, run: Option<&str>, live: bool) -> Result<RunId, String> {
@@ -42,21 +42,14 @@ fn pick_run(state_dir: &Path, run: Option<&str>, live: bool) -> Result<RunId, St
 }
 
 pub fn down(args: &DownArgs) -> Status {
-    let run_id = match pick_run(&args.state.state_dir, args.run.as_deref(), true) {
-        Ok(id) => id,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return Status::Invalid;
-        }
-    };
-    let path = Journal::run_dir(&args.state.state_dir, &run_id).join(Journal::FILE_NAME);
-    let state = match replay(&path) {
-        Ok(state) => state,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return Status::StepFailed;
-        }
-    };
+    finish(down_run(args))
+}
+
+fn down_run(args: &DownArgs) -> Result<Status, Failure> {
+    let run_id =
+        pick_run(&args.state.state_dir, args.run.as_deref(), true).or_fail(Status::Invalid)?;
+    let state =
+        replay(&journal_path(&args.state.state_dir, &run_id)).or_fail(Status::StepFailed)?;
     let meta_target = state.meta.as_ref().map(|m| m.target.clone());
     let target = target(
         &args.target,
@@ -68,38 +61,32 @@ pub fn down(args: &DownArgs) -> Status {
             .and_then(|t| t.account)
             .unwrap_or_else(|| "?".to_owned());
         eprintln!("Target: AWS account {account} in {}", target.region);
-        if let Err(message) = confirm(
+        confirm(
             &format!(
                 "Delete the {} resources of run `{run_id}`?",
                 state.resources.len()
             ),
             args.yes,
-        ) {
-            eprintln!("error: {message}");
-            return Status::Invalid;
-        }
-    }
-    let runtime = match runtime() {
-        Ok(runtime) => runtime,
-        Err(status) => return status,
-    };
-    let receipt = runtime.block_on(async {
-        let operator = operator_config(&target).await;
-        teardown(
-            &args.state.state_dir,
-            &run_id,
-            &operator,
-            Duration::from_secs(args.stack_timeout),
         )
-        .await
-    });
-    let receipt = match receipt {
-        Ok(receipt) => receipt,
-        Err(error) => {
-            eprintln!("error: teardown could not go on: {error}");
-            return Status::LeftBehind;
-        }
-    };
+        .or_fail(Status::Invalid)?;
+    }
+    let receipt = runtime()?
+        .block_on(async {
+            let operator = operator_config(&target).await;
+            teardown(
+                &args.state.state_dir,
+                &run_id,
+                &operator,
+                Duration::from_secs(args.stack_timeout),
+            )
+            .await
+        })
+        .map_err(|error| {
+            Failure::new(
+                Status::LeftBehind,
+                format!("teardown could not go on: {error}"),
+            )
+        })?;
     match args.output {
         OutputFormat::Json => {
             let left: Vec<_> = receipt
@@ -130,29 +117,26 @@ pub fn down(args: &DownArgs) -> Status {
             }
         }
     }
-    if receipt.is_clean() {
+    Ok(if receipt.is_clean() {
         Status::Success
     } else {
         Status::LeftBehind
-    }
+    })
+}
+
+fn journal_path(state_dir: &Path, run_id: &RunId) -> std::path::PathBuf {
+    Journal::run_dir(state_dir, run_id).join(Journal::FILE_NAME)
 }
 
 pub fn status(args: &StatusArgs) -> Status {
-    let run_id = match pick_run(&args.state.state_dir, args.run.as_deref(), false) {
-        Ok(id) => id,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return Status::Invalid;
-        }
-    };
-    let path = Journal::run_dir(&args.state.state_dir, &run_id).join(Journal::FILE_NAME);
-    let state = match replay(&path) {
-        Ok(state) => state,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return Status::StepFailed;
-        }
-    };
+    finish(status_run(args))
+}
+
+fn status_run(args: &StatusArgs) -> Result<Status, Failure> {
+    let run_id =
+        pick_run(&args.state.state_dir, args.run.as_deref(), false).or_fail(Status::Invalid)?;
+    let state =
+        replay(&journal_path(&args.state.state_dir, &run_id)).or_fail(Status::StepFailed)?;
     if let Some(meta) = &state.meta {
         println!(
             "Run `{run_id}` of plan `{}` ({}), started {}",
@@ -189,7 +173,7 @@ pub fn status(args: &StatusArgs) -> Status {
         };
         println!("  {}  [{state_word}]", live.resource.label());
     }
-    Status::Success
+    Ok(Status::Success)
 }
 
 pub fn runs(args: &StateArgs) -> Status {
@@ -238,36 +222,26 @@ fn shell_quote(value: &str) -> String {
 }
 
 pub fn env(args: &EnvArgs) -> Status {
-    let run_id = match RunId::parse(&args.run) {
-        Ok(id) => id,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return Status::Invalid;
-        }
-    };
+    finish(env_run(args))
+}
+
+fn env_run(args: &EnvArgs) -> Result<Status, Failure> {
+    let run_id =
+        pick_run(&args.state.state_dir, Some(&args.run), false).or_fail(Status::Invalid)?;
     let run_dir = Journal::run_dir(&args.state.state_dir, &run_id);
-    let secrets = match SecretsStore::open(&run_dir) {
-        Ok(secrets) => secrets,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return Status::Invalid;
-        }
-    };
+    let secrets = SecretsStore::open(&run_dir).or_fail(Status::Invalid)?;
     let Some(credentials) = secrets.get(&args.step) else {
         let known: Vec<&str> = secrets.steps().collect();
-        eprintln!(
-            "error: step `{}` of run `{run_id}` has no credentials",
-            args.step
-        );
-        eprintln!(
-            "hint: steps with credentials: {}",
-            if known.is_empty() {
-                "none (torn down?)".to_owned()
-            } else {
-                known.join(", ")
-            }
-        );
-        return Status::Invalid;
+        let hint = if known.is_empty() {
+            "none (torn down?)".to_owned()
+        } else {
+            known.join(", ")
+        };
+        return Err(Failure::new(
+            Status::Invalid,
+            format!("step `{}` of run `{run_id}` has no credentials", args.step),
+        )
+        .hint(format!("steps with credentials: {hint}")));
     };
     println!(
         "export AWS_ACCESS_KEY_ID={}",
@@ -293,5 +267,5 @@ pub fn env(args: &EnvArgs) -> Status {
     if let Some(expiration) = &credentials.expiration {
         println!("# expires {expiration}");
     }
-    Status::Success
+    Ok(Status::Success)
 }

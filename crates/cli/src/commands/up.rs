@@ -19,7 +19,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::inspect::load_reporting;
 use crate::cli::{OutputFormat, TargetArgs, UpArgs};
-use crate::exit::Status;
+use crate::exit::{Failure, OrFail as _, Status, finish};
 use crate::progress::Progress;
 use crate::summary;
 
@@ -66,26 +66,44 @@ pub fn confirm(question: &str, yes: bool) -> Result<(), String> {
 }
 
 /// A tokio runtime for one command.
-pub fn runtime() -> Result<tokio::runtime::Runtime, Status> {
+pub fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| {
-            eprintln!("error: cannot start the async runtime: {e}");
-            Status::StepFailed
+            Failure::new(
+                Status::StepFailed,
+                format!("cannot start the async runtime: {e}"),
+            )
         })
+}
+
+/// The run id from `--run-id`, checked, or a new one.
+fn run_id(given: Option<&str>) -> Result<RunId, Failure> {
+    let Some(id) = given else {
+        return Ok(RunId::generate());
+    };
+    let valid = !id.is_empty()
+        && id.len() <= 20
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if !valid {
+        return Err(Failure::new(Status::Invalid, format!("run id `{id}` must be 1 to 20 lowercase letters, digits and `-`"))
+            .hint("run ids become part of resource names such as bucket names, and plans are checked for that length"));
+    }
+    RunId::parse(id).or_fail(Status::Invalid)
 }
 
 pub fn up(args: &UpArgs) -> Status {
     let Some(sealed) = load_reporting(&args.plan, &args.vars.vars) else {
         return Status::Invalid;
     };
-    let runtime = match runtime() {
-        Ok(runtime) => runtime,
-        Err(status) => return status,
-    };
-    runtime.block_on(run(args, Arc::new(sealed)))
+    finish(
+        run_id(args.run_id.as_deref())
+            .and_then(|run_id| runtime()?.block_on(run(args, Arc::new(sealed), run_id))),
+    )
 }
 
 /// Ctrl-C once stops scheduling; twice exits at once (the journal is already on disk).
@@ -108,93 +126,45 @@ fn watch_interrupts(run_id: &RunId) -> CancellationToken {
     token
 }
 
-#[expect(
-    clippy::too_many_lines,
-    reason = "one linear sequence: target, journal, engine, scheduler, report"
-)]
-async fn run(args: &UpArgs, sealed: Arc<SealedPlan>) -> Status {
+async fn run(args: &UpArgs, sealed: Arc<SealedPlan>, run_id: RunId) -> Result<Status, Failure> {
     let target = target(&args.target, None, None);
     let operator = operator_config(&target).await;
-    let (account, caller) = match caller_identity(&operator).await {
-        Ok(who) => who,
-        Err(message) => {
-            eprintln!(
-                "error: {message}\nhint: give credentials with --profile, or point at an emulator with --endpoint-url"
-            );
-            return Status::StepFailed;
-        }
-    };
+    let (account, caller) = caller_identity(&operator).await.map_err(|message| {
+        Failure::new(Status::StepFailed, message)
+            .hint("give credentials with --profile, or point at an emulator with --endpoint-url")
+    })?;
     match &target.endpoint_url {
         None => {
             eprintln!(
                 "Target: AWS account {account} in {} as {caller}",
                 target.region
             );
-            if let Err(message) = confirm(
+            confirm(
                 &format!(
                     "Create the resources of `{}` in this account?",
                     sealed.plan.name.value
                 ),
                 args.yes,
-            ) {
-                eprintln!("error: {message}");
-                return Status::Invalid;
-            }
+            )
+            .or_fail(Status::Invalid)?;
         }
         Some(url) => eprintln!(
             "Target: {url} ({}), account {account}, as {caller}",
             target.region
         ),
     }
-    if let Some(id) = &args.run_id
-        && (id.is_empty()
-            || id.len() > 20
-            || !id
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'))
-    {
-        eprintln!("error: run id `{id}` must be 1 to 20 lowercase letters, digits and `-`");
-        eprintln!(
-            "hint: run ids become part of resource names such as bucket names, and plans are checked for that length"
-        );
-        return Status::Invalid;
-    }
-    let run_id = match args.run_id.as_deref().map(RunId::parse).transpose() {
-        Ok(id) => id.unwrap_or_else(RunId::generate),
-        Err(error) => {
-            eprintln!("error: {error}");
-            return Status::Invalid;
-        }
-    };
-    let (journal, resumed) = match open_journal(
+    let (journal, resumed) = open_journal(
         &args.state.state_dir,
         &run_id,
         &sealed,
         &target,
         &account,
         &args.vars.vars,
-    ) {
-        Ok(opened) => opened,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return Status::Invalid;
-        }
-    };
+    )
+    .or_fail(Status::Invalid)?;
     let run_dir = Journal::run_dir(&args.state.state_dir, &run_id);
-    let secrets = match SecretsStore::open(&run_dir) {
-        Ok(secrets) => secrets,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return Status::StepFailed;
-        }
-    };
-    let profile_paths = match ProfilePaths::from_env() {
-        Ok(paths) => paths,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return Status::Invalid;
-        }
-    };
+    let secrets = SecretsStore::open(&run_dir).or_fail(Status::StepFailed)?;
+    let profile_paths = ProfilePaths::from_env().or_fail(Status::Invalid)?;
     let options = EngineOptions {
         target: target.clone(),
         run_id: run_id.clone(),
@@ -222,9 +192,47 @@ async fn run(args: &UpArgs, sealed: Arc<SealedPlan>) -> Status {
         })
         .collect();
     let interrupt = watch_interrupts(&run_id);
+    let (sender, renderer) = start_renderer(args.output, &sealed, &run_id, &target, resumed);
+    let scheduler = Scheduler::new(nodes)
+        .or_fail(Status::StepFailed)?
+        .parallel(usize::from(args.parallel))
+        .fail_fast(args.fail_fast)
+        .interrupt(interrupt.clone())
+        .events(sender);
+    let report = scheduler.run(Arc::clone(&engine)).await.map_err(|error| {
+        Failure::new(
+            Status::StepFailed,
+            format!("the scheduler stopped: {error}"),
+        )
+    })?;
+    let _ = renderer.await;
+    let status = if interrupt.is_cancelled() {
+        RunStatus::Interrupted
+    } else if report.succeeded() {
+        RunStatus::Succeeded
+    } else {
+        RunStatus::Failed
+    };
+    if let Err(error) = journal.append(&Record::RunFinished { status }) {
+        eprintln!("error: {error}");
+    }
+    Ok(conclude(args, &sealed, &engine, &report, &run_id))
+}
+
+/// Announces the run and starts the task that renders scheduler events.
+fn start_renderer(
+    output: OutputFormat,
+    sealed: &SealedPlan,
+    run_id: &RunId,
+    target: &Target,
+    resumed: bool,
+) -> (
+    tokio::sync::mpsc::UnboundedSender<awslab_executor::Event<StepId>>,
+    tokio::task::JoinHandle<()>,
+) {
     let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel();
-    let mut progress = Progress::new(args.output, &sealed);
-    if args.output == OutputFormat::Json {
+    let mut progress = Progress::new(output, sealed);
+    if output == OutputFormat::Json {
         Progress::json(
             &serde_json::json!({"event": "run", "run_id": run_id.as_str(), "plan": sealed.plan.name.value, "resumed": resumed, "target": target.endpoint_url.as_deref().unwrap_or("aws"), "region": target.region}),
         );
@@ -241,39 +249,10 @@ async fn run(args: &UpArgs, sealed: Arc<SealedPlan>) -> Status {
         }
         progress.finish();
     });
-    let scheduler = match Scheduler::new(nodes) {
-        Ok(scheduler) => scheduler
-            .parallel(usize::from(args.parallel))
-            .fail_fast(args.fail_fast)
-            .interrupt(interrupt.clone())
-            .events(sender),
-        Err(error) => {
-            eprintln!("error: {error}");
-            return Status::StepFailed;
-        }
-    };
-    let report = match scheduler.run(Arc::clone(&engine)).await {
-        Ok(report) => report,
-        Err(error) => {
-            eprintln!("error: the scheduler stopped: {error}");
-            return Status::StepFailed;
-        }
-    };
-    let _ = renderer.await;
-    let status = if interrupt.is_cancelled() {
-        RunStatus::Interrupted
-    } else if report.succeeded() {
-        RunStatus::Succeeded
-    } else {
-        RunStatus::Failed
-    };
-    if let Err(error) = journal.append(&Record::RunFinished { status }) {
-        eprintln!("error: {error}");
-    }
-    finish(args, &sealed, &engine, &report, &run_id)
+    (sender, renderer)
 }
 
-fn finish(
+fn conclude(
     args: &UpArgs,
     sealed: &SealedPlan,
     engine: &Engine,
