@@ -121,95 +121,50 @@ enum Ownership {
 }
 
 /// For a resource whose creation was not confirmed: does it exist, and is it ours?
-#[expect(clippy::too_many_lines, reason = "one arm per kind of resource")]
 async fn owned(operator: &SdkConfig, resource: &ResourceRef, run_id: &RunId) -> Ownership {
-    let ours = |tags: Vec<(String, String)>| {
-        if tags
-            .iter()
-            .any(|(k, v)| k == RUN_TAG && v == run_id.as_str())
-        {
-            Ownership::Ours
-        } else {
-            Ownership::NotOurs("it exists but does not carry this run's tag".to_owned())
-        }
-    };
-    let not_found = |class: ErrorClass, message: String| {
-        if class == ErrorClass::NotFound {
-            Ownership::Gone
-        } else {
-            Ownership::NotOurs(format!("cannot check its tags: {message}"))
-        }
-    };
-    match resource {
-        ResourceRef::IamUser { name } => match iam_client(operator)
-            .list_user_tags()
-            .user_name(name)
-            .send()
-            .await
-        {
-            Ok(a) => ours(
-                a.tags()
-                    .iter()
-                    .map(|t| (t.key().to_owned(), t.value().to_owned()))
-                    .collect(),
-            ),
-            Err(e) => {
-                let (info, message) = describe("ListUserTags", &e);
-                not_found(info.class(), message)
-            }
-        },
-        ResourceRef::IamRole { name } => match iam_client(operator)
-            .list_role_tags()
-            .role_name(name)
-            .send()
-            .await
-        {
-            Ok(a) => ours(
-                a.tags()
-                    .iter()
-                    .map(|t| (t.key().to_owned(), t.value().to_owned()))
-                    .collect(),
-            ),
-            Err(e) => {
-                let (info, message) = describe("ListRoleTags", &e);
-                not_found(info.class(), message)
-            }
-        },
-        ResourceRef::IamPolicy { arn } => match iam_client(operator)
-            .list_policy_tags()
-            .policy_arn(arn)
-            .send()
-            .await
-        {
-            Ok(a) => ours(
-                a.tags()
-                    .iter()
-                    .map(|t| (t.key().to_owned(), t.value().to_owned()))
-                    .collect(),
-            ),
-            Err(e) => {
-                let (info, message) = describe("ListPolicyTags", &e);
-                not_found(info.class(), message)
-            }
-        },
+    let iam = iam_client(operator);
+    let tags = match resource {
+        ResourceRef::IamUser { name } => iam_tags(
+            iam.list_user_tags()
+                .user_name(name)
+                .send()
+                .await
+                .map(|a| a.tags),
+            "ListUserTags",
+        ),
+        ResourceRef::IamRole { name } => iam_tags(
+            iam.list_role_tags()
+                .role_name(name)
+                .send()
+                .await
+                .map(|a| a.tags),
+            "ListRoleTags",
+        ),
+        ResourceRef::IamPolicy { arn } => iam_tags(
+            iam.list_policy_tags()
+                .policy_arn(arn)
+                .send()
+                .await
+                .map(|a| a.tags),
+            "ListPolicyTags",
+        ),
         ResourceRef::S3Bucket { name } => match s3_client(operator)
             .get_bucket_tagging()
             .bucket(name)
             .send()
             .await
         {
-            Ok(a) => ours(
-                a.tag_set()
-                    .iter()
-                    .map(|t| (t.key().to_owned(), t.value().to_owned()))
-                    .collect(),
-            ),
+            Ok(a) => Ok(a
+                .tag_set()
+                .iter()
+                .map(|t| (t.key().to_owned(), t.value().to_owned()))
+                .collect()),
             Err(e) => {
                 let (info, message) = describe("GetBucketTagging", &e);
                 if info.code.as_deref() == Some("NoSuchTagSet") {
-                    Ownership::NotOurs("it exists but carries no tags".to_owned())
+                    Ok(Vec::new())
                 } else {
-                    not_found(info.class(), message)
+                    Err((info.class(), message))
                 }
             }
         },
@@ -221,30 +176,68 @@ async fn owned(operator: &SdkConfig, resource: &ResourceRef, run_id: &RunId) -> 
                 .await
             {
                 Ok(a) => match a.stacks().first() {
-                    Some(stack) => ours(
-                        stack
-                            .tags()
-                            .iter()
-                            .map(|t| {
-                                (
-                                    t.key().unwrap_or_default().to_owned(),
-                                    t.value().unwrap_or_default().to_owned(),
-                                )
-                            })
-                            .collect(),
-                    ),
-                    None => Ownership::Gone,
+                    Some(stack) => Ok(stack
+                        .tags()
+                        .iter()
+                        .map(|t| {
+                            (
+                                t.key().unwrap_or_default().to_owned(),
+                                t.value().unwrap_or_default().to_owned(),
+                            )
+                        })
+                        .collect()),
+                    None => return Ownership::Gone,
                 },
                 Err(e) => {
                     let (info, message) = describe("DescribeStacks", &e);
-                    not_found(info.class(), message)
+                    Err((info.class(), message))
                 }
             }
         }
         // Sub-resources of a user, role or bucket of this run, and local files: the
         // parent's ownership already decides; deleting them is safe.
-        _ => Ownership::Ours,
+        _ => return Ownership::Ours,
+    };
+    match tags {
+        Ok(tags)
+            if tags
+                .iter()
+                .any(|(k, v)| k == RUN_TAG && v == run_id.as_str()) =>
+        {
+            Ownership::Ours
+        }
+        Ok(_) => Ownership::NotOurs("it exists but does not carry this run's tag".to_owned()),
+        Err((ErrorClass::NotFound, _)) => Ownership::Gone,
+        Err((_, message)) => Ownership::NotOurs(format!("cannot check its tags: {message}")),
     }
+}
+
+type Tags = Result<Vec<(String, String)>, (ErrorClass, String)>;
+
+/// The tags of an IAM entity, or the error's class and message.
+fn iam_tags<E>(
+    result: Result<
+        Vec<aws_sdk_iam::types::Tag>,
+        aws_smithy_runtime_api::client::result::SdkError<
+            E,
+            aws_smithy_runtime_api::client::orchestrator::HttpResponse,
+        >,
+    >,
+    what: &str,
+) -> Tags
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
+{
+    result
+        .map(|tags| {
+            tags.iter()
+                .map(|t| (t.key().to_owned(), t.value().to_owned()))
+                .collect()
+        })
+        .map_err(|e| {
+            let (info, message) = describe(what, &e);
+            (info.class(), message)
+        })
 }
 
 fn check(result: Option<String>) -> Result<(), String> {

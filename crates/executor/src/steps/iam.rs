@@ -16,6 +16,24 @@ use crate::journal::ResourceRef;
 use crate::scheduler::StepContext;
 use crate::secrets::{Secret, StepCredentials};
 
+/// The run's tag and the step's own tags, rendered.
+fn tags(
+    engine: &Engine,
+    extra: &indexmap::IndexMap<String, awslab_planner::values::Text>,
+) -> StepResult<Vec<Tag>> {
+    let mut tags = vec![run_tag(engine)?];
+    for (key, value) in extra {
+        tags.push(
+            Tag::builder()
+                .key(key)
+                .value(engine.render(&value.value)?)
+                .build()
+                .map_err(|e| e.to_string())?,
+        );
+    }
+    Ok(tags)
+}
+
 fn run_tag(engine: &Engine) -> StepResult<Tag> {
     Tag::builder()
         .key(RUN_TAG)
@@ -32,20 +50,11 @@ pub async fn user(
 ) -> StepResult<()> {
     let iam = iam_client(engine.operator());
     let name = engine.render(&spec.name.value)?;
-    let mut request = iam
+    let request = iam
         .create_user()
         .user_name(&name)
         .set_path(engine.render_opt(spec.path.as_ref())?)
-        .tags(run_tag(engine)?);
-    for (key, value) in &spec.tags {
-        request = request.tags(
-            Tag::builder()
-                .key(key)
-                .value(engine.render(&value.value)?)
-                .build()
-                .map_err(|e| e.to_string())?,
-        );
-    }
+        .set_tags(Some(tags(engine, &spec.tags)?));
     let resource = ResourceRef::IamUser { name: name.clone() };
     let answer = create(engine, id, &resource, request.send()).await?;
     let user = answer.user().ok_or("CreateUser answered without a user")?;
@@ -190,7 +199,7 @@ pub async fn role(engine: &Engine, id: &StepId, spec: &IamRole) -> StepResult<()
     let iam = iam_client(engine.operator());
     let name = engine.render(&spec.name.value)?;
     let trust = engine.render_document(&spec.trust_policy)?;
-    let mut request = iam
+    let request = iam
         .create_role()
         .role_name(&name)
         .assume_role_policy_document(trust)
@@ -201,16 +210,7 @@ pub async fn role(engine: &Engine, id: &StepId, spec: &IamRole) -> StepResult<()
                 .as_ref()
                 .map(|d| i32::try_from(d.value.seconds()).unwrap_or(i32::MAX)),
         )
-        .tags(run_tag(engine)?);
-    for (key, value) in &spec.tags {
-        request = request.tags(
-            Tag::builder()
-                .key(key)
-                .value(engine.render(&value.value)?)
-                .build()
-                .map_err(|e| e.to_string())?,
-        );
-    }
+        .set_tags(Some(tags(engine, &spec.tags)?));
     let resource = ResourceRef::IamRole { name: name.clone() };
     let answer = create(engine, id, &resource, request.send()).await?;
     let role = answer.role().ok_or("CreateRole answered without a role")?;

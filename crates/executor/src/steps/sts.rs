@@ -133,19 +133,14 @@ pub async fn assume_role(
     })
     .await?;
     let user = answer.assumed_role_user();
-    let out: IndexMap<String, String> = [
+    let out = super::outputs([
+        ("arn", user.map(|u| u.arn().to_owned()).unwrap_or_default()),
         (
-            "arn".to_owned(),
-            user.map(|u| u.arn().to_owned()).unwrap_or_default(),
-        ),
-        (
-            "assumed_role_id".to_owned(),
+            "assumed_role_id",
             user.map(|u| u.assumed_role_id().to_owned())
                 .unwrap_or_default(),
         ),
-    ]
-    .into_iter()
-    .collect();
+    ]);
     keep(engine, id, answer.credentials(), out, context).await
 }
 
@@ -191,19 +186,14 @@ pub async fn federation_token(
     })
     .await?;
     let user = answer.federated_user();
-    let out: IndexMap<String, String> = [
+    let out = super::outputs([
+        ("arn", user.map(|u| u.arn().to_owned()).unwrap_or_default()),
         (
-            "arn".to_owned(),
-            user.map(|u| u.arn().to_owned()).unwrap_or_default(),
-        ),
-        (
-            "federated_user_id".to_owned(),
+            "federated_user_id",
             user.map(|u| u.federated_user_id().to_owned())
                 .unwrap_or_default(),
         ),
-    ]
-    .into_iter()
-    .collect();
+    ]);
     keep(engine, id, answer.credentials(), out, context).await
 }
 
@@ -247,7 +237,7 @@ pub fn web_identity_outputs(
     answer: &aws_sdk_sts::operation::assume_role_with_web_identity::AssumeRoleWithWebIdentityOutput,
 ) -> IndexMap<String, String> {
     let user = answer.assumed_role_user();
-    [
+    super::outputs([
         ("arn", user.map(|u| u.arn().to_owned()).unwrap_or_default()),
         (
             "assumed_role_id",
@@ -261,10 +251,7 @@ pub fn web_identity_outputs(
                 .unwrap_or_default()
                 .to_owned(),
         ),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect()
+    ])
 }
 
 pub async fn web_identity(
