@@ -265,11 +265,10 @@ def awslab_once(side: Side, run_id: str, parallel: int) -> dict:
     summary = [e for e in up["events"] if e.get("event") == "summary"]
     check(len(summary) == 1 and summary[0]["succeeded"], f"awslab up {run_id}: no successful summary")
     steps = summary[0]["steps"]
-    # The summary says "ok" for a step that succeeded; `finished` events say "succeeded".
     verifies = [s for s in steps if s["kind"] == "verify"]
-    check(len(verifies) == 5 and all(s["status"] == "ok" for s in verifies),
+    check(len(verifies) == 5 and all(s["status"] == "succeeded" for s in verifies),
           f"awslab up {run_id}: verifications {[(s['step'], s['status']) for s in verifies]}")
-    check(all(s["status"] == "ok" for s in steps), f"awslab up {run_id}: a step did not succeed")
+    check(all(s["status"] == "succeeded" for s in steps), f"awslab up {run_id}: a step did not succeed")
     finished_ok = [e for e in up["events"]
                    if e.get("event") == "finished" and e["status"] == "succeeded"]
     check(len(finished_ok) == len(steps), f"awslab up {run_id}: {len(finished_ok)} steps finished")

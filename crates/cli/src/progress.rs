@@ -29,8 +29,13 @@ fn mark(outcome: &StepOutcome) -> (&'static str, &'static str) {
     }
 }
 
+/// A short duration for people: `12ms` under a second, `1.5s` above.
 pub fn seconds(d: Duration) -> String {
-    format!("{:.1}s", d.as_secs_f64())
+    if d < Duration::from_secs(1) {
+        format!("{}ms", d.as_millis())
+    } else {
+        format!("{:.1}s", d.as_secs_f64())
+    }
 }
 
 impl Progress {

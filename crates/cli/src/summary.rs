@@ -23,6 +23,17 @@ fn status_word(status: &StepStatus<StepId>) -> &'static str {
     }
 }
 
+/// The status word of `--output json`, the same as in its `finished` events.
+fn status_json(status: &StepStatus<StepId>) -> &'static str {
+    match status {
+        StepStatus::Succeeded => "succeeded",
+        StepStatus::Failed { .. } => "failed",
+        StepStatus::Cancelled { .. } => "cancelled",
+        StepStatus::Skipped { .. } => "skipped",
+        StepStatus::NotStarted { .. } => "not_run",
+    }
+}
+
 /// What to say about a step besides its status.
 fn note_text(status: &StepStatus<StepId>, note: Option<&StepNote>) -> String {
     let mut parts = Vec::new();
@@ -146,7 +157,7 @@ pub fn json(
             json!({
                 "step": s.step.as_str(),
                 "kind": sealed.step(&s.step).map_or("", |x| x.kind.label()),
-                "status": status_word(&s.status).to_lowercase(),
+                "status": status_json(&s.status),
                 "elapsed_ms": s.elapsed.map(|e| u64::try_from(e.as_millis()).unwrap_or(u64::MAX)),
                 "note": note_text(&s.status, note),
                 "settle_ms": note.and_then(|n| n.settled).map(|(w, _)| u64::try_from(w.as_millis()).unwrap_or(u64::MAX)),

@@ -184,7 +184,6 @@ impl Engine {
     /// Journals the intent to create `resource`; the engine stops if it cannot.
     pub async fn intent(&self, step: &StepId, resource: &ResourceRef) -> StepResult<()> {
         tracing::debug!(resource = %resource.label(), "creating");
-        tracing::debug!(resource = %resource.label(), "creating");
         self.append(Record::Intent {
             step: step.to_string(),
             resource: resource.clone(),

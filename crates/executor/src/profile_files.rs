@@ -1,7 +1,8 @@
 //! AWS CLI profiles written into the CLI's own files. [`write_profile`] appends a
 //! `[NAME]` section to the shared credentials file and a `[profile NAME]` (or
 //! `[default]`) section to the config file, each atomically (temporary file in the same
-//! directory, `sync_all`, rename) while holding a lock on a sibling `<file>.awslab.lock`.
+//! directory, `sync_all`, rename) while holding a lock on a lock file in the temporary folder named by a hash of
+//! the file's path (nothing is left beside the user's AWS files).
 //! It never overwrites: a section that already exists is an error. The returned
 //! [`ProfileReceipt`] (no secrets in it) is journaled, and [`remove_profile`] takes out
 //! exactly what was added, leaving every other byte of the files as it was.
@@ -16,7 +17,9 @@ use crate::secrets::StepCredentials;
 
 mod sections;
 
-use sections::{FileLock, append_section, lines, read_existing, remove_section, section_name};
+use sections::{
+    FileLock, append_section, lines, lock_path, read_existing, remove_section, section_name,
+};
 
 /// The two files of the AWS CLI.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -109,7 +112,11 @@ pub enum ProfileError {
     },
     #[error("`{path}` is not UTF-8 text")]
     NotUtf8 { path: PathBuf },
-    #[error("cannot update `{path}`")]
+    #[error(
+        "AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE both name `{path}`; the AWS CLI keeps credentials and config in two files"
+    )]
+    SameFile { path: PathBuf },
+    #[error("cannot update `{path}`: {source}")]
     Io {
         path: PathBuf,
         #[source]
@@ -164,6 +171,11 @@ pub fn write_profile(
         vec![config_section.clone()]
     };
 
+    if lock_path(&paths.credentials) == lock_path(&paths.config) {
+        return Err(ProfileError::SameFile {
+            path: paths.credentials.clone(),
+        });
+    }
     let _credentials_lock = FileLock::acquire(&paths.credentials)?;
     let _config_lock = FileLock::acquire(&paths.config)?;
     let credentials_text = read_existing(&paths.credentials)?;

@@ -276,3 +276,30 @@ fn two_profiles_removed_in_either_order_leave_files_byte_identical() {
         );
     }
 }
+
+#[test]
+fn leaves_no_lock_file_beside_the_aws_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let paths = paths(dir.path());
+    let creds = credentials();
+    let receipt = write_profile(&paths, &spec("assumed", &creds)).unwrap();
+    remove_profile(&receipt).unwrap();
+    let aws_dir = paths.credentials.parent().unwrap();
+    let left: Vec<_> = fs::read_dir(aws_dir)
+        .map(|d| d.map(|e| e.unwrap().file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "left beside the AWS files: {left:?}");
+}
+
+#[test]
+fn refuses_one_file_for_both_credentials_and_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("aws");
+    let paths = ProfilePaths {
+        credentials: file.clone(),
+        config: file,
+    };
+    let creds = credentials();
+    let error = write_profile(&paths, &spec("assumed", &creds)).unwrap_err();
+    assert!(error.to_string().contains("both name"), "{error}");
+}

@@ -158,13 +158,16 @@ pub(super) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ProfileE
     result.map_err(error)
 }
 
-/// An exclusive lock on `<file>.awslab.lock`, released on drop. The lock file stays
-/// (removing it would race with another process that just opened it).
+/// An exclusive lock on the AWS file's lock file (see [`lock_path`]), released on
+/// drop. The lock file stays in the temporary folder (deleting it would race another
+/// process about to lock it).
 pub(super) struct FileLock {
     _file: fs::File,
 }
 
 impl FileLock {
+    /// Locks `path` through a lock file in the system's temporary folder, named by a
+    /// hash of the path, so nothing is left beside the user's own AWS files.
     pub(super) fn acquire(path: &Path) -> Result<Self, ProfileError> {
         if let Some(parent) = path
             .parent()
@@ -176,9 +179,7 @@ impl FileLock {
                 .create(parent)
                 .map_err(io_error(path))?;
         }
-        let mut lock_path = path.as_os_str().to_owned();
-        lock_path.push(".awslab.lock");
-        let lock_path = PathBuf::from(lock_path);
+        let lock_path = lock_path(path);
         let file = fs::OpenOptions::new()
             .create(true)
             .truncate(false)
@@ -189,4 +190,17 @@ impl FileLock {
         file.lock().map_err(io_error(&lock_path))?;
         Ok(Self { _file: file })
     }
+}
+
+/// Where the lock for `path` lives: `$TMPDIR/awslab-<fnv1a64 of the absolute path>.lock`.
+pub(super) fn lock_path(path: &Path) -> PathBuf {
+    let absolute = fs::canonicalize(path)
+        .or_else(|_| std::path::absolute(path))
+        .unwrap_or_else(|_| path.to_owned());
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in absolute.as_os_str().as_encoded_bytes() {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    std::env::temp_dir().join(format!("awslab-{hash:016x}.lock"))
 }
