@@ -200,9 +200,20 @@ fn role_matches(policy_arn: &str, principal: &Principal) -> bool {
     account == principal.account && session_role == Some(name)
 }
 
-fn role_parts(arn: &str) -> Option<(&str, &str)> {
+/// The six colon-separated parts of an ARN: `arn`, partition, service, region,
+/// account and resource (which may itself contain colons).
+pub(crate) struct ArnParts<'a> {
+    pub partition: &'a str,
+    pub service: &'a str,
+    pub region: &'a str,
+    pub account: &'a str,
+    pub resource: &'a str,
+}
+
+/// Splits an ARN into its parts, or `None` if it is not `arn:...` with six parts.
+pub(crate) fn arn_parts(arn: &str) -> Option<ArnParts<'_>> {
     let mut parts = arn.splitn(6, ':');
-    let (Some("arn"), Some(_), Some("iam"), Some(_), Some(account), Some(resource)) = (
+    let (Some("arn"), Some(partition), Some(service), Some(region), Some(account), Some(resource)) = (
         parts.next(),
         parts.next(),
         parts.next(),
@@ -210,6 +221,25 @@ fn role_parts(arn: &str) -> Option<(&str, &str)> {
         parts.next(),
         parts.next(),
     ) else {
+        return None;
+    };
+    Some(ArnParts {
+        partition,
+        service,
+        region,
+        account,
+        resource,
+    })
+}
+
+fn role_parts(arn: &str) -> Option<(&str, &str)> {
+    let ArnParts {
+        service: "iam",
+        account,
+        resource,
+        ..
+    } = arn_parts(arn)?
+    else {
         return None;
     };
     let path = resource.strip_prefix("role/")?;
@@ -228,15 +258,14 @@ fn root_account(arn: &str) -> Option<&str> {
 }
 
 fn is_principal_arn(arn: &str) -> bool {
-    let mut parts = arn.splitn(6, ':');
-    let (Some("arn"), Some(_), Some(service), Some(""), Some(account), Some(resource)) = (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    ) else {
+    let Some(ArnParts {
+        service,
+        region: "",
+        account,
+        resource,
+        ..
+    }) = arn_parts(arn)
+    else {
         return false;
     };
     is_account_id(account)

@@ -123,17 +123,13 @@ impl Principal {
     /// federated user. Returns `None` for anything else (including role ARNs, which
     /// are not callers).
     pub fn from_arn(arn: &str) -> Option<Self> {
-        let mut parts = arn.splitn(6, ':');
-        let (Some("arn"), Some(partition), Some(service), Some(_), Some(account), Some(resource)) = (
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-        ) else {
-            return None;
-        };
+        let crate::principal::ArnParts {
+            partition,
+            service,
+            account,
+            resource,
+            ..
+        } = crate::principal::arn_parts(arn)?;
         let mut principal = Self::named(arn, PrincipalKind::Anonymous);
         account.clone_into(&mut principal.account);
         match (service, resource.split_once('/')) {
