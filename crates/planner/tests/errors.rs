@@ -598,9 +598,24 @@ steps:
       trust_policy:
         Version: \"2012-10-17\"
         Statement:
-          - { Effect: Allow, Principal: { AWS: \"${ali.arn}\" }, Action: sts:AssumeRole, Condition: { StringEquals: { \"sts:ExternalId\": lab } } }
+          - { Effect: Allow, Principal: { AWS: \"${ali.arn}\" }, Action: sts:AssumeRole, Condition: { IpAddress: { \"aws:SourceIp\": 10.0.0.0/8 } } }
   session:
-    sts.assume_role: { as: ali, role_arn: \"${role.arn}\", session_name: s1, external_id: lab }
+    sts.assume_role: { as: ali, role_arn: \"${role.arn}\", session_name: s1 }
+"),
+        error("trust_policy_external_id_that_does_not_match", "plan::trust", (13, 5), "does not let `ali`", "\
+name: lab
+steps:
+  ali:
+    iam.user: { name: ali, access_key: true }
+  role:
+    iam.role:
+      name: lab-role
+      trust_policy:
+        Version: \"2012-10-17\"
+        Statement:
+          - { Effect: Allow, Principal: { AWS: \"${ali.arn}\" }, Action: sts:AssumeRole, Condition: { StringEquals: { \"sts:ExternalId\": right } } }
+  session:
+    sts.assume_role: { as: ali, role_arn: \"${role.arn}\", session_name: s1, external_id: wrong }
 "),
         warning("trust_update_not_ordered_before_assume", "plan::trust_order", (15, 5), "trust policy update `narrow` may run before or after step `session`", "\
 name: lab

@@ -1,4 +1,4 @@
-//! Every lab plan in `plans/` loads cleanly, and the seed labs keep the run and
+//! Every lab plan in `plans/` and `examples/` loads cleanly, and the seed labs keep the run and
 //! teardown order their runbooks need.
 
 use std::path::{Path, PathBuf};
@@ -10,10 +10,21 @@ fn plans_dir() -> PathBuf {
 }
 
 fn plan_files() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(plans_dir())
-        .map(|entries| entries.filter_map(Result::ok).map(|e| e.path()).collect())
-        .unwrap_or_default();
-    files.retain(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"));
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let mut files: Vec<PathBuf> = [plans_dir(), examples]
+        .iter()
+        .flat_map(|dir| {
+            std::fs::read_dir(dir)
+                .map(|entries| {
+                    entries
+                        .filter_map(Result::ok)
+                        .map(|e| e.path())
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        })
+        .collect();
+    files.retain(|p| p.extension().is_some_and(|e| e == "yaml"));
     files.sort();
     files
 }

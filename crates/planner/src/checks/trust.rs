@@ -15,14 +15,62 @@ use super::statics::{SAMPLE_ACCOUNT, Statics};
 
 use awslab_policy::Admission;
 
+/// Condition keys the evaluator derives from the principal itself.
+const PRINCIPAL_KEYS: &[&str] = &[
+    "aws:principalarn",
+    "aws:principalaccount",
+    "aws:principaltype",
+    "aws:username",
+    "aws:userid",
+];
+
 /// Whether `document` (a trust policy, as JSON) admits `principal` for
-/// `sts:AssumeRole`, by AWS's evaluation logic (crates/policy). A document that does
-/// not parse is reported elsewhere and counts as unknown here.
-pub fn admits(document: &Json, principal: &str) -> Admission {
-    match awslab_policy::PolicyDocument::from_value_as(document, awslab_policy::PolicyKind::Trust) {
-        Ok(policy) => awslab_policy::admits_principal(&policy, principal),
-        Err(_) => Admission::Unknown,
+/// `sts:AssumeRole`, by AWS's evaluation logic (crates/policy), with request context
+/// known before the run (`sts:ExternalId`,
+/// `sts:RoleSessionName`). When every condition key of the policy is known, the
+/// policy is evaluated for a yes or no; otherwise conditions leave it unknown. A
+/// document that does not parse is reported elsewhere and counts as unknown here.
+pub fn admits_with(document: &Json, principal: &str, context: &[(&str, String)]) -> Admission {
+    let Ok(policy) =
+        awslab_policy::PolicyDocument::from_value_as(document, awslab_policy::PolicyKind::Trust)
+    else {
+        return Admission::Unknown;
+    };
+    let keys = condition_keys(document);
+    let known = |key: &String| {
+        PRINCIPAL_KEYS.contains(&key.as_str())
+            || context.iter().any(|(k, _)| k.eq_ignore_ascii_case(key))
+    };
+    if keys.is_empty() || !keys.iter().all(known) {
+        return awslab_policy::admits_principal(&policy, principal);
     }
+    let Some(caller) = awslab_policy::Principal::from_arn(principal) else {
+        return Admission::Unknown;
+    };
+    let mut values = awslab_policy::Context::new();
+    for (key, value) in context {
+        values.insert(key, value.as_str());
+    }
+    if awslab_policy::trust_allows(&policy, &caller, "sts:AssumeRole", &values).is_allowed() {
+        Admission::Yes
+    } else {
+        Admission::No
+    }
+}
+
+/// Every condition key of a policy document, lowercased.
+fn condition_keys(document: &Json) -> Vec<String> {
+    let statements: Vec<&Json> = match document.get("Statement") {
+        Some(Json::Array(items)) => items.iter().collect(),
+        Some(single) => vec![single],
+        None => Vec::new(),
+    };
+    statements
+        .iter()
+        .filter_map(|s| s.get("Condition").and_then(Json::as_object))
+        .flat_map(|operators| operators.values().filter_map(Json::as_object))
+        .flat_map(|keys| keys.keys().map(|k| k.to_ascii_lowercase()))
+        .collect()
 }
 
 /// The trust policy in force when `step` runs, and which step set it.
@@ -82,6 +130,17 @@ pub fn check(diags: &mut Diagnostics, sealed: &SealedPlan) {
         let Ok(json) = document.json().map(|j| statics.render_json(&j)) else {
             continue;
         };
+        let mut context = Vec::new();
+        if let Some(id) = assume
+            .external_id
+            .as_ref()
+            .and_then(|e| statics.render(&e.value))
+        {
+            context.push(("sts:ExternalId", id));
+        }
+        if let Some(name) = statics.render(&assume.session_name.value) {
+            context.push(("sts:RoleSessionName", name));
+        }
         let identity = assume
             .identity
             .as_ref()
@@ -98,7 +157,7 @@ pub fn check(diags: &mut Diagnostics, sealed: &SealedPlan) {
             // The operator's ARN is known only at run time; a policy admitting the
             // whole account admits the operator (if IAM allows it too).
             let account_root = format!("arn:aws:iam::{SAMPLE_ACCOUNT}:root");
-            if admits(&json, &account_root) == Admission::Yes {
+            if admits_with(&json, &account_root, &context) == Admission::Yes {
                 continue;
             }
             diags
@@ -108,7 +167,7 @@ pub fn check(diags: &mut Diagnostics, sealed: &SealedPlan) {
             continue;
         };
         let shown = principal.replace(SAMPLE_ACCOUNT, "ACCOUNT");
-        match admits(&json, &principal) {
+        match admits_with(&json, &principal, &context) {
             Admission::Yes => {}
             Admission::No => diags
                 .error("plan::trust", step.kind_span, format!("the trust policy of role step `{}` (set by step `{source}`) does not let `{identity}` ({shown}) assume the role", role.id))
@@ -133,25 +192,40 @@ mod tests {
     #[test]
     fn admits_named_user_and_account_root() {
         let named = json!({"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Principal": {"AWS": USER}, "Action": "sts:AssumeRole"}});
-        assert_eq!(admits(&named, USER), Admission::Yes);
+        assert_eq!(admits_with(&named, USER, &[]), Admission::Yes);
         let root = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole"}]});
-        assert_eq!(admits(&root, USER), Admission::Yes);
+        assert_eq!(admits_with(&root, USER, &[]), Admission::Yes);
     }
 
     #[test]
     fn refuses_other_user_and_explicit_deny() {
         let other = json!({"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:user/bob"}, "Action": "sts:AssumeRole"}});
-        assert_eq!(admits(&other, USER), Admission::No);
+        assert_eq!(admits_with(&other, USER, &[]), Admission::No);
         let deny = json!({"Version": "2012-10-17", "Statement": [
             {"Effect": "Allow", "Principal": "*", "Action": "sts:*"},
             {"Effect": "Deny", "Principal": {"AWS": USER}, "Action": "sts:AssumeRole"}]});
-        assert_eq!(admits(&deny, USER), Admission::No);
+        assert_eq!(admits_with(&deny, USER, &[]), Admission::No);
+    }
+
+    #[test]
+    fn external_id_known_before_the_run_decides() {
+        let policy = json!({"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Principal": {"AWS": USER}, "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"sts:ExternalId": "right"}}}});
+        assert_eq!(
+            admits_with(&policy, USER, &[("sts:ExternalId", "right".to_owned())]),
+            Admission::Yes
+        );
+        assert_eq!(
+            admits_with(&policy, USER, &[("sts:ExternalId", "wrong".to_owned())]),
+            Admission::No
+        );
+        assert_eq!(admits_with(&policy, USER, &[]), Admission::Unknown);
     }
 
     #[test]
     fn conditions_leave_it_open() {
         let cond = json!({"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Principal": {"AWS": USER}, "Action": "sts:AssumeRole",
             "Condition": {"StringEquals": {"sts:ExternalId": "x"}}}});
-        assert_eq!(admits(&cond, USER), Admission::Unknown);
+        assert_eq!(admits_with(&cond, USER, &[]), Admission::Unknown);
     }
 }
