@@ -269,7 +269,12 @@ fn judge(engine: &Engine, expect: &Expect, answer: &Answer) -> StepResult<Result
                 }
                 let shown = patterns
                     .iter()
-                    .map(|(f, _)| format!("{f}={}", values.get(f).map_or("", String::as_str)))
+                    .map(|(f, _)| {
+                        format!(
+                            "{f}={}",
+                            values.get(f).map_or("", String::as_str).escape_debug()
+                        )
+                    })
                     .collect::<Vec<_>>()
                     .join(", ");
                 Ok(Ok(Verdict {
