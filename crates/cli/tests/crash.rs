@@ -100,3 +100,44 @@ async fn killed_run_resumes_with_up_and_finishes() {
     assert_eq!(down.status.code(), Some(0), "{}", text(&down));
     assert_eq!(lab.inventory(), Vec::<String>::new());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn resume_after_a_call_cut_off_mid_create_says_what_to_do() {
+    let Some(lab) = Lab::start("resume_after_a_call_cut_off_mid_create_says_what_to_do").await
+    else {
+        return;
+    };
+    let dir = lab.files.dir();
+    let plan = dir.join("one-user.yaml");
+    std::fs::write(
+        &plan,
+        "name: one-user\nsteps:\n  user:\n    iam.user: { name: \"cut-${run.id}\" }\n",
+    )
+    .unwrap();
+    let up = lab.awslab(&["up", plan.to_str().unwrap(), "--run-id", "cut1"]);
+    assert_eq!(up.status.code(), Some(0), "{}", text(&up));
+    // As if killed after CreateUser was sent but before its result was journaled.
+    let journal = lab.state_dir.join("runs/cut1/journal.jsonl");
+    let kept: Vec<String> = std::fs::read_to_string(&journal)
+        .unwrap()
+        .lines()
+        .filter(|l| {
+            !l.contains(r#""event":"created""#)
+                && !l.contains(r#""event":"step_finished""#)
+                && !l.contains(r#""event":"run_finished""#)
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&journal, kept.concat()).unwrap();
+    let again = lab.awslab(&["up", plan.to_str().unwrap(), "--run-id", "cut1"]);
+    assert_eq!(again.status.code(), Some(1), "{}", text(&again));
+    assert!(
+        text(&again).contains("this run may have created it before it was interrupted"),
+        "{}",
+        text(&again)
+    );
+    // The user carries the run's tag, so down deletes it although creation was never confirmed.
+    let down = lab.awslab(&["down", "cut1"]);
+    assert_eq!(down.status.code(), Some(0), "{}", text(&down));
+    assert_eq!(lab.inventory(), Vec::<String>::new());
+}

@@ -55,6 +55,8 @@ pub struct Engine {
     secrets: Mutex<SecretsStore>,
     outputs: Mutex<IndexMap<String, IndexMap<String, String>>>,
     finished: Vec<String>,
+    /// Resources a resumed run's journal says may exist (a call was interrupted).
+    uncertain: Vec<ResourceRef>,
     notes: Mutex<IndexMap<String, StepNote>>,
 }
 
@@ -82,6 +84,12 @@ impl Engine {
             secrets: Mutex::new(secrets),
             outputs: Mutex::new(resumed.outputs.clone()),
             finished: resumed.finished.clone(),
+            uncertain: resumed
+                .resources
+                .iter()
+                .filter(|r| r.state == crate::journal::ResourceState::MayExist)
+                .map(|r| r.resource.clone())
+                .collect(),
             notes: Mutex::new(IndexMap::new()),
         }
     }
@@ -179,6 +187,13 @@ impl Engine {
             .entry(step.to_string())
             .or_default()
             .extend(outputs);
+    }
+
+    /// True if an interrupted earlier attempt of this run may have created `resource`.
+    pub fn may_have_created(&self, resource: &ResourceRef) -> bool {
+        self.uncertain
+            .iter()
+            .any(|r| resource.fulfils(r) || r == resource)
     }
 
     /// Journals the intent to create `resource`; the engine stops if it cannot.

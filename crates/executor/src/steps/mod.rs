@@ -104,6 +104,13 @@ where
             if info.source == ErrorSource::Service {
                 engine.create_failed(step, resource, &message).await?;
             }
+            if info.class() == ErrorClass::AlreadyExists && engine.may_have_created(resource) {
+                return Err(format!(
+                    "{} already exists: this run may have created it before it was interrupted. Run `awslab down {}` (it deletes it only if it carries this run's tag), then `awslab up` again",
+                    resource.label(),
+                    engine.options.run_id
+                ));
+            }
             if info.class() == ErrorClass::AlreadyExists {
                 return Err(format!(
                     "{} already exists and this run did not create it; awslab never adopts or deletes it. Choose another name (`${{run.id}}` keeps names unique)",
