@@ -36,4 +36,4 @@ pub use scheduler::{
 };
 pub use secrets::{Secret, SecretsError, SecretsStore, StepCredentials};
 pub use settle::{Probe, SettleError, SettlePolicy, Settled, settle};
-pub use teardown::{Receipt, teardown};
+pub use teardown::{Receipt, TeardownEvent, teardown};

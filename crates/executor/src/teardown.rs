@@ -36,12 +36,25 @@ impl Receipt {
     }
 }
 
-/// Tears down the run `run_id` under `state_dir` with the operator's config.
+/// What teardown is doing, reported as it happens (for live output).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TeardownEvent<'a> {
+    /// About to delete this resource.
+    Deleting(&'a str),
+    /// Deleted (or found gone); the text may carry a remark.
+    Deleted(&'a str),
+    /// Left in place, with the reason.
+    Left(&'a str, &'a str),
+}
+
+/// Tears down the run `run_id` under `state_dir` with the operator's config,
+/// reporting each resource through `report` as it goes.
 pub async fn teardown(
     state_dir: &Path,
     run_id: &RunId,
     operator: &SdkConfig,
     stack_deadline: Duration,
+    mut report: impl FnMut(TeardownEvent<'_>) + Send,
 ) -> Result<Receipt, JournalError> {
     let path = Journal::run_dir(state_dir, run_id).join(Journal::FILE_NAME);
     let state = replay(&path)?;
@@ -65,16 +78,21 @@ pub async fn teardown(
                             resource: live.resource.clone(),
                         })
                         .await?;
-                    receipt.deleted.push(format!("{label} (never created)"));
+                    let text = format!("{label} (never created)");
+                    report(TeardownEvent::Deleted(&text));
+                    receipt.deleted.push(text);
                     continue;
                 }
                 Ownership::NotOurs(reason) => {
-                    receipt.left.push((label, format!("left alone: {reason}")));
+                    let reason = format!("left alone: {reason}");
+                    report(TeardownEvent::Left(&label, &reason));
+                    receipt.left.push((label, reason));
                     continue;
                 }
                 Ownership::Ours => {}
             }
         }
+        report(TeardownEvent::Deleting(&label));
         journal
             .append_async(Record::DeleteIntent {
                 resource: live.resource.clone(),
@@ -87,6 +105,7 @@ pub async fn teardown(
                         resource: live.resource.clone(),
                     })
                     .await?;
+                report(TeardownEvent::Deleted(&label));
                 receipt.deleted.push(label);
             }
             Err(error) => {
@@ -96,6 +115,7 @@ pub async fn teardown(
                         error: error.clone(),
                     })
                     .await?;
+                report(TeardownEvent::Left(&label, &error));
                 receipt.left.push((label, error));
             }
         }

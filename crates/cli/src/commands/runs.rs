@@ -5,7 +5,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use awslab_executor::{
-    Journal, ResourceState, RunId, SecretsStore, list_runs, operator_config, replay, teardown,
+    Journal, ResourceState, RunId, SecretsStore, TeardownEvent, list_runs, operator_config, replay,
+    teardown,
 };
 
 use super::up::{confirm, runtime, target};
@@ -70,6 +71,39 @@ fn down_run(args: &DownArgs) -> Result<Status, Failure> {
         )
         .or_fail(Status::Invalid)?;
     }
+    let output = args.output;
+    if output == OutputFormat::Human {
+        println!("Teardown of run `{run_id}`:");
+    }
+    let report = move |event: TeardownEvent<'_>| match (output, event) {
+        (OutputFormat::Json, TeardownEvent::Deleting(what)) => {
+            println!(
+                "{}",
+                serde_json::json!({"event": "deleting", "resource": what})
+            );
+        }
+        (OutputFormat::Json, TeardownEvent::Deleted(what)) => {
+            println!(
+                "{}",
+                serde_json::json!({"event": "deleted", "resource": what})
+            );
+        }
+        (OutputFormat::Json, TeardownEvent::Left(what, why)) => {
+            println!(
+                "{}",
+                serde_json::json!({"event": "left", "resource": what, "reason": why})
+            );
+        }
+        (OutputFormat::Human, TeardownEvent::Deleting(what)) => {
+            if what.starts_with("cloudformation stack") {
+                eprintln!("  deleting {what} (waiting for CloudFormation)");
+            }
+        }
+        (OutputFormat::Human, TeardownEvent::Deleted(what)) => println!("  deleted  {what}"),
+        (OutputFormat::Human, TeardownEvent::Left(what, why)) => {
+            println!("  LEFT     {what}: {why}");
+        }
+    };
     let receipt = runtime()?
         .block_on(async {
             let operator = operator_config(&target).await;
@@ -78,6 +112,7 @@ fn down_run(args: &DownArgs) -> Result<Status, Failure> {
                 &run_id,
                 &operator,
                 Duration::from_secs(args.stack_timeout),
+                report,
             )
             .await
         })
@@ -99,23 +134,11 @@ fn down_run(args: &DownArgs) -> Result<Status, Failure> {
                 serde_json::json!({"event": "teardown", "run_id": run_id.as_str(), "deleted": receipt.deleted, "left": left})
             );
         }
-        OutputFormat::Human => {
-            println!("Teardown of run `{run_id}`:");
-            for deleted in &receipt.deleted {
-                println!("  deleted  {deleted}");
-            }
-            for (what, why) in &receipt.left {
-                println!("  LEFT     {what}: {why}");
-            }
-            if receipt.is_clean() {
-                println!("Nothing is left.");
-            } else {
-                println!(
-                    "{} resource(s) left; fix the cause and run `awslab down {run_id}` again.",
-                    receipt.left.len()
-                );
-            }
-        }
+        OutputFormat::Human if receipt.is_clean() => println!("Nothing is left."),
+        OutputFormat::Human => println!(
+            "{} resource(s) left; fix the cause and run `awslab down {run_id}` again.",
+            receipt.left.len()
+        ),
     }
     Ok(if receipt.is_clean() {
         Status::Success
