@@ -2,6 +2,8 @@
 //! stops at the first problem: every step is read on its own and every mistake is
 //! recorded in [`Diagnostics`].
 
+mod steps;
+
 use std::fmt;
 
 use indexmap::IndexMap;
@@ -9,7 +11,7 @@ use indexmap::IndexMap;
 use crate::diagnostics::{Diagnostics, did_you_mean};
 use crate::kinds::StepKind;
 use crate::source::Span;
-use crate::yaml::{self, DeError, DeErrorKind, Key, Node, Sp, Value};
+use crate::yaml::{self, Key, Node, Sp, Value};
 
 /// A step's name in the plan.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -69,9 +71,8 @@ pub struct Plan {
 }
 
 const TOP_KEYS: &[&str] = &["name", "description", "vars", "steps"];
-const STEP_KEYS: &[&str] = &["needs", "description"];
 
-fn scalar_text(node: &Node) -> Option<String> {
+pub(super) fn scalar_text(node: &Node) -> Option<String> {
     match &node.value {
         Value::Str(s) => Some(s.clone()),
         Value::Int(i) => Some(i.to_string()),
@@ -179,7 +180,7 @@ fn read_root(diags: &mut Diagnostics, root: &Node, overrides: &[(String, String)
             "vars" => read_vars(diags, node, &mut vars),
             "steps" => {
                 seen_steps = true;
-                read_steps(diags, node, &mut steps, &mut unreadable);
+                steps::read_steps(diags, node, &mut steps, &mut unreadable);
             }
             other => diags
                 .error(
@@ -301,261 +302,5 @@ fn list_or_none(names: &[&str]) -> String {
             .map(|n| format!("`{n}`"))
             .collect::<Vec<_>>()
             .join(", ")
-    }
-}
-
-fn valid_step_name(name: &str) -> bool {
-    name.len() <= 64
-        && name.starts_with(|c: char| c.is_ascii_alphabetic())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-}
-
-fn read_steps(
-    diags: &mut Diagnostics,
-    node: &Node,
-    steps: &mut IndexMap<StepId, Step>,
-    unreadable: &mut Vec<String>,
-) {
-    let Some(entries) = node.as_map() else {
-        diags
-            .error(
-                "plan::invalid_value",
-                node.span,
-                "`steps` must be a map of step names to steps",
-            )
-            .emit();
-        return;
-    };
-    if entries.is_empty() {
-        diags
-            .error("plan::invalid_value", node.span, "the plan has no steps")
-            .help("add at least one step under `steps:`")
-            .emit();
-    }
-    for (key, body) in entries {
-        let id = StepId::new(key.name.clone());
-        if let Some(first) = steps.get(&id) {
-            let first_span = first.id_span;
-            diags
-                .error(
-                    "plan::duplicate_step",
-                    key.span,
-                    format!("step `{id}` is defined twice"),
-                )
-                .label("second definition")
-                .related(first_span, "first defined here")
-                .help("rename one of them; step names are unique")
-                .emit();
-            continue;
-        }
-        if RESERVED_NAMES.contains(&key.name.as_str()) {
-            diags
-                .error("plan::invalid_step_name", key.span, format!("`{}` is reserved and cannot name a step", key.name))
-                .help("choose another name; `operator`, `vars`, `run`, `account` and `outputs` have meanings in references")
-                .emit();
-        } else if !valid_step_name(&key.name) {
-            diags
-                .error("plan::invalid_step_name", key.span, format!("`{}` is not a valid step name", key.name))
-                .help("a step name starts with a letter and has at most 64 letters, digits, `-` and `_`")
-                .emit();
-        }
-        match read_step(diags, id.clone(), key, body) {
-            Some(step) => {
-                steps.insert(id, step);
-            }
-            None => unreadable.push(key.name.clone()),
-        }
-    }
-}
-
-fn read_step(diags: &mut Diagnostics, id: StepId, key: &Key, body: &Node) -> Option<Step> {
-    let Some(entries) = body.as_map() else {
-        diags
-            .error(
-                "plan::invalid_value",
-                body.span,
-                format!("step `{id}` must be a map with one kind, such as `iam.user:`"),
-            )
-            .emit();
-        return None;
-    };
-    let mut kinds: Vec<(&Key, &Node)> = Vec::new();
-    let mut needs = Vec::new();
-    let mut description = None;
-    for (k, v) in entries {
-        match k.name.as_str() {
-            "needs" => needs = read_needs(diags, v),
-            "description" => description = scalar_text(v),
-            label if StepKind::LABELS.contains(&label) => kinds.push((k, v)),
-            other => {
-                let candidates = StepKind::LABELS.iter().chain(STEP_KEYS).copied();
-                diags
-                    .error(
-                        "plan::unknown_kind",
-                        k.span,
-                        format!("unknown step kind `{other}` in step `{id}`"),
-                    )
-                    .label("not a step kind")
-                    .maybe_help(did_you_mean(other, candidates).or_else(|| {
-                        Some(format!(
-                            "a step has one kind: {}",
-                            StepKind::LABELS.join(", ")
-                        ))
-                    }))
-                    .emit();
-            }
-        }
-    }
-    match kinds.as_slice() {
-        [] => {
-            if !entries
-                .iter()
-                .any(|(k, _)| !STEP_KEYS.contains(&k.name.as_str()))
-            {
-                diags
-                    .error(
-                        "plan::no_kind",
-                        key.span,
-                        format!("step `{id}` has no kind"),
-                    )
-                    .help(format!("add one of: {}", StepKind::LABELS.join(", ")))
-                    .emit();
-            }
-            None
-        }
-        [(kind_key, kind_body)] => {
-            let label = kind_key.name.as_str();
-            match StepKind::from_node(label, kind_body)? {
-                Ok(kind) => Some(Step {
-                    id,
-                    id_span: key.span,
-                    kind,
-                    kind_span: kind_key.span,
-                    needs,
-                    description,
-                    body: (*kind_body).clone(),
-                }),
-                Err(errors) => {
-                    for error in errors {
-                        report_de_error(diags, &id, label, kind_key.span, kind_body, error);
-                    }
-                    None
-                }
-            }
-        }
-        [_, (second, _), ..] => {
-            let labels: Vec<String> = kinds.iter().map(|(k, _)| format!("`{}`", k.name)).collect();
-            diags
-                .error(
-                    "plan::multiple_kinds",
-                    second.span,
-                    format!("step `{id}` has more than one kind: {}", labels.join(", ")),
-                )
-                .help("split it into one step per kind")
-                .emit();
-            None
-        }
-    }
-}
-
-fn read_needs(diags: &mut Diagnostics, node: &Node) -> Vec<Sp<String>> {
-    match &node.value {
-        Value::Str(s) => vec![Sp::new(s.clone(), node.span)],
-        Value::Seq(items) => items
-            .iter()
-            .filter_map(|item| {
-                if let Some(s) = item.as_str() {
-                    Some(Sp::new(s.to_owned(), item.span))
-                } else {
-                    diags
-                        .error(
-                            "plan::invalid_value",
-                            item.span,
-                            "each entry of `needs` is a step name",
-                        )
-                        .emit();
-                    None
-                }
-            })
-            .collect(),
-        _ => {
-            diags
-                .error(
-                    "plan::invalid_value",
-                    node.span,
-                    "`needs` is a list of step names",
-                )
-                .emit();
-            Vec::new()
-        }
-    }
-}
-
-fn report_de_error(
-    diags: &mut Diagnostics,
-    id: &StepId,
-    label: &str,
-    kind_span: Span,
-    body: &Node,
-    error: DeError,
-) {
-    let span = error.span.unwrap_or(body.span);
-    match error.kind {
-        DeErrorKind::UnknownField { field, expected } => {
-            let help = did_you_mean(&field, expected.iter().copied()).unwrap_or_else(|| {
-                format!(
-                    "`{label}` takes {}",
-                    expected
-                        .iter()
-                        .map(|e| format!("`{e}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            });
-            diags
-                .error(
-                    "plan::unknown_key",
-                    span,
-                    format!("unknown key `{field}` in `{label}` step `{id}`"),
-                )
-                .label("unknown key")
-                .help(help)
-                .emit();
-        }
-        DeErrorKind::MissingField(field) => {
-            diags
-                .error(
-                    "plan::missing_key",
-                    kind_span,
-                    format!("`{label}` step `{id}` needs `{field}`"),
-                )
-                .label(format!("`{field}` missing"))
-                .help(format!("add `{field}:` under `{label}:`"))
-                .emit();
-        }
-        DeErrorKind::UnknownVariant { variant, expected } => {
-            diags
-                .error(
-                    "plan::invalid_value",
-                    span,
-                    format!("`{variant}` is not allowed here in step `{id}`"),
-                )
-                .help(
-                    did_you_mean(&variant, expected.iter().copied())
-                        .unwrap_or_else(|| format!("use one of: {}", expected.join(", "))),
-                )
-                .emit();
-        }
-        DeErrorKind::Other(message) => {
-            diags
-                .error(
-                    "plan::invalid_value",
-                    span,
-                    format!("in step `{id}`: {message}"),
-                )
-                .emit();
-        }
     }
 }
