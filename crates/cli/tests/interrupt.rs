@@ -1,7 +1,6 @@
 //! Ctrl-C (SIGINT) stops scheduling, lets the call in flight finish, exits 130 and
 //! leaves a journal that `down` tears down; `--fail-fast` stops new work after the
 //! first failure.
-#![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
 mod support;
 
