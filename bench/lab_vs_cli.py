@@ -184,7 +184,7 @@ class Side:
         self.moto = Moto(tools["moto_server"], self.dir, name, servers)
         self.calls = 0  # aws CLI processes started
         # Three unauthenticated requests: CreateUser, PutUserPolicy, CreateAccessKey.
-        self.profiles.set("default", "AKIADUMMYDUMMYDUMMY0", "dummy-secret")
+        self.profiles.set("default", "AKIAIOSFODNN7EXAMPLE", "dummy-secret")
         self.aws("iam", "create-user", "--user-name", "admin")
         self.aws("iam", "put-user-policy", "--user-name", "admin", "--policy-name", "admin",
                  "--policy-document", ADMIN_POLICY)

@@ -1,33 +1,17 @@
 //! A run killed with SIGKILL at any point can still be torn down from its journal:
 //! `awslab down` then leaves nothing behind in moto.
-#![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+#![expect(clippy::unwrap_used, reason = "tests fail loudly")]
 
 mod support;
 
 use std::io::{BufRead as _, BufReader};
-use std::process::Stdio;
 
-use support::{AWSLAB, Lab, plans, text};
+use support::{Lab, plans, text};
 
 /// Runs the seed lab and kills it (SIGKILL) right after the JSON event `trigger`.
 fn kill_after(lab: &Lab, run_id: &str, trigger: &str) -> Vec<String> {
     let plan = plans().join("sts-assume-role.yaml");
-    let mut command = lab.command(AWSLAB);
-    command
-        .args([
-            "up",
-            plan.to_str().unwrap(),
-            "--run-id",
-            run_id,
-            "--parallel",
-            "1",
-            "--output",
-            "json",
-        ])
-        .args(["--endpoint-url", lab.moto.endpoint_url()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
-    let mut child = command.spawn().expect("spawn awslab up");
+    let mut child = lab.spawn_up_json(&plan, &["--run-id", run_id, "--parallel", "1"]);
     let stdout = child.stdout.take().unwrap();
     let mut seen = Vec::new();
     for line in BufReader::new(stdout).lines() {

@@ -5,9 +5,9 @@
 mod support;
 
 use std::io::{BufRead as _, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
-use support::{AWSLAB, Lab, text};
+use support::{Lab, text};
 
 /// A user, then a verify that waits (a denial where success is expected is retried
 /// until the settle deadline), and a step that depends on it.
@@ -22,22 +22,7 @@ async fn ctrl_c_stops_the_run_with_130_and_down_cleans_up() {
     };
     let plan = lab.files.dir().join("stuck.yaml");
     std::fs::write(&plan, STUCK).unwrap();
-    let mut command = lab.command(AWSLAB);
-    command
-        .args([
-            "up",
-            plan.to_str().unwrap(),
-            "--run-id",
-            "int1",
-            "--output",
-            "json",
-            "--settle-timeout",
-            "60",
-        ])
-        .args(["--endpoint-url", lab.moto.endpoint_url()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
-    let mut child = command.spawn().expect("spawn awslab up");
+    let mut child = lab.spawn_up_json(&plan, &["--run-id", "int1", "--settle-timeout", "60"]);
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     // Wait until the verify is retrying, then press Ctrl-C once.
     for line in lines.by_ref() {

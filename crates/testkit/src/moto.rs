@@ -153,7 +153,7 @@ async fn bootstrap_admin(endpoint_url: &str) -> io::Result<AdminKeys> {
         .region(Region::new(MotoServer::REGION))
         .endpoint_url(endpoint_url)
         .credentials_provider(Credentials::new(
-            "AKIATESTKITBOOTSTRAP",
+            "AKIAIOSFODNN7EXAMPLE",
             "bootstrap",
             None,
             None,

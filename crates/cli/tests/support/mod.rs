@@ -59,6 +59,25 @@ impl Lab {
         command.output().expect("run awslab")
     }
 
+    /// Starts `awslab up PLAN --output json ARGS` against the lab's endpoint, with its
+    /// JSON event stream on a pipe, for tests that act while the run goes on.
+    pub fn spawn_up_json(&self, plan: &Path, args: &[&str]) -> std::process::Child {
+        let mut command = self.command(AWSLAB);
+        command
+            .arg("up")
+            .arg(plan)
+            .args([
+                "--output",
+                "json",
+                "--endpoint-url",
+                self.moto.endpoint_url(),
+            ])
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null());
+        command.spawn().expect("spawn awslab up")
+    }
+
     /// Runs the real `aws` CLI with the lab's files; `None` if it is not installed.
     pub fn aws(&self, args: &[&str]) -> Option<Output> {
         if Command::new("aws").arg("--version").output().is_err() {
