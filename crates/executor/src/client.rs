@@ -37,13 +37,20 @@ pub fn behavior_version() -> BehaviorVersion {
     BehaviorVersion::v2026_01_12()
 }
 
-/// The HTTP client every config uses: hyper with rustls on ring.
+/// The HTTP client every config uses: hyper with rustls on ring. Built once per
+/// process and shared (it is reference-counted), so the configs a run builds for each
+/// identity and each verify attempt reuse one TLS setup and one connection pool.
 pub fn http_client() -> SharedHttpClient {
-    aws_smithy_http_client::Builder::new()
-        .tls_provider(tls::Provider::Rustls(
-            tls::rustls_provider::CryptoMode::Ring,
-        ))
-        .build_https()
+    static CLIENT: std::sync::OnceLock<SharedHttpClient> = std::sync::OnceLock::new();
+    CLIENT
+        .get_or_init(|| {
+            aws_smithy_http_client::Builder::new()
+                .tls_provider(tls::Provider::Rustls(
+                    tls::rustls_provider::CryptoMode::Ring,
+                ))
+                .build_https()
+        })
+        .clone()
 }
 
 /// The operator's config: the named profile or the default credential chain.

@@ -3,7 +3,7 @@
 //! their outputs and the plan's variables. Variables may use `${run.id}`,
 //! `${account.id}` and other variables, but not steps.
 
-use indexmap::{IndexMap, IndexSet};
+use indexmap::IndexSet;
 
 use crate::diagnostics::{Diagnostics, did_you_mean};
 use crate::plan::{Plan, Step, StepId};
@@ -410,13 +410,4 @@ fn check_identity(
         because: Because::Identity,
         span,
     });
-}
-
-/// Steps grouped by what they reference, for callers that need the raw map.
-pub fn by_step(dependencies: &[Dependency]) -> IndexMap<StepId, Vec<&Dependency>> {
-    let mut map: IndexMap<StepId, Vec<&Dependency>> = IndexMap::new();
-    for d in dependencies {
-        map.entry(d.step.clone()).or_default().push(d);
-    }
-    map
 }

@@ -110,6 +110,7 @@ fn down_run(args: &DownArgs) -> Result<Status, Failure> {
             teardown(
                 &args.state.state_dir,
                 &run_id,
+                &state,
                 &operator,
                 Duration::from_secs(args.stack_timeout),
                 report,

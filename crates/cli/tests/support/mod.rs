@@ -80,7 +80,8 @@ impl Lab {
 
     /// Runs the real `aws` CLI with the lab's files; `None` if it is not installed.
     pub fn aws(&self, args: &[&str]) -> Option<Output> {
-        if Command::new("aws").arg("--version").output().is_err() {
+        static INSTALLED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        if !*INSTALLED.get_or_init(|| Command::new("aws").arg("--version").output().is_ok()) {
             let on_ci = std::env::var("CI").as_deref() == Ok("true");
             assert!(
                 !on_ci,

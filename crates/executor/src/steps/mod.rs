@@ -122,20 +122,24 @@ where
     }
 }
 
-/// `Some(message)` for an error that is not "not found" (teardown treats not-found
-/// as done).
+/// Done, unless the call failed with anything but "not found" (teardown counts a
+/// resource that is already gone as deleted).
 pub fn unless_not_found<E>(
     what: &str,
     result: Result<impl Sized, SdkError<E, HttpResponse>>,
-) -> Option<String>
+) -> Result<(), String>
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
     match result {
-        Ok(_) => None,
+        Ok(_) => Ok(()),
         Err(error) => {
             let (info, message) = describe(what, &error);
-            (info.class() != ErrorClass::NotFound).then_some(message)
+            if info.class() == ErrorClass::NotFound {
+                Ok(())
+            } else {
+                Err(message)
+            }
         }
     }
 }

@@ -13,10 +13,6 @@ use crate::journal::{LiveResource, ResourceRef};
 use crate::profile_files::remove_profile;
 use crate::steps::{delete_stack, describe, unless_not_found};
 
-fn check(result: Option<String>) -> Result<(), String> {
-    result.map_or(Ok(()), Err)
-}
-
 #[expect(clippy::too_many_lines, reason = "one arm per kind of resource")]
 pub(super) async fn delete(
     operator: &SdkConfig,
@@ -35,47 +31,47 @@ pub(super) async fn delete(
                 // removes its keys.
                 return Ok(());
             }
-            check(unless_not_found(
+            unless_not_found(
                 "DeleteAccessKey",
                 iam.delete_access_key()
                     .user_name(user)
                     .access_key_id(access_key_id)
                     .send()
                     .await,
-            ))
+            )
         }
-        ResourceRef::IamUserPolicy { user, policy_name } => check(unless_not_found(
+        ResourceRef::IamUserPolicy { user, policy_name } => unless_not_found(
             "DeleteUserPolicy",
             iam.delete_user_policy()
                 .user_name(user)
                 .policy_name(policy_name)
                 .send()
                 .await,
-        )),
-        ResourceRef::IamUserPolicyAttachment { user, policy_arn } => check(unless_not_found(
+        ),
+        ResourceRef::IamUserPolicyAttachment { user, policy_arn } => unless_not_found(
             "DetachUserPolicy",
             iam.detach_user_policy()
                 .user_name(user)
                 .policy_arn(policy_arn)
                 .send()
                 .await,
-        )),
-        ResourceRef::IamRolePolicy { role, policy_name } => check(unless_not_found(
+        ),
+        ResourceRef::IamRolePolicy { role, policy_name } => unless_not_found(
             "DeleteRolePolicy",
             iam.delete_role_policy()
                 .role_name(role)
                 .policy_name(policy_name)
                 .send()
                 .await,
-        )),
-        ResourceRef::IamRolePolicyAttachment { role, policy_arn } => check(unless_not_found(
+        ),
+        ResourceRef::IamRolePolicyAttachment { role, policy_arn } => unless_not_found(
             "DetachRolePolicy",
             iam.detach_role_policy()
                 .role_name(role)
                 .policy_arn(policy_arn)
                 .send()
                 .await,
-        )),
+        ),
         ResourceRef::IamUser { name } => delete_user(&iam, name).await,
         ResourceRef::IamRole { name } => delete_role(&iam, name).await,
         ResourceRef::IamPolicy { arn } => delete_policy(&iam, arn).await,
@@ -86,14 +82,14 @@ pub(super) async fn delete(
             if created_roles.contains(role) || previous_document.is_empty() {
                 return Ok(());
             }
-            check(unless_not_found(
+            unless_not_found(
                 "UpdateAssumeRolePolicy",
                 iam.update_assume_role_policy()
                     .role_name(role)
                     .policy_document(previous_document)
                     .send()
                     .await,
-            ))
+            )
         }
         ResourceRef::CfnStack { name, stack_id } => {
             delete_stack(
@@ -104,7 +100,7 @@ pub(super) async fn delete(
             )
             .await
         }
-        ResourceRef::S3Object { bucket, key } => check(unless_not_found(
+        ResourceRef::S3Object { bucket, key } => unless_not_found(
             "DeleteObject",
             s3_client(operator)
                 .delete_object()
@@ -112,7 +108,7 @@ pub(super) async fn delete(
                 .key(key)
                 .send()
                 .await,
-        )),
+        ),
         ResourceRef::S3Bucket { name } => match s3_client(operator)
             .delete_bucket()
             .bucket(name)
@@ -140,27 +136,27 @@ async fn delete_user(iam: &aws_sdk_iam::Client, name: &str) -> Result<(), String
     if let Ok(keys) = iam.list_access_keys().user_name(name).send().await {
         for key in keys.access_key_metadata() {
             if let Some(id) = key.access_key_id() {
-                check(unless_not_found(
+                unless_not_found(
                     "DeleteAccessKey",
                     iam.delete_access_key()
                         .user_name(name)
                         .access_key_id(id)
                         .send()
                         .await,
-                ))?;
+                )?;
             }
         }
     }
     if let Ok(policies) = iam.list_user_policies().user_name(name).send().await {
         for policy in policies.policy_names() {
-            check(unless_not_found(
+            unless_not_found(
                 "DeleteUserPolicy",
                 iam.delete_user_policy()
                     .user_name(name)
                     .policy_name(policy)
                     .send()
                     .await,
-            ))?;
+            )?;
         }
     }
     if let Ok(attached) = iam
@@ -171,36 +167,33 @@ async fn delete_user(iam: &aws_sdk_iam::Client, name: &str) -> Result<(), String
     {
         for policy in attached.attached_policies() {
             if let Some(arn) = policy.policy_arn() {
-                check(unless_not_found(
+                unless_not_found(
                     "DetachUserPolicy",
                     iam.detach_user_policy()
                         .user_name(name)
                         .policy_arn(arn)
                         .send()
                         .await,
-                ))?;
+                )?;
             }
         }
     }
     let _ = iam.delete_login_profile().user_name(name).send().await;
-    check(unless_not_found(
-        "DeleteUser",
-        iam.delete_user().user_name(name).send().await,
-    ))
+    unless_not_found("DeleteUser", iam.delete_user().user_name(name).send().await)
 }
 
 /// Deletes a role of this run and what AWS requires gone first.
 async fn delete_role(iam: &aws_sdk_iam::Client, name: &str) -> Result<(), String> {
     if let Ok(policies) = iam.list_role_policies().role_name(name).send().await {
         for policy in policies.policy_names() {
-            check(unless_not_found(
+            unless_not_found(
                 "DeleteRolePolicy",
                 iam.delete_role_policy()
                     .role_name(name)
                     .policy_name(policy)
                     .send()
                     .await,
-            ))?;
+            )?;
         }
     }
     if let Ok(attached) = iam
@@ -211,14 +204,14 @@ async fn delete_role(iam: &aws_sdk_iam::Client, name: &str) -> Result<(), String
     {
         for policy in attached.attached_policies() {
             if let Some(arn) = policy.policy_arn() {
-                check(unless_not_found(
+                unless_not_found(
                     "DetachRolePolicy",
                     iam.detach_role_policy()
                         .role_name(name)
                         .policy_arn(arn)
                         .send()
                         .await,
-                ))?;
+                )?;
             }
         }
     }
@@ -229,20 +222,17 @@ async fn delete_role(iam: &aws_sdk_iam::Client, name: &str) -> Result<(), String
         .await
     {
         for profile in profiles.instance_profiles() {
-            check(unless_not_found(
+            unless_not_found(
                 "RemoveRoleFromInstanceProfile",
                 iam.remove_role_from_instance_profile()
                     .role_name(name)
                     .instance_profile_name(profile.instance_profile_name())
                     .send()
                     .await,
-            ))?;
+            )?;
         }
     }
-    check(unless_not_found(
-        "DeleteRole",
-        iam.delete_role().role_name(name).send().await,
-    ))
+    unless_not_found("DeleteRole", iam.delete_role().role_name(name).send().await)
 }
 
 /// Deletes a managed policy of this run: detached everywhere, old versions first.
@@ -250,26 +240,26 @@ async fn delete_policy(iam: &aws_sdk_iam::Client, arn: &str) -> Result<(), Strin
     if let Ok(entities) = iam.list_entities_for_policy().policy_arn(arn).send().await {
         for user in entities.policy_users() {
             if let Some(name) = user.user_name() {
-                check(unless_not_found(
+                unless_not_found(
                     "DetachUserPolicy",
                     iam.detach_user_policy()
                         .user_name(name)
                         .policy_arn(arn)
                         .send()
                         .await,
-                ))?;
+                )?;
             }
         }
         for role in entities.policy_roles() {
             if let Some(name) = role.role_name() {
-                check(unless_not_found(
+                unless_not_found(
                     "DetachRolePolicy",
                     iam.detach_role_policy()
                         .role_name(name)
                         .policy_arn(arn)
                         .send()
                         .await,
-                ))?;
+                )?;
             }
         }
     }
@@ -278,19 +268,19 @@ async fn delete_policy(iam: &aws_sdk_iam::Client, arn: &str) -> Result<(), Strin
             if !version.is_default_version()
                 && let Some(id) = version.version_id()
             {
-                check(unless_not_found(
+                unless_not_found(
                     "DeletePolicyVersion",
                     iam.delete_policy_version()
                         .policy_arn(arn)
                         .version_id(id)
                         .send()
                         .await,
-                ))?;
+                )?;
             }
         }
     }
-    check(unless_not_found(
+    unless_not_found(
         "DeletePolicy",
         iam.delete_policy().policy_arn(arn).send().await,
-    ))
+    )
 }

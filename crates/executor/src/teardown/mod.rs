@@ -16,7 +16,7 @@ use crate::classify::ErrorClass;
 use crate::client::{cloudformation_client, iam_client, s3_client};
 use crate::engine::RUN_TAG;
 use crate::journal::{
-    Journal, JournalError, Record, ResourceRef, ResourceState, RunId, RunStatus, replay,
+    Journal, JournalError, JournalState, Record, ResourceRef, ResourceState, RunId, RunStatus,
 };
 use crate::secrets::SecretsStore;
 use crate::steps::describe;
@@ -47,17 +47,17 @@ pub enum TeardownEvent<'a> {
     Left(&'a str, &'a str),
 }
 
-/// Tears down the run `run_id` under `state_dir` with the operator's config,
-/// reporting each resource through `report` as it goes.
+/// Tears down the run `run_id` under `state_dir`, whose journal the caller has just
+/// replayed into `state`, with the operator's config, reporting each resource through
+/// `report` as it goes.
 pub async fn teardown(
     state_dir: &Path,
     run_id: &RunId,
+    state: &JournalState,
     operator: &SdkConfig,
     stack_deadline: Duration,
     mut report: impl FnMut(TeardownEvent<'_>) + Send,
 ) -> Result<Receipt, JournalError> {
-    let path = Journal::run_dir(state_dir, run_id).join(Journal::FILE_NAME);
-    let state = replay(&path)?;
     let journal = Journal::open(state_dir, run_id)?;
     let created_roles: Vec<String> = state
         .resources

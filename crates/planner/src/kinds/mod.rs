@@ -143,13 +143,13 @@ impl StepKind {
 
     /// True when the step creates or changes something that teardown must undo.
     pub fn mutates(&self) -> bool {
-        !matches!(self, StepKind::Verify(_))
-            && !matches!(
-                self,
-                StepKind::StsAssumeRole(_)
-                    | StepKind::StsGetSessionToken(_)
-                    | StepKind::StsGetFederationToken(_)
-                    | StepKind::StsAssumeRoleWithWebIdentity(_)
-            )
+        !matches!(
+            self,
+            StepKind::Verify(_)
+                | StepKind::StsAssumeRole(_)
+                | StepKind::StsGetSessionToken(_)
+                | StepKind::StsGetFederationToken(_)
+                | StepKind::StsAssumeRoleWithWebIdentity(_)
+        )
     }
 }
