@@ -187,7 +187,12 @@ fn unknown_step(diags: &mut Diagnostics, plan: &Plan, name: &str, span: Span, me
         // The step exists but could not be read; that error is reported already.
         return;
     }
-    let help = did_you_mean(name, plan.steps.keys().map(StepId::as_str));
+    let names = plan
+        .steps
+        .keys()
+        .map(StepId::as_str)
+        .chain(plan.unreadable.iter().map(String::as_str));
+    let help = did_you_mean(name, names);
     diags
         .error("plan::unknown_reference", span, message)
         .label("no such step")
@@ -355,7 +360,13 @@ fn check_identity(
             .map(|s| s.id.as_str())
             .chain([OPERATOR])
             .collect();
-        let help = did_you_mean(name, candidates.iter().copied()).or_else(|| {
+        // A step whose kind could not be read may still be the one meant.
+        let meant = plan
+            .unreadable
+            .iter()
+            .map(String::as_str)
+            .chain(candidates.iter().copied());
+        let help = did_you_mean(name, meant).or_else(|| {
             Some(format!(
                 "identities in this plan: {}",
                 candidates
