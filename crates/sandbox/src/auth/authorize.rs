@@ -1,0 +1,262 @@
+//! The one authorization decision per check: gathers the caller's identity-based
+//! policies, permissions boundary and session policies, the resource's policy, and
+//! the request context AWS supplies, and asks `awslab_policy::evaluate`. Rules that
+//! AWS applies before any policy (`GetCallerIdentity` needs no permission; federated
+//! and `GetSessionToken` sessions are limited) live in [`service_rule`], the single
+//! place to switch over once crates/policy knows them.
+
+use awslab_policy::{
+    Context, Decision, EvaluationInput, NamedPolicy, PolicyDocument, PolicyKind, Request,
+};
+
+use super::Caller;
+use crate::services::{ApiError, Check, ResourcePolicy, managed};
+use crate::state::World;
+use crate::state::world::{Account, SessionKind};
+
+/// Facts about the request itself that become condition keys.
+#[derive(Debug, Clone, Default)]
+pub struct RequestFacts {
+    pub source_ip: Option<std::net::IpAddr>,
+    pub secure_transport: bool,
+    pub region: String,
+}
+
+/// What AWS decides before policies: `Some(error)` refuses the request outright.
+pub fn service_rule(caller: &Caller, check: &Check) -> Option<Result<(), ApiError>> {
+    let action = check.action.to_ascii_lowercase();
+    if action == "sts:getcalleridentity" {
+        return Some(Ok(()));
+    }
+    let service = action.split(':').next().unwrap_or_default();
+    match caller.session_kind() {
+        Some(SessionKind::SessionToken) if service == "iam" && !caller.mfa => {
+            Some(Err(ApiError::new(
+                403,
+                "InvalidClientTokenId",
+                "The security token included in the request is invalid",
+            )))
+        }
+        Some(SessionKind::Federated) if service == "iam" || service == "sts" => {
+            Some(Err(ApiError::access_denied(format!(
+                "User: {} is not authorized to perform: {} because federated users cannot call {} operations",
+                caller.principal.arn,
+                check.action,
+                service.to_uppercase()
+            ))))
+        }
+        Some(_) if action == "sts:getsessiontoken" => Some(Err(ApiError::access_denied(
+            "Cannot call GetSessionToken with session credentials",
+        ))),
+        _ => None,
+    }
+}
+
+/// Decides `check` for `caller`; returns the request evaluated and the decision.
+pub fn decide(
+    world: &World,
+    caller: &Caller,
+    check: &Check,
+    facts: &RequestFacts,
+) -> (Request, Decision) {
+    let principal = check
+        .acting_as
+        .clone()
+        .unwrap_or_else(|| caller.principal.clone());
+    let mut request = Request::new(principal, &check.action, &check.resource);
+    request.context = context(world, caller, check, facts);
+    let mut owned: Vec<(String, PolicyDocument)> = Vec::new();
+    let account = world.account(&caller.account);
+    let mut boundary = None;
+    if let Some(account) = account {
+        identity_policies(account, caller, &mut owned);
+        boundary = boundary_of(account, caller);
+    }
+    let session: Option<Vec<(String, PolicyDocument)>> = caller
+        .session
+        .as_ref()
+        .and_then(|session| session.session_policies.as_ref())
+        .map(|texts| {
+            texts
+                .iter()
+                .enumerate()
+                .filter_map(|(index, text)| {
+                    parse(text, PolicyKind::Session)
+                        .map(|document| (format!("session policy {}", index + 1), document))
+                })
+                .collect()
+        });
+    let resource = resource_policy(world, check, &mut request);
+    let boundary = boundary.map(|document| ("permissions boundary".to_owned(), document));
+    let input = EvaluationInput {
+        identity_policies: owned
+            .iter()
+            .map(|(name, document)| NamedPolicy::new(name, document))
+            .collect(),
+        resource_policy: resource
+            .as_ref()
+            .map(|(name, document)| NamedPolicy::new(name, document)),
+        session_policies: session.as_ref().map(|policies| {
+            policies
+                .iter()
+                .map(|(name, document)| NamedPolicy::new(name, document))
+                .collect()
+        }),
+        boundary: boundary
+            .as_ref()
+            .map(|(name, document)| NamedPolicy::new(name, document)),
+    };
+    let decision = awslab_policy::evaluate(&input, &request);
+    (request, decision)
+}
+
+fn parse(text: &str, kind: PolicyKind) -> Option<PolicyDocument> {
+    PolicyDocument::parse_as(text, kind).ok()
+}
+
+fn managed_document(account: &Account, arn: &str) -> Option<String> {
+    if let Some(policy) = account.policies.get(arn) {
+        return policy.versions.get(&policy.default_version).cloned();
+    }
+    managed::find(arn).map(|policy| policy.document.to_owned())
+}
+
+fn identity_policies(account: &Account, caller: &Caller, out: &mut Vec<(String, PolicyDocument)>) {
+    let (inline, attached, owner) = if let Some(role) = caller
+        .role
+        .as_ref()
+        .and_then(|name| account.roles.get(name))
+    {
+        (&role.inline_policies, &role.attached, &role.arn)
+    } else if let Some(user) = caller
+        .user
+        .as_ref()
+        .and_then(|name| account.users.get(name))
+    {
+        (&user.inline_policies, &user.attached, &user.arn)
+    } else {
+        return;
+    };
+    for (name, text) in inline {
+        if let Some(document) = parse(text, PolicyKind::Identity) {
+            out.push((format!("{owner} inline policy {name}"), document));
+        }
+    }
+    for arn in attached {
+        if let Some(document) =
+            managed_document(account, arn).and_then(|text| parse(&text, PolicyKind::Identity))
+        {
+            out.push((arn.clone(), document));
+        }
+    }
+}
+
+fn boundary_of(account: &Account, caller: &Caller) -> Option<PolicyDocument> {
+    let arn = if let Some(role) = caller
+        .role
+        .as_ref()
+        .and_then(|name| account.roles.get(name))
+    {
+        role.permissions_boundary.as_ref()
+    } else {
+        caller
+            .user
+            .as_ref()
+            .and_then(|name| account.users.get(name))
+            .and_then(|user| user.permissions_boundary.as_ref())
+    }?;
+    managed_document(account, arn).and_then(|text| parse(&text, PolicyKind::Boundary))
+}
+
+fn resource_policy(
+    world: &World,
+    check: &Check,
+    request: &mut Request,
+) -> Option<(String, PolicyDocument)> {
+    if let Some(account) = &check.resource_account {
+        request.resource_account = Some(account.clone());
+    }
+    match &check.resource_policy {
+        ResourcePolicy::None => None,
+        ResourcePolicy::Bucket(name) => {
+            let bucket = world.buckets.get(name)?;
+            request.resource_account = Some(bucket.account.clone());
+            let document = parse(bucket.policy.as_ref()?, PolicyKind::Resource)?;
+            Some((format!("bucket policy of {name}"), document))
+        }
+        ResourcePolicy::Trust { account, role } => {
+            request.resource_account = Some(account.clone());
+            let role = world.account(account)?.roles.get(role)?;
+            let document = parse(&role.trust_policy, PolicyKind::Trust)?;
+            Some((format!("trust policy of {}", role.arn), document))
+        }
+    }
+}
+
+fn context(world: &World, caller: &Caller, check: &Check, facts: &RequestFacts) -> Context {
+    let now = world.now();
+    let mut context = Context::new();
+    if let Ok(at) = time::OffsetDateTime::from_unix_timestamp(now) {
+        context.insert("aws:CurrentTime", at);
+    }
+    context.insert("aws:EpochTime", format!("{now}"));
+    context.insert("aws:SecureTransport", facts.secure_transport);
+    if let Some(ip) = facts.source_ip {
+        context.insert("aws:SourceIp", ip);
+    }
+    if !facts.region.is_empty() {
+        context.insert("aws:RequestedRegion", facts.region.as_str());
+    }
+    if let Some(session) = &caller.session {
+        context.insert("aws:MultiFactorAuthPresent", session.mfa);
+        if let Ok(at) = time::OffsetDateTime::from_unix_timestamp(session.issued) {
+            context.insert("aws:TokenIssueTime", at);
+        }
+        if let Some(source) = &session.source_identity {
+            context.insert("aws:SourceIdentity", source.as_str());
+        }
+    }
+    for (key, value) in &check.context {
+        context.insert(key, value.clone());
+    }
+    context
+}
+
+/// The explanation kept for `awslab sandbox explain`.
+pub fn explain(request_id: &str, request: &Request, decision: &Decision) -> String {
+    use std::fmt::Write as _;
+    let mut text = format!(
+        "request {request_id}\nprincipal: {}\naction: {}\nresource: {}\ndecision: {} ({})\n",
+        request.principal.arn,
+        request.action,
+        request.resource,
+        decision.verdict.label(),
+        decision.reason_clause(&request.action)
+    );
+    if decision.matched.is_empty() {
+        text.push_str("matched statements: none\n");
+    }
+    for matched in &decision.matched {
+        let _ = writeln!(
+            text,
+            "matched: {} {} in {} ({}), statement {}{}",
+            matched.effect.label(),
+            matched.policy_type.label(),
+            matched.policy,
+            matched.sid.as_deref().unwrap_or("no Sid"),
+            matched.statement,
+            matched
+                .principal_match
+                .map(|found| format!(", principal matched as {found:?}"))
+                .unwrap_or_default()
+        );
+    }
+    for (key, values) in request.context.iter() {
+        let values: Vec<String> = values
+            .iter()
+            .map(|value| value.as_text().into_owned())
+            .collect();
+        let _ = writeln!(text, "context: {key} = {}", values.join(", "));
+    }
+    text
+}

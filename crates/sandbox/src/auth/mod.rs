@@ -1,0 +1,191 @@
+//! Who is calling: `SigV4` verification ([`sigv4`]) and the lookup of the access key to
+//! its principal ([`authenticate`]); then the one authorization decision per check
+//! ([`authorize`]). Nothing else in the sandbox decides access.
+
+pub mod authorize;
+pub mod sigv4;
+pub mod web_identity;
+
+use awslab_policy::{Principal, PrincipalKind};
+
+use crate::state::World;
+use crate::state::world::{Session, SessionKind};
+use crate::wire::HttpRequest;
+
+/// How far a request's signing time may be from the clock (AWS: 15 minutes).
+pub const ALLOWED_SKEW_SECONDS: i64 = 15 * 60;
+
+/// The authenticated caller of a request.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub principal: Principal,
+    /// The caller's account (empty for anonymous callers).
+    pub account: String,
+    /// The IAM user (lowercased name), for users and their `GetSessionToken` and
+    /// `GetFederationToken` sessions.
+    pub user: Option<String>,
+    /// The role (lowercased name), for role sessions.
+    pub role: Option<String>,
+    /// The temporary credentials used, if any.
+    pub session: Option<Session>,
+    /// The access key id that signed the request.
+    pub access_key_id: Option<String>,
+    /// Whether the caller signed in with MFA.
+    pub mfa: bool,
+}
+
+impl Caller {
+    pub fn anonymous() -> Self {
+        Self {
+            principal: Principal::anonymous(),
+            account: String::new(),
+            user: None,
+            role: None,
+            session: None,
+            access_key_id: None,
+            mfa: false,
+        }
+    }
+
+    pub fn is_anonymous(&self) -> bool {
+        self.principal.kind == PrincipalKind::Anonymous
+    }
+
+    pub fn session_kind(&self) -> Option<SessionKind> {
+        self.session.as_ref().map(|session| session.kind)
+    }
+}
+
+/// Why a request's credentials were refused; the wire layer names it per service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthError {
+    /// No signature on an operation that needs one.
+    Missing,
+    /// The signature could not be read.
+    Malformed(String),
+    /// The access key does not exist or is inactive.
+    UnknownKey,
+    /// A temporary key without its session token.
+    MissingToken,
+    /// A temporary key with a different session token.
+    WrongToken,
+    /// Temporary credentials past their expiry.
+    Expired,
+    /// A presigned URL past its expiry.
+    RequestExpired,
+    /// Signed more than 15 minutes away from the clock.
+    Skewed { signed: i64, now: i64 },
+    /// The signature is not the one the secret gives.
+    Mismatch,
+    /// The declared payload hash is not the body's.
+    PayloadMismatch,
+}
+
+/// Authenticates `request`: `Ok(None)` for an unsigned request.
+pub fn authenticate(
+    world: &World,
+    request: &HttpRequest,
+    host_now: i64,
+) -> Result<Option<(Caller, sigv4::Signature)>, AuthError> {
+    let Some(signature) = sigv4::parse(request).map_err(|error| AuthError::Malformed(error.0))?
+    else {
+        return Ok(None);
+    };
+    let now = world.now();
+    let (secret, caller) = if signature.access_key_id.starts_with("ASIA") {
+        let session = world
+            .sessions
+            .get(&signature.access_key_id)
+            .ok_or(AuthError::UnknownKey)?;
+        match &signature.session_token {
+            None => return Err(AuthError::MissingToken),
+            Some(token) if *token != session.token => return Err(AuthError::WrongToken),
+            Some(_) => {}
+        }
+        if now >= session.expires {
+            return Err(AuthError::Expired);
+        }
+        (session.secret.clone(), session_caller(world, session))
+    } else {
+        let key = world
+            .access_keys
+            .get(&signature.access_key_id)
+            .filter(|key| key.active)
+            .ok_or(AuthError::UnknownKey)?;
+        let user = world
+            .account(&key.account)
+            .and_then(|account| account.users.get(&key.user))
+            .ok_or(AuthError::UnknownKey)?;
+        let mut principal = Principal::user(&key.account, &user.name);
+        principal.arn.clone_from(&user.arn);
+        principal.user_id.clone_from(&user.id);
+        principal.tags = user.tags.iter().cloned().collect();
+        let caller = Caller {
+            principal,
+            account: key.account.clone(),
+            user: Some(key.user.clone()),
+            role: None,
+            session: None,
+            access_key_id: None,
+            mfa: false,
+        };
+        (key.secret.clone(), caller)
+    };
+    let signed = sigv4::parse_amz_date(&signature.amz_date)
+        .ok_or_else(|| AuthError::Malformed("X-Amz-Date is missing or malformed".to_owned()))?;
+    match signature.expires {
+        Some(expires) if host_now > signed + expires => return Err(AuthError::RequestExpired),
+        None if (host_now - signed).abs() > ALLOWED_SKEW_SECONDS => {
+            return Err(AuthError::Skewed {
+                signed,
+                now: host_now,
+            });
+        }
+        Some(_) | None => {}
+    }
+    let expected = sigv4::expected(request, &signature, &secret);
+    if expected != signature.signature {
+        return Err(AuthError::Mismatch);
+    }
+    let declared = sigv4::payload_hash(request, &signature);
+    if declared.len() == 64
+        && declared.bytes().all(|byte| byte.is_ascii_hexdigit())
+        && !declared.eq_ignore_ascii_case(&hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
+            &request.body,
+        )))
+    {
+        return Err(AuthError::PayloadMismatch);
+    }
+    let mut caller = caller;
+    caller.access_key_id = Some(signature.access_key_id.clone());
+    Ok(Some((caller, signature)))
+}
+
+fn session_caller(world: &World, session: &Session) -> Caller {
+    let mut principal = Principal::from_arn(&session.arn).unwrap_or_else(Principal::anonymous);
+    principal.user_id.clone_from(&session.user_id);
+    let account = world.account(&session.account);
+    if let (Some(role), Some(account)) = (&session.role, account)
+        && let Some(role) = account.roles.get(role)
+    {
+        principal.source_arn = Some(role.arn.clone());
+        principal.tags = role.tags.iter().cloned().collect();
+    }
+    if let (Some(user), Some(account)) = (&session.user, account)
+        && let Some(user) = account.users.get(user)
+    {
+        if session.kind == SessionKind::Federated {
+            principal.source_arn = Some(user.arn.clone());
+        }
+        principal.tags = user.tags.iter().cloned().collect();
+    }
+    Caller {
+        principal,
+        account: session.account.clone(),
+        user: session.user.clone(),
+        role: session.role.clone(),
+        session: Some(session.clone()),
+        access_key_id: None,
+        mfa: session.mfa,
+    }
+}

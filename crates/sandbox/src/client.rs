@@ -1,0 +1,116 @@
+//! The in-process HTTP client: an SDK `HttpClient` whose connector hands each
+//! request to [`Sandbox::handle`] with no socket, for any endpoint URL (such as
+//! `http://sandbox.awslab.localhost`).
+
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
+    SharedHttpConnector,
+};
+use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
+use aws_smithy_runtime_api::client::result::ConnectorError;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_runtime_api::http::StatusCode;
+use aws_smithy_types::body::SdkBody;
+use http_body_util::BodyExt as _;
+
+use crate::sandbox::Sandbox;
+use crate::wire;
+
+/// The largest request body the sandbox reads (S3 objects above it need multipart).
+pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
+
+/// The endpoint URL to give SDK clients that use [`Sandbox::http_client`].
+pub const IN_PROCESS_ENDPOINT: &str = "http://sandbox.awslab.localhost";
+
+#[derive(Debug, Clone)]
+struct InProcess {
+    sandbox: Sandbox,
+}
+
+impl Sandbox {
+    /// An SDK HTTP client that answers every request in-process from this sandbox.
+    pub fn http_client(&self) -> SharedHttpClient {
+        SharedHttpClient::new(InProcess {
+            sandbox: self.clone(),
+        })
+    }
+}
+
+impl HttpClient for InProcess {
+    fn http_connector(
+        &self,
+        _settings: &HttpConnectorSettings,
+        _components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        SharedHttpConnector::new(self.clone())
+    }
+}
+
+impl HttpConnector for InProcess {
+    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        let sandbox = self.sandbox.clone();
+        HttpConnectorFuture::new(async move {
+            let request = into_wire(request).await?;
+            let response = sandbox.handle(&request);
+            from_wire(response)
+        })
+    }
+}
+
+async fn into_wire(request: HttpRequest) -> Result<wire::HttpRequest, ConnectorError> {
+    let uri: http::Uri = request
+        .uri()
+        .parse()
+        .map_err(|error| ConnectorError::user(Box::new(error)))?;
+    let mut headers: Vec<(String, String)> = request
+        .headers()
+        .iter()
+        .map(|(name, value)| (name.to_ascii_lowercase(), value.to_owned()))
+        .collect();
+    if !headers.iter().any(|(name, _)| name == "host")
+        && let Some(authority) = uri.authority()
+    {
+        headers.push(("host".to_owned(), authority.to_string()));
+    }
+    let method = request.method().to_owned();
+    let body = request.into_body();
+    let body = if let Some(bytes) = body.bytes() {
+        bytes.to_vec()
+    } else {
+        let limited = http_body_util::Limited::new(body, MAX_BODY_BYTES);
+        limited
+            .collect()
+            .await
+            .map_err(ConnectorError::io)?
+            .to_bytes()
+            .to_vec()
+    };
+    Ok(wire::HttpRequest {
+        method,
+        path: uri.path().to_owned(),
+        query: uri.query().unwrap_or_default().to_owned(),
+        headers,
+        body,
+        source_ip: Some(std::net::IpAddr::from([127, 0, 0, 1])),
+    })
+}
+
+fn from_wire(response: wire::HttpResponse) -> Result<HttpResponse, ConnectorError> {
+    let status = StatusCode::try_from(response.status)
+        .map_err(|error| ConnectorError::other(Box::new(error), None))?;
+    let length = response.body.len();
+    let mut answer = HttpResponse::new(status, SdkBody::from(response.body));
+    let explicit_length = response
+        .headers
+        .iter()
+        .any(|(name, _)| name == "content-length");
+    for (name, value) in response.headers {
+        answer.headers_mut().append(name, value);
+    }
+    if !explicit_length {
+        answer
+            .headers_mut()
+            .insert("content-length", length.to_string());
+    }
+    Ok(answer)
+}

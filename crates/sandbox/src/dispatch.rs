@@ -1,0 +1,436 @@
+//! Answering one request: route it, authenticate it, authorize each check the
+//! operation declares (one decision per check, recorded for `explain`), run the
+//! operation in one store transaction, and encode the answer or AWS's error.
+
+use crate::auth::authorize::{self, RequestFacts};
+use crate::auth::{self, AuthError, Caller};
+use crate::ids;
+use crate::sandbox::Sandbox;
+use crate::services::{self, ApiError, Check, Shape, iam, other, s3, sts};
+use crate::state::{DecisionRecord, Outcome, World};
+use crate::wire::{self, HttpRequest, HttpResponse, Route, query};
+use std::fmt::Write as _;
+
+/// The protocol family, for naming authentication errors.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Family {
+    Query,
+    S3,
+}
+
+impl Sandbox {
+    /// Answers one request as AWS would.
+    pub fn handle(&self, request: &HttpRequest) -> HttpResponse {
+        let request_id = ids::request_id();
+        let form = query::form(request);
+        match wire::route(request, &form) {
+            Route::S3 => self.s3(request, &request_id),
+            Route::Query { service } => self.query(&service, request, &form, &request_id),
+            Route::Json { service, target } => self.json(&service, &target, request, &request_id),
+        }
+    }
+
+    fn query(
+        &self,
+        service: &str,
+        request: &HttpRequest,
+        form: &[(String, String)],
+        request_id: &str,
+    ) -> HttpResponse {
+        let action = form
+            .iter()
+            .find(|(key, _)| key == "Action")
+            .map(|(_, value)| value.clone());
+        let Some(action) = action else {
+            return query::error(
+                service,
+                &ApiError::new(400, "MissingAction", "Missing Action"),
+                request_id,
+            );
+        };
+        let input = query::input(form);
+        let operation = match service {
+            "iam" => iam::operation(&action),
+            "sts" => sts::operation(&action),
+            _ => None,
+        };
+        let unsigned_allowed = service == "sts" && sts::UNSIGNED.contains(&action.as_str());
+        let mut explanation = String::new();
+        let mut answer: Result<Shape, ApiError> = Err(ApiError::new(
+            500,
+            "InternalFailure",
+            "The request was not run",
+        ));
+        let transaction = self.store.transact(&mut |world| {
+            let caller = match authenticated(world, request, Family::Query) {
+                Ok(Some(caller)) => caller,
+                Ok(None) if unsigned_allowed => Caller::anonymous(),
+                Ok(None) => {
+                    answer = Err(auth_error(&AuthError::Missing, Family::Query));
+                    return Outcome::Discard;
+                }
+                Err(error) => {
+                    answer = Err(error);
+                    return Outcome::Discard;
+                }
+            };
+            let facts = facts(request);
+            let Some(operation) = operation else {
+                answer = if service == "iam" || service == "sts" {
+                    Err(ApiError::new(
+                        400,
+                        "InvalidAction",
+                        format!(
+                            "Could not find operation {action} for version {}",
+                            if service == "iam" {
+                                "2010-05-08"
+                            } else {
+                                "2011-06-15"
+                            }
+                        ),
+                    ))
+                } else {
+                    // Another query service: authorize, then answer read-only calls empty.
+                    let check = other::check(service, &action);
+                    authorize_all(
+                        world,
+                        &caller,
+                        &[check],
+                        &facts,
+                        request_id,
+                        &mut explanation,
+                    )
+                    .and_then(|()| other::answer(service, &action))
+                    .map(|()| Shape::new())
+                };
+                return Outcome::Discard;
+            };
+            answer = (operation.checks)(&input, world, &caller)
+                .and_then(|checks| {
+                    authorize_all(
+                        world,
+                        &caller,
+                        &checks,
+                        &facts,
+                        request_id,
+                        &mut explanation,
+                    )
+                })
+                .and_then(|()| (operation.run)(&input, world, &caller));
+            if answer.is_ok() && operation.mutates {
+                Outcome::Commit
+            } else {
+                Outcome::Discard
+            }
+        });
+        self.keep(request_id, explanation);
+        match (transaction, answer) {
+            (Err(error), _) => query::error(
+                service,
+                &ApiError::new(500, "ServiceFailure", error.to_string()),
+                request_id,
+            ),
+            (Ok(()), Ok(shape)) => query::success(service, &action, &shape, request_id),
+            (Ok(()), Err(error)) => query::error(service, &error, request_id),
+        }
+    }
+
+    fn s3(&self, request: &HttpRequest, request_id: &str) -> HttpResponse {
+        let head = request.method == "HEAD";
+        let operation = match wire::s3::operation(request) {
+            Ok(operation) => operation,
+            Err(error) => return wire::s3::error(&error, request_id, head),
+        };
+        let region = auth::sigv4::parse(request)
+            .ok()
+            .flatten()
+            .map_or_else(|| "us-east-1".to_owned(), |signature| signature.region);
+        let mutates = operation.mutates();
+        let checks = operation.checks();
+        let mut operation = Some(operation);
+        let mut explanation = String::new();
+        let mut answer = Err(ApiError::new(
+            500,
+            "InternalError",
+            "The request was not run",
+        ));
+        let transaction = self.store.transact(&mut |world| {
+            let caller = match authenticated(world, request, Family::S3) {
+                Ok(Some(caller)) => caller,
+                Ok(None) => Caller::anonymous(),
+                Err(error) => {
+                    answer = Err(error);
+                    return Outcome::Discard;
+                }
+            };
+            if let Err(error) = authorize_all(
+                world,
+                &caller,
+                &checks,
+                &facts(request),
+                request_id,
+                &mut explanation,
+            ) {
+                answer = Err(error);
+                return Outcome::Discard;
+            }
+            let Some(operation) = operation.take() else {
+                return Outcome::Discard;
+            };
+            answer = s3::run(operation, world, &caller, &region);
+            if answer.is_ok() && mutates {
+                Outcome::Commit
+            } else {
+                Outcome::Discard
+            }
+        });
+        self.keep(request_id, explanation);
+        match (transaction, answer) {
+            (Err(error), _) => wire::s3::error(
+                &ApiError::new(500, "InternalError", error.to_string()),
+                request_id,
+                head,
+            ),
+            (Ok(()), Ok(output)) => wire::s3::success(output, request_id),
+            (Ok(()), Err(error)) => wire::s3::error(&error, request_id, head),
+        }
+    }
+
+    fn json(
+        &self,
+        service: &str,
+        target: &str,
+        request: &HttpRequest,
+        request_id: &str,
+    ) -> HttpResponse {
+        let operation = target.rsplit('.').next().unwrap_or(target).to_owned();
+        let mut explanation = String::new();
+        let mut answer = Ok(());
+        let transaction = self.store.transact(&mut |world| {
+            answer = match authenticated(world, request, Family::Query) {
+                Ok(Some(caller)) => authorize_all(
+                    world,
+                    &caller,
+                    &[other::check(service, &operation)],
+                    &facts(request),
+                    request_id,
+                    &mut explanation,
+                )
+                .and_then(|()| other::answer(service, &operation)),
+                Ok(None) => Err(auth_error(&AuthError::Missing, Family::Query)),
+                Err(error) => Err(error),
+            };
+            Outcome::Discard
+        });
+        self.keep(request_id, explanation);
+        let (status, body) = match (transaction, answer) {
+            (Err(error), _) => (
+                500,
+                format!(
+                    "{{\"__type\":\"InternalFailure\",\"message\":{}}}",
+                    serde_json::Value::from(error.to_string())
+                ),
+            ),
+            (Ok(()), Ok(())) => (200, "{}".to_owned()),
+            (Ok(()), Err(error)) => (
+                error.status,
+                format!(
+                    "{{\"__type\":\"{}\",\"message\":{}}}",
+                    error.code,
+                    serde_json::Value::from(error.message)
+                ),
+            ),
+        };
+        HttpResponse::new(status, "application/x-amz-json-1.1", body.into_bytes())
+            .header("x-amzn-requestid", request_id)
+    }
+
+    fn keep(&self, request_id: &str, explanation: String) {
+        if explanation.is_empty() {
+            return;
+        }
+        let at = time::OffsetDateTime::now_utc().unix_timestamp();
+        let record = DecisionRecord {
+            request_id: request_id.to_owned(),
+            at,
+            explanation,
+        };
+        if let Err(error) = self.store.record_decision(record) {
+            tracing::warn!(%error, "the sandbox could not keep a decision for explain");
+        }
+    }
+}
+
+fn facts(request: &HttpRequest) -> RequestFacts {
+    RequestFacts {
+        source_ip: request.source_ip,
+        secure_transport: false,
+        region: auth::sigv4::parse(request)
+            .ok()
+            .flatten()
+            .map(|signature| signature.region)
+            .unwrap_or_default(),
+    }
+}
+
+fn authenticated(
+    world: &World,
+    request: &HttpRequest,
+    family: Family,
+) -> Result<Option<Caller>, ApiError> {
+    let host_now = time::OffsetDateTime::now_utc().unix_timestamp();
+    match auth::authenticate(world, request, host_now) {
+        Ok(found) => Ok(found.map(|(caller, _)| caller)),
+        Err(error) => {
+            let mut api = auth_error(&error, family);
+            if family == Family::S3
+                && error == AuthError::UnknownKey
+                && let Ok(Some(signature)) = auth::sigv4::parse(request)
+            {
+                api = api.with("AWSAccessKeyId", &signature.access_key_id);
+            }
+            Err(api)
+        }
+    }
+}
+
+/// Authorizes every check; the first denial is the answer.
+fn authorize_all(
+    world: &World,
+    caller: &Caller,
+    checks: &[Check],
+    facts: &RequestFacts,
+    request_id: &str,
+    explanation: &mut String,
+) -> Result<(), ApiError> {
+    for check in checks {
+        match authorize::service_rule(caller, check) {
+            Some(Ok(())) => {
+                let _ = write!(
+                    explanation,
+                    "request {request_id}\nprincipal: {}\naction: {}\ndecision: allowed (AWS requires no permission for this action)\n",
+                    caller.principal.arn, check.action
+                );
+                continue;
+            }
+            Some(Err(error)) => {
+                let _ = write!(
+                    explanation,
+                    "request {request_id}\nprincipal: {}\naction: {}\ndecision: denied before policy evaluation: {}\n",
+                    caller.principal.arn, check.action, error.message
+                );
+                return Err(error);
+            }
+            None => {}
+        }
+        let (request, decision) = authorize::decide(world, caller, check, facts);
+        explanation.push_str(&authorize::explain(request_id, &request, &decision));
+        if !decision.is_allowed() {
+            let message = if caller.is_anonymous() && check.acting_as.is_none() {
+                "Access Denied".to_owned()
+            } else {
+                decision
+                    .access_denied_message(&request)
+                    .unwrap_or_else(|| "Access Denied".to_owned())
+            };
+            return Err(ApiError::access_denied(message));
+        }
+    }
+    Ok(())
+}
+
+/// AWS's answer to a credential problem, per protocol family.
+fn auth_error(error: &AuthError, family: Family) -> ApiError {
+    let s3 = family == Family::S3;
+    match error {
+        AuthError::Missing => ApiError::new(
+            403,
+            "MissingAuthenticationToken",
+            "Request is missing Authentication Token",
+        ),
+        AuthError::Malformed(message) if s3 => {
+            ApiError::new(400, "AuthorizationHeaderMalformed", message.clone())
+        }
+        AuthError::Malformed(message) => ApiError::new(400, "IncompleteSignature", message.clone()),
+        AuthError::WrongToken if s3 => ApiError::new(
+            400,
+            "InvalidToken",
+            "The provided token is malformed or otherwise invalid.",
+        ),
+        AuthError::UnknownKey | AuthError::MissingToken if s3 => ApiError::new(
+            403,
+            "InvalidAccessKeyId",
+            "The AWS Access Key Id you provided does not exist in our records.",
+        ),
+        AuthError::UnknownKey | AuthError::MissingToken | AuthError::WrongToken => ApiError::new(
+            403,
+            "InvalidClientTokenId",
+            "The security token included in the request is invalid.",
+        ),
+        AuthError::Expired if s3 => {
+            ApiError::new(400, "ExpiredToken", "The provided token has expired.")
+        }
+        AuthError::Expired => ApiError::new(
+            403,
+            "ExpiredToken",
+            "The security token included in the request is expired",
+        ),
+        AuthError::RequestExpired => ApiError::new(403, "AccessDenied", "Request has expired"),
+        AuthError::Skewed { signed, now } if s3 => ApiError::new(
+            403,
+            "RequestTimeTooSkewed",
+            "The difference between the request time and the current time is too large.",
+        )
+        .with("RequestTime", &services::timestamp(*signed))
+        .with("ServerTime", &services::timestamp(*now))
+        .with("MaxAllowedSkewMilliseconds", "900000"),
+        AuthError::Skewed { signed, now } => {
+            let limit = if signed < now {
+                now - auth::ALLOWED_SKEW_SECONDS
+            } else {
+                now + auth::ALLOWED_SKEW_SECONDS
+            };
+            let (relation, sign) = if signed < now {
+                ("is now earlier than", '-')
+            } else {
+                ("is still later than", '+')
+            };
+            let compact = |at: i64| services::timestamp(at).replace(['-', ':'], "");
+            ApiError::new(
+                403,
+                "SignatureDoesNotMatch",
+                format!(
+                    "Signature {}: {} {relation} {} ({} {sign} 15 min.)",
+                    if signed < now {
+                        "expired"
+                    } else {
+                        "not yet current"
+                    },
+                    compact(*signed),
+                    compact(limit),
+                    compact(*now)
+                ),
+            )
+        }
+        AuthError::Mismatch if s3 => ApiError::new(
+            403,
+            "SignatureDoesNotMatch",
+            "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
+        ),
+        AuthError::Mismatch => ApiError::new(
+            403,
+            "SignatureDoesNotMatch",
+            "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.",
+        ),
+        AuthError::PayloadMismatch if s3 => ApiError::new(
+            400,
+            "XAmzContentSHA256Mismatch",
+            "The provided 'x-amz-content-sha256' header does not match what was computed.",
+        ),
+        AuthError::PayloadMismatch => ApiError::new(
+            400,
+            "SignatureDoesNotMatch",
+            "The payload hash does not match the payload.",
+        ),
+    }
+}

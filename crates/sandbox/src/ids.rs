@@ -1,0 +1,65 @@
+//! Identifiers shaped like AWS's: access key ids (`AKIA...`/`ASIA...`), unique ids of
+//! users and roles (`AIDA...`/`AROA...`), secrets, session tokens and request ids.
+
+use rand::Rng as _;
+
+const BASE32: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+const SECRET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+fn random_from(alphabet: &[u8], length: usize) -> String {
+    let mut rng = rand::rng();
+    (0..length)
+        .map(|_| char::from(alphabet[rng.random_range(0..alphabet.len())]))
+        .collect()
+}
+
+/// A long-term access key id, `AKIA` and 16 characters.
+pub fn long_term_key_id() -> String {
+    format!("AKIA{}", random_from(BASE32, 16))
+}
+
+/// A temporary access key id, `ASIA` and 16 characters.
+pub fn temporary_key_id() -> String {
+    format!("ASIA{}", random_from(BASE32, 16))
+}
+
+/// A unique id with AWS's prefix (`AIDA` users, `AROA` roles, `ANPA` policies).
+pub fn unique_id(prefix: &str) -> String {
+    format!("{prefix}{}", random_from(BASE32, 17))
+}
+
+/// A 40-character secret access key.
+pub fn secret() -> String {
+    random_from(SECRET, 40)
+}
+
+/// A session token (long, opaque; the sandbox keeps it to compare).
+pub fn session_token() -> String {
+    format!("IQoJb3JpZ2luX2Vj{}", random_from(SECRET, 340))
+}
+
+/// A request id, formatted as a UUID.
+pub fn request_id() -> String {
+    let hex = random_from(b"0123456789abcdef", 32);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn keys_have_aws_shapes() {
+        let key = super::long_term_key_id();
+        assert!(key.starts_with("AKIA") && key.len() == 20, "{key}");
+        assert!(super::temporary_key_id().starts_with("ASIA"));
+        assert_eq!(super::secret().len(), 40);
+        assert_eq!(super::request_id().len(), 36);
+        assert_ne!(super::secret(), super::secret());
+    }
+}

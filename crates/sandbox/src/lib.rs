@@ -1,0 +1,43 @@
+//! An embedded, offline AWS for identity labs: IAM, STS and S3 over their real wire
+//! protocols, every request signed (`SigV4`, checked by re-signing) and authorized by
+//! `awslab_policy`, with AWS's error codes and denial messages.
+//!
+//! Layers: `wire` (routing, the query protocol, S3's REST-XML, aws-chunked), `auth`
+//! (`SigV4`, access key to principal, one decision per check), `services` (typed
+//! operations that never see HTTP), `state` (the world behind a `Store`: in memory, or
+//! `SQLite` under a state folder shared safely by several processes).
+//!
+//! The API the cli and the executor use:
+//! - [`Sandbox::open`]`(state_dir)` and [`Sandbox::in_memory`]`()`;
+//! - [`Sandbox::http_client`]`()`: an SDK `SharedHttpClient` answering in-process, with any
+//!   endpoint URL ([`IN_PROCESS_ENDPOINT`] is a good one; S3 needs path-style or this host);
+//! - [`Sandbox::accounts`]`()` and [`Sandbox::operator`]`(account)`: each account's
+//!   operator, an IAM user with `AdministratorAccess` and an access key;
+//! - [`bind`]`(port)` and [`Sandbox::serve`]`(listener, shutdown)` on 127.0.0.1;
+//! - [`Sandbox::reset`], [`Sandbox::status`], [`Sandbox::explain`]`(request_id)`,
+//!   [`Sandbox::mint_token`]`(sub, aud, seconds)`, [`Sandbox::advance_clock`].
+//!
+//! ```
+//! let sandbox = awslab_sandbox::Sandbox::in_memory();
+//! let accounts = sandbox.accounts()?;
+//! let operator = sandbox.operator(&accounts[0])?;
+//! assert!(operator.access_key_id.starts_with("AKIA"));
+//! let _client = sandbox.http_client(); // give to aws_config::defaults(..).http_client(..)
+//! # Ok::<(), awslab_sandbox::SandboxError>(())
+//! ```
+
+mod auth;
+mod client;
+mod dispatch;
+mod error;
+mod ids;
+mod sandbox;
+mod serve;
+mod services;
+pub mod state;
+pub mod wire;
+
+pub use client::{IN_PROCESS_ENDPOINT, MAX_BODY_BYTES};
+pub use error::SandboxError;
+pub use sandbox::{ACCOUNTS, AccountStatus, OPERATOR, Operator, Sandbox, Status, seed_world};
+pub use serve::bind;

@@ -1,0 +1,247 @@
+//! The [`Sandbox`]: a world in a store, its accounts and operators, and the
+//! administrative operations of `awslab sandbox` (reset, status, explain, token,
+//! clock). Requests are answered by `dispatch`.
+
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::auth::web_identity;
+use crate::error::SandboxError;
+use crate::ids;
+use crate::state::world::{AccessKey, Account, User};
+use crate::state::{MemoryStore, Outcome, SqliteStore, Store, World};
+
+/// The accounts a new sandbox hosts (the example accounts of AWS's documentation).
+pub const ACCOUNTS: &[&str] = &["111122223333", "444455556666"];
+
+/// The operator's IAM user name in every account.
+pub const OPERATOR: &str = "awslab-operator";
+
+/// An embedded AWS. Cheap to clone; clones share the world.
+#[derive(Clone)]
+pub struct Sandbox {
+    pub(crate) store: Arc<dyn Store>,
+}
+
+impl fmt::Debug for Sandbox {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.debug_struct("Sandbox").finish_non_exhaustive()
+    }
+}
+
+/// The operator identity of one account: an IAM user with `AdministratorAccess`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Operator {
+    pub account: String,
+    pub user_name: String,
+    pub arn: String,
+    pub access_key_id: String,
+    pub secret_access_key: String,
+}
+
+#[expect(clippy::missing_fields_in_debug, reason = "the secret is redacted")]
+impl fmt::Debug for Operator {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter
+            .debug_struct("Operator")
+            .field("account", &self.account)
+            .field("arn", &self.arn)
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &"<redacted>")
+            .finish()
+    }
+}
+
+/// What exists in the sandbox, for `awslab sandbox status`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Status {
+    pub accounts: Vec<AccountStatus>,
+    pub buckets: Vec<String>,
+    pub sessions: usize,
+}
+
+/// What exists in one account.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountStatus {
+    pub id: String,
+    pub users: Vec<String>,
+    pub roles: Vec<String>,
+    pub policies: Vec<String>,
+    pub oidc_providers: Vec<String>,
+}
+
+/// A new world: every account with its operator and key.
+pub fn seed_world() -> World {
+    let mut world = World {
+        issuer_secret: ids::secret(),
+        ..World::default()
+    };
+    for id in ACCOUNTS {
+        let key = AccessKey {
+            id: ids::long_term_key_id(),
+            secret: ids::secret(),
+            account: (*id).to_owned(),
+            user: OPERATOR.to_owned(),
+            active: true,
+            created: world.now(),
+        };
+        let user = User {
+            name: OPERATOR.to_owned(),
+            path: "/".to_owned(),
+            id: ids::unique_id("AIDA"),
+            arn: format!("arn:aws:iam::{id}:user/{OPERATOR}"),
+            created: world.now(),
+            attached: vec!["arn:aws:iam::aws:policy/AdministratorAccess".to_owned()],
+            access_keys: vec![key.id.clone()],
+            ..User::default()
+        };
+        let mut account = Account {
+            id: (*id).to_owned(),
+            operator: OPERATOR.to_owned(),
+            ..Account::default()
+        };
+        account.users.insert(OPERATOR.to_owned(), user);
+        world.accounts.insert((*id).to_owned(), account);
+        world.access_keys.insert(key.id.clone(), key);
+    }
+    world
+}
+
+impl Sandbox {
+    /// Opens the durable sandbox in `state_dir` (created, with a new world, if absent).
+    /// Several processes may open the same folder at once.
+    pub fn open(state_dir: &Path) -> Result<Self, SandboxError> {
+        let store = SqliteStore::open(state_dir, seed_world)?;
+        Ok(Self {
+            store: Arc::new(store),
+        })
+    }
+
+    /// A sandbox whose world lives in memory only (tests, benchmarks).
+    pub fn in_memory() -> Self {
+        Self {
+            store: Arc::new(MemoryStore::new(seed_world())),
+        }
+    }
+
+    /// Runs `view` on the current world.
+    pub(crate) fn read<T>(&self, view: impl FnOnce(&World) -> T) -> Result<T, SandboxError> {
+        let mut view = Some(view);
+        let mut result = None;
+        self.store.transact(&mut |world| {
+            if let Some(view) = view.take() {
+                result = Some(view(world));
+            }
+            Outcome::Discard
+        })?;
+        result.ok_or_else(|| SandboxError::NoAccount(String::new()))
+    }
+
+    /// Changes the world and commits.
+    pub(crate) fn write<T>(&self, change: impl FnOnce(&mut World) -> T) -> Result<T, SandboxError> {
+        let mut change = Some(change);
+        let mut result = None;
+        self.store.transact(&mut |world| {
+            if let Some(change) = change.take() {
+                result = Some(change(world));
+            }
+            Outcome::Commit
+        })?;
+        result.ok_or_else(|| SandboxError::NoAccount(String::new()))
+    }
+
+    /// The ids of the accounts the sandbox hosts, sorted.
+    pub fn accounts(&self) -> Result<Vec<String>, SandboxError> {
+        self.read(|world| world.accounts.keys().cloned().collect())
+    }
+
+    /// The operator credentials of `account`.
+    pub fn operator(&self, account: &str) -> Result<Operator, SandboxError> {
+        self.read(|world| {
+            let found = world.account(account)?;
+            let user = found.users.get(&found.operator)?;
+            let key = user
+                .access_keys
+                .first()
+                .and_then(|id| world.access_keys.get(id))?;
+            Some(Operator {
+                account: account.to_owned(),
+                user_name: user.name.clone(),
+                arn: user.arn.clone(),
+                access_key_id: key.id.clone(),
+                secret_access_key: key.secret.clone(),
+            })
+        })?
+        .ok_or_else(|| SandboxError::NoAccount(account.to_owned()))
+    }
+
+    /// Replaces the world with a new one (new operator keys) and forgets decisions.
+    pub fn reset(&self) -> Result<(), SandboxError> {
+        self.store.replace(seed_world())?;
+        Ok(())
+    }
+
+    /// What exists.
+    pub fn status(&self) -> Result<Status, SandboxError> {
+        self.read(|world| Status {
+            accounts: world
+                .accounts
+                .values()
+                .map(|account| AccountStatus {
+                    id: account.id.clone(),
+                    users: account
+                        .users
+                        .values()
+                        .map(|user| user.name.clone())
+                        .collect(),
+                    roles: account
+                        .roles
+                        .values()
+                        .map(|role| role.name.clone())
+                        .collect(),
+                    policies: account.policies.keys().cloned().collect(),
+                    oidc_providers: account.oidc_providers.keys().cloned().collect(),
+                })
+                .collect(),
+            buckets: world.buckets.keys().cloned().collect(),
+            sessions: world.sessions.len(),
+        })
+    }
+
+    /// The full explanation of the decision made for `request_id`, if still kept.
+    pub fn explain(&self, request_id: &str) -> Result<Option<String>, SandboxError> {
+        Ok(self
+            .store
+            .decision(request_id)?
+            .map(|record| record.explanation))
+    }
+
+    /// Mints a web identity token from the sandbox's issuer (`https://oidc.awslab.localhost`).
+    pub fn mint_token(
+        &self,
+        subject: &str,
+        audience: &str,
+        lifetime_seconds: i64,
+    ) -> Result<String, SandboxError> {
+        self.read(|world| {
+            web_identity::mint(
+                &world.issuer_secret,
+                subject,
+                audience,
+                world.now(),
+                lifetime_seconds,
+            )
+        })
+    }
+
+    /// Moves the sandbox's clock forward (credentials expire on it).
+    pub fn advance_clock(&self, seconds: i64) -> Result<(), SandboxError> {
+        self.write(|world| world.clock_offset_seconds += seconds)
+    }
+
+    /// The issuer URL of web identity tokens.
+    pub fn issuer_url() -> String {
+        format!("https://{}", web_identity::ISSUER_HOST)
+    }
+}

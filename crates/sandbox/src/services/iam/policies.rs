@@ -1,0 +1,649 @@
+//! Managed policies (customer managed with versions, and the bundled AWS managed
+//! ones), attaching them to users and roles, and OIDC identity providers.
+
+use awslab_policy::PolicyKind;
+
+use super::{
+    account, account_mut, check_document, check_name, check_path, encoded, page, with_marker,
+};
+use crate::auth::Caller;
+use crate::ids;
+use crate::services::managed::{AWS_MANAGED, find as find_aws};
+use crate::services::{ApiError, Check, Input, Operation, Shape, Value, timestamp};
+use crate::state::World;
+use crate::state::world::{Account, ManagedPolicy, OidcProvider};
+
+pub(super) const OPERATIONS: &[Operation] = &[
+    Operation {
+        name: "CreatePolicy",
+        mutates: true,
+        checks: |input, _, caller| {
+            Ok(vec![Check::new(
+                "iam:CreatePolicy",
+                policy_arn(
+                    &caller.account,
+                    &check_path(input)?,
+                    input.required("PolicyName")?,
+                ),
+            )])
+        },
+        run: create_policy,
+    },
+    Operation {
+        name: "GetPolicy",
+        mutates: false,
+        checks: |input, _, _| arn_check("iam:GetPolicy", input),
+        run: get_policy,
+    },
+    Operation {
+        name: "DeletePolicy",
+        mutates: true,
+        checks: |input, _, _| arn_check("iam:DeletePolicy", input),
+        run: delete_policy,
+    },
+    Operation {
+        name: "ListPolicies",
+        mutates: false,
+        checks: |_, _, _| Ok(vec![Check::new("iam:ListPolicies", "*")]),
+        run: list_policies,
+    },
+    Operation {
+        name: "CreatePolicyVersion",
+        mutates: true,
+        checks: |input, _, _| arn_check("iam:CreatePolicyVersion", input),
+        run: create_policy_version,
+    },
+    Operation {
+        name: "GetPolicyVersion",
+        mutates: false,
+        checks: |input, _, _| arn_check("iam:GetPolicyVersion", input),
+        run: get_policy_version,
+    },
+    Operation {
+        name: "DeletePolicyVersion",
+        mutates: true,
+        checks: |input, _, _| arn_check("iam:DeletePolicyVersion", input),
+        run: delete_policy_version,
+    },
+    Operation {
+        name: "ListPolicyVersions",
+        mutates: false,
+        checks: |input, _, _| arn_check("iam:ListPolicyVersions", input),
+        run: list_policy_versions,
+    },
+    Operation {
+        name: "AttachUserPolicy",
+        mutates: true,
+        checks: |input, _, caller| {
+            entity_check("iam:AttachUserPolicy", input, caller, "user", "UserName")
+        },
+        run: |input, world, caller| attach(input, world, caller, Entity::User, true),
+    },
+    Operation {
+        name: "DetachUserPolicy",
+        mutates: true,
+        checks: |input, _, caller| {
+            entity_check("iam:DetachUserPolicy", input, caller, "user", "UserName")
+        },
+        run: |input, world, caller| attach(input, world, caller, Entity::User, false),
+    },
+    Operation {
+        name: "ListAttachedUserPolicies",
+        mutates: false,
+        checks: |input, _, caller| {
+            entity_check(
+                "iam:ListAttachedUserPolicies",
+                input,
+                caller,
+                "user",
+                "UserName",
+            )
+        },
+        run: |input, world, caller| list_attached(input, world, caller, Entity::User),
+    },
+    Operation {
+        name: "AttachRolePolicy",
+        mutates: true,
+        checks: |input, _, caller| {
+            entity_check("iam:AttachRolePolicy", input, caller, "role", "RoleName")
+        },
+        run: |input, world, caller| attach(input, world, caller, Entity::Role, true),
+    },
+    Operation {
+        name: "DetachRolePolicy",
+        mutates: true,
+        checks: |input, _, caller| {
+            entity_check("iam:DetachRolePolicy", input, caller, "role", "RoleName")
+        },
+        run: |input, world, caller| attach(input, world, caller, Entity::Role, false),
+    },
+    Operation {
+        name: "ListAttachedRolePolicies",
+        mutates: false,
+        checks: |input, _, caller| {
+            entity_check(
+                "iam:ListAttachedRolePolicies",
+                input,
+                caller,
+                "role",
+                "RoleName",
+            )
+        },
+        run: |input, world, caller| list_attached(input, world, caller, Entity::Role),
+    },
+    Operation {
+        name: "CreateOpenIDConnectProvider",
+        mutates: true,
+        checks: |_, _, caller| {
+            Ok(vec![Check::new(
+                "iam:CreateOpenIDConnectProvider",
+                format!("arn:aws:iam::{}:oidc-provider/*", caller.account),
+            )])
+        },
+        run: create_oidc_provider,
+    },
+    Operation {
+        name: "GetOpenIDConnectProvider",
+        mutates: false,
+        checks: |input, _, _| {
+            Ok(vec![Check::new(
+                "iam:GetOpenIDConnectProvider",
+                input.required("OpenIDConnectProviderArn")?,
+            )])
+        },
+        run: get_oidc_provider,
+    },
+    Operation {
+        name: "DeleteOpenIDConnectProvider",
+        mutates: true,
+        checks: |input, _, _| {
+            Ok(vec![Check::new(
+                "iam:DeleteOpenIDConnectProvider",
+                input.required("OpenIDConnectProviderArn")?,
+            )])
+        },
+        run: delete_oidc_provider,
+    },
+    Operation {
+        name: "ListOpenIDConnectProviders",
+        mutates: false,
+        checks: |_, _, _| Ok(vec![Check::new("iam:ListOpenIDConnectProviders", "*")]),
+        run: list_oidc_providers,
+    },
+];
+
+fn policy_arn(account: &str, path: &str, name: &str) -> String {
+    format!("arn:aws:iam::{account}:policy{path}{name}")
+}
+
+fn arn_check(action: &str, input: &Input) -> Result<Vec<Check>, ApiError> {
+    Ok(vec![Check::new(action, input.required("PolicyArn")?)])
+}
+
+fn entity_check(
+    action: &str,
+    input: &Input,
+    caller: &Caller,
+    kind: &str,
+    member: &str,
+) -> Result<Vec<Check>, ApiError> {
+    let name = input.required(member)?;
+    Ok(vec![Check::new(
+        action,
+        format!("arn:aws:iam::{}:{kind}/{name}", caller.account),
+    )])
+}
+
+fn no_such_policy(arn: &str) -> ApiError {
+    ApiError::no_such_entity(format!("Policy {arn} does not exist or is not attachable."))
+}
+
+fn attachments(account: &Account, arn: &str) -> usize {
+    let users = account
+        .users
+        .values()
+        .filter(|user| user.attached.iter().any(|a| a == arn))
+        .count();
+    let roles = account
+        .roles
+        .values()
+        .filter(|role| role.attached.iter().any(|a| a == arn))
+        .count();
+    users + roles
+}
+
+fn policy_shape(account: &Account, policy: &ManagedPolicy) -> Shape {
+    Shape::new()
+        .text("PolicyName", &policy.name)
+        .text("PolicyId", &policy.id)
+        .text("Arn", &policy.arn)
+        .text("Path", &policy.path)
+        .text("DefaultVersionId", &policy.default_version)
+        .text("AttachmentCount", attachments(account, &policy.arn))
+        .text("PermissionsBoundaryUsageCount", 0)
+        .text("IsAttachable", true)
+        .maybe("Description", policy.description.as_ref())
+        .text("CreateDate", timestamp(policy.created))
+        .text("UpdateDate", timestamp(policy.updated))
+}
+
+fn aws_shape(account: &Account, index: usize) -> Shape {
+    let policy = &AWS_MANAGED[index];
+    Shape::new()
+        .text("PolicyName", policy.name)
+        .text("PolicyId", policy.id)
+        .text("Arn", policy.arn())
+        .text("Path", policy.path)
+        .text("DefaultVersionId", policy.version)
+        .text("AttachmentCount", attachments(account, &policy.arn()))
+        .text("PermissionsBoundaryUsageCount", 0)
+        .text("IsAttachable", true)
+        .text("CreateDate", "2015-02-06T18:39:46Z")
+        .text("UpdateDate", "2015-02-06T18:39:46Z")
+}
+
+fn create_policy(input: &Input, world: &mut World, caller: &Caller) -> Result<Shape, ApiError> {
+    let name = check_name(input, "PolicyName", 128)?;
+    let path = check_path(input)?;
+    let document = input.required("PolicyDocument")?;
+    check_document(world, document, PolicyKind::Identity)?;
+    let now = world.now();
+    let account = account_mut(world, caller)?;
+    let arn = policy_arn(&account.id, &path, &name);
+    if account.policies.contains_key(&arn) {
+        return Err(ApiError::already_exists(format!(
+            "A policy called {name} already exists. Duplicate names are not allowed."
+        )));
+    }
+    let policy = ManagedPolicy {
+        name,
+        path,
+        id: ids::unique_id("ANPA"),
+        arn: arn.clone(),
+        created: now,
+        updated: now,
+        description: input.get("Description").map(str::to_owned),
+        default_version: "v1".to_owned(),
+        versions: [("v1".to_owned(), document.to_owned())]
+            .into_iter()
+            .collect(),
+        next_version: 2,
+        tags: input.pairs("Tags", "Key", "Value"),
+    };
+    let shape = Shape::new().child("Policy", policy_shape(account, &policy));
+    account.policies.insert(arn, policy);
+    Ok(shape)
+}
+
+fn get_policy(input: &Input, world: &mut World, caller: &Caller) -> Result<Shape, ApiError> {
+    let arn = input.required("PolicyArn")?;
+    let account = account(world, caller)?;
+    if let Some(policy) = account.policies.get(arn) {
+        return Ok(Shape::new().child("Policy", policy_shape(account, policy)));
+    }
+    let index = AWS_MANAGED
+        .iter()
+        .position(|policy| policy.arn() == arn)
+        .ok_or_else(|| no_such_policy(arn))?;
+    Ok(Shape::new().child("Policy", aws_shape(account, index)))
+}
+
+fn delete_policy(input: &Input, world: &mut World, caller: &Caller) -> Result<Shape, ApiError> {
+    let arn = input.required("PolicyArn")?;
+    let account = account_mut(world, caller)?;
+    let policy = account
+        .policies
+        .get(arn)
+        .ok_or_else(|| no_such_policy(arn))?;
+    if attachments(account, arn) > 0 {
+        return Err(ApiError::delete_conflict(
+            "Cannot delete a policy attached to entities.",
+        ));
+    }
+    if policy.versions.len() > 1 {
+        return Err(ApiError::delete_conflict(
+            "Cannot delete a policy with multiple versions. Delete all non-default versions first.",
+        ));
+    }
+    account.policies.remove(arn);
+    Ok(Shape::new())
+}
+
+fn list_policies(input: &Input, world: &mut World, caller: &Caller) -> Result<Shape, ApiError> {
+    let scope = input.get("Scope").unwrap_or("All");
+    let only_attached = input.get("OnlyAttached") == Some("true");
+    let account = account(world, caller)?;
+    let mut items = Vec::new();
+    if scope != "Local" {
+        for (index, policy) in AWS_MANAGED.iter().enumerate() {
+            if !only_attached || attachments(account, &policy.arn()) > 0 {
+                items.push(Value::Struct(aws_shape(account, index)));
+            }
+        }
+    }
+    if scope != "AWS" {
+        for policy in account.policies.values() {
+            if !only_attached || attachments(account, &policy.arn) > 0 {
+                items.push(Value::Struct(policy_shape(account, policy)));
+            }
+        }
+    }
+    let (items, next) = page(input, items)?;
+    Ok(with_marker(Shape::new().list("Policies", items), next))
+}
+
+fn version_shape(version: &str, document: &str, default: bool, created: i64) -> Shape {
+    Shape::new()
+        .text("Document", encoded(document))
+        .text("VersionId", version)
+        .text("IsDefaultVersion", default)
+        .text("CreateDate", timestamp(created))
+}
+
+fn create_policy_version(
+    input: &Input,
+    world: &mut World,
+    caller: &Caller,
+) -> Result<Shape, ApiError> {
+    let arn = input.required("PolicyArn")?;
+    let document = input.required("PolicyDocument")?;
+    check_document(world, document, PolicyKind::Identity)?;
+    let now = world.now();
+    let policy = account_mut(world, caller)?
+        .policies
+        .get_mut(arn)
+        .ok_or_else(|| no_such_policy(arn))?;
+    if policy.versions.len() >= 5 {
+        return Err(ApiError::new(
+            409,
+            "LimitExceeded",
+            "A managed policy can have up to 5 versions. Before you create a new version, you must delete an existing version.".to_string(),
+        ));
+    }
+    let version = format!("v{}", policy.next_version);
+    policy.next_version += 1;
+    policy.versions.insert(version.clone(), document.to_owned());
+    let default = input.get("SetAsDefault") == Some("true");
+    if default {
+        policy.default_version.clone_from(&version);
+    }
+    policy.updated = now;
+    Ok(Shape::new().child(
+        "PolicyVersion",
+        version_shape(&version, document, default, now),
+    ))
+}
+
+fn get_policy_version(
+    input: &Input,
+    world: &mut World,
+    caller: &Caller,
+) -> Result<Shape, ApiError> {
+    let arn = input.required("PolicyArn")?;
+    let version = input.required("VersionId")?;
+    let missing = || {
+        ApiError::no_such_entity(format!(
+            "Policy {arn} version {version} does not exist or is not attachable."
+        ))
+    };
+    if let Some(policy) = find_aws(arn) {
+        if policy.version != version {
+            return Err(missing());
+        }
+        return Ok(Shape::new().child(
+            "PolicyVersion",
+            version_shape(version, policy.document, true, 1_423_248_000),
+        ));
+    }
+    let policy = account(world, caller)?
+        .policies
+        .get(arn)
+        .ok_or_else(|| no_such_policy(arn))?;
+    let document = policy.versions.get(version).ok_or_else(missing)?;
+    Ok(Shape::new().child(
+        "PolicyVersion",
+        version_shape(
+            version,
+            document,
+            policy.default_version == version,
+            policy.updated,
+        ),
+    ))
+}
+
+fn delete_policy_version(
+    input: &Input,
+    world: &mut World,
+    caller: &Caller,
+) -> Result<Shape, ApiError> {
+    let arn = input.required("PolicyArn")?;
+    let version = input.required("VersionId")?;
+    let policy = account_mut(world, caller)?
+        .policies
+        .get_mut(arn)
+        .ok_or_else(|| no_such_policy(arn))?;
+    if policy.default_version == version {
+        return Err(ApiError::delete_conflict(
+            "Cannot delete the default version of a policy.",
+        ));
+    }
+    policy.versions.remove(version).ok_or_else(|| {
+        ApiError::no_such_entity(format!(
+            "Policy {arn} version {version} does not exist or is not attachable."
+        ))
+    })?;
+    Ok(Shape::new())
+}
+
+fn list_policy_versions(
+    input: &Input,
+    world: &mut World,
+    caller: &Caller,
+) -> Result<Shape, ApiError> {
+    let arn = input.required("PolicyArn")?;
+    let policy = account(world, caller)?
+        .policies
+        .get(arn)
+        .ok_or_else(|| no_such_policy(arn))?;
+    let versions = policy
+        .versions
+        .keys()
+        .map(|version| {
+            Value::Struct(
+                Shape::new()
+                    .text("VersionId", version)
+                    .text("IsDefaultVersion", *version == policy.default_version)
+                    .text("CreateDate", timestamp(policy.created)),
+            )
+        })
+        .collect();
+    Ok(Shape::new()
+        .list("Versions", versions)
+        .text("IsTruncated", false))
+}
+
+#[derive(Clone, Copy)]
+enum Entity {
+    User,
+    Role,
+}
+
+fn attached_list<'a>(
+    account: &'a mut Account,
+    input: &Input,
+    entity: Entity,
+) -> Result<&'a mut Vec<String>, ApiError> {
+    match entity {
+        Entity::User => {
+            let raw = input.required("UserName")?;
+            account
+                .users
+                .get_mut(&raw.to_ascii_lowercase())
+                .map(|user| &mut user.attached)
+                .ok_or_else(|| {
+                    ApiError::no_such_entity(format!("The user with name {raw} cannot be found."))
+                })
+        }
+        Entity::Role => {
+            let raw = input.required("RoleName")?;
+            account
+                .roles
+                .get_mut(&raw.to_ascii_lowercase())
+                .map(|role| &mut role.attached)
+                .ok_or_else(|| {
+                    ApiError::no_such_entity(format!("The role with name {raw} cannot be found."))
+                })
+        }
+    }
+}
+
+fn attach(
+    input: &Input,
+    world: &mut World,
+    caller: &Caller,
+    entity: Entity,
+    attach: bool,
+) -> Result<Shape, ApiError> {
+    let arn = input.required("PolicyArn")?.to_owned();
+    let account = account_mut(world, caller)?;
+    if attach && !account.policies.contains_key(&arn) && find_aws(&arn).is_none() {
+        return Err(no_such_policy(&arn));
+    }
+    let attached = attached_list(account, input, entity)?;
+    if attach {
+        if !attached.contains(&arn) {
+            if attached.len() >= 10 {
+                return Err(ApiError::new(
+                    409,
+                    "LimitExceeded",
+                    "Cannot exceed quota for PoliciesPerUser: 10",
+                ));
+            }
+            attached.push(arn);
+        }
+    } else if attached.contains(&arn) {
+        attached.retain(|existing| *existing != arn);
+    } else {
+        return Err(ApiError::no_such_entity(format!(
+            "Policy {arn} was not found."
+        )));
+    }
+    Ok(Shape::new())
+}
+
+fn list_attached(
+    input: &Input,
+    world: &mut World,
+    caller: &Caller,
+    entity: Entity,
+) -> Result<Shape, ApiError> {
+    let mut account = account(world, caller)?.clone();
+    let attached = attached_list(&mut account, input, entity)?.clone();
+    let items = attached
+        .iter()
+        .map(|arn| {
+            let name = arn.rsplit('/').next().unwrap_or(arn);
+            Value::Struct(Shape::new().text("PolicyName", name).text("PolicyArn", arn))
+        })
+        .collect();
+    let (items, next) = page(input, items)?;
+    Ok(with_marker(
+        Shape::new().list("AttachedPolicies", items),
+        next,
+    ))
+}
+
+fn create_oidc_provider(
+    input: &Input,
+    world: &mut World,
+    caller: &Caller,
+) -> Result<Shape, ApiError> {
+    let url = input.required("Url")?;
+    let host = url
+        .trim_start_matches("https://")
+        .trim_end_matches('/')
+        .to_owned();
+    let now = world.now();
+    let account = account_mut(world, caller)?;
+    let arn = format!("arn:aws:iam::{}:oidc-provider/{host}", account.id);
+    if account.oidc_providers.contains_key(&arn) {
+        return Err(ApiError::already_exists(format!(
+            "Provider with url {url} already exists."
+        )));
+    }
+    account.oidc_providers.insert(
+        arn.clone(),
+        OidcProvider {
+            arn: arn.clone(),
+            url: host,
+            client_ids: input
+                .list("ClientIDList")
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+            thumbprints: input
+                .list("ThumbprintList")
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+            created: now,
+        },
+    );
+    Ok(Shape::new().text("OpenIDConnectProviderArn", arn))
+}
+
+fn find_provider<'w>(
+    world: &'w World,
+    input: &Input,
+    caller: &Caller,
+) -> Result<&'w OidcProvider, ApiError> {
+    let arn = input.required("OpenIDConnectProviderArn")?;
+    account(world, caller)?
+        .oidc_providers
+        .get(arn)
+        .ok_or_else(|| {
+            ApiError::no_such_entity(format!("OpenIDConnect Provider not found for arn {arn}"))
+        })
+}
+
+fn get_oidc_provider(input: &Input, world: &mut World, caller: &Caller) -> Result<Shape, ApiError> {
+    let provider = find_provider(world, input, caller)?;
+    Ok(Shape::new()
+        .text("Url", &provider.url)
+        .list(
+            "ClientIDList",
+            provider
+                .client_ids
+                .iter()
+                .map(|id| Value::Text(id.clone()))
+                .collect(),
+        )
+        .list(
+            "ThumbprintList",
+            provider
+                .thumbprints
+                .iter()
+                .map(|id| Value::Text(id.clone()))
+                .collect(),
+        )
+        .text("CreateDate", timestamp(provider.created)))
+}
+
+fn delete_oidc_provider(
+    input: &Input,
+    world: &mut World,
+    caller: &Caller,
+) -> Result<Shape, ApiError> {
+    let arn = find_provider(world, input, caller)?.arn.clone();
+    account_mut(world, caller)?.oidc_providers.remove(&arn);
+    Ok(Shape::new())
+}
+
+fn list_oidc_providers(_: &Input, world: &mut World, caller: &Caller) -> Result<Shape, ApiError> {
+    let items = account(world, caller)?
+        .oidc_providers
+        .keys()
+        .map(|arn| Value::Struct(Shape::new().text("Arn", arn)))
+        .collect();
+    Ok(Shape::new().list("OpenIDConnectProviderList", items))
+}

@@ -1,0 +1,492 @@
+//! S3: buckets in one namespace shared by every account, objects, listings (v1 and
+//! v2 with prefix, delimiter and pagination) and bucket policies, as typed
+//! operations. Each declares its action and resource; bucket policies are the
+//! resource-based policy of every bucket and object check.
+
+use md5::Digest as _;
+
+use crate::auth::Caller;
+use crate::services::{ApiError, Check, ResourcePolicy};
+use crate::state::World;
+use crate::state::world::{Bucket, Object};
+
+/// An S3 operation, decoded from REST by the wire.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum S3Operation {
+    ListBuckets,
+    CreateBucket {
+        bucket: String,
+        region: Option<String>,
+    },
+    DeleteBucket {
+        bucket: String,
+    },
+    HeadBucket {
+        bucket: String,
+    },
+    GetBucketLocation {
+        bucket: String,
+    },
+    ListObjects(Listing),
+    PutObject {
+        bucket: String,
+        key: String,
+        body: Vec<u8>,
+        content_type: Option<String>,
+    },
+    GetObject {
+        bucket: String,
+        key: String,
+        head: bool,
+    },
+    DeleteObject {
+        bucket: String,
+        key: String,
+    },
+    DeleteObjects {
+        bucket: String,
+        keys: Vec<String>,
+    },
+    CopyObject {
+        bucket: String,
+        key: String,
+        source_bucket: String,
+        source_key: String,
+    },
+    PutBucketPolicy {
+        bucket: String,
+        policy: String,
+    },
+    GetBucketPolicy {
+        bucket: String,
+    },
+    DeleteBucketPolicy {
+        bucket: String,
+    },
+    PutBucketTagging {
+        bucket: String,
+        tags: Vec<(String, String)>,
+    },
+    GetBucketTagging {
+        bucket: String,
+    },
+    DeleteBucketTagging {
+        bucket: String,
+    },
+    /// An operation the sandbox does not emulate (named for the error).
+    Unsupported {
+        bucket: Option<String>,
+        name: String,
+    },
+}
+
+/// A `ListObjects` (v1) or `ListObjectsV2` request.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Listing {
+    pub bucket: String,
+    pub v2: bool,
+    pub prefix: String,
+    pub delimiter: Option<String>,
+    pub max_keys: usize,
+    /// v1 `marker`, v2 `start-after` or the decoded continuation token.
+    pub after: Option<String>,
+    pub continuation_token: Option<String>,
+}
+
+/// What an S3 operation answers, encoded by the wire.
+#[derive(Debug, Clone, PartialEq)]
+pub enum S3Output {
+    Empty(u16),
+    Buckets {
+        owner: String,
+        buckets: Vec<(String, i64, String)>,
+    },
+    Location(String),
+    Listing {
+        request: Listing,
+        objects: Vec<(String, usize, String, i64)>,
+        prefixes: Vec<String>,
+        next: Option<String>,
+    },
+    Put {
+        etag: String,
+    },
+    Object {
+        body: Vec<u8>,
+        etag: String,
+        modified: i64,
+        content_type: Option<String>,
+        head: bool,
+    },
+    Deleted(Vec<String>),
+    Copied {
+        etag: String,
+        modified: i64,
+    },
+    Policy(String),
+    Tags(Vec<(String, String)>),
+}
+
+fn bucket_arn(bucket: &str) -> String {
+    format!("arn:aws:s3:::{bucket}")
+}
+
+fn on_bucket(action: &str, bucket: &str) -> Check {
+    let mut check = Check::new(action, bucket_arn(bucket));
+    check.resource_policy = ResourcePolicy::Bucket(bucket.to_owned());
+    check
+}
+
+fn on_object(action: &str, bucket: &str, key: &str) -> Check {
+    let mut check = Check::new(action, format!("arn:aws:s3:::{bucket}/{key}"));
+    check.resource_policy = ResourcePolicy::Bucket(bucket.to_owned());
+    check
+}
+
+impl S3Operation {
+    /// The authorizations the operation needs.
+    pub fn checks(&self) -> Vec<Check> {
+        match self {
+            Self::ListBuckets => vec![Check::new("s3:ListAllMyBuckets", "*")],
+            Self::CreateBucket { bucket, .. } => {
+                vec![Check::new("s3:CreateBucket", bucket_arn(bucket))]
+            }
+            Self::DeleteBucket { bucket } => vec![on_bucket("s3:DeleteBucket", bucket)],
+            Self::HeadBucket { bucket } => vec![on_bucket("s3:ListBucket", bucket)],
+            Self::GetBucketLocation { bucket } => vec![on_bucket("s3:GetBucketLocation", bucket)],
+            Self::ListObjects(listing) => {
+                let mut check = on_bucket("s3:ListBucket", &listing.bucket)
+                    .key("s3:prefix", listing.prefix.as_str())
+                    .key("s3:max-keys", listing.max_keys.to_string());
+                if let Some(delimiter) = &listing.delimiter {
+                    check = check.key("s3:delimiter", delimiter.as_str());
+                }
+                vec![check]
+            }
+            Self::PutObject { bucket, key, .. } => vec![on_object("s3:PutObject", bucket, key)],
+            Self::GetObject { bucket, key, .. } => vec![on_object("s3:GetObject", bucket, key)],
+            Self::DeleteObject { bucket, key } => vec![on_object("s3:DeleteObject", bucket, key)],
+            Self::DeleteObjects { bucket, keys } => keys
+                .iter()
+                .map(|key| on_object("s3:DeleteObject", bucket, key))
+                .collect(),
+            Self::CopyObject {
+                bucket,
+                key,
+                source_bucket,
+                source_key,
+            } => vec![
+                on_object("s3:GetObject", source_bucket, source_key),
+                on_object("s3:PutObject", bucket, key),
+            ],
+            Self::PutBucketPolicy { bucket, .. } => vec![on_bucket("s3:PutBucketPolicy", bucket)],
+            Self::GetBucketPolicy { bucket } => vec![on_bucket("s3:GetBucketPolicy", bucket)],
+            Self::DeleteBucketPolicy { bucket } => vec![on_bucket("s3:DeleteBucketPolicy", bucket)],
+            Self::PutBucketTagging { bucket, .. } | Self::DeleteBucketTagging { bucket } => {
+                vec![on_bucket("s3:PutBucketTagging", bucket)]
+            }
+            Self::GetBucketTagging { bucket } => vec![on_bucket("s3:GetBucketTagging", bucket)],
+            Self::Unsupported { bucket, name } => vec![match bucket {
+                Some(bucket) => on_bucket(&format!("s3:{name}"), bucket),
+                None => Check::new(&format!("s3:{name}"), "*"),
+            }],
+        }
+    }
+
+    /// Whether a success changes the world.
+    pub fn mutates(&self) -> bool {
+        !matches!(
+            self,
+            Self::ListBuckets
+                | Self::HeadBucket { .. }
+                | Self::GetBucketLocation { .. }
+                | Self::ListObjects(_)
+                | Self::GetObject { .. }
+                | Self::GetBucketPolicy { .. }
+                | Self::GetBucketTagging { .. }
+                | Self::Unsupported { .. }
+        )
+    }
+}
+
+fn no_such_bucket(bucket: &str) -> ApiError {
+    ApiError::new(404, "NoSuchBucket", "The specified bucket does not exist")
+        .with("BucketName", bucket)
+}
+
+fn bucket<'w>(world: &'w World, name: &str) -> Result<&'w Bucket, ApiError> {
+    world.buckets.get(name).ok_or_else(|| no_such_bucket(name))
+}
+
+fn bucket_mut<'w>(world: &'w mut World, name: &str) -> Result<&'w mut Bucket, ApiError> {
+    world
+        .buckets
+        .get_mut(name)
+        .ok_or_else(|| no_such_bucket(name))
+}
+
+/// Checks a bucket name as S3 does for new buckets.
+pub fn valid_bucket_name(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    let edges =
+        |byte: Option<&u8>| byte.is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    (3..=63).contains(&name.len())
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'.' || *b == b'-')
+        && edges(bytes.first())
+        && edges(bytes.last())
+        && !name.contains("..")
+        && name.parse::<std::net::Ipv4Addr>().is_err()
+        && !["xn--", "sthree-", "amzn-s3-demo-"]
+            .iter()
+            .any(|prefix| name.starts_with(prefix))
+}
+
+/// Runs `operation` for `caller` in region `region`.
+#[expect(clippy::too_many_lines, reason = "one arm per operation")]
+pub fn run(
+    operation: S3Operation,
+    world: &mut World,
+    caller: &Caller,
+    region: &str,
+) -> Result<S3Output, ApiError> {
+    let now = world.now();
+    match operation {
+        S3Operation::ListBuckets => Ok(S3Output::Buckets {
+            owner: caller.account.clone(),
+            buckets: world
+                .buckets
+                .values()
+                .filter(|b| b.account == caller.account)
+                .map(|b| (b.name.clone(), b.created, b.region.clone()))
+                .collect(),
+        }),
+        S3Operation::CreateBucket {
+            bucket: name,
+            region: requested,
+        } => {
+            if !valid_bucket_name(&name) {
+                return Err(ApiError::new(
+                    400,
+                    "InvalidBucketName",
+                    "The specified bucket is not valid.",
+                )
+                .with("BucketName", &name));
+            }
+            if let Some(existing) = world.buckets.get(&name) {
+                return Err(if existing.account == caller.account {
+                    ApiError::new(409, "BucketAlreadyOwnedByYou", "Your previous request to create the named bucket succeeded and you already own it.").with("BucketName", &name)
+                } else {
+                    ApiError::new(409, "BucketAlreadyExists", "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.").with("BucketName", &name)
+                });
+            }
+            if caller.is_anonymous() {
+                return Err(ApiError::access_denied("Access Denied"));
+            }
+            world.buckets.insert(
+                name.clone(),
+                Bucket {
+                    name,
+                    account: caller.account.clone(),
+                    region: requested.unwrap_or_else(|| region.to_owned()),
+                    created: now,
+                    ..Bucket::default()
+                },
+            );
+            Ok(S3Output::Empty(200))
+        }
+        S3Operation::DeleteBucket { bucket: name } => {
+            if !bucket(world, &name)?.objects.is_empty() {
+                return Err(ApiError::new(
+                    409,
+                    "BucketNotEmpty",
+                    "The bucket you tried to delete is not empty",
+                )
+                .with("BucketName", &name));
+            }
+            world.buckets.remove(&name);
+            Ok(S3Output::Empty(204))
+        }
+        S3Operation::HeadBucket { bucket: name } => {
+            bucket(world, &name).map(|_| S3Output::Empty(200))
+        }
+        S3Operation::GetBucketLocation { bucket: name } => {
+            Ok(S3Output::Location(bucket(world, &name)?.region.clone()))
+        }
+        S3Operation::ListObjects(listing) => list(world, listing),
+        S3Operation::PutObject {
+            bucket: name,
+            key,
+            body,
+            content_type,
+        } => {
+            let etag = hex::encode(md5::Md5::digest(&body));
+            bucket_mut(world, &name)?.objects.insert(
+                key,
+                Object {
+                    body,
+                    etag: etag.clone(),
+                    modified: now,
+                    content_type,
+                },
+            );
+            Ok(S3Output::Put { etag })
+        }
+        S3Operation::GetObject {
+            bucket: name,
+            key,
+            head,
+        } => {
+            let object = bucket(world, &name)?.objects.get(&key).ok_or_else(|| {
+                ApiError::new(404, "NoSuchKey", "The specified key does not exist.")
+                    .with("Key", &key)
+            })?;
+            Ok(S3Output::Object {
+                body: object.body.clone(),
+                etag: object.etag.clone(),
+                modified: object.modified,
+                content_type: object.content_type.clone(),
+                head,
+            })
+        }
+        S3Operation::DeleteObject { bucket: name, key } => {
+            bucket_mut(world, &name)?.objects.remove(&key);
+            Ok(S3Output::Empty(204))
+        }
+        S3Operation::DeleteObjects { bucket: name, keys } => {
+            let found = bucket_mut(world, &name)?;
+            for key in &keys {
+                found.objects.remove(key);
+            }
+            Ok(S3Output::Deleted(keys))
+        }
+        S3Operation::CopyObject {
+            bucket: name,
+            key,
+            source_bucket,
+            source_key,
+        } => {
+            let mut object = bucket(world, &source_bucket)?
+                .objects
+                .get(&source_key)
+                .cloned()
+                .ok_or_else(|| {
+                    ApiError::new(404, "NoSuchKey", "The specified key does not exist.")
+                        .with("Key", &source_key)
+                })?;
+            object.modified = now;
+            let target = bucket_mut(world, &name)?;
+            let output = S3Output::Copied {
+                etag: object.etag.clone(),
+                modified: now,
+            };
+            target.objects.insert(key, object);
+            Ok(output)
+        }
+        S3Operation::PutBucketPolicy {
+            bucket: name,
+            policy,
+        } => {
+            if let Err(errors) = awslab_policy::PolicyDocument::parse_as(
+                &policy,
+                awslab_policy::PolicyKind::Resource,
+            ) {
+                let first = errors.first().map_or_else(String::new, ToString::to_string);
+                return Err(ApiError::new(400, "MalformedPolicy", first));
+            }
+            bucket_mut(world, &name)?.policy = Some(policy);
+            Ok(S3Output::Empty(204))
+        }
+        S3Operation::GetBucketPolicy { bucket: name } => bucket(world, &name)?
+            .policy
+            .clone()
+            .map(S3Output::Policy)
+            .ok_or_else(|| {
+                ApiError::new(
+                    404,
+                    "NoSuchBucketPolicy",
+                    "The bucket policy does not exist",
+                )
+                .with("BucketName", &name)
+            }),
+        S3Operation::DeleteBucketPolicy { bucket: name } => {
+            bucket_mut(world, &name)?.policy = None;
+            Ok(S3Output::Empty(204))
+        }
+        S3Operation::PutBucketTagging { bucket: name, tags } => {
+            bucket_mut(world, &name)?.tags = tags;
+            Ok(S3Output::Empty(204))
+        }
+        S3Operation::GetBucketTagging { bucket: name } => {
+            let found = bucket(world, &name)?;
+            if found.tags.is_empty() {
+                return Err(
+                    ApiError::new(404, "NoSuchTagSet", "The TagSet does not exist")
+                        .with("BucketName", &name),
+                );
+            }
+            Ok(S3Output::Tags(found.tags.clone()))
+        }
+        S3Operation::DeleteBucketTagging { bucket: name } => {
+            bucket_mut(world, &name)?.tags.clear();
+            Ok(S3Output::Empty(204))
+        }
+        S3Operation::Unsupported { name, .. } => Err(ApiError::new(
+            501,
+            "NotImplemented",
+            format!("The sandbox does not emulate S3 {name}"),
+        )),
+    }
+}
+
+fn list(world: &World, listing: Listing) -> Result<S3Output, ApiError> {
+    let found = bucket(world, &listing.bucket)?;
+    let mut objects = Vec::new();
+    let mut prefixes: Vec<String> = Vec::new();
+    let mut next = None;
+    let after = listing.after.clone().unwrap_or_default();
+    for (key, object) in found.objects.range(after.clone()..) {
+        if *key == after || !key.starts_with(&listing.prefix) {
+            continue;
+        }
+        let rolled = listing
+            .delimiter
+            .as_ref()
+            .filter(|d| !d.is_empty())
+            .and_then(|delimiter| {
+                let rest = &key[listing.prefix.len()..];
+                rest.find(delimiter.as_str())
+                    .map(|index| format!("{}{}", listing.prefix, &rest[..index + delimiter.len()]))
+            });
+        if let Some(prefix) = &rolled
+            && (prefixes.last() == Some(prefix) || prefix.as_str() <= after.as_str())
+        {
+            continue;
+        }
+        if objects.len() + prefixes.len() >= listing.max_keys {
+            next = objects
+                .last()
+                .map(|(key, ..): &(String, usize, String, i64)| key.clone())
+                .into_iter()
+                .chain(prefixes.last().cloned())
+                .max();
+            break;
+        }
+        match rolled {
+            Some(prefix) => prefixes.push(prefix),
+            None => objects.push((
+                key.clone(),
+                object.body.len(),
+                object.etag.clone(),
+                object.modified,
+            )),
+        }
+    }
+    Ok(S3Output::Listing {
+        request: listing,
+        objects,
+        prefixes,
+        next,
+    })
+}

@@ -1,0 +1,61 @@
+//! The in-memory store: one world behind a mutex, for tests and single processes.
+
+use std::collections::VecDeque;
+use std::sync::{Mutex, PoisonError};
+
+use super::{DecisionRecord, KEPT_DECISIONS, Outcome, Store, StoreError, World};
+
+/// A world that lives as long as the process.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    world: Mutex<World>,
+    decisions: Mutex<VecDeque<DecisionRecord>>,
+}
+
+impl MemoryStore {
+    pub fn new(world: World) -> Self {
+        Self {
+            world: Mutex::new(world),
+            decisions: Mutex::default(),
+        }
+    }
+}
+
+impl Store for MemoryStore {
+    fn transact(&self, change: &mut dyn FnMut(&mut World) -> Outcome) -> Result<(), StoreError> {
+        let mut world = self.world.lock().unwrap_or_else(PoisonError::into_inner);
+        // Services validate before they mutate, so a discarded change left the world as
+        // it was; nothing to roll back.
+        let _outcome = change(&mut world);
+        Ok(())
+    }
+
+    fn record_decision(&self, record: DecisionRecord) -> Result<(), StoreError> {
+        let mut decisions = self
+            .decisions
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if decisions.len() >= KEPT_DECISIONS {
+            decisions.pop_front();
+        }
+        decisions.push_back(record);
+        Ok(())
+    }
+
+    fn decision(&self, request_id: &str) -> Result<Option<DecisionRecord>, StoreError> {
+        let decisions = self
+            .decisions
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        Ok(decisions
+            .iter()
+            .rev()
+            .find(|record| record.request_id == request_id)
+            .cloned())
+    }
+
+    fn replace(&self, world: World) -> Result<(), StoreError> {
+        *self.world.lock().unwrap_or_else(PoisonError::into_inner) = world;
+        Ok(())
+    }
+}

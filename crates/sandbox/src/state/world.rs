@@ -1,0 +1,198 @@
+//! The world the sandbox emulates, as plain data: accounts with their IAM entities,
+//! the global S3 bucket namespace, access keys and STS sessions, and the clock. It is
+//! serializable so the durable store can keep it; services change it only through
+//! `&mut World` inside a store transaction, validating before they mutate.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Everything the sandbox knows.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct World {
+    /// Accounts by 12-digit id.
+    pub accounts: BTreeMap<String, Account>,
+    /// Every long-term access key (`AKIA...`) of every account, by key id.
+    pub access_keys: BTreeMap<String, AccessKey>,
+    /// Every temporary credential (`ASIA...`), by key id.
+    pub sessions: BTreeMap<String, Session>,
+    /// S3 buckets, one namespace for all accounts, by name.
+    pub buckets: BTreeMap<String, Bucket>,
+    /// Seconds added to the host clock (`awslab sandbox clock advance`).
+    pub clock_offset_seconds: i64,
+    /// The secret the sandbox's OIDC issuer signs web identity tokens with (hex).
+    pub issuer_secret: String,
+}
+
+/// One AWS account.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Account {
+    pub id: String,
+    /// The operator's IAM user name (`awslab-operator`).
+    pub operator: String,
+    /// Users by lowercased name (IAM names are unique case-insensitively).
+    pub users: BTreeMap<String, User>,
+    /// Roles by lowercased name.
+    pub roles: BTreeMap<String, Role>,
+    /// Customer managed policies by ARN.
+    pub policies: BTreeMap<String, ManagedPolicy>,
+    /// OIDC providers by ARN.
+    pub oidc_providers: BTreeMap<String, OidcProvider>,
+}
+
+/// An IAM user.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct User {
+    pub name: String,
+    pub path: String,
+    pub id: String,
+    pub arn: String,
+    pub created: i64,
+    pub tags: Vec<(String, String)>,
+    /// Inline policies by name (their JSON text).
+    pub inline_policies: BTreeMap<String, String>,
+    /// Attached managed policy ARNs.
+    pub attached: Vec<String>,
+    /// Access key ids (at most two).
+    pub access_keys: Vec<String>,
+    pub permissions_boundary: Option<String>,
+}
+
+/// An IAM role.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Role {
+    pub name: String,
+    pub path: String,
+    pub id: String,
+    pub arn: String,
+    pub created: i64,
+    pub trust_policy: String,
+    pub max_session_duration: i64,
+    pub description: Option<String>,
+    pub tags: Vec<(String, String)>,
+    pub inline_policies: BTreeMap<String, String>,
+    pub attached: Vec<String>,
+    pub permissions_boundary: Option<String>,
+}
+
+/// A customer managed policy with its versions.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ManagedPolicy {
+    pub name: String,
+    pub path: String,
+    pub id: String,
+    pub arn: String,
+    pub created: i64,
+    pub updated: i64,
+    pub description: Option<String>,
+    pub default_version: String,
+    /// Versions (`v1`, `v2`...) to their documents.
+    pub versions: BTreeMap<String, String>,
+    pub next_version: u32,
+    pub tags: Vec<(String, String)>,
+}
+
+/// An OIDC identity provider.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct OidcProvider {
+    pub arn: String,
+    pub url: String,
+    pub client_ids: Vec<String>,
+    pub thumbprints: Vec<String>,
+    pub created: i64,
+}
+
+/// A long-term access key of an IAM user.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct AccessKey {
+    pub id: String,
+    pub secret: String,
+    pub account: String,
+    /// The user's lowercased name (the key into `Account::users`).
+    pub user: String,
+    pub active: bool,
+    pub created: i64,
+}
+
+/// Where temporary credentials came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SessionKind {
+    AssumedRole,
+    SessionToken,
+    Federated,
+}
+
+/// Temporary credentials issued by STS.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Session {
+    pub id: String,
+    pub secret: String,
+    pub token: String,
+    pub kind: SessionKind,
+    pub account: String,
+    /// The session's ARN (`assumed-role/...`, `federated-user/...`, or the user's ARN).
+    pub arn: String,
+    /// `aws:userid` (`AROA...:session`, `account:name`, `AIDA...`).
+    pub user_id: String,
+    /// The role's lowercased name, for role sessions.
+    pub role: Option<String>,
+    /// The IAM user's lowercased name, for `GetSessionToken` and `GetFederationToken`.
+    pub user: Option<String>,
+    /// Session policies (JSON texts); `None` when none were passed.
+    pub session_policies: Option<Vec<String>>,
+    pub issued: i64,
+    pub expires: i64,
+    /// Whether the session was made from another role session (role chaining).
+    pub chained: bool,
+    pub mfa: bool,
+    pub source_identity: Option<String>,
+}
+
+/// An S3 bucket.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Bucket {
+    pub name: String,
+    pub account: String,
+    pub region: String,
+    pub created: i64,
+    pub policy: Option<String>,
+    pub tags: Vec<(String, String)>,
+    pub objects: BTreeMap<String, Object>,
+}
+
+/// An S3 object.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Object {
+    #[serde(with = "base64_bytes")]
+    pub body: Vec<u8>,
+    pub etag: String,
+    pub modified: i64,
+    pub content_type: Option<String>,
+}
+
+impl World {
+    /// The account `id`, if the sandbox hosts it.
+    pub fn account(&self, id: &str) -> Option<&Account> {
+        self.accounts.get(id)
+    }
+
+    /// The current time on the sandbox's clock, in Unix seconds.
+    pub fn now(&self) -> i64 {
+        time::OffsetDateTime::now_utc().unix_timestamp() + self.clock_offset_seconds
+    }
+}
+
+mod base64_bytes {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&STANDARD.encode(bytes))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        STANDARD.decode(text).map_err(serde::de::Error::custom)
+    }
+}
