@@ -74,6 +74,9 @@ pub enum Command {
     /// Evaluate and check IAM policy documents offline, as AWS's policy evaluation logic does.
     #[command(subcommand)]
     Policy(crate::policy_cmd::PolicyCommand),
+    /// Run the embedded offline AWS (IAM, STS, S3): serve it, print its credentials, reset it.
+    #[command(subcommand)]
+    Sandbox(crate::commands::sandbox::SandboxCommand),
     /// Print the JSON Schema of plan files (for editor completion).
     #[command(after_help = "Example:\n  awslab schema > plan.schema.json")]
     Schema,

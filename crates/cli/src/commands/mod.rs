@@ -2,6 +2,7 @@
 
 pub mod inspect;
 mod runs;
+pub mod sandbox;
 mod up;
 
 use crate::cli::{Cli, Command};
@@ -18,6 +19,7 @@ pub fn run(cli: Cli) -> std::process::ExitCode {
         Command::Runs(args) => runs::runs(&args),
         Command::Env(args) => runs::env(&args),
         Command::Policy(command) => return crate::policy_cmd::run(command),
+        Command::Sandbox(command) => sandbox::run(command),
         Command::Schema => {
             print!("{}", awslab_planner::schema::plan_schema());
             Status::Success

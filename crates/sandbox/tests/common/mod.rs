@@ -1,7 +1,10 @@
 //! Shared test support: SDK clients for the in-process sandbox, built from explicit
 //! credentials (no profile files, no environment).
 
-#![expect(clippy::expect_used, reason = "test support fails the test on a broken sandbox")]
+#![expect(
+    clippy::expect_used,
+    reason = "test support fails the test on a broken sandbox"
+)]
 #![allow(dead_code, reason = "each test binary uses part of the support")]
 
 use aws_credential_types::Credentials;

@@ -1,0 +1,256 @@
+//! `awslab sandbox ...`: serve the embedded AWS on 127.0.0.1, print its operator's
+//! credentials as shell exports (`env`, the one subcommand that prints secrets),
+//! reset it, show what exists, explain a decision, mint web identity tokens.
+
+use std::path::PathBuf;
+
+use awslab_sandbox::Sandbox;
+use clap::{Args, Subcommand};
+
+use crate::exit::{Failure, OrFail as _, Status, finish};
+
+/// The default port of `serve` and `env` (the one `LocalStack` uses, which tools expect).
+pub const DEFAULT_PORT: u16 = 4566;
+
+#[derive(Debug, Subcommand)]
+pub enum SandboxCommand {
+    /// Serve the sandbox on 127.0.0.1 for the aws CLI and SDKs; stops on Ctrl-C.
+    #[command(
+        after_help = "Example:\n  awslab sandbox serve &\n  eval \"$(awslab sandbox env)\"\n  aws sts get-caller-identity"
+    )]
+    Serve(ServeArgs),
+    /// Print the operator's credentials and the endpoint as shell exports.
+    #[command(after_help = "Example:\n  eval \"$(awslab sandbox env --account 2)\"")]
+    Env(EnvArgs),
+    /// Forget everything: a new world with new operator keys.
+    Reset(SandboxStateArgs),
+    /// Show what exists: accounts, users, roles, policies, buckets.
+    Status(SandboxStateArgs),
+    /// Print the full policy evaluation behind a request the sandbox decided.
+    #[command(
+        after_help = "Example:\n  awslab sandbox explain 2e2b128d-4274-3c1d-ad42-29879621d1d6"
+    )]
+    Explain(ExplainArgs),
+    /// Mint a web identity token from the sandbox's OIDC issuer.
+    #[command(
+        after_help = "Example:\n  awslab sandbox token --sub student --aud lab > token.jwt\n\nThe issuer is https://oidc.awslab.localhost; register it with\n  aws iam create-open-id-connect-provider --url https://oidc.awslab.localhost --client-id-list lab"
+    )]
+    Token(TokenArgs),
+    /// Move the sandbox's clock forward, so temporary credentials expire without waiting.
+    #[command(after_help = "Example:\n  awslab sandbox clock --advance 1h")]
+    Clock(ClockArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ClockArgs {
+    /// How far to move the clock forward.
+    #[arg(long, value_parser = humantime::parse_duration)]
+    pub advance: std::time::Duration,
+    #[command(flatten)]
+    pub state: SandboxStateArgs,
+}
+
+/// Where the sandbox's world lives.
+#[derive(Debug, Args, Clone)]
+pub struct SandboxStateArgs {
+    /// The sandbox's state folder (shared by every awslab process that uses it).
+    #[arg(
+        long,
+        env = "AWSLAB_SANDBOX_DIR",
+        default_value = ".awslab/sandbox",
+        value_name = "DIR"
+    )]
+    pub state_dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = DEFAULT_PORT)]
+    pub port: u16,
+    #[command(flatten)]
+    pub state: SandboxStateArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct EnvArgs {
+    /// The account: its number in `status` (1, 2) or its 12-digit id.
+    #[arg(long, default_value = "1")]
+    pub account: String,
+    /// The port `serve` listens on.
+    #[arg(long, default_value_t = DEFAULT_PORT)]
+    pub port: u16,
+    #[command(flatten)]
+    pub state: SandboxStateArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The request id from an AWS error or the `x-amzn-requestid` header.
+    pub request_id: String,
+    #[command(flatten)]
+    pub state: SandboxStateArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// The subject (`sub` claim).
+    #[arg(long)]
+    pub sub: String,
+    /// The audience (`aud` claim): a client id of the OIDC provider.
+    #[arg(long)]
+    pub aud: String,
+    /// How long the token is valid.
+    #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
+    pub duration: std::time::Duration,
+    #[command(flatten)]
+    pub state: SandboxStateArgs,
+}
+
+pub fn run(command: SandboxCommand) -> Status {
+    finish(match command {
+        SandboxCommand::Serve(args) => serve(&args),
+        SandboxCommand::Env(args) => env(&args),
+        SandboxCommand::Reset(args) => reset(&args),
+        SandboxCommand::Status(args) => status(&args),
+        SandboxCommand::Explain(args) => explain(&args),
+        SandboxCommand::Token(args) => token(&args),
+        SandboxCommand::Clock(args) => clock(&args),
+    })
+}
+
+fn open(state: &SandboxStateArgs) -> Result<Sandbox, Failure> {
+    Sandbox::open(&state.state_dir).map_err(|error| {
+        Failure::new(Status::Invalid, error)
+            .hint("run `awslab sandbox reset` if the state is damaged")
+    })
+}
+
+fn serve(args: &ServeArgs) -> Result<Status, Failure> {
+    let sandbox = open(&args.state)?;
+    let runtime = super::up::runtime()?;
+    runtime.block_on(async {
+        let listener = awslab_sandbox::bind(args.port)
+            .await
+            .or_fail(Status::Invalid)?;
+        let address = listener.local_addr().or_fail(Status::Invalid)?;
+        println!("awslab sandbox listening on http://{address}");
+        println!("state: {}", args.state.state_dir.display());
+        println!(
+            "credentials: eval \"$(awslab sandbox env --port {} --state-dir {})\"",
+            address.port(),
+            args.state.state_dir.display()
+        );
+        println!("stop with Ctrl-C");
+        sandbox
+            .serve(listener, async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await;
+        Ok(Status::Success)
+    })
+}
+
+fn shell_quote(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "'\\''"))
+}
+
+fn env(args: &EnvArgs) -> Result<Status, Failure> {
+    let sandbox = open(&args.state)?;
+    let accounts = sandbox.accounts().or_fail(Status::Invalid)?;
+    let account = match args.account.parse::<usize>() {
+        Ok(index) if (1..=accounts.len()).contains(&index) => accounts[index - 1].clone(),
+        _ if accounts.contains(&args.account) => args.account.clone(),
+        _ => {
+            return Err(Failure::new(
+                Status::Invalid,
+                format!("the sandbox has no account `{}`", args.account),
+            )
+            .hint(format!("accounts: 1 = {}", accounts.join(", 2 = "))));
+        }
+    };
+    let operator = sandbox.operator(&account).or_fail(Status::Invalid)?;
+    println!(
+        "export AWS_ACCESS_KEY_ID={}",
+        shell_quote(&operator.access_key_id)
+    );
+    println!(
+        "export AWS_SECRET_ACCESS_KEY={}",
+        shell_quote(&operator.secret_access_key)
+    );
+    println!("unset AWS_SESSION_TOKEN");
+    println!("unset AWS_PROFILE");
+    println!(
+        "export AWS_ENDPOINT_URL={}",
+        shell_quote(&format!("http://127.0.0.1:{}", args.port))
+    );
+    println!("export AWS_REGION='us-east-1'");
+    println!("export AWS_DEFAULT_REGION='us-east-1'");
+    println!("# operator {} of account {account}", operator.arn);
+    Ok(Status::Success)
+}
+
+fn reset(args: &SandboxStateArgs) -> Result<Status, Failure> {
+    open(args)?.reset().or_fail(Status::Invalid)?;
+    println!(
+        "sandbox reset: new accounts and operator keys in {}",
+        args.state_dir.display()
+    );
+    Ok(Status::Success)
+}
+
+fn status(args: &SandboxStateArgs) -> Result<Status, Failure> {
+    let status = open(args)?.status().or_fail(Status::Invalid)?;
+    for (index, account) in status.accounts.iter().enumerate() {
+        println!("account {} `{}`", index + 1, account.id);
+        println!("  users: {}", list(&account.users));
+        println!("  roles: {}", list(&account.roles));
+        println!("  customer managed policies: {}", list(&account.policies));
+        println!("  OIDC providers: {}", list(&account.oidc_providers));
+    }
+    println!("buckets: {}", list(&status.buckets));
+    println!("temporary credentials issued: {}", status.sessions);
+    Ok(Status::Success)
+}
+
+fn list(items: &[String]) -> String {
+    if items.is_empty() {
+        "none".to_owned()
+    } else {
+        items.join(", ")
+    }
+}
+
+fn explain(args: &ExplainArgs) -> Result<Status, Failure> {
+    match open(&args.state)?.explain(&args.request_id).or_fail(Status::Invalid)? {
+        Some(explanation) => {
+            print!("{explanation}");
+            Ok(Status::Success)
+        }
+        None => Err(Failure::new(Status::Invalid, format!("the sandbox kept no decision for request `{}`", args.request_id))
+            .hint("request ids come from the sandbox's error messages; only the latest 10,000 decisions are kept")),
+    }
+}
+
+fn token(args: &TokenArgs) -> Result<Status, Failure> {
+    let seconds = i64::try_from(args.duration.as_secs())
+        .unwrap_or(i64::MAX)
+        .clamp(60, 43_200);
+    let token = open(&args.state)?
+        .mint_token(&args.sub, &args.aud, seconds)
+        .or_fail(Status::Invalid)?;
+    println!("{token}");
+    Ok(Status::Success)
+}
+
+fn clock(args: &ClockArgs) -> Result<Status, Failure> {
+    let seconds = i64::try_from(args.advance.as_secs()).unwrap_or(i64::MAX);
+    open(&args.state)?
+        .advance_clock(seconds)
+        .or_fail(Status::Invalid)?;
+    println!(
+        "sandbox clock moved forward by {}",
+        humantime::format_duration(args.advance)
+    );
+    Ok(Status::Success)
+}

@@ -1,0 +1,405 @@
+//! The real `aws` CLI (botocore) against `awslab sandbox serve` on a free loopback
+//! port: the seed runbook's IAM, STS and S3 commands get AWS's answers, and each
+//! signing error is answered as AWS answers it. The server is stopped by pid.
+#![expect(clippy::expect_used, clippy::print_stderr, reason = "test")]
+
+use std::io::{BufRead as _, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+const AWSLAB: &str = env!("CARGO_BIN_EXE_awslab");
+const ACCOUNT: &str = "111122223333";
+
+struct Served {
+    child: Child,
+    /// Kept open so `serve` can keep writing to its stdout.
+    _stdout: BufReader<std::process::ChildStdout>,
+    port: u16,
+    dir: tempfile::TempDir,
+    /// `awslab sandbox env`'s exports, read once.
+    exports: String,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Served {
+    fn start() -> Served {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut child = Command::new(AWSLAB)
+            .args(["sandbox", "serve", "--port", "0", "--state-dir"])
+            .arg(dir.path().join("sandbox"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn serve");
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        let mut first = String::new();
+        stdout.read_line(&mut first).expect("first line");
+        let port = first
+            .trim()
+            .rsplit(':')
+            .next()
+            .and_then(|port| port.parse().ok())
+            .expect("port in first line");
+        let mut served = Served {
+            child,
+            _stdout: stdout,
+            port,
+            dir,
+            exports: String::new(),
+        };
+        let env = served.awslab(&["sandbox", "env", "--port", &port.to_string()]);
+        served.exports = String::from_utf8(env.stdout).expect("utf-8");
+        served
+    }
+
+    fn state_dir(&self) -> PathBuf {
+        self.dir.path().join("sandbox")
+    }
+
+    fn credentials_file(&self) -> PathBuf {
+        self.dir.path().join("credentials")
+    }
+
+    fn awslab(&self, args: &[&str]) -> Output {
+        Command::new(AWSLAB)
+            .args(args)
+            .arg("--state-dir")
+            .arg(self.state_dir())
+            .output()
+            .expect("awslab")
+    }
+
+    /// Writes a profile into the temporary credentials file.
+    fn profile(&self, name: &str, key: &str, secret: &str, token: Option<&str>) {
+        use std::io::Write as _;
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.credentials_file())
+            .expect("credentials file");
+        writeln!(
+            file,
+            "[{name}]\naws_access_key_id = {key}\naws_secret_access_key = {secret}"
+        )
+        .expect("write");
+        if let Some(token) = token {
+            writeln!(file, "aws_session_token = {token}").expect("write");
+        }
+    }
+
+    /// Runs `aws ARGS` as the operator (or `--profile`), never touching ~/.aws.
+    fn aws(&self, args: &[&str]) -> Output {
+        let env = String::from_utf8(
+            self.awslab(&["sandbox", "env", "--port", &self.port.to_string()])
+                .stdout,
+        )
+        .expect("utf-8");
+        let mut command = Command::new("aws");
+        command
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_SESSION_TOKEN")
+            .env("AWS_CONFIG_FILE", self.dir.path().join("config"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", self.credentials_file())
+            .env("AWS_DEFAULT_REGION", "us-east-1")
+            .env(
+                "AWS_ENDPOINT_URL",
+                format!("http://127.0.0.1:{}", self.port),
+            );
+        if !args.contains(&"--profile") {
+            for line in self.exports.lines() {
+                if let Some((name, value)) =
+                    line.strip_prefix("export ").and_then(|l| l.split_once('='))
+                {
+                    if name.starts_with("AWS_ACCESS") || name.starts_with("AWS_SECRET") {
+                        command.env(name, value.trim_matches('\''));
+                    }
+                }
+            }
+        } else {
+            command
+                .env_remove("AWS_ACCESS_KEY_ID")
+                .env_remove("AWS_SECRET_ACCESS_KEY");
+        }
+        command
+            .args(args)
+            .args(["--output", "json"])
+            .output()
+            .expect("run aws")
+    }
+
+    fn ok(&self, args: &[&str]) -> serde_json::Value {
+        let output = self.aws(args);
+        assert!(
+            output.status.success(),
+            "aws {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice(&output.stdout).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// Runs a command that must fail; returns its stderr.
+    fn fails(&self, args: &[&str]) -> String {
+        let output = self.aws(args);
+        assert!(
+            !output.status.success(),
+            "aws {args:?} succeeded: {}",
+            String::from_utf8_lossy(&output.stdout)
+        );
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    }
+}
+
+fn aws_installed() -> bool {
+    if Command::new("aws").arg("--version").output().is_ok() {
+        return true;
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "the aws CLI is not installed; CI=true, so this cannot be skipped"
+    );
+    eprintln!("SKIPPED: the `aws` CLI is not installed (pip install awscli)");
+    false
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write file");
+    format!("file://{}", path.display())
+}
+
+#[test]
+fn aws_cli_follows_the_seed_runbook_and_meets_each_signing_error() {
+    if !aws_installed() {
+        return;
+    }
+    let served = Served::start();
+    let who = served.ok(&["sts", "get-caller-identity"]);
+    assert_eq!(
+        who["Arn"],
+        format!("arn:aws:iam::{ACCOUNT}:user/awslab-operator")
+    );
+
+    // Create user with no permissions and an access key (profile `sts`).
+    served.ok(&["iam", "create-user", "--user-name", "sts-test-user"]);
+    let key = served.ok(&["iam", "create-access-key", "--user-name", "sts-test-user"]);
+    let (key_id, secret) = (
+        key["AccessKey"]["AccessKeyId"].as_str().expect("id"),
+        key["AccessKey"]["SecretAccessKey"]
+            .as_str()
+            .expect("secret"),
+    );
+    served.profile("sts", key_id, secret, None);
+    let who = served.ok(&["sts", "get-caller-identity", "--profile", "sts"]);
+    assert_eq!(
+        who["Arn"],
+        format!("arn:aws:iam::{ACCOUNT}:user/sts-test-user")
+    );
+    let denied = served.fails(&["s3", "ls", "--profile", "sts"]);
+    assert!(
+        denied.contains("AccessDenied") && denied.contains("s3:ListAllMyBuckets"),
+        "{denied}"
+    );
+
+    // The role and bucket the seed deploys, then the user's inline policy.
+    let dir = served.dir.path();
+    let trust = write(
+        dir,
+        "trust.json",
+        &format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{ACCOUNT}:root"}},"Action":"sts:AssumeRole"}}]}}"#
+        ),
+    );
+    let role = served.ok(&[
+        "iam",
+        "create-role",
+        "--role-name",
+        "StsRole",
+        "--assume-role-policy-document",
+        &trust,
+    ]);
+    let role_arn = role["Role"]["Arn"].as_str().expect("arn").to_owned();
+    let access = write(
+        dir,
+        "access.json",
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#,
+    );
+    served.ok(&[
+        "iam",
+        "put-role-policy",
+        "--role-name",
+        "StsRole",
+        "--policy-name",
+        "S3",
+        "--policy-document",
+        &access,
+    ]);
+    served.ok(&["s3api", "create-bucket", "--bucket", "sts-lab-bucket"]);
+    let policy = write(
+        dir,
+        "policy.json",
+        &format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"{role_arn}"}}]}}"#
+        ),
+    );
+    served.ok(&[
+        "iam",
+        "put-user-policy",
+        "--user-name",
+        "sts-test-user",
+        "--policy-name",
+        "StsAssumePolicy",
+        "--policy-document",
+        &policy,
+    ]);
+
+    let assumed = served.ok(&[
+        "sts",
+        "assume-role",
+        "--role-arn",
+        &role_arn,
+        "--role-session-name",
+        "s3-sts-eg",
+        "--profile",
+        "sts",
+    ]);
+    let credentials = &assumed["Credentials"];
+    let (temp_id, temp_secret, token) = (
+        credentials["AccessKeyId"].as_str().expect("id"),
+        credentials["SecretAccessKey"].as_str().expect("secret"),
+        credentials["SessionToken"].as_str().expect("token"),
+    );
+    served.profile("assumed", temp_id, temp_secret, Some(token));
+    let who = served.ok(&["sts", "get-caller-identity", "--profile", "assumed"]);
+    assert_eq!(
+        who["Arn"],
+        format!("arn:aws:sts::{ACCOUNT}:assumed-role/StsRole/s3-sts-eg")
+    );
+    let listed = served.aws(&["s3", "ls", "--profile", "assumed"]);
+    assert!(
+        String::from_utf8_lossy(&listed.stdout).contains("sts-lab-bucket"),
+        "{listed:?}"
+    );
+    let denied = served.fails(&["s3", "ls", "--profile", "sts"]);
+    assert!(denied.contains("AccessDenied"), "{denied}");
+
+    // Signing errors, as AWS answers them.
+    served.profile(
+        "unknown",
+        "AKIAIOSFODNN7EXAMPLE",
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        None,
+    );
+    assert!(
+        served
+            .fails(&["sts", "get-caller-identity", "--profile", "unknown"])
+            .contains("InvalidClientTokenId")
+    );
+    assert!(
+        served
+            .fails(&["s3", "ls", "--profile", "unknown"])
+            .contains("InvalidAccessKeyId")
+    );
+    served.profile(
+        "wrong-secret",
+        key_id,
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        None,
+    );
+    assert!(
+        served
+            .fails(&["sts", "get-caller-identity", "--profile", "wrong-secret"])
+            .contains("SignatureDoesNotMatch")
+    );
+    assert!(
+        served
+            .fails(&["s3", "ls", "--profile", "wrong-secret"])
+            .contains("SignatureDoesNotMatch")
+    );
+    assert!(
+        served
+            .fails(&["sts", "get-caller-identity", "--no-sign-request"])
+            .contains("MissingAuthenticationToken")
+    );
+    let anonymous = served.fails(&["s3", "ls", "s3://sts-lab-bucket", "--no-sign-request"]);
+    assert!(anonymous.contains("AccessDenied"), "{anonymous}");
+    served.profile("no-token", temp_id, temp_secret, None);
+    assert!(
+        served
+            .fails(&["sts", "get-caller-identity", "--profile", "no-token"])
+            .contains("InvalidClientTokenId")
+    );
+    served.profile(
+        "wrong-token",
+        temp_id,
+        temp_secret,
+        Some("IQoJb3JpZ2luX2VjEXAMPLE"),
+    );
+    assert!(
+        served
+            .fails(&["sts", "get-caller-identity", "--profile", "wrong-token"])
+            .contains("InvalidClientTokenId")
+    );
+    assert!(
+        served
+            .fails(&["s3", "ls", "--profile", "wrong-token"])
+            .contains("InvalidToken")
+    );
+
+    // Cleanup as the seed does; DeleteConflict until the keys and policies are gone.
+    assert!(
+        served
+            .fails(&["iam", "delete-user", "--user-name", "sts-test-user"])
+            .contains("DeleteConflict")
+    );
+    served.ok(&[
+        "iam",
+        "update-access-key",
+        "--user-name",
+        "sts-test-user",
+        "--access-key-id",
+        key_id,
+        "--status",
+        "Inactive",
+    ]);
+    assert!(
+        served
+            .fails(&["sts", "get-caller-identity", "--profile", "sts"])
+            .contains("InvalidClientTokenId")
+    );
+    served.ok(&[
+        "iam",
+        "delete-user-policy",
+        "--user-name",
+        "sts-test-user",
+        "--policy-name",
+        "StsAssumePolicy",
+    ]);
+    served.ok(&[
+        "iam",
+        "delete-access-key",
+        "--access-key-id",
+        key_id,
+        "--user-name",
+        "sts-test-user",
+    ]);
+    served.ok(&["iam", "delete-user", "--user-name", "sts-test-user"]);
+
+    // Temporary credentials expire on the sandbox's clock.
+    assert!(
+        served
+            .awslab(&["sandbox", "clock", "--advance", "2h"])
+            .status
+            .success()
+    );
+    assert!(
+        served
+            .fails(&["sts", "get-caller-identity", "--profile", "assumed"])
+            .contains("ExpiredToken")
+    );
+}
