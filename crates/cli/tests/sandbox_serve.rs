@@ -1,7 +1,12 @@
 //! The real `aws` CLI (botocore) against `awslab sandbox serve` on a free loopback
 //! port: the seed runbook's IAM, STS and S3 commands get AWS's answers, and each
 //! signing error is answered as AWS answers it. The server is stopped by pid.
-#![expect(clippy::expect_used, clippy::print_stderr, reason = "test")]
+#![expect(
+    clippy::expect_used,
+    clippy::print_stderr,
+    clippy::too_many_lines,
+    reason = "test"
+)]
 
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
@@ -95,11 +100,6 @@ impl Served {
 
     /// Runs `aws ARGS` as the operator (or `--profile`), never touching ~/.aws.
     fn aws(&self, args: &[&str]) -> Output {
-        let env = String::from_utf8(
-            self.awslab(&["sandbox", "env", "--port", &self.port.to_string()])
-                .stdout,
-        )
-        .expect("utf-8");
         let mut command = Command::new("aws");
         command
             .env_remove("AWS_PROFILE")
@@ -111,20 +111,19 @@ impl Served {
                 "AWS_ENDPOINT_URL",
                 format!("http://127.0.0.1:{}", self.port),
             );
-        if !args.contains(&"--profile") {
-            for line in self.exports.lines() {
-                if let Some((name, value)) =
-                    line.strip_prefix("export ").and_then(|l| l.split_once('='))
-                {
-                    if name.starts_with("AWS_ACCESS") || name.starts_with("AWS_SECRET") {
-                        command.env(name, value.trim_matches('\''));
-                    }
-                }
-            }
-        } else {
+        if args.contains(&"--profile") {
             command
                 .env_remove("AWS_ACCESS_KEY_ID")
                 .env_remove("AWS_SECRET_ACCESS_KEY");
+        } else {
+            for line in self.exports.lines() {
+                if let Some((name, value)) =
+                    line.strip_prefix("export ").and_then(|l| l.split_once('='))
+                    && (name.starts_with("AWS_ACCESS") || name.starts_with("AWS_SECRET"))
+                {
+                    command.env(name, value.trim_matches('\''));
+                }
+            }
         }
         command
             .args(args)
