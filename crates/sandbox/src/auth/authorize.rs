@@ -29,13 +29,29 @@ pub fn service_rule(caller: &Caller, check: &Check) -> Option<Result<(), ApiErro
         return Some(Ok(()));
     }
     let service = action.split(':').next().unwrap_or_default();
-    match caller.session_kind() {
+    let kind = caller.session_kind();
+    if action == "sts:getsessiontoken" {
+        // No permission is needed, but only long-term credentials may call it.
+        return Some(match kind {
+            None => Ok(()),
+            Some(_) => Err(ApiError::access_denied(
+                "Cannot call GetSessionToken with session credentials",
+            )),
+        });
+    }
+    match kind {
         Some(SessionKind::SessionToken) if service == "iam" && !caller.mfa => {
             Some(Err(ApiError::new(
                 403,
                 "InvalidClientTokenId",
                 "The security token included in the request is invalid",
             )))
+        }
+        Some(SessionKind::SessionToken) if service == "sts" && action != "sts:assumerole" => {
+            Some(Err(ApiError::access_denied(format!(
+                "User: {} is not authorized to perform: {} because credentials from GetSessionToken can call only AssumeRole and GetCallerIdentity of STS",
+                caller.principal.arn, check.action
+            ))))
         }
         Some(SessionKind::Federated) if service == "iam" || service == "sts" => {
             Some(Err(ApiError::access_denied(format!(
@@ -45,9 +61,6 @@ pub fn service_rule(caller: &Caller, check: &Check) -> Option<Result<(), ApiErro
                 service.to_uppercase()
             ))))
         }
-        Some(_) if action == "sts:getsessiontoken" => Some(Err(ApiError::access_denied(
-            "Cannot call GetSessionToken with session credentials",
-        ))),
         _ => None,
     }
 }
