@@ -194,7 +194,7 @@ async fn presigned_urls_work_until_they_expire() {
         .send()
         .await
         .expect("put");
-    let config = aws_sdk_s3::presigning::PresigningConfig::expires_in(Duration::from_secs(60))
+    let config = aws_sdk_s3::presigning::PresigningConfig::expires_in(Duration::from_mins(1))
         .expect("config");
     let presigned = client
         .get_object()
@@ -273,9 +273,8 @@ async fn cross_account_roles_need_trust_and_identity_policies() {
 async fn signatures_more_than_15_minutes_off_are_refused() {
     let sandbox = Sandbox::in_memory();
     let operator = Keys::operator(&sandbox, ACCOUNT);
-    let skewed = aws_smithy_async::time::StaticTimeSource::new(
-        SystemTime::now() - Duration::from_secs(20 * 60),
-    );
+    let skewed =
+        aws_smithy_async::time::StaticTimeSource::new(SystemTime::now() - Duration::from_mins(20));
     let config = aws_sdk_sts::Config::builder()
         .behavior_version(aws_sdk_sts::config::BehaviorVersion::latest())
         .region(aws_sdk_sts::config::Region::new("us-east-1"))
