@@ -86,7 +86,8 @@ async fn federation_token_permissions_are_the_intersection() {
         .await
         .expect("federation token");
     assert_eq!(
-        bare.federated_user().map(|user| user.arn()),
+        bare.federated_user()
+            .map(aws_sdk_sts::types::FederatedUser::arn),
         Some(format!("arn:aws:sts::{ACCOUNT}:federated-user/visitor").as_str())
     );
     let bare_keys = from_sts(bare.credentials().expect("credentials"));
