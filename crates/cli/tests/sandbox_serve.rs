@@ -18,7 +18,7 @@ const ACCOUNT: &str = "111122223333";
 struct Served {
     child: Child,
     /// Kept open so `serve` can keep writing to its stdout.
-    _stdout: BufReader<std::process::ChildStdout>,
+    stdout: BufReader<std::process::ChildStdout>,
     port: u16,
     dir: tempfile::TempDir,
     /// `awslab sandbox env`'s exports, read once.
@@ -53,7 +53,7 @@ impl Served {
             .expect("port in first line");
         let mut served = Served {
             child,
-            _stdout: stdout,
+            stdout: stdout,
             port,
             dir,
             exports: String::new(),
@@ -401,4 +401,98 @@ fn aws_cli_follows_the_seed_runbook_and_meets_each_signing_error() {
             .fails(&["sts", "get-caller-identity", "--profile", "assumed"])
             .contains("ExpiredToken")
     );
+}
+
+/// Runs `awslab ARGS` as the sandbox's operator against `serve`.
+fn awslab_as_operator(served: &Served, args: &[&str]) -> Output {
+    let mut command = Command::new(AWSLAB);
+    command
+        .args(args)
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env("AWS_CONFIG_FILE", served.dir.path().join("config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", served.credentials_file())
+        .env("AWS_REGION", "us-east-1")
+        .env("AWSLAB_STATE_DIR", served.dir.path().join("runs"))
+        .env("NO_COLOR", "1");
+    for line in served.exports.lines() {
+        if let Some((name, value)) = line.strip_prefix("export ").and_then(|l| l.split_once('='))
+            && (name.starts_with("AWS_ACCESS") || name.starts_with("AWS_SECRET"))
+        {
+            command.env(name, value.trim_matches('\''));
+        }
+    }
+    command.output().expect("run awslab")
+}
+
+#[test]
+fn plans_without_cloudformation_pass_on_the_sandbox_and_down_restores_it() {
+    let served = Served::start();
+    let before = served.awslab(&["sandbox", "status"]);
+    let endpoint = format!("http://127.0.0.1:{}", served.port);
+    let plans = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../plans");
+    for plan in [
+        "session-token.yaml",
+        "federation-token.yaml",
+        "assume-role-iam.yaml",
+    ] {
+        let plan = plans.join(plan);
+        let up = awslab_as_operator(
+            &served,
+            &[
+                "up",
+                plan.to_str().expect("path"),
+                "--endpoint-url",
+                &endpoint,
+                "--yes",
+            ],
+        );
+        let stdout = String::from_utf8_lossy(&up.stdout);
+        assert!(
+            up.status.success(),
+            "{plan:?}: {stdout}{}",
+            String::from_utf8_lossy(&up.stderr)
+        );
+        assert!(stdout.contains("verifications passed"), "{stdout}");
+        let down = awslab_as_operator(&served, &["down", "--yes"]);
+        assert!(
+            down.status.success(),
+            "{}",
+            String::from_utf8_lossy(&down.stderr)
+        );
+        let status = String::from_utf8_lossy(&down.stdout).into_owned()
+            + &String::from_utf8_lossy(&down.stderr);
+        assert!(status.contains("Nothing is left"), "{status}");
+    }
+    let after = served.awslab(&["sandbox", "status"]);
+    let without_sessions = |output: &Output| {
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .filter(|line| !line.starts_with("temporary credentials"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(without_sessions(&after), without_sessions(&before));
+}
+
+#[test]
+fn serve_and_status_print_no_secret() {
+    let served = Served::start();
+    let status = served.awslab(&["sandbox", "status"]);
+    let secret = served
+        .exports
+        .lines()
+        .find_map(|line| line.strip_prefix("export AWS_SECRET_ACCESS_KEY="))
+        .expect("env prints the secret")
+        .trim_matches('\'')
+        .to_owned();
+    assert_eq!(secret.len(), 40);
+    assert!(!String::from_utf8_lossy(&status.stdout).contains(&secret));
+    let mut served = served;
+    let _ = served.child.kill();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut served.stdout, &mut rest).expect("serve output");
+    assert!(rest.contains("awslab sandbox env"), "{rest}");
+    assert!(!rest.contains(&secret));
 }
