@@ -53,7 +53,7 @@ impl Served {
             .expect("port in first line");
         let mut served = Served {
             child,
-            stdout: stdout,
+            stdout,
             port,
             dir,
             exports: String::new(),
