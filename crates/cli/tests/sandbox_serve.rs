@@ -205,6 +205,17 @@ fn aws_cli_follows_the_seed_runbook_and_meets_each_signing_error() {
         "{denied}"
     );
 
+    // Other services: authorized, read-only calls answered empty, the rest not emulated.
+    served.ok(&["sns", "list-topics"]);
+    served.ok(&["dynamodb", "list-tables"]);
+    let denied = served.fails(&["sns", "list-topics", "--profile", "sts"]);
+    assert!(
+        denied.contains("AccessDenied") && denied.contains("sns:ListTopics"),
+        "{denied}"
+    );
+    let unsupported = served.fails(&["sns", "create-topic", "--name", "lab"]);
+    assert!(unsupported.contains("NotImplemented"), "{unsupported}");
+
     // The role and bucket the seed deploys, then the user's inline policy.
     let dir = served.dir.path();
     let trust = write(
