@@ -162,6 +162,29 @@ fn identity_policies(account: &Account, caller: &Caller, out: &mut Vec<(String, 
             out.push((arn.clone(), document));
         }
     }
+    // A user's groups' policies apply to the user (and to its GetSessionToken and
+    // GetFederationToken sessions), never to role sessions.
+    let Some(user) = caller.user.as_ref().filter(|_| caller.role.is_none()) else {
+        return;
+    };
+    for group in account
+        .groups
+        .values()
+        .filter(|group| group.members.contains(user))
+    {
+        for (name, text) in &group.inline_policies {
+            if let Some(document) = parse(text, PolicyKind::Identity) {
+                out.push((format!("{} inline policy {name}", group.arn), document));
+            }
+        }
+        for arn in &group.attached {
+            if let Some(document) =
+                managed_document(account, arn).and_then(|text| parse(&text, PolicyKind::Identity))
+            {
+                out.push((format!("{arn} (through {})", group.arn), document));
+            }
+        }
+    }
 }
 
 fn boundary_of(account: &Account, caller: &Caller) -> Option<PolicyDocument> {

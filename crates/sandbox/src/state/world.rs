@@ -38,6 +38,23 @@ pub struct Account {
     pub policies: BTreeMap<String, ManagedPolicy>,
     /// OIDC providers by ARN.
     pub oidc_providers: BTreeMap<String, OidcProvider>,
+    /// Groups by lowercased name.
+    #[serde(default)]
+    pub groups: BTreeMap<String, Group>,
+}
+
+/// An IAM group.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Group {
+    pub name: String,
+    pub path: String,
+    pub id: String,
+    pub arn: String,
+    pub created: i64,
+    /// Members' lowercased user names.
+    pub members: Vec<String>,
+    pub inline_policies: BTreeMap<String, String>,
+    pub attached: Vec<String>,
 }
 
 /// An IAM user.

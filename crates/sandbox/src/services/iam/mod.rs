@@ -1,7 +1,8 @@
-//! IAM: users and access keys ([`users`]), roles ([`roles`]), managed policies,
+//! IAM: users and access keys ([`users`]), groups ([`groups`]), roles ([`roles`]), managed policies,
 //! attachments and OIDC providers ([`policies`]). This module holds the operation
 //! table and the rules they share: names, paths, ARNs, policy documents, pagination.
 
+mod groups;
 mod policies;
 mod roles;
 mod users;
@@ -20,6 +21,7 @@ pub fn operation(action: &str) -> Option<&'static Operation> {
         .iter()
         .chain(roles::OPERATIONS)
         .chain(policies::OPERATIONS)
+        .chain(groups::OPERATIONS)
         .find(|operation| operation.name == action)
 }
 

@@ -209,7 +209,12 @@ fn attachments(account: &Account, arn: &str) -> usize {
         .values()
         .filter(|role| role.attached.iter().any(|a| a == arn))
         .count();
-    users + roles
+    let groups = account
+        .groups
+        .values()
+        .filter(|group| group.attached.iter().any(|a| a == arn))
+        .count();
+    users + roles + groups
 }
 
 fn policy_shape(account: &Account, policy: &ManagedPolicy) -> Shape {

@@ -241,6 +241,14 @@ fn delete_user(input: &Input, world: &mut World, caller: &Caller) -> Result<Shap
         Some("access keys")
     } else if !user.inline_policies.is_empty() {
         Some("policies")
+    } else if account
+        .groups
+        .values()
+        .any(|group| group.members.contains(&name))
+    {
+        return Err(ApiError::delete_conflict(
+            "Cannot delete entity, must remove users from group first.",
+        ));
     } else if !user.attached.is_empty() {
         return Err(ApiError::delete_conflict(
             "Cannot delete entity, must detach all policies first.",
