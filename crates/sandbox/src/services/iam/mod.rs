@@ -2,7 +2,9 @@
 //! attachments and OIDC providers ([`policies`]). This module holds the operation
 //! table and the rules they share: names, paths, ARNs, policy documents, pagination.
 
+mod attachments;
 mod groups;
+mod oidc;
 mod policies;
 mod roles;
 mod users;
@@ -22,6 +24,8 @@ pub fn operation(action: &str) -> Option<&'static Operation> {
         .chain(roles::OPERATIONS)
         .chain(policies::OPERATIONS)
         .chain(groups::OPERATIONS)
+        .chain(attachments::OPERATIONS)
+        .chain(oidc::OPERATIONS)
         .find(|operation| operation.name == action)
 }
 

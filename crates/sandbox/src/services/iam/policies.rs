@@ -1,5 +1,5 @@
-//! Managed policies (customer managed with versions, and the bundled AWS managed
-//! ones), attaching them to users and roles, and OIDC identity providers.
+//! Managed policies: customer managed ones with versions, and the bundled AWS managed
+//! ones, as `GetPolicy` and `ListPolicies` show them.
 
 use awslab_policy::PolicyKind;
 
@@ -11,7 +11,7 @@ use crate::ids;
 use crate::services::managed::{AWS_MANAGED, find as find_aws};
 use crate::services::{ApiError, Check, Input, Operation, Shape, Value, timestamp};
 use crate::state::World;
-use crate::state::world::{Account, ManagedPolicy, OidcProvider};
+use crate::state::world::{Account, ManagedPolicy};
 
 pub(super) const OPERATIONS: &[Operation] = &[
     Operation {
@@ -71,105 +71,6 @@ pub(super) const OPERATIONS: &[Operation] = &[
         checks: |input, _, _| arn_check("iam:ListPolicyVersions", input),
         run: list_policy_versions,
     },
-    Operation {
-        name: "AttachUserPolicy",
-        mutates: true,
-        checks: |input, _, caller| {
-            entity_check("iam:AttachUserPolicy", input, caller, "user", "UserName")
-        },
-        run: |input, world, caller| attach(input, world, caller, Entity::User, true),
-    },
-    Operation {
-        name: "DetachUserPolicy",
-        mutates: true,
-        checks: |input, _, caller| {
-            entity_check("iam:DetachUserPolicy", input, caller, "user", "UserName")
-        },
-        run: |input, world, caller| attach(input, world, caller, Entity::User, false),
-    },
-    Operation {
-        name: "ListAttachedUserPolicies",
-        mutates: false,
-        checks: |input, _, caller| {
-            entity_check(
-                "iam:ListAttachedUserPolicies",
-                input,
-                caller,
-                "user",
-                "UserName",
-            )
-        },
-        run: |input, world, caller| list_attached(input, world, caller, Entity::User),
-    },
-    Operation {
-        name: "AttachRolePolicy",
-        mutates: true,
-        checks: |input, _, caller| {
-            entity_check("iam:AttachRolePolicy", input, caller, "role", "RoleName")
-        },
-        run: |input, world, caller| attach(input, world, caller, Entity::Role, true),
-    },
-    Operation {
-        name: "DetachRolePolicy",
-        mutates: true,
-        checks: |input, _, caller| {
-            entity_check("iam:DetachRolePolicy", input, caller, "role", "RoleName")
-        },
-        run: |input, world, caller| attach(input, world, caller, Entity::Role, false),
-    },
-    Operation {
-        name: "ListAttachedRolePolicies",
-        mutates: false,
-        checks: |input, _, caller| {
-            entity_check(
-                "iam:ListAttachedRolePolicies",
-                input,
-                caller,
-                "role",
-                "RoleName",
-            )
-        },
-        run: |input, world, caller| list_attached(input, world, caller, Entity::Role),
-    },
-    Operation {
-        name: "CreateOpenIDConnectProvider",
-        mutates: true,
-        checks: |_, _, caller| {
-            Ok(vec![Check::new(
-                "iam:CreateOpenIDConnectProvider",
-                format!("arn:aws:iam::{}:oidc-provider/*", caller.account),
-            )])
-        },
-        run: create_oidc_provider,
-    },
-    Operation {
-        name: "GetOpenIDConnectProvider",
-        mutates: false,
-        checks: |input, _, _| {
-            Ok(vec![Check::new(
-                "iam:GetOpenIDConnectProvider",
-                input.required("OpenIDConnectProviderArn")?,
-            )])
-        },
-        run: get_oidc_provider,
-    },
-    Operation {
-        name: "DeleteOpenIDConnectProvider",
-        mutates: true,
-        checks: |input, _, _| {
-            Ok(vec![Check::new(
-                "iam:DeleteOpenIDConnectProvider",
-                input.required("OpenIDConnectProviderArn")?,
-            )])
-        },
-        run: delete_oidc_provider,
-    },
-    Operation {
-        name: "ListOpenIDConnectProviders",
-        mutates: false,
-        checks: |_, _, _| Ok(vec![Check::new("iam:ListOpenIDConnectProviders", "*")]),
-        run: list_oidc_providers,
-    },
 ];
 
 fn policy_arn(account: &str, path: &str, name: &str) -> String {
@@ -180,21 +81,7 @@ fn arn_check(action: &str, input: &Input) -> Result<Vec<Check>, ApiError> {
     Ok(vec![Check::new(action, input.required("PolicyArn")?)])
 }
 
-fn entity_check(
-    action: &str,
-    input: &Input,
-    caller: &Caller,
-    kind: &str,
-    member: &str,
-) -> Result<Vec<Check>, ApiError> {
-    let name = input.required(member)?;
-    Ok(vec![Check::new(
-        action,
-        format!("arn:aws:iam::{}:{kind}/{name}", caller.account),
-    )])
-}
-
-fn no_such_policy(arn: &str) -> ApiError {
+pub(super) fn no_such_policy(arn: &str) -> ApiError {
     ApiError::no_such_entity(format!("Policy {arn} does not exist or is not attachable."))
 }
 
@@ -465,190 +352,4 @@ fn list_policy_versions(
     Ok(Shape::new()
         .list("Versions", versions)
         .text("IsTruncated", false))
-}
-
-#[derive(Clone, Copy)]
-enum Entity {
-    User,
-    Role,
-}
-
-fn attached_list<'a>(
-    account: &'a mut Account,
-    input: &Input,
-    entity: Entity,
-) -> Result<&'a mut Vec<String>, ApiError> {
-    match entity {
-        Entity::User => {
-            let raw = input.required("UserName")?;
-            account
-                .users
-                .get_mut(&raw.to_ascii_lowercase())
-                .map(|user| &mut user.attached)
-                .ok_or_else(|| {
-                    ApiError::no_such_entity(format!("The user with name {raw} cannot be found."))
-                })
-        }
-        Entity::Role => {
-            let raw = input.required("RoleName")?;
-            account
-                .roles
-                .get_mut(&raw.to_ascii_lowercase())
-                .map(|role| &mut role.attached)
-                .ok_or_else(|| {
-                    ApiError::no_such_entity(format!("The role with name {raw} cannot be found."))
-                })
-        }
-    }
-}
-
-fn attach(
-    input: &Input,
-    world: &mut World,
-    caller: &Caller,
-    entity: Entity,
-    attach: bool,
-) -> Result<Shape, ApiError> {
-    let arn = input.required("PolicyArn")?.to_owned();
-    let account = account_mut(world, caller)?;
-    if attach && !account.policies.contains_key(&arn) && find_aws(&arn).is_none() {
-        return Err(no_such_policy(&arn));
-    }
-    let attached = attached_list(account, input, entity)?;
-    if attach {
-        if !attached.contains(&arn) {
-            if attached.len() >= 10 {
-                return Err(ApiError::new(
-                    409,
-                    "LimitExceeded",
-                    "Cannot exceed quota for PoliciesPerUser: 10",
-                ));
-            }
-            attached.push(arn);
-        }
-    } else if attached.contains(&arn) {
-        attached.retain(|existing| *existing != arn);
-    } else {
-        return Err(ApiError::no_such_entity(format!(
-            "Policy {arn} was not found."
-        )));
-    }
-    Ok(Shape::new())
-}
-
-fn list_attached(
-    input: &Input,
-    world: &mut World,
-    caller: &Caller,
-    entity: Entity,
-) -> Result<Shape, ApiError> {
-    let mut account = account(world, caller)?.clone();
-    let attached = attached_list(&mut account, input, entity)?.clone();
-    let items = attached
-        .iter()
-        .map(|arn| {
-            let name = arn.rsplit('/').next().unwrap_or(arn);
-            Value::Struct(Shape::new().text("PolicyName", name).text("PolicyArn", arn))
-        })
-        .collect();
-    let (items, next) = page(input, items)?;
-    Ok(with_marker(
-        Shape::new().list("AttachedPolicies", items),
-        next,
-    ))
-}
-
-fn create_oidc_provider(
-    input: &Input,
-    world: &mut World,
-    caller: &Caller,
-) -> Result<Shape, ApiError> {
-    let url = input.required("Url")?;
-    let host = url
-        .trim_start_matches("https://")
-        .trim_end_matches('/')
-        .to_owned();
-    let now = world.now();
-    let account = account_mut(world, caller)?;
-    let arn = format!("arn:aws:iam::{}:oidc-provider/{host}", account.id);
-    if account.oidc_providers.contains_key(&arn) {
-        return Err(ApiError::already_exists(format!(
-            "Provider with url {url} already exists."
-        )));
-    }
-    account.oidc_providers.insert(
-        arn.clone(),
-        OidcProvider {
-            arn: arn.clone(),
-            url: host,
-            client_ids: input
-                .list("ClientIDList")
-                .into_iter()
-                .map(str::to_owned)
-                .collect(),
-            thumbprints: input
-                .list("ThumbprintList")
-                .into_iter()
-                .map(str::to_owned)
-                .collect(),
-            created: now,
-        },
-    );
-    Ok(Shape::new().text("OpenIDConnectProviderArn", arn))
-}
-
-fn find_provider<'w>(
-    world: &'w World,
-    input: &Input,
-    caller: &Caller,
-) -> Result<&'w OidcProvider, ApiError> {
-    let arn = input.required("OpenIDConnectProviderArn")?;
-    account(world, caller)?
-        .oidc_providers
-        .get(arn)
-        .ok_or_else(|| {
-            ApiError::no_such_entity(format!("OpenIDConnect Provider not found for arn {arn}"))
-        })
-}
-
-fn get_oidc_provider(input: &Input, world: &mut World, caller: &Caller) -> Result<Shape, ApiError> {
-    let provider = find_provider(world, input, caller)?;
-    Ok(Shape::new()
-        .text("Url", &provider.url)
-        .list(
-            "ClientIDList",
-            provider
-                .client_ids
-                .iter()
-                .map(|id| Value::Text(id.clone()))
-                .collect(),
-        )
-        .list(
-            "ThumbprintList",
-            provider
-                .thumbprints
-                .iter()
-                .map(|id| Value::Text(id.clone()))
-                .collect(),
-        )
-        .text("CreateDate", timestamp(provider.created)))
-}
-
-fn delete_oidc_provider(
-    input: &Input,
-    world: &mut World,
-    caller: &Caller,
-) -> Result<Shape, ApiError> {
-    let arn = find_provider(world, input, caller)?.arn.clone();
-    account_mut(world, caller)?.oidc_providers.remove(&arn);
-    Ok(Shape::new())
-}
-
-fn list_oidc_providers(_: &Input, world: &mut World, caller: &Caller) -> Result<Shape, ApiError> {
-    let items = account(world, caller)?
-        .oidc_providers
-        .keys()
-        .map(|arn| Value::Struct(Shape::new().text("Arn", arn)))
-        .collect();
-    Ok(Shape::new().list("OpenIDConnectProviderList", items))
 }

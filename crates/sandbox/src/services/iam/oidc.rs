@@ -1,0 +1,144 @@
+//! OIDC identity providers, which `AssumeRoleWithWebIdentity` checks tokens against.
+
+use super::{account, account_mut};
+use crate::auth::Caller;
+use crate::services::{ApiError, Check, Input, Operation, Shape, Value, timestamp};
+use crate::state::World;
+use crate::state::world::OidcProvider;
+
+pub(super) const OPERATIONS: &[Operation] = &[
+    Operation {
+        name: "CreateOpenIDConnectProvider",
+        mutates: true,
+        checks: |_, _, caller| {
+            Ok(vec![Check::new(
+                "iam:CreateOpenIDConnectProvider",
+                format!("arn:aws:iam::{}:oidc-provider/*", caller.account),
+            )])
+        },
+        run: create_oidc_provider,
+    },
+    Operation {
+        name: "GetOpenIDConnectProvider",
+        mutates: false,
+        checks: |input, _, _| {
+            Ok(vec![Check::new(
+                "iam:GetOpenIDConnectProvider",
+                input.required("OpenIDConnectProviderArn")?,
+            )])
+        },
+        run: get_oidc_provider,
+    },
+    Operation {
+        name: "DeleteOpenIDConnectProvider",
+        mutates: true,
+        checks: |input, _, _| {
+            Ok(vec![Check::new(
+                "iam:DeleteOpenIDConnectProvider",
+                input.required("OpenIDConnectProviderArn")?,
+            )])
+        },
+        run: delete_oidc_provider,
+    },
+    Operation {
+        name: "ListOpenIDConnectProviders",
+        mutates: false,
+        checks: |_, _, _| Ok(vec![Check::new("iam:ListOpenIDConnectProviders", "*")]),
+        run: list_oidc_providers,
+    },
+];
+
+fn create_oidc_provider(
+    input: &Input,
+    world: &mut World,
+    caller: &Caller,
+) -> Result<Shape, ApiError> {
+    let url = input.required("Url")?;
+    let host = url
+        .trim_start_matches("https://")
+        .trim_end_matches('/')
+        .to_owned();
+    let now = world.now();
+    let account = account_mut(world, caller)?;
+    let arn = format!("arn:aws:iam::{}:oidc-provider/{host}", account.id);
+    if account.oidc_providers.contains_key(&arn) {
+        return Err(ApiError::already_exists(format!(
+            "Provider with url {url} already exists."
+        )));
+    }
+    account.oidc_providers.insert(
+        arn.clone(),
+        OidcProvider {
+            arn: arn.clone(),
+            url: host,
+            client_ids: input
+                .list("ClientIDList")
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+            thumbprints: input
+                .list("ThumbprintList")
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+            created: now,
+        },
+    );
+    Ok(Shape::new().text("OpenIDConnectProviderArn", arn))
+}
+
+fn find_provider<'w>(
+    world: &'w World,
+    input: &Input,
+    caller: &Caller,
+) -> Result<&'w OidcProvider, ApiError> {
+    let arn = input.required("OpenIDConnectProviderArn")?;
+    account(world, caller)?
+        .oidc_providers
+        .get(arn)
+        .ok_or_else(|| {
+            ApiError::no_such_entity(format!("OpenIDConnect Provider not found for arn {arn}"))
+        })
+}
+
+fn get_oidc_provider(input: &Input, world: &mut World, caller: &Caller) -> Result<Shape, ApiError> {
+    let provider = find_provider(world, input, caller)?;
+    Ok(Shape::new()
+        .text("Url", &provider.url)
+        .list(
+            "ClientIDList",
+            provider
+                .client_ids
+                .iter()
+                .map(|id| Value::Text(id.clone()))
+                .collect(),
+        )
+        .list(
+            "ThumbprintList",
+            provider
+                .thumbprints
+                .iter()
+                .map(|id| Value::Text(id.clone()))
+                .collect(),
+        )
+        .text("CreateDate", timestamp(provider.created)))
+}
+
+fn delete_oidc_provider(
+    input: &Input,
+    world: &mut World,
+    caller: &Caller,
+) -> Result<Shape, ApiError> {
+    let arn = find_provider(world, input, caller)?.arn.clone();
+    account_mut(world, caller)?.oidc_providers.remove(&arn);
+    Ok(Shape::new())
+}
+
+fn list_oidc_providers(_: &Input, world: &mut World, caller: &Caller) -> Result<Shape, ApiError> {
+    let items = account(world, caller)?
+        .oidc_providers
+        .keys()
+        .map(|arn| Value::Struct(Shape::new().text("Arn", arn)))
+        .collect();
+    Ok(Shape::new().list("OpenIDConnectProviderList", items))
+}
