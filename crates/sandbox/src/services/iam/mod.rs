@@ -4,6 +4,7 @@
 
 mod attachments;
 mod groups;
+mod keys;
 mod oidc;
 mod policies;
 mod roles;
@@ -21,6 +22,7 @@ use crate::state::world::Account;
 pub fn operation(action: &str) -> Option<&'static Operation> {
     users::OPERATIONS
         .iter()
+        .chain(keys::OPERATIONS)
         .chain(roles::OPERATIONS)
         .chain(policies::OPERATIONS)
         .chain(groups::OPERATIONS)
