@@ -204,6 +204,16 @@ fn aws_cli_follows_the_seed_runbook_and_meets_each_signing_error() {
         denied.contains("AccessDenied") && denied.contains("s3:ListAllMyBuckets"),
         "{denied}"
     );
+    let explained = served.awslab(&["sandbox", "explain"]);
+    let explanation = String::from_utf8_lossy(&explained.stdout);
+    assert!(explained.status.success(), "{explained:?}");
+    assert!(
+        explanation.contains("s3:ListAllMyBuckets")
+            && explanation.contains("implicitDeny")
+            && explanation.contains("user/sts-test-user"),
+        "{explanation}"
+    );
+    assert!(!explanation.contains(secret));
 
     // Other services: authorized, read-only calls answered empty, the rest not emulated.
     served.ok(&["sns", "list-topics"]);
