@@ -302,3 +302,32 @@ async fn signatures_more_than_15_minutes_off_are_refused() {
         "{error:?}"
     );
 }
+
+#[tokio::test]
+async fn s3_answers_request_time_too_skewed() {
+    let sandbox = Sandbox::in_memory();
+    let operator = Keys::operator(&sandbox, ACCOUNT);
+    let skewed =
+        aws_smithy_async::time::StaticTimeSource::new(SystemTime::now() + Duration::from_mins(20));
+    let config = aws_sdk_s3::Config::builder()
+        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+        .region(aws_sdk_s3::config::Region::new("us-east-1"))
+        .credentials_provider(aws_credential_types::Credentials::new(
+            &operator.id,
+            &operator.secret,
+            None,
+            None,
+            "test",
+        ))
+        .endpoint_url(awslab_sandbox::IN_PROCESS_ENDPOINT)
+        .force_path_style(true)
+        .http_client(sandbox.http_client())
+        .time_source(skewed)
+        .build();
+    let error = aws_sdk_s3::Client::from_conf(config)
+        .list_buckets()
+        .send()
+        .await
+        .expect_err("skewed");
+    assert_eq!(error.code(), Some("RequestTimeTooSkewed"));
+}
