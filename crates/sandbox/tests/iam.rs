@@ -427,3 +427,62 @@ async fn boundaries_limit_permissions_and_login_profiles_block_deletion() {
         .await
         .expect("delete user");
 }
+
+#[tokio::test]
+async fn teardown_lookups_answer_as_aws_does() {
+    let sandbox = Sandbox::in_memory();
+    let admin = iam(&sandbox, &Keys::operator(&sandbox, ACCOUNT));
+    let trust = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{ACCOUNT}:root"}},"Action":"sts:AssumeRole"}}]}}"#
+    );
+    admin
+        .create_role()
+        .role_name("tagged")
+        .assume_role_policy_document(trust)
+        .tags(
+            aws_sdk_iam::types::Tag::builder()
+                .key("awslab:run")
+                .value("r1")
+                .build()
+                .expect("tag"),
+        )
+        .send()
+        .await
+        .expect("role");
+    admin
+        .attach_role_policy()
+        .role_name("tagged")
+        .policy_arn("arn:aws:iam::aws:policy/IAMReadOnlyAccess")
+        .send()
+        .await
+        .expect("attach");
+    let tags = admin
+        .list_role_tags()
+        .role_name("tagged")
+        .send()
+        .await
+        .expect("tags");
+    assert_eq!(
+        tags.tags().first().map(aws_sdk_iam::types::Tag::value),
+        Some("r1")
+    );
+    let profiles = admin
+        .list_instance_profiles_for_role()
+        .role_name("tagged")
+        .send()
+        .await
+        .expect("profiles");
+    assert!(profiles.instance_profiles().is_empty());
+    let entities = admin
+        .list_entities_for_policy()
+        .policy_arn("arn:aws:iam::aws:policy/IAMReadOnlyAccess")
+        .send()
+        .await
+        .expect("entities");
+    let roles: Vec<&str> = entities
+        .policy_roles()
+        .iter()
+        .filter_map(|role| role.role_name())
+        .collect();
+    assert_eq!(roles, ["tagged"]);
+}
