@@ -300,6 +300,21 @@ fn aws_cli_follows_the_seed_runbook_and_meets_each_signing_error() {
         who["Arn"],
         format!("arn:aws:sts::{ACCOUNT}:assumed-role/StsRole/s3-sts-eg")
     );
+    let upload = dir.join("notes.txt");
+    std::fs::write(&upload, "lab notes").expect("write upload");
+    served.ok(&[
+        "s3",
+        "cp",
+        upload.to_str().expect("path"),
+        "s3://sts-lab-bucket/notes.txt",
+        "--profile",
+        "assumed",
+    ]);
+    let objects = served.aws(&["s3", "ls", "s3://sts-lab-bucket", "--profile", "assumed"]);
+    assert!(
+        String::from_utf8_lossy(&objects.stdout).contains("notes.txt"),
+        "{objects:?}"
+    );
     let listed = served.aws(&["s3", "ls", "--profile", "assumed"]);
     assert!(
         String::from_utf8_lossy(&listed.stdout).contains("sts-lab-bucket"),
