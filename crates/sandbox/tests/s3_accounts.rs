@@ -219,6 +219,24 @@ async fn presigned_urls_work_until_they_expire() {
         (answer.status, answer.body.as_slice()),
         (200, &b"secret text"[..])
     );
+    let stale_config = aws_sdk_s3::presigning::PresigningConfig::builder()
+        .start_time(SystemTime::now() - Duration::from_hours(2))
+        .expires_in(Duration::from_mins(1))
+        .build()
+        .expect("config");
+    let stale = client
+        .get_object()
+        .bucket("presign")
+        .key("k")
+        .presigned(stale_config)
+        .await
+        .expect("presign");
+    let stale_uri: http::Uri = stale.uri().parse().expect("uri");
+    let mut expired = request.clone();
+    expired.query = stale_uri.query().unwrap_or_default().into();
+    let answer = sandbox.handle(&expired);
+    assert_eq!(answer.status, 403);
+    assert!(String::from_utf8_lossy(&answer.body).contains("Request has expired"));
     let mut tampered = request.clone();
     tampered.path = "/presign/other".into();
     assert_eq!(sandbox.handle(&tampered).status, 403);
