@@ -44,6 +44,7 @@ pub fn documents_of(step: &Step) -> Vec<(&Document, DocumentKind)> {
     use DocumentKind::{Bucket, Identity, Session, Trust};
     match &step.kind {
         StepKind::IamUserPolicy(p) => vec![(&p.document, Identity)],
+        StepKind::IamGroupPolicy(p) => vec![(&p.document, Identity)],
         StepKind::IamRolePolicy(p) => vec![(&p.document, Identity)],
         StepKind::IamPolicy(p) => vec![(&p.document, Identity)],
         StepKind::IamTrustPolicy(p) => vec![(&p.document, Trust)],
@@ -56,7 +57,17 @@ pub fn documents_of(step: &Step) -> Vec<(&Document, DocumentKind)> {
         StepKind::StsAssumeRoleWithWebIdentity(w) => {
             w.policy.iter().map(|d| (d, Session)).collect()
         }
-        _ => Vec::new(),
+        StepKind::IamUser(_)
+        | StepKind::IamAccessKey(_)
+        | StepKind::IamUserPolicyAttachment(_)
+        | StepKind::IamGroup(_)
+        | StepKind::IamGroupMembership(_)
+        | StepKind::IamRolePolicyAttachment(_)
+        | StepKind::CfnStack(_)
+        | StepKind::S3Object(_)
+        | StepKind::StsGetSessionToken(_)
+        | StepKind::AwsProfile(_)
+        | StepKind::Verify(_) => Vec::new(),
     }
 }
 

@@ -11,7 +11,7 @@ mod names;
 mod statics;
 mod trust;
 
-pub use calls::{CALLS, Call, find_call};
+pub use calls::{CALLS, Call, CallId, find_call};
 pub use statics::{SAMPLE_ACCOUNT, SAMPLE_RUN_ID, Statics};
 
 use std::path::Path;

@@ -37,6 +37,13 @@ const ROLE: Rule = Rule {
     chars: iam_chars,
     allowed: "letters, digits and `+=,.@_-`",
 };
+const GROUP: Rule = Rule {
+    what: "IAM group name",
+    min: 1,
+    max: 128,
+    chars: iam_chars,
+    allowed: "letters, digits and `+=,.@_-`",
+};
 const POLICY: Rule = Rule {
     what: "policy name",
     min: 1,
@@ -124,6 +131,11 @@ pub fn check(diags: &mut Diagnostics, plan: &Plan, statics: &Statics) {
                     check_value(diags, document.0.span, name, &POLICY);
                 }
             }
+            StepKind::IamGroup(g) => {
+                check_rule(diags, statics, &g.name, &GROUP);
+                check_path(diags, statics, g.path.as_ref());
+            }
+            StepKind::IamGroupPolicy(p) => check_rule(diags, statics, &p.name, &POLICY),
             StepKind::IamUserPolicy(p) => check_rule(diags, statics, &p.name, &POLICY),
             StepKind::IamRolePolicy(p) => check_rule(diags, statics, &p.name, &POLICY),
             StepKind::IamPolicy(p) => {
@@ -172,7 +184,14 @@ pub fn check(diags: &mut Diagnostics, plan: &Plan, statics: &Statics) {
                         .emit();
                 }
             }
-            _ => {}
+            // Kinds that name nothing new: their names refer to other steps' resources.
+            StepKind::IamAccessKey(_)
+            | StepKind::IamUserPolicyAttachment(_)
+            | StepKind::IamGroupMembership(_)
+            | StepKind::IamRolePolicyAttachment(_)
+            | StepKind::IamTrustPolicy(_)
+            | StepKind::StsGetSessionToken(_)
+            | StepKind::Verify(_) => {}
         }
     }
 }

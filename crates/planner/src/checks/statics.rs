@@ -76,32 +76,80 @@ impl<'a> Statics<'a> {
         let step = self.plan.steps.get(&StepId::new(step))?;
         let field = path.first()?.as_str();
         let name = |text: &str| self.render_depth(text, depth);
-        match (&step.kind, field) {
-            (StepKind::IamUser(u), "name") => name(&u.name),
-            (StepKind::IamUser(u), "arn") => Some(format!(
-                "arn:aws:iam::{}:user/{}",
+        let arn = |kind: &str, text: &str| {
+            Some(format!(
+                "arn:aws:iam::{}:{kind}/{}",
                 self.account(),
-                name(&u.name)?
-            )),
-            (StepKind::IamRole(r), "name") => name(&r.name),
-            (StepKind::IamRole(r), "arn") => Some(format!(
-                "arn:aws:iam::{}:role/{}",
-                self.account(),
-                name(&r.name)?
-            )),
-            (StepKind::IamPolicy(p), "name") => name(&p.name),
-            (StepKind::IamPolicy(p), "arn") => Some(format!(
-                "arn:aws:iam::{}:policy/{}",
-                self.account(),
-                name(&p.name)?
-            )),
-            (StepKind::IamAccessKey(k), "user") => name(&k.user),
-            (StepKind::IamTrustPolicy(t), "role") => name(&t.role),
-            (StepKind::S3Bucket(b), "name") => name(&b.name),
-            (StepKind::S3Bucket(b), "arn") => Some(format!("arn:aws:s3:::{}", name(&b.name)?)),
-            (StepKind::CfnStack(s), "name") => name(&s.name),
-            (StepKind::AwsProfile(p), "name") => name(&p.name),
-            _ => None,
+                name(text)?
+            ))
+        };
+        match &step.kind {
+            StepKind::IamUser(u) => match field {
+                "name" => name(&u.name),
+                "arn" => arn("user", &u.name),
+                _ => None,
+            },
+            StepKind::IamGroup(g) => match field {
+                "name" => name(&g.name),
+                "arn" => arn("group", &g.name),
+                _ => None,
+            },
+            StepKind::IamRole(r) => match field {
+                "name" => name(&r.name),
+                "arn" => arn("role", &r.name),
+                _ => None,
+            },
+            StepKind::IamPolicy(p) => match field {
+                "name" => name(&p.name),
+                "arn" => arn("policy", &p.name),
+                _ => None,
+            },
+            StepKind::IamAccessKey(k) => (field == "user").then(|| name(&k.user)).flatten(),
+            StepKind::IamUserPolicy(p) => match field {
+                "user" => name(&p.user),
+                "name" => name(&p.name),
+                _ => None,
+            },
+            StepKind::IamUserPolicyAttachment(p) => match field {
+                "user" => name(&p.user),
+                "policy_arn" => name(&p.policy_arn),
+                _ => None,
+            },
+            StepKind::IamGroupPolicy(p) => match field {
+                "group" => name(&p.group),
+                "name" => name(&p.name),
+                _ => None,
+            },
+            StepKind::IamGroupMembership(m) => match field {
+                "group" => name(&m.group),
+                "user" => name(&m.user),
+                _ => None,
+            },
+            StepKind::IamRolePolicy(p) => match field {
+                "role" => name(&p.role),
+                "name" => name(&p.name),
+                _ => None,
+            },
+            StepKind::IamRolePolicyAttachment(p) => match field {
+                "role" => name(&p.role),
+                "policy_arn" => name(&p.policy_arn),
+                _ => None,
+            },
+            StepKind::IamTrustPolicy(t) => (field == "role").then(|| name(&t.role)).flatten(),
+            StepKind::S3Bucket(b) => match field {
+                "name" => name(&b.name),
+                "arn" => Some(format!("arn:aws:s3:::{}", name(&b.name)?)),
+                _ => None,
+            },
+            StepKind::CfnStack(s) => (field == "name").then(|| name(&s.name)).flatten(),
+            StepKind::AwsProfile(p) => (field == "name").then(|| name(&p.name)).flatten(),
+            // Known only once the run has made them: ids, keys, sessions, answers.
+            StepKind::S3Object(_)
+            | StepKind::StsAssumeRole(_)
+            | StepKind::StsGetSessionToken(_)
+            | StepKind::StsGetFederationToken(_)
+            | StepKind::StsAssumeRoleWithWebIdentity(_)
+            | StepKind::Verify(_) => None,
         }
     }
 
