@@ -395,7 +395,7 @@ impl<'a> StepCx<'a> {
             },
             |attempt, reason, _| {
                 self.scheduler
-                    .retrying(attempt, format!("{what}: {reason}"))
+                    .retrying(attempt, format!("{what}: {reason}"));
             },
         )
         .await;
