@@ -5,6 +5,12 @@
 //! and a profile whose intent was journaled but never written is reported as never
 //! created, not as deleted.
 
+#![expect(
+    clippy::unwrap_used,
+    clippy::struct_field_names,
+    reason = "a test's fake AWS fails loudly"
+)]
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -258,7 +264,7 @@ impl Run {
             self.operator(),
             journal,
             SecretsStore::open(&run_dir).unwrap(),
-            &Default::default(),
+            &awslab_executor::JournalState::default(),
         ));
         let nodes: Vec<(StepId, Vec<StepId>)> = sealed
             .order()
