@@ -236,3 +236,57 @@ async fn down_deletes_a_stack_create_stack_left_half_made() {
         "the half-made stack is still there: {out}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn group_kinds_give_members_the_groups_policy_and_tear_down() {
+    let Some(lab) = Lab::start("group_kinds_give_members_the_groups_policy").await else {
+        return;
+    };
+    let plan = write(
+        lab.files.dir(),
+        "groups.yaml",
+        r#"
+name: groups
+steps:
+  erin: { iam.user: { name: "erin-${run.id}", access_key: true } }
+  listers: { iam.group: { name: "listers-${run.id}" } }
+  may-list:
+    iam.group_policy:
+      group: ${listers.name}
+      name: ListAllBuckets
+      document: { Version: "2012-10-17", Statement: [ { Effect: Allow, Action: "s3:ListAllMyBuckets", Resource: "*" } ] }
+  erin-cannot-list-yet:
+    verify: { as: erin, call: s3.ListBuckets, expect: AccessDenied }
+  erin-joins:
+    iam.group_membership: { group: "${listers.name}", user: "${erin.name}" }
+    needs: [erin-cannot-list-yet]
+  erin-lists:
+    verify: { as: erin, call: s3.ListBuckets, expect: allow }
+    needs: [erin-joins, may-list]
+  erin-is-a-member:
+    verify: { call: iam.GetGroup, params: { GroupName: "${listers.name}" }, expect: { UserNames: "erin-*" } }
+    needs: [erin-joins]
+"#,
+    );
+    let up = lab.awslab(&["up", &plan, "--run-id", "grp1", "--settle-timeout", "20"]);
+    let out = text(&up);
+    assert_eq!(up.status.code(), Some(0), "{out}");
+    assert!(out.contains("3 of 3 verifications passed"), "{out}");
+    let down = lab.awslab(&["down", "grp1"]);
+    let out = text(&down);
+    assert_eq!(down.status.code(), Some(0), "{out}");
+    assert!(out.contains("deleted  iam group listers-grp1"), "{out}");
+    let groups = lab.aws(&[
+        "--endpoint-url",
+        lab.moto.endpoint_url(),
+        "iam",
+        "list-groups",
+        "--output",
+        "json",
+    ]);
+    if let Some(groups) = groups {
+        let json: serde_json::Value = serde_json::from_slice(&groups.stdout).unwrap();
+        assert_eq!(json["Groups"].as_array().map(Vec::len), Some(0), "{json}");
+    }
+    assert_eq!(lab.inventory(), Vec::<String>::new());
+}
