@@ -51,6 +51,32 @@ fn graph() -> BTreeMap<String, BTreeSet<String>> {
     graph
 }
 
+/// Depth-first search for a back edge: the cycle through `node`, if any.
+fn visit(
+    node: &str,
+    graph: &BTreeMap<String, BTreeSet<String>>,
+    path: &mut Vec<String>,
+    done: &mut BTreeSet<String>,
+) -> Option<Vec<String>> {
+    if let Some(start) = path.iter().position(|n| n == node) {
+        let mut cycle = path[start..].to_vec();
+        cycle.push(node.to_owned());
+        return Some(cycle);
+    }
+    if done.contains(node) {
+        return None;
+    }
+    path.push(node.to_owned());
+    for next in graph.get(node).into_iter().flatten() {
+        if let Some(cycle) = visit(next, graph, path, done) {
+            return Some(cycle);
+        }
+    }
+    path.pop();
+    done.insert(node.to_owned());
+    None
+}
+
 #[test]
 fn executor_modules_form_no_cycle() {
     let graph = graph();
@@ -58,31 +84,6 @@ fn executor_modules_form_no_cycle() {
         graph.contains_key("engine") && graph.contains_key("steps"),
         "{graph:?}"
     );
-    // Depth-first search for a back edge.
-    fn visit(
-        node: &str,
-        graph: &BTreeMap<String, BTreeSet<String>>,
-        path: &mut Vec<String>,
-        done: &mut BTreeSet<String>,
-    ) -> Option<Vec<String>> {
-        if let Some(start) = path.iter().position(|n| n == node) {
-            let mut cycle = path[start..].to_vec();
-            cycle.push(node.to_owned());
-            return Some(cycle);
-        }
-        if done.contains(node) {
-            return None;
-        }
-        path.push(node.to_owned());
-        for next in graph.get(node).into_iter().flatten() {
-            if let Some(cycle) = visit(next, graph, path, done) {
-                return Some(cycle);
-            }
-        }
-        path.pop();
-        done.insert(node.to_owned());
-        None
-    }
     let mut done = BTreeSet::new();
     for node in graph.keys() {
         if let Some(cycle) = visit(node, &graph, &mut Vec::new(), &mut done) {
