@@ -115,6 +115,7 @@ impl ResourceRef {
     /// the byte-level details of a profile.
     pub fn fulfils(&self, intent: &Self) -> bool {
         match (self, intent) {
+            // Types with something AWS assigns during creation.
             (Self::IamUser(a), Self::IamUser(b)) => a.fulfils(b),
             (Self::IamAccessKey(a), Self::IamAccessKey(b)) => a.fulfils(b),
             (Self::IamGroup(a), Self::IamGroup(b)) => a.fulfils(b),
@@ -123,7 +124,37 @@ impl ResourceRef {
             (Self::CfnStack(a), Self::CfnStack(b)) => a.fulfils(b),
             (Self::S3Object(a), Self::S3Object(b)) => a.fulfils(b),
             (Self::AwsProfile(a), Self::AwsProfile(b)) => a.fulfils(b),
-            _ => self == intent,
+            // Types known whole before creation.
+            (Self::IamUserPolicy(a), Self::IamUserPolicy(b)) => a == b,
+            (Self::IamUserPolicyAttachment(a), Self::IamUserPolicyAttachment(b)) => a == b,
+            (Self::IamGroupPolicy(a), Self::IamGroupPolicy(b)) => a == b,
+            (Self::IamGroupMembership(a), Self::IamGroupMembership(b)) => a == b,
+            (Self::IamRolePolicy(a), Self::IamRolePolicy(b)) => a == b,
+            (Self::IamRolePolicyAttachment(a), Self::IamRolePolicyAttachment(b)) => a == b,
+            (Self::IamRoleTrustPolicy(a), Self::IamRoleTrustPolicy(b)) => a == b,
+            (Self::S3Bucket(a), Self::S3Bucket(b)) => a == b,
+            // Different types never fulfil each other; every type is listed above, so
+            // a new one is a compile error in `each!` and a missing pair here only
+            // makes resume and replay stricter.
+            (
+                Self::IamUser(_)
+                | Self::IamAccessKey(_)
+                | Self::IamUserPolicy(_)
+                | Self::IamUserPolicyAttachment(_)
+                | Self::IamGroup(_)
+                | Self::IamGroupPolicy(_)
+                | Self::IamGroupMembership(_)
+                | Self::IamRole(_)
+                | Self::IamRolePolicy(_)
+                | Self::IamRolePolicyAttachment(_)
+                | Self::IamPolicy(_)
+                | Self::IamRoleTrustPolicy(_)
+                | Self::CfnStack(_)
+                | Self::S3Bucket(_)
+                | Self::S3Object(_)
+                | Self::AwsProfile(_),
+                _,
+            ) => false,
         }
     }
 
@@ -131,11 +162,26 @@ impl ResourceRef {
     /// closed); otherwise the intent stays open and teardown looks for the resource.
     pub fn created_nothing(&self, error: &ErrorInfo) -> bool {
         match self {
-            // A stack can exist although CreateStack answered an error (an emulator
+            // A stack can exist although `CreateStack` answered an error (an emulator
             // passing a resource's failure through): only errors about the request
             // itself are certain.
             Self::CfnStack(_) => CfnStack::created_nothing(error),
-            _ => error.source == crate::classify::ErrorSource::Service,
+            // One call makes one thing: a service's error answer means it made nothing.
+            Self::IamUser(_)
+            | Self::IamAccessKey(_)
+            | Self::IamUserPolicy(_)
+            | Self::IamUserPolicyAttachment(_)
+            | Self::IamGroup(_)
+            | Self::IamGroupPolicy(_)
+            | Self::IamGroupMembership(_)
+            | Self::IamRole(_)
+            | Self::IamRolePolicy(_)
+            | Self::IamRolePolicyAttachment(_)
+            | Self::IamPolicy(_)
+            | Self::IamRoleTrustPolicy(_)
+            | Self::S3Bucket(_)
+            | Self::S3Object(_)
+            | Self::AwsProfile(_) => error.source == crate::classify::ErrorSource::Service,
         }
     }
 
