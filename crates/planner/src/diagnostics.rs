@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use miette::{LabeledSpan, NamedSource, SourceCode};
 
+use crate::limits::shorten_message;
 use crate::source::{SourceFile, Span};
 
 /// How serious a diagnostic is: errors stop the plan, warnings do not.
@@ -31,6 +32,9 @@ pub struct Diagnostic {
     pub related: Vec<(Span, String)>,
     pub help: Option<String>,
     source: Arc<NamedSource<Arc<str>>>,
+    /// False when the lines around the span are too long to draw; the location is
+    /// then named in the help instead of a snippet.
+    snippet: bool,
 }
 
 impl Diagnostic {
@@ -78,9 +82,12 @@ impl miette::Diagnostic for Diagnostic {
             .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        Some(&*self.source)
+        self.snippet.then_some(&*self.source as &dyn SourceCode)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if !self.snippet {
+            return None;
+        }
         let primary = LabeledSpan::new_primary_with_span(self.label.clone(), self.span);
         let related = self
             .related
@@ -135,6 +142,19 @@ impl Builder<'_> {
         self
     }
     pub fn emit(mut self) {
+        let file = self.sink.file();
+        let d = &mut self.diagnostic;
+        d.snippet =
+            file.fits_snippet(d.span) && d.related.iter().all(|(span, _)| file.fits_snippet(*span));
+        if !d.snippet {
+            self.see.insert(
+                0,
+                format!("at {} (the line is too long to show)", d.location),
+            );
+            d.related.clear();
+        }
+        d.message = shorten_message(&d.message);
+        d.label = d.label.as_deref().map(shorten_message);
         if !self.see.is_empty() {
             let see = self.see.join("\n");
             self.diagnostic.help = Some(match self.diagnostic.help.take() {
@@ -142,6 +162,7 @@ impl Builder<'_> {
                 None => see,
             });
         }
+        self.diagnostic.help = self.diagnostic.help.as_deref().map(shorten_message);
         self.sink.items.push(self.diagnostic);
     }
 }
@@ -177,6 +198,7 @@ impl Diagnostics {
             related: Vec::new(),
             help: None,
             source: Arc::clone(&self.source),
+            snippet: true,
         };
         Builder {
             sink: self,

@@ -62,6 +62,30 @@ impl SourceFile {
         (line, column + 1)
     }
 
+    /// Whether the lines a snippet of `span` shows (one line of context either side)
+    /// are few and short enough to draw: miette cannot draw a column past 65,535, and
+    /// a hostile plan can be one line of a megabyte.
+    pub fn fits_snippet(&self, span: Span) -> bool {
+        const MAX_LINE_BYTES: usize = 1_000;
+        const MAX_LINES: usize = 200;
+        let (first, _) = self.line_column(span.offset);
+        let (last, _) = self.line_column(span.offset.saturating_add(span.len));
+        if last.saturating_sub(first) > MAX_LINES {
+            return false;
+        }
+        (first.saturating_sub(1).max(1)..=last.saturating_add(1)).all(|line| {
+            let Some(&start) = self.line_starts.get(line - 1) else {
+                return true;
+            };
+            let end = self
+                .line_starts
+                .get(line)
+                .copied()
+                .unwrap_or(self.text.len());
+            end.saturating_sub(start) <= MAX_LINE_BYTES
+        })
+    }
+
     /// `path:line:column` of a span.
     pub fn locate(&self, span: Span) -> String {
         let (line, column) = self.line_column(span.offset);

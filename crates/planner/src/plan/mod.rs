@@ -6,10 +6,11 @@ mod steps;
 
 use std::fmt;
 
-use indexmap::IndexMap;
+use indexmap::{IndexMap, IndexSet};
 
 use crate::diagnostics::{Diagnostics, did_you_mean};
 use crate::kinds::StepKind;
+use crate::limits::{MAX_DEPTH, MAX_NODES, MAX_OVERRIDE_BYTES, MAX_STEPS, MAX_VARS};
 use crate::source::Span;
 use crate::yaml::{self, Key, Node, Sp, Value};
 
@@ -64,6 +65,9 @@ pub struct Plan {
     pub description: Option<String>,
     /// Variables after `--var` overrides, with where each was defined.
     pub vars: IndexMap<String, Sp<String>>,
+    /// Variables whose values are secret (`secret: true`, `--secret-var`, or used as a
+    /// web identity token): never printed, never journaled in clear.
+    pub secrets: IndexSet<String>,
     pub steps: IndexMap<StepId, Step>,
     /// Names of steps that could not be read (their errors are reported); references
     /// to them are not reported again.
@@ -85,8 +89,15 @@ pub(super) fn scalar_text(node: &Node) -> Option<String> {
 /// Reads a plan from its source. Returns `None` only when the file is not YAML at all
 /// or its top level is not a map; otherwise returns what could be read, and every
 /// problem is in `diags`.
-pub fn read(diags: &mut Diagnostics, overrides: &[(String, String)]) -> Option<Plan> {
+pub fn read(
+    diags: &mut Diagnostics,
+    overrides: &[(String, String)],
+    secret_overrides: &[(String, String)],
+) -> Option<Plan> {
     let text = diags.file().text.clone();
+    if report_prescan(diags, &yaml::prescan(&text)) {
+        return None;
+    }
     let root = match yaml::parse(&text) {
         Ok(root) => root,
         Err(err) => {
@@ -94,7 +105,58 @@ pub fn read(diags: &mut Diagnostics, overrides: &[(String, String)]) -> Option<P
             return None;
         }
     };
-    read_root(diags, &root, overrides)
+    let mut plan = read_root(diags, &root, overrides)?;
+    apply_secret_overrides(diags, &mut plan, secret_overrides, &root);
+    Some(plan)
+}
+
+fn too_many_steps(diags: &mut Diagnostics, key: &Key, node: &Node) -> bool {
+    let count = node.as_map().map_or(0, <[_]>::len);
+    if count > MAX_STEPS {
+        diags
+            .error(
+                "plan::budget",
+                key.span,
+                format!("the plan has {count} steps; a plan may have at most {MAX_STEPS}"),
+            )
+            .help("split the lab into several plans")
+            .emit();
+    }
+    count > MAX_STEPS
+}
+
+/// Reports tags and crossed budgets; true if the plan must not be read further.
+fn report_prescan(diags: &mut Diagnostics, findings: &[yaml::Finding]) -> bool {
+    for finding in findings {
+        match finding {
+            yaml::Finding::Tag { tag, span } => diags
+                .error(
+                    "plan::yaml_tag",
+                    *span,
+                    format!("YAML tag `{tag}` is not allowed in a plan"),
+                )
+                .label("explicit tag")
+                .help("plans use no YAML tags: write the value plainly (quote it to make it a string); `!!binary` and language tags such as `!!python/object` are never decoded")
+                .emit(),
+            yaml::Finding::TooDeep { span } => diags
+                .error(
+                    "plan::budget",
+                    *span,
+                    format!("maps and lists are nested more than {MAX_DEPTH} deep here"),
+                )
+                .help("a plan needs a few levels of nesting; flatten this value")
+                .emit(),
+            yaml::Finding::TooManyNodes { span } => diags
+                .error(
+                    "plan::budget",
+                    *span,
+                    format!("the plan has more than {MAX_NODES} YAML values; this is the first over the budget"),
+                )
+                .help("split the lab into several plans")
+                .emit(),
+        }
+    }
+    !findings.is_empty()
 }
 
 fn report_syntax(diags: &mut Diagnostics, text: &str, err: &yaml::SyntaxError) {
@@ -114,6 +176,17 @@ fn report_syntax(diags: &mut Diagnostics, text: &str, err: &yaml::SyntaxError) {
             } else {
                 "check the indentation and quoting around this position"
             };
+            if err.budget {
+                diags
+                    .error(
+                        "plan::budget",
+                        span,
+                        format!("the plan crosses a YAML budget: {}", err.message),
+                    )
+                    .help("aliases may expand a plan to at most 20,000 values; write the values out, or use fewer aliases")
+                    .emit();
+                return;
+            }
             diags
                 .error(
                     "plan::syntax",
@@ -144,6 +217,7 @@ fn read_root(diags: &mut Diagnostics, root: &Node, overrides: &[(String, String)
     let mut name = None;
     let mut description = None;
     let mut vars = IndexMap::new();
+    let mut secrets = IndexSet::new();
     let mut steps = IndexMap::new();
     let mut unreadable = Vec::new();
     let mut seen_steps = false;
@@ -177,9 +251,12 @@ fn read_root(diags: &mut Diagnostics, root: &Node, overrides: &[(String, String)
                     .emit(),
             },
             "description" => description = scalar_text(node),
-            "vars" => read_vars(diags, node, &mut vars),
+            "vars" => read_vars(diags, node, &mut vars, &mut secrets),
             "steps" => {
                 seen_steps = true;
+                if too_many_steps(diags, key, node) {
+                    return None;
+                }
                 steps::read_steps(diags, node, &mut steps, &mut unreadable);
             }
             other => diags
@@ -210,16 +287,89 @@ fn read_root(diags: &mut Diagnostics, root: &Node, overrides: &[(String, String)
     }
     apply_overrides(diags, &mut vars, overrides, entries);
     let name = name.unwrap_or_else(|| Sp::new(String::new(), first));
-    Some(Plan {
+    let mut plan = Plan {
         name,
         description,
         vars,
+        secrets,
         steps,
         unreadable,
-    })
+    };
+    mark_token_vars_secret(&mut plan);
+    Some(plan)
 }
 
-fn read_vars(diags: &mut Diagnostics, node: &Node, vars: &mut IndexMap<String, Sp<String>>) {
+/// Whether `name` can be used as `${vars.NAME}`.
+fn valid_var_name(name: &str) -> bool {
+    name.len() <= 64
+        && name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+/// A variable's value: a scalar, or `{ value: ..., secret: true }`.
+fn var_value(diags: &mut Diagnostics, key: &Key, value: &Node) -> Option<(String, Span, bool)> {
+    if let Some(text) = scalar_text(value) {
+        return Some((text, value.span, false));
+    }
+    if let Some(entries) = value.as_map() {
+        let mut text = None;
+        let mut secret = false;
+        for (k, v) in entries {
+            match (k.name.as_str(), &v.value) {
+                ("value", _) => text = scalar_text(v).map(|t| (t, v.span)),
+                ("secret", Value::Bool(b)) => secret = *b,
+                ("secret", _) => diags
+                    .error(
+                        "plan::invalid_value",
+                        v.span,
+                        "`secret` is `true` or `false`",
+                    )
+                    .emit(),
+                (other, _) => diags
+                    .error(
+                        "plan::unknown_key",
+                        k.span,
+                        format!("unknown key `{other}` in variable `{}`", key.name),
+                    )
+                    .help("a variable is a value, or a map with `value` and `secret`")
+                    .emit(),
+            }
+        }
+        if let Some((text, span)) = text {
+            return Some((text, span, secret));
+        }
+        diags
+            .error(
+                "plan::missing_key",
+                value.span,
+                format!("variable `{}` has no `value`", key.name),
+            )
+            .help("write `NAME: { value: ..., secret: true }`")
+            .emit();
+        return None;
+    }
+    diags
+        .error(
+            "plan::invalid_value",
+            value.span,
+            format!(
+                "variable `{}` must be a string or number, not {}",
+                key.name,
+                value.value.kind_word()
+            ),
+        )
+        .emit();
+    None
+}
+
+fn read_vars(
+    diags: &mut Diagnostics,
+    node: &Node,
+    vars: &mut IndexMap<String, Sp<String>>,
+    secrets: &mut IndexSet<String>,
+) {
     let Some(entries) = node.as_map() else {
         diags
             .error(
@@ -230,19 +380,32 @@ fn read_vars(diags: &mut Diagnostics, node: &Node, vars: &mut IndexMap<String, S
             .emit();
         return;
     };
+    if entries.len() > MAX_VARS {
+        diags
+            .error(
+                "plan::budget",
+                node.span,
+                format!(
+                    "the plan has {} variables; a plan may have at most {MAX_VARS}",
+                    entries.len()
+                ),
+            )
+            .emit();
+        return;
+    }
     for (key, value) in entries {
-        let Some(text) = scalar_text(value) else {
+        if !valid_var_name(&key.name) {
             diags
                 .error(
                     "plan::invalid_value",
-                    value.span,
-                    format!(
-                        "variable `{}` must be a string or number, not {}",
-                        key.name,
-                        value.value.kind_word()
-                    ),
+                    key.span,
+                    format!("`{}` is not a valid variable name", key.name),
                 )
+                .help("a variable name starts with a letter and has at most 64 letters, digits, `-` and `_`")
                 .emit();
+            continue;
+        }
+        let Some((text, span, secret)) = var_value(diags, key, value) else {
             continue;
         };
         if let Some(first) = vars.get(&key.name) {
@@ -257,7 +420,43 @@ fn read_vars(diags: &mut Diagnostics, node: &Node, vars: &mut IndexMap<String, S
                 .emit();
             continue;
         }
-        vars.insert(key.name.clone(), Sp::new(text, value.span));
+        if secret {
+            secrets.insert(key.name.clone());
+        }
+        vars.insert(key.name.clone(), Sp::new(text, span));
+    }
+}
+
+/// A web identity token is secret by default: every variable a `token` uses is.
+fn mark_token_vars_secret(plan: &mut Plan) {
+    let mut found = Vec::new();
+    for step in plan.steps.values() {
+        if let StepKind::StsAssumeRoleWithWebIdentity(web) = &step.kind
+            && let Some(token) = &web.token
+            && let Ok(template) = crate::template::Template::parse(&token.value)
+        {
+            for (reference, _, _) in template.references() {
+                if let crate::template::Reference::Var(name) = reference {
+                    found.push(name.clone());
+                }
+            }
+        }
+    }
+    plan.secrets.extend(found);
+}
+
+fn apply_secret_overrides(
+    diags: &mut Diagnostics,
+    plan: &mut Plan,
+    overrides: &[(String, String)],
+    root: &Node,
+) {
+    let entries = root.as_map().unwrap_or_default();
+    apply_overrides(diags, &mut plan.vars, overrides, entries);
+    for (name, _) in overrides {
+        if plan.vars.contains_key(name) {
+            plan.secrets.insert(name.clone());
+        }
     }
 }
 
@@ -272,6 +471,19 @@ fn apply_overrides(
         |(k, _)| k.span,
     );
     for (name, value) in overrides {
+        if value.len() > MAX_OVERRIDE_BYTES {
+            diags
+                .error(
+                    "plan::budget",
+                    vars_span,
+                    format!(
+                        "`--var {name}=...` has {} bytes; a value may have at most {MAX_OVERRIDE_BYTES}",
+                        value.len()
+                    ),
+                )
+                .emit();
+            continue;
+        }
         if let Some(var) = vars.get_mut(name) {
             var.value.clone_from(value);
         } else {

@@ -9,9 +9,11 @@
 //! reads typed values from the tree and `spanned` is the [`Sp`] wrapper.
 
 mod deserializer;
+mod prescan;
 mod spanned;
 
 pub use deserializer::{DeError, DeErrorKind, NodeDeserializer, from_node};
+pub use prescan::{Finding, prescan};
 pub use spanned::Sp;
 
 use std::fmt;
@@ -201,6 +203,9 @@ impl<'de> Deserialize<'de> for RawValue {
 pub struct SyntaxError {
     pub message: String,
     pub span: Option<Span>,
+    /// The text crossed one of serde-saphyr's budgets (alias expansion, nodes, depth)
+    /// rather than breaking YAML's grammar.
+    pub budget: bool,
 }
 
 /// Parses YAML text into a [`Node`] tree. Duplicate keys are kept (the planner reports
@@ -208,6 +213,12 @@ pub struct SyntaxError {
 pub fn parse(text: &str) -> Result<Node, SyntaxError> {
     let options = serde_saphyr::options! {
         duplicate_keys: serde_saphyr::DuplicateKeyPolicy::PassThrough,
+        budget: serde_saphyr::budget! {
+            max_nodes: crate::limits::MAX_NODES,
+            max_depth: crate::limits::MAX_DEPTH + 1,
+            max_reader_input_bytes: Some(crate::limits::MAX_PLAN_BYTES),
+            max_total_scalar_bytes: crate::limits::MAX_PLAN_BYTES * 4,
+        },
     };
     serde_saphyr::from_str_with_options::<Node>(text, options).map_err(|err| {
         let span = err.location().map(|location| {
@@ -227,8 +238,13 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
             let len = text[start..].chars().next().map_or(0, char::len_utf8);
             Span::new(start, len)
         });
+        let budget = matches!(err, serde_saphyr::Error::Budget { .. });
         let message = first_line(&err.to_string());
-        SyntaxError { message, span }
+        SyntaxError {
+            message,
+            span,
+            budget,
+        }
     })
 }
 

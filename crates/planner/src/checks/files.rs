@@ -1,0 +1,216 @@
+//! Files a plan reads (a stack's `template`, an object's `file`, a web identity
+//! `token_file`): confined to the plan's own folder tree, after resolving symlinks,
+//! unless the person names another folder (`--allow-files-from DIR`); regular files
+//! only (not a folder, `/dev/zero` or a pipe); and under a size limit. A plan
+//! downloaded from someone else must not be able to ship `~/.aws/credentials` to a
+//! bucket, so every violation is a `validate` error, not an `up`-time surprise.
+
+use std::path::{Path, PathBuf};
+
+use crate::diagnostics::Diagnostics;
+use crate::kinds::StepKind;
+use crate::limits::{MAX_OBJECT_BYTES, MAX_TEMPLATE_BYTES, MAX_TOKEN_BYTES};
+use crate::plan::Plan;
+use crate::template::{Reference, Template};
+use crate::values::Text;
+
+use super::Statics;
+
+/// The folders files may come from: the plan's own, and those the person allowed,
+/// each with symlinks resolved.
+fn roots(base_dir: &Path, allowed: &[PathBuf]) -> Vec<PathBuf> {
+    std::iter::once(base_dir)
+        .chain(allowed.iter().map(PathBuf::as_path))
+        .filter_map(|dir| {
+            let dir = if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            };
+            std::fs::canonicalize(dir).ok()
+        })
+        .collect()
+}
+
+struct FileField<'a> {
+    field: &'static str,
+    text: &'a Text,
+    limit: u64,
+    what: &'static str,
+}
+
+fn files_of(kind: &StepKind) -> Option<FileField<'_>> {
+    match kind {
+        StepKind::CfnStack(s) => Some(FileField {
+            field: "template",
+            text: &s.template,
+            limit: MAX_TEMPLATE_BYTES,
+            what: "CloudFormation accepts at most 51,200 bytes of `TemplateBody`",
+        }),
+        StepKind::S3Object(s) => s.file.as_ref().map(|text| FileField {
+            field: "file",
+            text,
+            limit: MAX_OBJECT_BYTES,
+            what: "awslab puts objects of at most 100 MiB",
+        }),
+        StepKind::StsAssumeRoleWithWebIdentity(s) => s.token_file.as_ref().map(|text| FileField {
+            field: "token_file",
+            text,
+            limit: MAX_TOKEN_BYTES,
+            what: "STS accepts a web identity token of at most 20,000 characters",
+        }),
+        _ => None,
+    }
+}
+
+/// Checks every file a step reads.
+pub fn check(
+    diags: &mut Diagnostics,
+    plan: &Plan,
+    base_dir: &Path,
+    allowed: &[PathBuf],
+    statics: &Statics,
+) {
+    let roots = roots(base_dir, allowed);
+    let shown_base = if base_dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        base_dir
+    };
+    for step in plan.steps.values() {
+        if let Some(file) = files_of(&step.kind) {
+            check_file(diags, step, &file, base_dir, shown_base, &roots, statics);
+        }
+    }
+}
+
+fn check_file(
+    diags: &mut Diagnostics,
+    step: &crate::plan::Step,
+    file: &FileField<'_>,
+    base_dir: &Path,
+    shown_base: &Path,
+    roots: &[PathBuf],
+    statics: &Statics,
+) {
+    {
+        let field = file.field;
+        let span = file.text.span;
+        let run_time = Template::parse(&file.text.value).map_or(true, |t| {
+            t.references()
+                .any(|(r, _, _)| !matches!(r, Reference::Var(_)))
+        });
+        let relative = match statics.render(&file.text.value) {
+            Some(relative) if !run_time => relative,
+            _ => {
+                diags
+                    .error(
+                        "plan::file",
+                        span,
+                        format!("`{field}` of step `{}` must be known before the run", step.id),
+                    )
+                    .help("name the file with literal text and `${vars.NAME}` only, so `validate` can check it")
+                    .emit();
+                return;
+            }
+        };
+        let path = base_dir.join(&relative);
+        let resolved = match std::fs::canonicalize(&path) {
+            Ok(resolved) => resolved,
+            Err(err) => {
+                diags
+                    .error(
+                        "plan::file",
+                        span,
+                        format!(
+                            "`{field}` of step `{}` names `{relative}`, which cannot be read: {err}",
+                            step.id
+                        ),
+                    )
+                    .help(format!(
+                        "paths are relative to the plan file's folder (`{}`)",
+                        shown_base.display()
+                    ))
+                    .emit();
+                return;
+            }
+        };
+        if !roots.iter().any(|root| resolved.starts_with(root)) {
+            let via_link = !Path::new(&relative).is_absolute() && !relative.contains("..");
+            diags
+                .error(
+                    "plan::file_outside",
+                    span,
+                    format!(
+                        "`{field}` of step `{}` reads `{}`, outside the plan's folder `{}`{}",
+                        step.id,
+                        resolved.display(),
+                        shown_base.display(),
+                        if via_link { " (through a symlink)" } else { "" }
+                    ),
+                )
+                .label("outside the plan's folder")
+                .help(format!(
+                    "a plan reads files only from its own folder tree; if you trust this plan, allow the folder with `--allow-files-from {}`",
+                    resolved.parent().unwrap_or(&resolved).display()
+                ))
+                .emit();
+            return;
+        }
+        check_metadata(diags, step, file, &relative, &resolved);
+    }
+}
+
+fn check_metadata(
+    diags: &mut Diagnostics,
+    step: &crate::plan::Step,
+    file: &FileField<'_>,
+    relative: &str,
+    resolved: &Path,
+) {
+    let field = file.field;
+    let span = file.text.span;
+    {
+        match std::fs::metadata(resolved) {
+            Ok(meta) if !meta.is_file() => diags
+                .error(
+                    "plan::file",
+                    span,
+                    format!(
+                        "`{field}` of step `{}` names `{relative}`, which is not a regular file",
+                        step.id
+                    ),
+                )
+                .help("name a file, not a folder, device or pipe")
+                .emit(),
+            Ok(meta) if meta.len() > file.limit => diags
+                .error(
+                    "plan::file",
+                    span,
+                    format!(
+                        "`{relative}` ({field} of step `{}`) has {} bytes; {}",
+                        step.id,
+                        meta.len(),
+                        file.what
+                    ),
+                )
+                .help(if field == "template" {
+                    "shorten the template, or split it into nested stacks"
+                } else {
+                    "use a smaller file"
+                })
+                .emit(),
+            Ok(_) => {}
+            Err(err) => diags
+                .error(
+                    "plan::file",
+                    span,
+                    format!(
+                        "`{relative}` ({field} of step `{}`) cannot be read: {err}",
+                        step.id
+                    ),
+                )
+                .emit(),
+        }
+    }
+}
