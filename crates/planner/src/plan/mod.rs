@@ -171,7 +171,9 @@ fn report_syntax(diags: &mut Diagnostics, text: &str, err: &yaml::SyntaxError) {
                 .get(line_start..)
                 .and_then(|rest| rest.lines().next())
                 .unwrap_or_default();
-            let help = if line.contains("${") && (line.contains('{') || line.contains('[')) {
+            let help = if line.chars().count() > 1_024 {
+                "YAML keys written without `? ` have at most 1,024 characters, and no name in a plan is that long; check this line"
+            } else if line.contains("${") && (line.contains('{') || line.contains('[')) {
                 "inside `{ ... }` or `[ ... ]`, quote values that contain `${...}`, as in `name: \"user-${run.id}\"`"
             } else {
                 "check the indentation and quoting around this position"

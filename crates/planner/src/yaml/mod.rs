@@ -238,8 +238,10 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
             let len = text[start..].chars().next().map_or(0, char::len_utf8);
             Span::new(start, len)
         });
-        let budget = matches!(err, serde_saphyr::Error::Budget { .. });
         let message = first_line(&err.to_string());
+        // The budget error can come wrapped (with a snippet); its text names it.
+        let budget = matches!(err, serde_saphyr::Error::Budget { .. })
+            || message.contains("budget breached");
         SyntaxError {
             message,
             span,
