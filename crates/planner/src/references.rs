@@ -74,6 +74,15 @@ pub fn references_in(diags: &mut Diagnostics, text: &str, span: Span) -> Vec<(Re
 
 /// Checks variables: references among them resolve and do not loop.
 pub fn check_vars(diags: &mut Diagnostics, plan: &Plan) {
+    // Whether a variable's reference to another closes a loop, asked once per pair:
+    // a value may repeat one reference many times.
+    let mut loops: std::collections::HashMap<(String, String), bool> =
+        std::collections::HashMap::new();
+    let mut closes_loop = |name: &str, other: &str| {
+        *loops
+            .entry((name.to_owned(), other.to_owned()))
+            .or_insert_with(|| var_loops(plan, name, other, &mut IndexSet::new()))
+    };
     for (name, value) in &plan.vars {
         for (reference, span) in references_in(diags, &value.value, value.span) {
             match reference {
@@ -88,7 +97,7 @@ pub fn check_vars(diags: &mut Diagnostics, plan: &Plan) {
                         .maybe_help(help)
                         .emit();
                 }
-                Reference::Var(other) if var_loops(plan, name, &other, &mut IndexSet::new()) => {
+                Reference::Var(other) if closes_loop(name, &other) => {
                     diags
                         .error(
                             "plan::cycle",
