@@ -46,7 +46,28 @@ pub struct Expansions {
 
 impl Expansions {
     pub fn compute(plan: &Plan, value_of: &dyn Fn(&Reference) -> Option<String>) -> Self {
+        Self::compute_masked(plan, value_of, false)
+    }
+
+    /// Like [`Expansions::compute`]; with `mask`, secret variables expand to `***`, so
+    /// nothing shown to people carries them, even through other variables.
+    pub fn compute_masked(
+        plan: &Plan,
+        value_of: &dyn Fn(&Reference) -> Option<String>,
+        mask: bool,
+    ) -> Self {
         let mut expansions = Expansions::default();
+        if mask {
+            for name in &plan.secrets {
+                expansions.vars.insert(
+                    name.clone(),
+                    Ok(Expanded {
+                        text: Some("***".to_owned()),
+                        substitutions: 0,
+                    }),
+                );
+            }
+        }
         let mut visiting = Vec::new();
         for name in plan.vars.keys() {
             let _ = expansions.expand(plan, name, value_of, &mut visiting);

@@ -47,13 +47,14 @@ impl<'a> Statics<'a> {
     }
 
     /// For showing values to people: the run id and account stay `${run.id}` and
-    /// `${account.id}` instead of samples.
+    /// `${account.id}` instead of samples, and secret variables show as `***`.
     pub fn for_display(plan: &'a Plan) -> Self {
         Self::with_display(plan, true)
     }
 
     fn with_display(plan: &'a Plan, display: bool) -> Self {
-        let vars = Expansions::compute(plan, &|reference| sample(reference, display));
+        let vars =
+            Expansions::compute_masked(plan, &|reference| sample(reference, display), display);
         Statics {
             plan,
             display,
