@@ -4,10 +4,10 @@
 use std::fmt;
 use std::sync::Arc;
 
-use miette::{LabeledSpan, NamedSource, SourceCode};
+use miette::{LabeledSpan, SourceCode};
 
 use crate::limits::shorten_message;
-use crate::source::{SourceFile, Span};
+use crate::source::{PlanSource, SourceFile, Span};
 
 /// How serious a diagnostic is: errors stop the plan, warnings do not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -31,7 +31,7 @@ pub struct Diagnostic {
     /// Other places that matter (the first definition of a duplicate, ...).
     pub related: Vec<(Span, String)>,
     pub help: Option<String>,
-    source: Arc<NamedSource<Arc<str>>>,
+    source: Arc<PlanSource>,
     /// False when the lines around the span are too long to draw; the location is
     /// then named in the help instead of a snippet.
     snippet: bool,
@@ -101,7 +101,7 @@ impl miette::Diagnostic for Diagnostic {
 #[derive(Debug)]
 pub struct Diagnostics {
     file: SourceFile,
-    source: Arc<NamedSource<Arc<str>>>,
+    source: Arc<PlanSource>,
     items: Vec<Diagnostic>,
 }
 

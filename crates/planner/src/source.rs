@@ -93,11 +93,11 @@ impl SourceFile {
     }
 
     /// A miette source for rendering snippets (shares the text).
-    pub fn named_source(&self) -> Arc<miette::NamedSource<Arc<str>>> {
-        Arc::new(miette::NamedSource::new(
-            self.path.display().to_string(),
-            Arc::clone(&self.text),
-        ))
+    pub fn named_source(&self) -> Arc<PlanSource> {
+        Arc::new(PlanSource {
+            name: self.path.display().to_string(),
+            text: Arc::clone(&self.text),
+        })
     }
 
     /// The span of `needle` at or after `from`, if it occurs in the text; used to point
@@ -105,5 +105,48 @@ impl SourceFile {
     pub fn find_from(&self, from: usize, needle: &str) -> Option<Span> {
         let rest = self.text.get(from..)?;
         rest.find(needle).map(|i| Span::new(from + i, needle.len()))
+    }
+}
+
+/// The plan's text as miette reads it, with columns counted in characters: miette
+/// counts the column of a snippet's `file:line:column` header in bytes, which is off
+/// on any line with a non-ASCII character before the span.
+#[derive(Debug)]
+pub struct PlanSource {
+    name: String,
+    text: Arc<str>,
+}
+
+impl miette::SourceCode for PlanSource {
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let contents = self
+            .text
+            .read_span(span, context_lines_before, context_lines_after)?;
+        let start = contents.span().offset();
+        let line_start = self
+            .text
+            .get(..start)
+            .and_then(|before| before.rfind('\n'))
+            .map_or(0, |i| i + 1);
+        let column = if contents.column() == 0 {
+            0
+        } else {
+            self.text
+                .get(line_start..start)
+                .map_or(contents.column(), |s| s.chars().count())
+        };
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            self.name.clone(),
+            contents.data(),
+            *contents.span(),
+            contents.line(),
+            column,
+            contents.line_count(),
+        )))
     }
 }

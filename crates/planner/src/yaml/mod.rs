@@ -221,20 +221,30 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
         },
     };
     serde_saphyr::from_str_with_options::<Node>(text, options).map_err(|err| {
+        // The error's line and column (1-based, in characters) are what serde-saphyr
+        // reports reliably; its offsets can be in bytes or characters.
         let span = err.location().map(|location| {
-            let span = location.span();
-            let start = match span.byte_offset() {
-                Some(byte) => usize::try_from(byte).unwrap_or(0),
-                // A character offset: convert it to bytes.
-                None => text
-                    .char_indices()
-                    .nth(usize::try_from(span.offset()).unwrap_or(0))
-                    .map_or(text.len(), |(i, _)| i),
-            };
-            let mut start = start.min(text.len());
-            while !text.is_char_boundary(start) {
-                start -= 1;
-            }
+            let line = usize::try_from(location.line()).unwrap_or(1).max(1);
+            let column = usize::try_from(location.column()).unwrap_or(1).max(1);
+            let line_start = text
+                .split_inclusive('\n')
+                .take(line - 1)
+                .map(str::len)
+                .sum::<usize>()
+                .min(text.len());
+            let start = text[line_start..]
+                .char_indices()
+                .take_while(|(_, c)| *c != '\n')
+                .nth(column - 1)
+                .map_or_else(
+                    || {
+                        line_start
+                            + text[line_start..]
+                                .find('\n')
+                                .unwrap_or(text.len() - line_start)
+                    },
+                    |(i, _)| line_start + i,
+                );
             let len = text[start..].chars().next().map_or(0, char::len_utf8);
             Span::new(start, len)
         });
@@ -254,7 +264,15 @@ fn first_line(text: &str) -> String {
     // serde-saphyr renders a snippet under the message; the planner renders its own.
     let line = text.lines().next().unwrap_or("invalid YAML").trim();
     let line = line.strip_prefix("error: ").unwrap_or(line);
-    line.split(" at line ").next().unwrap_or(line).to_owned()
+    let line = line.split(" at line ").next().unwrap_or(line);
+    // `line 3 column 41: ...`: the planner gives the position itself.
+    match line
+        .strip_prefix("line ")
+        .and_then(|rest| rest.split_once(": "))
+    {
+        Some((position, rest)) if position.contains(" column ") => rest.to_owned(),
+        _ => line.to_owned(),
+    }
 }
 
 #[cfg(test)]
