@@ -1,6 +1,7 @@
 //! A secret variable (`--secret-var`, or `secret: true` in `vars:`) reaches AWS but
 //! no output of awslab: not `plan`, not `up`'s progress and logs (at `-vvv`), not the
-//! journal, not `status`, not `down`. Runs against moto.
+//! journal, not `status`, not `down`. Runs against moto; the same run puts an object
+//! streamed from a file next to the plan and reads it back.
 
 mod support;
 
@@ -29,9 +30,14 @@ steps:
     s3.bucket: { name: \"secret-${run.id}\" }
   object:
     s3.object: { bucket: \"${bucket.name}\", key: note.txt, body: \"${vars.note} ${vars.pin}\" }
+  from-file:
+    s3.object: { bucket: \"${bucket.name}\", key: file.txt, file: file.txt }
+  read-back:
+    verify: { call: s3.GetObject, params: { Bucket: \"${bucket.name}\", Key: \"${from-file.key}\" }, expect: { Body: \"streamed from disk*\" } }
 ",
     )
     .unwrap();
+    std::fs::write(lab.files.dir().join("file.txt"), "streamed from disk\n").unwrap();
     let plan = plan.to_str().unwrap();
     let mut seen = String::new();
     let secret_var = format!("note={SECRET}");

@@ -29,9 +29,9 @@ pub const MAX_KEY_CHARS: usize = 1_024;
 /// A `CloudFormation` template sent as `TemplateBody`: "Maximum size: 51,200 bytes"
 /// (`CreateStack`, <https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html>).
 pub const MAX_TEMPLATE_BYTES: u64 = 51_200;
-/// An `s3.object` file or a web identity token file. S3 accepts up to 5 GB in one
-/// `PutObject`; a lab object is small, and awslab sends it in one request, so it keeps
-/// a lower bound (documented in `docs/plan-format.md`).
+/// An `s3.object` file. S3 accepts up to 5 GB in one `PutObject`; a lab object is
+/// small (the executor streams it from disk in one request), so awslab keeps a lower,
+/// documented bound (`docs/plan-format.md`).
 pub const MAX_OBJECT_BYTES: u64 = 100 * 1024 * 1024;
 /// A web identity token: `AssumeRoleWithWebIdentity`'s `WebIdentityToken` has 4..20,000
 /// characters.

@@ -66,12 +66,11 @@ pub async fn object(engine: &Engine, id: &StepId, spec: &S3Object) -> StepResult
     let body = match (&spec.body, &spec.file) {
         (Some(body), _) => ByteStream::from(engine.render(&body.value)?.into_bytes()),
         (None, Some(file)) => {
+            // Streamed from disk, never read whole (the planner bounds its size).
             let path = engine.plan.base_dir().join(engine.render(&file.value)?);
-            ByteStream::from(
-                tokio::fs::read(&path)
-                    .await
-                    .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?,
-            )
+            ByteStream::from_path(&path)
+                .await
+                .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?
         }
         (None, None) => ByteStream::from_static(b""),
     };
