@@ -304,6 +304,9 @@ steps: {}
             "  u:\n    iam.user:\n      name: alice\n      tags: {{ {} }}\n",
             (0..50).map(|i| format!("t{i}: v")).collect::<Vec<_>>().join(", ")
         ))),
+        case("needs_given_twice_in_a_step", "plan::duplicate_key", At::FindLast("needs:"), plan_with("  a: { s3.bucket: { name: lab-bucket-a } }\n  b:\n    s3.bucket: { name: lab-bucket-b }\n    needs: [a]\n    needs: []\n")),
+        case("role_description_over_1000_characters", "plan::invalid_name", At::Find("ddd"), plan_with(&format!("  r:\n    iam.role:\n      name: lab-role\n      description: {}\n      trust_policy: {{ Version: \"2012-10-17\", Statement: {{ Effect: Allow, Principal: {{ AWS: \"arn:aws:iam::${{account.id}}:root\" }}, Action: sts:AssumeRole }} }}\n", "d".repeat(1_001)))),
+        case("policy_description_with_an_emoji", "plan::invalid_name", At::Find("\"lab 🚀\""), plan_with("  p:\n    iam.policy:\n      name: p\n      description: \"lab 🚀\"\n      document: { Version: \"2012-10-17\", Statement: { Effect: Allow, Action: s3:GetObject, Resource: \"*\" } }\n")),
         case("secret_var_without_value", "plan::missing_key", At::Find("{ secret: true }"), "name: lab\nvars:\n  token: { secret: true }\nsteps:\n  b: { s3.bucket: { name: lab-bucket-x } }\n"),
     ];
     cases
