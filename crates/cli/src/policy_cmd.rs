@@ -289,10 +289,9 @@ fn check_size(
 fn render_errors(path: &Path, text: &str, errors: Vec<PolicyError>) -> String {
     let mut out = String::new();
     for error in errors {
-        let report = miette::Report::new(error).with_source_code(miette::NamedSource::new(
-            path.display().to_string(),
-            text.to_owned(),
-        ));
+        // The planner's source counts columns in characters (miette counts bytes).
+        let source = awslab_planner::SourceFile::new(path, text.to_owned()).named_source();
+        let report = miette::Report::new(error).with_source_code(source);
         let _ = writeln!(out, "{report:?}");
     }
     out

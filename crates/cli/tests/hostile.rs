@@ -200,3 +200,18 @@ fn policy_check_reports_sizes_against_the_quota() {
     assert!(stderr.contains("policy::quota"), "{stderr}");
     assert!(stderr.contains("at most 2048"), "{stderr}");
 }
+
+#[test]
+fn policy_check_counts_columns_in_characters() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    write(
+        dir.path(),
+        "p.json",
+        r#"{"Version": "2012-10-17", "Id": "ééééé", "Statement": {"Effect": "allow", "Action": "*", "Resource": "*"}}"#,
+    );
+    let out = awslab(dir.path(), &["policy", "check", "p.json"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    // `"Effect"` is the 56th character (the 61st byte).
+    assert!(stderr.contains("p.json:1:56"), "{stderr}");
+}
