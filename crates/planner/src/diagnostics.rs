@@ -103,11 +103,19 @@ pub struct Diagnostics {
     file: SourceFile,
     source: Arc<PlanSource>,
     items: Vec<Diagnostic>,
+    /// Diagnostics not kept once [`MAX_DIAGNOSTICS`] were: a hostile plan can have a
+    /// problem in every one of 60,000 references, and nobody reads past the first few.
+    dropped: usize,
 }
+
+/// The most diagnostics kept for one plan.
+pub const MAX_DIAGNOSTICS: usize = 200;
 
 /// A diagnostic under construction; call [`Builder::emit`].
 #[must_use]
 pub struct Builder<'a> {
+    /// Over [`MAX_DIAGNOSTICS`]: counted, not kept.
+    dropped: bool,
     sink: &'a mut Diagnostics,
     diagnostic: Diagnostic,
     see: Vec<String>,
@@ -130,6 +138,9 @@ impl Builder<'_> {
     /// snippet; far from it, it is named in a `see` line so that the snippet that
     /// comes first is always the one the message is about.
     pub fn related(mut self, span: Span, text: impl Into<String>) -> Self {
+        if self.dropped {
+            return self;
+        }
         let file = self.sink.file();
         let (near, _) = file.line_column(self.diagnostic.span.offset);
         let (far, _) = file.line_column(span.offset);
@@ -142,6 +153,10 @@ impl Builder<'_> {
         self
     }
     pub fn emit(mut self) {
+        if self.dropped {
+            self.sink.dropped += 1;
+            return;
+        }
         let file = self.sink.file();
         let d = &mut self.diagnostic;
         d.snippet =
@@ -174,6 +189,7 @@ impl Diagnostics {
             file,
             source,
             items: Vec::new(),
+            dropped: 0,
         }
     }
 
@@ -188,11 +204,17 @@ impl Diagnostics {
         span: Span,
         message: String,
     ) -> Builder<'_> {
+        let full = self.is_full();
         let diagnostic = Diagnostic {
             code,
             severity,
             message,
-            location: self.file.locate(span),
+            // Locating costs a scan of the line; a dropped diagnostic skips it.
+            location: if full {
+                String::new()
+            } else {
+                self.file.locate(span)
+            },
             span,
             label: None,
             related: Vec::new(),
@@ -201,6 +223,7 @@ impl Diagnostics {
             snippet: true,
         };
         Builder {
+            dropped: full,
             sink: self,
             diagnostic,
             see: Vec::new(),
@@ -226,7 +249,14 @@ impl Diagnostics {
     }
 
     pub fn has_errors(&self) -> bool {
-        self.items.iter().any(|d| d.severity == Severity::Error)
+        self.dropped > 0 || self.items.iter().any(|d| d.severity == Severity::Error)
+    }
+
+    /// True once [`MAX_DIAGNOSTICS`] are kept: later ones are only counted, and
+    /// loops over a hostile plan's many values may stop early (the plan has errors).
+    pub fn is_full(&self) -> bool {
+        self.items.len() >= MAX_DIAGNOSTICS
+            && self.items.iter().any(|d| d.severity == Severity::Error)
     }
 
     /// The diagnostics sorted by position (errors before warnings at one place),
@@ -242,6 +272,35 @@ impl Diagnostics {
         });
         self.items
             .dedup_by(|a, b| a.span == b.span && a.code == b.code && a.message == b.message);
+        if self.dropped > 0 || self.is_full() {
+            let last = self.items.last().map_or(Span::default(), |d| d.span);
+            let message = if self.dropped > 0 {
+                format!(
+                    "{} more problems are not shown; fix these and check again",
+                    self.dropped
+                )
+            } else {
+                format!(
+                    "checking stopped after {MAX_DIAGNOSTICS} problems; fix these and check again"
+                )
+            };
+            self.items.truncate(MAX_DIAGNOSTICS - 1);
+            self.dropped = 0;
+            let location = self.file.locate(last);
+            let snippet = self.file.fits_snippet(last);
+            self.items.push(Diagnostic {
+                code: "plan::too_many_problems",
+                severity: Severity::Error,
+                message,
+                help: (!snippet).then(|| format!("at {location} (the line is too long to show)")),
+                location,
+                span: last,
+                label: None,
+                related: Vec::new(),
+                source: Arc::clone(&self.source),
+                snippet,
+            });
+        }
         self.items
     }
 }

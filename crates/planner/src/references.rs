@@ -53,18 +53,29 @@ pub fn strings(node: &Node, out: &mut Vec<(String, Span)>) {
 /// malformed references are reported.
 pub fn references_in(diags: &mut Diagnostics, text: &str, span: Span) -> Vec<(Reference, Span)> {
     match Template::parse(text) {
-        Ok(template) => template
-            .references()
-            .map(|(reference, start, end)| {
-                let raw = &text[start..end];
-                let at = diags.file().find_from(span.offset, raw).unwrap_or(span);
-                (reference.clone(), at)
-            })
-            .collect(),
+        // Each search starts after the previous find, so the work is linear in the
+        // text and a reference repeated is placed at its own occurrence.
+        Ok(template) => {
+            let mut from = span.offset;
+            template
+                .references()
+                .map(|(reference, start, end)| {
+                    let raw = &text[start..end];
+                    let at = diags.file().find_from(from, raw).unwrap_or(span);
+                    from = at.offset + at.len;
+                    (reference.clone(), at)
+                })
+                .collect()
+        }
         Err(errors) => {
+            let mut from = span.offset;
             for error in errors {
+                if diags.is_full() {
+                    break;
+                }
                 let raw = &text[error.start..error.end];
-                let at = diags.file().find_from(span.offset, raw).unwrap_or(span);
+                let at = diags.file().find_from(from, raw).unwrap_or(span);
+                from = at.offset + at.len;
                 diags.error("plan::bad_reference", at, error.message).emit();
             }
             Vec::new()
@@ -145,6 +156,9 @@ pub fn collect(diags: &mut Diagnostics, plan: &Plan) -> Vec<Dependency> {
         strings(&step.body, &mut texts);
         for (text, span) in texts {
             for (reference, at) in references_in(diags, &text, span) {
+                if diags.is_full() {
+                    break;
+                }
                 check_reference(diags, plan, step, &reference, at, &mut out);
             }
         }

@@ -307,6 +307,10 @@ steps: {}
         case("needs_given_twice_in_a_step", "plan::duplicate_key", At::FindLast("needs:"), plan_with("  a: { s3.bucket: { name: lab-bucket-a } }\n  b:\n    s3.bucket: { name: lab-bucket-b }\n    needs: [a]\n    needs: []\n")),
         case("role_description_over_1000_characters", "plan::invalid_name", At::Find("ddd"), plan_with(&format!("  r:\n    iam.role:\n      name: lab-role\n      description: {}\n      trust_policy: {{ Version: \"2012-10-17\", Statement: {{ Effect: Allow, Principal: {{ AWS: \"arn:aws:iam::${{account.id}}:root\" }}, Action: sts:AssumeRole }} }}\n", "d".repeat(1_001)))),
         case("policy_description_with_an_emoji", "plan::invalid_name", At::Find("\"lab 🚀\""), plan_with("  p:\n    iam.policy:\n      name: p\n      description: \"lab 🚀\"\n      document: { Version: \"2012-10-17\", Statement: { Effect: Allow, Action: s3:GetObject, Resource: \"*\" } }\n")),
+        case("sixty_thousand_unknown_variables", "plan::unknown_var", At::Find("${vars.n0}"), plan_with(&format!(
+            "  o:\n    s3.object: {{ bucket: b, key: k, body: \"{}\" }}\n",
+            (0..60_000).map(|i| format!("${{vars.n{i}}}")).collect::<String>()
+        ))),
         case("secret_var_without_value", "plan::missing_key", At::Find("{ secret: true }"), "name: lab\nvars:\n  token: { secret: true }\nsteps:\n  b: { s3.bucket: { name: lab-bucket-x } }\n"),
     ];
     cases
@@ -502,4 +506,25 @@ fn allowing_another_folder_lets_a_plan_read_from_it() {
     };
     let allowed = check_source_with(SourceFile::new(lab.join("lab.yaml"), text), &options);
     assert!(allowed.is_ok(), "{:?}", allowed.err());
+}
+
+#[test]
+fn a_plan_with_sixty_thousand_problems_reports_a_bounded_number() {
+    let text = plan_with(&format!(
+        "  o:\n    s3.object: {{ bucket: b, key: k, body: \"{}\" }}\n",
+        (0..60_000)
+            .map(|i| format!("${{vars.n{i}}}"))
+            .collect::<String>()
+    ));
+    let Err(LoadError::Invalid { diagnostics, .. }) =
+        check_source_with(SourceFile::new("lab.yaml", text), &LoadOptions::default())
+    else {
+        panic!("accepted");
+    };
+    assert_eq!(
+        diagnostics.len(),
+        awslab_planner::diagnostics::MAX_DIAGNOSTICS
+    );
+    let last = diagnostics.last().map(|d| d.code);
+    assert_eq!(last, Some("plan::too_many_problems"));
 }
