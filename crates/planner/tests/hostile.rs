@@ -61,6 +61,14 @@ fn plan_with(steps: &str) -> String {
     format!("name: lab\nsteps:\n{steps}")
 }
 
+/// `${vars.n0}${vars.n1}...`: 60,000 references to variables that do not exist.
+fn many_unknown_references() -> String {
+    (0..60_000).fold(String::new(), |mut out, i| {
+        let _ = write!(out, "${{vars.n{i}}}");
+        out
+    })
+}
+
 /// A statement list of `n` statements of about 90 characters each.
 fn statements(n: usize) -> String {
     let mut out = String::new();
@@ -309,7 +317,7 @@ steps: {}
         case("policy_description_with_an_emoji", "plan::invalid_name", At::Find("\"lab 🚀\""), plan_with("  p:\n    iam.policy:\n      name: p\n      description: \"lab 🚀\"\n      document: { Version: \"2012-10-17\", Statement: { Effect: Allow, Action: s3:GetObject, Resource: \"*\" } }\n")),
         case("sixty_thousand_unknown_variables", "plan::unknown_var", At::Find("${vars.n0}"), plan_with(&format!(
             "  o:\n    s3.object: {{ bucket: b, key: k, body: \"{}\" }}\n",
-            (0..60_000).map(|i| format!("${{vars.n{i}}}")).collect::<String>()
+            many_unknown_references()
         ))),
         case("secret_var_without_value", "plan::missing_key", At::Find("{ secret: true }"), "name: lab\nvars:\n  token: { secret: true }\nsteps:\n  b: { s3.bucket: { name: lab-bucket-x } }\n"),
     ];
@@ -512,9 +520,7 @@ fn allowing_another_folder_lets_a_plan_read_from_it() {
 fn a_plan_with_sixty_thousand_problems_reports_a_bounded_number() {
     let text = plan_with(&format!(
         "  o:\n    s3.object: {{ bucket: b, key: k, body: \"{}\" }}\n",
-        (0..60_000)
-            .map(|i| format!("${{vars.n{i}}}"))
-            .collect::<String>()
+        many_unknown_references()
     ));
     let Err(LoadError::Invalid { diagnostics, .. }) =
         check_source_with(SourceFile::new("lab.yaml", text), &LoadOptions::default())
