@@ -56,23 +56,46 @@ impl Expansions {
         value_of: &dyn Fn(&Reference) -> Option<String>,
         mask: bool,
     ) -> Self {
-        let mut expansions = Expansions::default();
-        if mask {
-            for name in &plan.secrets {
-                expansions.vars.insert(
-                    name.clone(),
-                    Ok(Expanded {
-                        text: Some("***".to_owned()),
-                        substitutions: 0,
-                    }),
-                );
-            }
-        }
+        let mut expansions = if mask {
+            Expansions::masked(plan)
+        } else {
+            Expansions::default()
+        };
         let mut visiting = Vec::new();
         for name in plan.vars.keys() {
             let _ = expansions.expand(plan, name, value_of, &mut visiting);
         }
         expansions
+    }
+
+    /// No variable expanded yet, but every secret one set to `***`; fill it with
+    /// [`Expansions::value_or_expand`].
+    pub fn masked(plan: &Plan) -> Self {
+        let mut expansions = Expansions::default();
+        for name in &plan.secrets {
+            expansions.vars.insert(
+                name.clone(),
+                Ok(Expanded {
+                    text: Some("***".to_owned()),
+                    substitutions: 0,
+                }),
+            );
+        }
+        expansions
+    }
+
+    /// The value of a variable, expanding it (and what it uses) first if needed:
+    /// expanding lazily costs only what is asked for.
+    pub fn value_or_expand(
+        &mut self,
+        plan: &Plan,
+        name: &str,
+        value_of: &dyn Fn(&Reference) -> Option<String>,
+    ) -> Option<String> {
+        if !self.vars.contains_key(name) {
+            let _ = self.expand(plan, name, value_of, &mut Vec::new());
+        }
+        self.value(name).map(str::to_owned)
     }
 
     /// The value of a variable, if known and within the budgets.

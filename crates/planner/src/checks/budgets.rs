@@ -70,6 +70,7 @@ fn rendered_problem(statics: &Statics, text: &str) -> Option<String> {
         return None;
     }
     let template = Template::parse(text).ok()?;
+    let expansions = statics.expansions();
     let mut length = 0usize;
     let mut substitutions = 0u64;
     for part in &template.parts {
@@ -79,7 +80,7 @@ fn rendered_problem(statics: &Statics, text: &str) -> Option<String> {
                 reference: Reference::Var(name),
                 ..
             } => {
-                let Some(Ok(expanded)) = statics.expansions().vars.get(name) else {
+                let Some(Ok(expanded)) = expansions.vars.get(name) else {
                     continue;
                 };
                 length += expanded.text.as_ref().map_or(0, String::len);

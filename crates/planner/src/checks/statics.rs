@@ -2,7 +2,7 @@
 //! sample run id and account, and the names and ARNs of resources the plan creates
 //! with static names. Anything else (stack outputs, STS answers) is unknown.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 
 use crate::expand::Expansions;
 use crate::kinds::StepKind;
@@ -36,7 +36,7 @@ fn sample(reference: &Reference, display: bool) -> Option<String> {
 pub struct Statics<'a> {
     plan: &'a Plan,
     display: bool,
-    vars: Expansions,
+    vars: RefCell<Expansions>,
     /// Substitutions left for the render in progress (see [`Statics::render`]).
     budget: Cell<u64>,
 }
@@ -53,19 +53,34 @@ impl<'a> Statics<'a> {
     }
 
     fn with_display(plan: &'a Plan, display: bool) -> Self {
-        let vars =
-            Expansions::compute_masked(plan, &|reference| sample(reference, display), display);
+        // Checks need every variable's expansion (its budget errors); showing a plan
+        // needs only the variables it shows, so those are expanded on demand.
+        let vars = if display {
+            Expansions::masked(plan)
+        } else {
+            Expansions::compute(plan, &|reference| sample(reference, false))
+        };
         Statics {
             plan,
             display,
-            vars,
+            vars: RefCell::new(vars),
             budget: Cell::new(MAX_SUBSTITUTIONS),
         }
     }
 
     /// The variables, expanded under the plan's budgets.
-    pub fn expansions(&self) -> &Expansions {
-        &self.vars
+    pub fn expansions(&self) -> std::cell::Ref<'_, Expansions> {
+        self.vars.borrow()
+    }
+
+    fn var(&self, name: &str) -> Option<String> {
+        let display = self.display;
+        // Never borrowed elsewhere while rendering; if it were, the value is unknown
+        // rather than a panic.
+        self.vars
+            .try_borrow_mut()
+            .ok()?
+            .value_or_expand(self.plan, name, &|reference| sample(reference, display))
     }
 
     /// The value of `text`, or `None` if it depends on something known only at run
@@ -87,7 +102,7 @@ impl<'a> Statics<'a> {
                 let left = self.budget.get().checked_sub(1)?;
                 self.budget.set(left);
                 match reference {
-                    Reference::Var(name) => self.vars.value(name).map(str::to_owned),
+                    Reference::Var(name) => self.var(name),
                     Reference::Step { step, path } => self.output(step, path, depth + 1),
                     other => sample(other, self.display),
                 }
