@@ -116,6 +116,13 @@ impl<'de> Deserialize<'de> for Duration {
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Duration, E> {
                 Ok(Duration(v))
             }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Duration, E> {
+                Err(E::custom(if v > 1e9 {
+                    format!("`{v}` is far too long a duration; STS sessions last at most 36h")
+                } else {
+                    format!("`{v}` is not a duration; write whole seconds (`3600`) or `1h`, `90m`")
+                }))
+            }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Duration, E> {
                 Duration::parse(v).map_err(E::custom)
             }

@@ -319,6 +319,10 @@ steps: {}
             "  o:\n    s3.object: {{ bucket: b, key: k, body: \"{}\" }}\n",
             many_unknown_references()
         ))),
+        case("two_yaml_documents", "plan::syntax", At::LineCol(4, 1), "name: a\nsteps: {}\n---\nname: b\n"),
+        case("duration_as_a_huge_float", "plan::invalid_value", At::Find("99999999999999999999999"), plan_with("  role:\n    iam.role: { name: r, max_session_duration: 99999999999999999999999, trust_policy: { Version: \"2012-10-17\", Statement: { Effect: Allow, Principal: { AWS: \"*\" }, Action: sts:AssumeRole } } }\n")),
+        case("web_identity_unknown_provider", "plan::invalid_value", At::Find("evil.example.com"), plan_with(&format!("  role:\n{ROLE}  w:\n    sts.assume_role_with_web_identity: {{ role_arn: \"${{role.arn}}\", session_name: lab, token: abcdefgh, provider_id: evil.example.com }}\n"))),
+        case("stack_parameter_name_with_a_dash", "plan::invalid_name", At::Find("x }"), plan_with("  s: { cfn.stack: { name: lab, template: template.yaml, parameters: { Bucket-Name: x } } }\n")),
         case("secret_var_without_value", "plan::missing_key", At::Find("{ secret: true }"), "name: lab\nvars:\n  token: { secret: true }\nsteps:\n  b: { s3.bucket: { name: lab-bucket-x } }\n"),
     ];
     cases

@@ -249,6 +249,56 @@ fn check_tags(
     }
 }
 
+/// `ProviderId` of `AssumeRoleWithWebIdentity`: "Currently www.amazon.com and
+/// graph.facebook.com are the only supported identity providers for OAuth 2.0 access
+/// tokens" (STS API reference); `OpenID` Connect tokens take none.
+fn check_provider(diags: &mut Diagnostics, statics: &Statics, text: Option<&Text>) {
+    let Some(text) = text else { return };
+    let Some(value) = statics.render(&text.value) else {
+        return;
+    };
+    if !matches!(value.as_str(), "www.amazon.com" | "graph.facebook.com") {
+        diags
+            .error(
+                "plan::invalid_value",
+                text.span,
+                format!("`provider_id` `{value}` is not one STS accepts"),
+            )
+            .help("give `www.amazon.com` or `graph.facebook.com` for OAuth 2.0 tokens, and no `provider_id` for OpenID Connect tokens")
+            .emit();
+    }
+}
+
+/// `CloudFormation` parameter names are alphanumeric, at most 255 characters, and a
+/// stack takes at most 200 parameters ("`CloudFormation` quotas").
+fn check_parameters(
+    diags: &mut Diagnostics,
+    parameters: &indexmap::IndexMap<String, Text>,
+    span: Span,
+) {
+    if parameters.len() > 200 {
+        diags
+            .error(
+                "plan::invalid_value",
+                span,
+                format!("{} parameters; a stack takes at most 200", parameters.len()),
+            )
+            .emit();
+    }
+    for (name, value) in parameters {
+        if name.is_empty() || name.len() > 255 || !name.chars().all(|c| c.is_ascii_alphanumeric()) {
+            diags
+                .error(
+                    "plan::invalid_name",
+                    value.span,
+                    format!("`{name}` is not a CloudFormation parameter name"),
+                )
+                .help("parameter names are the template's logical ids: 1 to 255 letters and digits")
+                .emit();
+        }
+    }
+}
+
 /// Checks every ARN and tag in the plan.
 pub fn check(diags: &mut Diagnostics, plan: &Plan, statics: &Statics) {
     for step in plan.steps.values() {
@@ -260,7 +310,9 @@ pub fn check(diags: &mut Diagnostics, plan: &Plan, statics: &Statics) {
             }
             StepKind::StsAssumeRoleWithWebIdentity(w) => {
                 check_arn(diags, statics, &w.role_arn, Expected::Role, "role_arn");
+                check_provider(diags, statics, w.provider_id.as_ref());
             }
+            StepKind::CfnStack(s) => check_parameters(diags, &s.parameters, span),
             StepKind::StsGetFederationToken(f) => {
                 check_policy_arns(diags, statics, &f.policy_arns, span, "policy_arns");
             }

@@ -266,13 +266,19 @@ fn first_line(text: &str) -> String {
     let line = line.strip_prefix("error: ").unwrap_or(line);
     let line = line.split(" at line ").next().unwrap_or(line);
     // `line 3 column 41: ...`: the planner gives the position itself.
-    match line
+    let line = match line
         .strip_prefix("line ")
         .and_then(|rest| rest.split_once(": "))
     {
-        Some((position, rest)) if position.contains(" column ") => rest.to_owned(),
-        _ => line.to_owned(),
+        Some((position, rest)) if position.contains(" column ") => rest,
+        _ => line,
+    };
+    if line.starts_with("multiple YAML documents") {
+        // serde-saphyr's advice names its own API; say what to do with the file.
+        return "a plan is one YAML document, but this file has more (remove the second `---`)"
+            .to_owned();
     }
+    line.to_owned()
 }
 
 #[cfg(test)]
