@@ -84,13 +84,15 @@ pub fn read_plan_file(path: &Path) -> Result<SourceFile, LoadError> {
         path: path.display().to_string(),
         source,
     };
-    let file = std::fs::File::open(path).map_err(read_error)?;
-    let meta = file.metadata().map_err(read_error)?;
+    // Look before opening: opening a pipe would wait for a writer, and a device such
+    // as `/dev/zero` never ends.
+    let meta = std::fs::metadata(path).map_err(read_error)?;
     if !meta.is_file() {
         return Err(read_error(std::io::Error::other(
             "not a regular file (a folder, device or pipe)",
         )));
     }
+    let file = std::fs::File::open(path).map_err(read_error)?;
     let mut bytes = Vec::new();
     let limit = u64::try_from(MAX_PLAN_BYTES).unwrap_or(u64::MAX);
     file.take(limit + 1)

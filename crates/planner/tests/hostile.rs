@@ -538,3 +538,48 @@ fn a_plan_with_sixty_thousand_problems_reports_a_bounded_number() {
     let last = diagnostics.last().map(|d| d.code);
     assert_eq!(last, Some("plan::too_many_problems"));
 }
+
+#[test]
+fn a_trust_policy_between_the_default_and_the_raised_quota_is_a_warning() {
+    let (_root, lab) = lab_dir();
+    let principals = (0..40).fold(String::new(), |mut out, i| {
+        let _ = writeln!(
+            out,
+            "          - {{ Effect: Allow, Principal: {{ AWS: \"arn:aws:iam::123456789012:user/user-number-{i:05}\" }}, Action: sts:AssumeRole }}"
+        );
+        out
+    });
+    let text = plan_with(&format!(
+        "  r:\n    iam.role:\n      name: lab-role\n      trust_policy:\n        Version: \"2012-10-17\"\n        Statement:\n{principals}"
+    ));
+    let sealed = check_source_with(
+        SourceFile::new(lab.join("lab.yaml"), text),
+        &LoadOptions::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e:?}"));
+    let warning = sealed
+        .warnings
+        .iter()
+        .find(|d| d.code == "plan::policy_size");
+    let warning = warning.unwrap_or_else(|| panic!("no size warning: {:?}", sealed.warnings));
+    assert!(
+        warning.message.contains("at most 2048"),
+        "{}",
+        warning.message
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_plan_that_is_a_device_or_folder_is_refused_without_reading_it() {
+    for path in ["/dev/zero", "/tmp"] {
+        let result = awslab_planner::load_with(Path::new(path), &LoadOptions::default());
+        let Err(LoadError::Read { source, .. }) = result else {
+            panic!("{path} was read as a plan");
+        };
+        assert!(
+            source.to_string().contains("not a regular file"),
+            "{source}"
+        );
+    }
+}
