@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use crate::diagnostics::Diagnostics;
 use crate::kinds::StepKind;
 use crate::limits::{MAX_OBJECT_BYTES, MAX_TEMPLATE_BYTES, MAX_TOKEN_BYTES};
-use crate::plan::Plan;
+use crate::plan::{Plan, Step};
 use crate::template::{Reference, Template};
 use crate::values::Text;
 
@@ -84,133 +84,150 @@ pub fn check(
     }
 }
 
+/// Where a step's file is: its path as written (rendered), and resolved.
+struct Located {
+    relative: String,
+    resolved: PathBuf,
+}
+
 fn check_file(
     diags: &mut Diagnostics,
-    step: &crate::plan::Step,
+    step: &Step,
     file: &FileField<'_>,
     base_dir: &Path,
     shown_base: &Path,
     roots: &[PathBuf],
     statics: &Statics,
 ) {
-    {
-        let field = file.field;
-        let span = file.text.span;
-        let run_time = Template::parse(&file.text.value).map_or(true, |t| {
-            t.references()
-                .any(|(r, _, _)| !matches!(r, Reference::Var(_)))
-        });
-        let relative = match statics.render(&file.text.value) {
-            Some(relative) if !run_time => relative,
-            _ => {
-                diags
-                    .error(
-                        "plan::file",
-                        span,
-                        format!("`{field}` of step `{}` must be known before the run", step.id),
-                    )
-                    .help("name the file with literal text and `${vars.NAME}` only, so `validate` can check it")
-                    .emit();
-                return;
-            }
-        };
-        let path = base_dir.join(&relative);
-        let resolved = match std::fs::canonicalize(&path) {
-            Ok(resolved) => resolved,
-            Err(err) => {
-                diags
-                    .error(
-                        "plan::file",
-                        span,
-                        format!(
-                            "`{field}` of step `{}` names `{relative}`, which cannot be read: {err}",
-                            step.id
-                        ),
-                    )
-                    .help(format!(
-                        "paths are relative to the plan file's folder (`{}`)",
-                        shown_base.display()
-                    ))
-                    .emit();
-                return;
-            }
-        };
-        if !roots.iter().any(|root| resolved.starts_with(root)) {
-            let via_link = !Path::new(&relative).is_absolute() && !relative.contains("..");
-            diags
-                .error(
-                    "plan::file_outside",
-                    span,
-                    format!(
-                        "`{field}` of step `{}` reads `{}`, outside the plan's folder `{}`{}",
-                        step.id,
-                        resolved.display(),
-                        shown_base.display(),
-                        if via_link { " (through a symlink)" } else { "" }
-                    ),
-                )
-                .label("outside the plan's folder")
-                .help(format!(
-                    "a plan reads files only from its own folder tree; if you trust this plan, allow the folder with `--allow-files-from {}`",
-                    resolved.parent().unwrap_or(&resolved).display()
-                ))
-                .emit();
-            return;
-        }
-        check_metadata(diags, step, file, &relative, &resolved);
+    let Some(located) = locate(diags, step, file, base_dir, shown_base, statics) else {
+        return;
+    };
+    if roots.iter().any(|root| located.resolved.starts_with(root)) {
+        check_metadata(diags, step, file, &located);
+    } else {
+        report_outside(diags, step, file, shown_base, &located);
     }
 }
 
-fn check_metadata(
+/// The file's place, or `None` once the reason it cannot be checked is reported.
+fn locate(
     diags: &mut Diagnostics,
-    step: &crate::plan::Step,
+    step: &Step,
     file: &FileField<'_>,
-    relative: &str,
-    resolved: &Path,
-) {
+    base_dir: &Path,
+    shown_base: &Path,
+    statics: &Statics,
+) -> Option<Located> {
     let field = file.field;
     let span = file.text.span;
-    {
-        match std::fs::metadata(resolved) {
-            Ok(meta) if !meta.is_file() => diags
+    let run_time = Template::parse(&file.text.value).map_or(true, |t| {
+        t.references()
+            .any(|(r, _, _)| !matches!(r, Reference::Var(_)))
+    });
+    let Some(relative) = statics.render(&file.text.value).filter(|_| !run_time) else {
+        diags
+            .error(
+                "plan::file",
+                span,
+                format!("`{field}` of step `{}` must be known before the run", step.id),
+            )
+            .help("name the file with literal text and `${vars.NAME}` only, so `validate` can check it")
+            .emit();
+        return None;
+    };
+    match std::fs::canonicalize(base_dir.join(&relative)) {
+        Ok(resolved) => Some(Located { relative, resolved }),
+        Err(err) => {
+            diags
                 .error(
                     "plan::file",
                     span,
                     format!(
-                        "`{field}` of step `{}` names `{relative}`, which is not a regular file",
+                        "`{field}` of step `{}` names `{relative}`, which cannot be read: {err}",
                         step.id
                     ),
                 )
-                .help("name a file, not a folder, device or pipe")
-                .emit(),
-            Ok(meta) if meta.len() > file.limit => diags
-                .error(
-                    "plan::file",
-                    span,
-                    format!(
-                        "`{relative}` ({field} of step `{}`) has {} bytes; {}",
-                        step.id,
-                        meta.len(),
-                        file.what
-                    ),
-                )
-                .help(if field == "template" {
-                    "shorten the template, or split it into nested stacks"
-                } else {
-                    "use a smaller file"
-                })
-                .emit(),
-            Ok(_) => {}
-            Err(err) => diags
-                .error(
-                    "plan::file",
-                    span,
-                    format!(
-                        "`{relative}` ({field} of step `{}`) cannot be read: {err}",
-                        step.id
-                    ),
-                )
-                .emit(),
+                .help(format!(
+                    "paths are relative to the plan file's folder (`{}`)",
+                    shown_base.display()
+                ))
+                .emit();
+            None
         }
+    }
+}
+
+fn report_outside(
+    diags: &mut Diagnostics,
+    step: &Step,
+    file: &FileField<'_>,
+    shown_base: &Path,
+    located: &Located,
+) {
+    let Located { relative, resolved } = located;
+    let via_link = !Path::new(relative).is_absolute() && !relative.contains("..");
+    diags
+        .error(
+            "plan::file_outside",
+            file.text.span,
+            format!(
+                "`{}` of step `{}` reads `{}`, outside the plan's folder `{}`{}",
+                file.field,
+                step.id,
+                resolved.display(),
+                shown_base.display(),
+                if via_link { " (through a symlink)" } else { "" }
+            ),
+        )
+        .label("outside the plan's folder")
+        .help(format!(
+            "a plan reads files only from its own folder tree; if you trust this plan, allow the folder with `--allow-files-from {}`",
+            resolved.parent().unwrap_or(resolved).display()
+        ))
+        .emit();
+}
+
+fn check_metadata(diags: &mut Diagnostics, step: &Step, file: &FileField<'_>, located: &Located) {
+    let (field, span, relative) = (file.field, file.text.span, &located.relative);
+    match std::fs::metadata(&located.resolved) {
+        Ok(meta) if !meta.is_file() => diags
+            .error(
+                "plan::file",
+                span,
+                format!(
+                    "`{field}` of step `{}` names `{relative}`, which is not a regular file",
+                    step.id
+                ),
+            )
+            .help("name a file, not a folder, device or pipe")
+            .emit(),
+        Ok(meta) if meta.len() > file.limit => diags
+            .error(
+                "plan::file",
+                span,
+                format!(
+                    "`{relative}` ({field} of step `{}`) has {} bytes; {}",
+                    step.id,
+                    meta.len(),
+                    file.what
+                ),
+            )
+            .help(if field == "template" {
+                "shorten the template, or split it into nested stacks"
+            } else {
+                "use a smaller file"
+            })
+            .emit(),
+        Ok(_) => {}
+        Err(err) => diags
+            .error(
+                "plan::file",
+                span,
+                format!(
+                    "`{relative}` ({field} of step `{}`) cannot be read: {err}",
+                    step.id
+                ),
+            )
+            .emit(),
     }
 }
