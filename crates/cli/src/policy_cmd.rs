@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use awslab_policy::{
     Context, Decision, EvaluationInput, NamedPolicy, PolicyDocument, PolicyError, PolicyKind,
-    Principal, Request,
+    Principal, Quota, Request,
 };
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
@@ -40,6 +40,11 @@ once, with file, line and column: the same diagnostics the planner gives for pol
 const CHECK_EXAMPLE: &str = "Examples:
   awslab policy check user.json bucket-policy.json
   awslab policy check --kind trust trust.json
+  awslab policy check --quota user inline-user-policy.json
+
+Sizes are checked against IAM's quotas, whitespace not counted: inline policies of a user 2,048,
+of a group 5,120, of a role 10,240 (together); a managed policy 6,144; a trust policy 2,048
+(8,192 once raised); a session policy 2,048. A key given twice in one object is an error.
 
 Exit codes: 0 every file is well formed; 2 a file is malformed or unreadable";
 
@@ -104,6 +109,11 @@ pub struct CheckArgs {
     /// The kind of policy (`auto` guesses from the document)
     #[arg(long, default_value = "auto", value_parser = ["auto", "identity", "resource", "trust", "session", "boundary"])]
     pub kind: String,
+    /// The size quota to check against: where the policy goes (default: `trust` for trust
+    /// policies, `session` for session policies, `managed` for identity and boundary
+    /// policies; inline `user`, `group` and `role` policies have smaller or larger quotas)
+    #[arg(long, value_parser = ["user", "group", "role", "managed", "trust", "session"])]
+    pub quota: Option<String>,
 }
 
 fn parse_key_value(text: &str) -> Result<(String, String), String> {
@@ -231,14 +241,57 @@ fn load(path: &Path, kind: Option<PolicyKind>) -> Result<PolicyDocument, Failed>
     })
 }
 
+/// The quota a policy is checked against: the one asked for, or the one its kind
+/// implies (none for resource policies, whose limits are per service).
+fn quota_for(document: &PolicyDocument, asked: Option<&str>) -> Option<Quota> {
+    match asked {
+        Some(label) => Quota::from_label(label),
+        None => match document.kind() {
+            PolicyKind::Trust => Some(Quota::Trust),
+            PolicyKind::Session => Some(Quota::Session),
+            PolicyKind::Identity | PolicyKind::Boundary => Some(Quota::Managed),
+            PolicyKind::Resource => None,
+        },
+    }
+}
+
+/// Checks a policy file's size against its quota (IAM counts characters without
+/// whitespace); returns the size for the report, or reports the excess on stderr.
+#[expect(
+    clippy::print_stderr,
+    reason = "a policy over its quota is reported on stderr"
+)]
+fn check_size(
+    path: &Path,
+    document: &PolicyDocument,
+    asked: Option<&str>,
+) -> Result<String, Failed> {
+    let text = std::fs::read_to_string(path).map_err(|_| Failed)?;
+    let size = awslab_policy::text_size(&text);
+    let Some(quota) = quota_for(document, asked) else {
+        return Ok(format!("{size} characters"));
+    };
+    match awslab_policy::check_quota(size, quota) {
+        Ok(_) => Ok(format!(
+            "{size} of the {} characters allowed for {}",
+            quota.limit(),
+            quota.noun()
+        )),
+        Err(exceeded) => {
+            let report = miette::Report::new(exceeded);
+            eprintln!("error: `{}`: {report:?}", path.display());
+            Err(Failed)
+        }
+    }
+}
+
 /// Renders parse errors with miette: file, line, column and the offending text.
 fn render_errors(path: &Path, text: &str, errors: Vec<PolicyError>) -> String {
     let mut out = String::new();
     for error in errors {
-        let report = miette::Report::new(error).with_source_code(miette::NamedSource::new(
-            path.display().to_string(),
-            text.to_owned(),
-        ));
+        // The planner's source counts columns in characters (miette counts bytes).
+        let source = awslab_planner::SourceFile::new(path, text.to_owned()).named_source();
+        let report = miette::Report::new(error).with_source_code(source);
         let _ = writeln!(out, "{report:?}");
     }
     out
@@ -326,8 +379,12 @@ fn check(args: &CheckArgs) -> ExitCode {
         match load(path, kind) {
             Ok(document) => {
                 let count = document.statements().len();
+                let Ok(size) = check_size(path, &document, args.quota.as_deref()) else {
+                    failed = true;
+                    continue;
+                };
                 println!(
-                    "`{}`: well-formed {} policy ({count} statement{})",
+                    "`{}`: well-formed {} policy ({count} statement{}, {size})",
                     path.display(),
                     document.kind().label(),
                     if count == 1 { "" } else { "s" }

@@ -282,6 +282,16 @@ impl PolicyDocument {
 }
 
 fn parse_json(json: &str) -> Result<Value, Vec<PolicyError>> {
+    let value = parse_json_text(json)?;
+    let repeated = crate::strict::duplicate_keys(json);
+    if repeated.is_empty() {
+        Ok(value)
+    } else {
+        Err(repeated)
+    }
+}
+
+fn parse_json_text(json: &str) -> Result<Value, Vec<PolicyError>> {
     serde_json::from_str(json).map_err(|error| {
         let offset = locate::offset_of(json, error.line(), error.column());
         let message = error.to_string();

@@ -34,6 +34,7 @@ mod parse;
 mod pattern;
 mod principal;
 mod request;
+mod strict;
 mod trust;
 mod variables;
 
@@ -43,4 +44,5 @@ pub use error::PolicyError;
 pub use evaluate::{EvaluationInput, NamedPolicy, evaluate};
 pub use principal::PrincipalMatch;
 pub use request::{Context, ContextValue, Principal, PrincipalKind, Request};
+pub use strict::{Quota, QuotaExceeded, check_quota, duplicate_keys, policy_size, text_size};
 pub use trust::{Admission, admits_principal, trust_allows};

@@ -43,6 +43,13 @@ fn pick_run(state_dir: &Path, run: Option<&str>, live: bool) -> Result<RunId, St
 }
 
 pub fn down(args: &DownArgs) -> Status {
+    if args.run.is_none() && nothing_to_tear_down(&args.state.state_dir) {
+        println!(
+            "Nothing to tear down: no run in `{}` has resources left.",
+            args.state.state_dir.display()
+        );
+        return Status::Success;
+    }
     finish(down_run(args))
 }
 
@@ -100,6 +107,12 @@ fn down_run(args: &DownArgs) -> Result<Status, Failure> {
     } else {
         Status::LeftBehind
     })
+}
+
+/// True when no run in the state folder has resources left (or there are no runs):
+/// `down` then has nothing to do, which is a success, not a usage error.
+fn nothing_to_tear_down(state_dir: &Path) -> bool {
+    list_runs(state_dir).is_ok_and(|runs| runs.iter().all(|run| run.live_resources == 0))
 }
 
 fn journal_path(state_dir: &Path, run_id: &RunId) -> std::path::PathBuf {

@@ -97,7 +97,7 @@ fn run_id(given: Option<&str>) -> Result<RunId, Failure> {
 }
 
 pub fn up(args: &UpArgs) -> Status {
-    let Some(sealed) = load_reporting(&args.plan, &args.vars.vars) else {
+    let Some(sealed) = load_reporting(&args.plan, &args.vars) else {
         return Status::Invalid;
     };
     finish(
@@ -165,6 +165,14 @@ async fn run(args: &UpArgs, sealed: Arc<SealedPlan>, run_id: RunId) -> Result<St
     let run_dir = Journal::run_dir(&args.state.state_dir, &run_id);
     let secrets = SecretsStore::open(&run_dir).or_fail(Status::StepFailed)?;
     let profile_paths = ProfilePaths::from_env().or_fail(Status::Invalid)?;
+    if sealed
+        .plan
+        .steps
+        .values()
+        .any(|step| matches!(step.kind, awslab_planner::StepKind::AwsProfile(_)))
+    {
+        super::perms::warn_readable_profile_files(&profile_paths);
+    }
     let options = EngineOptions {
         target: target.clone(),
         run_id: run_id.clone(),
@@ -340,7 +348,18 @@ fn open_journal(
             region: target.region.clone(),
             account: Some(account.to_owned()),
         },
-        vars: vars.iter().cloned().collect(),
+        // Secret variables are journaled as `***`: the journal is not a secrets file.
+        vars: vars
+            .iter()
+            .map(|(name, value)| {
+                let value = if sealed.plan.secrets.contains(name) {
+                    "***".to_owned()
+                } else {
+                    value.clone()
+                };
+                (name.clone(), value)
+            })
+            .collect(),
         started_at: timestamp_now(),
     };
     let journal = Journal::create(state_dir, meta).map_err(|e| e.to_string())?;

@@ -83,6 +83,9 @@ pub fn check(diags: &mut Diagnostics, plan: &Plan, statics: &super::Statics) {
                     continue;
                 }
             };
+            if let serde_json::Value::String(text) = &document.0.value {
+                json_duplicates(diags, step, kind, document, text);
+            }
             for problem in problems(&json, kind) {
                 let at = node
                     .filter(|n| matches!(n.value, Value::Map(_) | Value::Seq(_)))
@@ -107,6 +110,42 @@ pub fn check(diags: &mut Diagnostics, plan: &Plan, statics: &super::Statics) {
                 builder.maybe_help(problem.help).emit();
             }
         }
+    }
+}
+
+/// A key given twice in a policy written as a JSON string (in YAML, the plan's own
+/// duplicate-key check sees it): `serde_json` would keep the last one silently.
+fn json_duplicates(
+    diags: &mut Diagnostics,
+    step: &Step,
+    kind: DocumentKind,
+    document: &Document,
+    text: &str,
+) {
+    for error in awslab_policy::duplicate_keys(text) {
+        let awslab_policy::PolicyError::DuplicateKey { key, .. } = &error else {
+            continue;
+        };
+        // Point at the repeat inside the string when it can be found in the file.
+        let quoted = format!("\"{key}\"");
+        let first = diags.file().find_from(document.0.span.offset, &quoted);
+        let at = first
+            .and_then(|f| diags.file().find_from(f.offset + f.len, &quoted))
+            .filter(|s| s.offset < document.0.span.offset + document.0.span.len)
+            .unwrap_or(document.0.span);
+        diags
+            .error(
+                "plan::duplicate_key",
+                at,
+                format!(
+                    "{} of step `{}` at `{}`: `{key}` is given twice in one object",
+                    kind.noun(),
+                    step.id,
+                    error.path().trim_start_matches('/').replace('/', ".")
+                ),
+            )
+            .help("keep one of them: the last one would silently win (an `Effect: Deny` could become `Allow`)")
+            .emit();
     }
 }
 

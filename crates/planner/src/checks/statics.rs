@@ -2,7 +2,11 @@
 //! sample run id and account, and the names and ARNs of resources the plan creates
 //! with static names. Anything else (stack outputs, STS answers) is unknown.
 
+use std::cell::{Cell, RefCell};
+
+use crate::expand::Expansions;
 use crate::kinds::StepKind;
+use crate::limits::{MAX_RENDERED_BYTES, MAX_SUBSTITUTIONS};
 use crate::plan::{Plan, Step, StepId};
 use crate::template::{Reference, Template};
 
@@ -12,32 +16,79 @@ pub const SAMPLE_RUN_ID: &str = "20261122-000000-a1b2";
 /// The account used for ARNs in static checks.
 pub const SAMPLE_ACCOUNT: &str = "123456789012";
 
+/// The value of `${run.id}`, `${run.region}` and `${account.id}` before the run.
+fn sample(reference: &Reference, display: bool) -> Option<String> {
+    Some(
+        match (reference, display) {
+            (Reference::RunId, true) => "${run.id}",
+            (Reference::RunRegion, true) => "${run.region}",
+            (Reference::AccountId, true) => "${account.id}",
+            (Reference::RunId, false) => SAMPLE_RUN_ID,
+            (Reference::RunRegion, false) => "us-east-1",
+            (Reference::AccountId, false) => SAMPLE_ACCOUNT,
+            _ => return None,
+        }
+        .to_owned(),
+    )
+}
+
 /// Renders templates with what is known before the run.
 pub struct Statics<'a> {
     plan: &'a Plan,
     display: bool,
+    vars: RefCell<Expansions>,
+    /// Substitutions left for the render in progress (see [`Statics::render`]).
+    budget: Cell<u64>,
 }
 
 impl<'a> Statics<'a> {
     pub fn new(plan: &'a Plan) -> Self {
-        Statics {
-            plan,
-            display: false,
-        }
+        Self::with_display(plan, false)
     }
 
     /// For showing values to people: the run id and account stay `${run.id}` and
-    /// `${account.id}` instead of samples.
+    /// `${account.id}` instead of samples, and secret variables show as `***`.
     pub fn for_display(plan: &'a Plan) -> Self {
+        Self::with_display(plan, true)
+    }
+
+    fn with_display(plan: &'a Plan, display: bool) -> Self {
+        // Checks need every variable's expansion (its budget errors); showing a plan
+        // needs only the variables it shows, so those are expanded on demand.
+        let vars = if display {
+            Expansions::masked(plan)
+        } else {
+            Expansions::compute(plan, &|reference| sample(reference, false))
+        };
         Statics {
             plan,
-            display: true,
+            display,
+            vars: RefCell::new(vars),
+            budget: Cell::new(MAX_SUBSTITUTIONS),
         }
     }
 
+    /// The variables, expanded under the plan's budgets.
+    pub fn expansions(&self) -> std::cell::Ref<'_, Expansions> {
+        self.vars.borrow()
+    }
+
+    fn var(&self, name: &str) -> Option<String> {
+        let display = self.display;
+        // Never borrowed elsewhere while rendering; if it were, the value is unknown
+        // rather than a panic.
+        self.vars
+            .try_borrow_mut()
+            .ok()?
+            .value_or_expand(self.plan, name, &|reference| sample(reference, display))
+    }
+
     /// The value of `text`, or `None` if it depends on something known only at run
-    /// time (or is malformed, which is reported elsewhere).
+    /// time (or is malformed, which is reported elsewhere). Variables are expanded
+    /// once per plan; names of other steps are rendered within a budget of
+    /// substitutions and length, so no text can make this slow.
     pub fn render(&self, text: &str) -> Option<String> {
+        self.budget.set(MAX_SUBSTITUTIONS);
         self.render_depth(text, 0)
     }
 
@@ -46,22 +97,18 @@ impl<'a> Statics<'a> {
             return None;
         }
         let template = Template::parse(text).ok()?;
-        template
-            .render(|reference| match reference {
-                Reference::Var(name) => self
-                    .plan
-                    .vars
-                    .get(name)
-                    .and_then(|v| self.render_depth(&v.value, depth + 1)),
-                Reference::RunId if self.display => Some("${run.id}".to_owned()),
-                Reference::RunRegion if self.display => Some("${run.region}".to_owned()),
-                Reference::AccountId if self.display => Some("${account.id}".to_owned()),
-                Reference::RunId => Some(SAMPLE_RUN_ID.to_owned()),
-                Reference::RunRegion => Some("us-east-1".to_owned()),
-                Reference::AccountId => Some(SAMPLE_ACCOUNT.to_owned()),
-                Reference::Step { step, path } => self.output(step, path, depth + 1),
+        let out = template
+            .render(|reference| {
+                let left = self.budget.get().checked_sub(1)?;
+                self.budget.set(left);
+                match reference {
+                    Reference::Var(name) => self.var(name),
+                    Reference::Step { step, path } => self.output(step, path, depth + 1),
+                    other => sample(other, self.display),
+                }
             })
-            .ok()
+            .ok()?;
+        (out.len() <= MAX_RENDERED_BYTES).then_some(out)
     }
 
     fn account(&self) -> &'static str {
