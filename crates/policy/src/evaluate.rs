@@ -124,7 +124,8 @@ fn applies(
     if let Some(resources) = &statement.resources {
         let mut listed = false;
         for pattern in &resources.patterns {
-            if pattern.matches(view.resource, &view.keys).ok()? {
+            // A variable without a value matches no resource.
+            if pattern.matches(view.resource, &view.keys).unwrap_or(false) {
                 listed = true;
                 break;
             }
@@ -138,25 +139,44 @@ fn applies(
             PrincipalMatch::Exact
         }
         (None, PolicyType::Resource) => return None,
-        (Some(spec), PolicyType::Resource) if spec.negated => {
-            let boundary_rule = statement.effect == Effect::Deny && view.has_boundary;
-            if spec.excludes(view.principal) && !boundary_rule {
-                return None;
+        (Some(spec), PolicyType::Resource) if spec.negated => match statement.effect {
+            Effect::Deny => {
+                if spec.excludes(view.principal) && !view.has_boundary {
+                    return None;
+                }
+                PrincipalMatch::Exact
             }
-            PrincipalMatch::Exact
-        }
+            Effect::Allow => spec.allow_except(view.principal)?,
+        },
         (Some(spec), PolicyType::Resource) => spec.match_principal(view.principal)?,
     };
     for condition in &statement.conditions {
-        if !condition.evaluate(&view.keys).ok()? {
+        if !condition.evaluate(&view.keys) {
             return None;
         }
     }
     Some(principal_match)
 }
 
-/// Decides whether `request` is allowed by the policies in `input`.
+/// Decides whether `request` is allowed by the policies in `input`, after the
+/// service rules of [`crate::service_rule`] (which decide on their own).
 pub fn evaluate(input: &EvaluationInput<'_>, request: &Request) -> Decision {
+    if let Some(rule) = crate::service_rules::rule_for(&request.action, &request.resource) {
+        return Decision {
+            verdict: if rule.allows() {
+                Verdict::Allowed
+            } else {
+                Verdict::ExplicitDeny
+            },
+            reason: Reason::ServiceRule(rule),
+            matched: Vec::new(),
+        };
+    }
+    evaluate_policies(input, request)
+}
+
+/// The decision of the policies alone, without the service rules.
+pub(crate) fn evaluate_policies(input: &EvaluationInput<'_>, request: &Request) -> Decision {
     let principal = &request.principal;
     let action = Lowercase::new(&request.action);
     let mut view = View::new(
@@ -215,7 +235,8 @@ pub fn evaluate(input: &EvaluationInput<'_>, request: &Request) -> Decision {
     };
     let verdict = match reason {
         Reason::Allowed(_) => Verdict::Allowed,
-        Reason::ExplicitDeny(_) => Verdict::ExplicitDeny,
+        Reason::ServiceRule(rule) if rule.allows() => Verdict::Allowed,
+        Reason::ExplicitDeny(_) | Reason::ServiceRule(_) => Verdict::ExplicitDeny,
         Reason::NoAllow(_) => Verdict::ImplicitDeny,
     };
     Decision {
@@ -245,15 +266,18 @@ fn decide(
         };
     }
     let same_account = request
-        .resource_account
-        .as_deref()
+        .resource_owner()
         .is_none_or(|account| account == principal.account);
     let trust = input
         .resource_policy
         .is_some_and(|policy| policy.document.kind == PolicyKind::Trust);
-    let needs_resource = trust || !same_account;
+    // A KMS key's key policy must allow, even within the account: identity-based
+    // policies grant nothing unless the key policy allows the account
+    // (kms/latest/developerguide/key-policies.html).
+    let key = is_kms_key(&request.resource);
+    let needs_resource = trust || key || !same_account;
     let root = principal.kind == PrincipalKind::Root;
-    let identity_ok = root || (identity_allow && boundary_ok && session_ok);
+    let identity_ok = (root && !key) || (identity_allow && boundary_ok && session_ok);
     // Same account: a grant naming the caller stands alone; one naming the session's
     // role (or the federated user's IAM user) is still limited by the boundary and
     // session policies; one naming the account only delegates to identity policies.
@@ -276,13 +300,23 @@ fn decide(
         return Reason::NoAllow(PolicyType::Resource);
     }
     Reason::Allowed(
-        match (root && same_account && !trust, identity_ok, needs_resource) {
+        match (
+            root && same_account && !trust && !key,
+            identity_ok,
+            needs_resource,
+        ) {
             (true, _, _) => Grant::Root,
             (false, true, true) => Grant::IdentityAndResource,
             (false, true, false) => Grant::Identity,
             (false, false, _) => Grant::Resource,
         },
     )
+}
+
+/// Whether `resource` is a KMS key ARN (`arn:aws:kms:REGION:ACCOUNT:key/ID`).
+pub(crate) fn is_kms_key(resource: &str) -> bool {
+    crate::principal::arn_parts(resource)
+        .is_some_and(|parts| parts.service == "kms" && parts.resource.starts_with("key/"))
 }
 
 /// An ASCII-lowercased copy of a short string, on the stack when it fits.

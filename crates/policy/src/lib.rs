@@ -28,12 +28,14 @@ mod decision;
 mod document;
 mod error;
 mod evaluate;
+mod explain;
 mod locate;
 mod operators;
 mod parse;
 mod pattern;
 mod principal;
 mod request;
+mod service_rules;
 mod trust;
 mod variables;
 
@@ -41,6 +43,13 @@ pub use decision::{Decision, Grant, MatchedStatement, PolicyType, Reason, Verdic
 pub use document::{Effect, PolicyDocument, PolicyKind, Statement, Version};
 pub use error::PolicyError;
 pub use evaluate::{EvaluationInput, NamedPolicy, evaluate};
+pub use explain::{
+    ConditionCheck, ElementCheck, Explanation, PolicyExplanation, PolicyOutcome, RequestSummary,
+    StatementExplanation, explain,
+};
 pub use principal::PrincipalMatch;
-pub use request::{Context, ContextValue, Principal, PrincipalKind, Request};
+pub use request::{
+    Context, ContextValue, OwnerSource, Principal, PrincipalKind, Request, account_of_arn,
+};
+pub use service_rules::{ServiceRule, service_rule};
 pub use trust::{Admission, admits_principal, trust_allows};
