@@ -300,7 +300,7 @@ fn infers_the_kind_of_a_document() {
 }
 
 /// A role trust policy with `Resource` is rejected by IAM ("Has prohibited field
-/// Resource", id_roles_update-role-trust-policy.html); reading it without a kind must
+/// Resource", `id_roles_update-role-trust-policy.html`); reading it without a kind must
 /// not turn it into a resource policy on which the trust rules stop applying.
 #[test]
 fn a_trust_policy_with_a_resource_is_rejected_even_when_the_kind_is_inferred() {
@@ -328,7 +328,7 @@ fn a_trust_policy_with_a_resource_is_rejected_even_when_the_kind_is_inferred() {
 
 /// Whether a document lacking `Principal` is accepted depends only on the kind it is
 /// read as: an identity policy has none, a resource or trust policy needs one in
-/// every statement (reference_policies_elements_principal.html).
+/// every statement (`reference_policies_elements_principal.html`).
 #[test]
 fn a_document_without_principal_is_valid_only_as_an_identity_policy() {
     let json = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#;
