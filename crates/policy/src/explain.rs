@@ -136,6 +136,7 @@ pub fn explain(input: &EvaluationInput<'_>, request: &Request) -> Explanation {
                 PolicyType::Identity,
                 PolicyKind::Identity,
                 &view,
+                &request.action,
             ));
         }
         if let Some(policy) = &input.resource_policy {
@@ -144,7 +145,13 @@ pub fn explain(input: &EvaluationInput<'_>, request: &Request) -> Explanation {
             } else {
                 PolicyKind::Resource
             };
-            policies.push(explain_policy(policy, PolicyType::Resource, kind, &view));
+            policies.push(explain_policy(
+                policy,
+                PolicyType::Resource,
+                kind,
+                &view,
+                &request.action,
+            ));
         }
         if let Some(policy) = &input.boundary {
             policies.push(explain_policy(
@@ -152,6 +159,7 @@ pub fn explain(input: &EvaluationInput<'_>, request: &Request) -> Explanation {
                 PolicyType::Boundary,
                 PolicyKind::Boundary,
                 &view,
+                &request.action,
             ));
         }
         for policy in input.session_policies.iter().flatten() {
@@ -160,6 +168,7 @@ pub fn explain(input: &EvaluationInput<'_>, request: &Request) -> Explanation {
                 PolicyType::Session,
                 PolicyKind::Session,
                 &view,
+                &request.action,
             ));
         }
     }
@@ -191,13 +200,14 @@ fn explain_policy(
     policy_type: PolicyType,
     kind: PolicyKind,
     view: &View<'_>,
+    action: &str,
 ) -> PolicyExplanation {
     let statements: Vec<StatementExplanation> = policy
         .document
         .statements
         .iter()
         .enumerate()
-        .map(|(index, statement)| explain_statement(index, statement, policy_type, view))
+        .map(|(index, statement)| explain_statement(index, statement, policy_type, view, action))
         .collect();
     let applying = |effect| {
         statements
@@ -224,8 +234,9 @@ fn explain_statement(
     statement: &Statement,
     policy_type: PolicyType,
     view: &View<'_>,
+    action: &str,
 ) -> StatementExplanation {
-    let action = action_check(statement, view);
+    let action = action_check(statement, view, action);
     let resource = resource_check(statement, view);
     let principal = (policy_type == PolicyType::Resource).then(|| principal_check(statement, view));
     let conditions: Vec<ConditionCheck> = statement
@@ -272,13 +283,12 @@ fn explain_statement(
     }
 }
 
-fn action_check(statement: &Statement, view: &View<'_>) -> ElementCheck {
+fn action_check(statement: &Statement, view: &View<'_>, action: &str) -> ElementCheck {
     let spec = &statement.actions;
     let listed = spec
         .patterns
         .iter()
         .position(|pattern| pattern.matches(view.action_lowercase, false));
-    let action = view.action_lowercase;
     let written = |position: usize| spec.written.get(position).map_or("?", String::as_str);
     let (element, detail) = match (spec.negated, listed) {
         (false, Some(position)) => (
@@ -419,12 +429,47 @@ impl Explanation {
                 "another account than the caller's: both sides must allow"
             }
         );
-        let _ = writeln!(out, "Reason: {}", self.reason_text);
+        let action = &request.action;
+        let _ = writeln!(
+            out,
+            "Reason: {}",
+            self.reason_text
+                .replace(&format!(" {action} "), &format!(" `{action}` "))
+        );
         if let Some(rule) = &self.service_rule {
             let _ = writeln!(out, "Service rule: {rule}; policies were not consulted");
         }
         if self.policies.is_empty() && self.service_rule.is_none() {
             let _ = writeln!(out, "Policies: none");
+        }
+        let matched: Vec<String> = self
+            .policies
+            .iter()
+            .flat_map(|policy| {
+                policy
+                    .statements
+                    .iter()
+                    .filter(|statement| statement.applies)
+                    .map(move |statement| {
+                        let sid = statement
+                            .sid
+                            .as_deref()
+                            .map_or_else(String::new, |sid| format!(" (`{sid}`)"));
+                        format!(
+                            "{} in `{}`, statement {}{sid}",
+                            statement.effect.label(),
+                            policy.name,
+                            statement.index
+                        )
+                    })
+            })
+            .collect();
+        if self.service_rule.is_none() {
+            if matched.is_empty() {
+                let _ = writeln!(out, "Matched statements: none");
+            } else {
+                let _ = writeln!(out, "Matched statements: {}", matched.join("; "));
+            }
         }
         for policy in &self.policies {
             let outcome = match policy.outcome {
