@@ -1,13 +1,15 @@
 //! Evaluations per second for a realistic S3 request against 10 and 100 identity
-//! policies (plus a bucket policy), compiled once, against a naive baseline that
-//! re-parses and re-compiles every policy document on each call. Plain `Instant`
+//! policies (plus a bucket policy), compiled once (`evaluate`) and prepared once
+//! (`evaluate_prepared`), against a naive baseline that re-parses and re-compiles every
+//! policy document on each call. Plain `Instant`
 //! loops so it builds fast; run with `cargo bench -p awslab-policy --bench evaluate`.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use awslab_policy::{
-    EvaluationInput, NamedPolicy, PolicyDocument, PolicyKind, Principal, Request, evaluate,
+    EvaluationInput, NamedPolicy, PolicyDocument, PolicyKind, PreparedPolicies, Principal, Request,
+    evaluate, evaluate_prepared,
 };
 
 fn identity_policy(index: usize, matching: bool) -> String {
@@ -98,6 +100,34 @@ fn compiled(count: usize, budget: Duration) -> f64 {
     })
 }
 
+/// The same decision with the identity policies prepared once
+/// ([`PreparedPolicies`]), as the sandbox does per principal.
+fn prepared(count: usize, budget: Duration) -> f64 {
+    let texts = texts(count);
+    let documents: Vec<PolicyDocument> = texts
+        .iter()
+        .filter_map(|text| PolicyDocument::parse_as(text, PolicyKind::Identity).ok())
+        .collect();
+    assert_eq!(documents.len(), count);
+    let bucket = PolicyDocument::parse_as(BUCKET_POLICY, PolicyKind::Resource).ok();
+    let identity = PreparedPolicies::new(
+        documents
+            .iter()
+            .map(|document| NamedPolicy::new("identity", document))
+            .collect(),
+    );
+    let input = EvaluationInput {
+        resource_policy: bucket
+            .as_ref()
+            .map(|document| NamedPolicy::new("bucket", document)),
+        ..EvaluationInput::default()
+    };
+    let request = request();
+    rate(budget, || {
+        evaluate_prepared(black_box(&identity), black_box(&input), black_box(&request)).is_allowed()
+    })
+}
+
 /// The naive baseline: the same decision, re-parsing and re-compiling every
 /// document (JSON, wildcard patterns, condition values) on each call.
 fn reparsed(count: usize, budget: Duration) -> f64 {
@@ -137,12 +167,15 @@ fn main() {
     );
     for count in [10, 100] {
         let fast = compiled(count, budget);
+        let ready = prepared(count, budget);
         if std::env::var_os("BENCH_SKIP_BASELINE").is_some() {
             println!("{count:>3} policies  compiled: {fast:>12.0} evaluations/s");
+            println!("{count:>3} policies  prepared: {ready:>12.0} evaluations/s");
             continue;
         }
         let slow = reparsed(count, budget);
         println!("{count:>3} policies  compiled: {fast:>12.0} evaluations/s");
+        println!("{count:>3} policies  prepared: {ready:>12.0} evaluations/s");
         println!(
             "{count:>3} policies  naive re-parse baseline: {slow:>12.0} evaluations/s  (compiled is {:.0}x faster)",
             fast / slow

@@ -113,7 +113,7 @@ pub(crate) fn scan(
 
 /// `Some(how the principal matched)` when the statement applies to the request
 /// (`Exact` for policies without a `Principal` element).
-fn applies(
+pub(crate) fn applies(
     statement: &Statement,
     policy_type: PolicyType,
     view: &View<'_>,
@@ -161,6 +161,16 @@ fn applies(
 /// Decides whether `request` is allowed by the policies in `input`, after the
 /// service rules of [`crate::service_rule`] (which decide on their own).
 pub fn evaluate(input: &EvaluationInput<'_>, request: &Request) -> Decision {
+    evaluate_with(input, request, |_, _| (false, false))
+}
+
+/// [`evaluate`] with more identity-based statements from `prepared`, which scans them
+/// and returns whether an `Allow` and whether a `Deny` applied.
+pub(crate) fn evaluate_with(
+    input: &EvaluationInput<'_>,
+    request: &Request,
+    prepared: impl FnOnce(&View<'_>, &mut Vec<MatchedStatement>) -> (bool, bool),
+) -> Decision {
     if let Some(rule) = crate::service_rules::rule_for(&request.action, &request.resource) {
         return Decision {
             verdict: if rule.allows() {
@@ -172,11 +182,6 @@ pub fn evaluate(input: &EvaluationInput<'_>, request: &Request) -> Decision {
             matched: Vec::new(),
         };
     }
-    evaluate_policies(input, request)
-}
-
-/// The decision of the policies alone, without the service rules.
-pub(crate) fn evaluate_policies(input: &EvaluationInput<'_>, request: &Request) -> Decision {
     let principal = &request.principal;
     let action = Lowercase::new(&request.action);
     let mut view = View::new(
@@ -200,6 +205,16 @@ pub(crate) fn evaluate_policies(input: &EvaluationInput<'_>, request: &Request) 
         identity_allow |= found.allow;
         note_deny(&found, PolicyType::Identity);
     }
+    let (allow, deny_found) = prepared(&view, &mut matched);
+    identity_allow |= allow;
+    note_deny(
+        &Found {
+            allow,
+            deny: deny_found,
+            grant: None,
+        },
+        PolicyType::Identity,
+    );
     let mut grant = None;
     if let Some(policy) = &input.resource_policy {
         let found = scan(policy, PolicyType::Resource, &view, &mut matched);

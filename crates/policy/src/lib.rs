@@ -33,6 +33,7 @@ mod locate;
 mod operators;
 mod parse;
 mod pattern;
+mod prepared;
 mod principal;
 mod request;
 mod service_rules;
@@ -47,6 +48,7 @@ pub use explain::{
     ConditionCheck, ElementCheck, Explanation, PolicyExplanation, PolicyOutcome, RequestSummary,
     StatementExplanation, explain,
 };
+pub use prepared::{PreparedPolicies, evaluate_prepared};
 pub use principal::PrincipalMatch;
 pub use request::{
     Context, ContextValue, OwnerSource, Principal, PrincipalKind, Request, account_of_arn,

@@ -1,12 +1,13 @@
 //! Properties of the evaluator that hold for every input: an explicit deny that
 //! matches always wins, adding an `Allow` (with `Principal` or `NotPrincipal`) never
 //! takes an allowed request away, the on-demand explanation agrees with the decision
-//! (same verdict, same applying statements) and survives a serde round trip, and
+//! (same verdict, same applying statements) and survives a serde round trip, prepared
+//! policies decide exactly like plain evaluation, and
 //! neither parsing, evaluation nor explanation panics on arbitrary documents.
 
 use awslab_policy::{
-    EvaluationInput, Explanation, NamedPolicy, PolicyDocument, PolicyKind, Principal, Request,
-    Verdict, evaluate, explain,
+    EvaluationInput, Explanation, NamedPolicy, PolicyDocument, PolicyKind, PreparedPolicies,
+    Principal, Request, Verdict, evaluate, evaluate_prepared, explain,
 };
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -294,6 +295,18 @@ proptest! {
         let json = serde_json::to_string(&explanation).unwrap_or_default();
         let back: Explanation = serde_json::from_str(&json).unwrap_or_else(|error| panic!("{error}: {json}"));
         prop_assert_eq!(back, explanation);
+    }
+
+    #[test]
+    fn prepared_policies_decide_like_plain_evaluation(scenario in scenario()) {
+        let compiled = compile(&scenario);
+        let input = input_of(&compiled);
+        let prepared = PreparedPolicies::new(input.identity_policies.clone());
+        let rest = EvaluationInput { identity_policies: Vec::new(), ..input.clone() };
+        prop_assert_eq!(
+            evaluate_prepared(&prepared, &rest, &scenario.request),
+            evaluate(&input, &scenario.request)
+        );
     }
 
     #[test]
