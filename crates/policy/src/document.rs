@@ -248,16 +248,13 @@ impl ActionIndex {
         index
     }
 
-    /// Indexes of the statements that may cover `action` (lowercase), in document
-    /// order.
-    pub(crate) fn candidates(&self, action: &str) -> impl Iterator<Item = usize> + '_ {
-        let service = action
-            .split_once(':')
-            .map_or(action, |(service, _)| service);
+    /// Indexes of the statements that may cover an action of `service` (lowercase,
+    /// the part of the action before `:`), in document order.
+    pub(crate) fn candidates<'s>(&'s self, service: &str) -> impl Iterator<Item = usize> + 's {
         let specific: &[usize] = self
             .by_service
             .iter()
-            .find(|(name, _)| name == service)
+            .find(|(name, _)| crate::pattern::bytes_equal(name.as_bytes(), service.as_bytes()))
             .map_or(&[], |(_, list)| list.as_slice());
         let (mut left, mut right) = (specific.iter().peekable(), self.general.iter().peekable());
         std::iter::from_fn(move || match (left.peek(), right.peek()) {

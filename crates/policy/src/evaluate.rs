@@ -46,6 +46,8 @@ pub(crate) struct View<'a> {
     pub(crate) keys: Keys<'a>,
     /// The action, in lowercase (action names match case-insensitively).
     pub(crate) action_lowercase: &'a str,
+    /// The service part of the action (before `:`), in lowercase.
+    pub(crate) service: &'a str,
     /// `Deny` with `NotPrincipal` denies every principal with a boundary
     /// (`access_policies_boundaries.html`).
     pub(crate) has_boundary: bool,
@@ -61,6 +63,9 @@ impl<'a> View<'a> {
         Self {
             principal,
             action_lowercase,
+            service: action_lowercase
+                .split_once(':')
+                .map_or(action_lowercase, |(service, _)| service),
             resource,
             keys: Keys { principal, context },
             has_boundary: false,
@@ -86,7 +91,7 @@ pub(crate) fn scan(
 ) -> Found {
     let mut found = Found::default();
     let statements = &policy.document.statements;
-    for index in policy.document.index.candidates(view.action_lowercase) {
+    for index in policy.document.index.candidates(view.service) {
         let statement = &statements[index];
         let Some(principal_match) = applies(statement, policy_type, view) else {
             continue;
@@ -280,16 +285,25 @@ fn decide(
             Reason::NoAllow(PolicyType::Resource)
         };
     }
-    let same_account = request
-        .resource_owner()
-        .is_none_or(|account| account == principal.account);
+    // The resource ARN is split once: its account is the owner unless one is given
+    // (see `Request::resource_owner`), and its service tells a KMS key.
+    let parts = crate::principal::arn_parts(&request.resource);
+    let owner = request.resource_account.as_deref().or_else(|| {
+        parts
+            .as_ref()
+            .map(|parts| parts.account)
+            .filter(|account| crate::principal::is_account_id(account))
+    });
+    let same_account = owner.is_none_or(|account| account == principal.account);
     let trust = input
         .resource_policy
         .is_some_and(|policy| policy.document.kind == PolicyKind::Trust);
     // A KMS key's key policy must allow, even within the account: identity-based
     // policies grant nothing unless the key policy allows the account
     // (kms/latest/developerguide/key-policies.html).
-    let key = is_kms_key(&request.resource);
+    let key = parts
+        .as_ref()
+        .is_some_and(|parts| parts.service == "kms" && parts.resource.starts_with("key/"));
     let needs_resource = trust || key || !same_account;
     let root = principal.kind == PrincipalKind::Root;
     let identity_ok = (root && !key) || (identity_allow && boundary_ok && session_ok);
@@ -326,12 +340,6 @@ fn decide(
             (false, false, _) => Grant::Resource,
         },
     )
-}
-
-/// Whether `resource` is a KMS key ARN (`arn:aws:kms:REGION:ACCOUNT:key/ID`).
-pub(crate) fn is_kms_key(resource: &str) -> bool {
-    crate::principal::arn_parts(resource)
-        .is_some_and(|parts| parts.service == "kms" && parts.resource.starts_with("key/"))
 }
 
 /// An ASCII-lowercased copy of a short string, on the stack when it fits.

@@ -7,11 +7,12 @@
 //! same as passing the policies in [`EvaluationInput::identity_policies`].
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::decision::{Decision, MatchedStatement, PolicyType};
 use crate::document::{Effect, Statement};
 use crate::evaluate::{EvaluationInput, NamedPolicy, View, applies};
-use crate::pattern::Glob;
+use crate::pattern::{Glob, bytes_equal};
 use crate::request::Request;
 use crate::variables::{ArnMatcher, Matcher};
 
@@ -21,11 +22,40 @@ use crate::variables::{ArnMatcher, Matcher};
 pub struct PreparedPolicies<'a> {
     policies: Vec<NamedPolicy<'a>>,
     /// Exact lowercase action to the statements listing it (all-literal actions).
-    exact: HashMap<Box<str>, Vec<Candidate>>,
-    /// Statements with a wildcard or `NotAction`, checked for every request.
+    exact: HashMap<Box<str>, Vec<Candidate>, Fnv>,
+    /// Statements with a wildcard whose actions all name one service literally
+    /// (`ec2:Describe*`, `iam:*`), by that service.
+    by_service: HashMap<Box<str>, Vec<Candidate>, Fnv>,
+    /// Statements that may cover any service (`*`, `NotAction`, `s3*:...`), checked for
+    /// every request.
     general: Vec<Candidate>,
     /// The literal resource text candidates compare first.
     arena: String,
+}
+
+/// FNV-1a: the keys are short action and service names the caller's own policies
+/// chose, so a fast hash matters more here than resistance to chosen collisions.
+type Fnv = BuildHasherDefault<FnvHasher>;
+
+#[derive(Debug, Clone, Copy)]
+struct FnvHasher(u64);
+
+impl Default for FnvHasher {
+    fn default() -> Self {
+        Self(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for FnvHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
 }
 
 /// A statement that may apply, with what is needed to reject it cheaply.
@@ -35,10 +65,44 @@ struct Candidate {
     statement: u32,
     /// When the statement has a single `Resource` that is plain text or text followed
     /// by one `*`: its text in the arena, and whether it is a prefix.
-    resource: Option<(u32, u32, bool)>,
-    /// For a statement with wildcards whose actions all name one service literally
-    /// (`ec2:Describe*`, `iam:*`): that service and its colon, in the arena.
-    service: Option<(u32, u32)>,
+    resource: Option<ResourceText>,
+}
+
+/// A statement's single literal resource: its place in the arena, whether it ends in
+/// `*`, and its last (up to) eight bytes, compared before anything else.
+#[derive(Debug, Clone, Copy)]
+struct ResourceText {
+    offset: u32,
+    length: u32,
+    prefix: bool,
+    tail: u64,
+}
+
+/// The last `min(8, length)` bytes of `text[..length]` as a number (`None` if short).
+#[inline]
+fn tail_of(text: &[u8], length: usize) -> Option<u64> {
+    let start = length.saturating_sub(8);
+    let mut word = [0u8; 8];
+    let piece = text.get(start..length)?;
+    word.get_mut(..piece.len())?.copy_from_slice(piece);
+    Some(u64::from_ne_bytes(word))
+}
+
+/// The one service all of a statement's actions name literally, if any.
+fn service_of(statement: &Statement) -> Option<&str> {
+    if statement.actions.negated {
+        return None;
+    }
+    let mut services = statement.actions.patterns.iter().map(|pattern| {
+        pattern
+            .literal_prefix()
+            .split_once(':')
+            .map(|(service, _)| service)
+    });
+    let first = services.next()??;
+    services
+        .all(|service| service == Some(first))
+        .then_some(first)
 }
 
 impl<'a> PreparedPolicies<'a> {
@@ -46,7 +110,8 @@ impl<'a> PreparedPolicies<'a> {
     pub fn new(policies: Vec<NamedPolicy<'a>>) -> Self {
         let mut prepared = Self {
             policies: Vec::new(),
-            exact: HashMap::new(),
+            exact: HashMap::default(),
+            by_service: HashMap::default(),
             general: Vec::new(),
             arena: String::new(),
         };
@@ -58,12 +123,10 @@ impl<'a> PreparedPolicies<'a> {
                     continue;
                 };
                 let resource = prepared.resource_key(statement);
-                let service = prepared.service_key(statement);
                 let candidate = Candidate {
                     policy: policy_number,
                     statement: statement_number,
                     resource,
-                    service,
                 };
                 let literals: Option<Vec<&str>> = (!statement.actions.negated)
                     .then(|| {
@@ -88,7 +151,14 @@ impl<'a> PreparedPolicies<'a> {
                                 .push(candidate);
                         }
                     }
-                    None => prepared.general.push(candidate),
+                    None => match service_of(statement) {
+                        Some(service) => prepared
+                            .by_service
+                            .entry(service.into())
+                            .or_default()
+                            .push(candidate),
+                        None => prepared.general.push(candidate),
+                    },
                 }
             }
         }
@@ -101,7 +171,7 @@ impl<'a> PreparedPolicies<'a> {
         &self.policies
     }
 
-    fn resource_key(&mut self, statement: &Statement) -> Option<(u32, u32, bool)> {
+    fn resource_key(&mut self, statement: &Statement) -> Option<ResourceText> {
         let spec = statement.resources.as_ref()?;
         let [ArnMatcher::Whole(Matcher::Static(glob))] = spec.patterns.as_slice() else {
             return None;
@@ -116,117 +186,114 @@ impl<'a> PreparedPolicies<'a> {
         };
         let offset = u32::try_from(self.arena.len()).ok()?;
         let length = u32::try_from(text.len()).ok()?;
+        let tail = tail_of(text.as_bytes(), text.len())?;
         self.arena.push_str(text);
-        Some((offset, length, prefix))
-    }
-
-    fn service_key(&mut self, statement: &Statement) -> Option<(u32, u32)> {
-        if statement.actions.negated {
-            return None;
-        }
-        let mut services = statement.actions.patterns.iter().map(|pattern| {
-            pattern
-                .literal_prefix()
-                .split_once(':')
-                .map(|(service, _)| service)
-        });
-        let first = services.next()??;
-        if !services.all(|service| service == Some(first)) {
-            return None;
-        }
-        let offset = u32::try_from(self.arena.len()).ok()?;
-        let length = u32::try_from(first.len() + 1).ok()?;
-        self.arena.push_str(first);
-        self.arena.push(':');
-        Some((offset, length))
-    }
-
-    /// Whether the candidate's actions cannot cover `action` (`false` when unsure).
-    #[inline]
-    fn rejects_action(&self, candidate: &Candidate, action: &[u8]) -> bool {
-        let Some((offset, length)) = candidate.service else {
-            return false;
-        };
-        let (offset, length) = (offset as usize, length as usize);
-        action.get(..length) != self.arena.as_bytes().get(offset..offset + length)
+        Some(ResourceText {
+            offset,
+            length,
+            prefix,
+            tail,
+        })
     }
 
     /// Whether the candidate's resource cannot match `resource` (`false` when unsure).
     #[inline]
     fn rejects(&self, candidate: &Candidate, resource: &[u8]) -> bool {
-        let Some((offset, length, prefix)) = candidate.resource else {
+        let Some(key) = candidate.resource else {
             return false;
         };
-        let (offset, length) = (offset as usize, length as usize);
-        if resource.len() < length || (!prefix && resource.len() != length) {
+        let (offset, length) = (key.offset as usize, key.length as usize);
+        if resource.len() < length || (!key.prefix && resource.len() != length) {
+            return true;
+        }
+        if tail_of(resource, length) != Some(key.tail) {
             return true;
         }
         let Some(text) = self.arena.as_bytes().get(offset..offset + length) else {
             return false;
         };
-        // ARNs share their head (`arn:aws:s3:::`), so compare the tail first.
-        let tail = length.saturating_sub(8);
-        text[tail..] != resource[tail..length] || text[..tail] != resource[..tail]
+        !bytes_equal(text, &resource[..length])
     }
 
     /// Scans the prepared statements, in policy then statement order, pushing the ones
     /// that apply into `matched`; returns (allow, deny).
     fn scan(&self, view: &View<'_>, matched: &mut Vec<MatchedStatement>) -> (bool, bool) {
-        let specific: &[Candidate] = self
-            .exact
-            .get(view.action_lowercase)
-            .map_or(&[], Vec::as_slice);
-        let general = &self.general;
+        let lists: [&[Candidate]; 3] = [
+            self.exact
+                .get(view.action_lowercase)
+                .map_or(&[], Vec::as_slice),
+            self.by_service.get(view.service).map_or(&[], Vec::as_slice),
+            &self.general,
+        ];
         let resource = view.resource.as_bytes();
-        let action = view.action_lowercase.as_bytes();
         let (mut allow, mut deny) = (false, false);
-        let (mut left, mut right) = (0, 0);
+        let mut found = |candidate: &Candidate| {
+            if let Some(effect) = self.check(candidate, resource, view, matched) {
+                match effect {
+                    Effect::Allow => allow = true,
+                    Effect::Deny => deny = true,
+                }
+            }
+        };
+        if let [only, [], []] = lists {
+            // The usual case: only statements listing the action exactly.
+            for candidate in only {
+                found(candidate);
+            }
+            return (allow, deny);
+        }
+        let mut next = [0usize; 3];
         loop {
-            let candidate = match (specific.get(left), general.get(right)) {
-                (Some(a), Some(b)) if (a.policy, a.statement) < (b.policy, b.statement) => {
-                    left += 1;
-                    a
+            // The three lists are each in (policy, statement) order: take the least head.
+            let mut pick: Option<(usize, &Candidate)> = None;
+            for (list, candidates) in lists.iter().enumerate() {
+                if let Some(candidate) = candidates.get(next[list])
+                    && pick.is_none_or(|(_, best)| {
+                        (candidate.policy, candidate.statement) < (best.policy, best.statement)
+                    })
+                {
+                    pick = Some((list, candidate));
                 }
-                (_, Some(b)) => {
-                    right += 1;
-                    if self.rejects_action(b, action) {
-                        continue;
-                    }
-                    b
-                }
-                (Some(a), None) => {
-                    left += 1;
-                    a
-                }
-                (None, None) => break,
-            };
-            if self.rejects(candidate, resource) {
-                continue;
             }
-            let Some(policy) = self.policies.get(candidate.policy as usize) else {
-                continue;
+            let Some((list, candidate)) = pick else {
+                break;
             };
-            let Some(statement) = policy.document.statements.get(candidate.statement as usize)
-            else {
-                continue;
-            };
-            if applies(statement, PolicyType::Identity, view).is_none() {
-                continue;
-            }
-            match statement.effect {
-                Effect::Allow => allow = true,
-                Effect::Deny => deny = true,
-            }
-            matched.push(MatchedStatement {
-                policy: policy.name.to_owned(),
-                policy_type: PolicyType::Identity,
-                statement: candidate.statement as usize,
-                sid: statement.sid.clone(),
-                effect: statement.effect,
-                principal_match: None,
-            });
+            next[list] += 1;
+            found(candidate);
         }
         (allow, deny)
+    }
+}
+
+impl PreparedPolicies<'_> {
+    /// Checks one candidate fully; pushes it into `matched` and returns its effect
+    /// when it applies.
+    #[inline]
+    fn check(
+        &self,
+        candidate: &Candidate,
+        resource: &[u8],
+        view: &View<'_>,
+        matched: &mut Vec<MatchedStatement>,
+    ) -> Option<Effect> {
+        if self.rejects(candidate, resource) {
+            return None;
+        }
+        let policy = self.policies.get(candidate.policy as usize)?;
+        let statement = policy
+            .document
+            .statements
+            .get(candidate.statement as usize)?;
+        applies(statement, PolicyType::Identity, view)?;
+        matched.push(MatchedStatement {
+            policy: policy.name.to_owned(),
+            policy_type: PolicyType::Identity,
+            statement: candidate.statement as usize,
+            sid: statement.sid.clone(),
+            effect: statement.effect,
+            principal_match: None,
+        });
+        Some(statement.effect)
     }
 }
 
