@@ -132,7 +132,7 @@ pub(crate) struct ActionSpec {
     pub(crate) negated: bool,
     pub(crate) patterns: Vec<Glob>,
     /// The entries as written, for explanations.
-    pub(crate) written: Vec<String>,
+    pub(crate) written: Box<[String]>,
 }
 
 /// `Resource`/`NotResource`.
@@ -141,7 +141,7 @@ pub(crate) struct ResourceSpec {
     pub(crate) negated: bool,
     pub(crate) patterns: Vec<ArnMatcher>,
     /// The entries as written, for explanations.
-    pub(crate) written: Vec<String>,
+    pub(crate) written: Box<[String]>,
 }
 
 /// One compiled statement.
@@ -151,7 +151,8 @@ pub struct Statement {
     pub(crate) effect: Effect,
     pub(crate) actions: ActionSpec,
     pub(crate) resources: Option<ResourceSpec>,
-    pub(crate) principals: Option<PrincipalSpec>,
+    /// Boxed: most statements have none, and evaluation reads statements in bulk.
+    pub(crate) principals: Option<Box<PrincipalSpec>>,
     pub(crate) conditions: Vec<Condition>,
 }
 

@@ -215,14 +215,14 @@ fn statement(
 }
 
 /// The strings of a string-or-list element as written.
-fn written(value: &Value) -> Vec<String> {
+fn written(value: &Value) -> Box<[String]> {
     match value {
-        Value::String(text) => vec![text.clone()],
+        Value::String(text) => Box::new([text.clone()]),
         Value::Array(items) => items
             .iter()
             .filter_map(|item| item.as_str().map(str::to_owned))
             .collect(),
-        _ => Vec::new(),
+        _ => Box::new([]),
     }
 }
 
@@ -420,7 +420,7 @@ fn principals(
     path: &str,
     kind: PolicyKind,
     errors: &mut Vec<PolicyError>,
-) -> Option<PrincipalSpec> {
+) -> Option<Box<PrincipalSpec>> {
     match (kind, pair(map, "Principal", "NotPrincipal", path, errors)) {
         (
             PolicyKind::Identity | PolicyKind::Session | PolicyKind::Boundary,
@@ -446,8 +446,11 @@ fn principals(
             None
         }
         (_, None) => None,
-        (_, Some((negated, raw, field_path))) => {
-            Some(PrincipalSpec::parse(raw, &field_path, negated, errors))
-        }
+        (_, Some((negated, raw, field_path))) => Some(Box::new(PrincipalSpec::parse(
+            raw,
+            &field_path,
+            negated,
+            errors,
+        ))),
     }
 }

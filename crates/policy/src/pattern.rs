@@ -108,7 +108,7 @@ fn equal(left: &[u8], right: &[u8], fold: bool) -> bool {
     if fold {
         left.eq_ignore_ascii_case(right)
     } else {
-        bytes_equal(left, right)
+        left == right
     }
 }
 
@@ -134,10 +134,7 @@ pub(crate) fn bytes_equal(left: &[u8], right: &[u8]) -> bool {
         }
         end -= 8;
     }
-    left[..end]
-        .iter()
-        .zip(&right[..end])
-        .all(|(a, b)| a == b)
+    left[..end].iter().zip(&right[..end]).all(|(a, b)| a == b)
 }
 
 fn char_len(first: u8) -> usize {
