@@ -389,7 +389,7 @@ fn resources(
         (PolicyKind::Trust, Some((negated, _, field_path))) => {
             errors.push(PolicyError::ProhibitedField {
                 field: if negated { "NotResource" } else { "Resource" },
-                message: "has prohibited field `Resource`: a role trust policy has no `Resource`, the resource is the role itself",
+                message: "has prohibited field `Resource` (a trust policy has no `Resource`: the resource is the role itself)",
                 kind: "trust",
                 path: field_path,
                 span: None,
