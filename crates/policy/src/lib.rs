@@ -1,8 +1,11 @@
 //! IAM policy documents as AWS documents them: parse identity-based, resource-based,
 //! trust, session and boundary policies (reporting every `MalformedPolicyDocument`
 //! problem with its path and span), compile them once, and evaluate requests with
-//! AWS's policy evaluation logic, explaining which statements matched and why the
-//! request was allowed or denied. See `docs/policy.md` for what is supported.
+//! AWS's policy evaluation logic after AWS's service rules ([`service_rule`]), saying
+//! which statements matched and why the request was allowed or denied. [`explain`]
+//! builds, on demand, the per-policy and per-statement explanation; [`PreparedPolicies`]
+//! indexes one caller's identity policies for repeated evaluation. See
+//! `docs/policy.md` for what is supported.
 //!
 //! ```
 //! use awslab_policy::{evaluate, EvaluationInput, NamedPolicy, PolicyDocument, Principal, Request, Verdict};
