@@ -4,7 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Ownership, Removal, TeardownCx, by_tag, delete_call, remove_first, same_id, unknown};
+use super::{
+    Ownership, Removal, TeardownCx, by_id_or_tag, delete_call, iam_tags, remove_first, unknown,
+};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IamPolicy {
@@ -32,20 +34,20 @@ impl IamPolicy {
         let Some(found) = answer.policy() else {
             return Ownership::Gone;
         };
-        if let (Some(id), Some(found_id)) = (&self.policy_id, found.policy_id()) {
-            return same_id(&self.label(), id, found_id);
-        }
-        match cx.iam.list_policy_tags().policy_arn(&self.arn).send().await {
-            Ok(tags) => by_tag(
-                cx,
-                &tags
-                    .tags()
-                    .iter()
-                    .map(|t| (t.key().to_owned(), t.value().to_owned()))
-                    .collect::<Vec<_>>(),
-            ),
-            Err(error) => unknown("ListPolicyTags", &error),
-        }
+        let found_id = found.policy_id().unwrap_or_default();
+        by_id_or_tag(
+            cx,
+            &self.label(),
+            self.policy_id.as_deref(),
+            found_id,
+            || async {
+                let answer = cx.iam.list_policy_tags().policy_arn(&self.arn).send().await;
+                answer
+                    .map(|a| iam_tags(a.tags()))
+                    .map_err(|e| unknown("ListPolicyTags", &e))
+            },
+        )
+        .await
     }
 
     pub async fn delete(&self, cx: &TeardownCx<'_>) -> Result<Removal, String> {

@@ -3,7 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Ownership, Removal, TeardownCx, by_tag, delete_call, remove_first, same_id, unknown};
+use super::{
+    Ownership, Removal, TeardownCx, by_id_or_tag, delete_call, iam_tags, remove_first, unknown,
+};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IamRole {
@@ -30,20 +32,19 @@ impl IamRole {
         let Some(found) = answer.role() else {
             return Ownership::Gone;
         };
-        if let Some(id) = &self.role_id {
-            return same_id(&self.label(), id, found.role_id());
-        }
-        match cx.iam.list_role_tags().role_name(&self.name).send().await {
-            Ok(tags) => by_tag(
-                cx,
-                &tags
-                    .tags()
-                    .iter()
-                    .map(|t| (t.key().to_owned(), t.value().to_owned()))
-                    .collect::<Vec<_>>(),
-            ),
-            Err(error) => unknown("ListRoleTags", &error),
-        }
+        by_id_or_tag(
+            cx,
+            &self.label(),
+            self.role_id.as_deref(),
+            found.role_id(),
+            || async {
+                let answer = cx.iam.list_role_tags().role_name(&self.name).send().await;
+                answer
+                    .map(|a| iam_tags(a.tags()))
+                    .map_err(|e| unknown("ListRoleTags", &e))
+            },
+        )
+        .await
     }
 
     pub async fn delete(&self, cx: &TeardownCx<'_>) -> Result<Removal, String> {

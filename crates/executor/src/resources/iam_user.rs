@@ -4,7 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Ownership, Removal, TeardownCx, by_tag, delete_call, remove_first, same_id, unknown};
+use super::{
+    Ownership, Removal, TeardownCx, by_id_or_tag, delete_call, iam_tags, remove_first, unknown,
+};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IamUser {
@@ -31,20 +33,19 @@ impl IamUser {
         let Some(found) = answer.user() else {
             return Ownership::Gone;
         };
-        if let Some(id) = &self.user_id {
-            return same_id(&self.label(), id, found.user_id());
-        }
-        match cx.iam.list_user_tags().user_name(&self.name).send().await {
-            Ok(tags) => by_tag(
-                cx,
-                &tags
-                    .tags()
-                    .iter()
-                    .map(|t| (t.key().to_owned(), t.value().to_owned()))
-                    .collect::<Vec<_>>(),
-            ),
-            Err(error) => unknown("ListUserTags", &error),
-        }
+        by_id_or_tag(
+            cx,
+            &self.label(),
+            self.user_id.as_deref(),
+            found.user_id(),
+            || async {
+                let answer = cx.iam.list_user_tags().user_name(&self.name).send().await;
+                answer
+                    .map(|a| iam_tags(a.tags()))
+                    .map_err(|e| unknown("ListUserTags", &e))
+            },
+        )
+        .await
     }
 
     pub async fn delete(&self, cx: &TeardownCx<'_>) -> Result<Removal, String> {

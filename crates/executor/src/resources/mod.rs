@@ -300,6 +300,35 @@ fn same_id(what: &str, journaled: &str, found: &str) -> Ownership {
     }
 }
 
+/// Ownership of an entity found by name: by the id the journal holds when it holds
+/// one, else (a creation never confirmed, an old journal) by the run tag, which is
+/// fetched only then.
+async fn by_id_or_tag<Fut>(
+    cx: &TeardownCx<'_>,
+    label: &str,
+    journaled: Option<&str>,
+    found: &str,
+    tags: impl FnOnce() -> Fut,
+) -> Ownership
+where
+    Fut: Future<Output = Result<Vec<(String, String)>, Ownership>>,
+{
+    match journaled {
+        Some(id) => same_id(label, id, found),
+        None => match tags().await {
+            Ok(tags) => by_tag(cx, &tags),
+            Err(ownership) => ownership,
+        },
+    }
+}
+
+/// `(key, value)` pairs of IAM tags.
+fn iam_tags(tags: &[aws_sdk_iam::types::Tag]) -> Vec<(String, String)> {
+    tags.iter()
+        .map(|t| (t.key().to_owned(), t.value().to_owned()))
+        .collect()
+}
+
 /// The ownership an error means: not found is gone; anything else cannot be checked,
 /// so the resource is left.
 fn unknown<E>(what: &str, error: &SdkError<E, HttpResponse>) -> Ownership

@@ -18,18 +18,17 @@ pub async fn run(spec: &S3Object, cx: &StepCx<'_>) -> Result<Outputs, StepError>
     let s3 = s3_client(&config);
     let bucket = cx.render(&spec.bucket.value)?;
     let key = cx.render(&spec.key.value)?;
-    let body =
-        match (&spec.body, &spec.file) {
-            (Some(body), _) => ByteStream::from(cx.render(&body.value)?.into_bytes()),
-            (None, Some(file)) => {
+    let body = match (&spec.body, &spec.file) {
+        (Some(body), _) => ByteStream::from(cx.render(&body.value)?.into_bytes()),
+        (None, Some(file)) => {
             // Streamed from disk, never read whole (the planner bounds its size).
             let path = cx.base_dir().join(cx.render(&file.value)?);
-            ByteStream::from_path(&path).await.map_err(|e| {
-                StepError::Local(format!("cannot read `{}`: {e}", path.display()))
-            })?
+            ByteStream::from_path(&path)
+                .await
+                .map_err(|e| StepError::Local(format!("cannot read `{}`: {e}", path.display())))?
         }
         (None, None) => ByteStream::from_static(b""),
-        };
+    };
     let pending = ResourceRef::S3Object(resources::S3Object {
         bucket: bucket.clone(),
         key: key.clone(),
