@@ -177,8 +177,8 @@ async fn group_policies_apply_to_members_and_block_deletion() {
         .policy_arn("arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")
         .send()
         .await
-        .expect_err("AWS managed");
-    assert_eq!(attached.code(), Some("NoSuchEntity"));
+        .expect_err("AWS managed policies cannot be changed");
+    assert_eq!(attached.code(), Some("AccessDenied"));
     admin
         .remove_user_from_group()
         .group_name("readers")
