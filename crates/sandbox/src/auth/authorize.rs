@@ -1,9 +1,10 @@
 //! The one authorization decision per check: gathers the caller's identity-based
 //! policies, permissions boundary and session policies, the resource's policy, and
-//! the request context AWS supplies, and asks `awslab_policy::evaluate`. Rules that
-//! AWS applies before any policy (`GetCallerIdentity` needs no permission; federated
-//! and `GetSessionToken` sessions are limited) live in [`service_rule`], the single
-//! place to switch over once crates/policy knows them.
+//! the request context AWS supplies, and asks `awslab_policy::evaluate` (which applies
+//! AWS's service rules: `GetCallerIdentity` always allowed, AWS managed policies
+//! unchangeable). The rules about sessions that crates/policy cannot see (what
+//! federated and `GetSessionToken` sessions may call; `GetSessionToken` needs no
+//! permission) live in [`service_rule`], the single place to move them from.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
@@ -29,7 +30,8 @@ pub struct RequestFacts {
 pub fn service_rule(caller: &Caller, check: &Check) -> Option<Result<(), ApiError>> {
     let action = check.action.to_ascii_lowercase();
     if action == "sts:getcalleridentity" {
-        return Some(Ok(()));
+        // crates/policy's `ServiceRule::CallerIdentity` allows it inside `evaluate`.
+        return None;
     }
     let service = action.split(':').next().unwrap_or_default();
     let kind = caller.session_kind();
