@@ -171,15 +171,41 @@ pub struct StateArgs {
 /// Where calls go.
 #[derive(Debug, Args, Clone)]
 pub struct TargetArgs {
+    /// Where calls go: `aws` (a real account) or `sandbox` (awslab's embedded, offline
+    /// AWS, in this process, on the world `awslab sandbox serve` exposes).
+    #[arg(
+        long,
+        value_enum,
+        value_name = "TARGET",
+        conflicts_with = "endpoint_url"
+    )]
+    pub target: Option<TargetKind>,
     /// An AWS-compatible endpoint (moto server, LocalStack); without it, real AWS.
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
+    /// The sandbox's state folder (with `--target sandbox`).
+    #[arg(
+        long,
+        env = "AWSLAB_SANDBOX_DIR",
+        default_value = ".awslab/sandbox",
+        value_name = "DIR"
+    )]
+    pub sandbox_dir: PathBuf,
     /// The region (default: AWS_REGION, AWS_DEFAULT_REGION, or us-east-1).
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
     /// The operator's AWS CLI profile (default: the default credential chain).
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
+}
+
+/// The kinds of target `--target` names.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum TargetKind {
+    /// A real AWS account (the default credential chain or `--profile`).
+    Aws,
+    /// The embedded, offline sandbox, in this process.
+    Sandbox,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]

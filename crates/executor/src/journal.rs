@@ -69,6 +69,9 @@ pub struct TargetInfo {
     pub endpoint: Option<String>,
     pub region: String,
     pub account: Option<String>,
+    /// The state folder of the embedded sandbox the run went to, in this process.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sandbox: Option<PathBuf>,
 }
 
 /// The metadata of a run, its first record.

@@ -241,6 +241,7 @@ impl Run {
                 endpoint: self.target.endpoint_url().map(str::to_owned),
                 region: "us-east-1".into(),
                 account: Some(ACCOUNT.into()),
+                sandbox: None,
             },
             vars: indexmap::IndexMap::new(),
             started_at: timestamp_now(),

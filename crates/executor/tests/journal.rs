@@ -23,6 +23,7 @@ fn meta(run_id: &str) -> RunMeta {
             endpoint: Some("http://127.0.0.1:5000".into()),
             region: "us-east-1".into(),
             account: None,
+            sandbox: None,
         },
         vars: IndexMap::from([("user".to_owned(), "sts-lab-user".to_owned())]),
         started_at: timestamp_now(),

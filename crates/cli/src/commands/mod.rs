@@ -1,5 +1,6 @@
 //! One module per command; each returns the exit status and prints its own output.
 
+mod connect;
 pub mod inspect;
 mod perms;
 mod runs;

@@ -4,11 +4,9 @@
 use std::path::Path;
 use std::time::Duration;
 
-use awslab_executor::{
-    Journal, ResourceState, RunId, SecretsStore, list_runs, operator_config, replay, teardown,
-};
+use awslab_executor::{Journal, ResourceState, RunId, SecretsStore, list_runs, replay, teardown};
 
-use super::up::{confirm, runtime, target};
+use super::up::{confirm, runtime};
 use crate::cli::{DownArgs, EnvArgs, OutputFormat, StateArgs, StatusArgs};
 use crate::exit::{Failure, OrFail as _, Status, finish};
 use crate::progress::Progress;
@@ -59,11 +57,10 @@ fn down_run(args: &DownArgs) -> Result<Status, Failure> {
     let state =
         replay(&journal_path(&args.state.state_dir, &run_id)).or_fail(Status::StepFailed)?;
     let meta_target = state.meta.as_ref().map(|m| m.target.clone());
-    let target = target(
-        &args.target,
-        meta_target.as_ref().and_then(|t| t.endpoint.clone()),
-        meta_target.as_ref().map(|t| t.region.clone()),
-    );
+    let runtime = runtime()?;
+    let connection =
+        runtime.block_on(super::connect::connect(&args.target, meta_target.as_ref()))?;
+    let target = &connection.target;
     if target.is_aws() {
         let account = meta_target
             .and_then(|t| t.account)
@@ -82,14 +79,13 @@ fn down_run(args: &DownArgs) -> Result<Status, Failure> {
         println!("Teardown of run `{run_id}`:");
     }
     let mut progress = Progress::new(args.output);
-    let receipt = runtime()?
+    let receipt = runtime
         .block_on(async {
-            let operator = operator_config(&target).await;
             teardown(
                 &args.state.state_dir,
                 &run_id,
                 &state,
-                &operator,
+                &connection.operator,
                 Duration::from_secs(args.stack_timeout),
                 |event| progress.handle(&event),
             )
@@ -251,7 +247,18 @@ fn env_run(args: &EnvArgs) -> Result<Status, Failure> {
         && let Some(meta) = state.meta
     {
         println!("export AWS_REGION={}", shell_quote(&meta.target.region));
-        if let Some(endpoint) = meta.target.endpoint {
+        if meta.target.sandbox.is_some() {
+            // The run went to the sandbox in-process; the aws CLI reaches the same
+            // world through `awslab sandbox serve`.
+            println!(
+                "export AWS_ENDPOINT_URL={}",
+                shell_quote(&format!(
+                    "http://127.0.0.1:{}",
+                    super::sandbox::DEFAULT_PORT
+                ))
+            );
+            println!("# run `awslab sandbox serve` for the aws CLI to reach the sandbox");
+        } else if let Some(endpoint) = meta.target.endpoint {
             println!("export AWS_ENDPOINT_URL={}", shell_quote(&endpoint));
         }
     }

@@ -11,39 +11,16 @@ use awslab_executor::journal::timestamp_now;
 use awslab_executor::profile_files::ProfilePaths;
 use awslab_executor::{
     Engine, EngineOptions, Journal, JournalState, Record, RunEvent, RunId, RunMeta, RunReport,
-    RunStatus, Scheduler, SecretsStore, StepStatus, Target, TargetInfo, caller_identity,
-    operator_config, replay,
+    RunStatus, Scheduler, SecretsStore, StepStatus, Target, TargetInfo, caller_identity, replay,
 };
 use awslab_planner::{SealedPlan, StepId};
 use tokio_util::sync::CancellationToken;
 
 use super::inspect::load_reporting;
-use crate::cli::{OutputFormat, TargetArgs, UpArgs};
+use crate::cli::{OutputFormat, UpArgs};
 use crate::exit::{Failure, OrFail as _, Status, finish};
 use crate::progress::Progress;
 use crate::summary;
-
-/// The target from the command line and the environment.
-pub fn target(
-    args: &TargetArgs,
-    fallback_endpoint: Option<String>,
-    fallback_region: Option<String>,
-) -> Target {
-    let env_region = std::env::var("AWS_REGION")
-        .ok()
-        .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
-        .filter(|r| !r.is_empty());
-    let region = args
-        .region
-        .clone()
-        .or(fallback_region)
-        .or(env_region)
-        .unwrap_or_else(|| "us-east-1".to_owned());
-    match args.endpoint_url.clone().or(fallback_endpoint) {
-        Some(url) => Target::endpoint(url, region, args.profile.clone()),
-        None => Target::aws(region, args.profile.clone()),
-    }
-}
 
 /// Asks before touching a real account; `--yes` answers for the user.
 pub fn confirm(question: &str, yes: bool) -> Result<(), String> {
@@ -127,8 +104,8 @@ fn watch_interrupts(run_id: &RunId) -> CancellationToken {
 }
 
 async fn run(args: &UpArgs, sealed: Arc<SealedPlan>, run_id: RunId) -> Result<Status, Failure> {
-    let target = target(&args.target, None, None);
-    let operator = operator_config(&target).await;
+    let connection = super::connect::connect(&args.target, None).await?;
+    let (target, operator) = (connection.target.clone(), connection.operator.clone());
     let (account, caller) = caller_identity(&operator).await.map_err(|error| {
         Failure::new(Status::StepFailed, error.to_string())
             .hint("give credentials with --profile, or point at an emulator with --endpoint-url")
@@ -148,8 +125,9 @@ async fn run(args: &UpArgs, sealed: Arc<SealedPlan>, run_id: RunId) -> Result<St
             )
             .or_fail(Status::Invalid)?;
         }
-        Some(url) => eprintln!(
-            "Target: {url} ({}), account {account}, as {caller}",
+        Some(_) => eprintln!(
+            "Target: {} ({}), account {account}, as {caller}",
+            connection.describe(),
             target.region
         ),
     }
@@ -157,8 +135,7 @@ async fn run(args: &UpArgs, sealed: Arc<SealedPlan>, run_id: RunId) -> Result<St
         &args.state.state_dir,
         &run_id,
         &sealed,
-        &target,
-        &account,
+        connection.info(&account),
         &args.vars.vars,
     )
     .or_fail(Status::Invalid)?;
@@ -321,8 +298,7 @@ fn open_journal(
     state_dir: &Path,
     run_id: &RunId,
     sealed: &SealedPlan,
-    target: &Target,
-    account: &str,
+    target: TargetInfo,
     vars: &[(String, String)],
 ) -> Result<(Journal, JournalState), String> {
     let path = Journal::run_dir(state_dir, run_id).join(Journal::FILE_NAME);
@@ -343,11 +319,7 @@ fn open_journal(
         run_id: run_id.clone(),
         plan_path: sealed.path.display().to_string(),
         plan_name: sealed.plan.name.value.clone(),
-        target: TargetInfo {
-            endpoint: target.endpoint_url().map(str::to_owned),
-            region: target.region.clone(),
-            account: Some(account.to_owned()),
-        },
+        target,
         // Secret variables are journaled as `***`: the journal is not a secrets file.
         vars: vars
             .iter()

@@ -1,0 +1,126 @@
+//! Where a command's calls go, and as whom: a real account (the default credential
+//! chain or `--profile`), an endpoint URL (moto, `LocalStack`), or the embedded sandbox
+//! in this process, as its first account's operator. `down` reconnects to what the
+//! run's journal recorded unless the command line names another target.
+
+use std::path::PathBuf;
+
+use aws_config::SdkConfig;
+use awslab_executor::{Secret, Target, TargetInfo, config_for_static, operator_config};
+use awslab_sandbox::{IN_PROCESS_ENDPOINT, Sandbox};
+
+use super::sandbox::DEFAULT_PORT;
+use crate::cli::{TargetArgs, TargetKind};
+use crate::exit::{Failure, Status};
+
+/// A target and the operator's SDK config for it.
+pub struct Connection {
+    pub target: Target,
+    pub operator: SdkConfig,
+    /// The sandbox's state folder, when the target is the sandbox.
+    pub sandbox: Option<PathBuf>,
+}
+
+impl Connection {
+    /// What the journal records of the target.
+    pub fn info(&self, account: &str) -> TargetInfo {
+        TargetInfo {
+            endpoint: self.target.endpoint_url().map(str::to_owned),
+            region: self.target.region.clone(),
+            account: Some(account.to_owned()),
+            sandbox: self.sandbox.clone(),
+        }
+    }
+
+    /// How the target is named to people.
+    pub fn describe(&self) -> String {
+        match (&self.sandbox, self.target.endpoint_url()) {
+            (Some(dir), _) => format!(
+                "the sandbox in `{}` (in this process; `awslab sandbox serve` shows it to the aws CLI)",
+                dir.display()
+            ),
+            (None, Some(url)) => url.to_owned(),
+            (None, None) => "AWS".to_owned(),
+        }
+    }
+}
+
+fn region(args: &TargetArgs, recorded: Option<&TargetInfo>) -> String {
+    let env_region = std::env::var("AWS_REGION")
+        .ok()
+        .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
+        .filter(|r| !r.is_empty());
+    args.region
+        .clone()
+        .or_else(|| recorded.map(|t| t.region.clone()))
+        .or(env_region)
+        .unwrap_or_else(|| "us-east-1".to_owned())
+}
+
+/// Connects as the command line says, or else as `recorded` (a run's journal) says.
+pub async fn connect(
+    args: &TargetArgs,
+    recorded: Option<&TargetInfo>,
+) -> Result<Connection, Failure> {
+    let region = region(args, recorded);
+    let named = args.target.is_some() || args.endpoint_url.is_some();
+    let sandbox_dir = match args.target {
+        Some(TargetKind::Sandbox) => Some(args.sandbox_dir.clone()),
+        Some(TargetKind::Aws) => None,
+        None if named => None,
+        None => recorded.and_then(|t| t.sandbox.clone()),
+    };
+    if let Some(dir) = sandbox_dir {
+        return sandbox(dir, region);
+    }
+    let endpoint = match &args.endpoint_url {
+        Some(url) => Some(url.clone()),
+        None if named => None,
+        None => recorded.and_then(|t| t.endpoint.clone()),
+    };
+    let target = match endpoint {
+        Some(url) => Target::endpoint(url, region, args.profile.clone()),
+        None => Target::aws(region, args.profile.clone()),
+    };
+    let operator = operator_config(&target).await;
+    Ok(Connection {
+        target,
+        operator,
+        sandbox: None,
+    })
+}
+
+fn sandbox(dir: PathBuf, region: String) -> Result<Connection, Failure> {
+    let fail = |error: awslab_sandbox::SandboxError| {
+        Failure::new(
+            Status::Invalid,
+            format!("cannot open the sandbox in `{}`: {error}", dir.display()),
+        )
+        .hint("run `awslab sandbox reset` if its state is damaged")
+    };
+    let sandbox = Sandbox::open(&dir).map_err(fail)?;
+    let account = sandbox
+        .accounts()
+        .map_err(fail)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| Failure::new(Status::Invalid, "the sandbox has no account"))?;
+    let operator = sandbox.operator(&account).map_err(fail)?;
+    let target = Target::in_process(
+        IN_PROCESS_ENDPOINT,
+        sandbox.http_client(),
+        region,
+        Some(format!("http://127.0.0.1:{DEFAULT_PORT}")),
+    );
+    let config = config_for_static(
+        &target,
+        &operator.access_key_id,
+        &Secret::new(operator.secret_access_key),
+        None,
+    );
+    Ok(Connection {
+        target,
+        operator: config,
+        sandbox: Some(dir),
+    })
+}
