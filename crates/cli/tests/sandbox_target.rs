@@ -158,8 +158,8 @@ fn verdicts(output: &Output) -> Vec<(String, String)> {
 }
 
 /// Every plan moto can run gives the same verdicts on the sandbox. Not compared, with
-/// the reason: `sts-assume-role` (its CloudFormation stack needs the sandbox's
-/// CloudFormation), `session-token` and `federation-token` (moto's session and
+/// the reason: `sts-assume-role` (its `CloudFormation` stack needs the sandbox's
+/// `CloudFormation`), `session-token` and `federation-token` (moto's session and
 /// federation credentials do not work, so those plans fail on moto).
 #[tokio::test(flavor = "multi_thread")]
 async fn plans_moto_can_run_give_the_same_verdicts_on_the_sandbox() {
