@@ -14,6 +14,8 @@ Exit status:
   1    a step or a verification failed
   2    the plan or the command line is invalid
   3    teardown left resources behind
+  4    cannot reach or authenticate to the target (no credentials, unknown
+       profile, endpoint not answering, credentials refused)
   130  interrupted
 
 Examples:

@@ -6,6 +6,7 @@
 
 pub mod classify;
 pub mod client;
+pub mod credentials;
 pub mod emulator_compat;
 pub mod engine;
 pub mod journal;

@@ -14,14 +14,15 @@ use crate::source::SourceFile;
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum LoadError {
     /// The file could not be read.
-    #[error("cannot read plan `{path}`: {source}")]
+    #[error("cannot read plan `{path}`: {}", io_reason(error))]
     #[diagnostic(
         code(plan::read),
         help("check the path; plans are YAML files such as `plans/sts-assume-role.yaml`")
     )]
     Read {
         path: String,
-        source: std::io::Error,
+        /// Said in the message, not chained, so it is printed once.
+        error: std::io::Error,
     },
     /// The plan has errors (and perhaps warnings), sorted by position.
     #[error("{} in `{path}`", count_errors(diagnostics))]
@@ -45,11 +46,22 @@ fn count_errors(diagnostics: &[Diagnostic]) -> String {
     }
 }
 
+/// An I/O error in words, without the OS error number.
+fn io_reason(error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_owned(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        std::io::ErrorKind::IsADirectory => "it is a folder".to_owned(),
+        std::io::ErrorKind::InvalidData => "it is not UTF-8 text".to_owned(),
+        _ => error.to_string(),
+    }
+}
+
 /// Reads, checks and seals the plan at `path`, with `--var` overrides.
 pub fn load(path: &Path, overrides: &[(String, String)]) -> Result<SealedPlan, LoadError> {
-    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Read {
+    let text = std::fs::read_to_string(path).map_err(|error| LoadError::Read {
         path: path.display().to_string(),
-        source,
+        error,
     })?;
     check_source(SourceFile::new(path, text), overrides)
 }

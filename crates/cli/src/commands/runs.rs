@@ -5,8 +5,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use awslab_executor::{
-    Journal, ResourceState, RunId, SecretsStore, TeardownEvent, list_runs, operator_config, replay,
-    teardown,
+    Journal, ResourceState, RunId, SecretsStore, TeardownEvent, list_runs, replay, teardown,
 };
 
 use super::up::{confirm, runtime, target};
@@ -104,25 +103,24 @@ fn down_run(args: &DownArgs) -> Result<Status, Failure> {
             println!("  LEFT     {what}: {why}");
         }
     };
-    let receipt = runtime()?
-        .block_on(async {
-            let operator = operator_config(&target).await;
-            teardown(
-                &args.state.state_dir,
-                &run_id,
-                &state,
-                &operator,
-                Duration::from_secs(args.stack_timeout),
-                report,
-            )
-            .await
-        })
+    let receipt = runtime()?.block_on(async {
+        let operator = awslab_executor::credentials::operator(&target, None).await?;
+        teardown(
+            &args.state.state_dir,
+            &run_id,
+            &state,
+            &operator,
+            Duration::from_secs(args.stack_timeout),
+            report,
+        )
+        .await
         .map_err(|error| {
             Failure::new(
                 Status::LeftBehind,
                 format!("teardown could not go on: {error}"),
             )
-        })?;
+        })
+    })?;
     match args.output {
         OutputFormat::Json => {
             let left: Vec<_> = receipt

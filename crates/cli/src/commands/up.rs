@@ -11,8 +11,7 @@ use awslab_executor::journal::timestamp_now;
 use awslab_executor::profile_files::ProfilePaths;
 use awslab_executor::{
     Engine, EngineOptions, Journal, JournalState, Record, RunId, RunMeta, RunReport, RunStatus,
-    Scheduler, SecretsStore, StepStatus, Target, TargetInfo, caller_identity, operator_config,
-    replay,
+    Scheduler, SecretsStore, StepStatus, Target, TargetInfo, credentials, replay,
 };
 use awslab_planner::{SealedPlan, StepId};
 use tokio_util::sync::CancellationToken;
@@ -128,11 +127,8 @@ fn watch_interrupts(run_id: &RunId) -> CancellationToken {
 
 async fn run(args: &UpArgs, sealed: Arc<SealedPlan>, run_id: RunId) -> Result<Status, Failure> {
     let target = target(&args.target, None, None);
-    let operator = operator_config(&target).await;
-    let (account, caller) = caller_identity(&operator).await.map_err(|message| {
-        Failure::new(Status::StepFailed, message)
-            .hint("give credentials with --profile, or point at an emulator with --endpoint-url")
-    })?;
+    let operator = credentials::operator(&target, None).await?;
+    let (account, caller) = credentials::whoami(&operator, &target).await?;
     match &target.endpoint_url {
         None => {
             eprintln!(
