@@ -356,6 +356,9 @@ fn root_cause(error: &dyn std::error::Error) -> String {
 
 /// A credentials error's most specific first line.
 fn short_reason(error: &CredentialsError) -> String {
+    if let CredentialsError::CredentialsNotLoaded(_) = error {
+        return "it holds no keys, `role_arn`, `credential_process` or SSO settings".to_owned();
+    }
     std::error::Error::source(error).map_or_else(|| first_line(&error.to_string()), root_cause)
 }
 

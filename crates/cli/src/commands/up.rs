@@ -256,12 +256,16 @@ fn conclude(
     run_id: &RunId,
 ) -> Status {
     let notes = engine.notes();
+    let saved = summary::json(sealed, report, &notes, run_id);
     match args.output {
         OutputFormat::Human => print!(
             "{}",
             summary::table(sealed, report, &notes, &engine.outputs(), run_id)
         ),
-        OutputFormat::Json => Progress::json(&summary::json(sealed, report, &notes, run_id)),
+        OutputFormat::Json => Progress::json(&saved),
+    }
+    if let Err(error) = summary::save(&Journal::run_dir(&args.state.state_dir, run_id), &saved) {
+        eprintln!("warning: cannot save the run's summary for `awslab status`: {error}");
     }
     if let Some(path) = &args.junit
         && let Err(error) = summary::write_junit(path, sealed, report, &notes)
