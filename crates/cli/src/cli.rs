@@ -79,6 +79,35 @@ pub enum Command {
     /// Print the JSON Schema of plan files (for editor completion).
     #[command(after_help = "Example:\n  awslab schema > plan.schema.json")]
     Schema,
+    /// Print a shell completion script for bash, zsh, fish, elvish or PowerShell.
+    #[command(after_help = COMPLETIONS_HELP)]
+    Completions(CompletionsArgs),
+    /// Print the man page, made from the same definitions as --help (or write one page a command).
+    #[command(
+        after_help = "Examples:\n  awslab man > awslab.1 && man ./awslab.1\n  awslab man --dir ~/.local/share/man/man1   # awslab.1, awslab-up.1, ..."
+    )]
+    Man(ManArgs),
+}
+
+const COMPLETIONS_HELP: &str = "\
+Install (then open a new shell):
+  bash:  awslab completions bash > ~/.local/share/bash-completion/completions/awslab
+  zsh:   awslab completions zsh > ~/.zfunc/_awslab   # with fpath+=(~/.zfunc) before compinit
+  fish:  awslab completions fish > ~/.config/fish/completions/awslab.fish";
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write `awslab.1` and one page a command (`awslab-up.1`, ...) into this folder
+    /// instead of printing `awslab.1`.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 /// `--var NAME=VALUE`, shared by the commands that read a plan.

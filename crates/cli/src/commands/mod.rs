@@ -1,5 +1,6 @@
 //! One module per command; each returns the exit status and prints its own output.
 
+mod docs;
 pub mod inspect;
 mod runs;
 mod up;
@@ -18,6 +19,8 @@ pub fn run(cli: Cli) -> std::process::ExitCode {
         Command::Runs(args) => runs::runs(&args),
         Command::Env(args) => runs::env(&args),
         Command::Policy(command) => return crate::policy_cmd::run(command),
+        Command::Completions(args) => docs::completions(&args),
+        Command::Man(args) => docs::man(&args),
         Command::Schema => {
             print!("{}", awslab_planner::schema::plan_schema());
             Status::Success
