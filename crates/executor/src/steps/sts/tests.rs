@@ -23,12 +23,15 @@ use crate::classify::{ErrorClass, ErrorInfo};
 const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY";
 const TOKEN: &str = "FwoGZXIvYXdzEXAMPLETOKEN";
 
+/// A form body's pairs, in order.
+type Form = Vec<(String, String)>;
+
 /// Answers every request with one status and body, and keeps each request's form.
 #[derive(Clone, Debug)]
 struct Replay {
     status: u16,
     body: String,
-    requests: Arc<Mutex<Vec<Vec<(String, String)>>>>,
+    requests: Arc<Mutex<Vec<Form>>>,
 }
 
 impl Replay {
@@ -57,7 +60,7 @@ impl Replay {
         aws_sdk_sts::Client::from_conf(config)
     }
 
-    fn requests(&self) -> Vec<Vec<(String, String)>> {
+    fn requests(&self) -> Vec<Form> {
         self.requests.lock().unwrap().clone()
     }
 }
@@ -88,7 +91,7 @@ impl HttpClient for Replay {
 }
 
 /// A form body's pairs, percent-decoded.
-fn form(body: &str) -> Vec<(String, String)> {
+fn form(body: &str) -> Form {
     let decode = |text: &str| {
         let bytes = text.replace('+', " ").into_bytes();
         let mut out = Vec::new();
