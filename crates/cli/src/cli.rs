@@ -59,7 +59,7 @@ pub enum Command {
     Up(UpArgs),
     /// Tear down a run: delete everything its journal says it created, newest first.
     #[command(
-        after_help = "Examples:\n  awslab down            # the latest run that still has resources\n  awslab down r1 --yes\n\nExit status: 0 when nothing is left, 3 when something could not be deleted."
+        after_help = "Examples:\n  awslab down            # the latest run that still has resources\n  awslab down r1 --yes\n\nExit status: 0 when nothing is left, 3 when something could not be deleted,\n4 when the target cannot be reached or refuses the operator's credentials."
     )]
     Down(DownArgs),
     /// Show a run: its steps' outputs and the resources its journal says exist.

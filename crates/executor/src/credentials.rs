@@ -81,7 +81,11 @@ pub enum OperatorError {
     ProfileUnusable { profile: String, reason: String },
     /// Nothing in the default credential chain gave credentials.
     #[error("no AWS credentials found for the operator")]
-    NoCredentials { files: Vec<FileSeen> },
+    NoCredentials {
+        files: Vec<FileSeen>,
+        /// The custom endpoint, if one was given (an emulator needs credentials too).
+        endpoint: Option<String>,
+    },
     /// The endpoint did not answer.
     #[error("cannot reach {endpoint}: {reason}")]
     Unreachable { endpoint: String, reason: String },
@@ -121,10 +125,15 @@ impl OperatorError {
             Self::ProfileUnusable { .. } => {
                 "give the profile `aws_access_key_id` and `aws_secret_access_key`, or a `role_arn` with a `source_profile`, or an SSO login (`aws sso login --profile NAME`); -v shows the SDK's answer".to_owned()
             }
-            Self::NoCredentials { files } => format!(
-                "awslab looked at AWS_ACCESS_KEY_ID, AWS_PROFILE, the `default` profile in {}, web identity and container settings, and the instance metadata service (-v shows each answer)\n\
-                 to rehearse offline, point at an emulator with --endpoint-url (the README shows moto); for an account, pass --profile NAME or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
-                read_list(files)
+            Self::NoCredentials { files, endpoint } => format!(
+                "awslab looked at AWS_ACCESS_KEY_ID, AWS_PROFILE, the `default` profile in {}, web identity and container settings, and the instance metadata service (-v shows each answer)\n{}",
+                read_list(files),
+                match endpoint {
+                    Some(url) => format!(
+                        "an emulator needs an operator too: give the keys of an admin user of `{url}` with --profile NAME or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (the README's moto recipe makes one)"
+                    ),
+                    None => "to rehearse offline, point at an emulator with --endpoint-url (the README's moto recipe); for an account, pass --profile NAME or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY".to_owned(),
+                }
             ),
             Self::Unreachable { .. } => {
                 "is the server running and is the URL right? The README shows how to start moto; -v shows the SDK's answer".to_owned()
@@ -248,7 +257,10 @@ pub async fn operator(
             .build();
     }
     let Some(provider) = config.credentials_provider() else {
-        return Err(OperatorError::NoCredentials { files: seen });
+        return Err(OperatorError::NoCredentials {
+            files: seen,
+            endpoint: target.endpoint_url.clone(),
+        });
     };
     if let Err(error) = provider.provide_credentials().await {
         tracing::info!(error = %chain(&error), "the credential chain gave no credentials");
@@ -266,7 +278,10 @@ pub async fn operator(
                 profile: profile.clone(),
                 reason: short_reason(&error),
             },
-            None => OperatorError::NoCredentials { files: seen },
+            None => OperatorError::NoCredentials {
+                files: seen,
+                endpoint: target.endpoint_url.clone(),
+            },
         });
     }
     Ok(config)
@@ -423,6 +438,32 @@ mod tests {
         );
         assert!(hint.contains("profiles found: `default`, `dev`"), "{hint}");
         assert!(check_profile("dev", false, &files).is_ok());
+    }
+
+    #[test]
+    fn no_credentials_says_what_to_do_for_aws_and_for_an_emulator() {
+        let files = vec![FileSeen {
+            path: "/home/u/.aws/credentials".into(),
+            exists: false,
+            profiles: Vec::new(),
+        }];
+        let for_aws = OperatorError::NoCredentials {
+            files: files.clone(),
+            endpoint: None,
+        }
+        .hint();
+        assert!(for_aws.contains("`/home/u/.aws/credentials` (does not exist)"), "{for_aws}");
+        assert!(for_aws.contains("point at an emulator with --endpoint-url"), "{for_aws}");
+        let for_moto = OperatorError::NoCredentials {
+            files,
+            endpoint: Some("http://127.0.0.1:5000".into()),
+        }
+        .hint();
+        assert!(
+            for_moto.contains("an emulator needs an operator too")
+                && for_moto.contains("`http://127.0.0.1:5000`"),
+            "{for_moto}"
+        );
     }
 
     #[test]
