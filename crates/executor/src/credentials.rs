@@ -452,8 +452,14 @@ mod tests {
             endpoint: None,
         }
         .hint();
-        assert!(for_aws.contains("`/home/u/.aws/credentials` (does not exist)"), "{for_aws}");
-        assert!(for_aws.contains("point at an emulator with --endpoint-url"), "{for_aws}");
+        assert!(
+            for_aws.contains("`/home/u/.aws/credentials` (does not exist)"),
+            "{for_aws}"
+        );
+        assert!(
+            for_aws.contains("point at an emulator with --endpoint-url"),
+            "{for_aws}"
+        );
         let for_moto = OperatorError::NoCredentials {
             files,
             endpoint: Some("http://127.0.0.1:5000".into()),
