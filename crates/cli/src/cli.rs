@@ -14,6 +14,8 @@ Exit status:
   1    a step or a verification failed
   2    the plan or the command line is invalid
   3    teardown left resources behind
+  4    cannot reach or authenticate to the target (no credentials, unknown
+       profile, endpoint not answering, credentials refused)
   130  interrupted
 
 Examples:
@@ -57,7 +59,7 @@ pub enum Command {
     Up(UpArgs),
     /// Tear down a run: delete everything its journal says it created, newest first.
     #[command(
-        after_help = "Examples:\n  awslab down            # the latest run that still has resources\n  awslab down r1 --yes\n\nExit status: 0 when nothing is left, 3 when something could not be deleted."
+        after_help = "Examples:\n  awslab down            # the latest run that still has resources\n  awslab down r1 --yes\n\nExit status: 0 when nothing is left, 3 when something could not be deleted,\n4 when the target cannot be reached or refuses the operator's credentials."
     )]
     Down(DownArgs),
     /// Show a run: its steps' outputs and the resources its journal says exist.
@@ -80,6 +82,35 @@ pub enum Command {
     /// Print the JSON Schema of plan files (for editor completion).
     #[command(after_help = "Example:\n  awslab schema > plan.schema.json")]
     Schema,
+    /// Print a shell completion script for bash, zsh, fish, elvish or PowerShell.
+    #[command(after_help = COMPLETIONS_HELP)]
+    Completions(CompletionsArgs),
+    /// Print the man page, made from the same definitions as --help (or write one page a command).
+    #[command(
+        after_help = "Examples:\n  awslab man > awslab.1 && man ./awslab.1\n  awslab man --dir ~/.local/share/man/man1   # awslab.1, awslab-up.1, ..."
+    )]
+    Man(ManArgs),
+}
+
+const COMPLETIONS_HELP: &str = "\
+Install (then open a new shell):
+  bash:  awslab completions bash > ~/.local/share/bash-completion/completions/awslab
+  zsh:   awslab completions zsh > ~/.zfunc/_awslab   # with fpath+=(~/.zfunc) before compinit
+  fish:  awslab completions fish > ~/.config/fish/completions/awslab.fish";
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write `awslab.1` and one page a command (`awslab-up.1`, ...) into this folder
+    /// instead of printing `awslab.1`.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 /// `--var NAME=VALUE`, `--secret-var NAME=VALUE` and `--allow-files-from DIR`, shared by

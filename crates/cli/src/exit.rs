@@ -17,6 +17,9 @@ pub enum Status {
     LeftBehind,
     /// Interrupted (Ctrl-C).
     Interrupted,
+    /// The target cannot be reached, or refuses the operator's credentials (a missing
+    /// profile, no credentials, an endpoint that does not answer).
+    Unreachable,
 }
 
 impl From<Status> for std::process::ExitCode {
@@ -27,6 +30,7 @@ impl From<Status> for std::process::ExitCode {
             Status::Invalid => 2,
             Status::LeftBehind => 3,
             Status::Interrupted => 130,
+            Status::Unreachable => 4,
         })
     }
 }
@@ -57,9 +61,15 @@ impl Failure {
     pub fn report(self) -> Status {
         eprintln!("error: {}", self.message);
         if let Some(hint) = self.hint {
-            eprintln!("hint: {hint}");
+            eprintln!("hint: {}", hint.replace('\n', "\n      "));
         }
         self.status
+    }
+}
+
+impl From<awslab_executor::credentials::OperatorError> for Failure {
+    fn from(error: awslab_executor::credentials::OperatorError) -> Self {
+        Failure::new(Status::Unreachable, &error).hint(error.hint())
     }
 }
 

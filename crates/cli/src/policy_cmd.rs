@@ -70,7 +70,9 @@ pub enum PolicyCommand {
 /// How to print the result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
+    /// The decision, the statements that matched and AWS's denial message, for people
     Human,
+    /// One JSON object, for tools
     Json,
 }
 
@@ -107,6 +109,7 @@ pub struct SimulateArgs {
     /// Request context values; repeat a key for a multi-valued key
     #[arg(long = "context", value_name = "KEY=VALUE", value_parser = parse_key_value)]
     pub context: Vec<(String, String)>,
+    /// Output format: `human` (the decision, the matching statements and the denial message) or `json`
     #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
     pub output: OutputFormat,
 }

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use awslab_executor::events::human_duration;
-use awslab_executor::{RunId, RunReport, Status, StepNote, StepStatus, StepSummary};
+use awslab_executor::{RunEvent, RunId, RunReport, Status, StepNote, StepStatus, StepSummary};
 use awslab_planner::{SealedPlan, StepId, StepKind};
 use indexmap::IndexMap;
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
@@ -112,6 +112,59 @@ pub fn table(
     }
     let _ = writeln!(out, "Tear down with: awslab down {run_id}");
     out
+}
+
+/// The file in a run's folder that keeps the last `up`'s summary (its `--output json`
+/// summary object), so `awslab status` can say which steps failed.
+pub const SAVED: &str = "summary.json";
+
+/// Saves the summary in the run's folder, private like everything there.
+pub fn save(run_dir: &Path, summary: &RunEvent) -> std::io::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(run_dir.join(SAVED))?;
+    let text = serde_json::to_string(summary).map_err(std::io::Error::other)?;
+    file.write_all(format!("{text}\n").as_bytes())
+}
+
+/// The lines of `awslab status` about the last `up`'s steps: the count, then every
+/// step that did not succeed with its note. `None` without a saved summary.
+pub fn saved_steps_text(run_dir: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(run_dir.join(SAVED)).ok()?;
+    let summary: serde_json::Value = serde_json::from_str(&text).ok()?;
+    let steps = summary["steps"].as_array()?;
+    let field =
+        |step: &serde_json::Value, key: &str| step[key].as_str().unwrap_or_default().to_owned();
+    let ok = steps.iter().filter(|s| s["status"] == "succeeded").count();
+    let mut out = format!("\nSteps (last `up`): {ok} of {} succeeded\n", steps.len());
+    let others: Vec<_> = steps
+        .iter()
+        .filter(|s| s["status"] != "succeeded")
+        .collect();
+    let width = others
+        .iter()
+        .map(|s| field(s, "step").len())
+        .max()
+        .unwrap_or(0);
+    for step in others {
+        let status = match step["status"].as_str().unwrap_or_default() {
+            "failed" => "FAILED",
+            "not_run" => "not run",
+            other => other,
+        };
+        let _ = writeln!(
+            out,
+            "  {status:<9}  {:<width$}  {}",
+            field(step, "step"),
+            field(step, "note")
+        );
+    }
+    Some(out)
 }
 
 /// Writes a `JUnit` report: one test suite for the plan, one test case per verify.

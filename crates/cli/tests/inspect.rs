@@ -178,6 +178,7 @@ fn help_documents_the_exit_statuses() {
         "1    a step or a verification failed",
         "2    the plan or the command line is invalid",
         "3    teardown left resources behind",
+        "4    cannot reach or authenticate to the target",
         "130  interrupted",
     ] {
         assert!(help.contains(line), "--help lacks `{line}`:\n{help}");

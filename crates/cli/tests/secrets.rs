@@ -113,6 +113,9 @@ async fn no_secret_reaches_any_output_and_aws_files_are_restored() {
         secrets.len()
     );
     seen.push_str(&std::fs::read_to_string(run_dir.join("journal.jsonl")).unwrap());
+    // The saved summary that `awslab status` reads.
+    assert_eq!(mode(&run_dir.join("summary.json")), 0o600);
+    seen.push_str(&std::fs::read_to_string(run_dir.join("summary.json")).unwrap());
     seen.push_str(&std::fs::read_to_string(&junit).unwrap());
 
     // The one command that prints secrets does (so the scan below can find them).

@@ -101,21 +101,3 @@ impl StepRunner<StepId> for Engine {
         }
     }
 }
-
-/// The operator's account id and ARN, from `sts:GetCallerIdentity`.
-pub async fn caller_identity(config: &SdkConfig) -> Result<(String, String), StepError> {
-    let answer = crate::client::sts_client(config)
-        .get_caller_identity()
-        .send()
-        .await
-        .map_err(|e| {
-            StepError::aws(
-                "cannot tell who the operator is (sts:GetCallerIdentity)",
-                &e,
-            )
-        })?;
-    Ok((
-        answer.account().unwrap_or_default().to_owned(),
-        answer.arn().unwrap_or_default().to_owned(),
-    ))
-}

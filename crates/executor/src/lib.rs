@@ -16,6 +16,7 @@
 pub mod classify;
 pub mod client;
 pub mod context;
+pub mod credentials;
 pub mod emulator_compat;
 pub mod engine;
 pub mod error;
@@ -36,7 +37,7 @@ pub use client::{
     operator_config_from, s3_client, sts_client,
 };
 pub use context::{EngineOptions, StepNote};
-pub use engine::{Engine, caller_identity};
+pub use engine::Engine;
 pub use error::StepError;
 pub use events::{RunEvent, Status, StepSummary};
 pub use journal::{

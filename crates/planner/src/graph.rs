@@ -84,19 +84,32 @@ fn report_cycle(
         .map(|n| format!("`{n}`"))
         .collect::<Vec<_>>()
         .join(" needs ");
-    // The last edge, from the last step back to the start, is the one to break.
-    let (Some(&last), Some(&first)) = (path.iter().rev().nth(1), path.last()) else {
-        return;
+    // The edge to break: the last edge, from the last step back to the start, unless
+    // it is an identity (`as:`, `credentials:`): then the last `needs:` entry or
+    // reference of the cycle, which can be removed without changing who acts.
+    let rank = |because: &Because| match because {
+        Because::Needs | Because::Reference(_) => 0,
+        Because::Identity => 1,
     };
-    let Some(edge) = graph.find_edge(first, last).map(|e| &graph[e]) else {
+    let Some((dependent, dependency, edge)) = path
+        .windows(2)
+        .rev()
+        .filter_map(|pair| {
+            let (dependent, dependency) = (pair[0], pair[1]);
+            graph
+                .find_edge(dependency, dependent)
+                .map(|e| (dependent, dependency, &graph[e]))
+        })
+        .min_by_key(|(_, _, edge)| rank(&edge.because))
+    else {
         return;
     };
     let how = match &edge.because {
-        Because::Reference(text) => format!("remove `{text}` from step `{}`", graph[last]),
-        Because::Identity => format!("make step `{}` act as another identity", graph[last]),
+        Because::Reference(text) => format!("remove `{text}` from step `{}`", graph[dependent]),
+        Because::Identity => format!("make step `{}` act as another identity", graph[dependent]),
         Because::Needs => format!(
             "remove `{}` from the `needs` of step `{}`",
-            graph[first], graph[last]
+            graph[dependency], graph[dependent]
         ),
     };
     let step_span = plan

@@ -16,14 +16,15 @@ use crate::source::{SourceFile, Span};
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum LoadError {
     /// The file could not be read.
-    #[error("cannot read plan `{path}`: {source}")]
+    #[error("cannot read plan `{path}`: {}", io_reason(error))]
     #[diagnostic(
         code(plan::read),
         help("check the path; plans are YAML files such as `plans/sts-assume-role.yaml`")
     )]
     Read {
         path: String,
-        source: std::io::Error,
+        /// Said in the message, not chained, so it is printed once.
+        error: std::io::Error,
     },
     /// The plan has errors (and perhaps warnings), sorted by position.
     #[error("{} in `{path}`", count_errors(diagnostics))]
@@ -44,6 +45,17 @@ fn count_errors(diagnostics: &[Diagnostic]) -> String {
         "1 error".to_owned()
     } else {
         format!("{n} errors")
+    }
+}
+
+/// An I/O error in words, without the OS error number.
+fn io_reason(error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_owned(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        std::io::ErrorKind::IsADirectory => "it is a folder".to_owned(),
+        std::io::ErrorKind::InvalidData => "it is not UTF-8 text".to_owned(),
+        _ => error.to_string(),
     }
 }
 
@@ -80,9 +92,9 @@ pub fn load_with(path: &Path, options: &LoadOptions) -> Result<SealedPlan, LoadE
 /// Reads a plan file: at most [`MAX_PLAN_BYTES`], and UTF-8 (a file that is not gets a
 /// located error at its first bad byte).
 pub fn read_plan_file(path: &Path) -> Result<SourceFile, LoadError> {
-    let read_error = |source| LoadError::Read {
+    let read_error = |error| LoadError::Read {
         path: path.display().to_string(),
-        source,
+        error,
     };
     // Look before opening: opening a pipe would wait for a writer, and a device such
     // as `/dev/zero` never ends.

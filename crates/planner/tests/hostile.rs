@@ -419,7 +419,7 @@ fn every_hostile_plan_gets_its_located_error() {
                 failures.push(format!("{}: accepted", case.name));
                 continue;
             }
-            Err(LoadError::Read { source, .. }) => {
+            Err(LoadError::Read { error: source, .. }) => {
                 failures.push(format!("{}: unlocated read error: {source}", case.name));
                 continue;
             }
@@ -574,7 +574,7 @@ fn a_trust_policy_between_the_default_and_the_raised_quota_is_a_warning() {
 fn a_plan_that_is_a_device_or_folder_is_refused_without_reading_it() {
     for path in ["/dev/zero", "/tmp"] {
         let result = awslab_planner::load_with(Path::new(path), &LoadOptions::default());
-        let Err(LoadError::Read { source, .. }) = result else {
+        let Err(LoadError::Read { error: source, .. }) = result else {
             panic!("{path} was read as a plan");
         };
         assert!(

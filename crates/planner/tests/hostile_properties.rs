@@ -89,7 +89,7 @@ proptest! {
         std::fs::write(&path, &bytes).unwrap_or_else(|e| panic!("{e}"));
         let result = catch_unwind(|| awslab_planner::load_with(&path, &LoadOptions::default()));
         let result = result.unwrap_or_else(|_| panic!("panicked on {bytes:?}"));
-        if let Err(LoadError::Read { source, .. }) = &result {
+        if let Err(LoadError::Read { error: source, .. }) = &result {
             panic!("unlocated read error: {source}");
         }
         assert_located_and_renderable(&result);

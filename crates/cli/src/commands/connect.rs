@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use aws_config::SdkConfig;
-use awslab_executor::{Secret, Target, TargetInfo, config_for_static, operator_config};
+use awslab_executor::{Secret, Target, TargetInfo, config_for_static};
 use awslab_sandbox::{IN_PROCESS_ENDPOINT, Sandbox};
 
 use super::sandbox::DEFAULT_PORT;
@@ -82,7 +82,7 @@ pub async fn connect(
         Some(url) => Target::endpoint(url, region, args.profile.clone()),
         None => Target::aws(region, args.profile.clone()),
     };
-    let operator = operator_config(&target).await;
+    let operator = awslab_executor::credentials::operator(&target, None).await?;
     Ok(Connection {
         target,
         operator,

@@ -1,6 +1,7 @@
 //! One module per command; each returns the exit status and prints its own output.
 
 mod connect;
+mod docs;
 pub mod inspect;
 mod perms;
 mod runs;
@@ -22,6 +23,8 @@ pub fn run(cli: Cli) -> std::process::ExitCode {
         Command::Env(args) => runs::env(&args),
         Command::Policy(command) => return crate::policy_cmd::run(command),
         Command::Sandbox(command) => sandbox::run(command),
+        Command::Completions(args) => docs::completions(&args),
+        Command::Man(args) => docs::man(&args),
         Command::Schema => {
             print!("{}", awslab_planner::schema::plan_schema());
             Status::Success

@@ -4,7 +4,9 @@
 use std::path::Path;
 use std::time::Duration;
 
-use awslab_executor::{Journal, ResourceState, RunId, SecretsStore, list_runs, replay, teardown};
+use awslab_executor::{
+    Journal, ResourceState, RunId, RunStatus, SecretsStore, list_runs, replay, teardown,
+};
 
 use super::up::{confirm, runtime};
 use crate::cli::{DownArgs, EnvArgs, OutputFormat, StateArgs, StatusArgs};
@@ -136,12 +138,12 @@ fn status_run(args: &StatusArgs) -> Result<Status, Failure> {
             meta.target.account.as_deref().unwrap_or("?")
         );
     }
-    println!(
-        "Status: {}",
-        state
-            .status
-            .map_or_else(|| "running or killed".to_owned(), |s| format!("{s:?}"))
-    );
+    println!("Status: {}", run_status_word(state.status));
+    if let Some(steps) =
+        crate::summary::saved_steps_text(&Journal::run_dir(&args.state.state_dir, &run_id))
+    {
+        print!("{steps}");
+    }
     if !state.outputs.is_empty() {
         println!("\nOutputs:");
         for (step, outputs) in &state.outputs {
@@ -175,9 +177,7 @@ pub fn runs(args: &StateArgs) -> Status {
                 "RUN", "PLAN", "STARTED (UTC)", "STATUS"
             );
             for run in runs {
-                let status = run
-                    .status
-                    .map_or_else(|| "running or killed".to_owned(), |s| format!("{s:?}"));
+                let status = run_status_word(run.status);
                 let started = run.started_at.unwrap_or_default();
                 let started = started
                     .split('.')
@@ -200,6 +200,18 @@ pub fn runs(args: &StateArgs) -> Status {
             eprintln!("error: {error}");
             Status::StepFailed
         }
+    }
+}
+
+/// A run's status in words (`runs`, `status`).
+fn run_status_word(status: Option<RunStatus>) -> &'static str {
+    match status {
+        None => "running or killed",
+        Some(RunStatus::Succeeded) => "succeeded",
+        Some(RunStatus::Failed) => "failed",
+        Some(RunStatus::Interrupted) => "interrupted",
+        Some(RunStatus::TornDown) => "torn down",
+        Some(RunStatus::TeardownIncomplete) => "teardown incomplete",
     }
 }
 

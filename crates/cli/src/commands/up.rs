@@ -11,7 +11,7 @@ use awslab_executor::journal::timestamp_now;
 use awslab_executor::profile_files::ProfilePaths;
 use awslab_executor::{
     Engine, EngineOptions, Journal, JournalState, Record, RunEvent, RunId, RunMeta, RunReport,
-    RunStatus, Scheduler, SecretsStore, StepStatus, Target, TargetInfo, caller_identity, replay,
+    RunStatus, Scheduler, SecretsStore, StepStatus, Target, TargetInfo, credentials, replay,
 };
 use awslab_planner::{SealedPlan, StepId};
 use tokio_util::sync::CancellationToken;
@@ -106,10 +106,7 @@ fn watch_interrupts(run_id: &RunId) -> CancellationToken {
 async fn run(args: &UpArgs, sealed: Arc<SealedPlan>, run_id: RunId) -> Result<Status, Failure> {
     let connection = super::connect::connect(&args.target, None).await?;
     let (target, operator) = (connection.target.clone(), connection.operator.clone());
-    let (account, caller) = caller_identity(&operator).await.map_err(|error| {
-        Failure::new(Status::StepFailed, error.to_string())
-            .hint("give credentials with --profile, or point at an emulator with --endpoint-url")
-    })?;
+    let (account, caller) = credentials::whoami(&operator, &target).await?;
     match target.endpoint_url() {
         None => {
             eprintln!(
@@ -258,16 +255,20 @@ fn conclude(
     run_id: &RunId,
 ) -> Status {
     let steps = summary::steps(sealed, report, &engine.notes());
+    let saved = RunEvent::Summary {
+        run_id: run_id.to_string(),
+        succeeded: report.succeeded(),
+        steps: steps.clone(),
+    };
     match args.output {
         OutputFormat::Human => print!(
             "{}",
             summary::table(sealed, report, &steps, &engine.outputs(), run_id)
         ),
-        OutputFormat::Json => Progress::json(&RunEvent::Summary {
-            run_id: run_id.to_string(),
-            succeeded: report.succeeded(),
-            steps: steps.clone(),
-        }),
+        OutputFormat::Json => Progress::json(&saved),
+    }
+    if let Err(error) = summary::save(&Journal::run_dir(&args.state.state_dir, run_id), &saved) {
+        eprintln!("warning: cannot save the run's summary for `awslab status`: {error}");
     }
     if let Some(path) = &args.junit
         && let Err(error) = summary::write_junit(path, sealed, &steps)

@@ -4,7 +4,7 @@
 use indexmap::IndexMap;
 
 use super::{RESERVED_NAMES, Step, StepId, scalar_text};
-use crate::diagnostics::{Diagnostics, did_you_mean};
+use crate::diagnostics::{Diagnostics, did_you_mean, suggest};
 use crate::kinds::StepKind;
 use crate::source::Span;
 use crate::yaml::{DeError, DeErrorKind, Key, Node, Sp, Value};
@@ -146,9 +146,7 @@ fn read_step(diags: &mut Diagnostics, id: StepId, key: &Key, body: &Node) -> Opt
                     body: (*kind_body).clone(),
                 }),
                 Err(errors) => {
-                    for error in errors {
-                        report_de_error(diags, &id, label, kind_key.span, kind_body, error);
-                    }
+                    report_kind_errors(diags, &id, label, kind_key.span, kind_body, errors);
                     None
                 }
             }
@@ -218,6 +216,66 @@ fn read_needs(diags: &mut Diagnostics, node: &Node) -> Vec<Sp<String>> {
             Vec::new()
         }
     }
+}
+
+/// A step kind's field errors, an unknown key that misspells a missing required key
+/// reported once for both.
+fn report_kind_errors(
+    diags: &mut Diagnostics,
+    id: &StepId,
+    label: &str,
+    kind_span: Span,
+    body: &Node,
+    errors: Vec<DeError>,
+) {
+    let renames = misspelled_required(&errors);
+    for error in errors {
+        if let DeErrorKind::MissingField(field) = &error.kind
+            && renames.iter().any(|(_, required)| required == field)
+        {
+            continue;
+        }
+        if let DeErrorKind::UnknownField { field, .. } = &error.kind
+            && let Some((_, required)) = renames.iter().find(|(typo, _)| typo == field)
+        {
+            diags
+                .error(
+                    "plan::unknown_key",
+                    error.span.unwrap_or(body.span),
+                    format!(
+                        "unknown key `{field}` in `{label}` step `{id}`, which needs `{required}`"
+                    ),
+                )
+                .label(format!("did you mean `{required}`?"))
+                .help(format!("rename `{field}` to `{required}`"))
+                .emit();
+            continue;
+        }
+        report_de_error(diags, id, label, kind_span, body, error);
+    }
+}
+
+/// Unknown keys that are a misspelling of a required key the step lacks, each with
+/// that key: one error says both ("unknown `trust`" and "missing `trust_policy`"
+/// are one mistake).
+fn misspelled_required(errors: &[DeError]) -> Vec<(String, &'static str)> {
+    let mut missing: Vec<&'static str> = errors
+        .iter()
+        .filter_map(|e| match e.kind {
+            DeErrorKind::MissingField(field) => Some(field),
+            _ => None,
+        })
+        .collect();
+    let mut renames = Vec::new();
+    for error in errors {
+        if let DeErrorKind::UnknownField { field, .. } = &error.kind
+            && let Some(required) = suggest(field, missing.iter().copied())
+        {
+            missing.retain(|m| *m != required);
+            renames.push((field.clone(), required));
+        }
+    }
+    renames
 }
 
 fn report_de_error(

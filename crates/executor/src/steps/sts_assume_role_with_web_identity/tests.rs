@@ -1,16 +1,21 @@
-//! STS requests and answers with aws-smithy-mocks: moto cannot serve
+//! STS requests and answers against a replaying HTTP client: moto cannot serve
 //! `AssumeRoleWithWebIdentity` (it answers 500) and its session and federation tokens
 //! do not work, so these kinds' request building, answer mapping and error handling
-//! are tested against scripted SDK responses (errors carry the metadata the SDK
-//! parses from a real answer).
+//! are tested against STS's real wire format (the form the SDK sends, the XML it
+//! parses). The replay is a plain `HttpClient`, so no `test-util` feature is needed and
+//! `cargo test` reuses the crates `cargo build` compiled.
 
-use aws_sdk_sts::operation::assume_role_with_web_identity::{
-    AssumeRoleWithWebIdentityError, AssumeRoleWithWebIdentityOutput,
+use std::sync::{Arc, Mutex};
+
+use aws_sdk_sts::config::retry::RetryConfig;
+use aws_sdk_sts::config::{Credentials, Region};
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpConnector,
 };
-use aws_sdk_sts::types::{AssumedRoleUser, Credentials};
-use aws_smithy_mocks::{mock, mock_client};
-use aws_smithy_types::DateTime;
-use aws_smithy_types::error::ErrorMetadata;
+use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_runtime_api::http::StatusCode;
+use aws_smithy_types::body::SdkBody;
 
 use super::super::sts_credentials::{step_credentials, worth_retrying};
 use super::{WebIdentityCall, answer_outputs};
@@ -19,14 +24,116 @@ use crate::classify::{ErrorClass, ErrorInfo};
 const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY";
 const TOKEN: &str = "FwoGZXIvYXdzEXAMPLETOKEN";
 
-fn credentials() -> Credentials {
-    Credentials::builder()
-        .access_key_id("ASIAEXAMPLEWEBID")
-        .secret_access_key(SECRET)
-        .session_token(TOKEN)
-        .expiration(DateTime::from_secs(1_800_000_000))
-        .build()
-        .unwrap()
+/// A form body's pairs, in order.
+type Form = Vec<(String, String)>;
+
+/// Answers every request with one status and body, and keeps each request's form.
+#[derive(Clone, Debug)]
+struct Replay {
+    status: u16,
+    body: String,
+    requests: Arc<Mutex<Vec<Form>>>,
+}
+
+impl Replay {
+    fn new(status: u16, body: &str) -> Self {
+        Self {
+            status,
+            body: body.to_owned(),
+            requests: Arc::default(),
+        }
+    }
+
+    fn client(&self) -> aws_sdk_sts::Client {
+        let config = aws_sdk_sts::Config::builder()
+            .behavior_version(crate::client::behavior_version())
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new(
+                "AKIDEXAMPLE",
+                "secret",
+                None,
+                None,
+                "test",
+            ))
+            .retry_config(RetryConfig::disabled())
+            .http_client(self.clone())
+            .build();
+        aws_sdk_sts::Client::from_conf(config)
+    }
+
+    fn requests(&self) -> Vec<Form> {
+        self.requests.lock().unwrap().clone()
+    }
+}
+
+impl HttpConnector for Replay {
+    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        let body = request.body().bytes().unwrap_or_default();
+        self.requests
+            .lock()
+            .unwrap()
+            .push(form(&String::from_utf8_lossy(body)));
+        let response = HttpResponse::new(
+            StatusCode::try_from(self.status).unwrap(),
+            SdkBody::from(self.body.clone()),
+        );
+        HttpConnectorFuture::ready(Ok(response))
+    }
+}
+
+impl HttpClient for Replay {
+    fn http_connector(
+        &self,
+        _settings: &HttpConnectorSettings,
+        _components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        SharedHttpConnector::new(self.clone())
+    }
+}
+
+/// A form body's pairs, percent-decoded.
+fn form(body: &str) -> Form {
+    let decode = |text: &str| {
+        let bytes = text.replace('+', " ").into_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'%'
+                && let Some(hex) = bytes.get(i + 1..i + 3)
+                && let Ok(byte) = u8::from_str_radix(&String::from_utf8_lossy(hex), 16)
+            {
+                out.push(byte);
+                i += 3;
+            } else {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    };
+    body.split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (decode(key), decode(value))
+        })
+        .collect()
+}
+
+fn field<'a>(form: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    form.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+}
+
+const CREDENTIALS_XML: &str = "<Credentials><AccessKeyId>ASIAEXAMPLEWEBID</AccessKeyId>\
+<SecretAccessKey>wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY</SecretAccessKey>\
+<SessionToken>FwoGZXIvYXdzEXAMPLETOKEN</SessionToken>\
+<Expiration>2027-01-15T08:00:00Z</Expiration></Credentials>";
+
+fn error_xml(code: &str, message: &str) -> String {
+    format!(
+        "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type>\
+         <Code>{code}</Code><Message>{message}</Message></Error><RequestId>r-1</RequestId></ErrorResponse>"
+    )
 }
 
 fn call() -> WebIdentityCall {
@@ -42,30 +149,35 @@ fn call() -> WebIdentityCall {
 
 #[tokio::test]
 async fn web_identity_sends_role_session_token_and_duration_and_maps_the_answer() {
-    let rule = mock!(aws_sdk_sts::Client::assume_role_with_web_identity)
-        .match_requests(|r| {
-            r.role_arn() == Some("arn:aws:iam::123456789012:role/web")
-                && r.role_session_name() == Some("app1")
-                && r.web_identity_token() == Some("eyJhbGciOi.payload.sig")
-                && r.duration_seconds() == Some(900)
-                && r.provider_id().is_none()
-        })
-        .then_output(|| {
-            AssumeRoleWithWebIdentityOutput::builder()
-                .credentials(credentials())
-                .assumed_role_user(
-                    AssumedRoleUser::builder()
-                        .arn("arn:aws:sts::123456789012:assumed-role/web/app1")
-                        .assumed_role_id("AROAEXAMPLE:app1")
-                        .build()
-                        .unwrap(),
-                )
-                .subject_from_web_identity_token("user-42")
-                .build()
-        });
-    let sts = mock_client!(aws_sdk_sts, [&rule]);
-    let answer = call().send(&sts).await.unwrap();
-    assert_eq!(rule.num_calls(), 1);
+    let replay = Replay::new(
+        200,
+        &format!(
+            "<AssumeRoleWithWebIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\
+             <AssumeRoleWithWebIdentityResult>{CREDENTIALS_XML}\
+             <AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/web/app1</Arn>\
+             <AssumedRoleId>AROAEXAMPLE:app1</AssumedRoleId></AssumedRoleUser>\
+             <SubjectFromWebIdentityToken>user-42</SubjectFromWebIdentityToken>\
+             </AssumeRoleWithWebIdentityResult><ResponseMetadata><RequestId>r-1</RequestId>\
+             </ResponseMetadata></AssumeRoleWithWebIdentityResponse>"
+        ),
+    );
+    let answer = call().send(&replay.client()).await.unwrap();
+    let requests = replay.requests();
+    assert_eq!(requests.len(), 1);
+    let sent = &requests[0];
+    assert_eq!(field(sent, "Action"), Some("AssumeRoleWithWebIdentity"));
+    assert_eq!(
+        field(sent, "RoleArn"),
+        Some("arn:aws:iam::123456789012:role/web")
+    );
+    assert_eq!(field(sent, "RoleSessionName"), Some("app1"));
+    assert_eq!(
+        field(sent, "WebIdentityToken"),
+        Some("eyJhbGciOi.payload.sig")
+    );
+    assert_eq!(field(sent, "DurationSeconds"), Some("900"));
+    assert_eq!(field(sent, "ProviderId"), None);
+
     let outputs = answer_outputs(&answer);
     assert_eq!(
         outputs.arn,
@@ -90,22 +202,14 @@ async fn web_identity_sends_role_session_token_and_duration_and_maps_the_answer(
 
 #[tokio::test]
 async fn web_identity_with_a_bad_token_fails_at_once() {
-    let rule = mock!(aws_sdk_sts::Client::assume_role_with_web_identity).then_error(|| {
-        AssumeRoleWithWebIdentityError::InvalidIdentityTokenException(
-            aws_sdk_sts::types::error::InvalidIdentityTokenException::builder()
-                .message("Token is not valid")
-                .meta(
-                    ErrorMetadata::builder()
-                        .code("InvalidIdentityToken")
-                        .build(),
-                )
-                .build(),
-        )
-    });
-    let sts = mock_client!(aws_sdk_sts, [&rule]);
-    let error = call().send(&sts).await.unwrap_err();
+    let replay = Replay::new(
+        400,
+        &error_xml("InvalidIdentityToken", "Token is not valid"),
+    );
+    let error = call().send(&replay.client()).await.unwrap_err();
     let info = ErrorInfo::from_sdk(&error);
     assert_eq!(info.code.as_deref(), Some("InvalidIdentityToken"));
+    assert_eq!(info.message.as_deref(), Some("Token is not valid"));
     assert!(
         !worth_retrying(info.class()),
         "a bad token must not be retried: {:?}",
@@ -115,20 +219,8 @@ async fn web_identity_with_a_bad_token_fails_at_once() {
 
 #[tokio::test]
 async fn web_identity_retries_when_the_provider_cannot_be_reached() {
-    let rule = mock!(aws_sdk_sts::Client::assume_role_with_web_identity).then_error(|| {
-        AssumeRoleWithWebIdentityError::IdpCommunicationErrorException(
-            aws_sdk_sts::types::error::IdpCommunicationErrorException::builder()
-                .message("try again")
-                .meta(
-                    ErrorMetadata::builder()
-                        .code("IDPCommunicationError")
-                        .build(),
-                )
-                .build(),
-        )
-    });
-    let sts = mock_client!(aws_sdk_sts, [&rule]);
-    let error = call().send(&sts).await.unwrap_err();
+    let replay = Replay::new(400, &error_xml("IDPCommunicationError", "try again"));
+    let error = call().send(&replay.client()).await.unwrap_err();
     let info = ErrorInfo::from_sdk(&error);
     assert_eq!(info.code.as_deref(), Some("IDPCommunicationError"));
     assert_eq!(info.class(), ErrorClass::Retryable);
@@ -136,32 +228,28 @@ async fn web_identity_retries_when_the_provider_cannot_be_reached() {
 
 #[tokio::test]
 async fn federation_token_answer_keeps_the_federated_arn() {
-    use aws_sdk_sts::operation::get_federation_token::GetFederationTokenOutput;
-    use aws_sdk_sts::types::FederatedUser;
-    let rule = mock!(aws_sdk_sts::Client::get_federation_token)
-        .match_requests(|r| {
-            r.name() == Some("guest") && r.policy().is_some_and(|p| p.contains("s3:ListBucket"))
-        })
-        .then_output(|| {
-            GetFederationTokenOutput::builder()
-                .credentials(credentials())
-                .federated_user(
-                    FederatedUser::builder()
-                        .arn("arn:aws:sts::123456789012:federated-user/guest")
-                        .federated_user_id("123456789012:guest")
-                        .build()
-                        .unwrap(),
-                )
-                .build()
-        });
-    let sts = mock_client!(aws_sdk_sts, [&rule]);
-    let answer = sts
+    let replay = Replay::new(
+        200,
+        &format!(
+            "<GetFederationTokenResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\
+             <GetFederationTokenResult>{CREDENTIALS_XML}\
+             <FederatedUser><Arn>arn:aws:sts::123456789012:federated-user/guest</Arn>\
+             <FederatedUserId>123456789012:guest</FederatedUserId></FederatedUser>\
+             </GetFederationTokenResult></GetFederationTokenResponse>"
+        ),
+    );
+    let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListBucket","Resource":"*"}]}"#;
+    let answer = replay
+        .client()
         .get_federation_token()
         .name("guest")
-        .policy(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListBucket","Resource":"*"}]}"#)
+        .policy(policy)
         .send()
         .await
         .unwrap();
+    let requests = replay.requests();
+    assert_eq!(field(&requests[0], "Name"), Some("guest"));
+    assert_eq!(field(&requests[0], "Policy"), Some(policy));
     assert_eq!(
         answer.federated_user().unwrap().arn(),
         "arn:aws:sts::123456789012:federated-user/guest"
@@ -171,5 +259,17 @@ async fn federation_token_answer_keeps_the_federated_arn() {
             .expiration
             .as_deref(),
         Some("2027-01-15T08:00:00Z")
+    );
+}
+
+#[test]
+fn form_bodies_are_decoded() {
+    assert_eq!(
+        form("Action=A&Policy=%7B%22a%22%3A1%7D&Name=x+y"),
+        [
+            ("Action".to_owned(), "A".to_owned()),
+            ("Policy".to_owned(), "{\"a\":1}".to_owned()),
+            ("Name".to_owned(), "x y".to_owned()),
+        ]
     );
 }
