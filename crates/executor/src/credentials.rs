@@ -111,7 +111,7 @@ impl OperatorError {
                 let mut lines = vec![format!("read {}", read_list(files))];
                 if found.is_empty() {
                     lines.push(
-                        "no profile exists yet: create one with `aws configure --profile NAME`, or rehearse offline with --endpoint-url (see the README)"
+                        "no profile exists yet: create one with `aws configure --profile NAME`, or rehearse offline on the embedded sandbox with --target sandbox"
                             .to_owned(),
                     );
                 } else {
@@ -132,7 +132,7 @@ impl OperatorError {
                     Some(url) => format!(
                         "an emulator needs an operator too: give the keys of an admin user of `{url}` with --profile NAME or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (the README's moto recipe makes one)"
                     ),
-                    None => "to rehearse offline, point at an emulator with --endpoint-url (the README's moto recipe); for an account, pass --profile NAME or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY".to_owned(),
+                    None => "to rehearse offline, run on the embedded sandbox with --target sandbox (no account, no server), or point at an emulator with --endpoint-url; for an account, pass --profile NAME or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY".to_owned(),
                 }
             ),
             Self::Unreachable { .. } => {
