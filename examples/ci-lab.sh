@@ -6,7 +6,7 @@ set -uo pipefail
 run_id=${1:-ci-$(date +%s)}
 awslab=${AWSLAB:-target/release/awslab}
 "$awslab" validate plans/sts-assume-role.yaml || exit 2
-"$awslab" up plans/sts-assume-role.yaml --run-id "$run_id" --yes --junit lab.xml
+"$awslab" up plans/sts-assume-role.yaml --target aws --run-id "$run_id" --yes --junit lab.xml
 up=$?
 "$awslab" down "$run_id" --yes
 down=$?

@@ -222,6 +222,15 @@ pub struct TargetArgs {
         value_name = "DIR"
     )]
     pub sandbox_dir: PathBuf,
+    /// The port `awslab sandbox serve` listens on: profiles written for the sandbox
+    /// point the aws CLI there.
+    #[arg(
+        long,
+        env = "AWSLAB_SANDBOX_PORT",
+        default_value_t = 4566,
+        value_name = "PORT"
+    )]
+    pub sandbox_port: u16,
     /// The region (default: AWS_REGION, AWS_DEFAULT_REGION, or us-east-1).
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,

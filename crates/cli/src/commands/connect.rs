@@ -1,7 +1,8 @@
-//! Where a command's calls go, and as whom: a real account (the default credential
-//! chain or `--profile`), an endpoint URL (moto, `LocalStack`), or the embedded sandbox
-//! in this process, as its first account's operator. `down` reconnects to what the
-//! run's journal recorded unless the command line names another target.
+//! Where a command's calls go, and as whom: the embedded sandbox in this process, as
+//! its first account's operator (the default), a real account (`--target aws` or
+//! `--profile`: the default credential chain or that profile), or an endpoint URL
+//! (moto, `LocalStack`). `down` reconnects to what the run's journal recorded unless
+//! the command line names another target.
 
 use std::path::PathBuf;
 
@@ -9,7 +10,6 @@ use aws_config::SdkConfig;
 use awslab_executor::{Secret, Target, TargetInfo, config_for_static};
 use awslab_sandbox::{IN_PROCESS_ENDPOINT, Sandbox};
 
-use super::sandbox::DEFAULT_PORT;
 use crate::cli::{TargetArgs, TargetKind};
 use crate::exit::{Failure, Status};
 
@@ -63,15 +63,16 @@ pub async fn connect(
     recorded: Option<&TargetInfo>,
 ) -> Result<Connection, Failure> {
     let region = region(args, recorded);
-    let named = args.target.is_some() || args.endpoint_url.is_some();
+    let named = args.target.is_some() || args.endpoint_url.is_some() || args.profile.is_some();
     let sandbox_dir = match args.target {
         Some(TargetKind::Sandbox) => Some(args.sandbox_dir.clone()),
         Some(TargetKind::Aws) => None,
         None if named => None,
-        None => recorded.and_then(|t| t.sandbox.clone()),
+        // Nothing named: where the run went, or else the sandbox, the default target.
+        None => recorded.map_or_else(|| Some(args.sandbox_dir.clone()), |r| r.sandbox.clone()),
     };
     if let Some(dir) = sandbox_dir {
-        return sandbox(dir, region);
+        return sandbox(dir, region, args.sandbox_port);
     }
     let endpoint = match &args.endpoint_url {
         Some(url) => Some(url.clone()),
@@ -90,7 +91,7 @@ pub async fn connect(
     })
 }
 
-fn sandbox(dir: PathBuf, region: String) -> Result<Connection, Failure> {
+fn sandbox(dir: PathBuf, region: String, port: u16) -> Result<Connection, Failure> {
     let fail = |error: awslab_sandbox::SandboxError| {
         Failure::new(
             Status::Invalid,
@@ -110,7 +111,7 @@ fn sandbox(dir: PathBuf, region: String) -> Result<Connection, Failure> {
         IN_PROCESS_ENDPOINT,
         sandbox.http_client(),
         region,
-        Some(format!("http://127.0.0.1:{DEFAULT_PORT}")),
+        Some(format!("http://127.0.0.1:{port}")),
     );
     let config = config_for_static(
         &target,
