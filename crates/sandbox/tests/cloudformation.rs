@@ -1,0 +1,843 @@
+//! CloudFormation through the Rust SDK, in-process: the seed lab's template creates,
+//! gives its outputs and deletes; stacks are in progress on the first poll; templates
+//! with every intrinsic function; CloudFormation's validation errors as a table;
+//! capabilities; a caller allowed CloudFormation but not IAM sees its stack roll back;
+//! a non-empty bucket ends `DELETE_FAILED`; updates and change sets.
+
+#![expect(
+    clippy::expect_used,
+    clippy::too_many_lines,
+    clippy::similar_names,
+    clippy::doc_markdown,
+    clippy::redundant_closure_for_method_calls,
+    clippy::type_complexity,
+    reason = "test"
+)]
+
+mod common;
+
+use aws_sdk_cloudformation::error::ProvideErrorMetadata as _;
+use aws_sdk_cloudformation::types::{Capability, Parameter, Stack, StackStatus, Tag};
+use aws_sdk_iam::config::{BehaviorVersion, Region};
+use aws_sdk_s3::primitives::ByteStream;
+use awslab_sandbox::{IN_PROCESS_ENDPOINT, Sandbox};
+use common::{ACCOUNT, Keys, iam, s3, user_with_key};
+
+const SEED_TEMPLATE: &str = include_str!("../../../plans/templates/role-and-bucket.yaml");
+
+fn cfn(sandbox: &Sandbox, keys: &Keys) -> aws_sdk_cloudformation::Client {
+    let credentials = aws_credential_types::Credentials::new(
+        &keys.id,
+        &keys.secret,
+        keys.token.clone(),
+        None,
+        "test",
+    );
+    let config = aws_sdk_cloudformation::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(credentials)
+        .endpoint_url(IN_PROCESS_ENDPOINT)
+        .http_client(sandbox.http_client())
+        .build();
+    aws_sdk_cloudformation::Client::from_conf(config)
+}
+
+fn parameter(key: &str, value: &str) -> Parameter {
+    Parameter::builder()
+        .parameter_key(key)
+        .parameter_value(value)
+        .build()
+}
+
+async fn describe(client: &aws_sdk_cloudformation::Client, stack: &str) -> Stack {
+    client
+        .describe_stacks()
+        .stack_name(stack)
+        .send()
+        .await
+        .expect("describe stacks")
+        .stacks()
+        .first()
+        .cloned()
+        .expect("one stack")
+}
+
+/// Polls until the status no longer ends in `_IN_PROGRESS`; returns every status seen.
+async fn settle(client: &aws_sdk_cloudformation::Client, stack: &str) -> (Stack, Vec<String>) {
+    let mut seen = Vec::new();
+    for _ in 0..20 {
+        let found = describe(client, stack).await;
+        let status = found.stack_status().expect("status").as_str().to_owned();
+        seen.push(status.clone());
+        if !status.ends_with("_IN_PROGRESS") {
+            return (found, seen);
+        }
+    }
+    panic!("stack {stack} never settled: {seen:?}");
+}
+
+fn output(stack: &Stack, key: &str) -> String {
+    stack
+        .outputs()
+        .iter()
+        .find(|output| output.output_key() == Some(key))
+        .and_then(|output| output.output_value())
+        .unwrap_or_else(|| panic!("output {key}"))
+        .to_owned()
+}
+
+async fn events(client: &aws_sdk_cloudformation::Client, stack: &str) -> Vec<String> {
+    let mut found: Vec<String> = client
+        .describe_stack_events()
+        .stack_name(stack)
+        .send()
+        .await
+        .expect("events")
+        .stack_events()
+        .iter()
+        .map(|event| {
+            format!(
+                "{} {}",
+                event.logical_resource_id().unwrap_or_default(),
+                event
+                    .resource_status()
+                    .map(|s| s.as_str())
+                    .unwrap_or_default()
+            )
+        })
+        .collect();
+    found.reverse();
+    found.dedup();
+    found
+}
+
+#[tokio::test]
+async fn seed_lab_stack_creates_gives_outputs_and_deletes() {
+    let sandbox = Sandbox::in_memory();
+    let operator = Keys::operator(&sandbox, ACCOUNT);
+    let client = cfn(&sandbox, &operator);
+    let user_arn = format!("arn:aws:iam::{ACCOUNT}:user/awslab-operator");
+    let created = client
+        .create_stack()
+        .stack_name("sts-lab")
+        .template_body(SEED_TEMPLATE)
+        .parameters(parameter("UserArn", &user_arn))
+        .parameters(parameter("BucketName", "sts-lab-bucket-1"))
+        .capabilities(Capability::CapabilityIam)
+        .tags(Tag::builder().key("awslab:run").value("r1").build())
+        .send()
+        .await
+        .expect("create stack");
+    let stack_id = created.stack_id().expect("id").to_owned();
+    assert!(stack_id.starts_with(&format!(
+        "arn:aws:cloudformation:us-east-1:{ACCOUNT}:stack/sts-lab/"
+    )));
+
+    let (stack, seen) = settle(&client, "sts-lab").await;
+    assert_eq!(seen, ["CREATE_IN_PROGRESS", "CREATE_COMPLETE"]);
+    assert_eq!(output(&stack, "BucketName"), "sts-lab-bucket-1");
+    let role_name = output(&stack, "RoleName");
+    assert!(role_name.starts_with("sts-lab-StsRole-"), "{role_name}");
+    assert_eq!(role_name.len(), "sts-lab-StsRole-".len() + 12);
+    assert_eq!(
+        output(&stack, "RoleArn"),
+        format!("arn:aws:iam::{ACCOUNT}:role/{role_name}")
+    );
+
+    let admin = iam(&sandbox, &operator);
+    let role = admin
+        .get_role()
+        .role_name(&role_name)
+        .send()
+        .await
+        .expect("the role exists");
+    let role = role.role().expect("role");
+    assert!(
+        role.tags()
+            .iter()
+            .any(|tag| tag.key() == "awslab:run" && tag.value() == "r1")
+    );
+    let inline = admin
+        .get_role_policy()
+        .role_name(&role_name)
+        .policy_name("s3-bucket-access")
+        .send()
+        .await
+        .expect("the role's inline policy");
+    assert!(inline.policy_document().contains("sts-lab-bucket-1"));
+    let tags = s3(&sandbox, &operator, true)
+        .get_bucket_tagging()
+        .bucket("sts-lab-bucket-1")
+        .send()
+        .await
+        .expect("bucket tags");
+    assert!(
+        tags.tag_set()
+            .iter()
+            .any(|tag| tag.key() == "aws:cloudformation:logical-id" && tag.value() == "Bucket")
+    );
+
+    assert_eq!(
+        events(&client, "sts-lab").await,
+        [
+            "sts-lab CREATE_IN_PROGRESS",
+            "Bucket CREATE_IN_PROGRESS",
+            "Bucket CREATE_COMPLETE",
+            "StsRole CREATE_IN_PROGRESS",
+            "StsRole CREATE_COMPLETE",
+            "BucketAccess CREATE_IN_PROGRESS",
+            "BucketAccess CREATE_COMPLETE",
+            "sts-lab CREATE_COMPLETE",
+        ]
+    );
+    let resources = client
+        .list_stack_resources()
+        .stack_name("sts-lab")
+        .send()
+        .await
+        .expect("resources");
+    let mut logical: Vec<&str> = resources
+        .stack_resource_summaries()
+        .iter()
+        .filter_map(|summary| summary.logical_resource_id())
+        .collect();
+    logical.sort_unstable();
+    assert_eq!(logical, ["Bucket", "BucketAccess", "StsRole"]);
+    let detail = client
+        .describe_stack_resource()
+        .stack_name("sts-lab")
+        .logical_resource_id("StsRole")
+        .send()
+        .await
+        .expect("resource");
+    assert_eq!(
+        detail
+            .stack_resource_detail()
+            .and_then(|d| d.physical_resource_id()),
+        Some(role_name.as_str())
+    );
+    let template = client
+        .get_template()
+        .stack_name("sts-lab")
+        .send()
+        .await
+        .expect("template");
+    assert_eq!(template.template_body(), Some(SEED_TEMPLATE));
+
+    client
+        .delete_stack()
+        .stack_name("sts-lab")
+        .send()
+        .await
+        .expect("delete");
+    let (gone, seen) = settle(&client, &stack_id).await;
+    assert_eq!(seen, ["DELETE_IN_PROGRESS", "DELETE_COMPLETE"]);
+    assert!(gone.deletion_time().is_some());
+    let missing = client
+        .describe_stacks()
+        .stack_name("sts-lab")
+        .send()
+        .await
+        .expect_err("deleted stacks are not found by name");
+    assert_eq!(missing.code(), Some("ValidationError"));
+    assert_eq!(
+        missing.message(),
+        Some("Stack with id sts-lab does not exist")
+    );
+    let role_gone = admin
+        .get_role()
+        .role_name(&role_name)
+        .send()
+        .await
+        .expect_err("the role is deleted");
+    assert_eq!(role_gone.code(), Some("NoSuchEntity"));
+    let buckets = s3(&sandbox, &operator, true)
+        .list_buckets()
+        .send()
+        .await
+        .expect("buckets");
+    assert!(buckets.buckets().is_empty());
+}
+
+#[tokio::test]
+async fn iam_resources_need_their_capability() {
+    let sandbox = Sandbox::in_memory();
+    let client = cfn(&sandbox, &Keys::operator(&sandbox, ACCOUNT));
+    let named = "Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      RoleName: fixed\n      AssumeRolePolicyDocument: {Version: '2012-10-17', Statement: [{Effect: Allow, Principal: {Service: ec2.amazonaws.com}, Action: 'sts:AssumeRole'}]}\n";
+    for (template, capabilities, expected) in [
+        (
+            SEED_TEMPLATE,
+            vec![],
+            "Requires capabilities : [CAPABILITY_IAM]",
+        ),
+        (
+            named,
+            vec![],
+            "Requires capabilities : [CAPABILITY_NAMED_IAM]",
+        ),
+        (
+            named,
+            vec![Capability::CapabilityIam],
+            "Requires capabilities : [CAPABILITY_NAMED_IAM]",
+        ),
+    ] {
+        let mut request = client
+            .create_stack()
+            .stack_name("caps")
+            .template_body(template);
+        if template == SEED_TEMPLATE {
+            request = request
+                .parameters(parameter(
+                    "UserArn",
+                    &format!("arn:aws:iam::{ACCOUNT}:root"),
+                ))
+                .parameters(parameter("BucketName", "caps-bucket"));
+        }
+        let error = request
+            .set_capabilities(Some(capabilities))
+            .send()
+            .await
+            .expect_err("refused");
+        assert_eq!(error.code(), Some("InsufficientCapabilitiesException"));
+        assert_eq!(error.message(), Some(expected));
+    }
+    let nothing = client.describe_stacks().send().await.expect("describe");
+    assert!(
+        nothing.stacks().is_empty(),
+        "a refused stack is not created"
+    );
+}
+
+#[tokio::test]
+async fn validation_errors_are_cloudformations() {
+    let sandbox = Sandbox::in_memory();
+    let client = cfn(&sandbox, &Keys::operator(&sandbox, ACCOUNT));
+    let bucket = "  B:\n    Type: AWS::S3::Bucket\n";
+    let cases: Vec<(String, Vec<(&str, &str)>, &str)> = vec![
+        ("Resources: {}\n".to_owned(), vec![], "Template format error: At least one Resources member must be defined."),
+        ("Resources:\n  B: [\n".to_owned(), vec![], "Template format error: YAML not well-formed. (line 2, column 6)"),
+        ("{\"Resources\": }".to_owned(), vec![], "Template format error: JSON not well-formed. (line 1, column 15)"),
+        (format!("Foo: 1\nResources:\n{bucket}"), vec![], "Template format error: Invalid template property or properties [Foo]"),
+        ("Resources:\n  B:\n    Properties: {}\n".to_owned(), vec![], "Template format error: [/Resources/B] Every Resources object must contain a Type member."),
+        ("Resources:\n  B:\n    Type: AWS::EC2::Instance\n".to_owned(), vec![], "Template format error: Unrecognized resource types: [AWS::EC2::Instance]"),
+        ("Resources:\n  B:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: !Ref Nope\n".to_owned(), vec![], "Template format error: Unresolved resource dependencies [Nope] in the Resources block of the template"),
+        (format!("Resources:\n{bucket}Outputs:\n  O:\n    Value: !GetAtt Missing.Arn\n"), vec![], "Template format error: Unresolved resource dependencies [Missing] in the Outputs block of the template"),
+        ("Resources:\n  A:\n    Type: AWS::S3::Bucket\n    DependsOn: B\n  B:\n    Type: AWS::S3::Bucket\n    DependsOn: A\n".to_owned(), vec![], "Circular dependency between resources: [A, B]"),
+        (format!("Parameters:\n  P:\n    Type: String\nResources:\n{bucket}"), vec![], "Parameters: [P] must have values"),
+        (format!("Resources:\n{bucket}"), vec![("Q", "x")], "Parameters: [Q] do not exist in the template"),
+        (format!("Parameters:\n  Env:\n    Type: String\n    AllowedValues: [dev, prod]\nResources:\n{bucket}"), vec![("Env", "test")], "Parameter 'Env' must be one of AllowedValues"),
+        (format!("Parameters:\n  Name:\n    Type: String\n    AllowedPattern: '[a-z]+'\nResources:\n{bucket}"), vec![("Name", "Abc")], "Parameter 'Name' must match pattern [a-z]+"),
+        (format!("Parameters:\n  N:\n    Type: Number\nResources:\n{bucket}"), vec![("N", "ten")], "Parameter 'N' must be a number"),
+        (format!("Parameters:\n  N:\n    Type: Strin\nResources:\n{bucket}"), vec![], "Template format error: Unrecognized parameter type: Strin"),
+        (format!("Parameters:\n  S:\n    Type: String\n    MinLength: 3\nResources:\n{bucket}"), vec![("S", "ab")], "Parameter 'S' must contain at least 3 characters"),
+        (format!("Resources:\n{bucket}Outputs:\n  O:\n    Value: !GetAtt B.Nope\n"), vec![], "Template error: resource B does not support attribute type Nope in Fn::GetAtt"),
+        (format!("Mappings:\n  M:\n    a: {{b: c}}\nResources:\n{bucket}Outputs:\n  O:\n    Value: !FindInMap [M, a, z]\n"), vec![], "Template error: Unable to get mapping for M::a::z"),
+        (format!("Resources:\n{bucket}Outputs:\n  O:\n    Value: !ImportValue nobody-exports-this\n"), vec![], "No export named nobody-exports-this found."),
+    ];
+    for (template, parameters, expected) in cases {
+        let mut request = client
+            .create_stack()
+            .stack_name("bad")
+            .template_body(&template);
+        for (key, value) in parameters {
+            request = request.parameters(parameter(key, value));
+        }
+        let error = request.send().await.expect_err(&template);
+        assert_eq!(error.code(), Some("ValidationError"), "{template}");
+        let message = error.message().unwrap_or_default();
+        assert_eq!(message, expected, "{template}");
+    }
+}
+
+#[tokio::test]
+async fn intrinsic_functions_conditions_mappings_and_exports() {
+    let sandbox = Sandbox::in_memory();
+    let client = cfn(&sandbox, &Keys::operator(&sandbox, ACCOUNT));
+    let exporter = "Resources:\n  B:\n    Type: AWS::S3::Bucket\nOutputs:\n  Name:\n    Value: !Ref B\n    Export:\n      Name: !Sub '${AWS::StackName}-bucket'\n";
+    client
+        .create_stack()
+        .stack_name("exporter")
+        .template_body(exporter)
+        .send()
+        .await
+        .expect("exporter");
+    let (exported, _) = settle(&client, "exporter").await;
+    let exported_bucket = output(&exported, "Name");
+    assert!(
+        exported_bucket.starts_with("exporter-b-"),
+        "{exported_bucket}"
+    );
+
+    let template = r#"
+AWSTemplateFormatVersion: "2010-09-09"
+Description: every intrinsic function
+Parameters:
+  Env:
+    Type: String
+    AllowedValues: [dev, prod]
+    Default: dev
+  Secret:
+    Type: String
+    NoEcho: true
+  Zones:
+    Type: CommaDelimitedList
+    Default: "a,b,c"
+Mappings:
+  Sizes:
+    dev: {Count: "1"}
+    prod: {Count: "3"}
+Conditions:
+  IsProd: !Equals [!Ref Env, prod]
+  IsDev: !Not [!Condition IsProd]
+  Both: !And [!Condition IsDev, !Equals [x, x]]
+  Either: !Or [!Condition IsProd, !Condition Both]
+Resources:
+  Bucket:
+    Type: AWS::S3::Bucket
+    Properties:
+      BucketName: !Join ["-", [!Ref "AWS::StackName", !Select [1, !Ref Zones], data]]
+  ProdOnly:
+    Type: AWS::S3::Bucket
+    Condition: IsProd
+Outputs:
+  Sub:
+    Value: !Sub "${AWS::AccountId}:${AWS::Region}:${Bucket}:${Bucket.Arn}:${!Literal}"
+  SubVars:
+    Value: !Sub ["${A}-${B}", {A: !Ref Env, B: !FindInMap [Sizes, !Ref Env, Count]}]
+  Split:
+    Value: !Select [2, !Split ["/", "a/b/c"]]
+  If:
+    Value: !If [IsProd, big, !If [Either, small, none]]
+  Zones:
+    Value: !Join [",", !GetAZs ""]
+  Base64:
+    Value: !Base64 hello
+  Imported:
+    Value: !ImportValue exporter-bucket
+  Partition:
+    Value: !Sub "${AWS::Partition}.${AWS::URLSuffix}"
+  ProdBucket:
+    Condition: IsProd
+    Value: !Ref ProdOnly
+"#;
+    client
+        .create_stack()
+        .stack_name("functions")
+        .template_body(template)
+        .parameters(parameter("Secret", "hunter2"))
+        .send()
+        .await
+        .expect("create");
+    let (stack, _) = settle(&client, "functions").await;
+    assert_eq!(
+        stack.stack_status(),
+        Some(&StackStatus::CreateComplete),
+        "{:?}",
+        stack.stack_status_reason()
+    );
+    assert_eq!(
+        output(&stack, "Sub"),
+        format!("{ACCOUNT}:us-east-1:functions-b-data:arn:aws:s3:::functions-b-data:${{Literal}}")
+    );
+    assert_eq!(output(&stack, "SubVars"), "dev-1");
+    assert_eq!(output(&stack, "Split"), "c");
+    assert_eq!(output(&stack, "If"), "small");
+    assert_eq!(output(&stack, "Zones"), "us-east-1a,us-east-1b,us-east-1c");
+    assert_eq!(output(&stack, "Base64"), "aGVsbG8=");
+    assert_eq!(output(&stack, "Imported"), exported_bucket);
+    assert_eq!(output(&stack, "Partition"), "aws.amazonaws.com");
+    assert!(
+        stack
+            .outputs()
+            .iter()
+            .all(|o| o.output_key() != Some("ProdBucket"))
+    );
+    let secret = stack
+        .parameters()
+        .iter()
+        .find(|p| p.parameter_key() == Some("Secret"))
+        .and_then(|p| p.parameter_value());
+    assert_eq!(secret, Some("****"), "NoEcho parameters are masked");
+    let resources = client
+        .list_stack_resources()
+        .stack_name("functions")
+        .send()
+        .await
+        .expect("resources");
+    assert_eq!(
+        resources.stack_resource_summaries().len(),
+        1,
+        "the ProdOnly condition is false"
+    );
+
+    let in_use = client.delete_stack().stack_name("exporter").send().await;
+    assert!(in_use.is_ok());
+    let (exporter_stack, _) = settle(&client, "exporter").await;
+    assert_eq!(
+        exporter_stack.stack_status(),
+        Some(&StackStatus::DeleteFailed)
+    );
+    assert_eq!(
+        exporter_stack.stack_status_reason(),
+        Some("Export exporter-bucket cannot be deleted as it is in use by functions")
+    );
+}
+
+#[tokio::test]
+async fn a_caller_allowed_cloudformation_but_not_iam_sees_its_stack_roll_back() {
+    let sandbox = Sandbox::in_memory();
+    let operator = Keys::operator(&sandbox, ACCOUNT);
+    let admin = iam(&sandbox, &operator);
+    let deployer = user_with_key(&sandbox, "deployer").await;
+    admin
+        .put_user_policy()
+        .user_name("deployer")
+        .policy_name("cfn-and-s3")
+        .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["cloudformation:*","s3:*"],"Resource":"*"}]}"#)
+        .send()
+        .await
+        .expect("policy");
+    let client = cfn(&sandbox, &deployer);
+    client
+        .create_stack()
+        .stack_name("denied")
+        .template_body(SEED_TEMPLATE)
+        .parameters(parameter(
+            "UserArn",
+            &format!("arn:aws:iam::{ACCOUNT}:user/deployer"),
+        ))
+        .parameters(parameter("BucketName", "denied-bucket"))
+        .capabilities(Capability::CapabilityIam)
+        .send()
+        .await
+        .expect("CloudFormation itself is allowed");
+    let (stack, seen) = settle(&client, "denied").await;
+    assert_eq!(
+        seen,
+        [
+            "CREATE_IN_PROGRESS",
+            "ROLLBACK_IN_PROGRESS",
+            "ROLLBACK_COMPLETE"
+        ]
+    );
+    assert_eq!(
+        stack.stack_status_reason(),
+        None,
+        "ROLLBACK_COMPLETE has no reason; the failure is in the events"
+    );
+    let all = client
+        .describe_stack_events()
+        .stack_name("denied")
+        .send()
+        .await
+        .expect("events");
+    let failed = all
+        .stack_events()
+        .iter()
+        .find(|event| event.resource_status().map(|s| s.as_str()) == Some("CREATE_FAILED"))
+        .expect("a failed resource");
+    assert_eq!(failed.logical_resource_id(), Some("StsRole"));
+    let reason = failed.resource_status_reason().unwrap_or_default();
+    assert!(
+        reason.contains(&format!("User: arn:aws:iam::{ACCOUNT}:user/deployer is not authorized to perform: iam:CreateRole"))
+            && reason.contains("HandlerErrorCode: AccessDenied"),
+        "{reason}"
+    );
+    assert_eq!(
+        events(&client, "denied").await,
+        [
+            "denied CREATE_IN_PROGRESS",
+            "Bucket CREATE_IN_PROGRESS",
+            "Bucket CREATE_COMPLETE",
+            "StsRole CREATE_IN_PROGRESS",
+            "StsRole CREATE_FAILED",
+            "denied ROLLBACK_IN_PROGRESS",
+            "Bucket DELETE_IN_PROGRESS",
+            "Bucket DELETE_COMPLETE",
+            "StsRole DELETE_COMPLETE",
+            "denied ROLLBACK_COMPLETE",
+        ]
+    );
+    let buckets = s3(&sandbox, &operator, true)
+        .list_buckets()
+        .send()
+        .await
+        .expect("buckets");
+    assert!(
+        buckets.buckets().is_empty(),
+        "the rollback deleted the bucket"
+    );
+    let roles = admin.list_roles().send().await.expect("roles");
+    assert!(
+        roles
+            .roles()
+            .iter()
+            .all(|role| !role.role_name().starts_with("denied-"))
+    );
+}
+
+#[tokio::test]
+async fn a_non_empty_bucket_ends_delete_failed_and_retain_keeps_resources() {
+    let sandbox = Sandbox::in_memory();
+    let operator = Keys::operator(&sandbox, ACCOUNT);
+    let client = cfn(&sandbox, &operator);
+    let template = "Resources:\n  Full:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: full-bucket\n  Kept:\n    Type: AWS::S3::Bucket\n    DeletionPolicy: Retain\n    Properties:\n      BucketName: kept-bucket\n";
+    client
+        .create_stack()
+        .stack_name("buckets")
+        .template_body(template)
+        .send()
+        .await
+        .expect("create");
+    settle(&client, "buckets").await;
+    let storage = s3(&sandbox, &operator, true);
+    storage
+        .put_object()
+        .bucket("full-bucket")
+        .key("note.txt")
+        .body(ByteStream::from_static(b"hi"))
+        .send()
+        .await
+        .expect("put");
+    client
+        .delete_stack()
+        .stack_name("buckets")
+        .send()
+        .await
+        .expect("delete");
+    let (stack, seen) = settle(&client, "buckets").await;
+    assert_eq!(seen, ["DELETE_IN_PROGRESS", "DELETE_FAILED"]);
+    assert_eq!(
+        stack.stack_status_reason(),
+        Some("The following resource(s) failed to delete: [Full]. ")
+    );
+    let found = events(&client, "buckets").await;
+    assert!(
+        found.contains(&"Kept DELETE_SKIPPED".to_owned()),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&"Full DELETE_FAILED".to_owned()),
+        "{found:?}"
+    );
+
+    storage
+        .delete_object()
+        .bucket("full-bucket")
+        .key("note.txt")
+        .send()
+        .await
+        .expect("empty it");
+    client
+        .delete_stack()
+        .stack_name("buckets")
+        .send()
+        .await
+        .expect("delete again");
+    let (_, seen) = settle(&client, stack.stack_id().expect("id")).await;
+    assert_eq!(seen.last().map(String::as_str), Some("DELETE_COMPLETE"));
+    let names: Vec<String> = storage
+        .list_buckets()
+        .send()
+        .await
+        .expect("list")
+        .buckets()
+        .iter()
+        .filter_map(|bucket| bucket.name().map(str::to_owned))
+        .collect();
+    assert_eq!(
+        names,
+        ["kept-bucket"],
+        "DeletionPolicy: Retain keeps the bucket"
+    );
+}
+
+#[tokio::test]
+async fn updates_and_change_sets() {
+    let sandbox = Sandbox::in_memory();
+    let operator = Keys::operator(&sandbox, ACCOUNT);
+    let client = cfn(&sandbox, &operator);
+    let first = "Parameters:\n  Suffix:\n    Type: String\nResources:\n  User:\n    Type: AWS::IAM::User\n    Properties:\n      Policies:\n        - PolicyName: p\n          PolicyDocument: {Version: '2012-10-17', Statement: [{Effect: Allow, Action: 's3:ListBucket', Resource: '*'}]}\nOutputs:\n  UserArn:\n    Value: !GetAtt User.Arn\n";
+    let created = client
+        .create_change_set()
+        .stack_name("changes")
+        .change_set_name("first")
+        .change_set_type("CREATE".into())
+        .template_body(first)
+        .parameters(parameter("Suffix", "a"))
+        .capabilities(Capability::CapabilityIam)
+        .send()
+        .await
+        .expect("change set");
+    let review = describe(&client, "changes").await;
+    assert_eq!(review.stack_status(), Some(&StackStatus::ReviewInProgress));
+    let change_set = client
+        .describe_change_set()
+        .change_set_name(created.id().expect("id"))
+        .send()
+        .await
+        .expect("describe change set");
+    assert_eq!(
+        change_set.status().map(|s| s.as_str()),
+        Some("CREATE_COMPLETE")
+    );
+    let actions: Vec<(String, String)> = change_set
+        .changes()
+        .iter()
+        .filter_map(|change| change.resource_change())
+        .map(|change| {
+            (
+                change
+                    .action()
+                    .map(|a| a.as_str().to_owned())
+                    .unwrap_or_default(),
+                change.logical_resource_id().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(actions, [("Add".to_owned(), "User".to_owned())]);
+    client
+        .execute_change_set()
+        .change_set_name("first")
+        .stack_name("changes")
+        .send()
+        .await
+        .expect("execute");
+    let (stack, seen) = settle(&client, "changes").await;
+    assert_eq!(seen, ["CREATE_IN_PROGRESS", "CREATE_COMPLETE"]);
+    let user_arn = output(&stack, "UserArn");
+    assert!(user_arn.contains(":user/changes-User-"), "{user_arn}");
+
+    let same = client
+        .create_change_set()
+        .stack_name("changes")
+        .change_set_name("same")
+        .use_previous_template(true)
+        .parameters(
+            Parameter::builder()
+                .parameter_key("Suffix")
+                .use_previous_value(true)
+                .build(),
+        )
+        .capabilities(Capability::CapabilityIam)
+        .send()
+        .await
+        .expect("an empty change set is made, and fails");
+    let same = client
+        .describe_change_set()
+        .change_set_name(same.id().expect("id"))
+        .send()
+        .await
+        .expect("describe");
+    assert_eq!(same.status().map(|s| s.as_str()), Some("FAILED"));
+    assert_eq!(
+        same.status_reason(),
+        Some(
+            "The submitted information didn't contain changes. Submit different information to create a change set."
+        )
+    );
+    let no_updates = client
+        .update_stack()
+        .stack_name("changes")
+        .use_previous_template(true)
+        .parameters(
+            Parameter::builder()
+                .parameter_key("Suffix")
+                .use_previous_value(true)
+                .build(),
+        )
+        .capabilities(Capability::CapabilityIam)
+        .send()
+        .await
+        .expect_err("nothing to do");
+    assert_eq!(
+        no_updates.message(),
+        Some("No updates are to be performed.")
+    );
+
+    let second = format!(
+        "{first}  BucketName:\n    Value: !Ref Bucket\n",
+    )
+    .replace(
+        "Outputs:",
+        "  Bucket:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: !Sub 'changes-${Suffix}'\nOutputs:",
+    );
+    client
+        .update_stack()
+        .stack_name("changes")
+        .template_body(&second)
+        .parameters(parameter("Suffix", "b"))
+        .capabilities(Capability::CapabilityIam)
+        .send()
+        .await
+        .expect("update");
+    let (stack, seen) = settle(&client, "changes").await;
+    assert_eq!(
+        seen,
+        [
+            "UPDATE_IN_PROGRESS",
+            "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS",
+            "UPDATE_COMPLETE"
+        ]
+    );
+    assert_eq!(output(&stack, "BucketName"), "changes-b");
+    assert_eq!(
+        output(&stack, "UserArn"),
+        user_arn,
+        "the unchanged user stays"
+    );
+
+    // An update that fails rolls back: the new bucket name is taken.
+    let other = Keys::operator(&sandbox, common::OTHER_ACCOUNT);
+    s3(&sandbox, &other, true)
+        .create_bucket()
+        .bucket("changes-c")
+        .send()
+        .await
+        .expect("squat");
+    client
+        .update_stack()
+        .stack_name("changes")
+        .use_previous_template(true)
+        .parameters(parameter("Suffix", "c"))
+        .capabilities(Capability::CapabilityIam)
+        .send()
+        .await
+        .expect("update");
+    let (stack, seen) = settle(&client, "changes").await;
+    assert_eq!(
+        seen,
+        [
+            "UPDATE_IN_PROGRESS",
+            "UPDATE_ROLLBACK_IN_PROGRESS",
+            "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS",
+            "UPDATE_ROLLBACK_COMPLETE"
+        ]
+    );
+    assert_eq!(
+        output(&stack, "BucketName"),
+        "changes-b",
+        "the rollback put the old bucket back"
+    );
+
+    client
+        .delete_stack()
+        .stack_name("changes")
+        .send()
+        .await
+        .expect("delete");
+    let (_, seen) = settle(&client, stack.stack_id().expect("id")).await;
+    assert_eq!(seen.last().map(String::as_str), Some("DELETE_COMPLETE"));
+    let users = iam(&sandbox, &operator)
+        .list_users()
+        .send()
+        .await
+        .expect("users");
+    assert!(
+        users
+            .users()
+            .iter()
+            .all(|user| !user.user_name().starts_with("changes-"))
+    );
+}
