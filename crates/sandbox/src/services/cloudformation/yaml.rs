@@ -291,7 +291,7 @@ mod tests {
         for (body, expected) in [
             (
                 "a: [1, 2\n",
-                "Template format error: YAML not well-formed. (line 2",
+                "Template format error: YAML not well-formed. (line 1, column 4)",
             ),
             ("a: 1\na: 2\n", "duplicate key `a`"),
             ("a: !Bogus x\n", "unknown tag !Bogus"),
