@@ -841,3 +841,140 @@ async fn updates_and_change_sets() {
             .all(|user| !user.user_name().starts_with("changes-"))
     );
 }
+
+#[tokio::test]
+async fn a_trust_change_updates_the_role_in_place_and_stacks_persist_in_the_state_folder() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sandbox = Sandbox::open(dir.path()).expect("durable sandbox");
+    let operator = Keys::operator(&sandbox, ACCOUNT);
+    let client = cfn(&sandbox, &operator);
+    let admin = iam(&sandbox, &operator);
+    admin
+        .create_user()
+        .user_name("learner")
+        .send()
+        .await
+        .expect("user");
+    client
+        .create_stack()
+        .stack_name("lab")
+        .template_body(SEED_TEMPLATE)
+        .parameters(parameter(
+            "UserArn",
+            &format!("arn:aws:iam::{ACCOUNT}:user/awslab-operator"),
+        ))
+        .parameters(parameter("BucketName", "lab-bucket-durable"))
+        .capabilities(Capability::CapabilityIam)
+        .send()
+        .await
+        .expect("create");
+    let (stack, _) = settle(&client, "lab").await;
+    let role_name = output(&stack, "RoleName");
+    let role_id = admin
+        .get_role()
+        .role_name(&role_name)
+        .send()
+        .await
+        .expect("role")
+        .role()
+        .expect("role")
+        .role_id()
+        .to_owned();
+
+    let learner = format!("arn:aws:iam::{ACCOUNT}:user/learner");
+    client
+        .create_change_set()
+        .stack_name("lab")
+        .change_set_name("trust-learner")
+        .use_previous_template(true)
+        .parameters(parameter("UserArn", &learner))
+        .parameters(
+            Parameter::builder()
+                .parameter_key("BucketName")
+                .use_previous_value(true)
+                .build(),
+        )
+        .capabilities(Capability::CapabilityIam)
+        .send()
+        .await
+        .expect("change set");
+    let change_set = client
+        .describe_change_set()
+        .stack_name("lab")
+        .change_set_name("trust-learner")
+        .send()
+        .await
+        .expect("describe");
+    let changes: Vec<(String, String, String)> = change_set
+        .changes()
+        .iter()
+        .filter_map(|change| change.resource_change())
+        .map(|change| {
+            (
+                change
+                    .action()
+                    .map(|a| a.as_str().to_owned())
+                    .unwrap_or_default(),
+                change.logical_resource_id().unwrap_or_default().to_owned(),
+                change
+                    .replacement()
+                    .map(|r| r.as_str().to_owned())
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        changes,
+        [(
+            "Modify".to_owned(),
+            "StsRole".to_owned(),
+            "False".to_owned()
+        )]
+    );
+    client
+        .execute_change_set()
+        .stack_name("lab")
+        .change_set_name("trust-learner")
+        .send()
+        .await
+        .expect("execute");
+    drop(client);
+    drop(admin);
+
+    // Another process opening the same folder sees the same stack.
+    let reopened = Sandbox::open(dir.path()).expect("reopen");
+    let client = cfn(&reopened, &operator);
+    let (stack, seen) = settle(&client, "lab").await;
+    assert_eq!(
+        seen,
+        [
+            "UPDATE_IN_PROGRESS",
+            "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS",
+            "UPDATE_COMPLETE"
+        ]
+    );
+    assert_eq!(
+        output(&stack, "RoleName"),
+        role_name,
+        "updated in place, not replaced"
+    );
+    let role = iam(&reopened, &operator)
+        .get_role()
+        .role_name(&role_name)
+        .send()
+        .await
+        .expect("role");
+    let role = role.role().expect("role");
+    assert_eq!(role.role_id(), role_id);
+    let trust = role.assume_role_policy_document().unwrap_or_default();
+    assert!(trust.contains("learner"), "{trust}");
+
+    client
+        .delete_stack()
+        .stack_name("lab")
+        .send()
+        .await
+        .expect("delete");
+    let (_, seen) = settle(&client, stack.stack_id().expect("id")).await;
+    assert_eq!(seen.last().map(String::as_str), Some("DELETE_COMPLETE"));
+}

@@ -845,7 +845,7 @@ pub fn create_change_set(world: &mut World, request: &mut Request) -> Result<Sha
     check_capabilities(&plan.template, &capabilities)?;
     let tags = request.tags().unwrap_or_else(|| stack.tags.clone());
     let parameters: Vec<(String, String)> = plan.parameters.clone().into_iter().collect();
-    let changes: Vec<(Change, String, String)> = if kind == "CREATE" {
+    let changes: Vec<(Change, String, String, bool)> = if kind == "CREATE" {
         plan.order
             .iter()
             .map(|logical| {
@@ -854,7 +854,7 @@ pub fn create_change_set(world: &mut World, request: &mut Request) -> Result<Sha
                     .resource(logical)
                     .map(|spec| spec.kind.clone())
                     .unwrap_or_default();
-                (Change::Add, logical.clone(), spec_kind)
+                (Change::Add, logical.clone(), spec_kind, false)
             })
             .collect()
     } else {
@@ -886,7 +886,7 @@ pub fn create_change_set(world: &mut World, request: &mut Request) -> Result<Sha
         execution_status: if unchanged { "UNAVAILABLE" } else { "AVAILABLE" }.to_owned(),
         changes: changes
             .into_iter()
-            .map(|(change, logical, resource_kind)| {
+            .map(|(change, logical, resource_kind, replaced)| {
                 let physical = stack
                     .resources
                     .iter()
@@ -895,7 +895,8 @@ pub fn create_change_set(world: &mut World, request: &mut Request) -> Result<Sha
                     .unwrap_or_default();
                 let (action, replacement) = match change {
                     Change::Add => ("Add", ""),
-                    Change::Modify => ("Modify", "True"),
+                    Change::Modify if replaced => ("Modify", "True"),
+                    Change::Modify => ("Modify", "False"),
                     Change::Remove => ("Remove", ""),
                 };
                 (action.to_owned(), logical, physical, resource_kind, replacement.to_owned())

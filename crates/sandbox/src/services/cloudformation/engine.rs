@@ -573,8 +573,9 @@ pub enum Change {
     Remove,
 }
 
-/// The changes from the stack's resources to `plan` (evaluated against what exists).
-pub fn changes(world: &World, stack: &Stack, plan: &Plan) -> Vec<(Change, String, String)> {
+/// The changes from the stack's resources to `plan` (evaluated against what
+/// exists): the change, the logical id, the type, and whether it replaces.
+pub fn changes(world: &World, stack: &Stack, plan: &Plan) -> Vec<(Change, String, String, bool)> {
     let mut found = Vec::new();
     for logical in &plan.order {
         let kind = kind_of(plan, logical).to_owned();
@@ -583,11 +584,15 @@ pub fn changes(world: &World, stack: &Stack, plan: &Plan) -> Vec<(Change, String
             .iter()
             .find(|resource| resource.logical == *logical)
         {
-            None => found.push((Change::Add, logical.clone(), kind)),
+            None => found.push((Change::Add, logical.clone(), kind, false)),
             Some(existing) => {
                 let evaluated = properties(world, stack, plan, logical).ok();
                 if existing.kind != kind || evaluated.as_ref() != Some(&existing.properties) {
-                    found.push((Change::Modify, logical.clone(), kind));
+                    let replaced = existing.kind != kind
+                        || evaluated.as_ref().is_none_or(|evaluated| {
+                            super::update::replaces(&kind, &existing.properties, evaluated)
+                        });
+                    found.push((Change::Modify, logical.clone(), kind, replaced));
                 }
             }
         }
@@ -598,6 +603,7 @@ pub fn changes(world: &World, stack: &Stack, plan: &Plan) -> Vec<(Change, String
                 Change::Remove,
                 resource.logical.clone(),
                 resource.kind.clone(),
+                false,
             ));
         }
     }
@@ -621,7 +627,8 @@ pub fn update(
     let changes = changes(world, stack, plan);
     let mut failure = None;
     for logical in &plan.order {
-        let Some((change, _, kind)) = changes.iter().find(|(_, name, _)| name == logical) else {
+        let Some((change, _, kind, _)) = changes.iter().find(|(_, name, _, _)| name == logical)
+        else {
             continue;
         };
         match change {
@@ -634,7 +641,7 @@ pub fn update(
                 }
             }
             Change::Modify => {
-                if let Err(message) = replace(world, actor, stack, plan, logical, kind) {
+                if let Err(message) = modify(world, actor, stack, plan, logical, kind) {
                     failure = Some((Some(logical.clone()), message));
                     break;
                 }
@@ -677,17 +684,17 @@ pub fn update(
             };
             stack.stack_event(now, "UPDATE_ROLLBACK_IN_PROGRESS", Some(reason));
             // Put back what changed, then remove what was added.
-            for logical in previous.order.iter().rev() {
+            for logical in &previous.order {
                 let was_changed = changes
                     .iter()
-                    .any(|(change, name, _)| *change == Change::Modify && name == logical);
+                    .any(|(change, name, _, _)| *change == Change::Modify && name == logical);
                 let exists = stack
                     .resources
                     .iter()
                     .any(|resource| resource.logical == *logical);
                 if was_changed || !exists {
                     let kind = kind_of(previous, logical).to_owned();
-                    let _ = replace(world, actor, stack, previous, logical, &kind);
+                    let _ = modify(world, actor, stack, previous, logical, &kind);
                 }
             }
             stack.stack_event(now, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS", None);
@@ -707,6 +714,82 @@ pub fn update(
             }
             stack.stack_event(now, "UPDATE_ROLLBACK_COMPLETE", None);
         }
+    }
+}
+
+/// Changes one resource to `plan`: in place when its identity stays, else replaced.
+fn modify(
+    world: &mut World,
+    actor: &mut Actor,
+    stack: &mut Stack,
+    plan: &Plan,
+    logical: &str,
+    kind: &str,
+) -> Result<(), String> {
+    let now = world.now();
+    let evaluated = properties(world, stack, plan, logical)?;
+    let existing = stack
+        .resources
+        .iter()
+        .find(|resource| resource.logical == logical && resource.kind == kind)
+        .cloned();
+    let Some(existing) = existing
+        .filter(|existing| !super::update::replaces(kind, &existing.properties, &evaluated))
+    else {
+        return replace(world, actor, stack, plan, logical, kind);
+    };
+    let physical = existing.made.physical.clone();
+    stack.event(
+        now,
+        logical,
+        &physical,
+        kind,
+        "UPDATE_IN_PROGRESS",
+        None,
+        Some(&evaluated),
+    );
+    match actor.update(
+        world,
+        kind,
+        &existing.made,
+        &existing.properties,
+        &evaluated,
+    ) {
+        Some(Ok(made)) => {
+            if let Some(resource) = stack
+                .resources
+                .iter_mut()
+                .find(|resource| resource.logical == logical)
+            {
+                resource.made = made;
+                resource.properties = evaluated.clone();
+                resource.updated = now;
+            }
+            stack.event(
+                now,
+                logical,
+                &physical,
+                kind,
+                "UPDATE_COMPLETE",
+                None,
+                Some(&evaluated),
+            );
+            Ok(())
+        }
+        Some(Err(error)) => {
+            let message = reason(service_of(kind), &error);
+            stack.event(
+                now,
+                logical,
+                &physical,
+                kind,
+                "UPDATE_FAILED",
+                Some(message.clone()),
+                None,
+            );
+            Err(message)
+        }
+        None => replace(world, actor, stack, plan, logical, kind),
     }
 }
 

@@ -12,6 +12,7 @@ pub mod intrinsics;
 pub mod resources;
 pub mod stack;
 pub mod template;
+pub mod update;
 pub mod yaml;
 
 pub use stack::Stack;

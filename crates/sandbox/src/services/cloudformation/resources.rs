@@ -93,7 +93,7 @@ pub fn reason(service: &str, error: &ApiError) -> String {
     )
 }
 
-fn text(value: &Value) -> Option<String> {
+pub(super) fn text(value: &Value) -> Option<String> {
     match value {
         Value::String(text) => Some(text.clone()),
         Value::Number(number) => Some(number.to_string()),
@@ -103,7 +103,7 @@ fn text(value: &Value) -> Option<String> {
     }
 }
 
-fn strings(value: Option<&Value>) -> Vec<String> {
+pub(super) fn strings(value: Option<&Value>) -> Vec<String> {
     match value {
         Some(Value::Array(items)) => items.iter().filter_map(text).collect(),
         Some(other) => text(other).into_iter().collect(),
@@ -116,6 +116,25 @@ fn invalid(message: impl Into<String>) -> ApiError {
 }
 
 impl Actor<'_, '_> {
+    /// Calls IAM operation `action` as the caller (authorized first).
+    pub(super) fn call<K: AsRef<str>>(
+        &mut self,
+        world: &mut World,
+        action: &str,
+        pairs: &[(K, String)],
+    ) -> Result<(), ApiError> {
+        self.iam(world, action, pairs)
+    }
+
+    /// Calls an S3 operation as the caller (authorized first).
+    pub(super) fn call_s3(
+        &mut self,
+        world: &mut World,
+        operation: S3Operation,
+    ) -> Result<(), ApiError> {
+        self.s3(world, operation)
+    }
+
     fn iam<K: AsRef<str>>(
         &mut self,
         world: &mut World,
@@ -158,7 +177,7 @@ impl Actor<'_, '_> {
         }
     }
 
-    fn tag_pairs(&self, own: Option<&Value>) -> Vec<(String, String)> {
+    pub(super) fn tag_pairs(&self, own: Option<&Value>) -> Vec<(String, String)> {
         let mut tags: Vec<(String, String)> = self.tags.to_vec();
         if let Some(Value::Array(items)) = own {
             for item in items {
