@@ -978,3 +978,96 @@ async fn a_trust_change_updates_the_role_in_place_and_stacks_persist_in_the_stat
     let (_, seen) = settle(&client, stack.stack_id().expect("id")).await;
     assert_eq!(seen.last().map(String::as_str), Some("DELETE_COMPLETE"));
 }
+
+#[tokio::test]
+async fn a_service_role_acts_for_a_caller_allowed_to_pass_it() {
+    let sandbox = Sandbox::in_memory();
+    let operator = Keys::operator(&sandbox, ACCOUNT);
+    let admin = iam(&sandbox, &operator);
+    admin
+        .create_role()
+        .role_name("cfn-exec")
+        .assume_role_policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"cloudformation.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#)
+        .send()
+        .await
+        .expect("service role");
+    admin
+        .attach_role_policy()
+        .role_name("cfn-exec")
+        .policy_arn("arn:aws:iam::aws:policy/AdministratorAccess")
+        .send()
+        .await
+        .expect("attach");
+    let role_arn = format!("arn:aws:iam::{ACCOUNT}:role/cfn-exec");
+    let deployer = user_with_key(&sandbox, "deployer").await;
+    admin
+        .put_user_policy()
+        .user_name("deployer")
+        .policy_name("cfn-only")
+        .policy_document(format!(r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"cloudformation:*","Resource":"*"}},{{"Effect":"Allow","Action":"iam:PassRole","Resource":"{role_arn}"}}]}}"#))
+        .send()
+        .await
+        .expect("policy");
+    let client = cfn(&sandbox, &deployer);
+    let create = |stack: &'static str, role: Option<String>, on_failure: Option<&'static str>| {
+        client
+            .create_stack()
+            .stack_name(stack)
+            .template_body(SEED_TEMPLATE)
+            .parameters(parameter(
+                "UserArn",
+                &format!("arn:aws:iam::{ACCOUNT}:user/deployer"),
+            ))
+            .parameters(parameter("BucketName", &format!("{stack}-bucket")))
+            .capabilities(Capability::CapabilityIam)
+            .set_role_arn(role)
+            .set_on_failure(on_failure.map(Into::into))
+            .send()
+    };
+    create("with-role", Some(role_arn.clone()), None)
+        .await
+        .expect("create as the role");
+    let (stack, _) = settle(&client, "with-role").await;
+    assert_eq!(stack.stack_status(), Some(&StackStatus::CreateComplete));
+    assert_eq!(stack.role_arn(), Some(role_arn.as_str()));
+
+    let not_passable = create(
+        "other-role",
+        Some(format!("arn:aws:iam::{ACCOUNT}:role/nope")),
+        None,
+    )
+    .await
+    .expect_err("no such role");
+    assert_eq!(
+        not_passable.message(),
+        Some(
+            format!("Role arn:aws:iam::{ACCOUNT}:role/nope is invalid or cannot be assumed")
+                .as_str()
+        )
+    );
+
+    // Without the role the deployer's own permissions apply: the stack fails and,
+    // with OnFailure DELETE, is deleted instead of rolled back.
+    let created = create("no-role", None, Some("DELETE"))
+        .await
+        .expect("create");
+    let (gone, seen) = settle(&client, created.stack_id().expect("id")).await;
+    assert_eq!(
+        seen,
+        [
+            "CREATE_IN_PROGRESS",
+            "DELETE_IN_PROGRESS",
+            "DELETE_COMPLETE"
+        ]
+    );
+    assert!(gone.deletion_time().is_some());
+
+    client
+        .delete_stack()
+        .stack_name("with-role")
+        .send()
+        .await
+        .expect("delete as the role");
+    let (_, seen) = settle(&client, stack.stack_id().expect("id")).await;
+    assert_eq!(seen.last().map(String::as_str), Some("DELETE_COMPLETE"));
+}

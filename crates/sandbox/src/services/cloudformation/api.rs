@@ -211,16 +211,69 @@ fn no_echo(template: &Template) -> Vec<String> {
         .collect()
 }
 
+/// The service role a stack acts as: the caller must be allowed `iam:PassRole` on
+/// it, and its trust policy must name `cloudformation.amazonaws.com`.
+fn service_role(world: &World, request: &mut Request, arn: &str) -> Result<Caller, ApiError> {
+    let invalid = || validation(format!("Role {arn} is invalid or cannot be assumed"));
+    let name = arn
+        .strip_prefix(&format!("arn:aws:iam::{}:role/", request.caller.account))
+        .and_then(|path| path.rsplit('/').next())
+        .ok_or_else(invalid)?;
+    let role = world
+        .account(&request.caller.account)
+        .and_then(|account| account.roles.get(&name.to_ascii_lowercase()))
+        .ok_or_else(invalid)?;
+    if !role.trust_policy.contains("cloudformation.amazonaws.com") {
+        return Err(invalid());
+    }
+    let check =
+        Check::new("iam:PassRole", arn).key("iam:PassedToService", "cloudformation.amazonaws.com");
+    (request.authorize)(world, request.caller, &[check])?;
+    let mut principal = awslab_policy::Principal::role_session(
+        &request.caller.account,
+        &role.name,
+        "AWSCloudFormation",
+    );
+    principal.user_id = format!("{}:AWSCloudFormation", role.id);
+    principal.source_arn = Some(role.arn.clone());
+    principal.tags = role.tags.iter().cloned().collect();
+    Ok(Caller {
+        principal,
+        account: request.caller.account.clone(),
+        user: None,
+        role: Some(role.name.to_ascii_lowercase()),
+        session: None,
+        access_key_id: None,
+        mfa: false,
+    })
+}
+
+/// The `RoleARN` of the request, else the stack's: checked, as the principal to act as.
+fn acting_role(
+    world: &World,
+    request: &mut Request,
+    stack: &mut Stack,
+) -> Result<Option<Caller>, ApiError> {
+    if let Some(arn) = request.input.get("RoleARN") {
+        stack.role_arn = Some(arn.to_owned());
+    }
+    match stack.role_arn.clone() {
+        Some(arn) => service_role(world, request, &arn).map(Some),
+        None => Ok(None),
+    }
+}
+
 fn run_with_actor(
     world: &mut World,
     request: &mut Request,
     stack: &mut Stack,
+    acting: Option<&Caller>,
     work: impl FnOnce(&mut World, &mut Actor, &mut Stack),
 ) {
     let tags = stack.tags.clone();
     let (name, id) = (stack.name.clone(), stack.id.clone());
     let mut actor = Actor {
-        caller: request.caller,
+        caller: acting.unwrap_or(request.caller),
         authorize: &mut *request.authorize,
         region: request.region,
         stack_name: &name,
@@ -272,9 +325,17 @@ pub fn create_stack(world: &mut World, request: &mut Request) -> Result<Shape, A
     stack.disable_rollback = request.input.get("DisableRollback") == Some("true")
         || request.input.get("OnFailure") == Some("DO_NOTHING");
     stack.timeout_minutes = request.input.integer("TimeoutInMinutes")?;
-    run_with_actor(world, request, &mut stack, |world, actor, stack| {
-        engine::create(world, actor, stack, &plan);
-    });
+    stack.delete_on_failure = request.input.get("OnFailure") == Some("DELETE");
+    let acting = acting_role(world, request, &mut stack)?;
+    run_with_actor(
+        world,
+        request,
+        &mut stack,
+        acting.as_ref(),
+        |world, actor, stack| {
+            engine::create(world, actor, stack, &plan);
+        },
+    );
     let id = stack.id.clone();
     world.stacks.insert(id.clone(), stack);
     Ok(Shape::new().text("StackId", id))
@@ -323,15 +384,22 @@ pub fn update_stack(world: &mut World, request: &mut Request) -> Result<Shape, A
         return Err(validation("No updates are to be performed."));
     }
     let previous = previous_plan(world, &stack)?;
+    let acting = acting_role(world, request, &mut stack)?;
     stack.template = body;
     stack.parameters = parameters;
     stack.no_echo = no_echo(&plan.template);
     stack.description.clone_from(&plan.template.description);
     stack.capabilities = capabilities;
     stack.tags = tags;
-    run_with_actor(world, request, &mut stack, |world, actor, stack| {
-        engine::update(world, actor, stack, &plan, &previous);
-    });
+    run_with_actor(
+        world,
+        request,
+        &mut stack,
+        acting.as_ref(),
+        |world, actor, stack| {
+            engine::update(world, actor, stack, &plan, &previous);
+        },
+    );
     world.stacks.insert(id.clone(), stack);
     Ok(Shape::new().text("StackId", id))
 }
@@ -353,9 +421,16 @@ pub fn delete_stack(world: &mut World, request: &mut Request) -> Result<Shape, A
         return Ok(Shape::new());
     }
     stack.settle();
-    run_with_actor(world, request, &mut stack, |world, actor, stack| {
-        engine::delete(world, actor, stack);
-    });
+    let acting = acting_role(world, request, &mut stack)?;
+    run_with_actor(
+        world,
+        request,
+        &mut stack,
+        acting.as_ref(),
+        |world, actor, stack| {
+            engine::delete(world, actor, stack);
+        },
+    );
     world.stacks.insert(id, stack);
     prune(world, &request.caller.account);
     Ok(Shape::new())
@@ -430,6 +505,7 @@ fn stack_shape(stack: &Stack) -> Shape {
                 .collect(),
         )
         .list("Outputs", outputs)
+        .maybe("RoleARN", stack.role_arn.as_ref())
         .list("Tags", tag_list(&stack.tags))
         .text("EnableTerminationProtection", false)
         .child(
@@ -860,6 +936,10 @@ pub fn create_change_set(world: &mut World, request: &mut Request) -> Result<Sha
     } else {
         engine::changes(world, &stack, &plan)
     };
+    let role_arn = request.input.get("RoleARN").map(str::to_owned);
+    if let Some(arn) = &role_arn {
+        service_role(world, request, arn)?;
+    }
     let unchanged = kind == "UPDATE"
         && body == stack.template
         && parameters == stack.parameters
@@ -883,6 +963,7 @@ pub fn create_change_set(world: &mut World, request: &mut Request) -> Result<Sha
         created: now,
         status: if unchanged { "FAILED" } else { "CREATE_COMPLETE" }.to_owned(),
         status_reason: unchanged.then(|| "The submitted information didn't contain changes. Submit different information to create a change set.".to_owned()),
+        role_arn,
         execution_status: if unchanged { "UNAVAILABLE" } else { "AVAILABLE" }.to_owned(),
         changes: changes
             .into_iter()
@@ -1020,6 +1101,10 @@ pub fn execute_change_set(world: &mut World, request: &mut Request) -> Result<Sh
     stack.capabilities.clone_from(&change_set.capabilities);
     stack.tags.clone_from(&change_set.tags);
     stack.change_set_id = Some(change_set.id.clone());
+    if change_set.role_arn.is_some() {
+        stack.role_arn.clone_from(&change_set.role_arn);
+    }
+    let acting = acting_role(world, request, &mut stack)?;
     for kept in &mut stack.change_sets {
         let status = if kept.id == change_set.id {
             "EXECUTE_COMPLETE"
@@ -1032,6 +1117,7 @@ pub fn execute_change_set(world: &mut World, request: &mut Request) -> Result<Sh
         world,
         request,
         &mut stack,
+        acting.as_ref(),
         |world, actor, stack| match &previous {
             Some(previous) => engine::update(world, actor, stack, &plan, previous),
             None => engine::create(world, actor, stack, &plan),

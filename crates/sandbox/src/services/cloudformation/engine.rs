@@ -303,7 +303,12 @@ pub fn create(world: &mut World, actor: &mut Actor, stack: &mut Stack, plan: &Pl
         stack.stack_event(now, "CREATE_FAILED", Some(reason));
         return;
     }
-    stack.stack_event(now, "ROLLBACK_IN_PROGRESS", Some(reason));
+    if stack.delete_on_failure {
+        let reason = reason.replace("Rollback requested by user.", "Delete requested by user.");
+        stack.stack_event(now, "DELETE_IN_PROGRESS", Some(reason));
+    } else {
+        stack.stack_event(now, "ROLLBACK_IN_PROGRESS", Some(reason));
+    }
     let partial = failed.as_ref().is_some_and(|logical| {
         stack
             .resources
@@ -324,7 +329,12 @@ pub fn create(world: &mut World, actor: &mut Actor, stack: &mut Stack, plan: &Pl
     }
     stack.outputs.clear();
     if failed_delete.is_empty() {
-        stack.stack_event(now, "ROLLBACK_COMPLETE", None);
+        if stack.delete_on_failure {
+            stack.deleted = Some(now);
+            stack.stack_event(now, "DELETE_COMPLETE", None);
+        } else {
+            stack.stack_event(now, "ROLLBACK_COMPLETE", None);
+        }
     } else {
         stack.stack_event(
             now,

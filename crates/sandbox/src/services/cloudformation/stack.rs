@@ -51,6 +51,12 @@ pub struct Stack {
     pub change_sets: Vec<ChangeSet>,
     /// The change set whose execution made the current state.
     pub change_set_id: Option<String>,
+    /// The service role `CloudFormation` acts as (`RoleARN`), instead of the caller.
+    #[serde(default)]
+    pub role_arn: Option<String>,
+    /// `OnFailure: DELETE`: a failed creation is rolled back, then deleted.
+    #[serde(default)]
+    pub delete_on_failure: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -101,6 +107,9 @@ pub struct ChangeSet {
     pub execution_status: String,
     /// (action, logical id, physical id, type, replacement).
     pub changes: Vec<(String, String, String, String, String)>,
+    /// The service role to act as when executed.
+    #[serde(default)]
+    pub role_arn: Option<String>,
 }
 
 impl Stack {
