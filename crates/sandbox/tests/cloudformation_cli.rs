@@ -140,6 +140,31 @@ async fn aws_cli_deploys_describes_and_deletes_the_seed_lab_stack() {
     );
     let (stack, _) = cli.settle("sts-lab").await;
     assert_eq!(stack["StackStatus"], "CREATE_COMPLETE");
+
+    // The same deploy again: an empty change set, which deploy reports as up to date.
+    let again = cli
+        .run(&[
+            "cloudformation",
+            "deploy",
+            "--stack-name",
+            "sts-lab",
+            "--template-file",
+            &template,
+            "--parameter-overrides",
+            &user_arn,
+            "BucketName=sts-lab-cli-bucket",
+            "--capabilities",
+            "CAPABILITY_IAM",
+            "--no-fail-on-empty-changeset",
+        ])
+        .await;
+    let said = String::from_utf8_lossy(&again.stdout).into_owned()
+        + &String::from_utf8_lossy(&again.stderr);
+    assert!(again.status.success(), "{said}");
+    assert!(
+        said.contains("No changes to deploy. Stack sts-lab is up to date"),
+        "{said}"
+    );
     assert_eq!(output(&stack, "BucketName"), "sts-lab-cli-bucket");
     let role_arn = output(&stack, "RoleArn");
     assert!(

@@ -28,6 +28,7 @@ pub const OPERATIONS: &[&str] = &[
     "ListStackResources",
     "GetTemplate",
     "ValidateTemplate",
+    "GetTemplateSummary",
     "CreateChangeSet",
     "DescribeChangeSet",
     "ExecuteChangeSet",
@@ -810,6 +811,68 @@ pub fn validate_template(world: &mut World, request: &mut Request) -> Result<Sha
             );
     }
     Ok(shape)
+}
+
+pub fn get_template_summary(world: &mut World, request: &mut Request) -> Result<Shape, ApiError> {
+    let body = if request.input.get("StackName").is_some() {
+        read_stack(world, request, "GetTemplateSummary")?.template
+    } else {
+        request.allow(world, "GetTemplateSummary", "*")?;
+        request.body(None)?
+    };
+    let template = Template::parse(&body).map_err(validation)?;
+    let parameters = template
+        .parameters
+        .iter()
+        .map(|spec| {
+            let constraints = Shape::new().list(
+                "AllowedValues",
+                spec.allowed_values
+                    .iter()
+                    .map(|value| Value::Text(value.clone()))
+                    .collect(),
+            );
+            Value::Struct(
+                Shape::new()
+                    .text("ParameterKey", &spec.name)
+                    .maybe("DefaultValue", spec.default.as_ref())
+                    .text("ParameterType", &spec.kind)
+                    .text("NoEcho", spec.no_echo)
+                    .maybe("Description", spec.description.as_ref())
+                    .child("ParameterConstraints", constraints),
+            )
+        })
+        .collect();
+    let mut kinds: Vec<String> = template
+        .resources
+        .iter()
+        .map(|spec| spec.kind.clone())
+        .collect();
+    kinds.sort();
+    kinds.dedup();
+    let mut shape = Shape::new()
+        .list("Parameters", parameters)
+        .maybe("Description", template.description.as_ref());
+    if let Some(named) = template.needed_capability() {
+        shape = shape.list(
+            "Capabilities",
+            vec![Value::Text(
+                if named {
+                    "CAPABILITY_NAMED_IAM"
+                } else {
+                    "CAPABILITY_IAM"
+                }
+                .to_owned(),
+            )],
+        );
+    }
+    Ok(shape
+        .list(
+            "ResourceTypes",
+            kinds.into_iter().map(Value::Text).collect(),
+        )
+        .text("Version", "2010-09-09")
+        .list("DeclaredTransforms", Vec::new()))
 }
 
 fn find_change_set<'s>(stack: &'s Stack, name: &str) -> Result<&'s ChangeSet, ApiError> {

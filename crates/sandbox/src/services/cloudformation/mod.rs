@@ -61,6 +61,7 @@ pub fn handle(
         "ListStackResources" => api::list_stack_resources,
         "GetTemplate" => api::get_template,
         "ValidateTemplate" => api::validate_template,
+        "GetTemplateSummary" => api::get_template_summary,
         "CreateChangeSet" => api::create_change_set,
         "DescribeChangeSet" => api::describe_change_set,
         "ExecuteChangeSet" => api::execute_change_set,
