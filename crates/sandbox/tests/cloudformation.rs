@@ -397,6 +397,9 @@ Resources:
     Type: AWS::S3::Bucket
     Properties:
       BucketName: !Join ["-", [!Ref "AWS::StackName", !Select [1, !Ref Zones], data]]
+      Tags:
+        - Key: secret
+          Value: !Ref Secret
   ProdOnly:
     Type: AWS::S3::Bucket
     Condition: IsProd
@@ -459,6 +462,25 @@ Outputs:
         .find(|p| p.parameter_key() == Some("Secret"))
         .and_then(|p| p.parameter_value());
     assert_eq!(secret, Some("****"), "NoEcho parameters are masked");
+    let events = client
+        .describe_stack_events()
+        .stack_name("functions")
+        .send()
+        .await
+        .expect("events");
+    let properties: Vec<&str> = events
+        .stack_events()
+        .iter()
+        .filter_map(|event| event.resource_properties())
+        .collect();
+    assert!(!properties.is_empty());
+    assert!(
+        properties
+            .iter()
+            .all(|text| !text.contains("hunter2")
+                && (!text.contains("secret") || text.contains("****"))),
+        "{properties:?}"
+    );
     let resources = client
         .list_stack_resources()
         .stack_name("functions")

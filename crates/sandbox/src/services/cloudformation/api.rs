@@ -6,7 +6,7 @@
 
 use super::engine::{self, Change, Plan};
 use super::resources::{Actor, Authorize};
-use super::stack::{ChangeSet, KEPT_DELETED, Stack, StackEvent};
+use super::stack::{ChangeSet, KEPT_DELETED, MAX_CHANGE_SETS, MAX_STACKS, Stack, StackEvent};
 use super::template::Template;
 use crate::auth::Caller;
 use crate::services::{ApiError, Check, Input, Shape, Value, tag_list, timestamp};
@@ -186,6 +186,27 @@ fn check_capabilities(template: &Template, given: &[String]) -> Result<(), ApiEr
     }
 }
 
+/// AWS's quota of stacks per account and region.
+fn check_stack_quota(world: &World, request: &Request) -> Result<(), ApiError> {
+    let live = world
+        .stacks
+        .values()
+        .filter(|stack| {
+            stack.account == request.caller.account
+                && stack.region == request.region
+                && stack.deleted.is_none()
+        })
+        .count();
+    if live >= MAX_STACKS {
+        return Err(ApiError::new(
+            400,
+            "LimitExceededException",
+            format!("Limit on the number of stacks has been exceeded ({MAX_STACKS})"),
+        ));
+    }
+    Ok(())
+}
+
 fn new_stack(world: &World, request: &Request, name: &str) -> Stack {
     Stack {
         id: format!(
@@ -311,6 +332,7 @@ pub fn create_stack(world: &mut World, request: &mut Request) -> Result<Shape, A
             format!("Stack [{name}] already exists"),
         ));
     }
+    check_stack_quota(world, request)?;
     let body = request.body(None)?;
     let mut stack = new_stack(world, request, &name);
     let given = request.given(&[]);
@@ -548,6 +570,17 @@ pub fn describe_stacks(world: &mut World, request: &mut Request) -> Result<Shape
     Ok(Shape::new().list("Stacks", shapes))
 }
 
+/// `NoEcho` parameter values masked in text an answer shows.
+fn masked(stack: &Stack, text: &str) -> String {
+    let mut out = text.to_owned();
+    for (key, value) in &stack.parameters {
+        if stack.no_echo.contains(key) && !value.is_empty() {
+            out = out.replace(value.as_str(), "****");
+        }
+    }
+    out
+}
+
 fn event_shape(stack: &Stack, event: &StackEvent) -> Value {
     Value::Struct(
         Shape::new()
@@ -560,7 +593,10 @@ fn event_shape(stack: &Stack, event: &StackEvent) -> Value {
             .text("Timestamp", timestamp(event.at))
             .text("ResourceStatus", &event.status)
             .maybe("ResourceStatusReason", event.reason.as_ref())
-            .maybe("ResourceProperties", event.properties.as_ref()),
+            .maybe(
+                "ResourceProperties",
+                event.properties.as_ref().map(|text| masked(stack, text)),
+            ),
     )
 }
 
@@ -947,6 +983,7 @@ pub fn create_change_set(world: &mut World, request: &mut Request) -> Result<Sha
         }
         (None, "CREATE") => {
             check_stack_name(&name)?;
+            check_stack_quota(world, request)?;
             new_stack(world, request, &name)
         }
         (Some(id), "UPDATE") => world
@@ -962,6 +999,13 @@ pub fn create_change_set(world: &mut World, request: &mut Request) -> Result<Sha
         }
     };
     request.allow(world, "CreateChangeSet", &stack.id)?;
+    if stack.change_sets.len() >= MAX_CHANGE_SETS {
+        return Err(ApiError::new(
+            400,
+            "LimitExceededException",
+            format!("Stack [{name}] already has {MAX_CHANGE_SETS} change sets: delete some first"),
+        ));
+    }
     if stack
         .change_sets
         .iter()

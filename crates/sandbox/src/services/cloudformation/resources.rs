@@ -307,9 +307,13 @@ impl Actor<'_, '_> {
                         invalid("At least one of [Groups,Roles,Users] must be non-empty."),
                     ));
                 }
+                let physical = self.generated_name(logical, 128, false);
+                let mut attributes = BTreeMap::new();
+                attributes.insert("Id".to_owned(), physical.clone());
                 let made = Made {
-                    physical: self.generated_name(logical, 128, false),
-                    ..Made::default()
+                    physical,
+                    reference: None,
+                    attributes,
                 };
                 let mut made_so_far = None;
                 for (noun, member, target) in targets {

@@ -16,6 +16,15 @@ pub const FRAME_SECONDS: i64 = 30;
 /// Deleted stacks kept per account for `ListStacks` and lookups by id.
 pub const KEPT_DELETED: usize = 100;
 
+/// Events kept per stack, newest.
+pub const KEPT_EVENTS: usize = 2_000;
+
+/// Change sets kept per stack (`LimitExceededException` past it).
+pub const MAX_CHANGE_SETS: usize = 100;
+
+/// Stacks per account and region (AWS's default quota).
+pub const MAX_STACKS: usize = 2_000;
+
 pub const STACK_TYPE: &str = "AWS::CloudFormation::Stack";
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -182,8 +191,13 @@ impl Stack {
         self.shown = self.frames().len().saturating_sub(1);
     }
 
-    /// Starts a new operation: its first stack event is the next frame shown.
+    /// Starts a new operation: its first stack event is the next frame shown. Old
+    /// events are forgotten past [`KEPT_EVENTS`] (AWS keeps 90 days of them).
     pub fn begin(&mut self, now: i64) {
+        if self.events.len() > KEPT_EVENTS {
+            let excess = self.events.len() - KEPT_EVENTS;
+            self.events.drain(..excess);
+        }
         self.shown = self.frames().len();
         self.shown_at = now;
     }
