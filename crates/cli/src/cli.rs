@@ -82,12 +82,30 @@ pub enum Command {
     Schema,
 }
 
-/// `--var NAME=VALUE`, shared by the commands that read a plan.
+/// `--var NAME=VALUE`, `--secret-var NAME=VALUE` and `--allow-files-from DIR`, shared by
+/// the commands that read a plan.
 #[derive(Debug, Args, Clone)]
 pub struct VarArgs {
     /// Override a plan variable (repeatable).
     #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
     pub vars: Vec<(String, String)>,
+    /// Override a plan variable with a secret value (a token, a password): never printed, never journaled in clear (repeatable).
+    #[arg(long = "secret-var", value_name = "NAME=VALUE", value_parser = parse_var)]
+    pub secret_vars: Vec<(String, String)>,
+    /// Let the plan read templates, objects and token files from this folder too; by default only from the plan's own folder tree (repeatable).
+    #[arg(long = "allow-files-from", value_name = "DIR")]
+    pub allow_files_from: Vec<PathBuf>,
+}
+
+impl VarArgs {
+    /// The planner's options for these arguments.
+    pub fn load_options(&self) -> awslab_planner::LoadOptions {
+        awslab_planner::LoadOptions {
+            overrides: self.vars.clone(),
+            secret_overrides: self.secret_vars.clone(),
+            allowed_dirs: self.allow_files_from.clone(),
+        }
+    }
 }
 
 fn parse_var(text: &str) -> Result<(String, String), String> {

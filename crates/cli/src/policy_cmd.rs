@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use awslab_policy::{
-    Context, Decision, EvaluationInput, NamedPolicy, PolicyDocument, PolicyError, PolicyKind,
-    Principal, Request,
+    Context, Decision, EvaluationInput, Explanation, NamedPolicy, PolicyDocument, PolicyError,
+    PolicyKind, Principal, Quota, Request,
 };
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
@@ -18,8 +18,13 @@ const SIMULATE_ABOUT: &str = "Evaluate a request against policy files, offline, 
 logic, and explain the decision.
 
 The decision is `allowed`, `explicitDeny` or `implicitDeny`, as `aws iam simulate-custom-policy` reports it, \
-with the statements that matched and the AccessDenied message AWS would return. The exit code is 0 whatever \
-the decision; 2 means a policy file is malformed or the arguments are invalid.";
+with the AccessDenied message AWS would return and, for every policy, its type and for every statement \
+whether its action, resource, principal and each condition matched. AWS's service rules apply first \
+(`sts:GetCallerIdentity` is always allowed; AWS managed policies, service-linked and `/aws-reserved/` roles \
+and `alias/aws/` KMS aliases cannot be changed). The resource owner is `--resource-owner`, else the account \
+in the resource ARN, else the caller's account. `--policy` may be left out for a caller whose access comes \
+only from a resource-based or trust policy. The exit code is 0 whatever the decision; 2 means a policy file \
+is malformed or the arguments are invalid.";
 
 const SIMULATE_EXAMPLE: &str = "Examples:
   awslab policy simulate --policy user.json \\
@@ -28,6 +33,9 @@ const SIMULATE_EXAMPLE: &str = "Examples:
   awslab policy simulate --policy role.json --resource-policy trust.json \\
       --action sts:AssumeRole --resource arn:aws:iam::123456789012:role/lab \\
       --context sts:ExternalId=abc --output json
+  awslab policy simulate --resource-policy trust.json \\
+      --action sts:AssumeRole --resource arn:aws:iam::123456789012:role/lab \\
+      --principal arn:aws:iam::123456789012:user/lab-user
 
 A key repeated in --context is multi-valued:
   --context aws:TagKeys=env --context aws:TagKeys=team
@@ -40,6 +48,11 @@ once, with file, line and column: the same diagnostics the planner gives for pol
 const CHECK_EXAMPLE: &str = "Examples:
   awslab policy check user.json bucket-policy.json
   awslab policy check --kind trust trust.json
+  awslab policy check --quota user inline-user-policy.json
+
+Sizes are checked against IAM's quotas, whitespace not counted: inline policies of a user 2,048,
+of a group 5,120, of a role 10,240 (together); a managed policy 6,144; a trust policy 2,048
+(8,192 once raised); a session policy 2,048. A key given twice in one object is an error.
 
 Exit codes: 0 every file is well formed; 2 a file is malformed or unreadable";
 
@@ -64,10 +77,12 @@ pub enum OutputFormat {
 /// Arguments of `awslab policy simulate`.
 #[derive(Debug, Args)]
 pub struct SimulateArgs {
-    /// Identity-based policy files (user, group or role policies)
-    #[arg(long = "policy", value_name = "FILE", required = true, num_args = 1..)]
+    /// Identity-based policy files (user, group or role policies); none for a caller
+    /// whose access comes only from a resource-based or trust policy
+    #[arg(long = "policy", value_name = "FILE", num_args = 1..)]
     pub policies: Vec<PathBuf>,
-    /// The resource's policy: a bucket policy, or a role trust policy for `sts:AssumeRole*`
+    /// The resource's policy: a bucket or key policy, or the role's trust policy when the
+    /// resource is an IAM role ARN (read as a trust policy, which has no `Resource`)
     #[arg(long, value_name = "FILE")]
     pub resource_policy: Option<PathBuf>,
     /// Session policy files (inline or managed session policies of the caller's session)
@@ -85,7 +100,8 @@ pub struct SimulateArgs {
     /// The caller: a user, root, role, assumed-role or federated-user ARN, or a service principal
     #[arg(long, default_value = "arn:aws:iam::123456789012:user/simulated")]
     pub principal: String,
-    /// The account that owns the resource (default: the caller's account)
+    /// The account that owns the resource (default: the account in the resource ARN, or
+    /// the caller's account for ARNs without one, such as S3 buckets)
     #[arg(long, value_name = "ACCOUNT")]
     pub resource_owner: Option<String>,
     /// Request context values; repeat a key for a multi-valued key
@@ -104,6 +120,11 @@ pub struct CheckArgs {
     /// The kind of policy (`auto` guesses from the document)
     #[arg(long, default_value = "auto", value_parser = ["auto", "identity", "resource", "trust", "session", "boundary"])]
     pub kind: String,
+    /// The size quota to check against: where the policy goes (default: `trust` for trust
+    /// policies, `session` for session policies, `managed` for identity and boundary
+    /// policies; inline `user`, `group` and `role` policies have smaller or larger quotas)
+    #[arg(long, value_parser = ["user", "group", "role", "managed", "trust", "session"])]
+    pub quota: Option<String>,
 }
 
 fn parse_key_value(text: &str) -> Result<(String, String), String> {
@@ -158,7 +179,10 @@ fn simulate_output(args: &SimulateArgs) -> Result<String, Failed> {
                 .collect()
         };
     let identity = load_all(&args.policies, Some(PolicyKind::Identity));
-    let resource = load_all(args.resource_policy.as_slice(), None);
+    let resource = load_all(
+        args.resource_policy.as_slice(),
+        Some(resource_policy_kind(&args.resource)),
+    );
     let session = load_all(&args.session_policies, Some(PolicyKind::Session));
     let boundary = load_all(args.boundary.as_slice(), Some(PolicyKind::Boundary));
     if failed {
@@ -182,10 +206,31 @@ fn simulate_output(args: &SimulateArgs) -> Result<String, Failed> {
         context,
     };
     let decision = awslab_policy::evaluate(&input, &request);
+    let explanation = awslab_policy::explain(&input, &request);
     Ok(match args.output {
-        OutputFormat::Human => render_human(&decision, &request),
-        OutputFormat::Json => render_json(&decision, &request),
+        OutputFormat::Human => explanation.to_text(),
+        OutputFormat::Json => render_json(&decision, &explanation, &request),
     })
+}
+
+/// A `--resource-policy` is the role's trust policy when the resource is an IAM role,
+/// otherwise a resource-based policy: never an identity policy, so that a document
+/// without `Principal` is reported instead of being silently ignored.
+fn resource_policy_kind(resource: &str) -> PolicyKind {
+    let role = resource.starts_with("arn:")
+        && resource
+            .split(':')
+            .nth(2)
+            .is_some_and(|service| service == "iam")
+        && resource
+            .splitn(6, ':')
+            .nth(5)
+            .is_some_and(|rest| rest.starts_with("role/"));
+    if role {
+        PolicyKind::Trust
+    } else {
+        PolicyKind::Resource
+    }
 }
 
 fn named(documents: &[(String, PolicyDocument)]) -> Vec<NamedPolicy<'_>> {
@@ -231,62 +276,63 @@ fn load(path: &Path, kind: Option<PolicyKind>) -> Result<PolicyDocument, Failed>
     })
 }
 
+/// The quota a policy is checked against: the one asked for, or the one its kind
+/// implies (none for resource policies, whose limits are per service).
+fn quota_for(document: &PolicyDocument, asked: Option<&str>) -> Option<Quota> {
+    match asked {
+        Some(label) => Quota::from_label(label),
+        None => match document.kind() {
+            PolicyKind::Trust => Some(Quota::Trust),
+            PolicyKind::Session => Some(Quota::Session),
+            PolicyKind::Identity | PolicyKind::Boundary => Some(Quota::Managed),
+            PolicyKind::Resource => None,
+        },
+    }
+}
+
+/// Checks a policy file's size against its quota (IAM counts characters without
+/// whitespace); returns the size for the report, or reports the excess on stderr.
+#[expect(
+    clippy::print_stderr,
+    reason = "a policy over its quota is reported on stderr"
+)]
+fn check_size(
+    path: &Path,
+    document: &PolicyDocument,
+    asked: Option<&str>,
+) -> Result<String, Failed> {
+    let text = std::fs::read_to_string(path).map_err(|_| Failed)?;
+    let size = awslab_policy::text_size(&text);
+    let Some(quota) = quota_for(document, asked) else {
+        return Ok(format!("{size} characters"));
+    };
+    match awslab_policy::check_quota(size, quota) {
+        Ok(_) => Ok(format!(
+            "{size} of the {} characters allowed for {}",
+            quota.limit(),
+            quota.noun()
+        )),
+        Err(exceeded) => {
+            let report = miette::Report::new(exceeded);
+            eprintln!("error: `{}`: {report:?}", path.display());
+            Err(Failed)
+        }
+    }
+}
+
 /// Renders parse errors with miette: file, line, column and the offending text.
 fn render_errors(path: &Path, text: &str, errors: Vec<PolicyError>) -> String {
     let mut out = String::new();
     for error in errors {
-        let report = miette::Report::new(error).with_source_code(miette::NamedSource::new(
-            path.display().to_string(),
-            text.to_owned(),
-        ));
+        // The planner's source counts columns in characters (miette counts bytes).
+        let source = awslab_planner::SourceFile::new(path, text.to_owned()).named_source();
+        let report = miette::Report::new(error).with_source_code(source);
         let _ = writeln!(out, "{report:?}");
     }
     out
 }
 
-fn render_human(decision: &Decision, request: &Request) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "Decision: {}", decision.verdict.label());
-    let _ = writeln!(
-        out,
-        "Request: `{}` on `{}` by `{}`",
-        request.action, request.resource, request.principal.arn
-    );
-    let _ = writeln!(
-        out,
-        "Reason: {}",
-        backtick_action(&decision.reason_clause(&request.action), &request.action)
-    );
-    if decision.matched.is_empty() {
-        let _ = writeln!(out, "Matched statements: none");
-    } else {
-        let _ = writeln!(out, "Matched statements:");
-        for matched in &decision.matched {
-            let sid = matched
-                .sid
-                .as_deref()
-                .map_or_else(String::new, |sid| format!(" (`{sid}`)"));
-            let _ = writeln!(
-                out,
-                "  - {} in `{}`, statement {}{sid}, {}",
-                matched.effect.label(),
-                matched.policy,
-                matched.statement,
-                matched.policy_type.label()
-            );
-        }
-    }
-    if let Some(message) = decision.access_denied_message(request) {
-        let _ = writeln!(out, "AccessDenied message: {message}");
-    }
-    out
-}
-
-fn backtick_action(clause: &str, action: &str) -> String {
-    clause.replace(&format!(" {action} "), &format!(" `{action}` "))
-}
-
-fn render_json(decision: &Decision, request: &Request) -> String {
+fn render_json(decision: &Decision, explanation: &Explanation, request: &Request) -> String {
     let matched: Vec<serde_json::Value> = decision
         .matched
         .iter()
@@ -304,13 +350,16 @@ fn render_json(decision: &Decision, request: &Request) -> String {
         "decision": decision.verdict.label(),
         "matched": matched,
         "reason": decision.reason_clause(&request.action),
+        "serviceRule": explanation.service_rule,
         "accessDeniedMessage": decision.access_denied_message(request),
         "request": {
             "principal": request.principal.arn,
             "action": request.action,
             "resource": request.resource,
-            "resourceOwner": request.resource_account,
+            "resourceOwner": request.resource_owner(),
+            "resourceOwnerSource": request.resource_owner_source().label(),
         },
+        "explanation": explanation,
     });
     format!(
         "{}\n",
@@ -326,8 +375,12 @@ fn check(args: &CheckArgs) -> ExitCode {
         match load(path, kind) {
             Ok(document) => {
                 let count = document.statements().len();
+                let Ok(size) = check_size(path, &document, args.quota.as_deref()) else {
+                    failed = true;
+                    continue;
+                };
                 println!(
-                    "`{}`: well-formed {} policy ({count} statement{})",
+                    "`{}`: well-formed {} policy ({count} statement{}, {size})",
                     path.display(),
                     document.kind().label(),
                     if count == 1 { "" } else { "s" }

@@ -1,66 +1,44 @@
-//! Live progress of a run: a spinner per running step with its elapsed time and
-//! retries on a terminal, plain lines otherwise, or a JSON event stream. Never shows
-//! secrets: events carry step ids, kinds, statuses and messages only.
+//! Live progress of `up` and `down`: a spinner per running step with its elapsed time
+//! and retries on a terminal, plain lines otherwise, or one JSON line per event
+//! (`--output json`). Everything it shows comes from [`RunEvent`], which carries step
+//! ids, kinds, statuses, resource labels and messages, never secrets.
 
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write as _};
 use std::time::Duration;
 
-use awslab_executor::{Event, StepOutcome};
-use awslab_planner::{SealedPlan, StepId};
+use awslab_executor::RunEvent;
+use awslab_executor::events::human_duration;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
-use serde_json::json;
+use serde::Serialize;
 
 use crate::cli::OutputFormat;
 
-/// Renders scheduler events as they come.
+/// Renders events as they come.
 pub struct Progress {
     format: OutputFormat,
     multi: Option<MultiProgress>,
-    bars: HashMap<StepId, ProgressBar>,
-    kinds: HashMap<StepId, &'static str>,
-}
-
-fn mark(outcome: &StepOutcome) -> (&'static str, &'static str) {
-    match outcome {
-        StepOutcome::Succeeded => ("ok", "succeeded"),
-        StepOutcome::Failed { .. } => ("FAILED", "failed"),
-        StepOutcome::Cancelled { .. } => ("cancelled", "cancelled"),
-    }
-}
-
-/// A short duration for people: `12ms` under a second, `1.5s` above.
-pub fn seconds(d: Duration) -> String {
-    if d < Duration::from_secs(1) {
-        format!("{}ms", d.as_millis())
-    } else {
-        format!("{:.1}s", d.as_secs_f64())
-    }
+    bars: HashMap<String, ProgressBar>,
 }
 
 impl Progress {
-    pub fn new(format: OutputFormat, plan: &SealedPlan) -> Self {
+    pub fn new(format: OutputFormat) -> Self {
         let live = format == OutputFormat::Human
             && std::io::stderr().is_terminal()
             && std::env::var_os("CI").is_none();
-        let kinds = plan
-            .plan
-            .steps
-            .values()
-            .map(|s| (s.id.clone(), s.kind.label()))
-            .collect();
         Progress {
             format,
             multi: live.then(MultiProgress::new),
             bars: HashMap::new(),
-            kinds,
         }
     }
 
-    /// Prints a JSON event line (JSON mode) with a timestamp.
-    pub fn json(value: &serde_json::Value) {
+    /// Prints one JSON line (JSON mode).
+    pub fn json(value: &impl Serialize) {
         let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "{value}");
+        if let Ok(text) = serde_json::to_string(value) {
+            let _ = writeln!(out, "{text}");
+        }
         let _ = out.flush();
     }
 
@@ -74,14 +52,28 @@ impl Progress {
         }
     }
 
-    pub fn handle(&mut self, event: &Event<StepId>) {
+    /// A line for people on stdout (teardown's receipt lines).
+    fn out(text: &str) {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{text}");
+    }
+
+    pub fn handle(&mut self, event: &RunEvent) {
         if self.format == OutputFormat::Json {
-            Self::json(&event_json(event, &self.kinds));
+            Self::json(event);
             return;
         }
         match event {
-            Event::Started { step } => {
-                let kind = self.kinds.get(step).copied().unwrap_or("");
+            RunEvent::Run {
+                run_id,
+                plan,
+                resumed,
+                ..
+            } => self.line(&format!(
+                "Run `{run_id}` of plan `{plan}`{}",
+                if *resumed { " (resumed)" } else { "" }
+            )),
+            RunEvent::Started { step, kind } => {
                 if let Some(multi) = &self.multi {
                     let bar = multi.add(ProgressBar::new_spinner());
                     bar.set_style(
@@ -95,7 +87,7 @@ impl Progress {
                     self.line(&format!("  start  {step} ({kind})"));
                 }
             }
-            Event::Retrying {
+            RunEvent::Retrying {
                 step,
                 attempt,
                 reason,
@@ -103,37 +95,59 @@ impl Progress {
                 Some(bar) => bar.set_message(format!("retry {attempt}: {reason}")),
                 None => self.line(&format!("  retry  {step}: attempt {attempt}: {reason}")),
             },
-            Event::Finished {
+            RunEvent::Finished {
                 step,
-                outcome,
-                elapsed,
+                status,
+                elapsed_ms,
+                message,
+                ..
             } => {
-                let (word, _) = mark(outcome);
-                let detail = match outcome {
-                    StepOutcome::Succeeded => String::new(),
-                    StepOutcome::Failed { message } | StepOutcome::Cancelled { message } => {
-                        format!(": {message}")
-                    }
-                };
+                let detail = message
+                    .as_ref()
+                    .map(|m| format!(": {m}"))
+                    .unwrap_or_default();
                 if let Some(bar) = self.bars.remove(step) {
                     bar.finish_and_clear();
                 }
-                self.line(&format!("  {word:<6} {step} {}{detail}", seconds(*elapsed)));
+                let took = human_duration(Duration::from_millis(*elapsed_ms));
+                self.line(&format!("  {:<6} {step} {took}{detail}", status.word()));
             }
-            Event::Skipped { step, because } => {
+            RunEvent::Skipped { step, because } => {
                 self.line(&format!("  skip   {step}: `{because}` did not succeed"));
             }
-            Event::Stopping { reason, running } => {
-                let names: Vec<String> = running.iter().map(ToString::to_string).collect();
-                let waiting = if names.is_empty() {
+            RunEvent::Stopping { reason, running } => {
+                let waiting = if running.is_empty() {
                     String::new()
                 } else {
-                    format!("; finishing calls in flight: {}", names.join(", "))
+                    format!("; finishing calls in flight: {}", running.join(", "))
                 };
-                self.line(&format!("  stop   {}{waiting}", reason_text(reason)));
+                self.line(&format!("  stop   {reason}{waiting}"));
             }
-            Event::Cancelled { step, reason } => {
-                self.line(&format!("  not run {step}: {}", reason_text(reason)));
+            RunEvent::NotRun { step, reason } => self.line(&format!("  not run {step}: {reason}")),
+            RunEvent::Summary { .. } => {}
+            RunEvent::Deleting { resource } => {
+                if resource.starts_with("cloudformation stack") {
+                    self.line(&format!(
+                        "  deleting {resource} (waiting for CloudFormation)"
+                    ));
+                }
+            }
+            RunEvent::Deleted { resource } => Self::out(&format!("  deleted  {resource}")),
+            RunEvent::Gone { resource, remark } => {
+                Self::out(&format!("  gone     {resource} ({remark})"));
+            }
+            RunEvent::Left { resource, reason } => {
+                Self::out(&format!("  LEFT     {resource}: {reason}"));
+            }
+            RunEvent::Teardown { run_id, left, .. } => {
+                if left.is_empty() {
+                    Self::out("Nothing is left.");
+                } else {
+                    Self::out(&format!(
+                        "{} resource(s) left; fix the cause and run `awslab down {run_id}` again.",
+                        left.len()
+                    ));
+                }
             }
         }
     }
@@ -141,53 +155,6 @@ impl Progress {
     pub fn finish(&mut self) {
         for (_, bar) in self.bars.drain() {
             bar.finish_and_clear();
-        }
-    }
-}
-
-pub fn reason_text(reason: &awslab_executor::CancelReason<StepId>) -> String {
-    match reason {
-        awslab_executor::CancelReason::FailFast { step } => {
-            format!("--fail-fast after `{step}` failed")
-        }
-        awslab_executor::CancelReason::Interrupted => "interrupted".to_owned(),
-    }
-}
-
-fn event_json(event: &Event<StepId>, kinds: &HashMap<StepId, &'static str>) -> serde_json::Value {
-    let kind = |step: &StepId| kinds.get(step).copied().unwrap_or("");
-    match event {
-        Event::Started { step } => {
-            json!({"event": "started", "step": step.as_str(), "kind": kind(step)})
-        }
-        Event::Retrying {
-            step,
-            attempt,
-            reason,
-        } => {
-            json!({"event": "retrying", "step": step.as_str(), "attempt": attempt, "reason": reason})
-        }
-        Event::Finished {
-            step,
-            outcome,
-            elapsed,
-        } => {
-            let message = match outcome {
-                StepOutcome::Succeeded => None,
-                StepOutcome::Failed { message } | StepOutcome::Cancelled { message } => {
-                    Some(message.as_str())
-                }
-            };
-            json!({"event": "finished", "step": step.as_str(), "kind": kind(step), "status": mark(outcome).1, "elapsed_ms": u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX), "message": message})
-        }
-        Event::Skipped { step, because } => {
-            json!({"event": "skipped", "step": step.as_str(), "because": because.as_str()})
-        }
-        Event::Stopping { reason, running } => {
-            json!({"event": "stopping", "reason": reason_text(reason), "running": running.iter().map(StepId::as_str).collect::<Vec<_>>()})
-        }
-        Event::Cancelled { step, reason } => {
-            json!({"event": "not_run", "step": step.as_str(), "reason": reason_text(reason)})
         }
     }
 }

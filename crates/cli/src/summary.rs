@@ -5,69 +5,38 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use awslab_executor::{RunId, RunReport, StepNote, StepStatus};
+use std::time::Duration;
+
+use awslab_executor::events::human_duration;
+use awslab_executor::{RunId, RunReport, Status, StepNote, StepStatus, StepSummary};
 use awslab_planner::{SealedPlan, StepId, StepKind};
 use indexmap::IndexMap;
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
-use serde_json::json;
 
-use crate::progress::seconds;
-
-fn status_word(status: &StepStatus<StepId>) -> &'static str {
-    match status {
-        StepStatus::Succeeded => "ok",
-        StepStatus::Failed { .. } => "FAILED",
-        StepStatus::Cancelled { .. } => "cancelled",
-        StepStatus::Skipped { .. } => "skipped",
-        StepStatus::NotStarted { .. } => "not run",
-    }
-}
-
-/// The status word of `--output json`, the same as in its `finished` events.
-fn status_json(status: &StepStatus<StepId>) -> &'static str {
-    match status {
-        StepStatus::Succeeded => "succeeded",
-        StepStatus::Failed { .. } => "failed",
-        StepStatus::Cancelled { .. } => "cancelled",
-        StepStatus::Skipped { .. } => "skipped",
-        StepStatus::NotStarted { .. } => "not_run",
-    }
-}
-
-/// What to say about a step besides its status.
-fn note_text(status: &StepStatus<StepId>, note: Option<&StepNote>) -> String {
-    let mut parts = Vec::new();
-    match status {
-        StepStatus::Failed { message } | StepStatus::Cancelled { message } => {
-            parts.push(message.clone());
-        }
-        StepStatus::Skipped { because } => parts.push(format!("`{because}` did not succeed")),
-        StepStatus::NotStarted { reason } => parts.push(crate::progress::reason_text(reason)),
-        StepStatus::Succeeded => {
-            if let Some(verdict) = note.and_then(|n| n.verdict.as_ref()) {
-                parts.push(verdict.clone());
-            }
-        }
-    }
-    if let Some(note) = note {
-        if let Some((waited, attempts)) = note.settled {
-            parts.push(format!(
-                "waited {} for IAM ({attempts} attempts)",
-                seconds(waited)
-            ));
-        }
-        if let Some(expires) = &note.expires {
-            parts.push(format!("expires {expires}"));
-        }
-    }
-    parts.join("; ")
+/// Every step's summary line, in plan order.
+pub fn steps(
+    sealed: &SealedPlan,
+    report: &RunReport<StepId>,
+    notes: &IndexMap<String, StepNote>,
+) -> Vec<StepSummary> {
+    report
+        .steps
+        .iter()
+        .map(|s| {
+            StepSummary::new(
+                s,
+                sealed.step(&s.step).map_or("", |x| x.kind.label()),
+                notes.get(s.step.as_str()),
+            )
+        })
+        .collect()
 }
 
 /// The human summary: one row a step, then the totals and what to do next.
 pub fn table(
     sealed: &SealedPlan,
     report: &RunReport<StepId>,
-    notes: &IndexMap<String, StepNote>,
+    steps: &[StepSummary],
     outputs: &IndexMap<String, IndexMap<String, String>>,
     run_id: &RunId,
 ) -> String {
@@ -91,15 +60,18 @@ pub fn table(
         "\n{:<width$}  {:<kind_width$}  {:<9}  {:>6}  NOTE",
         "STEP", "KIND", "STATUS", "TIME"
     );
-    for step in &report.steps {
-        let kind = sealed.step(&step.step).map_or("", |s| s.kind.label());
-        let time = step.elapsed.map(seconds).unwrap_or_default();
-        let note = note_text(&step.status, notes.get(step.step.as_str()));
+    for step in steps {
+        let time = step
+            .elapsed_ms
+            .map(|ms| human_duration(Duration::from_millis(ms)))
+            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "{:<width$}  {kind:<kind_width$}  {:<9}  {time:>6}  {note}",
-            step.step.as_str(),
-            status_word(&step.status)
+            "{:<width$}  {:<kind_width$}  {:<9}  {time:>6}  {}",
+            step.step,
+            step.kind,
+            step.status.word(),
+            step.note
         );
     }
     let total = report.steps.len();
@@ -142,55 +114,23 @@ pub fn table(
     out
 }
 
-/// The summary as one JSON object (the last line of `--output json`).
-pub fn json(
-    sealed: &SealedPlan,
-    report: &RunReport<StepId>,
-    notes: &IndexMap<String, StepNote>,
-    run_id: &RunId,
-) -> serde_json::Value {
-    let steps: Vec<_> = report
-        .steps
-        .iter()
-        .map(|s| {
-            let note = notes.get(s.step.as_str());
-            json!({
-                "step": s.step.as_str(),
-                "kind": sealed.step(&s.step).map_or("", |x| x.kind.label()),
-                "status": status_json(&s.status),
-                "elapsed_ms": s.elapsed.map(|e| u64::try_from(e.as_millis()).unwrap_or(u64::MAX)),
-                "note": note_text(&s.status, note),
-                "settle_ms": note.and_then(|n| n.settled).map(|(w, _)| u64::try_from(w.as_millis()).unwrap_or(u64::MAX)),
-                "expires": note.and_then(|n| n.expires.clone()),
-            })
-        })
-        .collect();
-    json!({"event": "summary", "run_id": run_id.as_str(), "succeeded": report.succeeded(), "steps": steps})
-}
-
 /// Writes a `JUnit` report: one test suite for the plan, one test case per verify.
-pub fn write_junit(
-    path: &Path,
-    sealed: &SealedPlan,
-    report: &RunReport<StepId>,
-    notes: &IndexMap<String, StepNote>,
-) -> std::io::Result<()> {
+pub fn write_junit(path: &Path, sealed: &SealedPlan, steps: &[StepSummary]) -> std::io::Result<()> {
     let mut suite = TestSuite::new(sealed.plan.name.value.clone());
-    for step in &report.steps {
-        let Some(StepKind::Verify(verify)) = sealed.step(&step.step).map(|s| &s.kind) else {
+    for step in steps {
+        let Some(StepKind::Verify(verify)) = sealed.step(&StepId::new(&step.step)).map(|s| &s.kind)
+        else {
             continue;
         };
-        let note = note_text(&step.status, notes.get(step.step.as_str()));
-        let status = match &step.status {
-            StepStatus::Succeeded => TestCaseStatus::success(),
-            StepStatus::Failed { .. } => {
+        let note = step.note.clone();
+        let status = match step.status {
+            Status::Succeeded => TestCaseStatus::success(),
+            Status::Failed => {
                 let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
                 status.set_message(note.clone());
                 status
             }
-            StepStatus::Cancelled { .. }
-            | StepStatus::Skipped { .. }
-            | StepStatus::NotStarted { .. } => {
+            Status::Cancelled | Status::Skipped | Status::NotRun => {
                 let mut status = TestCaseStatus::skipped();
                 status.set_message(note.clone());
                 status
@@ -198,10 +138,10 @@ pub fn write_junit(
         };
         let mut case = TestCase::new(step.step.as_str(), status);
         case.set_classname(format!("{}.{}", sealed.plan.name.value, verify.call.value));
-        if let Some(elapsed) = step.elapsed {
-            case.set_time(elapsed);
+        if let Some(ms) = step.elapsed_ms {
+            case.set_time(Duration::from_millis(ms));
         }
-        if step.status == StepStatus::Succeeded {
+        if step.status == Status::Succeeded {
             case.set_system_out(note);
         }
         suite.add_test_case(case);

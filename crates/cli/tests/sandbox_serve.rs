@@ -204,6 +204,16 @@ fn aws_cli_follows_the_seed_runbook_and_meets_each_signing_error() {
         denied.contains("AccessDenied") && denied.contains("s3:ListAllMyBuckets"),
         "{denied}"
     );
+    let explained = served.awslab(&["sandbox", "explain"]);
+    let explanation = String::from_utf8_lossy(&explained.stdout);
+    assert!(explained.status.success(), "{explained:?}");
+    assert!(
+        explanation.contains("s3:ListAllMyBuckets")
+            && explanation.contains("implicitDeny")
+            && explanation.contains("user/sts-test-user"),
+        "{explanation}"
+    );
+    assert!(!explanation.contains(secret));
 
     // Other services: authorized, read-only calls answered empty, the rest not emulated.
     served.ok(&["sns", "list-topics"]);
@@ -289,6 +299,21 @@ fn aws_cli_follows_the_seed_runbook_and_meets_each_signing_error() {
     assert_eq!(
         who["Arn"],
         format!("arn:aws:sts::{ACCOUNT}:assumed-role/StsRole/s3-sts-eg")
+    );
+    let upload = dir.join("notes.txt");
+    std::fs::write(&upload, "lab notes").expect("write upload");
+    served.ok(&[
+        "s3",
+        "cp",
+        upload.to_str().expect("path"),
+        "s3://sts-lab-bucket/notes.txt",
+        "--profile",
+        "assumed",
+    ]);
+    let objects = served.aws(&["s3", "ls", "s3://sts-lab-bucket", "--profile", "assumed"]);
+    assert!(
+        String::from_utf8_lossy(&objects.stdout).contains("notes.txt"),
+        "{objects:?}"
     );
     let listed = served.aws(&["s3", "ls", "--profile", "assumed"]);
     assert!(

@@ -255,5 +255,15 @@ pub fn classify(error: &ErrorInfo) -> ErrorClass {
     }
 }
 
+/// An SDK error's facts and a message for people: `what: Code: message`.
+pub fn describe<E>(what: &str, error: &SdkError<E, HttpResponse>) -> (ErrorInfo, String)
+where
+    E: ProvideErrorMetadata + StdError + 'static,
+{
+    let info = ErrorInfo::from_sdk(error);
+    let message = format!("{what}: {info}");
+    (info, message)
+}
+
 #[cfg(test)]
 mod tests;

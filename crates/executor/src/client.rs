@@ -1,7 +1,8 @@
 //! SDK configuration for a [`Target`]: the operator's config (default credential chain
 //! or a named profile), configs for identities that steps made (static keys), and the
-//! IAM, STS, S3 and `CloudFormation` clients built from either. Every config uses one
-//! rustls-ring HTTP client and a behaviour version pinned here, so an SDK upgrade
+//! IAM, STS, S3 and `CloudFormation` clients built from either. Every config uses the
+//! target's HTTP client (one rustls-ring client for a network target, the in-process
+//! client of an embedded AWS) and a behaviour version pinned here, so an SDK upgrade
 //! cannot silently change retries or defaults.
 //!
 //! Endpoints are explicit. With `endpoint_url` set, every service goes there (S3 with
@@ -22,14 +23,117 @@ use aws_smithy_types::checksum_config::RequestChecksumCalculation;
 use crate::profile_files::ProfilePaths;
 use crate::secrets::Secret;
 
-/// Where a run sends its calls.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// How requests reach the target.
+#[derive(Clone)]
+pub enum Connection {
+    /// Real AWS over the network.
+    Aws,
+    /// A custom endpoint over the network (moto, `LocalStack`, `awslab sandbox serve`).
+    Endpoint(String),
+    /// An AWS in this process: requests go to `client` and never touch a socket;
+    /// `endpoint` is only the URL the SDK addresses.
+    InProcess {
+        endpoint: String,
+        client: SharedHttpClient,
+        /// The endpoint profiles written for this target carry (a `serve` URL that
+        /// exposes the same world to the `aws` CLI), if any.
+        profile_endpoint: Option<String>,
+    },
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Aws => f.write_str("Aws"),
+            Self::Endpoint(url) => f.debug_tuple("Endpoint").field(url).finish(),
+            Self::InProcess { endpoint, .. } => f
+                .debug_struct("InProcess")
+                .field("endpoint", endpoint)
+                .finish_non_exhaustive(),
+        }
+    }
+}
+
+/// Where a run sends its calls, and the HTTP client that carries them.
+#[derive(Clone, Debug)]
 pub struct Target {
-    /// A custom endpoint (moto, the sandbox); `None` is real AWS.
-    pub endpoint_url: Option<String>,
+    pub connection: Connection,
     pub region: String,
     /// The operator's profile; `None` is the default credential chain.
     pub profile: Option<String>,
+    http: SharedHttpClient,
+}
+
+impl Target {
+    /// Real AWS.
+    pub fn aws(region: impl Into<String>, profile: Option<String>) -> Self {
+        Self::over_network(Connection::Aws, region.into(), profile)
+    }
+
+    /// A custom endpoint over the network.
+    pub fn endpoint(
+        url: impl Into<String>,
+        region: impl Into<String>,
+        profile: Option<String>,
+    ) -> Self {
+        Self::over_network(Connection::Endpoint(url.into()), region.into(), profile)
+    }
+
+    /// An AWS in this process, answering through `client` with no socket.
+    pub fn in_process(
+        endpoint: impl Into<String>,
+        client: SharedHttpClient,
+        region: impl Into<String>,
+        profile_endpoint: Option<String>,
+    ) -> Self {
+        Self {
+            connection: Connection::InProcess {
+                endpoint: endpoint.into(),
+                client: client.clone(),
+                profile_endpoint,
+            },
+            region: region.into(),
+            profile: None,
+            http: client,
+        }
+    }
+
+    fn over_network(connection: Connection, region: String, profile: Option<String>) -> Self {
+        Self {
+            connection,
+            region,
+            profile,
+            http: network_client(),
+        }
+    }
+
+    /// The endpoint every service is sent to; `None` is real AWS.
+    pub fn endpoint_url(&self) -> Option<&str> {
+        match &self.connection {
+            Connection::Aws => None,
+            Connection::Endpoint(url) | Connection::InProcess { endpoint: url, .. } => Some(url),
+        }
+    }
+
+    /// The endpoint a profile written for this target carries.
+    pub fn profile_endpoint(&self) -> Option<&str> {
+        match &self.connection {
+            Connection::Aws => None,
+            Connection::Endpoint(url) => Some(url),
+            Connection::InProcess {
+                profile_endpoint, ..
+            } => profile_endpoint.as_deref(),
+        }
+    }
+
+    pub fn is_aws(&self) -> bool {
+        matches!(self.connection, Connection::Aws)
+    }
+
+    /// The HTTP client of this target: the network client, or the in-process one.
+    pub fn http_client(&self) -> SharedHttpClient {
+        self.http.clone()
+    }
 }
 
 /// The behaviour version every config uses.
@@ -37,20 +141,15 @@ pub fn behavior_version() -> BehaviorVersion {
     BehaviorVersion::v2026_01_12()
 }
 
-/// The HTTP client every config uses: hyper with rustls on ring. Built once per
-/// process and shared (it is reference-counted), so the configs a run builds for each
-/// identity and each verify attempt reuse one TLS setup and one connection pool.
-pub fn http_client() -> SharedHttpClient {
-    static CLIENT: std::sync::OnceLock<SharedHttpClient> = std::sync::OnceLock::new();
-    CLIENT
-        .get_or_init(|| {
-            aws_smithy_http_client::Builder::new()
-                .tls_provider(tls::Provider::Rustls(
-                    tls::rustls_provider::CryptoMode::Ring,
-                ))
-                .build_https()
-        })
-        .clone()
+/// The network HTTP client: hyper with rustls on ring. Reference-counted: the configs
+/// a run builds for each identity and each verify attempt share one TLS setup and one
+/// connection pool through their [`Target`].
+fn network_client() -> SharedHttpClient {
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::Ring,
+        ))
+        .build_https()
 }
 
 /// The operator's config: the named profile or the default credential chain.
@@ -62,7 +161,7 @@ pub async fn operator_config(target: &Target) -> SdkConfig {
 /// environment names (tests use it to stay away from the real `~/.aws`).
 pub async fn operator_config_from(target: &Target, files: Option<&ProfilePaths>) -> SdkConfig {
     let mut loader = aws_config::defaults(behavior_version())
-        .http_client(http_client())
+        .http_client(target.http_client())
         .region(Region::new(target.region.clone()));
     if let Some(files) = files {
         loader = loader.profile_files(
@@ -75,13 +174,13 @@ pub async fn operator_config_from(target: &Target, files: Option<&ProfilePaths>)
     if let Some(profile) = &target.profile {
         loader = loader.profile_name(profile);
     }
-    if let Some(endpoint) = &target.endpoint_url {
+    if let Some(endpoint) = target.endpoint_url() {
         loader = loader
             .endpoint_url(endpoint)
             .request_checksum_calculation(RequestChecksumCalculation::WhenRequired);
     }
     let config = loader.load().await;
-    if target.endpoint_url.is_none() {
+    if target.is_aws() {
         if let Some(configured) = config.endpoint_url() {
             tracing::warn!(
                 endpoint = configured,
@@ -111,12 +210,12 @@ pub fn config_for_static(
     );
     let mut builder = SdkConfig::builder()
         .behavior_version(behavior_version())
-        .http_client(http_client())
+        .http_client(target.http_client())
         .region(Region::new(target.region.clone()))
         .credentials_provider(
             aws_credential_types::provider::SharedCredentialsProvider::new(credentials),
         );
-    if let Some(endpoint) = &target.endpoint_url {
+    if let Some(endpoint) = target.endpoint_url() {
         builder = builder
             .endpoint_url(endpoint)
             .request_checksum_calculation(RequestChecksumCalculation::WhenRequired);
@@ -175,10 +274,9 @@ mod tests {
     use super::*;
 
     fn target(endpoint_url: Option<&str>) -> Target {
-        Target {
-            endpoint_url: endpoint_url.map(str::to_owned),
-            region: "eu-west-1".into(),
-            profile: None,
+        match endpoint_url {
+            Some(url) => Target::endpoint(url, "eu-west-1", None),
+            None => Target::aws("eu-west-1", None),
         }
     }
 

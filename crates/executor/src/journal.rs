@@ -6,7 +6,6 @@
 //! tolerates a torn last line. [`list_runs`] summarizes every run for `awslab runs`.
 
 mod replay;
-mod resource;
 
 use std::fmt;
 use std::fs;
@@ -18,8 +17,8 @@ use std::sync::{Arc, Mutex};
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
+pub use crate::resources::ResourceRef;
 pub use replay::{JournalState, LiveResource, ResourceState, replay};
-pub use resource::ResourceRef;
 
 /// Identifier of a run, also the name of its directory.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -105,10 +104,12 @@ pub enum Record {
         step: String,
         resource: ResourceRef,
     },
-    /// Written after the call succeeded; `outputs` never holds secrets.
+    /// Written after the call succeeded, with the ids AWS assigned. (`outputs` is
+    /// read from journals written before outputs moved to `step_finished`.)
     Created {
         step: String,
         resource: ResourceRef,
+        #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
         outputs: IndexMap<String, String>,
     },
     /// Written only when the call certainly created nothing; after an ambiguous error
@@ -123,15 +124,21 @@ pub enum Record {
     },
     Deleted {
         resource: ResourceRef,
+        /// It was found gone: nothing was deleted.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        already_gone: bool,
     },
     DeleteFailed {
         resource: ResourceRef,
         error: String,
     },
-    /// Written when a step that changes something has finished successfully; a
-    /// resumed run does not run it again.
+    /// Written when a step that changes something has finished successfully, with
+    /// its outputs (never secrets); a resumed run does not run it again and reads its
+    /// outputs from here.
     StepFinished {
         step: String,
+        #[serde(default)]
+        outputs: IndexMap<String, String>,
     },
     RunFinished {
         status: RunStatus,

@@ -3,9 +3,12 @@
 //! `[default]`) section to the config file, each atomically (temporary file in the same
 //! directory, `sync_all`, rename) while holding a lock on a lock file in the temporary folder named by a hash of
 //! the file's path (nothing is left beside the user's AWS files).
-//! It never overwrites: a section that already exists is an error. The returned
-//! [`ProfileReceipt`] (no secrets in it) is journaled, and [`remove_profile`] takes out
-//! exactly what was added, leaving every other byte of the files as it was.
+//! It never overwrites: a section that already exists is an error. [`planned_receipt`]
+//! names the files, sections and non-secret values before any byte is written (it is
+//! journaled as the intent); the [`ProfileReceipt`] [`write_profile`] returns (no
+//! secrets in it) is journaled after, and [`remove_profile`] takes out exactly what was
+//! added, leaving every other byte of the files as it was, and only while the values
+//! awslab wrote are still there: a section a person rewrote is left.
 
 use std::ffi::OsString;
 use std::io;
@@ -87,6 +90,10 @@ pub struct FileReceipt {
     pub section: String,
     /// Keys written into the section, in order.
     pub keys: Vec<String>,
+    /// The values awslab wrote that are not secret (access key id, region, endpoint),
+    /// by key: while they are still there, the section is awslab's to remove.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<(String, String)>,
     /// Line breaks added before the section to separate it from the previous content.
     pub separator: String,
     /// Whether the file did not exist before.
@@ -131,45 +138,116 @@ fn io_error(path: &Path) -> impl FnOnce(io::Error) -> ProfileError + '_ {
     }
 }
 
+/// What [`write_profile`] will write, before it writes: files, sections, keys and the
+/// non-secret values (separators and whether a file is new are not known yet).
+pub fn planned_receipt(
+    paths: &ProfilePaths,
+    spec: &ProfileSpec<'_>,
+) -> Result<ProfileReceipt, ProfileError> {
+    let layout = Layout::new(spec)?;
+    let file = |path: &Path, section: &str, keys: &[(&str, &str)], public: &[&str]| FileReceipt {
+        path: path.to_owned(),
+        section: section.to_owned(),
+        keys: keys.iter().map(|(key, _)| (*key).to_owned()).collect(),
+        values: public_values(keys, public),
+        separator: String::new(),
+        created_file: false,
+    };
+    Ok(ProfileReceipt {
+        profile: spec.name.to_owned(),
+        files: vec![
+            file(
+                &paths.credentials,
+                spec.name,
+                &layout.credential_keys,
+                CREDENTIAL_PUBLIC,
+            ),
+            file(
+                &paths.config,
+                &layout.config_section,
+                &layout.config_keys,
+                CONFIG_PUBLIC,
+            ),
+        ],
+    })
+}
+
+/// Keys of the credentials file whose values are not secret.
+const CREDENTIAL_PUBLIC: &[&str] = &["aws_access_key_id"];
+/// Keys of the config file whose values are not secret.
+const CONFIG_PUBLIC: &[&str] = &["region", "endpoint_url"];
+
+fn public_values(keys: &[(&str, &str)], public: &[&str]) -> Vec<(String, String)> {
+    keys.iter()
+        .filter(|(key, _)| public.contains(key))
+        .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
+        .collect()
+}
+
+/// The sections and keys of a profile.
+struct Layout<'a> {
+    credential_keys: Vec<(&'static str, &'a str)>,
+    config_keys: Vec<(&'static str, &'a str)>,
+    config_section: String,
+    config_taken: Vec<String>,
+}
+
+impl<'a> Layout<'a> {
+    fn new(spec: &ProfileSpec<'a>) -> Result<Self, ProfileError> {
+        validate_name(spec.name)?;
+        let credentials = &spec.credentials;
+        let mut credential_keys = vec![
+            ("aws_access_key_id", credentials.access_key_id.as_str()),
+            (
+                "aws_secret_access_key",
+                credentials.secret_access_key.expose(),
+            ),
+        ];
+        if let Some(token) = &credentials.session_token {
+            credential_keys.push(("aws_session_token", token.expose()));
+        }
+        let mut config_keys = vec![("region", spec.region)];
+        if let Some(endpoint) = spec.endpoint_url {
+            config_keys.push(("endpoint_url", endpoint));
+        }
+        for (key, value) in credential_keys.iter().chain(&config_keys) {
+            if value.contains(['\n', '\r']) {
+                return Err(ProfileError::InvalidValue {
+                    profile: spec.name.to_owned(),
+                    key: (*key).to_owned(),
+                });
+            }
+        }
+        let config_section = if spec.name == "default" {
+            "default".to_owned()
+        } else {
+            format!("profile {}", spec.name)
+        };
+        let config_taken = if spec.name == "default" {
+            vec!["default".to_owned(), "profile default".to_owned()]
+        } else {
+            vec![config_section.clone()]
+        };
+        Ok(Self {
+            credential_keys,
+            config_keys,
+            config_section,
+            config_taken,
+        })
+    }
+}
+
 /// Appends the profile to both files; nothing is written if either already holds it.
 pub fn write_profile(
     paths: &ProfilePaths,
     spec: &ProfileSpec<'_>,
 ) -> Result<ProfileReceipt, ProfileError> {
-    validate_name(spec.name)?;
-    let credentials = &spec.credentials;
-    let mut credential_keys = vec![
-        ("aws_access_key_id", credentials.access_key_id.as_str()),
-        (
-            "aws_secret_access_key",
-            credentials.secret_access_key.expose(),
-        ),
-    ];
-    if let Some(token) = &credentials.session_token {
-        credential_keys.push(("aws_session_token", token.expose()));
-    }
-    let mut config_keys = vec![("region", spec.region)];
-    if let Some(endpoint) = spec.endpoint_url {
-        config_keys.push(("endpoint_url", endpoint));
-    }
-    for (key, value) in credential_keys.iter().chain(&config_keys) {
-        if value.contains(['\n', '\r']) {
-            return Err(ProfileError::InvalidValue {
-                profile: spec.name.to_owned(),
-                key: (*key).to_owned(),
-            });
-        }
-    }
-    let config_section = if spec.name == "default" {
-        "default".to_owned()
-    } else {
-        format!("profile {}", spec.name)
-    };
-    let config_taken = if spec.name == "default" {
-        vec!["default".to_owned(), "profile default".to_owned()]
-    } else {
-        vec![config_section.clone()]
-    };
+    let Layout {
+        credential_keys,
+        config_keys,
+        config_section,
+        config_taken,
+    } = Layout::new(spec)?;
 
     if lock_path(&paths.credentials) == lock_path(&paths.config) {
         return Err(ProfileError::SameFile {
@@ -201,19 +279,23 @@ pub fn write_profile(
         }
     }
 
-    let credentials_receipt = append_section(
+    let mut credentials_receipt = append_section(
         &paths.credentials,
         credentials_text.as_deref(),
         spec.name,
         &credential_keys,
     )?;
+    credentials_receipt.values = public_values(&credential_keys, CREDENTIAL_PUBLIC);
     let config_receipt = match append_section(
         &paths.config,
         config_text.as_deref(),
         &config_section,
         &config_keys,
     ) {
-        Ok(receipt) => receipt,
+        Ok(mut receipt) => {
+            receipt.values = public_values(&config_keys, CONFIG_PUBLIC);
+            receipt
+        }
         Err(error) => {
             if let Err(rollback) = remove_section(&credentials_receipt) {
                 tracing::warn!(error = %rollback, path = %paths.credentials.display(), "could not roll back credentials section");
@@ -227,20 +309,46 @@ pub fn write_profile(
     })
 }
 
-/// Removes what [`write_profile`] added. A section that is already gone counts as
-/// removed. If someone added keys of their own to the section, only awslab's keys go
-/// and the section header stays.
-pub fn remove_profile(receipt: &ProfileReceipt) -> Result<(), ProfileError> {
+/// What is in a file where awslab wrote (or meant to write) a profile section.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SectionState {
+    /// The section is there with the values awslab wrote.
+    Ours,
+    /// No such section (never written, or removed since).
+    Gone,
+    /// The section is there, but a value awslab wrote was changed: a person's now.
+    Changed(String),
+}
+
+/// The state of each section of `receipt`, without changing anything.
+pub fn inspect_profile(
+    receipt: &ProfileReceipt,
+) -> Result<Vec<(PathBuf, SectionState)>, ProfileError> {
+    receipt
+        .files
+        .iter()
+        .map(|file| Ok((file.path.clone(), sections::inspect_section(file)?)))
+        .collect()
+}
+
+/// Removes what [`write_profile`] added, section by section, and says what each
+/// section was: removed (`Ours`), already gone, or changed by someone and left. If
+/// someone added keys of their own to an intact section, only awslab's keys go and
+/// the section header stays.
+pub fn remove_profile(
+    receipt: &ProfileReceipt,
+) -> Result<Vec<(PathBuf, SectionState)>, ProfileError> {
     let locks = receipt
         .files
         .iter()
         .map(|file| FileLock::acquire(&file.path))
         .collect::<Result<Vec<_>, _>>()?;
+    let mut states = Vec::with_capacity(receipt.files.len());
     for file in &receipt.files {
-        remove_section(file)?;
+        states.push((file.path.clone(), remove_section(file)?));
     }
     drop(locks);
-    Ok(())
+    Ok(states)
 }
 
 fn validate_name(name: &str) -> Result<(), ProfileError> {

@@ -38,6 +38,11 @@ pub enum StepOutcome {
     Cancelled {
         message: String,
     },
+    /// The runner itself cannot go on (its journal cannot be written): the step failed
+    /// and nothing new starts, whatever `fail_fast` says.
+    Aborted {
+        message: String,
+    },
 }
 
 /// Runs one step. Implementations must finish any mutating call they started even when
@@ -243,8 +248,20 @@ impl<Id: StepKey> Scheduler<Id> {
                     elapsed: took,
                 },
             );
+            let aborted = match &outcome {
+                StepOutcome::Aborted { message } => Some(message.clone()),
+                _ => None,
+            };
             let failed = self.record(step, outcome, &mut statuses, &mut remaining, &mut ready);
-            if failed && self.fail_fast && stopped.is_none() {
+            if let Some(message) = aborted
+                && stopped.is_none()
+            {
+                let reason = CancelReason::Aborted {
+                    step: self.ids[step].clone(),
+                    message,
+                };
+                stopped = Some(self.stop(reason, &cancel, &running));
+            } else if failed && self.fail_fast && stopped.is_none() {
                 let reason = CancelReason::FailFast {
                     step: self.ids[step].clone(),
                 };
@@ -274,9 +291,14 @@ impl<Id: StepKey> Scheduler<Id> {
             }
             return false;
         }
-        let failed = matches!(outcome, StepOutcome::Failed { .. });
+        let failed = matches!(
+            outcome,
+            StepOutcome::Failed { .. } | StepOutcome::Aborted { .. }
+        );
         statuses[step] = Some(match outcome {
-            StepOutcome::Failed { message } => StepStatus::Failed { message },
+            StepOutcome::Failed { message } | StepOutcome::Aborted { message } => {
+                StepStatus::Failed { message }
+            }
             StepOutcome::Cancelled { message } => StepStatus::Cancelled { message },
             StepOutcome::Succeeded => StepStatus::Succeeded,
         });

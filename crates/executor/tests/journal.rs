@@ -11,6 +11,7 @@ use awslab_executor::journal::{
     Journal, Record, ResourceRef, ResourceState, RunId, RunMeta, RunStatus, TargetInfo, list_runs,
     replay, timestamp_now,
 };
+use awslab_executor::resources;
 use indexmap::IndexMap;
 
 fn meta(run_id: &str) -> RunMeta {
@@ -29,7 +30,10 @@ fn meta(run_id: &str) -> RunMeta {
 }
 
 fn user(name: &str) -> ResourceRef {
-    ResourceRef::IamUser { name: name.into() }
+    ResourceRef::IamUser(resources::IamUser {
+        name: name.into(),
+        user_id: None,
+    })
 }
 
 fn created(step: &str, resource: ResourceRef, outputs: &[(&str, &str)]) -> Record {
@@ -74,14 +78,14 @@ fn replays_created_and_deleted_resources_with_outputs_and_metadata() {
             &[("arn", "arn:aws:iam::123456789012:user/sts-lab-user")],
         ))
         .unwrap();
-    let key_intent = ResourceRef::IamAccessKey {
+    let key_intent = ResourceRef::IamAccessKey(resources::IamAccessKey {
         user: "sts-lab-user".into(),
         access_key_id: String::new(),
-    };
-    let key = ResourceRef::IamAccessKey {
+    });
+    let key = ResourceRef::IamAccessKey(resources::IamAccessKey {
         user: "sts-lab-user".into(),
         access_key_id: "AKIAEXAMPLE".into(),
-    };
+    });
     journal.append(&intent("user", key_intent)).unwrap();
     journal
         .append(&created(
@@ -93,24 +97,25 @@ fn replays_created_and_deleted_resources_with_outputs_and_metadata() {
     journal
         .append(&intent(
             "bucket",
-            ResourceRef::S3Bucket { name: "b".into() },
+            ResourceRef::S3Bucket(resources::S3Bucket { name: "b".into() }),
         ))
         .unwrap();
     journal
         .append(&created(
             "bucket",
-            ResourceRef::S3Bucket { name: "b".into() },
+            ResourceRef::S3Bucket(resources::S3Bucket { name: "b".into() }),
             &[],
         ))
         .unwrap();
     journal
         .append(&Record::DeleteIntent {
-            resource: ResourceRef::S3Bucket { name: "b".into() },
+            resource: ResourceRef::S3Bucket(resources::S3Bucket { name: "b".into() }),
         })
         .unwrap();
     journal
         .append(&Record::Deleted {
-            resource: ResourceRef::S3Bucket { name: "b".into() },
+            resource: ResourceRef::S3Bucket(resources::S3Bucket { name: "b".into() }),
+            already_gone: false,
         })
         .unwrap();
     journal
@@ -155,10 +160,10 @@ fn intent_without_result_counts_as_may_exist() {
     let journal = Journal::create(dir.path(), meta("run-1")).unwrap();
     journal.append(&intent("user", user("a"))).unwrap();
     journal.append(&created("user", user("a"), &[])).unwrap();
-    let stack = ResourceRef::CfnStack {
+    let stack = ResourceRef::CfnStack(resources::CfnStack {
         name: "sts-lab".into(),
         stack_id: None,
-    };
+    });
     journal.append(&intent("stack", stack)).unwrap();
     journal.append(&intent("other", user("b"))).unwrap();
     journal
@@ -188,16 +193,16 @@ fn result_with_assigned_id_fulfils_its_intent() {
     journal
         .append(&intent(
             "stack",
-            ResourceRef::CfnStack {
+            ResourceRef::CfnStack(resources::CfnStack {
                 name: "s".into(),
                 stack_id: None,
-            },
+            }),
         ))
         .unwrap();
-    let full = ResourceRef::CfnStack {
+    let full = ResourceRef::CfnStack(resources::CfnStack {
         name: "s".into(),
         stack_id: Some("arn:aws:cloudformation:stack/s/1".into()),
-    };
+    });
     journal
         .append(&created("stack", full.clone(), &[]))
         .unwrap();
@@ -241,7 +246,13 @@ fn tolerates_a_torn_last_line_and_reopening_cuts_it() {
 
     let reopened = Journal::open(dir.path(), &RunId::parse("run-1").unwrap()).unwrap();
     reopened
-        .append(&intent("role", ResourceRef::IamRole { name: "r".into() }))
+        .append(&intent(
+            "role",
+            ResourceRef::IamRole(resources::IamRole {
+                name: "r".into(),
+                role_id: None,
+            }),
+        ))
         .unwrap();
     let state = replay(&path).unwrap();
     assert!(!state.torn_tail);

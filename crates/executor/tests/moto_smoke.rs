@@ -11,11 +11,11 @@ use awslab_executor::secrets::Secret;
 use awslab_testkit::MotoServer;
 
 fn target(moto: &MotoServer) -> Target {
-    Target {
-        endpoint_url: Some(moto.endpoint_url().to_owned()),
-        region: MotoServer::REGION.into(),
-        profile: Some("default".into()),
-    }
+    Target::endpoint(
+        moto.endpoint_url(),
+        MotoServer::REGION,
+        Some("default".into()),
+    )
 }
 
 #[tokio::test]

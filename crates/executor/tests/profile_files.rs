@@ -8,7 +8,8 @@ use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
 
 use awslab_executor::profile_files::{
-    ProfileError, ProfilePaths, ProfileSpec, remove_profile, write_profile,
+    ProfileError, ProfilePaths, ProfileSpec, SectionState, inspect_profile, planned_receipt,
+    remove_profile, write_profile,
 };
 use awslab_executor::secrets::{Secret, StepCredentials};
 
@@ -302,4 +303,91 @@ fn refuses_one_file_for_both_credentials_and_config() {
     let creds = credentials();
     let error = write_profile(&paths, &spec("assumed", &creds)).unwrap_err();
     assert!(error.to_string().contains("both name"), "{error}");
+}
+
+/// `aws configure --profile assumed` with a person's own keys after `up`: the section
+/// is theirs now, and teardown leaves it whole.
+#[test]
+fn remove_leaves_a_profile_a_person_rewrote() {
+    let dir = tempfile::tempdir().unwrap();
+    let paths = paths(dir.path());
+    let creds = credentials();
+    let receipt = write_profile(&paths, &spec("assumed", &creds)).unwrap();
+    let mine = "[assumed]\naws_access_key_id = AKIAMINE\naws_secret_access_key = mine\n";
+    fs::write(&paths.credentials, mine).unwrap();
+    let states = remove_profile(&receipt).unwrap();
+    assert!(
+        matches!(&states[0], (path, SectionState::Changed(_)) if path == &paths.credentials),
+        "{states:?}"
+    );
+    assert_eq!(
+        states[1].1,
+        SectionState::Ours,
+        "the config section was untouched"
+    );
+    assert_eq!(fs::read_to_string(&paths.credentials).unwrap(), mine);
+    assert!(
+        !fs::read_to_string(&paths.config)
+            .unwrap_or_default()
+            .contains("[profile assumed]")
+    );
+}
+
+/// A crash after the intent (the planned receipt) and before any byte: nothing is
+/// there, and removing reports nothing removed.
+#[test]
+fn planned_receipt_of_a_profile_never_written_finds_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let paths = paths(dir.path());
+    let creds = credentials();
+    let planned = planned_receipt(&paths, &spec("assumed", &creds)).unwrap();
+    let text = serde_json::to_string(&planned).unwrap();
+    assert!(!text.contains(SECRET) && !text.contains(TOKEN), "{text}");
+    assert!(
+        text.contains("ASIAEXAMPLE"),
+        "the intent names the key id: {text}"
+    );
+    assert!(
+        inspect_profile(&planned)
+            .unwrap()
+            .iter()
+            .all(|(_, state)| *state == SectionState::Gone)
+    );
+    assert!(
+        remove_profile(&planned)
+            .unwrap()
+            .iter()
+            .all(|(_, state)| *state == SectionState::Gone)
+    );
+}
+
+/// A crash after the intent and after the write: the planned receipt alone removes
+/// exactly what was written.
+#[test]
+fn planned_receipt_removes_a_profile_written_before_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let paths = paths(dir.path());
+    fs::create_dir_all(paths.credentials.parent().unwrap()).unwrap();
+    fs::write(
+        &paths.credentials,
+        "[default]\naws_access_key_id = AKIAOLD\n",
+    )
+    .unwrap();
+    let creds = credentials();
+    let planned = planned_receipt(&paths, &spec("assumed", &creds)).unwrap();
+    write_profile(&paths, &spec("assumed", &creds)).unwrap();
+    let states = remove_profile(&planned).unwrap();
+    assert!(
+        states.iter().all(|(_, state)| *state == SectionState::Ours),
+        "{states:?}"
+    );
+    let left = fs::read_to_string(&paths.credentials).unwrap();
+    assert!(
+        left.starts_with("[default]\naws_access_key_id = AKIAOLD\n"),
+        "{left}"
+    );
+    assert!(
+        !left.contains("[assumed]") && !left.contains(SECRET),
+        "{left}"
+    );
 }

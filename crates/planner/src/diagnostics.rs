@@ -4,9 +4,10 @@
 use std::fmt;
 use std::sync::Arc;
 
-use miette::{LabeledSpan, NamedSource, SourceCode};
+use miette::{LabeledSpan, SourceCode};
 
-use crate::source::{SourceFile, Span};
+use crate::limits::shorten_message;
+use crate::source::{PlanSource, SourceFile, Span};
 
 /// How serious a diagnostic is: errors stop the plan, warnings do not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -30,7 +31,10 @@ pub struct Diagnostic {
     /// Other places that matter (the first definition of a duplicate, ...).
     pub related: Vec<(Span, String)>,
     pub help: Option<String>,
-    source: Arc<NamedSource<Arc<str>>>,
+    source: Arc<PlanSource>,
+    /// False when the lines around the span are too long to draw; the location is
+    /// then named in the help instead of a snippet.
+    snippet: bool,
 }
 
 impl Diagnostic {
@@ -78,9 +82,12 @@ impl miette::Diagnostic for Diagnostic {
             .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        Some(&*self.source)
+        self.snippet.then_some(&*self.source as &dyn SourceCode)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if !self.snippet {
+            return None;
+        }
         let primary = LabeledSpan::new_primary_with_span(self.label.clone(), self.span);
         let related = self
             .related
@@ -94,13 +101,21 @@ impl miette::Diagnostic for Diagnostic {
 #[derive(Debug)]
 pub struct Diagnostics {
     file: SourceFile,
-    source: Arc<NamedSource<Arc<str>>>,
+    source: Arc<PlanSource>,
     items: Vec<Diagnostic>,
+    /// Diagnostics not kept once [`MAX_DIAGNOSTICS`] were: a hostile plan can have a
+    /// problem in every one of 60,000 references, and nobody reads past the first few.
+    dropped: usize,
 }
+
+/// The most diagnostics kept for one plan.
+pub const MAX_DIAGNOSTICS: usize = 200;
 
 /// A diagnostic under construction; call [`Builder::emit`].
 #[must_use]
 pub struct Builder<'a> {
+    /// Over [`MAX_DIAGNOSTICS`]: counted, not kept.
+    dropped: bool,
     sink: &'a mut Diagnostics,
     diagnostic: Diagnostic,
     see: Vec<String>,
@@ -123,6 +138,9 @@ impl Builder<'_> {
     /// snippet; far from it, it is named in a `see` line so that the snippet that
     /// comes first is always the one the message is about.
     pub fn related(mut self, span: Span, text: impl Into<String>) -> Self {
+        if self.dropped {
+            return self;
+        }
         let file = self.sink.file();
         let (near, _) = file.line_column(self.diagnostic.span.offset);
         let (far, _) = file.line_column(span.offset);
@@ -135,6 +153,23 @@ impl Builder<'_> {
         self
     }
     pub fn emit(mut self) {
+        if self.dropped {
+            self.sink.dropped += 1;
+            return;
+        }
+        let file = self.sink.file();
+        let d = &mut self.diagnostic;
+        d.snippet =
+            file.fits_snippet(d.span) && d.related.iter().all(|(span, _)| file.fits_snippet(*span));
+        if !d.snippet {
+            self.see.insert(
+                0,
+                format!("at {} (the line is too long to show)", d.location),
+            );
+            d.related.clear();
+        }
+        d.message = shorten_message(&d.message);
+        d.label = d.label.as_deref().map(shorten_message);
         if !self.see.is_empty() {
             let see = self.see.join("\n");
             self.diagnostic.help = Some(match self.diagnostic.help.take() {
@@ -142,6 +177,7 @@ impl Builder<'_> {
                 None => see,
             });
         }
+        self.diagnostic.help = self.diagnostic.help.as_deref().map(shorten_message);
         self.sink.items.push(self.diagnostic);
     }
 }
@@ -153,6 +189,7 @@ impl Diagnostics {
             file,
             source,
             items: Vec::new(),
+            dropped: 0,
         }
     }
 
@@ -167,18 +204,26 @@ impl Diagnostics {
         span: Span,
         message: String,
     ) -> Builder<'_> {
+        let full = self.is_full();
         let diagnostic = Diagnostic {
             code,
             severity,
             message,
-            location: self.file.locate(span),
+            // Locating costs a scan of the line; a dropped diagnostic skips it.
+            location: if full {
+                String::new()
+            } else {
+                self.file.locate(span)
+            },
             span,
             label: None,
             related: Vec::new(),
             help: None,
             source: Arc::clone(&self.source),
+            snippet: true,
         };
         Builder {
+            dropped: full,
             sink: self,
             diagnostic,
             see: Vec::new(),
@@ -204,7 +249,14 @@ impl Diagnostics {
     }
 
     pub fn has_errors(&self) -> bool {
-        self.items.iter().any(|d| d.severity == Severity::Error)
+        self.dropped > 0 || self.items.iter().any(|d| d.severity == Severity::Error)
+    }
+
+    /// True once [`MAX_DIAGNOSTICS`] are kept: later ones are only counted, and
+    /// loops over a hostile plan's many values may stop early (the plan has errors).
+    pub fn is_full(&self) -> bool {
+        self.items.len() >= MAX_DIAGNOSTICS
+            && self.items.iter().any(|d| d.severity == Severity::Error)
     }
 
     /// The diagnostics sorted by position (errors before warnings at one place),
@@ -220,6 +272,35 @@ impl Diagnostics {
         });
         self.items
             .dedup_by(|a, b| a.span == b.span && a.code == b.code && a.message == b.message);
+        if self.dropped > 0 || self.is_full() {
+            let last = self.items.last().map_or(Span::default(), |d| d.span);
+            let message = if self.dropped > 0 {
+                format!(
+                    "{} more problems are not shown; fix these and check again",
+                    self.dropped
+                )
+            } else {
+                format!(
+                    "checking stopped after {MAX_DIAGNOSTICS} problems; fix these and check again"
+                )
+            };
+            self.items.truncate(MAX_DIAGNOSTICS - 1);
+            self.dropped = 0;
+            let location = self.file.locate(last);
+            let snippet = self.file.fits_snippet(last);
+            self.items.push(Diagnostic {
+                code: "plan::too_many_problems",
+                severity: Severity::Error,
+                message,
+                help: (!snippet).then(|| format!("at {location} (the line is too long to show)")),
+                location,
+                span: last,
+                label: None,
+                related: Vec::new(),
+                source: Arc::clone(&self.source),
+                snippet,
+            });
+        }
         self.items
     }
 }

@@ -6,8 +6,10 @@
 
 pub mod checks;
 pub mod diagnostics;
+pub mod expand;
 pub mod graph;
 pub mod kinds;
+pub mod limits;
 mod load;
 pub mod plan;
 pub mod references;
@@ -21,6 +23,8 @@ pub mod yaml;
 pub use diagnostics::{Diagnostic, Severity};
 pub use graph::SealedPlan;
 pub use kinds::StepKind;
-pub use load::{LoadError, check_source, load};
+pub use load::{
+    LoadError, LoadOptions, check_source, check_source_with, load, load_with, read_plan_file,
+};
 pub use plan::{Plan, Step, StepId};
 pub use source::{SourceFile, Span};

@@ -1,14 +1,16 @@
 //! The planner's entry points: read, check and seal a plan, failing once with every
 //! diagnostic sorted by position.
 
-use std::path::Path;
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
 
 use crate::checks;
 use crate::diagnostics::{Diagnostic, Diagnostics, Severity};
 use crate::graph::{self, SealedPlan};
+use crate::limits::MAX_PLAN_BYTES;
 use crate::plan;
 use crate::references;
-use crate::source::SourceFile;
+use crate::source::{SourceFile, Span};
 
 /// Why a plan could not be loaded.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
@@ -45,13 +47,97 @@ fn count_errors(diagnostics: &[Diagnostic]) -> String {
     }
 }
 
+/// How to load a plan: `--var` and `--secret-var` values, and the folders besides the
+/// plan's own from which it may read files (`--allow-files-from`).
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// `--var NAME=VALUE` overrides.
+    pub overrides: Vec<(String, String)>,
+    /// `--secret-var NAME=VALUE` overrides: the variable becomes secret (never printed,
+    /// never journaled in clear).
+    pub secret_overrides: Vec<(String, String)>,
+    /// Folders outside the plan's own from which the plan may read templates, objects
+    /// and token files.
+    pub allowed_dirs: Vec<PathBuf>,
+}
+
 /// Reads, checks and seals the plan at `path`, with `--var` overrides.
 pub fn load(path: &Path, overrides: &[(String, String)]) -> Result<SealedPlan, LoadError> {
-    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Read {
+    load_with(
+        path,
+        &LoadOptions {
+            overrides: overrides.to_vec(),
+            ..LoadOptions::default()
+        },
+    )
+}
+
+/// Reads, checks and seals the plan at `path`.
+pub fn load_with(path: &Path, options: &LoadOptions) -> Result<SealedPlan, LoadError> {
+    check_source_with(read_plan_file(path)?, options)
+}
+
+/// Reads a plan file: at most [`MAX_PLAN_BYTES`], and UTF-8 (a file that is not gets a
+/// located error at its first bad byte).
+pub fn read_plan_file(path: &Path) -> Result<SourceFile, LoadError> {
+    let read_error = |source| LoadError::Read {
         path: path.display().to_string(),
         source,
-    })?;
-    check_source(SourceFile::new(path, text), overrides)
+    };
+    // Look before opening: opening a pipe would wait for a writer, and a device such
+    // as `/dev/zero` never ends.
+    let meta = std::fs::metadata(path).map_err(read_error)?;
+    if !meta.is_file() {
+        return Err(read_error(std::io::Error::other(
+            "not a regular file (a folder, device or pipe)",
+        )));
+    }
+    let file = std::fs::File::open(path).map_err(read_error)?;
+    let mut bytes = Vec::new();
+    let limit = u64::try_from(MAX_PLAN_BYTES).unwrap_or(u64::MAX);
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read_error)?;
+    if bytes.len() > MAX_PLAN_BYTES {
+        bytes.truncate(MAX_PLAN_BYTES);
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let mut diags = Diagnostics::new(SourceFile::new(path, text));
+        diags
+            .error(
+                "plan::budget",
+                Span::new(0, 0),
+                format!(
+                    "the plan has {} bytes; a plan may have at most {MAX_PLAN_BYTES}",
+                    meta.len().max(limit + 1)
+                ),
+            )
+            .help("a lab plan is a few kilobytes; move large content into files next to it")
+            .emit();
+        return Err(invalid(path, diags.into_sorted()));
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(SourceFile::new(path, text)),
+        Err(err) => {
+            let at = err.utf8_error().valid_up_to();
+            let bad = err.as_bytes().get(at).copied().unwrap_or_default();
+            let text = String::from_utf8_lossy(err.as_bytes()).into_owned();
+            let mut diags = Diagnostics::new(SourceFile::new(path, text));
+            let len = diags.file().text[at..]
+                .chars()
+                .next()
+                .map_or(0, char::len_utf8);
+            diags
+                .error(
+                    "plan::encoding",
+                    Span::new(at, len),
+                    format!("the plan is not UTF-8 text: byte 0x{bad:02X} cannot start a character here"),
+                )
+                .label("not UTF-8")
+                .help("save the plan as UTF-8 (a Latin-1 `é` is the byte 0xE9; in UTF-8 it is 0xC3 0xA9)")
+                .emit();
+            Err(invalid(path, diags.into_sorted()))
+        }
+    }
 }
 
 /// Checks and seals a plan from its text.
@@ -59,17 +145,28 @@ pub fn check_source(
     file: SourceFile,
     overrides: &[(String, String)],
 ) -> Result<SealedPlan, LoadError> {
+    check_source_with(
+        file,
+        &LoadOptions {
+            overrides: overrides.to_vec(),
+            ..LoadOptions::default()
+        },
+    )
+}
+
+/// Checks and seals a plan from its text, with every option.
+pub fn check_source_with(file: SourceFile, options: &LoadOptions) -> Result<SealedPlan, LoadError> {
     let path = file.path().to_path_buf();
     let base_dir = path
         .parent()
         .map_or_else(|| Path::new(".").to_path_buf(), Path::to_path_buf);
     let mut diags = Diagnostics::new(file);
-    let Some(plan) = plan::read(&mut diags, overrides) else {
+    let Some(plan) = plan::read(&mut diags, &options.overrides, &options.secret_overrides) else {
         return Err(invalid(&path, diags.into_sorted()));
     };
     references::check_vars(&mut diags, &plan);
     let dependencies = references::collect(&mut diags, &plan);
-    checks::check_plan(&mut diags, &plan, &base_dir);
+    checks::check_plan(&mut diags, &plan, &base_dir, &options.allowed_dirs);
     let Some((graph, index)) = graph::build(&mut diags, &plan, &dependencies) else {
         return Err(invalid(&path, diags.into_sorted()));
     };

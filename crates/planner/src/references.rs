@@ -53,18 +53,29 @@ pub fn strings(node: &Node, out: &mut Vec<(String, Span)>) {
 /// malformed references are reported.
 pub fn references_in(diags: &mut Diagnostics, text: &str, span: Span) -> Vec<(Reference, Span)> {
     match Template::parse(text) {
-        Ok(template) => template
-            .references()
-            .map(|(reference, start, end)| {
-                let raw = &text[start..end];
-                let at = diags.file().find_from(span.offset, raw).unwrap_or(span);
-                (reference.clone(), at)
-            })
-            .collect(),
+        // Each search starts after the previous find, so the work is linear in the
+        // text and a reference repeated is placed at its own occurrence.
+        Ok(template) => {
+            let mut from = span.offset;
+            template
+                .references()
+                .map(|(reference, start, end)| {
+                    let raw = &text[start..end];
+                    let at = diags.file().find_from(from, raw).unwrap_or(span);
+                    from = at.offset + at.len;
+                    (reference.clone(), at)
+                })
+                .collect()
+        }
         Err(errors) => {
+            let mut from = span.offset;
             for error in errors {
+                if diags.is_full() {
+                    break;
+                }
                 let raw = &text[error.start..error.end];
-                let at = diags.file().find_from(span.offset, raw).unwrap_or(span);
+                let at = diags.file().find_from(from, raw).unwrap_or(span);
+                from = at.offset + at.len;
                 diags.error("plan::bad_reference", at, error.message).emit();
             }
             Vec::new()
@@ -74,6 +85,15 @@ pub fn references_in(diags: &mut Diagnostics, text: &str, span: Span) -> Vec<(Re
 
 /// Checks variables: references among them resolve and do not loop.
 pub fn check_vars(diags: &mut Diagnostics, plan: &Plan) {
+    // Whether a variable's reference to another closes a loop, asked once per pair:
+    // a value may repeat one reference many times.
+    let mut loops: std::collections::HashMap<(String, String), bool> =
+        std::collections::HashMap::new();
+    let mut closes_loop = |name: &str, other: &str| {
+        *loops
+            .entry((name.to_owned(), other.to_owned()))
+            .or_insert_with(|| var_loops(plan, name, other, &mut IndexSet::new()))
+    };
     for (name, value) in &plan.vars {
         for (reference, span) in references_in(diags, &value.value, value.span) {
             match reference {
@@ -88,7 +108,7 @@ pub fn check_vars(diags: &mut Diagnostics, plan: &Plan) {
                         .maybe_help(help)
                         .emit();
                 }
-                Reference::Var(other) if var_loops(plan, name, &other, &mut IndexSet::new()) => {
+                Reference::Var(other) if closes_loop(name, &other) => {
                     diags
                         .error(
                             "plan::cycle",
@@ -136,6 +156,9 @@ pub fn collect(diags: &mut Diagnostics, plan: &Plan) -> Vec<Dependency> {
         strings(&step.body, &mut texts);
         for (text, span) in texts {
             for (reference, at) in references_in(diags, &text, span) {
+                if diags.is_full() {
+                    break;
+                }
                 check_reference(diags, plan, step, &reference, at, &mut out);
             }
         }

@@ -14,6 +14,7 @@ use crate::references::Because;
 
 /// What a step will do, in a short sentence (`create IAM user `sts-lab-user` with an
 /// access key`). Values known only at run time are shown as written.
+#[expect(clippy::too_many_lines, reason = "one arm per step kind")]
 pub fn describe(sealed: &SealedPlan, step: &Step) -> String {
     let statics = Statics::for_display(&sealed.plan);
     let show = |text: &str| statics.render(text).unwrap_or_else(|| text.to_owned());
@@ -63,6 +64,17 @@ pub fn describe(sealed: &SealedPlan, step: &Step) -> String {
             "attach `{}` to IAM role `{}`",
             show(&p.policy_arn),
             show(&p.role)
+        ),
+        StepKind::IamGroup(g) => format!("create IAM group `{}`", show(&g.name)),
+        StepKind::IamGroupPolicy(p) => format!(
+            "put inline policy `{}` on IAM group `{}`",
+            show(&p.name),
+            show(&p.group)
+        ),
+        StepKind::IamGroupMembership(m) => format!(
+            "add IAM user `{}` to group `{}`",
+            show(&m.user),
+            show(&m.group)
         ),
         StepKind::IamPolicy(p) => format!("create managed policy `{}`", show(&p.name)),
         StepKind::IamTrustPolicy(t) => {
@@ -167,6 +179,20 @@ pub fn describe_teardown(sealed: &SealedPlan, step: &Step) -> Option<String> {
             "detach `{}` from IAM role `{}`",
             show(&p.policy_arn),
             show(&p.role)
+        ),
+        StepKind::IamGroup(g) => format!(
+            "delete IAM group `{}` (after removing its members and policies)",
+            show(&g.name)
+        ),
+        StepKind::IamGroupPolicy(p) => format!(
+            "delete inline policy `{}` of IAM group `{}`",
+            show(&p.name),
+            show(&p.group)
+        ),
+        StepKind::IamGroupMembership(m) => format!(
+            "remove IAM user `{}` from group `{}`",
+            show(&m.user),
+            show(&m.group)
         ),
         StepKind::IamPolicy(p) => format!("delete managed policy `{}`", show(&p.name)),
         StepKind::IamTrustPolicy(t) => format!(

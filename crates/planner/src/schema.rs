@@ -39,8 +39,22 @@ pub fn plan_schema() -> String {
             "description": { "type": "string" },
             "vars": {
                 "type": "object",
-                "description": "Variables, used as ${vars.NAME}; `--var NAME=VALUE` overrides",
-                "additionalProperties": { "type": ["string", "number", "boolean"] }
+                "description": "Variables, used as ${vars.NAME}; `--var NAME=VALUE` overrides; `{ value: ..., secret: true }` is never printed nor journaled",
+                "propertyNames": { "pattern": "^[A-Za-z][A-Za-z0-9_-]{0,63}$" },
+                "additionalProperties": {
+                    "oneOf": [
+                        { "type": ["string", "number", "boolean"] },
+                        {
+                            "type": "object",
+                            "properties": {
+                                "value": { "type": ["string", "number", "boolean"] },
+                                "secret": { "type": "boolean" }
+                            },
+                            "required": ["value"],
+                            "additionalProperties": false
+                        }
+                    ]
+                }
             },
             "steps": {
                 "type": "object",

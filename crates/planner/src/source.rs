@@ -62,6 +62,30 @@ impl SourceFile {
         (line, column + 1)
     }
 
+    /// Whether the lines a snippet of `span` shows (one line of context either side)
+    /// are few and short enough to draw: miette cannot draw a column past 65,535, and
+    /// a hostile plan can be one line of a megabyte.
+    pub fn fits_snippet(&self, span: Span) -> bool {
+        const MAX_LINE_BYTES: usize = 1_000;
+        const MAX_LINES: usize = 200;
+        let (first, _) = self.line_column(span.offset);
+        let (last, _) = self.line_column(span.offset.saturating_add(span.len));
+        if last.saturating_sub(first) > MAX_LINES {
+            return false;
+        }
+        (first.saturating_sub(1).max(1)..=last.saturating_add(1)).all(|line| {
+            let Some(&start) = self.line_starts.get(line - 1) else {
+                return true;
+            };
+            let end = self
+                .line_starts
+                .get(line)
+                .copied()
+                .unwrap_or(self.text.len());
+            end.saturating_sub(start) <= MAX_LINE_BYTES
+        })
+    }
+
     /// `path:line:column` of a span.
     pub fn locate(&self, span: Span) -> String {
         let (line, column) = self.line_column(span.offset);
@@ -69,11 +93,11 @@ impl SourceFile {
     }
 
     /// A miette source for rendering snippets (shares the text).
-    pub fn named_source(&self) -> Arc<miette::NamedSource<Arc<str>>> {
-        Arc::new(miette::NamedSource::new(
-            self.path.display().to_string(),
-            Arc::clone(&self.text),
-        ))
+    pub fn named_source(&self) -> Arc<PlanSource> {
+        Arc::new(PlanSource {
+            name: self.path.display().to_string(),
+            text: Arc::clone(&self.text),
+        })
     }
 
     /// The span of `needle` at or after `from`, if it occurs in the text; used to point
@@ -81,5 +105,48 @@ impl SourceFile {
     pub fn find_from(&self, from: usize, needle: &str) -> Option<Span> {
         let rest = self.text.get(from..)?;
         rest.find(needle).map(|i| Span::new(from + i, needle.len()))
+    }
+}
+
+/// The plan's text as miette reads it, with columns counted in characters: miette
+/// counts the column of a snippet's `file:line:column` header in bytes, which is off
+/// on any line with a non-ASCII character before the span.
+#[derive(Debug)]
+pub struct PlanSource {
+    name: String,
+    text: Arc<str>,
+}
+
+impl miette::SourceCode for PlanSource {
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let contents = self
+            .text
+            .read_span(span, context_lines_before, context_lines_after)?;
+        let start = contents.span().offset();
+        let line_start = self
+            .text
+            .get(..start)
+            .and_then(|before| before.rfind('\n'))
+            .map_or(0, |i| i + 1);
+        let column = if contents.column() == 0 {
+            0
+        } else {
+            self.text
+                .get(line_start..start)
+                .map_or(contents.column(), |s| s.chars().count())
+        };
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            self.name.clone(),
+            contents.data(),
+            *contents.span(),
+            contents.line(),
+            column,
+            contents.line_count(),
+        )))
     }
 }

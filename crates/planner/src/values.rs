@@ -42,6 +42,11 @@ impl Duration {
         if let Ok(n) = text.parse::<u64>() {
             return Ok(Duration(n));
         }
+        if !text.is_empty() && text.chars().all(|c| c.is_ascii_digit()) {
+            return Err(format!(
+                "`{text}` is far too long a duration; STS sessions last at most 36h"
+            ));
+        }
         let mut total: u64 = 0;
         let mut number = String::new();
         let mut seen_unit = false;
@@ -61,8 +66,13 @@ impl Duration {
                     ));
                 }
             };
+            if number.is_empty() {
+                return Err(format!(
+                    "`{text}` is not a duration; a number must come before each unit"
+                ));
+            }
             let n: u64 = number.parse().map_err(|_| {
-                format!("`{text}` is not a duration; a number must come before each unit")
+                format!("`{text}` is far too long a duration; STS sessions last at most 36h")
             })?;
             total = total.saturating_add(n.saturating_mul(unit));
             number.clear();
@@ -105,6 +115,13 @@ impl<'de> Deserialize<'de> for Duration {
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Duration, E> {
                 Ok(Duration(v))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Duration, E> {
+                Err(E::custom(if v > 1e9 {
+                    format!("`{v}` is far too long a duration; STS sessions last at most 36h")
+                } else {
+                    format!("`{v}` is not a duration; write whole seconds (`3600`) or `1h`, `90m`")
+                }))
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Duration, E> {
                 Duration::parse(v).map_err(E::custom)

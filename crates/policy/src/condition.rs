@@ -146,6 +146,16 @@ pub(crate) struct Condition {
     /// Lowercased: condition keys are case-insensitive.
     pub(crate) key: String,
     pub(crate) values: Values,
+    /// The operator, key and values as written, for explanations.
+    pub(crate) written: Box<WrittenCondition>,
+}
+
+/// A condition as the policy writes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct WrittenCondition {
+    pub(crate) operator: String,
+    pub(crate) key: String,
+    pub(crate) values: Vec<String>,
 }
 
 /// Parses a whole `Condition` element (operators, then keys, then values).
@@ -197,6 +207,11 @@ pub(crate) fn parse_conditions(
                     if_exists,
                     key: key.to_ascii_lowercase(),
                     values,
+                    written: Box::new(WrittenCondition {
+                        operator: name.clone(),
+                        key: key.clone(),
+                        values: texts.iter().map(|(text, _)| text.clone()).collect(),
+                    }),
                 });
             }
         }

@@ -2,12 +2,16 @@
 //! (`allowed`, `explicitDeny`, `implicitDeny`), the statements that matched, and the
 //! reason, from which the AWS-style `AccessDenied` message is written.
 
+use serde::{Deserialize, Serialize};
+
 use crate::document::Effect;
 use crate::principal::PrincipalMatch;
 use crate::request::Request;
+use crate::service_rules::ServiceRule;
 
 /// The final decision, named as `iam simulate-custom-policy` names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum Verdict {
     Allowed,
     ExplicitDeny,
@@ -26,7 +30,8 @@ impl Verdict {
 }
 
 /// The type of policy a statement came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum PolicyType {
     Identity,
     Resource,
@@ -57,7 +62,8 @@ impl PolicyType {
 }
 
 /// A statement that applied to the request.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct MatchedStatement {
     /// The label the caller gave the policy (a file name, a policy ARN...).
     pub policy: String,
@@ -71,7 +77,8 @@ pub struct MatchedStatement {
 }
 
 /// What granted the request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum Grant {
     /// Identity-based policies (within any boundary and session policies).
     Identity,
@@ -84,17 +91,24 @@ pub enum Grant {
 }
 
 /// Why the decision was made.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum Reason {
     Allowed(Grant),
     /// A `Deny` statement of this type of policy matched.
     ExplicitDeny(PolicyType),
     /// No statement of this type of policy allowed the action.
     NoAllow(PolicyType),
+    /// A rule of the service decided, whatever the policies say (see
+    /// [`ServiceRule::allows`]).
+    ServiceRule(ServiceRule),
 }
 
-/// An evaluation's verdict with its explanation.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An evaluation's verdict with the statements that applied; cheap to build and
+/// serializable. The full per-statement explanation is built on demand by
+/// [`crate::explain`], from the same inputs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Decision {
     pub verdict: Verdict,
     pub reason: Reason,
@@ -126,6 +140,10 @@ impl Decision {
             Reason::Allowed(Grant::Root) => {
                 "allowed: the root user has full access to its account".to_owned()
             }
+            Reason::ServiceRule(rule) if rule.allows() => {
+                format!("allowed by a service rule: {}", rule.describe())
+            }
+            Reason::ServiceRule(rule) => format!("because {}", rule.describe()),
         }
     }
 

@@ -12,7 +12,8 @@ use crate::principal::PrincipalSpec;
 use crate::variables::ArnMatcher;
 
 /// Where a policy is attached, which decides the elements it must and must not have.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum PolicyKind {
     /// Attached to a user, group or role: no `Principal`, `Resource` required.
     Identity,
@@ -51,9 +52,13 @@ impl PolicyKind {
         .find(|kind| kind.label() == label)
     }
 
-    /// Guesses the kind of an unlabelled document: statements with a principal and
-    /// `sts:AssumeRole*` actions but no resource are a trust policy, other statements
-    /// with a principal a resource policy, anything else an identity policy.
+    /// Guesses the kind of an unlabelled document: statements with a principal whose
+    /// actions are all role-assumption actions (`sts:AssumeRole*`, `sts:TagSession`,
+    /// `sts:SetSourceIdentity`, `sts:SetContext`), or that have no resource, are a
+    /// trust policy (so a `Resource` in it is reported, as IAM does, rather than the
+    /// document silently becoming a resource policy); other statements with a principal
+    /// a resource policy; anything else an identity policy. Callers that know the kind
+    /// should use [`PolicyDocument::parse_as`].
     pub fn infer(document: &Value) -> Self {
         let statements: Vec<&Value> = match document.get("Statement") {
             Some(Value::Array(items)) => items.iter().collect(),
@@ -67,7 +72,7 @@ impl PolicyKind {
         };
         if !has("Principal") && !has("NotPrincipal") {
             Self::Identity
-        } else if !has("Resource") && !has("NotResource") {
+        } else if !has("Resource") && !has("NotResource") || assumes_roles_only(&statements) {
             Self::Trust
         } else {
             Self::Resource
@@ -75,8 +80,30 @@ impl PolicyKind {
     }
 }
 
+/// Whether every action listed in `statements` is a role-assumption action (and
+/// there is at least one).
+fn assumes_roles_only(statements: &[&Value]) -> bool {
+    let mut actions = statements
+        .iter()
+        .filter_map(|statement| statement.get("Action"))
+        .flat_map(|value| match value {
+            Value::Array(items) => items.iter().collect(),
+            single => vec![single],
+        })
+        .peekable();
+    actions.peek().is_some()
+        && actions.all(|action| {
+            action.as_str().is_some_and(|text| {
+                let lower = text.to_ascii_lowercase();
+                lower.starts_with("sts:assumerole")
+                    || ["sts:tagsession", "sts:setsourceidentity", "sts:setcontext"]
+                        .contains(&lower.as_str())
+            })
+        })
+}
+
 /// `Allow` or `Deny`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Effect {
     Allow,
     Deny,
@@ -104,6 +131,8 @@ pub enum Version {
 pub(crate) struct ActionSpec {
     pub(crate) negated: bool,
     pub(crate) patterns: Vec<Glob>,
+    /// The entries as written, for explanations.
+    pub(crate) written: Box<[String]>,
 }
 
 /// `Resource`/`NotResource`.
@@ -111,6 +140,8 @@ pub(crate) struct ActionSpec {
 pub(crate) struct ResourceSpec {
     pub(crate) negated: bool,
     pub(crate) patterns: Vec<ArnMatcher>,
+    /// The entries as written, for explanations.
+    pub(crate) written: Box<[String]>,
 }
 
 /// One compiled statement.
@@ -120,7 +151,8 @@ pub struct Statement {
     pub(crate) effect: Effect,
     pub(crate) actions: ActionSpec,
     pub(crate) resources: Option<ResourceSpec>,
-    pub(crate) principals: Option<PrincipalSpec>,
+    /// Boxed: most statements have none, and evaluation reads statements in bulk.
+    pub(crate) principals: Option<Box<PrincipalSpec>>,
     pub(crate) conditions: Vec<Condition>,
 }
 
@@ -217,16 +249,13 @@ impl ActionIndex {
         index
     }
 
-    /// Indexes of the statements that may cover `action` (lowercase), in document
-    /// order.
-    pub(crate) fn candidates(&self, action: &str) -> impl Iterator<Item = usize> + '_ {
-        let service = action
-            .split_once(':')
-            .map_or(action, |(service, _)| service);
+    /// Indexes of the statements that may cover an action of `service` (lowercase,
+    /// the part of the action before `:`), in document order.
+    pub(crate) fn candidates<'s>(&'s self, service: &str) -> impl Iterator<Item = usize> + 's {
         let specific: &[usize] = self
             .by_service
             .iter()
-            .find(|(name, _)| name == service)
+            .find(|(name, _)| crate::pattern::bytes_equal(name.as_bytes(), service.as_bytes()))
             .map_or(&[], |(_, list)| list.as_slice());
         let (mut left, mut right) = (specific.iter().peekable(), self.general.iter().peekable());
         std::iter::from_fn(move || match (left.peek(), right.peek()) {
@@ -282,6 +311,16 @@ impl PolicyDocument {
 }
 
 fn parse_json(json: &str) -> Result<Value, Vec<PolicyError>> {
+    let value = parse_json_text(json)?;
+    let repeated = crate::strict::duplicate_keys(json);
+    if repeated.is_empty() {
+        Ok(value)
+    } else {
+        Err(repeated)
+    }
+}
+
+fn parse_json_text(json: &str) -> Result<Value, Vec<PolicyError>> {
     serde_json::from_str(json).map_err(|error| {
         let offset = locate::offset_of(json, error.line(), error.column());
         let message = error.to_string();

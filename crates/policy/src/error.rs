@@ -7,6 +7,22 @@ use miette::SourceSpan;
 /// A problem found in a policy document. Parsing reports every problem at once.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
 pub enum PolicyError {
+    /// A key given twice in one object (JSON parsers keep the last one silently).
+    #[error("`{key}` is given twice in one object; IAM-style parsers keep the last one")]
+    #[diagnostic(
+        code(policy::duplicate_key),
+        help(
+            "keep one `{key}`: a repeated key silently overrides the first (an `Effect: Deny` could become `Allow`)"
+        )
+    )]
+    DuplicateKey {
+        key: String,
+        /// Byte offset of the first occurrence.
+        first: usize,
+        path: String,
+        #[label("given again here")]
+        span: Option<SourceSpan>,
+    },
     /// The text is not valid JSON.
     #[error("syntax errors in policy: {message}")]
     #[diagnostic(code(policy::syntax), help("a policy document is one JSON object"))]
@@ -186,7 +202,8 @@ impl PolicyError {
     /// The JSON-pointer-like path of the element, such as `/Statement/0/Effect`.
     pub fn path(&self) -> &str {
         match self {
-            Self::Syntax { path, .. }
+            Self::DuplicateKey { path, .. }
+            | Self::Syntax { path, .. }
             | Self::WrongType { path, .. }
             | Self::UnknownField { path, .. }
             | Self::MissingField { path, .. }
@@ -208,7 +225,8 @@ impl PolicyError {
     /// The byte span in the source text, when the document was parsed from text.
     pub fn span(&self) -> Option<SourceSpan> {
         match self {
-            Self::Syntax { span, .. }
+            Self::DuplicateKey { span, .. }
+            | Self::Syntax { span, .. }
             | Self::WrongType { span, .. }
             | Self::UnknownField { span, .. }
             | Self::MissingField { span, .. }
@@ -238,7 +256,8 @@ impl PolicyError {
 
     fn span_slot(&mut self) -> &mut Option<SourceSpan> {
         match self {
-            Self::Syntax { span, .. }
+            Self::DuplicateKey { span, .. }
+            | Self::Syntax { span, .. }
             | Self::WrongType { span, .. }
             | Self::UnknownField { span, .. }
             | Self::MissingField { span, .. }

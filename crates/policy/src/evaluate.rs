@@ -46,6 +46,8 @@ pub(crate) struct View<'a> {
     pub(crate) keys: Keys<'a>,
     /// The action, in lowercase (action names match case-insensitively).
     pub(crate) action_lowercase: &'a str,
+    /// The service part of the action (before `:`), in lowercase.
+    pub(crate) service: &'a str,
     /// `Deny` with `NotPrincipal` denies every principal with a boundary
     /// (`access_policies_boundaries.html`).
     pub(crate) has_boundary: bool,
@@ -61,6 +63,9 @@ impl<'a> View<'a> {
         Self {
             principal,
             action_lowercase,
+            service: action_lowercase
+                .split_once(':')
+                .map_or(action_lowercase, |(service, _)| service),
             resource,
             keys: Keys { principal, context },
             has_boundary: false,
@@ -86,7 +91,7 @@ pub(crate) fn scan(
 ) -> Found {
     let mut found = Found::default();
     let statements = &policy.document.statements;
-    for index in policy.document.index.candidates(view.action_lowercase) {
+    for index in policy.document.index.candidates(view.service) {
         let statement = &statements[index];
         let Some(principal_match) = applies(statement, policy_type, view) else {
             continue;
@@ -113,7 +118,7 @@ pub(crate) fn scan(
 
 /// `Some(how the principal matched)` when the statement applies to the request
 /// (`Exact` for policies without a `Principal` element).
-fn applies(
+pub(crate) fn applies(
     statement: &Statement,
     policy_type: PolicyType,
     view: &View<'_>,
@@ -124,7 +129,8 @@ fn applies(
     if let Some(resources) = &statement.resources {
         let mut listed = false;
         for pattern in &resources.patterns {
-            if pattern.matches(view.resource, &view.keys).ok()? {
+            // A variable without a value matches no resource.
+            if pattern.matches(view.resource, &view.keys).unwrap_or(false) {
                 listed = true;
                 break;
             }
@@ -138,25 +144,49 @@ fn applies(
             PrincipalMatch::Exact
         }
         (None, PolicyType::Resource) => return None,
-        (Some(spec), PolicyType::Resource) if spec.negated => {
-            let boundary_rule = statement.effect == Effect::Deny && view.has_boundary;
-            if spec.excludes(view.principal) && !boundary_rule {
-                return None;
+        (Some(spec), PolicyType::Resource) if spec.negated => match statement.effect {
+            Effect::Deny => {
+                if spec.excludes(view.principal) && !view.has_boundary {
+                    return None;
+                }
+                PrincipalMatch::Exact
             }
-            PrincipalMatch::Exact
-        }
+            Effect::Allow => spec.allow_except(view.principal)?,
+        },
         (Some(spec), PolicyType::Resource) => spec.match_principal(view.principal)?,
     };
     for condition in &statement.conditions {
-        if !condition.evaluate(&view.keys).ok()? {
+        if !condition.evaluate(&view.keys) {
             return None;
         }
     }
     Some(principal_match)
 }
 
-/// Decides whether `request` is allowed by the policies in `input`.
+/// Decides whether `request` is allowed by the policies in `input`, after the
+/// service rules of [`crate::service_rule`] (which decide on their own).
 pub fn evaluate(input: &EvaluationInput<'_>, request: &Request) -> Decision {
+    evaluate_with(input, request, |_, _| (false, false))
+}
+
+/// [`evaluate`] with more identity-based statements from `prepared`, which scans them
+/// and returns whether an `Allow` and whether a `Deny` applied.
+pub(crate) fn evaluate_with(
+    input: &EvaluationInput<'_>,
+    request: &Request,
+    prepared: impl FnOnce(&View<'_>, &mut Vec<MatchedStatement>) -> (bool, bool),
+) -> Decision {
+    if let Some(rule) = crate::service_rules::rule_for(&request.action, &request.resource) {
+        return Decision {
+            verdict: if rule.allows() {
+                Verdict::Allowed
+            } else {
+                Verdict::ExplicitDeny
+            },
+            reason: Reason::ServiceRule(rule),
+            matched: Vec::new(),
+        };
+    }
     let principal = &request.principal;
     let action = Lowercase::new(&request.action);
     let mut view = View::new(
@@ -180,6 +210,16 @@ pub fn evaluate(input: &EvaluationInput<'_>, request: &Request) -> Decision {
         identity_allow |= found.allow;
         note_deny(&found, PolicyType::Identity);
     }
+    let (allow, deny_found) = prepared(&view, &mut matched);
+    identity_allow |= allow;
+    note_deny(
+        &Found {
+            allow,
+            deny: deny_found,
+            grant: None,
+        },
+        PolicyType::Identity,
+    );
     let mut grant = None;
     if let Some(policy) = &input.resource_policy {
         let found = scan(policy, PolicyType::Resource, &view, &mut matched);
@@ -215,7 +255,8 @@ pub fn evaluate(input: &EvaluationInput<'_>, request: &Request) -> Decision {
     };
     let verdict = match reason {
         Reason::Allowed(_) => Verdict::Allowed,
-        Reason::ExplicitDeny(_) => Verdict::ExplicitDeny,
+        Reason::ServiceRule(rule) if rule.allows() => Verdict::Allowed,
+        Reason::ExplicitDeny(_) | Reason::ServiceRule(_) => Verdict::ExplicitDeny,
         Reason::NoAllow(_) => Verdict::ImplicitDeny,
     };
     Decision {
@@ -244,16 +285,28 @@ fn decide(
             Reason::NoAllow(PolicyType::Resource)
         };
     }
-    let same_account = request
-        .resource_account
-        .as_deref()
-        .is_none_or(|account| account == principal.account);
+    // The resource ARN is split once: its account is the owner unless one is given
+    // (see `Request::resource_owner`), and its service tells a KMS key.
+    let parts = crate::principal::arn_parts(&request.resource);
+    let owner = request.resource_account.as_deref().or_else(|| {
+        parts
+            .as_ref()
+            .map(|parts| parts.account)
+            .filter(|account| crate::principal::is_account_id(account))
+    });
+    let same_account = owner.is_none_or(|account| account == principal.account);
     let trust = input
         .resource_policy
         .is_some_and(|policy| policy.document.kind == PolicyKind::Trust);
-    let needs_resource = trust || !same_account;
+    // A KMS key's key policy must allow, even within the account: identity-based
+    // policies grant nothing unless the key policy allows the account
+    // (kms/latest/developerguide/key-policies.html).
+    let key = parts
+        .as_ref()
+        .is_some_and(|parts| parts.service == "kms" && parts.resource.starts_with("key/"));
+    let needs_resource = trust || key || !same_account;
     let root = principal.kind == PrincipalKind::Root;
-    let identity_ok = root || (identity_allow && boundary_ok && session_ok);
+    let identity_ok = (root && !key) || (identity_allow && boundary_ok && session_ok);
     // Same account: a grant naming the caller stands alone; one naming the session's
     // role (or the federated user's IAM user) is still limited by the boundary and
     // session policies; one naming the account only delegates to identity policies.
@@ -276,7 +329,11 @@ fn decide(
         return Reason::NoAllow(PolicyType::Resource);
     }
     Reason::Allowed(
-        match (root && same_account && !trust, identity_ok, needs_resource) {
+        match (
+            root && same_account && !trust && !key,
+            identity_ok,
+            needs_resource,
+        ) {
             (true, _, _) => Grant::Root,
             (false, true, true) => Grant::IdentityAndResource,
             (false, true, false) => Grant::Identity,

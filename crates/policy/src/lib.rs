@@ -1,8 +1,11 @@
 //! IAM policy documents as AWS documents them: parse identity-based, resource-based,
 //! trust, session and boundary policies (reporting every `MalformedPolicyDocument`
 //! problem with its path and span), compile them once, and evaluate requests with
-//! AWS's policy evaluation logic, explaining which statements matched and why the
-//! request was allowed or denied. See `docs/policy.md` for what is supported.
+//! AWS's policy evaluation logic after AWS's service rules ([`service_rule`]), saying
+//! which statements matched and why the request was allowed or denied. [`explain`]
+//! builds, on demand, the per-policy and per-statement explanation; [`PreparedPolicies`]
+//! indexes one caller's identity policies for repeated evaluation. See
+//! `docs/policy.md` for what is supported.
 //!
 //! ```
 //! use awslab_policy::{evaluate, EvaluationInput, NamedPolicy, PolicyDocument, Principal, Request, Verdict};
@@ -28,12 +31,16 @@ mod decision;
 mod document;
 mod error;
 mod evaluate;
+mod explain;
 mod locate;
 mod operators;
 mod parse;
 mod pattern;
+mod prepared;
 mod principal;
 mod request;
+mod service_rules;
+mod strict;
 mod trust;
 mod variables;
 
@@ -41,6 +48,15 @@ pub use decision::{Decision, Grant, MatchedStatement, PolicyType, Reason, Verdic
 pub use document::{Effect, PolicyDocument, PolicyKind, Statement, Version};
 pub use error::PolicyError;
 pub use evaluate::{EvaluationInput, NamedPolicy, evaluate};
+pub use explain::{
+    ConditionCheck, ElementCheck, Explanation, PolicyExplanation, PolicyOutcome, RequestSummary,
+    StatementExplanation, explain,
+};
+pub use prepared::{PreparedPolicies, evaluate_prepared};
 pub use principal::PrincipalMatch;
-pub use request::{Context, ContextValue, Principal, PrincipalKind, Request};
+pub use request::{
+    Context, ContextValue, OwnerSource, Principal, PrincipalKind, Request, account_of_arn,
+};
+pub use service_rules::{ServiceRule, service_rule};
+pub use strict::{Quota, QuotaExceeded, check_quota, duplicate_keys, policy_size, text_size};
 pub use trust::{Admission, admits_principal, trust_allows};

@@ -12,59 +12,59 @@ use crate::condition::{
     parse_network, parse_number,
 };
 use crate::request::{ContextValue, Keys};
-use crate::variables::Unresolved;
 
 impl Condition {
-    /// Whether the condition holds; `Err` when a policy variable cannot be resolved.
-    pub(crate) fn evaluate(&self, keys: &Keys<'_>) -> Result<bool, Unresolved> {
+    /// Whether the condition holds. A policy variable without a value matches no
+    /// context value, so it makes positive operators false and negated ones true.
+    pub(crate) fn evaluate(&self, keys: &Keys<'_>) -> bool {
         let looked_up = keys.values(&self.key);
         let present = looked_up.as_deref().filter(|values| !values.is_empty());
         if let Values::Null(expected) = &self.values {
             let absent = present.is_none();
-            return Ok(expected.contains(&absent));
+            return expected.contains(&absent);
         }
         let negated = self.operator.negated();
         let Some(values) = present else {
-            return Ok(match self.qualifier {
+            return match self.qualifier {
                 _ if self.if_exists => true,
                 Qualifier::AllValues => true,
                 Qualifier::AnyValue => false,
                 Qualifier::Single => negated,
-            });
+            };
         };
         match self.qualifier {
             Qualifier::Single => {
                 let mut any = false;
                 for value in values {
-                    if self.matches_any(value, keys)? {
+                    if self.matches_any(value, keys) {
                         any = true;
                         break;
                     }
                 }
-                Ok(any != negated)
+                any != negated
             }
             Qualifier::AnyValue => {
                 for value in values {
-                    if self.matches_any(value, keys)? != negated {
-                        return Ok(true);
+                    if self.matches_any(value, keys) != negated {
+                        return true;
                     }
                 }
-                Ok(false)
+                false
             }
             Qualifier::AllValues => {
                 for value in values {
-                    if self.matches_any(value, keys)? == negated {
-                        return Ok(false);
+                    if self.matches_any(value, keys) == negated {
+                        return false;
                     }
                 }
-                Ok(true)
+                true
             }
         }
     }
 
     /// Whether `value` matches one of the policy values, in the operator's positive
     /// sense (`StringNotEquals` tests equality here and negates in `evaluate`).
-    fn matches_any(&self, value: &ContextValue, keys: &Keys<'_>) -> Result<bool, Unresolved> {
+    fn matches_any(&self, value: &ContextValue, keys: &Keys<'_>) -> bool {
         match &self.values {
             Values::Strings(matchers) => {
                 let text = value.as_text();
@@ -73,59 +73,64 @@ impl Condition {
                     Operator::StringEqualsIgnoreCase | Operator::StringNotEqualsIgnoreCase
                 );
                 for matcher in matchers {
+                    // A variable without a value is "effectively null": no value
+                    // equals it, so positive operators do not match and negated
+                    // operators do (reference_policies_variables.html#policy-vars-no-value).
                     let found = if ignore_case {
-                        equal_ignoring_case(&matcher.resolve(keys)?, &text)
+                        matcher
+                            .resolve(keys)
+                            .is_ok_and(|resolved| equal_ignoring_case(&resolved, &text))
                     } else {
-                        matcher.matches(&text, false, keys)?
+                        matcher.matches(&text, false, keys).unwrap_or(false)
                     };
                     if found {
-                        return Ok(true);
+                        return true;
                     }
                 }
-                Ok(false)
+                false
             }
             Values::Arns(matchers) => {
                 let text = value.as_text();
                 for matcher in matchers {
-                    if matcher.matches(&text, keys)? {
-                        return Ok(true);
+                    if matcher.matches(&text, keys).unwrap_or(false) {
+                        return true;
                     }
                 }
-                Ok(false)
+                false
             }
             Values::Numbers(numbers) => {
                 let Some(actual) = number_of(value) else {
-                    return Ok(false);
+                    return false;
                 };
                 let comparison = comparison(self.operator);
-                Ok(numbers
+                numbers
                     .iter()
-                    .any(|expected| compare(comparison, actual.partial_cmp(expected))))
+                    .any(|expected| compare(comparison, actual.partial_cmp(expected)))
             }
             Values::Dates(dates) => {
                 let Some(actual) = date_of(value) else {
-                    return Ok(false);
+                    return false;
                 };
                 let comparison = comparison(self.operator);
-                Ok(dates
+                dates
                     .iter()
-                    .any(|expected| compare(comparison, Some(actual.cmp(expected)))))
+                    .any(|expected| compare(comparison, Some(actual.cmp(expected))))
             }
             Values::Bools(flags) => {
                 let actual = match value {
                     ContextValue::Bool(flag) => Some(*flag),
                     other => parse_bool(&other.as_text()),
                 };
-                Ok(actual.is_some_and(|actual| flags.contains(&actual)))
+                actual.is_some_and(|actual| flags.contains(&actual))
             }
             Values::Binary(blobs) => {
                 let actual: Option<Cow<'_, [u8]>> = match value {
                     ContextValue::Binary(bytes) => Some(Cow::Borrowed(bytes)),
                     other => parse_base64(&other.as_text()).map(Cow::Owned),
                 };
-                Ok(actual.is_some_and(|actual| {
+                actual.is_some_and(|actual| {
                     blobs.iter().any(|blob| blob.as_slice() == actual.as_ref())
-                }))
+                })
             }
             Values::Networks(networks) => {
                 let actual = match value {
@@ -138,11 +143,11 @@ impl Condition {
                             .or_else(|| parse_network(&text).map(|network| network.addr()))
                     }
                 };
-                Ok(actual.is_some_and(|address| {
+                actual.is_some_and(|address| {
                     networks.iter().any(|network| network.contains(&address))
-                }))
+                })
             }
-            Values::Null(_) => Ok(false),
+            Values::Null(_) => false,
         }
     }
 }

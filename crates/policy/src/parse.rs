@@ -181,6 +181,7 @@ fn statement(
             ActionSpec {
                 negated,
                 patterns: actions(raw, &field_path, errors),
+                written: written(raw),
             }
         });
     if actions.is_none()
@@ -211,6 +212,18 @@ fn statement(
         principals,
         conditions,
     })
+}
+
+/// The strings of a string-or-list element as written.
+fn written(value: &Value) -> Box<[String]> {
+    match value {
+        Value::String(text) => Box::new([text.clone()]),
+        Value::Array(items) => items
+            .iter()
+            .filter_map(|item| item.as_str().map(str::to_owned))
+            .collect(),
+        _ => Box::new([]),
+    }
 }
 
 fn missing(field: &'static str, message: &'static str, path: &str) -> PolicyError {
@@ -307,6 +320,9 @@ fn actions(value: &Value, path: &str, errors: &mut Vec<PolicyError>) -> Vec<Glob
     }
     let mut patterns = Vec::with_capacity(entries.len());
     for (index, action) in entries {
+        // `<service>:<action>`: action names are letters and digits (with `*` and `?`
+        // wildcards), so whitespace anywhere (`"s3:      "`, `"s3: GetObject"`) is
+        // rejected like an empty name (reference_policies_grammar.html).
         let valid = action == "*"
             || action.split_once(':').is_some_and(|(vendor, name)| {
                 !vendor.is_empty()
@@ -315,6 +331,7 @@ fn actions(value: &Value, path: &str, errors: &mut Vec<PolicyError>) -> Vec<Glob
                         .chars()
                         .all(|c| c.is_ascii_alphanumeric() || c == '-')
                     && !name.contains(':')
+                    && !name.chars().any(char::is_whitespace)
             });
         if valid {
             patterns.push(Glob::wildcard(&action.to_ascii_lowercase()));
@@ -372,7 +389,7 @@ fn resources(
         (PolicyKind::Trust, Some((negated, _, field_path))) => {
             errors.push(PolicyError::ProhibitedField {
                 field: if negated { "NotResource" } else { "Resource" },
-                message: "a trust policy has no `Resource`: the resource is the role itself",
+                message: "has prohibited field `Resource` (a trust policy has no `Resource`: the resource is the role itself)",
                 kind: "trust",
                 path: field_path,
                 span: None,
@@ -393,6 +410,7 @@ fn resources(
         (_, Some((negated, raw, field_path))) => Some(ResourceSpec {
             negated,
             patterns: resources_of(raw, &field_path, variables, errors),
+            written: written(raw),
         }),
     }
 }
@@ -402,7 +420,7 @@ fn principals(
     path: &str,
     kind: PolicyKind,
     errors: &mut Vec<PolicyError>,
-) -> Option<PrincipalSpec> {
+) -> Option<Box<PrincipalSpec>> {
     match (kind, pair(map, "Principal", "NotPrincipal", path, errors)) {
         (
             PolicyKind::Identity | PolicyKind::Session | PolicyKind::Boundary,
@@ -428,8 +446,11 @@ fn principals(
             None
         }
         (_, None) => None,
-        (_, Some((negated, raw, field_path))) => {
-            Some(PrincipalSpec::parse(raw, &field_path, negated, errors))
-        }
+        (_, Some((negated, raw, field_path))) => Some(Box::new(PrincipalSpec::parse(
+            raw,
+            &field_path,
+            negated,
+            errors,
+        ))),
     }
 }

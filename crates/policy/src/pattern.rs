@@ -112,6 +112,31 @@ fn equal(left: &[u8], right: &[u8], fold: bool) -> bool {
     }
 }
 
+/// Byte equality for the short strings of policies (actions, ARNs), compared eight
+/// bytes at a time from the end: ARNs share their head (`arn:aws:s3:::`), so a
+/// difference usually shows in the first word compared, and this avoids a `memcmp`
+/// call per comparison, which dominated the profile.
+#[inline]
+pub(crate) fn bytes_equal(left: &[u8], right: &[u8]) -> bool {
+    if left.len() != right.len() {
+        return false;
+    }
+    let mut end = left.len();
+    while end >= 8 {
+        let (Ok(a), Ok(b)) = (
+            <[u8; 8]>::try_from(&left[end - 8..end]),
+            <[u8; 8]>::try_from(&right[end - 8..end]),
+        ) else {
+            return false;
+        };
+        if u64::from_ne_bytes(a) != u64::from_ne_bytes(b) {
+            return false;
+        }
+        end -= 8;
+    }
+    left[..end].iter().zip(&right[..end]).all(|(a, b)| a == b)
+}
+
 fn char_len(first: u8) -> usize {
     match first {
         0xF0..=0xFF => 4,
@@ -202,6 +227,21 @@ mod tests {
         let glob = Glob::wildcard("s3:get*");
         assert!(glob.matches("S3:GetObject", true));
         assert!(!glob.matches("S3:GetObject", false));
+    }
+
+    #[test]
+    fn compares_bytes_of_every_length() {
+        let text = b"arn:aws:s3:::amzn-s3-demo-bucket/home/bob/notes.txt";
+        for length in 0..text.len() {
+            let left = &text[..length];
+            assert!(bytes_equal(left, left));
+            for position in 0..length {
+                let mut changed = left.to_vec();
+                changed[position] ^= 1;
+                assert!(!bytes_equal(left, &changed), "{length} {position}");
+            }
+            assert!(!bytes_equal(left, &text[..=length]));
+        }
     }
 
     #[test]

@@ -9,7 +9,10 @@ use crate::error::PolicyError;
 use crate::request::{Principal, PrincipalKind};
 
 /// How a `Principal` element matched the caller, weakest first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "camelCase")]
 pub enum PrincipalMatch {
     /// The caller's account (`123456789012` or `arn:aws:iam::123456789012:root`): the
     /// account delegates to its identity-based policies.
@@ -164,6 +167,64 @@ impl PrincipalSpec {
                 self.match_principal(principal) == Some(PrincipalMatch::Exact)
             }
             PrincipalKind::Anonymous => false,
+        }
+    }
+
+    /// What an `Allow` with `NotPrincipal` grants `principal`: everyone but the
+    /// principals listed (`reference_policies_elements_notprincipal.html`). A caller
+    /// whose own ARN (or, for a session, its role) is listed gets nothing from the
+    /// statement itself; if its account is not listed too, the account still gets the
+    /// grant, which within the account only delegates to identity-based policies.
+    pub(crate) fn allow_except(&self, principal: &Principal) -> Option<PrincipalMatch> {
+        if self.everyone {
+            return None;
+        }
+        let account_listed =
+            !principal.account.is_empty() && self.accounts.contains(&principal.account);
+        let caller_listed = match principal.kind {
+            PrincipalKind::User | PrincipalKind::FederatedUser => {
+                self.arns.contains(&principal.arn) || self.lists_unique_id(principal)
+            }
+            PrincipalKind::AssumedRole => {
+                self.arns.contains(&principal.arn)
+                    || self.lists_unique_id(principal)
+                    || self.lists_source(principal)
+            }
+            PrincipalKind::Root => self.arns.contains(&principal.arn),
+            PrincipalKind::Service | PrincipalKind::WebIdentity | PrincipalKind::Anonymous => {
+                self.match_principal(principal) == Some(PrincipalMatch::Exact)
+            }
+        };
+        match (caller_listed, account_listed) {
+            (_, true) => None,
+            (true, false) if principal.account.is_empty() => None,
+            (true, false) => Some(PrincipalMatch::Account),
+            (false, false) => Some(PrincipalMatch::Everyone),
+        }
+    }
+
+    /// A short description of how the element relates to `principal`, for explanations.
+    pub(crate) fn describe(&self, principal: &Principal) -> String {
+        if self.negated {
+            return if self.excludes(principal) {
+                "`NotPrincipal` lists the caller".to_owned()
+            } else {
+                "`NotPrincipal` does not list every identity of the caller".to_owned()
+            };
+        }
+        match self.match_principal(principal) {
+            Some(PrincipalMatch::Exact) => "`Principal` names the caller".to_owned(),
+            Some(PrincipalMatch::Everyone) => "`Principal` is everyone (`*`)".to_owned(),
+            Some(PrincipalMatch::Source) => {
+                "`Principal` names the role (or IAM user) behind the caller's session".to_owned()
+            }
+            Some(PrincipalMatch::Account) => {
+                format!(
+                    "`Principal` names the caller's account `{}`",
+                    principal.account
+                )
+            }
+            None => format!("`Principal` does not name `{}`", principal.arn),
         }
     }
 

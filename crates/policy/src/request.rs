@@ -371,6 +371,56 @@ impl Request {
         self.resource_account = Some(account.to_owned());
         self
     }
+
+    /// The account that owns the resource: [`Request::resource_account`] when set,
+    /// otherwise the account the resource ARN names (see [`account_of_arn`]), otherwise
+    /// `None`, meaning the caller's own account (S3 bucket ARNs carry no account).
+    pub fn resource_owner(&self) -> Option<&str> {
+        self.resource_account
+            .as_deref()
+            .or_else(|| account_of_arn(&self.resource))
+    }
+
+    /// Where [`Request::resource_owner`] came from.
+    pub fn resource_owner_source(&self) -> OwnerSource {
+        if self.resource_account.is_some() {
+            OwnerSource::Given
+        } else if account_of_arn(&self.resource).is_some() {
+            OwnerSource::ResourceArn
+        } else {
+            OwnerSource::CallerAccount
+        }
+    }
+}
+
+/// Where the resource owner of a request came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum OwnerSource {
+    /// Set explicitly ([`Request::resource_account`], `--resource-owner`).
+    Given,
+    /// The account field of the resource ARN.
+    ResourceArn,
+    /// Neither: the caller's own account is assumed.
+    CallerAccount,
+}
+
+impl OwnerSource {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Given => "given",
+            Self::ResourceArn => "resource ARN",
+            Self::CallerAccount => "caller's account",
+        }
+    }
+}
+
+/// The 12-digit account id in the account field of an ARN
+/// (`arn:aws:kms:us-east-1:111122223333:key/...` gives `111122223333`); `None` for ARNs
+/// without one (`arn:aws:s3:::bucket`, `arn:aws:iam::aws:policy/...`) and for `*`.
+pub fn account_of_arn(arn: &str) -> Option<&str> {
+    let parts = crate::principal::arn_parts(arn)?;
+    crate::principal::is_account_id(parts.account).then_some(parts.account)
 }
 
 /// The request's condition keys: the explicit context first, then keys derived from

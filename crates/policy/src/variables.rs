@@ -210,24 +210,10 @@ impl Matcher {
     ) -> Result<bool, Unresolved> {
         match self {
             Self::Static(glob) => Ok(glob.matches(value, fold)),
-            Self::Dynamic(parts) => {
-                let resolved = resolve_all(parts, variables)?;
-                let mut values = resolved.iter();
-                let mut tokens: Vec<Token<&str>> = Vec::with_capacity(parts.len() * 2);
-                for part in parts {
-                    match part {
-                        Part::Tokens(list) => tokens.extend(list.iter().map(|token| match token {
-                            Token::Literal(text) => Token::Literal(text.as_str()),
-                            Token::AnyString => Token::AnyString,
-                            Token::AnyChar => Token::AnyChar,
-                        })),
-                        Part::Variable { .. } => {
-                            tokens.push(Token::Literal(values.next().map_or("", AsRef::as_ref)));
-                        }
-                    }
-                }
-                Ok(match_tokens(&tokens, value.as_bytes(), fold))
-            }
+            Self::Dynamic(parts) => match matches_inline(parts, value, fold, variables)? {
+                Some(found) => Ok(found),
+                None => matches_allocating(parts, value, fold, variables),
+            },
         }
     }
 
@@ -248,6 +234,90 @@ impl Matcher {
         }
         Ok(text)
     }
+}
+
+/// Substitutes the variables into the pattern's tokens on the stack and matches,
+/// without allocating; `None` when the pattern is too long for the stack buffers.
+fn matches_inline(
+    parts: &[Part],
+    value: &str,
+    fold: bool,
+    variables: &dyn Variables,
+) -> Result<Option<bool>, Unresolved> {
+    const SLOTS: usize = 8;
+    const TOKENS: usize = 32;
+    let mut resolved: [Option<Cow<'_, str>>; SLOTS] = Default::default();
+    let mut count = 0;
+    for part in parts {
+        if let Part::Variable { key, default } = part {
+            let text = variables
+                .variable(key)
+                .or_else(|| default.as_deref().map(Cow::Borrowed))
+                .ok_or(Unresolved)?;
+            let Some(slot) = resolved.get_mut(count) else {
+                return Ok(None);
+            };
+            *slot = Some(text);
+            count += 1;
+        }
+    }
+    let mut tokens: [Token<&str>; TOKENS] = std::array::from_fn(|_| Token::AnyString);
+    let mut length = 0;
+    let mut values = resolved.iter();
+    for part in parts {
+        match part {
+            Part::Tokens(list) => {
+                for token in list {
+                    let Some(slot) = tokens.get_mut(length) else {
+                        return Ok(None);
+                    };
+                    *slot = match token {
+                        Token::Literal(text) => Token::Literal(text.as_str()),
+                        Token::AnyString => Token::AnyString,
+                        Token::AnyChar => Token::AnyChar,
+                    };
+                    length += 1;
+                }
+            }
+            Part::Variable { .. } => {
+                let Some(slot) = tokens.get_mut(length) else {
+                    return Ok(None);
+                };
+                *slot = Token::Literal(values.next().and_then(Option::as_deref).unwrap_or(""));
+                length += 1;
+            }
+        }
+    }
+    Ok(Some(match_tokens(
+        &tokens[..length],
+        value.as_bytes(),
+        fold,
+    )))
+}
+
+/// [`matches_inline`] for patterns too long for its buffers.
+fn matches_allocating(
+    parts: &[Part],
+    value: &str,
+    fold: bool,
+    variables: &dyn Variables,
+) -> Result<bool, Unresolved> {
+    let resolved = resolve_all(parts, variables)?;
+    let mut values = resolved.iter();
+    let mut tokens: Vec<Token<&str>> = Vec::with_capacity(parts.len() * 2);
+    for part in parts {
+        match part {
+            Part::Tokens(list) => tokens.extend(list.iter().map(|token| match token {
+                Token::Literal(text) => Token::Literal(text.as_str()),
+                Token::AnyString => Token::AnyString,
+                Token::AnyChar => Token::AnyChar,
+            })),
+            Part::Variable { .. } => {
+                tokens.push(Token::Literal(values.next().map_or("", AsRef::as_ref)));
+            }
+        }
+    }
+    Ok(match_tokens(&tokens, value.as_bytes(), fold))
 }
 
 fn resolve_all<'v>(
@@ -349,6 +419,23 @@ mod tests {
             matcher.matches("home/alice/all/x", false, &Fixed),
             Ok(false)
         );
+    }
+
+    #[test]
+    fn long_patterns_match_like_short_ones() {
+        let short = Matcher::new(&Template::parse("a/${aws:username}/*", true), true);
+        assert_eq!(short.matches("a/bob/x", false, &Fixed), Ok(true));
+        let many = "${aws:username}/".repeat(12);
+        let long = Matcher::new(&Template::parse(&format!("{many}*"), true), true);
+        assert_eq!(
+            long.matches(&format!("{}x", "bob/".repeat(12)), false, &Fixed),
+            Ok(true)
+        );
+        assert_eq!(long.matches(&"bob/".repeat(11), false, &Fixed), Ok(false));
+        let Matcher::Dynamic(parts) = &long else {
+            panic!("not dynamic");
+        };
+        assert_eq!(matches_inline(parts, "bob/", false, &Fixed), Ok(None));
     }
 
     #[test]

@@ -168,6 +168,34 @@ fn reports_the_documented_error_for_each_malformed_document() {
             "policy::missing_field",
             "/Statement/0/Action",
         ),
+        // reference_policies_grammar.html: an action is `*` or `<service>:<action>`,
+        // and an action name has no whitespace, whatever the policy type.
+        (
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:      ","Resource":"*"}]}"#,
+            IDENTITY,
+            "policy::invalid_action",
+            "/Statement/0/Action",
+        ),
+        (
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:Get Object"],"Resource":"*"}]}"#,
+            IDENTITY,
+            "policy::invalid_action",
+            "/Statement/0/Action/0",
+        ),
+        (
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:      ","Resource":"*"}]}"#,
+            PolicyKind::Resource,
+            "policy::invalid_action",
+            "/Statement/0/Action",
+        ),
+        // reference_policies_elements_principal.html: every statement of a
+        // resource-based policy names a principal, not just some.
+        (
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*"},{"Effect":"Allow","Action":"s3:PutObject","Resource":"*"}]}"#,
+            PolicyKind::Resource,
+            "policy::missing_field",
+            "/Statement/1",
+        ),
     ];
     let mut failures = Vec::new();
     for (json, kind, code, path) in table {
@@ -269,4 +297,49 @@ fn infers_the_kind_of_a_document() {
     assert_eq!(kind(trust), Some(PolicyKind::Trust));
     assert_eq!(kind(bucket), Some(PolicyKind::Resource));
     assert_eq!(kind(identity), Some(PolicyKind::Identity));
+}
+
+/// A role trust policy with `Resource` is rejected by IAM ("Has prohibited field
+/// Resource", `id_roles_update-role-trust-policy.html`); reading it without a kind must
+/// not turn it into a resource policy on which the trust rules stop applying.
+#[test]
+fn a_trust_policy_with_a_resource_is_rejected_even_when_the_kind_is_inferred() {
+    let json = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/bob"},"Action":"sts:AssumeRole","Resource":"arn:aws:iam::111122223333:role/lab"}]}"#;
+    let errors = PolicyDocument::parse(json).err().unwrap_or_default();
+    let found: Vec<(String, String)> = errors
+        .iter()
+        .map(|error| (error.code_name(), error.path().to_owned()))
+        .collect();
+    assert_eq!(
+        found,
+        [(
+            "policy::prohibited_field".to_owned(),
+            "/Statement/0/Resource".to_owned()
+        )]
+    );
+    assert!(
+        errors[0]
+            .to_string()
+            .contains("prohibited field `Resource`"),
+        "{}",
+        errors[0]
+    );
+}
+
+/// Whether a document lacking `Principal` is accepted depends only on the kind it is
+/// read as: an identity policy has none, a resource or trust policy needs one in
+/// every statement (`reference_policies_elements_principal.html`).
+#[test]
+fn a_document_without_principal_is_valid_only_as_an_identity_policy() {
+    let json = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#;
+    assert!(PolicyDocument::parse_as(json, IDENTITY).is_ok());
+    for kind in [PolicyKind::Resource, PolicyKind::Trust] {
+        let codes = codes(json, kind);
+        assert!(
+            codes
+                .iter()
+                .any(|(code, path)| code == "policy::missing_field" && path == "/Statement/0"),
+            "{kind:?}: {codes:?}"
+        );
+    }
 }

@@ -1,9 +1,13 @@
 //! Properties of the evaluator that hold for every input: an explicit deny that
-//! matches always wins, adding an `Allow` never takes an allowed request away, and
-//! neither parsing nor evaluation panics on arbitrary documents.
+//! matches always wins, adding an `Allow` (with `Principal` or `NotPrincipal`) never
+//! takes an allowed request away, the on-demand explanation agrees with the decision
+//! (same verdict, same applying statements) and survives a serde round trip, prepared
+//! policies decide exactly like plain evaluation, and
+//! neither parsing, evaluation nor explanation panics on arbitrary documents.
 
 use awslab_policy::{
-    EvaluationInput, NamedPolicy, PolicyDocument, PolicyKind, Principal, Request, Verdict, evaluate,
+    EvaluationInput, Explanation, NamedPolicy, PolicyDocument, PolicyKind, PreparedPolicies,
+    Principal, Request, Verdict, evaluate, evaluate_prepared, explain,
 };
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -66,9 +70,10 @@ fn statement(effect: &'static str, principal: bool) -> impl Strategy<Value = Val
         any::<bool>(),
         condition(),
         prop::sample::select(PRINCIPALS),
+        any::<bool>(),
     )
         .prop_map(
-            move |(actions, resources, not_action, not_resource, condition, who)| {
+            move |(actions, resources, not_action, not_resource, condition, who, not_principal)| {
                 let mut statement = json!({ "Effect": effect });
                 statement[if not_action { "NotAction" } else { "Action" }] = json!(actions);
                 statement[if not_resource {
@@ -80,7 +85,12 @@ fn statement(effect: &'static str, principal: bool) -> impl Strategy<Value = Val
                     statement["Condition"] = condition;
                 }
                 if principal {
-                    statement["Principal"] = json!({ "AWS": who });
+                    let element = if not_principal {
+                        "NotPrincipal"
+                    } else {
+                        "Principal"
+                    };
+                    statement[element] = json!({ "AWS": who });
                 }
                 statement
             },
@@ -168,7 +178,11 @@ fn compile(scenario: &Scenario) -> Compiled {
 }
 
 fn decide(compiled: &Compiled, request: &Request) -> Verdict {
-    let input = EvaluationInput {
+    evaluate(&input_of(compiled), request).verdict
+}
+
+fn input_of(compiled: &Compiled) -> EvaluationInput<'_> {
+    EvaluationInput {
         identity_policies: compiled
             .identity
             .iter()
@@ -188,8 +202,7 @@ fn decide(compiled: &Compiled, request: &Request) -> Verdict {
             .boundary
             .as_ref()
             .map(|policy| NamedPolicy::new("boundary", policy)),
-    };
-    evaluate(&input, request).verdict
+    }
 }
 
 fn matching_deny(request: &Request, principal: bool) -> Value {
@@ -253,6 +266,50 @@ proptest! {
     }
 
     #[test]
+    fn the_explanation_agrees_with_the_decision(scenario in scenario()) {
+        let compiled = compile(&scenario);
+        let input = input_of(&compiled);
+        let decision = evaluate(&input, &scenario.request);
+        let explanation = explain(&input, &scenario.request);
+        prop_assert_eq!(explanation.decision, decision.verdict);
+        prop_assert_eq!(explanation.reason, decision.reason);
+        let mut from_decision: Vec<(String, usize)> = decision
+            .matched
+            .iter()
+            .map(|matched| (matched.policy.clone(), matched.statement))
+            .collect();
+        let mut from_explanation: Vec<(String, usize)> = explanation
+            .policies
+            .iter()
+            .flat_map(|policy| {
+                policy
+                    .statements
+                    .iter()
+                    .filter(|statement| statement.applies)
+                    .map(|statement| (policy.name.clone(), statement.index))
+            })
+            .collect();
+        from_decision.sort();
+        from_explanation.sort();
+        prop_assert_eq!(from_decision, from_explanation);
+        let json = serde_json::to_string(&explanation).unwrap_or_default();
+        let back: Explanation = serde_json::from_str(&json).unwrap_or_else(|error| panic!("{error}: {json}"));
+        prop_assert_eq!(back, explanation);
+    }
+
+    #[test]
+    fn prepared_policies_decide_like_plain_evaluation(scenario in scenario()) {
+        let compiled = compile(&scenario);
+        let input = input_of(&compiled);
+        let prepared = PreparedPolicies::new(input.identity_policies.clone());
+        let rest = EvaluationInput { identity_policies: Vec::new(), ..input.clone() };
+        prop_assert_eq!(
+            evaluate_prepared(&prepared, &rest, &scenario.request),
+            evaluate(&input, &scenario.request)
+        );
+    }
+
+    #[test]
     fn never_panics_on_arbitrary_documents(document in arbitrary_json(), who in prop::sample::select(PRINCIPALS)) {
         let request = Request::new(Principal::from_arn(who).unwrap_or_else(Principal::anonymous), "s3:GetObject", "arn:aws:s3:::b/k")
             .with_context("aws:SourceIp", "10.1.2.3")
@@ -261,6 +318,7 @@ proptest! {
             if let Ok(parsed) = PolicyDocument::from_value_as(&document, kind) {
                 let input = EvaluationInput { identity_policies: vec![NamedPolicy::new("p", &parsed)], resource_policy: Some(NamedPolicy::new("r", &parsed)), ..EvaluationInput::default() };
                 let _ = evaluate(&input, &request);
+                let _ = explain(&input, &request).to_text();
                 let _ = awslab_policy::admits_principal(&parsed, who);
             }
         }

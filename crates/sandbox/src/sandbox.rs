@@ -217,6 +217,11 @@ impl Sandbox {
             .map(|record| record.explanation))
     }
 
+    /// The explanation of the most recent denial, if one is still kept.
+    pub fn explain_latest_denial(&self) -> Result<Option<String>, SandboxError> {
+        Ok(self.store.latest_denial()?.map(|record| record.explanation))
+    }
+
     /// Mints a web identity token from the sandbox's issuer (`https://oidc.awslab.localhost`).
     pub fn mint_token(
         &self,

@@ -84,3 +84,21 @@ async fn denials_are_explained_by_request_id_and_reset_forgets() {
         .expect_err("old key is gone");
     assert_eq!(stale.code(), Some("InvalidClientTokenId"));
 }
+
+#[test]
+fn openers_racing_on_a_new_folder_agree_on_one_world() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("new");
+    let keys: Vec<String> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..10)
+            .map(|_| {
+                scope.spawn(|| Keys::operator(&Sandbox::open(&path).expect("open"), ACCOUNT).id)
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| handle.join().expect("join"))
+            .collect()
+    });
+    assert!(keys.windows(2).all(|pair| pair[0] == pair[1]), "{keys:?}");
+}

@@ -177,8 +177,8 @@ async fn group_policies_apply_to_members_and_block_deletion() {
         .policy_arn("arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")
         .send()
         .await
-        .expect_err("AWS managed");
-    assert_eq!(attached.code(), Some("NoSuchEntity"));
+        .expect_err("AWS managed policies cannot be changed");
+    assert_eq!(attached.code(), Some("AccessDenied"));
     admin
         .remove_user_from_group()
         .group_name("readers")
@@ -331,4 +331,158 @@ async fn list_users_paginates_with_markers() {
         marker = page.marker().map(str::to_owned);
     }
     assert_eq!(names, ["awslab-operator", "u0", "u1", "u2", "u3", "u4"]);
+}
+
+#[tokio::test]
+async fn boundaries_limit_permissions_and_login_profiles_block_deletion() {
+    let sandbox = Sandbox::in_memory();
+    let admin = iam(&sandbox, &Keys::operator(&sandbox, ACCOUNT));
+    let user = user_with_key(&sandbox, "bounded").await;
+    admin
+        .put_user_policy()
+        .user_name("bounded")
+        .policy_name("everything")
+        .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#)
+        .send()
+        .await
+        .expect("policy");
+    iam(&sandbox, &user)
+        .list_users()
+        .send()
+        .await
+        .expect("allowed before the boundary");
+    admin
+        .put_user_permissions_boundary()
+        .user_name("bounded")
+        .permissions_boundary("arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")
+        .send()
+        .await
+        .expect("boundary");
+    let denied = iam(&sandbox, &user)
+        .list_users()
+        .send()
+        .await
+        .expect_err("outside the boundary");
+    assert!(
+        denied
+            .message()
+            .is_some_and(|m| m.contains("permissions boundary")),
+        "{denied:?}"
+    );
+    s3(&sandbox, &user, true)
+        .list_buckets()
+        .send()
+        .await
+        .expect("inside the boundary");
+
+    admin
+        .create_login_profile()
+        .user_name("bounded")
+        .password("Correct-Horse-9")
+        .send()
+        .await
+        .expect("login profile");
+    let again = admin
+        .create_login_profile()
+        .user_name("bounded")
+        .password("Correct-Horse-9")
+        .send()
+        .await
+        .expect_err("one only");
+    assert_eq!(again.code(), Some("EntityAlreadyExists"));
+    admin
+        .delete_user_policy()
+        .user_name("bounded")
+        .policy_name("everything")
+        .send()
+        .await
+        .expect("delete policy");
+    admin
+        .delete_access_key()
+        .user_name("bounded")
+        .access_key_id(&user.id)
+        .send()
+        .await
+        .expect("delete key");
+    let conflict = admin
+        .delete_user()
+        .user_name("bounded")
+        .send()
+        .await
+        .expect_err("login profile first");
+    assert_eq!(
+        conflict.message(),
+        Some("Cannot delete entity, must delete login profile first.")
+    );
+    admin
+        .delete_login_profile()
+        .user_name("bounded")
+        .send()
+        .await
+        .expect("delete login profile");
+    admin
+        .delete_user()
+        .user_name("bounded")
+        .send()
+        .await
+        .expect("delete user");
+}
+
+#[tokio::test]
+async fn teardown_lookups_answer_as_aws_does() {
+    let sandbox = Sandbox::in_memory();
+    let admin = iam(&sandbox, &Keys::operator(&sandbox, ACCOUNT));
+    let trust = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{ACCOUNT}:root"}},"Action":"sts:AssumeRole"}}]}}"#
+    );
+    admin
+        .create_role()
+        .role_name("tagged")
+        .assume_role_policy_document(trust)
+        .tags(
+            aws_sdk_iam::types::Tag::builder()
+                .key("awslab:run")
+                .value("r1")
+                .build()
+                .expect("tag"),
+        )
+        .send()
+        .await
+        .expect("role");
+    admin
+        .attach_role_policy()
+        .role_name("tagged")
+        .policy_arn("arn:aws:iam::aws:policy/IAMReadOnlyAccess")
+        .send()
+        .await
+        .expect("attach");
+    let tags = admin
+        .list_role_tags()
+        .role_name("tagged")
+        .send()
+        .await
+        .expect("tags");
+    assert_eq!(
+        tags.tags().first().map(aws_sdk_iam::types::Tag::value),
+        Some("r1")
+    );
+    let profiles = admin
+        .list_instance_profiles_for_role()
+        .role_name("tagged")
+        .send()
+        .await
+        .expect("profiles");
+    assert!(profiles.instance_profiles().is_empty());
+    let entities = admin
+        .list_entities_for_policy()
+        .policy_arn("arn:aws:iam::aws:policy/IAMReadOnlyAccess")
+        .send()
+        .await
+        .expect("entities");
+    let roles: Vec<&str> = entities
+        .policy_roles()
+        .iter()
+        .filter_map(|role| role.role_name())
+        .collect();
+    assert_eq!(roles, ["tagged"]);
 }

@@ -219,6 +219,24 @@ async fn presigned_urls_work_until_they_expire() {
         (answer.status, answer.body.as_slice()),
         (200, &b"secret text"[..])
     );
+    let stale_config = aws_sdk_s3::presigning::PresigningConfig::builder()
+        .start_time(SystemTime::now() - Duration::from_hours(2))
+        .expires_in(Duration::from_mins(1))
+        .build()
+        .expect("config");
+    let stale = client
+        .get_object()
+        .bucket("presign")
+        .key("k")
+        .presigned(stale_config)
+        .await
+        .expect("presign");
+    let stale_uri: http::Uri = stale.uri().parse().expect("uri");
+    let mut expired = request.clone();
+    expired.query = stale_uri.query().unwrap_or_default().into();
+    let answer = sandbox.handle(&expired);
+    assert_eq!(answer.status, 403);
+    assert!(String::from_utf8_lossy(&answer.body).contains("Request has expired"));
     let mut tampered = request.clone();
     tampered.path = "/presign/other".into();
     assert_eq!(sandbox.handle(&tampered).status, 403);
@@ -301,4 +319,33 @@ async fn signatures_more_than_15_minutes_off_are_refused() {
             .is_some_and(|m| m.starts_with("Signature expired")),
         "{error:?}"
     );
+}
+
+#[tokio::test]
+async fn s3_answers_request_time_too_skewed() {
+    let sandbox = Sandbox::in_memory();
+    let operator = Keys::operator(&sandbox, ACCOUNT);
+    let skewed =
+        aws_smithy_async::time::StaticTimeSource::new(SystemTime::now() + Duration::from_mins(20));
+    let config = aws_sdk_s3::Config::builder()
+        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+        .region(aws_sdk_s3::config::Region::new("us-east-1"))
+        .credentials_provider(aws_credential_types::Credentials::new(
+            &operator.id,
+            &operator.secret,
+            None,
+            None,
+            "test",
+        ))
+        .endpoint_url(awslab_sandbox::IN_PROCESS_ENDPOINT)
+        .force_path_style(true)
+        .http_client(sandbox.http_client())
+        .time_source(skewed)
+        .build();
+    let error = aws_sdk_s3::Client::from_conf(config)
+        .list_buckets()
+        .send()
+        .await
+        .expect_err("skewed");
+    assert_eq!(error.code(), Some("RequestTimeTooSkewed"));
 }

@@ -3,15 +3,15 @@
 use std::fmt::Write as _;
 
 use awslab_planner::render::{describe, describe_teardown, to_dot, to_json, to_mermaid};
-use awslab_planner::{SealedPlan, load};
+use awslab_planner::{SealedPlan, load_with};
 
-use crate::cli::{GraphArgs, GraphFormat, PlanArgs, ValidateArgs};
+use crate::cli::{GraphArgs, GraphFormat, PlanArgs, ValidateArgs, VarArgs};
 use crate::exit::Status;
 use crate::report::{render_load_error, render_plan_diagnostics};
 
 /// Loads a plan, printing diagnostics (errors, or warnings of a valid plan) to stderr.
-pub fn load_reporting(path: &std::path::Path, vars: &[(String, String)]) -> Option<SealedPlan> {
-    match load(path, vars) {
+pub fn load_reporting(path: &std::path::Path, vars: &VarArgs) -> Option<SealedPlan> {
+    match load_with(path, &vars.load_options()) {
         Ok(sealed) => {
             if !sealed.warnings.is_empty() {
                 eprint!(
@@ -31,7 +31,7 @@ pub fn load_reporting(path: &std::path::Path, vars: &[(String, String)]) -> Opti
 pub fn validate(args: &ValidateArgs) -> Status {
     let mut status = Status::Success;
     for path in &args.plans {
-        match load_reporting(path, &args.vars.vars) {
+        match load_reporting(path, &args.vars) {
             Some(sealed) => println!(
                 "ok: `{}` ({}, {} steps)",
                 path.display(),
@@ -45,7 +45,7 @@ pub fn validate(args: &ValidateArgs) -> Status {
 }
 
 pub fn plan(args: &PlanArgs) -> Status {
-    let Some(sealed) = load_reporting(&args.plan, &args.vars.vars) else {
+    let Some(sealed) = load_reporting(&args.plan, &args.vars) else {
         return Status::Invalid;
     };
     print!("{}", plan_text(&sealed));
@@ -69,7 +69,12 @@ pub fn plan_text(sealed: &SealedPlan) -> String {
     if !plan.vars.is_empty() {
         let _ = writeln!(out, "\nVariables:");
         for (name, value) in &plan.vars {
-            let _ = writeln!(out, "  {name} = {}", value.value);
+            let shown = if plan.secrets.contains(name) {
+                "*** (secret)"
+            } else {
+                value.value.as_str()
+            };
+            let _ = writeln!(out, "  {name} = {shown}");
         }
     }
     let _ = writeln!(
@@ -129,7 +134,7 @@ pub fn plan_text(sealed: &SealedPlan) -> String {
 }
 
 pub fn graph(args: &GraphArgs) -> Status {
-    let Some(sealed) = load_reporting(&args.plan, &args.vars.vars) else {
+    let Some(sealed) = load_reporting(&args.plan, &args.vars) else {
         return Status::Invalid;
     };
     match args.format {

@@ -1,6 +1,7 @@
 //! One module per command; each returns the exit status and prints its own output.
 
 pub mod inspect;
+mod perms;
 mod runs;
 pub mod sandbox;
 mod up;

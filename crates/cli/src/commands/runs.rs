@@ -5,13 +5,13 @@ use std::path::Path;
 use std::time::Duration;
 
 use awslab_executor::{
-    Journal, ResourceState, RunId, SecretsStore, TeardownEvent, list_runs, operator_config, replay,
-    teardown,
+    Journal, ResourceState, RunId, SecretsStore, list_runs, operator_config, replay, teardown,
 };
 
 use super::up::{confirm, runtime, target};
 use crate::cli::{DownArgs, EnvArgs, OutputFormat, StateArgs, StatusArgs};
 use crate::exit::{Failure, OrFail as _, Status, finish};
+use crate::progress::Progress;
 
 /// The run named, or the latest run (with resources left, if `live`).
 fn pick_run(state_dir: &Path, run: Option<&str>, live: bool) -> Result<RunId, String> {
@@ -43,6 +43,13 @@ fn pick_run(state_dir: &Path, run: Option<&str>, live: bool) -> Result<RunId, St
 }
 
 pub fn down(args: &DownArgs) -> Status {
+    if args.run.is_none() && nothing_to_tear_down(&args.state.state_dir) {
+        println!(
+            "Nothing to tear down: no run in `{}` has resources left.",
+            args.state.state_dir.display()
+        );
+        return Status::Success;
+    }
     finish(down_run(args))
 }
 
@@ -57,7 +64,7 @@ fn down_run(args: &DownArgs) -> Result<Status, Failure> {
         meta_target.as_ref().and_then(|t| t.endpoint.clone()),
         meta_target.as_ref().map(|t| t.region.clone()),
     );
-    if target.endpoint_url.is_none() {
+    if target.is_aws() {
         let account = meta_target
             .and_then(|t| t.account)
             .unwrap_or_else(|| "?".to_owned());
@@ -71,39 +78,10 @@ fn down_run(args: &DownArgs) -> Result<Status, Failure> {
         )
         .or_fail(Status::Invalid)?;
     }
-    let output = args.output;
-    if output == OutputFormat::Human {
+    if args.output == OutputFormat::Human {
         println!("Teardown of run `{run_id}`:");
     }
-    let report = move |event: TeardownEvent<'_>| match (output, event) {
-        (OutputFormat::Json, TeardownEvent::Deleting(what)) => {
-            println!(
-                "{}",
-                serde_json::json!({"event": "deleting", "resource": what})
-            );
-        }
-        (OutputFormat::Json, TeardownEvent::Deleted(what)) => {
-            println!(
-                "{}",
-                serde_json::json!({"event": "deleted", "resource": what})
-            );
-        }
-        (OutputFormat::Json, TeardownEvent::Left(what, why)) => {
-            println!(
-                "{}",
-                serde_json::json!({"event": "left", "resource": what, "reason": why})
-            );
-        }
-        (OutputFormat::Human, TeardownEvent::Deleting(what)) => {
-            if what.starts_with("cloudformation stack") {
-                eprintln!("  deleting {what} (waiting for CloudFormation)");
-            }
-        }
-        (OutputFormat::Human, TeardownEvent::Deleted(what)) => println!("  deleted  {what}"),
-        (OutputFormat::Human, TeardownEvent::Left(what, why)) => {
-            println!("  LEFT     {what}: {why}");
-        }
-    };
+    let mut progress = Progress::new(args.output);
     let receipt = runtime()?
         .block_on(async {
             let operator = operator_config(&target).await;
@@ -113,7 +91,7 @@ fn down_run(args: &DownArgs) -> Result<Status, Failure> {
                 &state,
                 &operator,
                 Duration::from_secs(args.stack_timeout),
-                report,
+                |event| progress.handle(&event),
             )
             .await
         })
@@ -123,29 +101,18 @@ fn down_run(args: &DownArgs) -> Result<Status, Failure> {
                 format!("teardown could not go on: {error}"),
             )
         })?;
-    match args.output {
-        OutputFormat::Json => {
-            let left: Vec<_> = receipt
-                .left
-                .iter()
-                .map(|(what, why)| serde_json::json!({"resource": what, "reason": why}))
-                .collect();
-            println!(
-                "{}",
-                serde_json::json!({"event": "teardown", "run_id": run_id.as_str(), "deleted": receipt.deleted, "left": left})
-            );
-        }
-        OutputFormat::Human if receipt.is_clean() => println!("Nothing is left."),
-        OutputFormat::Human => println!(
-            "{} resource(s) left; fix the cause and run `awslab down {run_id}` again.",
-            receipt.left.len()
-        ),
-    }
+    progress.handle(&receipt.event(&run_id));
     Ok(if receipt.is_clean() {
         Status::Success
     } else {
         Status::LeftBehind
     })
+}
+
+/// True when no run in the state folder has resources left (or there are no runs):
+/// `down` then has nothing to do, which is a success, not a usage error.
+fn nothing_to_tear_down(state_dir: &Path) -> bool {
+    list_runs(state_dir).is_ok_and(|runs| runs.iter().all(|run| run.live_resources == 0))
 }
 
 fn journal_path(state_dir: &Path, run_id: &RunId) -> std::path::PathBuf {

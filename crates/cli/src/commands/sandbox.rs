@@ -28,7 +28,7 @@ pub enum SandboxCommand {
     Status(SandboxStateArgs),
     /// Print the full policy evaluation behind a request the sandbox decided.
     #[command(
-        after_help = "Example:\n  awslab sandbox explain 2e2b128d-4274-3c1d-ad42-29879621d1d6"
+        after_help = "Examples:\n  awslab sandbox explain          # the most recent denial\n  awslab sandbox explain 2e2b128d-4274-3c1d-ad42-29879621d1d6"
     )]
     Explain(ExplainArgs),
     /// Mint a web identity token from the sandbox's OIDC issuer.
@@ -86,8 +86,9 @@ pub struct EnvArgs {
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
-    /// The request id from an AWS error or the `x-amzn-requestid` header.
-    pub request_id: String,
+    /// The request id (the `x-amzn-requestid` header; `aws --debug` shows it).
+    /// Without it, the most recent denial is explained.
+    pub request_id: Option<String>,
     #[command(flatten)]
     pub state: SandboxStateArgs,
 }
@@ -222,13 +223,23 @@ fn list(items: &[String]) -> String {
 }
 
 fn explain(args: &ExplainArgs) -> Result<Status, Failure> {
-    match open(&args.state)?.explain(&args.request_id).or_fail(Status::Invalid)? {
-        Some(explanation) => {
+    let sandbox = open(&args.state)?;
+    let found = match &args.request_id {
+        Some(request_id) => sandbox.explain(request_id),
+        None => sandbox.explain_latest_denial(),
+    }
+    .or_fail(Status::Invalid)?;
+    match (found, &args.request_id) {
+        (Some(explanation), _) => {
             print!("{explanation}");
             Ok(Status::Success)
         }
-        None => Err(Failure::new(Status::Invalid, format!("the sandbox kept no decision for request `{}`", args.request_id))
-            .hint("request ids come from the sandbox's error messages; only the latest 10,000 decisions are kept")),
+        (None, Some(request_id)) => Err(Failure::new(
+            Status::Invalid,
+            format!("the sandbox kept no decision for request `{request_id}`"),
+        )
+        .hint("request ids are in the `x-amzn-requestid` header (`aws --debug`); only the latest 10,000 decisions are kept")),
+        (None, None) => Err(Failure::new(Status::Invalid, "the sandbox has denied nothing yet")),
     }
 }
 

@@ -10,9 +10,9 @@ use std::time::Duration;
 use awslab_executor::journal::timestamp_now;
 use awslab_executor::profile_files::ProfilePaths;
 use awslab_executor::{
-    Engine, EngineOptions, Journal, JournalState, Record, RunId, RunMeta, RunReport, RunStatus,
-    Scheduler, SecretsStore, StepStatus, Target, TargetInfo, caller_identity, operator_config,
-    replay,
+    Engine, EngineOptions, Journal, JournalState, Record, RunEvent, RunId, RunMeta, RunReport,
+    RunStatus, Scheduler, SecretsStore, StepStatus, Target, TargetInfo, caller_identity,
+    operator_config, replay,
 };
 use awslab_planner::{SealedPlan, StepId};
 use tokio_util::sync::CancellationToken;
@@ -33,15 +33,15 @@ pub fn target(
         .ok()
         .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
         .filter(|r| !r.is_empty());
-    Target {
-        endpoint_url: args.endpoint_url.clone().or(fallback_endpoint),
-        region: args
-            .region
-            .clone()
-            .or(fallback_region)
-            .or(env_region)
-            .unwrap_or_else(|| "us-east-1".to_owned()),
-        profile: args.profile.clone(),
+    let region = args
+        .region
+        .clone()
+        .or(fallback_region)
+        .or(env_region)
+        .unwrap_or_else(|| "us-east-1".to_owned());
+    match args.endpoint_url.clone().or(fallback_endpoint) {
+        Some(url) => Target::endpoint(url, region, args.profile.clone()),
+        None => Target::aws(region, args.profile.clone()),
     }
 }
 
@@ -97,7 +97,7 @@ fn run_id(given: Option<&str>) -> Result<RunId, Failure> {
 }
 
 pub fn up(args: &UpArgs) -> Status {
-    let Some(sealed) = load_reporting(&args.plan, &args.vars.vars) else {
+    let Some(sealed) = load_reporting(&args.plan, &args.vars) else {
         return Status::Invalid;
     };
     finish(
@@ -129,11 +129,11 @@ fn watch_interrupts(run_id: &RunId) -> CancellationToken {
 async fn run(args: &UpArgs, sealed: Arc<SealedPlan>, run_id: RunId) -> Result<Status, Failure> {
     let target = target(&args.target, None, None);
     let operator = operator_config(&target).await;
-    let (account, caller) = caller_identity(&operator).await.map_err(|message| {
-        Failure::new(Status::StepFailed, message)
+    let (account, caller) = caller_identity(&operator).await.map_err(|error| {
+        Failure::new(Status::StepFailed, error.to_string())
             .hint("give credentials with --profile, or point at an emulator with --endpoint-url")
     })?;
-    match &target.endpoint_url {
+    match target.endpoint_url() {
         None => {
             eprintln!(
                 "Target: AWS account {account} in {} as {caller}",
@@ -165,6 +165,14 @@ async fn run(args: &UpArgs, sealed: Arc<SealedPlan>, run_id: RunId) -> Result<St
     let run_dir = Journal::run_dir(&args.state.state_dir, &run_id);
     let secrets = SecretsStore::open(&run_dir).or_fail(Status::StepFailed)?;
     let profile_paths = ProfilePaths::from_env().or_fail(Status::Invalid)?;
+    if sealed
+        .plan
+        .steps
+        .values()
+        .any(|step| matches!(step.kind, awslab_planner::StepKind::AwsProfile(_)))
+    {
+        super::perms::warn_readable_profile_files(&profile_paths);
+    }
     let options = EngineOptions {
         target: target.clone(),
         run_id: run_id.clone(),
@@ -219,6 +227,15 @@ async fn run(args: &UpArgs, sealed: Arc<SealedPlan>, run_id: RunId) -> Result<St
     Ok(conclude(args, &sealed, &engine, &report, &run_id))
 }
 
+/// How a target is named in events and the journal: `aws`, `sandbox` or its URL.
+pub fn target_name(target: &Target) -> String {
+    match &target.connection {
+        awslab_executor::client::Connection::Aws => "aws".to_owned(),
+        awslab_executor::client::Connection::Endpoint(url) => url.clone(),
+        awslab_executor::client::Connection::InProcess { .. } => "sandbox".to_owned(),
+    }
+}
+
 /// Announces the run and starts the task that renders scheduler events.
 fn start_renderer(
     output: OutputFormat,
@@ -231,20 +248,24 @@ fn start_renderer(
     tokio::task::JoinHandle<()>,
 ) {
     let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel();
-    let mut progress = Progress::new(output, sealed);
-    if output == OutputFormat::Json {
-        Progress::json(
-            &serde_json::json!({"event": "run", "run_id": run_id.as_str(), "plan": sealed.plan.name.value, "resumed": resumed, "target": target.endpoint_url.as_deref().unwrap_or("aws"), "region": target.region}),
-        );
-    } else {
-        progress.line(&format!(
-            "Run `{run_id}` of plan `{}`{}",
-            sealed.plan.name.value,
-            if resumed { " (resumed)" } else { "" }
-        ));
-    }
+    let mut progress = Progress::new(output);
+    let kinds: std::collections::HashMap<StepId, &'static str> = sealed
+        .plan
+        .steps
+        .values()
+        .map(|s| (s.id.clone(), s.kind.label()))
+        .collect();
+    progress.handle(&RunEvent::Run {
+        run_id: run_id.to_string(),
+        plan: sealed.plan.name.value.clone(),
+        resumed,
+        target: target_name(target),
+        region: target.region.clone(),
+    });
     let renderer = tokio::spawn(async move {
         while let Some(event) = receiver.recv().await {
+            let event =
+                RunEvent::from_scheduler(&event, |step| kinds.get(step).copied().unwrap_or(""));
             progress.handle(&event);
         }
         progress.finish();
@@ -259,16 +280,20 @@ fn conclude(
     report: &RunReport<StepId>,
     run_id: &RunId,
 ) -> Status {
-    let notes = engine.notes();
+    let steps = summary::steps(sealed, report, &engine.notes());
     match args.output {
         OutputFormat::Human => print!(
             "{}",
-            summary::table(sealed, report, &notes, &engine.outputs(), run_id)
+            summary::table(sealed, report, &steps, &engine.outputs(), run_id)
         ),
-        OutputFormat::Json => Progress::json(&summary::json(sealed, report, &notes, run_id)),
+        OutputFormat::Json => Progress::json(&RunEvent::Summary {
+            run_id: run_id.to_string(),
+            succeeded: report.succeeded(),
+            steps: steps.clone(),
+        }),
     }
     if let Some(path) = &args.junit
-        && let Err(error) = summary::write_junit(path, sealed, report, &notes)
+        && let Err(error) = summary::write_junit(path, sealed, &steps)
     {
         eprintln!(
             "error: cannot write JUnit report `{}`: {error}",
@@ -319,11 +344,22 @@ fn open_journal(
         plan_path: sealed.path.display().to_string(),
         plan_name: sealed.plan.name.value.clone(),
         target: TargetInfo {
-            endpoint: target.endpoint_url.clone(),
+            endpoint: target.endpoint_url().map(str::to_owned),
             region: target.region.clone(),
             account: Some(account.to_owned()),
         },
-        vars: vars.iter().cloned().collect(),
+        // Secret variables are journaled as `***`: the journal is not a secrets file.
+        vars: vars
+            .iter()
+            .map(|(name, value)| {
+                let value = if sealed.plan.secrets.contains(name) {
+                    "***".to_owned()
+                } else {
+                    value.clone()
+                };
+                (name.clone(), value)
+            })
+            .collect(),
         started_at: timestamp_now(),
     };
     let journal = Journal::create(state_dir, meta).map_err(|e| e.to_string())?;

@@ -95,12 +95,15 @@ impl JournalState {
             Record::DeleteFailed { resource, error } => {
                 self.set_state(&resource, ResourceState::DeleteFailed { error });
             }
-            Record::Deleted { resource } => {
+            Record::Deleted { resource, .. } => {
                 if let Some(index) = self.find(&resource) {
                     self.resources.remove(index);
                 }
             }
-            Record::StepFinished { step } => {
+            Record::StepFinished { step, outputs } => {
+                if !outputs.is_empty() {
+                    self.outputs.insert(step.clone(), outputs);
+                }
                 if !self.finished.contains(&step) {
                     self.finished.push(step);
                 }

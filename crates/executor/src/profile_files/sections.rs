@@ -8,7 +8,7 @@ use std::io::{self, Write as _};
 use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
 
-use super::{FileReceipt, ProfileError, io_error};
+use super::{FileReceipt, ProfileError, SectionState, io_error};
 
 /// Lines of `text`, each with its line break.
 pub(super) fn lines(text: &str) -> impl Iterator<Item = &str> {
@@ -30,11 +30,62 @@ pub(super) fn section_name(line: &str) -> Option<String> {
 }
 
 pub(super) fn property_key(line: &str) -> Option<&str> {
+    property(line).map(|(key, _)| key)
+}
+
+fn property(line: &str) -> Option<(&str, &str)> {
     ini_roundtrip::Parser::new(content(line)).find_map(|item| match item {
         ini_roundtrip::Item::Property {
-            key, val: Some(_), ..
-        } => Some(key),
+            key,
+            val: Some(value),
+            ..
+        } => Some((key, value.trim())),
         _ => None,
+    })
+}
+
+/// Where the receipt's section is in `all` (`header..end`), or why it is not ours.
+enum Located {
+    Absent,
+    Changed(String),
+    At { header: usize, end: usize },
+}
+
+fn locate(all: &[&str], receipt: &FileReceipt) -> Located {
+    let Some(header) = all
+        .iter()
+        .rposition(|line| section_name(line).as_deref() == Some(receipt.section.as_str()))
+    else {
+        return Located::Absent;
+    };
+    let end = all[header + 1..]
+        .iter()
+        .position(|line| section_name(line).is_some())
+        .map_or(all.len(), |offset| header + 1 + offset);
+    for (key, written) in &receipt.values {
+        let found = (header + 1..end).find_map(|index| {
+            property(all[index]).and_then(|(k, v)| (k == key.as_str()).then_some(v))
+        });
+        if found != Some(written.as_str()) {
+            return Located::Changed(format!(
+                "`{key}` in section `[{}]` is no longer the value awslab wrote; the section is left as it is",
+                receipt.section
+            ));
+        }
+    }
+    Located::At { header, end }
+}
+
+/// Whether the receipt's section is there and still awslab's.
+pub(super) fn inspect_section(receipt: &FileReceipt) -> Result<SectionState, ProfileError> {
+    let Some(text) = read_existing(&receipt.path)? else {
+        return Ok(SectionState::Gone);
+    };
+    let all: Vec<&str> = lines(&text).collect();
+    Ok(match locate(&all, receipt) {
+        Located::Absent => SectionState::Gone,
+        Located::Changed(reason) => SectionState::Changed(reason),
+        Located::At { .. } => SectionState::Ours,
     })
 }
 
@@ -77,28 +128,27 @@ pub(super) fn append_section(
         path: path.to_owned(),
         section: section.to_owned(),
         keys: keys.iter().map(|(key, _)| (*key).to_owned()).collect(),
+        values: Vec::new(),
         separator,
         created_file: existing.is_none(),
     })
 }
 
-pub(super) fn remove_section(receipt: &FileReceipt) -> Result<(), ProfileError> {
+/// Takes the receipt's section out if it is still awslab's; says what it found.
+pub(super) fn remove_section(receipt: &FileReceipt) -> Result<SectionState, ProfileError> {
     let Some(text) = read_existing(&receipt.path)? else {
         tracing::debug!(path = %receipt.path.display(), "profile file already gone");
-        return Ok(());
+        return Ok(SectionState::Gone);
     };
     let all: Vec<&str> = lines(&text).collect();
-    let Some(header) = all
-        .iter()
-        .rposition(|line| section_name(line).as_deref() == Some(receipt.section.as_str()))
-    else {
-        tracing::debug!(path = %receipt.path.display(), section = %receipt.section, "profile section already gone");
-        return Ok(());
+    let (header, end) = match locate(&all, receipt) {
+        Located::Absent => {
+            tracing::debug!(path = %receipt.path.display(), section = %receipt.section, "profile section already gone");
+            return Ok(SectionState::Gone);
+        }
+        Located::Changed(reason) => return Ok(SectionState::Changed(reason)),
+        Located::At { header, end } => (header, end),
     };
-    let end = all[header + 1..]
-        .iter()
-        .position(|line| section_name(line).is_some())
-        .map_or(all.len(), |offset| header + 1 + offset);
     let mut ours = vec![false; all.len()];
     for key in &receipt.keys {
         if let Some(index) = (header + 1..end)
@@ -129,9 +179,11 @@ pub(super) fn remove_section(receipt: &FileReceipt) -> Result<(), ProfileError> 
     };
     let updated = format!("{before}{body}{}", all[end..].concat());
     if updated.is_empty() && receipt.created_file {
-        return fs::remove_file(&receipt.path).map_err(io_error(&receipt.path));
+        fs::remove_file(&receipt.path).map_err(io_error(&receipt.path))?;
+    } else {
+        write_atomically(&receipt.path, updated.as_bytes())?;
     }
-    write_atomically(&receipt.path, updated.as_bytes())
+    Ok(SectionState::Ours)
 }
 
 /// Replaces `path` with `bytes` through a temporary file in the same directory. A new

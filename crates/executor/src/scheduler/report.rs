@@ -14,6 +14,8 @@ pub enum CancelReason<Id> {
     FailFast { step: Id },
     /// The run was interrupted (Ctrl-C).
     Interrupted,
+    /// The runner could not go on after this step (its journal could not be written).
+    Aborted { step: Id, message: String },
 }
 
 impl<Id: fmt::Debug> fmt::Display for CancelReason<Id> {
@@ -21,6 +23,7 @@ impl<Id: fmt::Debug> fmt::Display for CancelReason<Id> {
         match self {
             Self::FailFast { step } => write!(f, "fail-fast after step {step:?} failed"),
             Self::Interrupted => f.write_str("interrupted"),
+            Self::Aborted { step, message } => write!(f, "aborted after step {step:?}: {message}"),
         }
     }
 }
@@ -111,8 +114,14 @@ impl<Id: PartialEq> RunReport<Id> {
             .map(|report| &report.status)
     }
 
-    /// The first failed step in input order: the headline of a failed run.
+    /// The headline of a failed run: the step the run was aborted after, else the
+    /// first failed step in input order.
     pub fn first_failure(&self) -> Option<&StepReport<Id>> {
+        if let Some(CancelReason::Aborted { step, .. }) = &self.stopped
+            && let Some(report) = self.steps.iter().find(|report| &report.step == step)
+        {
+            return Some(report);
+        }
         self.steps
             .iter()
             .find(|step| matches!(step.status, StepStatus::Failed { .. }))

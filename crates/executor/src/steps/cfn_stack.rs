@@ -1,56 +1,47 @@
-//! `cfn.stack`: creates a `CloudFormation` stack from a template file, follows its
-//! events until a terminal state (showing the first failing event on failure), and
-//! turns its outputs into step outputs; teardown deletes it and waits.
+//! `cfn.stack`: `CreateStack` from a template file, tagged with the run, then a wait
+//! (through [`StepCx::settle_within`]) until a terminal state, showing the first
+//! failing event on failure; the stack's outputs become `outputs.NAME`.
 
 use std::time::Duration;
 
-use aws_sdk_cloudformation::types::{Capability, Parameter, StackStatus, Tag};
-use awslab_planner::StepId;
+use aws_sdk_cloudformation::types::{Capability, Parameter, Stack, StackStatus, Tag};
 use awslab_planner::kinds::CfnStack;
+use indexmap::IndexMap;
 
-use super::{describe, outputs};
 use crate::client::cloudformation_client;
-use crate::engine::{Engine, RUN_TAG, StepResult};
-use crate::journal::ResourceRef;
-use crate::scheduler::StepContext;
+use crate::context::StepCx;
+use crate::error::StepError;
+use crate::resources::{self, ResourceRef};
 
-pub async fn create_stack_request(
-    engine: &Engine,
-    spec: &CfnStack,
-) -> StepResult<(String, String, Vec<Parameter>)> {
-    let name = engine.render(&spec.name.value)?;
-    let path = engine
-        .plan
-        .base_dir()
-        .join(engine.render(&spec.template.value)?);
+crate::step_outputs! {
+    Outputs { name: String, id: String, outputs: IndexMap<String, String> }
+}
+
+/// How long a stack may take when the plan sets no `timeout_minutes`.
+const DEFAULT_DEADLINE: Duration = Duration::from_mins(30);
+
+pub async fn run(spec: &CfnStack, cx: &StepCx<'_>) -> Result<Outputs, StepError> {
+    let cfn = cloudformation_client(cx.operator());
+    let name = cx.render(&spec.name.value)?;
+    let path = cx.base_dir().join(cx.render(&spec.template.value)?);
     let body = tokio::fs::read_to_string(&path)
         .await
-        .map_err(|e| format!("cannot read template `{}`: {e}", path.display()))?;
+        .map_err(|e| StepError::Local(format!("cannot read template `{}`: {e}", path.display())))?;
     let mut parameters = Vec::new();
     for (key, value) in &spec.parameters {
         parameters.push(
             Parameter::builder()
                 .parameter_key(key)
-                .parameter_value(engine.render(&value.value)?)
+                .parameter_value(cx.render(&value.value)?)
                 .build(),
         );
     }
-    Ok((name, body, parameters))
-}
-
-pub async fn create(
-    engine: &Engine,
-    id: &StepId,
-    spec: &CfnStack,
-    context: &StepContext<StepId>,
-) -> StepResult<()> {
-    let cfn = cloudformation_client(engine.operator());
-    let (name, body, parameters) = create_stack_request(engine, spec).await?;
     let capabilities: Vec<Capability> = spec
         .capabilities
         .iter()
         .map(|c| Capability::from(c.value.as_str()))
         .collect();
+    let (key, value) = cx.run_tag();
     let request = cfn
         .create_stack()
         .stack_name(&name)
@@ -61,39 +52,31 @@ pub async fn create(
             spec.timeout_minutes
                 .map(|m| i32::try_from(m).unwrap_or(i32::MAX)),
         )
-        .tags(
-            Tag::builder()
-                .key(RUN_TAG)
-                .value(engine.options.run_id.to_string())
-                .build(),
-        );
-    let pending = ResourceRef::CfnStack {
+        .tags(Tag::builder().key(key).value(value).build());
+    let pending = ResourceRef::CfnStack(resources::CfnStack {
         name: name.clone(),
         stack_id: None,
-    };
-    let answer = super::create(engine, id, &pending, request.send()).await?;
-    let stack_id = answer.stack_id().unwrap_or_default().to_owned();
-    let resource = ResourceRef::CfnStack {
+    });
+    let answer = cx.create(&pending, request.send()).await?;
+    let id = answer
+        .stack_id()
+        .ok_or("CreateStack answered without a stack id")?
+        .to_owned();
+    cx.created(&ResourceRef::CfnStack(resources::CfnStack {
         name: name.clone(),
-        stack_id: Some(stack_id.clone()),
-    };
-    engine
-        .created(
-            id,
-            &resource,
-            outputs([("name", name.clone()), ("id", stack_id.clone())]),
-        )
-        .await?;
-    let stack = wait(engine, &stack_id, context, false).await?;
-    let mut out = outputs([("name", name), ("id", stack_id)]);
-    for output in stack.outputs() {
-        if let (Some(key), Some(value)) = (output.output_key(), output.output_value()) {
-            out.insert(format!("outputs.{key}"), value.to_owned());
-        }
-    }
-    engine.created(id, &resource, out.clone()).await?;
-    engine.set_outputs(id, out);
-    Ok(())
+        stack_id: Some(id.clone()),
+    }))
+    .await?;
+    let deadline = spec.timeout_minutes.map_or(DEFAULT_DEADLINE, |m| {
+        Duration::from_secs(u64::from(m).saturating_mul(60))
+    });
+    let stack = wait(cx, &cfn, &id, deadline).await?;
+    let outputs = stack
+        .outputs()
+        .iter()
+        .filter_map(|o| Some((o.output_key()?.to_owned(), o.output_value()?.to_owned())))
+        .collect();
+    Ok(Outputs { name, id, outputs })
 }
 
 fn terminal(status: &StackStatus) -> bool {
@@ -101,24 +84,21 @@ fn terminal(status: &StackStatus) -> bool {
     (s.ends_with("_COMPLETE") || s.ends_with("_FAILED")) && !s.ends_with("_IN_PROGRESS")
 }
 
-/// Polls the stack until it reaches a terminal state. On a failure, the message is
-/// the first failing event's reason.
+/// Polls the stack until it is terminal: `CREATE_COMPLETE` is the answer, anything
+/// else fails with the first failing event's reason.
 async fn wait(
-    engine: &Engine,
-    stack_id: &str,
-    context: &StepContext<StepId>,
-    deleting: bool,
-) -> StepResult<aws_sdk_cloudformation::types::Stack> {
-    let cfn = cloudformation_client(engine.operator());
-    let mut delay = Duration::from_millis(250);
-    let mut attempt = 0;
-    loop {
+    cx: &StepCx<'_>,
+    cfn: &aws_sdk_cloudformation::Client,
+    id: &str,
+    deadline: Duration,
+) -> Result<Stack, StepError> {
+    cx.settle_within("stack", deadline, || async {
         let answer = cfn
             .describe_stacks()
-            .stack_name(stack_id)
+            .stack_name(id)
             .send()
             .await
-            .map_err(|e| describe("DescribeStacks", &e).1)?;
+            .map_err(|e| StepError::aws("DescribeStacks", &e))?;
         let stack = answer
             .stacks()
             .first()
@@ -128,41 +108,31 @@ async fn wait(
             .stack_status()
             .cloned()
             .ok_or("stack without status")?;
-        if terminal(&status) {
-            let ok = if deleting {
-                status == StackStatus::DeleteComplete
-            } else {
-                status == StackStatus::CreateComplete
-            };
-            if ok {
-                return Ok(stack);
-            }
-            return Err(format!(
-                "stack ended {}: {}",
-                status.as_str(),
-                first_failure(engine, stack_id)
-                    .await
-                    .unwrap_or_else(|| stack
-                        .stack_status_reason()
-                        .unwrap_or("no reason given")
-                        .to_owned())
-            ));
+        if !terminal(&status) {
+            return Ok(Err(status.as_str().to_owned()));
         }
-        attempt += 1;
-        context.retrying(attempt, format!("stack {}", status.as_str()));
-        tokio::select! {
-            () = tokio::time::sleep(delay) => {}
-            () = context.cancel_token().cancelled() => return Err("cancelled while the stack was still in progress (it is journaled; `awslab down` deletes it)".to_owned()),
+        if status == StackStatus::CreateComplete {
+            return Ok(Ok(stack));
         }
-        delay = (delay * 2).min(Duration::from_secs(5));
-    }
+        let reason = match first_failure(cfn, id).await {
+            Some(reason) => reason,
+            None => stack
+                .stack_status_reason()
+                .unwrap_or("no reason given")
+                .to_owned(),
+        };
+        Err(StepError::Local(format!(
+            "stack ended {}: {reason}",
+            status.as_str()
+        )))
+    })
+    .await
 }
 
-async fn first_failure(engine: &Engine, stack_id: &str) -> Option<String> {
-    let cfn = cloudformation_client(engine.operator());
+async fn first_failure(cfn: &aws_sdk_cloudformation::Client, id: &str) -> Option<String> {
     let events = cfn
         .describe_stack_events()
-        .stack_name(stack_id)
+        .stack_name(id)
         .send()
         .await
         .ok()?;
@@ -182,56 +152,4 @@ async fn first_failure(engine: &Engine, stack_id: &str) -> Option<String> {
                 e.resource_status_reason().unwrap_or("no reason")
             )
         })
-}
-
-/// Deletes a stack and waits until it is gone (teardown).
-pub async fn delete_stack(
-    cfn: &aws_sdk_cloudformation::Client,
-    name: &str,
-    stack_id: Option<&str>,
-    deadline: Duration,
-) -> Result<(), String> {
-    let target = stack_id.unwrap_or(name);
-    if let Err(error) = cfn.delete_stack().stack_name(target).send().await {
-        let (info, message) = describe("DeleteStack", &error);
-        if info.class() == crate::classify::ErrorClass::NotFound {
-            return Ok(());
-        }
-        return Err(message);
-    }
-    let start = std::time::Instant::now();
-    let mut delay = Duration::from_millis(250);
-    loop {
-        match cfn.describe_stacks().stack_name(target).send().await {
-            Ok(answer) => {
-                let Some(stack) = answer.stacks().first() else {
-                    return Ok(());
-                };
-                match stack.stack_status() {
-                    Some(StackStatus::DeleteComplete) | None => return Ok(()),
-                    Some(StackStatus::DeleteFailed) => {
-                        return Err(format!(
-                            "stack `{name}` ended DELETE_FAILED: {}",
-                            stack.stack_status_reason().unwrap_or("no reason given")
-                        ));
-                    }
-                    Some(_) => {}
-                }
-            }
-            Err(error) => {
-                let (info, message) = describe("DescribeStacks", &error);
-                if info.class() == crate::classify::ErrorClass::NotFound {
-                    return Ok(());
-                }
-                return Err(message);
-            }
-        }
-        if start.elapsed() > deadline {
-            return Err(format!(
-                "stack `{name}` is still being deleted after {deadline:?}"
-            ));
-        }
-        tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(Duration::from_secs(5));
-    }
 }

@@ -1,149 +1,151 @@
-//! The step kinds against the real AWS APIs, one module per family: each creates its
-//! resources (journaled before and after every mutating call), sets the step's
-//! outputs, and knows how to delete what it made (see [`crate::teardown`]).
+//! The step kinds, one module per kind: each `run(spec, &StepCx)` creates what the
+//! step makes through the narrow [`StepCx`] (journaled before and after every
+//! mutating call) and returns its typed outputs. What each kind creates is deleted by
+//! its resource type in [`crate::resources`]. [`run`] dispatches with an exhaustive
+//! match, so a kind the planner adds without a module here does not compile.
 #![expect(
     clippy::large_futures,
     reason = "SDK call futures are large; the engine boxes each step's future once"
 )]
 
+mod aws_profile;
 mod cfn_stack;
-mod iam;
-mod profile;
-mod s3;
-mod sts;
+mod iam_access_key;
+mod iam_group;
+mod iam_group_membership;
+mod iam_group_policy;
+mod iam_policy;
+mod iam_role;
+mod iam_role_policy;
+mod iam_role_policy_attachment;
+mod iam_trust_policy;
+mod iam_user;
+mod iam_user_policy;
+mod iam_user_policy_attachment;
+mod s3_bucket;
+mod s3_object;
+mod sts_assume_role;
+mod sts_assume_role_with_web_identity;
+mod sts_credentials;
+mod sts_get_federation_token;
+mod sts_get_session_token;
 mod verify;
 
-pub use cfn_stack::delete_stack;
+use aws_sdk_iam::types::Tag;
+use awslab_planner::{Step, StepKind};
+use indexmap::IndexMap;
+
+pub use iam_trust_policy::decode_policy;
+pub use sts_assume_role_with_web_identity::WebIdentityCall;
+pub use sts_credentials::{step_credentials, worth_retrying};
 pub use verify::Verdict;
 
-use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
-use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-use awslab_planner::{Step, StepId, StepKind};
+use crate::context::StepCx;
+use crate::error::StepError;
+use crate::outputs::StepOutputs;
 
-use crate::classify::{ErrorClass, ErrorInfo, ErrorSource};
-use crate::engine::{Engine, StepResult};
-use crate::journal::ResourceRef;
-use crate::scheduler::StepContext;
-
-/// Runs one step.
-pub async fn run(engine: &Engine, step: &Step, context: &StepContext<StepId>) -> StepResult<()> {
-    match &step.kind {
-        StepKind::IamUser(spec) => iam::user(engine, &step.id, spec, context).await,
-        StepKind::IamAccessKey(spec) => {
-            iam::access_key(engine, &step.id, &spec.user.value, context)
-                .await
-                .map(|_| ())
-        }
-        StepKind::IamUserPolicy(spec) => iam::user_policy(engine, &step.id, spec).await,
+/// Runs one step and returns its outputs as the map `${STEP.FIELD}` reads.
+pub async fn run(step: &Step, cx: &StepCx<'_>) -> Result<IndexMap<String, String>, StepError> {
+    Ok(match &step.kind {
+        StepKind::IamUser(spec) => iam_user::run(spec, cx).await?.into_map(),
+        StepKind::IamAccessKey(spec) => iam_access_key::run(spec, cx).await?.into_map(),
+        StepKind::IamUserPolicy(spec) => iam_user_policy::run(spec, cx).await?.into_map(),
         StepKind::IamUserPolicyAttachment(spec) => {
-            iam::user_policy_attachment(engine, &step.id, spec).await
+            iam_user_policy_attachment::run(spec, cx).await?.into_map()
         }
-        StepKind::IamRole(spec) => iam::role(engine, &step.id, spec).await,
-        StepKind::IamRolePolicy(spec) => {
-            iam::role_policy(
-                engine,
-                &step.id,
-                &spec.role.value,
-                &spec.name.value,
-                &spec.document,
-            )
-            .await
-        }
+        StepKind::IamGroup(spec) => iam_group::run(spec, cx).await?.into_map(),
+        StepKind::IamGroupPolicy(spec) => iam_group_policy::run(spec, cx).await?.into_map(),
+        StepKind::IamGroupMembership(spec) => iam_group_membership::run(spec, cx).await?.into_map(),
+        StepKind::IamRole(spec) => iam_role::run(spec, cx).await?.into_map(),
+        StepKind::IamRolePolicy(spec) => iam_role_policy::run(spec, cx).await?.into_map(),
         StepKind::IamRolePolicyAttachment(spec) => {
-            iam::role_policy_attachment(engine, &step.id, &spec.role.value, &spec.policy_arn.value)
-                .await
+            iam_role_policy_attachment::run(spec, cx).await?.into_map()
         }
-        StepKind::IamPolicy(spec) => iam::managed_policy(engine, &step.id, spec).await,
-        StepKind::IamTrustPolicy(spec) => iam::trust_policy(engine, &step.id, spec).await,
-        StepKind::CfnStack(spec) => cfn_stack::create(engine, &step.id, spec, context).await,
-        StepKind::S3Bucket(spec) => s3::bucket(engine, &step.id, spec).await,
-        StepKind::S3Object(spec) => s3::object(engine, &step.id, spec).await,
-        StepKind::StsAssumeRole(spec) => sts::assume_role(engine, &step.id, spec, context).await,
+        StepKind::IamPolicy(spec) => iam_policy::run(spec, cx).await?.into_map(),
+        StepKind::IamTrustPolicy(spec) => iam_trust_policy::run(spec, cx).await?.into_map(),
+        StepKind::CfnStack(spec) => cfn_stack::run(spec, cx).await?.into_map(),
+        StepKind::S3Bucket(spec) => s3_bucket::run(spec, cx).await?.into_map(),
+        StepKind::S3Object(spec) => s3_object::run(spec, cx).await?.into_map(),
+        StepKind::StsAssumeRole(spec) => sts_assume_role::run(spec, cx).await?.into_map(),
         StepKind::StsGetSessionToken(spec) => {
-            sts::session_token(engine, &step.id, spec, context).await
+            sts_get_session_token::run(spec, cx).await?.into_map()
         }
         StepKind::StsGetFederationToken(spec) => {
-            sts::federation_token(engine, &step.id, spec, context).await
+            sts_get_federation_token::run(spec, cx).await?.into_map()
         }
         StepKind::StsAssumeRoleWithWebIdentity(spec) => {
-            sts::web_identity(engine, &step.id, spec, context).await
+            sts_assume_role_with_web_identity::run(spec, cx)
+                .await?
+                .into_map()
         }
-        StepKind::AwsProfile(spec) => profile::write(engine, &step.id, spec).await,
-        StepKind::Verify(spec) => verify::run(engine, &step.id, spec, context).await,
+        StepKind::AwsProfile(spec) => aws_profile::run(spec, cx).await?.into_map(),
+        StepKind::Verify(spec) => verify::run(spec, cx).await?.into_map(),
+    })
+}
+
+/// The output fields of the kind labelled `label`, from its typed outputs.
+pub fn output_fields(label: &str) -> Option<&'static [&'static str]> {
+    Some(match label {
+        "iam.user" => iam_user::Outputs::FIELDS,
+        "iam.access_key" => iam_access_key::Outputs::FIELDS,
+        "iam.user_policy" => iam_user_policy::Outputs::FIELDS,
+        "iam.user_policy_attachment" => iam_user_policy_attachment::Outputs::FIELDS,
+        "iam.group" => iam_group::Outputs::FIELDS,
+        "iam.group_policy" => iam_group_policy::Outputs::FIELDS,
+        "iam.group_membership" => iam_group_membership::Outputs::FIELDS,
+        "iam.role" => iam_role::Outputs::FIELDS,
+        "iam.role_policy" => iam_role_policy::Outputs::FIELDS,
+        "iam.role_policy_attachment" => iam_role_policy_attachment::Outputs::FIELDS,
+        "iam.policy" => iam_policy::Outputs::FIELDS,
+        "iam.trust_policy" => iam_trust_policy::Outputs::FIELDS,
+        "cfn.stack" => cfn_stack::Outputs::FIELDS,
+        "s3.bucket" => s3_bucket::Outputs::FIELDS,
+        "s3.object" => s3_object::Outputs::FIELDS,
+        "sts.assume_role" => sts_assume_role::Outputs::FIELDS,
+        "sts.get_session_token" => sts_get_session_token::Outputs::FIELDS,
+        "sts.get_federation_token" => sts_get_federation_token::Outputs::FIELDS,
+        "sts.assume_role_with_web_identity" => sts_assume_role_with_web_identity::Outputs::FIELDS,
+        "aws.profile" => aws_profile::Outputs::FIELDS,
+        "verify" => crate::outputs::NoOutputs::FIELDS,
+        _ => return None,
+    })
+}
+
+/// awslab's run tag and the step's own tags, rendered, for IAM.
+fn iam_tags(
+    cx: &StepCx<'_>,
+    extra: &IndexMap<String, awslab_planner::values::Text>,
+) -> Result<Vec<Tag>, StepError> {
+    let (key, value) = cx.run_tag();
+    let mut pairs = vec![(key.to_owned(), value)];
+    for (key, value) in extra {
+        pairs.push((key.clone(), cx.render(&value.value)?));
     }
+    pairs
+        .into_iter()
+        .map(|(key, value)| {
+            Tag::builder()
+                .key(key)
+                .value(value)
+                .build()
+                .map_err(|e| StepError::Local(e.to_string()))
+        })
+        .collect()
 }
 
-/// An SDK error's facts and a message for people.
-pub fn describe<E>(what: &str, error: &SdkError<E, HttpResponse>) -> (ErrorInfo, String)
-where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-{
-    let info = ErrorInfo::from_sdk(error);
-    let message = format!("{what}: {info}");
-    (info, message)
-}
+#[cfg(test)]
+mod tests {
+    use awslab_planner::StepKind;
 
-/// Journals the intent, makes the create call, and on failure journals whether it
-/// certainly created nothing. A name that exists already is an error, never adopted.
-pub async fn create<T, E, Fut>(
-    engine: &Engine,
-    step: &StepId,
-    resource: &ResourceRef,
-    call: Fut,
-) -> StepResult<T>
-where
-    Fut: std::future::Future<Output = Result<T, SdkError<E, HttpResponse>>>,
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-{
-    engine.intent(step, resource).await?;
-    match call.await {
-        Ok(value) => Ok(value),
-        Err(error) => {
-            let (info, message) = describe(&format!("cannot create {}", resource.label()), &error);
-            if info.source == ErrorSource::Service {
-                engine.create_failed(step, resource, &message).await?;
-            }
-            if info.class() == ErrorClass::AlreadyExists && engine.may_have_created(resource) {
-                return Err(format!(
-                    "{} already exists: this run may have created it before it was interrupted. Run `awslab down {}` (it deletes it only if it carries this run's tag), then `awslab up` again",
-                    resource.label(),
-                    engine.options.run_id
-                ));
-            }
-            if info.class() == ErrorClass::AlreadyExists {
-                return Err(format!(
-                    "{} already exists and this run did not create it; awslab never adopts or deletes it. Choose another name (`${{run.id}}` keeps names unique)",
-                    resource.label()
-                ));
-            }
-            Err(message)
+    /// `${STEP.FIELD}` means the same in `validate`, a fresh run and a resumed run:
+    /// the planner's declared outputs are exactly the typed outputs' fields.
+    #[test]
+    fn typed_outputs_match_the_planner_for_every_kind() {
+        for label in StepKind::LABELS {
+            let declared = StepKind::outputs_of(label).unwrap_or_default();
+            let typed = super::output_fields(label)
+                .unwrap_or_else(|| panic!("no typed outputs for `{label}`"));
+            assert_eq!(declared, typed, "outputs of `{label}`");
         }
     }
-}
-
-/// Done, unless the call failed with anything but "not found" (teardown counts a
-/// resource that is already gone as deleted).
-pub fn unless_not_found<E>(
-    what: &str,
-    result: Result<impl Sized, SdkError<E, HttpResponse>>,
-) -> Result<(), String>
-where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-{
-    match result {
-        Ok(_) => Ok(()),
-        Err(error) => {
-            let (info, message) = describe(what, &error);
-            if info.class() == ErrorClass::NotFound {
-                Ok(())
-            } else {
-                Err(message)
-            }
-        }
-    }
-}
-
-fn outputs<const N: usize>(pairs: [(&str, String); N]) -> indexmap::IndexMap<String, String> {
-    pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
 }

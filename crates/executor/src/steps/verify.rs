@@ -7,16 +7,17 @@
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-use awslab_planner::StepId;
 use awslab_planner::kinds::Verify;
 use awslab_planner::values::{Expect, glob_match};
 use indexmap::IndexMap;
 
-use super::describe;
+use awslab_planner::checks::{CallId, find_call};
+
 use crate::classify::{ErrorClass, ErrorInfo};
 use crate::client::{iam_client, s3_client, sts_client};
-use crate::engine::{Engine, StepResult};
-use crate::scheduler::StepContext;
+use crate::context::StepCx;
+use crate::error::StepError;
+use crate::outputs::NoOutputs;
 
 /// What a call answered: its fields, or an error.
 type Answer = Result<IndexMap<String, String>, ErrorInfo>;
@@ -35,30 +36,35 @@ fn fields<const N: usize>(pairs: [(&str, String); N]) -> IndexMap<String, String
 fn error<E: ProvideErrorMetadata + std::error::Error + 'static>(
     e: &SdkError<E, HttpResponse>,
 ) -> ErrorInfo {
-    describe("call", e).0
+    ErrorInfo::from_sdk(e)
 }
 
 fn param(params: &IndexMap<String, String>, name: &str) -> String {
     params.get(name).cloned().unwrap_or_default()
 }
 
+/// Makes the call. One arm per [`CallId`]: the planner's table of calls and this
+/// dispatch cannot drift apart.
 #[expect(clippy::too_many_lines, reason = "one arm per supported call")]
 async fn call(
-    engine: &Engine,
+    cx: &StepCx<'_>,
+    id: CallId,
     spec: &Verify,
     params: &IndexMap<String, String>,
-) -> StepResult<Answer> {
-    let config = engine.identity(spec.identity.as_ref().map(|i| i.value.as_str()))?;
-    Ok(match spec.call.value.as_str() {
-        "sts.GetCallerIdentity" => match sts_client(&config).get_caller_identity().send().await {
-            Ok(a) => Ok(fields([
-                ("Account", a.account().unwrap_or_default().to_owned()),
-                ("Arn", a.arn().unwrap_or_default().to_owned()),
-                ("UserId", a.user_id().unwrap_or_default().to_owned()),
-            ])),
-            Err(e) => Err(error(&e)),
-        },
-        "sts.AssumeRole" => {
+) -> Result<Answer, StepError> {
+    let config = cx.config_of(spec.identity.as_ref())?;
+    Ok(match id {
+        CallId::StsGetCallerIdentity => {
+            match sts_client(&config).get_caller_identity().send().await {
+                Ok(a) => Ok(fields([
+                    ("Account", a.account().unwrap_or_default().to_owned()),
+                    ("Arn", a.arn().unwrap_or_default().to_owned()),
+                    ("UserId", a.user_id().unwrap_or_default().to_owned()),
+                ])),
+                Err(e) => Err(error(&e)),
+            }
+        }
+        CallId::StsAssumeRole => {
             let request = sts_client(&config)
                 .assume_role()
                 .role_arn(param(params, "RoleArn"))
@@ -85,7 +91,7 @@ async fn call(
                 Err(e) => Err(error(&e)),
             }
         }
-        "s3.ListBuckets" => match s3_client(&config).list_buckets().send().await {
+        CallId::S3ListBuckets => match s3_client(&config).list_buckets().send().await {
             Ok(a) => Ok(fields([(
                 "Buckets",
                 a.buckets()
@@ -96,7 +102,7 @@ async fn call(
             )])),
             Err(e) => Err(error(&e)),
         },
-        "s3.ListObjectsV2" => {
+        CallId::S3ListObjectsV2 => {
             let request = s3_client(&config)
                 .list_objects_v2()
                 .bucket(param(params, "Bucket"))
@@ -117,7 +123,7 @@ async fn call(
                 Err(e) => Err(error(&e)),
             }
         }
-        "s3.HeadBucket" => match s3_client(&config)
+        CallId::S3HeadBucket => match s3_client(&config)
             .head_bucket()
             .bucket(param(params, "Bucket"))
             .send()
@@ -126,7 +132,7 @@ async fn call(
             Ok(_) => Ok(IndexMap::new()),
             Err(e) => Err(error(&e)),
         },
-        "s3.GetObject" => match s3_client(&config)
+        CallId::S3GetObject => match s3_client(&config)
             .get_object()
             .bucket(param(params, "Bucket"))
             .key(param(params, "Key"))
@@ -150,7 +156,7 @@ async fn call(
             }
             Err(e) => Err(error(&e)),
         },
-        "iam.GetUser" => match iam_client(&config)
+        CallId::IamGetUser => match iam_client(&config)
             .get_user()
             .set_user_name(params.get("UserName").cloned())
             .send()
@@ -168,7 +174,7 @@ async fn call(
                 .unwrap_or_default()),
             Err(e) => Err(error(&e)),
         },
-        "iam.GetRole" => match iam_client(&config)
+        CallId::IamGetRole => match iam_client(&config)
             .get_role()
             .role_name(param(params, "RoleName"))
             .send()
@@ -189,7 +195,7 @@ async fn call(
                 .unwrap_or_default()),
             Err(e) => Err(error(&e)),
         },
-        "iam.ListUsers" => match iam_client(&config).list_users().send().await {
+        CallId::IamListUsers => match iam_client(&config).list_users().send().await {
             Ok(a) => Ok(fields([(
                 "UserNames",
                 a.users()
@@ -200,7 +206,7 @@ async fn call(
             )])),
             Err(e) => Err(error(&e)),
         },
-        "iam.ListRoles" => match iam_client(&config).list_roles().send().await {
+        CallId::IamListRoles => match iam_client(&config).list_roles().send().await {
             Ok(a) => Ok(fields([(
                 "RoleNames",
                 a.roles()
@@ -211,7 +217,31 @@ async fn call(
             )])),
             Err(e) => Err(error(&e)),
         },
-        other => return Err(format!("`verify` cannot call `{other}`")),
+        CallId::IamGetGroup => match iam_client(&config)
+            .get_group()
+            .group_name(param(params, "GroupName"))
+            .send()
+            .await
+        {
+            Ok(a) => Ok(a
+                .group()
+                .map(|g| {
+                    fields([
+                        ("GroupName", g.group_name().to_owned()),
+                        ("Arn", g.arn().to_owned()),
+                        (
+                            "UserNames",
+                            a.users()
+                                .iter()
+                                .map(aws_sdk_iam::types::User::user_name)
+                                .collect::<Vec<_>>()
+                                .join(","),
+                        ),
+                    ])
+                })
+                .unwrap_or_default()),
+            Err(e) => Err(error(&e)),
+        },
     })
 }
 
@@ -220,7 +250,11 @@ fn code_matches(expected: &str, code: Option<&str>) -> bool {
 }
 
 /// Judges one answer: `Ok(Ok(verdict))` passed, `Ok(Err(reason))` retry, `Err` failed.
-fn judge(engine: &Engine, expect: &Expect, answer: &Answer) -> StepResult<Result<Verdict, String>> {
+fn judge(
+    cx: &StepCx<'_>,
+    expect: &Expect,
+    answer: &Answer,
+) -> Result<Result<Verdict, String>, StepError> {
     let got = |answer: &Answer| match answer {
         Ok(_) => "success".to_owned(),
         Err(info) => info.code.clone().unwrap_or_else(|| info.to_string()),
@@ -246,25 +280,27 @@ fn judge(engine: &Engine, expect: &Expect, answer: &Answer) -> StepResult<Result
                 "answered {} (a policy just put may not be in force yet)",
                 got(answer)
             ))),
-            Err(info) => Err(format!("expected success, got {info}")),
+            Err(info) => Err(StepError::Unmet(format!("expected success, got {info}"))),
         },
         Expect::Error(code) => match answer {
             Err(info) if code_matches(code, info.code.as_deref()) => Ok(Ok(Verdict {
                 expected: code.clone(),
                 got: got(answer),
             })),
-            Err(info) => Err(format!("expected `{code}`, got {info}")),
-            Ok(_) => Err(format!("expected `{code}`, but the call succeeded")),
+            Err(info) => Err(StepError::Unmet(format!("expected `{code}`, got {info}"))),
+            Ok(_) => Err(StepError::Unmet(format!(
+                "expected `{code}`, but the call succeeded"
+            ))),
         },
         Expect::Fields(patterns) => match answer {
             Ok(values) => {
                 for (field, pattern) in patterns {
-                    let pattern = engine.render(pattern)?;
+                    let pattern = cx.render(pattern)?;
                     let value = values.get(field).map_or("", String::as_str);
                     if !glob_match(&pattern, value) {
-                        return Err(format!(
+                        return Err(StepError::Unmet(format!(
                             "expected `{field}` to match `{pattern}`, got `{value}`"
-                        ));
+                        )));
                     }
                 }
                 let shown = patterns
@@ -285,45 +321,40 @@ fn judge(engine: &Engine, expect: &Expect, answer: &Answer) -> StepResult<Result
             Err(info) if info.class() == ErrorClass::Denied => {
                 Ok(Err(format!("answered {}", got(answer))))
             }
-            Err(info) => Err(format!("expected success with matching fields, got {info}")),
+            Err(info) => Err(StepError::Unmet(format!(
+                "expected success with matching fields, got {info}"
+            ))),
         },
     }
 }
 
-pub async fn run(
-    engine: &Engine,
-    id: &StepId,
-    spec: &Verify,
-    context: &StepContext<StepId>,
-) -> StepResult<()> {
+pub async fn run(spec: &Verify, cx: &StepCx<'_>) -> Result<NoOutputs, StepError> {
+    let id = find_call(&spec.call.value)
+        .map(|c| c.id)
+        .ok_or_else(|| StepError::Local(format!("`verify` cannot call `{}`", spec.call.value)))?;
     let mut params = IndexMap::new();
     for (name, value) in &spec.params {
-        params.insert(name.clone(), engine.render(&value.value)?);
+        params.insert(name.clone(), cx.render(&value.value)?);
     }
-    let verdict = engine
-        .settle(
-            id,
-            context,
-            &format!("verify `{}`", spec.call.value),
-            || async {
-                let answer = call(engine, spec, &params).await?;
-                judge(engine, &spec.expect.value, &answer)
-            },
-        )
+    let verdict = cx
+        .settle(&format!("verify `{}`", spec.call.value), || async {
+            let answer = call(cx, id, spec, &params).await?;
+            judge(cx, &spec.expect.value, &answer)
+        })
         .await;
     match verdict {
         Ok(verdict) => {
-            engine.note(id, |n| {
+            cx.note(|n| {
                 n.verdict = Some(format!(
                     "expected {}, got {}",
                     verdict.expected, verdict.got
                 ));
             });
-            Ok(())
+            Ok(NoOutputs {})
         }
-        Err(message) => {
-            engine.note(id, |n| n.verdict = Some(message.clone()));
-            Err(message)
+        Err(error) => {
+            cx.note(|n| n.verdict = Some(error.to_string()));
+            Err(error)
         }
     }
 }

@@ -1,31 +1,29 @@
 //! Teardown: walks what the journal says exists, newest first (so AWS's
 //! prerequisites go first: keys and policies before their user, policies before their
-//! role, the run's objects before their bucket), journals each delete before and
-//! after, treats "not found" as done, goes on past failures, and ends with a receipt
-//! of anything left. A resource whose creation was never confirmed is deleted only if
-//! it carries this run's tag: awslab never deletes what it did not create.
-
-mod delete;
+//! role, the run's objects before their bucket). Every resource's ownership is checked
+//! first (immutable id or run tag, see [`crate::resources`]): what is not this run's is
+//! left and reported, never deleted. Each delete is journaled before and after; "not
+//! found" is reported as gone (never as a deletion awslab did not make); teardown goes
+//! on past failures and ends with a receipt of anything left.
 
 use std::path::Path;
 use std::time::Duration;
 
 use aws_config::SdkConfig;
 
-use crate::classify::ErrorClass;
 use crate::client::{cloudformation_client, iam_client, s3_client};
-use crate::engine::RUN_TAG;
-use crate::journal::{
-    Journal, JournalError, JournalState, Record, ResourceRef, ResourceState, RunId, RunStatus,
-};
+use crate::events::{Left, RunEvent};
+use crate::journal::{Journal, JournalError, JournalState, Record, RunId, RunStatus};
+use crate::resources::{Ownership, Removal, ResourceRef, TeardownCx};
 use crate::secrets::SecretsStore;
-use crate::steps::describe;
 
 /// What teardown did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Receipt {
-    /// Labels of what was deleted (or found already gone).
+    /// Labels of what was deleted.
     pub deleted: Vec<String>,
+    /// Labels of what was already gone (or had nothing to undo), with the remark.
+    pub gone: Vec<(String, String)>,
     /// What is left, each with the reason.
     pub left: Vec<(String, String)>,
 }
@@ -34,17 +32,23 @@ impl Receipt {
     pub fn is_clean(&self) -> bool {
         self.left.is_empty()
     }
-}
 
-/// What teardown is doing, reported as it happens (for live output).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TeardownEvent<'a> {
-    /// About to delete this resource.
-    Deleting(&'a str),
-    /// Deleted (or found gone); the text may carry a remark.
-    Deleted(&'a str),
-    /// Left in place, with the reason.
-    Left(&'a str, &'a str),
+    /// The `teardown` event that ends `down`.
+    pub fn event(&self, run_id: &RunId) -> RunEvent {
+        RunEvent::Teardown {
+            run_id: run_id.to_string(),
+            deleted: self.deleted.clone(),
+            gone: self.gone.iter().map(|(label, _)| label.clone()).collect(),
+            left: self
+                .left
+                .iter()
+                .map(|(resource, reason)| Left {
+                    resource: resource.clone(),
+                    reason: reason.clone(),
+                })
+                .collect(),
+        }
+    }
 }
 
 /// Tears down the run `run_id` under `state_dir`, whose journal the caller has just
@@ -56,67 +60,90 @@ pub async fn teardown(
     state: &JournalState,
     operator: &SdkConfig,
     stack_deadline: Duration,
-    mut report: impl FnMut(TeardownEvent<'_>) + Send,
+    mut report: impl FnMut(RunEvent) + Send,
 ) -> Result<Receipt, JournalError> {
     let journal = Journal::open(state_dir, run_id)?;
-    let created_roles: Vec<String> = state
-        .resources
-        .iter()
-        .filter_map(|r| match &r.resource {
-            ResourceRef::IamRole { name } => Some(name.clone()),
-            _ => None,
-        })
-        .collect();
+    let created: Vec<ResourceRef> = state.resources.iter().map(|r| r.resource.clone()).collect();
+    let cx = TeardownCx {
+        iam: iam_client(operator),
+        s3: s3_client(operator),
+        cloudformation: cloudformation_client(operator),
+        run_id: run_id.as_str(),
+        stack_deadline,
+        created: &created,
+    };
     let mut receipt = Receipt::default();
     for live in state.resources.iter().rev() {
-        let label = live.resource.label();
-        if live.state == ResourceState::MayExist {
-            match owned(operator, &live.resource, run_id).await {
-                Ownership::Gone => {
-                    journal
-                        .append_async(Record::Deleted {
-                            resource: live.resource.clone(),
-                        })
-                        .await?;
-                    let text = format!("{label} (never created)");
-                    report(TeardownEvent::Deleted(&text));
-                    receipt.deleted.push(text);
-                    continue;
+        let resource = &live.resource;
+        let label = resource.label();
+        let removal = match resource.ownership(&cx).await {
+            Ownership::Gone => Removal::AlreadyGone,
+            Ownership::NotOurs(reason) => Removal::NotOurs(reason),
+            Ownership::Ours => {
+                report(RunEvent::Deleting {
+                    resource: label.clone(),
+                });
+                journal
+                    .append_async(Record::DeleteIntent {
+                        resource: resource.clone(),
+                    })
+                    .await?;
+                match resource.delete(&cx).await {
+                    Ok(removal) => removal,
+                    Err(error) => {
+                        journal
+                            .append_async(Record::DeleteFailed {
+                                resource: resource.clone(),
+                                error: error.clone(),
+                            })
+                            .await?;
+                        report(RunEvent::Left {
+                            resource: label.clone(),
+                            reason: error.clone(),
+                        });
+                        receipt.left.push((label, error));
+                        continue;
+                    }
                 }
-                Ownership::NotOurs(reason) => {
-                    let reason = format!("left alone: {reason}");
-                    report(TeardownEvent::Left(&label, &reason));
-                    receipt.left.push((label, reason));
-                    continue;
-                }
-                Ownership::Ours => {}
             }
-        }
-        report(TeardownEvent::Deleting(&label));
-        journal
-            .append_async(Record::DeleteIntent {
-                resource: live.resource.clone(),
-            })
-            .await?;
-        match delete::delete(operator, live, &created_roles, stack_deadline).await {
-            Ok(()) => {
+        };
+        match removal {
+            Removal::Deleted => {
                 journal
                     .append_async(Record::Deleted {
-                        resource: live.resource.clone(),
+                        resource: resource.clone(),
+                        already_gone: false,
                     })
                     .await?;
-                report(TeardownEvent::Deleted(&label));
+                report(RunEvent::Deleted {
+                    resource: label.clone(),
+                });
                 receipt.deleted.push(label);
             }
-            Err(error) => {
+            Removal::AlreadyGone | Removal::NothingToUndo(_) => {
+                let remark = match removal {
+                    Removal::NothingToUndo(remark) => remark,
+                    _ => "already gone; nothing was deleted".to_owned(),
+                };
                 journal
-                    .append_async(Record::DeleteFailed {
-                        resource: live.resource.clone(),
-                        error: error.clone(),
+                    .append_async(Record::Deleted {
+                        resource: resource.clone(),
+                        already_gone: true,
                     })
                     .await?;
-                report(TeardownEvent::Left(&label, &error));
-                receipt.left.push((label, error));
+                report(RunEvent::Gone {
+                    resource: label.clone(),
+                    remark: remark.clone(),
+                });
+                receipt.gone.push((label, remark));
+            }
+            Removal::NotOurs(reason) => {
+                let reason = format!("not ours, left alone: {reason}");
+                report(RunEvent::Left {
+                    resource: label.clone(),
+                    reason: reason.clone(),
+                });
+                receipt.left.push((label, reason));
             }
         }
     }
@@ -132,130 +159,4 @@ pub async fn teardown(
         let _ = std::fs::remove_file(secrets);
     }
     Ok(receipt)
-}
-
-enum Ownership {
-    Ours,
-    Gone,
-    NotOurs(String),
-}
-
-/// For a resource whose creation was not confirmed: does it exist, and is it ours?
-async fn owned(operator: &SdkConfig, resource: &ResourceRef, run_id: &RunId) -> Ownership {
-    let iam = iam_client(operator);
-    let tags = match resource {
-        ResourceRef::IamUser { name } => iam_tags(
-            iam.list_user_tags()
-                .user_name(name)
-                .send()
-                .await
-                .map(|a| a.tags),
-            "ListUserTags",
-        ),
-        ResourceRef::IamRole { name } => iam_tags(
-            iam.list_role_tags()
-                .role_name(name)
-                .send()
-                .await
-                .map(|a| a.tags),
-            "ListRoleTags",
-        ),
-        ResourceRef::IamPolicy { arn } => iam_tags(
-            iam.list_policy_tags()
-                .policy_arn(arn)
-                .send()
-                .await
-                .map(|a| a.tags),
-            "ListPolicyTags",
-        ),
-        ResourceRef::S3Bucket { name } => match s3_client(operator)
-            .get_bucket_tagging()
-            .bucket(name)
-            .send()
-            .await
-        {
-            Ok(a) => Ok(a
-                .tag_set()
-                .iter()
-                .map(|t| (t.key().to_owned(), t.value().to_owned()))
-                .collect()),
-            Err(e) => {
-                let (info, message) = describe("GetBucketTagging", &e);
-                if info.code.as_deref() == Some("NoSuchTagSet") {
-                    Ok(Vec::new())
-                } else {
-                    Err((info.class(), message))
-                }
-            }
-        },
-        ResourceRef::CfnStack { name, stack_id } => {
-            match cloudformation_client(operator)
-                .describe_stacks()
-                .stack_name(stack_id.as_deref().unwrap_or(name))
-                .send()
-                .await
-            {
-                Ok(a) => match a.stacks().first() {
-                    Some(stack) => Ok(stack
-                        .tags()
-                        .iter()
-                        .map(|t| {
-                            (
-                                t.key().unwrap_or_default().to_owned(),
-                                t.value().unwrap_or_default().to_owned(),
-                            )
-                        })
-                        .collect()),
-                    None => return Ownership::Gone,
-                },
-                Err(e) => {
-                    let (info, message) = describe("DescribeStacks", &e);
-                    Err((info.class(), message))
-                }
-            }
-        }
-        // Sub-resources of a user, role or bucket of this run, and local files: the
-        // parent's ownership already decides; deleting them is safe.
-        _ => return Ownership::Ours,
-    };
-    match tags {
-        Ok(tags)
-            if tags
-                .iter()
-                .any(|(k, v)| k == RUN_TAG && v == run_id.as_str()) =>
-        {
-            Ownership::Ours
-        }
-        Ok(_) => Ownership::NotOurs("it exists but does not carry this run's tag".to_owned()),
-        Err((ErrorClass::NotFound, _)) => Ownership::Gone,
-        Err((_, message)) => Ownership::NotOurs(format!("cannot check its tags: {message}")),
-    }
-}
-
-type Tags = Result<Vec<(String, String)>, (ErrorClass, String)>;
-
-/// The tags of an IAM entity, or the error's class and message.
-fn iam_tags<E>(
-    result: Result<
-        Vec<aws_sdk_iam::types::Tag>,
-        aws_smithy_runtime_api::client::result::SdkError<
-            E,
-            aws_smithy_runtime_api::client::orchestrator::HttpResponse,
-        >,
-    >,
-    what: &str,
-) -> Tags
-where
-    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
-{
-    result
-        .map(|tags| {
-            tags.iter()
-                .map(|t| (t.key().to_owned(), t.value().to_owned()))
-                .collect()
-        })
-        .map_err(|e| {
-            let (info, message) = describe(what, &e);
-            (info.class(), message)
-        })
 }

@@ -6,9 +6,45 @@ use crate::kinds::StepKind;
 use crate::plan::Plan;
 use crate::values::Expect;
 
+/// Every call `verify` can make. The executor dispatches on this enum with an
+/// exhaustive match, so a call added to [`CALLS`] without an executor arm does not
+/// compile (and a test checks that every variant is in [`CALLS`] once).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CallId {
+    StsGetCallerIdentity,
+    StsAssumeRole,
+    S3ListBuckets,
+    S3ListObjectsV2,
+    S3HeadBucket,
+    S3GetObject,
+    IamGetUser,
+    IamGetRole,
+    IamGetGroup,
+    IamListUsers,
+    IamListRoles,
+}
+
+impl CallId {
+    /// Every call, in [`CALLS`] order.
+    pub const ALL: &'static [CallId] = &[
+        CallId::StsGetCallerIdentity,
+        CallId::StsAssumeRole,
+        CallId::S3ListBuckets,
+        CallId::S3ListObjectsV2,
+        CallId::S3HeadBucket,
+        CallId::S3GetObject,
+        CallId::IamGetUser,
+        CallId::IamGetRole,
+        CallId::IamGetGroup,
+        CallId::IamListUsers,
+        CallId::IamListRoles,
+    ];
+}
+
 /// One call `verify` can make.
 #[derive(Debug, Clone, Copy)]
 pub struct Call {
+    pub id: CallId,
     /// `service.Operation`
     pub name: &'static str,
     pub required: &'static [&'static str],
@@ -22,6 +58,7 @@ pub struct Call {
 /// Every call `verify` supports. None of them creates anything.
 pub const CALLS: &[Call] = &[
     Call {
+        id: CallId::StsGetCallerIdentity,
         name: "sts.GetCallerIdentity",
         required: &[],
         optional: &[],
@@ -29,6 +66,7 @@ pub const CALLS: &[Call] = &[
         action: "sts:GetCallerIdentity",
     },
     Call {
+        id: CallId::StsAssumeRole,
         name: "sts.AssumeRole",
         required: &["RoleArn", "RoleSessionName"],
         optional: &["DurationSeconds", "ExternalId"],
@@ -36,6 +74,7 @@ pub const CALLS: &[Call] = &[
         action: "sts:AssumeRole",
     },
     Call {
+        id: CallId::S3ListBuckets,
         name: "s3.ListBuckets",
         required: &[],
         optional: &[],
@@ -43,6 +82,7 @@ pub const CALLS: &[Call] = &[
         action: "s3:ListAllMyBuckets",
     },
     Call {
+        id: CallId::S3ListObjectsV2,
         name: "s3.ListObjectsV2",
         required: &["Bucket"],
         optional: &["Prefix", "MaxKeys"],
@@ -50,6 +90,7 @@ pub const CALLS: &[Call] = &[
         action: "s3:ListBucket",
     },
     Call {
+        id: CallId::S3HeadBucket,
         name: "s3.HeadBucket",
         required: &["Bucket"],
         optional: &[],
@@ -57,6 +98,7 @@ pub const CALLS: &[Call] = &[
         action: "s3:ListBucket",
     },
     Call {
+        id: CallId::S3GetObject,
         name: "s3.GetObject",
         required: &["Bucket", "Key"],
         optional: &[],
@@ -64,6 +106,7 @@ pub const CALLS: &[Call] = &[
         action: "s3:GetObject",
     },
     Call {
+        id: CallId::IamGetUser,
         name: "iam.GetUser",
         required: &[],
         optional: &["UserName"],
@@ -71,6 +114,7 @@ pub const CALLS: &[Call] = &[
         action: "iam:GetUser",
     },
     Call {
+        id: CallId::IamGetRole,
         name: "iam.GetRole",
         required: &["RoleName"],
         optional: &[],
@@ -78,6 +122,15 @@ pub const CALLS: &[Call] = &[
         action: "iam:GetRole",
     },
     Call {
+        id: CallId::IamGetGroup,
+        name: "iam.GetGroup",
+        required: &["GroupName"],
+        optional: &[],
+        fields: &["GroupName", "Arn", "UserNames"],
+        action: "iam:GetGroup",
+    },
+    Call {
+        id: CallId::IamListUsers,
         name: "iam.ListUsers",
         required: &[],
         optional: &[],
@@ -85,6 +138,7 @@ pub const CALLS: &[Call] = &[
         action: "iam:ListUsers",
     },
     Call {
+        id: CallId::IamListRoles,
         name: "iam.ListRoles",
         required: &[],
         optional: &[],
@@ -222,6 +276,19 @@ fn check_expect(
                     .help(help)
                     .emit();
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{CALLS, CallId};
+
+    #[test]
+    fn every_call_id_is_in_the_table_once() {
+        assert_eq!(CallId::ALL.len(), CALLS.len());
+        for id in CallId::ALL {
+            assert_eq!(CALLS.iter().filter(|c| c.id == *id).count(), 1, "{id:?}");
         }
     }
 }

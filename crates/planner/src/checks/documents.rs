@@ -44,6 +44,7 @@ pub fn documents_of(step: &Step) -> Vec<(&Document, DocumentKind)> {
     use DocumentKind::{Bucket, Identity, Session, Trust};
     match &step.kind {
         StepKind::IamUserPolicy(p) => vec![(&p.document, Identity)],
+        StepKind::IamGroupPolicy(p) => vec![(&p.document, Identity)],
         StepKind::IamRolePolicy(p) => vec![(&p.document, Identity)],
         StepKind::IamPolicy(p) => vec![(&p.document, Identity)],
         StepKind::IamTrustPolicy(p) => vec![(&p.document, Trust)],
@@ -56,7 +57,17 @@ pub fn documents_of(step: &Step) -> Vec<(&Document, DocumentKind)> {
         StepKind::StsAssumeRoleWithWebIdentity(w) => {
             w.policy.iter().map(|d| (d, Session)).collect()
         }
-        _ => Vec::new(),
+        StepKind::IamUser(_)
+        | StepKind::IamAccessKey(_)
+        | StepKind::IamUserPolicyAttachment(_)
+        | StepKind::IamGroup(_)
+        | StepKind::IamGroupMembership(_)
+        | StepKind::IamRolePolicyAttachment(_)
+        | StepKind::CfnStack(_)
+        | StepKind::S3Object(_)
+        | StepKind::StsGetSessionToken(_)
+        | StepKind::AwsProfile(_)
+        | StepKind::Verify(_) => Vec::new(),
     }
 }
 
@@ -72,6 +83,9 @@ pub fn check(diags: &mut Diagnostics, plan: &Plan, statics: &super::Statics) {
                     continue;
                 }
             };
+            if let serde_json::Value::String(text) = &document.0.value {
+                json_duplicates(diags, step, kind, document, text);
+            }
             for problem in problems(&json, kind) {
                 let at = node
                     .filter(|n| matches!(n.value, Value::Map(_) | Value::Seq(_)))
@@ -96,6 +110,42 @@ pub fn check(diags: &mut Diagnostics, plan: &Plan, statics: &super::Statics) {
                 builder.maybe_help(problem.help).emit();
             }
         }
+    }
+}
+
+/// A key given twice in a policy written as a JSON string (in YAML, the plan's own
+/// duplicate-key check sees it): `serde_json` would keep the last one silently.
+fn json_duplicates(
+    diags: &mut Diagnostics,
+    step: &Step,
+    kind: DocumentKind,
+    document: &Document,
+    text: &str,
+) {
+    for error in awslab_policy::duplicate_keys(text) {
+        let awslab_policy::PolicyError::DuplicateKey { key, .. } = &error else {
+            continue;
+        };
+        // Point at the repeat inside the string when it can be found in the file.
+        let quoted = format!("\"{key}\"");
+        let first = diags.file().find_from(document.0.span.offset, &quoted);
+        let at = first
+            .and_then(|f| diags.file().find_from(f.offset + f.len, &quoted))
+            .filter(|s| s.offset < document.0.span.offset + document.0.span.len)
+            .unwrap_or(document.0.span);
+        diags
+            .error(
+                "plan::duplicate_key",
+                at,
+                format!(
+                    "{} of step `{}` at `{}`: `{key}` is given twice in one object",
+                    kind.noun(),
+                    step.id,
+                    error.path().trim_start_matches('/').replace('/', ".")
+                ),
+            )
+            .help("keep one of them: the last one would silently win (an `Effect: Deny` could become `Allow`)")
+            .emit();
     }
 }
 

@@ -37,6 +37,13 @@ const ROLE: Rule = Rule {
     chars: iam_chars,
     allowed: "letters, digits and `+=,.@_-`",
 };
+const GROUP: Rule = Rule {
+    what: "IAM group name",
+    min: 1,
+    max: 128,
+    chars: iam_chars,
+    allowed: "letters, digits and `+=,.@_-`",
+};
 const POLICY: Rule = Rule {
     what: "policy name",
     min: 1,
@@ -119,15 +126,22 @@ pub fn check(diags: &mut Diagnostics, plan: &Plan, statics: &Statics) {
             }
             StepKind::IamRole(r) => {
                 check_rule(diags, statics, &r.name, &ROLE);
+                check_description(diags, statics, r.description.as_ref());
                 check_path(diags, statics, r.path.as_ref());
                 for (name, document) in &r.policies {
                     check_value(diags, document.0.span, name, &POLICY);
                 }
             }
+            StepKind::IamGroup(g) => {
+                check_rule(diags, statics, &g.name, &GROUP);
+                check_path(diags, statics, g.path.as_ref());
+            }
+            StepKind::IamGroupPolicy(p) => check_rule(diags, statics, &p.name, &POLICY),
             StepKind::IamUserPolicy(p) => check_rule(diags, statics, &p.name, &POLICY),
             StepKind::IamRolePolicy(p) => check_rule(diags, statics, &p.name, &POLICY),
             StepKind::IamPolicy(p) => {
                 check_rule(diags, statics, &p.name, &POLICY);
+                check_description(diags, statics, p.description.as_ref());
                 check_path(diags, statics, p.path.as_ref());
             }
             StepKind::StsAssumeRole(a) => {
@@ -172,8 +186,46 @@ pub fn check(diags: &mut Diagnostics, plan: &Plan, statics: &Statics) {
                         .emit();
                 }
             }
-            _ => {}
+            // Kinds that name nothing new: their names refer to other steps' resources.
+            StepKind::IamAccessKey(_)
+            | StepKind::IamUserPolicyAttachment(_)
+            | StepKind::IamGroupMembership(_)
+            | StepKind::IamRolePolicyAttachment(_)
+            | StepKind::IamTrustPolicy(_)
+            | StepKind::StsGetSessionToken(_)
+            | StepKind::Verify(_) => {}
         }
+    }
+}
+
+/// A role's or managed policy's description: at most 1,000 characters of tab, line
+/// feed, carriage return and U+0020..U+007E, U+00A1..U+00FF (`CreateRole`,
+/// `CreatePolicy` in the IAM API reference).
+fn check_description(diags: &mut Diagnostics, statics: &Statics, text: Option<&Text>) {
+    let Some(text) = text else { return };
+    let Some(value) = statics.render(&text.value) else {
+        return;
+    };
+    let allowed =
+        |c: char| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{7e}' | '\u{a1}'..='\u{ff}');
+    let len = value.chars().count();
+    if len > 1_000 {
+        diags
+            .error(
+                "plan::invalid_name",
+                text.span,
+                format!("a description has {len} characters; IAM allows at most 1,000"),
+            )
+            .emit();
+    } else if let Some(bad) = value.chars().find(|c| !allowed(*c)) {
+        diags
+            .error(
+                "plan::invalid_name",
+                text.span,
+                format!("the description contains `{bad}`, which IAM does not allow"),
+            )
+            .help("IAM descriptions use Latin-1 characters (U+0020 to U+00FF, without U+007F to U+00A0)")
+            .emit();
     }
 }
 

@@ -2,7 +2,11 @@
 //! sample run id and account, and the names and ARNs of resources the plan creates
 //! with static names. Anything else (stack outputs, STS answers) is unknown.
 
+use std::cell::{Cell, RefCell};
+
+use crate::expand::Expansions;
 use crate::kinds::StepKind;
+use crate::limits::{MAX_RENDERED_BYTES, MAX_SUBSTITUTIONS};
 use crate::plan::{Plan, Step, StepId};
 use crate::template::{Reference, Template};
 
@@ -12,32 +16,79 @@ pub const SAMPLE_RUN_ID: &str = "20261122-000000-a1b2";
 /// The account used for ARNs in static checks.
 pub const SAMPLE_ACCOUNT: &str = "123456789012";
 
+/// The value of `${run.id}`, `${run.region}` and `${account.id}` before the run.
+fn sample(reference: &Reference, display: bool) -> Option<String> {
+    Some(
+        match (reference, display) {
+            (Reference::RunId, true) => "${run.id}",
+            (Reference::RunRegion, true) => "${run.region}",
+            (Reference::AccountId, true) => "${account.id}",
+            (Reference::RunId, false) => SAMPLE_RUN_ID,
+            (Reference::RunRegion, false) => "us-east-1",
+            (Reference::AccountId, false) => SAMPLE_ACCOUNT,
+            _ => return None,
+        }
+        .to_owned(),
+    )
+}
+
 /// Renders templates with what is known before the run.
 pub struct Statics<'a> {
     plan: &'a Plan,
     display: bool,
+    vars: RefCell<Expansions>,
+    /// Substitutions left for the render in progress (see [`Statics::render`]).
+    budget: Cell<u64>,
 }
 
 impl<'a> Statics<'a> {
     pub fn new(plan: &'a Plan) -> Self {
-        Statics {
-            plan,
-            display: false,
-        }
+        Self::with_display(plan, false)
     }
 
     /// For showing values to people: the run id and account stay `${run.id}` and
-    /// `${account.id}` instead of samples.
+    /// `${account.id}` instead of samples, and secret variables show as `***`.
     pub fn for_display(plan: &'a Plan) -> Self {
+        Self::with_display(plan, true)
+    }
+
+    fn with_display(plan: &'a Plan, display: bool) -> Self {
+        // Checks need every variable's expansion (its budget errors); showing a plan
+        // needs only the variables it shows, so those are expanded on demand.
+        let vars = if display {
+            Expansions::masked(plan)
+        } else {
+            Expansions::compute(plan, &|reference| sample(reference, false))
+        };
         Statics {
             plan,
-            display: true,
+            display,
+            vars: RefCell::new(vars),
+            budget: Cell::new(MAX_SUBSTITUTIONS),
         }
     }
 
+    /// The variables, expanded under the plan's budgets.
+    pub fn expansions(&self) -> std::cell::Ref<'_, Expansions> {
+        self.vars.borrow()
+    }
+
+    fn var(&self, name: &str) -> Option<String> {
+        let display = self.display;
+        // Never borrowed elsewhere while rendering; if it were, the value is unknown
+        // rather than a panic.
+        self.vars
+            .try_borrow_mut()
+            .ok()?
+            .value_or_expand(self.plan, name, &|reference| sample(reference, display))
+    }
+
     /// The value of `text`, or `None` if it depends on something known only at run
-    /// time (or is malformed, which is reported elsewhere).
+    /// time (or is malformed, which is reported elsewhere). Variables are expanded
+    /// once per plan; names of other steps are rendered within a budget of
+    /// substitutions and length, so no text can make this slow.
     pub fn render(&self, text: &str) -> Option<String> {
+        self.budget.set(MAX_SUBSTITUTIONS);
         self.render_depth(text, 0)
     }
 
@@ -46,22 +97,18 @@ impl<'a> Statics<'a> {
             return None;
         }
         let template = Template::parse(text).ok()?;
-        template
-            .render(|reference| match reference {
-                Reference::Var(name) => self
-                    .plan
-                    .vars
-                    .get(name)
-                    .and_then(|v| self.render_depth(&v.value, depth + 1)),
-                Reference::RunId if self.display => Some("${run.id}".to_owned()),
-                Reference::RunRegion if self.display => Some("${run.region}".to_owned()),
-                Reference::AccountId if self.display => Some("${account.id}".to_owned()),
-                Reference::RunId => Some(SAMPLE_RUN_ID.to_owned()),
-                Reference::RunRegion => Some("us-east-1".to_owned()),
-                Reference::AccountId => Some(SAMPLE_ACCOUNT.to_owned()),
-                Reference::Step { step, path } => self.output(step, path, depth + 1),
+        let out = template
+            .render(|reference| {
+                let left = self.budget.get().checked_sub(1)?;
+                self.budget.set(left);
+                match reference {
+                    Reference::Var(name) => self.var(name),
+                    Reference::Step { step, path } => self.output(step, path, depth + 1),
+                    other => sample(other, self.display),
+                }
             })
-            .ok()
+            .ok()?;
+        (out.len() <= MAX_RENDERED_BYTES).then_some(out)
     }
 
     fn account(&self) -> &'static str {
@@ -76,32 +123,80 @@ impl<'a> Statics<'a> {
         let step = self.plan.steps.get(&StepId::new(step))?;
         let field = path.first()?.as_str();
         let name = |text: &str| self.render_depth(text, depth);
-        match (&step.kind, field) {
-            (StepKind::IamUser(u), "name") => name(&u.name),
-            (StepKind::IamUser(u), "arn") => Some(format!(
-                "arn:aws:iam::{}:user/{}",
+        let arn = |kind: &str, text: &str| {
+            Some(format!(
+                "arn:aws:iam::{}:{kind}/{}",
                 self.account(),
-                name(&u.name)?
-            )),
-            (StepKind::IamRole(r), "name") => name(&r.name),
-            (StepKind::IamRole(r), "arn") => Some(format!(
-                "arn:aws:iam::{}:role/{}",
-                self.account(),
-                name(&r.name)?
-            )),
-            (StepKind::IamPolicy(p), "name") => name(&p.name),
-            (StepKind::IamPolicy(p), "arn") => Some(format!(
-                "arn:aws:iam::{}:policy/{}",
-                self.account(),
-                name(&p.name)?
-            )),
-            (StepKind::IamAccessKey(k), "user") => name(&k.user),
-            (StepKind::IamTrustPolicy(t), "role") => name(&t.role),
-            (StepKind::S3Bucket(b), "name") => name(&b.name),
-            (StepKind::S3Bucket(b), "arn") => Some(format!("arn:aws:s3:::{}", name(&b.name)?)),
-            (StepKind::CfnStack(s), "name") => name(&s.name),
-            (StepKind::AwsProfile(p), "name") => name(&p.name),
-            _ => None,
+                name(text)?
+            ))
+        };
+        match &step.kind {
+            StepKind::IamUser(u) => match field {
+                "name" => name(&u.name),
+                "arn" => arn("user", &u.name),
+                _ => None,
+            },
+            StepKind::IamGroup(g) => match field {
+                "name" => name(&g.name),
+                "arn" => arn("group", &g.name),
+                _ => None,
+            },
+            StepKind::IamRole(r) => match field {
+                "name" => name(&r.name),
+                "arn" => arn("role", &r.name),
+                _ => None,
+            },
+            StepKind::IamPolicy(p) => match field {
+                "name" => name(&p.name),
+                "arn" => arn("policy", &p.name),
+                _ => None,
+            },
+            StepKind::IamAccessKey(k) => (field == "user").then(|| name(&k.user)).flatten(),
+            StepKind::IamUserPolicy(p) => match field {
+                "user" => name(&p.user),
+                "name" => name(&p.name),
+                _ => None,
+            },
+            StepKind::IamUserPolicyAttachment(p) => match field {
+                "user" => name(&p.user),
+                "policy_arn" => name(&p.policy_arn),
+                _ => None,
+            },
+            StepKind::IamGroupPolicy(p) => match field {
+                "group" => name(&p.group),
+                "name" => name(&p.name),
+                _ => None,
+            },
+            StepKind::IamGroupMembership(m) => match field {
+                "group" => name(&m.group),
+                "user" => name(&m.user),
+                _ => None,
+            },
+            StepKind::IamRolePolicy(p) => match field {
+                "role" => name(&p.role),
+                "name" => name(&p.name),
+                _ => None,
+            },
+            StepKind::IamRolePolicyAttachment(p) => match field {
+                "role" => name(&p.role),
+                "policy_arn" => name(&p.policy_arn),
+                _ => None,
+            },
+            StepKind::IamTrustPolicy(t) => (field == "role").then(|| name(&t.role)).flatten(),
+            StepKind::S3Bucket(b) => match field {
+                "name" => name(&b.name),
+                "arn" => Some(format!("arn:aws:s3:::{}", name(&b.name)?)),
+                _ => None,
+            },
+            StepKind::CfnStack(s) => (field == "name").then(|| name(&s.name)).flatten(),
+            StepKind::AwsProfile(p) => (field == "name").then(|| name(&p.name)).flatten(),
+            // Known only once the run has made them: ids, keys, sessions, answers.
+            StepKind::S3Object(_)
+            | StepKind::StsAssumeRole(_)
+            | StepKind::StsGetSessionToken(_)
+            | StepKind::StsGetFederationToken(_)
+            | StepKind::StsAssumeRoleWithWebIdentity(_)
+            | StepKind::Verify(_) => None,
         }
     }
 

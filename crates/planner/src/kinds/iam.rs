@@ -109,3 +109,35 @@ pub struct IamTrustPolicy {
     pub role: Text,
     pub document: Document,
 }
+
+/// `iam.group`: a group; users join it with `iam.group_membership` and inherit its
+/// policies (`iam.group_policy`).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IamGroup {
+    /// The group name (1..128 of letters, digits and `+=,.@_-`).
+    pub name: Text,
+    /// The IAM path, `/` by default.
+    pub path: Option<Text>,
+}
+
+/// `iam.group_policy`: an inline policy on a group.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IamGroupPolicy {
+    /// The group name, usually `${STEP.name}`.
+    pub group: Text,
+    /// The policy name (1..128 of letters, digits and `+=,.@_-`).
+    pub name: Text,
+    pub document: Document,
+}
+
+/// `iam.group_membership`: a user added to a group.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IamGroupMembership {
+    /// The group name, usually `${STEP.name}`.
+    pub group: Text,
+    /// The user name, usually `${STEP.name}`.
+    pub user: Text,
+}

@@ -9,8 +9,8 @@ mod resources;
 mod sts;
 
 pub use iam::{
-    IamAccessKey, IamPolicy, IamRole, IamRolePolicy, IamRolePolicyAttachment, IamTrustPolicy,
-    IamUser, IamUserPolicy, IamUserPolicyAttachment,
+    IamAccessKey, IamGroup, IamGroupMembership, IamGroupPolicy, IamPolicy, IamRole, IamRolePolicy,
+    IamRolePolicyAttachment, IamTrustPolicy, IamUser, IamUserPolicy, IamUserPolicyAttachment,
 };
 pub use local::{AwsProfile, Verify};
 pub use resources::{Capability, CfnStack, S3Bucket, S3Object};
@@ -64,6 +64,11 @@ macro_rules! step_kinds {
                 match self { $( StepKind::$variant(_) => &[$($out),*], )* }
             }
 
+            /// The output fields of the kind called `label`.
+            pub fn outputs_of(label: &str) -> Option<&'static [&'static str]> {
+                match label { $( $label => Some(&[$($out),*]), )* _ => None }
+            }
+
             /// Reads the kind called `label` from `node`; `None` if no kind has that label.
             pub fn from_node(label: &str, node: &Node) -> Option<Result<StepKind, Vec<DeError>>> {
                 match label {
@@ -85,6 +90,9 @@ step_kinds! {
     IamAccessKey(IamAccessKey) = "iam.access_key", outputs: ["user", "access_key_id"];
     IamUserPolicy(IamUserPolicy) = "iam.user_policy", outputs: ["user", "name"];
     IamUserPolicyAttachment(IamUserPolicyAttachment) = "iam.user_policy_attachment", outputs: ["user", "policy_arn"];
+    IamGroup(IamGroup) = "iam.group", outputs: ["name", "arn", "group_id"];
+    IamGroupPolicy(IamGroupPolicy) = "iam.group_policy", outputs: ["group", "name"];
+    IamGroupMembership(IamGroupMembership) = "iam.group_membership", outputs: ["group", "user"];
     IamRole(IamRole) = "iam.role", outputs: ["name", "arn", "role_id"];
     IamRolePolicy(IamRolePolicy) = "iam.role_policy", outputs: ["role", "name"];
     IamRolePolicyAttachment(IamRolePolicyAttachment) = "iam.role_policy_attachment", outputs: ["role", "policy_arn"];

@@ -3,15 +3,18 @@
 //! recorded in [`Diagnostics`].
 
 mod steps;
+mod vars;
 
 use std::fmt;
 
-use indexmap::IndexMap;
+use indexmap::{IndexMap, IndexSet};
 
 use crate::diagnostics::{Diagnostics, did_you_mean};
 use crate::kinds::StepKind;
+use crate::limits::{MAX_DEPTH, MAX_NODES, MAX_STEPS};
 use crate::source::Span;
 use crate::yaml::{self, Key, Node, Sp, Value};
+use vars::{apply_overrides, apply_secret_overrides, mark_token_vars_secret, read_vars};
 
 /// A step's name in the plan.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -64,6 +67,9 @@ pub struct Plan {
     pub description: Option<String>,
     /// Variables after `--var` overrides, with where each was defined.
     pub vars: IndexMap<String, Sp<String>>,
+    /// Variables whose values are secret (`secret: true`, `--secret-var`, or used as a
+    /// web identity token): never printed, never journaled in clear.
+    pub secrets: IndexSet<String>,
     pub steps: IndexMap<StepId, Step>,
     /// Names of steps that could not be read (their errors are reported); references
     /// to them are not reported again.
@@ -85,8 +91,15 @@ pub(super) fn scalar_text(node: &Node) -> Option<String> {
 /// Reads a plan from its source. Returns `None` only when the file is not YAML at all
 /// or its top level is not a map; otherwise returns what could be read, and every
 /// problem is in `diags`.
-pub fn read(diags: &mut Diagnostics, overrides: &[(String, String)]) -> Option<Plan> {
+pub fn read(
+    diags: &mut Diagnostics,
+    overrides: &[(String, String)],
+    secret_overrides: &[(String, String)],
+) -> Option<Plan> {
     let text = diags.file().text.clone();
+    if report_prescan(diags, &yaml::prescan(&text)) {
+        return None;
+    }
     let root = match yaml::parse(&text) {
         Ok(root) => root,
         Err(err) => {
@@ -94,7 +107,58 @@ pub fn read(diags: &mut Diagnostics, overrides: &[(String, String)]) -> Option<P
             return None;
         }
     };
-    read_root(diags, &root, overrides)
+    let mut plan = read_root(diags, &root, overrides)?;
+    apply_secret_overrides(diags, &mut plan, secret_overrides, &root);
+    Some(plan)
+}
+
+fn too_many_steps(diags: &mut Diagnostics, key: &Key, node: &Node) -> bool {
+    let count = node.as_map().map_or(0, <[_]>::len);
+    if count > MAX_STEPS {
+        diags
+            .error(
+                "plan::budget",
+                key.span,
+                format!("the plan has {count} steps; a plan may have at most {MAX_STEPS}"),
+            )
+            .help("split the lab into several plans")
+            .emit();
+    }
+    count > MAX_STEPS
+}
+
+/// Reports tags and crossed budgets; true if the plan must not be read further.
+fn report_prescan(diags: &mut Diagnostics, findings: &[yaml::Finding]) -> bool {
+    for finding in findings {
+        match finding {
+            yaml::Finding::Tag { tag, span } => diags
+                .error(
+                    "plan::yaml_tag",
+                    *span,
+                    format!("YAML tag `{tag}` is not allowed in a plan"),
+                )
+                .label("explicit tag")
+                .help("plans use no YAML tags: write the value plainly (quote it to make it a string); `!!binary` and language tags such as `!!python/object` are never decoded")
+                .emit(),
+            yaml::Finding::TooDeep { span } => diags
+                .error(
+                    "plan::budget",
+                    *span,
+                    format!("maps and lists are nested more than {MAX_DEPTH} deep here"),
+                )
+                .help("a plan needs a few levels of nesting; flatten this value")
+                .emit(),
+            yaml::Finding::TooManyNodes { span } => diags
+                .error(
+                    "plan::budget",
+                    *span,
+                    format!("the plan has more than {MAX_NODES} YAML values; this is the first over the budget"),
+                )
+                .help("split the lab into several plans")
+                .emit(),
+        }
+    }
+    !findings.is_empty()
 }
 
 fn report_syntax(diags: &mut Diagnostics, text: &str, err: &yaml::SyntaxError) {
@@ -109,11 +173,24 @@ fn report_syntax(diags: &mut Diagnostics, text: &str, err: &yaml::SyntaxError) {
                 .get(line_start..)
                 .and_then(|rest| rest.lines().next())
                 .unwrap_or_default();
-            let help = if line.contains("${") && (line.contains('{') || line.contains('[')) {
+            let help = if line.chars().count() > 1_024 {
+                "YAML keys written without `? ` have at most 1,024 characters, and no name in a plan is that long; check this line"
+            } else if line.contains("${") && (line.contains('{') || line.contains('[')) {
                 "inside `{ ... }` or `[ ... ]`, quote values that contain `${...}`, as in `name: \"user-${run.id}\"`"
             } else {
                 "check the indentation and quoting around this position"
             };
+            if err.budget {
+                diags
+                    .error(
+                        "plan::budget",
+                        span,
+                        format!("the plan crosses a YAML budget: {}", err.message),
+                    )
+                    .help("aliases may expand a plan to at most 20,000 values; write the values out, or use fewer aliases")
+                    .emit();
+                return;
+            }
             diags
                 .error(
                     "plan::syntax",
@@ -144,6 +221,7 @@ fn read_root(diags: &mut Diagnostics, root: &Node, overrides: &[(String, String)
     let mut name = None;
     let mut description = None;
     let mut vars = IndexMap::new();
+    let mut secrets = IndexSet::new();
     let mut steps = IndexMap::new();
     let mut unreadable = Vec::new();
     let mut seen_steps = false;
@@ -177,9 +255,12 @@ fn read_root(diags: &mut Diagnostics, root: &Node, overrides: &[(String, String)
                     .emit(),
             },
             "description" => description = scalar_text(node),
-            "vars" => read_vars(diags, node, &mut vars),
+            "vars" => read_vars(diags, node, &mut vars, &mut secrets),
             "steps" => {
                 seen_steps = true;
+                if too_many_steps(diags, key, node) {
+                    return None;
+                }
                 steps::read_steps(diags, node, &mut steps, &mut unreadable);
             }
             other => diags
@@ -210,97 +291,14 @@ fn read_root(diags: &mut Diagnostics, root: &Node, overrides: &[(String, String)
     }
     apply_overrides(diags, &mut vars, overrides, entries);
     let name = name.unwrap_or_else(|| Sp::new(String::new(), first));
-    Some(Plan {
+    let mut plan = Plan {
         name,
         description,
         vars,
+        secrets,
         steps,
         unreadable,
-    })
-}
-
-fn read_vars(diags: &mut Diagnostics, node: &Node, vars: &mut IndexMap<String, Sp<String>>) {
-    let Some(entries) = node.as_map() else {
-        diags
-            .error(
-                "plan::invalid_value",
-                node.span,
-                "`vars` must be a map of names to values",
-            )
-            .emit();
-        return;
     };
-    for (key, value) in entries {
-        let Some(text) = scalar_text(value) else {
-            diags
-                .error(
-                    "plan::invalid_value",
-                    value.span,
-                    format!(
-                        "variable `{}` must be a string or number, not {}",
-                        key.name,
-                        value.value.kind_word()
-                    ),
-                )
-                .emit();
-            continue;
-        };
-        if let Some(first) = vars.get(&key.name) {
-            let first_span = first.span;
-            diags
-                .error(
-                    "plan::duplicate_var",
-                    key.span,
-                    format!("variable `{}` is defined twice", key.name),
-                )
-                .related(first_span, "first defined here")
-                .emit();
-            continue;
-        }
-        vars.insert(key.name.clone(), Sp::new(text, value.span));
-    }
-}
-
-fn apply_overrides(
-    diags: &mut Diagnostics,
-    vars: &mut IndexMap<String, Sp<String>>,
-    overrides: &[(String, String)],
-    entries: &[(Key, Node)],
-) {
-    let vars_span = entries.iter().find(|(k, _)| k.name == "vars").map_or_else(
-        || entries.first().map(|(k, _)| k.span).unwrap_or_default(),
-        |(k, _)| k.span,
-    );
-    for (name, value) in overrides {
-        if let Some(var) = vars.get_mut(name) {
-            var.value.clone_from(value);
-        } else {
-            let known: Vec<&str> = vars.keys().map(String::as_str).collect();
-            diags
-                .error(
-                    "plan::unknown_var",
-                    vars_span,
-                    format!("`--var {name}=...` names no variable of this plan"),
-                )
-                .maybe_help(did_you_mean(name, known.iter().copied()).or_else(|| {
-                    Some(format!(
-                        "declare it under `vars:`; the plan has {}",
-                        list_or_none(&known)
-                    ))
-                }))
-                .emit();
-        }
-    }
-}
-
-fn list_or_none(names: &[&str]) -> String {
-    if names.is_empty() {
-        "none".to_owned()
-    } else {
-        names
-            .iter()
-            .map(|n| format!("`{n}`"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
+    mark_token_vars_secret(&mut plan);
+    Some(plan)
 }

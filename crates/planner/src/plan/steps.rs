@@ -91,6 +91,7 @@ fn read_step(diags: &mut Diagnostics, id: StepId, key: &Key, body: &Node) -> Opt
     let mut kinds: Vec<(&Key, &Node)> = Vec::new();
     let mut needs = Vec::new();
     let mut description = None;
+    repeated_step_keys(diags, &id, entries);
     for (k, v) in entries {
         match k.name.as_str() {
             "needs" => needs = read_needs(diags, v),
@@ -163,6 +164,25 @@ fn read_step(diags: &mut Diagnostics, id: StepId, key: &Key, body: &Node) -> Opt
                 .help("split it into one step per kind")
                 .emit();
             None
+        }
+    }
+}
+
+/// `needs` or `description` given twice in one step (the last would silently win).
+fn repeated_step_keys(diags: &mut Diagnostics, id: &StepId, entries: &[(Key, Node)]) {
+    for (index, (k, _)) in entries.iter().enumerate() {
+        if STEP_KEYS.contains(&k.name.as_str())
+            && let Some((first, _)) = entries[..index].iter().find(|(f, _)| f.name == k.name)
+        {
+            diags
+                .error(
+                    "plan::duplicate_key",
+                    k.span,
+                    format!("`{}` is given twice in step `{id}`", k.name),
+                )
+                .related(first.span, "first given here")
+                .help("keep one of them; the last one would silently win")
+                .emit();
         }
     }
 }

@@ -9,9 +9,11 @@
 //! reads typed values from the tree and `spanned` is the [`Sp`] wrapper.
 
 mod deserializer;
+mod prescan;
 mod spanned;
 
 pub use deserializer::{DeError, DeErrorKind, NodeDeserializer, from_node};
+pub use prescan::{Finding, prescan};
 pub use spanned::Sp;
 
 use std::fmt;
@@ -201,6 +203,9 @@ impl<'de> Deserialize<'de> for RawValue {
 pub struct SyntaxError {
     pub message: String,
     pub span: Option<Span>,
+    /// The text crossed one of serde-saphyr's budgets (alias expansion, nodes, depth)
+    /// rather than breaking YAML's grammar.
+    pub budget: bool,
 }
 
 /// Parses YAML text into a [`Node`] tree. Duplicate keys are kept (the planner reports
@@ -208,27 +213,50 @@ pub struct SyntaxError {
 pub fn parse(text: &str) -> Result<Node, SyntaxError> {
     let options = serde_saphyr::options! {
         duplicate_keys: serde_saphyr::DuplicateKeyPolicy::PassThrough,
+        budget: serde_saphyr::budget! {
+            max_nodes: crate::limits::MAX_NODES,
+            max_depth: crate::limits::MAX_DEPTH + 1,
+            max_reader_input_bytes: Some(crate::limits::MAX_PLAN_BYTES),
+            max_total_scalar_bytes: crate::limits::MAX_PLAN_BYTES * 4,
+        },
     };
     serde_saphyr::from_str_with_options::<Node>(text, options).map_err(|err| {
+        // The error's line and column (1-based, in characters) are what serde-saphyr
+        // reports reliably; its offsets can be in bytes or characters.
         let span = err.location().map(|location| {
-            let span = location.span();
-            let start = match span.byte_offset() {
-                Some(byte) => usize::try_from(byte).unwrap_or(0),
-                // A character offset: convert it to bytes.
-                None => text
-                    .char_indices()
-                    .nth(usize::try_from(span.offset()).unwrap_or(0))
-                    .map_or(text.len(), |(i, _)| i),
-            };
-            let mut start = start.min(text.len());
-            while !text.is_char_boundary(start) {
-                start -= 1;
-            }
+            let line = usize::try_from(location.line()).unwrap_or(1).max(1);
+            let column = usize::try_from(location.column()).unwrap_or(1).max(1);
+            let line_start = text
+                .split_inclusive('\n')
+                .take(line - 1)
+                .map(str::len)
+                .sum::<usize>()
+                .min(text.len());
+            let start = text[line_start..]
+                .char_indices()
+                .take_while(|(_, c)| *c != '\n')
+                .nth(column - 1)
+                .map_or_else(
+                    || {
+                        line_start
+                            + text[line_start..]
+                                .find('\n')
+                                .unwrap_or(text.len() - line_start)
+                    },
+                    |(i, _)| line_start + i,
+                );
             let len = text[start..].chars().next().map_or(0, char::len_utf8);
             Span::new(start, len)
         });
         let message = first_line(&err.to_string());
-        SyntaxError { message, span }
+        // The budget error can come wrapped (with a snippet); its text names it.
+        let budget = matches!(err, serde_saphyr::Error::Budget { .. })
+            || message.contains("budget breached");
+        SyntaxError {
+            message,
+            span,
+            budget,
+        }
     })
 }
 
@@ -236,7 +264,21 @@ fn first_line(text: &str) -> String {
     // serde-saphyr renders a snippet under the message; the planner renders its own.
     let line = text.lines().next().unwrap_or("invalid YAML").trim();
     let line = line.strip_prefix("error: ").unwrap_or(line);
-    line.split(" at line ").next().unwrap_or(line).to_owned()
+    let line = line.split(" at line ").next().unwrap_or(line);
+    // `line 3 column 41: ...`: the planner gives the position itself.
+    let line = match line
+        .strip_prefix("line ")
+        .and_then(|rest| rest.split_once(": "))
+    {
+        Some((position, rest)) if position.contains(" column ") => rest,
+        _ => line,
+    };
+    if line.starts_with("multiple YAML documents") {
+        // serde-saphyr's advice names its own API; say what to do with the file.
+        return "a plan is one YAML document, but this file has more (remove the second `---`)"
+            .to_owned();
+    }
+    line.to_owned()
 }
 
 #[cfg(test)]

@@ -1,9 +1,13 @@
 //! The one authorization decision per check: gathers the caller's identity-based
 //! policies, permissions boundary and session policies, the resource's policy, and
-//! the request context AWS supplies, and asks `awslab_policy::evaluate`. Rules that
-//! AWS applies before any policy (`GetCallerIdentity` needs no permission; federated
-//! and `GetSessionToken` sessions are limited) live in [`service_rule`], the single
-//! place to switch over once crates/policy knows them.
+//! the request context AWS supplies, and asks `awslab_policy::evaluate` (which applies
+//! AWS's service rules: `GetCallerIdentity` always allowed, AWS managed policies
+//! unchangeable). The rules about sessions that crates/policy cannot see (what
+//! federated and `GetSessionToken` sessions may call; `GetSessionToken` needs no
+//! permission) live in [`service_rule`], the single place to move them from.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use awslab_policy::{
     Context, Decision, EvaluationInput, NamedPolicy, PolicyDocument, PolicyKind, Request,
@@ -26,7 +30,8 @@ pub struct RequestFacts {
 pub fn service_rule(caller: &Caller, check: &Check) -> Option<Result<(), ApiError>> {
     let action = check.action.to_ascii_lowercase();
     if action == "sts:getcalleridentity" {
-        return Some(Ok(()));
+        // crates/policy's `ServiceRule::CallerIdentity` allows it inside `evaluate`.
+        return None;
     }
     let service = action.split(':').next().unwrap_or_default();
     let kind = caller.session_kind();
@@ -78,14 +83,14 @@ pub fn decide(
         .unwrap_or_else(|| caller.principal.clone());
     let mut request = Request::new(principal, &check.action, &check.resource);
     request.context = context(world, caller, check, facts);
-    let mut owned: Vec<(String, PolicyDocument)> = Vec::new();
+    let mut owned: Vec<(String, Arc<PolicyDocument>)> = Vec::new();
     let account = world.account(&caller.account);
     let mut boundary = None;
     if let Some(account) = account {
         identity_policies(account, caller, &mut owned);
         boundary = boundary_of(account, caller);
     }
-    let session: Option<Vec<(String, PolicyDocument)>> = caller
+    let session: Option<Vec<(String, Arc<PolicyDocument>)>> = caller
         .session
         .as_ref()
         .and_then(|session| session.session_policies.as_ref())
@@ -123,8 +128,29 @@ pub fn decide(
     (request, decision)
 }
 
-fn parse(text: &str, kind: PolicyKind) -> Option<PolicyDocument> {
-    PolicyDocument::parse_as(text, kind).ok()
+/// Parsed documents by kind and text, so a request does not parse its caller's
+/// policies again; bounded (cleared when full).
+type ParsedCache = Mutex<HashMap<(PolicyKind, String), Arc<PolicyDocument>>>;
+static PARSED: OnceLock<ParsedCache> = OnceLock::new();
+const PARSED_CAPACITY: usize = 4096;
+
+fn parse(text: &str, kind: PolicyKind) -> Option<Arc<PolicyDocument>> {
+    let cache = PARSED.get_or_init(Mutex::default);
+    let key = (kind, text.to_owned());
+    if let Some(found) = cache
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(&key)
+    {
+        return Some(Arc::clone(found));
+    }
+    let document = Arc::new(PolicyDocument::parse_as(text, kind).ok()?);
+    let mut cached = cache.lock().unwrap_or_else(PoisonError::into_inner);
+    if cached.len() >= PARSED_CAPACITY {
+        cached.clear();
+    }
+    cached.insert(key, Arc::clone(&document));
+    Some(document)
 }
 
 fn managed_document(account: &Account, arn: &str) -> Option<String> {
@@ -134,7 +160,11 @@ fn managed_document(account: &Account, arn: &str) -> Option<String> {
     managed::find(arn).map(|policy| policy.document.to_owned())
 }
 
-fn identity_policies(account: &Account, caller: &Caller, out: &mut Vec<(String, PolicyDocument)>) {
+fn identity_policies(
+    account: &Account,
+    caller: &Caller,
+    out: &mut Vec<(String, Arc<PolicyDocument>)>,
+) {
     let (inline, attached, owner) = if let Some(role) = caller
         .role
         .as_ref()
@@ -187,7 +217,7 @@ fn identity_policies(account: &Account, caller: &Caller, out: &mut Vec<(String, 
     }
 }
 
-fn boundary_of(account: &Account, caller: &Caller) -> Option<PolicyDocument> {
+fn boundary_of(account: &Account, caller: &Caller) -> Option<Arc<PolicyDocument>> {
     let arn = if let Some(role) = caller
         .role
         .as_ref()
@@ -208,7 +238,7 @@ fn resource_policy(
     world: &World,
     check: &Check,
     request: &mut Request,
-) -> Option<(String, PolicyDocument)> {
+) -> Option<(String, Arc<PolicyDocument>)> {
     if let Some(account) = &check.resource_account {
         request.resource_account = Some(account.clone());
     }

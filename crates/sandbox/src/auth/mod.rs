@@ -156,9 +156,36 @@ pub fn authenticate(
     {
         return Err(AuthError::PayloadMismatch);
     }
+    if declared.starts_with("STREAMING-AWS4-HMAC-SHA256-PAYLOAD") {
+        verify_chunks(request, &signature, &secret)?;
+    }
     let mut caller = caller;
     caller.access_key_id = Some(signature.access_key_id.clone());
     Ok(Some((caller, signature)))
+}
+
+/// Checks the chain of chunk signatures of a signed aws-chunked body (the trailer's
+/// own signature, in the `-TRAILER` mode, is not checked).
+fn verify_chunks(
+    request: &HttpRequest,
+    signature: &sigv4::Signature,
+    secret: &str,
+) -> Result<(), AuthError> {
+    let key = sigv4::signing_key(secret, signature);
+    let scope = format!(
+        "{}/{}/{}/aws4_request",
+        signature.date, signature.region, signature.service
+    );
+    let chunks = crate::wire::chunked::signed_chunks(&request.body).ok_or(AuthError::Mismatch)?;
+    let mut previous = signature.signature.clone();
+    for (claimed, data) in chunks {
+        let expected = sigv4::chunk_signature(&key, &signature.amz_date, &scope, &previous, data);
+        if expected != claimed {
+            return Err(AuthError::Mismatch);
+        }
+        previous = expected;
+    }
+    Ok(())
 }
 
 fn session_caller(world: &World, session: &Session) -> Caller {

@@ -263,7 +263,7 @@ fn assume_role(input: &Input, world: &mut World, caller: &Caller) -> Result<Shap
     let arn = input.required("RoleArn")?;
     let chained = caller.session_kind() == Some(SessionKind::AssumedRole);
     let (session, shape) = start_role_session(input, world, arn, chained, &caller.principal.arn)?;
-    world.sessions.insert(session.id.clone(), session);
+    keep_session(world, session);
     Ok(shape)
 }
 
@@ -320,7 +320,7 @@ fn assume_role_with_web_identity(
     let arn = input.required("RoleArn")?;
     let (provider, claims) = web_identity(input, world)?;
     let (session, shape) = start_role_session(input, world, arn, false, &provider)?;
-    world.sessions.insert(session.id.clone(), session);
+    keep_session(world, session);
     Ok(shape
         .text("SubjectFromWebIdentityToken", &claims.sub)
         .text("Audience", &claims.aud)
@@ -358,7 +358,7 @@ fn get_session_token(input: &Input, world: &mut World, caller: &Caller) -> Resul
     session.user = Some(user_key);
     session.mfa = mfa;
     let shape = Shape::new().child("Credentials", credentials(&session));
-    world.sessions.insert(session.id.clone(), session);
+    keep_session(world, session);
     Ok(shape)
 }
 
@@ -403,7 +403,7 @@ fn get_federation_token(
                 .text("FederatedUserId", &session.user_id)
                 .text("Arn", &session.arn),
         );
-    world.sessions.insert(session.id.clone(), session);
+    keep_session(world, session);
     Ok(shape)
 }
 
@@ -427,4 +427,16 @@ fn get_access_key_info(input: &Input, world: &mut World, _: &Caller) -> Result<S
             )
         })?;
     Ok(Shape::new().text("Account", account))
+}
+
+/// How long an expired session is remembered (to answer `ExpiredToken`, not
+/// `InvalidClientTokenId`) before it is forgotten.
+const EXPIRED_KEPT_SECONDS: i64 = 24 * 3600;
+
+/// Keeps a new session and forgets sessions expired for more than a day, so the world
+/// does not grow with every call.
+fn keep_session(world: &mut World, session: Session) {
+    let horizon = world.now() - EXPIRED_KEPT_SECONDS;
+    world.sessions.retain(|_, kept| kept.expires > horizon);
+    world.sessions.insert(session.id.clone(), session);
 }

@@ -3,7 +3,7 @@
 use std::collections::VecDeque;
 use std::sync::{Mutex, PoisonError};
 
-use super::{DecisionRecord, KEPT_DECISIONS, Outcome, Store, StoreError, World};
+use super::{DecisionRecord, KEPT_DECISIONS, Outcome, Store, StoreError, World, is_denial};
 
 /// A world that lives as long as the process.
 #[derive(Debug, Default)]
@@ -51,6 +51,18 @@ impl Store for MemoryStore {
             .iter()
             .rev()
             .find(|record| record.request_id == request_id)
+            .cloned())
+    }
+
+    fn latest_denial(&self) -> Result<Option<DecisionRecord>, StoreError> {
+        let decisions = self
+            .decisions
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        Ok(decisions
+            .iter()
+            .rev()
+            .find(|record| is_denial(record))
             .cloned())
     }
 

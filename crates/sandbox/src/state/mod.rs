@@ -75,8 +75,18 @@ pub trait Store: Send + Sync {
     /// The decision recorded for `request_id`, if it is still kept.
     fn decision(&self, request_id: &str) -> Result<Option<DecisionRecord>, StoreError>;
 
+    /// The most recent recorded denial, if any is still kept.
+    fn latest_denial(&self) -> Result<Option<DecisionRecord>, StoreError>;
+
     /// Replaces the world (reset).
     fn replace(&self, world: World) -> Result<(), StoreError>;
+}
+
+/// Whether a recorded explanation is a denial.
+pub fn is_denial(record: &DecisionRecord) -> bool {
+    record.explanation.contains("decision: implicitDeny")
+        || record.explanation.contains("decision: explicitDeny")
+        || record.explanation.contains("decision: denied")
 }
 
 /// How many decisions a store keeps for `explain`.

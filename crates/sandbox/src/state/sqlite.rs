@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension as _, TransactionBehavior, params};
 
-use super::{DecisionRecord, KEPT_DECISIONS, Outcome, Store, StoreError, World};
+use super::{DecisionRecord, KEPT_DECISIONS, Outcome, Store, StoreError, World, is_denial};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS world (
@@ -232,6 +232,27 @@ impl Store for SqliteStore {
             )
             .optional()
             .map_err(|error| self.database_error(error))
+    }
+
+    fn latest_denial(&self) -> Result<Option<DecisionRecord>, StoreError> {
+        let cached = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut statement = cached
+            .connection
+            .prepare(
+                "SELECT request_id, at, explanation FROM decisions WHERE explanation LIKE '%decision: %Deny%' OR explanation LIKE '%decision: denied%' ORDER BY seq DESC LIMIT 1",
+            )
+            .map_err(|error| self.database_error(error))?;
+        let found = statement
+            .query_row([], |row| {
+                Ok(DecisionRecord {
+                    request_id: row.get(0)?,
+                    at: row.get(1)?,
+                    explanation: row.get(2)?,
+                })
+            })
+            .optional()
+            .map_err(|error| self.database_error(error))?;
+        Ok(found.filter(is_denial))
     }
 
     fn replace(&self, world: World) -> Result<(), StoreError> {

@@ -76,6 +76,10 @@ pub struct User {
     /// Access key ids (at most two).
     pub access_keys: Vec<String>,
     pub permissions_boundary: Option<String>,
+    /// The login profile's creation time and whether a reset is required (the
+    /// password itself is never kept).
+    #[serde(default)]
+    pub login_profile: Option<(i64, bool)>,
 }
 
 /// An IAM role.

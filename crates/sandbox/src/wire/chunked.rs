@@ -37,6 +37,26 @@ pub fn decode(body: &[u8]) -> Option<Decoded> {
     Some(decoded)
 }
 
+/// The chunks of a signed aws-chunked body with their `chunk-signature`s, the final
+/// empty chunk included; `None` when a chunk is malformed or unsigned.
+pub fn signed_chunks(body: &[u8]) -> Option<Vec<(String, &[u8])>> {
+    let mut chunks = Vec::new();
+    let mut rest = body;
+    loop {
+        let line_end = find_crlf(rest)?;
+        let line = std::str::from_utf8(&rest[..line_end]).ok()?;
+        let (size_text, signature) = line.split_once(";chunk-signature=")?;
+        let size = usize::from_str_radix(size_text.trim(), 16).ok()?;
+        rest = &rest[line_end + 2..];
+        let data = rest.get(..size)?;
+        chunks.push((signature.trim().to_owned(), data));
+        if size == 0 {
+            return Some(chunks);
+        }
+        rest = rest.get(size..)?.strip_prefix(b"\r\n")?;
+    }
+}
+
 fn find_crlf(bytes: &[u8]) -> Option<usize> {
     bytes.windows(2).position(|pair| pair == b"\r\n")
 }

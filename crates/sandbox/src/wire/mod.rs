@@ -2,6 +2,7 @@
 //! credential scope, host and path, and the codecs of the AWS query protocol
 //! ([`query`]), S3's REST-XML ([`s3`]) and aws-chunked bodies ([`chunked`]). No state.
 
+pub mod auth_errors;
 pub mod chunked;
 pub mod query;
 pub mod s3;

@@ -5,6 +5,7 @@
 mod attachments;
 mod groups;
 mod keys;
+mod logins;
 mod oidc;
 mod policies;
 mod roles;
@@ -28,6 +29,7 @@ pub fn operation(action: &str) -> Option<&'static Operation> {
         .chain(groups::OPERATIONS)
         .chain(attachments::OPERATIONS)
         .chain(oidc::OPERATIONS)
+        .chain(logins::OPERATIONS)
         .find(|operation| operation.name == action)
 }
 

@@ -71,6 +71,18 @@ pub(super) const OPERATIONS: &[Operation] = &[
         checks: |input, _, _| arn_check("iam:ListPolicyVersions", input),
         run: list_policy_versions,
     },
+    Operation {
+        name: "ListPolicyTags",
+        mutates: false,
+        checks: |input, _, _| arn_check("iam:ListPolicyTags", input),
+        run: list_policy_tags,
+    },
+    Operation {
+        name: "ListEntitiesForPolicy",
+        mutates: false,
+        checks: |input, _, _| arn_check("iam:ListEntitiesForPolicy", input),
+        run: list_entities_for_policy,
+    },
 ];
 
 fn policy_arn(account: &str, path: &str, name: &str) -> String {
@@ -351,5 +363,63 @@ fn list_policy_versions(
         .collect();
     Ok(Shape::new()
         .list("Versions", versions)
+        .text("IsTruncated", false))
+}
+
+fn list_policy_tags(input: &Input, world: &mut World, caller: &Caller) -> Result<Shape, ApiError> {
+    let arn = input.required("PolicyArn")?;
+    let policy = account(world, caller)?
+        .policies
+        .get(arn)
+        .ok_or_else(|| no_such_policy(arn))?;
+    Ok(Shape::new()
+        .list("Tags", crate::services::tag_list(&policy.tags))
+        .text("IsTruncated", false))
+}
+
+fn list_entities_for_policy(
+    input: &Input,
+    world: &mut World,
+    caller: &Caller,
+) -> Result<Shape, ApiError> {
+    let arn = input.required("PolicyArn")?;
+    let account = account(world, caller)?;
+    if !account.policies.contains_key(arn) && find_aws(arn).is_none() {
+        return Err(no_such_policy(arn));
+    }
+    let named = |kind: &'static str, name: &str, id: &str| {
+        Value::Struct(Shape::new().text(kind, name).text(
+            if kind == "UserName" {
+                "UserId"
+            } else if kind == "RoleName" {
+                "RoleId"
+            } else {
+                "GroupId"
+            },
+            id,
+        ))
+    };
+    let users = account
+        .users
+        .values()
+        .filter(|user| user.attached.iter().any(|a| a == arn))
+        .map(|user| named("UserName", &user.name, &user.id))
+        .collect();
+    let roles = account
+        .roles
+        .values()
+        .filter(|role| role.attached.iter().any(|a| a == arn))
+        .map(|role| named("RoleName", &role.name, &role.id))
+        .collect();
+    let groups = account
+        .groups
+        .values()
+        .filter(|group| group.attached.iter().any(|a| a == arn))
+        .map(|group| named("GroupName", &group.name, &group.id))
+        .collect();
+    Ok(Shape::new()
+        .list("PolicyGroups", groups)
+        .list("PolicyUsers", users)
+        .list("PolicyRoles", roles)
         .text("IsTruncated", false))
 }

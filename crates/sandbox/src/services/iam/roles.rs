@@ -89,6 +89,35 @@ pub(super) const OPERATIONS: &[Operation] = &[
         checks: |input, world, caller| role_check("iam:ListRolePolicies", input, world, caller),
         run: list_role_policies,
     },
+    Operation {
+        name: "ListRoleTags",
+        mutates: false,
+        checks: |input, world, caller| role_check("iam:ListRoleTags", input, world, caller),
+        run: list_role_tags,
+    },
+    Operation {
+        name: "ListInstanceProfilesForRole",
+        mutates: false,
+        checks: |input, world, caller| {
+            role_check("iam:ListInstanceProfilesForRole", input, world, caller)
+        },
+        run: list_instance_profiles_for_role,
+    },
+    Operation {
+        name: "RemoveRoleFromInstanceProfile",
+        mutates: true,
+        checks: |input, _, caller| {
+            Ok(vec![Check::new(
+                "iam:RemoveRoleFromInstanceProfile",
+                format!(
+                    "arn:aws:iam::{}:instance-profile/{}",
+                    caller.account,
+                    input.required("InstanceProfileName")?
+                ),
+            )])
+        },
+        run: remove_role_from_instance_profile,
+    },
 ];
 
 pub(crate) fn role_arn(account: &str, path: &str, name: &str) -> String {
@@ -330,4 +359,34 @@ fn list_role_policies(
         .collect();
     let (names, next) = page(input, names)?;
     Ok(with_marker(Shape::new().list("PolicyNames", names), next))
+}
+
+fn list_role_tags(input: &Input, world: &mut World, caller: &Caller) -> Result<Shape, ApiError> {
+    let role = find(world, input, caller)?;
+    Ok(Shape::new()
+        .list("Tags", tag_list(&role.tags))
+        .text("IsTruncated", false))
+}
+
+/// The sandbox has no instance profiles: a role is in none.
+fn list_instance_profiles_for_role(
+    input: &Input,
+    world: &mut World,
+    caller: &Caller,
+) -> Result<Shape, ApiError> {
+    find(world, input, caller)?;
+    Ok(Shape::new()
+        .list("InstanceProfiles", Vec::new())
+        .text("IsTruncated", false))
+}
+
+fn remove_role_from_instance_profile(
+    input: &Input,
+    _: &mut World,
+    _: &Caller,
+) -> Result<Shape, ApiError> {
+    let name = input.get("InstanceProfileName").unwrap_or_default();
+    Err(ApiError::no_such_entity(format!(
+        "Instance Profile {name} cannot be found."
+    )))
 }

@@ -204,6 +204,8 @@ fn delete_user(input: &Input, world: &mut World, caller: &Caller) -> Result<Shap
         Some("access keys")
     } else if !user.inline_policies.is_empty() {
         Some("policies")
+    } else if user.login_profile.is_some() {
+        Some("login profile")
     } else if account
         .groups
         .values()

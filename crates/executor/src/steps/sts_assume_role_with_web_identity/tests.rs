@@ -12,7 +12,8 @@ use aws_smithy_mocks::{mock, mock_client};
 use aws_smithy_types::DateTime;
 use aws_smithy_types::error::ErrorMetadata;
 
-use super::{WebIdentityCall, step_credentials, web_identity_outputs, worth_retrying};
+use super::super::sts_credentials::{step_credentials, worth_retrying};
+use super::{WebIdentityCall, answer_outputs};
 use crate::classify::{ErrorClass, ErrorInfo};
 
 const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY";
@@ -65,13 +66,13 @@ async fn web_identity_sends_role_session_token_and_duration_and_maps_the_answer(
     let sts = mock_client!(aws_sdk_sts, [&rule]);
     let answer = call().send(&sts).await.unwrap();
     assert_eq!(rule.num_calls(), 1);
-    let outputs = web_identity_outputs(&answer);
+    let outputs = answer_outputs(&answer);
     assert_eq!(
-        outputs["arn"],
+        outputs.arn,
         "arn:aws:sts::123456789012:assumed-role/web/app1"
     );
-    assert_eq!(outputs["assumed_role_id"], "AROAEXAMPLE:app1");
-    assert_eq!(outputs["subject"], "user-42");
+    assert_eq!(outputs.assumed_role_id, "AROAEXAMPLE:app1");
+    assert_eq!(outputs.subject, "user-42");
     let text = format!("{outputs:?}");
     assert!(
         !text.contains(SECRET) && !text.contains(TOKEN),

@@ -1,0 +1,456 @@
+//! The narrow context a step kind works through, below both the engine and the step
+//! modules: render a template, the clients of an identity, a journaled
+//! [`StepCx::create`], credentials, notes, and [`StepCx::settle`] to wait on IAM's
+//! eventual consistency. Step modules never see the engine; the engine owns the
+//! [`RunState`] and hands each step a [`StepCx`] over it.
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use aws_config::SdkConfig;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use awslab_planner::template::{Reference, render_json, render_str};
+use awslab_planner::values::{Document, IdentityName, OPERATOR, Text};
+use awslab_planner::{SealedPlan, StepId};
+use indexmap::IndexMap;
+
+use crate::classify::{ErrorClass, ErrorInfo};
+use crate::client::{Target, config_for_static, sts_client};
+use crate::error::StepError;
+use crate::journal::{Journal, JournalState, Record, ResourceState, RunId};
+use crate::profile_files::ProfilePaths;
+use crate::resources::{RUN_TAG, ResourceRef};
+use crate::scheduler::StepContext;
+use crate::secrets::{SecretsStore, StepCredentials};
+use crate::settle::{Probe, SettleError, SettlePolicy, settle};
+
+/// What a run needs besides the plan.
+#[derive(Debug, Clone)]
+pub struct EngineOptions {
+    pub target: Target,
+    pub run_id: RunId,
+    /// The operator's account id (from `sts:GetCallerIdentity`).
+    pub account: String,
+    pub settle_timeout: Duration,
+    pub profile_paths: ProfilePaths,
+    pub run_dir: PathBuf,
+}
+
+/// Facts a step recorded for the summary and reports (never secrets).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct StepNote {
+    /// What was checked and found, for verifies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<String>,
+    /// How long waiting for IAM to propagate took, and how many attempts.
+    #[serde(skip)]
+    pub settled: Option<(Duration, u32)>,
+    /// When temporary credentials expire (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The state of a run that its steps share.
+pub struct RunState {
+    pub plan: Arc<SealedPlan>,
+    pub options: EngineOptions,
+    operator: SdkConfig,
+    journal: Journal,
+    secrets: Mutex<SecretsStore>,
+    outputs: Mutex<IndexMap<String, IndexMap<String, String>>>,
+    /// Resources a resumed run's journal says may exist (a call was interrupted).
+    uncertain: Vec<ResourceRef>,
+    notes: Mutex<IndexMap<String, StepNote>>,
+}
+
+impl RunState {
+    pub fn new(
+        plan: Arc<SealedPlan>,
+        options: EngineOptions,
+        operator: SdkConfig,
+        journal: Journal,
+        secrets: SecretsStore,
+        resumed: &JournalState,
+    ) -> Self {
+        Self {
+            plan,
+            options,
+            operator,
+            journal,
+            secrets: Mutex::new(secrets),
+            outputs: Mutex::new(resumed.outputs.clone()),
+            uncertain: resumed
+                .resources
+                .iter()
+                .filter(|r| r.state == ResourceState::MayExist)
+                .map(|r| r.resource.clone())
+                .collect(),
+            notes: Mutex::new(IndexMap::new()),
+        }
+    }
+
+    pub fn outputs(&self) -> IndexMap<String, IndexMap<String, String>> {
+        lock(&self.outputs).clone()
+    }
+
+    pub fn notes(&self) -> IndexMap<String, StepNote> {
+        lock(&self.notes).clone()
+    }
+
+    pub fn journal(&self) -> &Journal {
+        &self.journal
+    }
+
+    /// Records a finished step's outputs (they replace anything recorded before).
+    pub fn set_outputs(&self, step: &StepId, outputs: IndexMap<String, String>) {
+        lock(&self.outputs).insert(step.to_string(), outputs);
+    }
+
+    fn lookup(&self, reference: &Reference) -> Option<String> {
+        match reference {
+            Reference::Var(name) => {
+                let value = self.plan.plan.vars.get(name)?;
+                render_str(&value.value, |r| self.lookup(r)).ok()
+            }
+            Reference::RunId => Some(self.options.run_id.to_string()),
+            Reference::RunRegion => Some(self.options.target.region.clone()),
+            Reference::AccountId => Some(self.options.account.clone()),
+            Reference::Step { step, path } => {
+                lock(&self.outputs).get(step)?.get(&path.join(".")).cloned()
+            }
+        }
+    }
+
+    fn may_have_created(&self, resource: &ResourceRef) -> bool {
+        self.uncertain
+            .iter()
+            .any(|r| resource.fulfils(r) || r == resource)
+    }
+
+    pub(crate) async fn append(&self, record: Record) -> Result<(), StepError> {
+        self.journal
+            .append_async(record)
+            .await
+            .map_err(StepError::from)
+    }
+}
+
+/// One step's view of the run.
+pub struct StepCx<'a> {
+    run: &'a RunState,
+    step: &'a StepId,
+    scheduler: &'a StepContext<StepId>,
+}
+
+impl<'a> StepCx<'a> {
+    pub fn new(run: &'a RunState, step: &'a StepId, scheduler: &'a StepContext<StepId>) -> Self {
+        Self {
+            run,
+            step,
+            scheduler,
+        }
+    }
+
+    pub fn id(&self) -> &StepId {
+        self.step
+    }
+
+    pub fn target(&self) -> &Target {
+        &self.run.options.target
+    }
+
+    pub fn run_id(&self) -> &RunId {
+        &self.run.options.run_id
+    }
+
+    pub fn account(&self) -> &str {
+        &self.run.options.account
+    }
+
+    pub fn profile_paths(&self) -> &ProfilePaths {
+        &self.run.options.profile_paths
+    }
+
+    /// The folder the plan's relative paths start from.
+    pub fn base_dir(&self) -> &Path {
+        self.run.plan.base_dir()
+    }
+
+    /// awslab's run tag: `(key, value)`.
+    pub fn run_tag(&self) -> (&'static str, String) {
+        (RUN_TAG, self.run.options.run_id.to_string())
+    }
+
+    /// Renders a templated value with what is known now.
+    pub fn render(&self, text: &str) -> Result<String, StepError> {
+        render_str(text, |r| self.run.lookup(r)).map_err(StepError::Template)
+    }
+
+    pub fn render_opt(&self, text: Option<&Text>) -> Result<Option<String>, StepError> {
+        text.map(|t| self.render(&t.value)).transpose()
+    }
+
+    /// Renders a policy document to its JSON text.
+    pub fn render_document(&self, document: &Document) -> Result<String, StepError> {
+        let json = document.json().map_err(StepError::Template)?;
+        let rendered =
+            render_json(&json, &mut |r| self.run.lookup(r)).map_err(StepError::Template)?;
+        serde_json::to_string(&rendered).map_err(|e| StepError::Local(e.to_string()))
+    }
+
+    /// The operator's SDK config.
+    pub fn operator(&self) -> &SdkConfig {
+        &self.run.operator
+    }
+
+    /// The SDK config of a step's `as:` identity (the operator when it has none).
+    pub fn config_of(&self, identity: Option<&IdentityName>) -> Result<SdkConfig, StepError> {
+        self.config_as(identity.map(|i| i.value.as_str()))
+    }
+
+    /// The SDK config of an identity: the operator (none, or `operator`) or a step's
+    /// credentials.
+    pub fn config_as(&self, identity: Option<&str>) -> Result<SdkConfig, StepError> {
+        match identity {
+            None | Some(OPERATOR) => Ok(self.run.operator.clone()),
+            Some(step) => {
+                let creds = self.credentials(step).ok_or_else(|| {
+                    StepError::Local(format!("step `{step}` has no credentials (did it run?)"))
+                })?;
+                Ok(config_for_static(
+                    self.target(),
+                    &creds.access_key_id,
+                    &creds.secret_access_key,
+                    creds.session_token.as_ref(),
+                ))
+            }
+        }
+    }
+
+    /// The credentials a step produced.
+    pub fn credentials(&self, step: &str) -> Option<StepCredentials> {
+        lock(&self.run.secrets).get(step).cloned()
+    }
+
+    /// Stores this step's credentials (mode 0600 file).
+    pub fn store_credentials(&self, credentials: StepCredentials) -> Result<(), StepError> {
+        lock(&self.run.secrets)
+            .put(self.step.as_str(), credentials)
+            .map_err(|e| StepError::Local(format!("cannot store credentials: {e}")))
+    }
+
+    pub fn note(&self, update: impl FnOnce(&mut StepNote)) {
+        update(
+            lock(&self.run.notes)
+                .entry(self.step.to_string())
+                .or_default(),
+        );
+    }
+
+    /// Journals the intent to create `resource`, makes the call, and on failure
+    /// journals whether it certainly created nothing. A name that exists already is an
+    /// error, never adopted.
+    pub async fn create<T, E, Fut>(&self, resource: &ResourceRef, call: Fut) -> Result<T, StepError>
+    where
+        Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        self.intent(resource).await?;
+        match call.await {
+            Ok(value) => Ok(value),
+            Err(error) => {
+                let info = ErrorInfo::from_sdk(&error);
+                let what = format!("cannot create {}", resource.label());
+                self.create_failed(resource, &info, &what).await?;
+                Err(self.refusal(resource, info, what))
+            }
+        }
+    }
+
+    /// Journals the intent to create `resource` (before any byte or call).
+    pub async fn intent(&self, resource: &ResourceRef) -> Result<(), StepError> {
+        tracing::debug!(resource = %resource.label(), "creating");
+        self.run
+            .append(Record::Intent {
+                step: self.step.to_string(),
+                resource: resource.clone(),
+            })
+            .await
+    }
+
+    /// Journals that `resource` exists now (with the ids AWS assigned).
+    pub async fn created(&self, resource: &ResourceRef) -> Result<(), StepError> {
+        tracing::info!(resource = %resource.label(), "created");
+        self.run
+            .append(Record::Created {
+                step: self.step.to_string(),
+                resource: resource.clone(),
+                outputs: IndexMap::new(),
+            })
+            .await
+    }
+
+    /// Journals that a create call failed; the intent is closed only if the failure
+    /// certainly created nothing.
+    pub async fn create_failed(
+        &self,
+        resource: &ResourceRef,
+        info: &ErrorInfo,
+        what: &str,
+    ) -> Result<(), StepError> {
+        if !resource.created_nothing(info) {
+            return Ok(());
+        }
+        self.nothing_created(resource, &format!("{what}: {info}"))
+            .await
+    }
+
+    /// Journals that an attempt to create `resource` certainly created nothing.
+    pub async fn nothing_created(
+        &self,
+        resource: &ResourceRef,
+        message: &str,
+    ) -> Result<(), StepError> {
+        self.run
+            .append(Record::CreateFailed {
+                step: self.step.to_string(),
+                resource: resource.clone(),
+                error: message.to_owned(),
+            })
+            .await
+    }
+
+    /// The error of a failed create, saying what to do when the name is taken.
+    fn refusal(&self, resource: &ResourceRef, info: ErrorInfo, what: String) -> StepError {
+        if info.class() != ErrorClass::AlreadyExists {
+            return StepError::Aws { what, info };
+        }
+        let run_id = self.run_id();
+        if self.run.may_have_created(resource) {
+            StepError::Exists(format!(
+                "{} already exists: this run may have created it before it was interrupted. Run `awslab down {run_id}` (it deletes it only if it is this run's), then `awslab up` again",
+                resource.label()
+            ))
+        } else {
+            StepError::Exists(format!(
+                "{} already exists and this run did not create it; awslab never adopts or deletes it. Choose another name (`${{run.id}}` keeps names unique)",
+                resource.label()
+            ))
+        }
+    }
+
+    /// Waits on the real signal: runs `probe` until it answers `Ok(Ok(value))`, fails
+    /// (`Err`), the settle deadline passes, or the run is cancelled; `Ok(Err(reason))`
+    /// means "not yet", reported as a retry. See [`crate::settle`].
+    pub async fn settle<T, F, Fut>(&self, what: &str, probe: F) -> Result<T, StepError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<Result<T, String>, StepError>>,
+    {
+        self.settle_within(what, self.run.options.settle_timeout, probe)
+            .await
+    }
+
+    /// [`StepCx::settle`] with another deadline (a stack's own timeout).
+    pub async fn settle_within<T, F, Fut>(
+        &self,
+        what: &str,
+        deadline: Duration,
+        mut probe: F,
+    ) -> Result<T, StepError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<Result<T, String>, StepError>>,
+    {
+        let slot: Mutex<Option<Result<T, StepError>>> = Mutex::new(None);
+        let policy = SettlePolicy::with_deadline(deadline);
+        let result = settle(
+            &policy,
+            self.scheduler.cancel_token(),
+            || {
+                let future = probe();
+                let slot = &slot;
+                async move {
+                    match future.await {
+                        Err(error) => {
+                            let message = error.to_string();
+                            *lock(slot) = Some(Err(error));
+                            Probe::Fail(message)
+                        }
+                        Ok(Err(reason)) => Probe::Retry(reason),
+                        Ok(Ok(value)) => {
+                            *lock(slot) = Some(Ok(value));
+                            Probe::Done
+                        }
+                    }
+                }
+            },
+            |attempt, reason, _| {
+                self.scheduler
+                    .retrying(attempt, format!("{what}: {reason}"));
+            },
+        )
+        .await;
+        match result {
+            Ok(settled) => {
+                if settled.attempts > 1 {
+                    self.note(|n| n.settled = Some((settled.waited, settled.attempts)));
+                }
+                lock(&slot)
+                    .take()
+                    .unwrap_or_else(|| Err(StepError::Wait(format!("{what}: no answer"))))
+            }
+            Err(SettleError::Failed { reason, .. }) => Err(lock(&slot)
+                .take()
+                .and_then(Result::err)
+                .unwrap_or(StepError::Wait(reason))),
+            Err(error @ SettleError::TimedOut { .. }) => Err(StepError::Wait(format!(
+                "{what}: {error}; raise --settle-timeout if IAM is slow"
+            ))),
+            Err(error) => Err(StepError::Wait(format!("{what}: {error}"))),
+        }
+    }
+
+    /// Waits until STS accepts this step's new credentials (a new key answers
+    /// `InvalidClientTokenId` for a while on AWS).
+    pub async fn await_credentials(&self) -> Result<(), StepError> {
+        let config = self.config_as(Some(self.step.as_str()))?;
+        let sts = sts_client(&config);
+        self.settle("waiting for the new credentials", || async {
+            match sts.get_caller_identity().send().await {
+                Ok(_) => Ok(Ok(())),
+                Err(error) => {
+                    let error = StepError::aws("GetCallerIdentity", &error);
+                    match error.class() {
+                        Some(ErrorClass::Propagating | ErrorClass::Retryable) => {
+                            Ok(Err(format!("not accepted yet ({error})")))
+                        }
+                        _ => Err(error),
+                    }
+                }
+            }
+        })
+        .await
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.scheduler.is_cancelled()
+    }
+
+    pub fn cancel_token(&self) -> &tokio_util::sync::CancellationToken {
+        self.scheduler.cancel_token()
+    }
+
+    /// Reports a retry (a poll, a backoff) for live progress.
+    pub fn retrying(&self, attempt: u32, reason: impl Into<String>) {
+        self.scheduler.retrying(attempt, reason);
+    }
+}

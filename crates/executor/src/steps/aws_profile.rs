@@ -1,0 +1,68 @@
+//! `aws.profile`: writes a step's credentials into the AWS CLI's own files as a named
+//! profile (with the run's region and, for a custom endpoint, `endpoint_url`). The
+//! intent names the files, sections and non-secret values before any byte is written,
+//! so teardown after a crash at any instant removes exactly what was written.
+
+use awslab_planner::kinds::AwsProfile;
+
+use crate::context::StepCx;
+use crate::error::StepError;
+use crate::profile_files::{ProfileSpec, planned_receipt, write_profile};
+use crate::resources::{self, ResourceRef};
+
+crate::step_outputs! {
+    Outputs { name: String }
+}
+
+pub async fn run(spec: &AwsProfile, cx: &StepCx<'_>) -> Result<Outputs, StepError> {
+    let name = cx.render(&spec.name.value)?;
+    let source = spec.credentials.value.as_str();
+    let credentials = cx
+        .credentials(source)
+        .ok_or_else(|| StepError::Local(format!("step `{source}` has no credentials")))?;
+    let region = cx
+        .render_opt(spec.region.as_ref())?
+        .unwrap_or_else(|| cx.target().region.clone());
+    let endpoint = cx.target().profile_endpoint().map(str::to_owned);
+    let paths = cx.profile_paths().clone();
+    let profile = ProfileSpec {
+        name: &name,
+        credentials: &credentials,
+        region: &region,
+        endpoint_url: endpoint.as_deref(),
+    };
+    let planned = planned_receipt(&paths, &profile)
+        .map_err(|e| StepError::Local(format!("cannot write profile: {e}")))?;
+    let pending = ResourceRef::AwsProfile(resources::AwsProfile { receipt: planned });
+    cx.intent(&pending).await?;
+    let written = {
+        let (name, region) = (name.clone(), region.clone());
+        tokio::task::spawn_blocking(move || {
+            write_profile(
+                &paths,
+                &ProfileSpec {
+                    name: &name,
+                    credentials: &credentials,
+                    region: &region,
+                    endpoint_url: endpoint.as_deref(),
+                },
+            )
+        })
+        .await
+        .map_err(|e| StepError::Local(e.to_string()))?
+    };
+    match written {
+        Ok(receipt) => {
+            cx.created(&ResourceRef::AwsProfile(resources::AwsProfile { receipt }))
+                .await?;
+            Ok(Outputs { name })
+        }
+        // Nothing was written: write_profile checks both files before writing and
+        // takes its first section out again if the second cannot be written.
+        Err(error) => {
+            let message = format!("cannot write profile: {error}");
+            cx.nothing_created(&pending, &message).await?;
+            Err(StepError::Local(message))
+        }
+    }
+}

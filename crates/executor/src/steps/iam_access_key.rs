@@ -1,0 +1,53 @@
+//! `iam.access_key`: `CreateAccessKey` for a user; the secret goes to the run's secrets
+//! store only, and the step waits until STS accepts the new key.
+
+use awslab_planner::kinds::IamAccessKey;
+
+use crate::client::iam_client;
+use crate::context::StepCx;
+use crate::error::StepError;
+use crate::resources::{self, ResourceRef};
+use crate::secrets::{Secret, StepCredentials};
+
+crate::step_outputs! {
+    Outputs { user: String, access_key_id: String }
+}
+
+pub async fn run(spec: &IamAccessKey, cx: &StepCx<'_>) -> Result<Outputs, StepError> {
+    let user = cx.render(&spec.user.value)?;
+    let access_key_id = create(cx, &user).await?;
+    Ok(Outputs {
+        user,
+        access_key_id,
+    })
+}
+
+/// Creates an access key for `user`, stores it as this step's credentials and waits
+/// until STS accepts it; returns the key id.
+pub(super) async fn create(cx: &StepCx<'_>, user: &str) -> Result<String, StepError> {
+    let iam = iam_client(cx.operator());
+    let pending = ResourceRef::IamAccessKey(resources::IamAccessKey {
+        user: user.to_owned(),
+        access_key_id: String::new(),
+    });
+    let answer = cx
+        .create(&pending, iam.create_access_key().user_name(user).send())
+        .await?;
+    let key = answer
+        .access_key()
+        .ok_or("CreateAccessKey answered without a key")?;
+    let key_id = key.access_key_id().to_owned();
+    cx.store_credentials(StepCredentials {
+        access_key_id: key_id.clone(),
+        secret_access_key: Secret::new(key.secret_access_key()),
+        session_token: None,
+        expiration: None,
+    })?;
+    cx.created(&ResourceRef::IamAccessKey(resources::IamAccessKey {
+        user: user.to_owned(),
+        access_key_id: key_id.clone(),
+    }))
+    .await?;
+    cx.await_credentials().await?;
+    Ok(key_id)
+}

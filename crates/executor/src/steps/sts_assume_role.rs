@@ -1,0 +1,47 @@
+//! `sts.assume_role`: `AssumeRole` as an identity (retried while the trust or the
+//! caller's policy propagates); the session is the step's credentials.
+
+use awslab_planner::kinds::StsAssumeRole;
+
+use super::sts_credentials::{keep, policy_arns, seconds, settled};
+use crate::client::sts_client;
+use crate::context::StepCx;
+use crate::error::StepError;
+
+crate::step_outputs! {
+    Outputs { arn: String, assumed_role_id: String, access_key_id: String, expiration: String }
+}
+
+pub async fn run(spec: &StsAssumeRole, cx: &StepCx<'_>) -> Result<Outputs, StepError> {
+    let sts = sts_client(&cx.config_of(spec.identity.as_ref())?);
+    let role_arn = cx.render(&spec.role_arn.value)?;
+    let session = cx.render(&spec.session_name.value)?;
+    let external_id = cx.render_opt(spec.external_id.as_ref())?;
+    let policy = spec
+        .policy
+        .as_ref()
+        .map(|p| cx.render_document(p))
+        .transpose()?;
+    let arns = policy_arns(cx, &spec.policy_arns)?;
+    let answer = settled(cx, "AssumeRole", || {
+        sts.assume_role()
+            .role_arn(&role_arn)
+            .role_session_name(&session)
+            .set_duration_seconds(seconds(spec.duration.as_ref()))
+            .set_external_id(external_id.clone())
+            .set_policy(policy.clone())
+            .set_policy_arns(arns.clone())
+            .send()
+    })
+    .await?;
+    let user = answer.assumed_role_user();
+    let (access_key_id, expiration) = keep(cx, answer.credentials()).await?;
+    Ok(Outputs {
+        arn: user.map(|u| u.arn().to_owned()).unwrap_or_default(),
+        assumed_role_id: user
+            .map(|u| u.assumed_role_id().to_owned())
+            .unwrap_or_default(),
+        access_key_id,
+        expiration,
+    })
+}

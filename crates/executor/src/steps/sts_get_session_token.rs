@@ -1,0 +1,28 @@
+//! `sts.get_session_token`: `GetSessionToken` as a user; the session is the step's
+//! credentials.
+
+use awslab_planner::kinds::StsGetSessionToken;
+
+use super::sts_credentials::{keep, seconds, settled};
+use crate::client::sts_client;
+use crate::context::StepCx;
+use crate::error::StepError;
+
+crate::step_outputs! {
+    Outputs { access_key_id: String, expiration: String }
+}
+
+pub async fn run(spec: &StsGetSessionToken, cx: &StepCx<'_>) -> Result<Outputs, StepError> {
+    let sts = sts_client(&cx.config_of(spec.identity.as_ref())?);
+    let answer = settled(cx, "GetSessionToken", || {
+        sts.get_session_token()
+            .set_duration_seconds(seconds(spec.duration.as_ref()))
+            .send()
+    })
+    .await?;
+    let (access_key_id, expiration) = keep(cx, answer.credentials()).await?;
+    Ok(Outputs {
+        access_key_id,
+        expiration,
+    })
+}

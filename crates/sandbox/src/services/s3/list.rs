@@ -1,0 +1,70 @@
+//! Listing a bucket (`ListObjects` v1 and v2): prefix, delimiter with common prefixes,
+//! and pagination by marker, start-after or continuation token.
+
+use super::{S3Output, bucket};
+use crate::services::ApiError;
+use crate::state::World;
+
+/// A `ListObjects` (v1) or `ListObjectsV2` request.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Listing {
+    pub bucket: String,
+    pub v2: bool,
+    pub prefix: String,
+    pub delimiter: Option<String>,
+    pub max_keys: usize,
+    /// v1 `marker`, v2 `start-after` or the decoded continuation token.
+    pub after: Option<String>,
+    pub continuation_token: Option<String>,
+}
+
+pub(super) fn list(world: &World, listing: Listing) -> Result<S3Output, ApiError> {
+    let found = bucket(world, &listing.bucket)?;
+    let mut objects = Vec::new();
+    let mut prefixes: Vec<String> = Vec::new();
+    let mut next = None;
+    let after = listing.after.clone().unwrap_or_default();
+    for (key, object) in found.objects.range(after.clone()..) {
+        if *key == after || !key.starts_with(&listing.prefix) {
+            continue;
+        }
+        let rolled = listing
+            .delimiter
+            .as_ref()
+            .filter(|d| !d.is_empty())
+            .and_then(|delimiter| {
+                let rest = &key[listing.prefix.len()..];
+                rest.find(delimiter.as_str())
+                    .map(|index| format!("{}{}", listing.prefix, &rest[..index + delimiter.len()]))
+            });
+        if let Some(prefix) = &rolled
+            && (prefixes.last() == Some(prefix) || prefix.as_str() <= after.as_str())
+        {
+            continue;
+        }
+        if objects.len() + prefixes.len() >= listing.max_keys {
+            next = objects
+                .last()
+                .map(|(key, ..): &(String, usize, String, i64)| key.clone())
+                .into_iter()
+                .chain(prefixes.last().cloned())
+                .max();
+            break;
+        }
+        match rolled {
+            Some(prefix) => prefixes.push(prefix),
+            None => objects.push((
+                key.clone(),
+                object.body.len(),
+                object.etag.clone(),
+                object.modified,
+            )),
+        }
+    }
+    Ok(S3Output::Listing {
+        request: listing,
+        objects,
+        prefixes,
+        next,
+    })
+}
