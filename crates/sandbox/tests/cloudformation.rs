@@ -16,6 +16,8 @@
 
 mod common;
 
+use std::fmt::Write as _;
+
 use aws_sdk_cloudformation::error::ProvideErrorMetadata as _;
 use aws_sdk_cloudformation::types::{Capability, Parameter, Stack, StackStatus, Tag};
 use aws_sdk_iam::config::{BehaviorVersion, Region};
@@ -1092,4 +1094,113 @@ async fn a_service_role_acts_for_a_caller_allowed_to_pass_it() {
         .expect("delete as the role");
     let (_, seen) = settle(&client, stack.stack_id().expect("id")).await;
     assert_eq!(seen.last().map(String::as_str), Some("DELETE_COMPLETE"));
+}
+
+#[tokio::test]
+async fn stacks_move_on_with_the_sandbox_clock_and_deletion_is_authorized_per_resource() {
+    let sandbox = Sandbox::in_memory();
+    let operator = Keys::operator(&sandbox, ACCOUNT);
+    let client = cfn(&sandbox, &operator);
+    let template = "Resources:\n  Role:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument: {Version: '2012-10-17', Statement: [{Effect: Allow, Principal: {Service: ec2.amazonaws.com}, Action: 'sts:AssumeRole'}]}\n";
+    client
+        .create_stack()
+        .stack_name("clocked")
+        .template_body(template)
+        .capabilities(Capability::CapabilityIam)
+        .send()
+        .await
+        .expect("create");
+    // Nobody polls; the clock moves past the frame.
+    sandbox.advance_clock(60).expect("advance the clock");
+    let stack = describe(&client, "clocked").await;
+    assert_eq!(stack.stack_status(), Some(&StackStatus::CreateComplete));
+
+    // A caller allowed CloudFormation but not IAM cannot delete the role: DELETE_FAILED.
+    let admin = iam(&sandbox, &operator);
+    let deleter = user_with_key(&sandbox, "deleter").await;
+    admin
+        .put_user_policy()
+        .user_name("deleter")
+        .policy_name("cfn")
+        .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"cloudformation:*","Resource":"*"}]}"#)
+        .send()
+        .await
+        .expect("policy");
+    let theirs = cfn(&sandbox, &deleter);
+    theirs
+        .delete_stack()
+        .stack_name("clocked")
+        .send()
+        .await
+        .expect("delete is accepted");
+    let (stack, seen) = settle(&theirs, "clocked").await;
+    assert_eq!(seen, ["DELETE_IN_PROGRESS", "DELETE_FAILED"]);
+    assert_eq!(
+        stack.stack_status_reason(),
+        Some("The following resource(s) failed to delete: [Role]. ")
+    );
+    let found = events(&theirs, "clocked").await;
+    assert!(
+        found.contains(&"Role DELETE_FAILED".to_owned()),
+        "{found:?}"
+    );
+    // The operator may: the retried deletion completes.
+    client
+        .delete_stack()
+        .stack_name("clocked")
+        .send()
+        .await
+        .expect("delete");
+    let (_, seen) = settle(&client, stack.stack_id().expect("id")).await;
+    assert_eq!(seen, ["DELETE_IN_PROGRESS", "DELETE_COMPLETE"]);
+}
+
+#[tokio::test]
+async fn hostile_templates_get_validation_errors() {
+    let sandbox = Sandbox::in_memory();
+    let client = cfn(&sandbox, &Keys::operator(&sandbox, ACCOUNT));
+    let mut bomb = String::from("x0: &a0 [y, y, y, y, y, y, y, y, y, y]\n");
+    for level in 1..9 {
+        let previous = level - 1;
+        let items = vec![format!("*a{previous}"); 10].join(", ");
+        let _ = writeln!(bomb, "x{level}: &a{level} [{items}]");
+    }
+    bomb.push_str("Resources:\n  B:\n    Type: AWS::S3::Bucket\n");
+    let deep_yaml = format!("Resources: {}{}\n", "[".repeat(400), "]".repeat(400));
+    let deep_json = format!("{{\"Resources\": {}{}}}", "[".repeat(400), "]".repeat(400));
+    let big = format!(
+        "Description: {}\nResources:\n  B:\n    Type: AWS::S3::Bucket\n",
+        "x".repeat(60_000)
+    );
+    let self_condition = "Conditions:\n  A: !Condition A\nResources:\n  B:\n    Type: AWS::S3::Bucket\n    Condition: A\n";
+    for (template, expected) in [
+        (bomb.as_str(), "nodes after expanding aliases"),
+        (
+            deep_yaml.as_str(),
+            "Template format error: YAML not well-formed.",
+        ),
+        (
+            deep_json.as_str(),
+            "Template format error: JSON not well-formed.",
+        ),
+        (
+            big.as_str(),
+            "Member must have length less than or equal to 51200",
+        ),
+        (
+            self_condition,
+            "Template error: condition A refers to itself",
+        ),
+    ] {
+        let error = client
+            .create_stack()
+            .stack_name("hostile")
+            .template_body(template)
+            .send()
+            .await
+            .expect_err("refused");
+        assert_eq!(error.code(), Some("ValidationError"));
+        let message = error.message().unwrap_or_default();
+        assert!(message.contains(expected), "{message}");
+    }
 }
