@@ -174,6 +174,48 @@ async fn aws_cli_deploys_describes_and_deletes_the_seed_lab_stack() {
     let listed = cli.json(&["s3api", "list-buckets"]).await;
     assert_eq!(listed["Buckets"][0]["Name"], "sts-lab-cli-bucket");
 
+    // The other read operations parse in botocore too.
+    let validated = cli
+        .json(&[
+            "cloudformation",
+            "validate-template",
+            "--template-body",
+            &format!("file://{template}"),
+        ])
+        .await;
+    assert_eq!(
+        validated["Capabilities"],
+        serde_json::json!(["CAPABILITY_IAM"])
+    );
+    assert_eq!(validated["Parameters"].as_array().map(Vec::len), Some(2));
+    let stacks = cli.json(&["cloudformation", "list-stacks"]).await;
+    assert_eq!(stacks["StackSummaries"][0]["StackName"], "sts-lab");
+    assert_eq!(
+        stacks["StackSummaries"][0]["StackStatus"],
+        "CREATE_COMPLETE"
+    );
+    let resources = cli
+        .json(&[
+            "cloudformation",
+            "describe-stack-resources",
+            "--stack-name",
+            "sts-lab",
+        ])
+        .await;
+    assert_eq!(
+        resources["StackResources"].as_array().map(Vec::len),
+        Some(3)
+    );
+    let kept = cli
+        .json(&["cloudformation", "get-template", "--stack-name", "sts-lab"])
+        .await;
+    assert!(
+        kept["TemplateBody"]
+            .as_str()
+            .is_some_and(|body| body.contains("AWS::S3::Bucket")),
+        "{kept}"
+    );
+
     // create-stack, then describe-stacks polls: in progress first.
     let body = "Resources:\n  Notes:\n    Type: AWS::S3::Bucket\nOutputs:\n  Name:\n    Value: !Ref Notes\n";
     let body_file = cli.dir.path().join("notes.yaml");
