@@ -19,6 +19,7 @@ mod common;
 use std::fmt::Write as _;
 
 use aws_sdk_cloudformation::error::ProvideErrorMetadata as _;
+use aws_sdk_cloudformation::operation::RequestId as _;
 use aws_sdk_cloudformation::types::{Capability, Parameter, Stack, StackStatus, Tag};
 use aws_sdk_iam::config::{BehaviorVersion, Region};
 use aws_sdk_s3::primitives::ByteStream;
@@ -523,7 +524,7 @@ async fn a_caller_allowed_cloudformation_but_not_iam_sees_its_stack_roll_back() 
         .await
         .expect("policy");
     let client = cfn(&sandbox, &deployer);
-    client
+    let created = client
         .create_stack()
         .stack_name("denied")
         .template_body(SEED_TEMPLATE)
@@ -536,6 +537,18 @@ async fn a_caller_allowed_cloudformation_but_not_iam_sees_its_stack_roll_back() 
         .send()
         .await
         .expect("CloudFormation itself is allowed");
+    // Each resource's call was decided as the deployer, and kept for `explain`.
+    let request_id = created.request_id().expect("request id").to_owned();
+    let explanation = sandbox
+        .explain(&request_id)
+        .expect("explain")
+        .expect("kept");
+    assert!(
+        explanation.contains("cloudformation:CreateStack")
+            && explanation.contains("s3:CreateBucket")
+            && explanation.contains("iam:CreateRole"),
+        "{explanation}"
+    );
     let (stack, seen) = settle(&client, "denied").await;
     assert_eq!(
         seen,

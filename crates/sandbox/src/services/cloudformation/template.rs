@@ -270,6 +270,20 @@ impl Template {
         let mut order = Vec::new();
         while !remaining.is_empty() {
             let Some(position) = remaining.iter().position(|(_, needs)| needs.is_empty()) else {
+                // Keep only resources on a cycle: drop those nothing left depends on.
+                loop {
+                    let unneeded = remaining.iter().position(|(spec, _)| {
+                        !remaining
+                            .iter()
+                            .any(|(_, needs)| needs.contains(&spec.logical))
+                    });
+                    match unneeded {
+                        Some(index) => {
+                            remaining.remove(index);
+                        }
+                        None => break,
+                    }
+                }
                 let names: Vec<&str> = remaining
                     .iter()
                     .map(|(spec, _)| spec.logical.as_str())
@@ -585,5 +599,75 @@ fn collect(value: &Value, found: &mut BTreeSet<String>) {
             map.values().for_each(|item| collect(item, found));
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::fmt::Write as _;
+
+    use proptest::prelude::*;
+
+    use super::Template;
+
+    /// A template of `count` buckets; `edges` are (from, to) `DependsOn` pairs.
+    fn template(count: usize, edges: &[(usize, usize)]) -> String {
+        let mut body = String::from("Resources:\n");
+        for index in 0..count {
+            let _ = writeln!(body, "  R{index}:\n    Type: AWS::S3::Bucket");
+            let needs: Vec<String> = edges
+                .iter()
+                .filter(|(from, _)| *from == index)
+                .map(|(_, to)| format!("R{to}"))
+                .collect();
+            if !needs.is_empty() {
+                let _ = writeln!(body, "    DependsOn: [{}]", needs.join(", "));
+            }
+        }
+        body
+    }
+
+    proptest! {
+        #[test]
+        fn order_puts_every_dependency_first(
+            count in 1usize..25,
+            raw in proptest::collection::vec((0usize..25, 0usize..25), 0..60),
+        ) {
+            // Edges from a later resource to an earlier one: never a cycle.
+            let edges: Vec<(usize, usize)> = raw
+                .into_iter()
+                .map(|(a, b)| (a % count, b % count))
+                .filter(|(a, b)| a > b)
+                .collect();
+            let parsed = Template::parse(&template(count, &edges)).map_err(TestCaseError::fail)?;
+            let all: BTreeSet<String> = (0..count).map(|index| format!("R{index}")).collect();
+            let order = parsed.order(&all).map_err(TestCaseError::fail)?;
+            prop_assert_eq!(order.len(), count);
+            for (from, to) in &edges {
+                let position = |name: String| order.iter().position(|found| *found == name);
+                let (first, then) = (position(format!("R{to}")), position(format!("R{from}")));
+                prop_assert!(first < then, "R{} before R{}", to, from);
+            }
+        }
+
+        #[test]
+        fn a_back_edge_is_a_cycle_naming_its_resources(count in 2usize..20, back in 0usize..20) {
+            // A chain R1 -> R0, R2 -> R1, ...; then R`back` depends on the last one.
+            let back = back % count;
+            let mut edges: Vec<(usize, usize)> = (1..count).map(|index| (index, index - 1)).collect();
+            edges.push((back, count - 1));
+            // R`count` depends on the cycle without being on it.
+            edges.push((count, count - 1));
+            let parsed = Template::parse(&template(count + 1, &edges)).map_err(TestCaseError::fail)?;
+            let all: BTreeSet<String> = (0..=count).map(|index| format!("R{index}")).collect();
+            let error = parsed.order(&all).expect_err("a cycle");
+            prop_assert!(error.starts_with("Circular dependency between resources: ["), "{}", error);
+            prop_assert!(error.contains(&format!("R{}", count - 1)), "{}", error);
+            // Resources below `back`, and R`count`, are not on the cycle and are not named.
+            for index in (0..back).chain([count]) {
+                prop_assert!(!error.contains(&format!("R{index},")) && !error.contains(&format!("R{index}]")), "{}", error);
+            }
+        }
     }
 }
