@@ -1217,3 +1217,49 @@ async fn hostile_templates_get_validation_errors() {
         assert!(message.contains(expected), "{message}");
     }
 }
+
+#[tokio::test]
+async fn properties_outside_a_types_schema_fail_the_resource() {
+    let sandbox = Sandbox::in_memory();
+    let client = cfn(&sandbox, &Keys::operator(&sandbox, ACCOUNT));
+    for (template, expected) in [
+        (
+            "Resources:\n  B:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketNam: typo-bucket\n",
+            "Properties validation failed for resource B with message: [#: extraneous key [BucketNam] is not permitted]",
+        ),
+        (
+            "Resources:\n  B:\n    Type: AWS::IAM::Role\n    Properties:\n      RoleName: no-trust\n",
+            "Properties validation failed for resource B with message: [#: required key [AssumeRolePolicyDocument] not found]",
+        ),
+    ] {
+        let created = client
+            .create_stack()
+            .stack_name("typo")
+            .template_body(template)
+            .capabilities(Capability::CapabilityNamedIam)
+            .send()
+            .await
+            .expect("create");
+        let (stack, _) = settle(&client, "typo").await;
+        assert_eq!(stack.stack_status(), Some(&StackStatus::RollbackComplete));
+        let all = client
+            .describe_stack_events()
+            .stack_name("typo")
+            .send()
+            .await
+            .expect("events");
+        let reason = all
+            .stack_events()
+            .iter()
+            .find(|event| event.resource_status().map(|s| s.as_str()) == Some("CREATE_FAILED"))
+            .and_then(|event| event.resource_status_reason());
+        assert_eq!(reason, Some(expected));
+        client
+            .delete_stack()
+            .stack_name("typo")
+            .send()
+            .await
+            .expect("delete");
+        settle(&client, created.stack_id().expect("id")).await;
+    }
+}

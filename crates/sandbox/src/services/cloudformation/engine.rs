@@ -354,6 +354,10 @@ fn kind_of<'a>(plan: &'a Plan, logical: &str) -> &'a str {
 }
 
 /// Creates `logicals` in order; the first failure (logical id, message).
+#[expect(
+    clippy::too_many_lines,
+    reason = "each resource: evaluate, check, create, record"
+)]
 fn create_resources(
     world: &mut World,
     actor: &mut Actor,
@@ -392,6 +396,18 @@ fn create_resources(
             None,
             Some(&evaluated),
         );
+        if let Err(message) = super::resources::check_properties(logical, &kind, &evaluated) {
+            stack.event(
+                now,
+                logical,
+                "",
+                &kind,
+                "CREATE_FAILED",
+                Some(message.clone()),
+                Some(&evaluated),
+            );
+            return Some((Some(logical.clone()), message));
+        }
         match actor.create(world, logical, &kind, &evaluated) {
             Ok(made) => {
                 let physical = made.physical.clone();

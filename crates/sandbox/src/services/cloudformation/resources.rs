@@ -27,6 +27,113 @@ pub const SUPPORTED: &[&str] = &[
     "AWS::S3::BucketPolicy",
 ];
 
+/// A type's properties in AWS's schema (required ones first), for the check
+/// `CloudFormation` makes before it calls the service. Properties the sandbox does not
+/// act on (a bucket's encryption, versioning...) are accepted and kept, not applied.
+fn schema(kind: &str) -> (&'static [&'static str], &'static [&'static str]) {
+    match kind {
+        "AWS::IAM::User" => (
+            &[],
+            &[
+                "Groups",
+                "LoginProfile",
+                "ManagedPolicyArns",
+                "Path",
+                "PermissionsBoundary",
+                "Policies",
+                "Tags",
+                "UserName",
+            ],
+        ),
+        "AWS::IAM::Role" => (
+            &["AssumeRolePolicyDocument"],
+            &[
+                "Description",
+                "ManagedPolicyArns",
+                "MaxSessionDuration",
+                "Path",
+                "PermissionsBoundary",
+                "Policies",
+                "RoleName",
+                "Tags",
+            ],
+        ),
+        "AWS::IAM::Group" => (&[], &["GroupName", "ManagedPolicyArns", "Path", "Policies"]),
+        "AWS::IAM::Policy" => (
+            &["PolicyDocument", "PolicyName"],
+            &["Groups", "Roles", "Users"],
+        ),
+        "AWS::IAM::ManagedPolicy" => (
+            &["PolicyDocument"],
+            &[
+                "Description",
+                "Groups",
+                "ManagedPolicyName",
+                "Path",
+                "Roles",
+                "Users",
+            ],
+        ),
+        "AWS::IAM::AccessKey" => (&["UserName"], &["Serial", "Status"]),
+        "AWS::IAM::UserToGroupAddition" => (&["GroupName", "Users"], &[]),
+        "AWS::IAM::InstanceProfile" => (&["Roles"], &["InstanceProfileName", "Path"]),
+        "AWS::S3::Bucket" => (
+            &[],
+            &[
+                "AbacStatus",
+                "AccelerateConfiguration",
+                "AccessControl",
+                "AnalyticsConfigurations",
+                "BucketEncryption",
+                "BucketName",
+                "CorsConfiguration",
+                "IntelligentTieringConfigurations",
+                "InventoryConfigurations",
+                "LifecycleConfiguration",
+                "LoggingConfiguration",
+                "MetadataConfiguration",
+                "MetadataTableConfiguration",
+                "MetricsConfigurations",
+                "NotificationConfiguration",
+                "ObjectLockConfiguration",
+                "ObjectLockEnabled",
+                "OwnershipControls",
+                "PublicAccessBlockConfiguration",
+                "ReplicationConfiguration",
+                "Tags",
+                "VersioningConfiguration",
+                "WebsiteConfiguration",
+            ],
+        ),
+        "AWS::S3::BucketPolicy" => (&["Bucket", "PolicyDocument"], &[]),
+        _ => (&[], &[]),
+    }
+}
+
+/// `Properties validation failed ...` when a required property is missing or an
+/// unknown one is given, as `CloudFormation`'s resource schemas say.
+pub fn check_properties(logical: &str, kind: &str, properties: &Value) -> Result<(), String> {
+    let (required, optional) = schema(kind);
+    let fail = |detail: String| {
+        Err(format!(
+            "Properties validation failed for resource {logical} with message: [#: {detail}]"
+        ))
+    };
+    let Value::Object(map) = properties else {
+        return fail("expected type: JSONObject".to_owned());
+    };
+    if let Some(missing) = required.iter().find(|name| !map.contains_key(**name)) {
+        return fail(format!("required key [{missing}] not found"));
+    }
+    if let Some(extra) = map
+        .keys()
+        .find(|key| !required.contains(&key.as_str()) && !optional.contains(&key.as_str()))
+    {
+        return fail(format!("extraneous key [{extra}] is not permitted"));
+    }
+    Ok(())
+}
+
 /// The `Fn::GetAtt` attributes of a type.
 pub fn attributes(kind: &str) -> &'static [&'static str] {
     match kind {
