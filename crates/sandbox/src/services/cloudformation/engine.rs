@@ -2,6 +2,8 @@
 //! when a resource fails), delete (in reverse order; `DeletionPolicy: Retain` skipped;
 //! a failure ends `DELETE_FAILED`), and update (add, change in place or replace,
 //! remove in cleanup; a failure rolls the changes back). Events follow AWS's order.
+//! One cohesive thing (over 400 lines): the three operations share the plan, the
+//! evaluation of properties and outputs, and the event sequence.
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -3,6 +3,7 @@
 //! `Fn::Join`, `Fn::Select`, `Fn::Split`, `Fn::If`, `Fn::Equals`, `Fn::And`, `Fn::Or`,
 //! `Fn::Not`, `Fn::FindInMap`, `Fn::GetAZs`, `Fn::Base64`, `Fn::ImportValue`,
 //! `Fn::Length`, `Fn::ToJsonString`; `AWS::NoValue` removes the member it stands in.
+//! One cohesive thing (over 400 lines): one arm per function, all over one scope.
 
 use std::collections::BTreeMap;
 

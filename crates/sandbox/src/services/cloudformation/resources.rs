@@ -2,6 +2,8 @@
 //! operations, authorized one by one for the principal acting for the stack (the
 //! caller), so a caller allowed `CloudFormation` but not IAM sees the resource fail with
 //! IAM's own denial. Physical names are `stack-Logical-RANDOM` where none is given.
+//! One cohesive thing (over 400 lines): create and delete, one arm per type, side by
+//! side so each type's undo sits next to its do.
 
 use std::collections::BTreeMap;
 

@@ -3,6 +3,8 @@
 //! conditions, references), outputs; then the parameter values a stack gives, and the
 //! order to create resources in (references and `DependsOn`, cycles refused with the
 //! resources on them). Errors are `CloudFormation`'s `ValidationError` texts.
+//! One cohesive thing (over 400 lines with its property tests): the checks of one
+//! template, section by section.
 
 use std::collections::{BTreeMap, BTreeSet};
 
