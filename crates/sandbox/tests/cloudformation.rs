@@ -1263,3 +1263,80 @@ async fn properties_outside_a_types_schema_fail_the_resource() {
         settle(&client, created.stack_id().expect("id")).await;
     }
 }
+
+#[tokio::test]
+async fn a_template_url_is_read_from_the_sandboxs_s3_as_the_caller() {
+    let sandbox = Sandbox::in_memory();
+    let operator = Keys::operator(&sandbox, ACCOUNT);
+    let storage = s3(&sandbox, &operator, true);
+    storage
+        .create_bucket()
+        .bucket("templates")
+        .send()
+        .await
+        .expect("bucket");
+    storage
+        .put_object()
+        .bucket("templates")
+        .key("lab/notes.yaml")
+        .body(ByteStream::from_static(
+            b"Resources:\n  Notes:\n    Type: AWS::S3::Bucket\n",
+        ))
+        .send()
+        .await
+        .expect("upload");
+    let client = cfn(&sandbox, &operator);
+    for (stack, url) in [
+        (
+            "virtual",
+            "https://templates.s3.amazonaws.com/lab/notes.yaml",
+        ),
+        (
+            "path",
+            "https://s3.us-east-1.amazonaws.com/templates/lab/notes.yaml",
+        ),
+    ] {
+        client
+            .create_stack()
+            .stack_name(stack)
+            .template_url(url)
+            .send()
+            .await
+            .expect("create from S3");
+        let (found, _) = settle(&client, stack).await;
+        assert_eq!(found.stack_status(), Some(&StackStatus::CreateComplete));
+    }
+    let missing = client
+        .create_stack()
+        .stack_name("missing")
+        .template_url("https://templates.s3.amazonaws.com/nope.yaml")
+        .send()
+        .await
+        .expect_err("no such object");
+    assert_eq!(
+        missing.message(),
+        Some("The template at https://templates.s3.amazonaws.com/nope.yaml does not exist")
+    );
+
+    let reader = user_with_key(&sandbox, "no-s3").await;
+    iam(&sandbox, &operator)
+        .put_user_policy()
+        .user_name("no-s3")
+        .policy_name("cfn")
+        .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"cloudformation:*","Resource":"*"}]}"#)
+        .send()
+        .await
+        .expect("policy");
+    let denied = cfn(&sandbox, &reader)
+        .create_stack()
+        .stack_name("denied")
+        .template_url("https://templates.s3.amazonaws.com/lab/notes.yaml")
+        .send()
+        .await
+        .expect_err("the caller may not read the template");
+    assert_eq!(denied.code(), Some("ValidationError"));
+    assert_eq!(
+        denied.message(),
+        Some("Access Denied to the template at https://templates.s3.amazonaws.com/lab/notes.yaml")
+    );
+}

@@ -77,7 +77,7 @@ pub fn create_change_set(world: &mut World, request: &mut Request) -> Result<Sha
         stack.catch_up(world.now());
         updatable(&stack)?;
     }
-    let body = request.body(Some(&stack.template))?;
+    let body = request.body(world, Some(&stack.template))?;
     let given = request.given(&stack.parameters);
     let plan = engine::plan(world, &body, &given, &stack).map_err(validation)?;
     let capabilities = capabilities(request.input);

@@ -25,6 +25,9 @@ pub use stacks::*;
 /// The largest `TemplateBody` `CloudFormation` accepts.
 pub const MAX_TEMPLATE_BYTES: usize = 51_200;
 
+/// The largest template `CloudFormation` reads from S3 (`TemplateURL`).
+pub const MAX_TEMPLATE_URL_BYTES: usize = 1_000_000;
+
 /// The operations answered here; others fall to the generic "other service" answer.
 pub const OPERATIONS: &[&str] = &[
     "CreateStack",
@@ -131,16 +134,15 @@ impl Request<'_, '_> {
         (!tags.is_empty()).then_some(tags)
     }
 
-    fn body(&self, previous: Option<&str>) -> Result<String, ApiError> {
+    fn body(&mut self, world: &World, previous: Option<&str>) -> Result<String, ApiError> {
         if self.input.get("UsePreviousTemplate") == Some("true") {
             return previous.map(str::to_owned).ok_or_else(|| {
                 validation("UsePreviousTemplate can only be used with an existing stack")
             });
         }
-        if self.input.get("TemplateURL").is_some() {
-            return Err(validation(
-                "TemplateURL is not supported by the sandbox: send the template as TemplateBody",
-            ));
+        if let Some(url) = self.input.get("TemplateURL") {
+            let url = url.to_owned();
+            return self.template_from_s3(world, &url);
         }
         let body = self
             .input
@@ -152,6 +154,41 @@ impl Request<'_, '_> {
             )));
         }
         Ok(body.to_owned())
+    }
+
+    /// A `TemplateURL` naming an object of the sandbox's S3 (`https://BUCKET.s3...
+    /// .amazonaws.com/KEY` or `https://s3....amazonaws.com/BUCKET/KEY`), read as the
+    /// caller (`s3:GetObject`), at most [`MAX_TEMPLATE_URL_BYTES`].
+    fn template_from_s3(&mut self, world: &World, url: &str) -> Result<String, ApiError> {
+        let unreachable = || validation(format!("TemplateURL must be a supported URL: {url}"));
+        let rest = url.strip_prefix("https://").ok_or_else(unreachable)?;
+        let (host, path) = rest.split_once('/').ok_or_else(unreachable)?;
+        let (bucket, key) = if host.starts_with("s3.") || host.starts_with("s3-") {
+            path.split_once('/').ok_or_else(unreachable)?
+        } else if let Some((bucket, _)) = host.split_once(".s3") {
+            (bucket, path)
+        } else {
+            return Err(unreachable());
+        };
+        let key = percent_encoding::percent_decode_str(key)
+            .decode_utf8_lossy()
+            .into_owned();
+        let mut check = Check::new("s3:GetObject", format!("arn:aws:s3:::{bucket}/{key}"));
+        check.resource_policy = crate::services::ResourcePolicy::Bucket(bucket.to_owned());
+        (self.authorize)(world, self.caller, &[check])
+            .map_err(|_| validation(format!("Access Denied to the template at {url}")))?;
+        let object = world
+            .buckets
+            .get(bucket)
+            .and_then(|found| found.objects.get(&key))
+            .ok_or_else(|| validation(format!("The template at {url} does not exist")))?;
+        if object.body.len() > MAX_TEMPLATE_URL_BYTES {
+            return Err(validation(format!(
+                "Template may not exceed {MAX_TEMPLATE_URL_BYTES} bytes in size."
+            )));
+        }
+        String::from_utf8(object.body.clone())
+            .map_err(|_| validation("Template format error: the template is not UTF-8"))
     }
 }
 

@@ -324,7 +324,7 @@ pub fn get_template(world: &mut World, request: &mut Request) -> Result<Shape, A
 
 pub fn validate_template(world: &mut World, request: &mut Request) -> Result<Shape, ApiError> {
     request.allow(world, "ValidateTemplate", "*")?;
-    let body = request.body(None)?;
+    let body = request.body(world, None)?;
     let template = Template::parse(&body).map_err(validation)?;
     let parameters = template
         .parameters
@@ -377,7 +377,7 @@ pub fn get_template_summary(world: &mut World, request: &mut Request) -> Result<
         read_stack(world, request, "GetTemplateSummary")?.template
     } else {
         request.allow(world, "GetTemplateSummary", "*")?;
-        request.body(None)?
+        request.body(world, None)?
     };
     let template = Template::parse(&body).map_err(validation)?;
     let parameters = template

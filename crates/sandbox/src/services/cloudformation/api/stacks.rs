@@ -20,7 +20,7 @@ pub fn create_stack(world: &mut World, request: &mut Request) -> Result<Shape, A
         ));
     }
     check_stack_quota(world, request)?;
-    let body = request.body(None)?;
+    let body = request.body(world, None)?;
     let mut stack = new_stack(world, request, &name);
     let given = request.given(&[]);
     let plan = engine::plan(world, &body, &given, &stack).map_err(validation)?;
@@ -62,7 +62,7 @@ pub fn update_stack(world: &mut World, request: &mut Request) -> Result<Shape, A
         .ok_or_else(|| validation("Stack vanished"))?;
     stack.catch_up(world.now());
     updatable(&stack)?;
-    let body = request.body(Some(&stack.template))?;
+    let body = request.body(world, Some(&stack.template))?;
     let given = request.given(&stack.parameters);
     let plan = engine::plan(world, &body, &given, &stack).map_err(validation)?;
     let capabilities = capabilities(request.input);
