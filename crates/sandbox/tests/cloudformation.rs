@@ -1186,6 +1186,14 @@ async fn hostile_templates_get_validation_errors() {
         "x".repeat(60_000)
     );
     let self_condition = "Conditions:\n  A: !Condition A\nResources:\n  B:\n    Type: AWS::S3::Bucket\n    Condition: A\n";
+    let through_if = "Conditions:\n  A: !Equals [!If [A, x, y], x]\nResources:\n  B:\n    Type: AWS::S3::Bucket\n    Condition: A\n";
+    let deep_aliases = format!(
+        "a0: &a0 {}x{}\na1: &a1 {}*a0{}\nResources:\n  B:\n    Type: AWS::S3::Bucket\n",
+        "[".repeat(150),
+        "]".repeat(150),
+        "[".repeat(150),
+        "]".repeat(150)
+    );
     for (template, expected) in [
         (bomb.as_str(), "nodes after expanding aliases"),
         (
@@ -1204,6 +1212,8 @@ async fn hostile_templates_get_validation_errors() {
             self_condition,
             "Template error: condition A refers to itself",
         ),
+        (through_if, "Template error: condition A refers to itself"),
+        (deep_aliases.as_str(), "nested more than 200 levels deep"),
     ] {
         let error = client
             .create_stack()

@@ -62,6 +62,7 @@ pub fn plan(
         stack_name: &stack.name,
         stack_id: &stack.id,
         conditions: BTreeMap::new(),
+        condition_depth: 0,
         made: &made,
         exports: &export_values,
     };
@@ -134,6 +135,7 @@ fn dry_run(
         stack_name: &stack.name,
         stack_id: &stack.id,
         conditions: conditions.clone(),
+        condition_depth: 0,
         made: &made,
         exports: export_values,
     };
@@ -200,6 +202,7 @@ fn scope<'a>(
         stack_name: &stack.name,
         stack_id: &stack.id,
         conditions: plan.conditions.clone(),
+        condition_depth: 0,
         made,
         exports: export_values,
     }

@@ -32,6 +32,8 @@ pub struct Scope<'a> {
     pub conditions: BTreeMap<String, bool>,
     pub made: &'a BTreeMap<String, Made>,
     pub exports: &'a BTreeMap<String, String>,
+    /// How many conditions are being evaluated inside one another (a cycle stops).
+    pub condition_depth: usize,
 }
 
 fn template_error(message: impl std::fmt::Display) -> String {
@@ -68,7 +70,7 @@ impl Scope<'_> {
         if let Some(value) = self.conditions.get(name) {
             return Ok(*value);
         }
-        if depth > 64 {
+        if depth > 64 || self.condition_depth > 64 {
             return Err(template_error(format!("condition {name} refers to itself")));
         }
         let Some(expression) = self.template.conditions.get(name).cloned() else {
@@ -76,7 +78,10 @@ impl Scope<'_> {
                 "unresolved condition dependency {name} in Fn::If"
             )));
         };
-        let value = self.boolean(&expression, depth + 1)?;
+        self.condition_depth += 1;
+        let value = self.boolean(&expression, depth + 1);
+        self.condition_depth -= 1;
+        let value = value?;
         self.conditions.insert(name.to_owned(), value);
         Ok(value)
     }

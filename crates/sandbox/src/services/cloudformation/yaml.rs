@@ -11,6 +11,9 @@ use serde_json::{Map, Value};
 /// At most this many nodes after alias expansion (an alias bomb stops here).
 const NODE_BUDGET: usize = 200_000;
 
+/// At most this deep after alias expansion (evaluation recurses over the tree).
+const MAX_DEPTH: usize = 200;
+
 /// Reads a template body as JSON (when it starts with `{`) or YAML.
 pub fn parse(body: &str) -> Result<Value, String> {
     if body.trim_start().starts_with('{') {
@@ -83,12 +86,19 @@ impl<'a> Reader<'a> {
                 "Template format error: At least one Resources member must be defined.".to_owned(),
             );
         }
-        let value = self.node(first)?;
+        let value = self.node(first, 0)?;
         match self.next()? {
             Event::DocumentEnd | Event::StreamEnd => {}
             _ => return Err(self.error()),
         }
         Ok(value)
+    }
+
+    fn too_deep(&self) -> String {
+        format!(
+            "Template format error: YAML not well-formed. (line {}, column {}): nested more than {MAX_DEPTH} levels deep",
+            self.position.0, self.position.1
+        )
     }
 
     fn count(&mut self, nodes: usize) -> Result<(), String> {
@@ -102,8 +112,11 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
-    fn node(&mut self, event: Event<'a>) -> Result<Value, String> {
+    fn node(&mut self, event: Event<'a>, depth: usize) -> Result<Value, String> {
         self.count(1)?;
+        if depth > MAX_DEPTH {
+            return Err(self.too_deep());
+        }
         let (value, anchor, tag) = match event {
             Event::Scalar(text, style, anchor, tag) => {
                 let value = if tag.is_none() && style == ScalarStyle::Plain {
@@ -118,7 +131,7 @@ impl<'a> Reader<'a> {
                 loop {
                     match self.next()? {
                         Event::SequenceEnd => break,
-                        event => items.push(self.node(event)?),
+                        event => items.push(self.node(event, depth + 1)?),
                     }
                 }
                 (
@@ -137,7 +150,7 @@ impl<'a> Reader<'a> {
                     };
                     let at = self.position;
                     let event = self.next()?;
-                    let value = self.node(event)?;
+                    let value = self.node(event, depth + 1)?;
                     if map.contains_key(&key) {
                         return Err(format!(
                             "Template format error: YAML not well-formed. (line {}, column {}): duplicate key `{key}`",
@@ -161,6 +174,9 @@ impl<'a> Reader<'a> {
                     .map(|(_, value)| value.clone())
                     .ok_or_else(|| self.error())?;
                 self.count(size(&found))?;
+                if depth + height(&found) > MAX_DEPTH {
+                    return Err(self.too_deep());
+                }
                 return Ok(found);
             }
             _ => return Err(self.error()),
@@ -218,6 +234,14 @@ fn single(name: &str, value: Value) -> Value {
     let mut map = Map::new();
     map.insert(name.to_owned(), value);
     Value::Object(map)
+}
+
+fn height(value: &Value) -> usize {
+    match value {
+        Value::Array(items) => 1 + items.iter().map(height).max().unwrap_or(0),
+        Value::Object(map) => 1 + map.values().map(height).max().unwrap_or(0),
+        _ => 0,
+    }
 }
 
 fn size(value: &Value) -> usize {
@@ -303,6 +327,18 @@ mod tests {
             let error = parse(body).expect_err(body);
             assert!(error.contains(expected), "{body:?}: {error}");
         }
+    }
+
+    #[test]
+    fn aliases_cannot_nest_past_the_depth_limit() {
+        let mut body = String::new();
+        let _ = writeln!(body, "a0: &a0 {}x{}", "[".repeat(150), "]".repeat(150));
+        let _ = writeln!(body, "a1: &a1 {}*a0{}", "[".repeat(150), "]".repeat(150));
+        let error = parse(&body).expect_err("too deep");
+        assert!(
+            error.contains("nested more than 200 levels deep"),
+            "{error}"
+        );
     }
 
     #[test]
