@@ -1187,12 +1187,17 @@ async fn hostile_templates_get_validation_errors() {
     );
     let self_condition = "Conditions:\n  A: !Condition A\nResources:\n  B:\n    Type: AWS::S3::Bucket\n    Condition: A\n";
     let through_if = "Conditions:\n  A: !Equals [!If [A, x, y], x]\nResources:\n  B:\n    Type: AWS::S3::Bucket\n    Condition: A\n";
+    let json_120 = format!(
+        "{{\"Resources\": {{\"B\": {{\"Type\": \"AWS::S3::Bucket\", \"Metadata\": {}1{}}}}}}}",
+        "[".repeat(120),
+        "]".repeat(120)
+    );
     let deep_aliases = format!(
         "a0: &a0 {}x{}\na1: &a1 {}*a0{}\nResources:\n  B:\n    Type: AWS::S3::Bucket\n",
-        "[".repeat(150),
-        "]".repeat(150),
-        "[".repeat(150),
-        "]".repeat(150)
+        "[".repeat(60),
+        "]".repeat(60),
+        "[".repeat(60),
+        "]".repeat(60)
     );
     for (template, expected) in [
         (bomb.as_str(), "nodes after expanding aliases"),
@@ -1213,7 +1218,8 @@ async fn hostile_templates_get_validation_errors() {
             "Template error: condition A refers to itself",
         ),
         (through_if, "Template error: condition A refers to itself"),
-        (deep_aliases.as_str(), "nested more than 200 levels deep"),
+        (deep_aliases.as_str(), "nested more than 100 levels deep"),
+        (json_120.as_str(), "nested more than 100 levels deep"),
     ] {
         let error = client
             .create_stack()

@@ -11,19 +11,26 @@ use serde_json::{Map, Value};
 /// At most this many nodes after alias expansion (an alias bomb stops here).
 const NODE_BUDGET: usize = 200_000;
 
-/// At most this deep after alias expansion (evaluation recurses over the tree).
-const MAX_DEPTH: usize = 200;
+/// At most this deep after alias expansion: evaluation recurses over the tree, and
+/// the durable store reads the world back with `serde_json`, which stops at 128.
+pub const MAX_DEPTH: usize = 100;
 
 /// Reads a template body as JSON (when it starts with `{`) or YAML.
 pub fn parse(body: &str) -> Result<Value, String> {
     if body.trim_start().starts_with('{') {
-        return serde_json::from_str(body).map_err(|error| {
+        let value: Value = serde_json::from_str(body).map_err(|error| {
             format!(
                 "Template format error: JSON not well-formed. (line {}, column {})",
                 error.line(),
                 error.column()
             )
-        });
+        })?;
+        if height(&value) > MAX_DEPTH {
+            return Err(format!(
+                "Template format error: JSON not well-formed: nested more than {MAX_DEPTH} levels deep"
+            ));
+        }
+        return Ok(value);
     }
     Reader::new(body).document()
 }
@@ -332,11 +339,11 @@ mod tests {
     #[test]
     fn aliases_cannot_nest_past_the_depth_limit() {
         let mut body = String::new();
-        let _ = writeln!(body, "a0: &a0 {}x{}", "[".repeat(150), "]".repeat(150));
-        let _ = writeln!(body, "a1: &a1 {}*a0{}", "[".repeat(150), "]".repeat(150));
+        let _ = writeln!(body, "a0: &a0 {}x{}", "[".repeat(60), "]".repeat(60));
+        let _ = writeln!(body, "a1: &a1 {}*a0{}", "[".repeat(60), "]".repeat(60));
         let error = parse(&body).expect_err("too deep");
         assert!(
-            error.contains("nested more than 200 levels deep"),
+            error.contains("nested more than 100 levels deep"),
             "{error}"
         );
     }
