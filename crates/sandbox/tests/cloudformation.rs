@@ -1187,6 +1187,20 @@ async fn hostile_templates_get_validation_errors() {
     );
     let self_condition = "Conditions:\n  A: !Condition A\nResources:\n  B:\n    Type: AWS::S3::Bucket\n    Condition: A\n";
     let through_if = "Conditions:\n  A: !Equals [!If [A, x, y], x]\nResources:\n  B:\n    Type: AWS::S3::Bucket\n    Condition: A\n";
+    let mut join_bomb = format!(
+        "Parameters:\n  P:\n    Type: String\n    Default: {}\nResources:\n  B:\n    Type: AWS::S3::Bucket\nMetadata:\n  l1: &l1 [{}]\n",
+        "x".repeat(4000),
+        ["!Ref P"; 10].join(", ")
+    );
+    for level in 2..=4 {
+        let items = vec![format!("*l{}", level - 1); 10].join(", ");
+        let _ = writeln!(join_bomb, "  l{level}: &l{level} [{items}]");
+    }
+    join_bomb.push_str("Outputs:\n  O:\n    Value: !Join [',', *l4]\n");
+    let mut many = String::from("Resources:\n");
+    for index in 0..501 {
+        let _ = writeln!(many, "  R{index}:\n    Type: AWS::S3::Bucket");
+    }
     let json_120 = format!(
         "{{\"Resources\": {{\"B\": {{\"Type\": \"AWS::S3::Bucket\", \"Metadata\": {}1{}}}}}}}",
         "[".repeat(120),
@@ -1220,6 +1234,14 @@ async fn hostile_templates_get_validation_errors() {
         (through_if, "Template error: condition A refers to itself"),
         (deep_aliases.as_str(), "nested more than 100 levels deep"),
         (json_120.as_str(), "nested more than 100 levels deep"),
+        (
+            join_bomb.as_str(),
+            "Template error: the template's functions make more than 8388608 bytes of text",
+        ),
+        (
+            many.as_str(),
+            "Template format error: Number of resources, 501, is greater than maximum allowed, 500",
+        ),
     ] {
         let error = client
             .create_stack()

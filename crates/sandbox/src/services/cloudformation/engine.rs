@@ -63,6 +63,7 @@ pub fn plan(
         stack_id: &stack.id,
         conditions: BTreeMap::new(),
         condition_depth: 0,
+        produced: 0,
         made: &made,
         exports: &export_values,
     };
@@ -136,6 +137,7 @@ fn dry_run(
         stack_id: &stack.id,
         conditions: conditions.clone(),
         condition_depth: 0,
+        produced: 0,
         made: &made,
         exports: export_values,
     };
@@ -203,6 +205,7 @@ fn scope<'a>(
         stack_id: &stack.id,
         conditions: plan.conditions.clone(),
         condition_depth: 0,
+        produced: 0,
         made,
         exports: export_values,
     }

@@ -34,7 +34,13 @@ pub struct Scope<'a> {
     pub exports: &'a BTreeMap<String, String>,
     /// How many conditions are being evaluated inside one another (a cycle stops).
     pub condition_depth: usize,
+    /// Bytes of text the functions have made so far (see [`MAX_PRODUCED`]).
+    pub produced: usize,
 }
+
+/// The text functions may make while a template is evaluated: references, `Fn::Sub`
+/// and `Fn::Join` repeated through aliases cannot grow a stack without bound.
+pub const MAX_PRODUCED: usize = 8 * 1024 * 1024;
 
 fn template_error(message: impl std::fmt::Display) -> String {
     format!("Template error: {message}")
@@ -203,7 +209,17 @@ impl Scope<'_> {
         }
     }
 
-    fn reference(&self, name: &str) -> Result<Option<Value>, String> {
+    fn spend(&mut self, bytes: usize) -> Result<(), String> {
+        self.produced += bytes;
+        if self.produced > MAX_PRODUCED {
+            return Err(template_error(format!(
+                "the template's functions make more than {MAX_PRODUCED} bytes of text"
+            )));
+        }
+        Ok(())
+    }
+
+    fn reference(&mut self, name: &str) -> Result<Option<Value>, String> {
         let text = |value: &str| Ok(Some(Value::String(value.to_owned())));
         match name {
             "AWS::AccountId" => return text(self.account),
@@ -218,6 +234,7 @@ impl Scope<'_> {
         }
         if let Some(spec) = self.template.parameter(name) {
             let value = self.parameters.get(name).cloned().unwrap_or_default();
+            self.spend(value.len())?;
             if spec.is_list() {
                 return Ok(Some(Value::Array(
                     value
@@ -340,6 +357,7 @@ impl Scope<'_> {
                     rest = &after[end + 1..];
                 }
                 out.push_str(rest);
+                self.spend(out.len())?;
                 string(out)
             }
             "Fn::Join" => {
@@ -359,7 +377,9 @@ impl Scope<'_> {
                 for item in &items {
                     texts.push(self.string(item, "Fn::Join")?);
                 }
-                string(texts.join(&delimiter))
+                let joined = texts.join(&delimiter);
+                self.spend(joined.len())?;
+                string(joined)
             }
             "Fn::Select" => {
                 let Value::Array(parts) = argument else {

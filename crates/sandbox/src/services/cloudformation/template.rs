@@ -37,6 +37,14 @@ const SECTIONS: &[&str] = &[
     "Outputs",
 ];
 
+/// AWS's template quotas.
+pub const MAX_PARAMETERS: usize = 200;
+pub const MAX_RESOURCES: usize = 500;
+pub const MAX_OUTPUTS: usize = 200;
+pub const MAX_MAPPINGS: usize = 200;
+/// The longest parameter value AWS accepts, in bytes.
+pub const MAX_PARAMETER_VALUE: usize = 4096;
+
 /// A declared parameter.
 #[derive(Debug, Clone, Default)]
 pub struct ParameterSpec {
@@ -148,6 +156,19 @@ impl Template {
             conditions: section("Conditions")?,
             ..Template::default()
         };
+        for (section_name, limit, noun) in [
+            ("Parameters", MAX_PARAMETERS, "parameters"),
+            ("Resources", MAX_RESOURCES, "resources"),
+            ("Outputs", MAX_OUTPUTS, "outputs"),
+            ("Mappings", MAX_MAPPINGS, "mappings"),
+        ] {
+            let count = section(section_name)?.len();
+            if count > limit {
+                return Err(format_error(format!(
+                    "Number of {noun}, {count}, is greater than maximum allowed, {limit}"
+                )));
+            }
+        }
         for (name, spec) in section("Parameters")? {
             template.parameters.push(parameter(&name, &spec)?);
         }
@@ -447,6 +468,11 @@ fn parameter(name: &str, spec: &Value) -> Result<ParameterSpec, String> {
 /// Checks a parameter value against its type and constraints.
 fn check_value(spec: &ParameterSpec, value: &str) -> Result<(), String> {
     let name = &spec.name;
+    if value.len() > MAX_PARAMETER_VALUE {
+        return Err(format!(
+            "Parameter '{name}' is longer than {MAX_PARAMETER_VALUE} bytes"
+        ));
+    }
     let fail = |message: String| {
         Err(match &spec.constraint_description {
             Some(description) => {
