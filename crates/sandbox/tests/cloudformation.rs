@@ -1378,3 +1378,44 @@ async fn a_template_url_is_read_from_the_sandboxs_s3_as_the_caller() {
         Some("Access Denied to the template at https://templates.s3.amazonaws.com/lab/notes.yaml")
     );
 }
+
+#[tokio::test]
+async fn termination_protection_refuses_deletion_until_turned_off() {
+    let sandbox = Sandbox::in_memory();
+    let client = cfn(&sandbox, &Keys::operator(&sandbox, ACCOUNT));
+    client
+        .create_stack()
+        .stack_name("kept")
+        .template_body("Resources:\n  B:\n    Type: AWS::S3::Bucket\n")
+        .enable_termination_protection(true)
+        .send()
+        .await
+        .expect("create");
+    let (stack, _) = settle(&client, "kept").await;
+    assert_eq!(stack.enable_termination_protection(), Some(true));
+    let refused = client
+        .delete_stack()
+        .stack_name("kept")
+        .send()
+        .await
+        .expect_err("protected");
+    assert_eq!(
+        refused.message(),
+        Some("Stack [kept] cannot be deleted while TerminationProtection is enabled")
+    );
+    client
+        .update_termination_protection()
+        .stack_name("kept")
+        .enable_termination_protection(false)
+        .send()
+        .await
+        .expect("turn it off");
+    client
+        .delete_stack()
+        .stack_name("kept")
+        .send()
+        .await
+        .expect("delete");
+    let (_, seen) = settle(&client, stack.stack_id().expect("id")).await;
+    assert_eq!(seen.last().map(String::as_str), Some("DELETE_COMPLETE"));
+}

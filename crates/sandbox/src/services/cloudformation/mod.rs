@@ -68,6 +68,7 @@ pub fn handle(
         "DeleteChangeSet" => api::delete_change_set,
         "ListChangeSets" => api::list_change_sets,
         "ListExports" => api::list_exports,
+        "UpdateTerminationProtection" => api::update_termination_protection,
         other => {
             return (
                 Err(ApiError::new(

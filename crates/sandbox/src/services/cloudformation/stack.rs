@@ -66,6 +66,9 @@ pub struct Stack {
     /// `OnFailure: DELETE`: a failed creation is rolled back, then deleted.
     #[serde(default)]
     pub delete_on_failure: bool,
+    /// `EnableTerminationProtection`: `DeleteStack` is refused.
+    #[serde(default)]
+    pub termination_protection: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

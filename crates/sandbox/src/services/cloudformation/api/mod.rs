@@ -48,6 +48,7 @@ pub const OPERATIONS: &[&str] = &[
     "DeleteChangeSet",
     "ListChangeSets",
     "ListExports",
+    "UpdateTerminationProtection",
 ];
 
 pub(crate) fn validation(message: impl Into<String>) -> ApiError {

@@ -78,7 +78,7 @@ fn stack_shape(stack: &Stack) -> Shape {
         .list("Outputs", outputs)
         .maybe("RoleARN", stack.role_arn.as_ref())
         .list("Tags", tag_list(&stack.tags))
-        .text("EnableTerminationProtection", false)
+        .text("EnableTerminationProtection", stack.termination_protection)
         .child(
             "DriftInformation",
             Shape::new().text("StackDriftStatus", "NOT_CHECKED"),

@@ -36,6 +36,7 @@ pub fn create_stack(world: &mut World, request: &mut Request) -> Result<Shape, A
         || request.input.get("OnFailure") == Some("DO_NOTHING");
     stack.timeout_minutes = request.input.integer("TimeoutInMinutes")?;
     stack.delete_on_failure = request.input.get("OnFailure") == Some("DELETE");
+    stack.termination_protection = request.input.get("EnableTerminationProtection") == Some("true");
     let acting = acting_role(world, request, &mut stack)?;
     run_with_actor(
         world,
@@ -109,6 +110,11 @@ pub fn delete_stack(world: &mut World, request: &mut Request) -> Result<Shape, A
     if stack.deleted.is_some() {
         return Ok(Shape::new());
     }
+    if stack.termination_protection {
+        return Err(validation(format!(
+            "Stack [{name}] cannot be deleted while TerminationProtection is enabled"
+        )));
+    }
     stack.settle();
     let acting = acting_role(world, request, &mut stack)?;
     run_with_actor(
@@ -123,4 +129,20 @@ pub fn delete_stack(world: &mut World, request: &mut Request) -> Result<Shape, A
     world.stacks.insert(id, stack);
     prune(world, &request.caller.account);
     Ok(Shape::new())
+}
+
+pub fn update_termination_protection(
+    world: &mut World,
+    request: &mut Request,
+) -> Result<Shape, ApiError> {
+    let name = request.input.required("StackName")?.to_owned();
+    let enabled = request.input.required("EnableTerminationProtection")? == "true";
+    let id = request.find(world, &name)?;
+    request.allow(world, "UpdateTerminationProtection", &id)?;
+    let stack = world
+        .stacks
+        .get_mut(&id)
+        .ok_or_else(|| validation("Stack vanished"))?;
+    stack.termination_protection = enabled;
+    Ok(Shape::new().text("StackId", id))
 }
