@@ -6,7 +6,7 @@ use crate::auth::authorize::{self, RequestFacts};
 use crate::auth::{self, AuthError, Caller};
 use crate::ids;
 use crate::sandbox::Sandbox;
-use crate::services::{ApiError, Check, Shape, iam, other, s3, sts};
+use crate::services::{ApiError, Check, Shape, cloudformation, iam, other, s3, sts};
 use crate::state::{DecisionRecord, Outcome, World};
 use crate::wire::auth_errors::{Family, auth_error};
 use crate::wire::{self, HttpRequest, HttpResponse, Route, query};
@@ -24,6 +24,7 @@ impl Sandbox {
         }
     }
 
+    #[expect(clippy::too_many_lines, reason = "one request, service by service")]
     fn query(
         &self,
         service: &str,
@@ -69,6 +70,26 @@ impl Sandbox {
                 }
             };
             let facts = facts(request);
+            if service == "cloudformation" && cloudformation::handles(&action) {
+                let region = facts.region.clone();
+                let mut authorize = |world: &World, caller: &Caller, checks: &[Check]| {
+                    authorize_all(world, caller, checks, &facts, request_id, &mut explanation)
+                };
+                let (result, commit) = cloudformation::handle(
+                    &action,
+                    &input,
+                    world,
+                    &caller,
+                    &region,
+                    &mut authorize,
+                );
+                answer = result;
+                return if commit {
+                    Outcome::Commit
+                } else {
+                    Outcome::Discard
+                };
+            }
             let Some(operation) = operation else {
                 answer = if service == "iam" || service == "sts" {
                     Err(ApiError::new(

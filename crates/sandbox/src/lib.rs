@@ -1,6 +1,6 @@
-//! An embedded, offline AWS for identity labs: IAM, STS and S3 over their real wire
-//! protocols, every request signed (`SigV4`, checked by re-signing) and authorized by
-//! `awslab_policy`, with AWS's error codes and denial messages.
+//! An embedded, offline AWS for identity labs: IAM, STS, S3 and `CloudFormation` over
+//! their real wire protocols, every request signed (`SigV4`, checked by re-signing)
+//! and authorized by `awslab_policy`, with AWS's error codes and denial messages.
 //!
 //! Layers: `wire` (routing, the query protocol, S3's REST-XML, aws-chunked), `auth`
 //! (`SigV4`, access key to principal, one decision per check), `services` (typed

@@ -3,6 +3,7 @@
 //! ([`Check`]) next to what it does, and never sees HTTP. The wire layer decodes
 //! inputs into an [`Input`] and encodes the [`Shape`] an operation returns.
 
+pub mod cloudformation;
 pub mod iam;
 pub mod managed;
 pub mod other;

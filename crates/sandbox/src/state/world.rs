@@ -22,6 +22,9 @@ pub struct World {
     pub clock_offset_seconds: i64,
     /// The secret the sandbox's OIDC issuer signs web identity tokens with (hex).
     pub issuer_secret: String,
+    /// `CloudFormation` stacks of every account, by stack id (`services::cloudformation`).
+    #[serde(default)]
+    pub stacks: BTreeMap<String, crate::services::cloudformation::Stack>,
 }
 
 /// One AWS account.
