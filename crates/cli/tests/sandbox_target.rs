@@ -158,9 +158,8 @@ fn verdicts(output: &Output) -> Vec<(String, String)> {
 }
 
 /// Every plan moto can run gives the same verdicts on the sandbox. Not compared, with
-/// the reason: `sts-assume-role` (its `CloudFormation` stack needs the sandbox's
-/// `CloudFormation`), `session-token` and `federation-token` (moto's session and
-/// federation credentials do not work, so those plans fail on moto).
+/// the reason: `session-token` and `federation-token` (moto's session and federation
+/// credentials do not work, so those plans fail on moto).
 #[tokio::test(flavor = "multi_thread")]
 async fn plans_moto_can_run_give_the_same_verdicts_on_the_sandbox() {
     let Some(lab) = support::Lab::start("plans_give_the_same_verdicts_on_sandbox_and_moto").await
@@ -196,4 +195,47 @@ async fn plans_moto_can_run_give_the_same_verdicts_on_the_sandbox() {
         assert_eq!(lab.awslab(&["down", &run]).status.code(), Some(0));
         assert_eq!(home.awslab(&["down", &run]).status.code(), Some(0));
     }
+}
+
+/// The README's lab command: the seed lab, with its CloudFormation stack, on the
+/// default target (the sandbox) with no flag naming one; `down` restores the world.
+#[test]
+fn seed_lab_passes_on_the_default_target_and_down_restores_the_sandbox() {
+    let home = Home(tempfile::tempdir().unwrap());
+    let before = home.awslab(&["sandbox", "status"]);
+    let plan = plans().join("sts-assume-role.yaml");
+    let up = home.awslab(&["up", plan.to_str().unwrap(), "--run-id", "seed"]);
+    let out = text(&up);
+    assert_eq!(up.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("10 of 10 steps succeeded; 5 of 5 verifications passed."),
+        "{out}"
+    );
+    assert!(out.contains("Target: the sandbox in"), "{out}");
+    assert!(
+        out.contains(":assumed-role/sts-lab-seed-") && out.contains("/s3-sts-lab"),
+        "{out}"
+    );
+    let secrets =
+        std::fs::read_to_string(home.0.path().join("state/runs/seed/secrets.json")).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&secrets).unwrap();
+    for credentials in json.as_object().unwrap().values() {
+        let secret = credentials["secret_access_key"].as_str().unwrap();
+        assert!(!out.contains(secret), "a secret reached the output");
+    }
+    let down = home.awslab(&["down", "seed"]);
+    assert_eq!(down.status.code(), Some(0), "{}", text(&down));
+    assert!(
+        String::from_utf8_lossy(&down.stdout)
+            .contains("deleted  cloudformation stack sts-lab-seed")
+    );
+    let after = home.awslab(&["sandbox", "status"]);
+    let strip = |o: &Output| {
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .filter(|l| !l.contains("temporary credentials issued") && !l.contains("stacks"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(strip(&before), strip(&after), "the sandbox changed");
 }
