@@ -197,7 +197,7 @@ async fn plans_moto_can_run_give_the_same_verdicts_on_the_sandbox() {
     }
 }
 
-/// The README's lab command: the seed lab, with its CloudFormation stack, on the
+/// The README's lab command: the seed lab, with its `CloudFormation` stack, on the
 /// default target (the sandbox) with no flag naming one; `down` restores the world.
 #[test]
 fn seed_lab_passes_on_the_default_target_and_down_restores_the_sandbox() {
