@@ -47,6 +47,34 @@ impl std::fmt::Debug for SqliteStore {
     }
 }
 
+/// Puts the database in WAL mode (it stays so: later opens find it set). Changing the
+/// journal mode takes a lock that `SQLite`'s busy handler does not wait for, so
+/// processes opening a new folder at once retry it for a while instead of failing
+/// with "database is locked".
+fn set_wal(connection: &Connection) -> Result<(), rusqlite::Error> {
+    let mode: String = connection.query_row("PRAGMA journal_mode", [], |row| row.get(0))?;
+    if mode.eq_ignore_ascii_case("wal") {
+        return Ok(());
+    }
+    let mut attempt: u64 = 0;
+    loop {
+        match connection.pragma_update(None, "journal_mode", "WAL") {
+            Ok(()) => return Ok(()),
+            Err(rusqlite::Error::SqliteFailure(failure, _))
+                if attempt < 300
+                    && matches!(
+                        failure.code,
+                        rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                    ) =>
+            {
+                attempt += 1;
+                std::thread::sleep(Duration::from_millis(5 + attempt.min(20)));
+            }
+            Err(error) => return Err(error),
+        }
+    }
+}
+
 impl SqliteStore {
     /// Opens (or creates, with `seed`'s world) the database in `state_dir`.
     pub fn open(state_dir: &Path, seed: impl FnOnce() -> World) -> Result<Self, StoreError> {
@@ -61,9 +89,7 @@ impl SqliteStore {
         connection
             .busy_timeout(Duration::from_secs(30))
             .map_err(database)?;
-        connection
-            .pragma_update(None, "journal_mode", "WAL")
-            .map_err(database)?;
+        set_wal(&connection).map_err(database)?;
         connection
             .pragma_update(None, "synchronous", "NORMAL")
             .map_err(database)?;
