@@ -355,15 +355,15 @@ impl<'a> StepCx<'a> {
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<Result<T, String>, StepError>>,
     {
-        self.settle_within(what, self.run.options.settle_timeout, probe)
-            .await
+        let policy = SettlePolicy::with_deadline(self.run.options.settle_timeout);
+        self.settle_within(what, policy, probe).await
     }
 
-    /// [`StepCx::settle`] with another deadline (a stack's own timeout).
+    /// [`StepCx::settle`] with another policy (a stack's own deadline and first poll).
     pub async fn settle_within<T, F, Fut>(
         &self,
         what: &str,
-        deadline: Duration,
+        policy: SettlePolicy,
         mut probe: F,
     ) -> Result<T, StepError>
     where
@@ -371,7 +371,6 @@ impl<'a> StepCx<'a> {
         Fut: Future<Output = Result<Result<T, String>, StepError>>,
     {
         let slot: Mutex<Option<Result<T, StepError>>> = Mutex::new(None);
-        let policy = SettlePolicy::with_deadline(deadline);
         let result = settle(
             &policy,
             self.scheduler.cancel_token(),

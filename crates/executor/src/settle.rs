@@ -33,6 +33,16 @@ impl SettlePolicy {
         }
     }
 
+    /// For polling a `CloudFormation` stack: a first poll after at most 25 ms (an
+    /// emulator's stack is done at once; AWS's takes seconds, and the backoff doubles
+    /// to the same cap), and `deadline`.
+    pub fn for_stack(deadline: Duration) -> Self {
+        Self {
+            initial: Duration::from_millis(25),
+            ..Self::with_deadline(deadline)
+        }
+    }
+
     /// The upper bound of the backoff after `attempt` (1-based) failed probes:
     /// `initial * 2^(attempt-1)`, at most `cap`.
     pub fn backoff_bound(&self, attempt: u32) -> Duration {

@@ -99,7 +99,7 @@ impl CfnStack {
             return Err(message);
         }
         // Waits through `settle` (backoff with jitter, a deadline), not a loop of its own.
-        let policy = SettlePolicy::with_deadline(cx.stack_deadline);
+        let policy = SettlePolicy::for_stack(cx.stack_deadline);
         let result = settle(
             &policy,
             &CancellationToken::new(),

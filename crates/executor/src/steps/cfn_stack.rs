@@ -12,6 +12,7 @@ use crate::client::cloudformation_client;
 use crate::context::StepCx;
 use crate::error::StepError;
 use crate::resources::{self, ResourceRef};
+use crate::settle::SettlePolicy;
 
 crate::step_outputs! {
     Outputs { name: String, id: String, outputs: IndexMap<String, String> }
@@ -92,7 +93,7 @@ async fn wait(
     id: &str,
     deadline: Duration,
 ) -> Result<Stack, StepError> {
-    cx.settle_within("stack", deadline, || async {
+    cx.settle_within("stack", SettlePolicy::for_stack(deadline), || async {
         let answer = cfn
             .describe_stacks()
             .stack_name(id)
