@@ -124,7 +124,7 @@ pub struct VarArgs {
     #[arg(long = "secret-var", value_name = "NAME=VALUE", value_parser = parse_var)]
     pub secret_vars: Vec<(String, String)>,
     /// Let the plan read templates, objects and token files from this folder too; by default only from the plan's own folder tree (repeatable).
-    #[arg(long = "allow-files-from", value_name = "DIR")]
+    #[arg(long = "allow-files-from", value_name = "DIR", value_parser = existing_folder)]
     pub allow_files_from: Vec<PathBuf>,
 }
 
@@ -136,6 +136,17 @@ impl VarArgs {
             secret_overrides: self.secret_vars.clone(),
             allowed_dirs: self.allow_files_from.clone(),
         }
+    }
+}
+
+/// A folder that exists (a misspelt `--allow-files-from` would otherwise allow nothing
+/// and say nothing).
+fn existing_folder(text: &str) -> Result<PathBuf, String> {
+    let path = PathBuf::from(text);
+    if path.is_dir() {
+        Ok(path)
+    } else {
+        Err(format!("`{text}` is not a folder that exists"))
     }
 }
 

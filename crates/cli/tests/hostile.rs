@@ -56,6 +56,15 @@ fn validate_refuses_a_file_outside_the_plan_folder_and_names_the_option() {
         &["validate", "lab.yaml", "--allow-files-from", &allowed],
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // A misspelt folder allows nothing: it is a usage error, not silence.
+    let missing = dir.path().join("no-such-folder").display().to_string();
+    let out = awslab(
+        &lab,
+        &["validate", "lab.yaml", "--allow-files-from", &missing],
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("is not a folder that exists"), "{stderr}");
 }
 
 #[test]
