@@ -21,7 +21,7 @@ Exit status:
 Examples:
   awslab validate plans/*.yaml
   awslab plan plans/sts-assume-role.yaml
-  awslab up plans/sts-assume-role.yaml --endpoint-url http://127.0.0.1:5000
+  awslab up plans/sts-assume-role.yaml            # offline, on the embedded sandbox
   awslab down
   awslab graph plans/sts-assume-role.yaml --format mermaid --teardown";
 
@@ -54,7 +54,7 @@ pub enum Command {
     Graph(GraphArgs),
     /// Provision a plan against an AWS endpoint, verify it, and keep a journal for teardown.
     #[command(
-        after_help = "Examples:\n  awslab up plans/sts-assume-role.yaml --endpoint-url http://127.0.0.1:5000\n  awslab up plans/sts-assume-role.yaml --profile lab-admin --yes --junit report.xml\n  awslab up plans/sts-assume-role.yaml --run-id r1   # resumes run r1 if it exists\n\nWithout --endpoint-url the target is your real AWS account: awslab shows the\naccount and caller and asks before creating anything (--yes skips the question)."
+        after_help = "Examples:\n  awslab up plans/sts-assume-role.yaml                # on the embedded sandbox\n  awslab up plans/sts-assume-role.yaml --endpoint-url http://127.0.0.1:5000\n  awslab up plans/sts-assume-role.yaml --profile lab-admin --yes --junit report.xml\n  awslab up plans/sts-assume-role.yaml --run-id r1   # resumes run r1 if it exists\n\nWithout --target, --endpoint-url or --profile the target is awslab's embedded sandbox,\noffline, in this process. With --target aws or --profile it is your real AWS account:\nawslab shows the account and caller and asks before creating anything (--yes skips\nthe question)."
     )]
     Up(UpArgs),
     /// Tear down a run: delete everything its journal says it created, newest first.
@@ -213,8 +213,9 @@ pub struct StateArgs {
 /// Where calls go.
 #[derive(Debug, Args, Clone)]
 pub struct TargetArgs {
-    /// Where calls go: `aws` (a real account) or `sandbox` (awslab's embedded, offline
-    /// AWS, in this process, on the world `awslab sandbox serve` exposes).
+    /// Where calls go: `sandbox` (awslab's embedded, offline AWS, in this process, on
+    /// the world `awslab sandbox serve` exposes) or `aws` (a real account). Without
+    /// `--target`, `--endpoint-url` or `--profile`: the sandbox (`down` follows the run).
     #[arg(
         long,
         value_enum,
@@ -222,7 +223,7 @@ pub struct TargetArgs {
         conflicts_with = "endpoint_url"
     )]
     pub target: Option<TargetKind>,
-    /// An AWS-compatible endpoint (moto server, LocalStack); without it, real AWS.
+    /// An AWS-compatible endpoint (moto server, LocalStack, `awslab sandbox serve`).
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
     /// The sandbox's state folder (with `--target sandbox`).
@@ -245,7 +246,8 @@ pub struct TargetArgs {
     /// The region (default: AWS_REGION, AWS_DEFAULT_REGION, or us-east-1).
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
-    /// The operator's AWS CLI profile (default: the default credential chain).
+    /// The operator's AWS CLI profile, in a real account (`--target aws` without it: the
+    /// default credential chain).
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
 }
