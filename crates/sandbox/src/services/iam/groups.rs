@@ -1,11 +1,9 @@
 //! IAM groups: membership, inline group policies and attached managed policies (which
 //! apply to every member), and the `DeleteConflict` rules around them.
 
-use awslab_policy::PolicyKind;
+use super::inline;
 
-use super::{
-    account, account_mut, check_document, check_name, check_path, encoded, page, with_marker,
-};
+use super::{account, account_mut, check_name, check_path, page, with_marker};
 use crate::auth::Caller;
 use crate::ids;
 use crate::services::{ApiError, Check, Input, Operation, Shape, Value, timestamp};
@@ -283,32 +281,22 @@ fn list_groups_for_user(
 }
 
 fn put_group_policy(input: &Input, world: &mut World, caller: &Caller) -> Result<Shape, ApiError> {
-    let policy = check_name(input, "PolicyName", 128)?;
-    let document = input.required("PolicyDocument")?;
-    check_document(world, document, PolicyKind::Identity)?;
+    let (policy, document) = inline::checked(input, world)?;
     find_mut(world, input, caller)?
         .inline_policies
-        .insert(policy, document.to_owned());
+        .insert(policy, document);
     Ok(Shape::new())
 }
 
-fn no_such_policy(name: &str) -> ApiError {
-    ApiError::no_such_entity(format!(
-        "The group policy with name {name} cannot be found."
-    ))
-}
-
 fn get_group_policy(input: &Input, world: &mut World, caller: &Caller) -> Result<Shape, ApiError> {
-    let policy = input.required("PolicyName")?;
     let group = find(world, input, caller)?;
-    let document = group
-        .inline_policies
-        .get(policy)
-        .ok_or_else(|| no_such_policy(policy))?;
-    Ok(Shape::new()
-        .text("GroupName", &group.name)
-        .text("PolicyName", policy)
-        .text("PolicyDocument", encoded(document)))
+    inline::get(
+        input,
+        "group",
+        "GroupName",
+        &group.name,
+        &group.inline_policies,
+    )
 }
 
 fn delete_group_policy(
@@ -316,12 +304,11 @@ fn delete_group_policy(
     world: &mut World,
     caller: &Caller,
 ) -> Result<Shape, ApiError> {
-    let policy = input.required("PolicyName")?;
-    find_mut(world, input, caller)?
-        .inline_policies
-        .remove(policy)
-        .ok_or_else(|| no_such_policy(policy))?;
-    Ok(Shape::new())
+    inline::delete(
+        input,
+        "group",
+        &mut find_mut(world, input, caller)?.inline_policies,
+    )
 }
 
 fn list_group_policies(
@@ -329,13 +316,7 @@ fn list_group_policies(
     world: &mut World,
     caller: &Caller,
 ) -> Result<Shape, ApiError> {
-    let names = find(world, input, caller)?
-        .inline_policies
-        .keys()
-        .map(|name| Value::Text(name.clone()))
-        .collect();
-    let (names, next) = page(input, names)?;
-    Ok(with_marker(Shape::new().list("PolicyNames", names), next))
+    inline::list(input, &find(world, input, caller)?.inline_policies)
 }
 
 fn attach(

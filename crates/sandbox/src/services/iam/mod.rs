@@ -4,6 +4,7 @@
 
 mod attachments;
 mod groups;
+mod inline;
 mod keys;
 mod logins;
 mod oidc;

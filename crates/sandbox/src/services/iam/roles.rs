@@ -1,5 +1,6 @@
 //! IAM roles: trust policies, maximum session duration, inline policies, updates.
 
+use super::inline;
 use awslab_policy::PolicyKind;
 
 use super::{
@@ -307,30 +308,16 @@ fn tag_role(input: &Input, world: &mut World, caller: &Caller) -> Result<Shape, 
 }
 
 fn put_role_policy(input: &Input, world: &mut World, caller: &Caller) -> Result<Shape, ApiError> {
-    let policy = check_name(input, "PolicyName", 128)?;
-    let document = input.required("PolicyDocument")?;
-    check_document(world, document, PolicyKind::Identity)?;
+    let (policy, document) = inline::checked(input, world)?;
     find_mut(world, input, caller)?
         .inline_policies
-        .insert(policy, document.to_owned());
+        .insert(policy, document);
     Ok(Shape::new())
 }
 
-fn no_such_policy(name: &str) -> ApiError {
-    ApiError::no_such_entity(format!("The role policy with name {name} cannot be found."))
-}
-
 fn get_role_policy(input: &Input, world: &mut World, caller: &Caller) -> Result<Shape, ApiError> {
-    let policy = input.required("PolicyName")?;
     let role = find(world, input, caller)?;
-    let document = role
-        .inline_policies
-        .get(policy)
-        .ok_or_else(|| no_such_policy(policy))?;
-    Ok(Shape::new()
-        .text("RoleName", &role.name)
-        .text("PolicyName", policy)
-        .text("PolicyDocument", encoded(document)))
+    inline::get(input, "role", "RoleName", &role.name, &role.inline_policies)
 }
 
 fn delete_role_policy(
@@ -338,12 +325,11 @@ fn delete_role_policy(
     world: &mut World,
     caller: &Caller,
 ) -> Result<Shape, ApiError> {
-    let policy = input.required("PolicyName")?;
-    let role = find_mut(world, input, caller)?;
-    role.inline_policies
-        .remove(policy)
-        .ok_or_else(|| no_such_policy(policy))?;
-    Ok(Shape::new())
+    inline::delete(
+        input,
+        "role",
+        &mut find_mut(world, input, caller)?.inline_policies,
+    )
 }
 
 fn list_role_policies(
@@ -351,14 +337,7 @@ fn list_role_policies(
     world: &mut World,
     caller: &Caller,
 ) -> Result<Shape, ApiError> {
-    let role = find(world, input, caller)?;
-    let names = role
-        .inline_policies
-        .keys()
-        .map(|name| Value::Text(name.clone()))
-        .collect();
-    let (names, next) = page(input, names)?;
-    Ok(with_marker(Shape::new().list("PolicyNames", names), next))
+    inline::list(input, &find(world, input, caller)?.inline_policies)
 }
 
 fn list_role_tags(input: &Input, world: &mut World, caller: &Caller) -> Result<Shape, ApiError> {

@@ -1,10 +1,8 @@
 //! IAM users, their tags and inline policies (access keys are in `keys`).
 
-use awslab_policy::PolicyKind;
+use super::inline;
 
-use super::{
-    account, account_mut, check_document, check_name, check_path, encoded, page, with_marker,
-};
+use super::{account, account_mut, check_name, check_path, page, with_marker};
 use crate::auth::Caller;
 use crate::ids;
 use crate::services::{ApiError, Check, Input, Operation, Shape, Value, tag_list, timestamp};
@@ -262,33 +260,22 @@ fn list_user_tags(input: &Input, world: &mut World, caller: &Caller) -> Result<S
 
 fn put_user_policy(input: &Input, world: &mut World, caller: &Caller) -> Result<Shape, ApiError> {
     let raw = input.required("UserName")?;
-    let policy = check_name(input, "PolicyName", 128)?;
-    let document = input.required("PolicyDocument")?;
-    check_document(world, document, PolicyKind::Identity)?;
+    let (policy, document) = inline::checked(input, world)?;
     let user = account_mut(world, caller)?
         .users
         .get_mut(&raw.to_ascii_lowercase())
         .ok_or_else(|| no_such_user(raw))?;
-    user.inline_policies.insert(policy, document.to_owned());
+    user.inline_policies.insert(policy, document);
     Ok(Shape::new())
 }
 
 fn get_user_policy(input: &Input, world: &mut World, caller: &Caller) -> Result<Shape, ApiError> {
     let raw = input.required("UserName")?;
-    let policy = input.required("PolicyName")?;
     let user = account(world, caller)?
         .users
         .get(&raw.to_ascii_lowercase())
         .ok_or_else(|| no_such_user(raw))?;
-    let document = user.inline_policies.get(policy).ok_or_else(|| {
-        ApiError::no_such_entity(format!(
-            "The user policy with name {policy} cannot be found."
-        ))
-    })?;
-    Ok(Shape::new()
-        .text("UserName", &user.name)
-        .text("PolicyName", policy)
-        .text("PolicyDocument", encoded(document)))
+    inline::get(input, "user", "UserName", &user.name, &user.inline_policies)
 }
 
 fn delete_user_policy(
@@ -297,17 +284,11 @@ fn delete_user_policy(
     caller: &Caller,
 ) -> Result<Shape, ApiError> {
     let raw = input.required("UserName")?;
-    let policy = input.required("PolicyName")?;
     let user = account_mut(world, caller)?
         .users
         .get_mut(&raw.to_ascii_lowercase())
         .ok_or_else(|| no_such_user(raw))?;
-    if user.inline_policies.remove(policy).is_none() {
-        return Err(ApiError::no_such_entity(format!(
-            "The user policy with name {policy} cannot be found."
-        )));
-    }
-    Ok(Shape::new())
+    inline::delete(input, "user", &mut user.inline_policies)
 }
 
 fn list_user_policies(
@@ -320,11 +301,5 @@ fn list_user_policies(
         .users
         .get(&raw.to_ascii_lowercase())
         .ok_or_else(|| no_such_user(raw))?;
-    let names = user
-        .inline_policies
-        .keys()
-        .map(|name| Value::Text(name.clone()))
-        .collect();
-    let (names, next) = page(input, names)?;
-    Ok(with_marker(Shape::new().list("PolicyNames", names), next))
+    inline::list(input, &user.inline_policies)
 }
