@@ -76,7 +76,7 @@ pub enum Command {
     /// Evaluate and check IAM policy documents offline, as AWS's policy evaluation logic does.
     #[command(subcommand)]
     Policy(crate::policy_cmd::PolicyCommand),
-    /// Run the embedded offline AWS (IAM, STS, S3): serve it, print its credentials, reset it.
+    /// Run the embedded offline AWS (IAM, STS, S3, CloudFormation): serve it, print its credentials, reset it.
     #[command(subcommand)]
     Sandbox(crate::commands::sandbox::SandboxCommand),
     /// Print the JSON Schema of plan files (for editor completion).
