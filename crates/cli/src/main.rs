@@ -6,6 +6,26 @@
 //! The `awslab` binary: parses the command line, runs one command, renders its
 //! output and chooses the exit code. All terminal output of awslab comes from here.
 
+// The `print!` family, shadowed for every module below by versions that do not panic
+// on a closed pipe (see `output.rs`). Declared before the modules: macro_rules scope
+// is textual.
+macro_rules! print {
+    ($($arg:tt)*) => { $crate::output::stdout(format_args!($($arg)*)) };
+}
+macro_rules! println {
+    () => { $crate::output::stdout(format_args!("\n")) };
+    ($($arg:tt)*) => { $crate::output::stdout(format_args!("{}\n", format_args!($($arg)*))) };
+}
+macro_rules! eprint {
+    ($($arg:tt)*) => { $crate::output::stderr(format_args!($($arg)*)) };
+}
+macro_rules! eprintln {
+    () => { $crate::output::stderr(format_args!("\n")) };
+    ($($arg:tt)*) => { $crate::output::stderr(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
+mod output;
+
 mod cli;
 mod commands;
 mod exit;
