@@ -223,12 +223,16 @@ fn session_tags(input: &Input, caller: &Caller) -> Result<SessionTags, ApiError>
     }
     for (key, value) in requested {
         if tags.iter().any(|(kept, _)| kept.eq_ignore_ascii_case(&key)) {
-            let inherited = transitive.iter().any(|kept| kept.eq_ignore_ascii_case(&key));
+            let inherited = transitive
+                .iter()
+                .any(|kept| kept.eq_ignore_ascii_case(&key));
             return Err(ApiError::new(
                 400,
                 "InvalidParameterValue",
                 if inherited {
-                    format!("The session tag `{key}` is a transitive tag of the calling session and cannot be set again")
+                    format!(
+                        "The session tag `{key}` is a transitive tag of the calling session and cannot be set again"
+                    )
                 } else {
                     "Duplicate tag keys found. Please note that Tag keys are case insensitive."
                         .to_owned()
@@ -242,7 +246,9 @@ fn session_tags(input: &Input, caller: &Caller) -> Result<SessionTags, ApiError>
             return Err(ApiError::new(
                 400,
                 "InvalidParameterValue",
-                format!("The transitive tag key `{key}` is not one of the session tags passed in `Tags`"),
+                format!(
+                    "The transitive tag key `{key}` is not one of the session tags passed in `Tags`"
+                ),
             ));
         }
         if !transitive.contains(&key) {

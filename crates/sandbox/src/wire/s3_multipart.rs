@@ -230,7 +230,11 @@ pub fn encode(output: MultipartOutput) -> HttpResponse {
         } => {
             let mut body = format!("<ListMultipartUploadsResult xmlns=\"{NAMESPACE}\">");
             element(&mut body, "Bucket", &bucket);
-            element(&mut body, "KeyMarker", key_marker.as_deref().unwrap_or_default());
+            element(
+                &mut body,
+                "KeyMarker",
+                key_marker.as_deref().unwrap_or_default(),
+            );
             element(
                 &mut body,
                 "UploadIdMarker",

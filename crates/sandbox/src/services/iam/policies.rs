@@ -141,7 +141,10 @@ fn policy_shape(account: &Account, policy: &ManagedPolicy) -> Shape {
         .text("Path", &policy.path)
         .text("DefaultVersionId", &policy.default_version)
         .text("AttachmentCount", attachments(account, &policy.arn))
-        .text("PermissionsBoundaryUsageCount", boundary_uses(account, &policy.arn))
+        .text(
+            "PermissionsBoundaryUsageCount",
+            boundary_uses(account, &policy.arn),
+        )
         .text("IsAttachable", true)
         .maybe("Description", policy.description.as_ref())
         .text("CreateDate", timestamp(policy.created))
@@ -159,7 +162,10 @@ fn aws_shape(account: &Account, policy: &AwsManaged, described: bool) -> Shape {
         .text("Path", policy.path)
         .text("DefaultVersionId", policy.version)
         .text("AttachmentCount", attachments(account, &arn))
-        .text("PermissionsBoundaryUsageCount", boundary_uses(account, &arn))
+        .text(
+            "PermissionsBoundaryUsageCount",
+            boundary_uses(account, &arn),
+        )
         .text("IsAttachable", true);
     let shape = if described {
         shape.text("Description", policy.description)

@@ -471,9 +471,9 @@ pub fn run(
             bucket_mut(world, &name)?.tags.clear();
             Ok(S3Output::Empty(204))
         }
-        S3Operation::GetBucketVersioning { bucket: name } => {
-            Ok(S3Output::Versioning(bucket(world, &name)?.versioning.clone()))
-        }
+        S3Operation::GetBucketVersioning { bucket: name } => Ok(S3Output::Versioning(
+            bucket(world, &name)?.versioning.clone(),
+        )),
         S3Operation::PutBucketVersioning {
             bucket: name,
             status,

@@ -215,6 +215,32 @@ fn upload<'w>(
         .ok_or_else(|| no_such_upload(upload_id))
 }
 
+/// Whether a part of `incoming` bytes may replace one of `replaced` bytes in an upload
+/// holding `upload_bytes`, while all pending uploads hold `pending_bytes`.
+fn admit(
+    upload_bytes: usize,
+    replaced: usize,
+    incoming: usize,
+    pending_bytes: usize,
+) -> Result<(), ApiError> {
+    let proposed = upload_bytes - replaced + incoming;
+    if proposed > MAX_OBJECT_BYTES {
+        return Err(ApiError::new(
+            400,
+            "EntityTooLarge",
+            format!("Your proposed upload exceeds the maximum allowed size (the sandbox allows objects of at most {MAX_OBJECT_BYTES} bytes)"),
+        )
+        .with("ProposedSize", &proposed.to_string())
+        .with("MaxSizeAllowed", &MAX_OBJECT_BYTES.to_string()));
+    }
+    if pending_bytes - replaced + incoming > MAX_PENDING_BYTES {
+        return Err(sandbox_limit(format!(
+            "The sandbox keeps at most {MAX_PENDING_BYTES} bytes in multipart uploads in progress; complete or abort some first"
+        )));
+    }
+    Ok(())
+}
+
 fn part_number(text: &str) -> Result<u32, ApiError> {
     text.parse::<u32>()
         .ok()
@@ -283,20 +309,7 @@ pub fn run(
             let found = upload(world, &name, &key, &upload_id)?;
             let replaced = found.parts.get(&number).map_or(0, |part| part.body.len());
             let upload_bytes: usize = found.parts.values().map(|part| part.body.len()).sum();
-            if upload_bytes - replaced + body.len() > MAX_OBJECT_BYTES {
-                return Err(ApiError::new(
-                    400,
-                    "EntityTooLarge",
-                    format!("Your proposed upload exceeds the maximum allowed size (the sandbox allows objects of at most {MAX_OBJECT_BYTES} bytes)"),
-                )
-                .with("ProposedSize", &(upload_bytes - replaced + body.len()).to_string())
-                .with("MaxSizeAllowed", &MAX_OBJECT_BYTES.to_string()));
-            }
-            if pending(world).1 - replaced + body.len() > MAX_PENDING_BYTES {
-                return Err(sandbox_limit(format!(
-                    "The sandbox keeps at most {MAX_PENDING_BYTES} bytes in multipart uploads in progress; complete or abort some first"
-                )));
-            }
+            admit(upload_bytes, replaced, body.len(), pending(world).1)?;
             let etag = hex::encode(md5::Md5::digest(&body));
             let stored = bucket_mut(world, &name)?
                 .uploads
@@ -475,7 +488,11 @@ fn complete(
         body.extend_from_slice(&part.body);
         digests.extend_from_slice(&hex::decode(&part.etag).unwrap_or_default());
     }
-    let etag = format!("{}-{}", hex::encode(md5::Md5::digest(&digests)), chosen.len());
+    let etag = format!(
+        "{}-{}",
+        hex::encode(md5::Md5::digest(&digests)),
+        chosen.len()
+    );
     let content_type = found.content_type.clone();
     let target = bucket_mut(world, name)?;
     target.uploads.remove(upload_id);
@@ -493,6 +510,37 @@ fn complete(
         key,
         etag,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MAX_OBJECT_BYTES, MAX_PENDING_BYTES, admit};
+
+    #[test]
+    fn uploads_are_bounded_per_object_and_across_the_sandbox() {
+        const MIB: usize = 1024 * 1024;
+        // (bytes in the upload, bytes replaced, bytes incoming, bytes pending) -> error.
+        let cases = [
+            ((0, 0, 64 * MIB, 0), None),
+            ((192 * MIB, 0, 64 * MIB, 192 * MIB), None),
+            ((200 * MIB, 0, 60 * MIB, 200 * MIB), Some("EntityTooLarge")),
+            ((240 * MIB, 60 * MIB, 60 * MIB, 240 * MIB), None),
+            (
+                (MAX_OBJECT_BYTES, 0, 1, MAX_OBJECT_BYTES),
+                Some("EntityTooLarge"),
+            ),
+            ((0, 0, MIB, MAX_PENDING_BYTES), Some("InvalidRequest")),
+            ((MIB, MIB, MIB, MAX_PENDING_BYTES), None),
+        ];
+        for ((upload, replaced, incoming, pending), expected) in cases {
+            let found = admit(upload, replaced, incoming, pending).err();
+            assert_eq!(
+                found.as_ref().map(|error| error.code.as_str()),
+                expected,
+                "{upload} {replaced} {incoming} {pending}"
+            );
+        }
+    }
 }
 
 mod base64_bytes {

@@ -19,9 +19,13 @@ pub fn satisfiable(header: &str, size: usize) -> Result<Option<(usize, usize)>, 
     };
     let number = |text: &str| text.trim().parse::<usize>().ok();
     let unsatisfiable = || {
-        ApiError::new(416, "InvalidRange", "The requested range is not satisfiable")
-            .with("RangeRequested", header)
-            .with("ActualObjectSize", &size.to_string())
+        ApiError::new(
+            416,
+            "InvalidRange",
+            "The requested range is not satisfiable",
+        )
+        .with("RangeRequested", header)
+        .with("ActualObjectSize", &size.to_string())
     };
     let range = match (first.trim().is_empty(), number(first), number(last)) {
         // `bytes=-N`: the last N bytes.
