@@ -123,6 +123,13 @@ async fn aws_managed_policies_are_listed_as_aws_lists_them() {
         .filter_map(|v| v.version_id())
         .collect();
     assert_eq!(ids, vec!["v188"]);
+    let tags = admin
+        .list_policy_tags()
+        .policy_arn(READ_ONLY)
+        .send()
+        .await
+        .unwrap();
+    assert!(tags.tags().is_empty());
 
     // Counts are the caller's account's: attachments and permissions boundaries.
     user_with_key(&sandbox, "reader").await;

@@ -412,6 +412,12 @@ fn list_policy_versions(
 
 fn list_policy_tags(input: &Input, world: &mut World, caller: &Caller) -> Result<Shape, ApiError> {
     let arn = input.required("PolicyArn")?;
+    if find_aws(arn).is_some() {
+        // AWS managed policies carry no tags.
+        return Ok(Shape::new()
+            .list("Tags", Vec::new())
+            .text("IsTruncated", false));
+    }
     let policy = account(world, caller)?
         .policies
         .get(arn)
