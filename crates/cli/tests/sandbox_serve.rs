@@ -532,3 +532,64 @@ fn serve_and_status_print_no_secret() {
     assert!(rest.contains("awslab sandbox env"), "{rest}");
     assert!(!rest.contains(&secret));
 }
+
+#[test]
+fn aws_s3_cp_moves_a_9_mb_file_in_parts_and_back_in_ranges() {
+    if !aws_installed() {
+        return;
+    }
+    let served = Served::start();
+    served.ok(&["s3api", "create-bucket", "--bucket", "big-objects"]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let source = dir.path().join("nine.bin");
+    let bytes: Vec<u8> = (0..9 * 1024 * 1024_usize)
+        .map(|index| u8::try_from(index % 251).unwrap_or(0))
+        .collect();
+    std::fs::write(&source, &bytes).expect("write the file");
+    let target = format!("{}", source.display());
+    // Over the CLI's 8 MB threshold: a multipart upload of two parts.
+    let upload = served.aws(&["s3", "cp", &target, "s3://big-objects/nine.bin"]);
+    assert!(upload.status.success(), "{upload:?}");
+    let head = served.ok(&[
+        "s3api",
+        "head-object",
+        "--bucket",
+        "big-objects",
+        "--key",
+        "nine.bin",
+    ]);
+    assert_eq!(head["ContentLength"], 9 * 1024 * 1024);
+    assert!(
+        head["ETag"]
+            .as_str()
+            .is_some_and(|etag| etag.ends_with("-2\"")),
+        "{head}"
+    );
+    let pending = served.ok(&["s3api", "list-multipart-uploads", "--bucket", "big-objects"]);
+    assert!(pending.get("Uploads").is_none(), "{pending}");
+
+    // And back: the CLI reads a large object in ranged GETs.
+    let back = dir.path().join("back.bin");
+    let download = served.aws(&[
+        "s3",
+        "cp",
+        "s3://big-objects/nine.bin",
+        &format!("{}", back.display()),
+    ]);
+    assert!(download.status.success(), "{download:?}");
+    assert!(std::fs::read(&back).expect("read back") == bytes);
+    let first = dir.path().join("first.bin");
+    let ranged = served.ok(&[
+        "s3api",
+        "get-object",
+        "--bucket",
+        "big-objects",
+        "--key",
+        "nine.bin",
+        "--range",
+        "bytes=0-9",
+        &format!("{}", first.display()),
+    ]);
+    assert_eq!(ranged["ContentRange"], "bytes 0-9/9437184");
+    assert_eq!(std::fs::read(&first).expect("read range"), bytes[..10]);
+}

@@ -28,6 +28,14 @@ pub fn unique_id(prefix: &str) -> String {
     format!("{prefix}{}", random_from(BASE32, 17))
 }
 
+/// A multipart upload id (64 URL-safe characters).
+pub fn upload_id() -> String {
+    random_from(
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._",
+        64,
+    )
+}
+
 /// A 40-character secret access key.
 pub fn secret() -> String {
     random_from(SECRET, 40)

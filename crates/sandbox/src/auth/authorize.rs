@@ -275,6 +275,12 @@ fn context(world: &World, caller: &Caller, check: &Check, facts: &RequestFacts) 
     }
     if let Some(session) = &caller.session {
         context.insert("aws:MultiFactorAuthPresent", session.mfa);
+        if session.mfa {
+            context.insert(
+                "aws:MultiFactorAuthAge",
+                format!("{}", (now - session.issued).max(0)),
+            );
+        }
         if let Ok(at) = time::OffsetDateTime::from_unix_timestamp(session.issued) {
             context.insert("aws:TokenIssueTime", at);
         }
@@ -282,8 +288,22 @@ fn context(world: &World, caller: &Caller, check: &Check, facts: &RequestFacts) 
             context.insert("aws:SourceIdentity", source.as_str());
         }
     }
-    for (key, value) in &check.context {
-        context.insert(key, value.clone());
+    // An operation's own keys replace the general ones of the same name (MFA given to
+    // `AssumeRole` itself); a key an operation lists twice is multi-valued (`aws:TagKeys`).
+    for (index, (key, _)) in check.context.iter().enumerate() {
+        if check.context[..index]
+            .iter()
+            .any(|(earlier, _)| earlier.eq_ignore_ascii_case(key))
+        {
+            continue;
+        }
+        let values = check
+            .context
+            .iter()
+            .filter(|(other, _)| other.eq_ignore_ascii_case(key))
+            .map(|(_, value)| value.clone())
+            .collect();
+        context.set(key, values);
     }
     context
 }

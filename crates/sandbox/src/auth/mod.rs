@@ -206,6 +206,13 @@ fn session_caller(world: &World, session: &Session) -> Caller {
         }
         principal.tags = user.tags.iter().cloned().collect();
     }
+    // Session tags override the role's (or user's) tags with the same key.
+    for (key, value) in &session.tags {
+        principal
+            .tags
+            .retain(|kept, _| !kept.eq_ignore_ascii_case(key));
+        principal.tags.insert(key.clone(), value.clone());
+    }
     Caller {
         principal,
         account: session.account.clone(),

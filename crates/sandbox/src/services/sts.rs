@@ -121,18 +121,196 @@ fn duration(input: &Input, default: i64, max: i64) -> Result<i64, ApiError> {
 fn assume_role_checks(input: &Input, _: &World, caller: &Caller) -> Result<Vec<Check>, ApiError> {
     let arn = input.required("RoleArn")?;
     let (account, role) = role_of(arn)?;
-    let mut check = Check::new("sts:AssumeRole", arn);
-    check.resource_account = Some(account.clone());
-    check.resource_policy = ResourcePolicy::Trust { account, role };
-    check = check.key("sts:RoleSessionName", input.required("RoleSessionName")?);
-    if let Some(external) = input.get("ExternalId") {
-        check = check.key("sts:ExternalId", external);
+    let tags = session_tags(input, caller)?;
+    let source = source_identity(input, caller)?;
+    let mfa = mfa_given(input)?;
+    let check = |action: &str| -> Result<Check, ApiError> {
+        let mut check = Check::new(action, arn);
+        check.resource_account = Some(account.clone());
+        check.resource_policy = ResourcePolicy::Trust {
+            account: account.clone(),
+            role: role.clone(),
+        };
+        check = check.key("sts:RoleSessionName", input.required("RoleSessionName")?);
+        if let Some(external) = input.get("ExternalId") {
+            check = check.key("sts:ExternalId", external);
+        }
+        if let Some(source) = &source {
+            check = check.key("sts:SourceIdentity", source.as_str());
+        }
+        if mfa {
+            // MFA given to `AssumeRole` itself is in its request context.
+            check = check
+                .key("aws:MultiFactorAuthPresent", true)
+                .key("aws:MultiFactorAuthAge", "0");
+        }
+        for (key, value) in &tags.tags {
+            check = check.key(&format!("aws:RequestTag/{key}"), value.as_str());
+        }
+        for (key, _) in &tags.tags {
+            check = check.key("aws:TagKeys", key.as_str());
+        }
+        for key in &tags.transitive {
+            check = check.key("sts:TransitiveTagKeys", key.as_str());
+        }
+        Ok(check)
+    };
+    let mut checks = vec![check("sts:AssumeRole")?];
+    // AWS documents both: passing session tags needs `sts:TagSession`, setting a source
+    // identity `sts:SetSourceIdentity`, each allowed by the role's trust policy.
+    if !tags.tags.is_empty() {
+        checks.push(check("sts:TagSession")?);
     }
-    if let Some(source) = input.get("SourceIdentity") {
-        check = check.key("sts:SourceIdentity", source);
+    if source.is_some() {
+        checks.push(check("sts:SetSourceIdentity")?);
     }
-    let _ = caller;
-    Ok(vec![check])
+    Ok(checks)
+}
+
+/// The session tags of a new role session: the request's `Tags` and the transitive tags
+/// of the calling role session, and which of them are transitive.
+struct SessionTags {
+    tags: Vec<(String, String)>,
+    transitive: Vec<String>,
+}
+
+fn tag_key_valid(key: &str) -> bool {
+    (1..=128).contains(&key.chars().count())
+        && key
+            .chars()
+            .all(|c| c.is_alphanumeric() || c.is_whitespace() || "_.:/=+-@".contains(c))
+}
+
+/// `Tags` and `TransitiveTagKeys`, checked as STS checks them, with the calling
+/// session's transitive tags (which a request may not set again).
+fn session_tags(input: &Input, caller: &Caller) -> Result<SessionTags, ApiError> {
+    let requested = input.pairs("Tags", "Key", "Value");
+    let requested_transitive: Vec<String> = input
+        .list("TransitiveTagKeys")
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    if requested.len() > 50 {
+        return Err(ApiError::validation(
+            "1 validation error detected: Value at 'tags' failed to satisfy constraint: Member must have length less than or equal to 50",
+        ));
+    }
+    for (key, value) in &requested {
+        if !tag_key_valid(key) {
+            return Err(ApiError::validation(format!(
+                "1 validation error detected: Value '{key}' at 'tags.member.key' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{{L}}\\p{{Z}}\\p{{N}}_.:/=+\\-@]+ and have length between 1 and 128"
+            )));
+        }
+        if value.chars().count() > 256 {
+            return Err(ApiError::validation(format!(
+                "1 validation error detected: Value at 'tags.member.value' of tag '{key}' failed to satisfy constraint: Member must have length less than or equal to 256"
+            )));
+        }
+    }
+    let mut tags: Vec<(String, String)> = Vec::new();
+    let mut transitive: Vec<String> = Vec::new();
+    if let Some(session) = caller
+        .session
+        .as_ref()
+        .filter(|session| session.kind == SessionKind::AssumedRole)
+    {
+        for key in &session.transitive_tag_keys {
+            if let Some(tag) = session.tags.iter().find(|(kept, _)| kept == key) {
+                tags.push(tag.clone());
+                transitive.push(key.clone());
+            }
+        }
+    }
+    for (key, value) in requested {
+        if tags.iter().any(|(kept, _)| kept.eq_ignore_ascii_case(&key)) {
+            let inherited = transitive
+                .iter()
+                .any(|kept| kept.eq_ignore_ascii_case(&key));
+            return Err(ApiError::new(
+                400,
+                "InvalidParameterValue",
+                if inherited {
+                    format!(
+                        "The session tag `{key}` is a transitive tag of the calling session and cannot be set again"
+                    )
+                } else {
+                    "Duplicate tag keys found. Please note that Tag keys are case insensitive."
+                        .to_owned()
+                },
+            ));
+        }
+        tags.push((key, value));
+    }
+    for key in requested_transitive {
+        if !tags.iter().any(|(kept, _)| *kept == key) {
+            return Err(ApiError::new(
+                400,
+                "InvalidParameterValue",
+                format!(
+                    "The transitive tag key `{key}` is not one of the session tags passed in `Tags`"
+                ),
+            ));
+        }
+        if !transitive.contains(&key) {
+            transitive.push(key);
+        }
+    }
+    Ok(SessionTags { tags, transitive })
+}
+
+/// The source identity of a new role session: the request's `SourceIdentity`, or the
+/// one of the calling role session, which a chain keeps and may not change.
+fn source_identity(input: &Input, caller: &Caller) -> Result<Option<String>, ApiError> {
+    let inherited = caller
+        .session
+        .as_ref()
+        .and_then(|session| session.source_identity.clone());
+    let Some(requested) = input.get("SourceIdentity") else {
+        return Ok(inherited);
+    };
+    let valid = requested
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c));
+    if !(2..=64).contains(&requested.len()) || !valid {
+        return Err(ApiError::validation(format!(
+            "1 validation error detected: Value '{requested}' at 'sourceIdentity' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]* and have length between 2 and 64"
+        )));
+    }
+    if requested.to_ascii_lowercase().starts_with("aws:") {
+        return Err(ApiError::validation(
+            "The source identity cannot begin with the prefix 'aws:'",
+        ));
+    }
+    match inherited {
+        Some(kept) if kept != requested => Err(ApiError::validation(format!(
+            "The source identity of the calling session is `{kept}`; a role session chain keeps its source identity and cannot change it"
+        ))),
+        _ => Ok(Some(requested.to_owned())),
+    }
+}
+
+/// Whether `SerialNumber` and `TokenCode` authenticate the request with MFA. The sandbox
+/// has no MFA devices to check codes against: any serial number of the right shape (a
+/// virtual device's ARN or a hardware serial) with any six-digit code counts as MFA;
+/// a serial number without a six-digit code is refused.
+fn mfa_given(input: &Input) -> Result<bool, ApiError> {
+    let Some(serial) = input.get("SerialNumber") else {
+        return Ok(false);
+    };
+    let shaped = serial
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "_+=/:,.@-".contains(c));
+    if !(9..=256).contains(&serial.len()) || !shaped {
+        return Err(ApiError::validation(format!(
+            "1 validation error detected: Value '{serial}' at 'serialNumber' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=/:,.@-]* and have length between 9 and 256"
+        )));
+    }
+    match input.get("TokenCode") {
+        Some(code) if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) => Ok(true),
+        _ => Err(ApiError::access_denied(
+            "MultiFactorAuthentication failed with invalid MFA one time pass code.",
+        )),
+    }
 }
 
 /// Session policies: the inline `Policy` and the documents of `PolicyArns`.
@@ -193,6 +371,8 @@ fn new_session(kind: SessionKind, account: &str, now: i64, seconds: i64) -> Sess
         chained: false,
         mfa: false,
         source_identity: None,
+        tags: Vec::new(),
+        transitive_tag_keys: Vec::new(),
     }
 }
 
@@ -203,6 +383,7 @@ fn start_role_session(
     arn: &str,
     chained: bool,
     denied_as: &str,
+    source_identity: Option<String>,
 ) -> Result<(Session, Shape), ApiError> {
     let session_name = check_session_name(input)?;
     let (account_id, role_key) = role_of(arn)?;
@@ -246,7 +427,7 @@ fn start_role_session(
     session.role = Some(role_key);
     session.session_policies = policies;
     session.chained = chained;
-    session.source_identity = input.get("SourceIdentity").map(str::to_owned);
+    session.source_identity = source_identity;
     let shape = Shape::new()
         .child("Credentials", credentials(&session))
         .child(
@@ -262,7 +443,15 @@ fn start_role_session(
 fn assume_role(input: &Input, world: &mut World, caller: &Caller) -> Result<Shape, ApiError> {
     let arn = input.required("RoleArn")?;
     let chained = caller.session_kind() == Some(SessionKind::AssumedRole);
-    let (session, shape) = start_role_session(input, world, arn, chained, &caller.principal.arn)?;
+    let tags = session_tags(input, caller)?;
+    let source = source_identity(input, caller)?;
+    // MFA given now, or carried by the calling session's credentials.
+    let mfa = mfa_given(input)? || caller.mfa;
+    let (mut session, shape) =
+        start_role_session(input, world, arn, chained, &caller.principal.arn, source)?;
+    session.tags = tags.tags;
+    session.transitive_tag_keys = tags.transitive;
+    session.mfa = mfa;
     keep_session(world, session);
     Ok(shape)
 }
@@ -319,7 +508,7 @@ fn assume_role_with_web_identity(
 ) -> Result<Shape, ApiError> {
     let arn = input.required("RoleArn")?;
     let (provider, claims) = web_identity(input, world)?;
-    let (session, shape) = start_role_session(input, world, arn, false, &provider)?;
+    let (session, shape) = start_role_session(input, world, arn, false, &provider, None)?;
     keep_session(world, session);
     Ok(shape
         .text("SubjectFromWebIdentityToken", &claims.sub)
@@ -332,17 +521,7 @@ fn get_session_token(input: &Input, world: &mut World, caller: &Caller) -> Resul
         ApiError::access_denied("Cannot call GetSessionToken with session credentials")
     })?;
     let seconds = duration(input, 43200, 129_600)?;
-    let mfa = match (input.get("SerialNumber"), input.get("TokenCode")) {
-        (Some(_), Some(code)) if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) => {
-            true
-        }
-        (Some(_), _) => {
-            return Err(ApiError::access_denied(
-                "MultiFactorAuthentication failed with invalid MFA one time pass code.",
-            ));
-        }
-        _ => false,
-    };
+    let mfa = mfa_given(input)?;
     let user = account(world, caller)?
         .users
         .get(&user_key)

@@ -170,6 +170,12 @@ pub struct Session {
     pub chained: bool,
     pub mfa: bool,
     pub source_identity: Option<String>,
+    /// Session tags (`AssumeRole` `Tags`, and transitive tags inherited by chaining).
+    #[serde(default)]
+    pub tags: Vec<(String, String)>,
+    /// The keys of `tags` that pass on to sessions this one starts.
+    #[serde(default)]
+    pub transitive_tag_keys: Vec<String>,
 }
 
 /// An S3 bucket.
@@ -182,6 +188,12 @@ pub struct Bucket {
     pub policy: Option<String>,
     pub tags: Vec<(String, String)>,
     pub objects: BTreeMap<String, Object>,
+    /// Multipart uploads in progress, by upload id (`services::s3::multipart`).
+    #[serde(default)]
+    pub uploads: BTreeMap<String, crate::services::s3::multipart::Upload>,
+    /// `Suspended` once versioning was set; `None` if it never was.
+    #[serde(default)]
+    pub versioning: Option<String>,
 }
 
 /// An S3 object.

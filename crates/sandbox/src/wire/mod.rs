@@ -6,6 +6,7 @@ pub mod auth_errors;
 pub mod chunked;
 pub mod query;
 pub mod s3;
+mod s3_multipart;
 pub mod xml;
 
 use std::net::IpAddr;

@@ -3,12 +3,12 @@
 //! error bodies S3 sends.
 
 use super::xml::{all_texts, element, escape, first_text};
-use super::{HttpRequest, HttpResponse, chunked, decode};
+use super::{HttpRequest, HttpResponse, chunked, decode, s3_multipart};
 use crate::services::ApiError;
 use crate::services::s3::{Listing, S3Operation, S3Output};
 use std::fmt::Write as _;
 
-const NAMESPACE: &str = "http://s3.amazonaws.com/doc/2006-03-01/";
+pub(super) const NAMESPACE: &str = "http://s3.amazonaws.com/doc/2006-03-01/";
 
 /// Hosts that address the service itself, not a bucket.
 const SERVICE_HOSTS: &[&str] = &[
@@ -62,6 +62,9 @@ pub fn operation(request: &HttpRequest) -> Result<S3Operation, ApiError> {
     }
     if key.is_empty() {
         let body = String::from_utf8_lossy(&request.body).into_owned();
+        if let Some(operation) = s3_multipart::bucket_operation(method, &bucket, &get) {
+            return operation;
+        }
         return Ok(match (method, bucket) {
             ("PUT", bucket) if has("policy") => S3Operation::PutBucketPolicy {
                 bucket,
@@ -86,6 +89,11 @@ pub fn operation(request: &HttpRequest) -> Result<S3Operation, ApiError> {
             ("GET", bucket) if has("location") => S3Operation::GetBucketLocation { bucket },
             ("GET", bucket) if has("policy") => S3Operation::GetBucketPolicy { bucket },
             ("GET", bucket) if has("tagging") => S3Operation::GetBucketTagging { bucket },
+            ("GET", bucket) if has("versioning") => S3Operation::GetBucketVersioning { bucket },
+            ("PUT", bucket) if has("versioning") => S3Operation::PutBucketVersioning {
+                bucket,
+                status: first_text(&body, "Status"),
+            },
             ("GET", bucket)
                 if query
                     .iter()
@@ -109,6 +117,9 @@ pub fn operation(request: &HttpRequest) -> Result<S3Operation, ApiError> {
                 bucket: Some(bucket),
             },
         });
+    }
+    if let Some(operation) = s3_multipart::object_operation(request, &bucket, &key, &get) {
+        return operation;
     }
     Ok(match method {
         "PUT" if query.is_empty() || has("x-id") => match request.header("x-amz-copy-source") {
@@ -138,12 +149,14 @@ pub fn operation(request: &HttpRequest) -> Result<S3Operation, ApiError> {
                 bucket,
                 key,
                 head: false,
+                range: request.header("range").map(str::to_owned),
             }
         }
         "HEAD" => S3Operation::GetObject {
             bucket,
             key,
             head: true,
+            range: request.header("range").map(str::to_owned),
         },
         "DELETE" if query.is_empty() || has("x-id") => S3Operation::DeleteObject { bucket, key },
         method => S3Operation::Unsupported {
@@ -228,7 +241,7 @@ fn decode_token(token: &str) -> String {
 }
 
 /// The object bytes: aws-chunked bodies decoded, others as sent.
-fn payload(request: &HttpRequest) -> Result<Vec<u8>, ApiError> {
+pub(super) fn payload(request: &HttpRequest) -> Result<Vec<u8>, ApiError> {
     let chunked = request
         .header("content-encoding")
         .is_some_and(|encoding| encoding.contains("aws-chunked"))
@@ -249,7 +262,7 @@ fn payload(request: &HttpRequest) -> Result<Vec<u8>, ApiError> {
         })
 }
 
-fn iso(seconds: i64) -> String {
+pub(super) fn iso(seconds: i64) -> String {
     crate::services::timestamp(seconds).replace('Z', ".000Z")
 }
 
@@ -265,7 +278,7 @@ fn http_date(seconds: i64) -> String {
         .unwrap_or_default()
 }
 
-fn xml(status: u16, body: &str) -> HttpResponse {
+pub(super) fn xml(status: u16, body: &str) -> HttpResponse {
     HttpResponse::new(
         status,
         "application/xml",
@@ -319,16 +332,21 @@ pub fn success(output: S3Output, request_id: &str) -> HttpResponse {
             modified,
             content_type,
             head,
+            size,
+            range,
         } => {
-            let length = body.len();
+            let length = range.map_or(size, |(first, last)| last - first + 1);
             let mut response = HttpResponse::new(
-                200,
+                if range.is_some() { 206 } else { 200 },
                 content_type.as_deref().unwrap_or("binary/octet-stream"),
                 if head { Vec::new() } else { body },
             )
             .header("etag", format!("\"{etag}\""))
             .header("last-modified", http_date(modified))
             .header("accept-ranges", "bytes");
+            if let Some((first, last)) = range {
+                response = response.header("content-range", format!("bytes {first}-{last}/{size}"));
+            }
             if head {
                 response = response.header("content-length", length.to_string());
             }
@@ -352,6 +370,15 @@ pub fn success(output: S3Output, request_id: &str) -> HttpResponse {
             ),
         ),
         S3Output::Policy(policy) => HttpResponse::new(200, "application/json", policy.into_bytes()),
+        S3Output::Versioning(status) => {
+            let mut body = format!("<VersioningConfiguration xmlns=\"{NAMESPACE}\">");
+            if let Some(status) = status {
+                element(&mut body, "Status", &status);
+            }
+            body.push_str("</VersioningConfiguration>");
+            xml(200, &body)
+        }
+        S3Output::Multipart(output) => s3_multipart::encode(output),
         S3Output::Tags(tags) => {
             let mut body = format!("<Tagging xmlns=\"{NAMESPACE}\"><TagSet>");
             for (key, value) in tags {

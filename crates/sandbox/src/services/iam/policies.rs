@@ -8,7 +8,7 @@ use super::{
 };
 use crate::auth::Caller;
 use crate::ids;
-use crate::services::managed::{AWS_MANAGED, find as find_aws};
+use crate::services::managed::{AWS_MANAGED, AwsManaged, find as find_aws};
 use crate::services::{ApiError, Check, Input, Operation, Shape, Value, timestamp};
 use crate::state::World;
 use crate::state::world::{Account, ManagedPolicy};
@@ -116,6 +116,23 @@ fn attachments(account: &Account, arn: &str) -> usize {
     users + roles + groups
 }
 
+/// How many users and roles in `account` have `arn` as their permissions boundary.
+fn boundary_uses(account: &Account, arn: &str) -> usize {
+    let users = account
+        .users
+        .values()
+        .filter(|user| user.permissions_boundary.as_deref() == Some(arn))
+        .count();
+    let roles = account
+        .roles
+        .values()
+        .filter(|role| role.permissions_boundary.as_deref() == Some(arn))
+        .count();
+    users + roles
+}
+
+/// A customer managed policy as `GetPolicy` shows it (`ListPolicies` leaves out the
+/// description, as AWS does).
 fn policy_shape(account: &Account, policy: &ManagedPolicy) -> Shape {
     Shape::new()
         .text("PolicyName", &policy.name)
@@ -124,26 +141,47 @@ fn policy_shape(account: &Account, policy: &ManagedPolicy) -> Shape {
         .text("Path", &policy.path)
         .text("DefaultVersionId", &policy.default_version)
         .text("AttachmentCount", attachments(account, &policy.arn))
-        .text("PermissionsBoundaryUsageCount", 0)
+        .text(
+            "PermissionsBoundaryUsageCount",
+            boundary_uses(account, &policy.arn),
+        )
         .text("IsAttachable", true)
         .maybe("Description", policy.description.as_ref())
         .text("CreateDate", timestamp(policy.created))
         .text("UpdateDate", timestamp(policy.updated))
 }
 
-fn aws_shape(account: &Account, index: usize) -> Shape {
-    let policy = &AWS_MANAGED[index];
-    Shape::new()
+/// An AWS managed policy as `GetPolicy` (with its description) or `ListPolicies`
+/// (without) shows it; the counts are the caller's account's.
+fn aws_shape(account: &Account, policy: &AwsManaged, described: bool) -> Shape {
+    let arn = policy.arn();
+    let shape = Shape::new()
         .text("PolicyName", policy.name)
         .text("PolicyId", policy.id)
-        .text("Arn", policy.arn())
+        .text("Arn", &arn)
         .text("Path", policy.path)
         .text("DefaultVersionId", policy.version)
-        .text("AttachmentCount", attachments(account, &policy.arn()))
-        .text("PermissionsBoundaryUsageCount", 0)
-        .text("IsAttachable", true)
-        .text("CreateDate", "2015-02-06T18:39:46Z")
-        .text("UpdateDate", "2015-02-06T18:39:46Z")
+        .text("AttachmentCount", attachments(account, &arn))
+        .text(
+            "PermissionsBoundaryUsageCount",
+            boundary_uses(account, &arn),
+        )
+        .text("IsAttachable", true);
+    let shape = if described {
+        shape.text("Description", policy.description)
+    } else {
+        shape
+    };
+    shape
+        .text("CreateDate", policy.created)
+        .text("UpdateDate", policy.updated)
+}
+
+/// A customer managed policy as `ListPolicies` shows it (no description).
+fn listed_shape(account: &Account, policy: &ManagedPolicy) -> Shape {
+    let mut shape = policy_shape(account, policy);
+    shape.fields.retain(|(name, _)| *name != "Description");
+    shape
 }
 
 fn create_policy(input: &Input, world: &mut World, caller: &Caller) -> Result<Shape, ApiError> {
@@ -185,11 +223,8 @@ fn get_policy(input: &Input, world: &mut World, caller: &Caller) -> Result<Shape
     if let Some(policy) = account.policies.get(arn) {
         return Ok(Shape::new().child("Policy", policy_shape(account, policy)));
     }
-    let index = AWS_MANAGED
-        .iter()
-        .position(|policy| policy.arn() == arn)
-        .ok_or_else(|| no_such_policy(arn))?;
-    Ok(Shape::new().child("Policy", aws_shape(account, index)))
+    let policy = find_aws(arn).ok_or_else(|| no_such_policy(arn))?;
+    Ok(Shape::new().child("Policy", aws_shape(account, policy, true)))
 }
 
 fn delete_policy(input: &Input, world: &mut World, caller: &Caller) -> Result<Shape, ApiError> {
@@ -219,16 +254,16 @@ fn list_policies(input: &Input, world: &mut World, caller: &Caller) -> Result<Sh
     let account = account(world, caller)?;
     let mut items = Vec::new();
     if scope != "Local" {
-        for (index, policy) in AWS_MANAGED.iter().enumerate() {
+        for policy in AWS_MANAGED {
             if !only_attached || attachments(account, &policy.arn()) > 0 {
-                items.push(Value::Struct(aws_shape(account, index)));
+                items.push(Value::Struct(aws_shape(account, policy, false)));
             }
         }
     }
     if scope != "AWS" {
         for policy in account.policies.values() {
             if !only_attached || attachments(account, &policy.arn) > 0 {
-                items.push(Value::Struct(policy_shape(account, policy)));
+                items.push(Value::Struct(listed_shape(account, policy)));
             }
         }
     }
@@ -236,12 +271,12 @@ fn list_policies(input: &Input, world: &mut World, caller: &Caller) -> Result<Sh
     Ok(with_marker(Shape::new().list("Policies", items), next))
 }
 
-fn version_shape(version: &str, document: &str, default: bool, created: i64) -> Shape {
+fn version_shape(version: &str, document: &str, default: bool, created: &str) -> Shape {
     Shape::new()
         .text("Document", encoded(document))
         .text("VersionId", version)
         .text("IsDefaultVersion", default)
-        .text("CreateDate", timestamp(created))
+        .text("CreateDate", created)
 }
 
 fn create_policy_version(
@@ -274,7 +309,7 @@ fn create_policy_version(
     policy.updated = now;
     Ok(Shape::new().child(
         "PolicyVersion",
-        version_shape(&version, document, default, now),
+        version_shape(&version, document, default, &timestamp(now)),
     ))
 }
 
@@ -296,7 +331,7 @@ fn get_policy_version(
         }
         return Ok(Shape::new().child(
             "PolicyVersion",
-            version_shape(version, policy.document, true, 1_423_248_000),
+            version_shape(version, policy.document, true, policy.updated),
         ));
     }
     let policy = account(world, caller)?
@@ -310,7 +345,7 @@ fn get_policy_version(
             version,
             document,
             policy.default_version == version,
-            policy.updated,
+            &timestamp(policy.updated),
         ),
     ))
 }
@@ -345,6 +380,15 @@ fn list_policy_versions(
     caller: &Caller,
 ) -> Result<Shape, ApiError> {
     let arn = input.required("PolicyArn")?;
+    if let Some(policy) = find_aws(arn) {
+        let version = Shape::new()
+            .text("VersionId", policy.version)
+            .text("IsDefaultVersion", true)
+            .text("CreateDate", policy.updated);
+        return Ok(Shape::new()
+            .list("Versions", vec![Value::Struct(version)])
+            .text("IsTruncated", false));
+    }
     let policy = account(world, caller)?
         .policies
         .get(arn)
@@ -368,6 +412,12 @@ fn list_policy_versions(
 
 fn list_policy_tags(input: &Input, world: &mut World, caller: &Caller) -> Result<Shape, ApiError> {
     let arn = input.required("PolicyArn")?;
+    if find_aws(arn).is_some() {
+        // AWS managed policies carry no tags.
+        return Ok(Shape::new()
+            .list("Tags", Vec::new())
+            .text("IsTruncated", false));
+    }
     let policy = account(world, caller)?
         .policies
         .get(arn)

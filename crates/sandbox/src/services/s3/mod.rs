@@ -4,11 +4,14 @@
 //! resource-based policy of every bucket and object check.
 
 mod list;
+pub mod multipart;
+mod range;
 
 use md5::Digest as _;
 
 pub use list::Listing;
 use list::list;
+pub use multipart::{MultipartOperation, MultipartOutput};
 
 use crate::auth::Caller;
 use crate::services::{ApiError, Check, ResourcePolicy};
@@ -43,6 +46,8 @@ pub enum S3Operation {
         bucket: String,
         key: String,
         head: bool,
+        /// The `Range` header, if any (`bytes=0-99`).
+        range: Option<String>,
     },
     DeleteObject {
         bucket: String,
@@ -78,6 +83,15 @@ pub enum S3Operation {
     DeleteBucketTagging {
         bucket: String,
     },
+    GetBucketVersioning {
+        bucket: String,
+    },
+    /// `Enabled` or `Suspended` (anything else is refused).
+    PutBucketVersioning {
+        bucket: String,
+        status: Option<String>,
+    },
+    Multipart(MultipartOperation),
     /// An operation the sandbox does not emulate (named for the error).
     Unsupported {
         bucket: Option<String>,
@@ -104,11 +118,16 @@ pub enum S3Output {
         etag: String,
     },
     Object {
+        /// The whole body, or the requested range of it.
         body: Vec<u8>,
         etag: String,
         modified: i64,
         content_type: Option<String>,
         head: bool,
+        /// The object's size (a HEAD answer has no body but says it).
+        size: usize,
+        /// For a range request: `(first, last)`, answered 206.
+        range: Option<(usize, usize)>,
     },
     Deleted(Vec<String>),
     Copied {
@@ -117,6 +136,9 @@ pub enum S3Output {
     },
     Policy(String),
     Tags(Vec<(String, String)>),
+    /// A bucket's versioning status (`None` if it was never set).
+    Versioning(Option<String>),
+    Multipart(MultipartOutput),
 }
 
 fn bucket_arn(bucket: &str) -> String {
@@ -178,6 +200,13 @@ impl S3Operation {
                 vec![on_bucket("s3:PutBucketTagging", bucket)]
             }
             Self::GetBucketTagging { bucket } => vec![on_bucket("s3:GetBucketTagging", bucket)],
+            Self::GetBucketVersioning { bucket } => {
+                vec![on_bucket("s3:GetBucketVersioning", bucket)]
+            }
+            Self::PutBucketVersioning { bucket, .. } => {
+                vec![on_bucket("s3:PutBucketVersioning", bucket)]
+            }
+            Self::Multipart(operation) => operation.checks(),
             Self::Unsupported { bucket, name } => vec![match bucket {
                 Some(bucket) => on_bucket(&format!("s3:{name}"), bucket),
                 None => Check::new(&format!("s3:{name}"), "*"),
@@ -187,6 +216,9 @@ impl S3Operation {
 
     /// Whether a success changes the world.
     pub fn mutates(&self) -> bool {
+        if let Self::Multipart(operation) = self {
+            return operation.mutates();
+        }
         !matches!(
             self,
             Self::ListBuckets
@@ -196,6 +228,7 @@ impl S3Operation {
                 | Self::GetObject { .. }
                 | Self::GetBucketPolicy { .. }
                 | Self::GetBucketTagging { .. }
+                | Self::GetBucketVersioning { .. }
                 | Self::Unsupported { .. }
         )
     }
@@ -329,17 +362,31 @@ pub fn run(
             bucket: name,
             key,
             head,
+            range,
         } => {
             let object = bucket(world, &name)?.objects.get(&key).ok_or_else(|| {
                 ApiError::new(404, "NoSuchKey", "The specified key does not exist.")
                     .with("Key", &key)
             })?;
+            let size = object.body.len();
+            let range = range
+                .as_deref()
+                .map(|header| range::satisfiable(header, size))
+                .transpose()?
+                .flatten();
+            let body = match (head, range) {
+                (true, _) => Vec::new(),
+                (false, Some((first, last))) => object.body[first..=last].to_vec(),
+                (false, None) => object.body.clone(),
+            };
             Ok(S3Output::Object {
-                body: object.body.clone(),
+                body,
                 etag: object.etag.clone(),
                 modified: object.modified,
                 content_type: object.content_type.clone(),
                 head,
+                size,
+                range,
             })
         }
         S3Operation::DeleteObject { bucket: name, key } => {
@@ -423,6 +470,34 @@ pub fn run(
         S3Operation::DeleteBucketTagging { bucket: name } => {
             bucket_mut(world, &name)?.tags.clear();
             Ok(S3Output::Empty(204))
+        }
+        S3Operation::GetBucketVersioning { bucket: name } => Ok(S3Output::Versioning(
+            bucket(world, &name)?.versioning.clone(),
+        )),
+        S3Operation::PutBucketVersioning {
+            bucket: name,
+            status,
+        } => match status.as_deref() {
+            Some("Suspended") => {
+                bucket_mut(world, &name)?.versioning = Some("Suspended".to_owned());
+                Ok(S3Output::Empty(200))
+            }
+            Some("Enabled") => {
+                bucket(world, &name)?;
+                Err(ApiError::new(
+                    501,
+                    "NotImplemented",
+                    "The sandbox does not keep object versions, so it cannot enable versioning",
+                ))
+            }
+            _ => Err(ApiError::new(
+                400,
+                "MalformedXML",
+                "The XML you provided was not well-formed or did not validate against our published schema",
+            )),
+        },
+        S3Operation::Multipart(operation) => {
+            multipart::run(operation, world, caller).map(S3Output::Multipart)
         }
         S3Operation::Unsupported { name, .. } => Err(ApiError::new(
             501,

@@ -1,0 +1,559 @@
+//! Multipart uploads (`aws s3 cp` of a file over 8 MB): create, upload part, complete
+//! (ETag `md5-of-part-md5s-N`), abort, list uploads and list parts, with S3's part
+//! rules (numbers 1..=10,000; every part but the last at least 5 MiB, checked at
+//! completion) and the sandbox's own bounds, so nothing grows without limit: an object
+//! made by an upload is at most [`MAX_OBJECT_BYTES`], and pending uploads hold at most
+//! [`MAX_PENDING_BYTES`] and number at most [`MAX_PENDING_UPLOADS`] across the sandbox.
+//! Pending uploads live in their bucket and go with it: S3 deletes a general purpose
+//! bucket that has uploads in progress (only objects make it `BucketNotEmpty`).
+
+use std::collections::BTreeMap;
+
+use md5::Digest as _;
+use serde::{Deserialize, Serialize};
+
+use super::{Check, bucket, bucket_mut, on_bucket, on_object};
+use crate::auth::Caller;
+use crate::ids;
+use crate::services::ApiError;
+use crate::state::World;
+use crate::state::world::Object;
+
+/// The smallest part S3 accepts, except for the last (5 MiB).
+pub const MIN_PART_BYTES: usize = 5 * 1024 * 1024;
+/// The highest part number.
+pub const MAX_PART_NUMBER: u32 = 10_000;
+/// The largest object a multipart upload may make in the sandbox (S3's is 48.8 TiB).
+pub const MAX_OBJECT_BYTES: usize = 256 * 1024 * 1024;
+/// The bytes all pending uploads of the sandbox may hold together.
+pub const MAX_PENDING_BYTES: usize = 1024 * 1024 * 1024;
+/// How many uploads may be pending in the sandbox at once.
+pub const MAX_PENDING_UPLOADS: usize = 1000;
+
+/// A multipart upload in progress.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Upload {
+    pub key: String,
+    pub initiated: i64,
+    pub content_type: Option<String>,
+    /// The ARN of the principal that started it.
+    pub initiator: String,
+    /// The account that started it.
+    pub owner: String,
+    /// Parts by number.
+    pub parts: BTreeMap<u32, Part>,
+}
+
+/// One uploaded part.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Part {
+    #[serde(with = "base64_bytes")]
+    pub body: Vec<u8>,
+    /// Hex MD5 of the part.
+    pub etag: String,
+    pub modified: i64,
+}
+
+/// A multipart operation, decoded by the wire.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MultipartOperation {
+    Create {
+        bucket: String,
+        key: String,
+        content_type: Option<String>,
+    },
+    UploadPart {
+        bucket: String,
+        key: String,
+        upload_id: String,
+        /// As sent; checked by the operation.
+        part_number: String,
+        body: Vec<u8>,
+    },
+    Complete {
+        bucket: String,
+        key: String,
+        upload_id: String,
+        /// `(PartNumber, ETag)` as sent, in order.
+        parts: Vec<(String, String)>,
+    },
+    Abort {
+        bucket: String,
+        key: String,
+        upload_id: String,
+    },
+    ListParts {
+        bucket: String,
+        key: String,
+        upload_id: String,
+        max_parts: usize,
+        marker: u32,
+    },
+    ListUploads {
+        bucket: String,
+        prefix: String,
+        max_uploads: usize,
+        key_marker: Option<String>,
+        upload_id_marker: Option<String>,
+    },
+}
+
+/// One pending upload as listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedUpload {
+    pub key: String,
+    pub upload_id: String,
+    pub initiated: i64,
+    pub initiator: String,
+    pub owner: String,
+}
+
+/// What a multipart operation answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MultipartOutput {
+    Created {
+        bucket: String,
+        key: String,
+        upload_id: String,
+    },
+    PartStored {
+        etag: String,
+    },
+    Completed {
+        bucket: String,
+        key: String,
+        etag: String,
+    },
+    Aborted,
+    Parts {
+        bucket: String,
+        key: String,
+        upload_id: String,
+        initiator: String,
+        owner: String,
+        max_parts: usize,
+        marker: u32,
+        /// `(number, etag, size, modified)`.
+        parts: Vec<(u32, String, usize, i64)>,
+        next: Option<u32>,
+    },
+    Uploads {
+        bucket: String,
+        prefix: String,
+        max_uploads: usize,
+        key_marker: Option<String>,
+        upload_id_marker: Option<String>,
+        uploads: Vec<ListedUpload>,
+        /// `(key, upload id)` to continue from when truncated.
+        next: Option<(String, String)>,
+    },
+}
+
+impl MultipartOperation {
+    /// The authorization the operation needs (the actions AWS documents for each).
+    pub fn checks(&self) -> Vec<Check> {
+        match self {
+            Self::Create { bucket, key, .. }
+            | Self::UploadPart { bucket, key, .. }
+            | Self::Complete { bucket, key, .. } => vec![on_object("s3:PutObject", bucket, key)],
+            Self::Abort { bucket, key, .. } => {
+                vec![on_object("s3:AbortMultipartUpload", bucket, key)]
+            }
+            Self::ListParts { bucket, key, .. } => {
+                vec![on_object("s3:ListMultipartUploadParts", bucket, key)]
+            }
+            Self::ListUploads { bucket, .. } => {
+                vec![on_bucket("s3:ListBucketMultipartUploads", bucket)]
+            }
+        }
+    }
+
+    pub fn mutates(&self) -> bool {
+        !matches!(self, Self::ListParts { .. } | Self::ListUploads { .. })
+    }
+}
+
+fn no_such_upload(upload_id: &str) -> ApiError {
+    ApiError::new(
+        404,
+        "NoSuchUpload",
+        "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.",
+    )
+    .with("UploadId", upload_id)
+}
+
+fn sandbox_limit(message: String) -> ApiError {
+    ApiError::new(400, "InvalidRequest", message)
+}
+
+fn pending(world: &World) -> (usize, usize) {
+    let mut uploads = 0;
+    let mut bytes = 0;
+    for found in world.buckets.values() {
+        uploads += found.uploads.len();
+        bytes += found
+            .uploads
+            .values()
+            .flat_map(|upload| upload.parts.values())
+            .map(|part| part.body.len())
+            .sum::<usize>();
+    }
+    (uploads, bytes)
+}
+
+/// The upload `upload_id` for `key` in `bucket_name`.
+fn upload<'w>(
+    world: &'w World,
+    bucket_name: &str,
+    key: &str,
+    upload_id: &str,
+) -> Result<&'w Upload, ApiError> {
+    bucket(world, bucket_name)?
+        .uploads
+        .get(upload_id)
+        .filter(|upload| upload.key == key)
+        .ok_or_else(|| no_such_upload(upload_id))
+}
+
+/// Whether a part of `incoming` bytes may replace one of `replaced` bytes in an upload
+/// holding `upload_bytes`, while all pending uploads hold `pending_bytes`.
+fn admit(
+    upload_bytes: usize,
+    replaced: usize,
+    incoming: usize,
+    pending_bytes: usize,
+) -> Result<(), ApiError> {
+    let proposed = upload_bytes - replaced + incoming;
+    if proposed > MAX_OBJECT_BYTES {
+        return Err(ApiError::new(
+            400,
+            "EntityTooLarge",
+            format!("Your proposed upload exceeds the maximum allowed size (the sandbox allows objects of at most {MAX_OBJECT_BYTES} bytes)"),
+        )
+        .with("ProposedSize", &proposed.to_string())
+        .with("MaxSizeAllowed", &MAX_OBJECT_BYTES.to_string()));
+    }
+    if pending_bytes - replaced + incoming > MAX_PENDING_BYTES {
+        return Err(sandbox_limit(format!(
+            "The sandbox keeps at most {MAX_PENDING_BYTES} bytes in multipart uploads in progress; complete or abort some first"
+        )));
+    }
+    Ok(())
+}
+
+fn part_number(text: &str) -> Result<u32, ApiError> {
+    text.parse::<u32>()
+        .ok()
+        .filter(|number| (1..=MAX_PART_NUMBER).contains(number))
+        .ok_or_else(|| {
+            ApiError::new(
+                400,
+                "InvalidArgument",
+                "Part number must be an integer between 1 and 10000, inclusive",
+            )
+            .with("ArgumentName", "partNumber")
+            .with("ArgumentValue", text)
+        })
+}
+
+fn unquote(etag: &str) -> &str {
+    etag.trim().trim_matches('"')
+}
+
+/// Runs a multipart operation.
+#[expect(clippy::too_many_lines, reason = "one arm per operation")]
+pub fn run(
+    operation: MultipartOperation,
+    world: &mut World,
+    caller: &Caller,
+) -> Result<MultipartOutput, ApiError> {
+    let now = world.now();
+    match operation {
+        MultipartOperation::Create {
+            bucket: name,
+            key,
+            content_type,
+        } => {
+            bucket(world, &name)?;
+            if pending(world).0 >= MAX_PENDING_UPLOADS {
+                return Err(sandbox_limit(format!(
+                    "The sandbox keeps at most {MAX_PENDING_UPLOADS} multipart uploads in progress; complete or abort some first"
+                )));
+            }
+            let upload_id = ids::upload_id();
+            bucket_mut(world, &name)?.uploads.insert(
+                upload_id.clone(),
+                Upload {
+                    key: key.clone(),
+                    initiated: now,
+                    content_type,
+                    initiator: caller.principal.arn.clone(),
+                    owner: caller.account.clone(),
+                    parts: BTreeMap::new(),
+                },
+            );
+            Ok(MultipartOutput::Created {
+                bucket: name,
+                key,
+                upload_id,
+            })
+        }
+        MultipartOperation::UploadPart {
+            bucket: name,
+            key,
+            upload_id,
+            part_number: number,
+            body,
+        } => {
+            let number = part_number(&number)?;
+            let found = upload(world, &name, &key, &upload_id)?;
+            let replaced = found.parts.get(&number).map_or(0, |part| part.body.len());
+            let upload_bytes: usize = found.parts.values().map(|part| part.body.len()).sum();
+            admit(upload_bytes, replaced, body.len(), pending(world).1)?;
+            let etag = hex::encode(md5::Md5::digest(&body));
+            let stored = bucket_mut(world, &name)?
+                .uploads
+                .get_mut(&upload_id)
+                .ok_or_else(|| no_such_upload(&upload_id))?;
+            stored.parts.insert(
+                number,
+                Part {
+                    body,
+                    etag: etag.clone(),
+                    modified: now,
+                },
+            );
+            Ok(MultipartOutput::PartStored { etag })
+        }
+        MultipartOperation::Complete {
+            bucket: name,
+            key,
+            upload_id,
+            parts,
+        } => complete(world, &name, key, &upload_id, &parts, now),
+        MultipartOperation::Abort {
+            bucket: name,
+            key,
+            upload_id,
+        } => {
+            upload(world, &name, &key, &upload_id)?;
+            bucket_mut(world, &name)?.uploads.remove(&upload_id);
+            Ok(MultipartOutput::Aborted)
+        }
+        MultipartOperation::ListParts {
+            bucket: name,
+            key,
+            upload_id,
+            max_parts,
+            marker,
+        } => {
+            let found = upload(world, &name, &key, &upload_id)?;
+            let mut parts: Vec<(u32, String, usize, i64)> = found
+                .parts
+                .range(marker.saturating_add(1)..)
+                .take(max_parts.saturating_add(1))
+                .map(|(number, part)| (*number, part.etag.clone(), part.body.len(), part.modified))
+                .collect();
+            let next = if parts.len() > max_parts {
+                parts.truncate(max_parts);
+                parts.last().map(|(number, ..)| *number)
+            } else {
+                None
+            };
+            Ok(MultipartOutput::Parts {
+                bucket: name,
+                key,
+                upload_id,
+                initiator: found.initiator.clone(),
+                owner: found.owner.clone(),
+                max_parts,
+                marker,
+                parts,
+                next,
+            })
+        }
+        MultipartOperation::ListUploads {
+            bucket: name,
+            prefix,
+            max_uploads,
+            key_marker,
+            upload_id_marker,
+        } => {
+            let found = bucket(world, &name)?;
+            let mut uploads: Vec<ListedUpload> = found
+                .uploads
+                .iter()
+                .filter(|(_, upload)| upload.key.starts_with(&prefix))
+                .map(|(id, upload)| ListedUpload {
+                    key: upload.key.clone(),
+                    upload_id: id.clone(),
+                    initiated: upload.initiated,
+                    initiator: upload.initiator.clone(),
+                    owner: upload.owner.clone(),
+                })
+                .collect();
+            uploads.sort_by(|a, b| {
+                (&a.key, a.initiated, &a.upload_id).cmp(&(&b.key, b.initiated, &b.upload_id))
+            });
+            if let Some(marker) = &key_marker {
+                uploads.retain(|upload| match &upload_id_marker {
+                    // After the marker's upload: same key with a later id, or a later key.
+                    Some(id) => {
+                        upload.key > *marker || (upload.key == *marker && upload.upload_id > *id)
+                    }
+                    None => upload.key > *marker,
+                });
+            }
+            let next = if uploads.len() > max_uploads {
+                uploads.truncate(max_uploads);
+                uploads
+                    .last()
+                    .map(|last| (last.key.clone(), last.upload_id.clone()))
+            } else {
+                None
+            };
+            Ok(MultipartOutput::Uploads {
+                bucket: name,
+                prefix,
+                max_uploads,
+                key_marker,
+                upload_id_marker,
+                uploads,
+                next,
+            })
+        }
+    }
+}
+
+fn complete(
+    world: &mut World,
+    name: &str,
+    key: String,
+    upload_id: &str,
+    requested: &[(String, String)],
+    now: i64,
+) -> Result<MultipartOutput, ApiError> {
+    let found = upload(world, name, &key, upload_id)?;
+    if requested.is_empty() {
+        return Err(ApiError::new(
+            400,
+            "MalformedXML",
+            "The XML you provided was not well-formed or did not validate against our published schema",
+        ));
+    }
+    let invalid_part = || {
+        ApiError::new(
+            400,
+            "InvalidPart",
+            "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.",
+        )
+        .with("UploadId", upload_id)
+    };
+    let mut chosen: Vec<(u32, &Part)> = Vec::with_capacity(requested.len());
+    for (number, etag) in requested {
+        let number = part_number(number)?;
+        if chosen.last().is_some_and(|(last, _)| *last >= number) {
+            return Err(ApiError::new(
+                400,
+                "InvalidPartOrder",
+                "The list of parts was not in ascending order. Parts must be ordered by part number.",
+            )
+            .with("UploadId", upload_id));
+        }
+        let part = found
+            .parts
+            .get(&number)
+            .filter(|part| part.etag == unquote(etag))
+            .ok_or_else(invalid_part)?;
+        chosen.push((number, part));
+    }
+    let last = chosen.len() - 1;
+    for (index, (number, part)) in chosen.iter().enumerate() {
+        if index < last && part.body.len() < MIN_PART_BYTES {
+            return Err(ApiError::new(
+                400,
+                "EntityTooSmall",
+                "Your proposed upload is smaller than the minimum allowed size",
+            )
+            .with("ProposedSize", &part.body.len().to_string())
+            .with("MinSizeAllowed", &MIN_PART_BYTES.to_string())
+            .with("PartNumber", &number.to_string())
+            .with("ETag", &part.etag));
+        }
+    }
+    let size: usize = chosen.iter().map(|(_, part)| part.body.len()).sum();
+    let mut body = Vec::with_capacity(size);
+    let mut digests = Vec::with_capacity(chosen.len() * 16);
+    for (_, part) in &chosen {
+        body.extend_from_slice(&part.body);
+        digests.extend_from_slice(&hex::decode(&part.etag).unwrap_or_default());
+    }
+    let etag = format!(
+        "{}-{}",
+        hex::encode(md5::Md5::digest(&digests)),
+        chosen.len()
+    );
+    let content_type = found.content_type.clone();
+    let target = bucket_mut(world, name)?;
+    target.uploads.remove(upload_id);
+    target.objects.insert(
+        key.clone(),
+        Object {
+            body,
+            etag: etag.clone(),
+            modified: now,
+            content_type,
+        },
+    );
+    Ok(MultipartOutput::Completed {
+        bucket: name.to_owned(),
+        key,
+        etag,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MAX_OBJECT_BYTES, MAX_PENDING_BYTES, admit};
+
+    #[test]
+    fn uploads_are_bounded_per_object_and_across_the_sandbox() {
+        const MIB: usize = 1024 * 1024;
+        // (bytes in the upload, bytes replaced, bytes incoming, bytes pending) -> error.
+        let cases = [
+            ((0, 0, 64 * MIB, 0), None),
+            ((192 * MIB, 0, 64 * MIB, 192 * MIB), None),
+            ((200 * MIB, 0, 60 * MIB, 200 * MIB), Some("EntityTooLarge")),
+            ((240 * MIB, 60 * MIB, 60 * MIB, 240 * MIB), None),
+            (
+                (MAX_OBJECT_BYTES, 0, 1, MAX_OBJECT_BYTES),
+                Some("EntityTooLarge"),
+            ),
+            ((0, 0, MIB, MAX_PENDING_BYTES), Some("InvalidRequest")),
+            ((MIB, MIB, MIB, MAX_PENDING_BYTES), None),
+        ];
+        for ((upload, replaced, incoming, pending), expected) in cases {
+            let found = admit(upload, replaced, incoming, pending).err();
+            assert_eq!(
+                found.as_ref().map(|error| error.code.as_str()),
+                expected,
+                "{upload} {replaced} {incoming} {pending}"
+            );
+        }
+    }
+}
+
+mod base64_bytes {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&STANDARD.encode(bytes))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        STANDARD.decode(text).map_err(serde::de::Error::custom)
+    }
+}
