@@ -250,7 +250,7 @@ async fn a_new_role_and_an_updated_trust_policy_wait_for_the_delay() {
         sts(&sandbox, keys)
             .assume_role()
             .role_arn(format!("arn:aws:iam::{ACCOUNT}:role/lab"))
-            .role_session_name("s")
+            .role_session_name("lab-session")
             .send()
     };
     let early = assume(&alice).await.unwrap_err();
