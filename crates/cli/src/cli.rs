@@ -77,7 +77,10 @@ pub enum Command {
     #[command(subcommand)]
     Policy(crate::policy_cmd::PolicyCommand),
     /// Run the embedded offline AWS (IAM, STS, S3, CloudFormation): serve it, print its credentials, reset it.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Rehearse a real account: `awslab sandbox serve --propagation-delay 5s --throttle 20/s`\n(also on `awslab up` and `down` with the sandbox target): new keys, policies and trust\npolicies take effect 5 s late, and over 20 requests a second per account and service\nthe sandbox answers Throttling (S3: SlowDown)."
+    )]
     Sandbox(crate::commands::sandbox::SandboxCommand),
     /// Print the JSON Schema of plan files (for editor completion).
     #[command(after_help = "Example:\n  awslab schema > plan.schema.json")]
@@ -148,6 +151,26 @@ fn existing_folder(text: &str) -> Result<PathBuf, String> {
     } else {
         Err(format!("`{text}` is not a folder that exists"))
     }
+}
+
+/// The longest `--propagation-delay` (a longer one only makes every wait time out).
+const MAX_PROPAGATION_DELAY: std::time::Duration = std::time::Duration::from_hours(1);
+
+/// `--propagation-delay`: a duration with its unit (`5s`, `500ms`, `1m`), at most 1h.
+pub fn parse_propagation_delay(text: &str) -> Result<std::time::Duration, String> {
+    let delay = humantime::parse_duration(text.trim()).map_err(|error| {
+        format!("`{text}` is not a duration ({error}); write it with its unit, such as `5s`, `500ms` or `1m`")
+    })?;
+    if delay > MAX_PROPAGATION_DELAY {
+        return Err(format!("`{text}` is longer than the longest delay, 1h"));
+    }
+    Ok(delay)
+}
+
+/// `--throttle`: `N/s`.
+pub fn parse_rate(text: &str) -> Result<awslab_sandbox::Rate, String> {
+    text.parse()
+        .map_err(|error: awslab_sandbox::RateError| error.to_string())
 }
 
 fn parse_var(text: &str) -> Result<(String, String), String> {
@@ -250,6 +273,49 @@ pub struct TargetArgs {
     /// default credential chain).
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
+    #[command(flatten)]
+    pub rehearse: RehearseArgs,
+}
+
+/// What a real account does to a lab, rehearsed by the sandbox.
+#[derive(Debug, Args, Clone, Default)]
+pub struct RehearseArgs {
+    /// Sandbox only: new access keys, policies (inline, attached, new default versions,
+    /// group memberships) and trust policies take effect only this long after each
+    /// change, as IAM propagates on AWS (`5s`, `500ms`, `1m`; at most 1h). Until then a
+    /// new key answers InvalidClientTokenId, a new grant AccessDenied, and AssumeRole
+    /// sees the previous trust policy. Removals take effect at once.
+    #[arg(long, value_name = "DURATION", value_parser = parse_propagation_delay)]
+    pub propagation_delay: Option<std::time::Duration>,
+    /// Sandbox only: at most N requests a second per account and service (`20/s`);
+    /// more answer Throttling ("Rate exceeded", HTTP 400), S3 SlowDown (HTTP 503), as
+    /// AWS does; the SDK and the aws CLI retry them.
+    #[arg(long, value_name = "N/s", value_parser = parse_rate)]
+    pub throttle: Option<awslab_sandbox::Rate>,
+}
+
+impl RehearseArgs {
+    /// The sandbox's options, `None` when nothing is rehearsed.
+    pub fn options(&self) -> Option<awslab_sandbox::Options> {
+        (self.propagation_delay.is_some() || self.throttle.is_some()).then(|| {
+            awslab_sandbox::Options {
+                propagation_delay: self.propagation_delay.unwrap_or_default(),
+                throttle: self.throttle,
+            }
+        })
+    }
+
+    /// The flags given, for an error that names them.
+    pub fn named(&self) -> Vec<&'static str> {
+        let mut named = Vec::new();
+        if self.propagation_delay.is_some() {
+            named.push("--propagation-delay");
+        }
+        if self.throttle.is_some() {
+            named.push("--throttle");
+        }
+        named
+    }
 }
 
 /// The kinds of target `--target` names.

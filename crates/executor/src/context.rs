@@ -4,6 +4,7 @@
 //! eventual consistency. Step modules never see the engine; the engine owns the
 //! [`RunState`] and hands each step a [`StepCx`] over it.
 
+use std::collections::HashSet;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -69,6 +70,8 @@ pub struct RunState {
     /// Resources a resumed run's journal says may exist (a call was interrupted).
     uncertain: Vec<ResourceRef>,
     notes: Mutex<IndexMap<String, StepNote>>,
+    /// Identities (steps) whose credentials STS has accepted in this run.
+    accepted: Mutex<HashSet<String>>,
 }
 
 impl RunState {
@@ -94,6 +97,7 @@ impl RunState {
                 .map(|r| r.resource.clone())
                 .collect(),
             notes: Mutex::new(IndexMap::new()),
+            accepted: Mutex::new(HashSet::new()),
         }
     }
 
@@ -418,12 +422,44 @@ impl<'a> StepCx<'a> {
         }
     }
 
+    /// The SDK config of a step's `as:` identity, once STS accepts its credentials.
+    /// A new access key is awaited here, by the first step that uses it, not by the
+    /// step that made it: steps that need only the user (a stack that trusts it, its
+    /// policy) run while IAM propagates the key, so the waits overlap.
+    pub async fn accepted_config_of(
+        &self,
+        identity: Option<&IdentityName>,
+    ) -> Result<SdkConfig, StepError> {
+        let name = identity.map(|i| i.value.as_str());
+        if let Some(step) = name.filter(|step| *step != OPERATOR) {
+            self.await_identity(step).await?;
+        }
+        self.config_as(name)
+    }
+
+    /// Waits until STS accepts the credentials of step `step`, once per run.
+    pub async fn await_identity(&self, step: &str) -> Result<(), StepError> {
+        if step == OPERATOR || lock(&self.run.accepted).contains(step) {
+            return Ok(());
+        }
+        self.await_credentials_of(step).await
+    }
+
     /// Waits until STS accepts this step's new credentials (a new key answers
     /// `InvalidClientTokenId` for a while on AWS).
     pub async fn await_credentials(&self) -> Result<(), StepError> {
-        let config = self.config_as(Some(self.step.as_str()))?;
+        self.await_credentials_of(self.step.as_str()).await
+    }
+
+    async fn await_credentials_of(&self, step: &str) -> Result<(), StepError> {
+        let config = self.config_as(Some(step))?;
         let sts = sts_client(&config);
-        self.settle("waiting for the new credentials", || async {
+        let what = if step == self.step.as_str() {
+            "waiting for the new credentials".to_owned()
+        } else {
+            format!("waiting for the credentials of `{step}`")
+        };
+        self.settle(&what, || async {
             match sts.get_caller_identity().send().await {
                 Ok(_) => Ok(Ok(())),
                 Err(error) => {
@@ -437,7 +473,9 @@ impl<'a> StepCx<'a> {
                 }
             }
         })
-        .await
+        .await?;
+        lock(&self.run.accepted).insert(step.to_owned());
+        Ok(())
     }
 
     pub fn is_cancelled(&self) -> bool {

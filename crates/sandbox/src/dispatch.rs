@@ -57,6 +57,7 @@ impl Sandbox {
             "The request was not run",
         ));
         let transaction = self.store.transact(&mut |world| {
+            world.propagation_delay_ms = self.rehearsal.propagation_delay_ms();
             let caller = match authenticated(world, request, Family::Query) {
                 Ok(Some(caller)) => caller,
                 Ok(None) if unsigned_allowed => Caller::anonymous(),
@@ -69,6 +70,13 @@ impl Sandbox {
                     return Outcome::Discard;
                 }
             };
+            if let Err(error) = self
+                .rehearsal
+                .admit(&caller.account, service, Family::Query)
+            {
+                answer = Err(error);
+                return Outcome::Discard;
+            }
             let facts = facts(request);
             if service == "cloudformation" && cloudformation::handles(&action) {
                 let region = facts.region.clone();
@@ -170,6 +178,7 @@ impl Sandbox {
             "The request was not run",
         ));
         let transaction = self.store.transact(&mut |world| {
+            world.propagation_delay_ms = self.rehearsal.propagation_delay_ms();
             let caller = match authenticated(world, request, Family::S3) {
                 Ok(Some(caller)) => caller,
                 Ok(None) => Caller::anonymous(),
@@ -178,6 +187,10 @@ impl Sandbox {
                     return Outcome::Discard;
                 }
             };
+            if let Err(error) = self.rehearsal.admit(&caller.account, "s3", Family::S3) {
+                answer = Err(error);
+                return Outcome::Discard;
+            }
             if let Err(error) = authorize_all(
                 world,
                 &caller,
@@ -223,15 +236,22 @@ impl Sandbox {
         let mut answer = Ok(());
         let transaction = self.store.transact(&mut |world| {
             answer = match authenticated(world, request, Family::Query) {
-                Ok(Some(caller)) => authorize_all(
-                    world,
-                    &caller,
-                    &[other::check(service, &operation)],
-                    &facts(request),
-                    request_id,
-                    &mut explanation,
-                )
-                .and_then(|()| other::answer(service, &operation)),
+                Ok(Some(caller)) => self
+                    .rehearsal
+                    .admit(&caller.account, service, Family::Query)
+                    // The JSON protocols name it `ThrottlingException`.
+                    .map_err(|_| ApiError::new(400, "ThrottlingException", "Rate exceeded"))
+                    .and_then(|()| {
+                        authorize_all(
+                            world,
+                            &caller,
+                            &[other::check(service, &operation)],
+                            &facts(request),
+                            request_id,
+                            &mut explanation,
+                        )
+                        .and_then(|()| other::answer(service, &operation))
+                    }),
                 Ok(None) => Err(auth_error(&AuthError::Missing, Family::Query)),
                 Err(error) => Err(error),
             };

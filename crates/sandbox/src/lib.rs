@@ -31,6 +31,7 @@ mod client;
 mod dispatch;
 mod error;
 mod ids;
+mod rehearsal;
 mod sandbox;
 mod serve;
 mod services;
@@ -39,5 +40,6 @@ pub mod wire;
 
 pub use client::{IN_PROCESS_ENDPOINT, MAX_BODY_BYTES};
 pub use error::SandboxError;
+pub use rehearsal::{Options, Rate, RateError};
 pub use sandbox::{ACCOUNTS, AccountStatus, OPERATOR, Operator, Sandbox, Status, seed_world};
 pub use serve::bind;

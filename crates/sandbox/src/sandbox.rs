@@ -9,6 +9,7 @@ use std::sync::Arc;
 use crate::auth::web_identity;
 use crate::error::SandboxError;
 use crate::ids;
+use crate::rehearsal::{Options, Rehearsal};
 use crate::state::world::{AccessKey, Account, User};
 use crate::state::{MemoryStore, Outcome, SqliteStore, Store, World};
 
@@ -22,6 +23,8 @@ pub const OPERATOR: &str = "awslab-operator";
 #[derive(Clone)]
 pub struct Sandbox {
     pub(crate) store: Arc<dyn Store>,
+    /// The process options rehearsing a real account, and the throttle's buckets.
+    pub(crate) rehearsal: Arc<Rehearsal>,
 }
 
 impl fmt::Debug for Sandbox {
@@ -85,6 +88,7 @@ pub fn seed_world() -> World {
             user: OPERATOR.to_owned(),
             active: true,
             created: world.now(),
+            effective_at_ms: 0,
         };
         let user = User {
             name: OPERATOR.to_owned(),
@@ -115,13 +119,30 @@ impl Sandbox {
         let store = SqliteStore::open(state_dir, seed_world)?;
         Ok(Self {
             store: Arc::new(store),
+            rehearsal: Arc::default(),
         })
+    }
+
+    /// This sandbox (sharing its world) with `options`: a propagation delay and a
+    /// throttle, for this process's requests only.
+    #[must_use]
+    pub fn with_options(self, options: Options) -> Self {
+        Self {
+            store: self.store,
+            rehearsal: Arc::new(Rehearsal::new(options)),
+        }
+    }
+
+    /// The options this sandbox rehearses.
+    pub fn options(&self) -> Options {
+        self.rehearsal.options
     }
 
     /// A sandbox whose world lives in memory only (tests, benchmarks).
     pub fn in_memory() -> Self {
         Self {
             store: Arc::new(MemoryStore::new(seed_world())),
+            rehearsal: Arc::default(),
         }
     }
 

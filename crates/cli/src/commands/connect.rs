@@ -72,7 +72,18 @@ pub async fn connect(
         None => recorded.map_or_else(|| Some(args.sandbox_dir.clone()), |r| r.sandbox.clone()),
     };
     if let Some(dir) = sandbox_dir {
-        return sandbox(dir, region, args.sandbox_port);
+        return sandbox(dir, region, args);
+    }
+    let rehearsed = args.rehearse.named();
+    if !rehearsed.is_empty() {
+        return Err(Failure::new(
+            Status::Invalid,
+            format!(
+                "`{}` rehearses AWS on the sandbox only, and this target is not the sandbox",
+                rehearsed.join("` and `")
+            ),
+        )
+        .hint("drop the flag, or run on the sandbox (`--target sandbox`, or no `--target`, `--endpoint-url` or `--profile`)"));
     }
     let endpoint = match &args.endpoint_url {
         Some(url) => Some(url.clone()),
@@ -91,7 +102,8 @@ pub async fn connect(
     })
 }
 
-fn sandbox(dir: PathBuf, region: String, port: u16) -> Result<Connection, Failure> {
+fn sandbox(dir: PathBuf, region: String, args: &TargetArgs) -> Result<Connection, Failure> {
+    let port = args.sandbox_port;
     let fail = |error: awslab_sandbox::SandboxError| {
         Failure::new(
             Status::Invalid,
@@ -99,7 +111,10 @@ fn sandbox(dir: PathBuf, region: String, port: u16) -> Result<Connection, Failur
         )
         .hint("run `awslab sandbox reset` if its state is damaged")
     };
-    let sandbox = Sandbox::open(&dir).map_err(fail)?;
+    let mut sandbox = Sandbox::open(&dir).map_err(fail)?;
+    if let Some(options) = args.rehearse.options() {
+        sandbox = sandbox.with_options(options);
+    }
     let account = sandbox
         .accounts()
         .map_err(fail)?

@@ -16,7 +16,7 @@ pub const DEFAULT_PORT: u16 = 4566;
 pub enum SandboxCommand {
     /// Serve the sandbox on 127.0.0.1 for the aws CLI and SDKs; stops on Ctrl-C.
     #[command(
-        after_help = "Example:\n  awslab sandbox serve &\n  eval \"$(awslab sandbox env)\"\n  aws sts get-caller-identity"
+        after_help = "Examples:\n  awslab sandbox serve &\n  eval \"$(awslab sandbox env)\"\n  aws sts get-caller-identity\n\n  awslab sandbox serve --propagation-delay 5s --throttle 20/s   # rehearse a real account"
     )]
     Serve(ServeArgs),
     /// Print the operator's credentials and the endpoint as shell exports.
@@ -70,6 +70,8 @@ pub struct ServeArgs {
     pub port: u16,
     #[command(flatten)]
     pub state: SandboxStateArgs,
+    #[command(flatten)]
+    pub rehearse: crate::cli::RehearseArgs,
 }
 
 #[derive(Debug, Args)]
@@ -128,7 +130,10 @@ fn open(state: &SandboxStateArgs) -> Result<Sandbox, Failure> {
 }
 
 fn serve(args: &ServeArgs) -> Result<Status, Failure> {
-    let sandbox = open(&args.state)?;
+    let mut sandbox = open(&args.state)?;
+    if let Some(options) = args.rehearse.options() {
+        sandbox = sandbox.with_options(options);
+    }
     let runtime = super::up::runtime()?;
     runtime.block_on(async {
         let listener = awslab_sandbox::bind(args.port)
@@ -142,6 +147,9 @@ fn serve(args: &ServeArgs) -> Result<Status, Failure> {
             address.port(),
             args.state.state_dir.display()
         );
+        if let Some(options) = args.rehearse.options() {
+            println!("{}", rehearsing(options));
+        }
         println!("stop with Ctrl-C");
         sandbox
             .serve(listener, async {
@@ -150,6 +158,21 @@ fn serve(args: &ServeArgs) -> Result<Status, Failure> {
             .await;
         Ok(Status::Success)
     })
+}
+
+/// What `serve` rehearses, for its banner.
+pub fn rehearsing(options: awslab_sandbox::Options) -> String {
+    let mut parts = Vec::new();
+    if !options.propagation_delay.is_zero() {
+        parts.push(format!(
+            "changes take effect {} after they are made",
+            humantime::format_duration(options.propagation_delay)
+        ));
+    }
+    if let Some(rate) = options.throttle {
+        parts.push(format!("at most {rate} per account and service"));
+    }
+    format!("rehearsing AWS: {}", parts.join("; "))
 }
 
 fn shell_quote(value: &str) -> String {

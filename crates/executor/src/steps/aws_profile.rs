@@ -17,6 +17,8 @@ crate::step_outputs! {
 pub async fn run(spec: &AwsProfile, cx: &StepCx<'_>) -> Result<Outputs, StepError> {
     let name = cx.render(&spec.name.value)?;
     let source = spec.credentials.value.as_str();
+    // The profile is for use after the run: its key must work by then.
+    cx.await_identity(source).await?;
     let credentials = cx
         .credentials(source)
         .ok_or_else(|| StepError::Local(format!("step `{source}` has no credentials")))?;

@@ -1,5 +1,6 @@
 //! `iam.access_key`: `CreateAccessKey` for a user; the secret goes to the run's secrets
-//! store only, and the step waits until STS accepts the new key.
+//! store only. The first step that acts as the key waits until STS accepts it
+//! ([`StepCx::accepted_config_of`]), so steps that only need the user run meanwhile.
 
 use awslab_planner::kinds::IamAccessKey;
 
@@ -22,8 +23,8 @@ pub async fn run(spec: &IamAccessKey, cx: &StepCx<'_>) -> Result<Outputs, StepEr
     })
 }
 
-/// Creates an access key for `user`, stores it as this step's credentials and waits
-/// until STS accepts it; returns the key id.
+/// Creates an access key for `user` and stores it as this step's credentials; returns
+/// the key id. Whoever acts as it first waits until STS accepts it.
 pub(super) async fn create(cx: &StepCx<'_>, user: &str) -> Result<String, StepError> {
     let iam = iam_client(cx.operator());
     let pending = ResourceRef::IamAccessKey(resources::IamAccessKey {
@@ -48,6 +49,5 @@ pub(super) async fn create(cx: &StepCx<'_>, user: &str) -> Result<String, StepEr
         access_key_id: key_id.clone(),
     }))
     .await?;
-    cx.await_credentials().await?;
     Ok(key_id)
 }

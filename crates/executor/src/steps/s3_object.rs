@@ -14,7 +14,7 @@ crate::step_outputs! {
 }
 
 pub async fn run(spec: &S3Object, cx: &StepCx<'_>) -> Result<Outputs, StepError> {
-    let config = cx.config_of(spec.identity.as_ref())?;
+    let config = cx.accepted_config_of(spec.identity.as_ref()).await?;
     let s3 = s3_client(&config);
     let bucket = cx.render(&spec.bucket.value)?;
     let key = cx.render(&spec.key.value)?;

@@ -13,7 +13,7 @@ crate::step_outputs! {
 }
 
 pub async fn run(spec: &StsAssumeRole, cx: &StepCx<'_>) -> Result<Outputs, StepError> {
-    let sts = sts_client(&cx.config_of(spec.identity.as_ref())?);
+    let sts = sts_client(&cx.accepted_config_of(spec.identity.as_ref()).await?);
     let role_arn = cx.render(&spec.role_arn.value)?;
     let session = cx.render(&spec.session_name.value)?;
     let external_id = cx.render_opt(spec.external_id.as_ref())?;

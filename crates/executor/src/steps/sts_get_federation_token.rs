@@ -13,7 +13,7 @@ crate::step_outputs! {
 }
 
 pub async fn run(spec: &StsGetFederationToken, cx: &StepCx<'_>) -> Result<Outputs, StepError> {
-    let sts = sts_client(&cx.config_of(spec.identity.as_ref())?);
+    let sts = sts_client(&cx.accepted_config_of(spec.identity.as_ref()).await?);
     let name = cx.render(&spec.name.value)?;
     let policy = spec
         .policy

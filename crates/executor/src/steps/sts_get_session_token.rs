@@ -13,7 +13,7 @@ crate::step_outputs! {
 }
 
 pub async fn run(spec: &StsGetSessionToken, cx: &StepCx<'_>) -> Result<Outputs, StepError> {
-    let sts = sts_client(&cx.config_of(spec.identity.as_ref())?);
+    let sts = sts_client(&cx.accepted_config_of(spec.identity.as_ref()).await?);
     let answer = settled(cx, "GetSessionToken", || {
         sts.get_session_token()
             .set_duration_seconds(seconds(spec.duration.as_ref()))

@@ -336,6 +336,12 @@ pub async fn run(spec: &Verify, cx: &StepCx<'_>) -> Result<NoOutputs, StepError>
     for (name, value) in &spec.params {
         params.insert(name.clone(), cx.render(&value.value)?);
     }
+    // A new key is awaited first, so that its propagation is never judged. Another
+    // answer (credentials that expired, as a lab may expect) is for `judge` to judge.
+    match cx.accepted_config_of(spec.identity.as_ref()).await {
+        Ok(_) | Err(StepError::Aws { .. }) => {}
+        Err(error) => return Err(error),
+    }
     let verdict = cx
         .settle(&format!("verify `{}`", spec.call.value), || async {
             let answer = call(cx, id, spec, &params).await?;

@@ -6,7 +6,7 @@
 //! federated and `GetSessionToken` sessions may call; `GetSessionToken` needs no
 //! permission) live in [`service_rule`], the single place to move them from.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use awslab_policy::{
@@ -16,7 +16,11 @@ use awslab_policy::{
 use super::Caller;
 use crate::services::{ApiError, Check, ResourcePolicy, managed};
 use crate::state::World;
-use crate::state::world::{Account, SessionKind};
+use crate::state::world::{Account, Pending, SessionKind, in_effect};
+
+/// The trust policy of a role that has not propagated yet: it admits no caller (a
+/// policy needs a statement; this one names a service that never calls).
+const NOTHING_TRUSTED: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"propagating.awslab.invalid"},"Action":"sts:AssumeRole"}]}"#;
 
 /// Facts about the request itself that become condition keys.
 #[derive(Debug, Clone, Default)]
@@ -86,9 +90,10 @@ pub fn decide(
     let mut owned: Vec<(String, Arc<PolicyDocument>)> = Vec::new();
     let account = world.account(&caller.account);
     let mut boundary = None;
+    let now_ms = world.now_ms();
     if let Some(account) = account {
-        identity_policies(account, caller, &mut owned);
-        boundary = boundary_of(account, caller);
+        identity_policies(account, caller, now_ms, &mut owned);
+        boundary = boundary_of(account, caller, now_ms);
     }
     let session: Option<Vec<(String, Arc<PolicyDocument>)>> = caller
         .session
@@ -104,7 +109,7 @@ pub fn decide(
                 })
                 .collect()
         });
-    let resource = resource_policy(world, check, &mut request);
+    let resource = resource_policy(world, check, now_ms, &mut request);
     let boundary = boundary.map(|document| ("permissions boundary".to_owned(), document));
     let input = EvaluationInput {
         identity_policies: owned
@@ -153,71 +158,114 @@ fn parse(text: &str, kind: PolicyKind) -> Option<Arc<PolicyDocument>> {
     Some(document)
 }
 
-fn managed_document(account: &Account, arn: &str) -> Option<String> {
+/// The default version's document in force at `now_ms` (a new default version under
+/// a propagation delay leaves the previous one in force until then).
+fn managed_document(account: &Account, arn: &str, now_ms: i64) -> Option<String> {
     if let Some(policy) = account.policies.get(arn) {
-        return policy.versions.get(&policy.default_version).cloned();
+        let current = policy.versions.get(&policy.default_version)?;
+        return Pending::in_force(policy.default_pending.as_ref(), current, now_ms)
+            .map(str::to_owned);
     }
     managed::find(arn).map(|policy| policy.document.to_owned())
+}
+
+/// An entity's inline policies and attached managed policies, with their pending
+/// changes under a propagation delay.
+struct Grants<'a> {
+    inline: &'a BTreeMap<String, String>,
+    pending_inline: &'a BTreeMap<String, Pending>,
+    attached: &'a [String],
+    pending_attached: &'a BTreeMap<String, i64>,
+}
+
+impl Grants<'_> {
+    /// Pushes the documents in force at `now_ms`, named after `owner`.
+    fn push(
+        &self,
+        account: &Account,
+        owner: &str,
+        through: Option<&str>,
+        now_ms: i64,
+        out: &mut Vec<(String, Arc<PolicyDocument>)>,
+    ) {
+        for (name, text) in self.inline {
+            if let Some(document) = Pending::in_force(self.pending_inline.get(name), text, now_ms)
+                .and_then(|text| parse(text, PolicyKind::Identity))
+            {
+                out.push((format!("{owner} inline policy {name}"), document));
+            }
+        }
+        for arn in self
+            .attached
+            .iter()
+            .filter(|arn| in_effect(self.pending_attached.get(*arn), now_ms))
+        {
+            if let Some(document) = managed_document(account, arn, now_ms)
+                .and_then(|text| parse(&text, PolicyKind::Identity))
+            {
+                let name = match through {
+                    Some(group) => format!("{arn} (through {group})"),
+                    None => arn.clone(),
+                };
+                out.push((name, document));
+            }
+        }
+    }
 }
 
 fn identity_policies(
     account: &Account,
     caller: &Caller,
+    now_ms: i64,
     out: &mut Vec<(String, Arc<PolicyDocument>)>,
 ) {
-    let (inline, attached, owner) = if let Some(role) = caller
+    let (grants, owner) = if let Some(role) = caller
         .role
         .as_ref()
         .and_then(|name| account.roles.get(name))
     {
-        (&role.inline_policies, &role.attached, &role.arn)
+        let grants = Grants {
+            inline: &role.inline_policies,
+            pending_inline: &role.pending_inline,
+            attached: &role.attached,
+            pending_attached: &role.pending_attached,
+        };
+        (grants, &role.arn)
     } else if let Some(user) = caller
         .user
         .as_ref()
         .and_then(|name| account.users.get(name))
     {
-        (&user.inline_policies, &user.attached, &user.arn)
+        let grants = Grants {
+            inline: &user.inline_policies,
+            pending_inline: &user.pending_inline,
+            attached: &user.attached,
+            pending_attached: &user.pending_attached,
+        };
+        (grants, &user.arn)
     } else {
         return;
     };
-    for (name, text) in inline {
-        if let Some(document) = parse(text, PolicyKind::Identity) {
-            out.push((format!("{owner} inline policy {name}"), document));
-        }
-    }
-    for arn in attached {
-        if let Some(document) =
-            managed_document(account, arn).and_then(|text| parse(&text, PolicyKind::Identity))
-        {
-            out.push((arn.clone(), document));
-        }
-    }
+    grants.push(account, owner, None, now_ms, out);
     // A user's groups' policies apply to the user (and to its GetSessionToken and
     // GetFederationToken sessions), never to role sessions.
     let Some(user) = caller.user.as_ref().filter(|_| caller.role.is_none()) else {
         return;
     };
-    for group in account
-        .groups
-        .values()
-        .filter(|group| group.members.contains(user))
-    {
-        for (name, text) in &group.inline_policies {
-            if let Some(document) = parse(text, PolicyKind::Identity) {
-                out.push((format!("{} inline policy {name}", group.arn), document));
-            }
-        }
-        for arn in &group.attached {
-            if let Some(document) =
-                managed_document(account, arn).and_then(|text| parse(&text, PolicyKind::Identity))
-            {
-                out.push((format!("{arn} (through {})", group.arn), document));
-            }
-        }
+    for group in account.groups.values().filter(|group| {
+        group.members.contains(user) && in_effect(group.pending_members.get(user), now_ms)
+    }) {
+        let grants = Grants {
+            inline: &group.inline_policies,
+            pending_inline: &group.pending_inline,
+            attached: &group.attached,
+            pending_attached: &group.pending_attached,
+        };
+        grants.push(account, &group.arn, Some(&group.arn), now_ms, out);
     }
 }
 
-fn boundary_of(account: &Account, caller: &Caller) -> Option<Arc<PolicyDocument>> {
+fn boundary_of(account: &Account, caller: &Caller, now_ms: i64) -> Option<Arc<PolicyDocument>> {
     let arn = if let Some(role) = caller
         .role
         .as_ref()
@@ -231,12 +279,13 @@ fn boundary_of(account: &Account, caller: &Caller) -> Option<Arc<PolicyDocument>
             .and_then(|name| account.users.get(name))
             .and_then(|user| user.permissions_boundary.as_ref())
     }?;
-    managed_document(account, arn).and_then(|text| parse(&text, PolicyKind::Boundary))
+    managed_document(account, arn, now_ms).and_then(|text| parse(&text, PolicyKind::Boundary))
 }
 
 fn resource_policy(
     world: &World,
     check: &Check,
+    now_ms: i64,
     request: &mut Request,
 ) -> Option<(String, Arc<PolicyDocument>)> {
     if let Some(account) = &check.resource_account {
@@ -253,8 +302,17 @@ fn resource_policy(
         ResourcePolicy::Trust { account, role } => {
             request.resource_account = Some(account.clone());
             let role = world.account(account)?.roles.get(role)?;
-            let document = parse(&role.trust_policy, PolicyKind::Trust)?;
-            Some((format!("trust policy of {}", role.arn), document))
+            match Pending::in_force(role.trust_pending.as_ref(), &role.trust_policy, now_ms) {
+                Some(text) => {
+                    let document = parse(text, PolicyKind::Trust)?;
+                    Some((format!("trust policy of {}", role.arn), document))
+                }
+                // A new role that has not propagated yet: no trust policy allows.
+                None => Some((
+                    format!("trust policy of {} (not in effect yet)", role.arn),
+                    parse(NOTHING_TRUSTED, PolicyKind::Trust)?,
+                )),
+            }
         }
     }
 }
@@ -345,4 +403,14 @@ pub fn explain(request_id: &str, request: &Request, decision: &Decision) -> Stri
         let _ = writeln!(text, "context: {key} = {}", values.join(", "));
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_trust_policy_of_a_role_not_in_effect_yet_is_a_valid_one() {
+        // Were it refused, a new role would have no trust policy at all, and a caller
+        // of the same account allowed `sts:AssumeRole` would be let in.
+        assert!(super::parse(super::NOTHING_TRUSTED, awslab_policy::PolicyKind::Trust).is_some());
+    }
 }

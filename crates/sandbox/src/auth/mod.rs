@@ -110,7 +110,10 @@ pub fn authenticate(
         let key = world
             .access_keys
             .get(&signature.access_key_id)
-            .filter(|key| key.active)
+            // A key made under a propagation delay is unknown until it takes effect.
+            .filter(|key| {
+                key.active && (key.effective_at_ms == 0 || world.now_ms() >= key.effective_at_ms)
+            })
             .ok_or(AuthError::UnknownKey)?;
         let user = world
             .account(&key.account)

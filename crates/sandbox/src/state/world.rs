@@ -25,6 +25,21 @@ pub struct World {
     /// `CloudFormation` stacks of every account, by stack id (`services::cloudformation`).
     #[serde(default)]
     pub stacks: BTreeMap<String, crate::services::cloudformation::Stack>,
+    /// Not kept: the propagation delay of the process whose transaction this is, in
+    /// milliseconds; the dispatcher sets it before an operation runs, and changes record
+    /// `now + delay` as the time they take effect (see [`Pending`]).
+    #[serde(skip)]
+    pub propagation_delay_ms: i64,
+}
+
+/// A change to what grants access (a document, a trust policy) that takes effect only
+/// at `effective_at_ms` on the sandbox's clock (`--propagation-delay`); until then,
+/// `previous` is in force (`None`: nothing, as for a new policy or role). Removals
+/// are not recorded: they take effect at once.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pending {
+    pub effective_at_ms: i64,
+    pub previous: Option<String>,
 }
 
 /// One AWS account.
@@ -58,6 +73,14 @@ pub struct Group {
     pub members: Vec<String>,
     pub inline_policies: BTreeMap<String, String>,
     pub attached: Vec<String>,
+    /// Members added under a propagation delay: lowercased user name to when the
+    /// membership takes effect (ms, sandbox clock).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub pending_members: BTreeMap<String, i64>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub pending_inline: BTreeMap<String, Pending>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub pending_attached: BTreeMap<String, i64>,
 }
 
 /// An IAM user.
@@ -80,6 +103,13 @@ pub struct User {
     /// password itself is never kept).
     #[serde(default)]
     pub login_profile: Option<(i64, bool)>,
+    /// Inline policies put under a propagation delay, by name (see [`Pending`]).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub pending_inline: BTreeMap<String, Pending>,
+    /// Managed policies attached under a propagation delay: ARN to when the
+    /// attachment takes effect (ms, sandbox clock).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub pending_attached: BTreeMap<String, i64>,
 }
 
 /// An IAM role.
@@ -97,6 +127,14 @@ pub struct Role {
     pub inline_policies: BTreeMap<String, String>,
     pub attached: Vec<String>,
     pub permissions_boundary: Option<String>,
+    /// The trust policy's propagation: a new role's (`previous: None`, `AssumeRole` is
+    /// refused until then) or an `UpdateAssumeRolePolicy`'s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trust_pending: Option<Pending>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub pending_inline: BTreeMap<String, Pending>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub pending_attached: BTreeMap<String, i64>,
 }
 
 /// A customer managed policy with its versions.
@@ -114,6 +152,10 @@ pub struct ManagedPolicy {
     pub versions: BTreeMap<String, String>,
     pub next_version: u32,
     pub tags: Vec<(String, String)>,
+    /// A new default version's propagation; `previous` is the document that was the
+    /// default before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_pending: Option<Pending>,
 }
 
 /// An OIDC identity provider.
@@ -136,6 +178,18 @@ pub struct AccessKey {
     pub user: String,
     pub active: bool,
     pub created: i64,
+    /// When the key (or its reactivation) takes effect, in ms on the sandbox's clock;
+    /// 0 for at once. Before then it answers `InvalidClientTokenId`.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub effective_at_ms: i64,
+}
+
+#[expect(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's skip_serializing_if"
+)]
+fn is_zero(value: &i64) -> bool {
+    *value == 0
 }
 
 /// Where temporary credentials came from.
@@ -216,6 +270,67 @@ impl World {
     pub fn now(&self) -> i64 {
         time::OffsetDateTime::now_utc().unix_timestamp() + self.clock_offset_seconds
     }
+
+    /// The current time on the sandbox's clock, in Unix milliseconds.
+    pub fn now_ms(&self) -> i64 {
+        let host = time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000;
+        i64::try_from(host)
+            .unwrap_or(i64::MAX)
+            .saturating_add(self.clock_offset_seconds.saturating_mul(1000))
+    }
+
+    /// When a change made now takes effect: now plus this process's propagation delay
+    /// (ms, sandbox clock); 0 (at once) without a delay.
+    pub fn effective_at_ms(&self) -> i64 {
+        if self.propagation_delay_ms <= 0 {
+            0
+        } else {
+            self.now_ms().saturating_add(self.propagation_delay_ms)
+        }
+    }
+}
+
+impl Pending {
+    /// The record of a change made at `now_ms` to take effect at `effective_at_ms`
+    /// (0: at once, nothing to record), from `current` with its own earlier `pending`
+    /// change: what callers still see until then.
+    pub fn after(
+        current: Option<&str>,
+        earlier: Option<&Self>,
+        now_ms: i64,
+        effective_at_ms: i64,
+    ) -> Option<Self> {
+        if effective_at_ms == 0 {
+            return None;
+        }
+        let previous = match earlier {
+            // An earlier change still propagating: callers still see its previous.
+            Some(earlier) if now_ms < earlier.effective_at_ms => earlier.previous.clone(),
+            _ => current.map(str::to_owned),
+        };
+        Some(Self {
+            effective_at_ms,
+            previous,
+        })
+    }
+
+    /// The document in force at `now_ms`: `current` once in effect, else `previous`.
+    pub fn in_force<'a>(
+        pending: Option<&'a Self>,
+        current: &'a str,
+        now_ms: i64,
+    ) -> Option<&'a str> {
+        match pending {
+            Some(pending) if now_ms < pending.effective_at_ms => pending.previous.as_deref(),
+            _ => Some(current),
+        }
+    }
+}
+
+/// Whether an addition recorded to take effect at `effective_at_ms` (absent: at once)
+/// is in effect at `now_ms`.
+pub fn in_effect(effective_at_ms: Option<&i64>, now_ms: i64) -> bool {
+    effective_at_ms.is_none_or(|at| now_ms >= *at)
 }
 
 mod base64_bytes {

@@ -1,5 +1,7 @@
 //! Attaching managed policies to users and roles, and listing what is attached.
 
+use std::collections::BTreeMap;
+
 use super::policies::no_such_policy;
 use super::{account, account_mut, page, with_marker};
 use crate::auth::Caller;
@@ -91,18 +93,21 @@ enum Entity {
     Role,
 }
 
+type Attached<'a> = (&'a mut Vec<String>, &'a mut BTreeMap<String, i64>);
+
+/// The entity's attached ARNs and their pending attachments.
 fn attached_list<'a>(
     account: &'a mut Account,
     input: &Input,
     entity: Entity,
-) -> Result<&'a mut Vec<String>, ApiError> {
+) -> Result<Attached<'a>, ApiError> {
     match entity {
         Entity::User => {
             let raw = input.required("UserName")?;
             account
                 .users
                 .get_mut(&raw.to_ascii_lowercase())
-                .map(|user| &mut user.attached)
+                .map(|user| (&mut user.attached, &mut user.pending_attached))
                 .ok_or_else(|| {
                     ApiError::no_such_entity(format!("The user with name {raw} cannot be found."))
                 })
@@ -112,7 +117,7 @@ fn attached_list<'a>(
             account
                 .roles
                 .get_mut(&raw.to_ascii_lowercase())
-                .map(|role| &mut role.attached)
+                .map(|role| (&mut role.attached, &mut role.pending_attached))
                 .ok_or_else(|| {
                     ApiError::no_such_entity(format!("The role with name {raw} cannot be found."))
                 })
@@ -128,11 +133,12 @@ fn attach(
     attach: bool,
 ) -> Result<Shape, ApiError> {
     let arn = input.required("PolicyArn")?.to_owned();
+    let times = super::inline::times(world);
     let account = account_mut(world, caller)?;
     if attach && !account.policies.contains_key(&arn) && find_aws(&arn).is_none() {
         return Err(no_such_policy(&arn));
     }
-    let attached = attached_list(account, input, entity)?;
+    let (attached, pending) = attached_list(account, input, entity)?;
     if attach {
         if !attached.contains(&arn) {
             if attached.len() >= 10 {
@@ -142,10 +148,12 @@ fn attach(
                     "Cannot exceed quota for PoliciesPerUser: 10",
                 ));
             }
+            super::inline::attach(pending, &arn, times);
             attached.push(arn);
         }
     } else if attached.contains(&arn) {
         attached.retain(|existing| *existing != arn);
+        pending.remove(&arn);
     } else {
         return Err(ApiError::no_such_entity(format!(
             "Policy {arn} was not found."
@@ -161,7 +169,7 @@ fn list_attached(
     entity: Entity,
 ) -> Result<Shape, ApiError> {
     let mut account = account(world, caller)?.clone();
-    let attached = attached_list(&mut account, input, entity)?.clone();
+    let attached = attached_list(&mut account, input, entity)?.0.clone();
     let items = attached
         .iter()
         .map(|arn| {

@@ -242,13 +242,16 @@ fn membership(
             "The user with name {raw} cannot be found."
         )));
     }
+    let times = inline::times(world);
     let group = find_mut(world, input, caller)?;
     if add {
         if !group.members.contains(&user) {
+            inline::attach(&mut group.pending_members, &user, times);
             group.members.push(user);
         }
     } else if group.members.contains(&user) {
         group.members.retain(|member| *member != user);
+        group.pending_members.remove(&user);
     } else {
         return Err(ApiError::no_such_entity(format!(
             "The user with name {raw} cannot be found in the group."
@@ -281,10 +284,15 @@ fn list_groups_for_user(
 }
 
 fn put_group_policy(input: &Input, world: &mut World, caller: &Caller) -> Result<Shape, ApiError> {
-    let (policy, document) = inline::checked(input, world)?;
-    find_mut(world, input, caller)?
-        .inline_policies
-        .insert(policy, document);
+    let checked = inline::checked(input, world)?;
+    let times = inline::times(world);
+    let group = find_mut(world, input, caller)?;
+    inline::put(
+        &mut group.inline_policies,
+        &mut group.pending_inline,
+        checked,
+        times,
+    );
     Ok(Shape::new())
 }
 
@@ -304,10 +312,12 @@ fn delete_group_policy(
     world: &mut World,
     caller: &Caller,
 ) -> Result<Shape, ApiError> {
+    let group = find_mut(world, input, caller)?;
     inline::delete(
         input,
         "group",
-        &mut find_mut(world, input, caller)?.inline_policies,
+        &mut group.inline_policies,
+        &mut group.pending_inline,
     )
 }
 
@@ -328,6 +338,7 @@ fn attach(
     let arn = input.required("PolicyArn")?.to_owned();
     let known = account(world, caller)?.policies.contains_key(&arn)
         || crate::services::managed::find(&arn).is_some();
+    let times = inline::times(world);
     let group = find_mut(world, input, caller)?;
     if attach {
         if !known {
@@ -336,10 +347,12 @@ fn attach(
             )));
         }
         if !group.attached.contains(&arn) {
+            inline::attach(&mut group.pending_attached, &arn, times);
             group.attached.push(arn);
         }
     } else if group.attached.contains(&arn) {
         group.attached.retain(|existing| *existing != arn);
+        group.pending_attached.remove(&arn);
     } else {
         return Err(ApiError::no_such_entity(format!(
             "Policy {arn} was not found."

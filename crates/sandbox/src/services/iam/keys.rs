@@ -51,6 +51,7 @@ fn key_owner_check(
 fn create_access_key(input: &Input, world: &mut World, caller: &Caller) -> Result<Shape, ApiError> {
     let name = target_name(input, caller)?;
     let now = world.now();
+    let effective_at_ms = world.effective_at_ms();
     let account_id = caller.account.clone();
     let user = account_mut(world, caller)?
         .users
@@ -70,6 +71,7 @@ fn create_access_key(input: &Input, world: &mut World, caller: &Caller) -> Resul
         user: name,
         active: true,
         created: now,
+        effective_at_ms,
     };
     user.access_keys.push(key.id.clone());
     let shape = Shape::new().child(
@@ -146,7 +148,12 @@ fn update_access_key(input: &Input, world: &mut World, caller: &Caller) -> Resul
         }
     };
     let id = owned_key(world, input, caller)?.id.clone();
+    // Reactivating a key propagates like a new key; deactivating takes effect at once.
+    let effective_at_ms = world.effective_at_ms();
     if let Some(key) = world.access_keys.get_mut(&id) {
+        if active && !key.active {
+            key.effective_at_ms = effective_at_ms;
+        }
         key.active = active;
     }
     Ok(Shape::new())

@@ -11,7 +11,7 @@ use crate::ids;
 use crate::services::managed::{AWS_MANAGED, AwsManaged, find as find_aws};
 use crate::services::{ApiError, Check, Input, Operation, Shape, Value, timestamp};
 use crate::state::World;
-use crate::state::world::{Account, ManagedPolicy};
+use crate::state::world::{Account, ManagedPolicy, Pending};
 
 pub(super) const OPERATIONS: &[Operation] = &[
     Operation {
@@ -211,6 +211,7 @@ fn create_policy(input: &Input, world: &mut World, caller: &Caller) -> Result<Sh
             .collect(),
         next_version: 2,
         tags: input.pairs("Tags", "Key", "Value"),
+        default_pending: None,
     };
     let shape = Shape::new().child("Policy", policy_shape(account, &policy));
     account.policies.insert(arn, policy);
@@ -288,6 +289,7 @@ fn create_policy_version(
     let document = input.required("PolicyDocument")?;
     check_document(world, document, PolicyKind::Identity)?;
     let now = world.now();
+    let (now_ms, effective_at_ms) = super::inline::times(world);
     let policy = account_mut(world, caller)?
         .policies
         .get_mut(arn)
@@ -304,6 +306,16 @@ fn create_policy_version(
     policy.versions.insert(version.clone(), document.to_owned());
     let default = input.get("SetAsDefault") == Some("true");
     if default {
+        // Under a propagation delay, the previous default stays in force until then.
+        policy.default_pending = Pending::after(
+            policy
+                .versions
+                .get(&policy.default_version)
+                .map(String::as_str),
+            policy.default_pending.as_ref(),
+            now_ms,
+            effective_at_ms,
+        );
         policy.default_version.clone_from(&version);
     }
     policy.updated = now;

@@ -10,7 +10,7 @@ use crate::auth::Caller;
 use crate::ids;
 use crate::services::{ApiError, Check, Input, Operation, Shape, Value, tag_list, timestamp};
 use crate::state::World;
-use crate::state::world::Role;
+use crate::state::world::{Pending, Role};
 
 pub(super) const OPERATIONS: &[Operation] = &[
     Operation {
@@ -197,6 +197,7 @@ fn create_role(input: &Input, world: &mut World, caller: &Caller) -> Result<Shap
     let max = max_session_duration(input)?.unwrap_or(3600);
     check_document(world, &trust, PolicyKind::Trust)?;
     let now = world.now();
+    let (now_ms, effective_at_ms) = inline::times(world);
     let account = account_mut(world, caller)?;
     if account.roles.contains_key(&name.to_ascii_lowercase()) {
         return Err(ApiError::already_exists(format!(
@@ -214,6 +215,8 @@ fn create_role(input: &Input, world: &mut World, caller: &Caller) -> Result<Shap
         description: input.get("Description").map(str::to_owned),
         tags: input.pairs("Tags", "Key", "Value"),
         permissions_boundary: input.get("PermissionsBoundary").map(str::to_owned),
+        // A new role cannot be assumed until it has propagated.
+        trust_pending: Pending::after(None, None, now_ms, effective_at_ms),
         ..Role::default()
     };
     let shape = Shape::new().child("Role", role_shape(&role));
@@ -293,7 +296,16 @@ fn update_assume_role_policy(
 ) -> Result<Shape, ApiError> {
     let document = input.required("PolicyDocument")?;
     check_document(world, document, PolicyKind::Trust)?;
-    document.clone_into(&mut find_mut(world, input, caller)?.trust_policy);
+    let (now_ms, effective_at_ms) = inline::times(world);
+    let role = find_mut(world, input, caller)?;
+    // Under a propagation delay, AssumeRole keeps the previous trust policy until then.
+    role.trust_pending = Pending::after(
+        Some(&role.trust_policy),
+        role.trust_pending.as_ref(),
+        now_ms,
+        effective_at_ms,
+    );
+    document.clone_into(&mut role.trust_policy);
     Ok(Shape::new())
 }
 
@@ -308,10 +320,15 @@ fn tag_role(input: &Input, world: &mut World, caller: &Caller) -> Result<Shape, 
 }
 
 fn put_role_policy(input: &Input, world: &mut World, caller: &Caller) -> Result<Shape, ApiError> {
-    let (policy, document) = inline::checked(input, world)?;
-    find_mut(world, input, caller)?
-        .inline_policies
-        .insert(policy, document);
+    let checked = inline::checked(input, world)?;
+    let times = inline::times(world);
+    let role = find_mut(world, input, caller)?;
+    inline::put(
+        &mut role.inline_policies,
+        &mut role.pending_inline,
+        checked,
+        times,
+    );
     Ok(Shape::new())
 }
 
@@ -325,10 +342,12 @@ fn delete_role_policy(
     world: &mut World,
     caller: &Caller,
 ) -> Result<Shape, ApiError> {
+    let role = find_mut(world, input, caller)?;
     inline::delete(
         input,
         "role",
-        &mut find_mut(world, input, caller)?.inline_policies,
+        &mut role.inline_policies,
+        &mut role.pending_inline,
     )
 }
 

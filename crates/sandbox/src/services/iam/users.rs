@@ -260,12 +260,18 @@ fn list_user_tags(input: &Input, world: &mut World, caller: &Caller) -> Result<S
 
 fn put_user_policy(input: &Input, world: &mut World, caller: &Caller) -> Result<Shape, ApiError> {
     let raw = input.required("UserName")?;
-    let (policy, document) = inline::checked(input, world)?;
+    let checked = inline::checked(input, world)?;
+    let times = inline::times(world);
     let user = account_mut(world, caller)?
         .users
         .get_mut(&raw.to_ascii_lowercase())
         .ok_or_else(|| no_such_user(raw))?;
-    user.inline_policies.insert(policy, document);
+    inline::put(
+        &mut user.inline_policies,
+        &mut user.pending_inline,
+        checked,
+        times,
+    );
     Ok(Shape::new())
 }
 
@@ -288,7 +294,12 @@ fn delete_user_policy(
         .users
         .get_mut(&raw.to_ascii_lowercase())
         .ok_or_else(|| no_such_user(raw))?;
-    inline::delete(input, "user", &mut user.inline_policies)
+    inline::delete(
+        input,
+        "user",
+        &mut user.inline_policies,
+        &mut user.pending_inline,
+    )
 }
 
 fn list_user_policies(
