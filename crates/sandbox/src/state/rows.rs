@@ -131,7 +131,11 @@ pub(crate) fn take_changes(
         rows.of(&mut changes, Kind::Role, &mut account.roles)?;
         rows.of(&mut changes, Kind::Group, &mut account.groups)?;
         rows.of(&mut changes, Kind::Policy, &mut account.policies)?;
-        rows.of(&mut changes, Kind::OidcProvider, &mut account.oidc_providers)?;
+        rows.of(
+            &mut changes,
+            Kind::OidcProvider,
+            &mut account.oidc_providers,
+        )?;
     }
     let touched = world.buckets.take_touched();
     for key in touched.keys {
@@ -187,7 +191,11 @@ pub(crate) fn all_rows(world: &mut World) -> Result<Vec<Change>, serde_json::Err
         rows.of(&mut changes, Kind::Role, &mut account.roles)?;
         rows.of(&mut changes, Kind::Group, &mut account.groups)?;
         rows.of(&mut changes, Kind::Policy, &mut account.policies)?;
-        rows.of(&mut changes, Kind::OidcProvider, &mut account.oidc_providers)?;
+        rows.of(
+            &mut changes,
+            Kind::OidcProvider,
+            &mut account.oidc_providers,
+        )?;
     }
     for (key, bucket) in world.buckets.iter_mut_untracked() {
         changes.push(change(

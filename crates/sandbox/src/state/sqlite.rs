@@ -221,8 +221,7 @@ fn prepare(
     seed: impl FnOnce() -> World,
     opening: Opening,
 ) -> Result<(), Failure> {
-    let transaction = connection
-        .transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let has_table = |name: &str| -> Result<bool, rusqlite::Error> {
         transaction.query_row(
             "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
@@ -482,7 +481,10 @@ fn reload_touched(transaction: &Transaction<'_>, cached: &mut Cache) -> Result<(
             // Inserted or removed as a whole: forget it, then load it and what hangs
             // under it afresh.
             match change.kind {
-                Kind::Account => cached.world.accounts.set_untracked(change.key.clone(), None),
+                Kind::Account => cached
+                    .world
+                    .accounts
+                    .set_untracked(change.key.clone(), None),
                 Kind::Bucket => cached.world.buckets.set_untracked(change.key.clone(), None),
                 _ => {}
             }
@@ -522,9 +524,11 @@ impl Store for SqliteStore {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|error| self.database_error(error))?;
         let (version, horizon): (i64, i64) = transaction
-            .query_row("SELECT version, horizon FROM meta WHERE id = 0", [], |row| {
-                Ok((row.get(0)?, row.get(1)?))
-            })
+            .query_row(
+                "SELECT version, horizon FROM meta WHERE id = 0",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
             .map_err(|error| self.database_error(error))?;
         if let Err(failure) = refresh(&transaction, cache, version, horizon) {
             cache.version = -1;
@@ -635,7 +639,9 @@ fn replace_world(
     let changes = rows::all_rows(world)?;
     let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let version: i64 =
-        transaction.query_row("SELECT version FROM meta WHERE id = 0", [], |row| row.get(0))?;
+        transaction.query_row("SELECT version FROM meta WHERE id = 0", [], |row| {
+            row.get(0)
+        })?;
     let version = version + 1;
     transaction.execute("DELETE FROM entities", [])?;
     write_rows(&transaction, version, &changes)?;
@@ -830,7 +836,14 @@ mod tests {
             let objects = &world.buckets.get("lab").unwrap().objects;
             assert_eq!(objects.get("object-3").unwrap().body, b"new");
             assert!(!objects.contains_key("object-0"));
-            assert!(world.buckets.get("other").unwrap().objects.contains_key("x"));
+            assert!(
+                world
+                    .buckets
+                    .get("other")
+                    .unwrap()
+                    .objects
+                    .contains_key("x")
+            );
         });
         // A bucket removed with its objects, then made again empty, by the other.
         write(&second, |world| {
@@ -963,7 +976,13 @@ mod tests {
         let again = open(dir.path(), 0, 0);
         assert_eq!(snapshot(&store), snapshot(&again));
         read(&again, |world| {
-            assert!(world.account("111122223333").unwrap().users.contains_key("user-0"));
+            assert!(
+                world
+                    .account("111122223333")
+                    .unwrap()
+                    .users
+                    .contains_key("user-0")
+            );
         });
     }
 
@@ -972,7 +991,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         drop(open(dir.path(), 0, 0));
         let connection = rusqlite::Connection::open(dir.path().join("sandbox.db")).unwrap();
-        connection.execute("UPDATE meta SET format = 99", []).unwrap();
+        connection
+            .execute("UPDATE meta SET format = 99", [])
+            .unwrap();
         let error = SqliteStore::open(dir.path(), World::default).unwrap_err();
         assert!(error.to_string().contains("layout 99"), "{error}");
     }

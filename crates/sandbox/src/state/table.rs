@@ -237,7 +237,10 @@ mod tests {
         table.remove("b");
         table.remove("never");
         let touched = table.take_touched();
-        assert_eq!(touched.keys.into_iter().collect::<Vec<_>>(), ["a", "b", "c"]);
+        assert_eq!(
+            touched.keys.into_iter().collect::<Vec<_>>(),
+            ["a", "b", "c"]
+        );
         assert_eq!(touched.replaced.into_iter().collect::<Vec<_>>(), ["b", "c"]);
         assert!(!table.is_touched());
         table.retain(|_, value| *value > 3);
