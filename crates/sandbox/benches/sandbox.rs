@@ -1,7 +1,8 @@
 //! The sandbox's speed and memory, beside moto in the same run: signed IAM calls per
 //! second in-process (memory and `SQLite` stores) and over loopback (the sandbox's
 //! `serve` and `moto_server`, the same SDK client), startup to first answer, resident
-//! memory with 10,000 users, and 30 concurrent labs sharing one state folder.
+//! memory with 10,000 users, 30 concurrent labs sharing one state folder, and the
+//! cost of one durable commit in a small and in a large world.
 //! Plain `Instant` loops; run with `cargo bench -p awslab-sandbox --bench sandbox`.
 #![expect(clippy::print_stdout, clippy::expect_used, reason = "benchmark")]
 
@@ -152,10 +153,12 @@ async fn throughput() {
 
 async fn startup() {
     let mut samples = Vec::new();
+    let mut opens = Vec::new();
     for _ in 0..10 {
         let dir = tempfile::tempdir().expect("temp dir");
         let start = Instant::now();
         let sandbox = Sandbox::open(dir.path()).expect("open");
+        opens.push(start.elapsed());
         let listener = awslab_sandbox::bind(0).await.expect("bind");
         let endpoint = format!("http://{}", listener.local_addr().expect("address"));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -174,10 +177,119 @@ async fn startup() {
         let _ = server_task.await;
     }
     samples.sort();
+    opens.sort();
     println!(
-        "open new state folder + bind + first signed answer over loopback: median {:?} (of 10)",
-        samples[5]
+        "open new state folder + bind + first signed answer over loopback: median {:?} (of 10), of which Sandbox::open {:?}",
+        samples[5], opens[5]
     );
+}
+
+fn s3_client(sandbox: &Sandbox) -> aws_sdk_s3::Client {
+    let operator = sandbox.operator(ACCOUNT).expect("operator");
+    let config = aws_sdk_s3::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new(
+            &operator.access_key_id,
+            &operator.secret_access_key,
+            None,
+            None,
+            "bench",
+        ))
+        .endpoint_url(IN_PROCESS_ENDPOINT)
+        .force_path_style(true)
+        .http_client(sandbox.http_client())
+        .build();
+    aws_sdk_s3::Client::from_conf(config)
+}
+
+/// Microseconds per call of `call`, over `rounds` calls.
+async fn micros_per_call<F, Fut>(rounds: u32, mut call: F) -> f64
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    for _ in 0..10 {
+        call().await;
+    }
+    let start = Instant::now();
+    for _ in 0..rounds {
+        call().await;
+    }
+    start.elapsed().as_secs_f64() * 1e6 / f64::from(rounds)
+}
+
+/// One durable commit (`PutUserPolicy` on one user, `PutObject` of one small object)
+/// in a world of 10 and of 10,000 users, and in a bucket of 10 and of 10,000 objects
+/// (`AWSLAB_BENCH_LARGE` sets the large size: filling the one-document store of old
+/// takes time in the square of it).
+async fn commit_cost() {
+    let large: u32 = std::env::var("AWSLAB_BENCH_LARGE")
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(10_000);
+    const DOCUMENT: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListBucket","Resource":"*"}]}"#;
+    for users in [10, large] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let sandbox = Sandbox::open(dir.path()).expect("open");
+        let iam = operator_client(&sandbox, sandbox.http_client(), IN_PROCESS_ENDPOINT);
+        let fill = Instant::now();
+        for index in 0..users {
+            iam.create_user()
+                .user_name(format!("user-{index}"))
+                .send()
+                .await
+                .expect("create user");
+        }
+        let fill = fill.elapsed();
+        let micros = micros_per_call(200, || async {
+            iam.put_user_policy()
+                .user_name("user-0")
+                .policy_name("p")
+                .policy_document(DOCUMENT)
+                .send()
+                .await
+                .expect("put user policy");
+        })
+        .await;
+        println!(
+            "SQLite commit, PutUserPolicy, {users:>6} users: {micros:>8.0} us/call (filling took {fill:.1?})"
+        );
+    }
+    for objects in [10, large] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let sandbox = Sandbox::open(dir.path()).expect("open");
+        let s3 = s3_client(&sandbox);
+        s3.create_bucket()
+            .bucket("bench")
+            .send()
+            .await
+            .expect("bucket");
+        let fill = Instant::now();
+        for index in 0..objects {
+            s3.put_object()
+                .bucket("bench")
+                .key(format!("object-{index:05}"))
+                .body(vec![b'x'; 100].into())
+                .send()
+                .await
+                .expect("put object");
+        }
+        let fill = fill.elapsed();
+        let micros = micros_per_call(200, || async {
+            s3.put_object()
+                .bucket("bench")
+                .key("object-00000")
+                .body(vec![b'y'; 100].into())
+                .send()
+                .await
+                .expect("put object");
+        })
+        .await;
+        println!(
+            "SQLite commit, PutObject,   {objects:>6} objects in the bucket: {micros:>8.0} us/call (filling took {fill:.1?})"
+        );
+    }
 }
 
 async fn memory_with_users() {
@@ -246,6 +358,7 @@ fn main() {
     single.block_on(throughput());
     single.block_on(startup());
     single.block_on(memory_with_users());
+    single.block_on(commit_cost());
     let multi = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -138,6 +138,17 @@ impl Sandbox {
         self.rehearsal.options
     }
 
+    /// Opens the durable sandbox in `state_dir` with a new world (new operator keys),
+    /// replacing whatever the folder held, even state this awslab cannot read, and
+    /// forgetting decisions (`awslab sandbox reset`).
+    pub fn open_reset(state_dir: &Path) -> Result<Self, SandboxError> {
+        let store = SqliteStore::open_replacing(state_dir, seed_world)?;
+        Ok(Self {
+            store: Arc::new(store),
+            rehearsal: Arc::default(),
+        })
+    }
+
     /// A sandbox whose world lives in memory only (tests, benchmarks).
     pub fn in_memory() -> Self {
         Self {

@@ -608,12 +608,15 @@ fn get_access_key_info(input: &Input, world: &mut World, _: &Caller) -> Result<S
     Ok(Shape::new().text("Account", account))
 }
 
-/// How long an expired session is remembered (to answer `ExpiredToken`, not
-/// `InvalidClientTokenId`) before it is forgotten.
-const EXPIRED_KEPT_SECONDS: i64 = 24 * 3600;
+/// How long an expired session is remembered (to answer `ExpiredToken`, as AWS does,
+/// not `InvalidClientTokenId`) before it is forgotten: 36 hours, the longest session
+/// `GetSessionToken` gives. AWS answers `ExpiredToken` for an expired token however
+/// old; the sandbox keeps no session for ever, so after this it answers
+/// `InvalidClientTokenId`.
+pub(crate) const EXPIRED_KEPT_SECONDS: i64 = 36 * 3600;
 
-/// Keeps a new session and forgets sessions expired for more than a day, so the world
-/// does not grow with every call.
+/// Keeps a new session and forgets sessions expired for more than 36 hours, so the
+/// world does not grow with every call (the durable store deletes their rows).
 fn keep_session(world: &mut World, session: Session) {
     let horizon = world.now() - EXPIRED_KEPT_SECONDS;
     world.sessions.retain(|_, kept| kept.expires > horizon);

@@ -27,6 +27,7 @@ impl Store for MemoryStore {
         // Services validate before they mutate, so a discarded change left the world as
         // it was; nothing to roll back.
         let _outcome = change(&mut world);
+        super::rows::forget_changes(&mut world);
         Ok(())
     }
 
@@ -66,8 +67,13 @@ impl Store for MemoryStore {
             .cloned())
     }
 
-    fn replace(&self, world: World) -> Result<(), StoreError> {
+    fn replace(&self, mut world: World) -> Result<(), StoreError> {
+        super::rows::forget_changes(&mut world);
         *self.world.lock().unwrap_or_else(PoisonError::into_inner) = world;
+        self.decisions
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
         Ok(())
     }
 }

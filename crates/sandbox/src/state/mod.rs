@@ -3,7 +3,9 @@
 //! transaction sees the latest committed world and commits atomically or not at all.
 
 mod memory;
+pub(crate) mod rows;
 mod sqlite;
+mod table;
 pub mod world;
 
 pub use memory::MemoryStore;
@@ -52,6 +54,12 @@ pub enum StoreError {
         #[source]
         source: serde_json::Error,
     },
+    #[error("the sandbox state in `{path}` has an unknown format: {message}")]
+    #[diagnostic(
+        code(sandbox::state_format),
+        help("run `awslab sandbox reset` to start afresh (it forgets the sandbox's state)")
+    )]
+    Format { path: String, message: String },
     #[error("the sandbox state folder `{path}` could not be created: {source}")]
     #[diagnostic(code(sandbox::state_folder))]
     Folder {

@@ -1,30 +1,53 @@
 //! The durable store: one `SQLite` database (`sandbox.db`, WAL mode, mode 0600) in the
-//! state folder. Every transaction is `BEGIN IMMEDIATE`, so processes sharing the
-//! folder are serialized by `SQLite`'s own locks; each process caches the world and
-//! reloads it only when another process committed a newer version. The world is kept
-//! as one JSON document, so a commit costs time in proportion to the world's size
-//! (small for labs; see docs/benchmarks.md).
+//! state folder, with one row per entity (`entities`, see `state::rows`). Every
+//! transaction is `BEGIN IMMEDIATE`, so processes sharing the folder are serialized by
+//! `SQLite`'s own locks. Each process caches the world; a commit writes only the rows
+//! the transaction touched and stamps them with the world's next version, and a
+//! process that finds a newer version reloads only the rows stamped after its own
+//! (deleted entities stay as tombstones for a while, so it sees deletions too). A
+//! discarded transaction reloads the rows it touched. So a commit costs time in
+//! proportion to what it changed, not to the world's size.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use rusqlite::{Connection, OptionalExtension as _, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension as _, Transaction, TransactionBehavior, params};
 
+use super::rows::{self, Change, Kind};
 use super::{DecisionRecord, KEPT_DECISIONS, Outcome, Store, StoreError, World, is_denial};
 
+/// The layout `meta.format` names; a database without `meta` but with a `world` table
+/// is the first layout (the world as one JSON document), migrated on open.
+const FORMAT: i64 = 2;
+
 const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS world (
+CREATE TABLE IF NOT EXISTS meta (
     id INTEGER PRIMARY KEY CHECK (id = 0),
+    format INTEGER NOT NULL,
     version INTEGER NOT NULL,
-    data TEXT NOT NULL
+    horizon INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS entities (
+    kind TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    key TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    data TEXT,
+    PRIMARY KEY (kind, scope, key)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS entities_by_version ON entities (version);
+CREATE INDEX IF NOT EXISTS tombstones ON entities (version) WHERE data IS NULL;
 CREATE TABLE IF NOT EXISTS decisions (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     request_id TEXT NOT NULL UNIQUE,
     at INTEGER NOT NULL,
     explanation TEXT NOT NULL
 );";
+
+/// Every this many versions, tombstones older than this many versions are dropped;
+/// a cache older than that reloads the whole world.
+const TOMBSTONE_VERSIONS: i64 = 256;
 
 /// The world in `<state dir>/sandbox.db`.
 pub struct SqliteStore {
@@ -34,8 +57,16 @@ pub struct SqliteStore {
 
 struct Cached {
     connection: Connection,
+    cache: Cache,
+}
+
+/// This process's copy of the world.
+struct Cache {
+    /// The version `world` is a copy of; -1 when it must be reloaded whole.
     version: i64,
     world: World,
+    /// The world's row of scalars as the database holds it.
+    world_row: String,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -75,9 +106,55 @@ fn set_wal(connection: &Connection) -> Result<(), rusqlite::Error> {
     }
 }
 
+/// Why a store operation failed, before the path is attached.
+enum Failure {
+    Database(rusqlite::Error),
+    Json(serde_json::Error),
+    Format(String),
+}
+
+impl From<rusqlite::Error> for Failure {
+    fn from(error: rusqlite::Error) -> Self {
+        Self::Database(error)
+    }
+}
+
+impl From<serde_json::Error> for Failure {
+    fn from(error: serde_json::Error) -> Self {
+        Self::Json(error)
+    }
+}
+
+/// What to do with the state a folder already holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Opening {
+    /// Keep it (migrating the one-document layout).
+    Keep,
+    /// Replace it, readable or not, by the seed world (`awslab sandbox reset`).
+    Replace,
+}
+
 impl SqliteStore {
-    /// Opens (or creates, with `seed`'s world) the database in `state_dir`.
+    /// Opens (or creates, with `seed`'s world) the database in `state_dir`. A
+    /// database of the first layout (the world as one JSON document) is migrated.
     pub fn open(state_dir: &Path, seed: impl FnOnce() -> World) -> Result<Self, StoreError> {
+        Self::open_with(state_dir, seed, Opening::Keep)
+    }
+
+    /// Opens the database in `state_dir` and replaces whatever it holds, even state
+    /// that cannot be read, by `seed`'s world; recorded decisions are forgotten.
+    pub fn open_replacing(
+        state_dir: &Path,
+        seed: impl FnOnce() -> World,
+    ) -> Result<Self, StoreError> {
+        Self::open_with(state_dir, seed, Opening::Replace)
+    }
+
+    fn open_with(
+        state_dir: &Path,
+        seed: impl FnOnce() -> World,
+        opening: Opening,
+    ) -> Result<Self, StoreError> {
         create_private_folder(state_dir)?;
         let path = state_dir.join("sandbox.db");
         create_private_file(&path)?;
@@ -93,128 +170,388 @@ impl SqliteStore {
         connection
             .pragma_update(None, "synchronous", "NORMAL")
             .map_err(database)?;
-        connection.execute_batch(SCHEMA).map_err(database)?;
         let store = Self {
             path: path.clone(),
             inner: Mutex::new(Cached {
                 connection,
-                version: -1,
-                world: World::default(),
+                cache: Cache {
+                    version: -1,
+                    world: World::default(),
+                    world_row: String::new(),
+                },
             }),
         };
-        store.seed_if_empty(seed)?;
+        {
+            let mut guard = store.inner.lock().unwrap_or_else(PoisonError::into_inner);
+            let Cached { connection, cache } = &mut *guard;
+            let result = prepare(connection, cache, seed, opening);
+            drop(guard);
+            result.map_err(|failure| store.error(failure))?;
+        }
         Ok(store)
     }
 
+    fn error(&self, failure: Failure) -> StoreError {
+        let path = self.path.display().to_string();
+        match failure {
+            Failure::Database(source) => StoreError::Database { path, source },
+            Failure::Json(source) => StoreError::Corrupt { path, source },
+            Failure::Format(message) => StoreError::Format { path, message },
+        }
+    }
+
     fn database_error(&self, source: rusqlite::Error) -> StoreError {
-        StoreError::Database {
-            path: self.path.display().to_string(),
-            source,
-        }
+        self.error(Failure::Database(source))
     }
 
-    fn seed_if_empty(&self, seed: impl FnOnce() -> World) -> Result<(), StoreError> {
-        let mut cached = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        let transaction = cached
-            .connection
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|error| self.database_error(error))?;
-        let exists: Option<i64> = transaction
-            .query_row("SELECT version FROM world WHERE id = 0", [], |row| {
-                row.get(0)
-            })
-            .optional()
-            .map_err(|error| self.database_error(error))?;
-        if exists.is_none() {
-            let data = serde_json::to_string(&seed()).map_err(|source| StoreError::Corrupt {
-                path: self.path.display().to_string(),
-                source,
-            })?;
+    /// How many rows this store's connection inserted, updated or deleted so far.
+    #[cfg(test)]
+    pub(crate) fn rows_changed(&self) -> u64 {
+        let cached = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        cached.connection.total_changes()
+    }
+}
+
+/// Makes the database current: creates it with `seed`'s world, migrates the first
+/// layout, checks the format, or (`Opening::Replace`) replaces it. Leaves the cache
+/// holding the world when it wrote one.
+fn prepare(
+    connection: &mut Connection,
+    cached: &mut Cache,
+    seed: impl FnOnce() -> World,
+    opening: Opening,
+) -> Result<(), Failure> {
+    let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let has_table = |name: &str| -> Result<bool, rusqlite::Error> {
+        transaction.query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+            params![name],
+            |row| row.get::<_, i64>(0).map(|count| count > 0),
+        )
+    };
+    let legacy = has_table("world")?;
+    let format: Option<i64> = if has_table("meta")? {
+        Some(
             transaction
-                .execute(
-                    "INSERT INTO world (id, version, data) VALUES (0, 1, ?1)",
-                    params![data],
-                )
-                .map_err(|error| self.database_error(error))?;
+                .query_row("SELECT format FROM meta WHERE id = 0", [], |row| row.get(0))
+                .optional()?
+                .unwrap_or(0),
+        )
+    } else {
+        None
+    };
+    match (opening, format) {
+        (Opening::Keep, Some(FORMAT)) => return transaction.commit().map_err(Failure::from),
+        (Opening::Keep, Some(0)) => {
+            return Err(Failure::Format("the `meta` row is missing".to_owned()));
         }
-        transaction
-            .commit()
-            .map_err(|error| self.database_error(error))
+        (Opening::Keep, Some(other)) => {
+            return Err(Failure::Format(format!(
+                "layout {other}, while this awslab reads layout {FORMAT} (was it written by a newer awslab?)"
+            )));
+        }
+        (Opening::Replace, Some(FORMAT)) => {
+            // Keep the version counting up, so other processes' caches see the change.
+            transaction.execute("DROP TABLE IF EXISTS world", [])?;
+            transaction.commit()?;
+            return replace_world(connection, cached, &mut seed());
+        }
+        (Opening::Replace, _) => transaction.execute_batch(
+            "DROP TABLE IF EXISTS world; DROP TABLE IF EXISTS meta;
+             DROP TABLE IF EXISTS entities; DROP TABLE IF EXISTS decisions;",
+        )?,
+        (Opening::Keep, None) => {}
     }
+    transaction.execute_batch(SCHEMA)?;
+    let mut world = if legacy && opening == Opening::Keep {
+        let data: Option<String> = transaction
+            .query_row("SELECT data FROM world WHERE id = 0", [], |row| row.get(0))
+            .optional()?;
+        match data {
+            Some(data) => serde_json::from_str(&data)?,
+            None => seed(),
+        }
+    } else {
+        seed()
+    };
+    let changes = rows::all_rows(&mut world)?;
+    write_rows(&transaction, 1, &changes)?;
+    if legacy {
+        transaction.execute("DROP TABLE IF EXISTS world", [])?;
+    }
+    transaction.execute(
+        "INSERT INTO meta (id, format, version, horizon) VALUES (0, ?1, 1, 1)",
+        params![FORMAT],
+    )?;
+    transaction.commit()?;
+    cached.world_row = rows::world_row(&mut world)?;
+    cached.world = world;
+    cached.version = 1;
+    Ok(())
+}
 
-    fn write_world(&self, world: &World, reset: bool) -> Result<(), StoreError> {
-        let data = serde_json::to_string(world).map_err(|source| StoreError::Corrupt {
-            path: self.path.display().to_string(),
-            source,
-        })?;
-        let mut cached = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        let transaction = cached
-            .connection
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|error| self.database_error(error))?;
-        transaction
-            .execute(
-                "UPDATE world SET version = version + 1, data = ?1 WHERE id = 0",
-                params![data],
+/// Writes `changes` with `version`: upserts rows (a deleted entity becomes a
+/// tombstone) and, for an account or bucket written whole, first turns the rows under
+/// it into tombstones.
+fn write_rows(
+    transaction: &Transaction<'_>,
+    version: i64,
+    changes: &[Change],
+) -> Result<(), rusqlite::Error> {
+    let mut upsert = transaction.prepare_cached(
+        "INSERT INTO entities (kind, scope, key, version, data) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (kind, scope, key) DO UPDATE SET version = excluded.version, data = excluded.data",
+    )?;
+    let mut clear = transaction.prepare_cached(
+        "UPDATE entities SET version = ?1, data = NULL WHERE kind = ?2 AND scope = ?3 AND data IS NOT NULL",
+    )?;
+    for change in changes {
+        if change.whole {
+            for child in change.kind.children() {
+                clear.execute(params![version, child.name(), change.key])?;
+            }
+        }
+        upsert.execute(params![
+            change.kind.name(),
+            change.scope,
+            change.key,
+            version,
+            change.data
+        ])?;
+    }
+    Ok(())
+}
+
+/// A row read back: kind, scope, key, data.
+type Row = (Kind, String, String, Option<String>);
+
+fn read_rows(
+    transaction: &Transaction<'_>,
+    sql: &str,
+    parameters: impl rusqlite::Params,
+) -> Result<Vec<Row>, Failure> {
+    let mut statement = transaction.prepare_cached(sql)?;
+    let found = statement
+        .query_map(parameters, |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, Option<String>>(3)?,
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut rows = Vec::with_capacity(found.len());
+    for (kind, scope, key, data) in found {
+        let kind = Kind::from_name(&kind)
+            .ok_or_else(|| Failure::Format(format!("an entity of unknown kind `{kind}`")))?;
+        rows.push((kind, scope, key, data));
+    }
+    // Parents before what hangs under them.
+    rows.sort_by_key(|row| row.0);
+    Ok(rows)
+}
+
+/// Applies `rows` to the cache; an account or bucket new to the cache gets the rows
+/// under it loaded too.
+fn apply_rows(
+    transaction: &Transaction<'_>,
+    cached: &mut Cache,
+    rows: Vec<Row>,
+) -> Result<(), Failure> {
+    for (kind, scope, key, data) in rows {
+        if kind == Kind::World
+            && let Some(data) = &data
+        {
+            cached.world_row.clone_from(data);
+        }
+        if rows::apply(&mut cached.world, kind, &scope, &key, data.as_deref())? {
+            load_children(transaction, cached, kind, &key)?;
+        }
+    }
+    Ok(())
+}
+
+fn load_children(
+    transaction: &Transaction<'_>,
+    cached: &mut Cache,
+    kind: Kind,
+    scope: &str,
+) -> Result<(), Failure> {
+    for child in kind.children() {
+        let rows = read_rows(
+            transaction,
+            "SELECT kind, scope, key, data FROM entities WHERE kind = ?1 AND scope = ?2 AND data IS NOT NULL",
+            params![child.name(), scope],
+        )?;
+        for (kind, scope, key, data) in rows {
+            rows::apply(&mut cached.world, kind, &scope, &key, data.as_deref())?;
+        }
+    }
+    Ok(())
+}
+
+/// Brings the cache to `version`: only the rows changed since the cached version, or
+/// everything when the cache is older than the kept tombstones.
+fn refresh(
+    transaction: &Transaction<'_>,
+    cached: &mut Cache,
+    version: i64,
+    horizon: i64,
+) -> Result<(), Failure> {
+    if cached.version == version {
+        return Ok(());
+    }
+    let since = cached.version;
+    // Until this succeeds the cache is not a copy of any version.
+    cached.version = -1;
+    if since >= horizon {
+        let rows = read_rows(
+            transaction,
+            "SELECT kind, scope, key, data FROM entities WHERE version > ?1",
+            params![since],
+        )?;
+        apply_rows(transaction, cached, rows)?;
+    } else {
+        cached.world = World::default();
+        let rows = read_rows(
+            transaction,
+            "SELECT kind, scope, key, data FROM entities WHERE data IS NOT NULL",
+            [],
+        )?;
+        if rows.first().is_none_or(|row| row.0 != Kind::World) {
+            return Err(Failure::Format("the world's row is missing".to_owned()));
+        }
+        apply_rows(transaction, cached, rows)?;
+    }
+    cached.version = version;
+    Ok(())
+}
+
+/// Writes what the transaction touched as `version`; returns the world's row when
+/// anything was written, `None` when nothing changed (the version stays).
+fn commit_changes(
+    transaction: &Transaction<'_>,
+    cached: &mut Cache,
+    version: i64,
+) -> Result<Option<String>, Failure> {
+    let changes = rows::take_changes(&mut cached.world, true)?;
+    let world_row = rows::world_row(&mut cached.world)?;
+    let scalars_changed = world_row != cached.world_row;
+    if changes.is_empty() && !scalars_changed {
+        return Ok(None);
+    }
+    write_rows(transaction, version, &changes)?;
+    if scalars_changed {
+        write_rows(
+            transaction,
+            version,
+            &[Change {
+                kind: Kind::World,
+                scope: String::new(),
+                key: String::new(),
+                data: Some(world_row.clone()),
+                whole: false,
+            }],
+        )?;
+    }
+    transaction.execute(
+        "UPDATE meta SET version = ?1 WHERE id = 0",
+        params![version],
+    )?;
+    if version % TOMBSTONE_VERSIONS == 0 {
+        let horizon = version - TOMBSTONE_VERSIONS;
+        transaction.execute(
+            "DELETE FROM entities WHERE data IS NULL AND version <= ?1",
+            params![horizon],
+        )?;
+        transaction.execute(
+            "UPDATE meta SET horizon = max(horizon, ?1) WHERE id = 0",
+            params![horizon],
+        )?;
+    }
+    Ok(Some(world_row))
+}
+
+/// Undoes a discarded transaction in the cache: reloads the rows it touched.
+fn reload_touched(transaction: &Transaction<'_>, cached: &mut Cache) -> Result<(), Failure> {
+    let changes = rows::take_changes(&mut cached.world, false)?;
+    for change in changes {
+        if change.whole {
+            // Inserted or removed as a whole: forget it, then load it and what hangs
+            // under it afresh.
+            match change.kind {
+                Kind::Account => cached
+                    .world
+                    .accounts
+                    .set_untracked(change.key.clone(), None),
+                Kind::Bucket => cached.world.buckets.set_untracked(change.key.clone(), None),
+                _ => {}
+            }
+        }
+        let data: Option<String> = transaction
+            .prepare_cached(
+                "SELECT data FROM entities WHERE kind = ?1 AND scope = ?2 AND key = ?3",
+            )?
+            .query_row(
+                params![change.kind.name(), change.scope, change.key],
+                |row| row.get(0),
             )
-            .map_err(|error| self.database_error(error))?;
-        if reset {
-            transaction
-                .execute("DELETE FROM decisions", [])
-                .map_err(|error| self.database_error(error))?;
+            .optional()?
+            .flatten();
+        if rows::apply(
+            &mut cached.world,
+            change.kind,
+            &change.scope,
+            &change.key,
+            data.as_deref(),
+        )? {
+            load_children(transaction, cached, change.kind, &change.key)?;
         }
-        transaction
-            .commit()
-            .map_err(|error| self.database_error(error))?;
-        cached.version = -1;
-        Ok(())
     }
+    if rows::world_row(&mut cached.world)? != cached.world_row {
+        let row = cached.world_row.clone();
+        rows::apply(&mut cached.world, Kind::World, "", "", Some(&row))?;
+    }
+    Ok(())
 }
 
 impl Store for SqliteStore {
     fn transact(&self, change: &mut dyn FnMut(&mut World) -> Outcome) -> Result<(), StoreError> {
         let mut guard = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        let cached = &mut *guard;
-        let transaction = cached
-            .connection
+        let Cached { connection, cache } = &mut *guard;
+        let transaction = connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|error| self.database_error(error))?;
-        let version: i64 = transaction
-            .query_row("SELECT version FROM world WHERE id = 0", [], |row| {
-                row.get(0)
-            })
+        let (version, horizon): (i64, i64) = transaction
+            .query_row(
+                "SELECT version, horizon FROM meta WHERE id = 0",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
             .map_err(|error| self.database_error(error))?;
-        if version != cached.version {
-            let data: String = transaction
-                .query_row("SELECT data FROM world WHERE id = 0", [], |row| row.get(0))
-                .map_err(|error| self.database_error(error))?;
-            cached.world = serde_json::from_str(&data).map_err(|source| StoreError::Corrupt {
-                path: self.path.display().to_string(),
-                source,
-            })?;
-            cached.version = version;
+        if let Err(failure) = refresh(&transaction, cache, version, horizon) {
+            cache.version = -1;
+            return Err(self.error(failure));
         }
-        if change(&mut cached.world) == Outcome::Commit {
-            let data =
-                serde_json::to_string(&cached.world).map_err(|source| StoreError::Corrupt {
-                    path: self.path.display().to_string(),
-                    source,
-                })?;
-            let written = transaction.execute(
-                "UPDATE world SET version = ?1, data = ?2 WHERE id = 0",
-                params![version + 1, data],
-            );
-            match written.and_then(|_| transaction.commit()) {
-                Ok(()) => cached.version = version + 1,
-                Err(error) => {
-                    cached.version = -1;
-                    return Err(self.database_error(error));
+        let outcome = change(&mut cache.world);
+        let done = if outcome == Outcome::Commit {
+            commit_changes(&transaction, cache, version + 1).and_then(|written| {
+                transaction.commit()?;
+                if let Some(world_row) = written {
+                    cache.version = version + 1;
+                    cache.world_row = world_row;
                 }
-            }
+                Ok(())
+            })
         } else {
-            transaction
-                .commit()
-                .map_err(|error| self.database_error(error))?;
+            reload_touched(&transaction, cache)
+                .and_then(|()| transaction.commit().map_err(Failure::from))
+        };
+        if let Err(failure) = done {
+            // The cache may hold what the database does not: reload it whole.
+            cache.version = -1;
+            return Err(self.error(failure));
         }
         Ok(())
     }
@@ -281,9 +618,43 @@ impl Store for SqliteStore {
         Ok(found.filter(is_denial))
     }
 
-    fn replace(&self, world: World) -> Result<(), StoreError> {
-        self.write_world(&world, true)
+    fn replace(&self, mut world: World) -> Result<(), StoreError> {
+        let mut guard = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        let Cached { connection, cache } = &mut *guard;
+        let result = replace_world(connection, cache, &mut world);
+        if result.is_err() {
+            cache.version = -1;
+        }
+        result.map_err(|failure| self.error(failure))
     }
+}
+
+/// Replaces every row by `world`'s, as a version no cache can update itself to
+/// (the horizon moves past every tombstone), and forgets decisions.
+fn replace_world(
+    connection: &mut Connection,
+    cache: &mut Cache,
+    world: &mut World,
+) -> Result<(), Failure> {
+    let changes = rows::all_rows(world)?;
+    let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let version: i64 =
+        transaction.query_row("SELECT version FROM meta WHERE id = 0", [], |row| {
+            row.get(0)
+        })?;
+    let version = version + 1;
+    transaction.execute("DELETE FROM entities", [])?;
+    write_rows(&transaction, version, &changes)?;
+    transaction.execute(
+        "UPDATE meta SET version = ?1, horizon = ?1 WHERE id = 0",
+        params![version],
+    )?;
+    transaction.execute("DELETE FROM decisions", [])?;
+    transaction.commit()?;
+    cache.world_row = rows::world_row(world)?;
+    cache.world = std::mem::take(world);
+    cache.version = version;
+    Ok(())
 }
 
 fn create_private_folder(path: &Path) -> Result<(), StoreError> {
@@ -318,4 +689,327 @@ fn create_private_file(path: &Path) -> Result<(), StoreError> {
             path: path.display().to_string(),
             source,
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Outcome, SqliteStore, Store as _, StoreError, World};
+    use crate::state::world::{Bucket, Object, User};
+
+    fn user(name: &str) -> User {
+        User {
+            name: name.to_owned(),
+            arn: format!("arn:aws:iam::111122223333:user/{name}"),
+            ..User::default()
+        }
+    }
+
+    fn object(body: &str) -> Object {
+        Object {
+            body: body.as_bytes().to_vec(),
+            etag: format!("\"{body}\""),
+            ..Object::default()
+        }
+    }
+
+    /// A world of one account with `users` users and one bucket of `objects` objects.
+    fn world_of(users: usize, objects: usize) -> World {
+        let mut world = crate::seed_world();
+        let account = world.accounts.get_mut("111122223333").unwrap();
+        for index in 0..users {
+            account
+                .users
+                .insert(format!("user-{index}"), user(&format!("user-{index}")));
+        }
+        let mut bucket = Bucket {
+            name: "lab".to_owned(),
+            account: "111122223333".to_owned(),
+            ..Bucket::default()
+        };
+        for index in 0..objects {
+            bucket
+                .objects
+                .insert(format!("object-{index}"), object("body"));
+        }
+        world.buckets.insert("lab".to_owned(), bucket);
+        world
+    }
+
+    fn open(dir: &std::path::Path, users: usize, objects: usize) -> SqliteStore {
+        SqliteStore::open(dir, || world_of(users, objects)).unwrap()
+    }
+
+    fn read<T>(store: &SqliteStore, view: impl Fn(&World) -> T) -> T {
+        let mut result = None;
+        store
+            .transact(&mut |world| {
+                result = Some(view(world));
+                Outcome::Discard
+            })
+            .unwrap();
+        result.unwrap()
+    }
+
+    fn write(store: &SqliteStore, mut change: impl FnMut(&mut World)) {
+        store
+            .transact(&mut |world| {
+                change(world);
+                Outcome::Commit
+            })
+            .unwrap();
+    }
+
+    /// The whole world as JSON, to compare caches and databases.
+    fn snapshot(store: &SqliteStore) -> String {
+        read(store, |world| serde_json::to_string(world).unwrap())
+    }
+
+    /// Rows the database changed (inserted, updated, deleted) for `change`.
+    fn rows_changed_by(store: &SqliteStore, change: impl FnMut(&mut World)) -> u64 {
+        let before = store.rows_changed();
+        write(store, change);
+        store.rows_changed() - before
+    }
+
+    fn rename_user(world: &mut World) {
+        let account = world.accounts.get_mut("111122223333").unwrap();
+        account.users.get_mut("user-3").unwrap().path = "/changed/".to_owned();
+    }
+
+    fn put_object(world: &mut World) {
+        let bucket = world.buckets.get_mut("lab").unwrap();
+        bucket.objects.insert("object-3".to_owned(), object("new"));
+    }
+
+    #[test]
+    fn a_commit_writes_the_rows_it_changed_whatever_the_world_size() {
+        let small = tempfile::tempdir().unwrap();
+        let large = tempfile::tempdir().unwrap();
+        let small = open(small.path(), 10, 10);
+        let large = open(large.path(), 5_000, 5_000);
+        // The account's or bucket's own row, the entity's row, the version.
+        for store in [&small, &large] {
+            assert_eq!(rows_changed_by(store, rename_user), 3);
+            assert_eq!(rows_changed_by(store, put_object), 3);
+            assert_eq!(
+                rows_changed_by(store, |world| {
+                    world.clock_offset_seconds += 60;
+                }),
+                2
+            );
+            // A transaction that changed nothing writes nothing.
+            assert_eq!(rows_changed_by(store, |_| {}), 0);
+        }
+    }
+
+    #[test]
+    fn another_opener_sees_creations_updates_and_deletions() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = open(dir.path(), 5, 5);
+        let second = open(dir.path(), 0, 0);
+        assert_eq!(snapshot(&first), snapshot(&second));
+        write(&first, |world| {
+            let account = world.accounts.get_mut("111122223333").unwrap();
+            account.users.insert("new".to_owned(), user("new"));
+            account.users.remove("user-0");
+            rename_user(world);
+            put_object(world);
+            world
+                .buckets
+                .get_mut("lab")
+                .unwrap()
+                .objects
+                .remove("object-0");
+            world.buckets.insert("other".to_owned(), Bucket::default());
+            world
+                .buckets
+                .get_mut("other")
+                .unwrap()
+                .objects
+                .insert("x".to_owned(), object("x"));
+        });
+        assert_eq!(snapshot(&first), snapshot(&second));
+        read(&second, |world| {
+            let users = &world.account("111122223333").unwrap().users;
+            assert!(users.contains_key("new") && !users.contains_key("user-0"));
+            assert_eq!(users.get("user-3").unwrap().path, "/changed/");
+            let objects = &world.buckets.get("lab").unwrap().objects;
+            assert_eq!(objects.get("object-3").unwrap().body, b"new");
+            assert!(!objects.contains_key("object-0"));
+            assert!(
+                world
+                    .buckets
+                    .get("other")
+                    .unwrap()
+                    .objects
+                    .contains_key("x")
+            );
+        });
+        // A bucket removed with its objects, then made again empty, by the other.
+        write(&second, |world| {
+            world.buckets.remove("other");
+            world.buckets.insert("other".to_owned(), Bucket::default());
+        });
+        assert_eq!(snapshot(&first), snapshot(&second));
+        read(&first, |world| {
+            assert!(world.buckets.get("other").unwrap().objects.is_empty());
+        });
+        // A third opener loads the same world whole.
+        let third = open(dir.path(), 0, 0);
+        assert_eq!(snapshot(&first), snapshot(&third));
+    }
+
+    #[test]
+    fn a_discarded_transaction_leaves_no_trace() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(dir.path(), 5, 5);
+        let before = snapshot(&store);
+        let changed = store.rows_changed();
+        store
+            .transact(&mut |world| {
+                rename_user(world);
+                put_object(world);
+                let account = world.accounts.get_mut("111122223333").unwrap();
+                account.users.insert("ghost".to_owned(), user("ghost"));
+                account.users.remove("user-1");
+                world.buckets.remove("lab");
+                world.buckets.insert("ghost".to_owned(), Bucket::default());
+                world.clock_offset_seconds = 99;
+                world.issuer_secret = "changed".to_owned();
+                Outcome::Discard
+            })
+            .unwrap();
+        assert_eq!(store.rows_changed(), changed, "nothing was written");
+        assert_eq!(snapshot(&store), before, "the cache is the database again");
+        let reopened = open(dir.path(), 0, 0);
+        assert_eq!(snapshot(&reopened), before);
+    }
+
+    #[test]
+    fn tombstones_are_dropped_and_an_old_cache_reloads_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(dir.path(), 1, 0);
+        let stale = open(dir.path(), 0, 0);
+        let _ = snapshot(&stale);
+        for round in 0..600 {
+            write(&store, |world| {
+                let account = world.accounts.get_mut("111122223333").unwrap();
+                account.users.insert(format!("temp-{round}"), user("temp"));
+                if round > 0 {
+                    account.users.remove(&format!("temp-{}", round - 1));
+                }
+            });
+        }
+        let cached = store.inner.lock().unwrap();
+        let tombstones: i64 = cached
+            .connection
+            .query_row(
+                "SELECT count(*) FROM entities WHERE data IS NULL",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap();
+        drop(cached);
+        assert!(tombstones <= 2 * super::TOMBSTONE_VERSIONS, "{tombstones}");
+        assert_eq!(snapshot(&stale), snapshot(&store));
+        read(&stale, |world| {
+            let users = &world.account("111122223333").unwrap().users;
+            assert!(users.contains_key("temp-599") && !users.contains_key("temp-598"));
+        });
+    }
+
+    /// Writes a database of the first layout: the world as one JSON document.
+    fn write_legacy(dir: &std::path::Path, data: &str) {
+        let connection = rusqlite::Connection::open(dir.join("sandbox.db")).unwrap();
+        connection
+            .execute_batch(
+                "CREATE TABLE world (id INTEGER PRIMARY KEY CHECK (id = 0), version INTEGER NOT NULL, data TEXT NOT NULL);
+                 CREATE TABLE decisions (seq INTEGER PRIMARY KEY AUTOINCREMENT, request_id TEXT NOT NULL UNIQUE, at INTEGER NOT NULL, explanation TEXT NOT NULL);",
+            )
+            .unwrap();
+        connection
+            .execute(
+                "INSERT INTO world (id, version, data) VALUES (0, 7, ?1)",
+                [data],
+            )
+            .unwrap();
+    }
+
+    #[test]
+    fn the_one_document_layout_is_migrated() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut legacy = world_of(2, 2);
+        legacy.clock_offset_seconds = 3600;
+        // The first layout stored the world's serialization, maps as JSON objects.
+        let data = serde_json::to_string(&legacy).unwrap();
+        assert!(data.contains(r#""users":{"awslab-operator":"#));
+        write_legacy(dir.path(), &data);
+        let store = open(dir.path(), 0, 0);
+        assert_eq!(snapshot(&store), data);
+        let tables: i64 = store
+            .inner
+            .lock()
+            .unwrap()
+            .connection
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'world'",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap();
+        assert_eq!(tables, 0, "the old table is gone");
+        assert_eq!(snapshot(&open(dir.path(), 0, 0)), data);
+    }
+
+    #[test]
+    fn an_unreadable_old_document_is_an_error_and_reset_replaces_it() {
+        let dir = tempfile::tempdir().unwrap();
+        write_legacy(dir.path(), "{not json");
+        let error = SqliteStore::open(dir.path(), World::default).unwrap_err();
+        assert!(matches!(error, StoreError::Corrupt { .. }), "{error:?}");
+        let help = miette::Diagnostic::help(&error).unwrap().to_string();
+        assert!(help.contains("awslab sandbox reset"), "{help}");
+        // Still there for a look, until the user resets.
+        let error = SqliteStore::open(dir.path(), World::default).unwrap_err();
+        assert!(matches!(error, StoreError::Corrupt { .. }));
+        let store = SqliteStore::open_replacing(dir.path(), || world_of(1, 0)).unwrap();
+        let again = open(dir.path(), 0, 0);
+        assert_eq!(snapshot(&store), snapshot(&again));
+        read(&again, |world| {
+            assert!(
+                world
+                    .account("111122223333")
+                    .unwrap()
+                    .users
+                    .contains_key("user-0")
+            );
+        });
+    }
+
+    #[test]
+    fn a_newer_layout_is_refused_with_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(open(dir.path(), 0, 0));
+        let connection = rusqlite::Connection::open(dir.path().join("sandbox.db")).unwrap();
+        connection
+            .execute("UPDATE meta SET format = 99", [])
+            .unwrap();
+        let error = SqliteStore::open(dir.path(), World::default).unwrap_err();
+        assert!(error.to_string().contains("layout 99"), "{error}");
+    }
+
+    #[test]
+    fn a_reset_is_seen_by_another_opener() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = open(dir.path(), 5, 5);
+        let second = open(dir.path(), 0, 0);
+        let _ = snapshot(&second);
+        first.replace(world_of(1, 0)).unwrap();
+        assert_eq!(snapshot(&first), snapshot(&second));
+        let third = SqliteStore::open_replacing(dir.path(), || world_of(0, 1)).unwrap();
+        assert_eq!(snapshot(&third), snapshot(&second));
+        read(&first, |world| {
+            assert_eq!(world.buckets.get("lab").unwrap().objects.len(), 1);
+        });
+    }
 }

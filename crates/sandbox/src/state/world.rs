@@ -2,29 +2,41 @@
 //! the global S3 bucket namespace, access keys and STS sessions, and the clock. It is
 //! serializable so the durable store can keep it; services change it only through
 //! `&mut World` inside a store transaction, validating before they mutate.
+//!
+//! Every collection of entities is a [`Table`], which remembers the keys a
+//! transaction wrote: the durable store keeps one row per entity (`state::rows`) and
+//! commits only those. A field that is not a `Table` is kept in the world's one
+//! small row of scalars; a new `Table` field should be named in `World::swap_tables`
+//! (and `state::rows`), else it is kept whole in that row.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use super::table::Table;
+
 /// Everything the sandbox knows.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct World {
     /// Accounts by 12-digit id.
-    pub accounts: BTreeMap<String, Account>,
+    #[serde(default)]
+    pub accounts: Table<String, Account>,
     /// Every long-term access key (`AKIA...`) of every account, by key id.
-    pub access_keys: BTreeMap<String, AccessKey>,
+    #[serde(default)]
+    pub access_keys: Table<String, AccessKey>,
     /// Every temporary credential (`ASIA...`), by key id.
-    pub sessions: BTreeMap<String, Session>,
+    #[serde(default)]
+    pub sessions: Table<String, Session>,
     /// S3 buckets, one namespace for all accounts, by name.
-    pub buckets: BTreeMap<String, Bucket>,
+    #[serde(default)]
+    pub buckets: Table<String, Bucket>,
     /// Seconds added to the host clock (`awslab sandbox clock advance`).
     pub clock_offset_seconds: i64,
     /// The secret the sandbox's OIDC issuer signs web identity tokens with (hex).
     pub issuer_secret: String,
     /// `CloudFormation` stacks of every account, by stack id (`services::cloudformation`).
     #[serde(default)]
-    pub stacks: BTreeMap<String, crate::services::cloudformation::Stack>,
+    pub stacks: Table<String, crate::services::cloudformation::Stack>,
     /// Not kept: the propagation delay of the process whose transaction this is, in
     /// milliseconds; the dispatcher sets it before an operation runs, and changes record
     /// `now + delay` as the time they take effect (see [`Pending`]).
@@ -49,16 +61,20 @@ pub struct Account {
     /// The operator's IAM user name (`awslab-operator`).
     pub operator: String,
     /// Users by lowercased name (IAM names are unique case-insensitively).
-    pub users: BTreeMap<String, User>,
+    #[serde(default)]
+    pub users: Table<String, User>,
     /// Roles by lowercased name.
-    pub roles: BTreeMap<String, Role>,
+    #[serde(default)]
+    pub roles: Table<String, Role>,
     /// Customer managed policies by ARN.
-    pub policies: BTreeMap<String, ManagedPolicy>,
+    #[serde(default)]
+    pub policies: Table<String, ManagedPolicy>,
     /// OIDC providers by ARN.
-    pub oidc_providers: BTreeMap<String, OidcProvider>,
+    #[serde(default)]
+    pub oidc_providers: Table<String, OidcProvider>,
     /// Groups by lowercased name.
     #[serde(default)]
-    pub groups: BTreeMap<String, Group>,
+    pub groups: Table<String, Group>,
 }
 
 /// An IAM group.
@@ -241,10 +257,13 @@ pub struct Bucket {
     pub created: i64,
     pub policy: Option<String>,
     pub tags: Vec<(String, String)>,
-    pub objects: BTreeMap<String, Object>,
-    /// Multipart uploads in progress, by upload id (`services::s3::multipart`).
+    /// Objects by key; the durable store keeps each in its own row.
     #[serde(default)]
-    pub uploads: BTreeMap<String, crate::services::s3::multipart::Upload>,
+    pub objects: Table<String, Object>,
+    /// Multipart uploads in progress, by upload id (`services::s3::multipart`); the
+    /// durable store keeps each in its own row (with its parts).
+    #[serde(default)]
+    pub uploads: Table<String, crate::services::s3::multipart::Upload>,
     /// `Suspended` once versioning was set; `None` if it never was.
     #[serde(default)]
     pub versioning: Option<String>,
@@ -287,6 +306,16 @@ impl World {
         } else {
             self.now_ms().saturating_add(self.propagation_delay_ms)
         }
+    }
+
+    /// Swaps every top-level [`Table`] of `self` and `other`, leaving the scalars:
+    /// the store serializes a world without its tables as the row of scalars.
+    pub(crate) fn swap_tables(&mut self, other: &mut Self) {
+        std::mem::swap(&mut self.accounts, &mut other.accounts);
+        std::mem::swap(&mut self.access_keys, &mut other.access_keys);
+        std::mem::swap(&mut self.sessions, &mut other.sessions);
+        std::mem::swap(&mut self.buckets, &mut other.buckets);
+        std::mem::swap(&mut self.stacks, &mut other.stacks);
     }
 }
 
@@ -331,6 +360,25 @@ impl Pending {
 /// is in effect at `now_ms`.
 pub fn in_effect(effective_at_ms: Option<&i64>, now_ms: i64) -> bool {
     effective_at_ms.is_none_or(|at| now_ms >= *at)
+}
+
+impl Account {
+    /// Swaps the entity tables of `self` and `other`, leaving id and operator.
+    pub(crate) fn swap_tables(&mut self, other: &mut Self) {
+        std::mem::swap(&mut self.users, &mut other.users);
+        std::mem::swap(&mut self.roles, &mut other.roles);
+        std::mem::swap(&mut self.policies, &mut other.policies);
+        std::mem::swap(&mut self.oidc_providers, &mut other.oidc_providers);
+        std::mem::swap(&mut self.groups, &mut other.groups);
+    }
+}
+
+impl Bucket {
+    /// Swaps the objects of `self` and `other`, leaving the bucket's own fields.
+    pub(crate) fn swap_tables(&mut self, other: &mut Self) {
+        std::mem::swap(&mut self.objects, &mut other.objects);
+        std::mem::swap(&mut self.uploads, &mut other.uploads);
+    }
 }
 
 mod base64_bytes {
