@@ -82,7 +82,9 @@ impl Lab {
         std::fs::create_dir_all(lab.folder()).expect("lab folder");
         if let Some(fixture) = fixture {
             copy_folder(
-                &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/seed-runbooks").join(fixture),
+                &Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("tests/fixtures/seed-runbooks")
+                    .join(fixture),
                 &lab.folder(),
             );
         }
@@ -138,7 +140,10 @@ impl Lab {
             .env("AWS_PAGER", "")
             .env("AWS_ACCESS_KEY_ID", &self.operator.0)
             .env("AWS_SECRET_ACCESS_KEY", &self.operator.1)
-            .env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{}", self.port));
+            .env(
+                "AWS_ENDPOINT_URL",
+                format!("http://127.0.0.1:{}", self.port),
+            );
         command
     }
 
@@ -233,7 +238,12 @@ impl Lab {
 
     /// Adds a profile to the credentials file, as the learner pastes it.
     fn add_profile(&self, name: &str, credentials: &serde_json::Value) {
-        let field = |key: &str| credentials[key].as_str().expect("credential field").to_owned();
+        let field = |key: &str| {
+            credentials[key]
+                .as_str()
+                .expect("credential field")
+                .to_owned()
+        };
         let (key, secret, token) = (
             field("AccessKeyId"),
             field("SecretAccessKey"),
@@ -280,7 +290,11 @@ impl Lab {
                 break;
             }
         }
-        assert_eq!(seen.last().map(String::as_str), Some("DELETE_COMPLETE"), "{seen:?}");
+        assert_eq!(
+            seen.last().map(String::as_str),
+            Some("DELETE_COMPLETE"),
+            "{seen:?}"
+        );
     }
 }
 
@@ -446,7 +460,10 @@ fn seed_003_runbook_with_the_aws_cli() {
     );
     // The bucket does not exist yet: AccessDenied all the same (S3 tells no one
     // without permission whether a bucket exists).
-    let denied = lab.fails("aws s3 ls s3://sts-example-56289 --profile sts", "AccessDenied");
+    let denied = lab.fails(
+        "aws s3 ls s3://sts-example-56289 --profile sts",
+        "AccessDenied",
+    );
     assert!(denied.contains("ListObjectsV2"), "{denied}");
 
     // Create a Role.
@@ -464,7 +481,12 @@ fn seed_003_runbook_with_the_aws_cli() {
         "aws sts assume-role --role-arn {role_arn} --role-session-name sts-example-s3 --profile sts"
     ));
     let credentials = &assumed["Credentials"];
-    for field in ["AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"] {
+    for field in [
+        "AccessKeyId",
+        "SecretAccessKey",
+        "SessionToken",
+        "Expiration",
+    ] {
         assert!(credentials[field].is_string(), "no {field}");
     }
     let role_name = role_arn.rsplit('/').next().expect("role name");
@@ -477,7 +499,10 @@ fn seed_003_runbook_with_the_aws_cli() {
     assert_eq!(who["Arn"], assumed["AssumedRoleUser"]["Arn"]);
 
     // Test.
-    let denied = lab.fails("aws s3 ls s3://sts-example-56289 --profile sts", "AccessDenied");
+    let denied = lab.fails(
+        "aws s3 ls s3://sts-example-56289 --profile sts",
+        "AccessDenied",
+    );
     assert!(denied.contains("ListObjectsV2"), "{denied}");
     let listed = lab.run("aws s3 ls s3://sts-example-56289 --profile assumed");
     assert!(
@@ -502,7 +527,12 @@ fn seed_003_runbook_with_the_aws_cli() {
 /// (the seed's `export AWS_ACCESS_KEY_ID=$(echo $ASSUMED_CREDS | jq -r …)`, parsed
 /// here rather than with jq, which CI need not have).
 fn exports_of(credentials: &serde_json::Value) -> Vec<(&'static str, String)> {
-    let field = |key: &str| credentials[key].as_str().expect("credential field").to_owned();
+    let field = |key: &str| {
+        credentials[key]
+            .as_str()
+            .expect("credential field")
+            .to_owned()
+    };
     vec![
         ("AWS_ACCESS_KEY_ID", field("AccessKeyId")),
         ("AWS_SECRET_ACCESS_KEY", field("SecretAccessKey")),
@@ -511,7 +541,10 @@ fn exports_of(credentials: &serde_json::Value) -> Vec<(&'static str, String)> {
 }
 
 fn borrowed<'a>(exports: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
-    exports.iter().map(|(name, value)| (*name, value.as_str())).collect()
+    exports
+        .iter()
+        .map(|(name, value)| (*name, value.as_str()))
+        .collect()
 }
 
 /// Seconds from now until an `Expiration` the CLI printed.
@@ -612,7 +645,9 @@ fn seed_004_runbook_with_the_aws_cli() {
         ),
         (
             "AWS_SECRET_ACCESS_KEY",
-            ali_key["AccessKey"]["SecretAccessKey"].as_str().expect("secret"),
+            ali_key["AccessKey"]["SecretAccessKey"]
+                .as_str()
+                .expect("secret"),
         ),
     ];
     lab.ok(update);
@@ -707,8 +742,18 @@ fn seed_004_runbook_with_the_aws_cli() {
 
     // Cross-account: a role in account 2 that trusts account 1; Ali also needs an
     // identity policy in account 1.
-    let env = lab.awslab(&["sandbox", "env", "--account", "2", "--port", &lab.port.to_string()]);
-    assert!(env.status.success(), "awslab sandbox env --account 2 failed");
+    let env = lab.awslab(&[
+        "sandbox",
+        "env",
+        "--account",
+        "2",
+        "--port",
+        &lab.port.to_string(),
+    ]);
+    assert!(
+        env.status.success(),
+        "awslab sandbox env --account 2 failed"
+    );
     let exports = String::from_utf8(env.stdout).expect("utf-8");
     let second: Vec<(&str, &str)> = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]
         .into_iter()
@@ -735,7 +780,10 @@ fn seed_004_runbook_with_the_aws_cli() {
         "aws sts assume-role --role-arn arn:aws:iam::{other}:role/CrossAccountRole --role-session-name from-{account}"
     );
     lab.fails_with(&cross, "AccessDenied", &ali);
-    lab.write("ali-cross.json", &assume_policy(&format!("arn:aws:iam::{other}:role/CrossAccountRole")));
+    lab.write(
+        "ali-cross.json",
+        &assume_policy(&format!("arn:aws:iam::{other}:role/CrossAccountRole")),
+    );
     lab.ok("aws iam put-user-policy --user-name ali --policy-name CrossAccount --policy-document file://ali-cross.json");
     let crossed = lab.json_with(&cross, &ali);
     assert_eq!(
@@ -746,15 +794,22 @@ fn seed_004_runbook_with_the_aws_cli() {
     // Cleanup: every role, policy, user and bucket the runbook and this test made.
     lab.ok_with("aws iam delete-role --role-name CrossAccountRole", &second);
     lab.ok("aws iam delete-role --role-name WebRole");
-    lab.ok(&format!("aws iam delete-open-id-connect-provider --open-id-connect-provider-arn {provider}"));
-    lab.fails("aws iam delete-role --role-name S3PrivetAccessRole", "DeleteConflict");
+    lab.ok(&format!(
+        "aws iam delete-open-id-connect-provider --open-id-connect-provider-arn {provider}"
+    ));
+    lab.fails(
+        "aws iam delete-role --role-name S3PrivetAccessRole",
+        "DeleteConflict",
+    );
     lab.ok("aws iam detach-role-policy --role-name S3PrivetAccessRole --policy-arn arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess");
     lab.ok("aws iam delete-role-policy --role-name S3PrivetAccessRole --policy-name S3PrivetAccessPolicy");
     lab.ok("aws iam delete-role --role-name S3PrivetAccessRole");
     lab.ok("aws iam delete-role --role-name CrossAccountRole");
     lab.ok("aws s3 rb s3://privet");
     for policy in ["AliFederation", "CrossAccount"] {
-        lab.ok(&format!("aws iam delete-user-policy --user-name ali --policy-name {policy}"));
+        lab.ok(&format!(
+            "aws iam delete-user-policy --user-name ali --policy-name {policy}"
+        ));
     }
     lab.ok(&format!(
         "aws iam delete-access-key --user-name ali --access-key-id {}",
