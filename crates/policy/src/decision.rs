@@ -155,7 +155,9 @@ impl Decision {
         if self.is_allowed() {
             return None;
         }
-        let resource = if request.resource.is_empty() || request.resource == "*" {
+        // Actions without resource-level permissions name no resource; S3 authorizes
+        // `s3:ListAllMyBuckets` against every bucket, `arn:aws:s3:::*`.
+        let resource = if matches!(request.resource.as_str(), "" | "*" | "arn:aws:s3:::*") {
             String::new()
         } else {
             format!(" on resource: {}", request.resource)

@@ -349,3 +349,41 @@ async fn s3_answers_request_time_too_skewed() {
         .expect_err("skewed");
     assert_eq!(error.code(), Some("RequestTimeTooSkewed"));
 }
+
+/// `s3:ListAllMyBuckets` has no resource-level permissions: `"Resource": "*"` and
+/// `"Resource": "arn:aws:s3:::*"` grant it (seed 002's role lists buckets with the
+/// latter), one bucket's ARN does not, and the denial names no resource, as on AWS.
+#[tokio::test]
+async fn list_buckets_is_granted_by_every_bucket_not_by_one() {
+    let sandbox = Sandbox::in_memory();
+    let keys = user_with_key(&sandbox, "lister").await;
+    let operator = iam(&sandbox, &Keys::operator(&sandbox, ACCOUNT));
+    let client = s3(&sandbox, &keys, true);
+    for (resource, allowed) in [
+        ("arn:aws:s3:::one-bucket", false),
+        ("arn:aws:s3:::*", true),
+        ("*", true),
+    ] {
+        operator
+            .put_user_policy()
+            .user_name("lister")
+            .policy_name("list")
+            .policy_document(format!(
+                r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"s3:ListAllMyBuckets","Resource":"{resource}"}}]}}"#
+            ))
+            .send()
+            .await
+            .expect("policy");
+        let answer = client.list_buckets().send().await;
+        if allowed {
+            answer.expect(resource);
+        } else {
+            let denied = answer.expect_err(resource);
+            assert_eq!(denied.code(), Some("AccessDenied"));
+            assert_eq!(
+                denied.message(),
+                Some(format!("User: arn:aws:iam::{ACCOUNT}:user/lister is not authorized to perform: s3:ListAllMyBuckets because no identity-based policy allows the s3:ListAllMyBuckets action").as_str())
+            );
+        }
+    }
+}

@@ -141,6 +141,9 @@ pub enum S3Output {
     Multipart(MultipartOutput),
 }
 
+/// The resource `s3:ListAllMyBuckets` is authorized against.
+const ALL_BUCKETS: &str = "arn:aws:s3:::*";
+
 fn bucket_arn(bucket: &str) -> String {
     format!("arn:aws:s3:::{bucket}")
 }
@@ -161,7 +164,10 @@ impl S3Operation {
     /// The authorizations the operation needs.
     pub fn checks(&self) -> Vec<Check> {
         match self {
-            Self::ListBuckets => vec![Check::new("s3:ListAllMyBuckets", "*")],
+            // No resource-level permissions; S3 authorizes it against every bucket, so
+            // `"Resource": "arn:aws:s3:::*"` grants it as on AWS (S3 user guide,
+            // "Controlling access to a bucket with user policies").
+            Self::ListBuckets => vec![Check::new("s3:ListAllMyBuckets", ALL_BUCKETS)],
             Self::CreateBucket { bucket, .. } => {
                 vec![Check::new("s3:CreateBucket", bucket_arn(bucket))]
             }
