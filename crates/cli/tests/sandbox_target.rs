@@ -170,7 +170,7 @@ fn seed_lab_passes_on_the_default_target_and_down_restores_the_sandbox() {
     let strip = |o: &Output| {
         String::from_utf8_lossy(&o.stdout)
             .lines()
-            .filter(|l| !l.contains("temporary credentials issued") && !l.contains("stacks"))
+            .filter(|l| !l.contains("temporary credentials issued"))
             .collect::<Vec<_>>()
             .join("\n")
     };
