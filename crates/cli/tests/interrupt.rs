@@ -1,6 +1,6 @@
 //! Ctrl-C (SIGINT) stops scheduling, lets the call in flight finish, exits 130 and
 //! leaves a journal that `down` tears down; `--fail-fast` stops new work after the
-//! first failure.
+//! first failure. On moto and on the sandbox.
 
 mod support;
 
@@ -15,11 +15,7 @@ const STUCK: &str = "name: stuck\nsteps:\n  user:\n    iam.user: { name: \"stuck
     waits:\n    verify: { as: user, call: s3.ListBuckets, expect: allow }\n  \
     after:\n    s3.bucket: { name: \"stuck-${run.id}\" }\n    needs: [waits]\n";
 
-#[tokio::test(flavor = "multi_thread")]
-async fn ctrl_c_stops_the_run_with_130_and_down_cleans_up() {
-    let Some(lab) = Lab::start("ctrl_c_stops_the_run_with_130_and_down_cleans_up").await else {
-        return;
-    };
+async fn ctrl_c_stops_the_run_with_130_and_down_cleans_up(lab: Lab) {
     let plan = lab.files.dir().join("stuck.yaml");
     std::fs::write(&plan, STUCK).unwrap();
     let mut child = lab.spawn_up_json(&plan, &["--run-id", "int1", "--settle-timeout", "60"]);
@@ -59,12 +55,9 @@ async fn ctrl_c_stops_the_run_with_130_and_down_cleans_up() {
     assert_eq!(down.status.code(), Some(0), "{}", text(&down));
     assert_eq!(lab.inventory(), Vec::<String>::new());
 }
+on_each_target!(ctrl_c_stops_the_run_with_130_and_down_cleans_up);
 
-#[tokio::test(flavor = "multi_thread")]
-async fn fail_fast_starts_nothing_after_the_first_failure() {
-    let Some(lab) = Lab::start("fail_fast_starts_nothing_after_the_first_failure").await else {
-        return;
-    };
+async fn fail_fast_starts_nothing_after_the_first_failure(lab: Lab) {
     let plan = lab.files.dir().join("fails.yaml");
     std::fs::write(
         &plan,
@@ -96,3 +89,4 @@ async fn fail_fast_starts_nothing_after_the_first_failure() {
     let down = lab.awslab(&["down", "ff1"]);
     assert!(matches!(down.status.code(), Some(0 | 2)), "{}", text(&down));
 }
+on_each_target!(fail_fast_starts_nothing_after_the_first_failure);

@@ -136,7 +136,7 @@ async fn never_deletes_a_user_it_did_not_create() {
     let Some(lab) = Lab::start("never_deletes_a_user_it_did_not_create").await else {
         return;
     };
-    let endpoint = lab.moto.endpoint_url().to_owned();
+    let endpoint = lab.moto().endpoint_url().to_owned();
     let Some(made) = lab.aws(&[
         "--endpoint-url",
         &endpoint,

@@ -37,7 +37,7 @@ async fn down_keeps_a_user_recreated_out_of_band_under_the_same_name() {
     let up = lab.awslab(&["up", &plan, "--run-id", "own1", "--settle-timeout", "20"]);
     assert_eq!(up.status.code(), Some(0), "{}", text(&up));
 
-    let endpoint = lab.moto.endpoint_url();
+    let endpoint = lab.moto().endpoint_url();
     let aws = |args: &[&str]| {
         let out = lab.aws(&[&["--endpoint-url", endpoint, "--output", "json"], args].concat())?;
         assert!(out.status.success(), "aws {args:?}: {}", text(&out));
@@ -196,7 +196,7 @@ async fn down_deletes_a_stack_create_stack_left_half_made() {
     let Some(lab) = Lab::start("down_deletes_a_stack_create_stack_left_half_made").await else {
         return;
     };
-    let endpoint = lab.moto.endpoint_url();
+    let endpoint = lab.moto().endpoint_url();
     // The bucket the template wants is taken, so the stack cannot be created whole.
     if lab
         .aws(&[
@@ -278,7 +278,7 @@ steps:
     assert!(out.contains("deleted  iam group listers-grp1"), "{out}");
     let groups = lab.aws(&[
         "--endpoint-url",
-        lab.moto.endpoint_url(),
+        lab.moto().endpoint_url(),
         "iam",
         "list-groups",
         "--output",

@@ -1,6 +1,6 @@
 //! A secret variable (`--secret-var`, or `secret: true` in `vars:`) reaches AWS but
 //! no output of awslab: not `plan`, not `up`'s progress and logs (at `-vvv`), not the
-//! journal, not `status`, not `down`. Runs against moto; the same run puts an object
+//! journal, not `status`, not `down`. Runs on moto and on the sandbox; the same run puts an object
 //! streamed from a file next to the plan and reads it back.
 
 mod support;
@@ -12,11 +12,7 @@ const DECLARED: &str = "declared-Secret-77ab";
 /// A `--var` override of a variable the plan declares secret.
 const OVERRIDE: &str = "override-Secret-55cc";
 
-#[tokio::test(flavor = "multi_thread")]
-async fn secret_variables_reach_no_output_and_no_journal() {
-    let Some(lab) = Lab::start("secret_variables_reach_no_output_and_no_journal").await else {
-        return;
-    };
+async fn secret_variables_reach_no_output_and_no_journal(lab: Lab) {
     let plan = lab.files.dir().join("secret.yaml");
     std::fs::write(
         &plan,
@@ -77,3 +73,4 @@ steps:
         );
     }
 }
+on_each_target!(secret_variables_reach_no_output_and_no_journal);

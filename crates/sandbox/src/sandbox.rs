@@ -72,6 +72,8 @@ pub struct AccountStatus {
     pub roles: Vec<String>,
     pub policies: Vec<String>,
     pub oidc_providers: Vec<String>,
+    /// `CloudFormation` stacks not deleted, as `NAME (REGION)`.
+    pub stacks: Vec<String>,
 }
 
 /// A new world: every account with its operator and key.
@@ -234,6 +236,12 @@ impl Sandbox {
                         .collect(),
                     policies: account.policies.keys().cloned().collect(),
                     oidc_providers: account.oidc_providers.keys().cloned().collect(),
+                    stacks: world
+                        .stacks
+                        .values()
+                        .filter(|stack| stack.account == account.id && stack.deleted.is_none())
+                        .map(|stack| format!("{} ({})", stack.name, stack.region))
+                        .collect(),
                 })
                 .collect(),
             buckets: world.buckets.keys().cloned().collect(),

@@ -24,7 +24,7 @@ pub enum SandboxCommand {
     Env(EnvArgs),
     /// Forget everything: a new world with new operator keys.
     Reset(SandboxStateArgs),
-    /// Show what exists: accounts, users, roles, policies, buckets.
+    /// Show what exists: accounts, users, roles, policies, stacks, buckets.
     Status(SandboxStateArgs),
     /// Print the full policy evaluation behind a request the sandbox decided.
     #[command(
@@ -232,6 +232,7 @@ fn status(args: &SandboxStateArgs) -> Result<Status, Failure> {
         println!("  roles: {}", list(&account.roles));
         println!("  customer managed policies: {}", list(&account.policies));
         println!("  OIDC providers: {}", list(&account.oidc_providers));
+        println!("  stacks: {}", list(&account.stacks));
     }
     println!("buckets: {}", list(&status.buckets));
     println!("temporary credentials issued: {}", status.sessions);
