@@ -285,7 +285,7 @@ pub struct RehearseArgs {
     /// change, as IAM propagates on AWS (`5s`, `500ms`, `1m`; at most 1h). Until then a
     /// new key answers InvalidClientTokenId, a new grant AccessDenied, and AssumeRole
     /// sees the previous trust policy. Removals take effect at once.
-    #[arg(long, value_name = "DURATION", value_parser = parse_propagation_delay)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_propagation_delay, allow_hyphen_values = true)]
     pub propagation_delay: Option<std::time::Duration>,
     /// Sandbox only: at most N requests a second per account and service (`20/s`);
     /// more answer Throttling ("Rate exceeded", HTTP 400), S3 SlowDown (HTTP 503), as

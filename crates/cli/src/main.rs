@@ -1,8 +1,3 @@
-#![expect(
-    clippy::print_stdout,
-    clippy::print_stderr,
-    reason = "the cli is the one place that prints"
-)]
 //! The `awslab` binary: parses the command line, runs one command, renders its
 //! output and chooses the exit code. All terminal output of awslab comes from here.
 

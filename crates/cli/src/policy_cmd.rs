@@ -148,7 +148,6 @@ pub fn run(command: PolicyCommand) -> ExitCode {
 /// A usage or input problem, already reported; the exit code is 2.
 struct Failed;
 
-#[expect(clippy::print_stdout, reason = "the command prints its result")]
 fn simulate(args: &SimulateArgs) -> ExitCode {
     match simulate_output(args) {
         Ok(text) => {
@@ -159,7 +158,6 @@ fn simulate(args: &SimulateArgs) -> ExitCode {
     }
 }
 
-#[expect(clippy::print_stderr, reason = "usage errors go to stderr")]
 fn simulate_output(args: &SimulateArgs) -> Result<String, Failed> {
     let principal = principal_of(&args.principal).ok_or_else(|| {
         eprintln!(
@@ -260,10 +258,6 @@ fn principal_of(text: &str) -> Option<Principal> {
 }
 
 /// Reads and parses one policy file, reporting problems on stderr.
-#[expect(
-    clippy::print_stderr,
-    reason = "malformed-policy diagnostics go to stderr"
-)]
 fn load(path: &Path, kind: Option<PolicyKind>) -> Result<PolicyDocument, Failed> {
     let text = std::fs::read_to_string(path).map_err(|error| {
         eprintln!("error: cannot read `{}`: {error}", path.display());
@@ -295,10 +289,6 @@ fn quota_for(document: &PolicyDocument, asked: Option<&str>) -> Option<Quota> {
 
 /// Checks a policy file's size against its quota (IAM counts characters without
 /// whitespace); returns the size for the report, or reports the excess on stderr.
-#[expect(
-    clippy::print_stderr,
-    reason = "a policy over its quota is reported on stderr"
-)]
 fn check_size(
     path: &Path,
     document: &PolicyDocument,
@@ -370,7 +360,6 @@ fn render_json(decision: &Decision, explanation: &Explanation, request: &Request
     )
 }
 
-#[expect(clippy::print_stdout, reason = "the command prints its result")]
 fn check(args: &CheckArgs) -> ExitCode {
     let kind = PolicyKind::from_label(&args.kind);
     let mut failed = false;

@@ -2,6 +2,12 @@
 //! leaves a journal that `down` tears down; `--fail-fast` stops new work after the
 //! first failure. On moto and on the sandbox.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests fail loudly; the tests are made by a macro, not #[test] fns"
+)]
+
 mod support;
 
 use std::io::{BufRead as _, BufReader};

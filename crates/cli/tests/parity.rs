@@ -94,7 +94,11 @@ fn every_plan() -> Vec<(String, PathBuf)> {
             let shown = format!("{shown}/{name}");
             if path.is_dir() && name != "templates" {
                 walk(&path, &shown, out);
-            } else if name.ends_with(".yaml") && path.is_file() {
+            } else if path
+                .extension()
+                .is_some_and(|ext| ext.eq_ignore_ascii_case("yaml"))
+                && path.is_file()
+            {
                 out.push((shown, path));
             }
         }

@@ -3,6 +3,11 @@
 //! journal, not `status`, not `down`. Runs on moto and on the sandbox; the same run puts an object
 //! streamed from a file next to the plan and reads it back.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "tests fail loudly; the tests are made by a macro, not #[test] fns"
+)]
+
 mod support;
 
 use support::{Lab, text};

@@ -8,12 +8,7 @@
 //! seed's (see `tests/fixtures/seed-runbooks/`). What the learner reads in the console
 //! (the role's ARN, the stack's end) is asked of the CLI instead. The server is stopped
 //! by pid when the test ends, also when it fails.
-#![expect(
-    clippy::expect_used,
-    clippy::print_stderr,
-    clippy::too_many_lines,
-    reason = "test"
-)]
+#![expect(clippy::expect_used, clippy::print_stderr, reason = "test")]
 
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::path::{Path, PathBuf};

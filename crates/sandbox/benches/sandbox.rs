@@ -228,6 +228,10 @@ async fn commit_cost() {
         .ok()
         .and_then(|value| value.parse().ok())
         .unwrap_or(10_000);
+    #[expect(
+        clippy::items_after_statements,
+        reason = "the document next to its use"
+    )]
     const DOCUMENT: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListBucket","Resource":"*"}]}"#;
     for users in [10, large] {
         let dir = tempfile::tempdir().expect("temp dir");

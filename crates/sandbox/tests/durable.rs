@@ -104,6 +104,7 @@ fn openers_racing_on_a_new_folder_agree_on_one_world() {
 }
 
 #[tokio::test]
+#[expect(clippy::too_many_lines, reason = "one story told in order")]
 async fn another_opener_sees_users_and_objects_created_changed_and_deleted() {
     let dir = tempfile::tempdir().expect("temp dir");
     let writer = Sandbox::open(dir.path()).expect("open");

@@ -61,7 +61,9 @@ async fn aws_managed_policies_are_listed_as_aws_lists_them() {
     );
     assert_eq!(administrator.policy_id(), Some("ANPAIWMBCKSKIEE64ZLYK"));
     assert_eq!(
-        administrator.create_date().map(|date| date.secs()),
+        administrator
+            .create_date()
+            .map(aws_sdk_iam::primitives::DateTime::secs),
         Some(1_423_247_986),
         "2015-02-06T18:39:46Z"
     );

@@ -1,8 +1,9 @@
 //! S3 multipart uploads, ranged reads and bucket versioning through the Rust SDK
-//! in-process: part rules, the `md5-of-md5s-N` ETag, listings, who may do what, and
+//! in-process: part rules, the `md5-of-md5s-N` `ETag`, listings, who may do what, and
 //! pending uploads going with their bucket.
 
 #![expect(clippy::too_many_lines, reason = "each test is a story told in order")]
+#![allow(clippy::type_complexity, reason = "case tables")]
 
 mod common;
 

@@ -4,6 +4,11 @@
 //! `GetSessionToken` credentials may call) through the Rust SDK in-process.
 
 #![expect(clippy::too_many_lines, reason = "each test is a story told in order")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::type_complexity,
+    reason = "helpers fail loudly; case tables"
+)]
 
 mod common;
 

@@ -7,7 +7,6 @@ use std::path::Path;
 use awslab_executor::ProfilePaths;
 
 /// Warns about the credentials and config files, if group or others may read them.
-#[expect(clippy::print_stderr, reason = "warnings go to stderr")]
 pub fn warn_readable_profile_files(paths: &ProfilePaths) {
     for path in [&paths.credentials, &paths.config] {
         if let Some(warning) = readable_by_others(path) {

@@ -241,7 +241,7 @@ impl Lab {
         let mut items = BTreeSet::new();
         for line in String::from_utf8_lossy(&output.stdout).lines() {
             if line.starts_with("account ") {
-                account = line.to_owned();
+                line.clone_into(&mut account);
                 items.insert(line.to_owned());
             } else if let Some((kind, names)) = line.split_once(": ") {
                 if kind.starts_with("temporary credentials") || names == "none" {

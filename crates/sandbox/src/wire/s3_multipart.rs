@@ -145,6 +145,7 @@ fn upload_element(body: &mut String, upload: &ListedUpload) {
 }
 
 /// Encodes a multipart answer.
+#[expect(clippy::too_many_lines, reason = "one arm per multipart answer")]
 pub fn encode(output: MultipartOutput) -> HttpResponse {
     match output {
         MultipartOutput::Created {

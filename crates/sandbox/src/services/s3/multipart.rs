@@ -1,5 +1,5 @@
 //! Multipart uploads (`aws s3 cp` of a file over 8 MB): create, upload part, complete
-//! (ETag `md5-of-part-md5s-N`), abort, list uploads and list parts, with S3's part
+//! (`ETag` `md5-of-part-md5s-N`), abort, list uploads and list parts, with S3's part
 //! rules (numbers 1..=10,000; every part but the last at least 5 MiB, checked at
 //! completion) and the sandbox's own bounds, so nothing grows without limit: an object
 //! made by an upload is at most [`MAX_OBJECT_BYTES`], and pending uploads hold at most

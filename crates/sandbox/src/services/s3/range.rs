@@ -57,6 +57,7 @@ mod tests {
     use super::satisfiable;
 
     #[test]
+    #[expect(clippy::type_complexity, reason = "a table of cases")]
     fn reads_ranges_as_s3_does() {
         let cases: [(&str, usize, Result<Option<(usize, usize)>, &str>); 12] = [
             ("bytes=0-9", 100, Ok(Some((0, 9)))),
