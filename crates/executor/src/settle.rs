@@ -34,11 +34,12 @@ impl SettlePolicy {
     }
 
     /// For polling a `CloudFormation` stack: a first poll after at most 25 ms (an
-    /// emulator's stack is done at once; AWS's takes seconds, and the backoff doubles
-    /// to the same cap), and `deadline`.
+    /// emulator's stack is done at once; AWS's takes tens of seconds, so the backoff
+    /// doubles to 5 s, not to the 1 s of a propagation wait), and `deadline`.
     pub fn for_stack(deadline: Duration) -> Self {
         Self {
             initial: Duration::from_millis(25),
+            cap: Duration::from_secs(5),
             ..Self::with_deadline(deadline)
         }
     }
@@ -52,10 +53,13 @@ impl SettlePolicy {
 }
 
 impl Default for SettlePolicy {
+    /// A propagation wait (a new key, a policy just put): IAM takes a few seconds on
+    /// AWS, and a probe is one cheap read, so the backoff stops growing at 1 s: the wait
+    /// ends at most about a second after the change is visible.
     fn default() -> Self {
         Self {
             initial: Duration::from_millis(200),
-            cap: Duration::from_secs(5),
+            cap: Duration::from_secs(1),
             deadline: Self::DEFAULT_DEADLINE,
         }
     }
