@@ -130,15 +130,7 @@ pub(crate) fn take_changes(
             whole,
             serialize,
         };
-        rows.of(&mut changes, Kind::User, &mut account.users)?;
-        rows.of(&mut changes, Kind::Role, &mut account.roles)?;
-        rows.of(&mut changes, Kind::Group, &mut account.groups)?;
-        rows.of(&mut changes, Kind::Policy, &mut account.policies)?;
-        rows.of(
-            &mut changes,
-            Kind::OidcProvider,
-            &mut account.oidc_providers,
-        )?;
+        rows.of_account(&mut changes, account)?;
     }
     let touched = world.buckets.take_touched();
     for key in touched.keys {
@@ -158,17 +150,14 @@ pub(crate) fn take_changes(
             whole,
             serialize,
         };
-        rows.of(&mut changes, Kind::Object, &mut bucket.objects)?;
-        rows.of(&mut changes, Kind::Upload, &mut bucket.uploads)?;
+        rows.of_bucket(&mut changes, bucket)?;
     }
     let rows = Rows {
         scope: "",
         whole: false,
         serialize,
     };
-    rows.of(&mut changes, Kind::AccessKey, &mut world.access_keys)?;
-    rows.of(&mut changes, Kind::Session, &mut world.sessions)?;
-    rows.of(&mut changes, Kind::Stack, &mut world.stacks)?;
+    rows.of_world(&mut changes, world)?;
     Ok(changes)
 }
 
@@ -191,15 +180,7 @@ pub(crate) fn all_rows(world: &mut World) -> Result<Vec<Change>, serde_json::Err
             true,
         ));
         let rows = Rows::everything(key);
-        rows.of(&mut changes, Kind::User, &mut account.users)?;
-        rows.of(&mut changes, Kind::Role, &mut account.roles)?;
-        rows.of(&mut changes, Kind::Group, &mut account.groups)?;
-        rows.of(&mut changes, Kind::Policy, &mut account.policies)?;
-        rows.of(
-            &mut changes,
-            Kind::OidcProvider,
-            &mut account.oidc_providers,
-        )?;
+        rows.of_account(&mut changes, account)?;
     }
     for (key, bucket) in world.buckets.iter_mut_untracked() {
         changes.push(change(
@@ -210,13 +191,10 @@ pub(crate) fn all_rows(world: &mut World) -> Result<Vec<Change>, serde_json::Err
             true,
         ));
         let rows = Rows::everything(key);
-        rows.of(&mut changes, Kind::Object, &mut bucket.objects)?;
-        rows.of(&mut changes, Kind::Upload, &mut bucket.uploads)?;
+        rows.of_bucket(&mut changes, bucket)?;
     }
     let rows = Rows::everything("");
-    rows.of(&mut changes, Kind::AccessKey, &mut world.access_keys)?;
-    rows.of(&mut changes, Kind::Session, &mut world.sessions)?;
-    rows.of(&mut changes, Kind::Stack, &mut world.stacks)?;
+    rows.of_world(&mut changes, world)?;
     Ok(changes)
 }
 
@@ -245,6 +223,41 @@ impl<'scope> Rows<'scope> {
             whole: true,
             serialize: true,
         }
+    }
+
+    /// The rows of the world's own tables (not accounts and buckets, which have rows
+    /// of their own with tables under them).
+    fn of_world(
+        &self,
+        changes: &mut Vec<Change>,
+        world: &mut World,
+    ) -> Result<(), serde_json::Error> {
+        self.of(changes, Kind::AccessKey, &mut world.access_keys)?;
+        self.of(changes, Kind::Session, &mut world.sessions)?;
+        self.of(changes, Kind::Stack, &mut world.stacks)
+    }
+
+    /// The rows of the tables under an account ([`ACCOUNT_CHILDREN`]).
+    fn of_account(
+        &self,
+        changes: &mut Vec<Change>,
+        account: &mut Account,
+    ) -> Result<(), serde_json::Error> {
+        self.of(changes, Kind::User, &mut account.users)?;
+        self.of(changes, Kind::Role, &mut account.roles)?;
+        self.of(changes, Kind::Group, &mut account.groups)?;
+        self.of(changes, Kind::Policy, &mut account.policies)?;
+        self.of(changes, Kind::OidcProvider, &mut account.oidc_providers)
+    }
+
+    /// The rows of the tables under a bucket ([`BUCKET_CHILDREN`]).
+    fn of_bucket(
+        &self,
+        changes: &mut Vec<Change>,
+        bucket: &mut Bucket,
+    ) -> Result<(), serde_json::Error> {
+        self.of(changes, Kind::Object, &mut bucket.objects)?;
+        self.of(changes, Kind::Upload, &mut bucket.uploads)
     }
 
     fn of<V: Serialize>(
