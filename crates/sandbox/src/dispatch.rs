@@ -50,7 +50,7 @@ impl Sandbox {
             _ => None,
         };
         let unsigned_allowed = service == "sts" && sts::UNSIGNED.contains(&action.as_str());
-        let mut explanation = String::new();
+        let mut explanation = Explanation::default();
         let mut answer: Result<Shape, ApiError> = Err(ApiError::new(
             500,
             "InternalFailure",
@@ -171,7 +171,7 @@ impl Sandbox {
         let mutates = operation.mutates();
         let checks = operation.checks();
         let mut operation = Some(operation);
-        let mut explanation = String::new();
+        let mut explanation = Explanation::default();
         let mut answer = Err(ApiError::new(
             500,
             "InternalError",
@@ -232,7 +232,7 @@ impl Sandbox {
         request_id: &str,
     ) -> HttpResponse {
         let operation = target.rsplit('.').next().unwrap_or(target).to_owned();
-        let mut explanation = String::new();
+        let mut explanation = Explanation::default();
         let mut answer = Ok(());
         let transaction = self.store.transact(&mut |world| {
             answer = match authenticated(world, request, Family::Query) {
@@ -280,15 +280,16 @@ impl Sandbox {
             .header("x-amzn-requestid", request_id)
     }
 
-    fn keep(&self, request_id: &str, explanation: String) {
-        if explanation.is_empty() {
+    fn keep(&self, request_id: &str, explanation: Explanation) {
+        if explanation.text.is_empty() {
             return;
         }
         let at = time::OffsetDateTime::now_utc().unix_timestamp();
         let record = DecisionRecord {
             request_id: request_id.to_owned(),
             at,
-            explanation,
+            explanation: explanation.text,
+            denied: explanation.denied,
         };
         if let Err(error) = self.store.record_decision(record) {
             tracing::warn!(%error, "the sandbox could not keep a decision for explain");
@@ -329,6 +330,16 @@ fn authenticated(
     }
 }
 
+/// What one request's authorization decided, for `explain`.
+#[derive(Debug, Default)]
+struct Explanation {
+    /// One paragraph per check decided.
+    text: String,
+    /// Whether a check was denied: known here, never read back from `text`, whose
+    /// context values and reasons are free text.
+    denied: bool,
+}
+
 /// Authorizes every check; the first denial is the answer.
 fn authorize_all(
     world: &World,
@@ -336,21 +347,22 @@ fn authorize_all(
     checks: &[Check],
     facts: &RequestFacts,
     request_id: &str,
-    explanation: &mut String,
+    explanation: &mut Explanation,
 ) -> Result<(), ApiError> {
     for check in checks {
         match authorize::service_rule(caller, check) {
             Some(Ok(())) => {
                 let _ = write!(
-                    explanation,
+                    explanation.text,
                     "request {request_id}\nprincipal: {}\naction: {}\ndecision: allowed (AWS requires no permission for this action)\n",
                     caller.principal.arn, check.action
                 );
                 continue;
             }
             Some(Err(error)) => {
+                explanation.denied = true;
                 let _ = write!(
-                    explanation,
+                    explanation.text,
                     "request {request_id}\nprincipal: {}\naction: {}\ndecision: denied before policy evaluation: {}\n",
                     caller.principal.arn, check.action, error.message
                 );
@@ -359,8 +371,11 @@ fn authorize_all(
             None => {}
         }
         let (request, decision) = authorize::decide(world, caller, check, facts);
-        explanation.push_str(&authorize::explain(request_id, &request, &decision));
+        explanation
+            .text
+            .push_str(&authorize::explain(request_id, &request, &decision));
         if !decision.is_allowed() {
+            explanation.denied = true;
             let message = if caller.is_anonymous() && check.acting_as.is_none() {
                 "Access Denied".to_owned()
             } else {

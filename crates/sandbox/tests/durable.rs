@@ -73,6 +73,19 @@ async fn denials_are_explained_by_request_id_and_reset_forgets() {
     );
     assert!(!explanation.contains(&user.secret));
 
+    // An allowed request after it, whose explanation speaks of "an explicit deny"
+    // (`sts:GetCallerIdentity` is answered even under one), hides no denial.
+    sts(&sandbox, &user)
+        .get_caller_identity()
+        .send()
+        .await
+        .expect("who am I");
+    let latest = sandbox
+        .explain_latest_denial()
+        .expect("explain")
+        .expect("a denial");
+    assert!(latest.contains(&request_id), "{latest}");
+
     let old = Keys::operator(&sandbox, ACCOUNT);
     sandbox.reset().expect("reset");
     assert_eq!(sandbox.explain(&request_id).expect("explain"), None);

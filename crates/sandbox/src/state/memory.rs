@@ -3,7 +3,7 @@
 use std::collections::VecDeque;
 use std::sync::{Mutex, PoisonError};
 
-use super::{DecisionRecord, KEPT_DECISIONS, Outcome, Store, StoreError, World, is_denial};
+use super::{DecisionRecord, KEPT_DECISIONS, Outcome, Store, StoreError, World};
 
 /// A world that lives as long as the process.
 #[derive(Debug, Default)]
@@ -60,11 +60,7 @@ impl Store for MemoryStore {
             .decisions
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        Ok(decisions
-            .iter()
-            .rev()
-            .find(|record| is_denial(record))
-            .cloned())
+        Ok(decisions.iter().rev().find(|record| record.denied).cloned())
     }
 
     fn replace(&self, mut world: World) -> Result<(), StoreError> {

@@ -29,6 +29,8 @@ pub struct DecisionRecord {
     pub at: i64,
     /// The full explanation (principal, action, resource, policies, verdict).
     pub explanation: String,
+    /// Whether a check of the request was denied.
+    pub denied: bool,
 }
 
 /// A store failed: the state folder is unreadable, locked too long, or corrupt.
@@ -88,13 +90,6 @@ pub trait Store: Send + Sync {
 
     /// Replaces the world (reset).
     fn replace(&self, world: World) -> Result<(), StoreError>;
-}
-
-/// Whether a recorded explanation is a denial.
-pub fn is_denial(record: &DecisionRecord) -> bool {
-    record.explanation.contains("decision: implicitDeny")
-        || record.explanation.contains("decision: explicitDeny")
-        || record.explanation.contains("decision: denied")
 }
 
 /// How many decisions a store keeps for `explain`.

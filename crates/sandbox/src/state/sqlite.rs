@@ -15,7 +15,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OptionalExtension as _, Transaction, TransactionBehavior, params};
 
 use super::rows::{self, Change, Kind};
-use super::{DecisionRecord, KEPT_DECISIONS, Outcome, Store, StoreError, World, is_denial};
+use super::{DecisionRecord, KEPT_DECISIONS, Outcome, Store, StoreError, World};
 
 /// The layout `meta.format` names; a database without `meta` but with a `world` table
 /// is the first layout (the world as one JSON document), migrated on open.
@@ -42,7 +42,8 @@ CREATE TABLE IF NOT EXISTS decisions (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     request_id TEXT NOT NULL UNIQUE,
     at INTEGER NOT NULL,
-    explanation TEXT NOT NULL
+    explanation TEXT NOT NULL,
+    denied INTEGER NOT NULL DEFAULT 0
 );";
 
 /// Every this many versions, tombstones older than this many versions are dropped;
@@ -241,7 +242,10 @@ fn prepare(
         None
     };
     match (opening, format) {
-        (Opening::Keep, Some(FORMAT)) => return transaction.commit().map_err(Failure::from),
+        (Opening::Keep, Some(FORMAT)) => {
+            add_denied_column(&transaction)?;
+            return transaction.commit().map_err(Failure::from);
+        }
         (Opening::Keep, Some(0)) => {
             return Err(Failure::Format("the `meta` row is missing".to_owned()));
         }
@@ -263,6 +267,7 @@ fn prepare(
         (Opening::Keep, None) => {}
     }
     transaction.execute_batch(SCHEMA)?;
+    add_denied_column(&transaction)?;
     let mut world = if legacy && opening == Opening::Keep {
         let data: Option<String> = transaction
             .query_row("SELECT data FROM world WHERE id = 0", [], |row| row.get(0))
@@ -288,6 +293,26 @@ fn prepare(
     cached.world = world;
     cached.version = 1;
     Ok(())
+}
+
+/// Gives `decisions` its `denied` column, which the first databases of this layout
+/// lack; their denials are found, once, by the verdict line of the explanation.
+fn add_denied_column(transaction: &Transaction<'_>) -> Result<(), rusqlite::Error> {
+    let has_column: bool = transaction.query_row(
+        "SELECT count(*) FROM pragma_table_info('decisions') WHERE name = 'denied'",
+        [],
+        |row| row.get::<_, i64>(0).map(|count| count > 0),
+    )?;
+    if has_column {
+        return Ok(());
+    }
+    transaction.execute_batch(
+        "ALTER TABLE decisions ADD COLUMN denied INTEGER NOT NULL DEFAULT 0;
+         UPDATE decisions SET denied = 1
+             WHERE explanation GLOB ('*' || char(10) || 'decision: implicitDeny *')
+                OR explanation GLOB ('*' || char(10) || 'decision: explicitDeny *')
+                OR explanation GLOB ('*' || char(10) || 'decision: denied *');",
+    )
 }
 
 /// Writes `changes` with `version`: upserts rows (a deleted entity becomes a
@@ -561,8 +586,8 @@ impl Store for SqliteStore {
         let inserted = cached
             .connection
             .execute(
-                "INSERT OR REPLACE INTO decisions (request_id, at, explanation) VALUES (?1, ?2, ?3)",
-                params![record.request_id, record.at, record.explanation],
+                "INSERT OR REPLACE INTO decisions (request_id, at, explanation, denied) VALUES (?1, ?2, ?3, ?4)",
+                params![record.request_id, record.at, record.explanation, record.denied],
             )
             .and_then(|_| {
                 let seq = cached.connection.last_insert_rowid();
@@ -583,13 +608,14 @@ impl Store for SqliteStore {
         cached
             .connection
             .query_row(
-                "SELECT request_id, at, explanation FROM decisions WHERE request_id = ?1",
+                "SELECT request_id, at, explanation, denied FROM decisions WHERE request_id = ?1",
                 params![request_id],
                 |row| {
                     Ok(DecisionRecord {
                         request_id: row.get(0)?,
                         at: row.get(1)?,
                         explanation: row.get(2)?,
+                        denied: row.get(3)?,
                     })
                 },
             )
@@ -602,7 +628,7 @@ impl Store for SqliteStore {
         let mut statement = cached
             .connection
             .prepare(
-                "SELECT request_id, at, explanation FROM decisions WHERE explanation LIKE '%decision: %Deny%' OR explanation LIKE '%decision: denied%' ORDER BY seq DESC LIMIT 1",
+                "SELECT request_id, at, explanation, denied FROM decisions WHERE denied = 1 ORDER BY seq DESC LIMIT 1",
             )
             .map_err(|error| self.database_error(error))?;
         let found = statement
@@ -611,11 +637,12 @@ impl Store for SqliteStore {
                     request_id: row.get(0)?,
                     at: row.get(1)?,
                     explanation: row.get(2)?,
+                    denied: row.get(3)?,
                 })
             })
             .optional()
             .map_err(|error| self.database_error(error))?;
-        Ok(found.filter(is_denial))
+        Ok(found)
     }
 
     fn replace(&self, mut world: World) -> Result<(), StoreError> {
@@ -693,8 +720,80 @@ fn create_private_file(path: &Path) -> Result<(), StoreError> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Outcome, SqliteStore, Store as _, StoreError, World};
+    use super::{DecisionRecord, Outcome, SqliteStore, Store as _, StoreError, World};
     use crate::state::world::{Bucket, Object, User};
+
+    fn decision(request_id: &str, explanation: &str, denied: bool) -> DecisionRecord {
+        DecisionRecord {
+            request_id: request_id.to_owned(),
+            at: 0,
+            explanation: explanation.to_owned(),
+            denied,
+        }
+    }
+
+    /// An allowed request whose explanation speaks of denying, as
+    /// `sts:GetCallerIdentity`'s service rule does ("even under an explicit deny").
+    const ALLOWED_SPEAKING_OF_DENY: &str = "request b\nprincipal: u\naction: sts:GetCallerIdentity\ndecision: allowed (allowed by a service rule: answered even under an explicit deny)\ncontext: aws:username = Deny\n";
+    const DENIED: &str = "request a\nprincipal: u\naction: s3:ListAllMyBuckets\ndecision: implicitDeny (because no identity-based policy allows the s3:ListAllMyBuckets action)\n";
+
+    #[test]
+    fn the_latest_denial_is_found_behind_allowed_requests_that_mention_deny() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(dir.path(), 0, 0);
+        assert_eq!(store.latest_denial().unwrap(), None);
+        store.record_decision(decision("a", DENIED, true)).unwrap();
+        store
+            .record_decision(decision("b", ALLOWED_SPEAKING_OF_DENY, false))
+            .unwrap();
+        assert_eq!(
+            store
+                .latest_denial()
+                .unwrap()
+                .map(|record| record.request_id),
+            Some("a".to_owned())
+        );
+        assert!(!store.decision("b").unwrap().unwrap().denied);
+    }
+
+    #[test]
+    fn a_decisions_table_without_the_denied_column_gains_it() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(open(dir.path(), 0, 0));
+        {
+            let connection = rusqlite::Connection::open(dir.path().join("sandbox.db")).unwrap();
+            connection
+                .execute_batch(
+                    "DROP TABLE decisions;
+                     CREATE TABLE decisions (seq INTEGER PRIMARY KEY AUTOINCREMENT, request_id TEXT NOT NULL UNIQUE, at INTEGER NOT NULL, explanation TEXT NOT NULL);",
+                )
+                .unwrap();
+            for (id, text) in [("a", DENIED), ("b", ALLOWED_SPEAKING_OF_DENY)] {
+                connection
+                    .execute(
+                        "INSERT INTO decisions (request_id, at, explanation) VALUES (?1, 0, ?2)",
+                        [id, text],
+                    )
+                    .unwrap();
+            }
+        }
+        let store = open(dir.path(), 0, 0);
+        assert_eq!(
+            store
+                .latest_denial()
+                .unwrap()
+                .map(|record| record.request_id),
+            Some("a".to_owned())
+        );
+        store.record_decision(decision("c", DENIED, true)).unwrap();
+        assert_eq!(
+            store
+                .latest_denial()
+                .unwrap()
+                .map(|record| record.request_id),
+            Some("c".to_owned())
+        );
+    }
 
     fn user(name: &str) -> User {
         User {
@@ -959,6 +1058,9 @@ mod tests {
             .unwrap();
         assert_eq!(tables, 0, "the old table is gone");
         assert_eq!(snapshot(&open(dir.path(), 0, 0)), data);
+        // Its decisions table, of the first layout too, takes new decisions.
+        store.record_decision(decision("a", DENIED, true)).unwrap();
+        assert!(store.latest_denial().unwrap().is_some());
     }
 
     #[test]
