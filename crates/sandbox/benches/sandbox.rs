@@ -6,12 +6,20 @@
 //! Plain `Instant` loops; run with `cargo bench -p awslab-sandbox --bench sandbox`.
 #![expect(clippy::print_stdout, clippy::expect_used, reason = "benchmark")]
 
-use std::time::Instant;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use aws_credential_types::Credentials;
 use aws_sdk_iam::config::{BehaviorVersion, Region};
-use aws_smithy_runtime_api::client::http::SharedHttpClient;
-use awslab_sandbox::{IN_PROCESS_ENDPOINT, Sandbox};
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
+    SharedHttpConnector,
+};
+use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_runtime_api::http::StatusCode;
+use aws_smithy_types::body::SdkBody;
+use awslab_sandbox::{IN_PROCESS_ENDPOINT, Sandbox, wire};
 
 const ACCOUNT: &str = "111122223333";
 
@@ -40,28 +48,178 @@ fn operator_client(
     )
 }
 
-/// Signed `GetUser` calls per second over `seconds`.
-async fn calls_per_second(client: &aws_sdk_iam::Client, user: &str, seconds: f64) -> f64 {
+/// CPU time this thread has run (`/proc/thread-self/schedstat`, Linux), so that a
+/// loaded machine, which deschedules the benchmark, does not deflate the rate.
+fn thread_cpu_time() -> Option<Duration> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let nanos: u64 = text.split_whitespace().next()?.parse().ok()?;
+    Some(Duration::from_nanos(nanos))
+}
+
+/// Calls per second of wall time and of this thread's CPU time (the second is wall
+/// time where the CPU clock is missing).
+#[derive(Debug, Clone, Copy)]
+struct Rate {
+    wall: f64,
+    cpu: f64,
+}
+
+impl std::fmt::Display for Rate {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            formatter,
+            "{:>8.0}/s of CPU time ({:>8.0}/s of wall time)",
+            self.cpu, self.wall
+        )
+    }
+}
+
+/// Runs `call` for `seconds` of wall time after 50 warm-up calls.
+async fn rate_of<F, Fut>(seconds: f64, mut call: F) -> Rate
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = ()>,
+{
     for _ in 0..50 {
-        client
-            .get_user()
-            .user_name(user)
-            .send()
-            .await
-            .expect("warm-up");
+        call().await;
     }
     let start = Instant::now();
+    let cpu_start = thread_cpu_time();
     let mut calls = 0u32;
     while start.elapsed().as_secs_f64() < seconds {
-        client
-            .get_user()
-            .user_name(user)
-            .send()
-            .await
-            .expect("get user");
-        calls += 1;
+        for _ in 0..16 {
+            call().await;
+        }
+        calls += 16;
     }
-    f64::from(calls) / start.elapsed().as_secs_f64()
+    let wall = start.elapsed().as_secs_f64();
+    let cpu = match (cpu_start, thread_cpu_time()) {
+        (Some(before), Some(now)) => now.saturating_sub(before).as_secs_f64(),
+        _ => wall,
+    };
+    Rate {
+        wall: f64::from(calls) / wall,
+        cpu: f64::from(calls) / cpu,
+    }
+}
+
+async fn get_user(client: &aws_sdk_iam::Client, user: &str) {
+    client
+        .get_user()
+        .user_name(user)
+        .send()
+        .await
+        .expect("get user");
+}
+
+/// Signed `GetUser` calls per second over `seconds`.
+async fn calls_per_second(client: &aws_sdk_iam::Client, user: &str, seconds: f64) -> Rate {
+    rate_of(seconds, || get_user(client, user)).await
+}
+
+/// An HTTP client for splitting a call's cost: it converts the SDK's request to the
+/// sandbox's wire form as the in-process client does, keeps the last one, and answers
+/// either from the sandbox or with a fixed answer (the SDK's side alone).
+#[derive(Debug, Clone)]
+struct Splitter {
+    sandbox: Sandbox,
+    kept: Arc<Mutex<Option<wire::HttpRequest>>>,
+    canned: Option<wire::HttpResponse>,
+}
+
+impl HttpClient for Splitter {
+    fn http_connector(
+        &self,
+        _settings: &HttpConnectorSettings,
+        _components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        SharedHttpConnector::new(self.clone())
+    }
+}
+
+impl HttpConnector for Splitter {
+    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        let this = self.clone();
+        HttpConnectorFuture::new(async move {
+            let uri: http::Uri = request.uri().parse().expect("uri");
+            let mut headers: Vec<(String, String)> = request
+                .headers()
+                .iter()
+                .map(|(name, value)| (name.to_ascii_lowercase(), value.to_owned()))
+                .collect();
+            if let Some(authority) = uri.authority() {
+                headers.push(("host".to_owned(), authority.to_string()));
+            }
+            let wire_request = wire::HttpRequest {
+                method: request.method().to_owned(),
+                path: uri.path().to_owned(),
+                query: uri.query().unwrap_or_default().to_owned(),
+                headers,
+                body: request.body().bytes().expect("in-memory body").to_vec(),
+                source_ip: Some(std::net::IpAddr::from([127, 0, 0, 1])),
+            };
+            let answer = if let Some(canned) = &this.canned {
+                canned.clone()
+            } else {
+                let answer = this.sandbox.handle(&wire_request);
+                *this.kept.lock().expect("lock") = Some(wire_request);
+                answer
+            };
+            let mut response = HttpResponse::new(
+                StatusCode::try_from(answer.status).expect("status"),
+                SdkBody::from(answer.body.clone()),
+            );
+            for (name, value) in answer.headers {
+                response.headers_mut().append(name, value);
+            }
+            response
+                .headers_mut()
+                .insert("content-length", answer.body.len().to_string());
+            Ok(response)
+        })
+    }
+}
+
+/// The in-process memory-store call split into its two sides, measured in one run:
+/// the whole call through the SDK, the sandbox alone (`Sandbox::handle` on a request the
+/// SDK signed, replayed), and the SDK alone (signing, sending to a connector that answers
+/// at once with the sandbox's recorded answer, parsing).
+async fn split(memory: &Sandbox, seconds: f64) {
+    let kept = Arc::new(Mutex::new(None));
+    let recorder = Splitter {
+        sandbox: memory.clone(),
+        kept: Arc::clone(&kept),
+        canned: None,
+    };
+    let recording = operator_client(memory, SharedHttpClient::new(recorder), IN_PROCESS_ENDPOINT);
+    get_user(&recording, "bench").await;
+    let request = kept
+        .lock()
+        .expect("lock")
+        .take()
+        .expect("a recorded request");
+    let answer = memory.handle(&request);
+    assert_eq!(answer.status, 200, "the replayed request is allowed");
+    let sandbox_alone = rate_of(seconds, || {
+        let response = memory.handle(&request);
+        std::hint::black_box(response);
+        std::future::ready(())
+    })
+    .await;
+    println!("  sandbox alone (Sandbox::handle, replayed):   {sandbox_alone}");
+    let canned = Splitter {
+        sandbox: memory.clone(),
+        kept,
+        canned: Some(answer),
+    };
+    let sdk = operator_client(memory, SharedHttpClient::new(canned), IN_PROCESS_ENDPOINT);
+    let sdk_alone = calls_per_second(&sdk, "bench", seconds).await;
+    println!("  SDK alone (fixed answer, no sandbox):         {sdk_alone}");
+    println!(
+        "  per call, CPU: sandbox {:.1} us + SDK {:.1} us",
+        1e6 / sandbox_alone.cpu,
+        1e6 / sdk_alone.cpu
+    );
 }
 
 fn loopback_http() -> SharedHttpClient {
@@ -90,9 +248,10 @@ async fn throughput() {
         .await
         .expect("user");
     println!(
-        "in-process, memory store:  {:>8.0} signed GetUser/s",
+        "in-process, memory store:  {}",
         calls_per_second(&in_process, "bench", 3.0).await
     );
+    split(&memory, 3.0).await;
 
     let dir = tempfile::tempdir().expect("temp dir");
     let durable = Sandbox::open(dir.path()).expect("open");
@@ -104,7 +263,7 @@ async fn throughput() {
         .await
         .expect("user");
     println!(
-        "in-process, SQLite store:  {:>8.0} signed GetUser/s",
+        "in-process, SQLite store:  {}",
         calls_per_second(&on_disk, "bench", 3.0).await
     );
 
@@ -121,8 +280,8 @@ async fn throughput() {
     });
     let over_loopback = operator_client(&memory, loopback_http(), &endpoint);
     println!(
-        "loopback, sandbox serve:   {:>8.0} signed GetUser/s",
-        calls_per_second(&over_loopback, "bench", 3.0).await
+        "loopback, sandbox serve:   {:>8.0}/s of wall time (the server runs on other threads)",
+        calls_per_second(&over_loopback, "bench", 3.0).await.wall
     );
     let _ = stop.send(());
     let _ = server_task.await;
@@ -143,8 +302,8 @@ async fn throughput() {
                 .await
                 .expect("moto user");
             println!(
-                "loopback, moto_server:     {:>8.0} signed GetUser/s (baseline)",
-                calls_per_second(&moto_client, "bench", 3.0).await
+                "loopback, moto_server:     {:>8.0}/s of wall time (baseline)",
+                calls_per_second(&moto_client, "bench", 3.0).await.wall
             );
         }
         None => println!("loopback, moto_server:     not installed, no baseline"),
@@ -353,7 +512,72 @@ async fn concurrent_labs() {
     );
 }
 
+/// `BENCH_CALLS=N BENCH_MODE=full|sandbox|sdk`: set up as the split measurement does,
+/// then make exactly N calls of one kind and nothing else, for an instruction counter
+/// (`bench/sandbox_instructions.sh` runs it under callgrind with two values of N and
+/// divides the difference).
+async fn counted(mode: &str, calls: u32) {
+    let memory = Sandbox::in_memory();
+    let setup = operator_client(&memory, memory.http_client(), IN_PROCESS_ENDPOINT);
+    setup
+        .create_user()
+        .user_name("bench")
+        .send()
+        .await
+        .expect("user");
+    let kept = Arc::new(Mutex::new(None));
+    let recording = operator_client(
+        &memory,
+        SharedHttpClient::new(Splitter {
+            sandbox: memory.clone(),
+            kept: Arc::clone(&kept),
+            canned: None,
+        }),
+        IN_PROCESS_ENDPOINT,
+    );
+    get_user(&recording, "bench").await;
+    let request = kept
+        .lock()
+        .expect("lock")
+        .take()
+        .expect("a recorded request");
+    let answer = memory.handle(&request);
+    let sdk = operator_client(
+        &memory,
+        SharedHttpClient::new(Splitter {
+            sandbox: memory.clone(),
+            kept,
+            canned: Some(answer),
+        }),
+        IN_PROCESS_ENDPOINT,
+    );
+    // One call of each kind first, so lazily built state is not counted.
+    get_user(&setup, "bench").await;
+    get_user(&sdk, "bench").await;
+    std::hint::black_box(memory.handle(&request));
+    for _ in 0..calls {
+        match mode {
+            "full" => get_user(&setup, "bench").await,
+            "sandbox" => {
+                std::hint::black_box(memory.handle(&request));
+            }
+            "sdk" => get_user(&sdk, "bench").await,
+            other => panic!("unknown BENCH_MODE {other}"),
+        }
+    }
+}
+
 fn main() {
+    if let Ok(calls) = std::env::var("BENCH_CALLS") {
+        let calls: u32 = calls.parse().expect("BENCH_CALLS is a number");
+        let mode = std::env::var("BENCH_MODE").unwrap_or_else(|_| "full".to_owned());
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+            .block_on(counted(&mode, calls));
+        return;
+    }
     let single = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
