@@ -33,12 +33,14 @@ impl SettlePolicy {
         }
     }
 
-    /// For polling a `CloudFormation` stack: a first poll after at most 25 ms (an
-    /// emulator's stack is done at once; AWS's takes tens of seconds, so the backoff
-    /// doubles to 5 s, not to the 1 s of a propagation wait), and `deadline`.
+    /// For polling a `CloudFormation` stack: a second poll after at most 2 ms (an
+    /// emulator's stack is done at once or on the next poll: the sandbox shows
+    /// `*_IN_PROGRESS` to the first `DescribeStacks` only; AWS's takes tens of seconds,
+    /// so the backoff doubles to 5 s, not to the 1 s of a propagation wait, which costs
+    /// a real stack about four more polls in its first 60 ms), and `deadline`.
     pub fn for_stack(deadline: Duration) -> Self {
         Self {
-            initial: Duration::from_millis(25),
+            initial: Duration::from_millis(2),
             cap: Duration::from_secs(5),
             ..Self::with_deadline(deadline)
         }

@@ -17,10 +17,21 @@ impl Sandbox {
     pub fn handle(&self, request: &HttpRequest) -> HttpResponse {
         let request_id = ids::request_id();
         let form = query::form(request);
-        match wire::route(request, &form) {
-            Route::S3 => self.s3(request, &request_id),
-            Route::Query { service } => self.query(&service, request, &form, &request_id),
-            Route::Json { service, target } => self.json(&service, &target, request, &request_id),
+        // Read once: routing, authentication and the request's region all use it.
+        let signed = Signed {
+            request,
+            signature: auth::sigv4::parse(request),
+        };
+        let scoped = signed
+            .signature
+            .as_ref()
+            .ok()
+            .and_then(Option::as_ref)
+            .map(|signature| signature.service.as_str());
+        match wire::route(request, &form, scoped) {
+            Route::S3 => self.s3(&signed, &request_id),
+            Route::Query { service } => self.query(&service, &signed, &form, &request_id),
+            Route::Json { service, target } => self.json(&service, &target, &signed, &request_id),
         }
     }
 
@@ -28,7 +39,7 @@ impl Sandbox {
     fn query(
         &self,
         service: &str,
-        request: &HttpRequest,
+        signed: &Signed<'_>,
         form: &[(String, String)],
         request_id: &str,
     ) -> HttpResponse {
@@ -58,7 +69,7 @@ impl Sandbox {
         ));
         let transaction = self.store.transact(&mut |world| {
             world.propagation_delay_ms = self.rehearsal.propagation_delay_ms();
-            let caller = match authenticated(world, request, Family::Query) {
+            let caller = match authenticated(world, signed, Family::Query) {
                 Ok(Some(caller)) => caller,
                 Ok(None) if unsigned_allowed => Caller::anonymous(),
                 Ok(None) => {
@@ -77,7 +88,7 @@ impl Sandbox {
                 answer = Err(error);
                 return Outcome::Discard;
             }
-            let facts = facts(request);
+            let facts = facts(signed);
             if service == "cloudformation" && cloudformation::handles(&action) {
                 let region = facts.region.clone();
                 let mut authorize = |world: &World, caller: &Caller, checks: &[Check]| {
@@ -158,16 +169,16 @@ impl Sandbox {
         }
     }
 
-    fn s3(&self, request: &HttpRequest, request_id: &str) -> HttpResponse {
+    fn s3(&self, signed: &Signed<'_>, request_id: &str) -> HttpResponse {
+        let request = signed.request;
         let head = request.method == "HEAD";
         let operation = match wire::s3::operation(request) {
             Ok(operation) => operation,
             Err(error) => return wire::s3::error(&error, request_id, head),
         };
-        let region = auth::sigv4::parse(request)
-            .ok()
-            .flatten()
-            .map_or_else(|| "us-east-1".to_owned(), |signature| signature.region);
+        let region = signed
+            .region()
+            .map_or_else(|| "us-east-1".to_owned(), str::to_owned);
         let mutates = operation.mutates();
         let checks = operation.checks();
         let mut operation = Some(operation);
@@ -179,7 +190,7 @@ impl Sandbox {
         ));
         let transaction = self.store.transact(&mut |world| {
             world.propagation_delay_ms = self.rehearsal.propagation_delay_ms();
-            let caller = match authenticated(world, request, Family::S3) {
+            let caller = match authenticated(world, signed, Family::S3) {
                 Ok(Some(caller)) => caller,
                 Ok(None) => Caller::anonymous(),
                 Err(error) => {
@@ -195,7 +206,7 @@ impl Sandbox {
                 world,
                 &caller,
                 &checks,
-                &facts(request),
+                &facts(signed),
                 request_id,
                 &mut explanation,
             ) {
@@ -228,14 +239,14 @@ impl Sandbox {
         &self,
         service: &str,
         target: &str,
-        request: &HttpRequest,
+        signed: &Signed<'_>,
         request_id: &str,
     ) -> HttpResponse {
         let operation = target.rsplit('.').next().unwrap_or(target).to_owned();
         let mut explanation = Explanation::default();
         let mut answer = Ok(());
         let transaction = self.store.transact(&mut |world| {
-            answer = match authenticated(world, request, Family::Query) {
+            answer = match authenticated(world, signed, Family::Query) {
                 Ok(Some(caller)) => self
                     .rehearsal
                     .admit(&caller.account, service, Family::Query)
@@ -246,7 +257,7 @@ impl Sandbox {
                             world,
                             &caller,
                             &[other::check(service, &operation)],
-                            &facts(request),
+                            &facts(signed),
                             request_id,
                             &mut explanation,
                         )
@@ -297,32 +308,49 @@ impl Sandbox {
     }
 }
 
-fn facts(request: &HttpRequest) -> RequestFacts {
-    RequestFacts {
-        source_ip: request.source_ip,
-        secure_transport: false,
-        region: auth::sigv4::parse(request)
+/// A request with its signature read once ([`auth::sigv4::parse`]).
+struct Signed<'a> {
+    request: &'a HttpRequest,
+    signature: Result<Option<auth::sigv4::Signature>, auth::sigv4::Malformed>,
+}
+
+impl Signed<'_> {
+    /// The region of the credential scope, if the request is signed.
+    fn region(&self) -> Option<&str> {
+        self.signature
+            .as_ref()
             .ok()
-            .flatten()
-            .map(|signature| signature.region)
-            .unwrap_or_default(),
+            .and_then(Option::as_ref)
+            .map(|signature| signature.region.as_str())
+    }
+}
+
+fn facts(signed: &Signed<'_>) -> RequestFacts {
+    RequestFacts {
+        source_ip: signed.request.source_ip,
+        secure_transport: false,
+        region: signed.region().unwrap_or_default().to_owned(),
     }
 }
 
 fn authenticated(
     world: &World,
-    request: &HttpRequest,
+    signed: &Signed<'_>,
     family: Family,
 ) -> Result<Option<Caller>, ApiError> {
+    let signature = match &signed.signature {
+        Ok(Some(signature)) => signature,
+        Ok(None) => return Ok(None),
+        Err(error) => {
+            return Err(auth_error(&AuthError::Malformed(error.0.clone()), family));
+        }
+    };
     let host_now = time::OffsetDateTime::now_utc().unix_timestamp();
-    match auth::authenticate(world, request, host_now) {
-        Ok(found) => Ok(found.map(|(caller, _)| caller)),
+    match auth::authenticate(world, signed.request, signature, host_now) {
+        Ok(caller) => Ok(Some(caller)),
         Err(error) => {
             let mut api = auth_error(&error, family);
-            if family == Family::S3
-                && error == AuthError::UnknownKey
-                && let Ok(Some(signature)) = auth::sigv4::parse(request)
-            {
+            if family == Family::S3 && error == AuthError::UnknownKey {
                 api = api.with("AWSAccessKeyId", &signature.access_key_id);
             }
             Err(api)

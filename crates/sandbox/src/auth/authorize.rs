@@ -133,40 +133,43 @@ pub fn decide(
     (request, decision)
 }
 
-/// Parsed documents by kind and text, so a request does not parse its caller's
-/// policies again; bounded (cleared when full).
-type ParsedCache = Mutex<HashMap<(PolicyKind, String), Arc<PolicyDocument>>>;
+/// Parsed documents by text and kind, so a request does not parse its caller's
+/// policies again; bounded (cleared when full). Looked up by `&str`, so a hit copies
+/// nothing.
+type ParsedCache = Mutex<HashMap<String, Vec<(PolicyKind, Arc<PolicyDocument>)>>>;
 static PARSED: OnceLock<ParsedCache> = OnceLock::new();
 const PARSED_CAPACITY: usize = 4096;
 
 fn parse(text: &str, kind: PolicyKind) -> Option<Arc<PolicyDocument>> {
     let cache = PARSED.get_or_init(Mutex::default);
-    let key = (kind, text.to_owned());
     if let Some(found) = cache
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
-        .get(&key)
+        .get(text)
+        .and_then(|kinds| kinds.iter().find(|(found, _)| *found == kind))
     {
-        return Some(Arc::clone(found));
+        return Some(Arc::clone(&found.1));
     }
     let document = Arc::new(PolicyDocument::parse_as(text, kind).ok()?);
     let mut cached = cache.lock().unwrap_or_else(PoisonError::into_inner);
     if cached.len() >= PARSED_CAPACITY {
         cached.clear();
     }
-    cached.insert(key, Arc::clone(&document));
+    cached
+        .entry(text.to_owned())
+        .or_default()
+        .push((kind, Arc::clone(&document)));
     Some(document)
 }
 
 /// The default version's document in force at `now_ms` (a new default version under
 /// a propagation delay leaves the previous one in force until then).
-fn managed_document(account: &Account, arn: &str, now_ms: i64) -> Option<String> {
+fn managed_document<'a>(account: &'a Account, arn: &str, now_ms: i64) -> Option<&'a str> {
     if let Some(policy) = account.policies.get(arn) {
         let current = policy.versions.get(&policy.default_version)?;
-        return Pending::in_force(policy.default_pending.as_ref(), current, now_ms)
-            .map(str::to_owned);
+        return Pending::in_force(policy.default_pending.as_ref(), current, now_ms);
     }
-    managed::find(arn).map(|policy| policy.document.to_owned())
+    managed::find(arn).map(|policy| policy.document)
 }
 
 /// An entity's inline policies and attached managed policies, with their pending
@@ -201,7 +204,7 @@ impl Grants<'_> {
             .filter(|arn| in_effect(self.pending_attached.get(*arn), now_ms))
         {
             if let Some(document) = managed_document(account, arn, now_ms)
-                .and_then(|text| parse(&text, PolicyKind::Identity))
+                .and_then(|text| parse(text, PolicyKind::Identity))
             {
                 let name = match through {
                     Some(group) => format!("{arn} (through {group})"),
@@ -279,7 +282,7 @@ fn boundary_of(account: &Account, caller: &Caller, now_ms: i64) -> Option<Arc<Po
             .and_then(|name| account.users.get(name))
             .and_then(|user| user.permissions_boundary.as_ref())
     }?;
-    managed_document(account, arn, now_ms).and_then(|text| parse(&text, PolicyKind::Boundary))
+    managed_document(account, arn, now_ms).and_then(|text| parse(text, PolicyKind::Boundary))
 }
 
 fn resource_policy(

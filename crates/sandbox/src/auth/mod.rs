@@ -81,16 +81,13 @@ pub enum AuthError {
     PayloadMismatch,
 }
 
-/// Authenticates `request`: `Ok(None)` for an unsigned request.
+/// Authenticates `request` with its signature already parsed by [`sigv4::parse`].
 pub fn authenticate(
     world: &World,
     request: &HttpRequest,
+    signature: &sigv4::Signature,
     host_now: i64,
-) -> Result<Option<(Caller, sigv4::Signature)>, AuthError> {
-    let Some(signature) = sigv4::parse(request).map_err(|error| AuthError::Malformed(error.0))?
-    else {
-        return Ok(None);
-    };
+) -> Result<Caller, AuthError> {
     let now = world.now();
     let (secret, caller) = if signature.access_key_id.starts_with("ASIA") {
         let session = world
@@ -146,12 +143,18 @@ pub fn authenticate(
         }
         Some(_) | None => {}
     }
-    let expected = sigv4::expected(request, &signature, &secret);
+    let declared = request.header("x-amz-content-sha256");
+    let declared = match declared {
+        Some(declared) => declared.to_owned(),
+        // The hash of the body as received: checked by the signature itself.
+        None => sigv4::payload_hash(request, signature),
+    };
+    let expected = sigv4::expected(request, signature, &secret, &declared);
     if expected != signature.signature {
         return Err(AuthError::Mismatch);
     }
-    let declared = sigv4::payload_hash(request, &signature);
-    if declared.len() == 64
+    if request.header("x-amz-content-sha256").is_some()
+        && declared.len() == 64
         && declared.bytes().all(|byte| byte.is_ascii_hexdigit())
         && !declared.eq_ignore_ascii_case(&hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
             &request.body,
@@ -160,11 +163,11 @@ pub fn authenticate(
         return Err(AuthError::PayloadMismatch);
     }
     if declared.starts_with("STREAMING-AWS4-HMAC-SHA256-PAYLOAD") {
-        verify_chunks(request, &signature, &secret)?;
+        verify_chunks(request, signature, &secret)?;
     }
     let mut caller = caller;
     caller.access_key_id = Some(signature.access_key_id.clone());
-    Ok(Some((caller, signature)))
+    Ok(caller)
 }
 
 /// Checks the chain of chunk signatures of a signed aws-chunked body (the trailer's

@@ -6,7 +6,8 @@
 
 use hmac::{KeyInit as _, Mac as _};
 use sha2::{Digest as _, Sha256};
-use std::fmt::Write as _;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 use crate::wire::HttpRequest;
 
@@ -147,22 +148,63 @@ pub fn payload_hash(request: &HttpRequest, signature: &Signature) -> String {
     hex::encode(Sha256::digest(&request.body))
 }
 
-/// The signature `secret` gives for `request`.
-pub fn expected(request: &HttpRequest, signature: &Signature, secret: &str) -> String {
-    let canonical = canonical_request(request, signature);
-    let scope = format!(
-        "{}/{}/{}/aws4_request",
-        signature.date, signature.region, signature.service
-    );
-    let string_to_sign = format!(
-        "AWS4-HMAC-SHA256\n{}\n{scope}\n{}",
-        signature.amz_date,
-        hex::encode(Sha256::digest(canonical.as_bytes()))
-    );
+/// The signature `secret` gives for `request` whose payload hash is `payload_hash`
+/// ([`payload_hash`], or the declared `x-amz-content-sha256`, which the caller checks).
+pub fn expected(
+    request: &HttpRequest,
+    signature: &Signature,
+    secret: &str,
+    payload_hash: &str,
+) -> String {
+    let canonical = canonical_request(request, signature, payload_hash);
+    let mut string_to_sign = String::with_capacity(160);
+    string_to_sign.push_str("AWS4-HMAC-SHA256\n");
+    string_to_sign.push_str(&signature.amz_date);
+    string_to_sign.push('\n');
+    push_scope(&mut string_to_sign, signature);
+    string_to_sign.push('\n');
+    string_to_sign.push_str(&hex::encode(Sha256::digest(canonical.as_bytes())));
     hex::encode(hmac(
-        &signing_key(secret, signature),
+        &cached_signing_key(secret, signature),
         string_to_sign.as_bytes(),
     ))
+}
+
+fn push_scope(out: &mut String, signature: &Signature) {
+    out.push_str(&signature.date);
+    out.push('/');
+    out.push_str(&signature.region);
+    out.push('/');
+    out.push_str(&signature.service);
+    out.push_str("/aws4_request");
+}
+
+/// Signing keys by secret and scope: a key changes once a day per scope, and deriving
+/// it takes four HMACs, more than checking the request itself. Bounded (cleared when
+/// full); kept in this process only, like the secrets it is derived from.
+type KeyCache = Mutex<HashMap<(String, String), Vec<u8>>>;
+static SIGNING_KEYS: OnceLock<KeyCache> = OnceLock::new();
+const SIGNING_KEYS_CAPACITY: usize = 1024;
+
+fn cached_signing_key(secret: &str, signature: &Signature) -> Vec<u8> {
+    let mut scope = String::with_capacity(48);
+    push_scope(&mut scope, signature);
+    let cache = SIGNING_KEYS.get_or_init(Mutex::default);
+    let key = (secret.to_owned(), scope);
+    if let Some(found) = cache
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(&key)
+    {
+        return found.clone();
+    }
+    let derived = signing_key(secret, signature);
+    let mut cached = cache.lock().unwrap_or_else(PoisonError::into_inner);
+    if cached.len() >= SIGNING_KEYS_CAPACITY {
+        cached.clear();
+    }
+    cached.insert(key, derived.clone());
+    derived
 }
 
 /// The key derived from `secret` for the signature's scope (also signs chunks).
@@ -203,53 +245,82 @@ pub fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
     }
 }
 
-fn canonical_request(request: &HttpRequest, signature: &Signature) -> String {
+fn canonical_request(request: &HttpRequest, signature: &Signature, payload_hash: &str) -> String {
     let path = if request.path.is_empty() {
         "/"
     } else {
         &request.path
     };
-    let uri = if signature.service == "s3" {
-        path.to_owned()
+    let mut out = String::with_capacity(256 + request.query.len());
+    out.push_str(&request.method);
+    out.push('\n');
+    if signature.service == "s3" {
+        out.push_str(path);
     } else {
-        encode(path, false)
-    };
-    let mut pairs: Vec<(String, String)> = request
-        .query_pairs()
-        .into_iter()
-        .filter(|(key, _)| !(signature.placement == Placement::Query && key == "X-Amz-Signature"))
-        .map(|(key, value)| (encode(&key, true), encode(&value, true)))
-        .collect();
-    pairs.sort();
-    let query = pairs
-        .iter()
-        .map(|(key, value)| format!("{key}={value}"))
-        .collect::<Vec<_>>()
-        .join("&");
-    let mut headers = String::new();
-    for name in &signature.signed_headers {
-        let values: Vec<String> = request
-            .headers
-            .iter()
-            .filter(|(header, _)| header == name)
-            .map(|(_, value)| value.split_whitespace().collect::<Vec<_>>().join(" "))
-            .collect();
-        headers.push_str(name);
-        headers.push(':');
-        headers.push_str(&values.join(","));
-        headers.push('\n');
+        encode_into(&mut out, path, false);
     }
-    format!(
-        "{}\n{uri}\n{query}\n{headers}\n{}\n{}",
-        request.method,
-        signature.signed_headers.join(";"),
-        payload_hash(request, signature)
-    )
+    out.push('\n');
+    if !request.query.is_empty() {
+        let mut pairs: Vec<(String, String)> = request
+            .query_pairs()
+            .into_iter()
+            .filter(|(key, _)| {
+                !(signature.placement == Placement::Query && key == "X-Amz-Signature")
+            })
+            .map(|(key, value)| (encode(&key, true), encode(&value, true)))
+            .collect();
+        pairs.sort();
+        for (index, (key, value)) in pairs.iter().enumerate() {
+            if index > 0 {
+                out.push('&');
+            }
+            out.push_str(key);
+            out.push('=');
+            out.push_str(value);
+        }
+    }
+    out.push('\n');
+    for name in &signature.signed_headers {
+        out.push_str(name);
+        out.push(':');
+        let mut first = true;
+        for (_, value) in request.headers.iter().filter(|(header, _)| header == name) {
+            if !first {
+                out.push(',');
+            }
+            first = false;
+            let mut words = value.split_whitespace();
+            if let Some(word) = words.next() {
+                out.push_str(word);
+            }
+            for word in words {
+                out.push(' ');
+                out.push_str(word);
+            }
+        }
+        out.push('\n');
+    }
+    out.push('\n');
+    for (index, name) in signature.signed_headers.iter().enumerate() {
+        if index > 0 {
+            out.push(';');
+        }
+        out.push_str(name);
+    }
+    out.push('\n');
+    out.push_str(payload_hash);
+    out
 }
 
 /// AWS's URI encoding: everything but unreserved characters (and `/` in paths).
 pub fn encode(text: &str, encode_slash: bool) -> String {
     let mut out = String::with_capacity(text.len());
+    encode_into(&mut out, text, encode_slash);
+    out
+}
+
+fn encode_into(out: &mut String, text: &str, encode_slash: bool) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for byte in text.bytes() {
         match byte {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
@@ -257,23 +328,63 @@ pub fn encode(text: &str, encode_slash: bool) -> String {
             }
             b'/' if !encode_slash => out.push('/'),
             _ => {
-                let _ = write!(out, "%{byte:02X}");
+                out.push('%');
+                out.push(char::from(HEX[usize::from(byte >> 4)]));
+                out.push(char::from(HEX[usize::from(byte & 0x0f)]));
             }
         }
     }
-    out
 }
 
 /// Parses `YYYYMMDDTHHMMSSZ` into Unix seconds.
 pub fn parse_amz_date(text: &str) -> Option<i64> {
-    let format = time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
-    time::PrimitiveDateTime::parse(text, format)
-        .ok()
-        .map(|at| at.assume_utc().unix_timestamp())
+    let bytes = text.as_bytes();
+    if bytes.len() != 16 || bytes[8] != b'T' || bytes[15] != b'Z' {
+        return None;
+    }
+    let number = |range: std::ops::Range<usize>| -> Option<u32> {
+        bytes.get(range)?.iter().try_fold(0u32, |sum, byte| {
+            byte.is_ascii_digit()
+                .then(|| sum * 10 + u32::from(byte - b'0'))
+        })
+    };
+    let year = i32::try_from(number(0..4)?).ok()?;
+    let month = time::Month::try_from(u8::try_from(number(4..6)?).ok()?).ok()?;
+    let day = u8::try_from(number(6..8)?).ok()?;
+    let date = time::Date::from_calendar_date(year, month, day).ok()?;
+    let at = date
+        .with_hms(
+            u8::try_from(number(9..11)?).ok()?,
+            u8::try_from(number(11..13)?).ok()?,
+            u8::try_from(number(13..15)?).ok()?,
+        )
+        .ok()?;
+    Some(at.assume_utc().unix_timestamp())
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn parses_amz_dates_and_refuses_malformed_ones() {
+        assert_eq!(
+            super::parse_amz_date("20150830T123600Z"),
+            Some(1_440_938_160)
+        );
+        assert_eq!(super::parse_amz_date("19700101T000000Z"), Some(0));
+        for bad in [
+            "",
+            "20150830T123600",
+            "20151330T123600Z",
+            "20150230T123600Z",
+            "20150830T243600Z",
+            "2015083AT123600Z",
+            "20150830 123600Z",
+            "+0150830T123600Z",
+        ] {
+            assert_eq!(super::parse_amz_date(bad), None, "{bad}");
+        }
+    }
+
     /// AWS's worked example of a chunked upload (S3 API reference, "Signature
     /// calculations for the Authorization header: transferring payload in multiple
     /// chunks"): 65,536 and 1,024 bytes of `a`, then the final chunk.

@@ -107,26 +107,26 @@ const STS_ACTIONS: &[&str] = &[
     "DecodeAuthorizationMessage",
 ];
 
-/// Routes by the credential scope's service, then by the host, then by the shape.
-pub fn route(request: &HttpRequest, form: &[(String, String)]) -> Route {
-    let scoped = crate::auth::sigv4::parse(request)
-        .ok()
-        .flatten()
-        .map(|signature| signature.service);
+/// Routes by the credential scope's service (`scoped`, from the request's signature),
+/// then by the host, then by the shape.
+pub fn route(request: &HttpRequest, form: &[(String, String)], scoped: Option<&str>) -> Route {
     if let Some(target) = request.header("x-amz-target") {
-        let service = scoped.unwrap_or_else(|| {
-            target
-                .split('_')
-                .next()
-                .unwrap_or(target)
-                .to_ascii_lowercase()
-        });
+        let service = scoped.map_or_else(
+            || {
+                target
+                    .split('_')
+                    .next()
+                    .unwrap_or(target)
+                    .to_ascii_lowercase()
+            },
+            str::to_owned,
+        );
         return Route::Json {
             service,
             target: target.to_owned(),
         };
     }
-    match scoped.as_deref() {
+    match scoped {
         Some("s3") => return Route::S3,
         Some(service) => {
             return Route::Query {
