@@ -2,8 +2,11 @@
 # `awslab up` + `awslab down` of the seed lab (plans/sts-assume-role.yaml) as whole
 # processes on the embedded sandbox (the default target: in-process, SQLite state in a
 # temporary --sandbox-dir) and against moto_server (IAM enforced), in one run,
-# RUNS times each (default 7), interleaved; then 30 copies of the lab at once on one
-# sandbox folder (each with its own AWS CLI files, as 30 students would have).
+# RUNS times each (default 7), interleaved; the seed runbook done by hand with the aws
+# CLI (one process a command, as seeds 000-003 do it) against `awslab sandbox serve`,
+# CLI_RUNS times (default 3; `cloudformation deploy` alone waits 5 s for its change
+# set and 30 s for the stack, the CLI's waiter delays); then 30 copies of the lab at once on one sandbox folder
+# (each with its own AWS CLI files, as 30 students would have).
 # Every run must exit 0 (a failed run is never timed as a fast one).
 # Prints each run in milliseconds and the medians.
 # Usage: bench/sandbox_vs_moto.sh [AWSLAB_BINARY]   (default: target/release/awslab
@@ -53,7 +56,50 @@ for i in $(seq 1 "$runs"); do
   t1=$(now); run "moto down $i" "${motoenv[@]}" "$awslab" down "m$i"
   t2=$(now); moto_runs+=("$(ms "$t0" "$t2")"); moto_up+=("$(ms "$t0" "$t1")")
 done
+# The seed runbook with the aws CLI against `awslab sandbox serve` (its own folder).
+"$awslab" sandbox serve --port 0 --state-dir "$w/served" >"$w/serve.out" 2>"$w/serve.err" & served=$!
+trap '[ -n "$moto" ] && kill $moto 2>/dev/null; kill $served 2>/dev/null; rm -rf "$w"' EXIT
+until grep -q 'listening on' "$w/serve.out" 2>/dev/null; do sleep 0.05; done
+endpoint=$(sed -n 's/^awslab sandbox listening on //p' "$w/serve.out" | head -1)
+eval "$("$awslab" sandbox env --state-dir "$w/served" --port "${endpoint##*:}" | grep -E '^export AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY)=')"
+cli() { aws --region us-east-1 --endpoint-url "$endpoint" --output text "$@"; }
+runbook() ( # one whole seed lab by hand, in a subshell; every expected answer is checked
+  local id=$1 user=cli-user-$1 bucket=cli-lab-$1 stack=cli-lab-$1 creds=$w/cli-credentials-$1
+  local key secret arn role akid asecret token
+  export AWS_SHARED_CREDENTIALS_FILE=$creds AWS_CONFIG_FILE=$w/cli-config-$1
+  : >"$creds"
+  cli iam create-user --user-name "$user" >/dev/null
+  read -r key secret < <(cli iam create-access-key --user-name "$user" --query 'AccessKey.[AccessKeyId,SecretAccessKey]')
+  printf '[sts]\naws_access_key_id = %s\naws_secret_access_key = %s\n' "$key" "$secret" >>"$creds"
+  arn=$(AWS_ACCESS_KEY_ID= AWS_SECRET_ACCESS_KEY= cli sts get-caller-identity --profile sts --query Arn)
+  [ "$arn" = "arn:aws:iam::111122223333:user/$user" ] || { echo "runbook: whoami gave $arn"; return 1; }
+  if AWS_ACCESS_KEY_ID= AWS_SECRET_ACCESS_KEY= cli s3 ls --profile sts >/dev/null 2>&1; then echo "runbook: the user listed buckets"; return 1; fi
+  cli cloudformation deploy --template-file plans/templates/role-and-bucket.yaml --stack-name "$stack" \
+    --parameter-overrides "UserArn=$arn" "BucketName=$bucket" --capabilities CAPABILITY_IAM >/dev/null
+  role=$(cli cloudformation describe-stacks --stack-name "$stack" --query "Stacks[0].Outputs[?OutputKey=='RoleArn'].OutputValue")
+  cli iam put-user-policy --user-name "$user" --policy-name StsAssumePolicy --policy-document \
+    "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"sts:AssumeRole\",\"Resource\":\"$role\"}]}"
+  read -r akid asecret token < <(AWS_ACCESS_KEY_ID= AWS_SECRET_ACCESS_KEY= cli sts assume-role --profile sts \
+    --role-arn "$role" --role-session-name s3-sts-lab --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]')
+  printf '[assumed]\naws_access_key_id = %s\naws_secret_access_key = %s\naws_session_token = %s\n' "$akid" "$asecret" "$token" >>"$creds"
+  arn=$(AWS_ACCESS_KEY_ID= AWS_SECRET_ACCESS_KEY= cli sts get-caller-identity --profile assumed --query Arn)
+  case $arn in arn:aws:sts::111122223333:assumed-role/*/s3-sts-lab) ;; *) echo "runbook: assumed whoami gave $arn"; return 1;; esac
+  AWS_ACCESS_KEY_ID= AWS_SECRET_ACCESS_KEY= cli s3 ls "s3://$bucket" --profile assumed >/dev/null
+  if AWS_ACCESS_KEY_ID= AWS_SECRET_ACCESS_KEY= cli s3 ls "s3://$bucket" --profile sts >/dev/null 2>&1; then echo "runbook: the user listed the bucket"; return 1; fi
+  # As the seeds clean up: delete-stack, not waited for (the CLI's waiter would sleep 30 s).
+  cli cloudformation delete-stack --stack-name "$stack"
+  cli iam delete-user-policy --user-name "$user" --policy-name StsAssumePolicy
+  cli iam delete-access-key --user-name "$user" --access-key-id "$key"
+  cli iam delete-user --user-name "$user"
+)
+cli_runs=()
+for i in $(seq 1 "${CLI_RUNS:-3}"); do
+  t0=$(now); run "aws CLI runbook $i" runbook "$i"; t1=$(now); cli_runs+=("$(ms "$t0" "$t1")")
+done
+kill "$served"; wait "$served" 2>/dev/null || true
+
 echo "binary: $awslab"
+echo "aws CLI runbook on sandbox serve ms: ${cli_runs[*]} (median $(median "${cli_runs[@]}"))"
 echo "sandbox up+down ms: ${sandbox[*]} (median $(median "${sandbox[@]}"); up alone median $(median "${sandbox_up[@]}"))"
 echo "moto up+down ms: ${moto_runs[*]} (median $(median "${moto_runs[@]}"); up alone median $(median "${moto_up[@]}"))"
 
