@@ -100,7 +100,37 @@ impl Served {
 
     /// Runs `aws ARGS` as the operator (or `--profile`), never touching ~/.aws.
     fn aws(&self, args: &[&str]) -> Output {
+        self.aws_with(args, &[])
+    }
+
+    /// `aws ARGS` whose signing clock is `seconds` off: the real CLI, with a
+    /// `sitecustomize` (on `PYTHONPATH`, in the lab folder) that moves botocore's
+    /// signing time, as a learner's drifting clock would.
+    fn aws_skewed(&self, seconds: i64, args: &[&str]) -> Output {
+        let dir = self.dir.path().join("skewed-python");
+        std::fs::create_dir_all(&dir).expect("folder");
+        std::fs::write(
+            dir.join("sitecustomize.py"),
+            "import datetime, os\nimport botocore.auth\n\
+             _skew = datetime.timedelta(seconds=int(os.environ['AWSLAB_TEST_SKEW']))\n\
+             _now = botocore.auth.get_current_datetime\n\
+             botocore.auth.get_current_datetime = lambda *a, **k: _now(*a, **k) + _skew\n",
+        )
+        .expect("sitecustomize");
+        let skew = seconds.to_string();
+        let path = dir.to_string_lossy().into_owned();
+        self.aws_with(
+            args,
+            &[
+                ("PYTHONPATH", path.as_str()),
+                ("AWSLAB_TEST_SKEW", skew.as_str()),
+            ],
+        )
+    }
+
+    fn aws_with(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
         let mut command = Command::new("aws");
+        command.envs(env.iter().copied());
         command
             .env_remove("AWS_PROFILE")
             .env_remove("AWS_SESSION_TOKEN")
@@ -360,6 +390,29 @@ fn aws_cli_follows_the_seed_runbook_and_meets_each_signing_error() {
         served
             .fails(&["sts", "get-caller-identity", "--no-sign-request"])
             .contains("MissingAuthenticationToken")
+    );
+    // Signed 20 minutes off the sandbox's host clock: S3's RequestTimeTooSkewed, and
+    // the query APIs' "Signature expired"; 10 minutes off is within AWS's 15.
+    for (args, code) in [
+        (&["s3", "ls"][..], "RequestTimeTooSkewed"),
+        (&["sts", "get-caller-identity"][..], "SignatureDoesNotMatch"),
+        (&["iam", "list-users"][..], "SignatureDoesNotMatch"),
+    ] {
+        let skewed = served.aws_skewed(-1200, args);
+        let stderr = String::from_utf8_lossy(&skewed.stderr);
+        assert!(
+            !skewed.status.success() && stderr.contains(code),
+            "aws {args:?} signed 20 minutes early: {stderr}"
+        );
+        if code == "SignatureDoesNotMatch" {
+            assert!(stderr.contains("Signature expired"), "{stderr}");
+        }
+    }
+    let within = served.aws_skewed(600, &["sts", "get-caller-identity"]);
+    assert!(
+        within.status.success(),
+        "{}",
+        String::from_utf8_lossy(&within.stderr)
     );
     let anonymous = served.fails(&["s3", "ls", "s3://sts-lab-bucket", "--no-sign-request"]);
     assert!(anonymous.contains("AccessDenied"), "{anonymous}");
