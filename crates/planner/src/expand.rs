@@ -71,12 +71,17 @@ impl Expansions {
     /// No variable expanded yet, but every secret one set to `***`; fill it with
     /// [`Expansions::value_or_expand`].
     pub fn masked(plan: &Plan) -> Self {
+        Self::masked_as(plan, "***")
+    }
+
+    /// Like [`Expansions::masked`], with secret variables set to `mask`.
+    pub fn masked_as(plan: &Plan, mask: &str) -> Self {
         let mut expansions = Expansions::default();
         for name in &plan.secrets {
             expansions.vars.insert(
                 name.clone(),
                 Ok(Expanded {
-                    text: Some("***".to_owned()),
+                    text: Some(mask.to_owned()),
                     substitutions: 0,
                 }),
             );

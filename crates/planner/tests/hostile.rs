@@ -324,6 +324,9 @@ steps: {}
         case("web_identity_unknown_provider", "plan::invalid_value", At::Find("evil.example.com"), plan_with(&format!("  role:\n{ROLE}  w:\n    sts.assume_role_with_web_identity: {{ role_arn: \"${{role.arn}}\", session_name: lab, token: abcdefgh, provider_id: evil.example.com }}\n"))),
         case("stack_parameter_name_with_a_dash", "plan::invalid_name", At::Find("x }"), plan_with("  s: { cfn.stack: { name: lab, template: template.yaml, parameters: { Bucket-Name: x } } }\n")),
         case("secret_var_without_value", "plan::missing_key", At::Find("{ secret: true }"), "name: lab\nvars:\n  token: { secret: true }\nsteps:\n  b: { s3.bucket: { name: lab-bucket-x } }\n"),
+        case("secret_in_a_bucket_name", "plan::secret_in_name", At::Find("\"lab-${vars.pin}\""), "name: lab\nvars:\n  pin: { value: abc, secret: true }\nsteps:\n  b: { s3.bucket: { name: \"lab-${vars.pin}\" } }\n"),
+        case("secret_in_a_name_through_a_variable", "plan::secret_in_name", At::Find("\"${vars.user}\""), "name: lab\nvars:\n  pin: { value: abc, secret: true }\n  user: \"u-${vars.pin}\"\nsteps:\n  u: { iam.user: { name: \"${vars.user}\" } }\n"),
+        case("secret_in_a_name_through_another_step", "plan::secret_in_name", At::Find("\"${u.name}-p\""), "name: lab\nvars:\n  pin: { value: abc, secret: true }\nsteps:\n  u: { iam.user: { name: \"u-${vars.pin}\" } }\n  p: { aws.profile: { name: \"${u.name}-p\", credentials: u } }\n"),
     ];
     cases
 }

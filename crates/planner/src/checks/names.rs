@@ -116,8 +116,87 @@ fn check_value(diags: &mut Diagnostics, span: Span, value: &str, rule: &Rule) {
     }
 }
 
+/// The names, paths, descriptions and keys a step gives AWS, which AWS shows to anyone
+/// who may list them and awslab prints, journals and reports: what each is called.
+fn visible_texts(kind: &StepKind) -> Vec<(&'static str, &Text)> {
+    let mut texts = Vec::new();
+    match kind {
+        StepKind::IamUser(u) => {
+            texts.push(("an IAM user name", &u.name));
+            texts.extend(u.path.iter().map(|path| ("an IAM path", path)));
+        }
+        StepKind::IamRole(r) => {
+            texts.push(("an IAM role name", &r.name));
+            texts.extend(r.path.iter().map(|path| ("an IAM path", path)));
+            texts.extend(
+                r.description
+                    .iter()
+                    .map(|text| ("a role description", text)),
+            );
+        }
+        StepKind::IamGroup(g) => {
+            texts.push(("an IAM group name", &g.name));
+            texts.extend(g.path.iter().map(|path| ("an IAM path", path)));
+        }
+        StepKind::IamGroupPolicy(p) => texts.push(("a policy name", &p.name)),
+        StepKind::IamUserPolicy(p) => texts.push(("a policy name", &p.name)),
+        StepKind::IamRolePolicy(p) => texts.push(("a policy name", &p.name)),
+        StepKind::IamPolicy(p) => {
+            texts.push(("a policy name", &p.name));
+            texts.extend(p.path.iter().map(|path| ("an IAM path", path)));
+            texts.extend(
+                p.description
+                    .iter()
+                    .map(|text| ("a policy description", text)),
+            );
+        }
+        StepKind::StsAssumeRole(a) => texts.push(("a role session name", &a.session_name)),
+        StepKind::StsAssumeRoleWithWebIdentity(w) => {
+            texts.push(("a role session name", &w.session_name));
+        }
+        StepKind::StsGetFederationToken(f) => texts.push(("a federated user name", &f.name)),
+        StepKind::S3Bucket(b) => texts.push(("a bucket name", &b.name)),
+        StepKind::CfnStack(s) => texts.push(("a stack name", &s.name)),
+        StepKind::AwsProfile(p) => texts.push(("a profile name", &p.name)),
+        StepKind::S3Object(o) => texts.push(("an S3 object key", &o.key)),
+        StepKind::IamAccessKey(_)
+        | StepKind::IamUserPolicyAttachment(_)
+        | StepKind::IamGroupMembership(_)
+        | StepKind::IamRolePolicyAttachment(_)
+        | StepKind::IamTrustPolicy(_)
+        | StepKind::StsGetSessionToken(_)
+        | StepKind::Verify(_) => {}
+    }
+    texts
+}
+
+/// Refuses a secret variable in a name: AWS shows names to anyone who may list them,
+/// and awslab prints, journals and reports them, so a secret there would be seen.
+/// Followed through other variables and through other steps' names (`${user.name}`).
+fn check_secrets(diags: &mut Diagnostics, plan: &Plan) {
+    if plan.secrets.is_empty() {
+        return;
+    }
+    let marking = Statics::marking_secrets(plan);
+    for step in plan.steps.values() {
+        for (what, text) in visible_texts(&step.kind) {
+            if marking.carries_secret(&text.value) {
+                diags
+                    .error(
+                        "plan::secret_in_name",
+                        text.span,
+                        format!("{what} in step `{}` uses a secret variable", step.id),
+                    )
+                    .help("AWS shows names to anyone who may list them, and awslab prints and journals them; keep secrets to tokens, external ids and policy documents, and name the resource with a plain variable or `${run.id}`")
+                    .emit();
+            }
+        }
+    }
+}
+
 /// Checks every name in the plan.
 pub fn check(diags: &mut Diagnostics, plan: &Plan, statics: &Statics) {
+    check_secrets(diags, plan);
     for step in plan.steps.values() {
         match &step.kind {
             StepKind::IamUser(u) => {

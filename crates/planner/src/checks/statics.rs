@@ -13,6 +13,9 @@ use crate::template::{Reference, Template};
 /// The run id used to check names that contain `${run.id}`: as long as the longest
 /// one awslab accepts (20 characters, the length of a generated id).
 pub const SAMPLE_RUN_ID: &str = "20261122-000000-a1b2";
+/// What a secret variable renders as in [`Statics::marking_secrets`]: text no plan
+/// value holds (control characters are refused in names).
+pub const SECRET_MARK: &str = "\u{1}secret\u{1}";
 /// The account used for ARNs in static checks.
 pub const SAMPLE_ACCOUNT: &str = "123456789012";
 
@@ -50,6 +53,24 @@ impl<'a> Statics<'a> {
     /// `${account.id}` instead of samples, and secret variables show as `***`.
     pub fn for_display(plan: &'a Plan) -> Self {
         Self::with_display(plan, true)
+    }
+
+    /// For finding where secrets flow: secret variables render as [`SECRET_MARK`],
+    /// through other variables and other steps' names alike.
+    pub fn marking_secrets(plan: &'a Plan) -> Self {
+        Statics {
+            plan,
+            display: false,
+            vars: RefCell::new(Expansions::masked_as(plan, SECRET_MARK)),
+            budget: Cell::new(MAX_SUBSTITUTIONS),
+        }
+    }
+
+    /// Whether `text`'s value, as far as it is known before the run, carries a secret
+    /// variable (only for a [`Statics::marking_secrets`]).
+    pub fn carries_secret(&self, text: &str) -> bool {
+        self.render(text)
+            .is_some_and(|value| value.contains(SECRET_MARK))
     }
 
     fn with_display(plan: &'a Plan, display: bool) -> Self {
