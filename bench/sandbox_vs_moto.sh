@@ -20,8 +20,13 @@ else awslab=$PWD/target/debug/awslab; fi
 runs=${RUNS:-7}
 plan=$PWD/plans/sts-assume-role.yaml
 w=$(mktemp -d)
-moto=
-trap '[ -n "$moto" ] && kill $moto 2>/dev/null; rm -rf "$w"' EXIT
+moto= served=
+cleanup() { # stops what this script started, by pid; never changes the exit status
+  local pid
+  for pid in $moto $served; do kill "$pid" 2>/dev/null || true; done
+  rm -rf "$w"
+}
+trap cleanup EXIT
 export AWS_CONFIG_FILE=$w/config AWS_SHARED_CREDENTIALS_FILE=$w/credentials AWSLAB_STATE_DIR=$w/state
 now() { date +%s%N; }
 ms() { echo $(( ($2 - $1) / 1000000 )); }
@@ -34,7 +39,10 @@ run() { # label, then the command: exits the script if it fails
 # moto, with an admin operator (the first three calls are let through unauthenticated)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 INITIAL_NO_AUTH_ACTION_COUNT=3 moto_server -H 127.0.0.1 -p "$port" >"$w/moto.log" 2>&1 & moto=$!
-until python3 -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$port/moto-api/')" 2>/dev/null; do sleep 0.2; done
+for _ in $(seq 100); do # at most 20 s
+  python3 -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$port/moto-api/')" 2>/dev/null && break
+  sleep 0.2
+done
 boot() { AWS_ACCESS_KEY_ID=b AWS_SECRET_ACCESS_KEY=b aws --region us-east-1 --endpoint-url "http://127.0.0.1:$port" "$@"; }
 boot iam create-user --user-name admin >/dev/null
 boot iam put-user-policy --user-name admin --policy-name admin --policy-document '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}'
@@ -58,8 +66,8 @@ for i in $(seq 1 "$runs"); do
 done
 # The seed runbook with the aws CLI against `awslab sandbox serve` (its own folder).
 "$awslab" sandbox serve --port 0 --state-dir "$w/served" >"$w/serve.out" 2>"$w/serve.err" & served=$!
-trap '[ -n "$moto" ] && kill $moto 2>/dev/null; kill $served 2>/dev/null; rm -rf "$w"' EXIT
-until grep -q 'listening on' "$w/serve.out" 2>/dev/null; do sleep 0.05; done
+for _ in $(seq 200); do grep -q 'listening on' "$w/serve.out" 2>/dev/null && break; sleep 0.05; done
+grep -q 'listening on' "$w/serve.out" || { echo "awslab sandbox serve did not start:"; cat "$w/serve.err"; exit 1; }
 endpoint=$(sed -n 's/^awslab sandbox listening on //p' "$w/serve.out" | head -1)
 eval "$("$awslab" sandbox env --state-dir "$w/served" --port "${endpoint##*:}" | grep -E '^export AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY)=')"
 cli() { aws --region us-east-1 --endpoint-url "$endpoint" --output text "$@"; }
@@ -96,7 +104,7 @@ cli_runs=()
 for i in $(seq 1 "${CLI_RUNS:-3}"); do
   t0=$(now); run "aws CLI runbook $i" runbook "$i"; t1=$(now); cli_runs+=("$(ms "$t0" "$t1")")
 done
-kill "$served"; wait "$served" 2>/dev/null || true
+kill "$served"; wait "$served" 2>/dev/null || true; served=
 
 echo "binary: $awslab"
 echo "aws CLI runbook on sandbox serve ms: ${cli_runs[*]} (median $(median "${cli_runs[@]}"))"
@@ -105,13 +113,16 @@ echo "moto up+down ms: ${moto_runs[*]} (median $(median "${moto_runs[@]}"); up a
 
 # 30 copies at once on one new sandbox folder
 t0=$(now)
+copies=()
 for i in $(seq 1 30); do
   ( export AWS_CONFIG_FILE=$w/c$i AWS_SHARED_CREDENTIALS_FILE=$w/k$i
     "$awslab" up "$plan" --sandbox-dir "$w/class" --run-id "c$i" >"$w/c$i.out" 2>&1 \
       && "$awslab" down "c$i" --sandbox-dir "$w/class" >>"$w/c$i.out" 2>&1 \
       || { echo "copy $i failed:"; cat "$w/c$i.out"; touch "$w/failed-$i"; } ) &
+  copies+=($!)
 done
-wait
+# The copies only: a bare `wait` would also wait for moto_server, which runs until exit.
+wait "${copies[@]}"
 t1=$(now)
 echo "30 copies at once (60 processes, one sandbox folder) ms: $(ms "$t0" "$t1")"
 failed=$(find "$w" -maxdepth 1 -name 'failed-*' | wc -l)
