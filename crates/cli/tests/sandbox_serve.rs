@@ -478,12 +478,16 @@ fn aws_cli_follows_the_seed_runbook_and_meets_each_signing_error() {
     ]);
     served.ok(&["iam", "delete-user", "--user-name", "sts-test-user"]);
 
-    // Temporary credentials expire on the sandbox's clock.
+    // Temporary credentials expire on the sandbox's clock (`--advance` is the older
+    // spelling of `advance`).
+    let moved = served.awslab(&["sandbox", "clock", "advance", "1h"]);
+    assert!(moved.status.success());
+    let moved = served.awslab(&["sandbox", "clock", "--advance", "1h"]);
+    assert!(moved.status.success());
+    let shown = String::from_utf8_lossy(&served.awslab(&["sandbox", "clock"]).stdout).into_owned();
     assert!(
-        served
-            .awslab(&["sandbox", "clock", "--advance", "2h"])
-            .status
-            .success()
+        shown.contains("2h ahead of this machine's clock"),
+        "{shown}"
     );
     assert!(
         served

@@ -282,7 +282,14 @@ impl Sandbox {
 
     /// Moves the sandbox's clock forward (credentials expire on it).
     pub fn advance_clock(&self, seconds: i64) -> Result<(), SandboxError> {
-        self.write(|world| world.clock_offset_seconds += seconds)
+        self.write(|world| {
+            world.clock_offset_seconds = world.clock_offset_seconds.saturating_add(seconds);
+        })
+    }
+
+    /// The sandbox's time (Unix seconds) and how far ahead of the host's it runs.
+    pub fn clock(&self) -> Result<(i64, i64), SandboxError> {
+        self.read(|world| (world.now(), world.clock_offset_seconds))
     }
 
     /// The issuer URL of web identity tokens.

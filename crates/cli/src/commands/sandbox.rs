@@ -36,18 +36,32 @@ pub enum SandboxCommand {
         after_help = "Example:\n  awslab sandbox token --sub student --aud lab > token.jwt\n\nThe issuer is https://oidc.awslab.localhost; register it with\n  aws iam create-open-id-connect-provider --url https://oidc.awslab.localhost --client-id-list lab"
     )]
     Token(TokenArgs),
-    /// Move the sandbox's clock forward, so temporary credentials expire without waiting.
-    #[command(after_help = "Example:\n  awslab sandbox clock --advance 1h")]
+    /// Show the sandbox's clock, or move it forward (`advance 1h`) so temporary credentials expire without waiting.
+    #[command(
+        after_help = "Examples:\n  awslab sandbox clock advance 1h   # temporary credentials of 1 h expire\n  awslab sandbox clock              # the sandbox's time"
+    )]
     Clock(ClockArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct ClockArgs {
-    /// How far to move the clock forward.
-    #[arg(long, value_parser = humantime::parse_duration)]
-    pub advance: std::time::Duration,
+    #[command(subcommand)]
+    pub action: Option<ClockAction>,
+    /// The same as `clock advance DURATION` (kept for older scripts).
+    #[arg(long, value_parser = humantime::parse_duration, value_name = "DURATION", hide = true)]
+    pub advance: Option<std::time::Duration>,
     #[command(flatten)]
     pub state: SandboxStateArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClockAction {
+    /// Move the clock forward by DURATION (`30m`, `1h`, `2d`); it never goes back
+    Advance {
+        /// How far: `30m`, `1h`, `2d`
+        #[arg(value_parser = humantime::parse_duration, value_name = "DURATION")]
+        duration: std::time::Duration,
+    },
 }
 
 /// Where the sandbox's world lives.
@@ -58,7 +72,8 @@ pub struct SandboxStateArgs {
         long,
         env = "AWSLAB_SANDBOX_DIR",
         default_value = ".awslab/sandbox",
-        value_name = "DIR"
+        value_name = "DIR",
+        global = true
     )]
     pub state_dir: PathBuf,
 }
@@ -280,13 +295,31 @@ fn token(args: &TokenArgs) -> Result<Status, Failure> {
 }
 
 fn clock(args: &ClockArgs) -> Result<Status, Failure> {
-    let seconds = i64::try_from(args.advance.as_secs()).unwrap_or(i64::MAX);
-    open(&args.state)?
-        .advance_clock(seconds)
-        .or_fail(Status::Invalid)?;
+    let advance = match &args.action {
+        Some(ClockAction::Advance { duration }) => Some(*duration),
+        None => args.advance,
+    };
+    let sandbox = open(&args.state)?;
+    if let Some(advance) = advance {
+        let seconds = i64::try_from(advance.as_secs()).unwrap_or(i64::MAX);
+        sandbox.advance_clock(seconds).or_fail(Status::Invalid)?;
+        println!(
+            "sandbox clock moved forward by {}",
+            humantime::format_duration(advance)
+        );
+    }
+    let (now, ahead) = sandbox.clock().or_fail(Status::Invalid)?;
+    let shown = time::OffsetDateTime::from_unix_timestamp(now)
+        .ok()
+        .and_then(|at| {
+            at.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| now.to_string());
+    let ahead = std::time::Duration::from_secs(ahead.unsigned_abs());
     println!(
-        "sandbox clock moved forward by {}",
-        humantime::format_duration(args.advance)
+        "sandbox time {shown}, {} ahead of this machine's clock",
+        humantime::format_duration(ahead)
     );
     Ok(Status::Success)
 }
