@@ -29,6 +29,7 @@ pub(crate) enum Kind {
     OidcProvider,
     Object,
     Upload,
+    Part,
 }
 
 /// The kinds kept under an account, scoped by its id.
@@ -41,7 +42,7 @@ pub(crate) const ACCOUNT_CHILDREN: [Kind; 5] = [
 ];
 
 /// The kinds kept under a bucket, scoped by its name.
-pub(crate) const BUCKET_CHILDREN: [Kind; 2] = [Kind::Object, Kind::Upload];
+pub(crate) const BUCKET_CHILDREN: [Kind; 3] = [Kind::Object, Kind::Upload, Kind::Part];
 
 impl Kind {
     pub(crate) fn name(self) -> &'static str {
@@ -59,6 +60,7 @@ impl Kind {
             Self::OidcProvider => "oidc_provider",
             Self::Object => "object",
             Self::Upload => "upload",
+            Self::Part => "part",
         }
     }
 
@@ -77,6 +79,7 @@ impl Kind {
             "oidc_provider" => Self::OidcProvider,
             "object" => Self::Object,
             "upload" => Self::Upload,
+            "part" => Self::Part,
             _ => return None,
         })
     }
@@ -257,7 +260,8 @@ impl<'scope> Rows<'scope> {
         bucket: &mut Bucket,
     ) -> Result<(), serde_json::Error> {
         self.of(changes, Kind::Object, &mut bucket.objects)?;
-        self.of(changes, Kind::Upload, &mut bucket.uploads)
+        self.of(changes, Kind::Upload, &mut bucket.uploads)?;
+        self.of(changes, Kind::Part, &mut bucket.parts)
     }
 
     fn of<V: Serialize>(
@@ -377,12 +381,12 @@ pub(crate) fn apply(
                 }
             }
         }
-        Kind::Object | Kind::Upload => {
+        Kind::Object | Kind::Upload | Kind::Part => {
             if let Some(bucket) = world.buckets.get_mut_untracked(scope) {
-                if kind == Kind::Object {
-                    set(&mut bucket.objects, key, data)?;
-                } else {
-                    set(&mut bucket.uploads, key, data)?;
+                match kind {
+                    Kind::Object => set(&mut bucket.objects, key, data)?,
+                    Kind::Upload => set(&mut bucket.uploads, key, data)?,
+                    _ => set(&mut bucket.parts, key, data)?,
                 }
             }
         }

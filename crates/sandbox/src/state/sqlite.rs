@@ -902,6 +902,71 @@ mod tests {
     }
 
     #[test]
+    fn a_multipart_part_is_a_row_of_its_own() {
+        use crate::services::s3::multipart::{Part, Upload, part_key};
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(dir.path(), 0, 0);
+        let part = |byte: u8| Part {
+            body: vec![byte; 100_000],
+            etag: "etag".to_owned(),
+            modified: 0,
+        };
+        write(&store, |world| {
+            let bucket = world.buckets.get_mut("lab").unwrap();
+            bucket.uploads.insert("up".to_owned(), Upload::default());
+            bucket.parts.insert(part_key("up", 1), part(1));
+        });
+        // The bucket's own row, the new part's row, the version: whatever the upload holds.
+        for number in 2..=4 {
+            assert_eq!(
+                rows_changed_by(&store, |world| {
+                    let bucket = world.buckets.get_mut("lab").unwrap();
+                    bucket.parts.insert(part_key("up", number), part(2));
+                }),
+                3
+            );
+        }
+        let sizes: Vec<(String, i64)> = {
+            let cached = store.inner.lock().unwrap();
+            let mut statement = cached
+                .connection
+                .prepare("SELECT kind, length(data) FROM entities WHERE scope = 'lab' AND kind IN ('upload', 'part') ORDER BY kind, key")
+                .unwrap();
+            statement
+                .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap()
+        };
+        assert_eq!(sizes.len(), 5, "{sizes:?}");
+        assert!(
+            sizes[..4]
+                .iter()
+                .all(|(kind, size)| kind == "part" && *size > 100_000)
+        );
+        assert!(sizes[4].0 == "upload" && sizes[4].1 < 1_000, "{sizes:?}");
+        // Another opener sees the parts; deleting the bucket deletes them.
+        let other = open(dir.path(), 0, 0);
+        assert_eq!(snapshot(&other), snapshot(&store));
+        write(&store, |world| {
+            world.buckets.remove("lab");
+        });
+        read(&other, |world| assert!(!world.buckets.contains_key("lab")));
+        let left: i64 = store
+            .inner
+            .lock()
+            .unwrap()
+            .connection
+            .query_row(
+                "SELECT count(*) FROM entities WHERE kind = 'part' AND data IS NOT NULL",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap();
+        assert_eq!(left, 0);
+    }
+
+    #[test]
     fn another_opener_sees_creations_updates_and_deletions() {
         let dir = tempfile::tempdir().unwrap();
         let first = open(dir.path(), 5, 5);

@@ -261,9 +261,13 @@ pub struct Bucket {
     #[serde(default)]
     pub objects: Table<String, Object>,
     /// Multipart uploads in progress, by upload id (`services::s3::multipart`); the
-    /// durable store keeps each in its own row (with its parts).
+    /// durable store keeps each in its own row.
     #[serde(default)]
     pub uploads: Table<String, crate::services::s3::multipart::Upload>,
+    /// The uploads' parts, by `multipart::part_key` (upload id and number); each in its
+    /// own row, so storing a part writes that part alone.
+    #[serde(default)]
+    pub parts: Table<String, crate::services::s3::multipart::Part>,
     /// `Suspended` once versioning was set; `None` if it never was.
     #[serde(default)]
     pub versioning: Option<String>,
@@ -378,6 +382,7 @@ impl Bucket {
     pub(crate) fn swap_tables(&mut self, other: &mut Self) {
         std::mem::swap(&mut self.objects, &mut other.objects);
         std::mem::swap(&mut self.uploads, &mut other.uploads);
+        std::mem::swap(&mut self.parts, &mut other.parts);
     }
 }
 

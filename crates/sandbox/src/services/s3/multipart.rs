@@ -7,7 +7,7 @@
 //! Pending uploads live in their bucket and go with it: S3 deletes a general purpose
 //! bucket that has uploads in progress (only objects make it `BucketNotEmpty`).
 
-use std::collections::BTreeMap;
+use std::ops::Bound;
 
 use md5::Digest as _;
 use serde::{Deserialize, Serialize};
@@ -17,7 +17,7 @@ use crate::auth::Caller;
 use crate::ids;
 use crate::services::ApiError;
 use crate::state::World;
-use crate::state::world::Object;
+use crate::state::world::{Bucket, Object};
 
 /// The smallest part S3 accepts, except for the last (5 MiB).
 pub const MIN_PART_BYTES: usize = 5 * 1024 * 1024;
@@ -30,7 +30,8 @@ pub const MAX_PENDING_BYTES: usize = 1024 * 1024 * 1024;
 /// How many uploads may be pending in the sandbox at once.
 pub const MAX_PENDING_UPLOADS: usize = 1000;
 
-/// A multipart upload in progress.
+/// A multipart upload in progress. Its parts are kept beside it, in the bucket's
+/// [`Bucket::parts`] (see [`part_key`]), so that storing a part writes that part alone.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Upload {
     pub key: String,
@@ -40,8 +41,43 @@ pub struct Upload {
     pub initiator: String,
     /// The account that started it.
     pub owner: String,
-    /// Parts by number.
-    pub parts: BTreeMap<u32, Part>,
+}
+
+/// Where part `number` of `upload_id` is kept in [`Bucket::parts`]: the upload id (which
+/// has no `/`), a slash and the number in five digits, so an upload's parts sort
+/// together and by number.
+pub fn part_key(upload_id: &str, number: u32) -> String {
+    format!("{upload_id}/{number:05}")
+}
+
+/// The parts of `upload_id` in `bucket` numbered `first` or more, by number.
+fn parts_of<'b>(
+    bucket: &'b Bucket,
+    upload_id: &str,
+    first: u32,
+) -> impl Iterator<Item = (u32, &'b Part)> + use<'b> {
+    let start = part_key(upload_id, first.min(MAX_PART_NUMBER + 1));
+    // `0` follows `/`: every key of the upload is below it.
+    let end = format!("{upload_id}0");
+    let prefix = upload_id.len() + 1;
+    bucket
+        .parts
+        .range::<str, _>((
+            Bound::Included(start.as_str()),
+            Bound::Excluded(end.as_str()),
+        ))
+        .filter_map(move |(key, part)| Some((key.get(prefix..)?.parse().ok()?, part)))
+}
+
+/// Forgets `upload_id` and its parts.
+fn forget(bucket: &mut Bucket, upload_id: &str) {
+    bucket.uploads.remove(upload_id);
+    let keys: Vec<String> = parts_of(bucket, upload_id, 1)
+        .map(|(number, _)| part_key(upload_id, number))
+        .collect();
+    for key in keys {
+        bucket.parts.remove(&key);
+    }
 }
 
 /// One uploaded part.
@@ -192,9 +228,8 @@ fn pending(world: &World) -> (usize, usize) {
     for found in world.buckets.values() {
         uploads += found.uploads.len();
         bytes += found
-            .uploads
+            .parts
             .values()
-            .flat_map(|upload| upload.parts.values())
             .map(|part| part.body.len())
             .sum::<usize>();
     }
@@ -289,7 +324,6 @@ pub fn run(
                     content_type,
                     initiator: caller.principal.arn.clone(),
                     owner: caller.account.clone(),
-                    parts: BTreeMap::new(),
                 },
             );
             Ok(MultipartOutput::Created {
@@ -306,17 +340,17 @@ pub fn run(
             body,
         } => {
             let number = part_number(&number)?;
-            let found = upload(world, &name, &key, &upload_id)?;
-            let replaced = found.parts.get(&number).map_or(0, |part| part.body.len());
-            let upload_bytes: usize = found.parts.values().map(|part| part.body.len()).sum();
+            upload(world, &name, &key, &upload_id)?;
+            let found = bucket(world, &name)?;
+            let part = part_key(&upload_id, number);
+            let replaced = found.parts.get(&part).map_or(0, |part| part.body.len());
+            let upload_bytes: usize = parts_of(found, &upload_id, 1)
+                .map(|(_, part)| part.body.len())
+                .sum();
             admit(upload_bytes, replaced, body.len(), pending(world).1)?;
             let etag = hex::encode(md5::Md5::digest(&body));
-            let stored = bucket_mut(world, &name)?
-                .uploads
-                .get_mut(&upload_id)
-                .ok_or_else(|| no_such_upload(&upload_id))?;
-            stored.parts.insert(
-                number,
+            bucket_mut(world, &name)?.parts.insert(
+                part,
                 Part {
                     body,
                     etag: etag.clone(),
@@ -337,7 +371,7 @@ pub fn run(
             upload_id,
         } => {
             upload(world, &name, &key, &upload_id)?;
-            bucket_mut(world, &name)?.uploads.remove(&upload_id);
+            forget(bucket_mut(world, &name)?, &upload_id);
             Ok(MultipartOutput::Aborted)
         }
         MultipartOperation::ListParts {
@@ -348,12 +382,13 @@ pub fn run(
             marker,
         } => {
             let found = upload(world, &name, &key, &upload_id)?;
-            let mut parts: Vec<(u32, String, usize, i64)> = found
-                .parts
-                .range(marker.saturating_add(1)..)
-                .take(max_parts.saturating_add(1))
-                .map(|(number, part)| (*number, part.etag.clone(), part.body.len(), part.modified))
-                .collect();
+            let mut parts: Vec<(u32, String, usize, i64)> =
+                parts_of(bucket(world, &name)?, &upload_id, marker.saturating_add(1))
+                    .take(max_parts.saturating_add(1))
+                    .map(|(number, part)| {
+                        (number, part.etag.clone(), part.body.len(), part.modified)
+                    })
+                    .collect();
             let next = if parts.len() > max_parts {
                 parts.truncate(max_parts);
                 parts.last().map(|(number, ..)| *number)
@@ -434,6 +469,7 @@ fn complete(
     now: i64,
 ) -> Result<MultipartOutput, ApiError> {
     let found = upload(world, name, &key, upload_id)?;
+    let in_bucket = bucket(world, name)?;
     if requested.is_empty() {
         return Err(ApiError::new(
             400,
@@ -460,9 +496,9 @@ fn complete(
             )
             .with("UploadId", upload_id));
         }
-        let part = found
+        let part = in_bucket
             .parts
-            .get(&number)
+            .get(&part_key(upload_id, number))
             .filter(|part| part.etag == unquote(etag))
             .ok_or_else(invalid_part)?;
         chosen.push((number, part));
@@ -495,7 +531,7 @@ fn complete(
     );
     let content_type = found.content_type.clone();
     let target = bucket_mut(world, name)?;
-    target.uploads.remove(upload_id);
+    forget(target, upload_id);
     target.objects.insert(
         key.clone(),
         Object {
