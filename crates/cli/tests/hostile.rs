@@ -112,8 +112,9 @@ vars:
   token: placeholder-token
   password: { value: hunter2-in-the-plan, secret: true }
   user: alice
+  pin: placeholder-pin
 steps:
-  u: { iam.user: { name: \"${vars.user}\", tags: { note: \"${vars.password}\" } } }
+  u: { iam.user: { name: \"${vars.user}\", tags: { note: \"${vars.password}\", pin: \"${vars.pin}\" } } }
   role:
     iam.role:
       name: web
@@ -127,7 +128,7 @@ steps:
             "plan",
             "lab.yaml",
             "--secret-var",
-            "user=bob-the-secret",
+            "pin=bob-the-secret",
             "--var",
             "token=eyJ-oidc-token-value",
         ],
@@ -145,7 +146,19 @@ steps:
     }
     assert!(stdout.contains("token = *** (secret)"), "{stdout}");
     assert!(stdout.contains("password = *** (secret)"), "{stdout}");
-    assert!(stdout.contains("user = *** (secret)"), "{stdout}");
+    assert!(stdout.contains("pin = *** (secret)"), "{stdout}");
+    assert!(stdout.contains("user = alice"), "{stdout}");
+
+    // A secret in a name is refused, and the refusal shows the template, not the value.
+    let named = awslab(
+        dir.path(),
+        &["plan", "lab.yaml", "--secret-var", "user=bob-the-secret"],
+    );
+    let stderr = text(&named.stderr);
+    assert_eq!(named.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("plan::secret_in_name"), "{stderr}");
+    assert!(stderr.contains("lab.yaml:8:26"), "{stderr}");
+    assert!(!stderr.contains("bob-the-secret") && !text(&named.stdout).contains("bob-the-secret"));
 }
 
 #[test]
