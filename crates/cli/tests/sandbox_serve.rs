@@ -1,12 +1,7 @@
 //! The real `aws` CLI (botocore) against `awslab sandbox serve` on a free loopback
 //! port: the seed runbook's IAM, STS and S3 commands get AWS's answers, and each
 //! signing error is answered as AWS answers it. The server is stopped by pid.
-#![expect(
-    clippy::expect_used,
-    clippy::print_stderr,
-    clippy::too_many_lines,
-    reason = "test"
-)]
+#![expect(clippy::expect_used, clippy::too_many_lines, reason = "test")]
 
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
@@ -184,18 +179,6 @@ impl Served {
     }
 }
 
-fn aws_installed() -> bool {
-    if Command::new("aws").arg("--version").output().is_ok() {
-        return true;
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "the aws CLI is not installed; CI=true, so this cannot be skipped"
-    );
-    eprintln!("SKIPPED: the `aws` CLI is not installed (pip install awscli)");
-    false
-}
-
 fn write(dir: &Path, name: &str, text: &str) -> String {
     let path = dir.join(name);
     std::fs::write(&path, text).expect("write file");
@@ -204,7 +187,9 @@ fn write(dir: &Path, name: &str, text: &str) -> String {
 
 #[test]
 fn aws_cli_follows_the_seed_runbook_and_meets_each_signing_error() {
-    if !aws_installed() {
+    if !awslab_testkit::aws_cli_installed(
+        "aws_cli_follows_the_seed_runbook_and_meets_each_signing_error",
+    ) {
         return;
     }
     let served = Served::start();
@@ -592,7 +577,8 @@ fn serve_and_status_print_no_secret() {
 
 #[test]
 fn aws_s3_cp_moves_a_9_mb_file_in_parts_and_back_in_ranges() {
-    if !aws_installed() {
+    if !awslab_testkit::aws_cli_installed("aws_s3_cp_moves_a_9_mb_file_in_parts_and_back_in_ranges")
+    {
         return;
     }
     let served = Served::start();

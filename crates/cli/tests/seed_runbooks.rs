@@ -8,7 +8,7 @@
 //! seed's (see `tests/fixtures/seed-runbooks/`). What the learner reads in the console
 //! (the role's ARN, the stack's end) is asked of the CLI instead. The server is stopped
 //! by pid when the test ends, also when it fails.
-#![expect(clippy::expect_used, clippy::print_stderr, reason = "test")]
+#![expect(clippy::expect_used, reason = "test")]
 
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::path::{Path, PathBuf};
@@ -321,22 +321,6 @@ fn table_value(table: &str, name: &str) -> String {
         .unwrap_or_else(|| panic!("no {name} row in the table"))
 }
 
-fn aws_installed(test: &str) -> bool {
-    if Command::new("aws")
-        .arg("--version")
-        .output()
-        .is_ok_and(|output| output.status.success())
-    {
-        return true;
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "the aws CLI is not installed; CI=true, so {test} cannot be skipped"
-    );
-    eprintln!("SKIPPED: the `aws` CLI is not installed (pip install awscli); {test} did not run");
-    false
-}
-
 fn assume_policy(role_arn: &str) -> String {
     format!(
         "{{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [{{\n    \"Effect\": \"Allow\",\n    \"Action\": \"sts:AssumeRole\",\n    \"Resource\": \"{role_arn}\"\n  }}]\n}}\n"
@@ -345,7 +329,7 @@ fn assume_policy(role_arn: &str) -> String {
 
 #[test]
 fn seed_002_runbook_with_the_aws_cli() {
-    if !aws_installed("seed_002_runbook_with_the_aws_cli") {
+    if !awslab_testkit::aws_cli_installed("seed_002_runbook_with_the_aws_cli") {
         return;
     }
     let lab = Lab::start(Some("002"));
@@ -436,7 +420,7 @@ fn seed_002_runbook_with_the_aws_cli() {
 
 #[test]
 fn seed_003_runbook_with_the_aws_cli() {
-    if !aws_installed("seed_003_runbook_with_the_aws_cli") {
+    if !awslab_testkit::aws_cli_installed("seed_003_runbook_with_the_aws_cli") {
         return;
     }
     let lab = Lab::start(Some("003"));
@@ -559,7 +543,7 @@ fn seconds_left(expiration: &serde_json::Value) -> i64 {
 /// never creates.
 #[test]
 fn seed_004_runbook_with_the_aws_cli() {
-    if !aws_installed("seed_004_runbook_with_the_aws_cli") {
+    if !awslab_testkit::aws_cli_installed("seed_004_runbook_with_the_aws_cli") {
         return;
     }
     let lab = Lab::start(None);

@@ -5,12 +5,7 @@
 //! `delete-stack` answer as on AWS. No profile files are read: the CLI gets its
 //! credentials and endpoint from the environment and temporary config files.
 
-#![expect(
-    clippy::expect_used,
-    clippy::too_many_lines,
-    clippy::print_stderr,
-    reason = "test"
-)]
+#![expect(clippy::expect_used, clippy::too_many_lines, reason = "test")]
 
 mod common;
 
@@ -90,27 +85,11 @@ fn output(stack: &serde_json::Value, key: &str) -> String {
         .to_owned()
 }
 
-/// Whether the `aws` CLI runs here; under `CI=true` its absence is a failure,
-/// elsewhere a loud skip.
-fn aws_installed() -> bool {
-    if std::process::Command::new("aws")
-        .arg("--version")
-        .output()
-        .is_ok()
-    {
-        return true;
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "the aws CLI is not installed; CI=true, so this cannot be skipped"
-    );
-    eprintln!("SKIPPED: the `aws` CLI is not installed (pip install awscli)");
-    false
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn aws_cli_deploys_describes_and_deletes_the_seed_lab_stack() {
-    if !aws_installed() {
+    if !awslab_testkit::aws_cli_installed(
+        "aws_cli_deploys_describes_and_deletes_the_seed_lab_stack",
+    ) {
         return;
     }
     let sandbox = std::sync::Arc::new(Sandbox::in_memory());

@@ -1,10 +1,13 @@
 //! Test support for awslab: [`MotoServer`] starts moto (a third-party AWS emulator) on
 //! loopback with authorization enforced and an admin operator ready, and
 //! [`OperatorFiles`] writes a throwaway AWS CLI config and credentials pair for child
-//! processes. Tests never touch the real `~/.aws`.
+//! processes; [`aws_cli_installed`] skips (or, under `CI=true`, fails) a test that needs
+//! the real `aws` CLI when it is missing. Tests never touch the real `~/.aws`.
 
+mod aws_cli;
 mod moto;
 mod operator_files;
 
+pub use aws_cli::aws_cli_installed;
 pub use moto::{AdminKeys, MotoServer};
 pub use operator_files::OperatorFiles;
