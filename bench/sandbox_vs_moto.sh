@@ -71,6 +71,7 @@ grep -q 'listening on' "$w/serve.out" || { echo "awslab sandbox serve did not st
 endpoint=$(sed -n 's/^awslab sandbox listening on //p' "$w/serve.out" | head -1)
 eval "$("$awslab" sandbox env --state-dir "$w/served" --port "${endpoint##*:}" | grep -E '^export AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY)=')"
 cli() { aws --region us-east-1 --endpoint-url "$endpoint" --output text "$@"; }
+as_profile() { AWS_ACCESS_KEY_ID= AWS_SECRET_ACCESS_KEY= cli "$@"; } # the --profile's keys, not the operator's
 runbook() ( # one whole seed lab by hand, in a subshell; every expected answer is checked
   local id=$1 user=cli-user-$1 bucket=cli-lab-$1 stack=cli-lab-$1 creds=$w/cli-credentials-$1
   local key secret arn role akid asecret token
@@ -79,21 +80,21 @@ runbook() ( # one whole seed lab by hand, in a subshell; every expected answer i
   cli iam create-user --user-name "$user" >/dev/null
   read -r key secret < <(cli iam create-access-key --user-name "$user" --query 'AccessKey.[AccessKeyId,SecretAccessKey]')
   printf '[sts]\naws_access_key_id = %s\naws_secret_access_key = %s\n' "$key" "$secret" >>"$creds"
-  arn=$(AWS_ACCESS_KEY_ID= AWS_SECRET_ACCESS_KEY= cli sts get-caller-identity --profile sts --query Arn)
+  arn=$(as_profile sts get-caller-identity --profile sts --query Arn)
   [ "$arn" = "arn:aws:iam::111122223333:user/$user" ] || { echo "runbook: whoami gave $arn"; return 1; }
-  if AWS_ACCESS_KEY_ID= AWS_SECRET_ACCESS_KEY= cli s3 ls --profile sts >/dev/null 2>&1; then echo "runbook: the user listed buckets"; return 1; fi
+  if as_profile s3 ls --profile sts >/dev/null 2>&1; then echo "runbook: the user listed buckets"; return 1; fi
   cli cloudformation deploy --template-file plans/templates/role-and-bucket.yaml --stack-name "$stack" \
     --parameter-overrides "UserArn=$arn" "BucketName=$bucket" --capabilities CAPABILITY_IAM >/dev/null
   role=$(cli cloudformation describe-stacks --stack-name "$stack" --query "Stacks[0].Outputs[?OutputKey=='RoleArn'].OutputValue")
   cli iam put-user-policy --user-name "$user" --policy-name StsAssumePolicy --policy-document \
     "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"sts:AssumeRole\",\"Resource\":\"$role\"}]}"
-  read -r akid asecret token < <(AWS_ACCESS_KEY_ID= AWS_SECRET_ACCESS_KEY= cli sts assume-role --profile sts \
+  read -r akid asecret token < <(as_profile sts assume-role --profile sts \
     --role-arn "$role" --role-session-name s3-sts-lab --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]')
   printf '[assumed]\naws_access_key_id = %s\naws_secret_access_key = %s\naws_session_token = %s\n' "$akid" "$asecret" "$token" >>"$creds"
-  arn=$(AWS_ACCESS_KEY_ID= AWS_SECRET_ACCESS_KEY= cli sts get-caller-identity --profile assumed --query Arn)
+  arn=$(as_profile sts get-caller-identity --profile assumed --query Arn)
   case $arn in arn:aws:sts::111122223333:assumed-role/*/s3-sts-lab) ;; *) echo "runbook: assumed whoami gave $arn"; return 1;; esac
-  AWS_ACCESS_KEY_ID= AWS_SECRET_ACCESS_KEY= cli s3 ls "s3://$bucket" --profile assumed >/dev/null
-  if AWS_ACCESS_KEY_ID= AWS_SECRET_ACCESS_KEY= cli s3 ls "s3://$bucket" --profile sts >/dev/null 2>&1; then echo "runbook: the user listed the bucket"; return 1; fi
+  as_profile s3 ls "s3://$bucket" --profile assumed >/dev/null
+  if as_profile s3 ls "s3://$bucket" --profile sts >/dev/null 2>&1; then echo "runbook: the user listed the bucket"; return 1; fi
   # As the seeds clean up: delete-stack, not waited for (the CLI's waiter would sleep 30 s).
   cli cloudformation delete-stack --stack-name "$stack"
   cli iam delete-user-policy --user-name "$user" --policy-name StsAssumePolicy

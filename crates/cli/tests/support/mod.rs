@@ -4,11 +4,7 @@
 //! runs one test body on both targets, as two tests (`NAME::moto`, `NAME::sandbox`);
 //! the sandbox needs no Python, so its variant never skips.
 #![allow(dead_code, reason = "each test file uses a different part")]
-#![expect(
-    clippy::expect_used,
-    clippy::print_stderr,
-    reason = "test support fails loudly and says what it skipped"
-)]
+#![expect(clippy::expect_used, reason = "test support fails loudly")]
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -202,16 +198,7 @@ impl Lab {
 
     /// Runs the real `aws` CLI with the lab's files; `None` if it is not installed.
     pub fn aws(&self, args: &[&str]) -> Option<Output> {
-        static INSTALLED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-        if !*INSTALLED.get_or_init(|| Command::new("aws").arg("--version").output().is_ok()) {
-            let on_ci = std::env::var("CI").as_deref() == Ok("true");
-            assert!(
-                !on_ci,
-                "the aws CLI is not installed; CI=true, so this cannot be skipped"
-            );
-            eprintln!(
-                "SKIPPED: the `aws` CLI is not installed (pip install awscli); its part of the test did not run"
-            );
+        if !awslab_testkit::aws_cli_installed("the aws CLI part of this test") {
             return None;
         }
         Some(self.command("aws").args(args).output().expect("run aws"))

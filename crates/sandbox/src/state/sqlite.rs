@@ -863,6 +863,17 @@ mod tests {
         read(store, |world| serde_json::to_string(world).unwrap())
     }
 
+    /// The single number `sql` answers in `store`'s database.
+    fn count(store: &SqliteStore, sql: &str) -> i64 {
+        store
+            .inner
+            .lock()
+            .unwrap()
+            .connection
+            .query_row(sql, [], |row| row.get(0))
+            .unwrap()
+    }
+
     /// Rows the database changed (inserted, updated, deleted) for `change`.
     fn rows_changed_by(store: &SqliteStore, change: impl FnMut(&mut World)) -> u64 {
         let before = store.rows_changed();
@@ -952,17 +963,10 @@ mod tests {
             world.buckets.remove("lab");
         });
         read(&other, |world| assert!(!world.buckets.contains_key("lab")));
-        let left: i64 = store
-            .inner
-            .lock()
-            .unwrap()
-            .connection
-            .query_row(
-                "SELECT count(*) FROM entities WHERE kind = 'part' AND data IS NOT NULL",
-                [],
-                |row| row.get(0),
-            )
-            .unwrap();
+        let left = count(
+            &store,
+            "SELECT count(*) FROM entities WHERE kind = 'part' AND data IS NOT NULL",
+        );
         assert_eq!(left, 0);
     }
 
@@ -1064,16 +1068,7 @@ mod tests {
                 }
             });
         }
-        let cached = store.inner.lock().unwrap();
-        let tombstones: i64 = cached
-            .connection
-            .query_row(
-                "SELECT count(*) FROM entities WHERE data IS NULL",
-                [],
-                |row| row.get(0),
-            )
-            .unwrap();
-        drop(cached);
+        let tombstones = count(&store, "SELECT count(*) FROM entities WHERE data IS NULL");
         assert!(tombstones <= 2 * super::TOMBSTONE_VERSIONS, "{tombstones}");
         assert_eq!(snapshot(&stale), snapshot(&store));
         read(&stale, |world| {
@@ -1110,17 +1105,10 @@ mod tests {
         write_legacy(dir.path(), &data);
         let store = open(dir.path(), 0, 0);
         assert_eq!(snapshot(&store), data);
-        let tables: i64 = store
-            .inner
-            .lock()
-            .unwrap()
-            .connection
-            .query_row(
-                "SELECT count(*) FROM sqlite_master WHERE name = 'world'",
-                [],
-                |row| row.get(0),
-            )
-            .unwrap();
+        let tables = count(
+            &store,
+            "SELECT count(*) FROM sqlite_master WHERE name = 'world'",
+        );
         assert_eq!(tables, 0, "the old table is gone");
         assert_eq!(snapshot(&open(dir.path(), 0, 0)), data);
         // Its decisions table, of the first layout too, takes new decisions.
