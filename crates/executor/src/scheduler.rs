@@ -13,7 +13,7 @@ use std::hash::Hash;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -191,7 +191,6 @@ impl<Id: StepKey> Scheduler<Id> {
         let mut ready: VecDeque<usize> = (0..count).filter(|&step| remaining[step] == 0).collect();
         let mut running: HashMap<tokio::task::Id, usize> = HashMap::new();
         let mut tasks = JoinSet::new();
-        let semaphore = Arc::new(Semaphore::new(self.parallel));
         let cancel = CancellationToken::new();
         let mut stopped: Option<CancelReason<Id>> = None;
 
@@ -199,10 +198,10 @@ impl<Id: StepKey> Scheduler<Id> {
             if stopped.is_none() && self.interrupt.is_cancelled() {
                 stopped = Some(self.stop(CancelReason::Interrupted, &cancel, &running));
             }
-            while stopped.is_none() && !ready.is_empty() {
-                let Ok(permit) = Arc::clone(&semaphore).try_acquire_owned() else {
-                    break;
-                };
+            // A step holds its slot until its outcome is recorded below, not only until its
+            // task ends: a step that fails at once must stop `--fail-fast` from starting
+            // the next one.
+            while stopped.is_none() && running.len() < self.parallel {
                 let Some(step) = ready.pop_front() else { break };
                 let id = self.ids[step].clone();
                 send(self.events.as_ref(), Event::Started { step: id.clone() });
@@ -213,7 +212,6 @@ impl<Id: StepKey> Scheduler<Id> {
                 };
                 let runner = Arc::clone(&runner);
                 let handle = tasks.spawn(async move {
-                    let _permit = permit;
                     let start = Instant::now();
                     let outcome = runner.run(&id, context).await;
                     (outcome, start.elapsed())
