@@ -306,8 +306,11 @@ fn check_size(
             quota.noun()
         )),
         Err(exceeded) => {
-            let report = miette::Report::new(exceeded);
-            eprintln!("error: `{}`: {report:?}", path.display());
+            eprintln!(
+                "error: `{}`: {}",
+                path.display(),
+                crate::report::render_diagnostic(&exceeded)
+            );
             Err(Failed)
         }
     }
@@ -320,7 +323,7 @@ fn render_errors(path: &Path, text: &str, errors: Vec<PolicyError>) -> String {
         // The planner's source counts columns in characters (miette counts bytes).
         let source = awslab_planner::SourceFile::new(path, text.to_owned()).named_source();
         let report = miette::Report::new(error).with_source_code(source);
-        let _ = writeln!(out, "{report:?}");
+        let _ = writeln!(out, "{}", crate::report::render_diagnostic(report.as_ref()));
     }
     out
 }

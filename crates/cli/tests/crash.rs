@@ -105,7 +105,10 @@ async fn killed_run_is_torn_down_from_its_journal(lab: Lab) {
         );
     }
 }
-on_each_target!(killed_run_is_torn_down_from_its_journal);
+on_each_target!(
+    killed_run_is_torn_down_from_its_journal,
+    and_under_rust_log_trace
+);
 
 async fn killed_run_resumes_with_up_and_finishes(lab: Lab) {
     kill_after(&lab, "r1", r#""event":"finished","step":"stack""#);

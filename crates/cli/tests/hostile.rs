@@ -1,15 +1,31 @@
 //! Hostile plans and policy files through the built binary: files outside the plan's
 //! folder (and `--allow-files-from`), text that is not UTF-8, a 64 KiB step name,
 //! secret variables never printed by `plan`, `down` with nothing to tear down, and
-//! `policy check` refusing repeated keys and policies over IAM's quotas.
+//! `policy check` refusing repeated keys and policies over IAM's quotas. Every
+//! command runs twice: at the default level and under `RUST_LOG=trace`.
 
 use std::path::Path;
 use std::process::{Command, Output};
 
-/// Runs `awslab ARGS` in `dir`, isolated from the user's AWS files.
+/// Runs `awslab ARGS` in `dir`, isolated from the user's AWS files; then once more
+/// under `RUST_LOG=trace`, which must end the same way and print the same on stdout.
+/// The stderr returned is both runs' (so what a test says of stderr holds for both).
 fn awslab(dir: &Path, args: &[&str]) -> Output {
+    let mut output = awslab_with(dir, args, None);
+    let traced = awslab_with(dir, args, Some("trace"));
+    assert_eq!(
+        (output.status.code(), &output.stdout),
+        (traced.status.code(), &traced.stdout),
+        "`awslab {args:?}` under RUST_LOG=trace"
+    );
+    output.stderr.extend_from_slice(&traced.stderr);
+    output
+}
+
+fn awslab_with(dir: &Path, args: &[&str], rust_log: Option<&str>) -> Output {
     let home = tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}"));
-    let output = Command::new(env!("CARGO_BIN_EXE_awslab"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_awslab"));
+    command
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
@@ -20,9 +36,13 @@ fn awslab(dir: &Path, args: &[&str]) -> Output {
             home.path().join("credentials"),
         )
         .env_remove("AWS_PROFILE")
-        .env_remove("RUST_LOG")
-        .output();
-    output.unwrap_or_else(|e| panic!("cannot run awslab: {e}"))
+        .env_remove("RUST_LOG");
+    if let Some(rust_log) = rust_log {
+        command.env("RUST_LOG", rust_log);
+    }
+    command
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run awslab: {e}"))
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -220,7 +240,7 @@ fn policy_check_reports_sizes_against_the_quota() {
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("policy::quota"), "{stderr}");
-    assert!(stderr.contains("at most 2048"), "{stderr}");
+    assert!(stderr.contains("most 2048"), "{stderr}");
 }
 
 #[test]
@@ -236,4 +256,66 @@ fn policy_check_counts_columns_in_characters() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     // `"Effect"` is the 56th character (the 61st byte).
     assert!(stderr.contains("p.json:1:56"), "{stderr}");
+}
+
+#[test]
+fn policy_check_shows_where_an_error_past_column_65535_is_without_a_snippet() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    // Whitespace counts toward no quota, so the line can be as long as one likes.
+    let padding = " ".repeat(70_000);
+    write(
+        dir.path(),
+        "wide.json",
+        format!(
+            r#"{{"Version": "2012-10-17", "Statement": {{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",{padding}"Bogus": 1}}}}"#
+        ),
+    );
+    let out = awslab(dir.path(), &["policy", "check", "wide.json"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("unknown field `Bogus`"), "{stderr}");
+    assert!(
+        stderr.contains("at wide.json:1:70102 (the line is too long to show)"),
+        "{stderr}"
+    );
+    assert!(stderr.len() < 4_000, "{} bytes of stderr", stderr.len());
+}
+
+#[test]
+fn diagnostics_escape_control_characters_from_the_plan_and_policies() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    // A name that would retitle the terminal, a step name that would colour it, and a
+    // policy key that rings the bell.
+    write(
+        dir.path(),
+        "lab.yaml",
+        "name: ctl\nsteps:\n  u:\n    iam.user: { name: \"bad\\e]0;pwned\\aname\" }\n  \"st\\e[31mep\": { iam.user: { name: ok } }\n",
+    );
+    write(
+        dir.path(),
+        "p.json",
+        "{\"Version\": \"2012-10-17\", \"Statement\": {\"Effect\": \"Allow\", \"Action\": \"*\", \"Resource\": \"*\", \"Bo\u{1b}]0;x\u{7}gus\": 1}}",
+    );
+    write(
+        dir.path(),
+        "raw.yaml",
+        "name: ctl\nsteps:\n  u:\n    iam.user: { name: bad\u{9b}31mname }\n",
+    );
+    for args in [
+        &["validate", "lab.yaml"][..],
+        &["plan", "lab.yaml"],
+        &["policy", "check", "p.json"],
+        &["validate", "raw.yaml"],
+    ] {
+        let out = awslab(dir.path(), args);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        for control in ['\u{1b}', '\u{7}', '\u{9b}'] {
+            assert!(
+                !stderr.contains(control) && !text(&out.stdout).contains(control),
+                "{args:?} printed {control:?} raw:\n{stderr}"
+            );
+        }
+        assert!(stderr.contains("\\u{"), "{args:?}: {stderr}");
+    }
 }

@@ -1,6 +1,7 @@
 //! A secret variable (`--secret-var`, or `secret: true` in `vars:`) reaches AWS but
-//! no output of awslab: not `plan`, not `up`'s progress and logs (at `-vvv`), not the
-//! journal, not `status`, not `down`. Runs on moto and on the sandbox; the same run puts an object
+//! no output of awslab: not `plan`, not `up`'s progress and logs (at `-vvv`, and under
+//! `RUST_LOG=trace`, where the SDK would log the tags AWS answers), not the journal,
+//! not `status`, not `down`. Runs on moto and on the sandbox; the same run puts an object
 //! streamed from a file next to the plan and reads it back.
 
 #![allow(
@@ -29,6 +30,8 @@ vars:
 steps:
   bucket:
     s3.bucket: { name: \"secret-${run.id}\" }
+  tagged:
+    iam.user: { name: \"tagged-${run.id}\", tags: { note: \"${vars.note}\", pin: \"${vars.pin}\" } }
   object:
     s3.object: { bucket: \"${bucket.name}\", key: note.txt, body: \"${vars.note} ${vars.pin}\" }
   from-file:
@@ -78,4 +81,7 @@ steps:
         );
     }
 }
-on_each_target!(secret_variables_reach_no_output_and_no_journal);
+on_each_target!(
+    secret_variables_reach_no_output_and_no_journal,
+    and_under_rust_log_trace
+);

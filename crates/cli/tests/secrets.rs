@@ -175,7 +175,10 @@ async fn no_secret_reaches_any_output_and_aws_files_are_restored(lab: Lab) {
         config_before
     );
 }
-on_each_target!(no_secret_reaches_any_output_and_aws_files_are_restored);
+on_each_target!(
+    no_secret_reaches_any_output_and_aws_files_are_restored,
+    and_under_rust_log_trace
+);
 
 /// The sandbox's own outputs: `sandbox status`; `sandbox explain` of denials to a
 /// `GetSessionToken` session and a federated user (requests carrying session tokens);

@@ -17,14 +17,19 @@ use serde::{Deserialize, Serialize};
 ///
 /// It serializes as the plain string so that it can be stored in the secrets file; never
 /// put it in a type that is logged, journaled or reported.
+///
+/// Every secret made (or read back from a secrets store) is remembered by
+/// [`crate::redaction`], so that the cli's log writer blanks it wherever it appears.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct Secret(String);
+pub struct Secret(#[serde(deserialize_with = "remembered")] String);
 
 impl Secret {
     /// Wraps a secret value.
     pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
+        let value = value.into();
+        crate::redaction::remember(&value);
+        Self(value)
     }
 
     /// The secret value itself. Call it only where the value must leave the process
@@ -32,6 +37,13 @@ impl Secret {
     pub fn expose(&self) -> &str {
         &self.0
     }
+}
+
+/// Reads a secret's value and remembers it for redaction.
+fn remembered<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    let value = String::deserialize(deserializer)?;
+    crate::redaction::remember(&value);
+    Ok(value)
 }
 
 impl fmt::Debug for Secret {

@@ -13,6 +13,12 @@ use crate::report::{render_load_error, render_plan_diagnostics};
 pub fn load_reporting(path: &std::path::Path, vars: &VarArgs) -> Option<SealedPlan> {
     match load_with(path, &vars.load_options()) {
         Ok(sealed) => {
+            // Secret variables are blanked from every log line from now on.
+            for name in &sealed.plan.secrets {
+                if let Some(value) = sealed.plan.vars.get(name) {
+                    awslab_executor::redaction::remember(&value.value);
+                }
+            }
             if !sealed.warnings.is_empty() {
                 eprint!(
                     "{}",

@@ -34,7 +34,10 @@ pub enum Target {
 }
 
 /// Runs one test body on each target, as `NAME::moto` and `NAME::sandbox`:
-/// `on_each_target!(NAME)` after `async fn NAME(lab: Lab)`.
+/// `on_each_target!(NAME)` after `async fn NAME(lab: Lab)`. With
+/// `on_each_target!(NAME, and_under_rust_log_trace)`, also as `NAME::moto_trace` and
+/// `NAME::sandbox_trace`, every command run with `RUST_LOG=trace`: for the suites that
+/// must hold at every log level (secrets, kills).
 #[macro_export]
 macro_rules! on_each_target {
     ($name:ident) => {
@@ -56,6 +59,58 @@ macro_rules! on_each_target {
             }
         }
     };
+    ($name:ident, and_under_rust_log_trace) => {
+        mod $name {
+            async fn on(
+                target: super::support::Target,
+                test: &str,
+                rust_log: Option<&'static str>,
+            ) {
+                if let Some(mut lab) = super::support::Lab::on(target, test).await {
+                    lab.rust_log = rust_log;
+                    super::$name(lab).await;
+                } else {
+                    assert_eq!(
+                        target,
+                        super::support::Target::Moto,
+                        "the sandbox never skips"
+                    );
+                }
+            }
+
+            #[tokio::test(flavor = "multi_thread")]
+            async fn moto() {
+                on(
+                    super::support::Target::Moto,
+                    concat!(stringify!($name), "::moto"),
+                    None,
+                )
+                .await;
+            }
+
+            #[tokio::test(flavor = "multi_thread")]
+            async fn sandbox() {
+                on(
+                    super::support::Target::Sandbox,
+                    concat!(stringify!($name), "::sandbox"),
+                    None,
+                )
+                .await;
+            }
+
+            #[tokio::test(flavor = "multi_thread")]
+            async fn moto_trace() {
+                let test = concat!(stringify!($name), "::moto_trace");
+                on(super::support::Target::Moto, test, Some("trace")).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread")]
+            async fn sandbox_trace() {
+                let test = concat!(stringify!($name), "::sandbox_trace");
+                on(super::support::Target::Sandbox, test, Some("trace")).await;
+            }
+        }
+    };
 }
 
 enum Backend {
@@ -74,6 +129,8 @@ pub struct Lab {
     pub admin: AdminKeys,
     /// What `sandbox status` listed when the lab began (empty for moto).
     baseline: BTreeSet<String>,
+    /// `RUST_LOG` for every command the lab runs (none: unset).
+    pub rust_log: Option<&'static str>,
 }
 
 impl Lab {
@@ -96,6 +153,7 @@ impl Lab {
                     files,
                     state_dir,
                     baseline: BTreeSet::new(),
+                    rust_log: None,
                 })
             }
             Target::Sandbox => {
@@ -109,6 +167,7 @@ impl Lab {
                     state_dir,
                     admin: AdminKeys::default(),
                     baseline: BTreeSet::new(),
+                    rust_log: None,
                 };
                 lab.admin = lab.sandbox_operator();
                 // The operator's keys in `[default]`, as on moto; the sandbox target
@@ -168,6 +227,9 @@ impl Lab {
             .env("AWSLAB_SANDBOX_DIR", self.sandbox_dir())
             .env("NO_COLOR", "1")
             .env_remove("RUST_LOG");
+        if let Some(rust_log) = self.rust_log {
+            command.env("RUST_LOG", rust_log);
+        }
         command
     }
 
