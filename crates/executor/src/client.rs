@@ -62,6 +62,10 @@ pub struct Target {
     /// The operator's profile; `None` is the default credential chain.
     pub profile: Option<String>,
     http: SharedHttpClient,
+    /// Whether a change may take a while to be in force (IAM on AWS): `false` for an
+    /// AWS in this process that applies every change at once, where the first answer
+    /// to a call is final.
+    propagates: bool,
 }
 
 impl Target {
@@ -95,6 +99,7 @@ impl Target {
             region: region.into(),
             profile: None,
             http: client,
+            propagates: true,
         }
     }
 
@@ -104,7 +109,23 @@ impl Target {
             region,
             profile,
             http: network_client(),
+            propagates: true,
         }
+    }
+
+    /// This target with every change in force at once (the sandbox without a
+    /// propagation delay): waits on IAM's eventual consistency take the first answer as
+    /// final, so a wrong expectation fails at once instead of at the settle deadline.
+    #[must_use]
+    pub fn with_changes_in_force_at_once(mut self) -> Self {
+        self.propagates = false;
+        self
+    }
+
+    /// Whether a change may take a while to be in force (see
+    /// [`Target::with_changes_in_force_at_once`]).
+    pub fn propagates(&self) -> bool {
+        self.propagates
     }
 
     /// The endpoint every service is sent to; `None` is real AWS.

@@ -465,7 +465,9 @@ impl<'a> StepCx<'a> {
                 Err(error) => {
                     let error = StepError::aws("GetCallerIdentity", &error);
                     match error.class() {
-                        Some(ErrorClass::Propagating | ErrorClass::Retryable) => {
+                        Some(class @ (ErrorClass::Propagating | ErrorClass::Retryable))
+                            if self.may_still_change(class) =>
+                        {
                             Ok(Err(format!("not accepted yet ({error})")))
                         }
                         _ => Err(error),
@@ -480,6 +482,18 @@ impl<'a> StepCx<'a> {
 
     pub fn is_cancelled(&self) -> bool {
         self.scheduler.is_cancelled()
+    }
+
+    /// Whether an answer of `class` may still change if asked again: a retryable error
+    /// (throttling, a 5xx) always; a denial or a credential not accepted yet only where
+    /// changes take a while to be in force. Elsewhere (the sandbox without a
+    /// propagation delay) the first such answer is final.
+    pub fn may_still_change(&self, class: ErrorClass) -> bool {
+        match class {
+            ErrorClass::Retryable => true,
+            ErrorClass::Denied | ErrorClass::Propagating => self.run.options.target.propagates(),
+            _ => false,
+        }
     }
 
     pub fn cancel_token(&self) -> &tokio_util::sync::CancellationToken {

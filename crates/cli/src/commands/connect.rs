@@ -112,7 +112,11 @@ fn sandbox(dir: PathBuf, region: String, args: &TargetArgs) -> Result<Connection
         .hint("run `awslab sandbox reset` if its state is damaged")
     };
     let mut sandbox = Sandbox::open(&dir).map_err(fail)?;
+    // Without a propagation delay every change is in force at once, so the first
+    // answer to a call is final: a wrong expectation fails at once.
+    let mut in_force_at_once = true;
     if let Some(options) = args.rehearse.options() {
+        in_force_at_once = options.propagation_delay.is_zero();
         sandbox = sandbox.with_options(options);
     }
     let account = sandbox
@@ -122,12 +126,15 @@ fn sandbox(dir: PathBuf, region: String, args: &TargetArgs) -> Result<Connection
         .next()
         .ok_or_else(|| Failure::new(Status::Invalid, "the sandbox has no account"))?;
     let operator = sandbox.operator(&account).map_err(fail)?;
-    let target = Target::in_process(
+    let mut target = Target::in_process(
         IN_PROCESS_ENDPOINT,
         sandbox.http_client(),
         region,
         Some(format!("http://127.0.0.1:{port}")),
     );
+    if in_force_at_once {
+        target = target.with_changes_in_force_at_once();
+    }
     let config = config_for_static(
         &target,
         &operator.access_key_id,

@@ -66,7 +66,7 @@ where
                 Err(error) => {
                     let error = StepError::aws(what, &error);
                     match error.class() {
-                        Some(class) if worth_retrying(class) => {
+                        Some(class) if worth_retrying(class) && cx.may_still_change(class) => {
                             Ok(Err(format!("answered {error}")))
                         }
                         _ => Err(error),

@@ -264,6 +264,7 @@ fn judge(
             info.class(),
             ErrorClass::Propagating | ErrorClass::Retryable
         )
+        && cx.may_still_change(info.class())
     {
         return Ok(Err(format!(
             "answered {} (credentials not in force yet?)",
@@ -276,7 +277,7 @@ fn judge(
                 expected: "success".into(),
                 got: "success".into(),
             })),
-            Err(info) if info.class() == ErrorClass::Denied => Ok(Err(format!(
+            Err(info) if cx.may_still_change(info.class()) => Ok(Err(format!(
                 "answered {} (a policy just put may not be in force yet)",
                 got(answer)
             ))),
@@ -318,7 +319,7 @@ fn judge(
                     got: shown,
                 }))
             }
-            Err(info) if info.class() == ErrorClass::Denied => {
+            Err(info) if cx.may_still_change(info.class()) => {
                 Ok(Err(format!("answered {}", got(answer))))
             }
             Err(info) => Err(StepError::Unmet(format!(

@@ -1,0 +1,127 @@
+//! On the sandbox without a propagation delay every change is in force at once, so the
+//! first answer to a call is final: a wrong `expect: allow` fails on its first answer
+//! and says why AWS denied it, and an expected `InvalidClientTokenId` is judged, not
+//! waited out. With `--propagation-delay` the same plan waits, as on AWS.
+
+#![expect(clippy::unwrap_used, reason = "tests fail loudly")]
+
+mod support;
+
+use support::{Lab, Target, text};
+
+const PLAN: &str = "\
+name: first-answer
+steps:
+  user:
+    iam.user: { name: \"first-${run.id}\", access_key: true }
+  list:
+    verify: { as: user, call: s3.ListBuckets, expect: allow }
+";
+
+fn events(output: &std::process::Output) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_allow_fails_on_its_first_answer_and_says_why() {
+    let lab = Lab::on(Target::Sandbox, "first_answer").await.unwrap();
+    let plan = lab.files.dir().join("plan.yaml");
+    std::fs::write(&plan, PLAN).unwrap();
+    let plan = plan.to_str().unwrap();
+
+    // (The settle deadline only bounds how long a regression takes to fail.)
+    let up = lab.awslab(&[
+        "up",
+        plan,
+        "--run-id",
+        "f1",
+        "--output",
+        "json",
+        "--settle-timeout",
+        "5",
+    ]);
+    assert_eq!(up.status.code(), Some(1), "{}", text(&up));
+    let seen = events(&up);
+    assert!(
+        !seen.iter().any(|e| e["event"] == "retrying"),
+        "nothing propagates on the sandbox, yet it retried: {}",
+        text(&up)
+    );
+    let failed = seen
+        .iter()
+        .find(|e| e["event"] == "finished" && e["step"] == "list")
+        .unwrap();
+    let message = failed["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("expected success, got AccessDenied: User: ")
+            && message.contains("no identity-based policy allows the s3:ListAllMyBuckets action"),
+        "{message}"
+    );
+    assert_eq!(lab.awslab(&["down", "f1"]).status.code(), Some(0));
+
+    // Where a change takes a while, the denial may be a policy not yet in force: the
+    // same claim is retried until the settle deadline.
+    let up = lab.awslab(&[
+        "up",
+        plan,
+        "--run-id",
+        "f2",
+        "--output",
+        "json",
+        "--propagation-delay",
+        "100ms",
+        "--settle-timeout",
+        "1",
+    ]);
+    assert_eq!(up.status.code(), Some(1), "{}", text(&up));
+    assert!(
+        events(&up)
+            .iter()
+            .any(|e| e["event"] == "retrying" && e["step"] == "list"),
+        "{}",
+        text(&up)
+    );
+    assert_eq!(lab.awslab(&["down", "f2"]).status.code(), Some(0));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_expected_invalid_client_token_is_judged_at_once() {
+    let lab = Lab::on(Target::Sandbox, "first_answer_token")
+        .await
+        .unwrap();
+    let plan = lab.files.dir().join("plan.yaml");
+    // GetSessionToken credentials cannot call IAM: AWS answers InvalidClientTokenId,
+    // which elsewhere is also what a key not yet in force answers.
+    std::fs::write(
+        &plan,
+        "\
+name: session-iam
+steps:
+  user:
+    iam.user: { name: \"session-${run.id}\", access_key: true }
+  session:
+    sts.get_session_token: { as: user, duration: 15m }
+  no-iam:
+    verify: { as: session, call: iam.ListUsers, expect: InvalidClientTokenId }
+",
+    )
+    .unwrap();
+    let up = lab.awslab(&[
+        "up",
+        plan.to_str().unwrap(),
+        "--run-id",
+        "s1",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(up.status.code(), Some(0), "{}", text(&up));
+    assert!(
+        !events(&up).iter().any(|e| e["event"] == "retrying"),
+        "{}",
+        text(&up)
+    );
+    assert_eq!(lab.awslab(&["down", "s1"]).status.code(), Some(0));
+}
