@@ -65,9 +65,14 @@ pub fn table(
             .elapsed_ms
             .map(|ms| human_duration(Duration::from_millis(ms)))
             .unwrap_or_default();
+        // A failure names the request it rests on, for `awslab sandbox explain`.
+        let request = match (step.status, step.last_request_id()) {
+            (Status::Failed, Some(id)) => format!(" (request {id})"),
+            _ => String::new(),
+        };
         let _ = writeln!(
             out,
-            "{:<width$}  {:<kind_width$}  {:<9}  {time:>6}  {}",
+            "{:<width$}  {:<kind_width$}  {:<9}  {time:>6}  {}{request}",
             step.step,
             step.kind,
             step.status.word(),
@@ -157,9 +162,15 @@ pub fn saved_steps_text(run_dir: &Path) -> Option<String> {
             "not_run" => "not run",
             other => other,
         };
+        let request = step["request_ids"]
+            .as_array()
+            .and_then(|ids| ids.last())
+            .and_then(serde_json::Value::as_str)
+            .map(|id| format!(" (request {id})"))
+            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "  {status:<9}  {:<width$}  {}",
+            "  {status:<9}  {:<width$}  {}{request}",
             field(step, "step"),
             field(step, "note")
         );
@@ -196,6 +207,13 @@ pub fn write_junit(path: &Path, sealed: &SealedPlan, steps: &[StepSummary]) -> s
         }
         if step.status == Status::Succeeded {
             case.set_system_out(note);
+        }
+        // Every call's request id, the last one the answer the verdict rests on.
+        if !step.request_ids.is_empty() {
+            case.add_property(("request_ids", step.request_ids.join(" ").as_str()));
+        }
+        if let Some(id) = step.last_request_id() {
+            case.add_property(("request_id", id));
         }
         suite.add_test_case(case);
     }

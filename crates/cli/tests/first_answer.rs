@@ -1,7 +1,8 @@
 //! On the sandbox without a propagation delay every change is in force at once, so the
 //! first answer to a call is final: a wrong `expect: allow` fails on its first answer
 //! and says why AWS denied it, and an expected `InvalidClientTokenId` is judged, not
-//! waited out. With `--propagation-delay` the same plan waits, as on AWS.
+//! waited out. With `--propagation-delay` the same plan waits, as on AWS. Every
+//! failure names the request it rests on, which `awslab sandbox explain` takes.
 
 #![expect(clippy::unwrap_used, reason = "tests fail loudly")]
 
@@ -60,7 +61,53 @@ async fn a_wrong_allow_fails_on_its_first_answer_and_says_why() {
             && message.contains("no identity-based policy allows the s3:ListAllMyBuckets action"),
         "{message}"
     );
-    assert_eq!(lab.awslab(&["down", "f1"]).status.code(), Some(0));
+    // The failure names its request: in the JSON summary, the JUnit report and the
+    // table `status` prints, and `sandbox explain` takes it.
+    let summary = seen.iter().find(|e| e["event"] == "summary").unwrap();
+    let list = summary["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["step"] == "list")
+        .unwrap();
+    let request = list["request_ids"]
+        .as_array()
+        .and_then(|ids| ids.last())
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or_else(|| panic!("no request id: {list}"))
+        .to_owned();
+    let status = lab.awslab(&["status", "f1"]);
+    assert!(
+        String::from_utf8_lossy(&status.stdout).contains(&format!("(request {request})")),
+        "{}",
+        text(&status)
+    );
+    let explained = lab.awslab(&["sandbox", "explain", &request]);
+    let explained_text = String::from_utf8_lossy(&explained.stdout);
+    assert!(
+        explained_text.contains("action: s3:ListAllMyBuckets")
+            && explained_text.contains("implicitDeny"),
+        "{}",
+        text(&explained)
+    );
+    let junit = lab.files.dir().join("junit.xml");
+    let again = lab.awslab(&[
+        "up",
+        plan,
+        "--run-id",
+        "f3",
+        "--junit",
+        junit.to_str().unwrap(),
+    ]);
+    assert_eq!(again.status.code(), Some(1), "{}", text(&again));
+    let junit = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        junit.contains("<property name=\"request_id\" value=\""),
+        "{junit}"
+    );
+    for run in ["f1", "f3"] {
+        assert_eq!(lab.awslab(&["down", run]).status.code(), Some(0));
+    }
 
     // Where a change takes a while, the denial may be a policy not yet in force: the
     // same claim is retried until the settle deadline.

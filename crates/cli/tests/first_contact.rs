@@ -338,6 +338,7 @@ async fn status_of_a_failed_run_names_the_steps_that_failed() {
         (r"user_id = \S+", "user_id = [ID]"),
         (r"after [0-9.]+m?s \(\d+ attempts\)", "after [TIME] ([N] attempts)"),
         (r"(?i)request ?id:? ?[a-z0-9-]+", "[REQUEST-ID]"),
+        (r"\(request [A-Za-z0-9-]+\)", "(request [ID])"),
     ] }, {
         insta::assert_snapshot!("failed_run_status", said);
     });

@@ -16,7 +16,8 @@ use std::process::Command;
 use support::{Lab, text};
 
 /// A user, then a verify that waits (a denial where success is expected is retried
-/// until the settle deadline), and a step that depends on it.
+/// until the settle deadline where changes take a while to be in force: on moto, and
+/// on the sandbox with a propagation delay), and a step that depends on it.
 const STUCK: &str = "name: stuck\nsteps:\n  user:\n    iam.user: { name: \"stuck-${run.id}\", access_key: true }\n  \
     waits:\n    verify: { as: user, call: s3.ListBuckets, expect: allow }\n  \
     after:\n    s3.bucket: { name: \"stuck-${run.id}\" }\n    needs: [waits]\n";
@@ -24,7 +25,12 @@ const STUCK: &str = "name: stuck\nsteps:\n  user:\n    iam.user: { name: \"stuck
 async fn ctrl_c_stops_the_run_with_130_and_down_cleans_up(lab: Lab) {
     let plan = lab.files.dir().join("stuck.yaml");
     std::fs::write(&plan, STUCK).unwrap();
-    let mut child = lab.spawn_up_json(&plan, &["--run-id", "int1", "--settle-timeout", "60"]);
+    // On the sandbox a denial is final unless changes take a while to be in force.
+    let mut args = vec!["--run-id", "int1", "--settle-timeout", "60"];
+    if lab.target == support::Target::Sandbox {
+        args.extend(["--propagation-delay", "10ms"]);
+    }
+    let mut child = lab.spawn_up_json(&plan, &args);
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     // Wait until the verify is retrying, then press Ctrl-C once.
     for line in lines.by_ref() {

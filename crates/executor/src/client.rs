@@ -250,6 +250,11 @@ macro_rules! service_config {
     ($service:ident, $config:expr) => {{
         let mut builder = $service::config::Builder::from($config);
         builder.set_endpoint_url($config.endpoint_url().map(str::to_owned));
+        builder.push_interceptor(
+            aws_smithy_runtime_api::client::interceptors::SharedInterceptor::new(
+                crate::request_ids::RecordRequestIds,
+            ),
+        );
         builder
     }};
 }

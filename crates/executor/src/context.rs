@@ -53,6 +53,10 @@ pub struct StepNote {
     /// When temporary credentials expire (RFC 3339).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expires: Option<String>,
+    /// The request ids of the step's calls, oldest first (the latest
+    /// [`crate::request_ids::MAX_KEPT`]); the last is the answer its outcome rests on.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub request_ids: Vec<String>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {

@@ -63,11 +63,14 @@ impl Engine {
             .ok_or_else(|| StepError::Local(format!("step `{id}` is not in the plan")))?;
         let cx = StepCx::new(&self.run, id, context);
         let span = tracing::info_span!("step", step = %id, kind = step.kind.label());
-        let outputs = Box::pin(tracing::Instrument::instrument(
-            crate::steps::run(step, &cx),
-            span,
+        let (outputs, request_ids) = crate::request_ids::collecting(Box::pin(
+            tracing::Instrument::instrument(crate::steps::run(step, &cx), span),
         ))
-        .await?;
+        .await;
+        if !request_ids.is_empty() {
+            cx.note(|n| n.request_ids = request_ids);
+        }
+        let outputs = outputs?;
         self.run.set_outputs(id, outputs.clone());
         if step.kind.mutates() {
             self.run

@@ -78,6 +78,16 @@ pub struct StepSummary {
     /// How long the step waited for IAM to settle, if it had to.
     pub settle_ms: Option<u64>,
     pub expires: Option<String>,
+    /// The request ids of the step's calls, oldest first; the last is the answer its
+    /// outcome rests on (`awslab sandbox explain REQUEST-ID` on the sandbox).
+    pub request_ids: Vec<String>,
+}
+
+impl StepSummary {
+    /// The request id of the answer the step's outcome rests on.
+    pub fn last_request_id(&self) -> Option<&str> {
+        self.request_ids.last().map(String::as_str)
+    }
 }
 
 /// A resource teardown left, with the reason.
@@ -262,6 +272,7 @@ impl StepSummary {
             note: note_text(report, note),
             settle_ms: note.and_then(|n| n.settled).map(|(w, _)| millis(w)),
             expires: note.and_then(|n| n.expires.clone()),
+            request_ids: note.map(|n| n.request_ids.clone()).unwrap_or_default(),
         }
     }
 }

@@ -8,7 +8,7 @@
 //! [`outputs`] and [`error`]s, the [`events`] `up` and `down` report, and SDK
 //! configuration for a [`client::Target`] ([`client`]).
 //!
-//! Module layering (no cycles): `redaction`, `scheduler`, `settle`, `classify`, `secrets`,
+//! Module layering (no cycles): `redaction`, `request_ids`, `scheduler`, `settle`, `classify`, `secrets`,
 //! `profile_files`, `client` at the bottom; `resources` above them; `journal` above
 //! `resources`; `context` above those; `steps` on `context`; `engine` and `teardown`
 //! on top.
@@ -25,6 +25,7 @@ pub mod journal;
 pub mod outputs;
 pub mod profile_files;
 pub mod redaction;
+pub mod request_ids;
 pub mod resources;
 pub mod scheduler;
 pub mod secrets;
