@@ -387,6 +387,10 @@ pub struct DownArgs {
     /// Do not ask before deleting resources in a real AWS account.
     #[arg(long, short = 'y')]
     pub yes: bool,
+    /// Record that resources found replaced by someone else's (same name, not this
+    /// run's) are left on purpose, so later teardowns succeed; they are never deleted.
+    #[arg(long)]
+    pub forget_foreign: bool,
 }
 
 #[derive(Debug, Args)]

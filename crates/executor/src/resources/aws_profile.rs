@@ -27,8 +27,8 @@ impl AwsProfile {
         let receipt = self.receipt.clone();
         let states = match tokio::task::spawn_blocking(move || inspect_profile(&receipt)).await {
             Ok(Ok(states)) => states,
-            Ok(Err(error)) => return Ownership::NotOurs(format!("cannot read it: {error}")),
-            Err(error) => return Ownership::NotOurs(format!("cannot read it: {error}")),
+            Ok(Err(error)) => return Ownership::Unknown(format!("cannot read it: {error}")),
+            Err(error) => return Ownership::Unknown(format!("cannot read it: {error}")),
         };
         if states.iter().any(|(_, state)| *state == SectionState::Ours) {
             return Ownership::Ours;
