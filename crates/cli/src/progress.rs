@@ -140,7 +140,9 @@ impl Progress {
                 Self::out(&format!("  LEFT     {resource}: {reason}"));
             }
             RunEvent::LeftOnPurpose { resource, reason } => {
-                Self::out(&format!("  kept     {resource}: left on purpose, not this run's: {reason}"));
+                Self::out(&format!(
+                    "  kept     {resource}: left on purpose, not this run's: {reason}"
+                ));
             }
             RunEvent::Teardown {
                 run_id,

@@ -12,7 +12,6 @@
 use std::path::Path;
 use std::time::Duration;
 
-
 use aws_config::SdkConfig;
 
 use crate::client::{cloudformation_client, iam_client, s3_client};
@@ -68,7 +67,7 @@ fn lefts(pairs: &[(String, String)]) -> Vec<Left> {
 /// How teardown goes about it.
 #[derive(Clone, Copy, Debug)]
 pub struct TeardownOptions {
-    /// How long to wait for a CloudFormation stack to be deleted.
+    /// How long to wait for a `CloudFormation` stack to be deleted.
     pub stack_deadline: Duration,
     /// Journal what is found replaced by someone else's as left on purpose.
     pub forget_foreign: bool,
@@ -151,58 +150,15 @@ pub async fn teardown(
                 }
             }
         };
-        match removal {
-            Removal::Deleted => {
-                journal
-                    .append_async(Record::Deleted {
-                        resource: resource.clone(),
-                        already_gone: false,
-                    })
-                    .await?;
-                report(RunEvent::Deleted {
-                    resource: label.clone(),
-                });
-                receipt.deleted.push(label);
-            }
-            Removal::AlreadyGone | Removal::NothingToUndo(_) => {
-                let remark = match removal {
-                    Removal::NothingToUndo(remark) => remark,
-                    _ => "already gone; nothing was deleted".to_owned(),
-                };
-                journal
-                    .append_async(Record::Deleted {
-                        resource: resource.clone(),
-                        already_gone: true,
-                    })
-                    .await?;
-                report(RunEvent::Gone {
-                    resource: label.clone(),
-                    remark: remark.clone(),
-                });
-                receipt.gone.push((label, remark));
-            }
-            Removal::NotOurs(reason) if options.forget_foreign => {
-                journal
-                    .append_async(Record::LeftOnPurpose {
-                        resource: resource.clone(),
-                        reason: reason.clone(),
-                    })
-                    .await?;
-                report(RunEvent::LeftOnPurpose {
-                    resource: label.clone(),
-                    reason: reason.clone(),
-                });
-                receipt.left_on_purpose.push((label, reason));
-            }
-            Removal::NotOurs(reason) => {
-                let reason = format!("not ours, left alone: {reason}");
-                report(RunEvent::Left {
-                    resource: label.clone(),
-                    reason: reason.clone(),
-                });
-                receipt.left.push((label, reason));
-            }
-        }
+        record(
+            &journal,
+            resource,
+            removal,
+            options.forget_foreign,
+            &mut report,
+            &mut receipt,
+        )
+        .await?;
     }
     let status = if receipt.is_clean() {
         RunStatus::TornDown
@@ -216,4 +172,69 @@ pub async fn teardown(
         let _ = std::fs::remove_file(secrets);
     }
     Ok(receipt)
+}
+
+/// Journals and reports what became of `resource`.
+async fn record(
+    journal: &Journal,
+    resource: &ResourceRef,
+    removal: Removal,
+    forget_foreign: bool,
+    report: &mut (impl FnMut(RunEvent) + Send),
+    receipt: &mut Receipt,
+) -> Result<(), JournalError> {
+    let label = resource.label();
+    match removal {
+        Removal::Deleted => {
+            journal
+                .append_async(Record::Deleted {
+                    resource: resource.clone(),
+                    already_gone: false,
+                })
+                .await?;
+            report(RunEvent::Deleted {
+                resource: label.clone(),
+            });
+            receipt.deleted.push(label);
+        }
+        Removal::AlreadyGone | Removal::NothingToUndo(_) => {
+            let remark = match removal {
+                Removal::NothingToUndo(remark) => remark,
+                _ => "already gone; nothing was deleted".to_owned(),
+            };
+            journal
+                .append_async(Record::Deleted {
+                    resource: resource.clone(),
+                    already_gone: true,
+                })
+                .await?;
+            report(RunEvent::Gone {
+                resource: label.clone(),
+                remark: remark.clone(),
+            });
+            receipt.gone.push((label, remark));
+        }
+        Removal::NotOurs(reason) if forget_foreign => {
+            journal
+                .append_async(Record::LeftOnPurpose {
+                    resource: resource.clone(),
+                    reason: reason.clone(),
+                })
+                .await?;
+            report(RunEvent::LeftOnPurpose {
+                resource: label.clone(),
+                reason: reason.clone(),
+            });
+            receipt.left_on_purpose.push((label, reason));
+        }
+        Removal::NotOurs(reason) => {
+            let reason = format!("not ours, left alone: {reason}");
+            report(RunEvent::Left {
+                resource: label.clone(),
+                reason: reason.clone(),
+            });
+            receipt.left.push((label, reason));
+        }
+    }
+    Ok(())
 }
