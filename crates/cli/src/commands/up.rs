@@ -129,12 +129,7 @@ async fn run(args: &UpArgs, sealed: Arc<SealedPlan>, run_id: RunId) -> Result<St
         ),
     }
     // Held until `up` ends: a second `up` or a `down` of this run is refused meanwhile.
-    let _lock = super::runs::lock_run(&args.state.state_dir, &run_id, "awslab up", Status::Invalid)
-        .map_err(|failure| {
-            failure.hint(format!(
-                "one command at a time works on a run: wait for it to end, or choose another --run-id than `{run_id}`"
-            ))
-        })?;
+    let _lock = lock(&args.state.state_dir, &run_id)?;
     let (journal, resumed) = open_journal(
         &args.state.state_dir,
         &run_id,
@@ -206,6 +201,15 @@ async fn run(args: &UpArgs, sealed: Arc<SealedPlan>, run_id: RunId) -> Result<St
         eprintln!("error: {error}");
     }
     Ok(conclude(args, &sealed, &engine, &report, &run_id))
+}
+
+/// The run's lock for `up`; another command holding it is a usage error.
+fn lock(state_dir: &Path, run_id: &RunId) -> Result<awslab_executor::RunLock, Failure> {
+    super::runs::lock_run(state_dir, run_id, "awslab up", Status::Invalid).map_err(|failure| {
+        failure.hint(format!(
+            "one command at a time works on a run: wait for it to end, or choose another --run-id than `{run_id}`"
+        ))
+    })
 }
 
 /// How a target is named in events and the journal: `aws`, `sandbox` or its URL.
