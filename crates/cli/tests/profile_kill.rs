@@ -72,11 +72,13 @@ async fn down_after_a_kill_mid_profile_write_removes_the_temporary_file_and_rest
             .join("runs")
             .join(run_id)
             .join("journal.jsonl");
-        let kept: String = lines
+        let mut kept = lines
             .iter()
             .take_while(|l| !(l.contains(r#""event":"created""#) && l.contains("aws_profile")))
-            .map(|l| format!("{l}\n"))
-            .collect();
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join("\n");
+        kept.push('\n');
         std::fs::write(&journal, kept).unwrap();
         if !renamed {
             std::fs::write(&lab.files.credentials, &credentials_before).unwrap();
