@@ -59,7 +59,7 @@ pub enum Command {
     Up(UpArgs),
     /// Tear down a run: delete everything its journal says it created, newest first.
     #[command(
-        after_help = "Examples:\n  awslab down            # the latest run that still has resources\n  awslab down r1 --yes\n\nExit status: 0 when nothing is left, 3 when something could not be deleted,\n4 when the target cannot be reached or refuses the operator's credentials."
+        after_help = "Examples:\n  awslab down            # the latest run that still has resources\n  awslab down r1 --yes\n  awslab down r1 --forget-foreign   # keep what someone else put in its place\n\nExit status: 0 when nothing is left, 3 when something could not be deleted, when the\nrun's journal is damaged (it cannot prove that nothing is left) or when another\ncommand is working on the run, 4 when the target cannot be reached or refuses the\noperator's credentials."
     )]
     Down(DownArgs),
     /// Show a run: its steps' outputs and the resources its journal says exist.
@@ -387,6 +387,10 @@ pub struct DownArgs {
     /// Do not ask before deleting resources in a real AWS account.
     #[arg(long, short = 'y')]
     pub yes: bool,
+    /// Record that resources found replaced by someone else's (same name, not this
+    /// run's) are left on purpose, so later teardowns succeed; they are never deleted.
+    #[arg(long)]
+    pub forget_foreign: bool,
 }
 
 #[derive(Debug, Args)]

@@ -139,15 +139,46 @@ impl Progress {
             RunEvent::Left { resource, reason } => {
                 Self::out(&format!("  LEFT     {resource}: {reason}"));
             }
-            RunEvent::Teardown { run_id, left, .. } => {
-                if left.is_empty() {
-                    Self::out("Nothing is left.");
-                } else {
-                    Self::out(&format!(
-                        "{} resource(s) left; fix the cause and run `awslab down {run_id}` again.",
-                        left.len()
-                    ));
-                }
+            RunEvent::LeftOnPurpose { resource, reason } => {
+                Self::out(&format!(
+                    "  kept     {resource}: left on purpose, not this run's: {reason}"
+                ));
+            }
+            RunEvent::Teardown {
+                run_id,
+                left,
+                left_on_purpose,
+                damaged_journal,
+                ..
+            } => Self::teardown_end(run_id, left, left_on_purpose, damaged_journal.as_deref()),
+        }
+    }
+
+    /// The last line of `down`: nothing is left only when a sound journal says so.
+    fn teardown_end(
+        run_id: &str,
+        left: &[awslab_executor::events::Left],
+        left_on_purpose: &[awslab_executor::events::Left],
+        damaged_journal: Option<&str>,
+    ) {
+        if damaged_journal.is_some() {
+            Self::out("The journal is damaged: what this run left cannot be told from it.");
+        } else if left.is_empty() && left_on_purpose.is_empty() {
+            Self::out("Nothing is left.");
+        } else if left.is_empty() {
+            Self::out(&format!(
+                "Nothing of this run is left; {} resource(s) of someone else's were left on purpose.",
+                left_on_purpose.len()
+            ));
+        } else {
+            Self::out(&format!(
+                "{} resource(s) left; fix the cause and run `awslab down {run_id}` again.",
+                left.len()
+            ));
+            if left.iter().any(|l| l.reason.starts_with("not ours")) {
+                Self::out(&format!(
+                    "What is someone else's stays; `awslab down {run_id} --forget-foreign` records that it is left on purpose."
+                ));
             }
         }
     }

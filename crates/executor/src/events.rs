@@ -162,12 +162,24 @@ pub enum RunEvent {
         resource: String,
         reason: String,
     },
+    /// Someone else's resource, found where this run's was and left on purpose
+    /// (`down --forget-foreign`, now or in an earlier teardown).
+    LeftOnPurpose {
+        resource: String,
+        reason: String,
+    },
     /// The end of `down`.
     Teardown {
         run_id: String,
         deleted: Vec<String>,
         gone: Vec<String>,
         left: Vec<Left>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        left_on_purpose: Vec<Left>,
+        /// What is wrong with the run's journal: then nothing it says proves that
+        /// nothing is left.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        damaged_journal: Option<String>,
     },
 }
 

@@ -1,16 +1,24 @@
 //! The write-ahead journal of a run: `<state_dir>/runs/<run-id>/journal.jsonl`, one
-//! JSON [`Record`] a line, each fsynced before [`Journal::append`] returns. A step
-//! appends an `intent` before a mutating call and a result after it, so a run killed at
-//! any instant can still be torn down: [`replay`] turns the lines back into the
-//! resources that exist or may exist, the step outputs and the run's metadata, and
-//! tolerates a torn last line. [`list_runs`] summarizes every run for `awslab runs`.
+//! checksummed JSON [`Record`] a line (see [`line`]), each fsynced before
+//! [`Journal::append`] returns. The journal comes into existence whole with its header
+//! (`run_started`) as its first line, and `run.json` beside it says that the run's
+//! journal is checksummed, so an empty, missing or overwritten journal is damage, never
+//! "nothing was created". A step appends an `intent` before a mutating call and a
+//! result after it, so a run killed at any instant can still be torn down: [`replay`]
+//! turns the lines back into the resources that exist or may exist, the step outputs
+//! and the run's metadata, tolerates a torn last line and reports any other damage.
+//! [`list_runs`] summarizes every run for `awslab runs`; [`RunLock`] keeps two commands
+//! off one run.
 
+mod line;
+mod listing;
+mod lock;
 mod replay;
 
 use std::fmt;
 use std::fs;
 use std::io::{self, Write as _};
-use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _};
+use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -18,6 +26,9 @@ use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
 pub use crate::resources::ResourceRef;
+pub use line::{Damage, LineFault};
+pub use listing::{RunSummary, list_runs, timestamp_now};
+pub use lock::RunLock;
 pub use replay::{JournalState, LiveResource, ResourceState, replay};
 
 /// Identifier of a run, also the name of its directory.
@@ -135,6 +146,12 @@ pub enum Record {
         resource: ResourceRef,
         error: String,
     },
+    /// `down --forget-foreign` found it replaced by someone else's and left it on
+    /// purpose: no later teardown looks at it again (and none ever deleted it).
+    LeftOnPurpose {
+        resource: ResourceRef,
+        reason: String,
+    },
     /// Written when a step that changes something has finished successfully, with
     /// its outputs (never secrets); a resumed run does not run it again and reads its
     /// outputs from here.
@@ -164,6 +181,8 @@ pub enum JournalError {
     },
     #[error("cannot encode a journal record")]
     Encode(#[source] serde_json::Error),
+    #[error("run `{run_id}` is in use by {holder}")]
+    Locked { run_id: RunId, holder: String },
 }
 
 fn io_error(path: &Path) -> impl FnOnce(io::Error) -> JournalError + '_ {
@@ -188,7 +207,13 @@ impl Journal {
         state_dir.join("runs").join(run_id.as_str())
     }
 
-    /// Creates the run directory (0700) and journal (0600) and appends `RunStarted`.
+    /// Beside the journal of a run created with checksums; its presence makes an
+    /// empty, missing or unchecked journal damage.
+    pub const RUN_FILE: &'static str = "run.json";
+
+    /// Creates the run directory (0700) and the journal (0600) with `RunStarted` as
+    /// its first line: the header is written and synced to a temporary file first and
+    /// linked into place, so a journal never exists without it. Then writes `run.json`.
     pub fn create(state_dir: &Path, meta: RunMeta) -> Result<Self, JournalError> {
         let dir = Self::run_dir(state_dir, &meta.run_id);
         let path = dir.join(Self::FILE_NAME);
@@ -197,33 +222,55 @@ impl Journal {
             .mode(0o700)
             .create(&dir)
             .map_err(io_error(&dir))?;
-        let file = fs::OpenOptions::new()
-            .append(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&path);
-        let file = match file {
-            Ok(file) => file,
-            Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {
+        let header = line::encode(&Record::RunStarted(meta.clone()))?;
+        let staged = (|| {
+            let mut staged = tempfile::Builder::new()
+                .prefix(".journal-")
+                .permissions(fs::Permissions::from_mode(0o600))
+                .tempfile_in(&dir)?;
+            staged.write_all(&header)?;
+            staged.as_file().sync_all()?;
+            Ok(staged)
+        })()
+        .map_err(io_error(&path))?;
+        match staged.persist_noclobber(&path) {
+            Ok(_) => {}
+            Err(error) if error.error.kind() == io::ErrorKind::AlreadyExists => {
                 return Err(JournalError::RunExists {
                     run_id: meta.run_id,
                 });
             }
-            Err(source) => return Err(JournalError::Io { path, source }),
-        };
+            Err(error) => return Err(io_error(&path)(error.error)),
+        }
+        let marker = dir.join(Self::RUN_FILE);
+        fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&marker)
+            .and_then(|mut file| {
+                file.write_all(br#"{"journal":"journal.jsonl","checksums":"crc32","begins_with":"run_started"}"#)?;
+                file.write_all(b"\n")?;
+                file.sync_all()
+            })
+            .map_err(io_error(&marker))?;
         fs::File::open(&dir)
             .and_then(|dir| dir.sync_all())
             .map_err(io_error(&dir))?;
-        let journal = Self {
+        let file = fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .map_err(io_error(&path))?;
+        Ok(Self {
             path,
             file: Arc::new(Mutex::new(file)),
-        };
-        journal.append(&Record::RunStarted(meta))?;
-        Ok(journal)
+        })
     }
 
     /// Opens an existing run's journal for appending (to resume or tear it down). A torn
-    /// last line is cut off first so the next record starts on a line of its own.
+    /// last line is cut off first so the next record starts on a line of its own; a
+    /// last record that lacks only its line break gets it (replay counted it).
     pub fn open(state_dir: &Path, run_id: &RunId) -> Result<Self, JournalError> {
         let path = Self::run_dir(state_dir, run_id).join(Self::FILE_NAME);
         let bytes = fs::read(&path).map_err(io_error(&path))?;
@@ -236,6 +283,17 @@ impl Journal {
                 .iter()
                 .rposition(|&byte| byte == b'\n')
                 .map_or(0, |index| index + 1);
+            if line::decode(&bytes[keep..]).is_ok() {
+                let mut writer = &file;
+                writer
+                    .write_all(b"\n")
+                    .and_then(|()| file.sync_data())
+                    .map_err(io_error(&path))?;
+                return Ok(Self {
+                    path,
+                    file: Arc::new(Mutex::new(file)),
+                });
+            }
             tracing::warn!(path = %path.display(), dropped_bytes = bytes.len() - keep, "cutting torn last journal line");
             file.set_len(keep as u64)
                 .and_then(|()| file.sync_data())
@@ -254,8 +312,7 @@ impl Journal {
     /// Appends `record` as one line and fsyncs it before returning. Blocks; from async
     /// code use [`Journal::append_async`].
     pub fn append(&self, record: &Record) -> Result<(), JournalError> {
-        let mut line = serde_json::to_vec(record).map_err(JournalError::Encode)?;
-        line.push(b'\n');
+        let line = line::encode(record)?;
         let mut file = self
             .file
             .lock()
@@ -275,61 +332,4 @@ impl Journal {
                 source: io::Error::other(error),
             })?
     }
-}
-
-/// One run, as `awslab runs` lists it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RunSummary {
-    pub run_id: RunId,
-    pub plan_name: Option<String>,
-    pub started_at: Option<String>,
-    pub status: Option<RunStatus>,
-    pub live_resources: usize,
-}
-
-/// Every run under `<state_dir>/runs`, oldest first. A missing directory is no runs.
-pub fn list_runs(state_dir: &Path) -> Result<Vec<RunSummary>, JournalError> {
-    let runs_dir = state_dir.join("runs");
-    let entries = match fs::read_dir(&runs_dir) {
-        Ok(entries) => entries,
-        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(source) => {
-            return Err(JournalError::Io {
-                path: runs_dir,
-                source,
-            });
-        }
-    };
-    let mut runs = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(io_error(&runs_dir))?;
-        let Some(run_id) = entry
-            .file_name()
-            .to_str()
-            .and_then(|name| RunId::parse(name).ok())
-        else {
-            continue;
-        };
-        let path = entry.path().join(Journal::FILE_NAME);
-        if !path.is_file() {
-            continue;
-        }
-        let state = replay(&path)?;
-        runs.push(RunSummary {
-            run_id,
-            plan_name: state.meta.as_ref().map(|meta| meta.plan_name.clone()),
-            started_at: state.meta.as_ref().map(|meta| meta.started_at.clone()),
-            status: state.status,
-            live_resources: state.resources.len(),
-        });
-    }
-    runs.sort_by(|a, b| (&a.started_at, &a.run_id).cmp(&(&b.started_at, &b.run_id)));
-    Ok(runs)
-}
-
-/// The current UTC time as RFC 3339, for [`RunMeta::started_at`].
-pub fn timestamp_now() -> String {
-    let now = time::OffsetDateTime::now_utc();
-    now.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| now.unix_timestamp().to_string())
 }

@@ -43,8 +43,8 @@ pub use engine::Engine;
 pub use error::StepError;
 pub use events::{RunEvent, Status, StepSummary};
 pub use journal::{
-    Journal, JournalError, JournalState, LiveResource, Record, ResourceRef, ResourceState, RunId,
-    RunMeta, RunStatus, RunSummary, TargetInfo, list_runs, replay,
+    Damage, Journal, JournalError, JournalState, LiveResource, Record, ResourceRef, ResourceState,
+    RunId, RunLock, RunMeta, RunStatus, RunSummary, TargetInfo, list_runs, replay,
 };
 pub use profile_files::{
     FileReceipt, ProfileError, ProfilePaths, ProfileReceipt, ProfileSpec, SectionState,
@@ -57,4 +57,4 @@ pub use scheduler::{
 };
 pub use secrets::{Secret, SecretsError, SecretsStore, StepCredentials};
 pub use settle::{Probe, SettleError, SettlePolicy, Settled, settle};
-pub use teardown::{Receipt, teardown};
+pub use teardown::{Receipt, TeardownOptions, teardown};

@@ -1,14 +1,17 @@
-//! AWS CLI profiles written into the CLI's own files. [`write_profile`] appends a
+//! AWS CLI profiles written into the CLI's own files. [`prepare_profile`] locks both
+//! files (a lock file in the temporary folder named by a hash of the file's path, so
+//! nothing is left beside the user's AWS files), reads them and settles everything it
+//! will do: the sections, the separators, whether a file is new and the name of each
+//! temporary file. That [`ProfileReceipt`] (no secrets in it) is journaled as the
+//! intent before any byte is written; [`PreparedProfile::commit`] then appends a
 //! `[NAME]` section to the shared credentials file and a `[profile NAME]` (or
-//! `[default]`) section to the config file, each atomically (temporary file in the same
-//! directory, `sync_all`, rename) while holding a lock on a lock file in the temporary folder named by a hash of
-//! the file's path (nothing is left beside the user's AWS files).
-//! It never overwrites: a section that already exists is an error. [`planned_receipt`]
-//! names the files, sections and non-secret values before any byte is written (it is
-//! journaled as the intent); the [`ProfileReceipt`] [`write_profile`] returns (no
-//! secrets in it) is journaled after, and [`remove_profile`] takes out exactly what was
-//! added, leaving every other byte of the files as it was, and only while the values
-//! awslab wrote are still there: a section a person rewrote is left.
+//! `[default]`) section to the config file, each atomically (temporary file created
+//! 0600 or narrower, `sync_all`, rename). It never overwrites: a section that already
+//! exists is an error. [`remove_profile`] removes a leftover temporary file and takes
+//! out exactly what was added, separator included, leaving every other byte of the
+//! files as it was, and only while the values awslab wrote are still there: a section
+//! a person rewrote is left. [`planned_receipt`] is the receipt of journals written
+//! before the intent held separators.
 
 use std::ffi::OsString;
 use std::io;
@@ -19,10 +22,10 @@ use serde::{Deserialize, Serialize};
 use crate::secrets::StepCredentials;
 
 mod sections;
+mod write;
 
-use sections::{
-    FileLock, append_section, lines, lock_path, read_existing, remove_section, section_name,
-};
+use sections::{FileLock, leftover_temp, remove_section};
+pub use write::{PreparedProfile, WritePoint, prepare_profile, write_profile};
 
 /// The two files of the AWS CLI.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -98,6 +101,11 @@ pub struct FileReceipt {
     pub separator: String,
     /// Whether the file did not exist before.
     pub created_file: bool,
+    /// The temporary file (beside the file) through which awslab writes this file for
+    /// this profile, named before it is created: teardown removes it if a crash left
+    /// it. (Absent in journals written before it was recorded.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub temp: Option<PathBuf>,
 }
 
 /// Errors writing or removing a profile.
@@ -152,6 +160,7 @@ pub fn planned_receipt(
         values: public_values(keys, public),
         separator: String::new(),
         created_file: false,
+        temp: None,
     };
     Ok(ProfileReceipt {
         profile: spec.name.to_owned(),
@@ -237,78 +246,6 @@ impl<'a> Layout<'a> {
     }
 }
 
-/// Appends the profile to both files; nothing is written if either already holds it.
-pub fn write_profile(
-    paths: &ProfilePaths,
-    spec: &ProfileSpec<'_>,
-) -> Result<ProfileReceipt, ProfileError> {
-    let Layout {
-        credential_keys,
-        config_keys,
-        config_section,
-        config_taken,
-    } = Layout::new(spec)?;
-
-    if lock_path(&paths.credentials) == lock_path(&paths.config) {
-        return Err(ProfileError::SameFile {
-            path: paths.credentials.clone(),
-        });
-    }
-    let _credentials_lock = FileLock::acquire(&paths.credentials)?;
-    let _config_lock = FileLock::acquire(&paths.config)?;
-    let credentials_text = read_existing(&paths.credentials)?;
-    let config_text = read_existing(&paths.config)?;
-    let checks = [
-        (
-            &paths.credentials,
-            &credentials_text,
-            vec![spec.name.to_owned()],
-        ),
-        (&paths.config, &config_text, config_taken),
-    ];
-    for (path, text, taken) in &checks {
-        let text = text.as_deref().unwrap_or_default();
-        if let Some(section) =
-            lines(text).find_map(|line| section_name(line).filter(|name| taken.contains(name)))
-        {
-            return Err(ProfileError::AlreadyExists {
-                profile: spec.name.to_owned(),
-                path: (*path).clone(),
-                section,
-            });
-        }
-    }
-
-    let mut credentials_receipt = append_section(
-        &paths.credentials,
-        credentials_text.as_deref(),
-        spec.name,
-        &credential_keys,
-    )?;
-    credentials_receipt.values = public_values(&credential_keys, CREDENTIAL_PUBLIC);
-    let config_receipt = match append_section(
-        &paths.config,
-        config_text.as_deref(),
-        &config_section,
-        &config_keys,
-    ) {
-        Ok(mut receipt) => {
-            receipt.values = public_values(&config_keys, CONFIG_PUBLIC);
-            receipt
-        }
-        Err(error) => {
-            if let Err(rollback) = remove_section(&credentials_receipt) {
-                tracing::warn!(error = %rollback, path = %paths.credentials.display(), "could not roll back credentials section");
-            }
-            return Err(error);
-        }
-    };
-    Ok(ProfileReceipt {
-        profile: spec.name.to_owned(),
-        files: vec![credentials_receipt, config_receipt],
-    })
-}
-
 /// What is in a file where awslab wrote (or meant to write) a profile section.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SectionState {
@@ -328,6 +265,15 @@ pub fn inspect_profile(
         .files
         .iter()
         .map(|file| Ok((file.path.clone(), sections::inspect_section(file)?)))
+        .collect()
+}
+
+/// The temporary files of `receipt` that a crash left beside the AWS files.
+pub fn leftover_temps(receipt: &ProfileReceipt) -> Vec<PathBuf> {
+    receipt
+        .files
+        .iter()
+        .filter_map(|file| leftover_temp(file).map(Path::to_owned))
         .collect()
 }
 

@@ -289,7 +289,10 @@ impl Run {
             &self.run_id,
             &state,
             &self.operator(),
-            Duration::from_secs(5),
+            awslab_executor::TeardownOptions {
+                stack_deadline: Duration::from_secs(5),
+                forget_foreign: false,
+            },
             |event| events.push(event),
         )
         .await

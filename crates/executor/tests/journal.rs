@@ -239,7 +239,7 @@ fn tolerates_a_torn_last_line_and_reopening_cuts_it() {
 
     let state = replay(&path).unwrap();
     assert!(state.torn_tail);
-    assert!(state.unreadable_lines.is_empty());
+    assert!(state.damage.is_empty());
     assert_eq!(
         labels(&path),
         [("iam user a".to_owned(), ResourceState::Exists)]
@@ -257,7 +257,7 @@ fn tolerates_a_torn_last_line_and_reopening_cuts_it() {
         .unwrap();
     let state = replay(&path).unwrap();
     assert!(!state.torn_tail);
-    assert!(state.unreadable_lines.is_empty());
+    assert!(state.damage.is_empty());
     assert_eq!(state.resources.len(), 2);
 }
 

@@ -5,7 +5,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use awslab_executor::{
-    Journal, ResourceState, RunId, RunStatus, SecretsStore, list_runs, replay, teardown,
+    Journal, JournalError, JournalState, RUN_TAG, ResourceState, RunId, RunLock, RunStatus,
+    SecretsStore, TeardownOptions, list_runs, replay, teardown,
 };
 
 use super::up::{confirm, runtime};
@@ -17,10 +18,8 @@ use crate::progress::Progress;
 fn pick_run(state_dir: &Path, run: Option<&str>, live: bool) -> Result<RunId, String> {
     if let Some(run) = run {
         let id = RunId::parse(run).map_err(|e| e.to_string())?;
-        if !Journal::run_dir(state_dir, &id)
-            .join(Journal::FILE_NAME)
-            .is_file()
-        {
+        let dir = Journal::run_dir(state_dir, &id);
+        if !dir.join(Journal::FILE_NAME).is_file() && !dir.join(Journal::RUN_FILE).is_file() {
             return Err(format!(
                 "no run `{run}` in `{}`; `awslab runs` lists them",
                 state_dir.display()
@@ -31,7 +30,7 @@ fn pick_run(state_dir: &Path, run: Option<&str>, live: bool) -> Result<RunId, St
     let runs = list_runs(state_dir).map_err(|e| e.to_string())?;
     runs.into_iter()
         .rev()
-        .find(|r| !live || r.live_resources > 0)
+        .find(|r| !live || r.needs_teardown())
         .map(|r| r.run_id)
         .ok_or_else(|| {
             if live {
@@ -56,8 +55,25 @@ pub fn down(args: &DownArgs) -> Status {
 fn down_run(args: &DownArgs) -> Result<Status, Failure> {
     let run_id =
         pick_run(&args.state.state_dir, args.run.as_deref(), true).or_fail(Status::Invalid)?;
+    // Held until `down` ends: an `up` of this run still running is refused, not raced.
+    let _lock = lock_run(
+        &args.state.state_dir,
+        &run_id,
+        "awslab down",
+        Status::LeftBehind,
+    )
+    .map_err(|failure| {
+        failure.hint(format!(
+            "one command at a time works on a run: wait for it to end (Ctrl-C stops an `up`), then run `awslab down {run_id}` again"
+        ))
+    })?;
     let state =
         replay(&journal_path(&args.state.state_dir, &run_id)).or_fail(Status::StepFailed)?;
+    note_unchecked(&run_id, &state);
+    if state.is_damaged() && state.meta.is_none() {
+        // Without its header the journal does not even say where the run went.
+        return Err(damaged(&args.state.state_dir, &run_id, &state));
+    }
     let meta_target = state.meta.as_ref().map(|m| m.target.clone());
     let runtime = runtime()?;
     let connection =
@@ -88,7 +104,10 @@ fn down_run(args: &DownArgs) -> Result<Status, Failure> {
                 &run_id,
                 &state,
                 &connection.operator,
-                Duration::from_secs(args.stack_timeout),
+                TeardownOptions {
+                    stack_deadline: Duration::from_secs(args.stack_timeout),
+                    forget_foreign: args.forget_foreign,
+                },
                 |event| progress.handle(&event),
             )
             .await
@@ -100,6 +119,9 @@ fn down_run(args: &DownArgs) -> Result<Status, Failure> {
             )
         })?;
     progress.handle(&receipt.event(&run_id));
+    if state.is_damaged() {
+        return Err(damaged(&args.state.state_dir, &run_id, &state));
+    }
     Ok(if receipt.is_clean() {
         Status::Success
     } else {
@@ -107,10 +129,52 @@ fn down_run(args: &DownArgs) -> Result<Status, Failure> {
     })
 }
 
-/// True when no run in the state folder has resources left (or there are no runs):
-/// `down` then has nothing to do, which is a success, not a usage error.
+/// True when no run in the state folder has resources left (or there are no runs), as
+/// sound journals prove: `down` then has nothing to do, which is a success, not a usage
+/// error. A damaged journal proves nothing, so its run needs a `down`.
 fn nothing_to_tear_down(state_dir: &Path) -> bool {
-    list_runs(state_dir).is_ok_and(|runs| runs.iter().all(|run| run.live_resources == 0))
+    list_runs(state_dir).is_ok_and(|runs| runs.iter().all(|run| !run.needs_teardown()))
+}
+
+/// Takes the run's lock for `command`; another command holding it is a refusal with
+/// `status` that names the holder (the caller adds what to do).
+pub fn lock_run(
+    state_dir: &Path,
+    run_id: &RunId,
+    command: &str,
+    status: Status,
+) -> Result<RunLock, Failure> {
+    RunLock::acquire(state_dir, run_id, command).map_err(|error| match error {
+        JournalError::Locked { .. } => Failure::new(status, &error),
+        other => Failure::new(Status::StepFailed, other),
+    })
+}
+
+/// Says, once, that a journal from before checksums cannot show damage.
+fn note_unchecked(run_id: &RunId, state: &JournalState) {
+    if state.unchecked_records > 0 {
+        eprintln!(
+            "note: the journal of run `{run_id}` was written before awslab checksummed its records; damage to it cannot be detected"
+        );
+    }
+}
+
+/// The failure of a teardown whose journal is damaged: where, what, and how to find
+/// what the run left without it.
+fn damaged(state_dir: &Path, run_id: &RunId, state: &JournalState) -> Failure {
+    let path = journal_path(state_dir, run_id);
+    Failure::new(
+        Status::LeftBehind,
+        format!(
+            "the journal of run `{run_id}` is damaged (`{}`: {}), so it cannot tell what the run left",
+            path.display(),
+            state.damage_text()
+        ),
+    )
+    .hint(format!(
+        "find what remains by its tag `{RUN_TAG}={run_id}`, which every resource the run created carries (`awslab sweep` does not exist yet), and delete it by hand; then remove `{}`",
+        Journal::run_dir(state_dir, run_id).display()
+    ))
 }
 
 fn journal_path(state_dir: &Path, run_id: &RunId) -> std::path::PathBuf {
@@ -138,7 +202,14 @@ fn status_run(args: &StatusArgs) -> Result<Status, Failure> {
             meta.target.account.as_deref().unwrap_or("?")
         );
     }
-    println!("Status: {}", run_status_word(state.status));
+    if state.is_damaged() {
+        println!(
+            "Status: DAMAGED journal ({}); the resources below are only what can still be read",
+            state.damage_text()
+        );
+    } else {
+        println!("Status: {}", run_status_word(state.status));
+    }
     if let Some(steps) =
         crate::summary::saved_steps_text(&Journal::run_dir(&args.state.state_dir, &run_id))
     {
@@ -177,7 +248,17 @@ pub fn runs(args: &StateArgs) -> Status {
                 "RUN", "PLAN", "STARTED (UTC)", "STATUS"
             );
             for run in runs {
-                let status = run_status_word(run.status);
+                let damaged = run.damage.is_some();
+                let status = if damaged {
+                    "DAMAGED journal"
+                } else {
+                    run_status_word(run.status)
+                };
+                let left = if damaged {
+                    "?".to_owned()
+                } else {
+                    run.live_resources.to_string()
+                };
                 let started = run.started_at.unwrap_or_default();
                 let started = started
                     .split('.')
@@ -191,7 +272,7 @@ pub fn runs(args: &StateArgs) -> Status {
                     run.plan_name.unwrap_or_default(),
                     started,
                     status,
-                    run.live_resources
+                    left
                 );
             }
             Status::Success

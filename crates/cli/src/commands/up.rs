@@ -128,6 +128,8 @@ async fn run(args: &UpArgs, sealed: Arc<SealedPlan>, run_id: RunId) -> Result<St
             target.region
         ),
     }
+    // Held until `up` ends: a second `up` or a `down` of this run is refused meanwhile.
+    let _lock = lock(&args.state.state_dir, &run_id)?;
     let (journal, resumed) = open_journal(
         &args.state.state_dir,
         &run_id,
@@ -199,6 +201,15 @@ async fn run(args: &UpArgs, sealed: Arc<SealedPlan>, run_id: RunId) -> Result<St
         eprintln!("error: {error}");
     }
     Ok(conclude(args, &sealed, &engine, &report, &run_id))
+}
+
+/// The run's lock for `up`; another command holding it is a usage error.
+fn lock(state_dir: &Path, run_id: &RunId) -> Result<awslab_executor::RunLock, Failure> {
+    super::runs::lock_run(state_dir, run_id, "awslab up", Status::Invalid).map_err(|failure| {
+        failure.hint(format!(
+            "one command at a time works on a run: wait for it to end, or choose another --run-id than `{run_id}`"
+        ))
+    })
 }
 
 /// How a target is named in events and the journal: `aws`, `sandbox` or its URL.
@@ -303,8 +314,17 @@ fn open_journal(
     vars: &[(String, String)],
 ) -> Result<(Journal, JournalState), String> {
     let path = Journal::run_dir(state_dir, run_id).join(Journal::FILE_NAME);
-    if path.exists() {
+    let marked = Journal::run_dir(state_dir, run_id)
+        .join(Journal::RUN_FILE)
+        .exists();
+    if path.exists() || marked {
         let state = replay(&path).map_err(|e| e.to_string())?;
+        if state.is_damaged() {
+            return Err(format!(
+                "the journal of run `{run_id}` is damaged ({}), so the run cannot be resumed; `awslab down {run_id}` says how to find what it left",
+                state.damage_text()
+            ));
+        }
         if let Some(meta) = &state.meta
             && meta.plan_name != sealed.plan.name.value
         {

@@ -1,14 +1,18 @@
 //! Replaying a journal: the lines of `journal.jsonl` folded, in order, into the
 //! [`JournalState`] that resume and teardown work from. An intent without a result
-//! counts as "may exist"; a torn last line is ignored; unreadable lines are skipped
-//! and reported rather than blocking a teardown.
+//! counts as "may exist"; a torn last line is ignored. Any other line that is not a
+//! sound record (its checksum fails, or it is not a record), an empty or missing
+//! journal, or one that does not begin with the run's header, is [`Damage`]: the
+//! records that can be read are still replayed (teardown deletes what they name), but
+//! nobody may conclude from them that nothing is left.
 
 use std::fs;
 use std::path::Path;
 
 use indexmap::IndexMap;
 
-use super::{JournalError, Record, ResourceRef, RunMeta, RunStatus, io_error};
+use super::line::{Damage, decode};
+use super::{Journal, JournalError, Record, ResourceRef, RunMeta, RunStatus, io_error};
 
 /// Whether a journaled resource exists.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,12 +45,17 @@ pub struct JournalState {
     pub outputs: IndexMap<String, IndexMap<String, String>>,
     /// Steps recorded as finished, in order.
     pub finished: Vec<String>,
+    /// Resources found to be someone else's and left on purpose (`down
+    /// --forget-foreign`), with the reason, in the order they were left.
+    pub left_on_purpose: Vec<(ResourceRef, String)>,
     /// The status of the last `RunFinished`, if any.
     pub status: Option<RunStatus>,
     /// The last line was cut off mid-write and was ignored.
     pub torn_tail: bool,
-    /// 1-based numbers of other lines that could not be read and were ignored.
-    pub unreadable_lines: Vec<usize>,
+    /// What makes the journal unprovable (empty when it is sound).
+    pub damage: Vec<Damage>,
+    /// Records read without a checksum (a journal written before checksums).
+    pub unchecked_records: usize,
 }
 
 impl JournalState {
@@ -100,6 +109,12 @@ impl JournalState {
                     self.resources.remove(index);
                 }
             }
+            Record::LeftOnPurpose { resource, reason } => {
+                if let Some(index) = self.find(&resource) {
+                    self.resources.remove(index);
+                }
+                self.left_on_purpose.push((resource, reason));
+            }
             Record::StepFinished { step, outputs } => {
                 if !outputs.is_empty() {
                     self.outputs.insert(step.clone(), outputs);
@@ -138,25 +153,76 @@ impl JournalState {
     }
 }
 
-/// Reads a journal file back into a [`JournalState`].
+impl JournalState {
+    /// Whether the journal is damaged, so what it says cannot prove anything.
+    pub fn is_damaged(&self) -> bool {
+        !self.damage.is_empty()
+    }
+
+    /// The damage in one sentence: `line 3 does not match its checksum; ...`.
+    pub fn damage_text(&self) -> String {
+        self.damage
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+/// Reads a journal file back into a [`JournalState`]. Damage is reported in
+/// [`JournalState::damage`], not as an error; an error means the file could not be read.
 pub fn replay(path: &Path) -> Result<JournalState, JournalError> {
-    let bytes = fs::read(path).map_err(io_error(path))?;
     let mut state = JournalState::default();
+    // A run created with checksums says so beside its journal.
+    let checksummed = path
+        .parent()
+        .is_some_and(|dir| dir.join(Journal::RUN_FILE).is_file());
+    let bytes = match fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound && checksummed => {
+            state.damage.push(Damage::Missing);
+            return Ok(state);
+        }
+        Err(source) => return Err(io_error(path)(source)),
+    };
+    if bytes.is_empty() {
+        state.damage.push(Damage::Empty);
+        return Ok(state);
+    }
     let complete = bytes.ends_with(b"\n");
-    let lines: Vec<&[u8]> = bytes
-        .split(|&byte| byte == b'\n')
-        .filter(|line| !line.is_empty())
-        .collect();
-    let count = lines.len();
+    let lines: Vec<&[u8]> = bytes.split(|&byte| byte == b'\n').collect();
+    let last = lines.len() - 1;
+    let mut header_checked = false;
     for (index, line) in lines.into_iter().enumerate() {
-        match serde_json::from_slice::<Record>(line) {
-            Ok(record) => state.apply(record),
-            Err(_) if index + 1 == count && !complete => state.torn_tail = true,
-            Err(error) => {
-                tracing::warn!(path = %path.display(), line = index + 1, %error, "ignoring unreadable journal line");
-                state.unreadable_lines.push(index + 1);
+        let number = index + 1;
+        if line.is_empty() {
+            continue;
+        }
+        match decode(line) {
+            Ok(decoded) if !decoded.checked && checksummed => {
+                state.damage.push(Damage::Unchecked { number });
+            }
+            Ok(decoded) => {
+                if !decoded.checked {
+                    state.unchecked_records += 1;
+                }
+                if !header_checked {
+                    header_checked = true;
+                    if !matches!(decoded.record, Record::RunStarted(_)) {
+                        state.damage.push(Damage::NoHeader);
+                    }
+                }
+                state.apply(decoded.record);
+            }
+            Err(_) if index == last && !complete => state.torn_tail = true,
+            Err(fault) => {
+                tracing::warn!(path = %path.display(), line = number, ?fault, "damaged journal line");
+                state.damage.push(Damage::Line { number, fault });
             }
         }
+    }
+    if state.meta.is_none() && !state.damage.contains(&Damage::NoHeader) {
+        state.damage.push(Damage::NoHeader);
     }
     Ok(state)
 }

@@ -1,13 +1,14 @@
 //! The file-level half of [`super`]: reading an AWS CLI file, finding sections with
-//! `ini-roundtrip`, appending a section and taking exactly that section out again,
-//! atomic replacement that keeps a file's mode, and the sibling lock file.
+//! `ini-roundtrip`, taking exactly awslab's section (and separator) out again, atomic
+//! replacement through a temporary file named in advance (and removing one a crash
+//! left), and the lock file.
 
-use std::fmt::Write as _;
 use std::fs;
 use std::io::{self, Write as _};
 use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
 
+use super::write::WritePoint;
 use super::{FileReceipt, ProfileError, SectionState, io_error};
 
 /// Lines of `text`, each with its line break.
@@ -104,38 +105,35 @@ pub(super) fn read_existing(path: &Path) -> Result<Option<String>, ProfileError>
     }
 }
 
-pub(super) fn append_section(
-    path: &Path,
-    existing: Option<&str>,
-    section: &str,
-    keys: &[(&str, &str)],
-) -> Result<FileReceipt, ProfileError> {
-    let text = existing.unwrap_or_default();
-    let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
-    let separator = if text.is_empty() || text.ends_with(&format!("{newline}{newline}")) {
-        String::new()
-    } else if text.ends_with('\n') {
-        newline.to_owned()
-    } else {
-        format!("{newline}{newline}")
-    };
-    let mut updated = format!("{text}{separator}[{section}]{newline}");
-    for (key, value) in keys {
-        let _ = write!(updated, "{key} = {value}{newline}");
-    }
-    write_atomically(path, updated.as_bytes())?;
-    Ok(FileReceipt {
-        path: path.to_owned(),
-        section: section.to_owned(),
-        keys: keys.iter().map(|(key, _)| (*key).to_owned()).collect(),
-        values: Vec::new(),
-        separator,
-        created_file: existing.is_none(),
-    })
+/// Whether the temporary file the receipt names is there: a regular file (never a
+/// link or anything else) at exactly the name journaled.
+pub(super) fn leftover_temp(receipt: &FileReceipt) -> Option<&Path> {
+    let temp = receipt.temp.as_deref()?;
+    fs::symlink_metadata(temp)
+        .is_ok_and(|metadata| metadata.file_type().is_file())
+        .then_some(temp)
 }
 
-/// Takes the receipt's section out if it is still awslab's; says what it found.
+/// Removes the temporary file a crash left (see [`leftover_temp`]); says whether
+/// there was one.
+pub(super) fn remove_leftover_temp(receipt: &FileReceipt) -> Result<bool, ProfileError> {
+    let Some(temp) = leftover_temp(receipt) else {
+        return Ok(false);
+    };
+    match fs::remove_file(temp) {
+        Ok(()) => Ok(true),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(source) => Err(ProfileError::Io {
+            path: temp.to_owned(),
+            source,
+        }),
+    }
+}
+
+/// Takes the receipt's section out if it is still awslab's; says what it found. A
+/// temporary file a crash left goes first.
 pub(super) fn remove_section(receipt: &FileReceipt) -> Result<SectionState, ProfileError> {
+    remove_leftover_temp(receipt)?;
     let Some(text) = read_existing(&receipt.path)? else {
         tracing::debug!(path = %receipt.path.display(), "profile file already gone");
         return Ok(SectionState::Gone);
@@ -181,33 +179,73 @@ pub(super) fn remove_section(receipt: &FileReceipt) -> Result<SectionState, Prof
     if updated.is_empty() && receipt.created_file {
         fs::remove_file(&receipt.path).map_err(io_error(&receipt.path))?;
     } else {
-        write_atomically(&receipt.path, updated.as_bytes())?;
+        let target = fs::canonicalize(&receipt.path).unwrap_or_else(|_| receipt.path.clone());
+        let mode = fs::metadata(&target).map_or(0o600, |m| m.permissions().mode() & 0o777);
+        let temp = receipt
+            .temp
+            .clone()
+            .unwrap_or_else(|| super::write::temp_beside(&target));
+        write_atomically(
+            &receipt.path,
+            &temp,
+            updated.as_bytes(),
+            mode,
+            &mut |_, _| {},
+        )?;
     }
     Ok(SectionState::Ours)
 }
 
-/// Replaces `path` with `bytes` through a temporary file in the same directory. A new
-/// file gets mode 0600, an existing one keeps its mode; a symbolic link is followed so
-/// that the link itself stays.
-pub(super) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ProfileError> {
+/// Replaces `path` with `bytes` through the temporary file `temp` (beside the file,
+/// named before): created with `mode` in the same `open` that creates it (a leftover
+/// regular file of that name is removed first; anything else there is an error),
+/// written, synced and renamed over the file. A symbolic link at `path` is followed so
+/// that the link itself stays. `observe` sees each point as it is reached.
+pub(super) fn write_atomically(
+    path: &Path,
+    temp: &Path,
+    bytes: &[u8],
+    mode: u32,
+    observe: &mut dyn FnMut(WritePoint, &Path),
+) -> Result<(), ProfileError> {
     let target = fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
-    let mode =
-        fs::metadata(&target).map_or(0o600, |metadata| metadata.permissions().mode() & 0o7777);
     let dir = target
         .parent()
         .filter(|dir| !dir.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let error = io_error(path);
-    let result = (|| {
-        let mut temp = tempfile::NamedTempFile::new_in(dir)?;
-        temp.as_file()
-            .set_permissions(fs::Permissions::from_mode(mode))?;
-        temp.write_all(bytes)?;
-        temp.as_file().sync_all()?;
-        temp.persist(&target).map_err(|error| error.error)?;
-        fs::File::open(dir)?.sync_all()
-    })();
-    result.map_err(error)
+    if fs::symlink_metadata(temp).is_ok_and(|metadata| metadata.file_type().is_file()) {
+        fs::remove_file(temp).map_err(io_error(temp))?;
+    }
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode)
+        .open(temp)
+        .map_err(io_error(temp))?;
+    // The umask may have narrowed a file that holds no secret of awslab's (a config
+    // file's 0644); give it back its mode while it is still empty. `mode` is never
+    // wider than 0600 for a file that will hold a secret.
+    let actual = file
+        .metadata()
+        .map_err(io_error(temp))?
+        .permissions()
+        .mode()
+        & 0o777;
+    if actual != mode {
+        file.set_permissions(fs::Permissions::from_mode(mode))
+            .map_err(io_error(temp))?;
+    }
+    observe(WritePoint::TempCreated, temp);
+    file.write_all(bytes).map_err(io_error(temp))?;
+    observe(WritePoint::Written, temp);
+    file.sync_all().map_err(io_error(temp))?;
+    observe(WritePoint::Synced, temp);
+    drop(file);
+    fs::rename(temp, &target).map_err(io_error(path))?;
+    observe(WritePoint::Renamed, temp);
+    fs::File::open(dir)
+        .and_then(|dir| dir.sync_all())
+        .map_err(io_error(path))
 }
 
 /// An exclusive lock on the AWS file's lock file (see [`lock_path`]), released on

@@ -2,12 +2,15 @@
 //! while the values awslab wrote into it (access key id, region, endpoint) are still
 //! there; a section a person rewrote is left and reported. The intent already names
 //! the files and sections, so a crash at any instant is torn down truthfully: a
-//! section that was never written is reported as such, not as deleted.
+//! section that was never written is reported as such, not as deleted, and a temporary
+//! file a crash left beside the AWS files (its name is in the intent) is removed.
 
 use serde::{Deserialize, Serialize};
 
 use super::{Ownership, Removal, TeardownCx};
-use crate::profile_files::{ProfileReceipt, SectionState, inspect_profile, remove_profile};
+use crate::profile_files::{
+    ProfileReceipt, SectionState, inspect_profile, leftover_temps, remove_profile,
+};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AwsProfile {
@@ -25,12 +28,16 @@ impl AwsProfile {
 
     pub async fn ownership(&self, _cx: &TeardownCx<'_>) -> Ownership {
         let receipt = self.receipt.clone();
-        let states = match tokio::task::spawn_blocking(move || inspect_profile(&receipt)).await {
-            Ok(Ok(states)) => states,
-            Ok(Err(error)) => return Ownership::NotOurs(format!("cannot read it: {error}")),
-            Err(error) => return Ownership::NotOurs(format!("cannot read it: {error}")),
+        let inspected = tokio::task::spawn_blocking(move || {
+            inspect_profile(&receipt).map(|states| (states, leftover_temps(&receipt)))
+        })
+        .await;
+        let (states, leftovers) = match inspected {
+            Ok(Ok(found)) => found,
+            Ok(Err(error)) => return Ownership::Unknown(format!("cannot read it: {error}")),
+            Err(error) => return Ownership::Unknown(format!("cannot read it: {error}")),
         };
-        if states.iter().any(|(_, state)| *state == SectionState::Ours) {
+        if !leftovers.is_empty() || states.iter().any(|(_, state)| *state == SectionState::Ours) {
             return Ownership::Ours;
         }
         let changed: Vec<String> = states
@@ -49,10 +56,13 @@ impl AwsProfile {
 
     pub async fn delete(&self, _cx: &TeardownCx<'_>) -> Result<Removal, String> {
         let receipt = self.receipt.clone();
-        let removal = tokio::task::spawn_blocking(move || remove_profile(&receipt))
-            .await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| e.to_string())?;
+        let (removal, leftovers) = tokio::task::spawn_blocking(move || {
+            let leftovers = leftover_temps(&receipt);
+            remove_profile(&receipt).map(|removal| (removal, leftovers))
+        })
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
         let changed: Vec<String> = removal
             .iter()
             .filter_map(|(path, state)| match state {
@@ -63,9 +73,10 @@ impl AwsProfile {
         if !changed.is_empty() {
             return Ok(Removal::NotOurs(changed.join("; ")));
         }
-        if removal
-            .iter()
-            .any(|(_, state)| *state == SectionState::Ours)
+        if !leftovers.is_empty()
+            || removal
+                .iter()
+                .any(|(_, state)| *state == SectionState::Ours)
         {
             Ok(Removal::Deleted)
         } else {

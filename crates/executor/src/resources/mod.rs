@@ -210,6 +210,9 @@ pub enum Ownership {
     Gone,
     /// Something is there that this run did not create; the reason says how we know.
     NotOurs(String),
+    /// Whose it is could not be checked (an error answered); it is left, and it is
+    /// never taken for foreign.
+    Unknown(String),
 }
 
 /// What deleting did.
@@ -282,6 +285,7 @@ where
     match parent {
         Some(check) => match check().await {
             Ownership::NotOurs(reason) => Ownership::NotOurs(reason),
+            Ownership::Unknown(reason) => Ownership::Unknown(reason),
             // The parent is gone, so is what hung on it; the delete call finds out.
             Ownership::Ours | Ownership::Gone => Ownership::Ours,
         },
@@ -339,7 +343,7 @@ where
     if info.class() == ErrorClass::NotFound {
         Ownership::Gone
     } else {
-        Ownership::NotOurs(format!("cannot check whose it is: {message}"))
+        Ownership::Unknown(format!("cannot check whose it is: {message}"))
     }
 }
 

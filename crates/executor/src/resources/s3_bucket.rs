@@ -36,7 +36,7 @@ impl S3Bucket {
                 } else if info.class() == ErrorClass::NotFound {
                     Ownership::Gone
                 } else {
-                    Ownership::NotOurs(format!("cannot check whose it is: {message}"))
+                    Ownership::Unknown(format!("cannot check whose it is: {message}"))
                 }
             }
         }

@@ -1,13 +1,14 @@
 //! `aws.profile`: writes a step's credentials into the AWS CLI's own files as a named
 //! profile (with the run's region and, for a custom endpoint, `endpoint_url`). The
-//! intent names the files, sections and non-secret values before any byte is written,
-//! so teardown after a crash at any instant removes exactly what was written.
+//! intent names the files, sections, separators, non-secret values and temporary files
+//! before any byte is written, so teardown after a crash at any instant removes
+//! exactly what was written.
 
 use awslab_planner::kinds::AwsProfile;
 
 use crate::context::StepCx;
 use crate::error::StepError;
-use crate::profile_files::{ProfileSpec, planned_receipt, write_profile};
+use crate::profile_files::{ProfileSpec, prepare_profile};
 use crate::resources::{self, ResourceRef};
 
 crate::step_outputs! {
@@ -27,20 +28,12 @@ pub async fn run(spec: &AwsProfile, cx: &StepCx<'_>) -> Result<Outputs, StepErro
         .unwrap_or_else(|| cx.target().region.clone());
     let endpoint = cx.target().profile_endpoint().map(str::to_owned);
     let paths = cx.profile_paths().clone();
-    let profile = ProfileSpec {
-        name: &name,
-        credentials: &credentials,
-        region: &region,
-        endpoint_url: endpoint.as_deref(),
-    };
-    let planned = planned_receipt(&paths, &profile)
-        .map_err(|e| StepError::Local(format!("cannot write profile: {e}")))?;
-    let pending = ResourceRef::AwsProfile(resources::AwsProfile { receipt: planned });
-    cx.intent(&pending).await?;
-    let written = {
-        let (name, region) = (name.clone(), region.clone());
+    // Both files stay locked from reading them to the last rename; the intent names
+    // every byte and temporary file before the first is written.
+    let prepared = {
+        let (name, region, endpoint) = (name.clone(), region.clone(), endpoint.clone());
         tokio::task::spawn_blocking(move || {
-            write_profile(
+            prepare_profile(
                 &paths,
                 &ProfileSpec {
                     name: &name,
@@ -52,19 +45,23 @@ pub async fn run(spec: &AwsProfile, cx: &StepCx<'_>) -> Result<Outputs, StepErro
         })
         .await
         .map_err(|e| StepError::Local(e.to_string()))?
+        .map_err(|e| StepError::Local(format!("cannot write profile: {e}")))?
     };
+    let pending = ResourceRef::AwsProfile(resources::AwsProfile {
+        receipt: prepared.receipt().clone(),
+    });
+    cx.intent(&pending).await?;
+    let written = tokio::task::spawn_blocking(move || prepared.commit())
+        .await
+        .map_err(|e| StepError::Local(e.to_string()))?;
     match written {
         Ok(receipt) => {
             cx.created(&ResourceRef::AwsProfile(resources::AwsProfile { receipt }))
                 .await?;
             Ok(Outputs { name })
         }
-        // Nothing was written: write_profile checks both files before writing and
-        // takes its first section out again if the second cannot be written.
-        Err(error) => {
-            let message = format!("cannot write profile: {error}");
-            cx.nothing_created(&pending, &message).await?;
-            Err(StepError::Local(message))
-        }
+        // The commit takes out what it wrote when it fails; the intent stays open, and
+        // teardown finds whatever is there (or nothing) from the receipt.
+        Err(error) => Err(StepError::Local(format!("cannot write profile: {error}"))),
     }
 }

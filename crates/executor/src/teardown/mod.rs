@@ -4,7 +4,10 @@
 //! first (immutable id or run tag, see [`crate::resources`]): what is not this run's is
 //! left and reported, never deleted. Each delete is journaled before and after; "not
 //! found" is reported as gone (never as a deletion awslab did not make); teardown goes
-//! on past failures and ends with a receipt of anything left.
+//! on past failures and ends with a receipt of anything left. With `forget_foreign`,
+//! what was found replaced by someone else's is journaled as left on purpose (never
+//! deleted), so later teardowns report it without failing. A damaged journal makes the
+//! receipt unclean whatever was deleted: it cannot prove that nothing is left.
 
 use std::path::Path;
 use std::time::Duration;
@@ -26,11 +29,16 @@ pub struct Receipt {
     pub gone: Vec<(String, String)>,
     /// What is left, each with the reason.
     pub left: Vec<(String, String)>,
+    /// Someone else's resources left on purpose (`forget_foreign`), with the reason.
+    pub left_on_purpose: Vec<(String, String)>,
+    /// What is wrong with the journal, if anything.
+    pub damaged_journal: Option<String>,
 }
 
 impl Receipt {
+    /// Nothing of the run is left, as a sound journal proves.
     pub fn is_clean(&self) -> bool {
-        self.left.is_empty()
+        self.left.is_empty() && self.damaged_journal.is_none()
     }
 
     /// The `teardown` event that ends `down`.
@@ -39,16 +47,30 @@ impl Receipt {
             run_id: run_id.to_string(),
             deleted: self.deleted.clone(),
             gone: self.gone.iter().map(|(label, _)| label.clone()).collect(),
-            left: self
-                .left
-                .iter()
-                .map(|(resource, reason)| Left {
-                    resource: resource.clone(),
-                    reason: reason.clone(),
-                })
-                .collect(),
+            left: lefts(&self.left),
+            left_on_purpose: lefts(&self.left_on_purpose),
+            damaged_journal: self.damaged_journal.clone(),
         }
     }
+}
+
+fn lefts(pairs: &[(String, String)]) -> Vec<Left> {
+    pairs
+        .iter()
+        .map(|(resource, reason)| Left {
+            resource: resource.clone(),
+            reason: reason.clone(),
+        })
+        .collect()
+}
+
+/// How teardown goes about it.
+#[derive(Clone, Copy, Debug)]
+pub struct TeardownOptions {
+    /// How long to wait for a `CloudFormation` stack to be deleted.
+    pub stack_deadline: Duration,
+    /// Journal what is found replaced by someone else's as left on purpose.
+    pub forget_foreign: bool,
 }
 
 /// Tears down the run `run_id` under `state_dir`, whose journal the caller has just
@@ -59,7 +81,7 @@ pub async fn teardown(
     run_id: &RunId,
     state: &JournalState,
     operator: &SdkConfig,
-    stack_deadline: Duration,
+    options: TeardownOptions,
     mut report: impl FnMut(RunEvent) + Send,
 ) -> Result<Receipt, JournalError> {
     let journal = Journal::open(state_dir, run_id)?;
@@ -69,16 +91,37 @@ pub async fn teardown(
         s3: s3_client(operator),
         cloudformation: cloudformation_client(operator),
         run_id: run_id.as_str(),
-        stack_deadline,
+        stack_deadline: options.stack_deadline,
         created: &created,
     };
-    let mut receipt = Receipt::default();
+    let mut receipt = Receipt {
+        damaged_journal: state.is_damaged().then(|| state.damage_text()),
+        ..Receipt::default()
+    };
+    for (resource, reason) in &state.left_on_purpose {
+        report(RunEvent::LeftOnPurpose {
+            resource: resource.label(),
+            reason: reason.clone(),
+        });
+        receipt
+            .left_on_purpose
+            .push((resource.label(), reason.clone()));
+    }
     for live in state.resources.iter().rev() {
         let resource = &live.resource;
         let label = resource.label();
         let removal = match resource.ownership(&cx).await {
             Ownership::Gone => Removal::AlreadyGone,
             Ownership::NotOurs(reason) => Removal::NotOurs(reason),
+            Ownership::Unknown(reason) => {
+                let reason = format!("left alone: {reason}");
+                report(RunEvent::Left {
+                    resource: label.clone(),
+                    reason: reason.clone(),
+                });
+                receipt.left.push((label, reason));
+                continue;
+            }
             Ownership::Ours => {
                 report(RunEvent::Deleting {
                     resource: label.clone(),
@@ -107,45 +150,15 @@ pub async fn teardown(
                 }
             }
         };
-        match removal {
-            Removal::Deleted => {
-                journal
-                    .append_async(Record::Deleted {
-                        resource: resource.clone(),
-                        already_gone: false,
-                    })
-                    .await?;
-                report(RunEvent::Deleted {
-                    resource: label.clone(),
-                });
-                receipt.deleted.push(label);
-            }
-            Removal::AlreadyGone | Removal::NothingToUndo(_) => {
-                let remark = match removal {
-                    Removal::NothingToUndo(remark) => remark,
-                    _ => "already gone; nothing was deleted".to_owned(),
-                };
-                journal
-                    .append_async(Record::Deleted {
-                        resource: resource.clone(),
-                        already_gone: true,
-                    })
-                    .await?;
-                report(RunEvent::Gone {
-                    resource: label.clone(),
-                    remark: remark.clone(),
-                });
-                receipt.gone.push((label, remark));
-            }
-            Removal::NotOurs(reason) => {
-                let reason = format!("not ours, left alone: {reason}");
-                report(RunEvent::Left {
-                    resource: label.clone(),
-                    reason: reason.clone(),
-                });
-                receipt.left.push((label, reason));
-            }
-        }
+        record(
+            &journal,
+            resource,
+            removal,
+            options.forget_foreign,
+            &mut report,
+            &mut receipt,
+        )
+        .await?;
     }
     let status = if receipt.is_clean() {
         RunStatus::TornDown
@@ -159,4 +172,69 @@ pub async fn teardown(
         let _ = std::fs::remove_file(secrets);
     }
     Ok(receipt)
+}
+
+/// Journals and reports what became of `resource`.
+async fn record(
+    journal: &Journal,
+    resource: &ResourceRef,
+    removal: Removal,
+    forget_foreign: bool,
+    report: &mut (impl FnMut(RunEvent) + Send),
+    receipt: &mut Receipt,
+) -> Result<(), JournalError> {
+    let label = resource.label();
+    match removal {
+        Removal::Deleted => {
+            journal
+                .append_async(Record::Deleted {
+                    resource: resource.clone(),
+                    already_gone: false,
+                })
+                .await?;
+            report(RunEvent::Deleted {
+                resource: label.clone(),
+            });
+            receipt.deleted.push(label);
+        }
+        Removal::AlreadyGone | Removal::NothingToUndo(_) => {
+            let remark = match removal {
+                Removal::NothingToUndo(remark) => remark,
+                _ => "already gone; nothing was deleted".to_owned(),
+            };
+            journal
+                .append_async(Record::Deleted {
+                    resource: resource.clone(),
+                    already_gone: true,
+                })
+                .await?;
+            report(RunEvent::Gone {
+                resource: label.clone(),
+                remark: remark.clone(),
+            });
+            receipt.gone.push((label, remark));
+        }
+        Removal::NotOurs(reason) if forget_foreign => {
+            journal
+                .append_async(Record::LeftOnPurpose {
+                    resource: resource.clone(),
+                    reason: reason.clone(),
+                })
+                .await?;
+            report(RunEvent::LeftOnPurpose {
+                resource: label.clone(),
+                reason: reason.clone(),
+            });
+            receipt.left_on_purpose.push((label, reason));
+        }
+        Removal::NotOurs(reason) => {
+            let reason = format!("not ours, left alone: {reason}");
+            report(RunEvent::Left {
+                resource: label.clone(),
+                reason: reason.clone(),
+            });
+            receipt.left.push((label, reason));
+        }
+    }
+    Ok(())
 }
