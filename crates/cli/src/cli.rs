@@ -13,7 +13,8 @@ Exit status:
   0    success
   1    a step or a verification failed
   2    the plan or the command line is invalid
-  3    teardown left resources behind
+  3    teardown left resources behind, or cannot prove it left none (a damaged
+       journal, a run another command is using)
   4    cannot reach or authenticate to the target (no credentials, unknown
        profile, endpoint not answering, credentials refused)
   130  interrupted
