@@ -1,7 +1,7 @@
 //! Checks that need the whole plan: names against AWS's rules, STS durations against
 //! each API's bounds and the role's maximum, identities that an API accepts, policy
-//! documents, trust policies that must admit their caller, verify calls, and files a
-//! step reads. Values are checked when they are known before the run: literals,
+//! documents, trust policies that must admit their caller, verify calls, verdicts that
+//! depend on the order of steps, and files a step reads. Values are checked when they are known before the run: literals,
 //! variables, and names or ARNs of resources the plan itself creates.
 
 mod arns;
@@ -11,6 +11,7 @@ mod documents;
 mod durations;
 mod files;
 mod names;
+mod ordering;
 mod quotas;
 mod statics;
 mod trust;
@@ -41,4 +42,5 @@ pub fn check_plan(diags: &mut Diagnostics, plan: &Plan, base_dir: &Path, allowed
 /// Checks that need the order of steps.
 pub fn check_sealed(diags: &mut Diagnostics, sealed: &SealedPlan) {
     trust::check(diags, sealed);
+    ordering::check(diags, sealed);
 }

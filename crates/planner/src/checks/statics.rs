@@ -280,6 +280,11 @@ impl<'a> Statics<'a> {
             .unwrap_or_else(|_| text.to_owned())
     }
 
+    /// The plan these values come from.
+    pub fn plan(&self) -> &'a Plan {
+        self.plan
+    }
+
     /// The `iam.role` step a role ARN or name refers to, if the plan creates it.
     pub fn role_step(&self, text: &str) -> Option<&'a Step> {
         let value = self.render(text)?;
