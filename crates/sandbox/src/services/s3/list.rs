@@ -16,6 +16,11 @@ pub struct Listing {
     /// v1 `marker`, v2 `start-after` or the decoded continuation token.
     pub after: Option<String>,
     pub continuation_token: Option<String>,
+    /// v2 `start-after` as sent (echoed in the answer).
+    pub start_after: Option<String>,
+    /// `encoding-type=url`: keys, prefixes, delimiter and markers are answered
+    /// percent-encoded.
+    pub url_encoded: bool,
 }
 
 pub(super) fn list(world: &World, listing: Listing) -> Result<S3Output, ApiError> {
