@@ -45,7 +45,7 @@ impl Default for ServeLimits {
     fn default() -> Self {
         Self {
             header_timeout: Duration::from_secs(30),
-            body_timeout: Duration::from_secs(60),
+            body_timeout: Duration::from_mins(1),
             max_connections: 1000,
         }
     }

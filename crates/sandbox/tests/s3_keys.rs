@@ -5,7 +5,7 @@
 //! character references, never a 500. A key that is not UTF-8 is `InvalidURI`, one
 //! over 1,024 bytes `KeyTooLongError`, as on S3.
 
-#![expect(clippy::expect_used, clippy::too_many_lines, reason = "test")]
+#![expect(clippy::expect_used, reason = "test")]
 
 mod common;
 

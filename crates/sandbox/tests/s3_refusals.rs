@@ -6,7 +6,7 @@
 //! `SigV2` (`InvalidRequest`, as in regions launched after 2014). Denials name actions
 //! as AWS spells them.
 
-#![expect(clippy::expect_used, clippy::too_many_lines, reason = "test")]
+#![expect(clippy::expect_used, reason = "test")]
 
 mod common;
 

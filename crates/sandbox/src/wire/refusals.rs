@@ -21,14 +21,14 @@ pub fn too_large(request: &HttpRequest, proposed: Option<u64>, max: usize) -> Ht
     if let Some(proposed) = proposed {
         error = error.with("ProposedSize", &proposed.to_string());
     }
-    answer(request, error.with("MaxSizeAllowed", &max.to_string()))
+    answer(request, &error.with("MaxSizeAllowed", &max.to_string()))
 }
 
 /// A request whose body did not arrive within `seconds`.
 pub fn timed_out(request: &HttpRequest, seconds: u64) -> HttpResponse {
     answer(
         request,
-        ApiError::new(
+        &ApiError::new(
             400,
             "RequestTimeout",
             format!(
@@ -42,7 +42,7 @@ pub fn timed_out(request: &HttpRequest, seconds: u64) -> HttpResponse {
 pub fn incomplete(request: &HttpRequest) -> HttpResponse {
     answer(
         request,
-        ApiError::new(
+        &ApiError::new(
             400,
             "IncompleteBody",
             "You did not provide the number of bytes specified by the Content-Length HTTP header",
@@ -68,7 +68,7 @@ pub fn unavailable(request: &HttpRequest, max_connections: usize) -> HttpRespons
             format!("Service is unavailable: {detail}"),
         )
     };
-    answer(request, error)
+    answer(request, &error)
 }
 
 /// The protocol `request` speaks, from its head: the signature's service, the host,
@@ -82,11 +82,11 @@ fn shape(request: &HttpRequest) -> Route {
     route(request, &form, scoped)
 }
 
-fn answer(request: &HttpRequest, error: ApiError) -> HttpResponse {
+fn answer(request: &HttpRequest, error: &ApiError) -> HttpResponse {
     let request_id = crate::ids::request_id();
     match shape(request) {
-        Route::S3 => s3::error(&error, &request_id, request.method == "HEAD"),
-        Route::Query { service } => query::error(&service, &error, &request_id),
+        Route::S3 => s3::error(error, &request_id, request.method == "HEAD"),
+        Route::Query { service } => query::error(&service, error, &request_id),
         Route::Json { .. } => HttpResponse::new(
             error.status,
             "application/x-amz-json-1.1",

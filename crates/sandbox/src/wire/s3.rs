@@ -168,17 +168,16 @@ fn unemulated(
     query: &[(String, String)],
 ) -> S3Operation {
     let has = |name: &str| query.iter().any(|(key, _)| key == name);
-    let (operation, action) = match actions::find(method, key.is_some(), &has) {
-        Some(known) => (known.operation.to_owned(), Some(known.action)),
-        None => {
-            let target = if key.is_some() {
-                "/{Bucket}/{Key}"
-            } else {
-                "/{Bucket}"
-            };
-            let parameters: Vec<&str> = query.iter().map(|(name, _)| name.as_str()).collect();
-            (format!("{method} {target}?{}", parameters.join("&")), None)
-        }
+    let (operation, action) = if let Some(known) = actions::find(method, key.is_some(), &has) {
+        (known.operation.to_owned(), Some(known.action))
+    } else {
+        let target = if key.is_some() {
+            "/{Bucket}/{Key}"
+        } else {
+            "/{Bucket}"
+        };
+        let parameters: Vec<&str> = query.iter().map(|(name, _)| name.as_str()).collect();
+        (format!("{method} {target}?{}", parameters.join("&")), None)
     };
     S3Operation::Unsupported {
         bucket: Some(bucket),

@@ -1,8 +1,6 @@
 //! Every S3 operation the sandbox routes is authorized by an action spelt as AWS spells
 //! it, and every operation it names but does not emulate is one of S3's.
 
-#![expect(clippy::expect_used, reason = "test")]
-
 use crate::services::s3::actions::UNEMULATED;
 use crate::wire::HttpRequest;
 
