@@ -1,9 +1,10 @@
 //! Object keys of every class of character S3 takes (C0 controls, NUL, DEL, CR,
 //! U+FFFE and U+FFFF, characters beyond the BMP) are stored, read back and listed:
 //! with `encoding-type=url` every key, prefix and marker is percent-encoded (what the
-//! `aws` CLI always asks for), without it the characters XML 1.0 cannot carry are
-//! character references, never a 500. A key that is not UTF-8 is `InvalidURI`, one
-//! over 1,024 bytes `KeyTooLongError`, as on S3.
+//! `aws` CLI always asks for; `ListObjectVersions` and `ListMultipartUploads` too),
+//! without it the characters XML 1.0 cannot carry are character references, never a
+//! 500. A key that is not UTF-8 is `InvalidURI`, one over 1,024 bytes
+//! `KeyTooLongError`, as on S3.
 
 #![expect(clippy::expect_used, reason = "test")]
 
@@ -113,6 +114,28 @@ async fn keys_of_every_class_list_through_the_sdk_with_encoding_type_url() {
         .map(|prefix| decode(prefix.prefix().unwrap_or_default()))
         .collect();
     assert_eq!(prefixes, ["space and+plus/"]);
+
+    // So are versions: each object is its one version, `null`.
+    let versions = client
+        .list_object_versions()
+        .bucket("odd-keys")
+        .encoding_type(EncodingType::Url)
+        .key_marker("\u{0}")
+        .send()
+        .await
+        .expect("list versions");
+    assert_eq!(versions.key_marker(), Some("%00"));
+    let listed: BTreeSet<String> = versions
+        .versions()
+        .iter()
+        .map(|version| {
+            assert_eq!(version.version_id(), Some("null"));
+            decode(version.key().unwrap_or_default())
+        })
+        .collect();
+    let mut after_nul = expected();
+    after_nul.remove("\u{0}");
+    assert_eq!(listed, after_nul);
 
     // Pending uploads are listed the same way.
     client
@@ -322,6 +345,25 @@ async fn aws_cli_lists_keys_of_every_class() {
         .collect();
     let mut want = expected();
     want.insert("from-cli\u{1}\u{1f}".to_owned());
+    assert_eq!(keys, want);
+
+    let versions = cli
+        .run(&[
+            "s3api",
+            "list-object-versions",
+            "--bucket",
+            "cli-keys",
+            "--output",
+            "json",
+        ])
+        .await;
+    let versions: serde_json::Value = serde_json::from_str(&versions).expect("JSON");
+    let keys: BTreeSet<String> = versions["Versions"]
+        .as_array()
+        .expect("versions")
+        .iter()
+        .map(|version| version["Key"].as_str().expect("key").to_owned())
+        .collect();
     assert_eq!(keys, want);
 
     let ls = cli.run(&["s3", "ls", "s3://cli-keys/"]).await;

@@ -1,5 +1,6 @@
-//! The REST-XML of S3's listings (`ListObjects` v1 and v2): the query parameters that
-//! name one, and the `ListBucketResult` answer, with `encoding-type=url` applied to
+//! The REST-XML of S3's listings (`ListObjects` v1 and v2, `ListObjectVersions`): the
+//! query parameters that name one, and the `ListBucketResult` (`ListVersionsResult`)
+//! answer, with `encoding-type=url` applied to
 //! every key, prefix, delimiter and marker as S3 applies it.
 
 use super::xml::element;
@@ -21,6 +22,9 @@ pub(super) const LIST_PARAMETERS: &[&str] = &[
     "continuation-token",
     "encoding-type",
     "fetch-owner",
+    "versions",
+    "key-marker",
+    "version-id-marker",
     "x-id",
     "X-Amz-Algorithm",
     "X-Amz-Credential",
@@ -65,7 +69,8 @@ pub(super) fn listing(
     bucket: String,
     get: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Listing, ApiError> {
-    let v2 = get("list-type").as_deref() == Some("2");
+    let versions = get("versions").is_some();
+    let v2 = !versions && get("list-type").as_deref() == Some("2");
     let max_keys = match get("max-keys") {
         Some(text) => text.parse::<usize>().map_err(|_| {
             ApiError::new(
@@ -80,7 +85,9 @@ pub(super) fn listing(
     let url_encoded = url_encoded(get)?;
     let continuation_token = get("continuation-token");
     let start_after = if v2 { get("start-after") } else { None };
-    let after = if v2 {
+    let after = if versions {
+        get("key-marker").filter(|marker| !marker.is_empty())
+    } else if v2 {
         continuation_token
             .as_deref()
             .map(decode_token)
@@ -98,6 +105,7 @@ pub(super) fn listing(
         continuation_token,
         start_after,
         url_encoded,
+        versions,
     })
 }
 
@@ -121,6 +129,9 @@ pub(super) fn listing_body(
     prefixes: &[String],
     next: Option<&str>,
 ) -> String {
+    if request.versions {
+        return versions_body(request, objects, prefixes, next);
+    }
     let url = request.url_encoded;
     let mut body = format!("<ListBucketResult xmlns=\"{NAMESPACE}\">");
     element(&mut body, "Name", &request.bucket);
@@ -177,6 +188,59 @@ pub(super) fn listing_body(
         body.push_str("</CommonPrefixes>");
     }
     body.push_str("</ListBucketResult>");
+    body
+}
+
+/// `ListVersionsResult`: every object is its one version, `null` and latest.
+fn versions_body(
+    request: &Listing,
+    objects: &[(String, usize, String, i64)],
+    prefixes: &[String],
+    next: Option<&str>,
+) -> String {
+    let url = request.url_encoded;
+    let mut body = format!("<ListVersionsResult xmlns=\"{NAMESPACE}\">");
+    element(&mut body, "Name", &request.bucket);
+    element(&mut body, "Prefix", &field(url, &request.prefix));
+    element(
+        &mut body,
+        "KeyMarker",
+        &field(url, request.after.as_deref().unwrap_or_default()),
+    );
+    element(&mut body, "VersionIdMarker", "");
+    if let Some(next) = next {
+        element(&mut body, "NextKeyMarker", &field(url, next));
+        element(&mut body, "NextVersionIdMarker", "null");
+    }
+    element(&mut body, "MaxKeys", &request.max_keys.to_string());
+    if let Some(delimiter) = &request.delimiter {
+        element(&mut body, "Delimiter", &field(url, delimiter));
+    }
+    if url {
+        element(&mut body, "EncodingType", "url");
+    }
+    element(
+        &mut body,
+        "IsTruncated",
+        if next.is_some() { "true" } else { "false" },
+    );
+    for (key, size, etag, modified) in objects {
+        body.push_str("<Version>");
+        element(&mut body, "Key", &field(url, key));
+        element(&mut body, "VersionId", "null");
+        element(&mut body, "IsLatest", "true");
+        element(&mut body, "LastModified", &iso(*modified));
+        let _ = write!(body, "<ETag>&quot;{etag}&quot;</ETag>");
+        element(&mut body, "Size", &size.to_string());
+        element(&mut body, "StorageClass", "STANDARD");
+        body.push_str("</Version>");
+    }
+    for prefix in prefixes {
+        body.push_str("<CommonPrefixes>");
+        element(&mut body, "Prefix", &field(url, prefix));
+        body.push_str("</CommonPrefixes>");
+    }
+    body.push_str("</ListVersionsResult>");
     body
 }
 

@@ -223,12 +223,6 @@ pub const UNEMULATED: &[SubResource] = &[
         "PutObjectLockConfiguration",
         "s3:PutBucketObjectLockConfiguration",
     ),
-    bucket(
-        "GET",
-        "versions",
-        "ListObjectVersions",
-        "s3:ListBucketVersions",
-    ),
     listed(
         true,
         "analytics",

@@ -222,6 +222,7 @@ fn routed() -> Vec<HttpRequest> {
         request("GET", "/b", "location", ""),
         request("GET", "/b", "", ""),
         request("GET", "/b", "list-type=2&encoding-type=url", ""),
+        request("GET", "/b", "versions&key-marker=k", ""),
         request("PUT", "/b/k", "", "body"),
         request("GET", "/b/k", "", ""),
         request("HEAD", "/b/k", "", ""),

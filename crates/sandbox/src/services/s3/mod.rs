@@ -183,7 +183,12 @@ impl S3Operation {
             Self::HeadBucket { bucket } => vec![on_bucket("s3:ListBucket", bucket)],
             Self::GetBucketLocation { bucket } => vec![on_bucket("s3:GetBucketLocation", bucket)],
             Self::ListObjects(listing) => {
-                let mut check = on_bucket("s3:ListBucket", &listing.bucket)
+                let action = if listing.versions {
+                    "s3:ListBucketVersions"
+                } else {
+                    "s3:ListBucket"
+                };
+                let mut check = on_bucket(action, &listing.bucket)
                     .key("s3:prefix", listing.prefix.as_str())
                     .key("s3:max-keys", listing.max_keys.to_string());
                 if let Some(delimiter) = &listing.delimiter {
