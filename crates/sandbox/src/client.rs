@@ -11,10 +11,10 @@ use aws_smithy_runtime_api::client::result::ConnectorError;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_runtime_api::http::StatusCode;
 use aws_smithy_types::body::SdkBody;
-use http_body_util::BodyExt as _;
+use http_body_util::{BodyExt as _, LengthLimitError};
 
 use crate::sandbox::Sandbox;
-use crate::wire;
+use crate::wire::{self, refusals};
 
 /// The largest request body the sandbox reads (S3 objects above it need multipart).
 pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
@@ -50,14 +50,20 @@ impl HttpConnector for InProcess {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
         let sandbox = self.sandbox.clone();
         HttpConnectorFuture::new(async move {
-            let request = into_wire(request).await?;
-            let response = sandbox.handle(&request);
+            let response = match into_wire(request).await? {
+                Ok(request) => sandbox.handle(&request),
+                Err(refused) => refused,
+            };
             from_wire(response)
         })
     }
 }
 
-async fn into_wire(request: HttpRequest) -> Result<wire::HttpRequest, ConnectorError> {
+/// The request as the wire reads it, or the answer refusing a body over
+/// [`MAX_BODY_BYTES`] (`EntityTooLarge`, as `serve` answers it).
+async fn into_wire(
+    request: HttpRequest,
+) -> Result<Result<wire::HttpRequest, wire::HttpResponse>, ConnectorError> {
     let uri: http::Uri = request
         .uri()
         .parse()
@@ -72,27 +78,32 @@ async fn into_wire(request: HttpRequest) -> Result<wire::HttpRequest, ConnectorE
     {
         headers.push(("host".to_owned(), authority.to_string()));
     }
-    let method = request.method().to_owned();
-    let body = request.into_body();
-    let body = if let Some(bytes) = body.bytes() {
-        bytes.to_vec()
-    } else {
-        let limited = http_body_util::Limited::new(body, MAX_BODY_BYTES);
-        limited
-            .collect()
-            .await
-            .map_err(ConnectorError::io)?
-            .to_bytes()
-            .to_vec()
-    };
-    Ok(wire::HttpRequest {
-        method,
+    let mut head = wire::HttpRequest {
+        method: request.method().to_owned(),
         path: uri.path().to_owned(),
         query: uri.query().unwrap_or_default().to_owned(),
         headers,
-        body,
+        body: Vec::new(),
         source_ip: Some(std::net::IpAddr::from([127, 0, 0, 1])),
-    })
+    };
+    let body = request.into_body();
+    head.body = if let Some(bytes) = body.bytes() {
+        if bytes.len() > MAX_BODY_BYTES {
+            let proposed = u64::try_from(bytes.len()).ok();
+            return Ok(Err(refusals::too_large(&head, proposed, MAX_BODY_BYTES)));
+        }
+        bytes.to_vec()
+    } else {
+        let limited = http_body_util::Limited::new(body, MAX_BODY_BYTES);
+        match limited.collect().await {
+            Ok(collected) => collected.to_bytes().to_vec(),
+            Err(error) if error.downcast_ref::<LengthLimitError>().is_some() => {
+                return Ok(Err(refusals::too_large(&head, None, MAX_BODY_BYTES)));
+            }
+            Err(error) => return Err(ConnectorError::io(error)),
+        }
+    };
+    Ok(Ok(head))
 }
 
 fn from_wire(response: wire::HttpResponse) -> Result<HttpResponse, ConnectorError> {

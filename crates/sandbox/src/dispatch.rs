@@ -342,7 +342,7 @@ fn authenticated(
         Ok(Some(signature)) => signature,
         Ok(None) => return Ok(None),
         Err(error) => {
-            return Err(auth_error(&AuthError::Malformed(error.0.clone()), family));
+            return Err(wire::auth_errors::malformed(error, family));
         }
     };
     let host_now = time::OffsetDateTime::now_utc().unix_timestamp();

@@ -13,7 +13,8 @@
 //!   endpoint URL ([`IN_PROCESS_ENDPOINT`] is a good one; S3 needs path-style or this host);
 //! - [`Sandbox::accounts`]`()` and [`Sandbox::operator`]`(account)`: each account's
 //!   operator, an IAM user with `AdministratorAccess` and an access key;
-//! - [`bind`]`(port)` and [`Sandbox::serve`]`(listener, shutdown)` on 127.0.0.1;
+//! - [`bind`]`(port)` and [`Sandbox::serve`]`(listener, shutdown)` on 127.0.0.1 (or
+//!   [`Sandbox::serve_with`] and its [`ServeLimits`]: timeouts and a connection cap);
 //! - [`Sandbox::reset`], [`Sandbox::status`], [`Sandbox::explain`]`(request_id)`,
 //!   [`Sandbox::mint_token`]`(sub, aud, seconds)`, [`Sandbox::advance_clock`].
 //!
@@ -42,4 +43,4 @@ pub use client::{IN_PROCESS_ENDPOINT, MAX_BODY_BYTES};
 pub use error::SandboxError;
 pub use rehearsal::{Options, Rate, RateError};
 pub use sandbox::{ACCOUNTS, AccountStatus, OPERATOR, Operator, Sandbox, Status, seed_world};
-pub use serve::bind;
+pub use serve::{ServeLimits, bind};

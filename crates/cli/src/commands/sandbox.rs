@@ -16,7 +16,7 @@ pub const DEFAULT_PORT: u16 = 4566;
 pub enum SandboxCommand {
     /// Serve the sandbox on 127.0.0.1 for the aws CLI and SDKs; stops on Ctrl-C.
     #[command(
-        after_help = "Examples:\n  awslab sandbox serve &\n  eval \"$(awslab sandbox env)\"\n  aws sts get-caller-identity\n\n  awslab sandbox serve --propagation-delay 5s --throttle 20/s   # rehearse a real account"
+        after_help = "Examples:\n  awslab sandbox serve &\n  eval \"$(awslab sandbox env)\"\n  aws sts get-caller-identity\n\n  awslab sandbox serve --propagation-delay 5s --throttle 20/s   # rehearse a real account\n\nLimits: a request head must arrive within --header-timeout (30 s; also how long an idle\nkept-alive connection stays open), its body within --body-timeout (60 s) and under 64 MiB\n(larger is `EntityTooLarge`: upload in parts); at most --max-connections (1000) are served\nat once, and one more is answered 503 and closed."
     )]
     Serve(ServeArgs),
     /// Print the operator's credentials and the endpoint as shell exports.
@@ -83,6 +83,18 @@ pub struct ServeArgs {
     /// The port on 127.0.0.1 (0 picks a free one).
     #[arg(long, default_value_t = DEFAULT_PORT)]
     pub port: u16,
+    /// How long a client may take to send a request's head; a connection waiting that
+    /// long for a request (new, or kept alive after an answer) is closed.
+    #[arg(long, default_value = "30s", value_parser = humantime::parse_duration, value_name = "DURATION")]
+    pub header_timeout: std::time::Duration,
+    /// How long a client may take to send a request's whole body; past it the request is
+    /// answered `RequestTimeout` and the connection closed.
+    #[arg(long, default_value = "60s", value_parser = humantime::parse_duration, value_name = "DURATION")]
+    pub body_timeout: std::time::Duration,
+    /// How many connections are served at once; one more is answered 503 (`SlowDown`
+    /// for S3, `ServiceUnavailable` for IAM and STS) and closed. Keep it below `ulimit -n`.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..), value_name = "COUNT")]
+    pub max_connections: u32,
     #[command(flatten)]
     pub state: SandboxStateArgs,
     #[command(flatten)]
@@ -166,8 +178,13 @@ fn serve(args: &ServeArgs) -> Result<Status, Failure> {
             println!("{}", rehearsing(options));
         }
         println!("stop with Ctrl-C");
+        let limits = awslab_sandbox::ServeLimits {
+            header_timeout: args.header_timeout,
+            body_timeout: args.body_timeout,
+            max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
+        };
         sandbox
-            .serve(listener, async {
+            .serve_with(listener, limits, async {
                 let _ = tokio::signal::ctrl_c().await;
             })
             .await;

@@ -2,6 +2,8 @@
 //! `InvalidClientTokenId`, `SignatureDoesNotMatch`, `ExpiredToken`..., and S3's
 //! `InvalidAccessKeyId`, `InvalidToken`, `RequestTimeTooSkewed`..., with AWS's messages.
 
+use super::regions;
+use crate::auth::sigv4::{Malformed, Placement, Problem};
 use crate::auth::{self, AuthError};
 use crate::services::{self, ApiError};
 
@@ -10,6 +12,44 @@ use crate::services::{self, ApiError};
 pub enum Family {
     Query,
     S3,
+}
+
+/// AWS's answer to a signature refused unread, per protocol family.
+pub fn malformed(error: &Malformed, family: Family) -> ApiError {
+    let s3 = family == Family::S3;
+    match &error.problem {
+        Problem::Region { region, placement } if s3 => {
+            let (code, message) = match placement {
+                Placement::Header => (
+                    "AuthorizationHeaderMalformed",
+                    format!(
+                        "The authorization header is malformed; the region '{region}' is wrong; expecting '{}'",
+                        regions::DEFAULT
+                    ),
+                ),
+                Placement::Query => (
+                    "AuthorizationQueryParametersError",
+                    format!(
+                        "Error parsing the X-Amz-Credential parameter; the region '{region}' is wrong; expecting '{}'",
+                        regions::DEFAULT
+                    ),
+                ),
+            };
+            ApiError::new(400, code, message).with("Region", regions::DEFAULT)
+        }
+        Problem::Region { .. } => {
+            ApiError::new(403, "SignatureDoesNotMatch", error.message.clone())
+        }
+        Problem::QueryParameters if s3 => ApiError::new(
+            400,
+            "AuthorizationQueryParametersError",
+            error.message.clone(),
+        ),
+        Problem::Unsupported if s3 => ApiError::new(400, "InvalidRequest", error.message.clone()),
+        Problem::Header | Problem::QueryParameters | Problem::Unsupported => {
+            auth_error(&AuthError::Malformed(error.message.clone()), family)
+        }
+    }
 }
 
 /// AWS's answer to a credential problem, per protocol family.

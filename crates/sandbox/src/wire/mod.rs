@@ -1,11 +1,15 @@
 //! The wire: requests and responses as bytes and headers, routing by the `SigV4`
 //! credential scope, host and path, and the codecs of the AWS query protocol
-//! ([`query`]), S3's REST-XML ([`s3`]) and aws-chunked bodies ([`chunked`]). No state.
+//! ([`query`]), S3's REST-XML ([`s3`]) and aws-chunked bodies ([`chunked`]), and the
+//! answers given before a request reaches a service ([`refusals`]). No state.
 
 pub mod auth_errors;
 pub mod chunked;
 pub mod query;
+pub mod refusals;
+pub mod regions;
 pub mod s3;
+mod s3_list;
 mod s3_multipart;
 pub mod xml;
 

@@ -2,11 +2,11 @@
 //! sub-resource that name the operation, aws-chunked bodies, and the XML answers and
 //! error bodies S3 sends.
 
+use super::s3_list::{LIST_PARAMETERS, listing, listing_body};
 use super::xml::{all_texts, element, escape, first_text};
 use super::{HttpRequest, HttpResponse, chunked, decode, s3_multipart};
 use crate::services::ApiError;
-use crate::services::s3::{Listing, S3Operation, S3Output};
-use std::fmt::Write as _;
+use crate::services::s3::{S3Operation, S3Output, actions};
 
 pub(super) const NAMESPACE: &str = "http://s3.amazonaws.com/doc/2006-03-01/";
 
@@ -36,9 +36,9 @@ fn bucket_from_host(host: &str) -> Option<String> {
 pub fn operation(request: &HttpRequest) -> Result<S3Operation, ApiError> {
     let path = request.path.trim_start_matches('/');
     let (bucket, key) = match bucket_from_host(request.host()) {
-        Some(bucket) => (bucket, decode(path)),
+        Some(bucket) => (bucket, object_key(request, path)?),
         None => match path.split_once('/') {
-            Some((bucket, key)) => (decode(bucket), decode(key)),
+            Some((bucket, key)) => (decode(bucket), object_key(request, key)?),
             None => (decode(path), String::new()),
         },
     };
@@ -56,12 +56,18 @@ pub fn operation(request: &HttpRequest) -> Result<S3Operation, ApiError> {
             "GET" => S3Operation::ListBuckets,
             _ => S3Operation::Unsupported {
                 bucket: None,
-                name: format!("{method}Service"),
+                key: None,
+                operation: format!("{method} /"),
+                action: None,
             },
         });
     }
     if key.is_empty() {
-        let body = String::from_utf8_lossy(&request.body).into_owned();
+        let body = if matches!(method, "PUT" | "POST") && !has("policy") {
+            xml_body(request)?
+        } else {
+            String::from_utf8_lossy(&request.body).into_owned()
+        };
         if let Some(operation) = s3_multipart::bucket_operation(method, &bucket, &get) {
             return operation;
         }
@@ -103,19 +109,9 @@ pub fn operation(request: &HttpRequest) -> Result<S3Operation, ApiError> {
             }
             ("POST", bucket) if has("delete") => S3Operation::DeleteObjects {
                 bucket,
-                keys: all_texts(&body, "Key"),
+                keys: objects_to_delete(&body)?,
             },
-            (method, bucket) => S3Operation::Unsupported {
-                name: format!(
-                    "{}Bucket{}",
-                    method.to_ascii_lowercase(),
-                    query
-                        .first()
-                        .map(|(key, _)| key.clone())
-                        .unwrap_or_default()
-                ),
-                bucket: Some(bucket),
-            },
+            (method, bucket) => unemulated(method, bucket, None, &query),
         });
     }
     if let Some(operation) = s3_multipart::object_operation(request, &bucket, &key, &get) {
@@ -159,85 +155,89 @@ pub fn operation(request: &HttpRequest) -> Result<S3Operation, ApiError> {
             range: request.header("range").map(str::to_owned),
         },
         "DELETE" if query.is_empty() || has("x-id") => S3Operation::DeleteObject { bucket, key },
-        method => S3Operation::Unsupported {
-            name: format!(
-                "{}Object{}",
-                method.to_ascii_lowercase(),
-                query
-                    .first()
-                    .map(|(key, _)| key.clone())
-                    .unwrap_or_default()
-            ),
-            bucket: Some(bucket),
-        },
+        method => unemulated(method, bucket, Some(key), &query),
     })
 }
 
-const LIST_PARAMETERS: &[&str] = &[
-    "list-type",
-    "prefix",
-    "delimiter",
-    "max-keys",
-    "marker",
-    "start-after",
-    "continuation-token",
-    "encoding-type",
-    "fetch-owner",
-    "x-id",
-    "X-Amz-Algorithm",
-    "X-Amz-Credential",
-    "X-Amz-Date",
-    "X-Amz-Expires",
-    "X-Amz-SignedHeaders",
-    "X-Amz-Signature",
-    "X-Amz-Security-Token",
-];
-
-fn listing(bucket: String, get: &dyn Fn(&str) -> Option<String>) -> Result<Listing, ApiError> {
-    let v2 = get("list-type").as_deref() == Some("2");
-    let max_keys = match get("max-keys") {
-        Some(text) => text.parse::<usize>().map_err(|_| {
-            ApiError::new(
-                400,
-                "InvalidArgument",
-                "Provided max-keys not an integer or within integer range",
-            )
-        })?,
-        None => 1000,
-    }
-    .min(1000);
-    let continuation_token = get("continuation-token");
-    let after = if v2 {
-        continuation_token
-            .as_deref()
-            .map(decode_token)
-            .or_else(|| get("start-after"))
+/// A request the sandbox routes but does not emulate, named as S3 names it (and
+/// authorized by its action) when S3 knows it, by its shape otherwise.
+fn unemulated(
+    method: &str,
+    bucket: String,
+    key: Option<String>,
+    query: &[(String, String)],
+) -> S3Operation {
+    let has = |name: &str| query.iter().any(|(key, _)| key == name);
+    let (operation, action) = if let Some(known) = actions::find(method, key.is_some(), &has) {
+        (known.operation.to_owned(), Some(known.action))
     } else {
-        get("marker")
+        let target = if key.is_some() {
+            "/{Bucket}/{Key}"
+        } else {
+            "/{Bucket}"
+        };
+        let parameters: Vec<&str> = query.iter().map(|(name, _)| name.as_str()).collect();
+        (format!("{method} {target}?{}", parameters.join("&")), None)
     };
-    Ok(Listing {
-        bucket,
-        v2,
-        prefix: get("prefix").unwrap_or_default(),
-        delimiter: get("delimiter"),
-        max_keys,
-        after,
-        continuation_token,
-    })
+    S3Operation::Unsupported {
+        bucket: Some(bucket),
+        key,
+        operation,
+        action,
+    }
 }
 
-fn encode_token(key: &str) -> String {
-    use base64::Engine as _;
-    base64::engine::general_purpose::STANDARD.encode(key)
+/// The key of an object request, percent-decoded. S3 takes any UTF-8 (C0 controls,
+/// NUL, U+FFFF included) up to 1,024 bytes, and refuses what does not decode to UTF-8
+/// as `InvalidURI`, and a longer key as `KeyTooLongError`.
+fn object_key(request: &HttpRequest, encoded: &str) -> Result<String, ApiError> {
+    let key = percent_encoding::percent_decode_str(encoded)
+        .decode_utf8()
+        .map_err(|_| {
+            ApiError::new(400, "InvalidURI", "Couldn't parse the specified URI.")
+                .with("URI", &request.path)
+        })?
+        .into_owned();
+    if key.len() > MAX_KEY_BYTES {
+        return Err(
+            ApiError::new(400, "KeyTooLongError", "Your key is too long")
+                .with("MaxSizeAllowed", &MAX_KEY_BYTES.to_string())
+                .with("Size", &key.len().to_string()),
+        );
+    }
+    Ok(key)
 }
 
-fn decode_token(token: &str) -> String {
-    use base64::Engine as _;
-    base64::engine::general_purpose::STANDARD
-        .decode(token)
-        .ok()
-        .and_then(|bytes| String::from_utf8(bytes).ok())
-        .unwrap_or_default()
+/// The longest object key S3 takes, in bytes of UTF-8.
+const MAX_KEY_BYTES: usize = 1024;
+
+/// The most keys one `DeleteObjects` request may name (S3 answers `MalformedXML` above).
+pub const MAX_KEYS_PER_DELETE: usize = 1000;
+
+fn malformed_xml() -> ApiError {
+    ApiError::new(
+        400,
+        "MalformedXML",
+        "The XML you provided was not well-formed or did not validate against our published schema",
+    )
+}
+
+/// The XML body of a configuration request, refused as `MalformedXML` if it declares
+/// a document type or an entity (so nothing is ever expanded) or is not UTF-8.
+pub(super) fn xml_body(request: &HttpRequest) -> Result<String, ApiError> {
+    if super::xml::declares_doctype(&request.body) {
+        return Err(malformed_xml());
+    }
+    String::from_utf8(request.body.clone()).map_err(|_| malformed_xml())
+}
+
+/// The keys of a `DeleteObjects` body: at most [`MAX_KEYS_PER_DELETE`].
+fn objects_to_delete(body: &str) -> Result<Vec<String>, ApiError> {
+    let keys = all_texts(body, "Key");
+    if keys.len() > MAX_KEYS_PER_DELETE {
+        return Err(malformed_xml());
+    }
+    Ok(keys)
 }
 
 /// The object bytes: aws-chunked bodies decoded, others as sent.
@@ -395,64 +395,6 @@ pub fn success(output: S3Output, request_id: &str) -> HttpResponse {
     response
         .header("x-amz-request-id", request_id)
         .header("x-amz-id-2", request_id)
-}
-
-fn listing_body(
-    request: &Listing,
-    objects: &[(String, usize, String, i64)],
-    prefixes: &[String],
-    next: Option<&str>,
-) -> String {
-    let mut body = format!("<ListBucketResult xmlns=\"{NAMESPACE}\">");
-    element(&mut body, "Name", &request.bucket);
-    element(&mut body, "Prefix", &request.prefix);
-    if request.v2 {
-        element(
-            &mut body,
-            "KeyCount",
-            &(objects.len() + prefixes.len()).to_string(),
-        );
-        if let Some(token) = &request.continuation_token {
-            element(&mut body, "ContinuationToken", token);
-        }
-        if let Some(next) = next {
-            element(&mut body, "NextContinuationToken", &encode_token(next));
-        }
-    } else {
-        element(
-            &mut body,
-            "Marker",
-            request.after.as_deref().unwrap_or_default(),
-        );
-        if let (Some(next), Some(_)) = (next, &request.delimiter) {
-            element(&mut body, "NextMarker", next);
-        }
-    }
-    element(&mut body, "MaxKeys", &request.max_keys.to_string());
-    if let Some(delimiter) = &request.delimiter {
-        element(&mut body, "Delimiter", delimiter);
-    }
-    element(
-        &mut body,
-        "IsTruncated",
-        if next.is_some() { "true" } else { "false" },
-    );
-    for (key, size, etag, modified) in objects {
-        body.push_str("<Contents>");
-        element(&mut body, "Key", key);
-        element(&mut body, "LastModified", &iso(*modified));
-        let _ = write!(body, "<ETag>&quot;{etag}&quot;</ETag>");
-        element(&mut body, "Size", &size.to_string());
-        element(&mut body, "StorageClass", "STANDARD");
-        body.push_str("</Contents>");
-    }
-    for prefix in prefixes {
-        body.push_str("<CommonPrefixes>");
-        element(&mut body, "Prefix", prefix);
-        body.push_str("</CommonPrefixes>");
-    }
-    body.push_str("</ListBucketResult>");
-    body
 }
 
 /// Encodes an error (HEAD requests get no body).

@@ -4,7 +4,8 @@
 
 use std::fmt::Write as _;
 
-use super::s3::{NAMESPACE, iso, payload, xml};
+use super::s3::{NAMESPACE, iso, payload, xml, xml_body};
+use super::s3_list::{field, url_encoded};
 use super::xml::{all_texts, element, first_text};
 use super::{HttpRequest, HttpResponse};
 use crate::services::ApiError;
@@ -37,15 +38,17 @@ pub fn bucket_operation(
     if method != "GET" || get("uploads").is_none() {
         return None;
     }
-    Some(count(get, "max-uploads", 1000).map(|max_uploads| {
-        S3Operation::Multipart(MultipartOperation::ListUploads {
+    let listed = count(get, "max-uploads", 1000).and_then(|max_uploads| {
+        Ok(S3Operation::Multipart(MultipartOperation::ListUploads {
             bucket: bucket.to_owned(),
             prefix: get("prefix").unwrap_or_default(),
             max_uploads,
             key_marker: get("key-marker").filter(|marker| !marker.is_empty()),
             upload_id_marker: get("upload-id-marker").filter(|marker| !marker.is_empty()),
-        })
-    }))
+            url_encoded: url_encoded(get)?,
+        }))
+    });
+    Some(listed)
 }
 
 /// An object-level multipart operation, if the method and query name one.
@@ -67,7 +70,9 @@ pub fn object_operation(
         ("PUT", Some(_)) if request.header("x-amz-copy-source").is_some() => {
             return Some(Ok(S3Operation::Unsupported {
                 bucket: Some(bucket),
-                name: "UploadPartCopy".to_owned(),
+                key: Some(key),
+                operation: "UploadPartCopy".to_owned(),
+                action: Some("s3:PutObject"),
             }));
         }
         ("PUT", Some(upload_id)) => payload(request).map(|body| MultipartOperation::UploadPart {
@@ -78,7 +83,10 @@ pub fn object_operation(
             body,
         }),
         ("POST", Some(upload_id)) => {
-            let body = String::from_utf8_lossy(&request.body);
+            let body = match xml_body(request) {
+                Ok(body) => body,
+                Err(error) => return Some(Err(error)),
+            };
             let parts = all_texts(&body, "Part")
                 .iter()
                 .take(10_001)
@@ -133,9 +141,9 @@ fn principal(body: &mut String, tag: &str, id: &str) {
     let _ = write!(body, "</{tag}>");
 }
 
-fn upload_element(body: &mut String, upload: &ListedUpload) {
+fn upload_element(body: &mut String, upload: &ListedUpload, url: bool) {
     body.push_str("<Upload>");
-    element(body, "Key", &upload.key);
+    element(body, "Key", &field(url, &upload.key));
     element(body, "UploadId", &upload.upload_id);
     principal(body, "Initiator", &upload.initiator);
     principal(body, "Owner", &upload.owner);
@@ -226,6 +234,7 @@ pub fn encode(output: MultipartOutput) -> HttpResponse {
             max_uploads,
             key_marker,
             upload_id_marker,
+            url_encoded: url,
             uploads,
             next,
         } => {
@@ -234,7 +243,7 @@ pub fn encode(output: MultipartOutput) -> HttpResponse {
             element(
                 &mut body,
                 "KeyMarker",
-                key_marker.as_deref().unwrap_or_default(),
+                &field(url, key_marker.as_deref().unwrap_or_default()),
             );
             element(
                 &mut body,
@@ -242,18 +251,21 @@ pub fn encode(output: MultipartOutput) -> HttpResponse {
                 upload_id_marker.as_deref().unwrap_or_default(),
             );
             if let Some((key, id)) = &next {
-                element(&mut body, "NextKeyMarker", key);
+                element(&mut body, "NextKeyMarker", &field(url, key));
                 element(&mut body, "NextUploadIdMarker", id);
             }
-            element(&mut body, "Prefix", &prefix);
+            element(&mut body, "Prefix", &field(url, &prefix));
             element(&mut body, "MaxUploads", &max_uploads.to_string());
+            if url {
+                element(&mut body, "EncodingType", "url");
+            }
             element(
                 &mut body,
                 "IsTruncated",
                 if next.is_some() { "true" } else { "false" },
             );
             for upload in &uploads {
-                upload_element(&mut body, upload);
+                upload_element(&mut body, upload, url);
             }
             body.push_str("</ListMultipartUploadsResult>");
             xml(200, &body)

@@ -4,7 +4,11 @@
 use crate::services::{Shape, Value};
 use std::fmt::Write as _;
 
-/// Escapes text for XML content and attributes.
+/// Escapes text for XML content and attributes. Characters that XML 1.0 cannot carry
+/// (C0 controls but tab and line feed, U+FFFE, U+FFFF) and carriage returns (which a
+/// parser would turn into line feeds) are written as character references, as S3
+/// writes them: `a\u{1}b` becomes `a&#x1;b`. A strict XML 1.0 parser refuses such a
+/// reference, as it refuses S3's; `encoding-type=url` is the way to list such keys.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for character in text.chars() {
@@ -14,6 +18,10 @@ pub fn escape(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
+            '\t' | '\n' => out.push(character),
+            '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => {
+                let _ = write!(out, "&#x{:X};", u32::from(character));
+            }
             _ => out.push(character),
         }
     }
@@ -79,10 +87,91 @@ pub fn all_texts(xml: &str, name: &str) -> Vec<String> {
     found
 }
 
+/// Whether `xml` declares a document type (`<!DOCTYPE`) or an entity (`<!ENTITY`): S3
+/// refuses both as `MalformedXML`, so no entity is ever expanded.
+pub fn declares_doctype(xml: &[u8]) -> bool {
+    xml.windows(9).any(|window| {
+        window.eq_ignore_ascii_case(b"<!DOCTYPE") || window[..8].eq_ignore_ascii_case(b"<!ENTITY")
+    })
+}
+
+/// Replaces the five predefined entities and character references (`&#x1;`, `&#65;`);
+/// anything else after `&` is kept as written (no other entity exists: a body that
+/// declares one is refused before it is read).
 fn unescape(text: &str) -> String {
-    text.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&apos;", "'")
-        .replace("&amp;", "&")
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let Some(end) = rest.find(';').filter(|end| *end <= 10) else {
+            out.push('&');
+            rest = &rest[1..];
+            continue;
+        };
+        let name = &rest[1..end];
+        let replaced = match name {
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            "amp" => Some('&'),
+            _ => name
+                .strip_prefix("#x")
+                .or_else(|| name.strip_prefix("#X"))
+                .map_or_else(
+                    || {
+                        name.strip_prefix('#')
+                            .and_then(|digits| digits.parse().ok())
+                    },
+                    |hex| u32::from_str_radix(hex, 16).ok(),
+                )
+                .and_then(char::from_u32),
+        };
+        if let Some(character) = replaced {
+            out.push(character);
+            rest = &rest[end + 1..];
+        } else {
+            out.push('&');
+            rest = &rest[1..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn escape_writes_characters_xml_cannot_carry_as_references() {
+        assert_eq!(super::escape("a\u{1}b"), "a&#x1;b");
+        assert_eq!(super::escape("\u{0}"), "&#x0;");
+        assert_eq!(super::escape("x\ry"), "x&#xD;y");
+        assert_eq!(super::escape("\u{ffff}\u{fffe}"), "&#xFFFF;&#xFFFE;");
+        assert_eq!(
+            super::escape("tab\tline\n\u{7f}\u{1f600}"),
+            "tab\tline\n\u{7f}\u{1f600}"
+        );
+        assert_eq!(super::escape("<&>"), "&lt;&amp;&gt;");
+    }
+
+    #[test]
+    fn unescape_reads_entities_and_character_references() {
+        assert_eq!(super::unescape("a&#x1;b&#65;&lt;&amp;lt;"), "a\u{1}bA<&lt;");
+        assert_eq!(super::unescape("&unknown; & &#xZZ;"), "&unknown; & &#xZZ;");
+        assert_eq!(super::unescape("&#xFFFF;"), "\u{ffff}");
+    }
+
+    #[test]
+    fn finds_doctype_and_entity_declarations_in_any_case() {
+        assert!(super::declares_doctype(
+            b"<?xml?><!DOCTYPE x [<!ENTITY a \"b\">]><x/>"
+        ));
+        assert!(super::declares_doctype(b"<!doctype x><x/>"));
+        assert!(super::declares_doctype(b"<!EnTiTy a 'b'>"));
+        assert!(!super::declares_doctype(
+            b"<Delete><Object><Key>DOCTYPE</Key></Object></Delete>"
+        ));
+        assert!(!super::declares_doctype(b""));
+    }
 }

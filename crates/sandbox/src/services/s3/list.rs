@@ -1,5 +1,6 @@
-//! Listing a bucket (`ListObjects` v1 and v2): prefix, delimiter with common prefixes,
-//! and pagination by marker, start-after or continuation token.
+//! Listing a bucket (`ListObjects` v1 and v2, and `ListObjectVersions`): prefix,
+//! delimiter with common prefixes, and pagination by marker, key marker, start-after or
+//! continuation token.
 
 use super::{S3Output, bucket};
 use crate::services::ApiError;
@@ -16,6 +17,14 @@ pub struct Listing {
     /// v1 `marker`, v2 `start-after` or the decoded continuation token.
     pub after: Option<String>,
     pub continuation_token: Option<String>,
+    /// v2 `start-after` as sent (echoed in the answer).
+    pub start_after: Option<String>,
+    /// `encoding-type=url`: keys, prefixes, delimiter and markers are answered
+    /// percent-encoded.
+    pub url_encoded: bool,
+    /// `ListObjectVersions` (`?versions`): the sandbox keeps no versions, so each
+    /// object is its one version, `null`, as in a bucket never versioned.
+    pub versions: bool,
 }
 
 pub(super) fn list(world: &World, listing: Listing) -> Result<S3Output, ApiError> {

@@ -3,6 +3,9 @@
 //! operations. Each declares its action and resource; bucket policies are the
 //! resource-based policy of every bucket and object check.
 
+pub mod actions;
+#[cfg(test)]
+mod actions_tests;
 mod list;
 pub mod multipart;
 mod range;
@@ -92,10 +95,15 @@ pub enum S3Operation {
         status: Option<String>,
     },
     Multipart(MultipartOperation),
-    /// An operation the sandbox does not emulate (named for the error).
+    /// An operation the sandbox does not emulate: authorized with its IAM action when
+    /// S3 has one ([`actions`]), then answered `NotImplemented` naming it.
     Unsupported {
         bucket: Option<String>,
-        name: String,
+        key: Option<String>,
+        /// S3's name for it (`GetBucketAcl`), or the request's shape when S3 has none.
+        operation: String,
+        /// The IAM action that authorizes it, as AWS spells it (`s3:GetBucketAcl`).
+        action: Option<&'static str>,
     },
 }
 
@@ -175,7 +183,12 @@ impl S3Operation {
             Self::HeadBucket { bucket } => vec![on_bucket("s3:ListBucket", bucket)],
             Self::GetBucketLocation { bucket } => vec![on_bucket("s3:GetBucketLocation", bucket)],
             Self::ListObjects(listing) => {
-                let mut check = on_bucket("s3:ListBucket", &listing.bucket)
+                let action = if listing.versions {
+                    "s3:ListBucketVersions"
+                } else {
+                    "s3:ListBucket"
+                };
+                let mut check = on_bucket(action, &listing.bucket)
                     .key("s3:prefix", listing.prefix.as_str())
                     .key("s3:max-keys", listing.max_keys.to_string());
                 if let Some(delimiter) = &listing.delimiter {
@@ -213,10 +226,17 @@ impl S3Operation {
                 vec![on_bucket("s3:PutBucketVersioning", bucket)]
             }
             Self::Multipart(operation) => operation.checks(),
-            Self::Unsupported { bucket, name } => vec![match bucket {
-                Some(bucket) => on_bucket(&format!("s3:{name}"), bucket),
-                None => Check::new(&format!("s3:{name}"), "*"),
+            Self::Unsupported {
+                bucket,
+                key,
+                action: Some(action),
+                ..
+            } => vec![match (bucket, key) {
+                (Some(bucket), Some(key)) => on_object(action, bucket, key),
+                (Some(bucket), None) => on_bucket(action, bucket),
+                (None, _) => Check::new(action, "*"),
             }],
+            Self::Unsupported { action: None, .. } => Vec::new(),
         }
     }
 
@@ -505,10 +525,10 @@ pub fn run(
         S3Operation::Multipart(operation) => {
             multipart::run(operation, world, caller).map(S3Output::Multipart)
         }
-        S3Operation::Unsupported { name, .. } => Err(ApiError::new(
+        S3Operation::Unsupported { operation, .. } => Err(ApiError::new(
             501,
             "NotImplemented",
-            format!("The sandbox does not emulate S3 {name}"),
+            format!("The sandbox does not emulate S3 {operation}"),
         )),
     }
 }

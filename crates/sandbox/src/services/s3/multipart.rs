@@ -131,6 +131,8 @@ pub enum MultipartOperation {
         max_uploads: usize,
         key_marker: Option<String>,
         upload_id_marker: Option<String>,
+        /// `encoding-type=url`: keys, prefix and markers answered percent-encoded.
+        url_encoded: bool,
     },
 }
 
@@ -179,6 +181,7 @@ pub enum MultipartOutput {
         max_uploads: usize,
         key_marker: Option<String>,
         upload_id_marker: Option<String>,
+        url_encoded: bool,
         uploads: Vec<ListedUpload>,
         /// `(key, upload id)` to continue from when truncated.
         next: Option<(String, String)>,
@@ -413,6 +416,7 @@ pub fn run(
             max_uploads,
             key_marker,
             upload_id_marker,
+            url_encoded,
         } => {
             let found = bucket(world, &name)?;
             let mut uploads: Vec<ListedUpload> = found
@@ -453,6 +457,7 @@ pub fn run(
                 max_uploads,
                 key_marker,
                 upload_id_marker,
+                url_encoded,
                 uploads,
                 next,
             })

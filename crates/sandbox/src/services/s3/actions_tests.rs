@@ -1,0 +1,296 @@
+//! Every S3 operation the sandbox routes is authorized by an action spelt as AWS spells
+//! it, and every operation it names but does not emulate is one of S3's.
+
+use crate::services::s3::actions::UNEMULATED;
+use crate::wire::HttpRequest;
+
+/// S3's IAM actions as the Service Authorization Reference spells them ("Actions,
+/// resources, and condition keys for Amazon S3"), those an S3 API operation needs.
+const AWS_ACTIONS: &[&str] = &[
+    "s3:AbortMultipartUpload",
+    "s3:CreateBucket",
+    "s3:DeleteBucket",
+    "s3:DeleteBucketPolicy",
+    "s3:DeleteBucketWebsite",
+    "s3:DeleteObject",
+    "s3:DeleteObjectTagging",
+    "s3:DeleteObjectVersion",
+    "s3:DeleteObjectVersionTagging",
+    "s3:GetAccelerateConfiguration",
+    "s3:GetAnalyticsConfiguration",
+    "s3:GetBucketAcl",
+    "s3:GetBucketCORS",
+    "s3:GetBucketLocation",
+    "s3:GetBucketLogging",
+    "s3:GetBucketNotification",
+    "s3:GetBucketObjectLockConfiguration",
+    "s3:GetBucketOwnershipControls",
+    "s3:GetBucketPolicy",
+    "s3:GetBucketPolicyStatus",
+    "s3:GetBucketPublicAccessBlock",
+    "s3:GetBucketRequestPayment",
+    "s3:GetBucketTagging",
+    "s3:GetBucketVersioning",
+    "s3:GetBucketWebsite",
+    "s3:GetEncryptionConfiguration",
+    "s3:GetIntelligentTieringConfiguration",
+    "s3:GetInventoryConfiguration",
+    "s3:GetLifecycleConfiguration",
+    "s3:GetMetricsConfiguration",
+    "s3:GetObject",
+    "s3:GetObjectAcl",
+    "s3:GetObjectAttributes",
+    "s3:GetObjectLegalHold",
+    "s3:GetObjectRetention",
+    "s3:GetObjectTagging",
+    "s3:GetObjectTorrent",
+    "s3:GetObjectVersion",
+    "s3:GetReplicationConfiguration",
+    "s3:ListAllMyBuckets",
+    "s3:ListBucket",
+    "s3:ListBucketMultipartUploads",
+    "s3:ListBucketVersions",
+    "s3:ListMultipartUploadParts",
+    "s3:PutAccelerateConfiguration",
+    "s3:PutAnalyticsConfiguration",
+    "s3:PutBucketAcl",
+    "s3:PutBucketCORS",
+    "s3:PutBucketLogging",
+    "s3:PutBucketNotification",
+    "s3:PutBucketObjectLockConfiguration",
+    "s3:PutBucketOwnershipControls",
+    "s3:PutBucketPolicy",
+    "s3:PutBucketPublicAccessBlock",
+    "s3:PutBucketRequestPayment",
+    "s3:PutBucketTagging",
+    "s3:PutBucketVersioning",
+    "s3:PutBucketWebsite",
+    "s3:PutEncryptionConfiguration",
+    "s3:PutIntelligentTieringConfiguration",
+    "s3:PutInventoryConfiguration",
+    "s3:PutLifecycleConfiguration",
+    "s3:PutMetricsConfiguration",
+    "s3:PutObject",
+    "s3:PutObjectAcl",
+    "s3:PutObjectLegalHold",
+    "s3:PutObjectRetention",
+    "s3:PutObjectTagging",
+    "s3:PutReplicationConfiguration",
+    "s3:RestoreObject",
+];
+
+/// The operations of S3's service model (botocore's `s3/2006-03-01/service-2.json`).
+const MODEL_OPERATIONS: &[&str] = &[
+    "AbortMultipartUpload",
+    "CompleteMultipartUpload",
+    "CopyObject",
+    "CreateBucket",
+    "CreateBucketMetadataConfiguration",
+    "CreateBucketMetadataTableConfiguration",
+    "CreateMultipartUpload",
+    "CreateSession",
+    "DeleteBucket",
+    "DeleteBucketAnalyticsConfiguration",
+    "DeleteBucketCors",
+    "DeleteBucketEncryption",
+    "DeleteBucketIntelligentTieringConfiguration",
+    "DeleteBucketInventoryConfiguration",
+    "DeleteBucketLifecycle",
+    "DeleteBucketMetadataConfiguration",
+    "DeleteBucketMetadataTableConfiguration",
+    "DeleteBucketMetricsConfiguration",
+    "DeleteBucketOwnershipControls",
+    "DeleteBucketPolicy",
+    "DeleteBucketReplication",
+    "DeleteBucketTagging",
+    "DeleteBucketWebsite",
+    "DeleteObject",
+    "DeleteObjectTagging",
+    "DeleteObjects",
+    "DeletePublicAccessBlock",
+    "GetBucketAbac",
+    "GetBucketAccelerateConfiguration",
+    "GetBucketAcl",
+    "GetBucketAnalyticsConfiguration",
+    "GetBucketCors",
+    "GetBucketEncryption",
+    "GetBucketIntelligentTieringConfiguration",
+    "GetBucketInventoryConfiguration",
+    "GetBucketLifecycle",
+    "GetBucketLifecycleConfiguration",
+    "GetBucketLocation",
+    "GetBucketLogging",
+    "GetBucketMetadataConfiguration",
+    "GetBucketMetadataTableConfiguration",
+    "GetBucketMetricsConfiguration",
+    "GetBucketNotification",
+    "GetBucketNotificationConfiguration",
+    "GetBucketOwnershipControls",
+    "GetBucketPolicy",
+    "GetBucketPolicyStatus",
+    "GetBucketReplication",
+    "GetBucketRequestPayment",
+    "GetBucketTagging",
+    "GetBucketVersioning",
+    "GetBucketWebsite",
+    "GetObject",
+    "GetObjectAcl",
+    "GetObjectAttributes",
+    "GetObjectLegalHold",
+    "GetObjectLockConfiguration",
+    "GetObjectRetention",
+    "GetObjectTagging",
+    "GetObjectTorrent",
+    "GetPublicAccessBlock",
+    "HeadBucket",
+    "HeadObject",
+    "ListBucketAnalyticsConfigurations",
+    "ListBucketIntelligentTieringConfigurations",
+    "ListBucketInventoryConfigurations",
+    "ListBucketMetricsConfigurations",
+    "ListBuckets",
+    "ListDirectoryBuckets",
+    "ListMultipartUploads",
+    "ListObjectVersions",
+    "ListObjects",
+    "ListObjectsV2",
+    "ListParts",
+    "PutBucketAbac",
+    "PutBucketAccelerateConfiguration",
+    "PutBucketAcl",
+    "PutBucketAnalyticsConfiguration",
+    "PutBucketCors",
+    "PutBucketEncryption",
+    "PutBucketIntelligentTieringConfiguration",
+    "PutBucketInventoryConfiguration",
+    "PutBucketLifecycle",
+    "PutBucketLifecycleConfiguration",
+    "PutBucketLogging",
+    "PutBucketMetricsConfiguration",
+    "PutBucketNotification",
+    "PutBucketNotificationConfiguration",
+    "PutBucketOwnershipControls",
+    "PutBucketPolicy",
+    "PutBucketReplication",
+    "PutBucketRequestPayment",
+    "PutBucketTagging",
+    "PutBucketVersioning",
+    "PutBucketWebsite",
+    "PutObject",
+    "PutObjectAcl",
+    "PutObjectLegalHold",
+    "PutObjectLockConfiguration",
+    "PutObjectRetention",
+    "PutObjectTagging",
+    "PutPublicAccessBlock",
+    "RenameObject",
+    "RestoreObject",
+    "SelectObjectContent",
+    "UpdateBucketMetadataInventoryTableConfiguration",
+    "UpdateBucketMetadataJournalTableConfiguration",
+    "UpdateObjectEncryption",
+    "UploadPart",
+    "UploadPartCopy",
+    "WriteGetObjectResponse",
+];
+
+fn request(method: &str, path: &str, query: &str, body: &str) -> HttpRequest {
+    HttpRequest {
+        method: method.to_owned(),
+        path: path.to_owned(),
+        query: query.to_owned(),
+        headers: vec![("host".to_owned(), "127.0.0.1:4566".to_owned())],
+        body: body.as_bytes().to_vec(),
+        source_ip: None,
+    }
+}
+
+/// One request per operation the sandbox routes (emulated or not).
+fn routed() -> Vec<HttpRequest> {
+    let mut copy = request("PUT", "/b/k", "", "");
+    copy.headers
+        .push(("x-amz-copy-source".to_owned(), "/b/source".to_owned()));
+    let mut part_copy = request("PUT", "/b/k", "partNumber=1&uploadId=u", "");
+    part_copy
+        .headers
+        .push(("x-amz-copy-source".to_owned(), "/b/source".to_owned()));
+    let mut all = vec![
+        request("GET", "/", "", ""),
+        request("PUT", "/b", "", ""),
+        request("DELETE", "/b", "", ""),
+        request("HEAD", "/b", "", ""),
+        request("GET", "/b", "location", ""),
+        request("GET", "/b", "", ""),
+        request("GET", "/b", "list-type=2&encoding-type=url", ""),
+        request("GET", "/b", "versions&key-marker=k", ""),
+        request("PUT", "/b/k", "", "body"),
+        request("GET", "/b/k", "", ""),
+        request("HEAD", "/b/k", "", ""),
+        request("DELETE", "/b/k", "", ""),
+        request(
+            "POST",
+            "/b",
+            "delete",
+            "<Delete><Object><Key>k</Key></Object></Delete>",
+        ),
+        copy,
+        request("PUT", "/b", "policy", "{}"),
+        request("GET", "/b", "policy", ""),
+        request("DELETE", "/b", "policy", ""),
+        request("PUT", "/b", "tagging", "<Tagging><TagSet/></Tagging>"),
+        request("GET", "/b", "tagging", ""),
+        request("DELETE", "/b", "tagging", ""),
+        request("GET", "/b", "versioning", ""),
+        request("PUT", "/b", "versioning", "<VersioningConfiguration/>"),
+        request("POST", "/b/k", "uploads", ""),
+        request("PUT", "/b/k", "partNumber=1&uploadId=u", "part"),
+        request("POST", "/b/k", "uploadId=u", "<CompleteMultipartUpload/>"),
+        request("DELETE", "/b/k", "uploadId=u", ""),
+        request("GET", "/b/k", "uploadId=u", ""),
+        request("GET", "/b", "uploads", ""),
+        part_copy,
+    ];
+    for entry in UNEMULATED {
+        let path = if entry.object { "/b/k" } else { "/b" };
+        let query = match entry.with_id {
+            Some(true) => format!("{}&id=x", entry.parameter),
+            _ => entry.parameter.to_owned(),
+        };
+        all.push(request(entry.method, path, &query, ""));
+    }
+    all
+}
+
+#[test]
+fn every_routed_operation_is_authorized_by_an_action_spelt_as_aws_spells_it() {
+    for routed in routed() {
+        let described = format!("{} {}?{}", routed.method, routed.path, routed.query);
+        let operation = crate::wire::s3::operation(&routed).expect(&described);
+        let checks = operation.checks();
+        assert!(!checks.is_empty(), "{described} is authorized by no action");
+        for check in checks {
+            assert!(
+                AWS_ACTIONS.contains(&check.action.as_str()),
+                "{described}: {} is not an S3 action as AWS spells it",
+                check.action
+            );
+        }
+        if let super::S3Operation::Unsupported { operation, .. } = &operation {
+            assert!(
+                MODEL_OPERATIONS.contains(&operation.as_str()),
+                "{described}: {operation} is not an operation of S3's model"
+            );
+        }
+    }
+}
+
+#[test]
+fn sub_resource_actions_keep_aws_capitals() {
+    let acl = crate::wire::s3::operation(&request("GET", "/b", "acl", "")).expect("routed");
+    assert_eq!(acl.checks()[0].action, "s3:GetBucketAcl");
+    let cors = crate::wire::s3::operation(&request("DELETE", "/b", "cors", "")).expect("routed");
+    assert_eq!(cors.checks()[0].action, "s3:PutBucketCORS");
+    let tags = crate::wire::s3::operation(&request("GET", "/b/k", "tagging", "")).expect("routed");
+    assert_eq!(tags.checks()[0].action, "s3:GetObjectTagging");
+    assert_eq!(tags.checks()[0].resource, "arn:aws:s3:::b/k");
+}

@@ -1,0 +1,99 @@
+//! Answers the wire gives before a request reaches a service: a body over the
+//! sandbox's cap (`EntityTooLarge`), a body that does not arrive in time
+//! (`RequestTimeout`) or is cut off (`IncompleteBody`), and a connection over the
+//! server's cap (503: S3's `SlowDown`, the query and JSON protocols'
+//! `ServiceUnavailable`). Each is written in the shape of the protocol the request
+//! speaks, read from its head alone (the body is never read for these).
+
+use super::{HttpRequest, HttpResponse, Route, query, route, s3};
+use crate::auth::sigv4;
+use crate::services::ApiError;
+
+/// A request whose body is larger than `max` bytes (`proposed`, when it was declared).
+pub fn too_large(request: &HttpRequest, proposed: Option<u64>, max: usize) -> HttpResponse {
+    let mut error = ApiError::new(
+        400,
+        "EntityTooLarge",
+        format!(
+            "Your proposed upload exceeds the maximum allowed size: the sandbox reads request bodies of at most {max} bytes; send a larger object in parts (multipart upload, as `aws s3 cp` does)"
+        ),
+    );
+    if let Some(proposed) = proposed {
+        error = error.with("ProposedSize", &proposed.to_string());
+    }
+    answer(request, &error.with("MaxSizeAllowed", &max.to_string()))
+}
+
+/// A request whose body did not arrive within `seconds`.
+pub fn timed_out(request: &HttpRequest, seconds: u64) -> HttpResponse {
+    answer(
+        request,
+        &ApiError::new(
+            400,
+            "RequestTimeout",
+            format!(
+                "Your socket connection to the server was not read from or written to within the timeout period ({seconds} s for the whole body). Idle connections will be closed."
+            ),
+        ),
+    )
+}
+
+/// A request whose body ended before its declared length.
+pub fn incomplete(request: &HttpRequest) -> HttpResponse {
+    answer(
+        request,
+        &ApiError::new(
+            400,
+            "IncompleteBody",
+            "You did not provide the number of bytes specified by the Content-Length HTTP header",
+        ),
+    )
+}
+
+/// A request on a connection over the cap of `max_connections` open at once.
+pub fn unavailable(request: &HttpRequest, max_connections: usize) -> HttpResponse {
+    let detail = format!(
+        "the sandbox serves at most {max_connections} connections at once; try again when one closes"
+    );
+    let error = if matches!(shape(request), Route::S3) {
+        ApiError::new(
+            503,
+            "SlowDown",
+            format!("Please reduce your request rate: {detail}"),
+        )
+    } else {
+        ApiError::new(
+            503,
+            "ServiceUnavailable",
+            format!("Service is unavailable: {detail}"),
+        )
+    };
+    answer(request, &error)
+}
+
+/// The protocol `request` speaks, from its head: the signature's service, the host,
+/// the query string.
+fn shape(request: &HttpRequest) -> Route {
+    let form = query::form(request);
+    let signature = sigv4::parse(request).ok().flatten();
+    let scoped = signature
+        .as_ref()
+        .map(|signature| signature.service.as_str());
+    route(request, &form, scoped)
+}
+
+fn answer(request: &HttpRequest, error: &ApiError) -> HttpResponse {
+    let request_id = crate::ids::request_id();
+    match shape(request) {
+        Route::S3 => s3::error(error, &request_id, request.method == "HEAD"),
+        Route::Query { service } => query::error(&service, error, &request_id),
+        Route::Json { .. } => HttpResponse::new(
+            error.status,
+            "application/x-amz-json-1.1",
+            serde_json::json!({ "__type": error.code, "message": error.message })
+                .to_string()
+                .into_bytes(),
+        )
+        .header("x-amzn-requestid", &request_id),
+    }
+}

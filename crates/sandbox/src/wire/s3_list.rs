@@ -1,0 +1,257 @@
+//! The REST-XML of S3's listings (`ListObjects` v1 and v2, `ListObjectVersions`): the
+//! query parameters that name one, and the `ListBucketResult` (`ListVersionsResult`)
+//! answer, with `encoding-type=url` applied to
+//! every key, prefix, delimiter and marker as S3 applies it.
+
+use super::xml::element;
+use crate::services::ApiError;
+use crate::services::s3::Listing;
+use std::fmt::Write as _;
+
+use super::s3::{NAMESPACE, iso};
+
+/// The query parameters a `ListObjects` request may carry (any other names a
+/// sub-resource).
+pub(super) const LIST_PARAMETERS: &[&str] = &[
+    "list-type",
+    "prefix",
+    "delimiter",
+    "max-keys",
+    "marker",
+    "start-after",
+    "continuation-token",
+    "encoding-type",
+    "fetch-owner",
+    "versions",
+    "key-marker",
+    "version-id-marker",
+    "x-id",
+    "X-Amz-Algorithm",
+    "X-Amz-Credential",
+    "X-Amz-Date",
+    "X-Amz-Expires",
+    "X-Amz-SignedHeaders",
+    "X-Amz-Signature",
+    "X-Amz-Security-Token",
+];
+
+/// Reads `encoding-type`: `Ok(true)` for `url`, S3's `InvalidArgument` for any other.
+pub(super) fn url_encoded(get: &dyn Fn(&str) -> Option<String>) -> Result<bool, ApiError> {
+    match get("encoding-type").as_deref() {
+        None => Ok(false),
+        Some(kind) if kind.eq_ignore_ascii_case("url") => Ok(true),
+        Some(kind) => Err(ApiError::new(
+            400,
+            "InvalidArgument",
+            "Invalid Encoding Method specified in Request",
+        )
+        .with("ArgumentName", "encoding-type")
+        .with("ArgumentValue", kind)),
+    }
+}
+
+/// A key (or prefix, delimiter, marker) as S3 writes it under `encoding-type=url`:
+/// percent-encoded UTF-8, a space as `+` (botocore decodes with `unquote_plus`).
+pub(super) fn encode_url(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+/// `text` as the answer carries it: percent-encoded when `url` is set.
+pub(super) fn field(url: bool, text: &str) -> String {
+    if url {
+        encode_url(text)
+    } else {
+        text.to_owned()
+    }
+}
+
+pub(super) fn listing(
+    bucket: String,
+    get: &dyn Fn(&str) -> Option<String>,
+) -> Result<Listing, ApiError> {
+    let versions = get("versions").is_some();
+    let v2 = !versions && get("list-type").as_deref() == Some("2");
+    let max_keys = match get("max-keys") {
+        Some(text) => text.parse::<usize>().map_err(|_| {
+            ApiError::new(
+                400,
+                "InvalidArgument",
+                "Provided max-keys not an integer or within integer range",
+            )
+        })?,
+        None => 1000,
+    }
+    .min(1000);
+    let url_encoded = url_encoded(get)?;
+    let continuation_token = get("continuation-token");
+    let start_after = if v2 { get("start-after") } else { None };
+    let after = if versions {
+        get("key-marker").filter(|marker| !marker.is_empty())
+    } else if v2 {
+        continuation_token
+            .as_deref()
+            .map(decode_token)
+            .or_else(|| start_after.clone())
+    } else {
+        get("marker")
+    };
+    Ok(Listing {
+        bucket,
+        v2,
+        prefix: get("prefix").unwrap_or_default(),
+        delimiter: get("delimiter"),
+        max_keys,
+        after,
+        continuation_token,
+        start_after,
+        url_encoded,
+        versions,
+    })
+}
+
+fn encode_token(key: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(key)
+}
+
+fn decode_token(token: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD
+        .decode(token)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .unwrap_or_default()
+}
+
+pub(super) fn listing_body(
+    request: &Listing,
+    objects: &[(String, usize, String, i64)],
+    prefixes: &[String],
+    next: Option<&str>,
+) -> String {
+    if request.versions {
+        return versions_body(request, objects, prefixes, next);
+    }
+    let url = request.url_encoded;
+    let mut body = format!("<ListBucketResult xmlns=\"{NAMESPACE}\">");
+    element(&mut body, "Name", &request.bucket);
+    element(&mut body, "Prefix", &field(url, &request.prefix));
+    if request.v2 {
+        element(
+            &mut body,
+            "KeyCount",
+            &(objects.len() + prefixes.len()).to_string(),
+        );
+        if let Some(token) = &request.continuation_token {
+            element(&mut body, "ContinuationToken", token);
+        }
+        if let Some(next) = next {
+            element(&mut body, "NextContinuationToken", &encode_token(next));
+        }
+        if let Some(start_after) = &request.start_after {
+            element(&mut body, "StartAfter", &field(url, start_after));
+        }
+    } else {
+        element(
+            &mut body,
+            "Marker",
+            &field(url, request.after.as_deref().unwrap_or_default()),
+        );
+        if let (Some(next), Some(_)) = (next, &request.delimiter) {
+            element(&mut body, "NextMarker", &field(url, next));
+        }
+    }
+    element(&mut body, "MaxKeys", &request.max_keys.to_string());
+    if let Some(delimiter) = &request.delimiter {
+        element(&mut body, "Delimiter", &field(url, delimiter));
+    }
+    if url {
+        element(&mut body, "EncodingType", "url");
+    }
+    element(
+        &mut body,
+        "IsTruncated",
+        if next.is_some() { "true" } else { "false" },
+    );
+    for (key, size, etag, modified) in objects {
+        body.push_str("<Contents>");
+        element(&mut body, "Key", &field(url, key));
+        element(&mut body, "LastModified", &iso(*modified));
+        let _ = write!(body, "<ETag>&quot;{etag}&quot;</ETag>");
+        element(&mut body, "Size", &size.to_string());
+        element(&mut body, "StorageClass", "STANDARD");
+        body.push_str("</Contents>");
+    }
+    for prefix in prefixes {
+        body.push_str("<CommonPrefixes>");
+        element(&mut body, "Prefix", &field(url, prefix));
+        body.push_str("</CommonPrefixes>");
+    }
+    body.push_str("</ListBucketResult>");
+    body
+}
+
+/// `ListVersionsResult`: every object is its one version, `null` and latest.
+fn versions_body(
+    request: &Listing,
+    objects: &[(String, usize, String, i64)],
+    prefixes: &[String],
+    next: Option<&str>,
+) -> String {
+    let url = request.url_encoded;
+    let mut body = format!("<ListVersionsResult xmlns=\"{NAMESPACE}\">");
+    element(&mut body, "Name", &request.bucket);
+    element(&mut body, "Prefix", &field(url, &request.prefix));
+    element(
+        &mut body,
+        "KeyMarker",
+        &field(url, request.after.as_deref().unwrap_or_default()),
+    );
+    element(&mut body, "VersionIdMarker", "");
+    if let Some(next) = next {
+        element(&mut body, "NextKeyMarker", &field(url, next));
+        element(&mut body, "NextVersionIdMarker", "null");
+    }
+    element(&mut body, "MaxKeys", &request.max_keys.to_string());
+    if let Some(delimiter) = &request.delimiter {
+        element(&mut body, "Delimiter", &field(url, delimiter));
+    }
+    if url {
+        element(&mut body, "EncodingType", "url");
+    }
+    element(
+        &mut body,
+        "IsTruncated",
+        if next.is_some() { "true" } else { "false" },
+    );
+    for (key, size, etag, modified) in objects {
+        body.push_str("<Version>");
+        element(&mut body, "Key", &field(url, key));
+        element(&mut body, "VersionId", "null");
+        element(&mut body, "IsLatest", "true");
+        element(&mut body, "LastModified", &iso(*modified));
+        let _ = write!(body, "<ETag>&quot;{etag}&quot;</ETag>");
+        element(&mut body, "Size", &size.to_string());
+        element(&mut body, "StorageClass", "STANDARD");
+        body.push_str("</Version>");
+    }
+    for prefix in prefixes {
+        body.push_str("<CommonPrefixes>");
+        element(&mut body, "Prefix", &field(url, prefix));
+        body.push_str("</CommonPrefixes>");
+    }
+    body.push_str("</ListVersionsResult>");
+    body
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn url_encoding_is_what_botocore_unquote_plus_reverses() {
+        assert_eq!(super::encode_url("a\u{1}b"), "a%01b");
+        assert_eq!(super::encode_url("\u{0}"), "%00");
+        assert_eq!(super::encode_url("a b+c/d"), "a+b%2Bc%2Fd");
+        assert_eq!(super::encode_url("\u{ffff}"), "%EF%BF%BF");
+        assert_eq!(super::encode_url("\u{7f}"), "%7F");
+    }
+}
