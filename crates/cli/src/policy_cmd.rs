@@ -50,9 +50,11 @@ const CHECK_EXAMPLE: &str = "Examples:
   awslab policy check --kind trust trust.json
   awslab policy check --quota user inline-user-policy.json
 
-Sizes are checked against IAM's quotas, whitespace not counted: inline policies of a user 2,048,
+Sizes are checked against AWS's limits, whitespace not counted: inline policies of a user 2,048,
 of a group 5,120, of a role 10,240 (together); a managed policy 6,144; a trust policy 2,048
-(8,192 once raised); a session policy 2,048. A key given twice in one object is an error.
+(8,192 once raised); a session policy 2,048 characters; a bucket policy 20 KB (20,480 bytes).
+With --quota or --kind the size is checked before the file is parsed. A key given twice in one
+object is an error; past 100 problems in a file, the rest are counted, not listed.
 
 Exit codes: 0 every file is well formed; 2 a file is malformed or unreadable";
 
@@ -125,8 +127,9 @@ pub struct CheckArgs {
     pub kind: String,
     /// The size quota to check against: where the policy goes (default: `trust` for trust
     /// policies, `session` for session policies, `managed` for identity and boundary
-    /// policies; inline `user`, `group` and `role` policies have smaller or larger quotas)
-    #[arg(long, value_parser = ["user", "group", "role", "managed", "trust", "session"])]
+    /// policies, `bucket` for resource policies; inline `user`, `group` and `role`
+    /// policies have smaller or larger quotas)
+    #[arg(long, value_parser = ["user", "group", "role", "managed", "trust", "session", "bucket"])]
     pub quota: Option<String>,
 }
 
@@ -274,35 +277,40 @@ fn load(path: &Path, kind: Option<PolicyKind>) -> Result<PolicyDocument, Failed>
 }
 
 /// The quota a policy is checked against: the one asked for, or the one its kind
-/// implies (none for resource policies, whose limits are per service).
-fn quota_for(document: &PolicyDocument, asked: Option<&str>) -> Option<Quota> {
-    match asked {
-        Some(label) => Quota::from_label(label),
-        None => match document.kind() {
-            PolicyKind::Trust => Some(Quota::Trust),
-            PolicyKind::Session => Some(Quota::Session),
-            PolicyKind::Identity | PolicyKind::Boundary => Some(Quota::Managed),
-            PolicyKind::Resource => None,
-        },
+/// implies (resource policies: S3's bucket policy limit, the only resource policy the
+/// sandbox keeps).
+fn quota_for(kind: PolicyKind, asked: Option<&str>) -> Quota {
+    asked.and_then(Quota::from_label).unwrap_or(match kind {
+        PolicyKind::Trust => Quota::Trust,
+        PolicyKind::Session => Quota::Session,
+        PolicyKind::Identity | PolicyKind::Boundary => Quota::Managed,
+        PolicyKind::Resource => Quota::Bucket,
+    })
+}
+
+/// The quota known before the file is parsed: asked for, or implied by `--kind`.
+fn known_quota(kind: Option<PolicyKind>, asked: Option<&str>) -> Option<Quota> {
+    match (kind, asked) {
+        (_, Some(label)) => Quota::from_label(label),
+        (Some(kind), None) => Some(quota_for(kind, None)),
+        (None, None) => None,
     }
 }
 
-/// Checks a policy file's size against its quota (IAM counts characters without
-/// whitespace); returns the size for the report, or reports the excess on stderr.
-fn check_size(
-    path: &Path,
-    document: &PolicyDocument,
-    asked: Option<&str>,
-) -> Result<String, Failed> {
-    let text = std::fs::read_to_string(path).map_err(|_| Failed)?;
-    let size = awslab_policy::text_size(&text);
-    let Some(quota) = quota_for(document, asked) else {
-        return Ok(format!("{size} characters"));
-    };
-    match awslab_policy::check_quota(size, quota) {
+/// Checks a policy file's size against `quota` (counted as AWS counts it, see
+/// `awslab_policy::Quota`); returns the size for the report, or reports the excess on
+/// stderr.
+fn check_size(path: &Path, quota: Quota) -> Result<String, Failed> {
+    let text = std::fs::read_to_string(path).map_err(|error| {
+        eprintln!("error: cannot read `{}`: {error}", path.display());
+        Failed
+    })?;
+    let size = quota.size_of_text(&text);
+    match quota.check(size) {
         Ok(_) => Ok(format!(
-            "{size} of the {} characters allowed for {}",
+            "{size} of the {} {} allowed for {}",
             quota.limit(),
+            awslab_policy::unit(quota.counting()),
             quota.noun()
         )),
         Err(exceeded) => {
@@ -367,10 +375,18 @@ fn check(args: &CheckArgs) -> ExitCode {
     let kind = PolicyKind::from_label(&args.kind);
     let mut failed = false;
     for path in &args.files {
+        // A size limit known beforehand is checked before the file is parsed.
+        if let Some(quota) = known_quota(kind, args.quota.as_deref())
+            && check_size(path, quota).is_err()
+        {
+            failed = true;
+            continue;
+        }
         match load(path, kind) {
             Ok(document) => {
                 let count = document.statements().len();
-                let Ok(size) = check_size(path, &document, args.quota.as_deref()) else {
+                let quota = quota_for(document.kind(), args.quota.as_deref());
+                let Ok(size) = check_size(path, quota) else {
                     failed = true;
                     continue;
                 };

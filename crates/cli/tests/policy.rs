@@ -199,3 +199,83 @@ fn a_resource_policy_without_principal_is_rejected_not_ignored() {
     assert_eq!(output.status.code(), Some(2), "{text}");
     assert!(text.contains("policy::missing_field"), "{text}");
 }
+
+/// A resource policy of `statements` statements, each about 100 bytes.
+fn bucket_policy(statements: usize) -> String {
+    let statements: Vec<String> = (0..statements)
+        .map(|i| {
+            format!(
+                r#"{{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::lab-bucket/prefix-number-{i:05}/*"}}"#
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"Version":"2012-10-17","Statement":[{}]}}"#,
+        statements.join(",")
+    )
+}
+
+#[test]
+fn check_refuses_policies_over_the_limits_the_sandbox_refuses() {
+    let folder = tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}"));
+    let big = folder.path().join("bucket-policy.json");
+    std::fs::write(&big, bucket_policy(250)).unwrap_or_else(|e| panic!("{e}"));
+    let small = folder.path().join("small-bucket-policy.json");
+    std::fs::write(&small, bucket_policy(10)).unwrap_or_else(|e| panic!("{e}"));
+    let path = |p: &Path| p.to_string_lossy().into_owned();
+
+    let refused = awslab(&["policy", "check", &path(&big)]);
+    assert_eq!(refused.status.code(), Some(2), "{}", stdout(&refused));
+    assert!(
+        stderr(&refused).contains("policy::quota") && stderr(&refused).contains("20480"),
+        "{}",
+        stderr(&refused)
+    );
+    let taken = awslab(&["policy", "check", &path(&small)]);
+    assert_eq!(taken.status.code(), Some(0), "{}", stderr(&taken));
+    assert!(
+        stdout(&taken).contains("of the 20480 bytes allowed for a bucket policy"),
+        "{}",
+        stdout(&taken)
+    );
+
+    // With the quota known, a huge file is refused by its size before it is parsed:
+    // one message, not a hundred thousand.
+    let keys: Vec<String> = (0..100_000).map(|i| format!("\"k{i}\":\"v\"")).collect();
+    let huge = folder.path().join("huge.json");
+    std::fs::write(
+        &huge,
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{{"StringEquals":{{{}}}}}}}]}}"#,
+            keys.join(",")
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let refused = awslab(&["policy", "check", "--quota", "user", &path(&huge)]);
+    assert_eq!(refused.status.code(), Some(2));
+    let message = stderr(&refused);
+    assert!(
+        message.contains("policy::quota")
+            && message.contains("2048")
+            && !message.contains("invalid_condition_key"),
+        "{message}"
+    );
+    // Without it, the file is parsed, and its problems are bounded.
+    let keys: Vec<String> = (0..10_000).map(|i| format!("\"k{i}\":\"v\"")).collect();
+    std::fs::write(
+        &huge,
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{{"StringEquals":{{{}}}}}}}]}}"#,
+            keys.join(",")
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let parsed = awslab(&["policy", "check", &path(&huge)]);
+    assert_eq!(parsed.status.code(), Some(2));
+    let message = stderr(&parsed);
+    assert!(
+        message.contains("and 9900 more problems in this policy"),
+        "{}",
+        &message[message.len().saturating_sub(2_000)..]
+    );
+}

@@ -636,3 +636,44 @@ fn aws_s3_cp_moves_a_9_mb_file_in_parts_and_back_in_ranges() {
     assert_eq!(ranged["ContentRange"], "bytes 0-9/9437184");
     assert_eq!(std::fs::read(&first).expect("read range"), bytes[..10]);
 }
+
+#[test]
+fn aws_cli_meets_iam_s_policy_size_limits() {
+    if !awslab_testkit::aws_cli_installed("aws_cli_meets_iam_s_policy_size_limits") {
+        return;
+    }
+    let served = Served::start();
+    served.ok(&["iam", "create-user", "--user-name", "limits"]);
+    let policy = |fill: usize| {
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/{}"}}]}}"#,
+            "x".repeat(fill)
+        )
+    };
+    let over = write(served.dir.path(), "over.json", &policy(2_000));
+    let put = |file: &str| {
+        served.fails(&[
+            "iam",
+            "put-user-policy",
+            "--user-name",
+            "limits",
+            "--policy-name",
+            "big",
+            "--policy-document",
+            file,
+        ])
+    };
+    let refused = put(&over);
+    assert!(
+        refused.contains("LimitExceeded")
+            && refused.contains("Maximum policy size of 2048 bytes exceeded for user limits"),
+        "{refused}"
+    );
+    // The issue's 1 MB policy: refused by IAM's length limit, before any parse.
+    let huge = write(served.dir.path(), "huge.json", &policy(1_000_000));
+    let refused = put(&huge);
+    assert!(
+        refused.contains("ValidationError") && refused.contains("131072"),
+        "{refused}"
+    );
+}

@@ -273,6 +273,13 @@ steps: {}
                 s
             })
         ))),
+        case("bucket_policy_over_20_kb", "plan::policy_size", At::Find("Version"), plan_with(&format!(
+            "  b:\n    s3.bucket:\n      name: lab-bucket\n      policy:\n        Version: \"2012-10-17\"\n        Statement:\n{}",
+            (0..250).fold(String::new(), |mut s, i| {
+                let _ = writeln!(s, "          - {{ Effect: Allow, Principal: \"*\", Action: s3:GetObject, Resource: \"arn:aws:s3:::lab-bucket/prefix-number-{i:05}/*\" }}");
+                s
+            })
+        ))),
         case("federation_session_policy_over_2048", "plan::policy_size", At::Find("Version"), plan_with(&format!(
             "  f:\n    sts.get_federation_token:\n      name: guest\n      policy:\n        Version: \"2012-10-17\"\n        Statement:\n{}",
             statements(30)

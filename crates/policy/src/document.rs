@@ -273,13 +273,13 @@ impl PolicyDocument {
     pub fn parse(json: &str) -> Result<Self, Vec<PolicyError>> {
         let value = parse_json(json)?;
         let kind = PolicyKind::infer(&value);
-        Self::from_value_as(&value, kind).map_err(|errors| with_spans(json, errors))
+        crate::parse::document(&value, kind).map_err(|errors| capped(with_spans(json, errors)))
     }
 
     /// Parses JSON text as a policy of `kind`. Errors carry byte spans into `json`.
     pub fn parse_as(json: &str, kind: PolicyKind) -> Result<Self, Vec<PolicyError>> {
         let value = parse_json(json)?;
-        Self::from_value_as(&value, kind).map_err(|errors| with_spans(json, errors))
+        crate::parse::document(&value, kind).map_err(|errors| capped(with_spans(json, errors)))
     }
 
     /// Reads a document already parsed (for example from YAML), inferring its kind.
@@ -290,7 +290,7 @@ impl PolicyDocument {
     /// Reads a document already parsed as a policy of `kind`. Errors carry paths
     /// such as `/Statement/0/Effect` but no spans.
     pub fn from_value_as(value: &Value, kind: PolicyKind) -> Result<Self, Vec<PolicyError>> {
-        crate::parse::document(value, kind)
+        crate::parse::document(value, kind).map_err(capped)
     }
 
     pub fn kind(&self) -> PolicyKind {
@@ -310,13 +310,24 @@ impl PolicyDocument {
     }
 }
 
+/// At most [`PolicyError::REPORTED`] problems, then one [`PolicyError::More`] saying
+/// how many were left out, so that what is reported stays bounded whatever the input.
+fn capped(mut errors: Vec<PolicyError>) -> Vec<PolicyError> {
+    if errors.len() > PolicyError::REPORTED {
+        let count = errors.len() - PolicyError::REPORTED;
+        errors.truncate(PolicyError::REPORTED);
+        errors.push(PolicyError::More { count });
+    }
+    errors
+}
+
 fn parse_json(json: &str) -> Result<Value, Vec<PolicyError>> {
     let value = parse_json_text(json)?;
     let repeated = crate::strict::duplicate_keys(json);
     if repeated.is_empty() {
         Ok(value)
     } else {
-        Err(repeated)
+        Err(capped(repeated))
     }
 }
 
@@ -340,8 +351,9 @@ fn parse_json_text(json: &str) -> Result<Value, Vec<PolicyError>> {
 }
 
 fn with_spans(json: &str, mut errors: Vec<PolicyError>) -> Vec<PolicyError> {
+    let mut spans = locate::spans_of(json, errors.iter().map(PolicyError::path));
     for error in &mut errors {
-        if let Some(span) = locate::span_of(json, error.path()) {
+        if let Some(span) = spans.remove(error.path()).or_else(|| error.span()) {
             error.set_span(span);
         }
     }

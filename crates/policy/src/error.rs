@@ -196,9 +196,20 @@ pub enum PolicyError {
         #[label("repeated here")]
         span: Option<SourceSpan>,
     },
+    /// Stands for the problems left out past the first [`PolicyError::REPORTED`], so
+    /// that a document with a hundred thousand bad keys gets a bounded report.
+    #[error("and {count} more problems in this policy")]
+    #[diagnostic(
+        code(policy::more),
+        help("fix the problems above and check the policy again to see the rest")
+    )]
+    More { count: usize },
 }
 
 impl PolicyError {
+    /// How many problems parsing reports at most; past them, one [`PolicyError::More`].
+    pub const REPORTED: usize = 100;
+
     /// The JSON-pointer-like path of the element, such as `/Statement/0/Effect`.
     pub fn path(&self) -> &str {
         match self {
@@ -219,6 +230,7 @@ impl PolicyError {
             | Self::InvalidConditionValue { path, .. }
             | Self::InvalidSid { path, .. }
             | Self::DuplicateSid { path, .. } => path,
+            Self::More { .. } => "",
         }
     }
 
@@ -242,6 +254,7 @@ impl PolicyError {
             | Self::InvalidConditionValue { span, .. }
             | Self::InvalidSid { span, .. }
             | Self::DuplicateSid { span, .. } => *span,
+            Self::More { .. } => None,
         }
     }
 
@@ -251,11 +264,13 @@ impl PolicyError {
     }
 
     pub(crate) fn set_span(&mut self, span: SourceSpan) {
-        *self.span_slot() = Some(span);
+        if let Some(slot) = self.span_slot() {
+            *slot = Some(span);
+        }
     }
 
-    fn span_slot(&mut self) -> &mut Option<SourceSpan> {
-        match self {
+    fn span_slot(&mut self) -> Option<&mut Option<SourceSpan>> {
+        Some(match self {
             Self::DuplicateKey { span, .. }
             | Self::Syntax { span, .. }
             | Self::WrongType { span, .. }
@@ -273,6 +288,7 @@ impl PolicyError {
             | Self::InvalidConditionValue { span, .. }
             | Self::InvalidSid { span, .. }
             | Self::DuplicateSid { span, .. } => span,
-        }
+            Self::More { .. } => return None,
+        })
     }
 }

@@ -32,6 +32,7 @@ mod document;
 mod error;
 mod evaluate;
 mod explain;
+mod limits;
 mod locate;
 mod operators;
 mod parse;
@@ -52,11 +53,14 @@ pub use explain::{
     ConditionCheck, ElementCheck, Explanation, PolicyExplanation, PolicyOutcome, RequestSummary,
     StatementExplanation, explain,
 };
+pub use limits::{
+    Counting, DOCUMENT_MAX_LENGTH, Quota, QuotaExceeded, check_quota, policy_size, text_size, unit,
+};
 pub use prepared::{PreparedPolicies, evaluate_prepared};
 pub use principal::PrincipalMatch;
 pub use request::{
     Context, ContextValue, OwnerSource, Principal, PrincipalKind, Request, account_of_arn,
 };
 pub use service_rules::{ServiceRule, service_rule};
-pub use strict::{Quota, QuotaExceeded, check_quota, duplicate_keys, policy_size, text_size};
+pub use strict::duplicate_keys;
 pub use trust::{Admission, admits_principal, trust_allows};

@@ -1,37 +1,93 @@
 //! Maps a JSON-pointer-like path (`/Statement/0/Effect`) back to a byte span in the
 //! source text, so errors found on a `serde_json::Value` can point into the file.
-//! A small scanner over the text; it runs only when there are errors to report.
+//! A small scanner over the text; it runs only when there are errors to report, and
+//! locates all of them in one pass.
+
+use std::collections::{HashMap, HashSet};
 
 use miette::SourceSpan;
 
-/// The span of the element at `pointer`: for an object member, from its key to the end
-/// of its value; for an array element or the root, the value itself.
-pub(crate) fn span_of(text: &str, pointer: &str) -> Option<SourceSpan> {
-    let segments: Vec<String> = pointer
-        .split('/')
-        .skip(1)
-        .map(|segment| segment.replace("~1", "/").replace("~0", "~"))
-        .collect();
+/// The spans of the elements at `pointers`, found in one walk over the text (so that
+/// locating many errors costs one pass, not one pass each): for an object member, from
+/// its key to the end of its value; for an array element or the root, the value
+/// itself. Only containers on the way to a wanted pointer are entered. Pointers not in
+/// the text are absent from the answer.
+pub(crate) fn spans_of<'p>(
+    text: &str,
+    pointers: impl IntoIterator<Item = &'p str>,
+) -> HashMap<String, SourceSpan> {
+    let mut wanted = Wanted::default();
+    for pointer in pointers {
+        wanted.add(pointer);
+    }
+    let mut found = HashMap::new();
+    if wanted.targets.is_empty() {
+        return found;
+    }
     let bytes = text.as_bytes();
-    let mut position = skip_whitespace(bytes, 0);
-    let mut start = position;
-    for segment in &segments {
-        match bytes.get(position)? {
-            b'{' => {
-                let (key_start, value_start) = find_member(bytes, position, segment)?;
-                start = key_start;
-                position = value_start;
+    let start = skip_whitespace(bytes, 0);
+    if wanted.targets.contains("")
+        && let Some(end) = skip_value(bytes, start)
+    {
+        found.insert(String::new(), SourceSpan::from(start..end));
+    }
+    let mut pending = vec![(String::new(), start)];
+    while let Some((pointer, open)) = pending.pop() {
+        let mut visit = |child: String, span_start: usize, value_start: usize| {
+            if wanted.targets.contains(child.as_str())
+                && let Some(end) = skip_value(bytes, value_start)
+            {
+                found.insert(child.clone(), SourceSpan::from(span_start..end));
             }
-            b'[' => {
-                let index: usize = segment.parse().ok()?;
-                position = find_element(bytes, position, index)?;
-                start = position;
+            if wanted.prefixes.contains(child.as_str()) {
+                pending.push((child, value_start));
             }
-            _ => return None,
+        };
+        match bytes.get(open) {
+            Some(b'{') => for_each_member(bytes, open, |key, key_start, value_start| {
+                visit(format!("{pointer}/{}", escape(key)), key_start, value_start);
+            }),
+            Some(b'[') => for_each_element(bytes, open, |index, value_start| {
+                visit(format!("{pointer}/{index}"), value_start, value_start);
+            }),
+            _ => {}
         }
     }
-    let end = skip_value(bytes, position)?;
-    Some(SourceSpan::from(start..end))
+    found
+}
+
+/// The pointers asked for, and every proper prefix of them (the containers to enter).
+#[derive(Default)]
+struct Wanted {
+    targets: HashSet<String>,
+    prefixes: HashSet<String>,
+}
+
+impl Wanted {
+    fn add(&mut self, pointer: &str) {
+        if !self.targets.insert(pointer.to_owned()) {
+            return;
+        }
+        let mut end = pointer.len();
+        while let Some(slash) = pointer[..end].rfind('/') {
+            if slash == 0 || !self.prefixes.insert(pointer[..slash].to_owned()) {
+                break;
+            }
+            end = slash;
+        }
+        self.prefixes.insert(String::new());
+    }
+}
+
+/// A key as a JSON-pointer segment (`~` as `~0`, `/` as `~1`).
+fn escape(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+/// The span of the element at `pointer` (see [`spans_of`]).
+#[cfg(test)]
+pub(crate) fn span_of(text: &str, pointer: &str) -> Option<SourceSpan> {
+    spans_of(text, [pointer]).remove(pointer)
 }
 
 /// The byte offset of a 1-based line and column, as `serde_json` reports them.
@@ -58,45 +114,56 @@ fn skip_whitespace(bytes: &[u8], mut position: usize) -> usize {
     position
 }
 
-/// Returns (key start, value start) of the last member named `name` (`serde_json` keeps
-/// the last of duplicate keys).
-fn find_member(bytes: &[u8], open: usize, name: &str) -> Option<(usize, usize)> {
+/// Calls `each` with (key, key start, value start) for every member of the object at
+/// `open`, in order (a repeated key is visited again, so the last one wins, as in
+/// `serde_json`). Stops quietly at malformed text.
+fn for_each_member(bytes: &[u8], open: usize, mut each: impl FnMut(&str, usize, usize)) {
     let mut position = skip_whitespace(bytes, open + 1);
-    let mut found = None;
-    while bytes.get(position)? != &b'}' {
+    while let Some(&byte) = bytes.get(position) {
+        if byte == b'}' {
+            return;
+        }
         let key_start = position;
-        let key_end = skip_string(bytes, position)?;
-        let key: String = serde_json::from_slice(&bytes[key_start..key_end]).ok()?;
+        let Some(key_end) = skip_string(bytes, position) else {
+            return;
+        };
+        let Ok(key) = serde_json::from_slice::<String>(&bytes[key_start..key_end]) else {
+            return;
+        };
         position = skip_whitespace(bytes, key_end);
-        if bytes.get(position)? != &b':' {
-            return None;
+        if bytes.get(position) != Some(&b':') {
+            return;
         }
         let value_start = skip_whitespace(bytes, position + 1);
-        if key == name {
-            found = Some((key_start, value_start));
-        }
-        position = skip_whitespace(bytes, skip_value(bytes, value_start)?);
-        if bytes.get(position)? == &b',' {
+        each(&key, key_start, value_start);
+        let Some(value_end) = skip_value(bytes, value_start) else {
+            return;
+        };
+        position = skip_whitespace(bytes, value_end);
+        if bytes.get(position) == Some(&b',') {
             position = skip_whitespace(bytes, position + 1);
         }
     }
-    found
 }
 
-fn find_element(bytes: &[u8], open: usize, index: usize) -> Option<usize> {
+/// Calls `each` with (index, value start) for every element of the array at `open`.
+fn for_each_element(bytes: &[u8], open: usize, mut each: impl FnMut(usize, usize)) {
     let mut position = skip_whitespace(bytes, open + 1);
-    let mut current = 0;
-    while bytes.get(position)? != &b']' {
-        if current == index {
-            return Some(position);
+    let mut index = 0;
+    while let Some(&byte) = bytes.get(position) {
+        if byte == b']' {
+            return;
         }
-        position = skip_whitespace(bytes, skip_value(bytes, position)?);
-        if bytes.get(position)? == &b',' {
+        each(index, position);
+        let Some(value_end) = skip_value(bytes, position) else {
+            return;
+        };
+        position = skip_whitespace(bytes, value_end);
+        if bytes.get(position) == Some(&b',') {
             position = skip_whitespace(bytes, position + 1);
         }
-        current += 1;
+        index += 1;
     }
-    None
 }
 
 fn skip_string(bytes: &[u8], start: usize) -> Option<usize> {

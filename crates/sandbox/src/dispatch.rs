@@ -1,6 +1,8 @@
 //! Answering one request: route it, authenticate it, authorize each check the
 //! operation declares (one decision per check, recorded for `explain`), run the
-//! operation in one store transaction, and encode the answer or AWS's error.
+//! operation in one store transaction, and encode the answer or AWS's error. Work that
+//! needs no world (checking a policy document) happens before the transaction, so
+//! that the world's lock is held only for what needs it.
 
 use crate::auth::authorize::{self, RequestFacts};
 use crate::auth::{self, AuthError, Caller};
@@ -54,7 +56,12 @@ impl Sandbox {
                 request_id,
             );
         };
-        let input = query::input(form);
+        // A policy document is checked here, before the world is locked: however
+        // large or malformed, it never delays another client's request.
+        let input = match service {
+            "iam" => iam::precheck(&action, query::input(form)),
+            _ => query::input(form),
+        };
         let operation = match service {
             "iam" => iam::operation(&action),
             "sts" => sts::operation(&action),
@@ -181,6 +188,8 @@ impl Sandbox {
             .map_or_else(|| "us-east-1".to_owned(), str::to_owned);
         let mutates = operation.mutates();
         let checks = operation.checks();
+        // As for IAM: a bucket policy is checked before the world is locked.
+        let policy_verdict = s3::precheck(&operation);
         let mut operation = Some(operation);
         let mut explanation = Explanation::default();
         let mut answer = Err(ApiError::new(
@@ -216,7 +225,7 @@ impl Sandbox {
             let Some(operation) = operation.take() else {
                 return Outcome::Discard;
             };
-            answer = s3::run(operation, world, &caller, &region);
+            answer = s3::run_checked(operation, world, &caller, &region, policy_verdict.clone());
             if answer.is_ok() && mutates {
                 Outcome::Commit
             } else {

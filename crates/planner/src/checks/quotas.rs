@@ -1,14 +1,15 @@
-//! Policy sizes against IAM's and STS's quotas (see `awslab_policy::Quota` for the
-//! numbers and their source): a user's inline policies together, a role's inline
-//! policies together (its `policies:` and every `iam.role_policy` on it), each
-//! managed policy, each trust policy and each session policy. Sizes are counted as
-//! IAM counts them, whitespace not counted, with every value known before the run
+//! Policy sizes against AWS's limits, read from the one table the sandbox and
+//! `awslab policy check` also read (`awslab_policy::Quota`, with the numbers and their
+//! source): a user's inline policies together, a role's inline policies together (its
+//! `policies:` and every `iam.role_policy` on it), each managed policy, each trust
+//! policy, each session policy and each bucket policy. Sizes are counted as AWS counts
+//! them (whitespace not counted; S3 in bytes), with every value known before the run
 //! filled in (values known only at run time count as written).
 //!
 //! A trust policy over the default 2,048 but within the 8,192 that Service Quotas can
 //! grant is a warning: the account may have had its quota raised.
 
-use awslab_policy::{Quota, policy_size};
+use awslab_policy::{Quota, unit};
 use indexmap::IndexMap;
 
 use crate::diagnostics::Diagnostics;
@@ -25,9 +26,9 @@ struct Entry {
     size: usize,
 }
 
-fn size(statics: &Statics, document: &Document) -> Option<usize> {
+fn size(statics: &Statics, document: &Document, quota: Quota) -> Option<usize> {
     let json = document.json().ok()?;
-    Some(policy_size(&statics.render_json(&json)))
+    Some(quota.size_of_value(&statics.render_json(&json)))
 }
 
 /// Checks every policy's size.
@@ -37,7 +38,7 @@ pub fn check(diags: &mut Diagnostics, plan: &Plan, statics: &Statics) {
     let entity = |text: &str| statics.render(text).unwrap_or_else(|| text.to_owned());
     for step in plan.steps.values() {
         let mut add = |quota: Quota, key: String, document: &Document| {
-            if let Some(size) = size(statics, document) {
+            if let Some(size) = size(statics, document, quota) {
                 totals.entry((quota, key)).or_default().push(Entry {
                     step: step.id.to_string(),
                     span: document.0.span,
@@ -59,6 +60,11 @@ pub fn check(diags: &mut Diagnostics, plan: &Plan, statics: &Statics) {
                 add(Quota::Trust, format!("{}#trust", step.id), &t.document);
             }
             StepKind::IamPolicy(p) => add(Quota::Managed, step.id.to_string(), &p.document),
+            StepKind::S3Bucket(b) => {
+                if let Some(d) = &b.policy {
+                    add(Quota::Bucket, step.id.to_string(), d);
+                }
+            }
             StepKind::StsAssumeRole(a) => {
                 if let Some(d) = &a.policy {
                     add(Quota::Session, step.id.to_string(), d);
@@ -83,16 +89,17 @@ pub fn check(diags: &mut Diagnostics, plan: &Plan, statics: &Statics) {
             continue;
         }
         let Some(last) = entries.last() else { continue };
-        let aggregate = matches!(quota, Quota::UserInline | Quota::RoleInline);
+        let aggregate = quota.aggregate();
+        let unit = unit(quota.counting());
         let message = if aggregate && entries.len() > 1 {
             format!(
-                "the inline policies of `{entity}` have {total} characters together (whitespace not counted); {} may have at most {}",
+                "the inline policies of `{entity}` have {total} {unit} together (whitespace not counted); {} may have at most {}",
                 quota.noun(),
                 quota.limit()
             )
         } else {
             format!(
-                "the policy of step `{}` has {total} characters (whitespace not counted); {} may have at most {}",
+                "the policy of step `{}` has {total} {unit} (whitespace not counted); {} may have at most {}",
                 last.step,
                 quota.noun(),
                 quota.limit()

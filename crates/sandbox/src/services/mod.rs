@@ -117,11 +117,29 @@ pub enum ResourcePolicy {
 #[derive(Debug, Clone, Default)]
 pub struct Input {
     values: IndexMap<String, String>,
+    /// The verdict on the input's policy document, reached before the world was
+    /// locked (see `iam::precheck`): the AWS principals it names, or IAM's error.
+    document: Option<Result<Vec<String>, ApiError>>,
 }
 
 impl Input {
     pub fn new(values: IndexMap<String, String>) -> Self {
-        Self { values }
+        Self {
+            values,
+            document: None,
+        }
+    }
+
+    /// The input with its policy document's verdict, reached outside the lock.
+    #[must_use]
+    pub fn with_document_verdict(mut self, verdict: Result<Vec<String>, ApiError>) -> Self {
+        self.document = Some(verdict);
+        self
+    }
+
+    /// The verdict on the policy document, if it was reached before the lock.
+    pub fn document_verdict(&self) -> Option<&Result<Vec<String>, ApiError>> {
+        self.document.as_ref()
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {

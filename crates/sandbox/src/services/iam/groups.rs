@@ -1,7 +1,7 @@
 //! IAM groups: membership, inline group policies and attached managed policies (which
 //! apply to every member), and the `DeleteConflict` rules around them.
 
-use super::inline;
+use super::{documents, inline};
 
 use super::{account, account_mut, check_name, check_path, page, with_marker};
 use crate::auth::Caller;
@@ -284,9 +284,15 @@ fn list_groups_for_user(
 }
 
 fn put_group_policy(input: &Input, world: &mut World, caller: &Caller) -> Result<Shape, ApiError> {
-    let checked = inline::checked(input, world)?;
+    let checked = inline::checked(input, world, &documents::GROUP_INLINE)?;
     let times = inline::times(world);
     let group = find_mut(world, input, caller)?;
+    documents::fits_inline(
+        &documents::GROUP_INLINE,
+        &group.inline_policies,
+        &checked,
+        &group.name,
+    )?;
     inline::put(
         &mut group.inline_policies,
         &mut group.pending_inline,

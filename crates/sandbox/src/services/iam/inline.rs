@@ -4,9 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use awslab_policy::PolicyKind;
-
-use super::{check_document, check_name, encoded, page, with_marker};
+use super::documents::{self, Rule};
+use super::{check_name, encoded, page, with_marker};
 use crate::services::{ApiError, Input, Shape, Value};
 use crate::state::World;
 use crate::state::world::Pending;
@@ -52,11 +51,15 @@ pub(super) fn attach(
     }
 }
 
-/// The policy name and document of a Put call, checked as IAM checks them.
-pub(super) fn checked(input: &Input, world: &World) -> Result<(String, String), ApiError> {
+/// The policy name and document of a Put call, checked as IAM checks them (the
+/// document by `rule`, see `documents.rs`).
+pub(super) fn checked(
+    input: &Input,
+    world: &World,
+    rule: &Rule,
+) -> Result<(String, String), ApiError> {
     let policy = check_name(input, "PolicyName", 128)?;
-    let document = input.required("PolicyDocument")?;
-    check_document(world, document, PolicyKind::Identity)?;
+    let document = documents::checked(world, input, rule)?;
     Ok((policy, document.to_owned()))
 }
 

@@ -1,8 +1,10 @@
 //! IAM: users and access keys ([`users`]), groups ([`groups`]), roles ([`roles`]), managed policies,
 //! attachments and OIDC providers ([`policies`]). This module holds the operation
-//! table and the rules they share: names, paths, ARNs, policy documents, pagination.
+//! table and the rules they share: names, paths, ARNs, pagination; policy documents
+//! and their quotas in [`documents`].
 
 mod attachments;
+mod documents;
 mod groups;
 mod inline;
 mod keys;
@@ -12,13 +14,12 @@ mod policies;
 mod roles;
 mod users;
 
-use awslab_policy::{PolicyDocument, PolicyKind};
-use serde_json::Value as Json;
-
 use super::{ApiError, Input, Operation, Value};
 use crate::auth::Caller;
 use crate::state::World;
 use crate::state::world::Account;
+
+pub use documents::precheck;
 
 /// The IAM operation named `action`.
 pub fn operation(action: &str) -> Option<&'static Operation> {
@@ -83,90 +84,6 @@ pub(crate) fn check_path(input: &Input) -> Result<String, ApiError> {
         )));
     }
     Ok(path.to_owned())
-}
-
-/// Parses a policy document as IAM does on write; `trust` also checks principals.
-pub(crate) fn check_document(world: &World, text: &str, kind: PolicyKind) -> Result<(), ApiError> {
-    if let Err(errors) = PolicyDocument::parse_as(text, kind) {
-        let first = errors.first().map_or_else(
-            || "Syntax errors in policy.".to_owned(),
-            ToString::to_string,
-        );
-        return Err(ApiError::malformed_policy(first));
-    }
-    if kind == PolicyKind::Trust {
-        check_principals_exist(world, text)?;
-    }
-    Ok(())
-}
-
-/// AWS refuses a trust policy naming an IAM principal that does not exist.
-fn check_principals_exist(world: &World, text: &str) -> Result<(), ApiError> {
-    let Ok(document) = serde_json::from_str::<Json>(text) else {
-        return Ok(());
-    };
-    let statements = match document.get("Statement") {
-        Some(Json::Array(items)) => items.clone(),
-        Some(single) => vec![single.clone()],
-        None => Vec::new(),
-    };
-    for statement in statements {
-        let aws = statement
-            .get("Principal")
-            .and_then(|principal| principal.get("AWS"));
-        let names: Vec<String> = match aws {
-            Some(Json::String(name)) => vec![name.clone()],
-            Some(Json::Array(items)) => items
-                .iter()
-                .filter_map(|item| item.as_str().map(str::to_owned))
-                .collect(),
-            _ => Vec::new(),
-        };
-        for name in names {
-            if !principal_exists(world, &name) {
-                return Err(ApiError::malformed_policy(format!(
-                    "Invalid principal in policy: \"AWS\":\"{name}\""
-                )));
-            }
-        }
-    }
-    Ok(())
-}
-
-fn principal_exists(world: &World, name: &str) -> bool {
-    if name == "*" {
-        return true;
-    }
-    if name.len() == 12 && name.bytes().all(|byte| byte.is_ascii_digit()) {
-        return world.account(name).is_some();
-    }
-    let parts: Vec<&str> = name.splitn(6, ':').collect();
-    let [_, _, service, _, account_id, resource] = parts.as_slice() else {
-        return false;
-    };
-    let Some(account) = world.account(account_id) else {
-        return false;
-    };
-    let last = |prefix: &str| {
-        resource
-            .strip_prefix(prefix)
-            .and_then(|path| path.rsplit('/').next())
-            .map(str::to_ascii_lowercase)
-    };
-    match *service {
-        "iam" if *resource == "root" => true,
-        "iam" => {
-            if let Some(user) = last("user/") {
-                account.users.contains_key(&user)
-            } else if let Some(role) = last("role/") {
-                account.roles.contains_key(&role)
-            } else {
-                false
-            }
-        }
-        "sts" => resource.starts_with("assumed-role/") || resource.starts_with("federated-user/"),
-        _ => false,
-    }
 }
 
 /// A policy document as IAM returns it: URL-encoded.

@@ -1,11 +1,8 @@
 //! Managed policies: customer managed ones with versions, and the bundled AWS managed
 //! ones, as `GetPolicy` and `ListPolicies` show them.
 
-use awslab_policy::PolicyKind;
-
-use super::{
-    account, account_mut, check_document, check_name, check_path, encoded, page, with_marker,
-};
+use super::documents;
+use super::{account, account_mut, check_name, check_path, encoded, page, with_marker};
 use crate::auth::Caller;
 use crate::ids;
 use crate::services::managed::{AWS_MANAGED, AwsManaged, find as find_aws};
@@ -187,8 +184,7 @@ fn listed_shape(account: &Account, policy: &ManagedPolicy) -> Shape {
 fn create_policy(input: &Input, world: &mut World, caller: &Caller) -> Result<Shape, ApiError> {
     let name = check_name(input, "PolicyName", 128)?;
     let path = check_path(input)?;
-    let document = input.required("PolicyDocument")?;
-    check_document(world, document, PolicyKind::Identity)?;
+    let document = documents::checked(world, input, &documents::MANAGED)?;
     let now = world.now();
     let account = account_mut(world, caller)?;
     let arn = policy_arn(&account.id, &path, &name);
@@ -286,8 +282,7 @@ fn create_policy_version(
     caller: &Caller,
 ) -> Result<Shape, ApiError> {
     let arn = input.required("PolicyArn")?;
-    let document = input.required("PolicyDocument")?;
-    check_document(world, document, PolicyKind::Identity)?;
+    let document = documents::checked(world, input, &documents::MANAGED)?;
     let now = world.now();
     let (now_ms, effective_at_ms) = super::inline::times(world);
     let policy = account_mut(world, caller)?

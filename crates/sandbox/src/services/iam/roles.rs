@@ -1,11 +1,9 @@
 //! IAM roles: trust policies, maximum session duration, inline policies, updates.
 
 use super::inline;
-use awslab_policy::PolicyKind;
 
-use super::{
-    account, account_mut, check_document, check_name, check_path, encoded, page, with_marker,
-};
+use super::documents;
+use super::{account, account_mut, check_name, check_path, encoded, page, with_marker};
 use crate::auth::Caller;
 use crate::ids;
 use crate::services::{ApiError, Check, Input, Operation, Shape, Value, tag_list, timestamp};
@@ -193,9 +191,9 @@ fn max_session_duration(input: &Input) -> Result<Option<i64>, ApiError> {
 fn create_role(input: &Input, world: &mut World, caller: &Caller) -> Result<Shape, ApiError> {
     let name = check_name(input, "RoleName", 64)?;
     let path = check_path(input)?;
-    let trust = input.required("AssumeRolePolicyDocument")?.to_owned();
+    input.required("AssumeRolePolicyDocument")?;
     let max = max_session_duration(input)?.unwrap_or(3600);
-    check_document(world, &trust, PolicyKind::Trust)?;
+    let trust = documents::checked(world, input, &documents::NEW_TRUST)?.to_owned();
     let now = world.now();
     let (now_ms, effective_at_ms) = inline::times(world);
     let account = account_mut(world, caller)?;
@@ -294,8 +292,7 @@ fn update_assume_role_policy(
     world: &mut World,
     caller: &Caller,
 ) -> Result<Shape, ApiError> {
-    let document = input.required("PolicyDocument")?;
-    check_document(world, document, PolicyKind::Trust)?;
+    let document = documents::checked(world, input, &documents::TRUST)?;
     let (now_ms, effective_at_ms) = inline::times(world);
     let role = find_mut(world, input, caller)?;
     // Under a propagation delay, AssumeRole keeps the previous trust policy until then.
@@ -320,9 +317,15 @@ fn tag_role(input: &Input, world: &mut World, caller: &Caller) -> Result<Shape, 
 }
 
 fn put_role_policy(input: &Input, world: &mut World, caller: &Caller) -> Result<Shape, ApiError> {
-    let checked = inline::checked(input, world)?;
+    let checked = inline::checked(input, world, &documents::ROLE_INLINE)?;
     let times = inline::times(world);
     let role = find_mut(world, input, caller)?;
+    documents::fits_inline(
+        &documents::ROLE_INLINE,
+        &role.inline_policies,
+        &checked,
+        &role.name,
+    )?;
     inline::put(
         &mut role.inline_policies,
         &mut role.pending_inline,

@@ -1,6 +1,6 @@
 //! IAM users, their tags and inline policies (access keys are in `keys`).
 
-use super::inline;
+use super::{documents, inline};
 
 use super::{account, account_mut, check_name, check_path, page, with_marker};
 use crate::auth::Caller;
@@ -260,12 +260,18 @@ fn list_user_tags(input: &Input, world: &mut World, caller: &Caller) -> Result<S
 
 fn put_user_policy(input: &Input, world: &mut World, caller: &Caller) -> Result<Shape, ApiError> {
     let raw = input.required("UserName")?;
-    let checked = inline::checked(input, world)?;
+    let checked = inline::checked(input, world, &documents::USER_INLINE)?;
     let times = inline::times(world);
     let user = account_mut(world, caller)?
         .users
         .get_mut(&raw.to_ascii_lowercase())
         .ok_or_else(|| no_such_user(raw))?;
+    documents::fits_inline(
+        &documents::USER_INLINE,
+        &user.inline_policies,
+        &checked,
+        &user.name,
+    )?;
     inline::put(
         &mut user.inline_policies,
         &mut user.pending_inline,

@@ -8,6 +8,7 @@ pub mod actions;
 mod actions_tests;
 mod list;
 pub mod multipart;
+mod policy;
 mod range;
 
 use md5::Digest as _;
@@ -15,6 +16,7 @@ use md5::Digest as _;
 pub use list::Listing;
 use list::list;
 pub use multipart::{MultipartOperation, MultipartOutput};
+pub use policy::precheck;
 
 use crate::auth::Caller;
 use crate::services::{ApiError, Check, ResourcePolicy};
@@ -295,12 +297,24 @@ pub fn valid_bucket_name(name: &str) -> bool {
 }
 
 /// Runs `operation` for `caller` in region `region`.
-#[expect(clippy::too_many_lines, reason = "one arm per operation")]
 pub fn run(
     operation: S3Operation,
     world: &mut World,
     caller: &Caller,
     region: &str,
+) -> Result<S3Output, ApiError> {
+    run_checked(operation, world, caller, region, None)
+}
+
+/// [`run`], with the verdict [`precheck`] reached on a bucket policy before the world
+/// was locked (`None`: check it now).
+#[expect(clippy::too_many_lines, reason = "one arm per operation")]
+pub fn run_checked(
+    operation: S3Operation,
+    world: &mut World,
+    caller: &Caller,
+    region: &str,
+    policy_verdict: Option<Result<(), ApiError>>,
 ) -> Result<S3Output, ApiError> {
     let now = world.now();
     match operation {
@@ -453,13 +467,7 @@ pub fn run(
             bucket: name,
             policy,
         } => {
-            if let Err(errors) = awslab_policy::PolicyDocument::parse_as(
-                &policy,
-                awslab_policy::PolicyKind::Resource,
-            ) {
-                let first = errors.first().map_or_else(String::new, ToString::to_string);
-                return Err(ApiError::new(400, "MalformedPolicy", first));
-            }
+            policy_verdict.unwrap_or_else(|| policy::check(&policy))?;
             bucket_mut(world, &name)?.policy = Some(policy);
             Ok(S3Output::Empty(204))
         }

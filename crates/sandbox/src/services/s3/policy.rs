@@ -1,0 +1,34 @@
+//! Bucket policies as S3 checks them on `PutBucketPolicy`: the size limit of the one
+//! table in `awslab_policy::Quota` (20 KB, whitespace not counted), before any parse,
+//! then the grammar of a resource policy. [`precheck`] runs the check before the
+//! world is locked, so that a large or malformed policy never delays other clients.
+
+use awslab_policy::{PolicyDocument, PolicyKind, Quota};
+
+use super::S3Operation;
+use crate::services::ApiError;
+
+/// The verdict on the policy of a `PutBucketPolicy`, reached outside the lock; `None`
+/// for any other operation.
+pub fn precheck(operation: &S3Operation) -> Option<Result<(), ApiError>> {
+    match operation {
+        S3Operation::PutBucketPolicy { policy, .. } => Some(check(policy)),
+        _ => None,
+    }
+}
+
+/// Checks a bucket policy: its size, then its grammar.
+pub(super) fn check(policy: &str) -> Result<(), ApiError> {
+    if Quota::Bucket.size_of_text(policy) > Quota::Bucket.limit() {
+        return Err(ApiError::new(
+            400,
+            "MalformedPolicy",
+            "Policies must be less than 20 KB",
+        ));
+    }
+    if let Err(errors) = PolicyDocument::parse_as(policy, PolicyKind::Resource) {
+        let first = errors.first().map_or_else(String::new, ToString::to_string);
+        return Err(ApiError::new(400, "MalformedPolicy", first));
+    }
+    Ok(())
+}
