@@ -7,6 +7,7 @@
 mod arns;
 mod budgets;
 mod calls;
+mod cfn_template;
 mod documents;
 mod durations;
 mod files;
