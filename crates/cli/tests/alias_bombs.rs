@@ -10,7 +10,9 @@
 //!   peak resident memory (`VmHWM`, read while it still runs) stays under 256 MiB;
 //! - `awslab validate` and `awslab up` (on the embedded sandbox) refuse a plan whose
 //!   `cfn.stack` template is the bomb, naming `bomb.yaml:8:17`;
-//! - a plan that is itself an alias bomb is refused with the budget it crosses.
+//! - a plan that is itself an alias bomb is refused with the budget it crosses;
+//! - a 270 KB plan whose policy repeats a 60,000-byte variable 15,000 times (which
+//!   made `validate` build 2.6 GB in 114 s) is refused by the plan's rendered budget.
 //!
 //! Servers are stopped by pid.
 #![expect(clippy::expect_used, reason = "test")]
@@ -218,4 +220,22 @@ fn a_plan_that_is_an_alias_bomb_is_refused_with_its_budget() {
         "{stderr}"
     );
     assert!(stderr.contains("lab.yaml:9:17"), "{stderr}");
+}
+
+#[test]
+fn a_policy_repeating_a_large_variable_is_refused_before_it_is_rendered() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let resources = "\"${vars.big}\",".repeat(15_000);
+    let plan = format!(
+        "name: lab\nvars:\n  big: {}\nsteps:\n  u: {{ iam.user: {{ name: alice }} }}\n  p:\n    iam.user_policy:\n      user: alice\n      name: p\n      document: {{ Version: \"2012-10-17\", Statement: {{ Effect: Allow, Action: \"s3:GetObject\", Resource: [{resources}] }} }}\n",
+        "x".repeat(60_000)
+    );
+    std::fs::write(dir.path().join("lab.yaml"), plan).expect("plan");
+    let out = run(dir.path(), &["validate", "lab.yaml"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("the plan's values render to more than 4194304 bytes in all"),
+        "{stderr}"
+    );
 }

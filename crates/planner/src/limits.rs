@@ -20,6 +20,11 @@ pub const MAX_STEPS: usize = 500;
 pub const MAX_VARS: usize = 500;
 /// The length in bytes of any value once its variables are expanded.
 pub const MAX_RENDERED_BYTES: usize = 64 * 1024;
+/// The bytes every step value renders to, added up. Checks render whole values (a
+/// policy document at once), so a 270 KB plan repeating a 60 KB variable in 15,000
+/// values would make them build gigabytes; four times the largest plan is far above
+/// any lab (every policy quota of IAM and S3 is under 21 KB).
+pub const MAX_PLAN_RENDERED_BYTES: usize = 4 * MAX_PLAN_BYTES;
 /// `${...}` substitutions needed to expand one value, counting nested variables as
 /// often as they are expanded.
 pub const MAX_SUBSTITUTIONS: u64 = 10_000;

@@ -180,6 +180,14 @@ steps: {}
             text.push_str("steps: {}\n");
             text
         }),
+        // 70 values that each repeat a 60,000-byte variable render to 4.2 MB in all:
+        // the 70th crosses the plan's 4 MiB budget before any check renders them
+        // (15,000 such values made `validate` build 2.6 GB).
+        case("values_repeating_a_large_variable", "plan::budget", At::Find("\"${vars.big}-last\""), format!(
+            "name: lab\nvars:\n  big: {}\nsteps:\n  u: {{ iam.user: {{ name: alice }} }}\n  p:\n    iam.user_policy:\n      user: alice\n      name: p\n      document: {{ Version: \"2012-10-17\", Statement: {{ Effect: Allow, Action: \"s3:GetObject\", Resource: [{}\"${{vars.big}}-last\"] }} }}\n",
+            "x".repeat(60_000),
+            "\"${vars.big}\", ".repeat(69)
+        )),
         case("stack_template_is_an_alias_bomb", "plan::template_budget", At::Find("bomb.yaml"), plan_with("  s: { cfn.stack: { name: lab, template: bomb.yaml } }\n")),
         case("key_over_1024_characters_in_params", "plan::syntax", At::LineCol(4, 2_062), format!(
             "name: lab\nsteps:\n  v:\n    verify: {{ call: s3.ListBuckets, expect: allow, params: {{ {}: x }} }}\n",
