@@ -12,7 +12,8 @@
 use granit_parser::{Event, Parser, ScalarStyle};
 use serde_json::{Map, Value};
 
-/// At most this many nodes after alias expansion (an alias bomb stops here).
+/// At most this many nodes after alias expansion (an alias bomb stops here), and in
+/// a JSON template.
 const NODE_BUDGET: usize = 200_000;
 
 /// At most this many bytes of scalar text (keys and values) after alias expansion:
@@ -28,19 +29,7 @@ pub const MAX_DEPTH: usize = 100;
 /// Reads a template body as JSON (when it starts with `{`) or YAML.
 pub fn parse(body: &str) -> Result<Value, String> {
     if body.trim_start().starts_with('{') {
-        let value: Value = serde_json::from_str(body).map_err(|error| {
-            format!(
-                "Template format error: JSON not well-formed. (line {}, column {})",
-                error.line(),
-                error.column()
-            )
-        })?;
-        if height(&value) > MAX_DEPTH {
-            return Err(format!(
-                "Template format error: JSON not well-formed: nested more than {MAX_DEPTH} levels deep"
-            ));
-        }
-        return Ok(value);
+        return super::json::parse(body, NODE_BUDGET, MAX_DEPTH);
     }
     Reader::new(body).document()
 }

@@ -99,3 +99,16 @@ fn alias_bombs_stop_at_the_budget() {
     let error = parse(&body).expect_err("a bomb");
     assert!(error.contains("nodes after expanding aliases"), "{error}");
 }
+
+#[test]
+fn json_templates_have_the_value_budget_too() {
+    // 200,001 numbers in 400 KB: counted, never built.
+    let body = format!("{{\"Resources\": [{}0]}}", "0,".repeat(200_000));
+    let Err(error) = parse(&body) else {
+        panic!("a JSON template of 200,001 values was accepted");
+    };
+    assert!(
+        error.ends_with("the template has more than 200000 values"),
+        "{error}"
+    );
+}
