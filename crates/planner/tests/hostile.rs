@@ -188,6 +188,20 @@ steps: {}
             "x".repeat(60_000),
             "\"${vars.big}\", ".repeat(69)
         )),
+        // A policy document whose statement list is an alias of 16 copies of a
+        // statement with a 100,000-byte Resource: with the 3.1 MB its anchors hold,
+        // the `*s4` in the document passes the plan's 4 MiB of text.
+        case("policy_document_alias_byte_bomb", "plan::budget", At::Find("*s4]"), {
+            let mut text = format!(
+                "name: lab\nvars:\n  s0: &s0 {{ Effect: Allow, Action: \"s3:GetObject\", Resource: \"arn:aws:s3:::b/{}\" }}\n",
+                "k".repeat(100_000)
+            );
+            for level in 1..5 {
+                let _ = writeln!(text, "  s{level}: &s{level} [*s{p}, *s{p}]", p = level - 1);
+            }
+            text.push_str("steps:\n  u: { iam.user: { name: alice } }\n  p:\n    iam.user_policy:\n      user: alice\n      name: p\n      document: { Version: \"2012-10-17\", Statement: [*s4] }\n");
+            text
+        }),
         case("stack_template_is_an_alias_bomb", "plan::template_budget", At::Find("bomb.yaml"), plan_with("  s: { cfn.stack: { name: lab, template: bomb.yaml } }\n")),
         case("key_over_1024_characters_in_params", "plan::syntax", At::LineCol(4, 2_062), format!(
             "name: lab\nsteps:\n  v:\n    verify: {{ call: s3.ListBuckets, expect: allow, params: {{ {}: x }} }}\n",
