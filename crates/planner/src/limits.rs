@@ -8,6 +8,10 @@
 pub const MAX_PLAN_BYTES: usize = 1024 * 1024;
 /// YAML nodes (scalars, maps, lists) after alias expansion.
 pub const MAX_NODES: usize = 20_000;
+/// Bytes of scalar text (keys and values) in a plan after alias expansion: four times
+/// the largest plan, so only an alias bomb reaches it (the largest seed plan is under
+/// 10 KiB and repeats nothing).
+pub const MAX_EXPANDED_BYTES: usize = 4 * MAX_PLAN_BYTES;
 /// Nesting of maps and lists.
 pub const MAX_DEPTH: usize = 32;
 /// Steps in one plan.
@@ -16,6 +20,11 @@ pub const MAX_STEPS: usize = 500;
 pub const MAX_VARS: usize = 500;
 /// The length in bytes of any value once its variables are expanded.
 pub const MAX_RENDERED_BYTES: usize = 64 * 1024;
+/// The bytes every step value renders to, added up. Checks render whole values (a
+/// policy document at once), so a 270 KB plan repeating a 60 KB variable in 15,000
+/// values would make them build gigabytes; four times the largest plan is far above
+/// any lab (every policy quota of IAM and S3 is under 21 KB).
+pub const MAX_PLAN_RENDERED_BYTES: usize = 4 * MAX_PLAN_BYTES;
 /// `${...}` substitutions needed to expand one value, counting nested variables as
 /// often as they are expanded.
 pub const MAX_SUBSTITUTIONS: u64 = 10_000;
@@ -29,6 +38,14 @@ pub const MAX_KEY_CHARS: usize = 1_024;
 /// A `CloudFormation` template sent as `TemplateBody`: "Maximum size: 51,200 bytes"
 /// (`CreateStack`, <https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html>).
 pub const MAX_TEMPLATE_BYTES: u64 = 51_200;
+/// Bytes of scalar text in a `CloudFormation` template after alias expansion: four
+/// times the largest template `CloudFormation` reads (1 MB from S3), the sandbox's
+/// own bound too, so no real template reaches it.
+pub const MAX_TEMPLATE_EXPANDED_BYTES: u64 = 4 * 1024 * 1024;
+/// YAML nodes in a template after alias expansion (the sandbox's bound).
+pub const MAX_TEMPLATE_NODES: u64 = 200_000;
+/// Nesting of a template's maps and lists after alias expansion (the sandbox's bound).
+pub const MAX_TEMPLATE_DEPTH: usize = 100;
 /// An `s3.object` file. S3 accepts up to 5 GB in one `PutObject`; a lab object is
 /// small (the executor streams it from disk in one request), so awslab keeps a lower,
 /// documented bound (`docs/plan-format.md`).

@@ -170,6 +170,39 @@ vars:
   f: [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]
 steps: {}
 "),
+        // A 100,000-byte string doubled six times: 12.7 MB once expanded, from a
+        // 100 KB plan; the first `*a4` (line 8) passes the 4 MiB budget.
+        case("alias_byte_bomb", "plan::budget", At::LineCol(8, 12), {
+            let mut text = format!("name: lab\nvars:\n  a0: &a0 {}\n", "x".repeat(100_000));
+            for level in 1..7 {
+                let _ = writeln!(text, "  a{level}: &a{level} [*a{p}, *a{p}]", p = level - 1);
+            }
+            text.push_str("steps: {}\n");
+            text
+        }),
+        // 70 values that each repeat a 60,000-byte variable render to 4.2 MB in all:
+        // the 70th crosses the plan's 4 MiB budget before any check renders them
+        // (15,000 such values made `validate` build 2.6 GB).
+        case("values_repeating_a_large_variable", "plan::budget", At::Find("\"${vars.big}-last\""), format!(
+            "name: lab\nvars:\n  big: {}\nsteps:\n  u: {{ iam.user: {{ name: alice }} }}\n  p:\n    iam.user_policy:\n      user: alice\n      name: p\n      document: {{ Version: \"2012-10-17\", Statement: {{ Effect: Allow, Action: \"s3:GetObject\", Resource: [{}\"${{vars.big}}-last\"] }} }}\n",
+            "x".repeat(60_000),
+            "\"${vars.big}\", ".repeat(69)
+        )),
+        // A policy document whose statement list is an alias of 16 copies of a
+        // statement with a 100,000-byte Resource: with the 3.1 MB its anchors hold,
+        // the `*s4` in the document passes the plan's 4 MiB of text.
+        case("policy_document_alias_byte_bomb", "plan::budget", At::Find("*s4]"), {
+            let mut text = format!(
+                "name: lab\nvars:\n  s0: &s0 {{ Effect: Allow, Action: \"s3:GetObject\", Resource: \"arn:aws:s3:::b/{}\" }}\n",
+                "k".repeat(100_000)
+            );
+            for level in 1..5 {
+                let _ = writeln!(text, "  s{level}: &s{level} [*s{p}, *s{p}]", p = level - 1);
+            }
+            text.push_str("steps:\n  u: { iam.user: { name: alice } }\n  p:\n    iam.user_policy:\n      user: alice\n      name: p\n      document: { Version: \"2012-10-17\", Statement: [*s4] }\n");
+            text
+        }),
+        case("stack_template_is_an_alias_bomb", "plan::template_budget", At::Find("bomb.yaml"), plan_with("  s: { cfn.stack: { name: lab, template: bomb.yaml } }\n")),
         case("key_over_1024_characters_in_params", "plan::syntax", At::LineCol(4, 2_062), format!(
             "name: lab\nsteps:\n  v:\n    verify: {{ call: s3.ListBuckets, expect: allow, params: {{ {}: x }} }}\n",
             "k".repeat(2_000)
@@ -338,14 +371,25 @@ steps: {}
     cases
 }
 
-/// The folder plans are checked in: a template, a big template, a folder, a file
-/// outside and a symlink to it.
+/// The issue's 41 KB template: 30 anchors over a 40,000-character string, each a
+/// list of two aliases of the one before (40,000 × 2^29 bytes once expanded).
+fn template_bomb() -> String {
+    let mut text = format!("Resources:\n  A0: &a0 {}\n", "x".repeat(40_000));
+    for level in 1..30 {
+        let _ = writeln!(text, "  A{level}: &a{level} [*a{p}, *a{p}]", p = level - 1);
+    }
+    text
+}
+
+/// The folder plans are checked in: a template, a big template, an alias bomb of a
+/// template, a folder, a file outside and a symlink to it.
 fn lab_dir() -> (tempfile::TempDir, PathBuf) {
     let root = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let lab = root.path().join("lab");
     std::fs::create_dir_all(lab.join("subdir")).unwrap_or_else(|e| panic!("{e}"));
     std::fs::write(lab.join("template.yaml"), "Resources: {}\n").unwrap_or_else(|e| panic!("{e}"));
     std::fs::write(lab.join("big.yaml"), "#".repeat(51_201)).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(lab.join("bomb.yaml"), template_bomb()).unwrap_or_else(|e| panic!("{e}"));
     std::fs::write(root.path().join("outside.txt"), "secret").unwrap_or_else(|e| panic!("{e}"));
     #[cfg(unix)]
     std::os::unix::fs::symlink(root.path().join("outside.txt"), lab.join("link-out"))
@@ -507,6 +551,29 @@ fn a_symlink_inside_the_folder_to_a_file_inside_is_accepted() {
         &LoadOptions::default(),
     );
     assert!(result.is_ok(), "{:?}", result.err());
+}
+
+#[test]
+fn a_template_alias_bomb_is_named_with_its_file_line_and_column() {
+    let (_root, lab) = lab_dir();
+    let text = plan_with("  s: { cfn.stack: { name: lab, template: bomb.yaml } }\n");
+    let Err(LoadError::Invalid { diagnostics, .. }) = check_source_with(
+        SourceFile::new(lab.join("lab.yaml"), text),
+        &LoadOptions::default(),
+    ) else {
+        panic!("the bomb was accepted");
+    };
+    let messages: Vec<String> = diagnostics
+        .iter()
+        .map(awslab_planner::Diagnostic::one_line)
+        .collect();
+    // The second `*a5` of `A6` (line 8, column 17) passes 4 MiB.
+    assert!(
+        messages.iter().any(|m| m.contains(
+            "the template of step `s` expands to more than 4194304 bytes after aliases, at `bomb.yaml:8:17`"
+        )),
+        "{messages:#?}"
+    );
 }
 
 #[test]

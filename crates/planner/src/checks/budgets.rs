@@ -1,11 +1,17 @@
 //! Budgets on values and keys: a variable whose expansion is too long, takes too
-//! many substitutions or nests too deep; a step value that would render too long; a
-//! key given twice in any map a step holds (policy documents included: the last one
-//! would silently win); and keys too long to be anything AWS accepts.
+//! many substitutions or nests too deep; a step value that would render too long;
+//! every step value rendered, added up, past [`MAX_PLAN_RENDERED_BYTES`] (a small plan
+//! repeating a large variable in thousands of values, which the later checks would
+//! render whole, as policy documents, before anything else); a key given twice in any
+//! map a step holds (policy documents included: the last one would silently win); and
+//! keys too long to be anything AWS accepts. Lengths are added from each variable's
+//! known expansion; nothing is rendered here.
 
 use crate::diagnostics::Diagnostics;
 use crate::expand::ExpandError;
-use crate::limits::{MAX_KEY_CHARS, MAX_RENDERED_BYTES, MAX_SUBSTITUTIONS, MAX_VAR_DEPTH};
+use crate::limits::{
+    MAX_KEY_CHARS, MAX_PLAN_RENDERED_BYTES, MAX_RENDERED_BYTES, MAX_SUBSTITUTIONS, MAX_VAR_DEPTH,
+};
 use crate::plan::Plan;
 use crate::references::strings;
 use crate::template::{Part, Reference, Template};
@@ -13,8 +19,12 @@ use crate::yaml::{Key, Node, Value};
 
 use super::Statics;
 
-/// Checks variables' expansions and every step's values and keys.
-pub fn check(diags: &mut Diagnostics, plan: &Plan, statics: &Statics) {
+/// Checks variables' expansions and every step's values and keys. True when the
+/// plan's values render past [`MAX_PLAN_RENDERED_BYTES`] in all: no other check may
+/// render them then.
+pub fn check(diags: &mut Diagnostics, plan: &Plan, statics: &Statics) -> bool {
+    let mut total = 0usize;
+    let mut over = false;
     for (name, result) in &statics.expansions().vars {
         let Err(error) = result else { continue };
         let Some(var) = plan.vars.get(name) else {
@@ -41,6 +51,21 @@ pub fn check(diags: &mut Diagnostics, plan: &Plan, statics: &Statics) {
         let mut texts = Vec::new();
         strings(&step.body, &mut texts);
         for (text, span) in texts {
+            total = total.saturating_add(rendered(statics, &text).0);
+            if total > MAX_PLAN_RENDERED_BYTES && !over {
+                over = true;
+                diags
+                    .error(
+                        "plan::budget",
+                        span,
+                        format!(
+                            "the plan's values render to more than {MAX_PLAN_RENDERED_BYTES} bytes in all; this value of step `{}` crosses the budget",
+                            step.id
+                        ),
+                    )
+                    .help("a variable repeated in many values multiplies its length; write shorter values, or repeat it less")
+                    .emit();
+            }
             if let Some(problem) = rendered_problem(statics, &text) {
                 diags
                     .error(
@@ -61,6 +86,7 @@ pub fn check(diags: &mut Diagnostics, plan: &Plan, statics: &Statics) {
             }
         }
     }
+    over
 }
 
 /// Why `text` would render too long or with too much work, using each variable's
@@ -69,7 +95,30 @@ fn rendered_problem(statics: &Statics, text: &str) -> Option<String> {
     if !text.contains("${") && text.len() <= MAX_RENDERED_BYTES {
         return None;
     }
-    let template = Template::parse(text).ok()?;
+    let (length, substitutions) = rendered(statics, text);
+    if length > MAX_RENDERED_BYTES {
+        Some(format!(
+            "renders to {length} bytes; a value may have at most {MAX_RENDERED_BYTES}"
+        ))
+    } else if substitutions > MAX_SUBSTITUTIONS {
+        Some(format!(
+            "takes {substitutions} substitutions to render; a value may take at most {MAX_SUBSTITUTIONS}"
+        ))
+    } else {
+        None
+    }
+}
+
+/// The length `text` renders to and the substitutions that takes, from each
+/// variable's known expansion (run-time values are not counted). A text that is not
+/// a template counts as written.
+fn rendered(statics: &Statics, text: &str) -> (usize, u64) {
+    if !text.contains("${") {
+        return (text.len(), 0);
+    }
+    let Ok(template) = Template::parse(text) else {
+        return (text.len(), 0);
+    };
     let expansions = statics.expansions();
     let mut length = 0usize;
     let mut substitutions = 0u64;
@@ -89,17 +138,7 @@ fn rendered_problem(statics: &Statics, text: &str) -> Option<String> {
             Part::Ref { .. } => substitutions = substitutions.saturating_add(1),
         }
     }
-    if length > MAX_RENDERED_BYTES {
-        Some(format!(
-            "renders to {length} bytes; a value may have at most {MAX_RENDERED_BYTES}"
-        ))
-    } else if substitutions > MAX_SUBSTITUTIONS {
-        Some(format!(
-            "takes {substitutions} substitutions to render; a value may take at most {MAX_SUBSTITUTIONS}"
-        ))
-    } else {
-        None
-    }
+    (length, substitutions)
 }
 
 /// Reports every key given twice in a map under `node`, and keys too long.

@@ -1,7 +1,8 @@
 //! Files a plan reads (a stack's `template`, an object's `file`, a web identity
 //! `token_file`): confined to the plan's own folder tree, after resolving symlinks,
 //! unless the person names another folder (`--allow-files-from DIR`); regular files
-//! only (not a folder, `/dev/zero` or a pipe); and under a size limit. A plan
+//! only (not a folder, `/dev/zero` or a pipe); and under a size limit. A template
+//! that passes is then measured for alias expansion (`cfn_template`). A plan
 //! downloaded from someone else must not be able to ship `~/.aws/credentials` to a
 //! bucket, so every violation is a `validate` error, not an `up`-time surprise.
 
@@ -218,6 +219,9 @@ fn check_metadata(diags: &mut Diagnostics, step: &Step, file: &FileField<'_>, lo
                 "use a smaller file"
             })
             .emit(),
+        Ok(_) if field == "template" => {
+            super::cfn_template::check(diags, step, span, relative, &located.resolved);
+        }
         Ok(_) => {}
         Err(err) => diags
             .error(

@@ -7,6 +7,7 @@
 mod arns;
 mod budgets;
 mod calls;
+mod cfn_template;
 mod documents;
 mod durations;
 mod files;
@@ -29,7 +30,9 @@ use crate::plan::Plan;
 /// own from which it may read files.
 pub fn check_plan(diags: &mut Diagnostics, plan: &Plan, base_dir: &Path, allowed_dirs: &[PathBuf]) {
     let statics = Statics::new(plan);
-    budgets::check(diags, plan, &statics);
+    if budgets::check(diags, plan, &statics) {
+        return;
+    }
     names::check(diags, plan, &statics);
     arns::check(diags, plan, &statics);
     durations::check(diags, plan, &statics);

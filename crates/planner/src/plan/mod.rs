@@ -11,7 +11,7 @@ use indexmap::{IndexMap, IndexSet};
 
 use crate::diagnostics::{Diagnostics, did_you_mean};
 use crate::kinds::StepKind;
-use crate::limits::{MAX_DEPTH, MAX_NODES, MAX_STEPS};
+use crate::limits::{MAX_DEPTH, MAX_EXPANDED_BYTES, MAX_NODES, MAX_STEPS};
 use crate::source::Span;
 use crate::yaml::{self, Key, Node, Sp, Value};
 use vars::{apply_overrides, apply_secret_overrides, mark_token_vars_secret, read_vars};
@@ -152,9 +152,18 @@ fn report_prescan(diags: &mut Diagnostics, findings: &[yaml::Finding]) -> bool {
                 .error(
                     "plan::budget",
                     *span,
-                    format!("the plan has more than {MAX_NODES} YAML values; this is the first over the budget"),
+                    format!("the plan has more than {MAX_NODES} YAML values, aliases expanded; this is the first over the budget"),
                 )
                 .help("split the lab into several plans")
+                .emit(),
+            yaml::Finding::TooLarge { span } => diags
+                .error(
+                    "plan::budget",
+                    *span,
+                    format!("the plan expands to more than {MAX_EXPANDED_BYTES} bytes after aliases; this alias crosses the budget"),
+                )
+                .label("alias")
+                .help("repeat less through anchors and aliases (`&name`, `*name`): each alias copies its anchor's whole value")
                 .emit(),
         }
     }

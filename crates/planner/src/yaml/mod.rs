@@ -9,11 +9,13 @@
 //! reads typed values from the tree and `spanned` is the [`Sp`] wrapper.
 
 mod deserializer;
+pub mod expansion;
 mod prescan;
 mod spanned;
 
 pub use deserializer::{DeError, DeErrorKind, NodeDeserializer, from_node};
-pub use prescan::{Finding, prescan};
+use prescan::over_budget;
+pub use prescan::{Finding, PLAN_LIMITS, prescan};
 pub use spanned::Sp;
 
 use std::fmt;
@@ -209,8 +211,13 @@ pub struct SyntaxError {
 }
 
 /// Parses YAML text into a [`Node`] tree. Duplicate keys are kept (the planner reports
-/// them); merge keys (`<<`) are expanded; alias expansion is bounded.
+/// them); merge keys (`<<`) are expanded; alias expansion is bounded: the text is
+/// measured first ([`expansion`]), and a text whose aliases expand past
+/// [`PLAN_LIMITS`] is refused before serde-saphyr builds or copies anything.
 pub fn parse(text: &str) -> Result<Node, SyntaxError> {
+    if let Some(error) = over_budget(text) {
+        return Err(error);
+    }
     let options = serde_saphyr::options! {
         duplicate_keys: serde_saphyr::DuplicateKeyPolicy::PassThrough,
         budget: serde_saphyr::budget! {

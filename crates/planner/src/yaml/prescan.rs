@@ -1,14 +1,24 @@
 //! A pass over the YAML events before anything is built from them: explicit tags
 //! (`!!binary`, `!!python/object`, `!Ref`, ...) are refused, since the plan format
 //! documents no use for one and serde would otherwise decode or drop them silently;
-//! and the nodes and nesting of the text are counted against the plan's budgets.
-//! The pass is linear in the text and allocates nothing per node. Aliases are
-//! counted once here; their expansion is bounded by serde-saphyr's own budget.
+//! and the nodes, scalar bytes and nesting of the text, aliases expanded, are
+//! measured against the plan's budgets ([`super::expansion`]). The pass is linear in
+//! the text and allocates one small record per anchor, so an alias bomb is refused
+//! here, before serde-saphyr builds anything.
 
-use serde_saphyr::granit_parser::{Event, Parser};
+use serde_saphyr::granit_parser::Parser;
 
-use crate::limits::{MAX_DEPTH, MAX_NODES};
+use super::SyntaxError;
+use super::expansion::{Expansion, Limits, Overrun};
+use crate::limits::{MAX_DEPTH, MAX_EXPANDED_BYTES, MAX_NODES};
 use crate::source::Span;
+
+/// A plan's budgets, aliases expanded.
+pub const PLAN_LIMITS: Limits = Limits {
+    nodes: MAX_NODES as u64,
+    bytes: MAX_EXPANDED_BYTES as u64,
+    depth: MAX_DEPTH,
+};
 
 /// What the pass found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,8 +27,10 @@ pub enum Finding {
     Tag { tag: String, span: Span },
     /// More nested maps and lists than [`MAX_DEPTH`].
     TooDeep { span: Span },
-    /// More nodes than [`MAX_NODES`].
+    /// More nodes than [`MAX_NODES`], aliases expanded.
     TooManyNodes { span: Span },
+    /// More bytes of scalar text than [`MAX_EXPANDED_BYTES`], aliases expanded.
+    TooLarge { span: Span },
 }
 
 fn byte_offset(text: &str, marker: &serde_saphyr::granit_parser::Marker) -> usize {
@@ -37,8 +49,7 @@ fn byte_offset(text: &str, marker: &serde_saphyr::granit_parser::Marker) -> usiz
 pub fn prescan(text: &str) -> Vec<Finding> {
     let mut findings = Vec::new();
     let mut parser = Parser::new_from_str(text);
-    let mut depth = 0usize;
-    let mut nodes = 0usize;
+    let mut expansion = Expansion::new(PLAN_LIMITS);
     while let Some(Ok((event, span))) = parser.next_event() {
         let at = byte_offset(text, &span.start);
         let here = || Span::new(at, text[at..].chars().next().map_or(0, char::len_utf8));
@@ -61,30 +72,59 @@ pub fn prescan(text: &str) -> Vec<Finding> {
                 tag: written,
             });
         }
-        match event {
-            Event::MappingStart(..) | Event::SequenceStart(..) => {
-                nodes += 1;
-                depth += 1;
-                if depth > MAX_DEPTH {
-                    findings.push(Finding::TooDeep { span: here() });
-                    break;
-                }
-            }
-            Event::MappingEnd | Event::SequenceEnd => depth = depth.saturating_sub(1),
-            Event::Scalar(..) | Event::Alias(..) => nodes += 1,
-            _ => {}
-        }
-        if nodes > MAX_NODES {
-            findings.push(Finding::TooManyNodes { span: here() });
+        if let Err(overrun) = expansion.event(&event) {
+            let span = here();
+            findings.push(match overrun {
+                Overrun::Depth => Finding::TooDeep { span },
+                Overrun::Nodes => Finding::TooManyNodes { span },
+                Overrun::Bytes => Finding::TooLarge { span },
+            });
             break;
         }
     }
     findings
 }
 
+/// The first budget `text` crosses once its aliases are expanded, as a located error.
+pub(super) fn over_budget(text: &str) -> Option<SyntaxError> {
+    let limits = PLAN_LIMITS;
+    prescan(text).into_iter().find_map(|finding| {
+        let (message, span) = match finding {
+            Finding::Tag { .. } => return None,
+            Finding::TooDeep { span } => (
+                format!(
+                    "budget breached: maps and lists nest more than {} deep",
+                    limits.depth
+                ),
+                span,
+            ),
+            Finding::TooManyNodes { span } => (
+                format!(
+                    "budget breached: more than {} values after aliases",
+                    limits.nodes
+                ),
+                span,
+            ),
+            Finding::TooLarge { span } => (
+                format!(
+                    "budget breached: expands to more than {} bytes after aliases",
+                    limits.bytes
+                ),
+                span,
+            ),
+        };
+        Some(SyntaxError {
+            message,
+            span: Some(span),
+            budget: true,
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fmt::Write as _;
 
     #[test]
     fn finds_tags_where_they_are_written() {
@@ -125,6 +165,45 @@ mod tests {
             prescan(&text).as_slice(),
             [Finding::TooManyNodes { .. }]
         ));
+    }
+
+    #[test]
+    fn stops_at_the_alias_that_expands_past_the_byte_budget() {
+        // 10 KB doubled at each anchor: a chain of 30 would be 10 TB; the budget
+        // stops it at the alias that first passes MAX_EXPANDED_BYTES.
+        let mut text = format!("a0: &a0 {}\n", "x".repeat(10_000));
+        for level in 1..30 {
+            let _ = writeln!(text, "a{level}: &a{level} [*a{p}, *a{p}]", p = level - 1);
+        }
+        let findings = prescan(&text);
+        let [Finding::TooLarge { span }] = findings.as_slice() else {
+            panic!("{findings:?}");
+        };
+        assert!(
+            text[span.offset..].starts_with("*a"),
+            "{}",
+            &text[span.offset..]
+        );
+    }
+
+    #[test]
+    fn refuses_an_alias_bomb_before_building_it() {
+        // A 64 KiB string copied 2^7 times is 8 MiB, past the 4 MiB budget, in a
+        // 66 KB text of a few hundred nodes: serde-saphyr's node budget lets it through.
+        let mut text = format!("a0: &a0 {}\n", "x".repeat(64 * 1024));
+        for level in 1..=7 {
+            let _ = writeln!(text, "a{level}: &a{level} [*a{p}, *a{p}]", p = level - 1);
+        }
+        let err = super::super::parse(&text).unwrap_err();
+        assert!(err.budget, "{err:?}");
+        assert!(
+            err.message
+                .contains("more than 4194304 bytes after aliases"),
+            "{}",
+            err.message
+        );
+        let at = err.span.unwrap().offset;
+        assert!(text[at..].starts_with("*a5"), "{}", &text[at..at + 10]);
     }
 
     #[test]

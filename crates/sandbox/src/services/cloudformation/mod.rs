@@ -9,6 +9,7 @@
 pub mod api;
 pub mod engine;
 pub mod intrinsics;
+mod json;
 pub mod resources;
 pub mod stack;
 pub mod template;

@@ -3,13 +3,24 @@
 //! `!GetAtt`, `!Sub`...) that a serde tree would drop. Each tag becomes its long form
 //! (`{"Ref": ...}`, `{"Fn::GetAtt": [..]}`), so the engine sees one representation.
 //! Errors are `CloudFormation`'s (`Template format error: YAML not well-formed. (line
-//! L, column C)`); aliases are expanded under a node budget, duplicate keys refused.
+//! L, column C)`); aliases are expanded under a node and a byte budget, duplicate keys
+//! refused. Each anchor remembers how many nodes and scalar bytes it stands for (its
+//! own aliases included), so an alias is charged its full expansion before it is
+//! copied: a chain of anchors that doubles at each step is refused at the step that
+//! crosses a budget, never built.
 
 use granit_parser::{Event, Parser, ScalarStyle};
 use serde_json::{Map, Value};
 
-/// At most this many nodes after alias expansion (an alias bomb stops here).
+/// At most this many nodes after alias expansion (an alias bomb stops here), and in
+/// a JSON template.
 const NODE_BUDGET: usize = 200_000;
+
+/// At most this many bytes of scalar text (keys and values) after alias expansion:
+/// four times the largest template `CloudFormation` reads (1 MB from S3, 51,200 bytes
+/// inline), so no real template comes near it, while the tree built stays in the tens
+/// of megabytes at worst.
+pub const MAX_EXPANDED_BYTES: usize = 4 * 1024 * 1024;
 
 /// At most this deep after alias expansion: evaluation recurses over the tree, and
 /// the durable store reads the world back with `serde_json`, which stops at 128.
@@ -18,28 +29,26 @@ pub const MAX_DEPTH: usize = 100;
 /// Reads a template body as JSON (when it starts with `{`) or YAML.
 pub fn parse(body: &str) -> Result<Value, String> {
     if body.trim_start().starts_with('{') {
-        let value: Value = serde_json::from_str(body).map_err(|error| {
-            format!(
-                "Template format error: JSON not well-formed. (line {}, column {})",
-                error.line(),
-                error.column()
-            )
-        })?;
-        if height(&value) > MAX_DEPTH {
-            return Err(format!(
-                "Template format error: JSON not well-formed: nested more than {MAX_DEPTH} levels deep"
-            ));
-        }
-        return Ok(value);
+        return super::json::parse(body, NODE_BUDGET, MAX_DEPTH);
     }
     Reader::new(body).document()
 }
 
 struct Reader<'a> {
     events: Parser<'a, granit_parser::StrInput<'a>>,
-    anchors: Vec<(usize, Value)>,
+    anchors: Vec<Anchor>,
     nodes: usize,
+    bytes: usize,
     position: (usize, usize),
+}
+
+/// An anchored value and what one alias of it costs: its nodes and scalar bytes,
+/// with every alias inside it already expanded.
+struct Anchor {
+    id: usize,
+    value: Value,
+    nodes: usize,
+    bytes: usize,
 }
 
 fn not_well_formed(line: usize, column: usize) -> String {
@@ -52,6 +61,7 @@ impl<'a> Reader<'a> {
             events: Parser::new_from_str(body),
             anchors: Vec::new(),
             nodes: 0,
+            bytes: 0,
             position: (1, 1),
         }
     }
@@ -108,11 +118,19 @@ impl<'a> Reader<'a> {
         )
     }
 
-    fn count(&mut self, nodes: usize) -> Result<(), String> {
-        self.nodes += nodes;
+    /// Charges `nodes` and `bytes` to the budgets, refusing once either is crossed.
+    fn count(&mut self, nodes: usize, bytes: usize) -> Result<(), String> {
+        self.nodes = self.nodes.saturating_add(nodes);
+        self.bytes = self.bytes.saturating_add(bytes);
         if self.nodes > NODE_BUDGET {
             return Err(format!(
                 "Template format error: YAML not well-formed. (line {}, column {}): more than {NODE_BUDGET} nodes after expanding aliases",
+                self.position.0, self.position.1
+            ));
+        }
+        if self.bytes > MAX_EXPANDED_BYTES {
+            return Err(format!(
+                "Template format error: YAML not well-formed. (line {}, column {}): the template expands to more than {MAX_EXPANDED_BYTES} bytes after aliases",
                 self.position.0, self.position.1
             ));
         }
@@ -120,12 +138,14 @@ impl<'a> Reader<'a> {
     }
 
     fn node(&mut self, event: Event<'a>, depth: usize) -> Result<Value, String> {
-        self.count(1)?;
+        let (nodes_before, bytes_before) = (self.nodes, self.bytes);
+        self.count(1, 0)?;
         if depth > MAX_DEPTH {
             return Err(self.too_deep());
         }
         let (value, anchor, tag) = match event {
             Event::Scalar(text, style, anchor, tag) => {
+                self.count(0, text.len())?;
                 let value = if tag.is_none() && style == ScalarStyle::Plain {
                     plain(&text)
                 } else {
@@ -152,7 +172,10 @@ impl<'a> Reader<'a> {
                 loop {
                     let key = match self.next()? {
                         Event::MappingEnd => break,
-                        Event::Scalar(text, ..) => text.into_owned(),
+                        Event::Scalar(text, ..) => {
+                            self.count(1, text.len())?;
+                            text.into_owned()
+                        }
                         _ => return Err(self.error()),
                     };
                     let at = self.position;
@@ -173,18 +196,18 @@ impl<'a> Reader<'a> {
                 )
             }
             Event::Alias(id) => {
-                let found = self
+                let index = self
                     .anchors
                     .iter()
-                    .rev()
-                    .find(|(anchor, _)| *anchor == id)
-                    .map(|(_, value)| value.clone())
+                    .rposition(|anchor| anchor.id == id)
                     .ok_or_else(|| self.error())?;
-                self.count(size(&found))?;
-                if depth + height(&found) > MAX_DEPTH {
+                let (nodes, bytes) = (self.anchors[index].nodes, self.anchors[index].bytes);
+                // The alias node itself was counted above; charge the rest before copying.
+                self.count(nodes.saturating_sub(1), bytes)?;
+                if depth + height(&self.anchors[index].value) > MAX_DEPTH {
                     return Err(self.too_deep());
                 }
-                return Ok(found);
+                return Ok(self.anchors[index].value.clone());
             }
             _ => return Err(self.error()),
         };
@@ -193,7 +216,12 @@ impl<'a> Reader<'a> {
             None => value,
         };
         if anchor != 0 {
-            self.anchors.push((anchor, value.clone()));
+            self.anchors.push(Anchor {
+                id: anchor,
+                value: value.clone(),
+                nodes: self.nodes - nodes_before,
+                bytes: self.bytes - bytes_before,
+            });
         }
         Ok(value)
     }
@@ -251,14 +279,6 @@ fn height(value: &Value) -> usize {
     }
 }
 
-fn size(value: &Value) -> usize {
-    match value {
-        Value::Array(items) => 1 + items.iter().map(size).sum::<usize>(),
-        Value::Object(map) => 1 + map.values().map(size).sum::<usize>(),
-        _ => 1,
-    }
-}
-
 /// A plain scalar as the YAML core schema resolves it.
 fn plain(text: &str) -> Value {
     match text {
@@ -287,78 +307,5 @@ fn plain(text: &str) -> Value {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::parse;
-    use serde_json::json;
-    use std::fmt::Write as _;
-
-    #[test]
-    fn short_forms_become_long_forms() {
-        let body = "A: !Ref X\nB: !GetAtt R.Arn\nC: !Sub 'a-${X}'\nD: !Join [',', [a, !Ref Y]]\nE: !If [Cond, 1, !Ref 'AWS::NoValue']\nF: !Condition C1\nG: !GetAZs ''\n";
-        assert_eq!(
-            parse(body).expect("parses"),
-            json!({
-                "A": {"Ref": "X"},
-                "B": {"Fn::GetAtt": ["R", "Arn"]},
-                "C": {"Fn::Sub": "a-${X}"},
-                "D": {"Fn::Join": [",", ["a", {"Ref": "Y"}]]},
-                "E": {"Fn::If": ["Cond", 1, {"Ref": "AWS::NoValue"}]},
-                "F": {"Condition": "C1"},
-                "G": {"Fn::GetAZs": ""}
-            })
-        );
-    }
-
-    #[test]
-    fn plain_scalars_resolve_as_the_core_schema() {
-        assert_eq!(
-            parse("a: 3600\nb: true\nc: '3600'\nd: 2012-10-17\ne: ~\nf: 1.5\n").expect("parses"),
-            json!({"a": 3600, "b": true, "c": "3600", "d": "2012-10-17", "e": null, "f": 1.5})
-        );
-    }
-
-    #[test]
-    fn errors_name_line_and_column() {
-        for (body, expected) in [
-            (
-                "a: [1, 2\n",
-                "Template format error: YAML not well-formed. (line 1, column 4)",
-            ),
-            ("a: 1\na: 2\n", "duplicate key `a`"),
-            ("a: !Bogus x\n", "unknown tag !Bogus"),
-            (
-                "{\"a\": }",
-                "Template format error: JSON not well-formed. (line 1, column 7)",
-            ),
-        ] {
-            let error = parse(body).expect_err(body);
-            assert!(error.contains(expected), "{body:?}: {error}");
-        }
-    }
-
-    #[test]
-    fn aliases_cannot_nest_past_the_depth_limit() {
-        let mut body = String::new();
-        let _ = writeln!(body, "a0: &a0 {}x{}", "[".repeat(60), "]".repeat(60));
-        let _ = writeln!(body, "a1: &a1 {}*a0{}", "[".repeat(60), "]".repeat(60));
-        let error = parse(&body).expect_err("too deep");
-        assert!(
-            error.contains("nested more than 100 levels deep"),
-            "{error}"
-        );
-    }
-
-    #[test]
-    fn alias_bombs_stop_at_the_budget() {
-        let mut body = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
-        for level in 1..12 {
-            let previous = level - 1;
-            let _ = writeln!(
-                body,
-                "a{level}: &a{level} [*a{previous}, *a{previous}, *a{previous}, *a{previous}, *a{previous}, *a{previous}, *a{previous}, *a{previous}, *a{previous}, *a{previous}]"
-            );
-        }
-        let error = parse(&body).expect_err("a bomb");
-        assert!(error.contains("nodes after expanding aliases"), "{error}");
-    }
-}
+#[path = "yaml_tests.rs"]
+mod tests;
