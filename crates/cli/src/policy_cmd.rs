@@ -327,10 +327,11 @@ fn check_size(path: &Path, quota: Quota) -> Result<String, Failed> {
 /// Renders parse errors with miette: file, line, column and the offending text.
 fn render_errors(path: &Path, text: &str, errors: Vec<PolicyError>) -> String {
     let mut out = String::new();
+    // The planner's source counts columns in characters (miette counts bytes); one copy
+    // of the text, shared by every error.
+    let source = awslab_planner::SourceFile::new(path, text.to_owned()).named_source();
     for error in errors {
-        // The planner's source counts columns in characters (miette counts bytes).
-        let source = awslab_planner::SourceFile::new(path, text.to_owned()).named_source();
-        let report = miette::Report::new(error).with_source_code(source);
+        let report = miette::Report::new(error).with_source_code(std::sync::Arc::clone(&source));
         let _ = writeln!(out, "{}", crate::report::render_diagnostic(report.as_ref()));
     }
     out

@@ -20,9 +20,19 @@ impl Sandbox {
         let request_id = ids::request_id();
         let form = query::form(request);
         // Read once: routing, authentication and the request's region all use it.
+        let signature = auth::sigv4::parse(request);
+        // The body's hash too, before the world is locked: a large body is hashed
+        // while other clients are served.
+        let body_sha256 = match &signature {
+            Ok(Some(signature)) if auth::sigv4::needs_body_sha256(request, signature) => {
+                Some(auth::sigv4::body_sha256(request))
+            }
+            _ => None,
+        };
         let signed = Signed {
             request,
-            signature: auth::sigv4::parse(request),
+            signature,
+            body_sha256,
         };
         let scoped = signed
             .signature
@@ -321,6 +331,8 @@ impl Sandbox {
 struct Signed<'a> {
     request: &'a HttpRequest,
     signature: Result<Option<auth::sigv4::Signature>, auth::sigv4::Malformed>,
+    /// The hex SHA-256 of the body, when checking the signature needs it.
+    body_sha256: Option<String>,
 }
 
 impl Signed<'_> {
@@ -355,7 +367,9 @@ fn authenticated(
         }
     };
     let host_now = time::OffsetDateTime::now_utc().unix_timestamp();
-    match auth::authenticate(world, signed.request, signature, host_now) {
+    // None when the payload is unsigned or streamed: then no check reads it.
+    let body_sha256 = signed.body_sha256.as_deref().unwrap_or_default();
+    match auth::authenticate(world, signed.request, signature, body_sha256, host_now) {
         Ok(caller) => Ok(Some(caller)),
         Err(error) => {
             let mut api = auth_error(&error, family);

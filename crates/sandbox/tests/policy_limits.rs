@@ -397,11 +397,11 @@ async fn a_big_bad_policy_does_not_delay_other_clients() {
         .unwrap_or_else(|error| panic!("{error:?}"));
     // The big request runs on a thread of its own, so that a sandbox that stalls on
     // it cannot stall this test's runtime too.
-    // 10,000 invalid keys (110 KB): minutes of parsing under the world's lock before
-    // the fix. (A 1 MB body still delays others by the time its SigV4 payload hash
-    // takes under the lock, about half a second unoptimized: that is authentication's,
-    // not the policy's.)
-    let megabyte = invalid_keys(10_000);
+    // About 1 MB of invalid condition keys: minutes of parsing under the world's lock
+    // before the fix; now its SigV4 payload hash, its size check and its parse all
+    // happen before the lock is taken.
+    let megabyte = invalid_keys(90_000);
+    assert!(megabyte.len() > 1_000_000, "{}", megabyte.len());
     let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let finished = std::sync::Arc::clone(&done);
     std::thread::spawn(move || {
@@ -433,6 +433,6 @@ async fn a_big_bad_policy_does_not_delay_other_clients() {
     }
     assert!(
         slowest < Duration::from_millis(100),
-        "GetCallerIdentity waited {slowest:?} (of {probes} probes) while a 110 KB policy was being checked"
+        "GetCallerIdentity waited {slowest:?} (of {probes} probes) while a 1 MB policy was being checked"
     );
 }

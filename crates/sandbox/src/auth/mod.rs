@@ -81,11 +81,13 @@ pub enum AuthError {
     PayloadMismatch,
 }
 
-/// Authenticates `request` with its signature already parsed by [`sigv4::parse`].
+/// Authenticates `request` with its signature already parsed by [`sigv4::parse`] and its
+/// body already hashed by [`sigv4::body_sha256`] (both before the world is locked).
 pub fn authenticate(
     world: &World,
     request: &HttpRequest,
     signature: &sigv4::Signature,
+    body_sha256: &str,
     host_now: i64,
 ) -> Result<Caller, AuthError> {
     let now = world.now();
@@ -147,7 +149,7 @@ pub fn authenticate(
     let declared = match declared {
         Some(declared) => declared.to_owned(),
         // The hash of the body as received: checked by the signature itself.
-        None => sigv4::payload_hash(request, signature),
+        None => sigv4::payload_hash(request, signature, body_sha256),
     };
     let expected = sigv4::expected(request, signature, &secret, &declared);
     if expected != signature.signature {
@@ -156,9 +158,7 @@ pub fn authenticate(
     if request.header("x-amz-content-sha256").is_some()
         && declared.len() == 64
         && declared.bytes().all(|byte| byte.is_ascii_hexdigit())
-        && !declared.eq_ignore_ascii_case(&hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
-            &request.body,
-        )))
+        && !declared.eq_ignore_ascii_case(body_sha256)
     {
         return Err(AuthError::PayloadMismatch);
     }

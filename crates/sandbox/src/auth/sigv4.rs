@@ -17,15 +17,30 @@ pub use parse::{Malformed, Placement, Problem, Signature, parse};
 
 type HmacSha256 = hmac::Hmac<Sha256>;
 
-/// The payload hash the signature covers.
-pub fn payload_hash(request: &HttpRequest, signature: &Signature) -> String {
+/// The hex SHA-256 of the request's body (computed once a request, before the world
+/// is locked).
+pub fn body_sha256(request: &HttpRequest) -> String {
+    hex::encode(Sha256::digest(&request.body))
+}
+
+/// Whether checking `signature` needs the body's hash: the payload is neither declared
+/// unsigned nor streamed (whose chunks are checked on their own).
+pub fn needs_body_sha256(request: &HttpRequest, signature: &Signature) -> bool {
+    match request.header("x-amz-content-sha256") {
+        Some(declared) => declared.len() == 64 && declared.bytes().all(|b| b.is_ascii_hexdigit()),
+        None => !(signature.placement == Placement::Query && signature.service == "s3"),
+    }
+}
+
+/// The payload hash the signature covers; `body_sha256` is [`body_sha256`] of it.
+pub fn payload_hash(request: &HttpRequest, signature: &Signature, body_sha256: &str) -> String {
     if let Some(declared) = request.header("x-amz-content-sha256") {
         return declared.to_owned();
     }
     if signature.placement == Placement::Query && signature.service == "s3" {
         return "UNSIGNED-PAYLOAD".to_owned();
     }
-    hex::encode(Sha256::digest(&request.body))
+    body_sha256.to_owned()
 }
 
 /// The signature `secret` gives for `request` whose payload hash is `payload_hash`
