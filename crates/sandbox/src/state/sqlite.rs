@@ -12,14 +12,17 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use rusqlite::{Connection, OptionalExtension as _, Transaction, TransactionBehavior, params};
+use rusqlite::{
+    Connection, OpenFlags, OptionalExtension as _, Transaction, TransactionBehavior, params,
+};
 
+use super::open::{self, Found};
 use super::rows::{self, Change, Kind};
 use super::{DecisionRecord, KEPT_DECISIONS, Outcome, Store, StoreError, World};
 
 /// The layout `meta.format` names; a database without `meta` but with a `world` table
 /// is the first layout (the world as one JSON document), migrated on open.
-const FORMAT: i64 = 2;
+pub(super) const FORMAT: i64 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (
@@ -135,6 +138,86 @@ enum Opening {
     Replace,
 }
 
+/// Where a database built whole goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Placement {
+    /// Where no file is, unless another process puts one there first.
+    Link,
+    /// In place of a damaged or foreign file (`awslab sandbox reset`).
+    Replace,
+}
+
+/// A database built whole: put in place (this cache holds its world), or not (its
+/// world was not used).
+enum Built {
+    Placed(Cache),
+    Lost(World),
+}
+
+/// The world a database is seeded with, if it needs one.
+enum Seed<F> {
+    Later(F),
+    Made(World),
+}
+
+impl<F: FnOnce() -> World> Seed<F> {
+    fn world(self) -> World {
+        match self {
+            Self::Later(seed) => seed(),
+            Self::Made(world) => world,
+        }
+    }
+}
+
+impl Cache {
+    /// A cache that must be loaded whole.
+    fn empty() -> Self {
+        Self {
+            version: -1,
+            world: World::default(),
+            world_row: String::new(),
+        }
+    }
+}
+
+/// Builds a database of `seed`'s world in a private temporary file beside `path`, in
+/// WAL mode with its log checkpointed away, and puts it at `path` (see [`Placement`]).
+fn build(
+    path: &Path,
+    seed: impl FnOnce() -> World,
+    placement: Placement,
+) -> Result<Built, StoreError> {
+    let temporary = open::temporary(path)?;
+    let mut cache = Cache::empty();
+    let made = || -> Result<(), Failure> {
+        let mut connection = Connection::open(temporary.path())?;
+        connection.pragma_update(None, "journal_mode", "WAL")?;
+        prepare(&mut connection, &mut cache, seed, Opening::Keep)?;
+        connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        connection
+            .close()
+            .map_err(|(_, error)| Failure::from(error))
+    };
+    made().map_err(|failure| failure_error(temporary.path(), failure))?;
+    match placement {
+        Placement::Link if !open::link(&temporary, path)? => Ok(Built::Lost(cache.world)),
+        Placement::Link => Ok(Built::Placed(cache)),
+        Placement::Replace => {
+            open::replace(temporary, path)?;
+            Ok(Built::Placed(cache))
+        }
+    }
+}
+
+fn failure_error(path: &Path, failure: Failure) -> StoreError {
+    let path = path.display().to_string();
+    match failure {
+        Failure::Database(source) => StoreError::Database { path, source },
+        Failure::Json(source) => StoreError::Corrupt { path, source },
+        Failure::Format(message) => StoreError::Format { path, message },
+    }
+}
+
 impl SqliteStore {
     /// Opens (or creates, with `seed`'s world) the database in `state_dir`. A
     /// database of the first layout (the world as one JSON document) is migrated.
@@ -156,14 +239,34 @@ impl SqliteStore {
         seed: impl FnOnce() -> World,
         opening: Opening,
     ) -> Result<Self, StoreError> {
-        create_private_folder(state_dir)?;
-        let path = state_dir.join("sandbox.db");
-        create_private_file(&path)?;
+        open::create_private_folder(state_dir)?;
+        let path = state_dir.join(open::FILE_NAME);
         let database = |source| StoreError::Database {
             path: path.display().to_string(),
             source,
         };
-        let connection = Connection::open(&path).map_err(database)?;
+        let placement = match (open::inspect(&path), opening) {
+            (Ok(Found::Absent), _) => Some(Placement::Link),
+            (Ok(Found::Blank | Found::Ours), _) => None,
+            (Err(_), Opening::Replace) => Some(Placement::Replace),
+            (Err(refused), Opening::Keep) => return Err(refused),
+        };
+        // A new world made here is put in place whole, or lost to another process that
+        // put its own there first (then this one seeds nothing, unless it resets).
+        let (cache, seed) = match placement {
+            Some(placement) => match build(&path, seed, placement)? {
+                Built::Placed(cache) => (cache, None),
+                Built::Lost(world) => (Cache::empty(), Some(Seed::Made(world))),
+            },
+            None => (Cache::empty(), Some(Seed::Later(seed))),
+        };
+        let connection = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_URI
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(database)?;
         connection
             .busy_timeout(Duration::from_secs(30))
             .map_err(database)?;
@@ -173,19 +276,12 @@ impl SqliteStore {
             .map_err(database)?;
         let store = Self {
             path: path.clone(),
-            inner: Mutex::new(Cached {
-                connection,
-                cache: Cache {
-                    version: -1,
-                    world: World::default(),
-                    world_row: String::new(),
-                },
-            }),
+            inner: Mutex::new(Cached { connection, cache }),
         };
-        {
+        if let Some(seed) = seed {
             let mut guard = store.inner.lock().unwrap_or_else(PoisonError::into_inner);
             let Cached { connection, cache } = &mut *guard;
-            let result = prepare(connection, cache, seed, opening);
+            let result = prepare(connection, cache, || seed.world(), opening);
             drop(guard);
             result.map_err(|failure| store.error(failure))?;
         }
@@ -193,12 +289,7 @@ impl SqliteStore {
     }
 
     fn error(&self, failure: Failure) -> StoreError {
-        let path = self.path.display().to_string();
-        match failure {
-            Failure::Database(source) => StoreError::Database { path, source },
-            Failure::Json(source) => StoreError::Corrupt { path, source },
-            Failure::Format(message) => StoreError::Format { path, message },
-        }
+        failure_error(&self.path, failure)
     }
 
     fn database_error(&self, source: rusqlite::Error) -> StoreError {
@@ -682,40 +773,6 @@ fn replace_world(
     cache.world = std::mem::take(world);
     cache.version = version;
     Ok(())
-}
-
-fn create_private_folder(path: &Path) -> Result<(), StoreError> {
-    let folder_error = |source| StoreError::Folder {
-        path: path.display().to_string(),
-        source,
-    };
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt as _;
-        builder.mode(0o700);
-    }
-    builder.create(path).map_err(folder_error)
-}
-
-/// Creates the database file with mode 0600 before `SQLite` opens it, so the secrets it
-/// holds are never readable by others (`SQLite` gives its WAL files the same mode).
-fn create_private_file(path: &Path) -> Result<(), StoreError> {
-    let mut options = std::fs::OpenOptions::new();
-    options.create(true).append(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(0o600);
-    }
-    options
-        .open(path)
-        .map(drop)
-        .map_err(|source| StoreError::Folder {
-            path: path.display().to_string(),
-            source,
-        })
 }
 
 #[cfg(test)]
