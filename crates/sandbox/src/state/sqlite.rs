@@ -210,6 +210,11 @@ fn build(
 }
 
 fn failure_error(path: &Path, failure: Failure) -> StoreError {
+    if let Failure::Database(error) = &failure
+        && let Some(damaged) = open::damaged(path, error)
+    {
+        return damaged;
+    }
     let path = path.display().to_string();
     match failure {
         Failure::Database(source) => StoreError::Database { path, source },
@@ -634,42 +639,9 @@ fn reload_touched(transaction: &Transaction<'_>, cached: &mut Cache) -> Result<(
 
 impl Store for SqliteStore {
     fn transact(&self, change: &mut dyn FnMut(&mut World) -> Outcome) -> Result<(), StoreError> {
-        let mut guard = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        let Cached { connection, cache } = &mut *guard;
-        let transaction = connection
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|error| self.database_error(error))?;
-        let (version, horizon): (i64, i64) = transaction
-            .query_row(
-                "SELECT version, horizon FROM meta WHERE id = 0",
-                [],
-                |row| Ok((row.get(0)?, row.get(1)?)),
-            )
-            .map_err(|error| self.database_error(error))?;
-        if let Err(failure) = refresh(&transaction, cache, version, horizon) {
-            cache.version = -1;
-            return Err(self.error(failure));
-        }
-        let outcome = change(&mut cache.world);
-        let done = if outcome == Outcome::Commit {
-            commit_changes(&transaction, cache, version + 1).and_then(|written| {
-                transaction.commit()?;
-                if let Some(world_row) = written {
-                    cache.version = version + 1;
-                    cache.world_row = world_row;
-                }
-                Ok(())
-            })
-        } else {
-            reload_touched(&transaction, cache)
-                .and_then(|()| transaction.commit().map_err(Failure::from))
-        };
-        if let Err(failure) = done {
-            // The cache may hold what the database does not: reload it whole.
-            cache.version = -1;
-            return Err(self.error(failure));
-        }
-        Ok(())
+        self.transact_once(change).inspect_err(|error| {
+            tracing::error!(%error, "the sandbox's state database failed a transaction");
+        })
     }
 
     fn record_decision(&self, record: DecisionRecord) -> Result<(), StoreError> {
@@ -744,6 +716,51 @@ impl Store for SqliteStore {
             cache.version = -1;
         }
         result.map_err(|failure| self.error(failure))
+    }
+}
+
+impl SqliteStore {
+    /// One transaction (see [`Store::transact`]).
+    fn transact_once(
+        &self,
+        change: &mut dyn FnMut(&mut World) -> Outcome,
+    ) -> Result<(), StoreError> {
+        let mut guard = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        let Cached { connection, cache } = &mut *guard;
+        let transaction = connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|error| self.database_error(error))?;
+        let (version, horizon): (i64, i64) = transaction
+            .query_row(
+                "SELECT version, horizon FROM meta WHERE id = 0",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .map_err(|error| self.database_error(error))?;
+        if let Err(failure) = refresh(&transaction, cache, version, horizon) {
+            cache.version = -1;
+            return Err(self.error(failure));
+        }
+        let outcome = change(&mut cache.world);
+        let done = if outcome == Outcome::Commit {
+            commit_changes(&transaction, cache, version + 1).and_then(|written| {
+                transaction.commit()?;
+                if let Some(world_row) = written {
+                    cache.version = version + 1;
+                    cache.world_row = world_row;
+                }
+                Ok(())
+            })
+        } else {
+            reload_touched(&transaction, cache)
+                .and_then(|()| transaction.commit().map_err(Failure::from))
+        };
+        if let Err(failure) = done {
+            // The cache may hold what the database does not: reload it whole.
+            cache.version = -1;
+            return Err(self.error(failure));
+        }
+        Ok(())
     }
 }
 
