@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use support::{AWSLAB, Lab, Target, plans, text};
 
 /// Writes another program's `SQLite` database at `path`.
-fn foreign(path: &Path) {
+fn write_foreign_database(path: &Path) {
     let _ = std::fs::remove_file(path);
     let connection = rusqlite::Connection::open(path).expect("create");
     connection
@@ -70,83 +70,109 @@ fn serve(lab: &Lab, limit: Duration) -> (Option<i32>, String, String) {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn every_command_refuses_a_damaged_sandbox_database_and_leaves_it_as_it_was() {
-    let damages: [(&str, fn(&Path)); 4] = [
-        ("emptied", |path| std::fs::write(path, b"").expect("empty")),
-        ("garbled", garble),
-        ("not a database", |path| {
-            std::fs::write(path, "not a database\n".repeat(1_000)).expect("write");
-        }),
-        ("another program's database", foreign),
-    ];
+async fn an_emptied_database_is_refused_by_every_command() {
+    refused_by_every_command("emptied", |path| std::fs::write(path, b"").expect("empty")).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn garbled_pages_are_refused_by_every_command() {
+    refused_by_every_command("garbled", garble).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_file_that_is_not_sqlite_is_refused_by_every_command() {
+    refused_by_every_command("not a database", |path| {
+        std::fs::write(path, "not a database\n".repeat(1_000)).expect("write");
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn another_programs_database_is_refused_by_every_command() {
+    refused_by_every_command("another program's database", write_foreign_database).await;
+}
+
+/// Makes a run on the sandbox, applies `damage` to its database, and checks that every
+/// command that opens the sandbox refuses it (exit 2, the file named, the file as it
+/// was), `serve` included; then restores the database and tears the run down.
+async fn refused_by_every_command(damage: &str, apply: fn(&Path)) {
     let plan = plans().join("sts-assume-role.yaml");
     let plan = plan.to_str().expect("utf-8 path");
-    for (damage, apply) in damages {
-        let lab = Lab::on(Target::Sandbox, "damaged_sandbox")
-            .await
-            .expect("the sandbox never skips");
-        let up = lab.awslab(&["up", plan, "--run-id", "lab"]);
-        assert_eq!(up.status.code(), Some(0), "{}", text(&up));
-        let database = lab.sandbox_dir().join("sandbox.db");
-        let good = std::fs::read(&database).expect("the database");
-        apply(&database);
-        let damaged = std::fs::read(&database).expect("the damaged file");
-        let shown = database.display().to_string();
+    let foreign = damage == "another program's database";
+    let lab = Lab::on(Target::Sandbox, "damaged_sandbox")
+        .await
+        .expect("the sandbox never skips");
+    let up = lab.awslab(&["up", plan, "--run-id", "lab"]);
+    assert_eq!(up.status.code(), Some(0), "{}", text(&up));
+    let database = lab.sandbox_dir().join("sandbox.db");
+    let good = std::fs::read(&database).expect("the database");
+    apply(&database);
+    let damaged = std::fs::read(&database).expect("the damaged file");
+    let shown = database.display().to_string();
 
-        let commands: [&[&str]; 8] = [
-            &["sandbox", "status"],
-            &["sandbox", "env"],
-            &["sandbox", "clock"],
-            &["sandbox", "clock", "advance", "1h"],
-            &["sandbox", "explain"],
-            &["sandbox", "token", "--sub", "s", "--aud", "a"],
-            &["up", plan, "--run-id", "again"],
-            &["down", "lab"],
-        ];
-        for args in commands {
-            let output = lab.awslab(args);
-            let out = text(&output);
-            let context = format!("{damage}: awslab {}\n{out}", args.join(" "));
-            assert_eq!(output.status.code(), Some(2), "{context}");
-            assert!(out.contains(&shown), "the file is named: {context}");
-            assert!(out.contains("awslab sandbox reset"), "{context}");
-            assert!(
-                !out.contains("already gone") && !out.contains("Nothing is left"),
-                "{context}"
-            );
-            assert!(
-                !String::from_utf8_lossy(&output.stdout).contains("export AWS_SECRET"),
-                "{context}"
-            );
-            assert_eq!(
-                std::fs::read(&database).expect("still there"),
-                damaged,
-                "the file is as it was: {context}"
-            );
-        }
-        if damage == "emptied" {
-            let output = lab.awslab(&["sandbox", "status"]);
-            let out = text(&output);
-            assert!(out.contains("the accounts and their users"), "{out}");
-        }
+    // `serve` exits at once, and never says it listens.
+    let (code, stdout, stderr) = serve(&lab, Duration::from_secs(30));
+    assert_eq!(code, Some(2), "{damage}: serve\n{stdout}\n{stderr}");
+    assert!(!stdout.contains("listening"), "{damage}: {stdout}");
+    assert!(stderr.contains(&shown), "{damage}: {stderr}");
+    assert_eq!(std::fs::read(&database).expect("still there"), damaged);
 
-        let (code, stdout, stderr) = serve(&lab, Duration::from_secs(30));
-        assert_eq!(code, Some(2), "{damage}: serve\n{stdout}\n{stderr}");
-        assert!(!stdout.contains("listening"), "{damage}: {stdout}");
-        assert!(stderr.contains(&shown), "{damage}: {stderr}");
-        assert_eq!(std::fs::read(&database).expect("still there"), damaged);
-
-        // The database restored, the run is torn down for real.
-        std::fs::write(&database, &good).expect("restore");
-        let down = lab.awslab(&["down", "lab"]);
-        assert_eq!(down.status.code(), Some(0), "{damage}: {}", text(&down));
+    let commands: [&[&str]; 8] = [
+        &["sandbox", "status"],
+        &["sandbox", "env"],
+        &["sandbox", "clock"],
+        &["sandbox", "clock", "advance", "1h"],
+        &["sandbox", "explain"],
+        &["sandbox", "token", "--sub", "s", "--aud", "a"],
+        &["up", plan, "--run-id", "again"],
+        &["down", "lab"],
+    ];
+    for args in commands {
+        let output = lab.awslab(args);
+        let out = text(&output);
+        let context = format!("{damage}: awslab {}\n{out}", args.join(" "));
+        assert_eq!(output.status.code(), Some(2), "{context}");
+        assert!(out.contains(&shown), "the file is named: {context}");
+        assert!(out.contains("is damaged"), "what is wrong: {context}");
+        let advice = if foreign {
+            "belongs to another program"
+        } else {
+            "which loses"
+        };
         assert!(
-            !String::from_utf8_lossy(&down.stdout).contains("already gone"),
-            "{}",
-            text(&down)
+            out.contains("awslab sandbox reset") && out.contains(advice),
+            "what to do, what a reset loses: {context}"
         );
-        assert_eq!(lab.inventory(), Vec::<String>::new(), "{damage}");
+        assert!(
+            !out.contains("already gone") && !out.contains("Nothing is left"),
+            "{context}"
+        );
+        assert!(
+            !String::from_utf8_lossy(&output.stdout).contains("export AWS_SECRET"),
+            "{context}"
+        );
+        assert_eq!(
+            std::fs::read(&database).expect("still there"),
+            damaged,
+            "the file is as it was: {context}"
+        );
     }
+    if damage == "emptied" {
+        let output = lab.awslab(&["sandbox", "status"]);
+        let out = text(&output);
+        assert!(out.contains("the accounts and their users"), "{out}");
+    }
+
+    // The database restored, the run is torn down for real.
+    std::fs::write(&database, &good).expect("restore");
+    let down = lab.awslab(&["down", "lab"]);
+    assert_eq!(down.status.code(), Some(0), "{damage}: {}", text(&down));
+    assert!(
+        !String::from_utf8_lossy(&down.stdout).contains("already gone"),
+        "{}",
+        text(&down)
+    );
+    assert_eq!(lab.inventory(), Vec::<String>::new(), "{damage}");
 }
 
 /// A `serve` killed while it holds the database leaves its write-ahead log; the next

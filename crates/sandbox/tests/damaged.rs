@@ -243,3 +243,33 @@ fn a_new_world_is_put_in_place_whole_and_private() {
     assert!(error.to_string().contains("missing"), "{error}");
     assert!(!dir.path().join("sandbox.db").exists());
 }
+
+#[tokio::test]
+async fn a_store_that_fails_after_startup_answers_internal_failure() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sandbox = Sandbox::open(dir.path()).expect("open");
+    let operator = Keys::operator(&sandbox, ACCOUNT);
+    // Another writer leaves a row this awslab cannot read: the next request's reload
+    // fails.
+    {
+        let connection = rusqlite::Connection::open(dir.path().join("sandbox.db")).expect("open");
+        connection
+            .execute_batch(
+                "UPDATE meta SET version = version + 1;
+                 INSERT INTO entities (kind, scope, key, version, data)
+                     SELECT 'unknown', '', 'x', version, '{}' FROM meta;",
+            )
+            .expect("write");
+    }
+    let error = iam(&sandbox, &operator)
+        .list_users()
+        .send()
+        .await
+        .expect_err("the store fails");
+    let service = error.as_service_error().expect("an AWS error");
+    assert_eq!(
+        aws_sdk_iam::error::ProvideErrorMetadata::code(service),
+        Some("InternalFailure"),
+        "{error:?}"
+    );
+}
