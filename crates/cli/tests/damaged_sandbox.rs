@@ -202,7 +202,7 @@ async fn a_log_left_by_a_killed_serve_still_opens() {
     served.kill().expect("kill serve");
     served.wait().expect("reap serve");
     let wal = lab.sandbox_dir().join("sandbox.db-wal");
-    let frames = std::fs::metadata(&wal).map(|meta| meta.len()).unwrap_or(0);
+    let frames = std::fs::metadata(&wal).map_or(0, |meta| meta.len());
     assert!(
         frames > 32,
         "the log holds the last commit ({frames} bytes)"

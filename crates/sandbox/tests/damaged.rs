@@ -3,6 +3,7 @@
 //! `SQLite` database. The refusal names the file and what a reset would lose, and the
 //! file is byte for byte what it was. A write-ahead log left by a killed process is no
 //! damage, and `reset` replaces a damaged file.
+#![expect(clippy::expect_used, reason = "test helpers fail loudly")]
 
 mod common;
 

@@ -19,7 +19,7 @@ use super::StoreError;
 pub(super) const FILE_NAME: &str = "sandbox.db";
 
 /// Databases up to this size get `PRAGMA quick_check` on every open. It reads every
-/// page, about 1 ms per MiB (measured with SQLite 3.40, page cache warm: 0.2 ms for a
+/// page, about 1 ms per MiB (measured with `SQLite` 3.40, page cache warm: 0.2 ms for a
 /// new world of 32 KiB, 0.7 ms for a lab world of 1 MiB, 26 ms for 16 MiB, 68 ms for
 /// 64 MiB), against a whole `up` and `down` of the seed lab of about 36 ms. A lab's world
 /// is well under this bound; a larger one holds big S3 objects, whose pages the world's
@@ -129,7 +129,7 @@ fn check(path: &Path) -> Result<Found, Checked> {
     }
 }
 
-/// The first 100 bytes (SQLite's header) against the file's length.
+/// The first 100 bytes (`SQLite`'s header) against the file's length.
 fn check_header(header: &[u8], length: u64, wal: bool) -> Result<(), Damage> {
     const MAGIC: &[u8; 16] = b"SQLite format 3\0";
     if length == 0 {
@@ -169,7 +169,7 @@ fn check_header(header: &[u8], length: u64, wal: bool) -> Result<(), Damage> {
     };
     let counted_pages = (word(24) == word(92)).then(|| u64::from(word(28)));
     let expected = counted_pages.map_or(page_size, |pages| pages * page_size);
-    if length < expected || length % page_size != 0 {
+    if length < expected || !length.is_multiple_of(page_size) {
         return Err(Damage::new(format!(
             "the file is cut short ({length} bytes, where its header counts {expected})"
         )));

@@ -157,14 +157,14 @@ enum Built {
 /// The world a database is seeded with, if it needs one.
 enum Seed<F> {
     Later(F),
-    Made(World),
+    Made(Box<World>),
 }
 
 impl<F: FnOnce() -> World> Seed<F> {
     fn world(self) -> World {
         match self {
             Self::Later(seed) => seed(),
-            Self::Made(world) => world,
+            Self::Made(world) => *world,
         }
     }
 }
@@ -261,7 +261,7 @@ impl SqliteStore {
         let (cache, seed) = match placement {
             Some(placement) => match build(&path, seed, placement)? {
                 Built::Placed(cache) => (cache, None),
-                Built::Lost(world) => (Cache::empty(), Some(Seed::Made(world))),
+                Built::Lost(world) => (Cache::empty(), Some(Seed::Made(Box::new(world)))),
             },
             None => (Cache::empty(), Some(Seed::Later(seed))),
         };
