@@ -4,6 +4,7 @@
 
 mod memory;
 mod open;
+mod place;
 pub(crate) mod rows;
 mod sqlite;
 mod table;

@@ -1,6 +1,5 @@
-//! Where the durable store's file comes from, and whether an existing one may be used.
-//! A new database is built whole in a private temporary file beside `sandbox.db` and
-//! then linked into place, so `sandbox.db` is never seen half made: a file that is
+//! Whether an existing `sandbox.db` may be used. A new database is put in place whole
+//! (`state::place`), so `sandbox.db` is never seen half made: a file that is
 //! empty, cut short, not `SQLite`, not awslab's, or fails `PRAGMA quick_check` is
 //! damage, never a reason to start a new world. The check reads through a read-only
 //! connection, so a damaged file is left byte for byte as it was (no checkpoint, no
@@ -55,7 +54,7 @@ impl Damage {
 }
 
 /// The write-ahead log of `path`.
-pub(super) fn wal_path(path: &Path) -> PathBuf {
+fn wal_path(path: &Path) -> PathBuf {
     let mut name = path.as_os_str().to_owned();
     name.push("-wal");
     PathBuf::from(name)
@@ -357,84 +356,4 @@ fn count_rows(path: &Path) -> Option<String> {
         "{} (the operators' access keys among them: `awslab sandbox env` would print new ones)",
         parts.join(", ")
     ))
-}
-
-/// A new, private (0600) temporary file beside `path`, for a database built whole.
-pub(super) fn temporary(path: &Path) -> Result<tempfile::NamedTempFile, StoreError> {
-    let folder = path.parent().unwrap_or_else(|| Path::new("."));
-    tempfile::Builder::new()
-        .prefix(".sandbox.db.new-")
-        .tempfile_in(folder)
-        .map_err(|source| StoreError::Write {
-            path: folder.display().to_string(),
-            source,
-        })
-}
-
-/// Puts the finished database `built` at `path` unless a file is there already
-/// (another process made one first): returns whether it was put there.
-pub(super) fn link(built: &tempfile::NamedTempFile, path: &Path) -> Result<bool, StoreError> {
-    match std::fs::hard_link(built.path(), path) {
-        Ok(()) => {
-            sync_folder(path);
-            Ok(true)
-        }
-        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
-        Err(source) => Err(StoreError::Write {
-            path: path.display().to_string(),
-            source,
-        }),
-    }
-}
-
-/// Puts the finished database `built` at `path` in place of what is there, and removes
-/// that file's write-ahead log and index, which must not be replayed onto the new one
-/// (`awslab sandbox reset` of a damaged or foreign file).
-pub(super) fn replace(built: tempfile::NamedTempFile, path: &Path) -> Result<(), StoreError> {
-    let folder_error = |source| StoreError::Write {
-        path: path.display().to_string(),
-        source,
-    };
-    for suffix in ["-wal", "-shm"] {
-        let mut name = path.as_os_str().to_owned();
-        name.push(suffix);
-        match std::fs::remove_file(PathBuf::from(name)) {
-            Ok(()) => {}
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
-            Err(source) => return Err(folder_error(source)),
-        }
-    }
-    built
-        .persist(path)
-        .map_err(|error| folder_error(error.error))?;
-    sync_folder(path);
-    Ok(())
-}
-
-/// Makes a new name in `path`'s folder durable (best effort: a crash before it only
-/// loses a world that was just made).
-fn sync_folder(path: &Path) {
-    #[cfg(unix)]
-    if let Some(folder) = path.parent()
-        && let Ok(handle) = std::fs::File::open(folder)
-    {
-        let _ = handle.sync_all();
-    }
-    #[cfg(not(unix))]
-    let _ = path;
-}
-
-pub(super) fn create_private_folder(path: &Path) -> Result<(), StoreError> {
-    let folder_error = |source| StoreError::Folder {
-        path: path.display().to_string(),
-        source,
-    };
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt as _;
-        builder.mode(0o700);
-    }
-    builder.create(path).map_err(folder_error)
 }
