@@ -274,3 +274,23 @@ async fn a_store_that_fails_after_startup_answers_internal_failure() {
         "{error:?}"
     );
 }
+
+#[test]
+fn a_temporary_database_left_by_a_killed_builder_is_removed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    drop(Sandbox::open(dir.path()).expect("a world"));
+    let stale = dir.path().join(".sandbox.db.new-killed");
+    let fresh = dir.path().join(".sandbox.db.new-building");
+    for path in [&stale, &fresh] {
+        std::fs::write(path, b"a world that never was").expect("write");
+    }
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3_600);
+    std::fs::File::options()
+        .write(true)
+        .open(&stale)
+        .and_then(|file| file.set_modified(old))
+        .expect("age it");
+    let _sandbox = Sandbox::open(dir.path()).expect("open");
+    assert!(!stale.exists(), "the killed builder's file is removed");
+    assert!(fresh.exists(), "a builder at work keeps its file");
+}

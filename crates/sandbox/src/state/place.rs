@@ -4,14 +4,22 @@
 //! removing the old file's write-ahead log (which must not be replayed onto the new).
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
 use super::StoreError;
+
+/// How temporary databases are named (`SQLite` adds `-wal` and `-shm` to the name).
+const TEMPORARY_PREFIX: &str = ".sandbox.db.new-";
+
+/// A temporary database older than this was left by a process killed while building
+/// it (a build takes milliseconds).
+const STALE_AFTER: Duration = Duration::from_mins(1);
 
 /// A new, private (0600) temporary file beside `path`, for a database built whole.
 pub(super) fn temporary(path: &Path) -> Result<tempfile::NamedTempFile, StoreError> {
     let folder = path.parent().unwrap_or_else(|| Path::new("."));
     tempfile::Builder::new()
-        .prefix(".sandbox.db.new-")
+        .prefix(TEMPORARY_PREFIX)
         .tempfile_in(folder)
         .map_err(|source| StoreError::Write {
             path: folder.display().to_string(),
@@ -85,4 +93,29 @@ pub(super) fn create_private_folder(path: &Path) -> Result<(), StoreError> {
         builder.mode(0o700);
     }
     builder.create(path).map_err(folder_error)
+}
+
+/// Removes `folder`'s temporary databases older than [`STALE_AFTER`] (best effort):
+/// those of builders that were killed, which hold the keys of a world that never was.
+pub(super) fn remove_stale(folder: &Path) {
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return;
+    };
+    let now = SystemTime::now();
+    for entry in entries.flatten() {
+        let stale = entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with(TEMPORARY_PREFIX)
+            && entry
+                .metadata()
+                .and_then(|meta| meta.modified())
+                .is_ok_and(|modified| {
+                    now.duration_since(modified)
+                        .is_ok_and(|age| age > STALE_AFTER)
+                });
+        if stale {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }

@@ -246,6 +246,7 @@ impl SqliteStore {
         opening: Opening,
     ) -> Result<Self, StoreError> {
         place::create_private_folder(state_dir)?;
+        place::remove_stale(state_dir);
         let path = state_dir.join(open::FILE_NAME);
         let database = |source| StoreError::Database {
             path: path.display().to_string(),
