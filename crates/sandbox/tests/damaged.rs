@@ -284,7 +284,7 @@ fn a_temporary_database_left_by_a_killed_builder_is_removed() {
     for path in [&stale, &fresh] {
         std::fs::write(path, b"a world that never was").expect("write");
     }
-    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3_600);
+    let old = std::time::SystemTime::now() - std::time::Duration::from_hours(1);
     std::fs::File::options()
         .write(true)
         .open(&stale)
