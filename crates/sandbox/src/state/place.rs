@@ -27,14 +27,22 @@ pub(super) fn temporary(path: &Path) -> Result<tempfile::NamedTempFile, StoreErr
         })
 }
 
+/// Writes the finished database `built` to disk, before it is put in place.
+pub(super) fn sync(built: &tempfile::NamedTempFile) -> Result<(), StoreError> {
+    built
+        .as_file()
+        .sync_all()
+        .map_err(|source| StoreError::Write {
+            path: built.path().display().to_string(),
+            source,
+        })
+}
+
 /// Puts the finished database `built` at `path` unless a file is there already
 /// (another process made one first): returns whether it was put there.
 pub(super) fn link(built: &tempfile::NamedTempFile, path: &Path) -> Result<bool, StoreError> {
     match std::fs::hard_link(built.path(), path) {
-        Ok(()) => {
-            sync_folder(path);
-            Ok(true)
-        }
+        Ok(()) => Ok(true),
         Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
         Err(source) => Err(StoreError::Write {
             path: path.display().to_string(),

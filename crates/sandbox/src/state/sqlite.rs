@@ -181,8 +181,10 @@ impl Cache {
     }
 }
 
-/// Builds a database of `seed`'s world in a private temporary file beside `path`, in
-/// WAL mode with its log checkpointed away, and puts it at `path` (see [`Placement`]).
+/// Builds a database of `seed`'s world in a private temporary file beside `path`, and
+/// puts it at `path` (see [`Placement`]). No other process sees the file while it is
+/// built, so it is written without a journal or syncs, switched to WAL mode (which the
+/// file keeps), and synced once before it is put in place.
 fn build(
     path: &Path,
     seed: impl FnOnce() -> World,
@@ -192,14 +194,16 @@ fn build(
     let mut cache = Cache::empty();
     let made = || -> Result<(), Failure> {
         let mut connection = Connection::open(temporary.path())?;
-        connection.pragma_update(None, "journal_mode", "WAL")?;
+        connection.pragma_update(None, "synchronous", "OFF")?;
+        connection.query_row("PRAGMA journal_mode = MEMORY", [], |_| Ok(()))?;
         prepare(&mut connection, &mut cache, seed, Opening::Keep)?;
-        connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        connection.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
         connection
             .close()
             .map_err(|(_, error)| Failure::from(error))
     };
     made().map_err(|failure| failure_error(temporary.path(), failure))?;
+    place::sync(&temporary)?;
     match placement {
         Placement::Link if !place::link(&temporary, path)? => Ok(Built::Lost(cache.world)),
         Placement::Link => Ok(Built::Placed(cache)),
