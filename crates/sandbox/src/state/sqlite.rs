@@ -259,8 +259,10 @@ impl SqliteStore {
         let placement = match (open::inspect(&path), opening) {
             (Ok(Found::Absent), _) => Some(Placement::Link),
             (Ok(Found::Blank | Found::Ours), _) => None,
-            (Err(_), Opening::Replace) => Some(Placement::Replace),
-            (Err(refused), Opening::Keep) => return Err(refused),
+            // Only damage is replaced: a file that is busy or unreadable for another
+            // reason is left to whoever holds it.
+            (Err(StoreError::Damaged { .. }), Opening::Replace) => Some(Placement::Replace),
+            (Err(refused), _) => return Err(refused),
         };
         // A new world made here is put in place whole, or lost to another process that
         // put its own there first (then this one seeds nothing, unless it resets).
