@@ -178,7 +178,7 @@ impl Sandbox {
         match (transaction, answer) {
             (Err(error), _) => query::error(
                 service,
-                &ApiError::new(500, "ServiceFailure", error.to_string()),
+                &ApiError::new(500, "InternalFailure", error.to_string()),
                 request_id,
             ),
             (Ok(()), Ok(shape)) => query::success(service, &action, &shape, request_id),

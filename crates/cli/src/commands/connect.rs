@@ -105,11 +105,8 @@ pub async fn connect(
 fn sandbox(dir: PathBuf, region: String, args: &TargetArgs) -> Result<Connection, Failure> {
     let port = args.sandbox_port;
     let fail = |error: awslab_sandbox::SandboxError| {
-        Failure::new(
-            Status::Invalid,
-            format!("cannot open the sandbox in `{}`: {error}", dir.display()),
-        )
-        .hint("run `awslab sandbox reset` if its state is damaged")
+        let message = format!("cannot open the sandbox in `{}`: {error}", dir.display());
+        super::sandbox::open_failure(&error, message)
     };
     let mut sandbox = Sandbox::open(&dir).map_err(fail)?;
     // Without a propagation delay every change is in force at once, so the first

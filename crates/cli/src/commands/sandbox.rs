@@ -150,14 +150,26 @@ pub fn run(command: SandboxCommand) -> Status {
 }
 
 fn open(state: &SandboxStateArgs) -> Result<Sandbox, Failure> {
-    Sandbox::open(&state.state_dir).map_err(|error| {
-        Failure::new(Status::Invalid, error)
-            .hint("run `awslab sandbox reset` if the state is damaged")
-    })
+    Sandbox::open(&state.state_dir).map_err(|error| open_failure(&error, error.to_string()))
+}
+
+/// A sandbox that cannot be opened: `message`, with the error's own advice (a damaged
+/// database names what a reset would lose) or else the general one.
+pub fn open_failure(error: &awslab_sandbox::SandboxError, message: String) -> Failure {
+    let hint = miette::Diagnostic::help(error).map_or_else(
+        || "run `awslab sandbox reset` if the state is damaged".to_owned(),
+        |help| help.to_string(),
+    );
+    Failure::new(Status::Invalid, message).hint(hint)
 }
 
 fn serve(args: &ServeArgs) -> Result<Status, Failure> {
     let mut sandbox = open(&args.state)?;
+    // Load the world now, so a database that cannot be read stops `serve` here rather
+    // than failing every request.
+    sandbox
+        .accounts()
+        .map_err(|error| open_failure(&error, error.to_string()))?;
     if let Some(options) = args.rehearse.options() {
         sandbox = sandbox.with_options(options);
     }

@@ -3,6 +3,8 @@
 //! transaction sees the latest committed world and commits atomically or not at all.
 
 mod memory;
+mod open;
+mod place;
 pub(crate) mod rows;
 mod sqlite;
 mod table;
@@ -62,6 +64,35 @@ pub enum StoreError {
         help("run `awslab sandbox reset` to start afresh (it forgets the sandbox's state)")
     )]
     Format { path: String, message: String },
+    #[error("the sandbox state database `{path}` is damaged: {problem}")]
+    #[diagnostic(code(sandbox::state_damaged))]
+    Damaged {
+        path: String,
+        problem: String,
+        /// What to do, and what `awslab sandbox reset` would lose.
+        #[help]
+        help: String,
+    },
+    #[error("the sandbox state database `{path}` could not be read: {source}")]
+    #[diagnostic(
+        code(sandbox::state_read),
+        help("check the file's and its folder's permissions")
+    )]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the sandbox state database `{path}` could not be written: {source}")]
+    #[diagnostic(
+        code(sandbox::state_write),
+        help("check the folder's permissions and free space")
+    )]
+    Write {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("the sandbox state folder `{path}` could not be created: {source}")]
     #[diagnostic(code(sandbox::state_folder))]
     Folder {

@@ -12,14 +12,18 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use rusqlite::{Connection, OptionalExtension as _, Transaction, TransactionBehavior, params};
+use rusqlite::{
+    Connection, OpenFlags, OptionalExtension as _, Transaction, TransactionBehavior, params,
+};
 
+use super::open::{self, Found};
+use super::place;
 use super::rows::{self, Change, Kind};
 use super::{DecisionRecord, KEPT_DECISIONS, Outcome, Store, StoreError, World};
 
 /// The layout `meta.format` names; a database without `meta` but with a `world` table
 /// is the first layout (the world as one JSON document), migrated on open.
-const FORMAT: i64 = 2;
+pub(super) const FORMAT: i64 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (
@@ -135,6 +139,95 @@ enum Opening {
     Replace,
 }
 
+/// Where a database built whole goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Placement {
+    /// Where no file is, unless another process puts one there first.
+    Link,
+    /// In place of a damaged or foreign file (`awslab sandbox reset`).
+    Replace,
+}
+
+/// A database built whole: put in place (this cache holds its world), or not (its
+/// world was not used).
+enum Built {
+    Placed(Cache),
+    Lost(World),
+}
+
+/// The world a database is seeded with, if it needs one.
+enum Seed<F> {
+    Later(F),
+    Made(Box<World>),
+}
+
+impl<F: FnOnce() -> World> Seed<F> {
+    fn world(self) -> World {
+        match self {
+            Self::Later(seed) => seed(),
+            Self::Made(world) => *world,
+        }
+    }
+}
+
+impl Cache {
+    /// A cache that must be loaded whole.
+    fn empty() -> Self {
+        Self {
+            version: -1,
+            world: World::default(),
+            world_row: String::new(),
+        }
+    }
+}
+
+/// Builds a database of `seed`'s world in a private temporary file beside `path`, and
+/// puts it at `path` (see [`Placement`]). No other process sees the file while it is
+/// built, so it is written without a journal or syncs, switched to WAL mode (which the
+/// file keeps), and synced once before it is put in place.
+fn build(
+    path: &Path,
+    seed: impl FnOnce() -> World,
+    placement: Placement,
+) -> Result<Built, StoreError> {
+    let temporary = place::temporary(path)?;
+    let mut cache = Cache::empty();
+    let made = || -> Result<(), Failure> {
+        let mut connection = Connection::open(temporary.path())?;
+        connection.pragma_update(None, "synchronous", "OFF")?;
+        connection.query_row("PRAGMA journal_mode = MEMORY", [], |_| Ok(()))?;
+        prepare(&mut connection, &mut cache, seed, Opening::Keep)?;
+        connection.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
+        connection
+            .close()
+            .map_err(|(_, error)| Failure::from(error))
+    };
+    made().map_err(|failure| failure_error(temporary.path(), failure))?;
+    place::sync(&temporary)?;
+    match placement {
+        Placement::Link if !place::link(&temporary, path)? => Ok(Built::Lost(cache.world)),
+        Placement::Link => Ok(Built::Placed(cache)),
+        Placement::Replace => {
+            place::replace(temporary, path)?;
+            Ok(Built::Placed(cache))
+        }
+    }
+}
+
+fn failure_error(path: &Path, failure: Failure) -> StoreError {
+    if let Failure::Database(error) = &failure
+        && let Some(damaged) = open::damaged(path, error)
+    {
+        return damaged;
+    }
+    let path = path.display().to_string();
+    match failure {
+        Failure::Database(source) => StoreError::Database { path, source },
+        Failure::Json(source) => StoreError::Corrupt { path, source },
+        Failure::Format(message) => StoreError::Format { path, message },
+    }
+}
+
 impl SqliteStore {
     /// Opens (or creates, with `seed`'s world) the database in `state_dir`. A
     /// database of the first layout (the world as one JSON document) is migrated.
@@ -156,14 +249,37 @@ impl SqliteStore {
         seed: impl FnOnce() -> World,
         opening: Opening,
     ) -> Result<Self, StoreError> {
-        create_private_folder(state_dir)?;
-        let path = state_dir.join("sandbox.db");
-        create_private_file(&path)?;
+        place::create_private_folder(state_dir)?;
+        place::remove_stale(state_dir);
+        let path = state_dir.join(open::FILE_NAME);
         let database = |source| StoreError::Database {
             path: path.display().to_string(),
             source,
         };
-        let connection = Connection::open(&path).map_err(database)?;
+        let placement = match (open::inspect(&path), opening) {
+            (Ok(Found::Absent), _) => Some(Placement::Link),
+            (Ok(Found::Blank | Found::Ours), _) => None,
+            // Only damage is replaced: a file that is busy or unreadable for another
+            // reason is left to whoever holds it.
+            (Err(StoreError::Damaged { .. }), Opening::Replace) => Some(Placement::Replace),
+            (Err(refused), _) => return Err(refused),
+        };
+        // A new world made here is put in place whole, or lost to another process that
+        // put its own there first (then this one seeds nothing, unless it resets).
+        let (cache, seed) = match placement {
+            Some(placement) => match build(&path, seed, placement)? {
+                Built::Placed(cache) => (cache, None),
+                Built::Lost(world) => (Cache::empty(), Some(Seed::Made(Box::new(world)))),
+            },
+            None => (Cache::empty(), Some(Seed::Later(seed))),
+        };
+        let connection = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_URI
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(database)?;
         connection
             .busy_timeout(Duration::from_secs(30))
             .map_err(database)?;
@@ -173,19 +289,12 @@ impl SqliteStore {
             .map_err(database)?;
         let store = Self {
             path: path.clone(),
-            inner: Mutex::new(Cached {
-                connection,
-                cache: Cache {
-                    version: -1,
-                    world: World::default(),
-                    world_row: String::new(),
-                },
-            }),
+            inner: Mutex::new(Cached { connection, cache }),
         };
-        {
+        if let Some(seed) = seed {
             let mut guard = store.inner.lock().unwrap_or_else(PoisonError::into_inner);
             let Cached { connection, cache } = &mut *guard;
-            let result = prepare(connection, cache, seed, opening);
+            let result = prepare(connection, cache, || seed.world(), opening);
             drop(guard);
             result.map_err(|failure| store.error(failure))?;
         }
@@ -193,12 +302,7 @@ impl SqliteStore {
     }
 
     fn error(&self, failure: Failure) -> StoreError {
-        let path = self.path.display().to_string();
-        match failure {
-            Failure::Database(source) => StoreError::Database { path, source },
-            Failure::Json(source) => StoreError::Corrupt { path, source },
-            Failure::Format(message) => StoreError::Format { path, message },
-        }
+        failure_error(&self.path, failure)
     }
 
     fn database_error(&self, source: rusqlite::Error) -> StoreError {
@@ -543,42 +647,9 @@ fn reload_touched(transaction: &Transaction<'_>, cached: &mut Cache) -> Result<(
 
 impl Store for SqliteStore {
     fn transact(&self, change: &mut dyn FnMut(&mut World) -> Outcome) -> Result<(), StoreError> {
-        let mut guard = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        let Cached { connection, cache } = &mut *guard;
-        let transaction = connection
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|error| self.database_error(error))?;
-        let (version, horizon): (i64, i64) = transaction
-            .query_row(
-                "SELECT version, horizon FROM meta WHERE id = 0",
-                [],
-                |row| Ok((row.get(0)?, row.get(1)?)),
-            )
-            .map_err(|error| self.database_error(error))?;
-        if let Err(failure) = refresh(&transaction, cache, version, horizon) {
-            cache.version = -1;
-            return Err(self.error(failure));
-        }
-        let outcome = change(&mut cache.world);
-        let done = if outcome == Outcome::Commit {
-            commit_changes(&transaction, cache, version + 1).and_then(|written| {
-                transaction.commit()?;
-                if let Some(world_row) = written {
-                    cache.version = version + 1;
-                    cache.world_row = world_row;
-                }
-                Ok(())
-            })
-        } else {
-            reload_touched(&transaction, cache)
-                .and_then(|()| transaction.commit().map_err(Failure::from))
-        };
-        if let Err(failure) = done {
-            // The cache may hold what the database does not: reload it whole.
-            cache.version = -1;
-            return Err(self.error(failure));
-        }
-        Ok(())
+        self.transact_once(change).inspect_err(|error| {
+            tracing::error!(%error, "the sandbox's state database failed a transaction");
+        })
     }
 
     fn record_decision(&self, record: DecisionRecord) -> Result<(), StoreError> {
@@ -656,6 +727,51 @@ impl Store for SqliteStore {
     }
 }
 
+impl SqliteStore {
+    /// One transaction (see [`Store::transact`]).
+    fn transact_once(
+        &self,
+        change: &mut dyn FnMut(&mut World) -> Outcome,
+    ) -> Result<(), StoreError> {
+        let mut guard = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        let Cached { connection, cache } = &mut *guard;
+        let transaction = connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|error| self.database_error(error))?;
+        let (version, horizon): (i64, i64) = transaction
+            .query_row(
+                "SELECT version, horizon FROM meta WHERE id = 0",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .map_err(|error| self.database_error(error))?;
+        if let Err(failure) = refresh(&transaction, cache, version, horizon) {
+            cache.version = -1;
+            return Err(self.error(failure));
+        }
+        let outcome = change(&mut cache.world);
+        let done = if outcome == Outcome::Commit {
+            commit_changes(&transaction, cache, version + 1).and_then(|written| {
+                transaction.commit()?;
+                if let Some(world_row) = written {
+                    cache.version = version + 1;
+                    cache.world_row = world_row;
+                }
+                Ok(())
+            })
+        } else {
+            reload_touched(&transaction, cache)
+                .and_then(|()| transaction.commit().map_err(Failure::from))
+        };
+        if let Err(failure) = done {
+            // The cache may hold what the database does not: reload it whole.
+            cache.version = -1;
+            return Err(self.error(failure));
+        }
+        Ok(())
+    }
+}
+
 /// Replaces every row by `world`'s, as a version no cache can update itself to
 /// (the horizon moves past every tombstone), and forgets decisions.
 fn replace_world(
@@ -684,487 +800,6 @@ fn replace_world(
     Ok(())
 }
 
-fn create_private_folder(path: &Path) -> Result<(), StoreError> {
-    let folder_error = |source| StoreError::Folder {
-        path: path.display().to_string(),
-        source,
-    };
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt as _;
-        builder.mode(0o700);
-    }
-    builder.create(path).map_err(folder_error)
-}
-
-/// Creates the database file with mode 0600 before `SQLite` opens it, so the secrets it
-/// holds are never readable by others (`SQLite` gives its WAL files the same mode).
-fn create_private_file(path: &Path) -> Result<(), StoreError> {
-    let mut options = std::fs::OpenOptions::new();
-    options.create(true).append(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(0o600);
-    }
-    options
-        .open(path)
-        .map(drop)
-        .map_err(|source| StoreError::Folder {
-            path: path.display().to_string(),
-            source,
-        })
-}
-
 #[cfg(test)]
-mod tests {
-    use super::{DecisionRecord, Outcome, SqliteStore, Store as _, StoreError, World};
-    use crate::state::world::{Bucket, Object, User};
-
-    fn decision(request_id: &str, explanation: &str, denied: bool) -> DecisionRecord {
-        DecisionRecord {
-            request_id: request_id.to_owned(),
-            at: 0,
-            explanation: explanation.to_owned(),
-            denied,
-        }
-    }
-
-    /// An allowed request whose explanation speaks of denying, as
-    /// `sts:GetCallerIdentity`'s service rule does ("even under an explicit deny").
-    const ALLOWED_SPEAKING_OF_DENY: &str = "request b\nprincipal: u\naction: sts:GetCallerIdentity\ndecision: allowed (allowed by a service rule: answered even under an explicit deny)\ncontext: aws:username = Deny\n";
-    const DENIED: &str = "request a\nprincipal: u\naction: s3:ListAllMyBuckets\ndecision: implicitDeny (because no identity-based policy allows the s3:ListAllMyBuckets action)\n";
-
-    #[test]
-    fn the_latest_denial_is_found_behind_allowed_requests_that_mention_deny() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = open(dir.path(), 0, 0);
-        assert_eq!(store.latest_denial().unwrap(), None);
-        store.record_decision(decision("a", DENIED, true)).unwrap();
-        store
-            .record_decision(decision("b", ALLOWED_SPEAKING_OF_DENY, false))
-            .unwrap();
-        assert_eq!(
-            store
-                .latest_denial()
-                .unwrap()
-                .map(|record| record.request_id),
-            Some("a".to_owned())
-        );
-        assert!(!store.decision("b").unwrap().unwrap().denied);
-    }
-
-    #[test]
-    fn a_decisions_table_without_the_denied_column_gains_it() {
-        let dir = tempfile::tempdir().unwrap();
-        drop(open(dir.path(), 0, 0));
-        {
-            let connection = rusqlite::Connection::open(dir.path().join("sandbox.db")).unwrap();
-            connection
-                .execute_batch(
-                    "DROP TABLE decisions;
-                     CREATE TABLE decisions (seq INTEGER PRIMARY KEY AUTOINCREMENT, request_id TEXT NOT NULL UNIQUE, at INTEGER NOT NULL, explanation TEXT NOT NULL);",
-                )
-                .unwrap();
-            for (id, text) in [("a", DENIED), ("b", ALLOWED_SPEAKING_OF_DENY)] {
-                connection
-                    .execute(
-                        "INSERT INTO decisions (request_id, at, explanation) VALUES (?1, 0, ?2)",
-                        [id, text],
-                    )
-                    .unwrap();
-            }
-        }
-        let store = open(dir.path(), 0, 0);
-        assert_eq!(
-            store
-                .latest_denial()
-                .unwrap()
-                .map(|record| record.request_id),
-            Some("a".to_owned())
-        );
-        store.record_decision(decision("c", DENIED, true)).unwrap();
-        assert_eq!(
-            store
-                .latest_denial()
-                .unwrap()
-                .map(|record| record.request_id),
-            Some("c".to_owned())
-        );
-    }
-
-    fn user(name: &str) -> User {
-        User {
-            name: name.to_owned(),
-            arn: format!("arn:aws:iam::111122223333:user/{name}"),
-            ..User::default()
-        }
-    }
-
-    fn object(body: &str) -> Object {
-        Object {
-            body: body.as_bytes().to_vec(),
-            etag: format!("\"{body}\""),
-            ..Object::default()
-        }
-    }
-
-    /// A world of one account with `users` users and one bucket of `objects` objects.
-    fn world_of(users: usize, objects: usize) -> World {
-        let mut world = crate::seed_world();
-        let account = world.accounts.get_mut("111122223333").unwrap();
-        for index in 0..users {
-            account
-                .users
-                .insert(format!("user-{index}"), user(&format!("user-{index}")));
-        }
-        let mut bucket = Bucket {
-            name: "lab".to_owned(),
-            account: "111122223333".to_owned(),
-            ..Bucket::default()
-        };
-        for index in 0..objects {
-            bucket
-                .objects
-                .insert(format!("object-{index}"), object("body"));
-        }
-        world.buckets.insert("lab".to_owned(), bucket);
-        world
-    }
-
-    fn open(dir: &std::path::Path, users: usize, objects: usize) -> SqliteStore {
-        SqliteStore::open(dir, || world_of(users, objects)).unwrap()
-    }
-
-    fn read<T>(store: &SqliteStore, view: impl Fn(&World) -> T) -> T {
-        let mut result = None;
-        store
-            .transact(&mut |world| {
-                result = Some(view(world));
-                Outcome::Discard
-            })
-            .unwrap();
-        result.unwrap()
-    }
-
-    fn write(store: &SqliteStore, mut change: impl FnMut(&mut World)) {
-        store
-            .transact(&mut |world| {
-                change(world);
-                Outcome::Commit
-            })
-            .unwrap();
-    }
-
-    /// The whole world as JSON, to compare caches and databases.
-    fn snapshot(store: &SqliteStore) -> String {
-        read(store, |world| serde_json::to_string(world).unwrap())
-    }
-
-    /// The single number `sql` answers in `store`'s database.
-    fn count(store: &SqliteStore, sql: &str) -> i64 {
-        store
-            .inner
-            .lock()
-            .unwrap()
-            .connection
-            .query_row(sql, [], |row| row.get(0))
-            .unwrap()
-    }
-
-    /// Rows the database changed (inserted, updated, deleted) for `change`.
-    fn rows_changed_by(store: &SqliteStore, change: impl FnMut(&mut World)) -> u64 {
-        let before = store.rows_changed();
-        write(store, change);
-        store.rows_changed() - before
-    }
-
-    fn rename_user(world: &mut World) {
-        let account = world.accounts.get_mut("111122223333").unwrap();
-        account.users.get_mut("user-3").unwrap().path = "/changed/".to_owned();
-    }
-
-    fn put_object(world: &mut World) {
-        let bucket = world.buckets.get_mut("lab").unwrap();
-        bucket.objects.insert("object-3".to_owned(), object("new"));
-    }
-
-    #[test]
-    fn a_commit_writes_the_rows_it_changed_whatever_the_world_size() {
-        let small = tempfile::tempdir().unwrap();
-        let large = tempfile::tempdir().unwrap();
-        let small = open(small.path(), 10, 10);
-        let large = open(large.path(), 5_000, 5_000);
-        // The account's or bucket's own row, the entity's row, the version.
-        for store in [&small, &large] {
-            assert_eq!(rows_changed_by(store, rename_user), 3);
-            assert_eq!(rows_changed_by(store, put_object), 3);
-            assert_eq!(
-                rows_changed_by(store, |world| {
-                    world.clock_offset_seconds += 60;
-                }),
-                2
-            );
-            // A transaction that changed nothing writes nothing.
-            assert_eq!(rows_changed_by(store, |_| {}), 0);
-        }
-    }
-
-    #[test]
-    fn a_multipart_part_is_a_row_of_its_own() {
-        use crate::services::s3::multipart::{Part, Upload, part_key};
-        let dir = tempfile::tempdir().unwrap();
-        let store = open(dir.path(), 0, 0);
-        let part = |byte: u8| Part {
-            body: vec![byte; 100_000],
-            etag: "etag".to_owned(),
-            modified: 0,
-        };
-        write(&store, |world| {
-            let bucket = world.buckets.get_mut("lab").unwrap();
-            bucket.uploads.insert("up".to_owned(), Upload::default());
-            bucket.parts.insert(part_key("up", 1), part(1));
-        });
-        // The bucket's own row, the new part's row, the version: whatever the upload holds.
-        for number in 2..=4 {
-            assert_eq!(
-                rows_changed_by(&store, |world| {
-                    let bucket = world.buckets.get_mut("lab").unwrap();
-                    bucket.parts.insert(part_key("up", number), part(2));
-                }),
-                3
-            );
-        }
-        let sizes: Vec<(String, i64)> = {
-            let cached = store.inner.lock().unwrap();
-            let mut statement = cached
-                .connection
-                .prepare("SELECT kind, length(data) FROM entities WHERE scope = 'lab' AND kind IN ('upload', 'part') ORDER BY kind, key")
-                .unwrap();
-            statement
-                .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
-                .unwrap()
-                .collect::<Result<_, _>>()
-                .unwrap()
-        };
-        assert_eq!(sizes.len(), 5, "{sizes:?}");
-        assert!(
-            sizes[..4]
-                .iter()
-                .all(|(kind, size)| kind == "part" && *size > 100_000)
-        );
-        assert!(sizes[4].0 == "upload" && sizes[4].1 < 1_000, "{sizes:?}");
-        // Another opener sees the parts; deleting the bucket deletes them.
-        let other = open(dir.path(), 0, 0);
-        assert_eq!(snapshot(&other), snapshot(&store));
-        write(&store, |world| {
-            world.buckets.remove("lab");
-        });
-        read(&other, |world| assert!(!world.buckets.contains_key("lab")));
-        let left = count(
-            &store,
-            "SELECT count(*) FROM entities WHERE kind = 'part' AND data IS NOT NULL",
-        );
-        assert_eq!(left, 0);
-    }
-
-    #[test]
-    fn another_opener_sees_creations_updates_and_deletions() {
-        let dir = tempfile::tempdir().unwrap();
-        let first = open(dir.path(), 5, 5);
-        let second = open(dir.path(), 0, 0);
-        assert_eq!(snapshot(&first), snapshot(&second));
-        write(&first, |world| {
-            let account = world.accounts.get_mut("111122223333").unwrap();
-            account.users.insert("new".to_owned(), user("new"));
-            account.users.remove("user-0");
-            rename_user(world);
-            put_object(world);
-            world
-                .buckets
-                .get_mut("lab")
-                .unwrap()
-                .objects
-                .remove("object-0");
-            world.buckets.insert("other".to_owned(), Bucket::default());
-            world
-                .buckets
-                .get_mut("other")
-                .unwrap()
-                .objects
-                .insert("x".to_owned(), object("x"));
-        });
-        assert_eq!(snapshot(&first), snapshot(&second));
-        read(&second, |world| {
-            let users = &world.account("111122223333").unwrap().users;
-            assert!(users.contains_key("new") && !users.contains_key("user-0"));
-            assert_eq!(users.get("user-3").unwrap().path, "/changed/");
-            let objects = &world.buckets.get("lab").unwrap().objects;
-            assert_eq!(objects.get("object-3").unwrap().body, b"new");
-            assert!(!objects.contains_key("object-0"));
-            assert!(
-                world
-                    .buckets
-                    .get("other")
-                    .unwrap()
-                    .objects
-                    .contains_key("x")
-            );
-        });
-        // A bucket removed with its objects, then made again empty, by the other.
-        write(&second, |world| {
-            world.buckets.remove("other");
-            world.buckets.insert("other".to_owned(), Bucket::default());
-        });
-        assert_eq!(snapshot(&first), snapshot(&second));
-        read(&first, |world| {
-            assert!(world.buckets.get("other").unwrap().objects.is_empty());
-        });
-        // A third opener loads the same world whole.
-        let third = open(dir.path(), 0, 0);
-        assert_eq!(snapshot(&first), snapshot(&third));
-    }
-
-    #[test]
-    fn a_discarded_transaction_leaves_no_trace() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = open(dir.path(), 5, 5);
-        let before = snapshot(&store);
-        let changed = store.rows_changed();
-        store
-            .transact(&mut |world| {
-                rename_user(world);
-                put_object(world);
-                let account = world.accounts.get_mut("111122223333").unwrap();
-                account.users.insert("ghost".to_owned(), user("ghost"));
-                account.users.remove("user-1");
-                world.buckets.remove("lab");
-                world.buckets.insert("ghost".to_owned(), Bucket::default());
-                world.clock_offset_seconds = 99;
-                world.issuer_secret = "changed".to_owned();
-                Outcome::Discard
-            })
-            .unwrap();
-        assert_eq!(store.rows_changed(), changed, "nothing was written");
-        assert_eq!(snapshot(&store), before, "the cache is the database again");
-        let reopened = open(dir.path(), 0, 0);
-        assert_eq!(snapshot(&reopened), before);
-    }
-
-    #[test]
-    fn tombstones_are_dropped_and_an_old_cache_reloads_whole() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = open(dir.path(), 1, 0);
-        let stale = open(dir.path(), 0, 0);
-        let _ = snapshot(&stale);
-        for round in 0..600 {
-            write(&store, |world| {
-                let account = world.accounts.get_mut("111122223333").unwrap();
-                account.users.insert(format!("temp-{round}"), user("temp"));
-                if round > 0 {
-                    account.users.remove(&format!("temp-{}", round - 1));
-                }
-            });
-        }
-        let tombstones = count(&store, "SELECT count(*) FROM entities WHERE data IS NULL");
-        assert!(tombstones <= 2 * super::TOMBSTONE_VERSIONS, "{tombstones}");
-        assert_eq!(snapshot(&stale), snapshot(&store));
-        read(&stale, |world| {
-            let users = &world.account("111122223333").unwrap().users;
-            assert!(users.contains_key("temp-599") && !users.contains_key("temp-598"));
-        });
-    }
-
-    /// Writes a database of the first layout: the world as one JSON document.
-    fn write_legacy(dir: &std::path::Path, data: &str) {
-        let connection = rusqlite::Connection::open(dir.join("sandbox.db")).unwrap();
-        connection
-            .execute_batch(
-                "CREATE TABLE world (id INTEGER PRIMARY KEY CHECK (id = 0), version INTEGER NOT NULL, data TEXT NOT NULL);
-                 CREATE TABLE decisions (seq INTEGER PRIMARY KEY AUTOINCREMENT, request_id TEXT NOT NULL UNIQUE, at INTEGER NOT NULL, explanation TEXT NOT NULL);",
-            )
-            .unwrap();
-        connection
-            .execute(
-                "INSERT INTO world (id, version, data) VALUES (0, 7, ?1)",
-                [data],
-            )
-            .unwrap();
-    }
-
-    #[test]
-    fn the_one_document_layout_is_migrated() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut legacy = world_of(2, 2);
-        legacy.clock_offset_seconds = 3600;
-        // The first layout stored the world's serialization, maps as JSON objects.
-        let data = serde_json::to_string(&legacy).unwrap();
-        assert!(data.contains(r#""users":{"awslab-operator":"#));
-        write_legacy(dir.path(), &data);
-        let store = open(dir.path(), 0, 0);
-        assert_eq!(snapshot(&store), data);
-        let tables = count(
-            &store,
-            "SELECT count(*) FROM sqlite_master WHERE name = 'world'",
-        );
-        assert_eq!(tables, 0, "the old table is gone");
-        assert_eq!(snapshot(&open(dir.path(), 0, 0)), data);
-        // Its decisions table, of the first layout too, takes new decisions.
-        store.record_decision(decision("a", DENIED, true)).unwrap();
-        assert!(store.latest_denial().unwrap().is_some());
-    }
-
-    #[test]
-    fn an_unreadable_old_document_is_an_error_and_reset_replaces_it() {
-        let dir = tempfile::tempdir().unwrap();
-        write_legacy(dir.path(), "{not json");
-        let error = SqliteStore::open(dir.path(), World::default).unwrap_err();
-        assert!(matches!(error, StoreError::Corrupt { .. }), "{error:?}");
-        let help = miette::Diagnostic::help(&error).unwrap().to_string();
-        assert!(help.contains("awslab sandbox reset"), "{help}");
-        // Still there for a look, until the user resets.
-        let error = SqliteStore::open(dir.path(), World::default).unwrap_err();
-        assert!(matches!(error, StoreError::Corrupt { .. }));
-        let store = SqliteStore::open_replacing(dir.path(), || world_of(1, 0)).unwrap();
-        let again = open(dir.path(), 0, 0);
-        assert_eq!(snapshot(&store), snapshot(&again));
-        read(&again, |world| {
-            assert!(
-                world
-                    .account("111122223333")
-                    .unwrap()
-                    .users
-                    .contains_key("user-0")
-            );
-        });
-    }
-
-    #[test]
-    fn a_newer_layout_is_refused_with_a_clear_error() {
-        let dir = tempfile::tempdir().unwrap();
-        drop(open(dir.path(), 0, 0));
-        let connection = rusqlite::Connection::open(dir.path().join("sandbox.db")).unwrap();
-        connection
-            .execute("UPDATE meta SET format = 99", [])
-            .unwrap();
-        let error = SqliteStore::open(dir.path(), World::default).unwrap_err();
-        assert!(error.to_string().contains("layout 99"), "{error}");
-    }
-
-    #[test]
-    fn a_reset_is_seen_by_another_opener() {
-        let dir = tempfile::tempdir().unwrap();
-        let first = open(dir.path(), 5, 5);
-        let second = open(dir.path(), 0, 0);
-        let _ = snapshot(&second);
-        first.replace(world_of(1, 0)).unwrap();
-        assert_eq!(snapshot(&first), snapshot(&second));
-        let third = SqliteStore::open_replacing(dir.path(), || world_of(0, 1)).unwrap();
-        assert_eq!(snapshot(&third), snapshot(&second));
-        read(&first, |world| {
-            assert_eq!(world.buckets.get("lab").unwrap().objects.len(), 1);
-        });
-    }
-}
+#[path = "sqlite_tests.rs"]
+mod tests;

@@ -1,0 +1,450 @@
+//! The durable store's own tests: what a commit writes, what another opener sees,
+//! migration of the first layout, and resets.
+
+use super::{DecisionRecord, Outcome, SqliteStore, Store as _, StoreError, World};
+use crate::state::world::{Bucket, Object, User};
+
+fn decision(request_id: &str, explanation: &str, denied: bool) -> DecisionRecord {
+    DecisionRecord {
+        request_id: request_id.to_owned(),
+        at: 0,
+        explanation: explanation.to_owned(),
+        denied,
+    }
+}
+
+/// An allowed request whose explanation speaks of denying, as
+/// `sts:GetCallerIdentity`'s service rule does ("even under an explicit deny").
+const ALLOWED_SPEAKING_OF_DENY: &str = "request b\nprincipal: u\naction: sts:GetCallerIdentity\ndecision: allowed (allowed by a service rule: answered even under an explicit deny)\ncontext: aws:username = Deny\n";
+const DENIED: &str = "request a\nprincipal: u\naction: s3:ListAllMyBuckets\ndecision: implicitDeny (because no identity-based policy allows the s3:ListAllMyBuckets action)\n";
+
+#[test]
+fn the_latest_denial_is_found_behind_allowed_requests_that_mention_deny() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path(), 0, 0);
+    assert_eq!(store.latest_denial().unwrap(), None);
+    store.record_decision(decision("a", DENIED, true)).unwrap();
+    store
+        .record_decision(decision("b", ALLOWED_SPEAKING_OF_DENY, false))
+        .unwrap();
+    assert_eq!(
+        store
+            .latest_denial()
+            .unwrap()
+            .map(|record| record.request_id),
+        Some("a".to_owned())
+    );
+    assert!(!store.decision("b").unwrap().unwrap().denied);
+}
+
+#[test]
+fn a_decisions_table_without_the_denied_column_gains_it() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(open(dir.path(), 0, 0));
+    {
+        let connection = rusqlite::Connection::open(dir.path().join("sandbox.db")).unwrap();
+        connection
+            .execute_batch(
+                "DROP TABLE decisions;
+                 CREATE TABLE decisions (seq INTEGER PRIMARY KEY AUTOINCREMENT, request_id TEXT NOT NULL UNIQUE, at INTEGER NOT NULL, explanation TEXT NOT NULL);",
+            )
+            .unwrap();
+        for (id, text) in [("a", DENIED), ("b", ALLOWED_SPEAKING_OF_DENY)] {
+            connection
+                .execute(
+                    "INSERT INTO decisions (request_id, at, explanation) VALUES (?1, 0, ?2)",
+                    [id, text],
+                )
+                .unwrap();
+        }
+    }
+    let store = open(dir.path(), 0, 0);
+    assert_eq!(
+        store
+            .latest_denial()
+            .unwrap()
+            .map(|record| record.request_id),
+        Some("a".to_owned())
+    );
+    store.record_decision(decision("c", DENIED, true)).unwrap();
+    assert_eq!(
+        store
+            .latest_denial()
+            .unwrap()
+            .map(|record| record.request_id),
+        Some("c".to_owned())
+    );
+}
+
+fn user(name: &str) -> User {
+    User {
+        name: name.to_owned(),
+        arn: format!("arn:aws:iam::111122223333:user/{name}"),
+        ..User::default()
+    }
+}
+
+fn object(body: &str) -> Object {
+    Object {
+        body: body.as_bytes().to_vec(),
+        etag: format!("\"{body}\""),
+        ..Object::default()
+    }
+}
+
+/// A world of one account with `users` users and one bucket of `objects` objects.
+fn world_of(users: usize, objects: usize) -> World {
+    let mut world = crate::seed_world();
+    let account = world.accounts.get_mut("111122223333").unwrap();
+    for index in 0..users {
+        account
+            .users
+            .insert(format!("user-{index}"), user(&format!("user-{index}")));
+    }
+    let mut bucket = Bucket {
+        name: "lab".to_owned(),
+        account: "111122223333".to_owned(),
+        ..Bucket::default()
+    };
+    for index in 0..objects {
+        bucket
+            .objects
+            .insert(format!("object-{index}"), object("body"));
+    }
+    world.buckets.insert("lab".to_owned(), bucket);
+    world
+}
+
+fn open(dir: &std::path::Path, users: usize, objects: usize) -> SqliteStore {
+    SqliteStore::open(dir, || world_of(users, objects)).unwrap()
+}
+
+fn read<T>(store: &SqliteStore, view: impl Fn(&World) -> T) -> T {
+    let mut result = None;
+    store
+        .transact(&mut |world| {
+            result = Some(view(world));
+            Outcome::Discard
+        })
+        .unwrap();
+    result.unwrap()
+}
+
+fn write(store: &SqliteStore, mut change: impl FnMut(&mut World)) {
+    store
+        .transact(&mut |world| {
+            change(world);
+            Outcome::Commit
+        })
+        .unwrap();
+}
+
+/// The whole world as JSON, to compare caches and databases.
+fn snapshot(store: &SqliteStore) -> String {
+    read(store, |world| serde_json::to_string(world).unwrap())
+}
+
+/// The single number `sql` answers in `store`'s database.
+fn count(store: &SqliteStore, sql: &str) -> i64 {
+    store
+        .inner
+        .lock()
+        .unwrap()
+        .connection
+        .query_row(sql, [], |row| row.get(0))
+        .unwrap()
+}
+
+/// Rows the database changed (inserted, updated, deleted) for `change`.
+fn rows_changed_by(store: &SqliteStore, change: impl FnMut(&mut World)) -> u64 {
+    let before = store.rows_changed();
+    write(store, change);
+    store.rows_changed() - before
+}
+
+fn rename_user(world: &mut World) {
+    let account = world.accounts.get_mut("111122223333").unwrap();
+    account.users.get_mut("user-3").unwrap().path = "/changed/".to_owned();
+}
+
+fn put_object(world: &mut World) {
+    let bucket = world.buckets.get_mut("lab").unwrap();
+    bucket.objects.insert("object-3".to_owned(), object("new"));
+}
+
+#[test]
+fn a_commit_writes_the_rows_it_changed_whatever_the_world_size() {
+    let small = tempfile::tempdir().unwrap();
+    let large = tempfile::tempdir().unwrap();
+    let small = open(small.path(), 10, 10);
+    let large = open(large.path(), 5_000, 5_000);
+    // The account's or bucket's own row, the entity's row, the version.
+    for store in [&small, &large] {
+        assert_eq!(rows_changed_by(store, rename_user), 3);
+        assert_eq!(rows_changed_by(store, put_object), 3);
+        assert_eq!(
+            rows_changed_by(store, |world| {
+                world.clock_offset_seconds += 60;
+            }),
+            2
+        );
+        // A transaction that changed nothing writes nothing.
+        assert_eq!(rows_changed_by(store, |_| {}), 0);
+    }
+}
+
+#[test]
+fn a_multipart_part_is_a_row_of_its_own() {
+    use crate::services::s3::multipart::{Part, Upload, part_key};
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path(), 0, 0);
+    let part = |byte: u8| Part {
+        body: vec![byte; 100_000],
+        etag: "etag".to_owned(),
+        modified: 0,
+    };
+    write(&store, |world| {
+        let bucket = world.buckets.get_mut("lab").unwrap();
+        bucket.uploads.insert("up".to_owned(), Upload::default());
+        bucket.parts.insert(part_key("up", 1), part(1));
+    });
+    // The bucket's own row, the new part's row, the version: whatever the upload holds.
+    for number in 2..=4 {
+        assert_eq!(
+            rows_changed_by(&store, |world| {
+                let bucket = world.buckets.get_mut("lab").unwrap();
+                bucket.parts.insert(part_key("up", number), part(2));
+            }),
+            3
+        );
+    }
+    let sizes: Vec<(String, i64)> = {
+        let cached = store.inner.lock().unwrap();
+        let mut statement = cached
+            .connection
+            .prepare("SELECT kind, length(data) FROM entities WHERE scope = 'lab' AND kind IN ('upload', 'part') ORDER BY kind, key")
+            .unwrap();
+        statement
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    assert_eq!(sizes.len(), 5, "{sizes:?}");
+    assert!(
+        sizes[..4]
+            .iter()
+            .all(|(kind, size)| kind == "part" && *size > 100_000)
+    );
+    assert!(sizes[4].0 == "upload" && sizes[4].1 < 1_000, "{sizes:?}");
+    // Another opener sees the parts; deleting the bucket deletes them.
+    let other = open(dir.path(), 0, 0);
+    assert_eq!(snapshot(&other), snapshot(&store));
+    write(&store, |world| {
+        world.buckets.remove("lab");
+    });
+    read(&other, |world| assert!(!world.buckets.contains_key("lab")));
+    let left = count(
+        &store,
+        "SELECT count(*) FROM entities WHERE kind = 'part' AND data IS NOT NULL",
+    );
+    assert_eq!(left, 0);
+}
+
+#[test]
+fn another_opener_sees_creations_updates_and_deletions() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = open(dir.path(), 5, 5);
+    let second = open(dir.path(), 0, 0);
+    assert_eq!(snapshot(&first), snapshot(&second));
+    write(&first, |world| {
+        let account = world.accounts.get_mut("111122223333").unwrap();
+        account.users.insert("new".to_owned(), user("new"));
+        account.users.remove("user-0");
+        rename_user(world);
+        put_object(world);
+        world
+            .buckets
+            .get_mut("lab")
+            .unwrap()
+            .objects
+            .remove("object-0");
+        world.buckets.insert("other".to_owned(), Bucket::default());
+        world
+            .buckets
+            .get_mut("other")
+            .unwrap()
+            .objects
+            .insert("x".to_owned(), object("x"));
+    });
+    assert_eq!(snapshot(&first), snapshot(&second));
+    read(&second, |world| {
+        let users = &world.account("111122223333").unwrap().users;
+        assert!(users.contains_key("new") && !users.contains_key("user-0"));
+        assert_eq!(users.get("user-3").unwrap().path, "/changed/");
+        let objects = &world.buckets.get("lab").unwrap().objects;
+        assert_eq!(objects.get("object-3").unwrap().body, b"new");
+        assert!(!objects.contains_key("object-0"));
+        assert!(
+            world
+                .buckets
+                .get("other")
+                .unwrap()
+                .objects
+                .contains_key("x")
+        );
+    });
+    // A bucket removed with its objects, then made again empty, by the other.
+    write(&second, |world| {
+        world.buckets.remove("other");
+        world.buckets.insert("other".to_owned(), Bucket::default());
+    });
+    assert_eq!(snapshot(&first), snapshot(&second));
+    read(&first, |world| {
+        assert!(world.buckets.get("other").unwrap().objects.is_empty());
+    });
+    // A third opener loads the same world whole.
+    let third = open(dir.path(), 0, 0);
+    assert_eq!(snapshot(&first), snapshot(&third));
+}
+
+#[test]
+fn a_discarded_transaction_leaves_no_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path(), 5, 5);
+    let before = snapshot(&store);
+    let changed = store.rows_changed();
+    store
+        .transact(&mut |world| {
+            rename_user(world);
+            put_object(world);
+            let account = world.accounts.get_mut("111122223333").unwrap();
+            account.users.insert("ghost".to_owned(), user("ghost"));
+            account.users.remove("user-1");
+            world.buckets.remove("lab");
+            world.buckets.insert("ghost".to_owned(), Bucket::default());
+            world.clock_offset_seconds = 99;
+            world.issuer_secret = "changed".to_owned();
+            Outcome::Discard
+        })
+        .unwrap();
+    assert_eq!(store.rows_changed(), changed, "nothing was written");
+    assert_eq!(snapshot(&store), before, "the cache is the database again");
+    let reopened = open(dir.path(), 0, 0);
+    assert_eq!(snapshot(&reopened), before);
+}
+
+#[test]
+fn tombstones_are_dropped_and_an_old_cache_reloads_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path(), 1, 0);
+    let stale = open(dir.path(), 0, 0);
+    let _ = snapshot(&stale);
+    for round in 0..600 {
+        write(&store, |world| {
+            let account = world.accounts.get_mut("111122223333").unwrap();
+            account.users.insert(format!("temp-{round}"), user("temp"));
+            if round > 0 {
+                account.users.remove(&format!("temp-{}", round - 1));
+            }
+        });
+    }
+    let tombstones = count(&store, "SELECT count(*) FROM entities WHERE data IS NULL");
+    assert!(tombstones <= 2 * super::TOMBSTONE_VERSIONS, "{tombstones}");
+    assert_eq!(snapshot(&stale), snapshot(&store));
+    read(&stale, |world| {
+        let users = &world.account("111122223333").unwrap().users;
+        assert!(users.contains_key("temp-599") && !users.contains_key("temp-598"));
+    });
+}
+
+/// Writes a database of the first layout: the world as one JSON document.
+fn write_legacy(dir: &std::path::Path, data: &str) {
+    let connection = rusqlite::Connection::open(dir.join("sandbox.db")).unwrap();
+    connection
+        .execute_batch(
+            "CREATE TABLE world (id INTEGER PRIMARY KEY CHECK (id = 0), version INTEGER NOT NULL, data TEXT NOT NULL);
+             CREATE TABLE decisions (seq INTEGER PRIMARY KEY AUTOINCREMENT, request_id TEXT NOT NULL UNIQUE, at INTEGER NOT NULL, explanation TEXT NOT NULL);",
+        )
+        .unwrap();
+    connection
+        .execute(
+            "INSERT INTO world (id, version, data) VALUES (0, 7, ?1)",
+            [data],
+        )
+        .unwrap();
+}
+
+#[test]
+fn the_one_document_layout_is_migrated() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut legacy = world_of(2, 2);
+    legacy.clock_offset_seconds = 3600;
+    // The first layout stored the world's serialization, maps as JSON objects.
+    let data = serde_json::to_string(&legacy).unwrap();
+    assert!(data.contains(r#""users":{"awslab-operator":"#));
+    write_legacy(dir.path(), &data);
+    let store = open(dir.path(), 0, 0);
+    assert_eq!(snapshot(&store), data);
+    let tables = count(
+        &store,
+        "SELECT count(*) FROM sqlite_master WHERE name = 'world'",
+    );
+    assert_eq!(tables, 0, "the old table is gone");
+    assert_eq!(snapshot(&open(dir.path(), 0, 0)), data);
+    // Its decisions table, of the first layout too, takes new decisions.
+    store.record_decision(decision("a", DENIED, true)).unwrap();
+    assert!(store.latest_denial().unwrap().is_some());
+}
+
+#[test]
+fn an_unreadable_old_document_is_an_error_and_reset_replaces_it() {
+    let dir = tempfile::tempdir().unwrap();
+    write_legacy(dir.path(), "{not json");
+    let error = SqliteStore::open(dir.path(), World::default).unwrap_err();
+    assert!(matches!(error, StoreError::Corrupt { .. }), "{error:?}");
+    let help = miette::Diagnostic::help(&error).unwrap().to_string();
+    assert!(help.contains("awslab sandbox reset"), "{help}");
+    // Still there for a look, until the user resets.
+    let error = SqliteStore::open(dir.path(), World::default).unwrap_err();
+    assert!(matches!(error, StoreError::Corrupt { .. }));
+    let store = SqliteStore::open_replacing(dir.path(), || world_of(1, 0)).unwrap();
+    let again = open(dir.path(), 0, 0);
+    assert_eq!(snapshot(&store), snapshot(&again));
+    read(&again, |world| {
+        assert!(
+            world
+                .account("111122223333")
+                .unwrap()
+                .users
+                .contains_key("user-0")
+        );
+    });
+}
+
+#[test]
+fn a_newer_layout_is_refused_with_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(open(dir.path(), 0, 0));
+    let connection = rusqlite::Connection::open(dir.path().join("sandbox.db")).unwrap();
+    connection
+        .execute("UPDATE meta SET format = 99", [])
+        .unwrap();
+    let error = SqliteStore::open(dir.path(), World::default).unwrap_err();
+    assert!(error.to_string().contains("layout 99"), "{error}");
+}
+
+#[test]
+fn a_reset_is_seen_by_another_opener() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = open(dir.path(), 5, 5);
+    let second = open(dir.path(), 0, 0);
+    let _ = snapshot(&second);
+    first.replace(world_of(1, 0)).unwrap();
+    assert_eq!(snapshot(&first), snapshot(&second));
+    let third = SqliteStore::open_replacing(dir.path(), || world_of(0, 1)).unwrap();
+    assert_eq!(snapshot(&third), snapshot(&second));
+    read(&first, |world| {
+        assert_eq!(world.buckets.get("lab").unwrap().objects.len(), 1);
+    });
+}
