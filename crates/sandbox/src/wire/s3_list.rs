@@ -161,18 +161,7 @@ pub(super) fn listing_body(
             element(&mut body, "NextMarker", &field(url, next));
         }
     }
-    element(&mut body, "MaxKeys", &request.max_keys.to_string());
-    if let Some(delimiter) = &request.delimiter {
-        element(&mut body, "Delimiter", &field(url, delimiter));
-    }
-    if url {
-        element(&mut body, "EncodingType", "url");
-    }
-    element(
-        &mut body,
-        "IsTruncated",
-        if next.is_some() { "true" } else { "false" },
-    );
+    paging(&mut body, request, next);
     for (key, size, etag, modified) in objects {
         body.push_str("<Contents>");
         element(&mut body, "Key", &field(url, key));
@@ -182,13 +171,36 @@ pub(super) fn listing_body(
         element(&mut body, "StorageClass", "STANDARD");
         body.push_str("</Contents>");
     }
-    for prefix in prefixes {
-        body.push_str("<CommonPrefixes>");
-        element(&mut body, "Prefix", &field(url, prefix));
-        body.push_str("</CommonPrefixes>");
-    }
+    common_prefixes(&mut body, prefixes, url);
     body.push_str("</ListBucketResult>");
     body
+}
+
+/// The elements every listing has after its markers: `MaxKeys`, `Delimiter`,
+/// `EncodingType` and `IsTruncated`.
+fn paging(body: &mut String, request: &Listing, next: Option<&str>) {
+    let url = request.url_encoded;
+    element(body, "MaxKeys", &request.max_keys.to_string());
+    if let Some(delimiter) = &request.delimiter {
+        element(body, "Delimiter", &field(url, delimiter));
+    }
+    if url {
+        element(body, "EncodingType", "url");
+    }
+    element(
+        body,
+        "IsTruncated",
+        if next.is_some() { "true" } else { "false" },
+    );
+}
+
+/// One `CommonPrefixes` element a prefix rolled up by the delimiter.
+fn common_prefixes(body: &mut String, prefixes: &[String], url: bool) {
+    for prefix in prefixes {
+        body.push_str("<CommonPrefixes>");
+        element(body, "Prefix", &field(url, prefix));
+        body.push_str("</CommonPrefixes>");
+    }
 }
 
 /// `ListVersionsResult`: every object is its one version, `null` and latest.
@@ -212,18 +224,7 @@ fn versions_body(
         element(&mut body, "NextKeyMarker", &field(url, next));
         element(&mut body, "NextVersionIdMarker", "null");
     }
-    element(&mut body, "MaxKeys", &request.max_keys.to_string());
-    if let Some(delimiter) = &request.delimiter {
-        element(&mut body, "Delimiter", &field(url, delimiter));
-    }
-    if url {
-        element(&mut body, "EncodingType", "url");
-    }
-    element(
-        &mut body,
-        "IsTruncated",
-        if next.is_some() { "true" } else { "false" },
-    );
+    paging(&mut body, request, next);
     for (key, size, etag, modified) in objects {
         body.push_str("<Version>");
         element(&mut body, "Key", &field(url, key));
@@ -235,11 +236,7 @@ fn versions_body(
         element(&mut body, "StorageClass", "STANDARD");
         body.push_str("</Version>");
     }
-    for prefix in prefixes {
-        body.push_str("<CommonPrefixes>");
-        element(&mut body, "Prefix", &field(url, prefix));
-        body.push_str("</CommonPrefixes>");
-    }
+    common_prefixes(&mut body, prefixes, url);
     body.push_str("</ListVersionsResult>");
     body
 }
