@@ -70,17 +70,18 @@ pub fn remember(value: &str) {
 /// `text` with every remembered secret, and every value after a secret's field name,
 /// replaced by `***`.
 pub fn redact(text: &str) -> Cow<'_, str> {
-    let mut out = Cow::Borrowed(text);
-    {
-        let known = KNOWN.read().unwrap_or_else(PoisonError::into_inner);
-        for secret in known.iter() {
-            if out.contains(&**secret) {
-                out = Cow::Owned(out.replace(&**secret, MASK));
-            }
+    // Fields first: a remembered value that is also part of a field's name (a secret
+    // variable `token`) must not hide the field from the pass that blanks its value.
+    let mut out = if SECRET_FIELDS.iter().any(|field| text.contains(field)) {
+        Cow::Owned(blank_fields(text))
+    } else {
+        Cow::Borrowed(text)
+    };
+    let known = KNOWN.read().unwrap_or_else(PoisonError::into_inner);
+    for secret in known.iter() {
+        if out.contains(&**secret) {
+            out = Cow::Owned(out.replace(&**secret, MASK));
         }
-    }
-    if SECRET_FIELDS.iter().any(|field| out.contains(field)) {
-        out = Cow::Owned(blank_fields(&out));
     }
     out
 }
@@ -126,7 +127,10 @@ fn blank_fields(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{MASK, redact, remember};
+    // The remembered values are the process's: other tests of this binary add theirs
+    // (`secret`, `token`), so these tests use values no other test uses, and test the
+    // field pass on its own.
+    use super::{MASK, blank_fields, redact, remember};
 
     #[test]
     fn blanks_remembered_values_longest_first() {
@@ -138,8 +142,8 @@ mod tests {
 
     #[test]
     fn short_values_are_not_kept() {
-        remember("ab");
-        assert_eq!(redact("ab cab"), "ab cab");
+        remember("q7");
+        assert_eq!(redact("q7 xq7"), "q7 xq7");
     }
 
     #[test]
@@ -167,15 +171,24 @@ mod tests {
             ),
             ("no SessionTokens here", "no SessionTokens here"),
         ] {
-            assert_eq!(redact(text), expected, "{text}");
+            assert_eq!(blank_fields(text), expected, "{text}");
         }
+    }
+
+    #[test]
+    fn a_remembered_word_in_a_field_name_does_not_hide_the_field() {
+        remember("secret");
+        assert_eq!(
+            redact("aws_secret_access_key = wJalrXUtnFEMI"),
+            format!("aws_{MASK}_access_key = {MASK}")
+        );
     }
 
     #[test]
     fn text_without_secrets_is_not_copied() {
         assert!(matches!(
-            redact("plain line"),
-            std::borrow::Cow::Borrowed("plain line")
+            redact("zq plain xq line"),
+            std::borrow::Cow::Borrowed("zq plain xq line")
         ));
     }
 }

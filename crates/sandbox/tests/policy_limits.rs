@@ -15,6 +15,11 @@ use common::{ACCOUNT, Keys, iam, s3, sts};
 
 /// A policy of exactly `size` characters (whitespace not counted): `head` and `tail`
 /// around a run of `x` that fills it up.
+/// The tests of this file run one at a time: two of them measure how long a request
+/// takes, and under `cargo test` the others (1 MB requests of their own) would run on
+/// the same two cores in the same process.
+static ALONE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 fn sized(head: &str, tail: &str, size: usize) -> String {
     let fill = size
         .checked_sub(head.len() + tail.len())
@@ -81,6 +86,7 @@ async fn lab() -> Lab {
 #[tokio::test]
 #[expect(clippy::too_many_lines, reason = "one table of limits")]
 async fn refuses_each_policy_over_its_aws_limit_with_aws_error() {
+    let _alone = ALONE.lock().await;
     let Lab { sandbox, admin } = lab().await;
     let a = &admin;
     let user = |size: usize, name: &'static str| {
@@ -332,6 +338,7 @@ async fn timed<F: std::future::Future>(bound: Duration, call: F) -> Duration {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answers_huge_and_maximal_policies_at_once() {
+    let _alone = ALONE.lock().await;
     let Lab { admin, .. } = lab().await;
     // The bound the issue names; generous for a debug build (each call measured here
     // takes a few milliseconds).
@@ -388,6 +395,7 @@ async fn answers_huge_and_maximal_policies_at_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_big_bad_policy_does_not_delay_other_clients() {
+    let _alone = ALONE.lock().await;
     let Lab { sandbox, admin } = lab().await;
     let caller = sts(&sandbox, &Keys::operator(&sandbox, ACCOUNT));
     caller
