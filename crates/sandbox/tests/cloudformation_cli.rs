@@ -13,33 +13,15 @@ use std::path::Path;
 use std::process::Output;
 
 use awslab_sandbox::Sandbox;
-use common::{ACCOUNT, Keys};
+use common::{ACCOUNT, AwsCli, Keys, Served};
 
-struct Cli {
-    port: u16,
-    keys: Keys,
-    dir: tempfile::TempDir,
-}
+/// The aws CLI against the served sandbox, answering JSON.
+struct Cli(AwsCli);
 
 impl Cli {
     async fn run(&self, args: &[&str]) -> Output {
-        tokio::process::Command::new("aws")
-            .env_remove("AWS_PROFILE")
-            .env_remove("AWS_SESSION_TOKEN")
-            .env("AWS_CONFIG_FILE", self.dir.path().join("config"))
-            .env(
-                "AWS_SHARED_CREDENTIALS_FILE",
-                self.dir.path().join("credentials"),
-            )
-            .env("AWS_ACCESS_KEY_ID", &self.keys.id)
-            .env("AWS_SECRET_ACCESS_KEY", &self.keys.secret)
-            .env("AWS_DEFAULT_REGION", "us-east-1")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env(
-                "AWS_ENDPOINT_URL",
-                format!("http://127.0.0.1:{}", self.port),
-            )
-            .args(args)
+        self.0
+            .command(args)
             .args(["--output", "json"])
             .output()
             .await
@@ -93,24 +75,8 @@ async fn aws_cli_deploys_describes_and_deletes_the_seed_lab_stack() {
         return;
     }
     let sandbox = std::sync::Arc::new(Sandbox::in_memory());
-    let listener = awslab_sandbox::bind(0).await.expect("bind");
-    let port = listener.local_addr().expect("address").port();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let served = {
-        let sandbox = sandbox.clone();
-        tokio::spawn(async move {
-            sandbox
-                .serve(listener, async {
-                    let _ = stopped.await;
-                })
-                .await;
-        })
-    };
-    let cli = Cli {
-        port,
-        keys: Keys::operator(&sandbox, ACCOUNT),
-        dir: tempfile::tempdir().expect("temp dir"),
-    };
+    let served = Served::start(&sandbox).await;
+    let cli = Cli(AwsCli::new(&served, Keys::operator(&sandbox, ACCOUNT)));
     let template = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../plans/templates/role-and-bucket.yaml")
         .display()
@@ -223,7 +189,7 @@ async fn aws_cli_deploys_describes_and_deletes_the_seed_lab_stack() {
 
     // create-stack, then describe-stacks polls: in progress first.
     let body = "Resources:\n  Notes:\n    Type: AWS::S3::Bucket\nOutputs:\n  Name:\n    Value: !Ref Notes\n";
-    let body_file = cli.dir.path().join("notes.yaml");
+    let body_file = cli.0.dir.path().join("notes.yaml");
     std::fs::write(&body_file, body).expect("write template");
     let created = cli
         .json(&[
@@ -293,6 +259,5 @@ async fn aws_cli_deploys_describes_and_deletes_the_seed_lab_stack() {
     let listed = cli.json(&["s3api", "list-buckets"]).await;
     assert_eq!(listed["Buckets"], serde_json::json!([]));
 
-    let _ = stop.send(());
-    served.await.expect("the server stops");
+    served.stop().await;
 }

@@ -18,7 +18,7 @@ use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::EncodingType;
 use awslab_sandbox::Sandbox;
 use awslab_sandbox::wire::HttpRequest;
-use common::{ACCOUNT, Keys, s3};
+use common::{ACCOUNT, AwsCli, Keys, Served, s3};
 
 /// One key per class of character.
 const KEYS: &[&str] = &[
@@ -254,42 +254,15 @@ async fn keys_s3_refuses_are_refused() {
     assert_eq!(error.code(), Some("KeyTooLongError"), "{error:?}");
 }
 
-struct Cli {
-    port: u16,
-    keys: Keys,
-    dir: tempfile::TempDir,
-}
-
-impl Cli {
-    async fn run(&self, args: &[&str]) -> String {
-        let output = tokio::process::Command::new("aws")
-            .env_remove("AWS_PROFILE")
-            .env_remove("AWS_SESSION_TOKEN")
-            .env("AWS_CONFIG_FILE", self.dir.path().join("config"))
-            .env(
-                "AWS_SHARED_CREDENTIALS_FILE",
-                self.dir.path().join("credentials"),
-            )
-            .env("AWS_ACCESS_KEY_ID", &self.keys.id)
-            .env("AWS_SECRET_ACCESS_KEY", &self.keys.secret)
-            .env("AWS_DEFAULT_REGION", "us-east-1")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("PYTHONIOENCODING", "utf-8:surrogateescape")
-            .env(
-                "AWS_ENDPOINT_URL",
-                format!("http://127.0.0.1:{}", self.port),
-            )
-            .args(args)
-            .output()
-            .await
-            .expect("the aws CLI runs");
-        assert!(
-            output.status.success(),
-            "aws {args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8_lossy(&output.stdout).into_owned()
-    }
+/// `aws ARGS` against the served sandbox; fails the test unless it succeeds.
+async fn aws(cli: &AwsCli, args: &[&str]) -> String {
+    let output = cli.command(args).output().await.expect("the aws CLI runs");
+    assert!(
+        output.status.success(),
+        "aws {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -299,43 +272,32 @@ async fn aws_cli_lists_keys_of_every_class() {
     }
     let sandbox = Arc::new(Sandbox::in_memory());
     bucket_with_keys(&sandbox, "cli-keys").await;
-    let listener = awslab_sandbox::bind(0).await.expect("bind");
-    let port = listener.local_addr().expect("address").port();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let served = {
-        let sandbox = sandbox.clone();
-        tokio::spawn(async move {
-            sandbox
-                .serve(listener, async {
-                    let _ = stopped.await;
-                })
-                .await;
-        })
-    };
-    let cli = Cli {
-        port,
-        keys: Keys::operator(&sandbox, ACCOUNT),
-        dir: tempfile::tempdir().expect("temp dir"),
-    };
-    cli.run(&[
-        "s3api",
-        "put-object",
-        "--bucket",
-        "cli-keys",
-        "--key",
-        "from-cli\u{1}\u{1f}",
-    ])
+    let served = Served::start(&sandbox).await;
+    let cli = AwsCli::new(&served, Keys::operator(&sandbox, ACCOUNT));
+    aws(
+        &cli,
+        &[
+            "s3api",
+            "put-object",
+            "--bucket",
+            "cli-keys",
+            "--key",
+            "from-cli\u{1}\u{1f}",
+        ],
+    )
     .await;
-    let listed = cli
-        .run(&[
+    let listed = aws(
+        &cli,
+        &[
             "s3api",
             "list-objects-v2",
             "--bucket",
             "cli-keys",
             "--output",
             "json",
-        ])
-        .await;
+        ],
+    )
+    .await;
     let listed: serde_json::Value = serde_json::from_str(&listed).expect("JSON");
     let keys: BTreeSet<String> = listed["Contents"]
         .as_array()
@@ -347,16 +309,18 @@ async fn aws_cli_lists_keys_of_every_class() {
     want.insert("from-cli\u{1}\u{1f}".to_owned());
     assert_eq!(keys, want);
 
-    let versions = cli
-        .run(&[
+    let versions = aws(
+        &cli,
+        &[
             "s3api",
             "list-object-versions",
             "--bucket",
             "cli-keys",
             "--output",
             "json",
-        ])
-        .await;
+        ],
+    )
+    .await;
     let versions: serde_json::Value = serde_json::from_str(&versions).expect("JSON");
     let keys: BTreeSet<String> = versions["Versions"]
         .as_array()
@@ -366,10 +330,9 @@ async fn aws_cli_lists_keys_of_every_class() {
         .collect();
     assert_eq!(keys, want);
 
-    let ls = cli.run(&["s3", "ls", "s3://cli-keys/"]).await;
+    let ls = aws(&cli, &["s3", "ls", "s3://cli-keys/"]).await;
     assert!(ls.contains("a\u{1}b"), "{ls:?}");
     assert!(ls.contains("astral\u{1f600}"), "{ls:?}");
     assert!(ls.contains("PRE space and+plus/"), "{ls:?}");
-    let _ = stop.send(());
-    served.await.expect("the server stops");
+    served.stop().await;
 }

@@ -103,3 +103,75 @@ pub async fn user_with_key(sandbox: &Sandbox, name: &str) -> Keys {
         token: None,
     }
 }
+
+/// The sandbox served on a free loopback port (what `awslab sandbox serve` runs), for
+/// tests that drive it with the real `aws` CLI; [`Served::stop`] ends it.
+pub struct Served {
+    pub port: u16,
+    stop: tokio::sync::oneshot::Sender<()>,
+    handle: tokio::task::JoinHandle<()>,
+}
+
+impl Served {
+    pub async fn start(sandbox: &std::sync::Arc<Sandbox>) -> Served {
+        let listener = awslab_sandbox::bind(0).await.expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let sandbox = std::sync::Arc::clone(sandbox);
+        let handle = tokio::spawn(async move {
+            sandbox
+                .serve(listener, async {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        Served { port, stop, handle }
+    }
+
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        self.handle.await.expect("the server stops");
+    }
+}
+
+/// The real `aws` CLI as `keys`, against a served sandbox, with its own (empty)
+/// config and credentials files: never the person's `~/.aws`.
+pub struct AwsCli {
+    pub port: u16,
+    pub keys: Keys,
+    pub dir: tempfile::TempDir,
+}
+
+impl AwsCli {
+    pub fn new(served: &Served, keys: Keys) -> AwsCli {
+        AwsCli {
+            port: served.port,
+            keys,
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    /// `aws ARGS`, ready to run.
+    pub fn command(&self, args: &[&str]) -> tokio::process::Command {
+        let mut command = tokio::process::Command::new("aws");
+        command
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_SESSION_TOKEN")
+            .env("AWS_CONFIG_FILE", self.dir.path().join("config"))
+            .env(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                self.dir.path().join("credentials"),
+            )
+            .env("AWS_ACCESS_KEY_ID", &self.keys.id)
+            .env("AWS_SECRET_ACCESS_KEY", &self.keys.secret)
+            .env("AWS_DEFAULT_REGION", "us-east-1")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("PYTHONIOENCODING", "utf-8:surrogateescape")
+            .env(
+                "AWS_ENDPOINT_URL",
+                format!("http://127.0.0.1:{}", self.port),
+            )
+            .args(args);
+        command
+    }
+}
