@@ -79,6 +79,18 @@ pub fn table(
             step.note
         );
     }
+    for step in steps {
+        if let (Some(explanation), Some(id)) = (&step.explanation, step.last_request_id()) {
+            let _ = writeln!(
+                out,
+                "\nWhy `{}` failed: the sandbox's decision on request {id}",
+                step.step
+            );
+            for line in explanation.lines() {
+                let _ = writeln!(out, "  {line}");
+            }
+        }
+    }
     let total = report.steps.len();
     let ok = report
         .steps

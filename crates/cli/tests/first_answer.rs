@@ -172,3 +172,102 @@ steps:
     );
     assert_eq!(lab.awslab(&["down", "s1"]).status.code(), Some(0));
 }
+
+/// A role whose trust policy needs an external id, and a user allowed to assume it
+/// who does not give one: the verify's `expect: allow` is wrong.
+const NO_EXTERNAL_ID: &str = "\
+name: no-external-id
+steps:
+  user:
+    iam.user: { name: \"caller-${run.id}\", access_key: true }
+  role:
+    iam.role:
+      name: \"vendor-${run.id}\"
+      trust_policy:
+        Version: \"2012-10-17\"
+        Statement:
+          - Effect: Allow
+            Principal: { AWS: \"${user.arn}\" }
+            Action: sts:AssumeRole
+            Condition: { StringEquals: { \"sts:ExternalId\": \"shared-secret-id\" } }
+  may-assume:
+    iam.user_policy:
+      user: ${user.name}
+      name: AssumeVendor
+      document:
+        Version: \"2012-10-17\"
+        Statement:
+          - { Effect: Allow, Action: sts:AssumeRole, Resource: \"${role.arn}\" }
+  assume:
+    verify:
+      as: user
+      call: sts.AssumeRole
+      params: { RoleArn: \"${role.arn}\", RoleSessionName: no-id }
+      expect: allow
+    needs: [may-assume]
+";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_verify_explains_the_sandboxs_decision_on_its_request() {
+    let lab = Lab::on(Target::Sandbox, "first_answer_explained")
+        .await
+        .unwrap();
+    let plan = lab.files.dir().join("plan.yaml");
+    std::fs::write(&plan, NO_EXTERNAL_ID).unwrap();
+    let plan = plan.to_str().unwrap();
+
+    // The whole process, plan to verdict: the first answer is final, so a wrong
+    // expectation fails at once (the settle deadline is left at its default, 120 s).
+    let started = std::time::Instant::now();
+    let up = lab.awslab(&["up", plan, "--run-id", "x1"]);
+    let took = started.elapsed();
+    assert_eq!(up.status.code(), Some(1), "{}", text(&up));
+    assert!(
+        took < std::time::Duration::from_secs(5),
+        "a wrong `expect: allow` took {took:?} to fail"
+    );
+    let table = String::from_utf8_lossy(&up.stdout);
+    // AWS's own message, then the decision on that exact request: the trust
+    // policy's statement, its condition with the value the request lacked, and what
+    // was missing.
+    for expected in [
+        "expected success, got AccessDenied: User: ",
+        "Why `assume` failed: the sandbox's decision on request ",
+        "Policy `trust policy of arn:aws:iam::",
+        "Condition does not match: `StringEquals` `sts:ExternalId` [`shared-secret-id`]; the request has no such key",
+        "Missing: no `sts:ExternalId` in the request; statement 0 of `trust policy of",
+        "context: sts:rolesessionname = no-id",
+    ] {
+        assert!(
+            table.contains(expected),
+            "no `{expected}` in:\n{}",
+            text(&up)
+        );
+    }
+
+    // The same explanation is in the JSON summary, on the failed verify only.
+    let json = lab.awslab(&["up", plan, "--run-id", "x2", "--output", "json"]);
+    assert_eq!(json.status.code(), Some(1), "{}", text(&json));
+    let seen = events(&json);
+    let summary = seen.iter().find(|e| e["event"] == "summary").unwrap();
+    for step in summary["steps"].as_array().unwrap() {
+        let explanation = step["explanation"].as_str();
+        if step["step"] == "assume" {
+            let explanation = explanation.unwrap_or_else(|| panic!("{step}"));
+            assert!(
+                explanation.contains("Missing: no `sts:ExternalId`"),
+                "{explanation}"
+            );
+            let request = step["request_ids"].as_array().unwrap().last().unwrap();
+            assert!(
+                explanation.starts_with(&format!("request {}", request.as_str().unwrap())),
+                "{explanation}"
+            );
+        } else {
+            assert_eq!(explanation, None, "{step}");
+        }
+    }
+    for run in ["x1", "x2"] {
+        assert_eq!(lab.awslab(&["down", run]).status.code(), Some(0));
+    }
+}

@@ -81,6 +81,11 @@ pub struct StepSummary {
     /// The request ids of the step's calls, oldest first; the last is the answer its
     /// outcome rests on (`awslab sandbox explain REQUEST-ID` on the sandbox).
     pub request_ids: Vec<String>,
+    /// On the sandbox, for a verify that failed: how the sandbox decided the request
+    /// its outcome rests on (every policy, statement and condition, the context, and
+    /// the keys the request lacked), as `awslab sandbox explain` prints it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<String>,
 }
 
 impl StepSummary {
@@ -285,6 +290,7 @@ impl StepSummary {
             settle_ms: note.and_then(|n| n.settled).map(|(w, _)| millis(w)),
             expires: note.and_then(|n| n.expires.clone()),
             request_ids: note.map(|n| n.request_ids.clone()).unwrap_or_default(),
+            explanation: None,
         }
     }
 }

@@ -420,7 +420,9 @@ fn check_identity(
             .emit();
         return;
     }
-    if other.kind.credentials().is_none() {
+    // A step read without a faulty value (`access_key: yes please`) is not judged by
+    // the default that stood in for it.
+    if other.kind.credentials().is_none() && !other.partial {
         let help = match &other.kind {
             crate::StepKind::IamUser(_) => format!("add `access_key: true` to step `{name}` so it has credentials"),
             _ => "identities are `operator`, users with `access_key: true`, `iam.access_key` steps and `sts.*` steps".to_owned(),

@@ -471,6 +471,59 @@ impl Explanation {
                 let _ = writeln!(out, "Matched statements: {}", matched.join("; "));
             }
         }
+        out.push_str(&self.policies_text());
+        if let Some(message) = &self.access_denied_message {
+            let _ = writeln!(out, "AccessDenied message: {message}");
+        }
+        out
+    }
+
+    /// Keys the request lacks that a statement needs: the conditions that failed only
+    /// because their key is absent, in statements whose action, resource and principal
+    /// matched (so the key is what stands between the request and that `Allow`).
+    /// `...IfExists` operators and `Null` match an absent key, so they never appear.
+    pub fn missing_keys(&self) -> Vec<MissingKey> {
+        let mut missing: Vec<MissingKey> = Vec::new();
+        for policy in &self.policies {
+            for statement in &policy.statements {
+                let elements_match = statement.effect == Effect::Allow
+                    && statement.action.matched
+                    && statement
+                        .resource
+                        .as_ref()
+                        .is_none_or(|check| check.matched)
+                    && statement
+                        .principal
+                        .as_ref()
+                        .is_none_or(|check| check.matched);
+                if !elements_match {
+                    continue;
+                }
+                for condition in &statement.conditions {
+                    if condition.matched || condition.request_values.is_some() {
+                        continue;
+                    }
+                    if missing
+                        .iter()
+                        .any(|known| known.key.eq_ignore_ascii_case(&condition.key))
+                    {
+                        continue;
+                    }
+                    missing.push(MissingKey {
+                        key: condition.key.clone(),
+                        policy: policy.name.clone(),
+                        statement: statement.index,
+                    });
+                }
+            }
+        }
+        missing
+    }
+
+    /// Every policy and statement, element by element, then the keys the request
+    /// lacks: the part of [`Explanation::to_text`] after the decision and request.
+    pub fn policies_text(&self) -> String {
+        let mut out = String::new();
         for policy in &self.policies {
             let outcome = match policy.outcome {
                 PolicyOutcome::Deny => "denies",
@@ -487,11 +540,25 @@ impl Explanation {
                 write_statement(&mut out, statement);
             }
         }
-        if let Some(message) = &self.access_denied_message {
-            let _ = writeln!(out, "AccessDenied message: {message}");
+        for missing in self.missing_keys() {
+            let _ = writeln!(
+                out,
+                "Missing: no `{}` in the request; statement {} of `{}` would allow it",
+                missing.key, missing.statement, missing.policy
+            );
         }
         out
     }
+}
+
+/// A condition key the request lacks, and the first statement that needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingKey {
+    /// The key as the policy writes it (`sts:ExternalId`).
+    pub key: String,
+    /// The policy's label.
+    pub policy: String,
+    pub statement: usize,
 }
 
 fn write_statement(out: &mut String, statement: &StatementExplanation) {
@@ -538,6 +605,77 @@ fn write_statement(out: &mut String, statement: &StatementExplanation) {
             condition.operator,
             condition.key,
             list(&condition.values)
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{EvaluationInput, NamedPolicy, PolicyDocument, PolicyKind, Principal, Request};
+
+    fn missing(trust: &str, context: &[(&str, &str)]) -> Vec<String> {
+        let document = PolicyDocument::parse_as(trust, PolicyKind::Trust).unwrap_or_else(|e| {
+            panic!("{e:?}");
+        });
+        let principal = Principal::from_arn("arn:aws:iam::111122223333:user/u")
+            .unwrap_or_else(|| panic!("principal"));
+        let mut request = Request::new(
+            principal,
+            "sts:AssumeRole",
+            "arn:aws:iam::111122223333:role/r",
+        );
+        for (key, value) in context {
+            request = request.with_context(key, *value);
+        }
+        let input = EvaluationInput {
+            resource_policy: Some(NamedPolicy::new("trust", &document)),
+            ..EvaluationInput::default()
+        };
+        let explanation = super::explain(&input, &request);
+        let keys: Vec<String> = explanation
+            .missing_keys()
+            .into_iter()
+            .map(|missing| missing.key)
+            .collect();
+        // The text says it too, once a key.
+        for key in &keys {
+            let line = format!("Missing: no `{key}` in the request");
+            assert_eq!(explanation.to_text().matches(&line).count(), 1, "{key}");
+        }
+        keys
+    }
+
+    const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[
+        {"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/u"},"Action":"sts:AssumeRole",
+         "Condition":{"StringEquals":{"sts:ExternalId":"id"},"Bool":{"aws:MultiFactorAuthPresent":"true"},
+                      "StringEqualsIfExists":{"aws:SourceIdentity":"x"}}},
+        {"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/other"},"Action":"sts:AssumeRole",
+         "Condition":{"StringEquals":{"aws:PrincipalTag/team":"red"}}},
+        {"Effect":"Deny","Principal":{"AWS":"*"},"Action":"sts:AssumeRole",
+         "Condition":{"StringEquals":{"aws:RequestTag/x":"y"}}}]}"#;
+
+    #[test]
+    fn missing_keys_are_those_an_allow_for_this_caller_needs() {
+        // `...IfExists` matches an absent key; a statement for another principal and
+        // a `Deny` are not what stands between the request and an allow.
+        assert_eq!(
+            missing(TRUST, &[]),
+            ["sts:ExternalId", "aws:MultiFactorAuthPresent"]
+        );
+        // A key the request has, with the wrong value, is not missing.
+        assert_eq!(
+            missing(TRUST, &[("sts:ExternalId", "wrong")]),
+            ["aws:MultiFactorAuthPresent"]
+        );
+        assert!(
+            missing(
+                TRUST,
+                &[
+                    ("sts:ExternalId", "id"),
+                    ("aws:MultiFactorAuthPresent", "true")
+                ]
+            )
+            .is_empty()
         );
     }
 }

@@ -50,8 +50,8 @@ pub use document::{Effect, PolicyDocument, PolicyKind, Statement, Version};
 pub use error::PolicyError;
 pub use evaluate::{EvaluationInput, NamedPolicy, evaluate};
 pub use explain::{
-    ConditionCheck, ElementCheck, Explanation, PolicyExplanation, PolicyOutcome, RequestSummary,
-    StatementExplanation, explain,
+    ConditionCheck, ElementCheck, Explanation, MissingKey, PolicyExplanation, PolicyOutcome,
+    RequestSummary, StatementExplanation, explain,
 };
 pub use limits::{
     Counting, DOCUMENT_MAX_LENGTH, Quota, QuotaExceeded, check_quota, policy_size, text_size, unit,

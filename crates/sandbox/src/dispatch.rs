@@ -421,10 +421,10 @@ fn authorize_all(
             }
             None => {}
         }
-        let (request, decision) = authorize::decide(world, caller, check, facts);
-        explanation
-            .text
-            .push_str(&authorize::explain(request_id, &request, &decision));
+        let (request, decision, detail) = authorize::decide(world, caller, check, facts);
+        explanation.text.push_str(&authorize::explain(
+            request_id, &request, &decision, &detail,
+        ));
         if !decision.is_allowed() {
             explanation.denied = true;
             let message = if caller.is_anonymous() && check.acting_as.is_none() {

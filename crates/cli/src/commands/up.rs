@@ -200,7 +200,14 @@ async fn run(args: &UpArgs, sealed: Arc<SealedPlan>, run_id: RunId) -> Result<St
     if let Err(error) = journal.append(&Record::RunFinished { status }) {
         eprintln!("error: {error}");
     }
-    Ok(conclude(args, &sealed, &engine, &report, &run_id))
+    Ok(conclude(
+        connection.sandbox.as_deref(),
+        args,
+        &sealed,
+        &engine,
+        &report,
+        &run_id,
+    ))
 }
 
 /// The run's lock for `up`; another command holding it is a usage error.
@@ -258,14 +265,42 @@ fn start_renderer(
     (sender, renderer)
 }
 
+/// Adds to each failed verify the sandbox's explanation of the request its outcome
+/// rests on. A sandbox that cannot be read again, or that no longer keeps the
+/// decision, leaves the verify without one: the failure itself is already reported.
+fn explain_failed_verifies(dir: &Path, steps: &mut [awslab_executor::StepSummary]) {
+    let failed_verify = |step: &awslab_executor::StepSummary| {
+        step.status == awslab_executor::Status::Failed
+            && step.kind == "verify"
+            && step.last_request_id().is_some()
+    };
+    if !steps.iter().any(failed_verify) {
+        return;
+    }
+    let Ok(sandbox) = awslab_sandbox::Sandbox::open(dir) else {
+        return;
+    };
+    for step in steps.iter_mut().filter(|step| failed_verify(step)) {
+        if let Some(id) = step.last_request_id()
+            && let Ok(Some(text)) = sandbox.explain(id)
+        {
+            step.explanation = Some(text);
+        }
+    }
+}
+
 fn conclude(
+    sandbox: Option<&Path>,
     args: &UpArgs,
     sealed: &SealedPlan,
     engine: &Engine,
     report: &RunReport<StepId>,
     run_id: &RunId,
 ) -> Status {
-    let steps = summary::steps(sealed, report, &engine.notes());
+    let mut steps = summary::steps(sealed, report, &engine.notes());
+    if let Some(dir) = sandbox {
+        explain_failed_verifies(dir, &mut steps);
+    }
     let saved = RunEvent::Summary {
         run_id: run_id.to_string(),
         succeeded: report.succeeded(),

@@ -73,6 +73,10 @@ fn role_limit(
     let StepKind::IamRole(r) = &role.kind else {
         return;
     };
+    // A role read without a faulty `max_session_duration` has no known maximum.
+    if role.partial && r.max_session_duration.is_none() {
+        return;
+    }
     let max = r
         .max_session_duration
         .as_ref()

@@ -21,7 +21,7 @@ pub use sts::{
 use schemars::{JsonSchema, SchemaGenerator};
 
 use crate::values::IdentityName;
-use crate::yaml::{DeError, Node, from_node};
+use crate::yaml::{DeError, Node, from_node_keeping};
 
 /// What kind of credentials a step produces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,9 +70,14 @@ macro_rules! step_kinds {
             }
 
             /// Reads the kind called `label` from `node`; `None` if no kind has that label.
-            pub fn from_node(label: &str, node: &Node) -> Option<Result<StepKind, Vec<DeError>>> {
+            /// Errors come with the kind when they are only unknown keys (which were
+            /// skipped), so the rest of the step is still checked.
+            pub fn from_node(label: &str, node: &Node) -> Option<(Option<StepKind>, Vec<DeError>)> {
                 match label {
-                    $( $label => Some(from_node::<$ty>(node).map(StepKind::$variant)), )*
+                    $( $label => {
+                        let (kind, errors) = from_node_keeping::<$ty>(node);
+                        Some((kind.map(StepKind::$variant), errors))
+                    } )*
                     _ => None,
                 }
             }

@@ -58,6 +58,10 @@ pub struct Step {
     pub description: Option<String>,
     /// The kind's body as read, for finding references and their positions.
     pub body: Node,
+    /// True when a value of the step was at fault (reported) and the step was read
+    /// without it: the checks of other steps see it, but do not judge it by the
+    /// defaults that stand in for what was at fault.
+    pub partial: bool,
 }
 
 /// A plan as read, before the graph is built.

@@ -135,21 +135,24 @@ fn read_step(diags: &mut Diagnostics, id: StepId, key: &Key, body: &Node) -> Opt
         }
         [(kind_key, kind_body)] => {
             let label = kind_key.name.as_str();
-            match StepKind::from_node(label, kind_body)? {
-                Ok(kind) => Some(Step {
-                    id,
-                    id_span: key.span,
-                    kind,
-                    kind_span: kind_key.span,
-                    needs,
-                    description,
-                    body: (*kind_body).clone(),
-                }),
-                Err(errors) => {
-                    report_kind_errors(diags, &id, label, kind_key.span, kind_body, errors);
-                    None
-                }
+            let (kind, errors) = StepKind::from_node(label, kind_body)?;
+            let partial = kind.is_none();
+            let kind = kind.or_else(|| kind_without_faults(label, kind_body, &errors));
+            if !errors.is_empty() {
+                report_kind_errors(diags, &id, label, kind_key.span, kind_body, errors);
             }
+            // A step whose only faults are unknown keys is kept (the plan is invalid
+            // already), so that the checks of the whole plan still see it.
+            kind.map(|kind| Step {
+                id,
+                id_span: key.span,
+                kind,
+                kind_span: kind_key.span,
+                needs,
+                description,
+                body: (*kind_body).clone(),
+                partial,
+            })
         }
         [_, (second, _), ..] => {
             let labels: Vec<String> = kinds.iter().map(|(k, _)| format!("`{}`", k.name)).collect();
@@ -164,6 +167,43 @@ fn read_step(diags: &mut Diagnostics, id: StepId, key: &Key, body: &Node) -> Opt
             None
         }
     }
+}
+
+/// The kind read again without the keys whose values are at fault, when every one
+/// of them is optional: their errors are reported already, and the rest of the step
+/// (its name, its policies, its identity) can still be checked against the whole
+/// plan, so one wrong value does not hide the plan's other errors. `None` when a
+/// required key is at fault, or a fault is not in one key's value.
+fn kind_without_faults(label: &str, body: &Node, errors: &[DeError]) -> Option<StepKind> {
+    let Value::Map(entries) = &body.value else {
+        return None;
+    };
+    let inside = |outer: Span, inner: Span| {
+        outer.offset <= inner.offset && inner.offset + inner.len <= outer.offset + outer.len
+    };
+    let mut kept: Vec<(Key, Node)> = entries.clone();
+    let mut errors: Vec<Span> = errors.iter().filter_map(|error| error.span).collect();
+    // Each round drops at least one key, so there are at most as many as keys.
+    for _ in 0..entries.len() {
+        let before = kept.len();
+        kept.retain(|(key, value)| {
+            !errors
+                .iter()
+                .any(|&span| inside(value.span, span) || inside(key.span, span))
+        });
+        if kept.len() == before {
+            return None;
+        }
+        let pruned = Node {
+            span: body.span,
+            value: Value::Map(kept.clone()),
+        };
+        match StepKind::from_node(label, &pruned)? {
+            (Some(kind), _) => return Some(kind),
+            (None, again) => errors = again.iter().filter_map(|error| error.span).collect(),
+        }
+    }
+    None
 }
 
 /// `needs` or `description` given twice in one step (the last would silently win).

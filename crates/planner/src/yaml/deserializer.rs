@@ -103,15 +103,24 @@ impl<'a> NodeDeserializer<'a> {
 /// Reads a `T` from `node`; returns the value, or every error found (unknown keys and
 /// the first type error).
 pub fn from_node<T: for<'de> Deserialize<'de>>(node: &Node) -> Result<T, Vec<DeError>> {
+    match from_node_keeping(node) {
+        (Some(value), errors) if errors.is_empty() => Ok(value),
+        (_, errors) => Err(errors),
+    }
+}
+
+/// Like [`from_node`], but a value whose only faults are unknown keys is returned
+/// beside their errors: the keys are reported, and the rest of the value can still
+/// be checked, so one misspelt key does not hide every other error of the plan.
+pub fn from_node_keeping<T: for<'de> Deserialize<'de>>(node: &Node) -> (Option<T>, Vec<DeError>) {
     let unknown = RefCell::new(Vec::new());
     let result = T::deserialize(NodeDeserializer::new(node, &unknown));
     let mut errors = unknown.into_inner();
     match result {
-        Ok(value) if errors.is_empty() => Ok(value),
-        Ok(_) => Err(errors),
+        Ok(value) => (Some(value), errors),
         Err(err) => {
             errors.push(err.at(node.span));
-            Err(errors)
+            (None, errors)
         }
     }
 }

@@ -13,7 +13,7 @@ pub mod expansion;
 mod prescan;
 mod spanned;
 
-pub use deserializer::{DeError, DeErrorKind, NodeDeserializer, from_node};
+pub use deserializer::{DeError, DeErrorKind, NodeDeserializer, from_node, from_node_keeping};
 use prescan::over_budget;
 pub use prescan::{Finding, PLAN_LIMITS, prescan};
 pub use spanned::Sp;

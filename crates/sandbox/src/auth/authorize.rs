@@ -74,13 +74,15 @@ pub fn service_rule(caller: &Caller, check: &Check) -> Option<Result<(), ApiErro
     }
 }
 
-/// Decides `check` for `caller`; returns the request evaluated and the decision.
+/// Decides `check` for `caller`; returns the request evaluated, the decision, and every
+/// policy, statement and condition as evaluated (the text `awslab policy simulate`
+/// prints for them, with the keys the request lacks), for `explain`.
 pub fn decide(
     world: &World,
     caller: &Caller,
     check: &Check,
     facts: &RequestFacts,
-) -> (Request, Decision) {
+) -> (Request, Decision, String) {
     let principal = check
         .acting_as
         .clone()
@@ -130,7 +132,8 @@ pub fn decide(
             .map(|(name, document)| NamedPolicy::new(name, document)),
     };
     let decision = awslab_policy::evaluate(&input, &request);
-    (request, decision)
+    let detail = awslab_policy::explain(&input, &request).policies_text();
+    (request, decision, detail)
 }
 
 /// Parsed documents by text and kind, so a request does not parse its caller's
@@ -370,7 +373,7 @@ fn context(world: &World, caller: &Caller, check: &Check, facts: &RequestFacts) 
 }
 
 /// The explanation kept for `awslab sandbox explain`.
-pub fn explain(request_id: &str, request: &Request, decision: &Decision) -> String {
+pub fn explain(request_id: &str, request: &Request, decision: &Decision, detail: &str) -> String {
     use std::fmt::Write as _;
     let mut text = format!(
         "request {request_id}\nprincipal: {}\naction: {}\nresource: {}\ndecision: {} ({})\n",
@@ -398,6 +401,7 @@ pub fn explain(request_id: &str, request: &Request, decision: &Decision) -> Stri
                 .unwrap_or_default()
         );
     }
+    text.push_str(detail);
     for (key, values) in request.context.iter() {
         let values: Vec<String> = values
             .iter()
