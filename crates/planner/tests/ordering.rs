@@ -113,3 +113,55 @@ steps:
         found[0].message
     );
 }
+
+#[test]
+fn an_assume_role_verify_racing_a_trust_policy_update_is_warned() {
+    let yaml = |needs: &str| {
+        format!(
+            "\
+name: lab
+steps:
+  ali:
+    iam.user: {{ name: ali, access_key: true }}
+  role:
+    iam.role:
+      name: reader
+      trust_policy: {{ Version: \"2012-10-17\", Statement: {{ Effect: Allow, Principal: {{ AWS: \"${{account.id}}\" }}, Action: sts:AssumeRole }} }}
+  narrow:
+    iam.trust_policy:
+      role: \"${{role.name}}\"
+      document: {{ Version: \"2012-10-17\", Statement: {{ Effect: Allow, Principal: {{ AWS: \"arn:aws:iam::${{account.id}}:user/bob\" }}, Action: sts:AssumeRole }} }}
+  ali-cannot:
+    verify: {{ as: ali, call: sts.AssumeRole, params: {{ RoleArn: \"${{role.arn}}\", RoleSessionName: s1 }}, expect: AccessDenied }}{needs}
+"
+        )
+    };
+    let found = warnings(&yaml(""));
+    let trust: Vec<_> = found
+        .iter()
+        .filter(|d| d.message.contains("the trust policy of role `reader`"))
+        .collect();
+    assert_eq!(trust.len(), 1, "{found:?}");
+    assert!(
+        trust[0]
+            .message
+            .contains("the verdict of `ali-cannot` depends on step `narrow`"),
+        "{}",
+        trust[0].message
+    );
+    assert!(
+        trust[0]
+            .help
+            .as_deref()
+            .is_some_and(|h| h.contains("add `needs: [narrow]` to step `ali-cannot`")),
+        "{:?}",
+        trust[0].help
+    );
+    let ordered = warnings(&yaml("\n    needs: [narrow]"));
+    assert!(
+        !ordered
+            .iter()
+            .any(|d| d.message.contains("the trust policy of role")),
+        "{ordered:?}"
+    );
+}

@@ -4,7 +4,8 @@
 //! step is neither before nor after the verify in the graph. Such a claim passes or
 //! fails by chance (an `expect: AccessDenied` passes when it happens to run before the
 //! policy that allows it), so validate warns, located at the verify, with the `needs:`
-//! that fixes it.
+//! that fixes it. The same holds for a verify assuming a role whose trust policy an
+//! `iam.trust_policy` step replaces.
 
 use serde_json::Value as Json;
 
@@ -155,9 +156,61 @@ fn touches(
     }
 }
 
+/// Warns for each verify calling `sts.AssumeRole` on a role of the plan whose trust
+/// policy an `iam.trust_policy` step replaces, where that step is neither before nor
+/// after the verify: which trust policy decides is left to chance.
+fn check_trust(diags: &mut Diagnostics, sealed: &SealedPlan, statics: &Statics) {
+    for id in sealed.order() {
+        let Some(step) = sealed.step(id) else {
+            continue;
+        };
+        let StepKind::Verify(verify) = &step.kind else {
+            continue;
+        };
+        if !verify.call.value.eq_ignore_ascii_case("sts.AssumeRole") {
+            continue;
+        }
+        let Some(role) = verify
+            .params
+            .get("RoleArn")
+            .and_then(|arn| statics.role_step(&arn.value))
+            .and_then(|role| match &role.kind {
+                StepKind::IamRole(role) => statics.render(&role.name.value),
+                _ => None,
+            })
+        else {
+            continue;
+        };
+        for other in sealed.order() {
+            if other == id || sealed.depends_on(id, other) || sealed.depends_on(other, id) {
+                continue;
+            }
+            let Some(StepKind::IamTrustPolicy(trust)) = sealed.step(other).map(|s| &s.kind) else {
+                continue;
+            };
+            if statics.render(&trust.role.value).as_deref() != Some(role.as_str()) {
+                continue;
+            }
+            diags
+                .warning(
+                    "plan::verify_order",
+                    step.kind_span,
+                    format!(
+                        "the verdict of `{id}` depends on step `{other}` (the trust policy of role `{role}`), which may run before or after it"
+                    ),
+                )
+                .help(format!(
+                    "add `needs: [{other}]` to step `{id}` to check the updated trust policy, or `needs: [{id}]` to step `{other}` to check the one before"
+                ))
+                .emit();
+        }
+    }
+}
+
 /// Warns for each verify whose verdict depends on a step it is not ordered with.
 pub fn check(diags: &mut Diagnostics, sealed: &SealedPlan) {
     let statics = Statics::new(&sealed.plan);
+    check_trust(diags, sealed, &statics);
     for id in sealed.order() {
         let Some(step) = sealed.step(id) else {
             continue;
