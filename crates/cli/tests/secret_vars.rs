@@ -85,3 +85,86 @@ on_each_target!(
     secret_variables_reach_no_output_and_no_journal,
     and_under_rust_log_trace
 );
+
+/// An external id from a secret variable is in the context of the request a failed
+/// verify rests on; `up` explains that request under its table, in the JSON summary,
+/// and `status` after: the secret is in none of them.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_verifys_explanation_blanks_a_secret_external_id() {
+    let lab = Lab::on(support::Target::Sandbox, "secret_explained")
+        .await
+        .unwrap();
+    let plan = lab.files.dir().join("plan.yaml");
+    std::fs::write(
+        &plan,
+        "\
+name: secret-explained
+vars:
+  external: { value: placeholder, secret: true }
+steps:
+  user:
+    iam.user: { name: \"caller-${run.id}\", access_key: true }
+  role:
+    iam.role:
+      name: \"vendor-${run.id}\"
+      trust_policy:
+        Version: \"2012-10-17\"
+        Statement:
+          - Effect: Allow
+            Principal: { AWS: \"${user.arn}\" }
+            Action: sts:AssumeRole
+            Condition: { StringEquals: { \"sts:ExternalId\": \"not-the-one-given\" } }
+  may-assume:
+    iam.user_policy:
+      user: ${user.name}
+      name: AssumeVendor
+      document: { Version: \"2012-10-17\", Statement: [ { Effect: Allow, Action: sts:AssumeRole, Resource: \"${role.arn}\" } ] }
+  assume:
+    verify:
+      as: user
+      call: sts.AssumeRole
+      params: { RoleArn: \"${role.arn}\", RoleSessionName: s1, ExternalId: \"${vars.external}\" }
+      expect: allow
+    needs: [may-assume]
+",
+    )
+    .unwrap();
+    let plan = plan.to_str().unwrap();
+    let secret = format!("external={SECRET}");
+    let mut seen = String::new();
+    for (args, code) in [
+        (
+            vec!["up", plan, "--run-id", "se1", "--secret-var", &secret],
+            1,
+        ),
+        (
+            vec![
+                "up",
+                plan,
+                "--run-id",
+                "se2",
+                "--secret-var",
+                &secret,
+                "--output",
+                "json",
+            ],
+            1,
+        ),
+        (vec!["status", "se1"], 0),
+        (vec!["down", "se1"], 0),
+        (vec!["down", "se2"], 0),
+    ] {
+        let out = lab.awslab(&args);
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {}", text(&out));
+        seen.push_str(&text(&out));
+    }
+    // The explanation was shown, with the key the request had, blanked.
+    assert!(
+        seen.contains("Why `assume` failed") && seen.contains("context: sts:externalid = "),
+        "{seen}"
+    );
+    assert!(
+        !seen.contains(SECRET),
+        "the secret reached an output:\n{seen}"
+    );
+}

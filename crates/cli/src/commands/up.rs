@@ -284,7 +284,9 @@ fn explain_failed_verifies(dir: &Path, steps: &mut [awslab_executor::StepSummary
         if let Some(id) = step.last_request_id()
             && let Ok(Some(text)) = sandbox.explain(id)
         {
-            step.explanation = Some(text);
+            // The request's context holds what the call sent (an external id from a
+            // secret variable): blanked like every other output.
+            step.explanation = Some(awslab_executor::redaction::redact(&text).into_owned());
         }
     }
 }
