@@ -8,7 +8,7 @@ use crate::checks;
 use crate::diagnostics::{Diagnostic, Diagnostics, Severity};
 use crate::graph::{self, SealedPlan};
 use crate::limits::MAX_PLAN_BYTES;
-use crate::plan;
+use crate::plan::{self, VarFile};
 use crate::references;
 use crate::source::{SourceFile, Span};
 
@@ -71,6 +71,8 @@ pub struct LoadOptions {
     /// Folders outside the plan's own from which the plan may read templates, objects
     /// and token files.
     pub allowed_dirs: Vec<PathBuf>,
+    /// `--var-file FILE` files, applied in order over `vars:` and before `overrides`.
+    pub var_files: Vec<PathBuf>,
 }
 
 /// Reads, checks and seals the plan at `path`, with `--var` overrides.
@@ -86,12 +88,24 @@ pub fn load(path: &Path, overrides: &[(String, String)]) -> Result<SealedPlan, L
 
 /// Reads, checks and seals the plan at `path`.
 pub fn load_with(path: &Path, options: &LoadOptions) -> Result<SealedPlan, LoadError> {
-    check_source_with(read_plan_file(path)?, options)
+    let file = read_plan_file(path)?;
+    let mut var_files = Vec::with_capacity(options.var_files.len());
+    for var_file in &options.var_files {
+        var_files.push(VarFile::parse(read_yaml_file(var_file, "variable file")?));
+    }
+    check_with_var_files(file, options, var_files)
 }
 
 /// Reads a plan file: at most [`MAX_PLAN_BYTES`], and UTF-8 (a file that is not gets a
 /// located error at its first bad byte).
 pub fn read_plan_file(path: &Path) -> Result<SourceFile, LoadError> {
+    read_yaml_file(path, "plan")
+}
+
+/// Reads a YAML file the plan uses (`what`: "plan", "variable file", "fragment") under
+/// the plan's budgets: at most [`MAX_PLAN_BYTES`], and UTF-8. Its lines are never drawn
+/// unless it is a plan or fragment.
+pub fn read_yaml_file(path: &Path, what: &str) -> Result<SourceFile, LoadError> {
     let read_error = |error| LoadError::Read {
         path: path.display().to_string(),
         error,
@@ -119,7 +133,7 @@ pub fn read_plan_file(path: &Path) -> Result<SourceFile, LoadError> {
                 "plan::budget",
                 Span::new(0, 0),
                 format!(
-                    "the plan has {} bytes; a plan may have at most {MAX_PLAN_BYTES}",
+                    "the {what} has {} bytes; a {what} may have at most {MAX_PLAN_BYTES}",
                     meta.len().max(limit + 1)
                 ),
             )
@@ -142,10 +156,10 @@ pub fn read_plan_file(path: &Path) -> Result<SourceFile, LoadError> {
                 .error(
                     "plan::encoding",
                     Span::new(at, len),
-                    format!("the plan is not UTF-8 text: byte 0x{bad:02X} cannot start a character here"),
+                    format!("the {what} is not UTF-8 text: byte 0x{bad:02X} cannot start a character here"),
                 )
                 .label("not UTF-8")
-                .help("save the plan as UTF-8 (a Latin-1 `é` is the byte 0xE9; in UTF-8 it is 0xC3 0xA9)")
+                .help("save the file as UTF-8 (a Latin-1 `é` is the byte 0xE9; in UTF-8 it is 0xC3 0xA9)")
                 .emit();
             Err(invalid(path, diags.into_sorted()))
         }
@@ -168,28 +182,56 @@ pub fn check_source(
 
 /// Checks and seals a plan from its text, with every option.
 pub fn check_source_with(file: SourceFile, options: &LoadOptions) -> Result<SealedPlan, LoadError> {
+    let mut var_files = Vec::with_capacity(options.var_files.len());
+    for var_file in &options.var_files {
+        var_files.push(VarFile::parse(read_yaml_file(var_file, "variable file")?));
+    }
+    check_with_var_files(file, options, var_files)
+}
+
+/// Checks and seals a plan with its variable files parsed; their diagnostics come
+/// first, each located in its own file.
+pub fn check_with_var_files(
+    file: SourceFile,
+    options: &LoadOptions,
+    mut var_files: Vec<VarFile>,
+) -> Result<SealedPlan, LoadError> {
     let path = file.path().to_path_buf();
     let base_dir = path
         .parent()
         .map_or_else(|| Path::new(".").to_path_buf(), Path::to_path_buf);
     let mut diags = Diagnostics::new(file);
-    let Some(plan) = plan::read(&mut diags, &options.overrides, &options.secret_overrides) else {
-        return Err(invalid(&path, diags.into_sorted()));
+    let plan = plan::read_with(
+        &mut diags,
+        &options.overrides,
+        &options.secret_overrides,
+        &mut var_files,
+    );
+    let mut file_errors = false;
+    let mut from_files = Vec::new();
+    for var_file in var_files {
+        file_errors |= var_file.has_errors();
+        from_files.extend(var_file.into_diagnostics());
+    }
+    let fail = |diags: Diagnostics, mut from_files: Vec<Diagnostic>| {
+        from_files.extend(diags.into_sorted());
+        Err(invalid(&path, from_files))
+    };
+    let Some(plan) = plan else {
+        return fail(diags, from_files);
     };
     references::check_vars(&mut diags, &plan);
     let dependencies = references::collect(&mut diags, &plan);
     checks::check_plan(&mut diags, &plan, &base_dir, &options.allowed_dirs);
     let Some((graph, index)) = graph::build(&mut diags, &plan, &dependencies) else {
-        return Err(invalid(&path, diags.into_sorted()));
+        return fail(diags, from_files);
     };
     let sealed = SealedPlan::seal(plan, path.clone(), graph, index, Vec::new());
     checks::check_sealed(&mut diags, &sealed);
-    let has_errors = diags.has_errors();
-    let diagnostics = diags.into_sorted();
-    if has_errors {
-        return Err(invalid(&path, diagnostics));
+    if file_errors || diags.has_errors() {
+        return fail(diags, from_files);
     }
-    Ok(sealed.with_warnings(diagnostics))
+    Ok(sealed.with_warnings(diags.into_sorted()))
 }
 
 fn invalid(path: &Path, diagnostics: Vec<Diagnostic>) -> LoadError {

@@ -2,8 +2,13 @@
 //! stops at the first problem: every step is read on its own and every mistake is
 //! recorded in [`Diagnostics`].
 
+mod for_each;
 mod steps;
+mod var_files;
 mod vars;
+
+pub use var_files::VarFile;
+pub use vars::valid_instance_key;
 
 use std::fmt;
 
@@ -74,6 +79,12 @@ pub struct Plan {
     /// Names of steps that could not be read (their errors are reported); references
     /// to them are not reported again.
     pub unreadable: Vec<String>,
+    // Reuse (issue 17 §5): list and map variables, and the instances of `for_each`
+    // steps.
+    /// List and map variables (`teams: [red, blue]`), used by `for_each`.
+    pub collections: IndexMap<String, Node>,
+    /// Each `for_each` step's name and the ids of its instances (`team[red]`), in order.
+    pub instances: IndexMap<String, Vec<StepId>>,
 }
 
 const TOP_KEYS: &[&str] = &["name", "description", "vars", "steps"];
@@ -96,6 +107,17 @@ pub fn read(
     overrides: &[(String, String)],
     secret_overrides: &[(String, String)],
 ) -> Option<Plan> {
+    read_with(diags, overrides, secret_overrides, &mut [])
+}
+
+/// Like [`read`], with `--var-file` files applied over `vars:` before `--var`; each
+/// file's mistakes are kept in it.
+pub fn read_with(
+    diags: &mut Diagnostics,
+    overrides: &[(String, String)],
+    secret_overrides: &[(String, String)],
+    var_files: &mut [VarFile],
+) -> Option<Plan> {
     let text = diags.file().text.clone();
     if report_prescan(diags, &yaml::prescan(&text)) {
         return None;
@@ -107,7 +129,7 @@ pub fn read(
             return None;
         }
     };
-    let mut plan = read_root(diags, &root, overrides)?;
+    let mut plan = read_root(diags, &root, overrides, var_files)?;
     apply_secret_overrides(diags, &mut plan, secret_overrides, &root);
     Some(plan)
 }
@@ -128,7 +150,7 @@ fn too_many_steps(diags: &mut Diagnostics, key: &Key, node: &Node) -> bool {
 }
 
 /// Reports tags and crossed budgets; true if the plan must not be read further.
-fn report_prescan(diags: &mut Diagnostics, findings: &[yaml::Finding]) -> bool {
+pub(super) fn report_prescan(diags: &mut Diagnostics, findings: &[yaml::Finding]) -> bool {
     for finding in findings {
         match finding {
             yaml::Finding::Tag { tag, span } => diags
@@ -170,7 +192,7 @@ fn report_prescan(diags: &mut Diagnostics, findings: &[yaml::Finding]) -> bool {
     !findings.is_empty()
 }
 
-fn report_syntax(diags: &mut Diagnostics, text: &str, err: &yaml::SyntaxError) {
+pub(super) fn report_syntax(diags: &mut Diagnostics, text: &str, err: &yaml::SyntaxError) {
     {
         {
             let span = err.span.unwrap_or_default();
@@ -212,7 +234,12 @@ fn report_syntax(diags: &mut Diagnostics, text: &str, err: &yaml::SyntaxError) {
     }
 }
 
-fn read_root(diags: &mut Diagnostics, root: &Node, overrides: &[(String, String)]) -> Option<Plan> {
+fn read_root(
+    diags: &mut Diagnostics,
+    root: &Node,
+    overrides: &[(String, String)],
+    var_files: &mut [VarFile],
+) -> Option<Plan> {
     let Some(entries) = root.as_map() else {
         diags
             .error(
@@ -233,6 +260,9 @@ fn read_root(diags: &mut Diagnostics, root: &Node, overrides: &[(String, String)
     let mut secrets = IndexSet::new();
     let mut steps = IndexMap::new();
     let mut unreadable = Vec::new();
+    let mut collections = IndexMap::new();
+    let mut instances = IndexMap::new();
+    let mut steps_node = None;
     let mut seen_steps = false;
     let mut seen: Vec<&Key> = Vec::new();
     for (key, node) in entries {
@@ -264,13 +294,14 @@ fn read_root(diags: &mut Diagnostics, root: &Node, overrides: &[(String, String)
                     .emit(),
             },
             "description" => description = scalar_text(node),
-            "vars" => read_vars(diags, node, &mut vars, &mut secrets),
+            "vars" => read_vars(diags, node, &mut vars, &mut secrets, &mut collections),
             "steps" => {
                 seen_steps = true;
                 if too_many_steps(diags, key, node) {
                     return None;
                 }
-                steps::read_steps(diags, node, &mut steps, &mut unreadable);
+                // Read once every variable is known: `for_each` expands over them.
+                steps_node = Some(node);
             }
             other => diags
                 .error(
@@ -298,7 +329,24 @@ fn read_root(diags: &mut Diagnostics, root: &Node, overrides: &[(String, String)
             .help("add a `steps:` map of named steps")
             .emit();
     }
+    for file in var_files.iter_mut() {
+        file.apply(&mut vars, &mut secrets, &mut collections);
+    }
     apply_overrides(diags, &mut vars, overrides, entries);
+    if let Some(node) = steps_node {
+        let scope = for_each::Scope {
+            vars: &vars,
+            collections: &collections,
+        };
+        steps::read_steps(
+            diags,
+            node,
+            &scope,
+            &mut steps,
+            &mut unreadable,
+            &mut instances,
+        );
+    }
     let name = name.unwrap_or_else(|| Sp::new(String::new(), first));
     let mut plan = Plan {
         name,
@@ -307,6 +355,8 @@ fn read_root(diags: &mut Diagnostics, root: &Node, overrides: &[(String, String)
         secrets,
         steps,
         unreadable,
+        collections,
+        instances,
     };
     mark_token_vars_secret(&mut plan);
     Some(plan)

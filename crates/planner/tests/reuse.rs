@@ -1,0 +1,330 @@
+//! Reuse (issue 17 §5): `--var-file` files, `for_each` instances with stable ids, and
+//! their mistakes, each located in the file that holds it (`file:line:column`).
+
+use std::path::{Path, PathBuf};
+
+use awslab_planner::{
+    Diagnostic, LoadError, LoadOptions, SealedPlan, SourceFile, check_source, load_with,
+};
+
+fn located(result: Result<SealedPlan, LoadError>) -> Vec<String> {
+    match result {
+        Ok(sealed) => panic!("the plan loads, with {} steps", sealed.plan.steps.len()),
+        Err(LoadError::Invalid { diagnostics, .. }) => {
+            diagnostics.iter().map(Diagnostic::one_line).collect()
+        }
+        Err(other) => panic!("{other}"),
+    }
+}
+
+fn check(yaml: &str) -> Result<SealedPlan, LoadError> {
+    check_source(SourceFile::new("lab.yaml", yaml), &[])
+}
+
+fn assert_one(lines: &[String], code: &str, at: &str, part: &str) {
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains(&format!("[{code}]: {at}: ")) && l.contains(part)),
+        "no `{code}` at {at} with `{part}` in {lines:#?}"
+    );
+}
+
+const TEAMS: &str = "name: teams
+vars:
+  teams: [red, blue]
+steps:
+  user:
+    for_each: \"${vars.teams}\"
+    iam.user: { name: \"lab-${each.key}-${run.id}\", access_key: true }
+  who:
+    for_each: \"${vars.teams}\"
+    verify: { as: \"user[${each.key}]\", call: sts.GetCallerIdentity, expect: allow }
+  last:
+    needs: [who]
+    verify: { call: sts.GetCallerIdentity, expect: { Arn: \"${user[red].arn}\" } }
+";
+
+#[test]
+fn for_each_makes_one_step_per_item_with_stable_ids() {
+    let sealed = check(TEAMS).unwrap_or_else(|e| panic!("{e:?}"));
+    let ids: Vec<&str> = sealed.plan.steps.keys().map(|s| s.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["user[red]", "user[blue]", "who[red]", "who[blue]", "last"]
+    );
+    let who = awslab_planner::StepId::new("who[blue]");
+    let deps: Vec<&str> = sealed
+        .dependencies(&who)
+        .iter()
+        .map(|s| s.as_str())
+        .collect();
+    assert_eq!(deps, ["user[blue]"]);
+    let last = awslab_planner::StepId::new("last");
+    let deps: Vec<&str> = sealed
+        .dependencies(&last)
+        .iter()
+        .map(|s| s.as_str())
+        .collect();
+    assert_eq!(deps, ["user[red]", "who[red]", "who[blue]"]);
+    assert_eq!(
+        sealed.plan.instances["user"],
+        [
+            awslab_planner::StepId::new("user[red]"),
+            awslab_planner::StepId::new("user[blue]")
+        ]
+    );
+}
+
+#[test]
+fn for_each_over_a_map_of_maps_reads_fields() {
+    let yaml = "name: teams
+steps:
+  group:
+    for_each: { red: { path: /red/ }, blue: { path: /blue/ } }
+    iam.group: { name: \"g-${each.key}\", path: \"${each.value.path}\" }
+";
+    let sealed = check(yaml).unwrap_or_else(|e| panic!("{e:?}"));
+    let step = sealed.step(&awslab_planner::StepId::new("group[blue]"));
+    let Some(awslab_planner::StepKind::IamGroup(group)) = step.map(|s| &s.kind) else {
+        panic!("no group[blue]");
+    };
+    assert_eq!(group.name.value, "g-blue");
+}
+
+#[test]
+fn for_each_mistakes_are_located() {
+    let cases: &[(&str, &str, &str, &str)] = &[
+        (
+            "name: x\nvars: { teams: [red, red] }\nsteps:\n  u:\n    for_each: \"${vars.teams}\"\n    iam.group: { name: \"g-${each.key}\" }\n",
+            "plan::duplicate_key",
+            "lab.yaml:2:22",
+            "`red` is given twice",
+        ),
+        (
+            "name: x\nvars: { teams: [] }\nsteps:\n  u:\n    for_each: \"${vars.teams}\"\n    iam.group: { name: \"g-${each.key}\" }\n",
+            "plan::invalid_value",
+            "lab.yaml:5:15",
+            "has no items",
+        ),
+        (
+            "name: x\nsteps:\n  u:\n    for_each: [\"a b\"]\n    iam.group: { name: \"g-${each.key}\" }\n",
+            "plan::invalid_value",
+            "lab.yaml:4:16",
+            "cannot name an instance",
+        ),
+        (
+            "name: x\nsteps:\n  u:\n    for_each: [a]\n    iam.group: { name: \"g\" }\n  v:\n    iam.group: { name: \"${u[b].name}\" }\n",
+            "plan::unknown_reference",
+            "lab.yaml:7:25",
+            "step `u` has no instance `u[b]`",
+        ),
+        (
+            "name: x\nsteps:\n  u:\n    for_each: [a]\n    iam.group: { name: \"g\" }\n  v:\n    iam.group: { name: \"${u.name}\" }\n",
+            "plan::unknown_reference",
+            "lab.yaml:7:25",
+            "name one instance",
+        ),
+        (
+            "name: x\nsteps:\n  v:\n    iam.group: { name: \"${each.key}\" }\n",
+            "plan::bad_reference",
+            "lab.yaml:4:25",
+            "only in a step with `for_each`",
+        ),
+        (
+            "name: x\nsteps:\n  u:\n    for_each: [a]\n    iam.group: { name: \"${each.value.path}\" }\n",
+            "plan::bad_reference",
+            "lab.yaml:5:25",
+            "one value, with no fields",
+        ),
+        (
+            "name: x\nvars: { one: a }\nsteps:\n  u:\n    for_each: \"${vars.one}\"\n    iam.group: { name: g }\n",
+            "plan::unknown_var",
+            "lab.yaml:5:15",
+            "which is one value",
+        ),
+        (
+            "name: x\nsteps:\n  u:\n    for_each: [a]\n    iam.group: { name: g }\n  u:\n    iam.group: { name: h }\n",
+            "plan::duplicate_step",
+            "lab.yaml:6:3",
+            "defined twice",
+        ),
+    ];
+    for (yaml, code, at, part) in cases {
+        assert_one(&located(check(yaml)), code, at, part);
+    }
+}
+
+#[test]
+fn for_each_over_too_many_items_is_refused_without_expanding() {
+    let items: Vec<String> = (0..600).map(|i| format!("t{i}")).collect();
+    let yaml = format!(
+        "name: x\nsteps:\n  u:\n    for_each: [{}]\n    iam.group: {{ name: \"g-${{each.key}}\" }}\n",
+        items.join(", ")
+    );
+    assert_one(
+        &located(check(&yaml)),
+        "plan::budget",
+        "lab.yaml:4:5",
+        "makes 600 instances",
+    );
+    // A million items cross the YAML budget before any value is built.
+    let million = format!(
+        "name: x\nsteps:\n  u:\n    for_each: [{}]\n    iam.group: {{ name: g }}\n",
+        "a, ".repeat(1_000_000)
+    );
+    let lines = located(check(&million));
+    assert!(
+        lines.iter().any(|l| l.contains("plan::budget")),
+        "{lines:#?}"
+    );
+}
+
+fn lab_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    // The plan without its last step, which names `user[red]`.
+    let plan = TEAMS.split("  last:").next().unwrap_or_default();
+    std::fs::write(dir.path().join("lab.yaml"), plan).unwrap_or_else(|e| panic!("{e}"));
+    dir
+}
+
+fn with_files(
+    dir: &Path,
+    files: &[(&str, &str)],
+    vars: &[(&str, &str)],
+) -> Result<SealedPlan, LoadError> {
+    let mut paths: Vec<PathBuf> = Vec::new();
+    for (name, text) in files {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+        paths.push(path);
+    }
+    let options = LoadOptions {
+        var_files: paths,
+        overrides: vars
+            .iter()
+            .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+            .collect(),
+        ..LoadOptions::default()
+    };
+    load_with(&dir.join("lab.yaml"), &options)
+}
+
+#[test]
+fn var_files_set_lists_later_files_win_and_var_wins_over_files() {
+    let dir = lab_dir();
+    let sealed = with_files(dir.path(), &[("a.yaml", "teams: [green]\n")], &[])
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert!(sealed.plan.steps.contains_key("user[green]"));
+    assert!(!sealed.plan.steps.contains_key("user[red]"));
+    let sealed = with_files(
+        dir.path(),
+        &[
+            ("a.yaml", "teams: [green]\n"),
+            ("b.yaml", "teams: [gold, grey]\n"),
+        ],
+        &[],
+    )
+    .unwrap_or_else(|e| panic!("{e:?}"));
+    assert!(sealed.plan.steps.contains_key("user[grey]"));
+    assert!(!sealed.plan.steps.contains_key("user[green]"));
+
+    let yaml = "name: x\nvars: { group: a, token: t }\nsteps:\n  g: { iam.group: { name: \"${vars.group}\" } }\n";
+    std::fs::write(dir.path().join("lab.yaml"), yaml).unwrap_or_else(|e| panic!("{e}"));
+    let sealed = with_files(
+        dir.path(),
+        &[("a.yaml", "group: from-file\n")],
+        &[("group", "from-var")],
+    )
+    .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(sealed.plan.vars["group"].value, "from-var");
+    let sealed = with_files(
+        dir.path(),
+        &[("a.yaml", "token: { value: hidden, secret: true }\n")],
+        &[],
+    )
+    .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(sealed.plan.vars["token"].value, "hidden");
+    assert!(sealed.plan.secrets.contains("token"));
+}
+
+#[test]
+fn var_file_mistakes_are_located_in_that_file_and_never_show_its_lines() {
+    let dir = lab_dir();
+    let file = dir.path().join("v.yaml");
+    let at = |line: usize, column: usize| format!("{}:{line}:{column}", file.display());
+    let cases: &[(&str, &str, (usize, usize), &str)] = &[
+        (
+            "teams: [red]\nteam: [blue]\n",
+            "plan::unknown_var",
+            (2, 1),
+            "`team` names no variable",
+        ),
+        (
+            "teams: s3cret-value\n",
+            "plan::var_file",
+            (1, 8),
+            "is a list or map in the plan",
+        ),
+        (
+            "teams: [red, \"a b\"]\n",
+            "plan::invalid_value",
+            (1, 14),
+            "cannot name an instance",
+        ),
+        ("teams: [red\n", "plan::syntax", (1, 8), "not valid YAML"),
+        (
+            "- red\n",
+            "plan::var_file",
+            (1, 1),
+            "a variable file is a map",
+        ),
+        (
+            "teams: [red]\nteams: [blue]\n",
+            "plan::duplicate_var",
+            (2, 1),
+            "given twice",
+        ),
+    ];
+    for (text, code, (line, column), part) in cases {
+        let result = with_files(dir.path(), &[("v.yaml", text)], &[]);
+        let Err(LoadError::Invalid { diagnostics, .. }) = result else {
+            panic!("{text:?} was accepted");
+        };
+        let lines: Vec<String> = diagnostics.iter().map(Diagnostic::one_line).collect();
+        assert_one(&lines, code, &at(*line, *column), part);
+        for d in &diagnostics {
+            let shown = format!("{d} {:?} {:?}", d.help, d.label);
+            assert!(
+                !shown.contains("s3cret"),
+                "a var file's value is shown: {shown}"
+            );
+            assert!(
+                miette::Diagnostic::source_code(d).is_none() || !d.location.contains("v.yaml"),
+                "a var file's lines would be drawn: {}",
+                d.one_line()
+            );
+        }
+    }
+}
+
+#[test]
+fn a_var_file_over_the_plan_budget_is_refused() {
+    let dir = lab_dir();
+    let big = format!("teams: [red]\n#{}\n", "x".repeat(1024 * 1024));
+    let lines = located(with_files(dir.path(), &[("v.yaml", &big)], &[]));
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("plan::budget") && l.contains("variable file")),
+        "{lines:#?}"
+    );
+    let missing = load_with(
+        &dir.path().join("lab.yaml"),
+        &LoadOptions {
+            var_files: vec![dir.path().join("absent.yaml")],
+            ..LoadOptions::default()
+        },
+    );
+    assert!(matches!(missing, Err(LoadError::Read { .. })));
+}
