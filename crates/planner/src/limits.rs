@@ -30,6 +30,8 @@ pub const MAX_PLAN_RENDERED_BYTES: usize = 4 * MAX_PLAN_BYTES;
 pub const MAX_SUBSTITUTIONS: u64 = 10_000;
 /// Variables referring to variables, at most this deep.
 pub const MAX_VAR_DEPTH: usize = 32;
+/// Fragments including fragments (`include:`), at most this deep.
+pub const MAX_INCLUDE_DEPTH: usize = 4;
 /// The longest `--var` value.
 pub const MAX_OVERRIDE_BYTES: usize = 64 * 1024;
 /// The longest key or step name in a plan (AWS names are at most 128 to 1,224

@@ -8,7 +8,7 @@ use crate::checks;
 use crate::diagnostics::{Diagnostic, Diagnostics, Severity};
 use crate::graph::{self, SealedPlan};
 use crate::limits::MAX_PLAN_BYTES;
-use crate::plan::{self, VarFile};
+use crate::plan::{self, VarFile, include};
 use crate::references;
 use crate::source::{SourceFile, Span};
 
@@ -190,7 +190,7 @@ pub fn check_source_with(file: SourceFile, options: &LoadOptions) -> Result<Seal
 }
 
 /// Checks and seals a plan with its variable files parsed; their diagnostics come
-/// first, each located in its own file.
+/// first, each located in its own file, then those of included fragments.
 pub fn check_with_var_files(
     file: SourceFile,
     options: &LoadOptions,
@@ -200,38 +200,91 @@ pub fn check_with_var_files(
     let base_dir = path
         .parent()
         .map_or_else(|| Path::new(".").to_path_buf(), Path::to_path_buf);
-    let mut diags = Diagnostics::new(file);
-    let plan = plan::read_with(
-        &mut diags,
+    let mut context = include::Context {
+        roots: checks::file_roots(&base_dir, &options.allowed_dirs),
+        base_dir: base_dir.clone(),
+        allowed_dirs: options.allowed_dirs.clone(),
+        stack: std::fs::canonicalize(&path).into_iter().collect(),
+        ..include::Context::default()
+    };
+    let mut from_files = Vec::new();
+    let (sealed, diags) = check_inner(
+        file,
         &options.overrides,
         &options.secret_overrides,
         &mut var_files,
+        &mut context,
     );
-    let mut file_errors = false;
-    let mut from_files = Vec::new();
+    let mut file_errors = context.failed;
     for var_file in var_files {
         file_errors |= var_file.has_errors();
         from_files.extend(var_file.into_diagnostics());
     }
-    let fail = |diags: Diagnostics, mut from_files: Vec<Diagnostic>| {
-        from_files.extend(diags.into_sorted());
-        Err(invalid(&path, from_files))
-    };
+    from_files.extend(context.diagnostics);
+    match sealed {
+        Some(sealed) if !file_errors && !diags.has_errors() => {
+            Ok(sealed.with_warnings(diags.into_sorted()))
+        }
+        _ => {
+            from_files.extend(diags.into_sorted());
+            Err(invalid(&path, from_files))
+        }
+    }
+}
+
+/// Checks a fragment alone (`include:`), with the include's literal inputs, its files
+/// resolved against the main plan's folder: what it declares, or its errors.
+pub(crate) fn check_fragment(
+    file: SourceFile,
+    overrides: &[(String, String)],
+    context: &mut include::Context,
+) -> Result<include::Declared, Vec<Diagnostic>> {
+    let (sealed, diags) = check_inner(file, overrides, &[], &mut [], context);
+    match sealed {
+        Some(sealed) if !diags.has_errors() => Ok(include::Declared {
+            vars: sealed
+                .plan
+                .vars
+                .iter()
+                .map(|(k, v)| (k.clone(), v.value.clone()))
+                .collect(),
+            collections: sealed.plan.collections.clone(),
+            secrets: sealed.plan.secrets.iter().cloned().collect(),
+        }),
+        _ => Err(diags.into_sorted()),
+    }
+}
+
+/// The checks of one file (a plan or a fragment): its diagnostics, and the sealed plan
+/// if it got that far.
+fn check_inner(
+    file: SourceFile,
+    overrides: &[(String, String)],
+    secret_overrides: &[(String, String)],
+    var_files: &mut [VarFile],
+    context: &mut include::Context,
+) -> (Option<SealedPlan>, Diagnostics) {
+    let path = file.path().to_path_buf();
+    let mut diags = Diagnostics::new(file);
+    let plan = plan::read_with(
+        &mut diags,
+        overrides,
+        secret_overrides,
+        var_files,
+        Some(context),
+    );
     let Some(plan) = plan else {
-        return fail(diags, from_files);
+        return (None, diags);
     };
     references::check_vars(&mut diags, &plan);
     let dependencies = references::collect(&mut diags, &plan);
-    checks::check_plan(&mut diags, &plan, &base_dir, &options.allowed_dirs);
+    checks::check_plan(&mut diags, &plan, &context.base_dir, &context.allowed_dirs);
     let Some((graph, index)) = graph::build(&mut diags, &plan, &dependencies) else {
-        return fail(diags, from_files);
+        return (None, diags);
     };
-    let sealed = SealedPlan::seal(plan, path.clone(), graph, index, Vec::new());
+    let sealed = SealedPlan::seal(plan, path, graph, index, Vec::new());
     checks::check_sealed(&mut diags, &sealed);
-    if file_errors || diags.has_errors() {
-        return fail(diags, from_files);
-    }
-    Ok(sealed.with_warnings(diags.into_sorted()))
+    (Some(sealed), diags)
 }
 
 fn invalid(path: &Path, diagnostics: Vec<Diagnostic>) -> LoadError {

@@ -236,7 +236,9 @@ fn not_a_step(diags: &mut Diagnostics, plan: &Plan, name: &str, span: Span) -> b
     };
     let listed: Vec<String> = ids.iter().take(5).map(|id| format!("`{id}`")).collect();
     let message = if base == name {
-        format!("step `{name}` has `for_each`, so it is several steps; name one instance")
+        format!(
+            "`{name}` is several steps (a `for_each` step, or an include); name one of them, or an output of the include"
+        )
     } else {
         format!("step `{base}` has no instance `{name}`")
     };
@@ -244,10 +246,10 @@ fn not_a_step(diags: &mut Diagnostics, plan: &Plan, name: &str, span: Span) -> b
         .error("plan::unknown_reference", span, message)
         .label("no such step")
         .help(if listed.is_empty() {
-            format!("step `{base}` made no instances (its errors are reported)")
+            format!("`{base}` made no steps (its errors are reported)")
         } else {
             format!(
-                "its instances are {}{}",
+                "its steps are {}{}",
                 listed.join(", "),
                 if ids.len() > listed.len() {
                     ", ..."
@@ -260,8 +262,19 @@ fn not_a_step(diags: &mut Diagnostics, plan: &Plan, name: &str, span: Span) -> b
     true
 }
 
+/// Whether `name` is a step that could not be read, or one of an include that could
+/// not be read (those errors are reported already).
+fn unreadable(plan: &Plan, name: &str) -> bool {
+    plan.unreadable.iter().any(|u| {
+        u == name
+            || name
+                .strip_prefix(u.as_str())
+                .is_some_and(|rest| rest.starts_with('/'))
+    })
+}
+
 fn unknown_step(diags: &mut Diagnostics, plan: &Plan, name: &str, span: Span, message: String) {
-    if plan.unreadable.iter().any(|u| u == name) {
+    if unreadable(plan, name) {
         // The step exists but could not be read; that error is reported already.
         return;
     }
@@ -431,7 +444,7 @@ fn check_identity(
     }
     let id = StepId::new(name);
     let Some(other) = plan.steps.get(&id) else {
-        if plan.unreadable.iter().any(|u| u == name) || not_a_step(diags, plan, name, span) {
+        if unreadable(plan, name) || not_a_step(diags, plan, name, span) {
             return;
         }
         let candidates: Vec<&str> = plan

@@ -123,7 +123,7 @@ fn for_each_mistakes_are_located() {
             "name: x\nsteps:\n  u:\n    for_each: [a]\n    iam.group: { name: \"g\" }\n  v:\n    iam.group: { name: \"${u.name}\" }\n",
             "plan::unknown_reference",
             "lab.yaml:7:25",
-            "name one instance",
+            "is several steps",
         ),
         (
             "name: x\nsteps:\n  v:\n    iam.group: { name: \"${each.key}\" }\n",

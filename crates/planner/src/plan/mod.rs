@@ -3,6 +3,7 @@
 //! recorded in [`Diagnostics`].
 
 mod for_each;
+pub mod include;
 mod steps;
 mod var_files;
 mod vars;
@@ -87,7 +88,7 @@ pub struct Plan {
     pub instances: IndexMap<String, Vec<StepId>>,
 }
 
-const TOP_KEYS: &[&str] = &["name", "description", "vars", "steps"];
+const TOP_KEYS: &[&str] = &["name", "description", "vars", "steps", "include", "outputs"];
 
 pub(super) fn scalar_text(node: &Node) -> Option<String> {
     match &node.value {
@@ -107,7 +108,7 @@ pub fn read(
     overrides: &[(String, String)],
     secret_overrides: &[(String, String)],
 ) -> Option<Plan> {
-    read_with(diags, overrides, secret_overrides, &mut [])
+    read_with(diags, overrides, secret_overrides, &mut [], None)
 }
 
 /// Like [`read`], with `--var-file` files applied over `vars:` before `--var`; each
@@ -117,6 +118,7 @@ pub fn read_with(
     overrides: &[(String, String)],
     secret_overrides: &[(String, String)],
     var_files: &mut [VarFile],
+    context: Option<&mut include::Context>,
 ) -> Option<Plan> {
     let text = diags.file().text.clone();
     if report_prescan(diags, &yaml::prescan(&text)) {
@@ -129,7 +131,7 @@ pub fn read_with(
             return None;
         }
     };
-    let mut plan = read_root(diags, &root, overrides, var_files)?;
+    let mut plan = read_root(diags, &root, overrides, var_files, context)?;
     apply_secret_overrides(diags, &mut plan, secret_overrides, &root);
     Some(plan)
 }
@@ -239,6 +241,7 @@ fn read_root(
     root: &Node,
     overrides: &[(String, String)],
     var_files: &mut [VarFile],
+    context: Option<&mut include::Context>,
 ) -> Option<Plan> {
     let Some(entries) = root.as_map() else {
         diags
@@ -263,6 +266,8 @@ fn read_root(
     let mut collections = IndexMap::new();
     let mut instances = IndexMap::new();
     let mut steps_node = None;
+    let mut include_node = None;
+    let mut outputs_node = None;
     let mut seen_steps = false;
     let mut seen: Vec<&Key> = Vec::new();
     for (key, node) in entries {
@@ -303,6 +308,8 @@ fn read_root(
                 // Read once every variable is known: `for_each` expands over them.
                 steps_node = Some(node);
             }
+            "include" => include_node = Some((key, node)),
+            "outputs" => outputs_node = Some(node),
             other => diags
                 .error(
                     "plan::unknown_key",
@@ -311,7 +318,7 @@ fn read_root(
                 )
                 .label("not a plan key")
                 .maybe_help(did_you_mean(other, TOP_KEYS.iter().copied()).or_else(|| {
-                    Some("a plan has `name`, `description`, `vars` and `steps`".into())
+                    Some("a plan has `name`, `description`, `vars`, `steps`, `include` and `outputs`".into())
                 }))
                 .emit(),
         }
@@ -333,19 +340,56 @@ fn read_root(
         file.apply(&mut vars, &mut secrets, &mut collections);
     }
     apply_overrides(diags, &mut vars, overrides, entries);
+    let mut local = include::Context::default();
+    let included = match (include_node, context) {
+        (None, _) => IndexMap::new(),
+        (Some((_, node)), Some(context)) => include::read(diags, node, context, &mut unreadable),
+        (Some((key, node)), None) => {
+            local.base_dir = diags
+                .file()
+                .path()
+                .parent()
+                .map(std::path::Path::to_path_buf)
+                .unwrap_or_default();
+            local.roots = crate::checks::file_roots(&local.base_dir, &[]);
+            let included = include::read(diags, node, &mut local, &mut unreadable);
+            if local.failed {
+                diags
+                    .error("plan::include", key.span, "an included fragment has errors")
+                    .help("check the fragment on its own with `awslab validate`")
+                    .emit();
+            }
+            included
+        }
+    };
     if let Some(node) = steps_node {
+        let own = node.as_map().map_or(0, <[_]>::len);
+        let combined = combine_steps(diags, node, &included, include_node.map(|(k, _)| k.span));
         let scope = for_each::Scope {
             vars: &vars,
             collections: &collections,
         };
         steps::read_steps(
             diags,
-            node,
+            &combined,
+            own,
             &scope,
             &mut steps,
             &mut unreadable,
             &mut instances,
         );
+        for name in included.keys() {
+            let prefix = format!("{name}/");
+            let ids: Vec<StepId> = steps
+                .keys()
+                .filter(|id| id.as_str().starts_with(&prefix))
+                .cloned()
+                .collect();
+            instances.insert(name.clone(), ids);
+        }
+    }
+    if let Some(node) = outputs_node {
+        check_outputs(diags, node, &steps, &instances, &unreadable);
     }
     let name = name.unwrap_or_else(|| Sp::new(String::new(), first));
     let mut plan = Plan {
@@ -360,4 +404,102 @@ fn read_root(
     };
     mark_token_vars_secret(&mut plan);
     Some(plan)
+}
+
+/// The plan's steps with `${include.OUTPUT}` replaced, followed by every included step;
+/// an include named like a step is reported.
+fn combine_steps(
+    diags: &mut Diagnostics,
+    node: &Node,
+    included: &IndexMap<String, include::Expanded>,
+    include_span: Option<Span>,
+) -> Node {
+    let mut combined = node.clone();
+    if included.is_empty() {
+        return combined;
+    }
+    include::outputs_in_plan(&mut combined, included);
+    if let Value::Map(entries) = &mut combined.value {
+        for (key, _) in entries.iter() {
+            if included.contains_key(&key.name) {
+                diags
+                    .error(
+                        "plan::duplicate_step",
+                        key.span,
+                        format!("`{}` names both a step and an include", key.name),
+                    )
+                    .help("rename one of them: `${NAME.FIELD}` must mean one thing")
+                    .emit();
+            }
+        }
+        let total = entries.len() + included.values().map(|i| i.steps.len()).sum::<usize>();
+        if total > MAX_STEPS {
+            diags
+                .error(
+                    "plan::budget",
+                    include_span.unwrap_or(node.span),
+                    format!("the plan has {total} steps with its includes; a plan may have at most {MAX_STEPS}"),
+                )
+                .help("split the lab into several plans")
+                .emit();
+            return combined;
+        }
+        for expanded in included.values() {
+            entries.extend(expanded.steps.iter().cloned());
+        }
+    }
+    combined
+}
+
+/// `outputs:` of a fragment: names to text whose step references name its steps.
+fn check_outputs(
+    diags: &mut Diagnostics,
+    node: &Node,
+    steps: &IndexMap<StepId, Step>,
+    instances: &IndexMap<String, Vec<StepId>>,
+    unreadable: &[String],
+) {
+    let Some(entries) = node.as_map() else {
+        diags
+            .error(
+                "plan::invalid_value",
+                node.span,
+                "`outputs` must be a map of names to values, such as `role_arn: \"${role.arn}\"`",
+            )
+            .emit();
+        return;
+    };
+    for (key, value) in entries {
+        let Some(text) = value.as_str() else {
+            diags
+                .error(
+                    "plan::invalid_value",
+                    value.span,
+                    format!(
+                        "output `{}` must be a string such as `\"${{role.arn}}\"`",
+                        key.name
+                    ),
+                )
+                .emit();
+            continue;
+        };
+        for (reference, at) in crate::references::references_in(diags, text, value.span) {
+            if let crate::template::Reference::Step { step, .. } = &reference {
+                let base = step.split_once('[').map_or(step.as_str(), |(b, _)| b);
+                let known = steps.contains_key(step.as_str())
+                    || instances.contains_key(base)
+                    || unreadable.iter().any(|u| u == step || u == base);
+                if !known {
+                    diags
+                        .error(
+                            "plan::unknown_reference",
+                            at,
+                            format!("output `{}` refers to unknown step `{step}`", key.name),
+                        )
+                        .maybe_help(did_you_mean(step, steps.keys().map(StepId::as_str)))
+                        .emit();
+                }
+            }
+        }
+    }
 }

@@ -24,6 +24,7 @@ fn valid_step_name(name: &str) -> bool {
 pub(super) fn read_steps(
     diags: &mut Diagnostics,
     node: &Node,
+    own: usize,
     scope: &Scope<'_>,
     steps: &mut IndexMap<StepId, Step>,
     unreadable: &mut Vec<String>,
@@ -47,7 +48,7 @@ pub(super) fn read_steps(
     }
     let mut budget = MAX_STEPS.saturating_sub(entries.len());
     let mut seen: IndexMap<&str, Span> = IndexMap::new();
-    for (key, body) in entries {
+    for (index, (key, body)) in entries.iter().enumerate() {
         let id = StepId::new(key.name.clone());
         let first = seen.get(key.name.as_str()).copied();
         seen.entry(key.name.as_str()).or_insert(key.span);
@@ -69,7 +70,7 @@ pub(super) fn read_steps(
                 .error("plan::invalid_step_name", key.span, format!("`{}` is reserved and cannot name a step", key.name))
                 .help("choose another name; `operator`, `vars`, `run`, `account` and `outputs` have meanings in references")
                 .emit();
-        } else if !valid_step_name(&key.name) {
+        } else if index < own && !valid_step_name(&key.name) {
             diags
                 .error("plan::invalid_step_name", key.span, format!("`{}` is not a valid step name", key.name))
                 .help("a step name starts with a letter and has at most 64 letters, digits, `-` and `_`")
