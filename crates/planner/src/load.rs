@@ -220,7 +220,14 @@ pub fn check_with_var_files(
         file_errors |= var_file.has_errors();
         from_files.extend(var_file.into_diagnostics());
     }
-    from_files.extend(context.diagnostics);
+    // A nested fragment is read both when its parent is checked alone and when it is
+    // copied in: its diagnostics come twice.
+    let mut included = context.diagnostics;
+    included
+        .sort_by(|a, b| (&a.location, a.code, &a.message).cmp(&(&b.location, b.code, &b.message)));
+    included
+        .dedup_by(|a, b| a.location == b.location && a.code == b.code && a.message == b.message);
+    from_files.extend(included);
     match sealed {
         Some(sealed) if !file_errors && !diags.has_errors() => {
             Ok(sealed.with_warnings(diags.into_sorted()))

@@ -64,6 +64,12 @@ pub fn plan_schema() -> String {
                 "propertyNames": { "pattern": "^[A-Za-z][A-Za-z0-9_-]{0,63}$", "not": { "enum": crate::plan::RESERVED_NAMES } },
                 "additionalProperties": { "oneOf": kinds },
                 "minProperties": 1
+            },
+            "include": include_schema(),
+            "outputs": {
+                "type": "object",
+                "description": "A fragment's outputs: names read by the including plan as ${INCLUDE.NAME}",
+                "additionalProperties": { "type": "string" }
             }
         },
         "required": ["name", "steps"],
@@ -113,5 +119,29 @@ fn for_each_schema() -> Value {
             list_variable(),
             map_variable()
         ]
+    })
+}
+
+/// `include:` of fragments.
+fn include_schema() -> Value {
+    json!({
+        "type": "object",
+        "description": "Fragments (plan files) whose steps become NAME/step; see docs/plan-format.md",
+        "propertyNames": { "pattern": "^[A-Za-z][A-Za-z0-9_-]{0,63}$", "not": { "enum": crate::plan::RESERVED_NAMES } },
+        "additionalProperties": {
+            "type": "object",
+            "properties": {
+                "file": { "type": "string", "description": "The fragment's path, relative to the including file" },
+                "vars": {
+                    "type": "object",
+                    "description": "Values for the fragment's inputs (its vars)",
+                    "additionalProperties": {
+                        "oneOf": [ { "type": ["string", "number", "boolean"] }, list_variable(), map_variable() ]
+                    }
+                }
+            },
+            "required": ["file"],
+            "additionalProperties": false
+        }
     })
 }

@@ -328,3 +328,219 @@ fn a_var_file_over_the_plan_budget_is_refused() {
     );
     assert!(matches!(missing, Err(LoadError::Read { .. })));
 }
+
+/// A lab folder with `lab.yaml` and files beside it.
+fn lab_with(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    for (name, text) in files {
+        let path = dir.path().join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap_or_else(|e| panic!("{e}"));
+        }
+        std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+    }
+    dir
+}
+
+fn load_lab(dir: &Path) -> Result<SealedPlan, LoadError> {
+    load_with(&dir.join("lab.yaml"), &LoadOptions::default())
+}
+
+const FRAGMENT: &str = "name: team
+vars: { team: red }
+outputs: { group: \"${group.arn}\" }
+steps:
+  group:
+    iam.group: { name: \"g-${vars.team}-${run.id}\" }
+  member-user:
+    iam.user: { name: \"u-${vars.team}-${run.id}\" }
+  member:
+    iam.group_membership: { group: \"${group.name}\", user: \"${member-user.name}\" }
+";
+
+#[test]
+fn include_namespaces_steps_and_reads_outputs() {
+    let dir = lab_with(&[
+        ("fragments/team.yaml", FRAGMENT),
+        (
+            "lab.yaml",
+            "name: lab
+include:
+  blue: { file: fragments/team.yaml, vars: { team: blue } }
+  red: { file: fragments/team.yaml }
+steps:
+  check:
+    verify: { call: iam.GetGroup, params: { GroupName: \"${blue/group.name}\" }, expect: { Arn: \"${blue.group}\" } }
+    needs: [red]
+",
+        ),
+    ]);
+    let sealed = load_lab(dir.path()).unwrap_or_else(|e| panic!("{e:?}"));
+    let ids: Vec<&str> = sealed.plan.steps.keys().map(|s| s.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "check",
+            "blue/group",
+            "blue/member-user",
+            "blue/member",
+            "red/group",
+            "red/member-user",
+            "red/member"
+        ]
+    );
+    let member = awslab_planner::StepId::new("blue/member");
+    let deps: Vec<&str> = sealed
+        .dependencies(&member)
+        .iter()
+        .map(|s| s.as_str())
+        .collect();
+    assert_eq!(deps, ["blue/group", "blue/member-user"]);
+    let check = awslab_planner::StepId::new("check");
+    let deps: Vec<&str> = sealed
+        .dependencies(&check)
+        .iter()
+        .map(|s| s.as_str())
+        .collect();
+    assert_eq!(
+        deps,
+        ["blue/group", "red/group", "red/member-user", "red/member"]
+    );
+    let Some(awslab_planner::StepKind::IamGroup(group)) = sealed
+        .step(&awslab_planner::StepId::new("blue/group"))
+        .map(|s| &s.kind)
+    else {
+        panic!("no blue/group");
+    };
+    assert_eq!(group.name.value, "g-blue-${run.id}");
+}
+
+#[test]
+fn include_mistakes_are_located_in_the_file_that_holds_them() {
+    let main = |include: &str| {
+        format!("name: lab\ninclude:\n  {include}\nsteps:\n  g: {{ iam.group: {{ name: g }} }}\n")
+    };
+    let cases: Vec<(Vec<(&str, String)>, &str, &str, &str)> = vec![
+        (
+            vec![
+                ("lab.yaml", main("blue: { file: fragments/team.yaml }")),
+                ("fragments/team.yaml", FRAGMENT.replace("iam.user:", "iam.usr:")),
+            ],
+            "plan::unknown_kind",
+            "fragments/team.yaml:8:5",
+            "unknown step kind `iam.usr`",
+        ),
+        (
+            vec![
+                ("lab.yaml", main("blue: { file: fragments/team.yaml, vars: { teem: x } }")),
+                ("fragments/team.yaml", FRAGMENT.to_owned()),
+            ],
+            "plan::unknown_var",
+            "lab.yaml:3:46",
+            "does not declare",
+        ),
+        (
+            vec![
+                ("lab.yaml", main("blue: { file: fragments/absent.yaml }")),
+            ],
+            "plan::file",
+            "lab.yaml:3:17",
+            "cannot be read",
+        ),
+        (
+            vec![
+                ("lab.yaml", main("blue: { file: ../outside.yaml }")),
+                ("../outside.yaml", FRAGMENT.to_owned()),
+            ],
+            "plan::file_outside",
+            "lab.yaml:3:17",
+            "outside the plan's folder",
+        ),
+        (
+            vec![
+                ("lab.yaml", main("blue: { file: a.yaml }")),
+                ("a.yaml", "name: a\ninclude: { b: { file: b.yaml } }\nsteps:\n  g: { iam.group: { name: a } }\n".to_owned()),
+                ("b.yaml", "name: b\ninclude: { a: { file: a.yaml } }\nsteps:\n  g: { iam.group: { name: b } }\n".to_owned()),
+            ],
+            "plan::include_cycle",
+            "b.yaml:2:23",
+            "`a.yaml` includes `b.yaml` includes `a.yaml`",
+        ),
+        (
+            vec![
+                ("lab.yaml", main("blue: { file: fragments/team.yaml }")),
+                ("fragments/team.yaml", FRAGMENT.replace("outputs: { group: \"${group.arn}\" }", "outputs: { group: \"${grup.arn}\" }")),
+            ],
+            "plan::unknown_reference",
+            "fragments/team.yaml:3:20",
+            "output `group` refers to unknown step `grup`",
+        ),
+        (
+            vec![
+                ("lab.yaml", main("g: { file: fragments/team.yaml }")),
+                ("fragments/team.yaml", FRAGMENT.to_owned()),
+            ],
+            "plan::duplicate_step",
+            "lab.yaml:5:3",
+            "names both a step and an include",
+        ),
+        (
+            vec![
+                ("lab.yaml", main("blue: { file: fragments/team.yaml }")),
+                ("fragments/team.yaml", FRAGMENT.replace("vars: { team: red }", "vars: { team: red, token: { value: t, secret: true } }")),
+            ],
+            "plan::invalid_value",
+            "lab.yaml:3:3",
+            "declares secret variable `token`",
+        ),
+    ];
+    for (files, code, at, part) in cases {
+        let outer = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let root = outer.path().join("lab");
+        for (name, text) in &files {
+            let path = root.join(name);
+            std::fs::create_dir_all(path.parent().unwrap_or(&root))
+                .unwrap_or_else(|e| panic!("{e}"));
+            std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+        }
+        let lines: Vec<String> = located(load_lab(&root))
+            .into_iter()
+            .map(|l| l.replace(&format!("{}/", root.display()), ""))
+            .collect();
+        assert_one(&lines, code, at, part);
+    }
+}
+
+#[test]
+fn includes_nest_at_most_four_deep() {
+    let mut files: Vec<(String, String)> = vec![(
+        "lab.yaml".to_owned(),
+        "name: lab\ninclude: { f1: { file: f1.yaml } }\nsteps:\n  g: { iam.group: { name: g } }\n"
+            .to_owned(),
+    )];
+    for depth in 1..=6 {
+        files.push((
+            format!("f{depth}.yaml"),
+            format!(
+                "name: f{depth}\ninclude: {{ f{next}: {{ file: f{next}.yaml }} }}\nsteps:\n  g: {{ iam.group: {{ name: g{depth} }} }}\n",
+                next = depth + 1
+            ),
+        ));
+    }
+    files.push((
+        "f7.yaml".to_owned(),
+        "name: f7\nsteps:\n  g: { iam.group: { name: g7 } }\n".to_owned(),
+    ));
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let dir = lab_with(&refs);
+    let lines = located(load_lab(dir.path()));
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("plan::budget") && l.contains("more than 4 deep")),
+        "{lines:#?}"
+    );
+}

@@ -205,8 +205,19 @@ fn read_one(
         }
     };
     // Alone, with its defaults and the literal inputs: its own mistakes, located in it.
+    let declared_names: Vec<String> = yaml::parse(&source.text)
+        .ok()
+        .and_then(|root| {
+            root.as_map()?
+                .iter()
+                .find(|(k, _)| k.name == "vars")
+                .and_then(|(_, vars)| vars.as_map())
+                .map(|vars| vars.iter().map(|(k, _)| k.name.clone()).collect())
+        })
+        .unwrap_or_default();
     let literal: Vec<(String, String)> = inputs
         .iter()
+        .filter(|(n, _)| declared_names.contains(n))
         .filter_map(|(n, (v, _))| match v {
             Input::Text(t) if !t.contains("${") => Some((n.clone(), t.clone())),
             _ => None,
