@@ -48,7 +48,12 @@ steps:
 #[test]
 fn for_each_makes_one_step_per_item_with_stable_ids() {
     let sealed = check(TEAMS).unwrap_or_else(|e| panic!("{e:?}"));
-    let ids: Vec<&str> = sealed.plan.steps.keys().map(|s| s.as_str()).collect();
+    let ids: Vec<&str> = sealed
+        .plan
+        .steps
+        .keys()
+        .map(awslab_planner::StepId::as_str)
+        .collect();
     assert_eq!(
         ids,
         ["user[red]", "user[blue]", "who[red]", "who[blue]", "last"]
@@ -376,7 +381,12 @@ steps:
         ),
     ]);
     let sealed = load_lab(dir.path()).unwrap_or_else(|e| panic!("{e:?}"));
-    let ids: Vec<&str> = sealed.plan.steps.keys().map(|s| s.as_str()).collect();
+    let ids: Vec<&str> = sealed
+        .plan
+        .steps
+        .keys()
+        .map(awslab_planner::StepId::as_str)
+        .collect();
     assert_eq!(
         ids,
         [
@@ -415,12 +425,20 @@ steps:
     assert_eq!(group.name.value, "g-blue-${run.id}");
 }
 
+/// Files of a lab, and the diagnostic's code, location and a part of its message.
+type IncludeCase = (
+    Vec<(&'static str, String)>,
+    &'static str,
+    &'static str,
+    &'static str,
+);
+
 #[test]
 fn include_mistakes_are_located_in_the_file_that_holds_them() {
     let main = |include: &str| {
         format!("name: lab\ninclude:\n  {include}\nsteps:\n  g: {{ iam.group: {{ name: g }} }}\n")
     };
-    let cases: Vec<(Vec<(&str, String)>, &str, &str, &str)> = vec![
+    let cases: Vec<IncludeCase> = vec![
         (
             vec![
                 ("lab.yaml", main("blue: { file: fragments/team.yaml }")),

@@ -36,7 +36,30 @@ struct Item {
 /// The items `for_each` (at `node`) iterates over, or `None` once the reason is
 /// reported.
 fn items(diags: &mut Diagnostics, step: &str, node: &Node, scope: &Scope<'_>) -> Option<Vec<Item>> {
-    let collection = match &node.value {
+    let collection = collection(diags, step, node, scope)?;
+    let items = items_of(collection);
+    if items.is_empty() {
+        diags
+            .error(
+                "plan::invalid_value",
+                node.span,
+                format!("`for_each` of step `{step}` has no items, so the step would make nothing"),
+            )
+            .help("give the list or map at least one item, or remove the step")
+            .emit();
+        return None;
+    }
+    Some(items)
+}
+
+/// The list or map `for_each` names or holds, well formed.
+fn collection<'a>(
+    diags: &mut Diagnostics,
+    step: &str,
+    node: &'a Node,
+    scope: &Scope<'a>,
+) -> Option<&'a Node> {
+    Some(match &node.value {
         Value::Str(text) => {
             let trimmed = text.trim();
             let Some(name) = trimmed
@@ -103,8 +126,11 @@ fn items(diags: &mut Diagnostics, step: &str, node: &Node, scope: &Scope<'_>) ->
                 .emit();
             return None;
         }
-    };
-    let items: Vec<Item> = match &collection.value {
+    })
+}
+
+fn items_of(collection: &Node) -> Vec<Item> {
+    match &collection.value {
         Value::Seq(list) => list
             .iter()
             .filter_map(scalar_text)
@@ -129,19 +155,7 @@ fn items(diags: &mut Diagnostics, step: &str, node: &Node, scope: &Scope<'_>) ->
             })
             .collect(),
         _ => Vec::new(),
-    };
-    if items.is_empty() {
-        diags
-            .error(
-                "plan::invalid_value",
-                node.span,
-                format!("`for_each` of step `{step}` has no items, so the step would make nothing"),
-            )
-            .help("give the list or map at least one item, or remove the step")
-            .emit();
-        return None;
     }
-    Some(items)
 }
 
 /// The instances of step `key` (whose body has `for_each`): each instance's id and
@@ -192,10 +206,8 @@ pub(super) fn expand(
 
 fn substitute(diags: &mut Diagnostics, step: &str, node: &mut Node, item: &Item) {
     match &mut node.value {
-        Value::Str(text) => {
-            if text.contains("${each.") {
-                *text = replace_each(diags, step, text, node.span, item);
-            }
+        Value::Str(text) if text.contains("${each.") => {
+            *text = replace_each(diags, step, text, node.span, item);
         }
         Value::Seq(items) => {
             for child in items {

@@ -14,6 +14,7 @@
 //! Files come only from the plan's folder tree (or `--allow-files-from` folders); a
 //! fragment includes others at most [`MAX_INCLUDE_DEPTH`] deep, never itself again.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
@@ -128,57 +129,7 @@ fn read_one(
             .emit();
         return None;
     }
-    let mut file = None;
-    let mut inputs: IndexMap<String, (Input, Span)> = IndexMap::new();
-    let Some(fields) = spec.as_map() else {
-        diags
-            .error(
-                "plan::invalid_value",
-                spec.span,
-                format!("include `{name}` must be a map with `file` and `vars`"),
-            )
-            .emit();
-        return None;
-    };
-    for (field, value) in fields {
-        match field.name.as_str() {
-            "file" => file = value.as_str().map(|f| (f.to_owned(), value.span)),
-            "vars" => {
-                for (input, given) in value.as_map().unwrap_or_default() {
-                    let input_value = match scalar_text(given) {
-                        Some(text) => Input::Text(text),
-                        None if super::vars::is_collection(given) => {
-                            if !super::vars::check_collection(diags, &input.name, given) {
-                                return None;
-                            }
-                            Input::Collection(given.clone())
-                        }
-                        None => {
-                            diags
-                                .error(
-                                    "plan::invalid_value",
-                                    given.span,
-                                    format!("input `{}` of include `{name}` must be a string, number, list or map", input.name),
-                                )
-                                .emit();
-                            return None;
-                        }
-                    };
-                    inputs.insert(input.name.clone(), (input_value, input.span));
-                }
-            }
-            other => {
-                diags
-                    .error(
-                        "plan::unknown_key",
-                        field.span,
-                        format!("unknown key `{other}` in include `{name}`"),
-                    )
-                    .help("an include has `file` and `vars`")
-                    .emit();
-            }
-        }
-    }
+    let (file, inputs) = read_spec(diags, name, spec)?;
     let Some((file, file_span)) = file else {
         diags
             .error(
@@ -235,6 +186,64 @@ fn read_one(
     };
     context.stack.pop();
     expanded
+}
+
+/// An include's `file` and `vars`.
+type Spec = (Option<(String, Span)>, IndexMap<String, (Input, Span)>);
+
+fn read_spec(diags: &mut Diagnostics, name: &str, spec: &Node) -> Option<Spec> {
+    let mut file = None;
+    let mut inputs: IndexMap<String, (Input, Span)> = IndexMap::new();
+    let Some(fields) = spec.as_map() else {
+        diags
+            .error(
+                "plan::invalid_value",
+                spec.span,
+                format!("include `{name}` must be a map with `file` and `vars`"),
+            )
+            .emit();
+        return None;
+    };
+    for (field, value) in fields {
+        match field.name.as_str() {
+            "file" => file = value.as_str().map(|f| (f.to_owned(), value.span)),
+            "vars" => {
+                for (input, given) in value.as_map().unwrap_or_default() {
+                    let input_value = match scalar_text(given) {
+                        Some(text) => Input::Text(text),
+                        None if super::vars::is_collection(given) => {
+                            if !super::vars::check_collection(diags, &input.name, given) {
+                                return None;
+                            }
+                            Input::Collection(given.clone())
+                        }
+                        None => {
+                            diags
+                                .error(
+                                    "plan::invalid_value",
+                                    given.span,
+                                    format!("input `{}` of include `{name}` must be a string, number, list or map", input.name),
+                                )
+                                .emit();
+                            return None;
+                        }
+                    };
+                    inputs.insert(input.name.clone(), (input_value, input.span));
+                }
+            }
+            other => {
+                diags
+                    .error(
+                        "plan::unknown_key",
+                        field.span,
+                        format!("unknown key `{other}` in include `{name}`"),
+                    )
+                    .help("an include has `file` and `vars`")
+                    .emit();
+            }
+        }
+    }
+    Some((file, inputs))
 }
 
 /// The fragment's path, resolved and inside the allowed folders, not already being read.
@@ -531,11 +540,7 @@ impl Rename<'_> {
 
     fn node(&self, node: &mut Node) {
         match &mut node.value {
-            Value::Str(text) => {
-                if text.contains("${") {
-                    *text = self.text(text);
-                }
-            }
+            Value::Str(text) if text.contains("${") => *text = self.text(text),
             Value::Seq(items) => items.iter_mut().for_each(|n| self.node(n)),
             Value::Map(entries) => {
                 for (key, value) in entries {
@@ -576,7 +581,7 @@ impl Rename<'_> {
                         out.push_str(&self.text(&inner));
                     }
                     _ => {
-                        out.push_str(&format!("${{{}.{}}}", self.step_id(step), path.join(".")));
+                        let _ = write!(out, "${{{}.{}}}", self.step_id(step), path.join("."));
                     }
                 },
                 _ => out.push_str(original),

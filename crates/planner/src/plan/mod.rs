@@ -261,27 +261,14 @@ fn read_root(
     let mut description = None;
     let mut vars = IndexMap::new();
     let mut secrets = IndexSet::new();
-    let mut steps = IndexMap::new();
-    let mut unreadable = Vec::new();
     let mut collections = IndexMap::new();
-    let mut instances = IndexMap::new();
     let mut steps_node = None;
     let mut include_node = None;
     let mut outputs_node = None;
     let mut seen_steps = false;
     let mut seen: Vec<&Key> = Vec::new();
     for (key, node) in entries {
-        if let Some(first) = seen.iter().find(|k| k.name == key.name) {
-            let first_span = first.span;
-            diags
-                .error(
-                    "plan::duplicate_key",
-                    key.span,
-                    format!("`{}` is given twice at the top of the plan", key.name),
-                )
-                .related(first_span, "first given here")
-                .help("keep one of them")
-                .emit();
+        if repeated_top_key(diags, &seen, key) {
             continue;
         }
         seen.push(key);
@@ -324,7 +311,65 @@ fn read_root(
         }
     }
     let first = entries.first().map_or(root.span, |(k, _)| k.span);
-    if name.is_none() && !entries.iter().any(|(k, _)| k.name == "name") {
+    report_missing(diags, entries, first, name.is_some(), seen_steps);
+    for file in var_files.iter_mut() {
+        file.apply(&mut vars, &mut secrets, &mut collections);
+    }
+    apply_overrides(diags, &mut vars, overrides, entries);
+    let name = name.unwrap_or_else(|| Sp::new(String::new(), first));
+    let mut plan = Plan {
+        name,
+        description,
+        vars,
+        secrets,
+        steps: IndexMap::new(),
+        unreadable: Vec::new(),
+        collections,
+        instances: IndexMap::new(),
+    };
+    let included = read_includes(diags, include_node, context, &mut plan.unreadable);
+    if let Some(node) = steps_node {
+        read_all_steps(
+            diags,
+            node,
+            &included,
+            include_node.map(|(k, _)| k.span),
+            &mut plan,
+        );
+    }
+    if let Some(node) = outputs_node {
+        check_outputs(diags, node, &plan.steps, &plan.instances, &plan.unreadable);
+    }
+    mark_token_vars_secret(&mut plan);
+    Some(plan)
+}
+
+/// A top-level key given twice (reported); the first is kept.
+fn repeated_top_key(diags: &mut Diagnostics, seen: &[&Key], key: &Key) -> bool {
+    let Some(first) = seen.iter().find(|k| k.name == key.name) else {
+        return false;
+    };
+    diags
+        .error(
+            "plan::duplicate_key",
+            key.span,
+            format!("`{}` is given twice at the top of the plan", key.name),
+        )
+        .related(first.span, "first given here")
+        .help("keep one of them")
+        .emit();
+    true
+}
+
+/// A plan without `name` or `steps`.
+fn report_missing(
+    diags: &mut Diagnostics,
+    entries: &[(Key, Node)],
+    first: Span,
+    named: bool,
+    seen_steps: bool,
+) {
+    if !named && !entries.iter().any(|(k, _)| k.name == "name") {
         diags
             .error("plan::missing_key", first, "the plan has no `name`")
             .help("add `name: my-lab` at the top")
@@ -336,15 +381,20 @@ fn read_root(
             .help("add a `steps:` map of named steps")
             .emit();
     }
-    for file in var_files.iter_mut() {
-        file.apply(&mut vars, &mut secrets, &mut collections);
-    }
-    apply_overrides(diags, &mut vars, overrides, entries);
-    let mut local = include::Context::default();
-    let included = match (include_node, context) {
+}
+
+/// Reads `include:` (with a context of its own when none is given: `plan::read`).
+fn read_includes(
+    diags: &mut Diagnostics,
+    include_node: Option<(&Key, &Node)>,
+    context: Option<&mut include::Context>,
+    unreadable: &mut Vec<String>,
+) -> IndexMap<String, include::Expanded> {
+    match (include_node, context) {
         (None, _) => IndexMap::new(),
-        (Some((_, node)), Some(context)) => include::read(diags, node, context, &mut unreadable),
+        (Some((_, node)), Some(context)) => include::read(diags, node, context, unreadable),
         (Some((key, node)), None) => {
+            let mut local = include::Context::default();
             local.base_dir = diags
                 .file()
                 .path()
@@ -352,7 +402,7 @@ fn read_root(
                 .map(std::path::Path::to_path_buf)
                 .unwrap_or_default();
             local.roots = crate::checks::file_roots(&local.base_dir, &[]);
-            let included = include::read(diags, node, &mut local, &mut unreadable);
+            let included = include::read(diags, node, &mut local, unreadable);
             if local.failed {
                 diags
                     .error("plan::include", key.span, "an included fragment has errors")
@@ -361,49 +411,43 @@ fn read_root(
             }
             included
         }
-    };
-    if let Some(node) = steps_node {
-        let own = node.as_map().map_or(0, <[_]>::len);
-        let combined = combine_steps(diags, node, &included, include_node.map(|(k, _)| k.span));
-        let scope = for_each::Scope {
-            vars: &vars,
-            collections: &collections,
-        };
-        steps::read_steps(
-            diags,
-            &combined,
-            own,
-            &scope,
-            &mut steps,
-            &mut unreadable,
-            &mut instances,
-        );
-        for name in included.keys() {
-            let prefix = format!("{name}/");
-            let ids: Vec<StepId> = steps
-                .keys()
-                .filter(|id| id.as_str().starts_with(&prefix))
-                .cloned()
-                .collect();
-            instances.insert(name.clone(), ids);
-        }
     }
-    if let Some(node) = outputs_node {
-        check_outputs(diags, node, &steps, &instances, &unreadable);
-    }
-    let name = name.unwrap_or_else(|| Sp::new(String::new(), first));
-    let mut plan = Plan {
-        name,
-        description,
-        vars,
-        secrets,
-        steps,
-        unreadable,
-        collections,
-        instances,
+}
+
+/// Reads the plan's steps and its includes' (once every variable is known), with
+/// `for_each` instances, and records each include's steps as one group for `needs:`.
+fn read_all_steps(
+    diags: &mut Diagnostics,
+    node: &Node,
+    included: &IndexMap<String, include::Expanded>,
+    include_span: Option<Span>,
+    plan: &mut Plan,
+) {
+    let own = node.as_map().map_or(0, <[_]>::len);
+    let combined = combine_steps(diags, node, included, include_span);
+    let scope = for_each::Scope {
+        vars: &plan.vars,
+        collections: &plan.collections,
     };
-    mark_token_vars_secret(&mut plan);
-    Some(plan)
+    steps::read_steps(
+        diags,
+        &combined,
+        own,
+        &scope,
+        &mut plan.steps,
+        &mut plan.unreadable,
+        &mut plan.instances,
+    );
+    for name in included.keys() {
+        let prefix = format!("{name}/");
+        let ids: Vec<StepId> = plan
+            .steps
+            .keys()
+            .filter(|id| id.as_str().starts_with(&prefix))
+            .cloned()
+            .collect();
+        plan.instances.insert(name.clone(), ids);
+    }
 }
 
 /// The plan's steps with `${include.OUTPUT}` replaced, followed by every included step;
