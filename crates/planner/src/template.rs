@@ -85,7 +85,16 @@ fn reference_of(content: &str) -> Option<Result<Reference, String>> {
     let mut words = content.split('.');
     let root = words.next()?;
     if !is_step_id(root) {
-        return None;
+        // `${team[].arn}` or `${a//b.arn}`: meant as a step, but no step id.
+        let step_like = root.contains(['[', '/'])
+            && root
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_/[]".contains(c));
+        return step_like.then(|| {
+            Err(format!(
+                "`${{{content}}}` is not a reference: an instance is `STEP[KEY]` (a key of letters, digits, `-` and `_`) and an included step `INCLUDE/STEP`"
+            ))
+        });
     }
     let path: Vec<String> = words.map(str::to_owned).collect();
     if path.is_empty() {
@@ -331,7 +340,8 @@ mod tests {
             refs,
             ["team[red].arn", "blue/user.arn", "blue/team[a-1].name"]
         );
-        assert!(Template::parse("${team[].arn}").unwrap().is_static());
+        assert!(Template::parse("${team[].arn}").is_err());
+        assert!(Template::parse("${a//b.arn}").is_err());
         assert!(Template::parse("${team[a b].arn}").unwrap().is_static());
     }
 

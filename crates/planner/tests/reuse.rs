@@ -562,3 +562,29 @@ fn includes_nest_at_most_four_deep() {
         "{lines:#?}"
     );
 }
+
+#[test]
+fn including_one_fragment_thousands_of_times_is_refused() {
+    let includes: String = (0..1_000)
+        .map(|i| format!("  i{i}: {{ file: f.yaml }}\n"))
+        .collect();
+    let dir = lab_with(&[
+        (
+            "f.yaml",
+            "name: f\nsteps:\n  g: { iam.group: { name: g } }\n",
+        ),
+        (
+            "lab.yaml",
+            &format!(
+                "name: lab\ninclude:\n{includes}steps:\n  g: {{ iam.group: {{ name: g }} }}\n"
+            ),
+        ),
+    ]);
+    let lines = located(load_lab(dir.path()));
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("plan::budget") && l.contains("more than 200 times")),
+        "{lines:#?}"
+    );
+}

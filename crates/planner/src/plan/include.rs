@@ -21,7 +21,7 @@ use indexmap::IndexMap;
 
 use super::scalar_text;
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::limits::MAX_INCLUDE_DEPTH;
+use crate::limits::{MAX_INCLUDE_DEPTH, MAX_INCLUDE_READS};
 use crate::source::Span;
 use crate::template::{Reference, Template};
 use crate::yaml::{self, Key, Node, Value};
@@ -41,6 +41,8 @@ pub struct Context {
     pub diagnostics: Vec<Diagnostic>,
     /// True once an included file has errors.
     pub failed: bool,
+    /// Fragment files read so far (at most [`MAX_INCLUDE_READS`]).
+    pub reads: usize,
 }
 
 /// Names of identities a step body may hold as plain text (not `${...}`).
@@ -141,6 +143,18 @@ fn read_one(
         return None;
     };
     let path = locate(diags, name, &file, file_span, context)?;
+    context.reads += 1;
+    if context.reads > MAX_INCLUDE_READS {
+        diags
+            .error(
+                "plan::budget",
+                key.span,
+                format!("the plan reads fragments more than {MAX_INCLUDE_READS} times, nested includes counted"),
+            )
+            .help("include fewer fragments, or nest them less")
+            .emit();
+        return None;
+    }
     let source = match crate::load::read_yaml_file(&path, "fragment") {
         Ok(source) => source,
         Err(crate::LoadError::Invalid { diagnostics, .. }) => {
