@@ -409,8 +409,8 @@ steps:
     let check = awslab_planner::StepId::new("check");
     let deps: Vec<&str> = sealed
         .dependencies(&check)
-        .iter()
-        .map(|s| s.as_str())
+        .into_iter()
+        .map(awslab_planner::StepId::as_str)
         .collect();
     assert_eq!(
         deps,
@@ -590,4 +590,38 @@ fn including_one_fragment_thousands_of_times_is_refused() {
             .any(|l| l.contains("plan::budget") && l.contains("more than 200 times")),
         "{lines:#?}"
     );
+}
+
+#[test]
+fn an_include_input_may_name_another_includes_output() {
+    let dir = lab_with(&[
+        ("fragments/team.yaml", FRAGMENT),
+        (
+            "fragments/check.yaml",
+            "name: check
+vars: { arn: \"arn:aws:iam::123456789012:group/g\" }
+steps:
+  is-group:
+    verify: { call: sts.GetCallerIdentity, expect: { Arn: \"${vars.arn}\" } }
+",
+        ),
+        (
+            "lab.yaml",
+            "name: lab
+include:
+  blue: { file: fragments/team.yaml, vars: { team: blue } }
+  check: { file: fragments/check.yaml, vars: { arn: \"${blue.group}\" } }
+steps:
+  g: { iam.group: { name: g } }
+",
+        ),
+    ]);
+    let sealed = load_lab(dir.path()).unwrap_or_else(|e| panic!("{e:?}"));
+    let check = awslab_planner::StepId::new("check/is-group");
+    let deps: Vec<&str> = sealed
+        .dependencies(&check)
+        .into_iter()
+        .map(awslab_planner::StepId::as_str)
+        .collect();
+    assert_eq!(deps, ["blue/group"]);
 }

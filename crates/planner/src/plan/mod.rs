@@ -450,7 +450,7 @@ fn read_all_steps(
     }
 }
 
-/// The plan's steps with `${include.OUTPUT}` replaced, followed by every included step;
+/// The plan's steps followed by every included step, `${include.OUTPUT}` replaced;
 /// an include named like a step is reported.
 fn combine_steps(
     diags: &mut Diagnostics,
@@ -462,7 +462,6 @@ fn combine_steps(
     if included.is_empty() {
         return combined;
     }
-    include::outputs_in_plan(&mut combined, included);
     if let Value::Map(entries) = &mut combined.value {
         for (key, _) in entries.iter() {
             if included.contains_key(&key.name) {
@@ -492,6 +491,8 @@ fn combine_steps(
             entries.extend(expanded.steps.iter().cloned());
         }
     }
+    // After the includes' steps are in: an include's input may name another's output.
+    include::outputs_in_plan(&mut combined, included);
     combined
 }
 
