@@ -625,3 +625,20 @@ steps:
         .collect();
     assert_eq!(deps, ["blue/group"]);
 }
+
+#[test]
+fn a_for_each_that_would_copy_megabytes_is_refused_before_copying() {
+    let big = "x".repeat(60_000);
+    let items: Vec<String> = (0..100).map(|i| format!("t{i}")).collect();
+    let yaml = format!(
+        "name: x\nsteps:\n  u:\n    for_each: [{}]\n    iam.group: {{ name: \"g-${{each.key}}\", path: \"/{big}/\" }}\n",
+        items.join(", ")
+    );
+    let lines = located(check(&yaml));
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("plan::budget") && l.contains("would copy")),
+        "{lines:#?}"
+    );
+}

@@ -11,7 +11,7 @@ use indexmap::IndexMap;
 use super::scalar_text;
 use super::vars::check_collection;
 use crate::diagnostics::{Diagnostics, did_you_mean};
-use crate::limits::MAX_STEPS;
+use crate::limits::{MAX_EXPANDED_BYTES, MAX_STEPS};
 use crate::source::Span;
 use crate::yaml::{Key, Node, Sp, Value};
 
@@ -185,6 +185,26 @@ pub(super) fn expand(
             .emit();
         return None;
     }
+    // Each instance copies the step: bound the copies' text before making them.
+    let copied = text_size(&Node {
+        span: for_each.span,
+        value: Value::Map(body.to_vec()),
+    })
+    .saturating_mul(items.len());
+    if copied > MAX_EXPANDED_BYTES {
+        diags
+            .error(
+                "plan::budget",
+                for_each_key.span,
+                format!(
+                    "`for_each` of step `{step}` would copy {copied} bytes of text into its {} instances; a plan may expand to at most {MAX_EXPANDED_BYTES}",
+                    items.len()
+                ),
+            )
+            .help("iterate over fewer items, or make the step smaller (move large documents into files)")
+            .emit();
+        return None;
+    }
     *budget -= items.len();
     let rest: Vec<(Key, Node)> = body
         .iter()
@@ -298,5 +318,18 @@ fn each_value(path: &str, item: &Item) -> Result<String, String> {
             }
             (None, _) => Err("`each` has `key` and `value`".to_owned()),
         },
+    }
+}
+
+/// The bytes of text (keys and scalars) in `node`.
+fn text_size(node: &Node) -> usize {
+    match &node.value {
+        Value::Str(text) => text.len(),
+        Value::Seq(items) => items.iter().map(text_size).sum(),
+        Value::Map(entries) => entries
+            .iter()
+            .map(|(key, value)| key.name.len() + text_size(value))
+            .sum(),
+        _ => 8,
     }
 }

@@ -21,7 +21,7 @@ use indexmap::IndexMap;
 
 use super::scalar_text;
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::limits::{MAX_INCLUDE_DEPTH, MAX_INCLUDE_READS};
+use crate::limits::{MAX_EXPANDED_BYTES, MAX_INCLUDE_DEPTH, MAX_INCLUDE_READS};
 use crate::source::Span;
 use crate::template::{Reference, Template};
 use crate::yaml::{self, Key, Node, Value};
@@ -41,8 +41,10 @@ pub struct Context {
     pub diagnostics: Vec<Diagnostic>,
     /// True once an included file has errors.
     pub failed: bool,
-    /// Fragment files read so far (at most [`MAX_INCLUDE_READS`]).
+    /// Fragment files read so far (at most [`MAX_INCLUDE_READS`]), and their bytes (at
+    /// most [`MAX_EXPANDED_BYTES`] in all).
     pub reads: usize,
+    pub bytes: usize,
 }
 
 /// Names of identities a step body may hold as plain text (not `${...}`).
@@ -169,6 +171,18 @@ fn read_one(
             return None;
         }
     };
+    context.bytes = context.bytes.saturating_add(source.text.len());
+    if context.bytes > MAX_EXPANDED_BYTES {
+        diags
+            .error(
+                "plan::budget",
+                key.span,
+                format!("the plan's fragments add up to more than {MAX_EXPANDED_BYTES} bytes, each counted as often as it is read"),
+            )
+            .help("include fewer or smaller fragments")
+            .emit();
+        return None;
+    }
     // Alone, with its defaults and the literal inputs: its own mistakes, located in it.
     let declared_names: Vec<String> = yaml::parse(&source.text)
         .ok()
