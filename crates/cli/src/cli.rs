@@ -117,7 +117,7 @@ pub struct ManArgs {
     pub dir: Option<PathBuf>,
 }
 
-/// `--var NAME=VALUE`, `--secret-var NAME=VALUE` and `--allow-files-from DIR`, shared by
+/// `--var NAME=VALUE`, `--secret-var NAME=VALUE`, `--var-file FILE` and `--allow-files-from DIR`, shared by
 /// the commands that read a plan.
 #[derive(Debug, Args, Clone)]
 pub struct VarArgs {
@@ -127,6 +127,9 @@ pub struct VarArgs {
     /// Override a plan variable with a secret value (a token, a password): never printed, never journaled in clear (repeatable).
     #[arg(long = "secret-var", value_name = "NAME=VALUE", value_parser = parse_var)]
     pub secret_vars: Vec<(String, String)>,
+    /// Set plan variables from a YAML file of `NAME: value` lines, lists and maps included (repeatable: later files win, `--var` wins over files).
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<PathBuf>,
     /// Let the plan read templates, objects and token files from this folder too; by default only from the plan's own folder tree (repeatable).
     #[arg(long = "allow-files-from", value_name = "DIR", value_parser = existing_folder)]
     pub allow_files_from: Vec<PathBuf>,
@@ -139,6 +142,7 @@ impl VarArgs {
             overrides: self.vars.clone(),
             secret_overrides: self.secret_vars.clone(),
             allowed_dirs: self.allow_files_from.clone(),
+            var_files: self.var_files.clone(),
         }
     }
 }

@@ -85,14 +85,16 @@ const MOTO_DIFFERS: &[(&str, &str, &str, &str)] = &[
     ),
 ];
 
-/// Every `.yaml` under `plans/` and `examples/`, as `plans/NAME.yaml` paths, sorted.
+/// Every `.yaml` plan under `plans/` (fragments included) and `examples/`, as
+/// `plans/NAME.yaml` paths, sorted.
 fn every_plan() -> Vec<(String, PathBuf)> {
     fn walk(dir: &Path, shown: &str, out: &mut Vec<(String, PathBuf)>) {
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
             let shown = format!("{shown}/{name}");
-            if path.is_dir() && name != "templates" {
+            // `templates/` holds CloudFormation templates, `vars/` variable files.
+            if path.is_dir() && name != "templates" && name != "vars" {
                 walk(&path, &shown, out);
             } else if path
                 .extension()

@@ -106,6 +106,9 @@ pub struct Diagnostics {
     /// Diagnostics not kept once [`MAX_DIAGNOSTICS`] were: a hostile plan can have a
     /// problem in every one of 60,000 references, and nobody reads past the first few.
     dropped: usize,
+    /// False for files that may hold secrets (`--var-file`): their lines are never
+    /// drawn, only located.
+    snippets: bool,
 }
 
 /// The most diagnostics kept for one plan.
@@ -158,10 +161,17 @@ impl Builder<'_> {
             return;
         }
         let file = self.sink.file();
+        let snippets = self.sink.snippets;
         let d = &mut self.diagnostic;
-        d.snippet =
-            file.fits_snippet(d.span) && d.related.iter().all(|(span, _)| file.fits_snippet(*span));
-        if !d.snippet {
+        d.snippet = snippets
+            && file.fits_snippet(d.span)
+            && d.related.iter().all(|(span, _)| file.fits_snippet(*span));
+        if !snippets {
+            self.see.insert(0, format!("at {}", d.location));
+            for (span, text) in d.related.drain(..) {
+                self.see.push(format!("see {}: {text}", file.locate(span)));
+            }
+        } else if !d.snippet {
             self.see.insert(
                 0,
                 format!("at {} (the line is too long to show)", d.location),
@@ -190,7 +200,16 @@ impl Diagnostics {
             source,
             items: Vec::new(),
             dropped: 0,
+            snippets: true,
         }
+    }
+
+    /// Diagnostics for a file whose lines are never drawn (a variable file may hold
+    /// secrets): each names its `file:line:column` only.
+    #[must_use]
+    pub fn without_snippets(mut self) -> Self {
+        self.snippets = false;
+        self
     }
 
     pub fn file(&self) -> &SourceFile {
@@ -287,7 +306,7 @@ impl Diagnostics {
             self.items.truncate(MAX_DIAGNOSTICS - 1);
             self.dropped = 0;
             let location = self.file.locate(last);
-            let snippet = self.file.fits_snippet(last);
+            let snippet = self.snippets && self.file.fits_snippet(last);
             self.items.push(Diagnostic {
                 code: "plan::too_many_problems",
                 severity: Severity::Error,

@@ -24,7 +24,8 @@ pub use diagnostics::{Diagnostic, Severity};
 pub use graph::SealedPlan;
 pub use kinds::StepKind;
 pub use load::{
-    LoadError, LoadOptions, check_source, check_source_with, load, load_with, read_plan_file,
+    LoadError, LoadOptions, check_source, check_source_with, check_with_var_files, load, load_with,
+    read_plan_file, read_yaml_file,
 };
 pub use plan::{Plan, Step, StepId};
 pub use source::{SourceFile, Span};

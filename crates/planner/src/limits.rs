@@ -30,6 +30,13 @@ pub const MAX_PLAN_RENDERED_BYTES: usize = 4 * MAX_PLAN_BYTES;
 pub const MAX_SUBSTITUTIONS: u64 = 10_000;
 /// Variables referring to variables, at most this deep.
 pub const MAX_VAR_DEPTH: usize = 32;
+/// Fragments including fragments (`include:`), at most this deep.
+pub const MAX_INCLUDE_DEPTH: usize = 4;
+/// Fragment files read for one plan, counting a fragment each time it is read (a
+/// nested fragment is read when its parent is checked alone and when it is copied in):
+/// each read is bounded by the plan budgets, so a plan cannot make awslab parse
+/// gigabytes by including one large fragment thousands of times.
+pub const MAX_INCLUDE_READS: usize = 200;
 /// The longest `--var` value.
 pub const MAX_OVERRIDE_BYTES: usize = 64 * 1024;
 /// The longest key or step name in a plan (AWS names are at most 128 to 1,224

@@ -8,7 +8,7 @@ use crate::checks;
 use crate::diagnostics::{Diagnostic, Diagnostics, Severity};
 use crate::graph::{self, SealedPlan};
 use crate::limits::MAX_PLAN_BYTES;
-use crate::plan;
+use crate::plan::{self, VarFile, include};
 use crate::references;
 use crate::source::{SourceFile, Span};
 
@@ -71,6 +71,8 @@ pub struct LoadOptions {
     /// Folders outside the plan's own from which the plan may read templates, objects
     /// and token files.
     pub allowed_dirs: Vec<PathBuf>,
+    /// `--var-file FILE` files, applied in order over `vars:` and before `overrides`.
+    pub var_files: Vec<PathBuf>,
 }
 
 /// Reads, checks and seals the plan at `path`, with `--var` overrides.
@@ -86,12 +88,24 @@ pub fn load(path: &Path, overrides: &[(String, String)]) -> Result<SealedPlan, L
 
 /// Reads, checks and seals the plan at `path`.
 pub fn load_with(path: &Path, options: &LoadOptions) -> Result<SealedPlan, LoadError> {
-    check_source_with(read_plan_file(path)?, options)
+    let file = read_plan_file(path)?;
+    let mut var_files = Vec::with_capacity(options.var_files.len());
+    for var_file in &options.var_files {
+        var_files.push(VarFile::parse(read_yaml_file(var_file, "variable file")?));
+    }
+    check_with_var_files(file, options, var_files)
 }
 
 /// Reads a plan file: at most [`MAX_PLAN_BYTES`], and UTF-8 (a file that is not gets a
 /// located error at its first bad byte).
 pub fn read_plan_file(path: &Path) -> Result<SourceFile, LoadError> {
+    read_yaml_file(path, "plan")
+}
+
+/// Reads a YAML file the plan uses (`what`: "plan", "variable file", "fragment") under
+/// the plan's budgets: at most [`MAX_PLAN_BYTES`], and UTF-8. Its lines are never drawn
+/// unless it is a plan or fragment.
+pub fn read_yaml_file(path: &Path, what: &str) -> Result<SourceFile, LoadError> {
     let read_error = |error| LoadError::Read {
         path: path.display().to_string(),
         error,
@@ -119,7 +133,7 @@ pub fn read_plan_file(path: &Path) -> Result<SourceFile, LoadError> {
                 "plan::budget",
                 Span::new(0, 0),
                 format!(
-                    "the plan has {} bytes; a plan may have at most {MAX_PLAN_BYTES}",
+                    "the {what} has {} bytes; a {what} may have at most {MAX_PLAN_BYTES}",
                     meta.len().max(limit + 1)
                 ),
             )
@@ -142,10 +156,10 @@ pub fn read_plan_file(path: &Path) -> Result<SourceFile, LoadError> {
                 .error(
                     "plan::encoding",
                     Span::new(at, len),
-                    format!("the plan is not UTF-8 text: byte 0x{bad:02X} cannot start a character here"),
+                    format!("the {what} is not UTF-8 text: byte 0x{bad:02X} cannot start a character here"),
                 )
                 .label("not UTF-8")
-                .help("save the plan as UTF-8 (a Latin-1 `é` is the byte 0xE9; in UTF-8 it is 0xC3 0xA9)")
+                .help("save the file as UTF-8 (a Latin-1 `é` is the byte 0xE9; in UTF-8 it is 0xC3 0xA9)")
                 .emit();
             Err(invalid(path, diags.into_sorted()))
         }
@@ -168,28 +182,116 @@ pub fn check_source(
 
 /// Checks and seals a plan from its text, with every option.
 pub fn check_source_with(file: SourceFile, options: &LoadOptions) -> Result<SealedPlan, LoadError> {
+    let mut var_files = Vec::with_capacity(options.var_files.len());
+    for var_file in &options.var_files {
+        var_files.push(VarFile::parse(read_yaml_file(var_file, "variable file")?));
+    }
+    check_with_var_files(file, options, var_files)
+}
+
+/// Checks and seals a plan with its variable files parsed; their diagnostics come
+/// first, each located in its own file, then those of included fragments.
+pub fn check_with_var_files(
+    file: SourceFile,
+    options: &LoadOptions,
+    mut var_files: Vec<VarFile>,
+) -> Result<SealedPlan, LoadError> {
     let path = file.path().to_path_buf();
     let base_dir = path
         .parent()
         .map_or_else(|| Path::new(".").to_path_buf(), Path::to_path_buf);
+    let mut context = include::Context {
+        roots: checks::file_roots(&base_dir, &options.allowed_dirs),
+        base_dir: base_dir.clone(),
+        allowed_dirs: options.allowed_dirs.clone(),
+        stack: std::fs::canonicalize(&path).into_iter().collect(),
+        ..include::Context::default()
+    };
+    let mut from_files = Vec::new();
+    let (sealed, diags) = check_inner(
+        file,
+        &options.overrides,
+        &options.secret_overrides,
+        &mut var_files,
+        &mut context,
+    );
+    let mut file_errors = context.failed;
+    for var_file in var_files {
+        file_errors |= var_file.has_errors();
+        from_files.extend(var_file.into_diagnostics());
+    }
+    // A nested fragment is read both when its parent is checked alone and when it is
+    // copied in: its diagnostics come twice.
+    let mut included = context.diagnostics;
+    included
+        .sort_by(|a, b| (&a.location, a.code, &a.message).cmp(&(&b.location, b.code, &b.message)));
+    included
+        .dedup_by(|a, b| a.location == b.location && a.code == b.code && a.message == b.message);
+    from_files.extend(included);
+    match sealed {
+        Some(sealed) if !file_errors && !diags.has_errors() => {
+            Ok(sealed.with_warnings(diags.into_sorted()))
+        }
+        _ => {
+            from_files.extend(diags.into_sorted());
+            Err(invalid(&path, from_files))
+        }
+    }
+}
+
+/// Checks a fragment alone (`include:`), with the include's literal inputs, its files
+/// resolved against the main plan's folder: what it declares, or its errors.
+pub(crate) fn check_fragment(
+    file: SourceFile,
+    overrides: &[(String, String)],
+    context: &mut include::Context,
+) -> Result<include::Declared, Vec<Diagnostic>> {
+    let (sealed, diags) = check_inner(file, overrides, &[], &mut [], context);
+    match sealed {
+        Some(sealed) if !diags.has_errors() => Ok(include::Declared {
+            vars: sealed
+                .plan
+                .vars
+                .iter()
+                .map(|(k, v)| (k.clone(), v.value.clone()))
+                .collect(),
+            collections: sealed.plan.collections.clone(),
+            secrets: sealed.plan.secrets.iter().cloned().collect(),
+        }),
+        _ => Err(diags.into_sorted()),
+    }
+}
+
+/// The checks of one file (a plan or a fragment): its diagnostics, and the sealed plan
+/// if it got that far.
+fn check_inner(
+    file: SourceFile,
+    overrides: &[(String, String)],
+    secret_overrides: &[(String, String)],
+    var_files: &mut [VarFile],
+    context: &mut include::Context,
+) -> (Option<SealedPlan>, Diagnostics) {
+    let path = file.path().to_path_buf();
     let mut diags = Diagnostics::new(file);
-    let Some(plan) = plan::read(&mut diags, &options.overrides, &options.secret_overrides) else {
-        return Err(invalid(&path, diags.into_sorted()));
+    let plan = plan::read_with(
+        &mut diags,
+        overrides,
+        secret_overrides,
+        var_files,
+        Some(context),
+    );
+    let Some(plan) = plan else {
+        return (None, diags);
     };
     references::check_vars(&mut diags, &plan);
     let dependencies = references::collect(&mut diags, &plan);
-    checks::check_plan(&mut diags, &plan, &base_dir, &options.allowed_dirs);
+    checks::check_plan(&mut diags, &plan, &context.base_dir, &context.allowed_dirs);
     let Some((graph, index)) = graph::build(&mut diags, &plan, &dependencies) else {
-        return Err(invalid(&path, diags.into_sorted()));
+        return (None, diags);
     };
-    let sealed = SealedPlan::seal(plan, path.clone(), graph, index, Vec::new());
+    let sealed = SealedPlan::seal(plan, path, graph, index, Vec::new());
     checks::check_sealed(&mut diags, &sealed);
-    let has_errors = diags.has_errors();
-    let diagnostics = diags.into_sorted();
-    if has_errors {
-        return Err(invalid(&path, diagnostics));
-    }
-    Ok(sealed.with_warnings(diagnostics))
+    (Some(sealed), diags)
 }
 
 fn invalid(path: &Path, diagnostics: Vec<Diagnostic>) -> LoadError {

@@ -188,6 +188,16 @@ pub fn collect(diags: &mut Diagnostics, plan: &Plan) -> Vec<Dependency> {
                     because: Because::Needs,
                     span: need.span,
                 });
+            } else if let Some(ids) = plan.instances.get(need.value.as_str()) {
+                // `needs: [team]` waits for every instance of a `for_each` step.
+                for id in ids.iter().filter(|id| **id != step.id) {
+                    out.push(Dependency {
+                        step: step.id.clone(),
+                        on: id.clone(),
+                        because: Because::Needs,
+                        span: need.span,
+                    });
+                }
             } else {
                 unknown_step(
                     diags,
@@ -205,9 +215,70 @@ pub fn collect(diags: &mut Diagnostics, plan: &Plan) -> Vec<Dependency> {
     out
 }
 
+/// A name that is not a step but means something close: `each` outside a `for_each`
+/// step, or a `for_each` step named without its instance key. Reported here; true if
+/// it was one.
+fn not_a_step(diags: &mut Diagnostics, plan: &Plan, name: &str, span: Span) -> bool {
+    if name == "each" {
+        diags
+            .error(
+                "plan::bad_reference",
+                span,
+                "`${each.*}` is known only in a step with `for_each`",
+            )
+            .help("add `for_each:` to this step, or refer to an instance of a `for_each` step as `${team[red].arn}`")
+            .emit();
+        return true;
+    }
+    let base = name.split_once('[').map_or(name, |(base, _)| base);
+    let Some(ids) = plan.instances.get(base) else {
+        return false;
+    };
+    let listed: Vec<String> = ids.iter().take(5).map(|id| format!("`{id}`")).collect();
+    let message = if base == name {
+        format!(
+            "`{name}` is several steps (a `for_each` step, or an include); name one of them, or an output of the include"
+        )
+    } else {
+        format!("step `{base}` has no instance `{name}`")
+    };
+    diags
+        .error("plan::unknown_reference", span, message)
+        .label("no such step")
+        .help(if listed.is_empty() {
+            format!("`{base}` made no steps (its errors are reported)")
+        } else {
+            format!(
+                "its steps are {}{}",
+                listed.join(", "),
+                if ids.len() > listed.len() {
+                    ", ..."
+                } else {
+                    ""
+                }
+            )
+        })
+        .emit();
+    true
+}
+
+/// Whether `name` is a step that could not be read, or one of an include that could
+/// not be read (those errors are reported already).
+fn unreadable(plan: &Plan, name: &str) -> bool {
+    plan.unreadable.iter().any(|u| {
+        u == name
+            || name
+                .strip_prefix(u.as_str())
+                .is_some_and(|rest| rest.starts_with('/'))
+    })
+}
+
 fn unknown_step(diags: &mut Diagnostics, plan: &Plan, name: &str, span: Span, message: String) {
-    if plan.unreadable.iter().any(|u| u == name) {
+    if unreadable(plan, name) {
         // The step exists but could not be read; that error is reported already.
+        return;
+    }
+    if not_a_step(diags, plan, name, span) {
         return;
     }
     let names = plan
@@ -373,7 +444,7 @@ fn check_identity(
     }
     let id = StepId::new(name);
     let Some(other) = plan.steps.get(&id) else {
-        if plan.unreadable.iter().any(|u| u == name) {
+        if unreadable(plan, name) || not_a_step(diags, plan, name, span) {
             return;
         }
         let candidates: Vec<&str> = plan

@@ -19,6 +19,7 @@ pub fn plan_schema() -> String {
             "oneOf": [ { "type": "string" }, { "type": "array", "items": { "type": "string" } } ]
         }));
         properties.insert("description".to_owned(), json!({ "type": "string" }));
+        properties.insert("for_each".to_owned(), for_each_schema());
         kinds.push(json!({
             "title": label,
             "type": "object",
@@ -52,7 +53,9 @@ pub fn plan_schema() -> String {
                             },
                             "required": ["value"],
                             "additionalProperties": false
-                        }
+                        },
+                        list_variable(),
+                        map_variable()
                     ]
                 }
             },
@@ -61,6 +64,12 @@ pub fn plan_schema() -> String {
                 "propertyNames": { "pattern": "^[A-Za-z][A-Za-z0-9_-]{0,63}$", "not": { "enum": crate::plan::RESERVED_NAMES } },
                 "additionalProperties": { "oneOf": kinds },
                 "minProperties": 1
+            },
+            "include": include_schema(),
+            "outputs": {
+                "type": "object",
+                "description": "A fragment's outputs: names read by the including plan as ${INCLUDE.NAME}",
+                "additionalProperties": { "type": "string" }
             }
         },
         "required": ["name", "steps"],
@@ -70,4 +79,69 @@ pub fn plan_schema() -> String {
     let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
     text.push('\n');
     text
+}
+
+/// An instance key of a `for_each` step (`team[red]`).
+const INSTANCE_KEY: &str = "^[A-Za-z0-9_-]{1,64}$";
+
+/// A list variable: instance keys, used by `for_each`.
+fn list_variable() -> Value {
+    json!({
+        "description": "A list variable, for `for_each`: each item names one instance",
+        "type": "array",
+        "items": { "type": ["string", "number"], "pattern": INSTANCE_KEY },
+        "uniqueItems": true
+    })
+}
+
+/// A map variable: instance keys to values or maps of values, used by `for_each`. A map
+/// with a `value` or `secret` key is the `{ value, secret }` form instead.
+fn map_variable() -> Value {
+    json!({
+        "description": "A map variable, for `for_each`: each key names one instance; `${each.value}` or `${each.value.FIELD}`",
+        "type": "object",
+        "propertyNames": { "pattern": INSTANCE_KEY, "not": { "enum": ["value", "secret"] } },
+        "additionalProperties": {
+            "oneOf": [
+                { "type": ["string", "number", "boolean"] },
+                { "type": "object", "additionalProperties": { "type": ["string", "number", "boolean"] } }
+            ]
+        }
+    })
+}
+
+/// `for_each:` on a step.
+fn for_each_schema() -> Value {
+    json!({
+        "description": "One instance of the step per item, with the id `STEP[KEY]`; `${each.key}` and `${each.value}` in its fields",
+        "oneOf": [
+            { "type": "string", "pattern": "^\\$\\{vars\\.[A-Za-z][A-Za-z0-9_-]{0,63}\\}$" },
+            list_variable(),
+            map_variable()
+        ]
+    })
+}
+
+/// `include:` of fragments.
+fn include_schema() -> Value {
+    json!({
+        "type": "object",
+        "description": "Fragments (plan files) whose steps become NAME/step; see docs/plan-format.md",
+        "propertyNames": { "pattern": "^[A-Za-z][A-Za-z0-9_-]{0,63}$", "not": { "enum": crate::plan::RESERVED_NAMES } },
+        "additionalProperties": {
+            "type": "object",
+            "properties": {
+                "file": { "type": "string", "description": "The fragment's path, relative to the including file" },
+                "vars": {
+                    "type": "object",
+                    "description": "Values for the fragment's inputs (its vars)",
+                    "additionalProperties": {
+                        "oneOf": [ { "type": ["string", "number", "boolean"] }, list_variable(), map_variable() ]
+                    }
+                }
+            },
+            "required": ["file"],
+            "additionalProperties": false
+        }
+    })
 }

@@ -68,11 +68,33 @@ fn is_name(word: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
+/// A step's id as references write it: `user`, an instance of a `for_each` step
+/// `team[red]`, a step of an included fragment `blue/user`, or both `blue/team[red]`.
+pub fn is_step_id(root: &str) -> bool {
+    let (base, key) = match root.strip_suffix(']').and_then(|r| r.split_once('[')) {
+        Some((base, key)) => (base, Some(key)),
+        None => (root, None),
+    };
+    key.is_none_or(crate::plan::valid_instance_key)
+        && base
+            .split('/')
+            .all(|part| is_name(part) && part.starts_with(|c: char| c.is_ascii_alphabetic()))
+}
+
 fn reference_of(content: &str) -> Option<Result<Reference, String>> {
     let mut words = content.split('.');
     let root = words.next()?;
-    if !is_name(root) || !root.starts_with(|c: char| c.is_ascii_alphabetic()) {
-        return None;
+    if !is_step_id(root) {
+        // `${team[].arn}` or `${a//b.arn}`: meant as a step, but no step id.
+        let step_like = root.contains(['[', '/'])
+            && root
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_/[]".contains(c));
+        return step_like.then(|| {
+            Err(format!(
+                "`${{{content}}}` is not a reference: an instance is `STEP[KEY]` (a key of letters, digits, `-` and `_`) and an included step `INCLUDE/STEP`"
+            ))
+        });
     }
     let path: Vec<String> = words.map(str::to_owned).collect();
     if path.is_empty() {
@@ -307,6 +329,20 @@ mod tests {
             "{}",
             errors[0].message
         );
+    }
+
+    #[test]
+    fn parses_references_to_instances_and_fragment_steps() {
+        let t =
+            Template::parse("${team[red].arn} ${blue/user.arn} ${blue/team[a-1].name}").unwrap();
+        let refs: Vec<String> = t.references().map(|(r, _, _)| r.to_string()).collect();
+        assert_eq!(
+            refs,
+            ["team[red].arn", "blue/user.arn", "blue/team[a-1].name"]
+        );
+        assert!(Template::parse("${team[].arn}").is_err());
+        assert!(Template::parse("${a//b.arn}").is_err());
+        assert!(Template::parse("${team[a b].arn}").unwrap().is_static());
     }
 
     #[test]

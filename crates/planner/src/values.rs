@@ -19,7 +19,42 @@ impl<T: JsonSchema> JsonSchema for Sp<T> {
         T::inline_schema()
     }
     fn json_schema(generator: &mut SchemaGenerator) -> Schema {
-        T::json_schema(generator)
+        let mut schema = T::json_schema(generator);
+        scalars_as_text(&mut schema);
+        schema
+    }
+}
+
+/// A text field reads any scalar as its text (`DurationSeconds: 14400`, `KeyCount: 0`,
+/// `Enabled: true`), so its schema takes numbers and booleans wherever it takes a
+/// string: the schema accepts exactly what awslab accepts.
+fn scalars_as_text(schema: &mut Schema) {
+    let Some(object) = schema.as_object_mut() else {
+        return;
+    };
+    let scalars = |types: &[&str]| {
+        let mut out: Vec<serde_json::Value> = ["string", "number", "boolean"]
+            .iter()
+            .map(|t| serde_json::Value::from(*t))
+            .collect();
+        if types.contains(&"null") {
+            out.push("null".into());
+        }
+        serde_json::Value::Array(out)
+    };
+    match object.get("type") {
+        Some(serde_json::Value::String(t)) if t == "string" => {
+            object.insert("type".to_owned(), scalars(&[]));
+        }
+        Some(serde_json::Value::Array(types))
+            if types.iter().any(|t| t == "string")
+                && types.iter().all(|t| t == "string" || t == "null") =>
+        {
+            let names: Vec<&str> = types.iter().filter_map(|t| t.as_str()).collect();
+            let all = scalars(&names);
+            object.insert("type".to_owned(), all);
+        }
+        _ => {}
     }
 }
 
@@ -260,7 +295,7 @@ impl JsonSchema for Expect {
             "anyOf": [
                 { "enum": ["allow", "deny"] },
                 { "type": "string", "pattern": "^[A-Za-z0-9.]+$" },
-                { "type": "object", "additionalProperties": { "type": "string" }, "minProperties": 1 }
+                { "type": "object", "additionalProperties": { "type": ["string", "number", "boolean"] }, "minProperties": 1 }
             ]
         })
     }

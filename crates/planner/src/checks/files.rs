@@ -19,7 +19,7 @@ use super::Statics;
 
 /// The folders files may come from: the plan's own, and those the person allowed,
 /// each with symlinks resolved.
-fn roots(base_dir: &Path, allowed: &[PathBuf]) -> Vec<PathBuf> {
+pub fn roots(base_dir: &Path, allowed: &[PathBuf]) -> Vec<PathBuf> {
     std::iter::once(base_dir)
         .chain(allowed.iter().map(PathBuf::as_path))
         .filter_map(|dir| {

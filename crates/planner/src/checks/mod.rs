@@ -18,6 +18,7 @@ mod statics;
 mod trust;
 
 pub use calls::{CALLS, Call, CallId, find_call};
+pub use files::roots as file_roots;
 pub use statics::{SAMPLE_ACCOUNT, SAMPLE_RUN_ID, Statics};
 
 use std::path::{Path, PathBuf};

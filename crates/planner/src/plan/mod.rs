@@ -2,8 +2,14 @@
 //! stops at the first problem: every step is read on its own and every mistake is
 //! recorded in [`Diagnostics`].
 
+mod for_each;
+pub mod include;
 mod steps;
+mod var_files;
 mod vars;
+
+pub use var_files::VarFile;
+pub use vars::valid_instance_key;
 
 use std::fmt;
 
@@ -78,9 +84,15 @@ pub struct Plan {
     /// Names of steps that could not be read (their errors are reported); references
     /// to them are not reported again.
     pub unreadable: Vec<String>,
+    // Reuse (issue 17 §5): list and map variables, and the instances of `for_each`
+    // steps.
+    /// List and map variables (`teams: [red, blue]`), used by `for_each`.
+    pub collections: IndexMap<String, Node>,
+    /// Each `for_each` step's name and the ids of its instances (`team[red]`), in order.
+    pub instances: IndexMap<String, Vec<StepId>>,
 }
 
-const TOP_KEYS: &[&str] = &["name", "description", "vars", "steps"];
+const TOP_KEYS: &[&str] = &["name", "description", "vars", "steps", "include", "outputs"];
 
 pub(super) fn scalar_text(node: &Node) -> Option<String> {
     match &node.value {
@@ -100,6 +112,18 @@ pub fn read(
     overrides: &[(String, String)],
     secret_overrides: &[(String, String)],
 ) -> Option<Plan> {
+    read_with(diags, overrides, secret_overrides, &mut [], None)
+}
+
+/// Like [`read`], with `--var-file` files applied over `vars:` before `--var`; each
+/// file's mistakes are kept in it.
+pub fn read_with(
+    diags: &mut Diagnostics,
+    overrides: &[(String, String)],
+    secret_overrides: &[(String, String)],
+    var_files: &mut [VarFile],
+    context: Option<&mut include::Context>,
+) -> Option<Plan> {
     let text = diags.file().text.clone();
     if report_prescan(diags, &yaml::prescan(&text)) {
         return None;
@@ -111,7 +135,7 @@ pub fn read(
             return None;
         }
     };
-    let mut plan = read_root(diags, &root, overrides)?;
+    let mut plan = read_root(diags, &root, overrides, var_files, context)?;
     apply_secret_overrides(diags, &mut plan, secret_overrides, &root);
     Some(plan)
 }
@@ -132,7 +156,7 @@ fn too_many_steps(diags: &mut Diagnostics, key: &Key, node: &Node) -> bool {
 }
 
 /// Reports tags and crossed budgets; true if the plan must not be read further.
-fn report_prescan(diags: &mut Diagnostics, findings: &[yaml::Finding]) -> bool {
+pub(super) fn report_prescan(diags: &mut Diagnostics, findings: &[yaml::Finding]) -> bool {
     for finding in findings {
         match finding {
             yaml::Finding::Tag { tag, span } => diags
@@ -174,7 +198,7 @@ fn report_prescan(diags: &mut Diagnostics, findings: &[yaml::Finding]) -> bool {
     !findings.is_empty()
 }
 
-fn report_syntax(diags: &mut Diagnostics, text: &str, err: &yaml::SyntaxError) {
+pub(super) fn report_syntax(diags: &mut Diagnostics, text: &str, err: &yaml::SyntaxError) {
     {
         {
             let span = err.span.unwrap_or_default();
@@ -216,7 +240,13 @@ fn report_syntax(diags: &mut Diagnostics, text: &str, err: &yaml::SyntaxError) {
     }
 }
 
-fn read_root(diags: &mut Diagnostics, root: &Node, overrides: &[(String, String)]) -> Option<Plan> {
+fn read_root(
+    diags: &mut Diagnostics,
+    root: &Node,
+    overrides: &[(String, String)],
+    var_files: &mut [VarFile],
+    context: Option<&mut include::Context>,
+) -> Option<Plan> {
     let Some(entries) = root.as_map() else {
         diags
             .error(
@@ -235,22 +265,14 @@ fn read_root(diags: &mut Diagnostics, root: &Node, overrides: &[(String, String)
     let mut description = None;
     let mut vars = IndexMap::new();
     let mut secrets = IndexSet::new();
-    let mut steps = IndexMap::new();
-    let mut unreadable = Vec::new();
+    let mut collections = IndexMap::new();
+    let mut steps_node = None;
+    let mut include_node = None;
+    let mut outputs_node = None;
     let mut seen_steps = false;
     let mut seen: Vec<&Key> = Vec::new();
     for (key, node) in entries {
-        if let Some(first) = seen.iter().find(|k| k.name == key.name) {
-            let first_span = first.span;
-            diags
-                .error(
-                    "plan::duplicate_key",
-                    key.span,
-                    format!("`{}` is given twice at the top of the plan", key.name),
-                )
-                .related(first_span, "first given here")
-                .help("keep one of them")
-                .emit();
+        if repeated_top_key(diags, &seen, key) {
             continue;
         }
         seen.push(key);
@@ -268,14 +290,17 @@ fn read_root(diags: &mut Diagnostics, root: &Node, overrides: &[(String, String)
                     .emit(),
             },
             "description" => description = scalar_text(node),
-            "vars" => read_vars(diags, node, &mut vars, &mut secrets),
+            "vars" => read_vars(diags, node, &mut vars, &mut secrets, &mut collections),
             "steps" => {
                 seen_steps = true;
                 if too_many_steps(diags, key, node) {
                     return None;
                 }
-                steps::read_steps(diags, node, &mut steps, &mut unreadable);
+                // Read once every variable is known: `for_each` expands over them.
+                steps_node = Some(node);
             }
+            "include" => include_node = Some((key, node)),
+            "outputs" => outputs_node = Some(node),
             other => diags
                 .error(
                     "plan::unknown_key",
@@ -284,13 +309,71 @@ fn read_root(diags: &mut Diagnostics, root: &Node, overrides: &[(String, String)
                 )
                 .label("not a plan key")
                 .maybe_help(did_you_mean(other, TOP_KEYS.iter().copied()).or_else(|| {
-                    Some("a plan has `name`, `description`, `vars` and `steps`".into())
+                    Some("a plan has `name`, `description`, `vars`, `steps`, `include` and `outputs`".into())
                 }))
                 .emit(),
         }
     }
     let first = entries.first().map_or(root.span, |(k, _)| k.span);
-    if name.is_none() && !entries.iter().any(|(k, _)| k.name == "name") {
+    report_missing(diags, entries, first, name.is_some(), seen_steps);
+    for file in var_files.iter_mut() {
+        file.apply(&mut vars, &mut secrets, &mut collections);
+    }
+    apply_overrides(diags, &mut vars, overrides, entries);
+    let name = name.unwrap_or_else(|| Sp::new(String::new(), first));
+    let mut plan = Plan {
+        name,
+        description,
+        vars,
+        secrets,
+        steps: IndexMap::new(),
+        unreadable: Vec::new(),
+        collections,
+        instances: IndexMap::new(),
+    };
+    let included = read_includes(diags, include_node, context, &mut plan.unreadable);
+    if let Some(node) = steps_node {
+        read_all_steps(
+            diags,
+            node,
+            &included,
+            include_node.map(|(k, _)| k.span),
+            &mut plan,
+        );
+    }
+    if let Some(node) = outputs_node {
+        check_outputs(diags, node, &plan.steps, &plan.instances, &plan.unreadable);
+    }
+    mark_token_vars_secret(&mut plan);
+    Some(plan)
+}
+
+/// A top-level key given twice (reported); the first is kept.
+fn repeated_top_key(diags: &mut Diagnostics, seen: &[&Key], key: &Key) -> bool {
+    let Some(first) = seen.iter().find(|k| k.name == key.name) else {
+        return false;
+    };
+    diags
+        .error(
+            "plan::duplicate_key",
+            key.span,
+            format!("`{}` is given twice at the top of the plan", key.name),
+        )
+        .related(first.span, "first given here")
+        .help("keep one of them")
+        .emit();
+    true
+}
+
+/// A plan without `name` or `steps`.
+fn report_missing(
+    diags: &mut Diagnostics,
+    entries: &[(Key, Node)],
+    first: Span,
+    named: bool,
+    seen_steps: bool,
+) {
+    if !named && !entries.iter().any(|(k, _)| k.name == "name") {
         diags
             .error("plan::missing_key", first, "the plan has no `name`")
             .help("add `name: my-lab` at the top")
@@ -302,16 +385,170 @@ fn read_root(diags: &mut Diagnostics, root: &Node, overrides: &[(String, String)
             .help("add a `steps:` map of named steps")
             .emit();
     }
-    apply_overrides(diags, &mut vars, overrides, entries);
-    let name = name.unwrap_or_else(|| Sp::new(String::new(), first));
-    let mut plan = Plan {
-        name,
-        description,
-        vars,
-        secrets,
-        steps,
-        unreadable,
+}
+
+/// Reads `include:` (with a context of its own when none is given: `plan::read`).
+fn read_includes(
+    diags: &mut Diagnostics,
+    include_node: Option<(&Key, &Node)>,
+    context: Option<&mut include::Context>,
+    unreadable: &mut Vec<String>,
+) -> IndexMap<String, include::Expanded> {
+    match (include_node, context) {
+        (None, _) => IndexMap::new(),
+        (Some((_, node)), Some(context)) => include::read(diags, node, context, unreadable),
+        (Some((key, node)), None) => {
+            let mut local = include::Context::default();
+            local.base_dir = diags
+                .file()
+                .path()
+                .parent()
+                .map(std::path::Path::to_path_buf)
+                .unwrap_or_default();
+            local.roots = crate::checks::file_roots(&local.base_dir, &[]);
+            let included = include::read(diags, node, &mut local, unreadable);
+            if local.failed {
+                diags
+                    .error("plan::include", key.span, "an included fragment has errors")
+                    .help("check the fragment on its own with `awslab validate`")
+                    .emit();
+            }
+            included
+        }
+    }
+}
+
+/// Reads the plan's steps and its includes' (once every variable is known), with
+/// `for_each` instances, and records each include's steps as one group for `needs:`.
+fn read_all_steps(
+    diags: &mut Diagnostics,
+    node: &Node,
+    included: &IndexMap<String, include::Expanded>,
+    include_span: Option<Span>,
+    plan: &mut Plan,
+) {
+    let own = node.as_map().map_or(0, <[_]>::len);
+    let combined = combine_steps(diags, node, included, include_span);
+    let scope = for_each::Scope {
+        vars: &plan.vars,
+        collections: &plan.collections,
     };
-    mark_token_vars_secret(&mut plan);
-    Some(plan)
+    steps::read_steps(
+        diags,
+        &combined,
+        own,
+        &scope,
+        &mut plan.steps,
+        &mut plan.unreadable,
+        &mut plan.instances,
+    );
+    for name in included.keys() {
+        let prefix = format!("{name}/");
+        let ids: Vec<StepId> = plan
+            .steps
+            .keys()
+            .filter(|id| id.as_str().starts_with(&prefix))
+            .cloned()
+            .collect();
+        plan.instances.insert(name.clone(), ids);
+    }
+}
+
+/// The plan's steps followed by every included step, `${include.OUTPUT}` replaced;
+/// an include named like a step is reported.
+fn combine_steps(
+    diags: &mut Diagnostics,
+    node: &Node,
+    included: &IndexMap<String, include::Expanded>,
+    include_span: Option<Span>,
+) -> Node {
+    let mut combined = node.clone();
+    if included.is_empty() {
+        return combined;
+    }
+    if let Value::Map(entries) = &mut combined.value {
+        for (key, _) in entries.iter() {
+            if included.contains_key(&key.name) {
+                diags
+                    .error(
+                        "plan::duplicate_step",
+                        key.span,
+                        format!("`{}` names both a step and an include", key.name),
+                    )
+                    .help("rename one of them: `${NAME.FIELD}` must mean one thing")
+                    .emit();
+            }
+        }
+        let total = entries.len() + included.values().map(|i| i.steps.len()).sum::<usize>();
+        if total > MAX_STEPS {
+            diags
+                .error(
+                    "plan::budget",
+                    include_span.unwrap_or(node.span),
+                    format!("the plan has {total} steps with its includes; a plan may have at most {MAX_STEPS}"),
+                )
+                .help("split the lab into several plans")
+                .emit();
+            return combined;
+        }
+        for expanded in included.values() {
+            entries.extend(expanded.steps.iter().cloned());
+        }
+    }
+    // After the includes' steps are in: an include's input may name another's output.
+    include::outputs_in_plan(&mut combined, included);
+    combined
+}
+
+/// `outputs:` of a fragment: names to text whose step references name its steps.
+fn check_outputs(
+    diags: &mut Diagnostics,
+    node: &Node,
+    steps: &IndexMap<StepId, Step>,
+    instances: &IndexMap<String, Vec<StepId>>,
+    unreadable: &[String],
+) {
+    let Some(entries) = node.as_map() else {
+        diags
+            .error(
+                "plan::invalid_value",
+                node.span,
+                "`outputs` must be a map of names to values, such as `role_arn: \"${role.arn}\"`",
+            )
+            .emit();
+        return;
+    };
+    for (key, value) in entries {
+        let Some(text) = value.as_str() else {
+            diags
+                .error(
+                    "plan::invalid_value",
+                    value.span,
+                    format!(
+                        "output `{}` must be a string such as `\"${{role.arn}}\"`",
+                        key.name
+                    ),
+                )
+                .emit();
+            continue;
+        };
+        for (reference, at) in crate::references::references_in(diags, text, value.span) {
+            if let crate::template::Reference::Step { step, .. } = &reference {
+                let base = step.split_once('[').map_or(step.as_str(), |(b, _)| b);
+                let known = steps.contains_key(step.as_str())
+                    || instances.contains_key(base)
+                    || unreadable.iter().any(|u| u == step || u == base);
+                if !known {
+                    diags
+                        .error(
+                            "plan::unknown_reference",
+                            at,
+                            format!("output `{}` refers to unknown step `{step}`", key.name),
+                        )
+                        .maybe_help(did_you_mean(step, steps.keys().map(StepId::as_str)))
+                        .emit();
+                }
+            }
+        }
+    }
 }

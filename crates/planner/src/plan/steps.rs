@@ -3,13 +3,15 @@
 
 use indexmap::IndexMap;
 
+use super::for_each::{self, Scope};
 use super::{RESERVED_NAMES, Step, StepId, scalar_text};
 use crate::diagnostics::{Diagnostics, did_you_mean, suggest};
 use crate::kinds::StepKind;
+use crate::limits::MAX_STEPS;
 use crate::source::Span;
 use crate::yaml::{DeError, DeErrorKind, Key, Node, Sp, Value};
 
-const STEP_KEYS: &[&str] = &["needs", "description"];
+const STEP_KEYS: &[&str] = &["needs", "description", "for_each"];
 
 fn valid_step_name(name: &str) -> bool {
     name.len() <= 64
@@ -22,8 +24,11 @@ fn valid_step_name(name: &str) -> bool {
 pub(super) fn read_steps(
     diags: &mut Diagnostics,
     node: &Node,
+    own: usize,
+    scope: &Scope<'_>,
     steps: &mut IndexMap<StepId, Step>,
     unreadable: &mut Vec<String>,
+    instances: &mut IndexMap<String, Vec<StepId>>,
 ) {
     let Some(entries) = node.as_map() else {
         diags
@@ -41,10 +46,13 @@ pub(super) fn read_steps(
             .help("add at least one step under `steps:`")
             .emit();
     }
-    for (key, body) in entries {
+    let mut budget = MAX_STEPS.saturating_sub(entries.len());
+    let mut seen: IndexMap<&str, Span> = IndexMap::new();
+    for (index, (key, body)) in entries.iter().enumerate() {
         let id = StepId::new(key.name.clone());
-        if let Some(first) = steps.get(&id) {
-            let first_span = first.id_span;
+        let first = seen.get(key.name.as_str()).copied();
+        seen.entry(key.name.as_str()).or_insert(key.span);
+        if let Some(first_span) = first {
             diags
                 .error(
                     "plan::duplicate_step",
@@ -62,11 +70,34 @@ pub(super) fn read_steps(
                 .error("plan::invalid_step_name", key.span, format!("`{}` is reserved and cannot name a step", key.name))
                 .help("choose another name; `operator`, `vars`, `run`, `account` and `outputs` have meanings in references")
                 .emit();
-        } else if !valid_step_name(&key.name) {
+        } else if index < own && !valid_step_name(&key.name) {
             diags
                 .error("plan::invalid_step_name", key.span, format!("`{}` is not a valid step name", key.name))
                 .help("a step name starts with a letter and has at most 64 letters, digits, `-` and `_`")
                 .emit();
+        }
+        if let Some(fields) = body.as_map()
+            && fields.iter().any(|(k, _)| k.name == "for_each")
+        {
+            // The step itself is one of the entries counted; its instances replace it.
+            budget += 1;
+            let made = for_each::expand(diags, key, fields, scope, &mut budget);
+            let mut ids = Vec::new();
+            for (name, instance) in made.unwrap_or_default() {
+                let instance_id = StepId::new(name);
+                match read_step(diags, instance_id.clone(), key, &instance) {
+                    Some(step) => {
+                        steps.insert(instance_id.clone(), step);
+                    }
+                    None => unreadable.push(instance_id.to_string()),
+                }
+                ids.push(instance_id);
+            }
+            if ids.is_empty() {
+                unreadable.push(key.name.clone());
+            }
+            instances.insert(key.name.clone(), ids);
+            continue;
         }
         match read_step(diags, id.clone(), key, body) {
             Some(step) => {

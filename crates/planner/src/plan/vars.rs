@@ -21,7 +21,11 @@ fn valid_var_name(name: &str) -> bool {
 }
 
 /// A variable's value: a scalar, or `{ value: ..., secret: true }`.
-fn var_value(diags: &mut Diagnostics, key: &Key, value: &Node) -> Option<(String, Span, bool)> {
+pub(super) fn var_value(
+    diags: &mut Diagnostics,
+    key: &Key,
+    value: &Node,
+) -> Option<(String, Span, bool)> {
     if let Some(text) = scalar_text(value) {
         return Some((text, value.span, false));
     }
@@ -67,7 +71,7 @@ fn var_value(diags: &mut Diagnostics, key: &Key, value: &Node) -> Option<(String
             "plan::invalid_value",
             value.span,
             format!(
-                "variable `{}` must be a string or number, not {}",
+                "variable `{}` must be a string, number, list or map, not {}",
                 key.name,
                 value.value.kind_word()
             ),
@@ -76,11 +80,110 @@ fn var_value(diags: &mut Diagnostics, key: &Key, value: &Node) -> Option<(String
     None
 }
 
+/// Whether `value` is a list or map variable (`teams: [red, blue]`), rather than a
+/// scalar or the `{ value, secret }` form: a map with a `value` or `secret` key is the
+/// latter.
+pub(super) fn is_collection(value: &Node) -> bool {
+    match &value.value {
+        Value::Seq(_) => true,
+        Value::Map(entries) => !entries
+            .iter()
+            .any(|(k, _)| k.name == "value" || k.name == "secret"),
+        _ => false,
+    }
+}
+
+/// Checks a list or map variable's shape: a list of scalars, or a map whose values are
+/// scalars or maps of scalars. Reports in `diags`; true if it is well formed.
+pub(super) fn check_collection(diags: &mut Diagnostics, name: &str, value: &Node) -> bool {
+    let scalar = |n: &Node| scalar_text(n).is_some();
+    let mut ok = true;
+    let mut keys: Vec<(String, crate::source::Span)> = Vec::new();
+    match &value.value {
+        Value::Seq(items) => {
+            for item in items {
+                if let Some(text) = scalar_text(item) {
+                    keys.push((text, item.span));
+                }
+                if !scalar(item) {
+                    ok = false;
+                    diags
+                        .error(
+                            "plan::invalid_value",
+                            item.span,
+                            format!("list variable `{name}` holds {}; its items are strings or numbers", item.value.kind_word()),
+                        )
+                        .help("each item names one instance of a `for_each` step; for values with fields, use a map variable of maps")
+                        .emit();
+                }
+            }
+        }
+        Value::Map(entries) => {
+            for (key, item) in entries {
+                keys.push((key.name.clone(), key.span));
+                let fields_ok = match item.as_map() {
+                    Some(fields) => fields.iter().all(|(_, f)| scalar(f)),
+                    None => scalar(item),
+                };
+                if !fields_ok {
+                    ok = false;
+                    diags
+                        .error(
+                            "plan::invalid_value",
+                            item.span,
+                            format!("map variable `{name}` holds {} here; its values are strings, numbers, or maps of them", item.value.kind_word()),
+                        )
+                        .emit();
+                }
+            }
+        }
+        _ => ok = false,
+    }
+    for (index, (key, span)) in keys.iter().enumerate() {
+        if !valid_instance_key(key) {
+            ok = false;
+            diags
+                .error(
+                    "plan::invalid_value",
+                    *span,
+                    format!(
+                        "`{}` cannot name an instance of a `for_each` step",
+                        crate::limits::shorten(key)
+                    ),
+                )
+                .help("an instance key has 1 to 64 letters, digits, `-` and `_`, as in `team[red]`")
+                .emit();
+        } else if let Some((_, first)) = keys[..index].iter().find(|(k, _)| k == key) {
+            ok = false;
+            diags
+                .error(
+                    "plan::duplicate_key",
+                    *span,
+                    format!("`{key}` is given twice in variable `{name}`"),
+                )
+                .related(*first, "first given here")
+                .help("instance keys are unique; remove or rename one")
+                .emit();
+        }
+    }
+    ok
+}
+
+/// Whether `key` can name an instance of a `for_each` step (`team[red]`).
+pub fn valid_instance_key(key: &str) -> bool {
+    !key.is_empty()
+        && key.len() <= 64
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
 pub(super) fn read_vars(
     diags: &mut Diagnostics,
     node: &Node,
     vars: &mut IndexMap<String, Sp<String>>,
     secrets: &mut IndexSet<String>,
+    collections: &mut IndexMap<String, Node>,
 ) {
     let Some(entries) = node.as_map() else {
         diags
@@ -115,6 +218,23 @@ pub(super) fn read_vars(
                 )
                 .help("a variable name starts with a letter and has at most 64 letters, digits, `-` and `_`")
                 .emit();
+            continue;
+        }
+        if is_collection(value) {
+            if collections.contains_key(&key.name) || vars.contains_key(&key.name) {
+                diags
+                    .error(
+                        "plan::duplicate_var",
+                        key.span,
+                        format!("variable `{}` is defined twice", key.name),
+                    )
+                    .emit();
+            } else {
+                // Kept even when malformed (that is reported here), so a `for_each` over
+                // it is not reported again as naming an unknown variable.
+                check_collection(diags, &key.name, value);
+                collections.insert(key.name.clone(), value.clone());
+            }
             continue;
         }
         let Some((text, span, secret)) = var_value(diags, key, value) else {
@@ -217,7 +337,7 @@ pub(super) fn apply_overrides(
     }
 }
 
-fn list_or_none(names: &[&str]) -> String {
+pub(super) fn list_or_none(names: &[&str]) -> String {
     if names.is_empty() {
         "none".to_owned()
     } else {
