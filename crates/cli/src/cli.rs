@@ -274,6 +274,10 @@ pub struct TargetArgs {
     /// default credential chain).
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
+    /// The operator of one of the plan's accounts (`accounts:`) on a target other than
+    /// the sandbox: its AWS CLI profile (repeatable; overrides the plan's `profile:`).
+    #[arg(long, value_name = "NAME=PROFILE")]
+    pub account_profile: Vec<String>,
     #[command(flatten)]
     pub rehearse: RehearseArgs,
 }

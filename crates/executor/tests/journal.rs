@@ -20,6 +20,8 @@ fn meta(run_id: &str) -> RunMeta {
         plan_path: "plans/sts-assume-role.yaml".into(),
         plan_name: "sts-assume-role".into(),
         target: TargetInfo {
+            profile: None,
+            accounts: Default::default(),
             endpoint: Some("http://127.0.0.1:5000".into()),
             region: "us-east-1".into(),
             account: None,
@@ -43,6 +45,7 @@ fn created(step: &str, resource: ResourceRef, outputs: &[(&str, &str)]) -> Recor
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect();
     Record::Created {
+        account: None,
         step: step.into(),
         resource,
         outputs,
@@ -51,6 +54,7 @@ fn created(step: &str, resource: ResourceRef, outputs: &[(&str, &str)]) -> Recor
 
 fn intent(step: &str, resource: ResourceRef) -> Record {
     Record::Intent {
+        account: None,
         step: step.into(),
         resource,
     }
@@ -110,11 +114,13 @@ fn replays_created_and_deleted_resources_with_outputs_and_metadata() {
         .unwrap();
     journal
         .append(&Record::DeleteIntent {
+            account: None,
             resource: ResourceRef::S3Bucket(resources::S3Bucket { name: "b".into() }),
         })
         .unwrap();
     journal
         .append(&Record::Deleted {
+            account: None,
             resource: ResourceRef::S3Bucket(resources::S3Bucket { name: "b".into() }),
             already_gone: false,
         })
@@ -169,6 +175,7 @@ fn intent_without_result_counts_as_may_exist() {
     journal.append(&intent("other", user("b"))).unwrap();
     journal
         .append(&Record::CreateFailed {
+            account: None,
             step: "other".into(),
             resource: user("b"),
             error: "EntityAlreadyExists".into(),
@@ -212,6 +219,7 @@ fn result_with_assigned_id_fulfils_its_intent() {
     assert_eq!(state.resources[0].resource, full);
     journal
         .append(&Record::DeleteFailed {
+            account: None,
             resource: full.clone(),
             error: "DELETE_FAILED".into(),
         })

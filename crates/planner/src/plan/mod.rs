@@ -2,6 +2,7 @@
 //! stops at the first problem: every step is read on its own and every mistake is
 //! recorded in [`Diagnostics`].
 
+mod accounts;
 mod steps;
 mod vars;
 
@@ -14,6 +15,7 @@ use crate::kinds::StepKind;
 use crate::limits::{MAX_DEPTH, MAX_EXPANDED_BYTES, MAX_NODES, MAX_STEPS};
 use crate::source::Span;
 use crate::yaml::{self, Key, Node, Sp, Value};
+pub use accounts::{Account, MAX_ACCOUNTS, check_accounts, unknown_account};
 use vars::{apply_overrides, apply_secret_overrides, mark_token_vars_secret, read_vars};
 
 /// A step's name in the plan.
@@ -56,6 +58,9 @@ pub struct Step {
     /// Steps this one must wait for besides those it references.
     pub needs: Vec<Sp<String>>,
     pub description: Option<String>,
+    /// The account the step runs in (`account:`), if it names one; see
+    /// [`Plan::account_index`].
+    pub account: Option<Sp<String>>,
     /// The kind's body as read, for finding references and their positions.
     pub body: Node,
 }
@@ -70,13 +75,16 @@ pub struct Plan {
     /// Variables whose values are secret (`secret: true`, `--secret-var`, or used as a
     /// web identity token): never printed, never journaled in clear.
     pub secrets: IndexSet<String>,
+    /// The accounts the plan names (`accounts:`), in order; the first is the default.
+    /// Empty: one account, the operator's.
+    pub accounts: IndexMap<String, Account>,
     pub steps: IndexMap<StepId, Step>,
     /// Names of steps that could not be read (their errors are reported); references
     /// to them are not reported again.
     pub unreadable: Vec<String>,
 }
 
-const TOP_KEYS: &[&str] = &["name", "description", "vars", "steps"];
+const TOP_KEYS: &[&str] = &["name", "description", "vars", "accounts", "steps"];
 
 pub(super) fn scalar_text(node: &Node) -> Option<String> {
     match &node.value {
@@ -232,6 +240,7 @@ fn read_root(diags: &mut Diagnostics, root: &Node, overrides: &[(String, String)
     let mut vars = IndexMap::new();
     let mut secrets = IndexSet::new();
     let mut steps = IndexMap::new();
+    let mut accounts = IndexMap::new();
     let mut unreadable = Vec::new();
     let mut seen_steps = false;
     let mut seen: Vec<&Key> = Vec::new();
@@ -265,6 +274,7 @@ fn read_root(diags: &mut Diagnostics, root: &Node, overrides: &[(String, String)
             },
             "description" => description = scalar_text(node),
             "vars" => read_vars(diags, node, &mut vars, &mut secrets),
+            "accounts" => accounts::read_accounts(diags, node, &mut accounts),
             "steps" => {
                 seen_steps = true;
                 if too_many_steps(diags, key, node) {
@@ -280,7 +290,7 @@ fn read_root(diags: &mut Diagnostics, root: &Node, overrides: &[(String, String)
                 )
                 .label("not a plan key")
                 .maybe_help(did_you_mean(other, TOP_KEYS.iter().copied()).or_else(|| {
-                    Some("a plan has `name`, `description`, `vars` and `steps`".into())
+                    Some("a plan has `name`, `description`, `vars`, `accounts` and `steps`".into())
                 }))
                 .emit(),
         }
@@ -305,6 +315,7 @@ fn read_root(diags: &mut Diagnostics, root: &Node, overrides: &[(String, String)
         description,
         vars,
         secrets,
+        accounts,
         steps,
         unreadable,
     };
