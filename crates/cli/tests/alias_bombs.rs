@@ -66,6 +66,8 @@ fn limited(dir: &Path) -> Command {
         .env("AWS_SHARED_CREDENTIALS_FILE", dir.join("credentials"))
         .env("AWSLAB_STATE_DIR", dir.join("runs"))
         .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_ENDPOINT_URL")
         .env_remove("AWS_ENDPOINT_URL")
         .env_remove("RUST_LOG");
     command
@@ -150,6 +152,8 @@ fn validate_template_of_the_bomb_against_serve_is_refused_in_bounded_memory() {
         .env("AWS_DEFAULT_REGION", "us-east-1")
         .env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{port}"))
         .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_ENDPOINT_URL")
         .env_remove("AWS_SESSION_TOKEN")
         .args([
             "cloudformation",

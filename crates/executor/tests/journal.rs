@@ -343,3 +343,81 @@ fn records_serialize_with_event_and_type_tags() {
         r#"{"event":"intent","step":"user","resource":{"type":"iam_user","name":"sts-lab-user"}}"#
     );
 }
+
+/// A plan of several accounts journals each resource with its account: same-named
+/// users in two accounts replay as two resources, a killed run's open intent keeps
+/// its account (so teardown looks there), and a delete removes only its own account's.
+#[test]
+fn same_named_resources_of_two_accounts_replay_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Journal::create(dir.path(), meta("run-accounts")).unwrap();
+    let in_b = |record: Record| match record {
+        Record::Intent { step, resource, .. } => Record::Intent {
+            step,
+            resource,
+            account: Some("b".into()),
+        },
+        Record::Created {
+            step,
+            resource,
+            outputs,
+            ..
+        } => Record::Created {
+            step,
+            resource,
+            outputs,
+            account: Some("b".into()),
+        },
+        other => other,
+    };
+    journal.append(&intent("twin-a", user("twin"))).unwrap();
+    journal
+        .append(&created("twin-a", user("twin"), &[]))
+        .unwrap();
+    journal
+        .append(&in_b(intent("twin-b", user("twin"))))
+        .unwrap();
+    // Killed here: b's user may exist.
+    let state = replay(
+        &dir.path()
+            .join("runs/run-accounts")
+            .join(Journal::FILE_NAME),
+    )
+    .unwrap();
+    let seen: Vec<(Option<String>, ResourceState)> = state
+        .resources
+        .iter()
+        .map(|live| (live.account.clone(), live.state.clone()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (None, ResourceState::Exists),
+            (Some("b".to_owned()), ResourceState::MayExist)
+        ]
+    );
+    // A's user deleted: b's stays.
+    journal
+        .append(&Record::Deleted {
+            resource: user("twin"),
+            already_gone: false,
+            account: None,
+        })
+        .unwrap();
+    let state = replay(
+        &dir.path()
+            .join("runs/run-accounts")
+            .join(Journal::FILE_NAME),
+    )
+    .unwrap();
+    assert_eq!(state.resources.len(), 1);
+    assert_eq!(state.resources[0].account.as_deref(), Some("b"));
+    // The account is written only when there is one: old readers see what they knew.
+    let text = fs::read_to_string(
+        dir.path()
+            .join("runs/run-accounts")
+            .join(Journal::FILE_NAME),
+    )
+    .unwrap();
+    assert_eq!(text.matches("\"account\":\"b\"").count(), 1, "{text}");
+}

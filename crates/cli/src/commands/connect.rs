@@ -147,19 +147,34 @@ fn region(args: &TargetArgs, recorded: Option<&TargetInfo>) -> String {
 /// Connects as the command line says; else, for a new run (`recorded` is `None`), as
 /// the environment says, or else to the sandbox; for an existing run, as its journal
 /// (`recorded`) says.
+///
+/// `first_profile` is the profile of the plan's first account (`--account-profile` or
+/// the plan's `profile:`, see [`first_account_profile`]): off the sandbox it is the
+/// operator's profile unless `--profile` names one.
 pub async fn connect(
     args: &TargetArgs,
     recorded: Option<&TargetInfo>,
+    first_profile: Option<String>,
 ) -> Result<Connection, Failure> {
     let region = region(args, recorded);
     let named = args.target.is_some() || args.endpoint_url.is_some() || args.profile.is_some();
     let env = EnvTarget::read();
     // The environment decides only what the command line and the journal leave open.
     let env_decides = !named && recorded.is_none() && env.names_target();
-    let ignored_env = if !named && recorded.is_some() {
-        env.words()
-    } else {
-        Vec::new()
+    let ignored_env = match recorded {
+        // The run's journal decides; say what the environment names that differs.
+        Some(recorded) if !named => {
+            if recorded.sandbox.is_some() {
+                env.words()
+            } else {
+                env.endpoint
+                    .iter()
+                    .filter(|url| recorded.endpoint.as_ref() != Some(*url))
+                    .map(|url| format!("AWS_ENDPOINT_URL={url}"))
+                    .collect()
+            }
+        }
+        _ => Vec::new(),
     };
     let sandbox_dir = match args.target {
         Some(TargetKind::Sandbox) => Some(args.sandbox_dir.clone()),
@@ -195,6 +210,7 @@ pub async fn connect(
     };
     let profile = match &args.profile {
         Some(profile) => Some(profile.clone()),
+        None if first_profile.is_some() => first_profile,
         None if named => None,
         // The default credential chain reads `AWS_PROFILE` and exported keys itself.
         None if env_decides => {
@@ -388,6 +404,18 @@ pub async fn operators(
         out.insert(account.name.clone(), (info, operator));
     }
     Ok(out)
+}
+
+/// The profile of the plan's first account: `--account-profile FIRST=PROFILE`, else
+/// the plan's `profile:` (errors in `--account-profile` are reported by [`operators`]).
+pub fn first_account_profile(args: &TargetArgs, first: Option<&PlanAccount>) -> Option<String> {
+    let first = first?;
+    args.account_profile
+        .iter()
+        .filter_map(|given| given.split_once('='))
+        .find(|(name, profile)| *name == first.name && !profile.is_empty())
+        .map(|(_, profile)| profile.to_owned())
+        .or_else(|| first.profile.clone())
 }
 
 /// `--account-profile NAME=PROFILE`, each naming an account of the plan.

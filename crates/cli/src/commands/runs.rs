@@ -76,8 +76,20 @@ fn down_run(args: &DownArgs) -> Result<Status, Failure> {
     }
     let meta_target = state.meta.as_ref().map(|m| m.target.clone());
     let runtime = runtime()?;
-    let connection =
-        runtime.block_on(super::connect::connect(&args.target, meta_target.as_ref()))?;
+    let first = meta_target
+        .as_ref()
+        .and_then(|t| t.accounts.first())
+        .map(|(name, account)| super::connect::PlanAccount {
+            name: name.clone(),
+            profile: account.profile.clone(),
+            located: format!("account `{name}` of the run"),
+        });
+    let first_profile = super::connect::first_account_profile(&args.target, first.as_ref());
+    let connection = runtime.block_on(super::connect::connect(
+        &args.target,
+        meta_target.as_ref(),
+        first_profile,
+    ))?;
     if !connection.ignored_env.is_empty() {
         eprintln!(
             "note: tearing down where run `{run_id}` went, as its journal says; the environment's {} is not used",

@@ -104,10 +104,12 @@ fn watch_interrupts(run_id: &RunId) -> CancellationToken {
 }
 
 async fn run(args: &UpArgs, sealed: Arc<SealedPlan>, run_id: RunId) -> Result<Status, Failure> {
-    let connection = super::connect::connect(&args.target, None).await?;
+    let plan_accounts = plan_accounts(&sealed);
+    let first_profile = super::connect::first_account_profile(&args.target, plan_accounts.first());
+    let connection = super::connect::connect(&args.target, None, first_profile).await?;
     let target = connection.target.clone();
     let accounts =
-        super::connect::operators(&connection, &args.target, &plan_accounts(&sealed), None).await?;
+        super::connect::operators(&connection, &args.target, &plan_accounts, None).await?;
     // The plan's first account is the operator's (another profile, if it gave one).
     let operator = accounts.first().map_or_else(
         || connection.operator.clone(),
@@ -121,6 +123,11 @@ async fn run(args: &UpArgs, sealed: Arc<SealedPlan>, run_id: RunId) -> Result<St
                 "Target: AWS account {account} in {} as {caller}{from_env}",
                 target.region
             );
+            if !connection.from_env.is_empty() {
+                eprintln!(
+                    "  (the environment chose this target; `--target sandbox` runs on the embedded sandbox instead)"
+                );
+            }
             print_accounts(&accounts);
             confirm(
                 &format!(

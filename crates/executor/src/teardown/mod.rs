@@ -123,12 +123,17 @@ pub async fn teardown(
     mut report: impl FnMut(RunEvent) + Send,
 ) -> Result<Receipt, JournalError> {
     let journal = Journal::open(state_dir, run_id)?;
-    let created: Vec<ResourceRef> = state.resources.iter().map(|r| r.resource.clone()).collect();
+    // What the run created, by account: a sub-resource's parent is looked for among
+    // its own account's resources only (same-named users in two accounts are two).
+    let mut created: IndexMap<Option<String>, Vec<ResourceRef>> = IndexMap::new();
+    for live in &state.resources {
+        created
+            .entry(live.account.clone())
+            .or_default()
+            .push(live.resource.clone());
+    }
     let mut contexts: IndexMap<Option<String>, TeardownCx<'_>> = IndexMap::new();
-    for account in state.resources.iter().map(|r| r.account.clone()) {
-        if contexts.contains_key(&account) {
-            continue;
-        }
+    for (account, resources) in &created {
         if let Some(operator) = operators.get(account.as_deref()) {
             let cx = TeardownCx {
                 iam: iam_client(operator),
@@ -136,9 +141,9 @@ pub async fn teardown(
                 cloudformation: cloudformation_client(operator),
                 run_id: run_id.as_str(),
                 stack_deadline: options.stack_deadline,
-                created: &created,
+                created: resources,
             };
-            contexts.insert(account, cx);
+            contexts.insert(account.clone(), cx);
         }
     }
     let mut receipt = Receipt {
