@@ -123,29 +123,8 @@ pub async fn teardown(
     mut report: impl FnMut(RunEvent) + Send,
 ) -> Result<Receipt, JournalError> {
     let journal = Journal::open(state_dir, run_id)?;
-    // What the run created, by account: a sub-resource's parent is looked for among
-    // its own account's resources only (same-named users in two accounts are two).
-    let mut created: IndexMap<Option<String>, Vec<ResourceRef>> = IndexMap::new();
-    for live in &state.resources {
-        created
-            .entry(live.account.clone())
-            .or_default()
-            .push(live.resource.clone());
-    }
-    let mut contexts: IndexMap<Option<String>, TeardownCx<'_>> = IndexMap::new();
-    for (account, resources) in &created {
-        if let Some(operator) = operators.get(account.as_deref()) {
-            let cx = TeardownCx {
-                iam: iam_client(operator),
-                s3: s3_client(operator),
-                cloudformation: cloudformation_client(operator),
-                run_id: run_id.as_str(),
-                stack_deadline: options.stack_deadline,
-                created: resources,
-            };
-            contexts.insert(account.clone(), cx);
-        }
-    }
+    let created = created_by_account(state);
+    let contexts = contexts(&created, operators, run_id.as_str(), options.stack_deadline);
     let mut receipt = Receipt {
         damaged_journal: state.is_damaged().then(|| state.damage_text()),
         ..Receipt::default()
@@ -242,6 +221,43 @@ pub async fn teardown(
         let _ = std::fs::remove_file(secrets);
     }
     Ok(receipt)
+}
+
+/// What the run created, by account: a sub-resource's parent is looked for among its
+/// own account's resources only (same-named users in two accounts are two).
+fn created_by_account(state: &JournalState) -> IndexMap<Option<String>, Vec<ResourceRef>> {
+    let mut created: IndexMap<Option<String>, Vec<ResourceRef>> = IndexMap::new();
+    for live in &state.resources {
+        created
+            .entry(live.account.clone())
+            .or_default()
+            .push(live.resource.clone());
+    }
+    created
+}
+
+/// A teardown context for each account that has an operator.
+fn contexts<'a>(
+    created: &'a IndexMap<Option<String>, Vec<ResourceRef>>,
+    operators: &AccountConfigs,
+    run_id: &'a str,
+    stack_deadline: Duration,
+) -> IndexMap<Option<String>, TeardownCx<'a>> {
+    let mut contexts = IndexMap::new();
+    for (account, resources) in created {
+        if let Some(operator) = operators.get(account.as_deref()) {
+            let cx = TeardownCx {
+                iam: iam_client(operator),
+                s3: s3_client(operator),
+                cloudformation: cloudformation_client(operator),
+                run_id,
+                stack_deadline,
+                created: resources,
+            };
+            contexts.insert(account.clone(), cx);
+        }
+    }
+    contexts
 }
 
 /// Journals and reports what became of `resource` (with its account and label).
