@@ -8,6 +8,7 @@
 
 #![expect(clippy::unwrap_used, reason = "tests fail loudly")]
 
+use std::fmt::Write as _;
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -472,11 +473,13 @@ fn a_profile_per_account_reaches_each_account_of_an_endpoint() {
     for (profile, account) in [("lab-a", "1"), ("lab-b", "2")] {
         let env = served.env(&home, account);
         let value = |name: &str| env.iter().find(|(n, _)| n == name).unwrap().1.clone();
-        credentials.push_str(&format!(
-            "[{profile}]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+        writeln!(
+            credentials,
+            "[{profile}]\naws_access_key_id = {}\naws_secret_access_key = {}",
             value("AWS_ACCESS_KEY_ID"),
             value("AWS_SECRET_ACCESS_KEY")
-        ));
+        )
+        .unwrap();
     }
     std::fs::write(home.path().join("credentials"), credentials).unwrap();
     let plan = home.write(

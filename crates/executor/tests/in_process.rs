@@ -239,7 +239,7 @@ impl Run {
             plan_name: "in-process".into(),
             target: TargetInfo {
                 profile: None,
-                accounts: Default::default(),
+                accounts: indexmap::IndexMap::new(),
                 endpoint: self.target.endpoint_url().map(str::to_owned),
                 region: "us-east-1".into(),
                 account: Some(ACCOUNT.into()),

@@ -21,7 +21,7 @@ fn meta(run_id: &str) -> RunMeta {
         plan_name: "sts-assume-role".into(),
         target: TargetInfo {
             profile: None,
-            accounts: Default::default(),
+            accounts: indexmap::IndexMap::new(),
             endpoint: Some("http://127.0.0.1:5000".into()),
             region: "us-east-1".into(),
             account: None,

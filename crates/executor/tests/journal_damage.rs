@@ -21,7 +21,7 @@ fn meta(run_id: &str) -> RunMeta {
         plan_name: "plan".into(),
         target: TargetInfo {
             profile: None,
-            accounts: Default::default(),
+            accounts: indexmap::IndexMap::new(),
             endpoint: None,
             region: "us-east-1".into(),
             account: None,

@@ -30,7 +30,16 @@ fn summary(found: &[Diagnostic]) -> Vec<String> {
 }
 
 /// (name, plan, code, line:column, part of the message, part of the help)
-const CASES: &[(&str, &str, &str, (usize, usize), &str, &str)] = &[
+type Case = (
+    &'static str,
+    &'static str,
+    &'static str,
+    (usize, usize),
+    &'static str,
+    &'static str,
+);
+
+const CASES: &[Case] = &[
     (
         "unknown account",
         "name: x\naccounts: { alpha: {}, beta: {} }\nsteps:\n  u: { account: betta, iam.user: { name: u } }\n",

@@ -305,84 +305,14 @@ pub async fn operators(
     for (index, account) in accounts.iter().enumerate() {
         let recorded_account = recorded.and_then(|r| r.get(&account.name));
         let (info, config) = if let Some(sandbox) = &connection.handle {
-            let ids = sandbox
-                .accounts()
-                .map_err(|e| Failure::new(Status::StepFailed, e))?;
-            let id = match recorded_account {
-                Some(recorded) => recorded.id.clone(),
-                None => ids.get(index).cloned().ok_or_else(|| {
-                    Failure::new(
-                        Status::Invalid,
-                        format!(
-                            "{}: the plan names {} accounts and the sandbox hosts {}",
-                            account.located,
-                            accounts.len(),
-                            ids.len()
-                        ),
-                    )
-                    .hint(format!(
-                        "a plan may use at most {} accounts on the sandbox",
-                        ids.len()
-                    ))
-                })?,
-            };
-            let operator = sandbox
-                .operator(&id)
-                .map_err(|e| Failure::new(Status::StepFailed, e))?;
-            let config = config_for_static(
-                &connection.target,
-                &operator.access_key_id,
-                &Secret::new(operator.secret_access_key),
-                None,
-            );
-            (AccountInfo { id, profile: None }, config)
+            sandbox_account(connection, sandbox, accounts, index, recorded_account)?
         } else {
             let profile = given
                 .get(&account.name)
                 .cloned()
                 .or_else(|| recorded_account.and_then(|r| r.profile.clone()))
                 .or_else(|| account.profile.clone());
-            match profile {
-                Some(profile) => {
-                    let mut target = connection.target.clone();
-                    target.profile = Some(profile.clone());
-                    let config = awslab_executor::credentials::operator(&target, None).await?;
-                    let (id, _) =
-                        awslab_executor::credentials::whoami(&config, &connection.target).await?;
-                    (
-                        AccountInfo {
-                            id,
-                            profile: Some(profile),
-                        },
-                        config,
-                    )
-                }
-                None if index == 0 => {
-                    let (id, _) = awslab_executor::credentials::whoami(
-                        &connection.operator,
-                        &connection.target,
-                    )
-                    .await?;
-                    let info = AccountInfo {
-                        id,
-                        profile: connection.target.profile.clone(),
-                    };
-                    (info, connection.operator.clone())
-                }
-                None => {
-                    return Err(Failure::new(
-                        Status::Invalid,
-                        format!(
-                            "{}: account `{}` has no operator on this target",
-                            account.located, account.name
-                        ),
-                    )
-                    .hint(format!(
-                        "give its AWS CLI profile: `--account-profile {}=PROFILE`, or `profile: PROFILE` under `accounts: {{ {}: ... }}` in the plan (on the sandbox every account has its operator)",
-                        account.name, account.name
-                    )));
-                }
-            }
+            profile_account(connection, account, index, profile).await?
         };
         if let Some((other, _)) = out.iter().find(|(_, (seen, _))| seen.id == info.id) {
             return Err(Failure::new(
@@ -416,6 +346,94 @@ pub fn first_account_profile(args: &TargetArgs, first: Option<&PlanAccount>) -> 
         .find(|(name, profile)| *name == first.name && !profile.is_empty())
         .map(|(_, profile)| profile.to_owned())
         .or_else(|| first.profile.clone())
+}
+
+/// The plan's account at `index` on the sandbox: the sandbox's account at that
+/// position (or the one the run recorded), with its operator.
+fn sandbox_account(
+    connection: &Connection,
+    sandbox: &Sandbox,
+    accounts: &[PlanAccount],
+    index: usize,
+    recorded: Option<&AccountInfo>,
+) -> Result<(AccountInfo, SdkConfig), Failure> {
+    let ids = sandbox
+        .accounts()
+        .map_err(|e| Failure::new(Status::StepFailed, e))?;
+    let id = match recorded {
+        Some(recorded) => recorded.id.clone(),
+        None => ids.get(index).cloned().ok_or_else(|| {
+            Failure::new(
+                Status::Invalid,
+                format!(
+                    "{}: the plan names {} accounts and the sandbox hosts {}",
+                    accounts[index.min(accounts.len().saturating_sub(1))].located,
+                    accounts.len(),
+                    ids.len()
+                ),
+            )
+            .hint(format!(
+                "a plan may use at most {} accounts on the sandbox",
+                ids.len()
+            ))
+        })?,
+    };
+    let operator = sandbox
+        .operator(&id)
+        .map_err(|e| Failure::new(Status::StepFailed, e))?;
+    let config = config_for_static(
+        &connection.target,
+        &operator.access_key_id,
+        &Secret::new(operator.secret_access_key),
+        None,
+    );
+    Ok((AccountInfo { id, profile: None }, config))
+}
+
+/// A plan's account off the sandbox: its profile's operator, or for the first account
+/// without one the target's operator; any other account without one is an error.
+async fn profile_account(
+    connection: &Connection,
+    account: &PlanAccount,
+    index: usize,
+    profile: Option<String>,
+) -> Result<(AccountInfo, SdkConfig), Failure> {
+    match profile {
+        Some(profile) => {
+            let mut target = connection.target.clone();
+            target.profile = Some(profile.clone());
+            let config = awslab_executor::credentials::operator(&target, None).await?;
+            let (id, _) = awslab_executor::credentials::whoami(&config, &connection.target).await?;
+            Ok((
+                AccountInfo {
+                    id,
+                    profile: Some(profile),
+                },
+                config,
+            ))
+        }
+        None if index == 0 => {
+            let (id, _) =
+                awslab_executor::credentials::whoami(&connection.operator, &connection.target)
+                    .await?;
+            let info = AccountInfo {
+                id,
+                profile: connection.target.profile.clone(),
+            };
+            Ok((info, connection.operator.clone()))
+        }
+        None => Err(Failure::new(
+            Status::Invalid,
+            format!(
+                "{}: account `{}` has no operator on this target",
+                account.located, account.name
+            ),
+        )
+        .hint(format!(
+            "give its AWS CLI profile: `--account-profile {}=PROFILE`, or `profile: PROFILE` under `accounts: {{ {}: ... }}` in the plan (on the sandbox every account has its operator)",
+            account.name, account.name
+        ))),
+    }
 }
 
 /// `--account-profile NAME=PROFILE`, each naming an account of the plan.

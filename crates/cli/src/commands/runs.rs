@@ -263,7 +263,7 @@ fn status_run(args: &StatusArgs) -> Result<Status, Failure> {
         for (name, account) in &meta.target.accounts {
             match &account.profile {
                 Some(profile) => {
-                    println!("  account `{name}`: {} (profile `{profile}`)", account.id)
+                    println!("  account `{name}`: {} (profile `{profile}`)", account.id);
                 }
                 None => println!("  account `{name}`: {}", account.id),
             }

@@ -116,37 +116,7 @@ async fn run(args: &UpArgs, sealed: Arc<SealedPlan>, run_id: RunId) -> Result<St
         |(_, (_, o))| o.config.clone(),
     );
     let (account, caller) = credentials::whoami(&operator, &target).await?;
-    let from_env = connection.env_note();
-    match target.endpoint_url() {
-        None => {
-            eprintln!(
-                "Target: AWS account {account} in {} as {caller}{from_env}",
-                target.region
-            );
-            if !connection.from_env.is_empty() {
-                eprintln!(
-                    "  (the environment chose this target; `--target sandbox` runs on the embedded sandbox instead)"
-                );
-            }
-            print_accounts(&accounts);
-            confirm(
-                &format!(
-                    "Create the resources of `{}` in this account?",
-                    sealed.plan.name.value
-                ),
-                args.yes,
-            )
-            .or_fail(Status::Invalid)?;
-        }
-        Some(_) => {
-            eprintln!(
-                "Target: {} ({}), account {account}, as {caller}{from_env}",
-                connection.describe(),
-                target.region
-            );
-            print_accounts(&accounts);
-        }
-    }
+    announce(args, &sealed, &connection, &accounts, &account, &caller)?;
     // Held until `up` ends: a second `up` or a `down` of this run is refused meanwhile.
     let _lock = lock(&args.state.state_dir, &run_id)?;
     let (journal, resumed) = open_journal(
@@ -231,6 +201,56 @@ async fn run(args: &UpArgs, sealed: Arc<SealedPlan>, run_id: RunId) -> Result<St
     }
     Ok(conclude(args, &sealed, &engine, &report, &run_id))
 }
+
+/// The first line of `up`: the target, account and caller, and what the environment
+/// chose; one line per account of the plan; for a real account, the question.
+fn announce(
+    args: &UpArgs,
+    sealed: &SealedPlan,
+    connection: &super::connect::Connection,
+    accounts: &Operators,
+    account: &str,
+    caller: &str,
+) -> Result<(), Failure> {
+    let target = &connection.target;
+    let from_env = connection.env_note();
+    if target.endpoint_url().is_some() {
+        eprintln!(
+            "Target: {} ({}), account {account}, as {caller}{from_env}",
+            connection.describe(),
+            target.region
+        );
+        print_accounts(accounts);
+        return Ok(());
+    }
+    eprintln!(
+        "Target: AWS account {account} in {} as {caller}{from_env}",
+        target.region
+    );
+    if !connection.from_env.is_empty() {
+        eprintln!(
+            "  (the environment chose this target; `--target sandbox` runs on the embedded sandbox instead)"
+        );
+    }
+    print_accounts(accounts);
+    confirm(
+        &format!(
+            "Create the resources of `{}` in this account?",
+            sealed.plan.name.value
+        ),
+        args.yes,
+    )
+    .or_fail(Status::Invalid)
+}
+
+/// The operators of a plan's accounts, by name.
+type Operators = indexmap::IndexMap<
+    String,
+    (
+        awslab_executor::AccountInfo,
+        awslab_executor::AccountOperator,
+    ),
+>;
 
 /// The plan's accounts (`accounts:`), each located in the plan file for errors.
 pub fn plan_accounts(sealed: &SealedPlan) -> Vec<super::connect::PlanAccount> {
