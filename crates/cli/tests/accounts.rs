@@ -377,8 +377,10 @@ fn exported_endpoint_and_keys_are_used_said_first_and_down_follows_the_journal()
         .1;
     assert!(!out.contains(secret.as_str()), "{out}");
 
-    // `down` with another endpoint exported goes where the run went, and says so.
+    // `down` with another endpoint exported goes where the run went, and says so; at
+    // every log level the exported secret never reaches its output.
     let mut elsewhere = env.clone();
+    elsewhere.push(("RUST_LOG".to_owned(), "trace".to_owned()));
     for (name, value) in &mut elsewhere {
         if name == "AWS_ENDPOINT_URL" {
             *value = "http://127.0.0.1:9".to_owned();
@@ -391,6 +393,8 @@ fn exported_endpoint_and_keys_are_used_said_first_and_down_follows_the_journal()
         down_out.contains("the environment's AWS_ENDPOINT_URL=http://127.0.0.1:9 is not used"),
         "{down_out}"
     );
+    assert!(down_out.contains("TRACE"), "not traced? {down_out}");
+    assert!(!down_out.contains(secret.as_str()), "{down_out}");
     assert!(!served.status(&home).contains("env-env1"));
 }
 

@@ -68,7 +68,6 @@ fn limited(dir: &Path) -> Command {
         .env_remove("AWS_PROFILE")
         .env_remove("AWS_ACCESS_KEY_ID")
         .env_remove("AWS_ENDPOINT_URL")
-        .env_remove("AWS_ENDPOINT_URL")
         .env_remove("RUST_LOG");
     command
 }
@@ -152,8 +151,6 @@ fn validate_template_of_the_bomb_against_serve_is_refused_in_bounded_memory() {
         .env("AWS_DEFAULT_REGION", "us-east-1")
         .env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{port}"))
         .env_remove("AWS_PROFILE")
-        .env_remove("AWS_ACCESS_KEY_ID")
-        .env_remove("AWS_ENDPOINT_URL")
         .env_remove("AWS_SESSION_TOKEN")
         .args([
             "cloudformation",

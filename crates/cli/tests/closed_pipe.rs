@@ -32,7 +32,6 @@ fn awslab(home: &Path, args: &[&str], stdout: Stdio, stderr: Stdio) -> Output {
         .env_remove("AWS_PROFILE")
         .env_remove("AWS_ACCESS_KEY_ID")
         .env_remove("AWS_ENDPOINT_URL")
-        .env_remove("AWS_ENDPOINT_URL")
         .env_remove("RUST_LOG")
         .stdout(stdout)
         .stderr(stderr)

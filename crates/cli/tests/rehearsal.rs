@@ -24,7 +24,6 @@ fn awslab(home: &Path, args: &[&str]) -> Output {
         .env_remove("AWS_PROFILE")
         .env_remove("AWS_ACCESS_KEY_ID")
         .env_remove("AWS_ENDPOINT_URL")
-        .env_remove("AWS_ENDPOINT_URL")
         .env_remove("RUST_LOG")
         .output()
         .unwrap()

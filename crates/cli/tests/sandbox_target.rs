@@ -30,7 +30,6 @@ impl Home {
             .env_remove("AWS_PROFILE")
             .env_remove("AWS_ACCESS_KEY_ID")
             .env_remove("AWS_ENDPOINT_URL")
-            .env_remove("AWS_ENDPOINT_URL")
             .env_remove("RUST_LOG")
             .output()
             .unwrap()

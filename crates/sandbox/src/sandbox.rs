@@ -321,3 +321,39 @@ impl Sandbox {
         format!("https://{}", web_identity::ISSUER_HOST)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A world saved when the sandbox hosted two accounts gains the third, with its
+    /// operator, when it is opened; what it had (the first operator's key) is kept.
+    #[test]
+    fn a_world_of_two_accounts_gains_the_third_when_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut two = seed_world();
+        two.accounts.remove("777788889999");
+        two.access_keys
+            .retain(|_, key| key.account != "777788889999");
+        let first_key = {
+            let store = SqliteStore::open(dir.path(), || two).unwrap();
+            let sandbox = Sandbox {
+                store: Arc::new(store),
+                rehearsal: Arc::default(),
+            };
+            assert_eq!(sandbox.accounts().unwrap().len(), 2);
+            sandbox.operator(ACCOUNTS[0]).unwrap().access_key_id
+        };
+        let sandbox = Sandbox::open(dir.path()).unwrap();
+        assert_eq!(sandbox.accounts().unwrap(), ACCOUNTS);
+        assert_eq!(
+            sandbox.operator(ACCOUNTS[0]).unwrap().access_key_id,
+            first_key
+        );
+        let third = sandbox.operator("777788889999").unwrap();
+        assert_eq!(third.arn, "arn:aws:iam::777788889999:user/awslab-operator");
+        // Opened again, nothing changes.
+        let again = Sandbox::open(dir.path()).unwrap();
+        assert_eq!(again.operator("777788889999").unwrap(), third);
+    }
+}
