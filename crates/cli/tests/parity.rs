@@ -25,6 +25,10 @@ const SANDBOX_ONLY: &[(&str, &str)] = &[(
     "a plan of two accounts; a moto server gives awslab one operator",
 )];
 
+/// Why moto fails seed 004's first demo: it denies trust policies naming `:root`.
+const ROOT_TRUST: &str = "moto denies AssumeRole on a role whose trust policy names the \
+     account root (`arn:aws:iam::ACCOUNT:root`), which AWS allows to the account's principals";
+
 /// Why moto fails the session-token plan: its `GetSessionToken` keys are refused.
 const SESSION_KEYS: &str = "moto's GetSessionToken returns keys that moto itself refuses \
     (InvalidClientTokenId), so awslab's wait for the new credentials ends and the steps \
@@ -90,6 +94,32 @@ const MOTO_DIFFERS: &[(&str, &str, &str, &str)] = &[
         "session-cannot-list-all",
         "skipped",
         SESSION_KEYS,
+    ),
+    (
+        "plans/seed-004-demo1.yaml",
+        "four-hours-refused",
+        "failed",
+        ROOT_TRUST,
+    ),
+    ("plans/seed-004-demo1.yaml", "assumed", "failed", ROOT_TRUST),
+    ("plans/seed-004-demo1.yaml", "who", "skipped", ROOT_TRUST),
+    (
+        "plans/seed-004-demo1.yaml",
+        "written",
+        "skipped",
+        ROOT_TRUST,
+    ),
+    (
+        "plans/seed-004-demo1.yaml",
+        "can-list",
+        "skipped",
+        ROOT_TRUST,
+    ),
+    (
+        "plans/seed-004-demo1.yaml",
+        "can-read",
+        "skipped",
+        ROOT_TRUST,
     ),
 ];
 
