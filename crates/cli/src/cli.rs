@@ -55,7 +55,7 @@ pub enum Command {
     Graph(GraphArgs),
     /// Provision a plan against an AWS endpoint, verify it, and keep a journal for teardown.
     #[command(
-        after_help = "Examples:\n  awslab up plans/sts-assume-role.yaml                # on the embedded sandbox\n  awslab up plans/sts-assume-role.yaml --endpoint-url http://127.0.0.1:5000\n  awslab up plans/sts-assume-role.yaml --profile lab-admin --yes --junit report.xml\n  awslab up plans/sts-assume-role.yaml --run-id r1   # resumes run r1 if it exists\n\nWithout --target, --endpoint-url or --profile the target is awslab's embedded sandbox,\noffline, in this process. With --target aws or --profile it is your real AWS account:\nawslab shows the account and caller and asks before creating anything (--yes skips\nthe question)."
+        after_help = "Examples:\n  awslab up plans/sts-assume-role.yaml                # on the embedded sandbox\n  awslab up plans/sts-assume-role.yaml --endpoint-url http://127.0.0.1:5000\n  awslab up plans/sts-assume-role.yaml --profile lab-admin --yes --junit report.xml\n  awslab up plans/sts-assume-role.yaml --run-id r1   # resumes run r1 if it exists\n\nThe target: --target, --endpoint-url or --profile; else AWS_ENDPOINT_URL, AWS_PROFILE or\nan exported AWS_ACCESS_KEY_ID (named in the first line); else awslab's embedded sandbox,\noffline, in this process. On a real AWS account awslab shows the account and caller\nand asks before creating anything (--yes skips the question). A plan's other accounts\n(`accounts:`) take --account-profile NAME=PROFILE off the sandbox."
     )]
     Up(UpArgs),
     /// Tear down a run: delete everything its journal says it created, newest first.
@@ -243,7 +243,8 @@ pub struct StateArgs {
 pub struct TargetArgs {
     /// Where calls go: `sandbox` (awslab's embedded, offline AWS, in this process, on
     /// the world `awslab sandbox serve` exposes) or `aws` (a real account). Without
-    /// `--target`, `--endpoint-url` or `--profile`: the sandbox (`down` follows the run).
+    /// `--target`, `--endpoint-url` or `--profile`: `AWS_ENDPOINT_URL`, `AWS_PROFILE` or
+    /// exported keys if set, else the sandbox (`down` follows the run's journal).
     #[arg(
         long,
         value_enum,
@@ -278,6 +279,10 @@ pub struct TargetArgs {
     /// default credential chain).
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
+    /// The operator of one of the plan's accounts (`accounts:`) on a target other than
+    /// the sandbox: its AWS CLI profile (repeatable; overrides the plan's `profile:`).
+    #[arg(long, value_name = "NAME=PROFILE")]
+    pub account_profile: Vec<String>,
     #[command(flatten)]
     pub rehearse: RehearseArgs,
 }

@@ -66,6 +66,7 @@ fn limited(dir: &Path) -> Command {
         .env("AWS_SHARED_CREDENTIALS_FILE", dir.join("credentials"))
         .env("AWSLAB_STATE_DIR", dir.join("runs"))
         .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ACCESS_KEY_ID")
         .env_remove("AWS_ENDPOINT_URL")
         .env_remove("RUST_LOG");
     command

@@ -30,6 +30,7 @@ fn awslab(home: &Path, args: &[&str], stdout: Stdio, stderr: Stdio) -> Output {
         .env("AWSLAB_SANDBOX_DIR", home.join("sandbox"))
         .env("NO_COLOR", "1")
         .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ACCESS_KEY_ID")
         .env_remove("AWS_ENDPOINT_URL")
         .env_remove("RUST_LOG")
         .stdout(stdout)

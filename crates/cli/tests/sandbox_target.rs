@@ -28,6 +28,7 @@ impl Home {
             .env("AWSLAB_SANDBOX_DIR", dir.join("sandbox"))
             .env("NO_COLOR", "1")
             .env_remove("AWS_PROFILE")
+            .env_remove("AWS_ACCESS_KEY_ID")
             .env_remove("AWS_ENDPOINT_URL")
             .env_remove("RUST_LOG")
             .output()

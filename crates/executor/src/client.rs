@@ -11,7 +11,8 @@
 //! AWS, and endpoints configured elsewhere (`AWS_ENDPOINT_URL`,
 //! `AWS_ENDPOINT_URL_<SERVICE>`, `endpoint_url` in a profile) are deliberately ignored
 //! (with a warning): a leftover variable must not send a run meant for an account to an
-//! emulator, or the other way round.
+//! emulator, or the other way round. The cli resolves an exported `AWS_ENDPOINT_URL`
+//! into an explicit endpoint target before it builds one, and says so.
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;

@@ -29,13 +29,26 @@ use crate::scheduler::StepContext;
 use crate::secrets::{SecretsStore, StepCredentials};
 use crate::settle::{Probe, SettleError, SettlePolicy, settle};
 
+/// The operator of one of the plan's accounts (`accounts:`).
+#[derive(Debug, Clone)]
+pub struct AccountOperator {
+    /// The account's id (from `sts:GetCallerIdentity`).
+    pub id: String,
+    /// The operator's SDK config in that account.
+    pub config: SdkConfig,
+}
+
 /// What a run needs besides the plan.
 #[derive(Debug, Clone)]
 pub struct EngineOptions {
     pub target: Target,
     pub run_id: RunId,
-    /// The operator's account id (from `sts:GetCallerIdentity`).
+    /// The operator's account id (from `sts:GetCallerIdentity`): the plan's first
+    /// account.
     pub account: String,
+    /// The operator of each account the plan names, by name, in the plan's order (the
+    /// first is the operator above); empty when the plan names none.
+    pub accounts: IndexMap<String, AccountOperator>,
     pub settle_timeout: Duration,
     pub profile_paths: ProfilePaths,
     pub run_dir: PathBuf,
@@ -71,8 +84,9 @@ pub struct RunState {
     journal: Journal,
     secrets: Mutex<SecretsStore>,
     outputs: Mutex<IndexMap<String, IndexMap<String, String>>>,
-    /// Resources a resumed run's journal says may exist (a call was interrupted).
-    uncertain: Vec<ResourceRef>,
+    /// Resources a resumed run's journal says may exist (a call was interrupted),
+    /// with their account.
+    uncertain: Vec<(Option<String>, ResourceRef)>,
     notes: Mutex<IndexMap<String, StepNote>>,
     /// Identities (steps) whose credentials STS has accepted in this run.
     accepted: Mutex<HashSet<String>>,
@@ -98,7 +112,7 @@ impl RunState {
                 .resources
                 .iter()
                 .filter(|r| r.state == ResourceState::MayExist)
-                .map(|r| r.resource.clone())
+                .map(|r| (r.account.clone(), r.resource.clone()))
                 .collect(),
             notes: Mutex::new(IndexMap::new()),
             accepted: Mutex::new(HashSet::new()),
@@ -131,16 +145,17 @@ impl RunState {
             Reference::RunId => Some(self.options.run_id.to_string()),
             Reference::RunRegion => Some(self.options.target.region.clone()),
             Reference::AccountId => Some(self.options.account.clone()),
+            Reference::AccountIdOf(name) => self.options.accounts.get(name).map(|a| a.id.clone()),
             Reference::Step { step, path } => {
                 lock(&self.outputs).get(step)?.get(&path.join(".")).cloned()
             }
         }
     }
 
-    fn may_have_created(&self, resource: &ResourceRef) -> bool {
-        self.uncertain
-            .iter()
-            .any(|r| resource.fulfils(r) || r == resource)
+    fn may_have_created(&self, account: Option<&str>, resource: &ResourceRef) -> bool {
+        self.uncertain.iter().any(|(in_account, r)| {
+            in_account.as_deref() == account && (resource.fulfils(r) || r == resource)
+        })
     }
 
     pub(crate) async fn append(&self, record: Record) -> Result<(), StepError> {
@@ -179,8 +194,27 @@ impl<'a> StepCx<'a> {
         &self.run.options.run_id
     }
 
+    /// The id of the account this step runs in.
     pub fn account(&self) -> &str {
-        &self.run.options.account
+        self.account_operator()
+            .map_or(&self.run.options.account, |a| &a.id)
+    }
+
+    /// The name of the plan's account this step runs in, as the journal records it:
+    /// `None` for the plan's first (or only) account.
+    pub fn account_name(&self) -> Option<String> {
+        let plan = &self.run.plan.plan;
+        let step = plan.steps.get(self.step)?;
+        let index = plan.account_index(step);
+        (index > 0)
+            .then(|| plan.accounts.get_index(index).map(|(name, _)| name.clone()))
+            .flatten()
+    }
+
+    /// The operator of the account this step runs in, when it is not the first.
+    fn account_operator(&self) -> Option<&AccountOperator> {
+        self.account_name()
+            .and_then(|name| self.run.options.accounts.get(&name))
     }
 
     pub fn profile_paths(&self) -> &ProfilePaths {
@@ -214,9 +248,10 @@ impl<'a> StepCx<'a> {
         serde_json::to_string(&rendered).map_err(|e| StepError::Local(e.to_string()))
     }
 
-    /// The operator's SDK config.
+    /// The SDK config of the operator of the account this step runs in.
     pub fn operator(&self) -> &SdkConfig {
-        &self.run.operator
+        self.account_operator()
+            .map_or(&self.run.operator, |a| &a.config)
     }
 
     /// The SDK config of a step's `as:` identity (the operator when it has none).
@@ -228,7 +263,7 @@ impl<'a> StepCx<'a> {
     /// credentials.
     pub fn config_as(&self, identity: Option<&str>) -> Result<SdkConfig, StepError> {
         match identity {
-            None | Some(OPERATOR) => Ok(self.run.operator.clone()),
+            None | Some(OPERATOR) => Ok(self.operator().clone()),
             Some(step) => {
                 let creds = self.credentials(step).ok_or_else(|| {
                     StepError::Local(format!("step `{step}` has no credentials (did it run?)"))
@@ -290,6 +325,7 @@ impl<'a> StepCx<'a> {
             .append(Record::Intent {
                 step: self.step.to_string(),
                 resource: resource.clone(),
+                account: self.account_name(),
             })
             .await
     }
@@ -302,6 +338,7 @@ impl<'a> StepCx<'a> {
                 step: self.step.to_string(),
                 resource: resource.clone(),
                 outputs: IndexMap::new(),
+                account: self.account_name(),
             })
             .await
     }
@@ -332,6 +369,7 @@ impl<'a> StepCx<'a> {
                 step: self.step.to_string(),
                 resource: resource.clone(),
                 error: message.to_owned(),
+                account: self.account_name(),
             })
             .await
     }
@@ -342,7 +380,10 @@ impl<'a> StepCx<'a> {
             return StepError::Aws { what, info };
         }
         let run_id = self.run_id();
-        if self.run.may_have_created(resource) {
+        if self
+            .run
+            .may_have_created(self.account_name().as_deref(), resource)
+        {
             StepError::Exists(format!(
                 "{} already exists: this run may have created it before it was interrupted. Run `awslab down {run_id}` (it deletes it only if it is this run's), then `awslab up` again",
                 resource.label()

@@ -74,12 +74,29 @@ impl fmt::Display for RunId {
     }
 }
 
+/// One of the plan's accounts as a run reached it: its id, and the operator's
+/// profile on a real target (none on the sandbox, or for the default credentials).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountInfo {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+}
+
 /// Where a run points.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TargetInfo {
     pub endpoint: Option<String>,
     pub region: String,
+    /// The operator's account (the plan's first account).
     pub account: Option<String>,
+    /// The operator's profile, when one was named (`--profile`, `AWS_PROFILE`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    /// The plan's accounts by name (`accounts:`), in the plan's order; empty when the
+    /// plan names none.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub accounts: IndexMap<String, AccountInfo>,
     /// The state folder of the embedded sandbox the run went to, in this process.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sandbox: Option<PathBuf>,
@@ -117,12 +134,20 @@ pub enum Record {
     Intent {
         step: String,
         resource: ResourceRef,
+        /// The plan's account it lives in (`accounts:`); absent for the plan's only
+        /// account and in journals written before accounts.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        account: Option<String>,
     },
     /// Written after the call succeeded, with the ids AWS assigned. (`outputs` is
     /// read from journals written before outputs moved to `step_finished`.)
     Created {
         step: String,
         resource: ResourceRef,
+        /// The plan's account it lives in (`accounts:`); absent for the plan's only
+        /// account and in journals written before accounts.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        account: Option<String>,
         #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
         outputs: IndexMap<String, String>,
     },
@@ -131,25 +156,45 @@ pub enum Record {
     CreateFailed {
         step: String,
         resource: ResourceRef,
+        /// The plan's account it lives in (`accounts:`); absent for the plan's only
+        /// account and in journals written before accounts.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        account: Option<String>,
         error: String,
     },
     DeleteIntent {
         resource: ResourceRef,
+        /// The plan's account it lives in (`accounts:`); absent for the plan's only
+        /// account and in journals written before accounts.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        account: Option<String>,
     },
     Deleted {
         resource: ResourceRef,
+        /// The plan's account it lives in (`accounts:`); absent for the plan's only
+        /// account and in journals written before accounts.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        account: Option<String>,
         /// It was found gone: nothing was deleted.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         already_gone: bool,
     },
     DeleteFailed {
         resource: ResourceRef,
+        /// The plan's account it lives in (`accounts:`); absent for the plan's only
+        /// account and in journals written before accounts.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        account: Option<String>,
         error: String,
     },
     /// `down --forget-foreign` found it replaced by someone else's and left it on
     /// purpose: no later teardown looks at it again (and none ever deleted it).
     LeftOnPurpose {
         resource: ResourceRef,
+        /// The plan's account it lives in (`accounts:`); absent for the plan's only
+        /// account and in journals written before accounts.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        account: Option<String>,
         reason: String,
     },
     /// Written when a step that changes something has finished successfully, with

@@ -38,13 +38,13 @@ pub use client::{
     Target, cloudformation_client, config_for_static, iam_client, operator_config,
     operator_config_from, s3_client, sts_client,
 };
-pub use context::{EngineOptions, StepNote};
+pub use context::{AccountOperator, EngineOptions, StepNote};
 pub use engine::Engine;
 pub use error::StepError;
 pub use events::{RunEvent, Status, StepSummary};
 pub use journal::{
-    Damage, Journal, JournalError, JournalState, LiveResource, Record, ResourceRef, ResourceState,
-    RunId, RunLock, RunMeta, RunStatus, RunSummary, TargetInfo, list_runs, replay,
+    AccountInfo, Damage, Journal, JournalError, JournalState, LiveResource, Record, ResourceRef,
+    ResourceState, RunId, RunLock, RunMeta, RunStatus, RunSummary, TargetInfo, list_runs, replay,
 };
 pub use profile_files::{
     FileReceipt, ProfileError, ProfilePaths, ProfileReceipt, ProfileSpec, SectionState,
@@ -57,4 +57,4 @@ pub use scheduler::{
 };
 pub use secrets::{Secret, SecretsError, SecretsStore, StepCredentials};
 pub use settle::{Probe, SettleError, SettlePolicy, Settled, settle};
-pub use teardown::{Receipt, TeardownOptions, teardown};
+pub use teardown::{AccountConfigs, Receipt, TeardownOptions, teardown};

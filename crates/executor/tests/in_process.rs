@@ -238,6 +238,8 @@ impl Run {
             plan_path: "plan.yaml".into(),
             plan_name: "in-process".into(),
             target: TargetInfo {
+                profile: None,
+                accounts: indexmap::IndexMap::new(),
                 endpoint: self.target.endpoint_url().map(str::to_owned),
                 region: "us-east-1".into(),
                 account: Some(ACCOUNT.into()),
@@ -252,6 +254,7 @@ impl Run {
             target: self.target.clone(),
             run_id: self.run_id.clone(),
             account: ACCOUNT.into(),
+            accounts: indexmap::IndexMap::new(),
             settle_timeout: Duration::from_secs(5),
             profile_paths: ProfilePaths {
                 credentials: self.dir.path().join("credentials"),
@@ -288,7 +291,7 @@ impl Run {
             &self.state_dir(),
             &self.run_id,
             &state,
-            &self.operator(),
+            &self.operator().into(),
             awslab_executor::TeardownOptions {
                 stack_deadline: Duration::from_secs(5),
                 forget_foreign: false,
@@ -384,6 +387,7 @@ async fn a_profile_journaled_but_never_written_is_not_reported_deleted() {
     let journal = Journal::open(&run.state_dir(), &run.run_id).unwrap();
     journal
         .append(&Record::Intent {
+            account: None,
             step: "profile".into(),
             resource: ResourceRef::AwsProfile(resources::AwsProfile { receipt: planned }),
         })

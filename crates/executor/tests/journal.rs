@@ -20,6 +20,8 @@ fn meta(run_id: &str) -> RunMeta {
         plan_path: "plans/sts-assume-role.yaml".into(),
         plan_name: "sts-assume-role".into(),
         target: TargetInfo {
+            profile: None,
+            accounts: indexmap::IndexMap::new(),
             endpoint: Some("http://127.0.0.1:5000".into()),
             region: "us-east-1".into(),
             account: None,
@@ -43,6 +45,7 @@ fn created(step: &str, resource: ResourceRef, outputs: &[(&str, &str)]) -> Recor
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect();
     Record::Created {
+        account: None,
         step: step.into(),
         resource,
         outputs,
@@ -51,6 +54,7 @@ fn created(step: &str, resource: ResourceRef, outputs: &[(&str, &str)]) -> Recor
 
 fn intent(step: &str, resource: ResourceRef) -> Record {
     Record::Intent {
+        account: None,
         step: step.into(),
         resource,
     }
@@ -110,11 +114,13 @@ fn replays_created_and_deleted_resources_with_outputs_and_metadata() {
         .unwrap();
     journal
         .append(&Record::DeleteIntent {
+            account: None,
             resource: ResourceRef::S3Bucket(resources::S3Bucket { name: "b".into() }),
         })
         .unwrap();
     journal
         .append(&Record::Deleted {
+            account: None,
             resource: ResourceRef::S3Bucket(resources::S3Bucket { name: "b".into() }),
             already_gone: false,
         })
@@ -169,6 +175,7 @@ fn intent_without_result_counts_as_may_exist() {
     journal.append(&intent("other", user("b"))).unwrap();
     journal
         .append(&Record::CreateFailed {
+            account: None,
             step: "other".into(),
             resource: user("b"),
             error: "EntityAlreadyExists".into(),
@@ -212,6 +219,7 @@ fn result_with_assigned_id_fulfils_its_intent() {
     assert_eq!(state.resources[0].resource, full);
     journal
         .append(&Record::DeleteFailed {
+            account: None,
             resource: full.clone(),
             error: "DELETE_FAILED".into(),
         })
@@ -334,4 +342,82 @@ fn records_serialize_with_event_and_type_tags() {
         json,
         r#"{"event":"intent","step":"user","resource":{"type":"iam_user","name":"sts-lab-user"}}"#
     );
+}
+
+/// A plan of several accounts journals each resource with its account: same-named
+/// users in two accounts replay as two resources, a killed run's open intent keeps
+/// its account (so teardown looks there), and a delete removes only its own account's.
+#[test]
+fn same_named_resources_of_two_accounts_replay_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Journal::create(dir.path(), meta("run-accounts")).unwrap();
+    let in_b = |record: Record| match record {
+        Record::Intent { step, resource, .. } => Record::Intent {
+            step,
+            resource,
+            account: Some("b".into()),
+        },
+        Record::Created {
+            step,
+            resource,
+            outputs,
+            ..
+        } => Record::Created {
+            step,
+            resource,
+            outputs,
+            account: Some("b".into()),
+        },
+        other => other,
+    };
+    journal.append(&intent("twin-a", user("twin"))).unwrap();
+    journal
+        .append(&created("twin-a", user("twin"), &[]))
+        .unwrap();
+    journal
+        .append(&in_b(intent("twin-b", user("twin"))))
+        .unwrap();
+    // Killed here: b's user may exist.
+    let state = replay(
+        &dir.path()
+            .join("runs/run-accounts")
+            .join(Journal::FILE_NAME),
+    )
+    .unwrap();
+    let seen: Vec<(Option<String>, ResourceState)> = state
+        .resources
+        .iter()
+        .map(|live| (live.account.clone(), live.state.clone()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (None, ResourceState::Exists),
+            (Some("b".to_owned()), ResourceState::MayExist)
+        ]
+    );
+    // A's user deleted: b's stays.
+    journal
+        .append(&Record::Deleted {
+            resource: user("twin"),
+            already_gone: false,
+            account: None,
+        })
+        .unwrap();
+    let state = replay(
+        &dir.path()
+            .join("runs/run-accounts")
+            .join(Journal::FILE_NAME),
+    )
+    .unwrap();
+    assert_eq!(state.resources.len(), 1);
+    assert_eq!(state.resources[0].account.as_deref(), Some("b"));
+    // The account is written only when there is one: old readers see what they knew.
+    let text = fs::read_to_string(
+        dir.path()
+            .join("runs/run-accounts")
+            .join(Journal::FILE_NAME),
+    )
+    .unwrap();
+    assert_eq!(text.matches("\"account\":\"b\"").count(), 1, "{text}");
 }

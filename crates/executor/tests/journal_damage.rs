@@ -20,6 +20,8 @@ fn meta(run_id: &str) -> RunMeta {
         plan_path: "plan.yaml".into(),
         plan_name: "plan".into(),
         target: TargetInfo {
+            profile: None,
+            accounts: indexmap::IndexMap::new(),
             endpoint: None,
             region: "us-east-1".into(),
             account: None,
@@ -43,12 +45,14 @@ fn run_with_users(dir: &std::path::Path, run_id: &str) -> std::path::PathBuf {
     for name in ["a", "b", "c"] {
         journal
             .append(&Record::Intent {
+                account: None,
                 step: name.into(),
                 resource: user(name),
             })
             .unwrap();
         journal
             .append(&Record::Created {
+                account: None,
                 step: name.into(),
                 resource: user(name),
                 outputs: IndexMap::new(),
@@ -162,6 +166,7 @@ fn a_journal_from_before_checksums_is_read_as_unchecked() {
     let lines = [
         serde_json::to_string(&Record::RunStarted(meta("old"))).unwrap(),
         serde_json::to_string(&Record::Intent {
+            account: None,
             step: "a".into(),
             resource: user("a"),
         })
@@ -186,6 +191,7 @@ fn a_last_record_missing_only_its_line_break_is_kept_when_reopened() {
     let journal = Journal::open(dir.path(), &RunId::parse("r1").unwrap()).unwrap();
     journal
         .append(&Record::Intent {
+            account: None,
             step: "d".into(),
             resource: user("d"),
         })
@@ -219,6 +225,7 @@ fn a_resource_left_on_purpose_is_no_longer_live() {
     let journal = Journal::open(dir.path(), &RunId::parse("r1").unwrap()).unwrap();
     journal
         .append(&Record::LeftOnPurpose {
+            account: None,
             resource: user("b"),
             reason: "replaced".into(),
         })

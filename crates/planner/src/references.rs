@@ -123,6 +123,17 @@ pub fn check_vars(diags: &mut Diagnostics, plan: &Plan) {
                         .help("variables are known before any step runs; use the step's output in the step that needs it")
                         .emit();
                 }
+                Reference::AccountIdOf(account) if !plan.accounts.contains_key(&account) => {
+                    crate::plan::unknown_account(
+                        diags,
+                        plan,
+                        &account,
+                        span,
+                        &format!(
+                            "`${{account.{account}.id}}` in variable `{name}` names unknown account `{account}`"
+                        ),
+                    );
+                }
                 _ => {}
             }
         }
@@ -360,6 +371,20 @@ fn check_reference(
                 because: Because::Reference(format!("${{{reference}}}")),
                 span,
             });
+        }
+        Reference::AccountIdOf(name) => {
+            if !plan.accounts.contains_key(name) {
+                crate::plan::unknown_account(
+                    diags,
+                    plan,
+                    name,
+                    span,
+                    &format!(
+                        "`${{{reference}}}` in step `{}` names unknown account `{name}`",
+                        step.id
+                    ),
+                );
+            }
         }
         Reference::RunId | Reference::RunRegion | Reference::AccountId => {}
     }

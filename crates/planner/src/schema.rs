@@ -19,6 +19,10 @@ pub fn plan_schema() -> String {
             "oneOf": [ { "type": "string" }, { "type": "array", "items": { "type": "string" } } ]
         }));
         properties.insert("description".to_owned(), json!({ "type": "string" }));
+        properties.insert("account".to_owned(), json!({
+            "description": "The account (under `accounts:`) the step runs in; default: the account of its `as:` identity, else the plan's first",
+            "type": "string"
+        }));
         properties.insert("for_each".to_owned(), for_each_schema());
         kinds.push(json!({
             "title": label,
@@ -58,6 +62,21 @@ pub fn plan_schema() -> String {
                         map_variable()
                     ]
                 }
+            },
+            "accounts": {
+                "type": "object",
+                "description": "The accounts of a plan that spans several, in order; the first is the default. On the sandbox each is one of its accounts; on a real target each needs an operator profile (`profile:` or `--account-profile NAME=PROFILE`)",
+                "propertyNames": { "pattern": "^[A-Za-z][A-Za-z0-9_-]{0,31}$", "not": { "const": "operator" } },
+                "additionalProperties": {
+                    "type": ["object", "null"],
+                    "properties": {
+                        "profile": { "type": "string", "minLength": 1 },
+                        "description": { "type": "string" }
+                    },
+                    "additionalProperties": false
+                },
+                "minProperties": 1,
+                "maxProperties": crate::plan::MAX_ACCOUNTS
             },
             "steps": {
                 "type": "object",

@@ -1,4 +1,5 @@
-//! Templated strings: `${vars.name}`, `${run.id}`, `${account.id}` and `${step.field}`
+//! Templated strings: `${vars.name}`, `${run.id}`, `${account.id}`, `${account.NAME.id}`
+//! and `${step.field}`
 //! references inside plan values, and their resolution at run time.
 //!
 //! Text of the form `${...}` whose content is not a dotted name (such as IAM's own
@@ -16,9 +17,11 @@ pub enum Reference {
     RunId,
     /// `${run.region}`
     RunRegion,
-    /// `${account.id}`: the account of the operator, known once awslab has called
-    /// `sts:GetCallerIdentity`.
+    /// `${account.id}`: the plan's first account (the operator's account when the
+    /// plan names none), known once awslab has called `sts:GetCallerIdentity`.
     AccountId,
+    /// `${account.NAME.id}`: the id of the plan's account `NAME` (see `accounts:`).
+    AccountIdOf(String),
     /// `${step.field}` or `${step.outputs.Name}`.
     Step { step: String, path: Vec<String> },
 }
@@ -30,6 +33,7 @@ impl fmt::Display for Reference {
             Reference::RunId => f.write_str("run.id"),
             Reference::RunRegion => f.write_str("run.region"),
             Reference::AccountId => f.write_str("account.id"),
+            Reference::AccountIdOf(name) => write!(f, "account.{name}.id"),
             Reference::Step { step, path } => write!(f, "{step}.{}", path.join(".")),
         }
     }
@@ -122,7 +126,12 @@ fn reference_of(content: &str) -> Option<Result<Reference, String>> {
             "`run.{other}` is not known; use `run.id` or `run.region`"
         )),
         ("account", "id") => only(Reference::AccountId),
-        ("account", other) => Err(format!("`account.{other}` is not known; use `account.id`")),
+        ("account", name) if path.len() == 2 && path[1] == "id" => {
+            Ok(Reference::AccountIdOf(name.to_owned()))
+        }
+        ("account", other) => Err(format!(
+            "`account.{other}` is not known; use `account.id` (the plan's first account) or `account.NAME.id` (an account under `accounts:`)"
+        )),
         (step, _) => Ok(Reference::Step {
             step: step.to_owned(),
             path,

@@ -13,8 +13,9 @@ use crate::rehearsal::{Options, Rehearsal};
 use crate::state::world::{AccessKey, Account, User};
 use crate::state::{MemoryStore, Outcome, SqliteStore, Store, World};
 
-/// The accounts a new sandbox hosts (the example accounts of AWS's documentation).
-pub const ACCOUNTS: &[&str] = &["111122223333", "444455556666"];
+/// The accounts a sandbox hosts (the example accounts of AWS's documentation). A world
+/// made before the third was added gains it, with its operator, when it is opened.
+pub const ACCOUNTS: &[&str] = &["111122223333", "444455556666", "777788889999"];
 
 /// The operator's IAM user name in every account.
 pub const OPERATOR: &str = "awslab-operator";
@@ -83,46 +84,69 @@ pub fn seed_world() -> World {
         ..World::default()
     };
     for id in ACCOUNTS {
-        let key = AccessKey {
-            id: ids::long_term_key_id(),
-            secret: ids::secret(),
-            account: (*id).to_owned(),
-            user: OPERATOR.to_owned(),
-            active: true,
-            created: world.now(),
-            effective_at_ms: 0,
-        };
-        let user = User {
-            name: OPERATOR.to_owned(),
-            path: "/".to_owned(),
-            id: ids::unique_id("AIDA"),
-            arn: format!("arn:aws:iam::{id}:user/{OPERATOR}"),
-            created: world.now(),
-            attached: vec!["arn:aws:iam::aws:policy/AdministratorAccess".to_owned()],
-            access_keys: vec![key.id.clone()],
-            ..User::default()
-        };
-        let mut account = Account {
-            id: (*id).to_owned(),
-            operator: OPERATOR.to_owned(),
-            ..Account::default()
-        };
-        account.users.insert(OPERATOR.to_owned(), user);
-        world.accounts.insert((*id).to_owned(), account);
-        world.access_keys.insert(key.id.clone(), key);
+        add_account(&mut world, id);
     }
     world
 }
 
+/// Adds account `id` with its operator (`AdministratorAccess`) and the operator's key.
+fn add_account(world: &mut World, id: &str) {
+    let key = AccessKey {
+        id: ids::long_term_key_id(),
+        secret: ids::secret(),
+        account: id.to_owned(),
+        user: OPERATOR.to_owned(),
+        active: true,
+        created: world.now(),
+        effective_at_ms: 0,
+    };
+    let user = User {
+        name: OPERATOR.to_owned(),
+        path: "/".to_owned(),
+        id: ids::unique_id("AIDA"),
+        arn: format!("arn:aws:iam::{id}:user/{OPERATOR}"),
+        created: world.now(),
+        attached: vec!["arn:aws:iam::aws:policy/AdministratorAccess".to_owned()],
+        access_keys: vec![key.id.clone()],
+        ..User::default()
+    };
+    let mut account = Account {
+        id: id.to_owned(),
+        operator: OPERATOR.to_owned(),
+        ..Account::default()
+    };
+    account.users.insert(OPERATOR.to_owned(), user);
+    world.accounts.insert(id.to_owned(), account);
+    world.access_keys.insert(key.id.clone(), key);
+}
+
 impl Sandbox {
+    /// Adds the accounts of [`ACCOUNTS`] that a world made by an older awslab lacks
+    /// (it hosted two); a world that has them all is only read.
+    fn with_every_account(self) -> Result<Self, SandboxError> {
+        let missing =
+            self.read(|world| ACCOUNTS.iter().any(|id| !world.accounts.contains_key(*id)))?;
+        if missing {
+            self.write(|world| {
+                for id in ACCOUNTS {
+                    if !world.accounts.contains_key(*id) {
+                        add_account(world, id);
+                    }
+                }
+            })?;
+        }
+        Ok(self)
+    }
+
     /// Opens the durable sandbox in `state_dir` (created, with a new world, if absent).
     /// Several processes may open the same folder at once.
     pub fn open(state_dir: &Path) -> Result<Self, SandboxError> {
         let store = SqliteStore::open(state_dir, seed_world)?;
-        Ok(Self {
+        Self {
             store: Arc::new(store),
             rehearsal: Arc::default(),
-        })
+        }
+        .with_every_account()
     }
 
     /// This sandbox (sharing its world) with `options`: a propagation delay and a
@@ -295,5 +319,41 @@ impl Sandbox {
     /// The issuer URL of web identity tokens.
     pub fn issuer_url() -> String {
         format!("https://{}", web_identity::ISSUER_HOST)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A world saved when the sandbox hosted two accounts gains the third, with its
+    /// operator, when it is opened; what it had (the first operator's key) is kept.
+    #[test]
+    fn a_world_of_two_accounts_gains_the_third_when_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut two = seed_world();
+        two.accounts.remove("777788889999");
+        two.access_keys
+            .retain(|_, key| key.account != "777788889999");
+        let first_key = {
+            let store = SqliteStore::open(dir.path(), || two).unwrap();
+            let sandbox = Sandbox {
+                store: Arc::new(store),
+                rehearsal: Arc::default(),
+            };
+            assert_eq!(sandbox.accounts().unwrap().len(), 2);
+            sandbox.operator(ACCOUNTS[0]).unwrap().access_key_id
+        };
+        let sandbox = Sandbox::open(dir.path()).unwrap();
+        assert_eq!(sandbox.accounts().unwrap(), ACCOUNTS);
+        assert_eq!(
+            sandbox.operator(ACCOUNTS[0]).unwrap().access_key_id,
+            first_key
+        );
+        let third = sandbox.operator("777788889999").unwrap();
+        assert_eq!(third.arn, "arn:aws:iam::777788889999:user/awslab-operator");
+        // Opened again, nothing changes.
+        let again = Sandbox::open(dir.path()).unwrap();
+        assert_eq!(again.operator("777788889999").unwrap(), third);
     }
 }

@@ -144,9 +144,9 @@ async fn a_refusal_counts_what_reset_would_lose_when_rows_can_be_read() {
     }
     let help = refused(dir.path(), "`meta` row is missing");
     for counted in [
-        "2 accounts",
-        "5 users",
-        "2 access keys",
+        "3 accounts",
+        "6 users",
+        "3 access keys",
         "1 bucket",
         "2 objects",
     ] {

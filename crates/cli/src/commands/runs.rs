@@ -5,8 +5,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use awslab_executor::{
-    Journal, JournalError, JournalState, RUN_TAG, ResourceState, RunId, RunLock, RunStatus,
-    SecretsStore, TeardownOptions, list_runs, replay, teardown,
+    AccountConfigs, Journal, JournalError, JournalState, RUN_TAG, ResourceState, RunId, RunLock,
+    RunStatus, SecretsStore, TeardownOptions, list_runs, replay, teardown,
 };
 
 use super::up::{confirm, runtime};
@@ -76,8 +76,28 @@ fn down_run(args: &DownArgs) -> Result<Status, Failure> {
     }
     let meta_target = state.meta.as_ref().map(|m| m.target.clone());
     let runtime = runtime()?;
-    let connection =
-        runtime.block_on(super::connect::connect(&args.target, meta_target.as_ref()))?;
+    let first = meta_target
+        .as_ref()
+        .and_then(|t| t.accounts.first())
+        .map(|(name, account)| super::connect::PlanAccount {
+            name: name.clone(),
+            profile: account.profile.clone(),
+            located: format!("account `{name}` of the run"),
+        });
+    let first_profile = super::connect::first_account_profile(&args.target, first.as_ref());
+    let connection = runtime.block_on(super::connect::connect(
+        &args.target,
+        meta_target.as_ref(),
+        first_profile,
+    ))?;
+    if !connection.ignored_env.is_empty() {
+        eprintln!(
+            "note: tearing down where run `{run_id}` went, as its journal says; the environment's {} is not used",
+            connection.ignored_env.join(", ")
+        );
+    }
+    let operators =
+        runtime.block_on(recorded_operators(&connection, args, meta_target.as_ref()))?;
     let target = &connection.target;
     if target.is_aws() {
         let account = meta_target
@@ -103,7 +123,7 @@ fn down_run(args: &DownArgs) -> Result<Status, Failure> {
                 &args.state.state_dir,
                 &run_id,
                 &state,
-                &connection.operator,
+                &operators,
                 TeardownOptions {
                     stack_deadline: Duration::from_secs(args.stack_timeout),
                     forget_foreign: args.forget_foreign,
@@ -126,6 +146,38 @@ fn down_run(args: &DownArgs) -> Result<Status, Failure> {
         Status::Success
     } else {
         Status::LeftBehind
+    })
+}
+
+/// The operators of every account the run recorded (`accounts:`): the first as
+/// the default, the others by name. A run of one account has only the operator.
+async fn recorded_operators(
+    connection: &super::connect::Connection,
+    args: &DownArgs,
+    recorded: Option<&awslab_executor::TargetInfo>,
+) -> Result<AccountConfigs, Failure> {
+    let Some(accounts) = recorded.map(|t| &t.accounts).filter(|a| !a.is_empty()) else {
+        return Ok(AccountConfigs::single(connection.operator.clone()));
+    };
+    let named: Vec<super::connect::PlanAccount> = accounts
+        .keys()
+        .map(|name| super::connect::PlanAccount {
+            name: name.clone(),
+            profile: None,
+            located: format!("account `{name}` of the run"),
+        })
+        .collect();
+    let operators =
+        super::connect::operators(connection, &args.target, &named, Some(accounts)).await?;
+    let mut configs = operators
+        .into_iter()
+        .map(|(name, (_, operator))| (name, operator.config));
+    let default = configs
+        .next()
+        .map_or_else(|| connection.operator.clone(), |(_, config)| config);
+    Ok(AccountConfigs {
+        default,
+        named: configs.collect(),
     })
 }
 
@@ -201,6 +253,21 @@ fn status_run(args: &StatusArgs) -> Result<Status, Failure> {
             meta.target.region,
             meta.target.account.as_deref().unwrap_or("?")
         );
+        let env = super::connect::env_words();
+        if !env.is_empty() {
+            println!(
+                "  (as the run's journal recorded it; the environment's {} does not change it)",
+                env.join(", ")
+            );
+        }
+        for (name, account) in &meta.target.accounts {
+            match &account.profile {
+                Some(profile) => {
+                    println!("  account `{name}`: {} (profile `{profile}`)", account.id);
+                }
+                None => println!("  account `{name}`: {}", account.id),
+            }
+        }
     }
     if state.is_damaged() {
         println!(
@@ -231,7 +298,13 @@ fn status_run(args: &StatusArgs) -> Result<Status, Failure> {
             ResourceState::Deleting => "being deleted".to_owned(),
             ResourceState::DeleteFailed { error } => format!("delete failed: {error}"),
         };
-        println!("  {}  [{state_word}]", live.resource.label());
+        match &live.account {
+            Some(account) => println!(
+                "  {} in account `{account}`  [{state_word}]",
+                live.resource.label()
+            ),
+            None => println!("  {}  [{state_word}]", live.resource.label()),
+        }
     }
     Ok(Status::Success)
 }

@@ -103,7 +103,7 @@ pub struct ServeArgs {
 
 #[derive(Debug, Args)]
 pub struct EnvArgs {
-    /// The account: its number in `status` (1, 2) or its 12-digit id.
+    /// The account: its number in `status` (1, 2, 3) or its 12-digit id.
     #[arg(long, default_value = "1")]
     pub account: String,
     /// The port `serve` listens on.

@@ -104,37 +104,32 @@ fn watch_interrupts(run_id: &RunId) -> CancellationToken {
 }
 
 async fn run(args: &UpArgs, sealed: Arc<SealedPlan>, run_id: RunId) -> Result<Status, Failure> {
-    let connection = super::connect::connect(&args.target, None).await?;
-    let (target, operator) = (connection.target.clone(), connection.operator.clone());
+    let plan_accounts = plan_accounts(&sealed);
+    let first_profile = super::connect::first_account_profile(&args.target, plan_accounts.first());
+    let connection = super::connect::connect(&args.target, None, first_profile).await?;
+    let target = connection.target.clone();
+    let accounts =
+        super::connect::operators(&connection, &args.target, &plan_accounts, None).await?;
+    // The plan's first account is the operator's (another profile, if it gave one).
+    let operator = accounts.first().map_or_else(
+        || connection.operator.clone(),
+        |(_, (_, o))| o.config.clone(),
+    );
     let (account, caller) = credentials::whoami(&operator, &target).await?;
-    match target.endpoint_url() {
-        None => {
-            eprintln!(
-                "Target: AWS account {account} in {} as {caller}",
-                target.region
-            );
-            confirm(
-                &format!(
-                    "Create the resources of `{}` in this account?",
-                    sealed.plan.name.value
-                ),
-                args.yes,
-            )
-            .or_fail(Status::Invalid)?;
-        }
-        Some(_) => eprintln!(
-            "Target: {} ({}), account {account}, as {caller}",
-            connection.describe(),
-            target.region
-        ),
-    }
+    announce(args, &sealed, &connection, &accounts, &account, &caller)?;
     // Held until `up` ends: a second `up` or a `down` of this run is refused meanwhile.
     let _lock = lock(&args.state.state_dir, &run_id)?;
     let (journal, resumed) = open_journal(
         &args.state.state_dir,
         &run_id,
         &sealed,
-        connection.info(&account),
+        TargetInfo {
+            accounts: accounts
+                .iter()
+                .map(|(name, (info, _))| (name.clone(), info.clone()))
+                .collect(),
+            ..connection.info(&account)
+        },
         &args.vars.vars,
     )
     .or_fail(Status::Invalid)?;
@@ -153,6 +148,10 @@ async fn run(args: &UpArgs, sealed: Arc<SealedPlan>, run_id: RunId) -> Result<St
         target: target.clone(),
         run_id: run_id.clone(),
         account,
+        accounts: accounts
+            .into_iter()
+            .map(|(name, (_, operator))| (name, operator))
+            .collect(),
         settle_timeout: Duration::from_secs(args.settle_timeout),
         profile_paths,
         run_dir,
@@ -208,6 +207,94 @@ async fn run(args: &UpArgs, sealed: Arc<SealedPlan>, run_id: RunId) -> Result<St
         &report,
         &run_id,
     ))
+}
+
+/// The first line of `up`: the target, account and caller, and what the environment
+/// chose; one line per account of the plan; for a real account, the question.
+fn announce(
+    args: &UpArgs,
+    sealed: &SealedPlan,
+    connection: &super::connect::Connection,
+    accounts: &Operators,
+    account: &str,
+    caller: &str,
+) -> Result<(), Failure> {
+    let target = &connection.target;
+    let from_env = connection.env_note();
+    if target.endpoint_url().is_some() {
+        eprintln!(
+            "Target: {} ({}), account {account}, as {caller}{from_env}",
+            connection.describe(),
+            target.region
+        );
+        print_accounts(accounts);
+        return Ok(());
+    }
+    eprintln!(
+        "Target: AWS account {account} in {} as {caller}{from_env}",
+        target.region
+    );
+    if !connection.from_env.is_empty() {
+        eprintln!(
+            "  (the environment chose this target; `--target sandbox` runs on the embedded sandbox instead)"
+        );
+    }
+    print_accounts(accounts);
+    confirm(
+        &format!(
+            "Create the resources of `{}` in this account?",
+            sealed.plan.name.value
+        ),
+        args.yes,
+    )
+    .or_fail(Status::Invalid)
+}
+
+/// The operators of a plan's accounts, by name.
+type Operators = indexmap::IndexMap<
+    String,
+    (
+        awslab_executor::AccountInfo,
+        awslab_executor::AccountOperator,
+    ),
+>;
+
+/// The plan's accounts (`accounts:`), each located in the plan file for errors.
+pub fn plan_accounts(sealed: &SealedPlan) -> Vec<super::connect::PlanAccount> {
+    let source = std::fs::read_to_string(&sealed.path)
+        .ok()
+        .map(|text| awslab_planner::SourceFile::new(sealed.path.clone(), text));
+    sealed
+        .plan
+        .accounts
+        .values()
+        .map(|account| super::connect::PlanAccount {
+            name: account.name.value.clone(),
+            profile: account.profile.as_ref().map(|p| p.value.clone()),
+            located: source.as_ref().map_or_else(
+                || sealed.path.display().to_string(),
+                |source| source.locate(account.name.span),
+            ),
+        })
+        .collect()
+}
+
+/// One line per account of a plan that names several: its id and how it is reached.
+fn print_accounts(
+    accounts: &indexmap::IndexMap<
+        String,
+        (
+            awslab_executor::AccountInfo,
+            awslab_executor::AccountOperator,
+        ),
+    >,
+) {
+    for (name, (info, _)) in accounts {
+        match &info.profile {
+            Some(profile) => eprintln!("  account `{name}`: {} (profile `{profile}`)", info.id),
+            None => eprintln!("  account `{name}`: {}", info.id),
+        }
+    }
 }
 
 /// The run's lock for `up`; another command holding it is a usage error.

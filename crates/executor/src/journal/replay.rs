@@ -33,6 +33,8 @@ pub struct LiveResource {
     pub step: Option<String>,
     pub resource: ResourceRef,
     pub state: ResourceState,
+    /// The plan's account it lives in; `None` for the plan's first or only account.
+    pub account: Option<String>,
 }
 
 /// What a journal says, replayed.
@@ -64,53 +66,84 @@ impl JournalState {
             Record::RunStarted(meta) => {
                 self.meta.get_or_insert(meta);
             }
-            Record::Intent { step, resource } => {
+            Record::Intent {
+                step,
+                resource,
+                account,
+            } => {
                 self.resources.push(LiveResource {
                     step: Some(step),
                     resource,
                     state: ResourceState::MayExist,
+                    account,
                 });
             }
             Record::Created {
                 step,
                 resource,
                 outputs,
+                account,
             } => {
                 self.outputs
                     .entry(step.clone())
                     .or_default()
                     .extend(outputs);
-                match self.find_intent(&step, &resource) {
+                match self.find_intent(&step, &resource, account.as_deref()) {
                     Some(index) => {
                         self.resources[index].resource = resource;
                         self.resources[index].state = ResourceState::Exists;
                     }
                     // A second result for a resource already recorded (more outputs)
                     // adds nothing to teardown.
-                    None if self.resources.iter().any(|live| live.resource == resource) => {}
+                    None if self
+                        .resources
+                        .iter()
+                        .any(|live| live.resource == resource && live.account == account) => {}
                     None => self.resources.push(LiveResource {
                         step: Some(step),
                         resource,
                         state: ResourceState::Exists,
+                        account,
                     }),
                 }
             }
-            Record::CreateFailed { step, resource, .. } => {
-                if let Some(index) = self.find_intent(&step, &resource) {
+            Record::CreateFailed {
+                step,
+                resource,
+                account,
+                ..
+            } => {
+                if let Some(index) = self.find_intent(&step, &resource, account.as_deref()) {
                     self.resources.remove(index);
                 }
             }
-            Record::DeleteIntent { resource } => self.set_state(&resource, ResourceState::Deleting),
-            Record::DeleteFailed { resource, error } => {
-                self.set_state(&resource, ResourceState::DeleteFailed { error });
+            Record::DeleteIntent { resource, account } => {
+                self.set_state(&resource, account.as_deref(), ResourceState::Deleting);
             }
-            Record::Deleted { resource, .. } => {
-                if let Some(index) = self.find(&resource) {
+            Record::DeleteFailed {
+                resource,
+                error,
+                account,
+            } => {
+                self.set_state(
+                    &resource,
+                    account.as_deref(),
+                    ResourceState::DeleteFailed { error },
+                );
+            }
+            Record::Deleted {
+                resource, account, ..
+            } => {
+                if let Some(index) = self.find(&resource, account.as_deref()) {
                     self.resources.remove(index);
                 }
             }
-            Record::LeftOnPurpose { resource, reason } => {
-                if let Some(index) = self.find(&resource) {
+            Record::LeftOnPurpose {
+                resource,
+                reason,
+                account,
+            } => {
+                if let Some(index) = self.find(&resource, account.as_deref()) {
                     self.resources.remove(index);
                 }
                 self.left_on_purpose.push((resource, reason));
@@ -127,27 +160,37 @@ impl JournalState {
         }
     }
 
-    fn find_intent(&self, step: &str, resource: &ResourceRef) -> Option<usize> {
+    fn find_intent(
+        &self,
+        step: &str,
+        resource: &ResourceRef,
+        account: Option<&str>,
+    ) -> Option<usize> {
         self.resources.iter().rposition(|live| {
             live.state == ResourceState::MayExist
                 && live.step.as_deref() == Some(step)
+                && live.account.as_deref() == account
                 && resource.fulfils(&live.resource)
         })
     }
 
-    fn find(&self, resource: &ResourceRef) -> Option<usize> {
+    /// The resource a delete record names: same account (same-named resources in two
+    /// accounts are two resources), the same resource or the one an intent announced.
+    fn find(&self, resource: &ResourceRef, account: Option<&str>) -> Option<usize> {
         self.resources
             .iter()
-            .rposition(|live| &live.resource == resource)
+            .rposition(|live| &live.resource == resource && live.account.as_deref() == account)
             .or_else(|| {
                 self.resources.iter().rposition(|live| {
-                    live.state == ResourceState::MayExist && resource.fulfils(&live.resource)
+                    live.state == ResourceState::MayExist
+                        && live.account.as_deref() == account
+                        && resource.fulfils(&live.resource)
                 })
             })
     }
 
-    fn set_state(&mut self, resource: &ResourceRef, state: ResourceState) {
-        if let Some(index) = self.find(resource) {
+    fn set_state(&mut self, resource: &ResourceRef, account: Option<&str>, state: ResourceState) {
+        if let Some(index) = self.find(resource, account) {
             self.resources[index].state = state;
         }
     }

@@ -8,11 +8,17 @@
 //! what was found replaced by someone else's is journaled as left on purpose (never
 //! deleted), so later teardowns report it without failing. A damaged journal makes the
 //! receipt unclean whatever was deleted: it cannot prove that nothing is left.
+//!
+//! A plan that spans several accounts journals each resource with its account; each
+//! is checked and deleted by that account's operator ([`AccountConfigs`]), still
+//! newest first across all of them. A resource of an account with no operator is
+//! left and reported, never looked for elsewhere.
 
 use std::path::Path;
 use std::time::Duration;
 
 use aws_config::SdkConfig;
+use indexmap::IndexMap;
 
 use crate::client::{cloudformation_client, iam_client, s3_client};
 use crate::events::{Left, RunEvent};
@@ -73,27 +79,52 @@ pub struct TeardownOptions {
     pub forget_foreign: bool,
 }
 
+/// The operators teardown works as: the first account's, and each other account's by
+/// the name the plan gave it.
+#[derive(Clone, Debug)]
+pub struct AccountConfigs {
+    pub default: SdkConfig,
+    pub named: IndexMap<String, SdkConfig>,
+}
+
+impl AccountConfigs {
+    /// One account: the operator's.
+    pub fn single(operator: SdkConfig) -> Self {
+        Self {
+            default: operator,
+            named: IndexMap::new(),
+        }
+    }
+
+    /// The operator of `account` (`None`: the first).
+    pub fn get(&self, account: Option<&str>) -> Option<&SdkConfig> {
+        match account {
+            None => Some(&self.default),
+            Some(name) => self.named.get(name),
+        }
+    }
+}
+
+impl From<SdkConfig> for AccountConfigs {
+    fn from(operator: SdkConfig) -> Self {
+        Self::single(operator)
+    }
+}
+
 /// Tears down the run `run_id` under `state_dir`, whose journal the caller has just
-/// replayed into `state`, with the operator's config, reporting each resource through
-/// `report` as it goes.
+/// replayed into `state`, with each account's operator, reporting each resource
+/// through `report` as it goes.
 pub async fn teardown(
     state_dir: &Path,
     run_id: &RunId,
     state: &JournalState,
-    operator: &SdkConfig,
+    operators: &AccountConfigs,
     options: TeardownOptions,
     mut report: impl FnMut(RunEvent) + Send,
 ) -> Result<Receipt, JournalError> {
     let journal = Journal::open(state_dir, run_id)?;
-    let created: Vec<ResourceRef> = state.resources.iter().map(|r| r.resource.clone()).collect();
-    let cx = TeardownCx {
-        iam: iam_client(operator),
-        s3: s3_client(operator),
-        cloudformation: cloudformation_client(operator),
-        run_id: run_id.as_str(),
-        stack_deadline: options.stack_deadline,
-        created: &created,
-    };
+    let created = created_by_account(state);
+    let contexts = contexts(&created, operators, run_id.as_str(), options.stack_deadline);
     let mut receipt = Receipt {
         damaged_journal: state.is_damaged().then(|| state.damage_text()),
         ..Receipt::default()
@@ -109,8 +140,24 @@ pub async fn teardown(
     }
     for live in state.resources.iter().rev() {
         let resource = &live.resource;
-        let label = resource.label();
-        let removal = match resource.ownership(&cx).await {
+        let account = live.account.clone();
+        let label = match &account {
+            Some(name) => format!("{} in account `{name}`", resource.label()),
+            None => resource.label(),
+        };
+        let Some(cx) = contexts.get(&account) else {
+            let reason = format!(
+                "left alone: no operator for account `{}` (give its profile with `--account-profile {0}=PROFILE`)",
+                account.as_deref().unwrap_or_default()
+            );
+            report(RunEvent::Left {
+                resource: label.clone(),
+                reason: reason.clone(),
+            });
+            receipt.left.push((label, reason));
+            continue;
+        };
+        let removal = match resource.ownership(cx).await {
             Ownership::Gone => Removal::AlreadyGone,
             Ownership::NotOurs(reason) => Removal::NotOurs(reason),
             Ownership::Unknown(reason) => {
@@ -129,15 +176,17 @@ pub async fn teardown(
                 journal
                     .append_async(Record::DeleteIntent {
                         resource: resource.clone(),
+                        account: account.clone(),
                     })
                     .await?;
-                match resource.delete(&cx).await {
+                match resource.delete(cx).await {
                     Ok(removal) => removal,
                     Err(error) => {
                         journal
                             .append_async(Record::DeleteFailed {
                                 resource: resource.clone(),
                                 error: error.clone(),
+                                account: account.clone(),
                             })
                             .await?;
                         report(RunEvent::Left {
@@ -152,7 +201,7 @@ pub async fn teardown(
         };
         record(
             &journal,
-            resource,
+            (resource, account, label),
             removal,
             options.forget_foreign,
             &mut report,
@@ -174,22 +223,59 @@ pub async fn teardown(
     Ok(receipt)
 }
 
-/// Journals and reports what became of `resource`.
+/// What the run created, by account: a sub-resource's parent is looked for among its
+/// own account's resources only (same-named users in two accounts are two).
+fn created_by_account(state: &JournalState) -> IndexMap<Option<String>, Vec<ResourceRef>> {
+    let mut created: IndexMap<Option<String>, Vec<ResourceRef>> = IndexMap::new();
+    for live in &state.resources {
+        created
+            .entry(live.account.clone())
+            .or_default()
+            .push(live.resource.clone());
+    }
+    created
+}
+
+/// A teardown context for each account that has an operator.
+fn contexts<'a>(
+    created: &'a IndexMap<Option<String>, Vec<ResourceRef>>,
+    operators: &AccountConfigs,
+    run_id: &'a str,
+    stack_deadline: Duration,
+) -> IndexMap<Option<String>, TeardownCx<'a>> {
+    let mut contexts = IndexMap::new();
+    for (account, resources) in created {
+        if let Some(operator) = operators.get(account.as_deref()) {
+            let cx = TeardownCx {
+                iam: iam_client(operator),
+                s3: s3_client(operator),
+                cloudformation: cloudformation_client(operator),
+                run_id,
+                stack_deadline,
+                created: resources,
+            };
+            contexts.insert(account.clone(), cx);
+        }
+    }
+    contexts
+}
+
+/// Journals and reports what became of `resource` (with its account and label).
 async fn record(
     journal: &Journal,
-    resource: &ResourceRef,
+    (resource, account, label): (&ResourceRef, Option<String>, String),
     removal: Removal,
     forget_foreign: bool,
     report: &mut (impl FnMut(RunEvent) + Send),
     receipt: &mut Receipt,
 ) -> Result<(), JournalError> {
-    let label = resource.label();
     match removal {
         Removal::Deleted => {
             journal
                 .append_async(Record::Deleted {
                     resource: resource.clone(),
                     already_gone: false,
+                    account,
                 })
                 .await?;
             report(RunEvent::Deleted {
@@ -206,6 +292,7 @@ async fn record(
                 .append_async(Record::Deleted {
                     resource: resource.clone(),
                     already_gone: true,
+                    account,
                 })
                 .await?;
             report(RunEvent::Gone {
@@ -219,6 +306,7 @@ async fn record(
                 .append_async(Record::LeftOnPurpose {
                     resource: resource.clone(),
                     reason: reason.clone(),
+                    account,
                 })
                 .await?;
             report(RunEvent::LeftOnPurpose {

@@ -19,8 +19,28 @@ pub const SECRET_MARK: &str = "\u{1}secret\u{1}";
 /// The account used for ARNs in static checks.
 pub const SAMPLE_ACCOUNT: &str = "123456789012";
 
-/// The value of `${run.id}`, `${run.region}` and `${account.id}` before the run.
-fn sample(reference: &Reference, display: bool) -> Option<String> {
+/// The sample id of the plan's account at `index` in static checks: the first is
+/// [`SAMPLE_ACCOUNT`], the others distinct 12-digit ids, so ARNs of two accounts
+/// never match each other.
+pub fn sample_account(index: usize) -> String {
+    if index == 0 {
+        return SAMPLE_ACCOUNT.to_owned();
+    }
+    let index = u64::try_from(index).unwrap_or(u64::MAX).min(8);
+    format!("{:012}", 100_000_000_000 + index * 11_111_111_111)
+}
+
+/// The value of `${run.id}`, `${run.region}`, `${account.id}` and `${account.NAME.id}`
+/// before the run.
+fn sample(plan: &Plan, reference: &Reference, display: bool) -> Option<String> {
+    if let Reference::AccountIdOf(name) = reference {
+        let index = plan.accounts.get_index_of(name)?;
+        return Some(if display {
+            format!("${{account.{name}.id}}")
+        } else {
+            sample_account(index)
+        });
+    }
     Some(
         match (reference, display) {
             (Reference::RunId, true) => "${run.id}",
@@ -79,7 +99,7 @@ impl<'a> Statics<'a> {
         let vars = if display {
             Expansions::masked(plan)
         } else {
-            Expansions::compute(plan, &|reference| sample(reference, false))
+            Expansions::compute(plan, &|reference| sample(plan, reference, false))
         };
         Statics {
             plan,
@@ -101,7 +121,9 @@ impl<'a> Statics<'a> {
         self.vars
             .try_borrow_mut()
             .ok()?
-            .value_or_expand(self.plan, name, &|reference| sample(reference, display))
+            .value_or_expand(self.plan, name, &|reference| {
+                sample(self.plan, reference, display)
+            })
     }
 
     /// The value of `text`, or `None` if it depends on something known only at run
@@ -125,18 +147,24 @@ impl<'a> Statics<'a> {
                 match reference {
                     Reference::Var(name) => self.var(name),
                     Reference::Step { step, path } => self.output(step, path, depth + 1),
-                    other => sample(other, self.display),
+                    other => sample(self.plan, other, self.display),
                 }
             })
             .ok()?;
         (out.len() <= MAX_RENDERED_BYTES).then_some(out)
     }
 
-    fn account(&self) -> &'static str {
-        if self.display {
-            "${account.id}"
-        } else {
-            SAMPLE_ACCOUNT
+    /// The id of the account `step` runs in, as a sample (or as a reference, for
+    /// display).
+    pub fn account_of(&self, step: &Step) -> String {
+        let index = self.plan.account_index(step);
+        match (self.display, index) {
+            (true, 0) => "${account.id}".to_owned(),
+            (true, _) => self.plan.account_of(step).map_or_else(
+                || "${account.id}".to_owned(),
+                |name| format!("${{account.{name}.id}}"),
+            ),
+            (false, index) => sample_account(index),
         }
     }
 
@@ -144,13 +172,9 @@ impl<'a> Statics<'a> {
         let step = self.plan.steps.get(&StepId::new(step))?;
         let field = path.first()?.as_str();
         let name = |text: &str| self.render_depth(text, depth);
-        let arn = |kind: &str, text: &str| {
-            Some(format!(
-                "arn:aws:iam::{}:{kind}/{}",
-                self.account(),
-                name(text)?
-            ))
-        };
+        let account = self.account_of(step);
+        let arn =
+            |kind: &str, text: &str| Some(format!("arn:aws:iam::{account}:{kind}/{}", name(text)?));
         match &step.kind {
             StepKind::IamUser(u) => match field {
                 "name" => name(&u.name),
@@ -285,12 +309,22 @@ impl<'a> Statics<'a> {
         self.plan
     }
 
-    /// The `iam.role` step a role ARN or name refers to, if the plan creates it.
+    /// The `iam.role` step a role ARN or name refers to, if the plan creates it: a
+    /// role of that name in the ARN's account (any of the plan's accounts for a name).
     pub fn role_step(&self, text: &str) -> Option<&'a Step> {
         let value = self.render(text)?;
         let role_name = value.rsplit('/').next().unwrap_or(&value).to_owned();
+        let account = value
+            .strip_prefix("arn:")
+            .and_then(|rest| rest.split(':').nth(3))
+            .map(str::to_owned);
         self.plan.steps.values().find(|s| match &s.kind {
-            StepKind::IamRole(r) => self.render(&r.name).as_deref() == Some(role_name.as_str()),
+            StepKind::IamRole(r) => {
+                self.render(&r.name).as_deref() == Some(role_name.as_str())
+                    && account
+                        .as_ref()
+                        .is_none_or(|account| *account == self.account_of(s))
+            }
             _ => false,
         })
     }
@@ -298,15 +332,14 @@ impl<'a> Statics<'a> {
     /// The principal ARN of an identity (`as:`), if known before the run.
     pub fn principal(&self, identity: Option<&str>) -> Option<String> {
         let step = self.plan.steps.get(&StepId::new(identity?))?;
+        let account = self.account_of(step);
         match &step.kind {
             StepKind::IamUser(u) => Some(format!(
-                "arn:aws:iam::{}:user/{}",
-                self.account(),
+                "arn:aws:iam::{account}:user/{}",
                 self.render(&u.name)?
             )),
             StepKind::IamAccessKey(k) => Some(format!(
-                "arn:aws:iam::{}:user/{}",
-                self.account(),
+                "arn:aws:iam::{account}:user/{}",
                 self.render(&k.user)?
             )),
             StepKind::StsAssumeRole(a) => {
@@ -317,8 +350,7 @@ impl<'a> Statics<'a> {
                 self.principal(s.identity.as_ref().map(|i| i.value.as_str()))
             }
             StepKind::StsGetFederationToken(f) => Some(format!(
-                "arn:aws:sts::{}:federated-user/{}",
-                self.account(),
+                "arn:aws:sts::{account}:federated-user/{}",
                 self.render(&f.name)?
             )),
             _ => None,

@@ -11,7 +11,7 @@ use crate::kinds::StepKind;
 use crate::plan::{Step, StepId};
 use crate::values::{Document, OPERATOR};
 
-use super::statics::{SAMPLE_ACCOUNT, Statics};
+use super::statics::{Statics, sample_account};
 
 use awslab_policy::Admission;
 
@@ -93,7 +93,10 @@ fn effective<'a>(
         let StepKind::IamTrustPolicy(t) = &update.kind else {
             continue;
         };
-        if role_name.is_none() || statics.render(&t.role.value) != role_name {
+        if role_name.is_none()
+            || statics.render(&t.role.value) != role_name
+            || sealed.plan.account_index(update) != sealed.plan.account_index(role)
+        {
             continue;
         }
         if sealed.depends_on(&step.id, id) {
@@ -156,7 +159,10 @@ pub fn check(diags: &mut Diagnostics, sealed: &SealedPlan) {
             }
             // The operator's ARN is known only at run time; a policy admitting the
             // whole account admits the operator (if IAM allows it too).
-            let account_root = format!("arn:aws:iam::{SAMPLE_ACCOUNT}:root");
+            let account_root = format!(
+                "arn:aws:iam::{}:root",
+                sample_account(sealed.plan.account_index(step))
+            );
             if admits_with(&json, &account_root, &context) == Admission::Yes {
                 continue;
             }
@@ -166,13 +172,19 @@ pub fn check(diags: &mut Diagnostics, sealed: &SealedPlan) {
                 .emit();
             continue;
         };
-        let shown = principal.replace(SAMPLE_ACCOUNT, "ACCOUNT");
+        let caller_step = sealed.plan.steps.get(&StepId::new(identity));
+        let sample = caller_step.map_or_else(|| sample_account(0), |c| statics.account_of(c));
+        let shown = principal.replace(&sample, "ACCOUNT");
+        let written = caller_step.map_or_else(
+            || "${account.id}".to_owned(),
+            |c| Statics::for_display(&sealed.plan).account_of(c),
+        );
         match admits_with(&json, &principal, &context) {
             Admission::Yes => {}
             Admission::No => diags
                 .error("plan::trust", step.kind_span, format!("the trust policy of role step `{}` (set by step `{source}`) does not let `{identity}` ({shown}) assume the role", role.id))
                 .related(document.0.span, "this trust policy")
-                .help(format!("add a statement allowing `sts:AssumeRole` with `Principal: {{ AWS: \"{}\" }}`, or assume the role as another identity", principal.replace(SAMPLE_ACCOUNT, "${account.id}")))
+                .help(format!("add a statement allowing `sts:AssumeRole` with `Principal: {{ AWS: \"{}\" }}`, or assume the role as another identity", principal.replace(&sample, &written)))
                 .emit(),
             Admission::Unknown => diags
                 .warning("plan::trust", step.kind_span, format!("cannot tell before the run whether the trust policy of role step `{}` lets `{identity}` assume the role (it has conditions)", role.id))

@@ -4,6 +4,7 @@
 
 mod for_each;
 pub mod include;
+mod accounts;
 mod steps;
 mod var_files;
 mod vars;
@@ -20,6 +21,7 @@ use crate::kinds::StepKind;
 use crate::limits::{MAX_DEPTH, MAX_EXPANDED_BYTES, MAX_NODES, MAX_STEPS};
 use crate::source::Span;
 use crate::yaml::{self, Key, Node, Sp, Value};
+pub use accounts::{Account, MAX_ACCOUNTS, check_accounts, unknown_account};
 use vars::{apply_overrides, apply_secret_overrides, mark_token_vars_secret, read_vars};
 
 /// A step's name in the plan.
@@ -62,6 +64,9 @@ pub struct Step {
     /// Steps this one must wait for besides those it references.
     pub needs: Vec<Sp<String>>,
     pub description: Option<String>,
+    /// The account the step runs in (`account:`), if it names one; see
+    /// [`Plan::account_index`].
+    pub account: Option<Sp<String>>,
     /// The kind's body as read, for finding references and their positions.
     pub body: Node,
     /// True when a value of the step was at fault (reported) and the step was read
@@ -80,6 +85,9 @@ pub struct Plan {
     /// Variables whose values are secret (`secret: true`, `--secret-var`, or used as a
     /// web identity token): never printed, never journaled in clear.
     pub secrets: IndexSet<String>,
+    /// The accounts the plan names (`accounts:`), in order; the first is the default.
+    /// Empty: one account, the operator's.
+    pub accounts: IndexMap<String, Account>,
     pub steps: IndexMap<StepId, Step>,
     /// Names of steps that could not be read (their errors are reported); references
     /// to them are not reported again.
@@ -92,7 +100,15 @@ pub struct Plan {
     pub instances: IndexMap<String, Vec<StepId>>,
 }
 
-const TOP_KEYS: &[&str] = &["name", "description", "vars", "steps", "include", "outputs"];
+const TOP_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "vars",
+    "accounts",
+    "steps",
+    "include",
+    "outputs",
+];
 
 pub(super) fn scalar_text(node: &Node) -> Option<String> {
     match &node.value {
@@ -264,6 +280,7 @@ fn read_root(
     let mut name = None;
     let mut description = None;
     let mut vars = IndexMap::new();
+    let mut accounts = IndexMap::new();
     let mut secrets = IndexSet::new();
     let mut collections = IndexMap::new();
     let mut steps_node = None;
@@ -291,6 +308,7 @@ fn read_root(
             },
             "description" => description = scalar_text(node),
             "vars" => read_vars(diags, node, &mut vars, &mut secrets, &mut collections),
+            "accounts" => accounts::read_accounts(diags, node, &mut accounts),
             "steps" => {
                 seen_steps = true;
                 if too_many_steps(diags, key, node) {
@@ -309,7 +327,7 @@ fn read_root(
                 )
                 .label("not a plan key")
                 .maybe_help(did_you_mean(other, TOP_KEYS.iter().copied()).or_else(|| {
-                    Some("a plan has `name`, `description`, `vars`, `steps`, `include` and `outputs`".into())
+                    Some("a plan has `name`, `description`, `vars`, `accounts`, `steps`, `include` and `outputs`".into())
                 }))
                 .emit(),
         }
@@ -326,6 +344,7 @@ fn read_root(
         description,
         vars,
         secrets,
+        accounts,
         steps: IndexMap::new(),
         unreadable: Vec::new(),
         collections,

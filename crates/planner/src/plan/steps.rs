@@ -11,7 +11,7 @@ use crate::limits::MAX_STEPS;
 use crate::source::Span;
 use crate::yaml::{DeError, DeErrorKind, Key, Node, Sp, Value};
 
-const STEP_KEYS: &[&str] = &["needs", "description", "for_each"];
+const STEP_KEYS: &[&str] = &["needs", "description", "for_each", "account"];
 
 fn valid_step_name(name: &str) -> bool {
     name.len() <= 64
@@ -122,11 +122,24 @@ fn read_step(diags: &mut Diagnostics, id: StepId, key: &Key, body: &Node) -> Opt
     let mut kinds: Vec<(&Key, &Node)> = Vec::new();
     let mut needs = Vec::new();
     let mut description = None;
+    let mut account = None;
     repeated_step_keys(diags, &id, entries);
     for (k, v) in entries {
         match k.name.as_str() {
             "needs" => needs = read_needs(diags, v),
             "description" => description = scalar_text(v),
+            "account" => match v.as_str() {
+                Some(name) if !name.is_empty() => account = Some(Sp::new(name.to_owned(), v.span)),
+                _ => diags
+                    .error(
+                        "plan::invalid_value",
+                        v.span,
+                        format!(
+                            "`account` in step `{id}` is the name of an account under `accounts:`"
+                        ),
+                    )
+                    .emit(),
+            },
             label if StepKind::LABELS.contains(&label) => kinds.push((k, v)),
             other => {
                 let candidates = StepKind::LABELS.iter().chain(STEP_KEYS).copied();
@@ -181,6 +194,7 @@ fn read_step(diags: &mut Diagnostics, id: StepId, key: &Key, body: &Node) -> Opt
                 kind_span: kind_key.span,
                 needs,
                 description,
+                account,
                 body: (*kind_body).clone(),
                 partial,
             })
