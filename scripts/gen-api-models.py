@@ -64,6 +64,9 @@ def compact(service, model):
             visit(op["output"]["shape"])
             if "resultWrapper" in op["output"]:
                 entry["resultWrapper"] = op["output"]["resultWrapper"]
+        checksum = op.get("httpChecksumRequired") or op.get("httpChecksum", {}).get("requestChecksumRequired")
+        if checksum:
+            entry["checksumRequired"] = True
         errors = []
         for error in op.get("errors", []):
             shape = shapes[error["shape"]]

@@ -33,8 +33,6 @@ pub enum Effect {
 pub enum Creates {
     /// `s3.PutObject`: the object (deleted while its `ETag` is the one put).
     S3Object,
-    /// `s3.CreateBucket`.
-    S3Bucket,
     /// `iam.CreateUser`.
     IamUser,
     /// `iam.CreateRole`.
@@ -50,7 +48,6 @@ pub enum Creates {
 /// The calls a verify may make that create something, and what.
 const CREATES: &[(&str, Creates)] = &[
     ("s3.PutObject", Creates::S3Object),
-    ("s3.CreateBucket", Creates::S3Bucket),
     ("iam.CreateUser", Creates::IamUser),
     ("iam.CreateRole", Creates::IamRole),
     ("iam.CreatePolicy", Creates::IamPolicy),
@@ -60,21 +57,16 @@ const CREATES: &[(&str, Creates)] = &[
 
 /// Operation name prefixes of calls that change nothing.
 const READ_PREFIXES: &[&str] = &[
-    "Get",
-    "List",
-    "Describe",
-    "Head",
-    "Simulate",
-    "Validate",
-    "Estimate",
-    "Detect",
-    "Select",
+    "Get", "List", "Describe", "Head", "Simulate", "Validate", "Estimate", "Detect", "Select",
 ];
 
 /// S3 operations authorized as another action than `s3:<Operation>`.
 const S3_ACTIONS: &[(&str, &str)] = &[
     ("ListBuckets", "s3:ListAllMyBuckets"),
-    ("ListDirectoryBuckets", "s3express:ListAllMyDirectoryBuckets"),
+    (
+        "ListDirectoryBuckets",
+        "s3express:ListAllMyDirectoryBuckets",
+    ),
     ("ListObjects", "s3:ListBucket"),
     ("ListObjectsV2", "s3:ListBucket"),
     ("HeadBucket", "s3:ListBucket"),
@@ -203,7 +195,10 @@ mod tests {
         assert_eq!(effect("sts.AssumeRole"), Effect::Reads);
         assert_eq!(effect("s3.PutObject"), Effect::Creates(Creates::S3Object));
         assert_eq!(effect("iam.DeleteUser"), Effect::Changes);
-        assert_eq!(find_call("s3.ListObjectsV2").unwrap().action(), "s3:ListBucket");
+        assert_eq!(
+            find_call("s3.ListObjectsV2").unwrap().action(),
+            "s3:ListBucket"
+        );
         assert_eq!(find_call("iam.GetUser").unwrap().action(), "iam:GetUser");
         assert_eq!(
             find_call("cloudformation.DescribeStacks").unwrap().action(),

@@ -6,9 +6,11 @@
 //! [`calls`] adds what the models do not say: the IAM action of a call, what a call
 //! creates (and so what teardown must remove), and which calls a verify may not make.
 
+mod answer;
 mod calls;
 mod model;
 
+pub use answer::{NoSuchField, Segment, answer_fields, answer_path};
 pub use calls::{Call, Creates, Effect, answer_aliases, find_call};
 pub use model::{
     Location, MemberRef, Models, Operation, Protocol, Service, Shape, ShapeType, models,

@@ -53,6 +53,9 @@ pub struct Operation {
     pub result_wrapper: Option<String>,
     #[serde(default)]
     pub errors: Vec<String>,
+    /// The request must carry a checksum of its body (S3's `DeleteObjects`, ...).
+    #[serde(default)]
+    pub checksum_required: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -14,7 +14,7 @@ use crate::kinds::StepKind;
 use crate::plan::{Step, StepId};
 use crate::values::{Document, OPERATOR, glob_match};
 
-use super::calls::find_call;
+use awslab_apimodel::find_call;
 
 use super::statics::Statics;
 
@@ -170,8 +170,8 @@ pub fn check(diags: &mut Diagnostics, sealed: &SealedPlan) {
         };
         // `sts:GetCallerIdentity` needs no permission: no policy changes its verdict.
         let Some(action) = find_call(&verify.call.value)
-            .map(|call| call.action)
-            .filter(|action| *action != "sts:GetCallerIdentity")
+            .map(|call| call.action())
+            .filter(|action| action != "sts:GetCallerIdentity")
         else {
             continue;
         };
@@ -201,7 +201,7 @@ pub fn check(diags: &mut Diagnostics, sealed: &SealedPlan) {
             let Some(changer) = sealed.step(other) else {
                 continue;
             };
-            let Some(how) = touches(&statics, changer, &found, &groups, action) else {
+            let Some(how) = touches(&statics, changer, &found, &groups, &action) else {
                 continue;
             };
             diags
