@@ -31,7 +31,9 @@ fn render() -> String {
             },
             model.api_version
         );
-        out.push_str("| call | required params | IAM action | a verify of it |\n|---|---|---|---|\n");
+        out.push_str(
+            "| call | required params | IAM action | a verify of it |\n|---|---|---|---|\n",
+        );
         for call in Call::all().filter(|c| c.service_name == service) {
             let required = call
                 .operation
@@ -82,5 +84,8 @@ fn docs_list_the_call_table() {
         return;
     }
     let found = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(found == expected, "docs/verify-calls.md differs from the call table: {REGENERATE}");
+    assert!(
+        found == expected,
+        "docs/verify-calls.md differs from the call table: {REGENERATE}"
+    );
 }

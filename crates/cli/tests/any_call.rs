@@ -12,15 +12,30 @@ use support::{Lab, Target, plans, text};
 
 fn up_and_down(lab: &Lab, plan: &str, run: &str, summary: &str) {
     let path = plans().join(plan);
-    let up = lab.awslab(&["up", path.to_str().unwrap(), "--run-id", run, "--settle-timeout", "40"]);
+    let up = lab.awslab(&[
+        "up",
+        path.to_str().unwrap(),
+        "--run-id",
+        run,
+        "--settle-timeout",
+        "40",
+    ]);
     let out = text(&up);
     assert_eq!(up.status.code(), Some(0), "{out}");
     assert!(out.contains(summary), "{out}");
     assert!(out.contains("expected a denial, got AccessDenied"), "{out}");
     let down = lab.awslab(&["down", run]);
     assert_eq!(down.status.code(), Some(0), "{}", text(&down));
-    assert!(String::from_utf8_lossy(&down.stdout).contains("Nothing is left."), "{}", text(&down));
-    assert_eq!(lab.inventory(), Vec::<String>::new(), "left behind after down");
+    assert!(
+        String::from_utf8_lossy(&down.stdout).contains("Nothing is left."),
+        "{}",
+        text(&down)
+    );
+    assert_eq!(
+        lab.inventory(),
+        Vec::<String>::new(),
+        "left behind after down"
+    );
 }
 
 async fn read_not_write_lab_reads_is_denied_a_write_and_tears_its_own_write_down(lab: Lab) {
@@ -69,21 +84,29 @@ steps:
     .unwrap();
     let up = lab.awslab(&["up", plan.to_str().unwrap(), "--run-id", "c1"]);
     assert_eq!(up.status.code(), Some(0), "{}", text(&up));
-    let journal = std::fs::read_to_string(lab.state_dir.join("runs/c1/journal.jsonl")).unwrap_or_default();
+    let journal =
+        std::fs::read_to_string(lab.state_dir.join("runs/c1/journal.jsonl")).unwrap_or_default();
     let listed = lab.awslab(&["status", "c1"]);
     let listed = text(&listed);
-    assert!(listed.contains("made-c1") || journal.contains("made-c1"), "{listed}\n{journal}");
+    assert!(
+        listed.contains("made-c1") || journal.contains("made-c1"),
+        "{listed}\n{journal}"
+    );
     let down = lab.awslab(&["down", "c1"]);
     let down_text = text(&down);
     assert_eq!(down.status.code(), Some(0), "{down_text}");
     for removed in ["iam user made-c1", "p-c1"] {
         assert!(down_text.contains(removed), "{down_text}");
     }
-    assert_eq!(lab.inventory(), Vec::<String>::new(), "left behind after down");
+    assert_eq!(
+        lab.inventory(),
+        Vec::<String>::new(),
+        "left behind after down"
+    );
 }
 
 /// On a propagating target (the sandbox with `--propagation-delay`), an expected
-/// `InvalidClientTokenId` (GetSessionToken credentials calling IAM) is also what a key
+/// `InvalidClientTokenId` (`GetSessionToken` credentials calling IAM) is also what a key
 /// not yet in force answers: it is accepted once it has stayed the same for the settle
 /// window, not at once and not never.
 #[tokio::test(flavor = "multi_thread")]
@@ -194,7 +217,10 @@ steps:
         }
     }
     for output in &outputs {
-        assert!(!output.contains("IQoJb3JpZ2luX2Vj"), "a session token leaked:\n{output}");
+        assert!(
+            !output.contains("IQoJb3JpZ2luX2Vj"),
+            "a session token leaked:\n{output}"
+        );
         let found: Vec<String> = secret_shaped(output)
             .into_iter()
             .filter(|s| *s != lab.admin.secret_access_key)
@@ -205,7 +231,10 @@ steps:
     let down = lab.awslab(&["down", "sec1"]);
     assert_eq!(down.status.code(), Some(0), "{}", text(&down));
 }
-on_each_target!(no_secret_of_an_answer_reaches_any_output, and_under_rust_log_trace);
+on_each_target!(
+    no_secret_of_an_answer_reaches_any_output,
+    and_under_rust_log_trace
+);
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();

@@ -2,6 +2,8 @@
 //! with typed params, references where values are known only at run time, and the
 //! new expectations (`deny`, a list of codes) load without a diagnostic.
 
+use std::fmt::Write as _;
+
 use awslab_planner::{SourceFile, check_source};
 
 fn loads(yaml: &str) {
@@ -54,11 +56,12 @@ fn every_call_of_the_table_is_accepted_by_name() {
                     .collect()
             })
             .unwrap_or_default();
-        yaml.push_str(&format!(
-            "  c{count}:\n    verify: {{ call: {}, params: {{ {} }}, expect: allow }}\n",
+        let _ = writeln!(
+            yaml,
+            "  c{count}:\n    verify: {{ call: {}, params: {{ {} }}, expect: allow }}",
             call.name(),
             required.join(", ")
-        ));
+        );
         count += 1;
     }
     yaml = yaml.replace("name: lab\n", "name: lab\nvars: { any: x }\n");
