@@ -206,10 +206,12 @@ fn judge(
         )
         && cx.may_still_change(info.class())
     {
-        return Ok(Err(format!(
-            "answered {} (credentials or a policy not in force yet?)",
-            got(answer)
-        )));
+        let why = if info.class() == ErrorClass::Denied {
+            "a policy just put may not be in force yet"
+        } else {
+            "credentials not in force yet?"
+        };
+        return Ok(Err(format!("answered {} ({why})", got(answer))));
     }
     match (expect, answer) {
         (Expect::Allow, Ok(_)) => Ok(Ok(Verdict {
