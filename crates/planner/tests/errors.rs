@@ -690,6 +690,13 @@ steps:
     verify: { call: iam.DeleteUser, params: { UserName: u }, expect: deny }
 ")
         .help("make the change a step instead"),
+        error("verify_access_key_needs_its_user", "plan::call_params", (4, 21), "`iam.CreateAccessKey` in a verify needs parameter `UserName` (step `check`)", "\
+name: lab
+steps:
+  check:
+    verify: { call: iam.CreateAccessKey, expect: allow }
+")
+        .help("so that `down` can delete the key it makes"),
         error("expect_nested_field_not_in_the_answer", "plan::expect", (4, 44), "`iam.GetUser` has no answer field `User.Arm` to match (step `check`)", "\
 name: lab
 steps:

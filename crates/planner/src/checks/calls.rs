@@ -74,6 +74,19 @@ fn check_verify(diags: &mut Diagnostics, step: &Step, verify: &Verify) {
             ))
             .emit();
     }
+    if name == "iam.CreateAccessKey" && !verify.params.contains_key("UserName") {
+        diags
+            .error(
+                "plan::call_params",
+                verify.call.span,
+                format!(
+                    "`iam.CreateAccessKey` in a verify needs parameter `UserName` (step `{}`)",
+                    step.id
+                ),
+            )
+            .help("name the user, so that `down` can delete the key it makes")
+            .emit();
+    }
     let params = step
         .body
         .as_map()
