@@ -227,6 +227,11 @@ impl<'a> StepCx<'a> {
     }
 
     /// awslab's run tag: `(key, value)`.
+    /// How long a wait on IAM's eventual consistency may take (`--settle-timeout`).
+    pub fn settle_timeout(&self) -> std::time::Duration {
+        self.run.options.settle_timeout
+    }
+
     pub fn run_tag(&self) -> (&'static str, String) {
         (RUN_TAG, self.run.options.run_id.to_string())
     }

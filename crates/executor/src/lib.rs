@@ -13,6 +13,7 @@
 //! `resources`; `context` above those; `steps` on `context`; `engine` and `teardown`
 //! on top.
 
+pub mod api;
 pub mod classify;
 pub mod client;
 pub mod context;

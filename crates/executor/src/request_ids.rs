@@ -37,7 +37,7 @@ pub async fn collecting<F: Future>(future: F) -> (F::Output, Vec<String>) {
     (output, ids)
 }
 
-fn record(id: &str) {
+pub(crate) fn record(id: &str) {
     if id.is_empty() || id.len() > MAX_ID_BYTES {
         return;
     }

@@ -130,6 +130,12 @@ fn expect_text(expect: &crate::values::Expect, show: &dyn Fn(&str) -> String) ->
     match expect {
         crate::values::Expect::Allow => "success".to_owned(),
         crate::values::Expect::Error(code) => format!("`{code}`"),
+        crate::values::Expect::AnyOf(codes) => codes
+            .iter()
+            .map(|c| format!("`{c}`"))
+            .collect::<Vec<_>>()
+            .join(" or "),
+        crate::values::Expect::Deny => "a denial".to_owned(),
         crate::values::Expect::Fields(fields) => fields
             .iter()
             .map(|(k, v)| format!("`{k}` matching `{}`", show(v)))

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
-use serde::de::{self, MapAccess, Visitor};
+use serde::de::{self, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
 use crate::yaml::Sp;
@@ -241,9 +241,35 @@ pub enum Expect {
     Allow,
     /// The call fails with this error code (`AccessDenied`, `NoSuchBucket`, ...).
     Error(String),
+    /// The call fails with one of these error codes.
+    AnyOf(Vec<String>),
+    /// The call is refused by authorization: any of [`DENIAL_CODES`].
+    Deny,
     /// The call succeeds and these fields of the answer match these patterns (`*`
     /// matches any run of characters).
     Fields(Vec<(String, String)>),
+}
+
+/// The error codes AWS services answer an authorization denial with: `expect: deny`
+/// accepts any of them.
+pub const DENIAL_CODES: &[&str] = &[
+    "AccessDenied",
+    "AccessDeniedException",
+    "UnauthorizedOperation",
+    "UnauthorizedAccess",
+    "AuthorizationError",
+    "AuthorizationErrorException",
+    "NotAuthorized",
+    "Forbidden",
+];
+
+/// The most codes an `expect:` list may hold.
+const MAX_EXPECTED_CODES: usize = 32;
+
+fn is_error_code(code: &str) -> bool {
+    !code.is_empty()
+        && code.len() <= 128
+        && code.chars().all(|c| c.is_ascii_alphanumeric() || c == '.')
 }
 
 impl<'de> Deserialize<'de> for Expect {
@@ -257,16 +283,34 @@ impl<'de> Deserialize<'de> for Expect {
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Expect, E> {
                 match v {
                     "allow" | "allowed" | "Allow" => Ok(Expect::Allow),
-                    "deny" | "denied" | "Deny" => Ok(Expect::Error("AccessDenied".to_owned())),
-                    code if !code.is_empty()
-                        && code.chars().all(|c| c.is_ascii_alphanumeric() || c == '.') =>
-                    {
-                        Ok(Expect::Error(code.to_owned()))
-                    }
+                    "deny" | "denied" | "Deny" => Ok(Expect::Deny),
+                    code if is_error_code(code) => Ok(Expect::Error(code.to_owned())),
                     other => Err(E::custom(format!(
-                        "`{other}` is not an expectation; use `allow`, an error code such as `AccessDenied`, or a map of fields"
+                        "`{other}` is not an expectation; use `allow`, `deny`, an error code such as `AccessDenied`, a list of codes, or a map of fields"
                     ))),
                 }
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Expect, A::Error> {
+                let mut codes = Vec::new();
+                while let Some(code) = seq.next_element::<String>()? {
+                    if !is_error_code(&code) {
+                        return Err(de::Error::custom(format!(
+                            "`{code}` is not an error code; a list in `expect` holds codes such as `AccessDenied`, `NoSuchBucket`"
+                        )));
+                    }
+                    if codes.len() >= MAX_EXPECTED_CODES {
+                        return Err(de::Error::custom(format!(
+                            "`expect` lists more than {MAX_EXPECTED_CODES} error codes"
+                        )));
+                    }
+                    codes.push(code);
+                }
+                if codes.is_empty() {
+                    return Err(de::Error::custom(
+                        "`expect` lists no error codes; use `allow` to expect success",
+                    ));
+                }
+                Ok(Expect::AnyOf(codes))
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Expect, A::Error> {
                 let mut fields = Vec::new();
@@ -291,10 +335,11 @@ impl JsonSchema for Expect {
     }
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         json_schema!({
-            "description": "`allow`, an AWS error code such as `AccessDenied`, or answer fields mapped to patterns (`*` matches anything)",
+            "description": "`allow`, `deny` (any authorization error), an AWS error code such as `AccessDenied` or a list of codes, or answer fields mapped to patterns (`*` matches anything)",
             "anyOf": [
                 { "enum": ["allow", "deny"] },
                 { "type": "string", "pattern": "^[A-Za-z0-9.]+$" },
+                { "type": "array", "items": { "type": "string", "pattern": "^[A-Za-z0-9.]+$" }, "minItems": 1, "maxItems": 32 },
                 { "type": "object", "additionalProperties": { "type": ["string", "number", "boolean"] }, "minProperties": 1 }
             ]
         })

@@ -656,6 +656,54 @@ steps:
     verify: { call: s3.ListObjectsV2, params: { Bucket: b, Prefx: p }, expect: allow }
 ")
         .help("did you mean `Prefix`?"),
+        // --- verify: any operation of the call table (issue 17 §1) ---
+        error("verify_call_suggests_from_every_operation", "plan::unknown_call", (4, 21), "`verify` step `check` cannot call `s3.PutObjekt`", "\
+name: lab
+steps:
+  check:
+    verify: { call: s3.PutObjekt, params: { Bucket: b, Key: k }, expect: allow }
+")
+        .help("did you mean `s3.PutObject`?"),
+        error("verify_param_of_the_wrong_type", "plan::call_params", (4, 69), "`MaxKeys` of `s3.ListObjectsV2` takes an integer, not a string (step `check`)", "\
+name: lab
+steps:
+  check:
+    verify: { call: s3.ListObjectsV2, params: { Bucket: b, MaxKeys: many }, expect: allow }
+"),
+        error("verify_param_not_in_the_enum", "plan::call_params", (4, 69), "`publik` is not a value `ACL` of `s3.PutObject` takes (step `check`)", "\
+name: lab
+steps:
+  check:
+    verify: { call: s3.PutObject, params: { Bucket: b, Key: k, ACL: publik }, expect: allow }
+")
+        .help("did you mean `public-read`?"),
+        error("verify_nested_required_member", "plan::call_params", (4, 68), "`iam.CreateUser` needs parameter `Value` in `Tags[0]` (step `check`)", "\
+name: lab
+steps:
+  check:
+    verify: { call: iam.CreateUser, params: { UserName: u, Tags: [ { Key: k } ] }, expect: allow }
+"),
+        error("verify_refuses_a_change_it_cannot_tear_down", "plan::unknown_call", (4, 21), "`verify` step `check` cannot call `iam.DeleteUser`: it changes what awslab cannot tear down", "\
+name: lab
+steps:
+  check:
+    verify: { call: iam.DeleteUser, params: { UserName: u }, expect: deny }
+")
+        .help("make the change a step instead"),
+        error("verify_access_key_needs_its_user", "plan::call_params", (4, 21), "`iam.CreateAccessKey` in a verify needs parameter `UserName` (step `check`)", "\
+name: lab
+steps:
+  check:
+    verify: { call: iam.CreateAccessKey, expect: allow }
+")
+        .help("so that `down` can delete the key it makes"),
+        error("expect_nested_field_not_in_the_answer", "plan::expect", (4, 44), "`iam.GetUser` has no answer field `User.Arm` to match (step `check`)", "\
+name: lab
+steps:
+  check:
+    verify: { call: iam.GetUser, expect: { User.Arm: \"*\" } }
+")
+        .help("did you mean `Arn`?"),
         error("expect_field_not_in_the_answer", "plan::expect", (4, 54), "`sts.GetCallerIdentity` has no answer field `Arm` to match (step `check`)", "\
 name: lab
 steps:

@@ -1,156 +1,22 @@
-//! The API calls a `verify` step may make, their parameters and the answer fields an
-//! expectation may match, and the checks of each `verify` against them.
+//! The checks of each `verify` against the call table of `awslab-apimodel` (generated
+//! from the AWS service models): the call exists, a verify may make it (it reads, or
+//! creates what teardown removes), its `params` fit the operation's input shape
+//! (members, required members, types, enum values), and the answer fields `expect:`
+//! names are in its output shape. Each error points at the value that is wrong.
+
+use awslab_apimodel::{
+    Call, Effect, MemberRef, Service, Shape, ShapeType, answer_fields, answer_path, find_call,
+};
 
 use crate::diagnostics::{Diagnostics, did_you_mean};
-use crate::kinds::StepKind;
-use crate::plan::Plan;
+use crate::kinds::{StepKind, Verify};
+use crate::plan::{Plan, Step};
+use crate::source::Span;
 use crate::values::Expect;
+use crate::yaml::{Node, Value};
 
-/// Every call `verify` can make. The executor dispatches on this enum with an
-/// exhaustive match, so a call added to [`CALLS`] without an executor arm does not
-/// compile (and a test checks that every variant is in [`CALLS`] once).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum CallId {
-    StsGetCallerIdentity,
-    StsAssumeRole,
-    S3ListBuckets,
-    S3ListObjectsV2,
-    S3HeadBucket,
-    S3GetObject,
-    IamGetUser,
-    IamGetRole,
-    IamGetGroup,
-    IamListUsers,
-    IamListRoles,
-}
-
-impl CallId {
-    /// Every call, in [`CALLS`] order.
-    pub const ALL: &'static [CallId] = &[
-        CallId::StsGetCallerIdentity,
-        CallId::StsAssumeRole,
-        CallId::S3ListBuckets,
-        CallId::S3ListObjectsV2,
-        CallId::S3HeadBucket,
-        CallId::S3GetObject,
-        CallId::IamGetUser,
-        CallId::IamGetRole,
-        CallId::IamGetGroup,
-        CallId::IamListUsers,
-        CallId::IamListRoles,
-    ];
-}
-
-/// One call `verify` can make.
-#[derive(Debug, Clone, Copy)]
-pub struct Call {
-    pub id: CallId,
-    /// `service.Operation`
-    pub name: &'static str,
-    pub required: &'static [&'static str],
-    pub optional: &'static [&'static str],
-    /// Fields of the answer an expectation may match.
-    pub fields: &'static [&'static str],
-    /// The IAM action AWS authorizes for the call.
-    pub action: &'static str,
-}
-
-/// Every call `verify` supports. None of them creates anything.
-pub const CALLS: &[Call] = &[
-    Call {
-        id: CallId::StsGetCallerIdentity,
-        name: "sts.GetCallerIdentity",
-        required: &[],
-        optional: &[],
-        fields: &["Account", "Arn", "UserId"],
-        action: "sts:GetCallerIdentity",
-    },
-    Call {
-        id: CallId::StsAssumeRole,
-        name: "sts.AssumeRole",
-        required: &["RoleArn", "RoleSessionName"],
-        optional: &["DurationSeconds", "ExternalId"],
-        fields: &["Arn", "AssumedRoleId"],
-        action: "sts:AssumeRole",
-    },
-    Call {
-        id: CallId::S3ListBuckets,
-        name: "s3.ListBuckets",
-        required: &[],
-        optional: &[],
-        fields: &["Buckets"],
-        action: "s3:ListAllMyBuckets",
-    },
-    Call {
-        id: CallId::S3ListObjectsV2,
-        name: "s3.ListObjectsV2",
-        required: &["Bucket"],
-        optional: &["Prefix", "MaxKeys"],
-        fields: &["KeyCount", "Keys"],
-        action: "s3:ListBucket",
-    },
-    Call {
-        id: CallId::S3HeadBucket,
-        name: "s3.HeadBucket",
-        required: &["Bucket"],
-        optional: &[],
-        fields: &[],
-        action: "s3:ListBucket",
-    },
-    Call {
-        id: CallId::S3GetObject,
-        name: "s3.GetObject",
-        required: &["Bucket", "Key"],
-        optional: &[],
-        fields: &["Body", "ContentType", "ETag"],
-        action: "s3:GetObject",
-    },
-    Call {
-        id: CallId::IamGetUser,
-        name: "iam.GetUser",
-        required: &[],
-        optional: &["UserName"],
-        fields: &["UserName", "Arn", "UserId"],
-        action: "iam:GetUser",
-    },
-    Call {
-        id: CallId::IamGetRole,
-        name: "iam.GetRole",
-        required: &["RoleName"],
-        optional: &[],
-        fields: &["RoleName", "Arn", "MaxSessionDuration"],
-        action: "iam:GetRole",
-    },
-    Call {
-        id: CallId::IamGetGroup,
-        name: "iam.GetGroup",
-        required: &["GroupName"],
-        optional: &[],
-        fields: &["GroupName", "Arn", "UserNames"],
-        action: "iam:GetGroup",
-    },
-    Call {
-        id: CallId::IamListUsers,
-        name: "iam.ListUsers",
-        required: &[],
-        optional: &[],
-        fields: &["UserNames"],
-        action: "iam:ListUsers",
-    },
-    Call {
-        id: CallId::IamListRoles,
-        name: "iam.ListRoles",
-        required: &[],
-        optional: &[],
-        fields: &["RoleNames"],
-        action: "iam:ListRoles",
-    },
-];
-
-/// The call named `name`, if `verify` supports it.
-pub fn find_call(name: &str) -> Option<&'static Call> {
-    CALLS.iter().find(|c| c.name == name)
-}
+/// How deep `params` may nest (AWS's input shapes are shallower).
+const MAX_DEPTH: usize = 32;
 
 /// Checks every `verify` step's call, parameters and expectation.
 pub fn check(diags: &mut Diagnostics, plan: &Plan) {
@@ -161,134 +27,343 @@ pub fn check(diags: &mut Diagnostics, plan: &Plan) {
     }
 }
 
-fn check_verify(diags: &mut Diagnostics, step: &crate::plan::Step, verify: &crate::kinds::Verify) {
-    {
-        let Some(call) = find_call(&verify.call.value) else {
-            let help = did_you_mean(&verify.call.value, CALLS.iter().map(|c| c.name))
-                .unwrap_or_else(|| {
-                    format!(
-                        "`verify` can call {}",
-                        CALLS
-                            .iter()
-                            .map(|c| format!("`{}`", c.name))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
-                });
-            diags
-                .error(
-                    "plan::unknown_call",
-                    verify.call.span,
-                    format!(
-                        "`verify` step `{}` cannot call `{}`",
-                        step.id, verify.call.value
-                    ),
-                )
-                .help(help)
-                .emit();
-            return;
-        };
-        for required in call.required {
-            if !verify.params.contains_key(*required) {
+/// Every call `verify` knows, as `service.Operation`.
+fn call_names() -> Vec<String> {
+    Call::all().map(|c| c.name()).collect()
+}
+
+fn check_verify(diags: &mut Diagnostics, step: &Step, verify: &Verify) {
+    let name = verify.call.value.as_str();
+    let Some(call) = find_call(name) else {
+        let names = call_names();
+        let help = did_you_mean(name, names.iter().map(String::as_str)).unwrap_or_else(|| {
+            let services: Vec<String> = awslab_apimodel::models()
+                .services
+                .keys()
+                .map(|s| format!("`{s}`"))
+                .collect();
+            format!(
+                "`verify` calls `service.Operation` as the AWS API names it (`s3.PutObject`); the services are {}",
+                services.join(", ")
+            )
+        });
+        diags
+            .error(
+                "plan::unknown_call",
+                verify.call.span,
+                format!("`verify` step `{}` cannot call `{name}`", step.id),
+            )
+            .help(help)
+            .emit();
+        return;
+    };
+    if call.effect() == Effect::Changes {
+        let creating: Vec<String> = Call::creating().map(|c| format!("`{c}`")).collect();
+        diags
+            .error(
+                "plan::unknown_call",
+                verify.call.span,
+                format!(
+                    "`verify` step `{}` cannot call `{name}`: it changes what awslab cannot tear down",
+                    step.id
+                ),
+            )
+            .help(format!(
+                "a verify may read, or create what `down` removes ({}); make the change a step instead",
+                creating.join(", ")
+            ))
+            .emit();
+    }
+    if name == "iam.CreateAccessKey" && !verify.params.contains_key("UserName") {
+        diags
+            .error(
+                "plan::call_params",
+                verify.call.span,
+                format!(
+                    "`iam.CreateAccessKey` in a verify needs parameter `UserName` (step `{}`)",
+                    step.id
+                ),
+            )
+            .help("name the user, so that `down` can delete the key it makes")
+            .emit();
+    }
+    let params = step
+        .body
+        .as_map()
+        .and_then(|entries| entries.iter().find(|(key, _)| key.name == "params"))
+        .map(|(_, node)| node);
+    let input = call
+        .operation
+        .input
+        .as_deref()
+        .and_then(|s| call.service.shape(s));
+    match (params, input) {
+        (Some(node), Some(shape)) => {
+            let mut cx = ParamCx {
+                diags,
+                service: call.service,
+                call: name,
+                step: step.id.as_str(),
+            };
+            cx.structure(node, shape, "", 0);
+        }
+        (None, Some(shape)) => {
+            for required in &shape.required {
                 diags
                     .error(
                         "plan::call_params",
                         verify.call.span,
-                        format!(
-                            "`{}` needs parameter `{required}` (step `{}`)",
-                            call.name, step.id
-                        ),
+                        format!("`{name}` needs parameter `{required}` (step `{}`)", step.id),
                     )
                     .help(format!("add `params: {{ {required}: ... }}`"))
                     .emit();
             }
         }
-        for (name, value) in &verify.params {
-            if !call.required.contains(&name.as_str()) && !call.optional.contains(&name.as_str()) {
-                let known = call.required.iter().chain(call.optional).copied();
-                let help = did_you_mean(name, known).unwrap_or_else(|| {
-                    let all: Vec<String> = call
-                        .required
-                        .iter()
-                        .chain(call.optional)
-                        .map(|p| format!("`{p}`"))
-                        .collect();
-                    if all.is_empty() {
-                        format!("`{}` takes no parameters", call.name)
-                    } else {
-                        format!("`{}` takes {}", call.name, all.join(", "))
-                    }
-                });
-                let at = diags
-                    .file()
-                    .find_from(step.body.span.offset, name)
-                    .unwrap_or(value.span);
-                diags
-                    .error(
-                        "plan::call_params",
-                        at,
-                        format!(
-                            "`{}` has no parameter `{name}` (step `{}`)",
-                            call.name, step.id
-                        ),
-                    )
-                    .help(help)
-                    .emit();
+        (Some(node), None) if node.as_map().is_some_and(|m| !m.is_empty()) => {
+            diags
+                .error(
+                    "plan::call_params",
+                    node.span,
+                    format!("`{name}` takes no parameters (step `{}`)", step.id),
+                )
+                .help("remove `params`")
+                .emit();
+        }
+        _ => {}
+    }
+    check_expect(diags, step, verify, &call);
+}
+
+/// Walks `params` against an input shape, reporting at each value.
+struct ParamCx<'a, 'd> {
+    diags: &'d mut Diagnostics,
+    service: &'static Service,
+    call: &'a str,
+    step: &'a str,
+}
+
+impl ParamCx<'_, '_> {
+    fn error(&mut self, at: Span, message: &str, help: &str) {
+        self.diags
+            .error(
+                "plan::call_params",
+                at,
+                format!("{message} (step `{}`)", self.step),
+            )
+            .help(help)
+            .emit();
+    }
+
+    fn structure(&mut self, node: &Node, shape: &Shape, path: &str, depth: usize) {
+        let Some(entries) = node.as_map() else {
+            let what = if path.is_empty() {
+                "`params`".to_owned()
+            } else {
+                format!("`{path}`")
+            };
+            self.error(
+                node.span,
+                &format!(
+                    "{what} of `{}` must be a map of members, not {}",
+                    self.call,
+                    node.value.kind_word()
+                ),
+                "write `{ Member: value, ... }`",
+            );
+            return;
+        };
+        for required in &shape.required {
+            if !entries.iter().any(|(key, _)| &key.name == required) {
+                let whose = if path.is_empty() {
+                    String::new()
+                } else {
+                    format!(" in `{path}`")
+                };
+                self.error(
+                    node.span,
+                    &format!("`{}` needs parameter `{required}`{whose}", self.call),
+                    &format!("add `{required}: ...`"),
+                );
             }
         }
-        check_expect(diags, step, verify, call);
+        for (key, value) in entries {
+            let Some(member) = shape.members.get(&key.name) else {
+                let help = did_you_mean(&key.name, shape.members.keys().map(String::as_str))
+                    .unwrap_or_else(|| {
+                        let mut names: Vec<&str> =
+                            shape.members.keys().map(String::as_str).collect();
+                        names.truncate(24);
+                        if names.is_empty() {
+                            format!("`{}` takes no parameters here", self.call)
+                        } else {
+                            format!(
+                                "`{}` takes {}",
+                                self.call,
+                                names
+                                    .iter()
+                                    .map(|n| format!("`{n}`"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )
+                        }
+                    });
+                let whose = if path.is_empty() {
+                    String::new()
+                } else {
+                    format!(" in `{path}`")
+                };
+                self.error(
+                    key.span,
+                    &format!("`{}` has no parameter `{}`{whose}", self.call, key.name),
+                    &help,
+                );
+                continue;
+            };
+            let inner = if path.is_empty() {
+                key.name.clone()
+            } else {
+                format!("{path}.{}", key.name)
+            };
+            self.member(value, member, &inner, depth + 1);
+        }
+    }
+
+    fn member(&mut self, node: &Node, member: &MemberRef, path: &str, depth: usize) {
+        if depth > MAX_DEPTH {
+            self.error(
+                node.span,
+                &format!("`{path}` nests too deep"),
+                "flatten the value",
+            );
+            return;
+        }
+        let Some(shape) = self.service.shape(&member.shape) else {
+            return;
+        };
+        self.value(node, shape, path, depth);
+    }
+
+    fn value(&mut self, node: &Node, shape: &Shape, path: &str, depth: usize) {
+        let templated = node.as_str().is_some_and(|s| s.contains("${"));
+        let fits = match (&node.value, shape.kind) {
+            (Value::Map(_), ShapeType::Structure) => {
+                self.structure(node, shape, path, depth);
+                return;
+            }
+            (Value::Map(entries), ShapeType::Map) => {
+                if let Some(value) = &shape.value {
+                    for (key, item) in entries {
+                        self.member(item, value, &format!("{path}.{}", key.name), depth + 1);
+                    }
+                }
+                return;
+            }
+            (Value::Seq(items), ShapeType::List) => {
+                if let Some(member) = &shape.member {
+                    for (i, item) in items.iter().enumerate() {
+                        self.member(item, member, &format!("{path}[{i}]"), depth + 1);
+                    }
+                }
+                return;
+            }
+            (Value::Str(_), _) if templated => true,
+            (Value::Str(text), ShapeType::String) => {
+                if !shape.values.is_empty() && !shape.values.iter().any(|v| v == text) {
+                    let help = did_you_mean(text, shape.values.iter().map(String::as_str))
+                        .unwrap_or_else(|| {
+                            format!(
+                                "one of {}",
+                                shape
+                                    .values
+                                    .iter()
+                                    .map(|v| format!("`{v}`"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )
+                        });
+                    self.error(
+                        node.span,
+                        &format!("`{text}` is not a value `{path}` of `{}` takes", self.call),
+                        &help,
+                    );
+                }
+                true
+            }
+            (
+                Value::Str(_) | Value::Int(_) | Value::Float(_),
+                ShapeType::String | ShapeType::Blob,
+            )
+            | (Value::Str(_) | Value::Int(_), ShapeType::Timestamp)
+            | (Value::Bool(_), ShapeType::Boolean)
+            | (Value::Int(_), ShapeType::Integer | ShapeType::Long)
+            | (Value::Int(_) | Value::Float(_), ShapeType::Double | ShapeType::Float) => true,
+            (Value::Str(text), ShapeType::Integer | ShapeType::Long) => {
+                text.trim().parse::<i64>().is_ok()
+            }
+            (Value::Str(text), ShapeType::Boolean) => matches!(text.as_str(), "true" | "false"),
+            (Value::Str(text), ShapeType::Double | ShapeType::Float) => {
+                text.trim().parse::<f64>().is_ok()
+            }
+            _ => false,
+        };
+        if !fits {
+            self.error(
+                node.span,
+                &format!(
+                    "`{path}` of `{}` takes {}, not {}",
+                    self.call,
+                    shape.kind.word(),
+                    node.value.kind_word()
+                ),
+                &format!("write {} here", shape.kind.word()),
+            );
+        }
     }
 }
 
-fn check_expect(
-    diags: &mut Diagnostics,
-    step: &crate::plan::Step,
-    verify: &crate::kinds::Verify,
-    call: &Call,
-) {
-    if let Expect::Fields(fields) = &verify.expect.value {
-        for (field, _) in fields {
-            if !call.fields.contains(&field.as_str()) {
-                let help = did_you_mean(field, call.fields.iter().copied()).unwrap_or_else(|| {
+fn check_expect(diags: &mut Diagnostics, step: &Step, verify: &Verify, call: &Call) {
+    let Expect::Fields(fields) = &verify.expect.value else {
+        return;
+    };
+    for (field, _) in fields {
+        let Err(missing) = answer_path(call, field) else {
+            continue;
+        };
+        let mut known = missing.known.clone();
+        if known.is_empty() {
+            known = answer_fields(call);
+        }
+        let help =
+            did_you_mean(&missing.missing, known.iter().map(String::as_str)).unwrap_or_else(|| {
+                if known.is_empty() {
+                    format!("`{}` answers no fields; use `expect: allow`", call.name())
+                } else {
                     format!(
                         "`{}` answers {}",
-                        call.name,
-                        call.fields
+                        call.name(),
+                        known
                             .iter()
                             .map(|f| format!("`{f}`"))
                             .collect::<Vec<_>>()
                             .join(", ")
                     )
-                });
-                let at = diags
-                    .file()
-                    .find_from(verify.expect.span.offset, field)
-                    .unwrap_or(verify.expect.span);
-                diags
-                    .error(
-                        "plan::expect",
-                        at,
-                        format!(
-                            "`{}` has no answer field `{field}` to match (step `{}`)",
-                            call.name, step.id
-                        ),
-                    )
-                    .help(help)
-                    .emit();
-            }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{CALLS, CallId};
-
-    #[test]
-    fn every_call_id_is_in_the_table_once() {
-        assert_eq!(CallId::ALL.len(), CALLS.len());
-        for id in CallId::ALL {
-            assert_eq!(CALLS.iter().filter(|c| c.id == *id).count(), 1, "{id:?}");
-        }
+                }
+            });
+        let at = diags
+            .file()
+            .find_from(verify.expect.span.offset, field)
+            .unwrap_or(verify.expect.span);
+        diags
+            .error(
+                "plan::expect",
+                at,
+                format!(
+                    "`{}` has no answer field `{field}` to match (step `{}`)",
+                    call.name(),
+                    step.id
+                ),
+            )
+            .help(help)
+            .emit();
     }
 }

@@ -17,7 +17,7 @@ mod quotas;
 mod statics;
 mod trust;
 
-pub use calls::{CALLS, Call, CallId, find_call};
+pub use awslab_apimodel::{Call, find_call};
 pub use files::roots as file_roots;
 pub use statics::{SAMPLE_ACCOUNT, SAMPLE_RUN_ID, Statics};
 

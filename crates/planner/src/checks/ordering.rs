@@ -15,7 +15,7 @@ use crate::kinds::StepKind;
 use crate::plan::{Step, StepId};
 use crate::values::{Document, OPERATOR, glob_match};
 
-use super::calls::find_call;
+use awslab_apimodel::find_call;
 
 use super::statics::Statics;
 
@@ -173,7 +173,8 @@ fn check_trust(diags: &mut Diagnostics, sealed: &SealedPlan, statics: &Statics) 
         let Some(role) = verify
             .params
             .get("RoleArn")
-            .and_then(|arn| statics.role_step(&arn.value))
+            .and_then(|arn| arn.value.as_str())
+            .and_then(|arn| statics.role_step(arn))
             .and_then(|role| match &role.kind {
                 StepKind::IamRole(role) => statics.render(&role.name.value),
                 _ => None,
@@ -223,8 +224,8 @@ pub fn check(diags: &mut Diagnostics, sealed: &SealedPlan) {
         };
         // `sts:GetCallerIdentity` needs no permission: no policy changes its verdict.
         let Some(action) = find_call(&verify.call.value)
-            .map(|call| call.action)
-            .filter(|action| *action != "sts:GetCallerIdentity")
+            .map(|call| call.action())
+            .filter(|action| action != "sts:GetCallerIdentity")
         else {
             continue;
         };
@@ -254,7 +255,7 @@ pub fn check(diags: &mut Diagnostics, sealed: &SealedPlan) {
             let Some(changer) = sealed.step(other) else {
                 continue;
             };
-            let Some(how) = touches(&statics, changer, &found, &groups, action) else {
+            let Some(how) = touches(&statics, changer, &found, &groups, &action) else {
                 continue;
             };
             diags

@@ -31,8 +31,9 @@ pub struct Verify {
     pub identity: Option<IdentityName>,
     /// `service.Operation`, e.g. `s3.ListObjectsV2`; see the step reference.
     pub call: Sp<String>,
-    /// The call's parameters, by their AWS names (`Bucket`, `Key`, ...).
+    /// The call's parameters, by their AWS names (`Bucket`, `Key`, ...), typed as the
+    /// operation's input shape says (strings may hold `${...}` references).
     #[serde(default)]
-    pub params: IndexMap<String, Text>,
+    pub params: IndexMap<String, Sp<serde_json::Value>>,
     pub expect: Sp<Expect>,
 }
