@@ -77,6 +77,12 @@ pub fn describe(sealed: &SealedPlan, step: &Step) -> String {
             show(&m.group)
         ),
         StepKind::IamPolicy(p) => format!("create managed policy `{}`", show(&p.name)),
+        StepKind::IamOidcProvider(p) => {
+            format!("create OIDC identity provider `{}`", show(&p.url))
+        }
+        StepKind::IamSamlProvider(p) => {
+            format!("create SAML identity provider `{}`", show(&p.name))
+        }
         StepKind::IamTrustPolicy(t) => {
             format!("replace the trust policy of IAM role `{}`", show(&t.role))
         }
@@ -195,6 +201,12 @@ pub fn describe_teardown(sealed: &SealedPlan, step: &Step) -> Option<String> {
             show(&m.group)
         ),
         StepKind::IamPolicy(p) => format!("delete managed policy `{}`", show(&p.name)),
+        StepKind::IamOidcProvider(p) => {
+            format!("delete OIDC identity provider `{}`", show(&p.url))
+        }
+        StepKind::IamSamlProvider(p) => {
+            format!("delete SAML identity provider `{}`", show(&p.name))
+        }
         StepKind::IamTrustPolicy(t) => format!(
             "restore the previous trust policy of IAM role `{}` (unless the run deletes the role)",
             show(&t.role)
