@@ -203,3 +203,72 @@ async fn identity_providers_are_made_and_torn_down_by_arn(lab: Lab) {
     );
 }
 on_each_target!(identity_providers_are_made_and_torn_down_by_arn);
+
+#[tokio::test(flavor = "multi_thread")]
+async fn down_keeps_providers_recreated_out_of_band_under_the_same_arn() {
+    let Some(lab) = Lab::start("down_keeps_providers_recreated_out_of_band").await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("files")).unwrap();
+    std::fs::copy(
+        plans().join("files/idp-metadata.xml"),
+        dir.path().join("files/idp-metadata.xml"),
+    )
+    .unwrap();
+    let plan = dir.path().join("providers.yaml");
+    std::fs::write(&plan, PROVIDERS).unwrap();
+    up_ok(&lab, &plan, "own2", "4 of 4 steps succeeded");
+    let endpoint = lab.moto().endpoint_url();
+    let aws = |args: &[&str]| {
+        let out = lab.aws(&[&["--endpoint-url", endpoint, "--output", "json"], args].concat())?;
+        assert!(out.status.success(), "aws {args:?}: {}", text(&out));
+        Some(())
+    };
+    let made = providers(&lab);
+    let oidc = made.iter().find(|p| p.contains(":oidc-provider/")).unwrap();
+    let saml = made.iter().find(|p| p.contains(":saml-provider/")).unwrap();
+    // Out of band: both providers go, and someone else's take their ARNs.
+    let metadata = format!(
+        "file://{}",
+        plans().join("files/idp-metadata.xml").display()
+    );
+    let Some(()) = aws(&[
+        "iam",
+        "delete-open-id-connect-provider",
+        "--open-id-connect-provider-arn",
+        oidc,
+    ]) else {
+        return;
+    };
+    aws(&["iam", "delete-saml-provider", "--saml-provider-arn", saml]);
+    aws(&[
+        "iam",
+        "create-open-id-connect-provider",
+        "--url",
+        "https://token.example.com/own2",
+        "--client-id-list",
+        "theirs",
+    ]);
+    aws(&[
+        "iam",
+        "create-saml-provider",
+        "--name",
+        "corp-own2",
+        "--saml-metadata-document",
+        &metadata,
+    ]);
+    let down = lab.awslab(&["down", "own2"]);
+    let out = text(&down);
+    assert_eq!(down.status.code(), Some(3), "{out}");
+    assert!(
+        out.contains("iam oidc provider") && out.contains("iam saml provider"),
+        "{out}"
+    );
+    assert_eq!(out.matches("replaced out of band").count(), 2, "{out}");
+    assert_eq!(
+        providers(&lab).len(),
+        2,
+        "someone else's providers were deleted:\n{out}"
+    );
+}

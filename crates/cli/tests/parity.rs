@@ -42,7 +42,12 @@ const MOTO_DIFFERS: &[(&str, &str, &str, &str)] = &[
         "failed",
         USER_BOUNDARY,
     ),
-    ("plans/web-identity.yaml", "student", "failed", SANDBOX_TOKEN),
+    (
+        "plans/web-identity.yaml",
+        "student",
+        "failed",
+        SANDBOX_TOKEN,
+    ),
     (
         "plans/web-identity.yaml",
         "is-the-role",
