@@ -58,9 +58,10 @@ impl std::fmt::Debug for Connection {
 /// step's `sandbox_token:`: the embedded sandbox gives one (the cli builds it from the
 /// sandbox, which the executor never depends on); other targets have none.
 #[derive(Clone)]
-pub struct TokenIssuer(
-    std::sync::Arc<dyn Fn(&str, &str, i64) -> Result<String, String> + Send + Sync>,
-);
+pub struct TokenIssuer(std::sync::Arc<Mint>);
+
+/// `mint(subject, audience, lifetime_seconds)`: a token, or why there is none.
+type Mint = dyn Fn(&str, &str, i64) -> Result<String, String> + Send + Sync;
 
 impl TokenIssuer {
     /// An issuer that mints with `mint(subject, audience, lifetime_seconds)`.

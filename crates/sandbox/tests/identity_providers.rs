@@ -6,12 +6,7 @@
 //! tags; and `CloudFormation` makes and deletes both kinds, giving their ARNs by `Ref`
 //! and `Fn::GetAtt`.
 
-#![expect(
-    clippy::expect_used,
-    clippy::too_many_lines,
-    clippy::doc_markdown,
-    reason = "test"
-)]
+#![expect(clippy::too_many_lines, reason = "test")]
 
 mod common;
 
@@ -434,7 +429,9 @@ async fn cloudformation_makes_and_deletes_providers_and_bounded_users() {
     }
     let stack = stack.expect("settled");
     assert_eq!(
-        stack.stack_status().map(|s| s.as_str()),
+        stack
+            .stack_status()
+            .map(aws_sdk_cloudformation::types::StackStatus::as_str),
         Some("CREATE_COMPLETE"),
         "{stack:?}"
     );

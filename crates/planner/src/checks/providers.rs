@@ -25,10 +25,10 @@ fn check_oidc(diags: &mut Diagnostics, statics: &Statics, step: &Step, p: &IamOi
             Some("the host is missing after `https://`".to_owned())
         } else if host.contains(['?', '#']) {
             Some("an issuer URL has no query or fragment".to_owned())
-        } else if let Some(bad) = host.chars().find(|c| !c.is_ascii_graphic()) {
-            Some(format!("it contains `{}`", bad.escape_default()))
         } else {
-            None
+            host.chars()
+                .find(|c| !c.is_ascii_graphic())
+                .map(|bad| format!("it contains `{}`", bad.escape_default()))
         };
         if let Some(problem) = problem {
             diags

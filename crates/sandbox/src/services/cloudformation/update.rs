@@ -344,21 +344,19 @@ impl Actor<'_, '_> {
                     bucket.tags.extend(tags);
                 }
             }
-            "AWS::IAM::SAMLProvider" => {
-                if changed("SamlMetadataDocument") {
-                    let document = new
-                        .get("SamlMetadataDocument")
-                        .and_then(text)
-                        .unwrap_or_default();
-                    self.call(
-                        world,
-                        "UpdateSAMLProvider",
-                        &[
-                            ("SAMLProviderArn", name),
-                            ("SAMLMetadataDocument", document),
-                        ],
-                    )?;
-                }
+            "AWS::IAM::SAMLProvider" if changed("SamlMetadataDocument") => {
+                let document = new
+                    .get("SamlMetadataDocument")
+                    .and_then(text)
+                    .unwrap_or_default();
+                self.call(
+                    world,
+                    "UpdateSAMLProvider",
+                    &[
+                        ("SAMLProviderArn", name),
+                        ("SAMLMetadataDocument", document),
+                    ],
+                )?;
             }
             _ => {}
         }
