@@ -157,9 +157,8 @@ pub struct IamOidcProvider {
     /// The issuer URL, `https://` and a host (and optionally a path), at most 255
     /// characters.
     pub url: Text,
-    /// The audiences (client ids) tokens may be issued for: 1..100, each 1..255
-    /// characters.
-    #[serde(alias = "audiences")]
+    /// The audiences (client ids, the tokens' `aud`) tokens may be issued for: 1..100,
+    /// each 1..255 characters.
     pub client_id_list: Vec<Text>,
     /// SHA-1 thumbprints of the issuer's certificate (40 hex digits each, at most 5).
     /// AWS no longer needs them for most issuers.
