@@ -3,8 +3,8 @@
 //! policy and its boundary allow; a policy in use as a boundary cannot be deleted; SAML
 //! providers are made, read, listed, updated and deleted with IAM's shapes and errors
 //! (metadata well formed, rooted in an `EntityDescriptor`); OIDC providers keep their
-//! tags; and `CloudFormation` makes and deletes both kinds, giving their ARNs by `Ref`
-//! and `Fn::GetAtt`.
+//! tags; `CloudFormation` makes and deletes both kinds, giving their ARNs by `Ref`
+//! and `Fn::GetAtt`; and the real `aws` CLI (botocore) reads the answers.
 
 #![expect(clippy::too_many_lines, reason = "test")]
 
@@ -502,4 +502,101 @@ async fn cloudformation_makes_and_deletes_providers_and_bounded_users() {
         !account.users.iter().any(|u| u == "cfn-capped"),
         "{account:?}"
     );
+}
+
+/// `aws ARGS --output json` against the served sandbox; the answer as JSON.
+async fn aws_json(cli: &common::AwsCli, args: &[&str]) -> serde_json::Value {
+    let output = cli
+        .command(&[args, &["--output", "json"]].concat())
+        .output()
+        .await
+        .expect("run aws");
+    assert!(
+        output.status.success(),
+        "aws {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_aws_cli_reads_saml_and_oidc_providers_as_botocore_models_them() {
+    if !awslab_testkit::aws_cli_installed("the_aws_cli_reads_saml_and_oidc_providers") {
+        return;
+    }
+    let sandbox = std::sync::Arc::new(Sandbox::in_memory());
+    let served = common::Served::start(&sandbox).await;
+    let cli = common::AwsCli::new(&served, Keys::operator(&sandbox, ACCOUNT));
+    let metadata = format!(
+        "file://{}/../../plans/files/idp-metadata.xml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let made = aws_json(
+        &cli,
+        &[
+            "iam",
+            "create-saml-provider",
+            "--name",
+            "cli-idp",
+            "--saml-metadata-document",
+            &metadata,
+            "--tags",
+            "Key=lab,Value=cli",
+        ],
+    )
+    .await;
+    let arn = made["SAMLProviderArn"].as_str().expect("arn").to_owned();
+    let found = aws_json(
+        &cli,
+        &["iam", "get-saml-provider", "--saml-provider-arn", &arn],
+    )
+    .await;
+    assert_eq!(found["SAMLMetadataDocument"].as_str(), Some(METADATA));
+    assert!(found["CreateDate"].is_string(), "{found}");
+    assert!(found["SAMLProviderUUID"].is_string(), "{found}");
+    assert_eq!(found["Tags"][0]["Key"], "lab", "{found}");
+    let listed = aws_json(&cli, &["iam", "list-saml-providers"]).await;
+    assert_eq!(
+        listed["SAMLProviderList"][0]["Arn"].as_str(),
+        Some(arn.as_str())
+    );
+    let oidc = aws_json(
+        &cli,
+        &[
+            "iam",
+            "create-open-id-connect-provider",
+            "--url",
+            "https://oidc.awslab.localhost",
+            "--client-id-list",
+            "lab",
+        ],
+    )
+    .await;
+    let oidc_arn = oidc["OpenIDConnectProviderArn"]
+        .as_str()
+        .expect("arn")
+        .to_owned();
+    let found = aws_json(
+        &cli,
+        &[
+            "iam",
+            "get-open-id-connect-provider",
+            "--open-id-connect-provider-arn",
+            &oidc_arn,
+        ],
+    )
+    .await;
+    assert_eq!(found["ClientIDList"][0], "lab", "{found}");
+    aws_json(
+        &cli,
+        &["iam", "delete-saml-provider", "--saml-provider-arn", &arn],
+    )
+    .await;
+    let listed = aws_json(&cli, &["iam", "list-saml-providers"]).await;
+    assert_eq!(
+        listed["SAMLProviderList"].as_array().map(Vec::len),
+        Some(0),
+        "{listed}"
+    );
+    served.stop().await;
 }
