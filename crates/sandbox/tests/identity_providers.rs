@@ -6,7 +6,7 @@
 //! tags; `CloudFormation` makes and deletes both kinds, giving their ARNs by `Ref`
 //! and `Fn::GetAtt`; and the real `aws` CLI (botocore) reads the answers.
 
-#![expect(clippy::too_many_lines, reason = "test")]
+#![expect(clippy::too_many_lines, clippy::expect_used, reason = "test")]
 
 mod common;
 
