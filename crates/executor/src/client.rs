@@ -55,6 +55,40 @@ impl std::fmt::Debug for Connection {
     }
 }
 
+/// Mints web identity tokens from the target's own OIDC issuer, for a web identity
+/// step's `sandbox_token:`: the embedded sandbox gives one (the cli builds it from the
+/// sandbox, which the executor never depends on); other targets have none.
+#[derive(Clone)]
+pub struct TokenIssuer(std::sync::Arc<Mint>);
+
+/// `mint(subject, audience, lifetime_seconds)`: a token, or why there is none.
+type Mint = dyn Fn(&str, &str, i64) -> Result<String, String> + Send + Sync;
+
+impl TokenIssuer {
+    /// An issuer that mints with `mint(subject, audience, lifetime_seconds)`.
+    pub fn new(
+        mint: impl Fn(&str, &str, i64) -> Result<String, String> + Send + Sync + 'static,
+    ) -> Self {
+        Self(std::sync::Arc::new(mint))
+    }
+
+    /// A token for `subject` and `audience`, valid for `lifetime_seconds`.
+    pub fn mint(
+        &self,
+        subject: &str,
+        audience: &str,
+        lifetime_seconds: i64,
+    ) -> Result<String, String> {
+        (self.0)(subject, audience, lifetime_seconds)
+    }
+}
+
+impl std::fmt::Debug for TokenIssuer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TokenIssuer")
+    }
+}
+
 /// Where a run sends its calls, and the HTTP client that carries them.
 #[derive(Clone, Debug)]
 pub struct Target {
@@ -67,6 +101,8 @@ pub struct Target {
     /// AWS in this process that applies every change at once, where the first answer
     /// to a call is final.
     propagates: bool,
+    /// The target's own OIDC issuer, if it has one (the sandbox).
+    tokens: Option<TokenIssuer>,
 }
 
 impl Target {
@@ -101,6 +137,7 @@ impl Target {
             profile: None,
             http: client,
             propagates: true,
+            tokens: None,
         }
     }
 
@@ -111,6 +148,7 @@ impl Target {
             profile,
             http: network_client(),
             propagates: true,
+            tokens: None,
         }
     }
 
@@ -121,6 +159,19 @@ impl Target {
     pub fn with_changes_in_force_at_once(mut self) -> Self {
         self.propagates = false;
         self
+    }
+
+    /// This target with its own OIDC issuer (the sandbox's), which mints the tokens of
+    /// `sandbox_token:`.
+    #[must_use]
+    pub fn with_token_issuer(mut self, issuer: TokenIssuer) -> Self {
+        self.tokens = Some(issuer);
+        self
+    }
+
+    /// The target's own OIDC issuer, if it has one.
+    pub fn token_issuer(&self) -> Option<&TokenIssuer> {
+        self.tokens.as_ref()
     }
 
     /// Whether a change may take a while to be in force (see

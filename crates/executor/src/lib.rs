@@ -36,7 +36,7 @@ pub mod teardown;
 
 pub use classify::{ErrorClass, ErrorInfo, ErrorSource, classify};
 pub use client::{
-    Target, cloudformation_client, config_for_static, iam_client, operator_config,
+    Target, TokenIssuer, cloudformation_client, config_for_static, iam_client, operator_config,
     operator_config_from, s3_client, sts_client,
 };
 pub use context::{AccountOperator, EngineOptions, StepNote};

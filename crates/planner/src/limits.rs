@@ -60,6 +60,9 @@ pub const MAX_OBJECT_BYTES: u64 = 100 * 1024 * 1024;
 /// A web identity token: `AssumeRoleWithWebIdentity`'s `WebIdentityToken` has 4..20,000
 /// characters.
 pub const MAX_TOKEN_BYTES: u64 = 20_000;
+/// A SAML metadata document: `CreateSAMLProvider`'s `SAMLMetadataDocument` has
+/// 1,000..10,000,000 characters.
+pub const MAX_SAML_METADATA_BYTES: u64 = 10_000_000;
 
 /// How many characters of user text a message quotes before cutting it with `…`.
 pub const ECHO_CHARS: usize = 200;

@@ -12,6 +12,13 @@ use crate::kinds::StepKind;
 use crate::plan::Step;
 use crate::references::Because;
 
+/// `, capped by boundary `ARN`` for a user or role with a permissions boundary.
+fn capped_by(boundary: Option<String>) -> String {
+    boundary
+        .map(|arn| format!(", capped by boundary `{arn}`"))
+        .unwrap_or_default()
+}
+
 /// What a step will do, in a short sentence (`create IAM user `sts-lab-user` with an
 /// access key`). Values known only at run time are shown as written.
 #[expect(clippy::too_many_lines, reason = "one arm per step kind")]
@@ -20,13 +27,14 @@ pub fn describe(sealed: &SealedPlan, step: &Step) -> String {
     let show = |text: &str| statics.render(text).unwrap_or_else(|| text.to_owned());
     match &step.kind {
         StepKind::IamUser(u) => format!(
-            "create IAM user `{}`{}",
+            "create IAM user `{}`{}{}",
             show(&u.name),
             if u.access_key {
                 " with an access key"
             } else {
                 ""
-            }
+            },
+            capped_by(u.permissions_boundary.as_ref().map(|b| show(&b.value)))
         ),
         StepKind::IamAccessKey(k) => {
             format!("create an access key for IAM user `{}`", show(&k.user))
@@ -53,7 +61,11 @@ pub fn describe(sealed: &SealedPlan, step: &Step) -> String {
             } else {
                 format!(", {extra} polic{}", if extra == 1 { "y" } else { "ies" })
             };
-            format!("create IAM role `{}`{max}{policies}", show(&r.name))
+            format!(
+                "create IAM role `{}`{max}{policies}{}",
+                show(&r.name),
+                capped_by(r.permissions_boundary.as_ref().map(|b| show(&b.value)))
+            )
         }
         StepKind::IamRolePolicy(p) => format!(
             "put inline policy `{}` on IAM role `{}`",
@@ -77,6 +89,12 @@ pub fn describe(sealed: &SealedPlan, step: &Step) -> String {
             show(&m.group)
         ),
         StepKind::IamPolicy(p) => format!("create managed policy `{}`", show(&p.name)),
+        StepKind::IamOidcProvider(p) => {
+            format!("create OIDC identity provider `{}`", show(&p.url))
+        }
+        StepKind::IamSamlProvider(p) => {
+            format!("create SAML identity provider `{}`", show(&p.name))
+        }
         StepKind::IamTrustPolicy(t) => {
             format!("replace the trust policy of IAM role `{}`", show(&t.role))
         }
@@ -201,6 +219,12 @@ pub fn describe_teardown(sealed: &SealedPlan, step: &Step) -> Option<String> {
             show(&m.group)
         ),
         StepKind::IamPolicy(p) => format!("delete managed policy `{}`", show(&p.name)),
+        StepKind::IamOidcProvider(p) => {
+            format!("delete OIDC identity provider `{}`", show(&p.url))
+        }
+        StepKind::IamSamlProvider(p) => {
+            format!("delete SAML identity provider `{}`", show(&p.name))
+        }
         StepKind::IamTrustPolicy(t) => format!(
             "restore the previous trust policy of IAM role `{}` (unless the run deletes the role)",
             show(&t.role)

@@ -718,7 +718,7 @@ steps:
   stack:
     cfn.stack: { name: lab-stack, template: templates/missing.yaml }
 "),
-        error("web_identity_without_token", "plan::missing_key", (4, 5), "step `web` needs exactly one of `token` and `token_file`", "\
+        error("web_identity_without_token", "plan::missing_key", (4, 5), "step `web` needs exactly one of `token`, `token_file` and `sandbox_token`", "\
 name: lab
 steps:
   web:

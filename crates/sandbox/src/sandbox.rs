@@ -73,6 +73,7 @@ pub struct AccountStatus {
     pub roles: Vec<String>,
     pub policies: Vec<String>,
     pub oidc_providers: Vec<String>,
+    pub saml_providers: Vec<String>,
     /// `CloudFormation` stacks not deleted, as `NAME (REGION)`.
     pub stacks: Vec<String>,
 }
@@ -260,6 +261,7 @@ impl Sandbox {
                         .collect(),
                     policies: account.policies.keys().cloned().collect(),
                     oidc_providers: account.oidc_providers.keys().cloned().collect(),
+                    saml_providers: account.saml_providers.keys().cloned().collect(),
                     stacks: world
                         .stacks
                         .values()

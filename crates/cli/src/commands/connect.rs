@@ -264,6 +264,15 @@ fn sandbox(dir: PathBuf, region: String, args: &TargetArgs) -> Result<Connection
     if in_force_at_once {
         target = target.with_changes_in_force_at_once();
     }
+    // The sandbox's own OIDC issuer mints the tokens of a web identity `sandbox_token:`.
+    let issuer = sandbox.clone();
+    target = target.with_token_issuer(awslab_executor::TokenIssuer::new(
+        move |subject, audience, seconds| {
+            issuer
+                .mint_token(subject, audience, seconds)
+                .map_err(|e| e.to_string())
+        },
+    ));
     let config = config_for_static(
         &target,
         &operator.access_key_id,

@@ -16,10 +16,12 @@ mod iam_access_key;
 mod iam_group;
 mod iam_group_membership;
 mod iam_group_policy;
+mod iam_oidc_provider;
 mod iam_policy;
 mod iam_role;
 mod iam_role_policy;
 mod iam_role_policy_attachment;
+mod iam_saml_provider;
 mod iam_trust_policy;
 mod iam_user;
 mod iam_user_policy;
@@ -42,10 +44,12 @@ pub use iam_access_key::IamAccessKey;
 pub use iam_group::IamGroup;
 pub use iam_group_membership::IamGroupMembership;
 pub use iam_group_policy::IamGroupPolicy;
+pub use iam_oidc_provider::IamOidcProvider;
 pub use iam_policy::IamPolicy;
 pub use iam_role::IamRole;
 pub use iam_role_policy::IamRolePolicy;
 pub use iam_role_policy_attachment::IamRolePolicyAttachment;
+pub use iam_saml_provider::{IamSamlProvider, saml_instance};
 pub use iam_trust_policy::IamRoleTrustPolicy;
 pub use iam_user::IamUser;
 pub use iam_user_policy::IamUserPolicy;
@@ -74,6 +78,8 @@ pub enum ResourceRef {
     IamRolePolicyAttachment(IamRolePolicyAttachment),
     IamPolicy(IamPolicy),
     IamRoleTrustPolicy(IamRoleTrustPolicy),
+    IamOidcProvider(IamOidcProvider),
+    IamSamlProvider(IamSamlProvider),
     CfnStack(CfnStack),
     S3Bucket(S3Bucket),
     S3Object(S3Object),
@@ -96,6 +102,8 @@ macro_rules! each {
             ResourceRef::IamRolePolicyAttachment($r) => $body,
             ResourceRef::IamPolicy($r) => $body,
             ResourceRef::IamRoleTrustPolicy($r) => $body,
+            ResourceRef::IamOidcProvider($r) => $body,
+            ResourceRef::IamSamlProvider($r) => $body,
             ResourceRef::CfnStack($r) => $body,
             ResourceRef::S3Bucket($r) => $body,
             ResourceRef::S3Object($r) => $body,
@@ -121,6 +129,8 @@ impl ResourceRef {
             (Self::IamGroup(a), Self::IamGroup(b)) => a.fulfils(b),
             (Self::IamRole(a), Self::IamRole(b)) => a.fulfils(b),
             (Self::IamPolicy(a), Self::IamPolicy(b)) => a.fulfils(b),
+            (Self::IamOidcProvider(a), Self::IamOidcProvider(b)) => a.fulfils(b),
+            (Self::IamSamlProvider(a), Self::IamSamlProvider(b)) => a.fulfils(b),
             (Self::CfnStack(a), Self::CfnStack(b)) => a.fulfils(b),
             (Self::S3Object(a), Self::S3Object(b)) => a.fulfils(b),
             (Self::AwsProfile(a), Self::AwsProfile(b)) => a.fulfils(b),
@@ -149,6 +159,8 @@ impl ResourceRef {
                 | Self::IamRolePolicyAttachment(_)
                 | Self::IamPolicy(_)
                 | Self::IamRoleTrustPolicy(_)
+                | Self::IamOidcProvider(_)
+                | Self::IamSamlProvider(_)
                 | Self::CfnStack(_)
                 | Self::S3Bucket(_)
                 | Self::S3Object(_)
@@ -179,6 +191,8 @@ impl ResourceRef {
             | Self::IamRolePolicyAttachment(_)
             | Self::IamPolicy(_)
             | Self::IamRoleTrustPolicy(_)
+            | Self::IamOidcProvider(_)
+            | Self::IamSamlProvider(_)
             | Self::S3Bucket(_)
             | Self::S3Object(_)
             | Self::AwsProfile(_) => error.source == crate::classify::ErrorSource::Service,
@@ -386,4 +400,10 @@ where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
     delete_call(what, call).await.map(|_| ())
+}
+
+/// An instant AWS answered, as the journal keeps it (`SECONDS.NANOS` since the epoch):
+/// the identity of a resource that has no id.
+pub fn instant(time: &aws_smithy_types::DateTime) -> String {
+    format!("{}.{:09}", time.secs(), time.subsec_nanos())
 }

@@ -1,4 +1,5 @@
-//! `iam.role`: `CreateRole` with its trust policy, tagged with the run, then its inline
+//! `iam.role`: `CreateRole` with its trust policy and permissions boundary, tagged with
+//! the run, then its inline
 //! policies and managed policy attachments. Its outputs are the role's own (`name`
 //! is the role's name however many policies it has).
 
@@ -23,6 +24,7 @@ pub async fn run(spec: &IamRole, cx: &StepCx<'_>) -> Result<Outputs, StepError> 
         .assume_role_policy_document(trust)
         .set_description(cx.render_opt(spec.description.as_ref())?)
         .set_path(cx.render_opt(spec.path.as_ref())?)
+        .set_permissions_boundary(cx.render_opt(spec.permissions_boundary.as_ref())?)
         .set_max_session_duration(
             spec.max_session_duration
                 .as_ref()

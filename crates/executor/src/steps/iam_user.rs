@@ -1,5 +1,7 @@
-//! `iam.user`: `CreateUser`, tagged with the run, and with `access_key: true` an access
-//! key (see [`super::iam_access_key`]) that makes the step an identity.
+//! `iam.user`: `CreateUser`, tagged with the run and with its permissions boundary if
+//! it has one, and with `access_key: true` an access key (see
+//! [`super::iam_access_key`]) that makes the step an identity. The boundary goes with
+//! the user: teardown deletes the user before the policy it names (newest first).
 
 use awslab_planner::kinds::IamUser;
 
@@ -20,6 +22,7 @@ pub async fn run(spec: &IamUser, cx: &StepCx<'_>) -> Result<Outputs, StepError> 
         .create_user()
         .user_name(&name)
         .set_path(cx.render_opt(spec.path.as_ref())?)
+        .set_permissions_boundary(cx.render_opt(spec.permissions_boundary.as_ref())?)
         .set_tags(Some(iam_tags(cx, &spec.tags)?));
     let pending = ResourceRef::IamUser(resources::IamUser {
         name: name.clone(),

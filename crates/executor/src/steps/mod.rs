@@ -14,10 +14,12 @@ mod iam_access_key;
 mod iam_group;
 mod iam_group_membership;
 mod iam_group_policy;
+mod iam_oidc_provider;
 mod iam_policy;
 mod iam_role;
 mod iam_role_policy;
 mod iam_role_policy_attachment;
+mod iam_saml_provider;
 mod iam_trust_policy;
 mod iam_user;
 mod iam_user_policy;
@@ -63,6 +65,8 @@ pub async fn run(step: &Step, cx: &StepCx<'_>) -> Result<IndexMap<String, String
         }
         StepKind::IamPolicy(spec) => iam_policy::run(spec, cx).await?.into_map(),
         StepKind::IamTrustPolicy(spec) => iam_trust_policy::run(spec, cx).await?.into_map(),
+        StepKind::IamOidcProvider(spec) => iam_oidc_provider::run(spec, cx).await?.into_map(),
+        StepKind::IamSamlProvider(spec) => iam_saml_provider::run(spec, cx).await?.into_map(),
         StepKind::CfnStack(spec) => cfn_stack::run(spec, cx).await?.into_map(),
         StepKind::S3Bucket(spec) => s3_bucket::run(spec, cx).await?.into_map(),
         StepKind::S3Object(spec) => s3_object::run(spec, cx).await?.into_map(),
@@ -98,6 +102,8 @@ pub fn output_fields(label: &str) -> Option<&'static [&'static str]> {
         "iam.role_policy_attachment" => iam_role_policy_attachment::Outputs::FIELDS,
         "iam.policy" => iam_policy::Outputs::FIELDS,
         "iam.trust_policy" => iam_trust_policy::Outputs::FIELDS,
+        "iam.oidc_provider" => iam_oidc_provider::Outputs::FIELDS,
+        "iam.saml_provider" => iam_saml_provider::Outputs::FIELDS,
         "cfn.stack" => cfn_stack::Outputs::FIELDS,
         "s3.bucket" => s3_bucket::Outputs::FIELDS,
         "s3.object" => s3_object::Outputs::FIELDS,

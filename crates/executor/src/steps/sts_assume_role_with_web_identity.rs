@@ -1,12 +1,13 @@
 //! `sts.assume_role_with_web_identity`: `AssumeRoleWithWebIdentity` with an OIDC token
-//! (inline or from a file); the call is unsigned, the token is the credential.
+//! (inline, from a file, or minted by the sandbox's own issuer); the call is unsigned,
+//! the token is the credential.
 
 use aws_sdk_sts::operation::assume_role_with_web_identity::{
     AssumeRoleWithWebIdentityError, AssumeRoleWithWebIdentityOutput,
 };
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
-use awslab_planner::kinds::StsAssumeRoleWithWebIdentity;
+use awslab_planner::kinds::{SandboxToken, StsAssumeRoleWithWebIdentity};
 
 use super::sts_credentials::{keep, seconds, settled};
 use crate::client::sts_client;
@@ -71,6 +72,22 @@ fn answer_outputs(answer: &AssumeRoleWithWebIdentityOutput) -> Outputs {
     }
 }
 
+/// A token from the target's own issuer (the sandbox's), for `sandbox_token:`.
+fn sandbox_token(cx: &StepCx<'_>, minted: &SandboxToken) -> Result<String, StepError> {
+    let subject = cx.render(&minted.subject.value)?;
+    let audience = cx.render(&minted.audience.value)?;
+    let issuer = cx.target().token_issuer().ok_or_else(|| {
+        StepError::Local(
+            "`sandbox_token` needs the embedded sandbox (`--target sandbox`), whose issuer mints it; on another target give the provider's token as `token:` or `token_file:`".to_owned(),
+        )
+    })?;
+    let token = issuer
+        .mint(&subject, &audience, 3600)
+        .map_err(|e| StepError::Local(format!("the sandbox cannot mint a token: {e}")))?;
+    crate::redaction::remember(&token);
+    Ok(token)
+}
+
 pub async fn run(
     spec: &StsAssumeRoleWithWebIdentity,
     cx: &StepCx<'_>,
@@ -88,7 +105,10 @@ pub async fn run(
                 .trim()
                 .to_owned()
         }
-        (None, None) => return Err("no web identity token given".into()),
+        (None, None) => match &spec.sandbox_token {
+            Some(minted) => sandbox_token(cx, minted)?,
+            None => return Err("no web identity token given".into()),
+        },
     };
     let call = WebIdentityCall {
         role_arn: cx.render(&spec.role_arn.value)?,

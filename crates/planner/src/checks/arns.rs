@@ -155,6 +155,48 @@ fn check_arn(
     }
 }
 
+/// A permissions boundary: the ARN of a managed policy (AWS's or the account's; an
+/// inline policy cannot be one). Written as a reference to a step, it must be an
+/// `iam.policy` step's `arn`.
+fn check_boundary(diags: &mut Diagnostics, statics: &Statics, text: &Text) {
+    let Ok(template) = crate::template::Template::parse(&text.value) else {
+        return;
+    };
+    for (reference, _, _) in template.references() {
+        let crate::template::Reference::Step { step, path } = reference else {
+            continue;
+        };
+        let Some(target) = statics.plan().steps.get(&crate::plan::StepId::new(step)) else {
+            continue;
+        };
+        let is_policy_arn = matches!(target.kind, StepKind::IamPolicy(_))
+            && path.first().map(String::as_str) == Some("arn");
+        if !is_policy_arn {
+            diags
+                .error(
+                    "plan::invalid_arn",
+                    text.span,
+                    format!(
+                        "`permissions_boundary` refers to `${{{reference}}}`, which is not the ARN of a managed policy"
+                    ),
+                )
+                .help(format!(
+                    "a boundary is a managed policy: make one with an `iam.policy` step and write `${{POLICY-STEP.arn}}`, or give a policy ARN such as `{}`",
+                    Expected::Policy.example()
+                ))
+                .emit();
+            return;
+        }
+    }
+    check_arn(
+        diags,
+        statics,
+        text,
+        Expected::Policy,
+        "permissions_boundary",
+    );
+}
+
 fn check_policy_arns(
     diags: &mut Diagnostics,
     statics: &Statics,
@@ -338,9 +380,19 @@ pub fn check(diags: &mut Diagnostics, plan: &Plan, statics: &Statics) {
                 for arn in &r.managed_policies {
                     check_arn(diags, statics, arn, Expected::Policy, "managed_policies");
                 }
+                if let Some(boundary) = &r.permissions_boundary {
+                    check_boundary(diags, statics, boundary);
+                }
                 check_tags(diags, statics, &r.tags, span);
             }
-            StepKind::IamUser(u) => check_tags(diags, statics, &u.tags, span),
+            StepKind::IamUser(u) => {
+                if let Some(boundary) = &u.permissions_boundary {
+                    check_boundary(diags, statics, boundary);
+                }
+                check_tags(diags, statics, &u.tags, span);
+            }
+            StepKind::IamOidcProvider(p) => check_tags(diags, statics, &p.tags, span),
+            StepKind::IamSamlProvider(p) => check_tags(diags, statics, &p.tags, span),
             _ => {}
         }
     }

@@ -67,6 +67,8 @@ pub fn documents_of(step: &Step) -> Vec<(&Document, DocumentKind)> {
         | StepKind::S3Object(_)
         | StepKind::StsGetSessionToken(_)
         | StepKind::AwsProfile(_)
+        | StepKind::IamOidcProvider(_)
+        | StepKind::IamSamlProvider(_)
         | StepKind::Verify(_) => Vec::new(),
     }
 }

@@ -1,5 +1,5 @@
 //! Files a plan reads (a stack's `template`, an object's `file`, a web identity
-//! `token_file`): confined to the plan's own folder tree, after resolving symlinks,
+//! `token_file`, a SAML provider's `metadata_file`): confined to the plan's own folder tree, after resolving symlinks,
 //! unless the person names another folder (`--allow-files-from DIR`); regular files
 //! only (not a folder, `/dev/zero` or a pipe); and under a size limit. A template
 //! that passes is then measured for alias expansion (`cfn_template`). A plan
@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 
 use crate::diagnostics::Diagnostics;
 use crate::kinds::StepKind;
-use crate::limits::{MAX_OBJECT_BYTES, MAX_TEMPLATE_BYTES, MAX_TOKEN_BYTES};
+use crate::limits::{
+    MAX_OBJECT_BYTES, MAX_SAML_METADATA_BYTES, MAX_TEMPLATE_BYTES, MAX_TOKEN_BYTES,
+};
 use crate::plan::{Plan, Step};
 use crate::template::{Reference, Template};
 use crate::values::Text;
@@ -59,6 +61,12 @@ fn files_of(kind: &StepKind) -> Option<FileField<'_>> {
             text,
             limit: MAX_TOKEN_BYTES,
             what: "STS accepts a web identity token of at most 20,000 characters",
+        }),
+        StepKind::IamSamlProvider(s) => s.metadata_file.as_ref().map(|text| FileField {
+            field: "metadata_file",
+            text,
+            limit: MAX_SAML_METADATA_BYTES,
+            what: "IAM accepts a SAML metadata document of at most 10,000,000 characters",
         }),
         _ => None,
     }

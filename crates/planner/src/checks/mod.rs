@@ -13,6 +13,7 @@ mod durations;
 mod files;
 mod names;
 mod ordering;
+mod providers;
 mod quotas;
 mod statics;
 mod trust;
@@ -39,6 +40,7 @@ pub fn check_plan(diags: &mut Diagnostics, plan: &Plan, base_dir: &Path, allowed
     durations::check(diags, plan, &statics);
     documents::check(diags, plan, &statics);
     quotas::check(diags, plan, &statics);
+    providers::check(diags, plan, &statics);
     calls::check(diags, plan);
     files::check(diags, plan, base_dir, allowed_dirs, &statics);
 }

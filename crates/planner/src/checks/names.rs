@@ -72,6 +72,13 @@ const EXTERNAL_ID: Rule = Rule {
     chars: |c| iam_chars(c) || c == ':' || c == '/',
     allowed: "letters, digits and `+=,.@:/_-`",
 };
+const SAML_PROVIDER: Rule = Rule {
+    what: "SAML provider name",
+    min: 1,
+    max: 128,
+    chars: |c| c.is_ascii_alphanumeric() || "._-".contains(c),
+    allowed: "letters, digits and `._-`",
+};
 const PROFILE: Rule = Rule {
     what: "profile name",
     min: 1,
@@ -159,6 +166,8 @@ fn visible_texts(kind: &StepKind) -> Vec<(&'static str, &Text)> {
         StepKind::CfnStack(s) => texts.push(("a stack name", &s.name)),
         StepKind::AwsProfile(p) => texts.push(("a profile name", &p.name)),
         StepKind::S3Object(o) => texts.push(("an S3 object key", &o.key)),
+        StepKind::IamOidcProvider(p) => texts.push(("an OIDC provider URL", &p.url)),
+        StepKind::IamSamlProvider(p) => texts.push(("a SAML provider name", &p.name)),
         StepKind::IamAccessKey(_)
         | StepKind::IamUserPolicyAttachment(_)
         | StepKind::IamGroupMembership(_)
@@ -231,10 +240,15 @@ pub fn check(diags: &mut Diagnostics, plan: &Plan, statics: &Statics) {
             }
             StepKind::StsAssumeRoleWithWebIdentity(w) => {
                 check_rule(diags, statics, &w.session_name, &SESSION);
-                if w.token.is_some() == w.token_file.is_some() {
+                let given = [
+                    w.token.is_some(),
+                    w.token_file.is_some(),
+                    w.sandbox_token.is_some(),
+                ];
+                if given.iter().filter(|g| **g).count() != 1 {
                     diags
-                        .error("plan::missing_key", step.kind_span, format!("step `{}` needs exactly one of `token` and `token_file`", step.id))
-                        .help("give the OIDC token inline as `token:`, or a file holding it as `token_file:`")
+                        .error("plan::missing_key", step.kind_span, format!("step `{}` needs exactly one of `token`, `token_file` and `sandbox_token`", step.id))
+                        .help("give the OIDC token inline as `token:`, a file holding it as `token_file:`, or, on the sandbox, `sandbox_token: { subject: NAME, audience: CLIENT-ID }`")
                         .emit();
                 }
             }
@@ -265,8 +279,11 @@ pub fn check(diags: &mut Diagnostics, plan: &Plan, statics: &Statics) {
                         .emit();
                 }
             }
-            // Kinds that name nothing new: their names refer to other steps' resources.
-            StepKind::IamAccessKey(_)
+            StepKind::IamSamlProvider(p) => check_rule(diags, statics, &p.name, &SAML_PROVIDER),
+            // Kinds that name nothing new: their names refer to other steps' resources;
+            // an OIDC provider is named by its URL (`checks::providers`).
+            StepKind::IamOidcProvider(_)
+            | StepKind::IamAccessKey(_)
             | StepKind::IamUserPolicyAttachment(_)
             | StepKind::IamGroupMembership(_)
             | StepKind::IamRolePolicyAttachment(_)

@@ -234,6 +234,21 @@ impl<'a> Statics<'a> {
                 _ => None,
             },
             StepKind::CfnStack(s) => (field == "name").then(|| name(&s.name)).flatten(),
+            StepKind::IamOidcProvider(p) => {
+                let url = name(&p.url)?;
+                let host = url.strip_prefix("https://").unwrap_or(&url);
+                let host = host.trim_end_matches('/');
+                match field {
+                    "url" => Some(host.to_owned()),
+                    "arn" => Some(format!("arn:aws:iam::{}:oidc-provider/{host}", account)),
+                    _ => None,
+                }
+            }
+            StepKind::IamSamlProvider(p) => match field {
+                "name" => name(&p.name),
+                "arn" => arn("saml-provider", &p.name),
+                _ => None,
+            },
             StepKind::AwsProfile(p) => (field == "name").then(|| name(&p.name)).flatten(),
             // Known only once the run has made them: ids, keys, sessions, answers.
             StepKind::S3Object(_)

@@ -1,5 +1,6 @@
 //! IAM step kinds: users, access keys, policies (inline and managed) for users and
-//! roles, roles with trust policies, and trust-policy updates.
+//! roles, roles with trust policies, trust-policy updates, and identity providers
+//! (OIDC and SAML).
 
 use indexmap::IndexMap;
 use schemars::JsonSchema;
@@ -19,6 +20,9 @@ pub struct IamUser {
     pub access_key: bool,
     /// The IAM path, `/` by default.
     pub path: Option<Text>,
+    /// The ARN of a managed policy that caps the user's permissions (its permissions
+    /// boundary), such as `${STEP.arn}` of an `iam.policy` step.
+    pub permissions_boundary: Option<Text>,
     /// Tags to add besides awslab's own run tag.
     #[serde(default)]
     pub tags: IndexMap<String, Text>,
@@ -69,6 +73,9 @@ pub struct IamRole {
     /// ARNs of managed policies to attach.
     #[serde(default)]
     pub managed_policies: Vec<Text>,
+    /// The ARN of a managed policy that caps the role's permissions (its permissions
+    /// boundary), such as `${STEP.arn}` of an `iam.policy` step.
+    pub permissions_boundary: Option<Text>,
     #[serde(default)]
     pub tags: IndexMap<String, Text>,
 }
@@ -140,4 +147,39 @@ pub struct IamGroupMembership {
     pub group: Text,
     /// The user name, usually `${STEP.name}`.
     pub user: Text,
+}
+
+/// `iam.oidc_provider`: an `OpenID` Connect identity provider that roles can trust for
+/// `sts:AssumeRoleWithWebIdentity`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IamOidcProvider {
+    /// The issuer URL, `https://` and a host (and optionally a path), at most 255
+    /// characters.
+    pub url: Text,
+    /// The audiences (client ids, the tokens' `aud`) tokens may be issued for: 1..100,
+    /// each 1..255 characters.
+    pub client_id_list: Vec<Text>,
+    /// SHA-1 thumbprints of the issuer's certificate (40 hex digits each, at most 5).
+    /// AWS no longer needs them for most issuers.
+    #[serde(default)]
+    pub thumbprints: Vec<Text>,
+    #[serde(default)]
+    pub tags: IndexMap<String, Text>,
+}
+
+/// `iam.saml_provider`: a SAML 2.0 identity provider that roles can trust for
+/// `sts:AssumeRoleWithSAML`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IamSamlProvider {
+    /// The provider name (1..128 of letters, digits and `._-`).
+    pub name: Text,
+    /// The identity provider's SAML metadata document (XML with an
+    /// `EntityDescriptor`, 1,000 to 10,000,000 characters), or `metadata_file`.
+    pub metadata: Option<Text>,
+    /// A file holding the metadata document, relative to the plan.
+    pub metadata_file: Option<Text>,
+    #[serde(default)]
+    pub tags: IndexMap<String, Text>,
 }

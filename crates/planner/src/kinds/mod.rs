@@ -9,13 +9,15 @@ mod resources;
 mod sts;
 
 pub use iam::{
-    IamAccessKey, IamGroup, IamGroupMembership, IamGroupPolicy, IamPolicy, IamRole, IamRolePolicy,
-    IamRolePolicyAttachment, IamTrustPolicy, IamUser, IamUserPolicy, IamUserPolicyAttachment,
+    IamAccessKey, IamGroup, IamGroupMembership, IamGroupPolicy, IamOidcProvider, IamPolicy,
+    IamRole, IamRolePolicy, IamRolePolicyAttachment, IamSamlProvider, IamTrustPolicy, IamUser,
+    IamUserPolicy, IamUserPolicyAttachment,
 };
 pub use local::{AwsProfile, Verify};
 pub use resources::{Capability, CfnStack, S3Bucket, S3Object};
 pub use sts::{
-    StsAssumeRole, StsAssumeRoleWithWebIdentity, StsGetFederationToken, StsGetSessionToken,
+    SandboxToken, StsAssumeRole, StsAssumeRoleWithWebIdentity, StsGetFederationToken,
+    StsGetSessionToken,
 };
 
 use schemars::{JsonSchema, SchemaGenerator};
@@ -103,6 +105,8 @@ step_kinds! {
     IamRolePolicyAttachment(IamRolePolicyAttachment) = "iam.role_policy_attachment", outputs: ["role", "policy_arn"];
     IamPolicy(IamPolicy) = "iam.policy", outputs: ["name", "arn"];
     IamTrustPolicy(IamTrustPolicy) = "iam.trust_policy", outputs: ["role"];
+    IamOidcProvider(IamOidcProvider) = "iam.oidc_provider", outputs: ["arn", "url"];
+    IamSamlProvider(IamSamlProvider) = "iam.saml_provider", outputs: ["name", "arn"];
     CfnStack(CfnStack) = "cfn.stack", outputs: ["name", "id", "outputs"];
     S3Bucket(S3Bucket) = "s3.bucket", outputs: ["name", "arn"];
     S3Object(S3Object) = "s3.object", outputs: ["bucket", "key", "etag"];

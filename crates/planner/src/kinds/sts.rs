@@ -67,8 +67,21 @@ pub struct StsAssumeRoleWithWebIdentity {
     pub token: Option<Text>,
     /// A file holding the token, relative to the plan.
     pub token_file: Option<Text>,
+    /// Only on the sandbox: a token its own issuer (`https://oidc.awslab.localhost`)
+    /// mints for this subject and audience, so a web identity lab runs unattended.
+    pub sandbox_token: Option<SandboxToken>,
     /// For OAuth 2.0 providers such as `www.amazon.com` and `graph.facebook.com`.
     pub provider_id: Option<Text>,
     pub duration: Option<Sp<Duration>>,
     pub policy: Option<Document>,
+}
+
+/// A web identity token the sandbox's issuer mints when the step runs.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SandboxToken {
+    /// The token's `sub` claim (who signed in), 1..255 characters.
+    pub subject: Text,
+    /// The token's `aud` claim: a client id of the `iam.oidc_provider`.
+    pub audience: Text,
 }

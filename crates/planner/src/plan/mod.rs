@@ -2,9 +2,9 @@
 //! stops at the first problem: every step is read on its own and every mistake is
 //! recorded in [`Diagnostics`].
 
+mod accounts;
 mod for_each;
 pub mod include;
-mod accounts;
 mod steps;
 mod var_files;
 mod vars;

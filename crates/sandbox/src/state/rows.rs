@@ -27,18 +27,20 @@ pub(crate) enum Kind {
     Group,
     Policy,
     OidcProvider,
+    SamlProvider,
     Object,
     Upload,
     Part,
 }
 
 /// The kinds kept under an account, scoped by its id.
-pub(crate) const ACCOUNT_CHILDREN: [Kind; 5] = [
+pub(crate) const ACCOUNT_CHILDREN: [Kind; 6] = [
     Kind::User,
     Kind::Role,
     Kind::Group,
     Kind::Policy,
     Kind::OidcProvider,
+    Kind::SamlProvider,
 ];
 
 /// The kinds kept under a bucket, scoped by its name.
@@ -58,6 +60,7 @@ impl Kind {
             Self::Group => "group",
             Self::Policy => "policy",
             Self::OidcProvider => "oidc_provider",
+            Self::SamlProvider => "saml_provider",
             Self::Object => "object",
             Self::Upload => "upload",
             Self::Part => "part",
@@ -77,6 +80,7 @@ impl Kind {
             "group" => Self::Group,
             "policy" => Self::Policy,
             "oidc_provider" => Self::OidcProvider,
+            "saml_provider" => Self::SamlProvider,
             "object" => Self::Object,
             "upload" => Self::Upload,
             "part" => Self::Part,
@@ -250,7 +254,8 @@ impl<'scope> Rows<'scope> {
         self.of(changes, Kind::Role, &mut account.roles)?;
         self.of(changes, Kind::Group, &mut account.groups)?;
         self.of(changes, Kind::Policy, &mut account.policies)?;
-        self.of(changes, Kind::OidcProvider, &mut account.oidc_providers)
+        self.of(changes, Kind::OidcProvider, &mut account.oidc_providers)?;
+        self.of(changes, Kind::SamlProvider, &mut account.saml_providers)
     }
 
     /// The rows of the tables under a bucket ([`BUCKET_CHILDREN`]).
@@ -370,13 +375,19 @@ pub(crate) fn apply(
         Kind::AccessKey => set(&mut world.access_keys, key, data)?,
         Kind::Session => set(&mut world.sessions, key, data)?,
         Kind::Stack => set(&mut world.stacks, key, data)?,
-        Kind::User | Kind::Role | Kind::Group | Kind::Policy | Kind::OidcProvider => {
+        Kind::User
+        | Kind::Role
+        | Kind::Group
+        | Kind::Policy
+        | Kind::OidcProvider
+        | Kind::SamlProvider => {
             if let Some(account) = world.accounts.get_mut_untracked(scope) {
                 match kind {
                     Kind::User => set(&mut account.users, key, data)?,
                     Kind::Role => set(&mut account.roles, key, data)?,
                     Kind::Group => set(&mut account.groups, key, data)?,
                     Kind::Policy => set(&mut account.policies, key, data)?,
+                    Kind::SamlProvider => set(&mut account.saml_providers, key, data)?,
                     _ => set(&mut account.oidc_providers, key, data)?,
                 }
             }

@@ -75,6 +75,9 @@ pub struct Account {
     /// Groups by lowercased name.
     #[serde(default)]
     pub groups: Table<String, Group>,
+    /// SAML providers by ARN.
+    #[serde(default)]
+    pub saml_providers: Table<String, SamlProvider>,
 }
 
 /// An IAM group.
@@ -182,6 +185,25 @@ pub struct OidcProvider {
     pub client_ids: Vec<String>,
     pub thumbprints: Vec<String>,
     pub created: i64,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<(String, String)>,
+}
+
+/// A SAML 2.0 identity provider.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SamlProvider {
+    pub arn: String,
+    pub name: String,
+    /// The metadata document, as given.
+    pub metadata: String,
+    /// `SAMLProviderUUID`: what tells this provider from another of the same name.
+    pub uuid: String,
+    pub created: i64,
+    /// The metadata's `validUntil`, as written there, if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<(String, String)>,
 }
 
 /// A long-term access key of an IAM user.
@@ -374,6 +396,7 @@ impl Account {
         std::mem::swap(&mut self.policies, &mut other.policies);
         std::mem::swap(&mut self.oidc_providers, &mut other.oidc_providers);
         std::mem::swap(&mut self.groups, &mut other.groups);
+        std::mem::swap(&mut self.saml_providers, &mut other.saml_providers);
     }
 }
 

@@ -56,6 +56,17 @@ pub fn sts(sandbox: &Sandbox, keys: &Keys) -> aws_sdk_sts::Client {
     aws_sdk_sts::Client::from_conf(config)
 }
 
+pub fn cloudformation(sandbox: &Sandbox, keys: &Keys) -> aws_sdk_cloudformation::Client {
+    let config = aws_sdk_cloudformation::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(keys.credentials())
+        .endpoint_url(IN_PROCESS_ENDPOINT)
+        .http_client(sandbox.http_client())
+        .build();
+    aws_sdk_cloudformation::Client::from_conf(config)
+}
+
 /// An S3 client; `path_style: false` exercises virtual-hosted addressing.
 pub fn s3(sandbox: &Sandbox, keys: &Keys, path_style: bool) -> aws_sdk_s3::Client {
     let config = aws_sdk_s3::Config::builder()

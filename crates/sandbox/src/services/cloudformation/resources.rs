@@ -25,6 +25,8 @@ pub const SUPPORTED: &[&str] = &[
     "AWS::IAM::Group",
     "AWS::IAM::UserToGroupAddition",
     "AWS::IAM::InstanceProfile",
+    "AWS::IAM::OIDCProvider",
+    "AWS::IAM::SAMLProvider",
     "AWS::S3::Bucket",
     "AWS::S3::BucketPolicy",
 ];
@@ -79,6 +81,19 @@ fn schema(kind: &str) -> (&'static [&'static str], &'static [&'static str]) {
         "AWS::IAM::AccessKey" => (&["UserName"], &["Serial", "Status"]),
         "AWS::IAM::UserToGroupAddition" => (&["GroupName", "Users"], &[]),
         "AWS::IAM::InstanceProfile" => (&["Roles"], &["InstanceProfileName", "Path"]),
+        "AWS::IAM::OIDCProvider" => (&[], &["ClientIdList", "Tags", "ThumbprintList", "Url"]),
+        "AWS::IAM::SAMLProvider" => (
+            &[],
+            &[
+                "AddPrivateKey",
+                "AssertionEncryptionMode",
+                "Name",
+                "PrivateKeys",
+                "RemovePrivateKey",
+                "SamlMetadataDocument",
+                "Tags",
+            ],
+        ),
         "AWS::S3::Bucket" => (
             &[],
             &[
@@ -139,7 +154,11 @@ pub fn check_properties(logical: &str, kind: &str, properties: &Value) -> Result
 /// The `Fn::GetAtt` attributes of a type.
 pub fn attributes(kind: &str) -> &'static [&'static str] {
     match kind {
-        "AWS::IAM::User" | "AWS::IAM::Group" | "AWS::IAM::InstanceProfile" => &["Arn"],
+        "AWS::IAM::User"
+        | "AWS::IAM::Group"
+        | "AWS::IAM::InstanceProfile"
+        | "AWS::IAM::OIDCProvider" => &["Arn"],
+        "AWS::IAM::SAMLProvider" => &["Arn", "SamlProviderUUID"],
         "AWS::IAM::Role" => &["Arn", "RoleId"],
         "AWS::IAM::ManagedPolicy" => &["PolicyArn", "PolicyId", "DefaultVersionId"],
         "AWS::IAM::AccessKey" => &["SecretAccessKey"],
@@ -164,7 +183,11 @@ pub fn iam_name_property(kind: &str) -> Option<&'static str> {
         "AWS::IAM::Group" => Some("GroupName"),
         "AWS::IAM::ManagedPolicy" => Some("ManagedPolicyName"),
         "AWS::IAM::InstanceProfile" => Some("InstanceProfileName"),
-        "AWS::IAM::Policy" | "AWS::IAM::AccessKey" | "AWS::IAM::UserToGroupAddition" => Some(""),
+        "AWS::IAM::Policy"
+        | "AWS::IAM::AccessKey"
+        | "AWS::IAM::UserToGroupAddition"
+        | "AWS::IAM::OIDCProvider" => Some(""),
+        "AWS::IAM::SAMLProvider" => Some("Name"),
         _ => None,
     }
 }
@@ -573,6 +596,9 @@ impl Actor<'_, '_> {
                     attributes,
                 })
             }
+            "AWS::IAM::OIDCProvider" | "AWS::IAM::SAMLProvider" => {
+                self.create_provider(world, logical, kind, properties)
+            }
             "AWS::S3::Bucket" => {
                 let name = property("BucketName")
                     .unwrap_or_else(|| self.generated_name(logical, 63, true));
@@ -641,6 +667,76 @@ impl Actor<'_, '_> {
                 invalid(format!("Unrecognized resource types: [{other}]")),
             )),
         }
+    }
+
+    /// `AWS::IAM::OIDCProvider` and `AWS::IAM::SAMLProvider`: `Ref` and `Arn` are the
+    /// provider's ARN; a SAML provider also has its `SamlProviderUUID`.
+    #[expect(clippy::result_large_err, reason = "made once per resource, never hot")]
+    fn create_provider(
+        &mut self,
+        world: &mut World,
+        logical: &str,
+        kind: &str,
+        properties: &Value,
+    ) -> Result<Made, (Option<Made>, ApiError)> {
+        let property = |name: &str| properties.get(name).and_then(text);
+        let account = self.caller.account.clone();
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        let arn = if kind == "AWS::IAM::OIDCProvider" {
+            let url =
+                property("Url").ok_or_else(|| (None, invalid("Property Url cannot be empty.")))?;
+            for (list, member) in [
+                ("ClientIdList", "ClientIDList"),
+                ("ThumbprintList", "ThumbprintList"),
+            ] {
+                for (index, item) in strings(properties.get(list)).into_iter().enumerate() {
+                    pairs.push((format!("{member}.member.{}", index + 1), item));
+                }
+            }
+            let host = url
+                .strip_prefix("https://")
+                .unwrap_or(&url)
+                .trim_end_matches('/')
+                .to_owned();
+            pairs.push(("Url".to_owned(), url));
+            format!("arn:aws:iam::{account}:oidc-provider/{host}")
+        } else {
+            let name = property("Name").unwrap_or_else(|| self.generated_name(logical, 128, false));
+            let document = property("SamlMetadataDocument").ok_or_else(|| {
+                (
+                    None,
+                    invalid("Property SamlMetadataDocument cannot be empty."),
+                )
+            })?;
+            pairs.push(("Name".to_owned(), name.clone()));
+            pairs.push(("SAMLMetadataDocument".to_owned(), document));
+            format!("arn:aws:iam::{account}:saml-provider/{name}")
+        };
+        let tags = self.tag_pairs(properties.get("Tags"));
+        for (index, (key, value)) in tags.iter().enumerate() {
+            pairs.push((format!("Tags.member.{}.Key", index + 1), key.clone()));
+            pairs.push((format!("Tags.member.{}.Value", index + 1), value.clone()));
+        }
+        let action = if kind == "AWS::IAM::OIDCProvider" {
+            "CreateOpenIDConnectProvider"
+        } else {
+            "CreateSAMLProvider"
+        };
+        self.iam(world, action, &pairs)
+            .map_err(|error| (None, error))?;
+        let mut attributes = BTreeMap::new();
+        attributes.insert("Arn".to_owned(), arn.clone());
+        if let Some(provider) = world
+            .account(&account)
+            .and_then(|found| found.saml_providers.get(&arn))
+        {
+            attributes.insert("SamlProviderUUID".to_owned(), provider.uuid.clone());
+        }
+        Ok(Made {
+            physical: arn,
+            reference: None,
+            attributes,
+        })
     }
 
     fn iam_made(&self, world: &World, kind: &str, name: &str) -> Made {
@@ -775,6 +871,14 @@ impl Actor<'_, '_> {
                     self.caller,
                     &[Check::new("iam:DeleteInstanceProfile", arn)],
                 )
+            }
+            "AWS::IAM::OIDCProvider" => gone(self.iam(
+                world,
+                "DeleteOpenIDConnectProvider",
+                &[("OpenIDConnectProviderArn", name)],
+            )),
+            "AWS::IAM::SAMLProvider" => {
+                gone(self.iam(world, "DeleteSAMLProvider", &[("SAMLProviderArn", name)]))
             }
             "AWS::S3::Bucket" => gone(self.s3(world, S3Operation::DeleteBucket { bucket: name })),
             "AWS::S3::BucketPolicy" => {

@@ -2,7 +2,8 @@
 //! a role's trust policy, description, session duration, inline and managed
 //! policies; a user's or group's policies and groups; an inline policy's document
 //! and targets; a managed policy's document (a new default version) and attachments;
-//! a bucket policy; a bucket's tags; an access key's status; a group's members.
+//! a bucket policy; a bucket's tags; an access key's status; a group's members; a
+//! user's or role's permissions boundary; a SAML provider's metadata.
 //! Anything else is a replacement (deleted, then made again), as [`replaces`] says.
 
 use std::collections::BTreeSet;
@@ -18,8 +19,9 @@ use crate::state::World;
 /// The properties whose change makes `CloudFormation` replace a resource.
 fn identity(kind: &str) -> &'static [&'static str] {
     match kind {
-        "AWS::IAM::User" => &["UserName", "Path", "PermissionsBoundary"],
-        "AWS::IAM::Role" => &["RoleName", "Path", "PermissionsBoundary"],
+        "AWS::IAM::User" => &["UserName", "Path"],
+        "AWS::IAM::Role" => &["RoleName", "Path"],
+        "AWS::IAM::SAMLProvider" => &["Name"],
         "AWS::IAM::Group" => &["GroupName", "Path"],
         "AWS::IAM::ManagedPolicy" => &["ManagedPolicyName", "Path", "Description"],
         "AWS::IAM::AccessKey" => &["UserName", "Serial"],
@@ -118,6 +120,21 @@ impl Actor<'_, '_> {
                                 .unwrap_or_else(|| "3600".to_owned()),
                         ));
                         self.call(world, "UpdateRole", &pairs)?;
+                    }
+                }
+                // A boundary changes in place ("No interruption" in both types' reference).
+                if noun != "Group" && changed("PermissionsBoundary") {
+                    match new.get("PermissionsBoundary").and_then(text) {
+                        Some(boundary) => self.call(
+                            world,
+                            &format!("Put{noun}PermissionsBoundary"),
+                            &[(member, name.clone()), ("PermissionsBoundary", boundary)],
+                        )?,
+                        None => self.call(
+                            world,
+                            &format!("Delete{noun}PermissionsBoundary"),
+                            &[(member, name.clone())],
+                        )?,
                     }
                 }
                 if noun != "Group" && changed("Tags") {
@@ -326,6 +343,20 @@ impl Actor<'_, '_> {
                         .retain(|(key, _)| key.starts_with("aws:cloudformation:"));
                     bucket.tags.extend(tags);
                 }
+            }
+            "AWS::IAM::SAMLProvider" if changed("SamlMetadataDocument") => {
+                let document = new
+                    .get("SamlMetadataDocument")
+                    .and_then(text)
+                    .unwrap_or_default();
+                self.call(
+                    world,
+                    "UpdateSAMLProvider",
+                    &[
+                        ("SAMLProviderArn", name),
+                        ("SAMLMetadataDocument", document),
+                    ],
+                )?;
             }
             _ => {}
         }

@@ -1,5 +1,5 @@
 //! IAM: users and access keys ([`users`]), groups ([`groups`]), roles ([`roles`]), managed policies,
-//! attachments and OIDC providers ([`policies`]). This module holds the operation
+//! attachments and OIDC providers ([`policies`]), SAML providers ([`saml`]). This module holds the operation
 //! table and the rules they share: names, paths, ARNs, pagination; policy documents
 //! and their quotas in [`documents`].
 
@@ -12,6 +12,7 @@ mod logins;
 mod oidc;
 mod policies;
 mod roles;
+mod saml;
 mod users;
 
 use super::{ApiError, Input, Operation, Value};
@@ -31,6 +32,7 @@ pub fn operation(action: &str) -> Option<&'static Operation> {
         .chain(groups::OPERATIONS)
         .chain(attachments::OPERATIONS)
         .chain(oidc::OPERATIONS)
+        .chain(saml::OPERATIONS)
         .chain(logins::OPERATIONS)
         .find(|operation| operation.name == action)
 }

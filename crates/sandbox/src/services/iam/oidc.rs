@@ -2,7 +2,7 @@
 
 use super::{account, account_mut};
 use crate::auth::Caller;
-use crate::services::{ApiError, Check, Input, Operation, Shape, Value, timestamp};
+use crate::services::{ApiError, Check, Input, Operation, Shape, Value, tag_list, timestamp};
 use crate::state::World;
 use crate::state::world::OidcProvider;
 
@@ -54,10 +54,36 @@ fn create_oidc_provider(
     caller: &Caller,
 ) -> Result<Shape, ApiError> {
     let url = input.required("Url")?;
-    let host = url
-        .trim_start_matches("https://")
-        .trim_end_matches('/')
-        .to_owned();
+    let Some(rest) = url.strip_prefix("https://") else {
+        return Err(ApiError::new(
+            400,
+            "InvalidInput",
+            format!("Invalid URL {url}: it must begin with https://"),
+        ));
+    };
+    if url.len() > 255 || rest.trim_end_matches('/').is_empty() {
+        return Err(ApiError::validation(format!(
+            "1 validation error detected: Value '{url}' at 'url' failed to satisfy constraint: Member must have length less than or equal to 255"
+        )));
+    }
+    let host = rest.trim_end_matches('/').to_owned();
+    let client_ids = input.list("ClientIDList");
+    if client_ids.len() > 100 || client_ids.iter().any(|id| id.is_empty() || id.len() > 255) {
+        return Err(ApiError::new(
+            400,
+            "InvalidInput",
+            "A provider takes at most 100 client ids of 1 to 255 characters",
+        ));
+    }
+    let thumbprints = input.list("ThumbprintList");
+    if thumbprints.len() > 5 || thumbprints.iter().any(|t| t.len() != 40) {
+        return Err(ApiError::new(
+            400,
+            "InvalidInput",
+            "A provider takes at most 5 thumbprints of 40 characters",
+        ));
+    }
+    let tags = input.pairs("Tags", "Key", "Value");
     let now = world.now();
     let account = account_mut(world, caller)?;
     let arn = format!("arn:aws:iam::{}:oidc-provider/{host}", account.id);
@@ -71,20 +97,18 @@ fn create_oidc_provider(
         OidcProvider {
             arn: arn.clone(),
             url: host,
-            client_ids: input
-                .list("ClientIDList")
-                .into_iter()
-                .map(str::to_owned)
-                .collect(),
-            thumbprints: input
-                .list("ThumbprintList")
-                .into_iter()
-                .map(str::to_owned)
-                .collect(),
+            client_ids: client_ids.into_iter().map(str::to_owned).collect(),
+            thumbprints: thumbprints.into_iter().map(str::to_owned).collect(),
             created: now,
+            tags: tags.clone(),
         },
     );
-    Ok(Shape::new().text("OpenIDConnectProviderArn", arn))
+    let shape = Shape::new().text("OpenIDConnectProviderArn", arn);
+    Ok(if tags.is_empty() {
+        shape
+    } else {
+        shape.list("Tags", tag_list(&tags))
+    })
 }
 
 fn find_provider<'w>(
@@ -121,7 +145,8 @@ fn get_oidc_provider(input: &Input, world: &mut World, caller: &Caller) -> Resul
                 .map(|id| Value::Text(id.clone()))
                 .collect(),
         )
-        .text("CreateDate", timestamp(provider.created)))
+        .text("CreateDate", timestamp(provider.created))
+        .list("Tags", tag_list(&provider.tags)))
 }
 
 fn delete_oidc_provider(

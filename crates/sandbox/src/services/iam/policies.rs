@@ -231,7 +231,9 @@ fn delete_policy(input: &Input, world: &mut World, caller: &Caller) -> Result<Sh
         .policies
         .get(arn)
         .ok_or_else(|| no_such_policy(arn))?;
-    if attachments(account, arn) > 0 {
+    // As on AWS, a policy in use as a permissions boundary is attached too: it cannot
+    // go while a user or role is capped by it.
+    if attachments(account, arn) > 0 || boundary_uses(account, arn) > 0 {
         return Err(ApiError::delete_conflict(
             "Cannot delete a policy attached to entities.",
         ));
