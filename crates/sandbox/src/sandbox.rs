@@ -72,6 +72,8 @@ pub struct AccountStatus {
     pub roles: Vec<String>,
     pub policies: Vec<String>,
     pub oidc_providers: Vec<String>,
+    /// Virtual MFA devices, by serial number.
+    pub mfa_devices: Vec<String>,
     /// `CloudFormation` stacks not deleted, as `NAME (REGION)`.
     pub stacks: Vec<String>,
 }
@@ -236,6 +238,7 @@ impl Sandbox {
                         .collect(),
                     policies: account.policies.keys().cloned().collect(),
                     oidc_providers: account.oidc_providers.keys().cloned().collect(),
+                    mfa_devices: account.mfa_devices.keys().cloned().collect(),
                     stacks: world
                         .stacks
                         .values()
