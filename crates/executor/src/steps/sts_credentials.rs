@@ -37,6 +37,25 @@ pub(super) fn policy_arns(
         .map(Some)
 }
 
+/// `(serial number, current code)` of the `mfa:` device of a step, if it names one.
+/// The code is computed just before the call and never leaves the request.
+pub(super) async fn mfa_code(
+    cx: &StepCx<'_>,
+    device: Option<&awslab_planner::values::IdentityName>,
+) -> Result<Option<(String, String)>, StepError> {
+    let Some(device) = device else {
+        return Ok(None);
+    };
+    let seed = cx.mfa_seed(&device.value).ok_or_else(|| {
+        StepError::Local(format!(
+            "step `{}` keeps no MFA seed (did it run?)",
+            device.value
+        ))
+    })?;
+    let code = crate::totp::fresh_code(cx, &seed.serial_number, seed.base32_seed.expose()).await?;
+    Ok(Some((seed.serial_number, code)))
+}
+
 /// Whether an STS error is worth retrying while a new policy or credential
 /// propagates; anything else fails the step at once.
 pub fn worth_retrying(class: ErrorClass) -> bool {

@@ -1,9 +1,9 @@
-//! `sts.get_session_token`: `GetSessionToken` as a user; the session is the step's
-//! credentials.
+//! `sts.get_session_token`: `GetSessionToken` as a user, with the current code of its
+//! `mfa:` device if it names one; the session is the step's credentials.
 
 use awslab_planner::kinds::StsGetSessionToken;
 
-use super::sts_credentials::{keep, seconds, settled};
+use super::sts_credentials::{keep, mfa_code, seconds, settled};
 use crate::client::sts_client;
 use crate::context::StepCx;
 use crate::error::StepError;
@@ -14,9 +14,12 @@ crate::step_outputs! {
 
 pub async fn run(spec: &StsGetSessionToken, cx: &StepCx<'_>) -> Result<Outputs, StepError> {
     let sts = sts_client(&cx.accepted_config_of(spec.identity.as_ref()).await?);
+    let mfa = mfa_code(cx, spec.mfa.as_ref()).await?;
     let answer = settled(cx, "GetSessionToken", || {
         sts.get_session_token()
             .set_duration_seconds(seconds(spec.duration.as_ref()))
+            .set_serial_number(mfa.as_ref().map(|(serial, _)| serial.clone()))
+            .set_token_code(mfa.as_ref().map(|(_, code)| code.clone()))
             .send()
     })
     .await?;

@@ -14,6 +14,7 @@ mod files;
 mod names;
 mod ordering;
 mod quotas;
+mod sessions;
 mod statics;
 mod trust;
 
@@ -39,6 +40,7 @@ pub fn check_plan(diags: &mut Diagnostics, plan: &Plan, base_dir: &Path, allowed
     documents::check(diags, plan, &statics);
     quotas::check(diags, plan, &statics);
     calls::check(diags, plan);
+    sessions::check(diags, plan, &statics);
     files::check(diags, plan, base_dir, allowed_dirs, &statics);
 }
 

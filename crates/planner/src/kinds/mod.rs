@@ -12,6 +12,7 @@ pub use iam::{
     IamAccessKey, IamGroup, IamGroupMembership, IamGroupPolicy, IamPolicy, IamRole, IamRolePolicy,
     IamRolePolicyAttachment, IamTrustPolicy, IamUser, IamUserPolicy, IamUserPolicyAttachment,
 };
+pub use iam::IamVirtualMfaDevice;
 pub use local::{AwsProfile, Verify};
 pub use resources::{Capability, CfnStack, S3Bucket, S3Object};
 pub use sts::{
@@ -98,6 +99,7 @@ step_kinds! {
     IamRolePolicyAttachment(IamRolePolicyAttachment) = "iam.role_policy_attachment", outputs: ["role", "policy_arn"];
     IamPolicy(IamPolicy) = "iam.policy", outputs: ["name", "arn"];
     IamTrustPolicy(IamTrustPolicy) = "iam.trust_policy", outputs: ["role"];
+    IamVirtualMfaDevice(IamVirtualMfaDevice) = "iam.virtual_mfa_device", outputs: ["serial_number", "user"];
     CfnStack(CfnStack) = "cfn.stack", outputs: ["name", "id", "outputs"];
     S3Bucket(S3Bucket) = "s3.bucket", outputs: ["name", "arn"];
     S3Object(S3Object) = "s3.object", outputs: ["bucket", "key", "etag"];
@@ -140,6 +142,15 @@ impl StepKind {
     pub fn credentials_source(&self) -> Option<&IdentityName> {
         match self {
             StepKind::AwsProfile(p) => Some(&p.credentials),
+            _ => None,
+        }
+    }
+
+    /// The `iam.virtual_mfa_device` step whose current code the step sends (`mfa:`).
+    pub fn mfa_device(&self) -> Option<&IdentityName> {
+        match self {
+            StepKind::StsAssumeRole(s) => s.mfa.as_ref(),
+            StepKind::StsGetSessionToken(s) => s.mfa.as_ref(),
             _ => None,
         }
     }
