@@ -192,7 +192,7 @@ fn check_tags(
                 "plan::invalid_tag",
                 span,
                 format!(
-                    "{} tags; IAM allows 50 per user or role, and awslab adds `awslab:run`",
+                    "{} tags; IAM allows 50 per user, role or MFA device, and awslab adds `awslab:run`",
                     tags.len()
                 ),
             )
@@ -341,6 +341,7 @@ pub fn check(diags: &mut Diagnostics, plan: &Plan, statics: &Statics) {
                 check_tags(diags, statics, &r.tags, span);
             }
             StepKind::IamUser(u) => check_tags(diags, statics, &u.tags, span),
+            StepKind::IamVirtualMfaDevice(d) => check_tags(diags, statics, &d.tags, span),
             _ => {}
         }
     }
