@@ -223,17 +223,20 @@ async fn mfa_seed_and_codes_never_reach_outputs() {
         "the trace shows the calls (else this test proves nothing)"
     );
     for seed in &seeds {
-        assert!(!seen.contains(seed.as_str()), "an MFA seed reached an output");
+        assert!(
+            !seen.contains(seed.as_str()),
+            "an MFA seed reached an output"
+        );
         let wire = base64_of(seed);
-        assert!(!seen.contains(&wire), "an MFA seed (base64) reached an output");
+        assert!(
+            !seen.contains(&wire),
+            "an MFA seed (base64) reached an output"
+        );
         // Every code the run could have sent: enabling sends the previous step's.
         let first = started / 30 - 1;
         for step in first..=finished / 30 + 1 {
             let code = awslab_executor::totp::code_for_step(seed, step).unwrap();
-            assert!(
-                !stands_alone(&seen, &code),
-                "an MFA code reached an output"
-            );
+            assert!(!stands_alone(&seen, &code), "an MFA code reached an output");
         }
     }
     for field in ["TokenCode", "AuthenticationCode1", "Base32StringSeed"] {
@@ -244,7 +247,9 @@ async fn mfa_seed_and_codes_never_reach_outputs() {
                 .take(3)
                 .collect();
             assert!(
-                after.is_empty() || after == "***" || !after.starts_with(|c: char| c.is_ascii_alphanumeric()),
+                after.is_empty()
+                    || after == "***"
+                    || !after.starts_with(|c: char| c.is_ascii_alphanumeric()),
                 "`{field}` is followed by a value: {after}"
             );
         }

@@ -123,7 +123,8 @@ fn check_tags(diags: &mut Diagnostics, step: &Step, spec: &StsAssumeRole, static
                     ),
                 )
                 .help(if known.is_empty() {
-                    "add the tag under `tags:`; only tags passed in the same call can be transitive".to_owned()
+                    "add the tag under `tags:`; only tags passed in the same call can be transitive"
+                        .to_owned()
                 } else {
                     format!("the session tags are {}", known.join(", "))
                 })

@@ -8,11 +8,11 @@ mod local;
 mod resources;
 mod sts;
 
+pub use iam::IamVirtualMfaDevice;
 pub use iam::{
     IamAccessKey, IamGroup, IamGroupMembership, IamGroupPolicy, IamPolicy, IamRole, IamRolePolicy,
     IamRolePolicyAttachment, IamTrustPolicy, IamUser, IamUserPolicy, IamUserPolicyAttachment,
 };
-pub use iam::IamVirtualMfaDevice;
 pub use local::{AwsProfile, Verify};
 pub use resources::{Capability, CfnStack, S3Bucket, S3Object};
 pub use sts::{

@@ -118,7 +118,11 @@ fn duration(input: &Input, default: i64, max: i64) -> Result<i64, ApiError> {
     Ok(seconds)
 }
 
-fn assume_role_checks(input: &Input, world: &World, caller: &Caller) -> Result<Vec<Check>, ApiError> {
+fn assume_role_checks(
+    input: &Input,
+    world: &World,
+    caller: &Caller,
+) -> Result<Vec<Check>, ApiError> {
     let arn = input.required("RoleArn")?;
     let (account, role) = role_of(arn)?;
     let tags = session_tags(input, caller)?;

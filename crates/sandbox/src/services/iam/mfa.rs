@@ -330,7 +330,10 @@ fn list_mfa_devices(input: &Input, world: &mut World, caller: &Caller) -> Result
                 Shape::new()
                     .text("UserName", &user.name)
                     .text("SerialNumber", &device.serial_number)
-                    .text("EnableDate", timestamp(device.enabled.unwrap_or(device.created))),
+                    .text(
+                        "EnableDate",
+                        timestamp(device.enabled.unwrap_or(device.created)),
+                    ),
             )
         })
         .collect();
@@ -395,7 +398,11 @@ fn list_mfa_device_tags(
 /// virtual MFA device of the caller's account enabled for the calling IAM user, and the
 /// code one of its current codes, else `AccessDenied` with AWS's message. The sandbox
 /// has no hardware devices, so any other serial number is refused the same way.
-pub(crate) fn authenticate(input: &Input, world: &World, caller: &Caller) -> Result<bool, ApiError> {
+pub(crate) fn authenticate(
+    input: &Input,
+    world: &World,
+    caller: &Caller,
+) -> Result<bool, ApiError> {
     let Some(serial) = input.get("SerialNumber") else {
         return Ok(false);
     };
@@ -459,6 +466,11 @@ mod tests {
         assert!(consecutive(&seed, &code(current), &code(current + 1), now));
         assert!(!consecutive(&seed, &code(current), &code(current), now));
         assert!(!consecutive(&seed, &code(current + 1), &code(current), now));
-        assert!(!consecutive(&seed, &code(current - 5), &code(current - 4), now));
+        assert!(!consecutive(
+            &seed,
+            &code(current - 5),
+            &code(current - 4),
+            now
+        ));
     }
 }
