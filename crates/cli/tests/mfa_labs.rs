@@ -7,7 +7,7 @@
 //! The sandbox only: moto has no `ListMFADeviceTags`, by which teardown proves a device
 //! is this run's, so there a device is (rightly) left rather than deleted.
 
-#![expect(clippy::unwrap_used, reason = "tests fail loudly")]
+#![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
 mod support;
 
@@ -198,9 +198,9 @@ async fn mfa_seed_and_codes_never_reach_outputs() {
         assert_eq!(mode(&store), 0o600);
         let store: serde_json::Value =
             serde_json::from_slice(&std::fs::read(&store).unwrap()).unwrap();
-        let seed = store["device"]["base32_seed"].as_str().unwrap().to_owned();
-        assert_eq!(seed.len(), 64, "a base32 seed of 40 bytes");
-        seeds.push(seed);
+        let base32 = store["device"]["base32_seed"].as_str().unwrap().to_owned();
+        assert_eq!(base32.len(), 64, "a base32 seed of 40 bytes");
+        seeds.push(base32);
     }
     files_but_secrets(&lab.state_dir, &mut seen);
     seen.push_str(&std::fs::read_to_string(&lab.files.config).unwrap_or_default());

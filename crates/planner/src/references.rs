@@ -250,7 +250,7 @@ fn check_mfa_device(
                 .filter(|s| matches!(s.kind, crate::StepKind::IamVirtualMfaDevice(_)))
                 .map(|s| s.id.as_str())
                 .collect();
-            if plan.unreadable.iter().any(|u| *u == device.value) {
+            if plan.unreadable.contains(&device.value) {
                 return;
             }
             let help = did_you_mean(&device.value, devices.iter().copied()).unwrap_or_else(|| {
