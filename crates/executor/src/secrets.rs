@@ -260,6 +260,32 @@ mod tests {
     }
 
     #[test]
+    fn keeps_mfa_seeds_beside_credentials_and_reads_files_without_them() {
+        let dir = tempfile::tempdir().unwrap();
+        // A file written before MFA seeds existed.
+        fs::write(
+            dir.path().join(SecretsStore::FILE_NAME),
+            r#"{"user":{"access_key_id":"AKIAEXAMPLE","secret_access_key":"wJalrXUtnFEMI","session_token":"FwoGZXIvYXdzEXAMPLETOKEN"}}"#,
+        )
+        .unwrap();
+        let mut store = SecretsStore::open(dir.path()).unwrap();
+        assert_eq!(store.get("user"), Some(&credentials()));
+        let seed = MfaSeed {
+            serial_number: "arn:aws:iam::123456789012:mfa/phone".into(),
+            base32_seed: Secret::new("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"),
+        };
+        assert!(!format!("{seed:?}").contains("JBSWY3DPEHPK3PXP"));
+        store.put_mfa_seed("phone", seed.clone()).unwrap();
+        let reopened = SecretsStore::open(dir.path()).unwrap();
+        assert_eq!(reopened.mfa_seed("phone"), Some(&seed));
+        assert_eq!(reopened.get("phone"), None, "a seed is not credentials");
+        assert_eq!(reopened.mfa_seed("user"), None);
+        assert_eq!(reopened.steps().collect::<Vec<_>>(), ["user"]);
+        let mode = fs::metadata(reopened.path()).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+
+    #[test]
     fn removing_credentials_rewrites_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = SecretsStore::open(dir.path()).unwrap();
