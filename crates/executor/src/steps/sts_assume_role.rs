@@ -7,7 +7,7 @@ use awslab_planner::kinds::StsAssumeRole;
 
 use aws_sdk_sts::types::Tag;
 
-use super::sts_credentials::{keep, mfa_code, policy_arns, seconds, settled};
+use super::sts_credentials::{MfaCodes, keep, policy_arns, seconds, settled};
 use crate::client::sts_client;
 use crate::context::StepCx;
 use crate::error::StepError;
@@ -35,8 +35,9 @@ pub async fn run(spec: &StsAssumeRole, cx: &StepCx<'_>) -> Result<Outputs, StepE
             .map(|key| key.value.clone())
             .collect()
     });
-    let mfa = mfa_code(cx, spec.mfa.as_ref()).await?;
+    let mut mfa = MfaCodes::of(cx, spec.mfa.as_ref()).await?;
     let answer = settled(cx, "AssumeRole", || {
+        let (serial, code) = mfa.next().unzip();
         sts.assume_role()
             .role_arn(&role_arn)
             .role_session_name(&session)
@@ -47,8 +48,8 @@ pub async fn run(spec: &StsAssumeRole, cx: &StepCx<'_>) -> Result<Outputs, StepE
             .set_source_identity(source_identity.clone())
             .set_tags(tags.clone())
             .set_transitive_tag_keys(transitive.clone())
-            .set_serial_number(mfa.as_ref().map(|(serial, _)| serial.clone()))
-            .set_token_code(mfa.as_ref().map(|(_, code)| code.clone()))
+            .set_serial_number(serial)
+            .set_token_code(code)
             .send()
     })
     .await?;

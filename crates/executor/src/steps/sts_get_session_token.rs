@@ -3,7 +3,7 @@
 
 use awslab_planner::kinds::StsGetSessionToken;
 
-use super::sts_credentials::{keep, mfa_code, seconds, settled};
+use super::sts_credentials::{MfaCodes, keep, seconds, settled};
 use crate::client::sts_client;
 use crate::context::StepCx;
 use crate::error::StepError;
@@ -14,12 +14,13 @@ crate::step_outputs! {
 
 pub async fn run(spec: &StsGetSessionToken, cx: &StepCx<'_>) -> Result<Outputs, StepError> {
     let sts = sts_client(&cx.accepted_config_of(spec.identity.as_ref()).await?);
-    let mfa = mfa_code(cx, spec.mfa.as_ref()).await?;
+    let mut mfa = MfaCodes::of(cx, spec.mfa.as_ref()).await?;
     let answer = settled(cx, "GetSessionToken", || {
+        let (serial, code) = mfa.next().unzip();
         sts.get_session_token()
             .set_duration_seconds(seconds(spec.duration.as_ref()))
-            .set_serial_number(mfa.as_ref().map(|(serial, _)| serial.clone()))
-            .set_token_code(mfa.as_ref().map(|(_, code)| code.clone()))
+            .set_serial_number(serial)
+            .set_token_code(code)
             .send()
     })
     .await?;
