@@ -75,6 +75,17 @@ pub fn current_code(serial: &str, seed: &str) -> Result<String, StepError> {
     Ok(code)
 }
 
+/// How long to wait at `now` before sending a code: `None` where codes are not spent
+/// (`once` false) or the current step's code was not sent yet, else until the next
+/// step begins.
+fn wait_before_sending(once: bool, last_spent: Option<u64>, now: u64) -> Option<u64> {
+    let step = now / STEP_SECONDS;
+    match last_spent {
+        Some(last) if once && last >= step => Some((step + 1) * STEP_SECONDS - now),
+        _ => None,
+    }
+}
+
 /// The current code of a device for one call; on a real account, waits for the next
 /// step when this one's code was sent already (see the module's doc).
 pub async fn fresh_code(cx: &StepCx<'_>, serial: &str, seed: &str) -> Result<String, StepError> {
@@ -83,13 +94,12 @@ pub async fn fresh_code(cx: &StepCx<'_>, serial: &str, seed: &str) -> Result<Str
     loop {
         let now = now();
         let step = now / STEP_SECONDS;
-        if !once || spent(serial).is_none_or(|last| last < step) {
+        let Some(wait) = wait_before_sending(once, spent(serial), now) else {
             let code = code_for_step(seed, step)?;
             spend(serial, step);
             return Ok(code);
-        }
+        };
         attempt += 1;
-        let wait = (step + 1) * STEP_SECONDS - now;
         cx.retrying(
             attempt,
             format!("waiting {wait}s for the next MFA code (AWS accepts each code once)"),
@@ -123,6 +133,26 @@ mod tests {
                 "at {time}"
             );
         }
+    }
+
+    #[test]
+    fn a_spent_step_waits_for_the_next_one_on_a_real_account_only() {
+        use super::wait_before_sending as wait;
+        // 1000 s is step 33, which began at 990 and ends at 1020.
+        assert_eq!(wait(true, None, 1000), None, "nothing sent yet");
+        assert_eq!(wait(true, Some(32), 1000), None, "the previous step's");
+        assert_eq!(
+            wait(true, Some(33), 1000),
+            Some(20),
+            "this step's: until 1020"
+        );
+        assert_eq!(wait(true, Some(33), 1019), Some(1));
+        assert_eq!(wait(true, Some(33), 1020), None, "the next step");
+        assert_eq!(
+            wait(false, Some(33), 1000),
+            None,
+            "an emulator spends nothing"
+        );
     }
 
     #[test]
