@@ -66,8 +66,9 @@ async fn role_chaining_lab_passes_and_down_leaves_nothing() {
     up_and_down(&lab, "role-chaining.yaml", "chain1", 3);
 }
 
-/// A session tag the trust policy does not allow (`sts:TagSession`) fails the step
-/// with AWS's denial, and a wrong MFA device (another user's) fails `GetSessionToken`.
+/// A session tag the trust policy does not allow (`sts:TagSession`) is refused before
+/// the run (the sandbox's own refusal is tested in `crates/sandbox/tests/sts_sessions.rs`),
+/// and a wrong MFA device (another user's) fails `GetSessionToken` with AWS's message.
 #[tokio::test(flavor = "multi_thread")]
 async fn session_tags_need_tag_session_and_mfa_needs_the_callers_device() {
     let lab = sandbox_lab("session_tags_need_tag_session_and_mfa_needs_the_callers_device").await;
@@ -93,10 +94,10 @@ steps:
     .unwrap();
     let up = lab.awslab(&["up", plan.to_str().unwrap(), "--run-id", "tags1"]);
     let out = text(&up);
-    assert_eq!(up.status.code(), Some(1), "{out}");
-    assert!(out.contains("sts:TagSession"), "{out}");
-    let down = lab.awslab(&["down", "tags1"]);
-    assert_eq!(down.status.code(), Some(0), "{}", text(&down));
+    assert_eq!(up.status.code(), Some(2), "{out}");
+    assert!(out.contains("plan::trust"), "{out}");
+    assert!(out.contains("`sts:TagSession`"), "{out}");
+    assert!(out.contains("untrusted-tags.yaml:13:5"), "located: {out}");
 
     let plan = dir.join("other-device.yaml");
     std::fs::write(

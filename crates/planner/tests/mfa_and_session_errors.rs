@@ -186,3 +186,40 @@ fn a_chained_session_longer_than_an_hour_is_refused() {
         "",
     );
 }
+
+#[test]
+fn tags_and_source_identity_need_the_trust_policy_to_allow_them() {
+    let yaml = r#"name: lab
+steps:
+  role:
+    iam.role:
+      name: r
+      trust_policy:
+        Version: "2012-10-17"
+        Statement:
+          - { Effect: Allow, Principal: { AWS: "arn:aws:iam::${account.id}:root" }, Action: sts:AssumeRole }
+  tagged:
+    sts.assume_role: { role_arn: "${role.arn}", session_name: tagged, tags: { team: red } }
+  traced:
+    sts.assume_role: { role_arn: "${role.arn}", session_name: traced, source_identity: ana }
+"#;
+    assert_error(
+        yaml,
+        "plan::trust",
+        (11, 5),
+        "step `tagged` passes session `tags`, but the trust policy of role step `role` does not allow `sts:TagSession`",
+        "add `sts:TagSession`",
+    );
+    assert_error(
+        yaml,
+        "plan::trust",
+        (13, 5),
+        "does not allow `sts:SetSourceIdentity`",
+        "add `sts:SetSourceIdentity`",
+    );
+    let allowed = yaml.replace(
+        "Action: sts:AssumeRole }",
+        "Action: [sts:AssumeRole, sts:TagSession, sts:SetSourceIdentity] }",
+    );
+    assert!(errors(&allowed).is_empty(), "{:?}", errors(&allowed));
+}

@@ -158,6 +158,15 @@ pub fn check(diags: &mut Diagnostics, sealed: &SealedPlan) {
             // whole account admits the operator (if IAM allows it too).
             let account_root = format!("arn:aws:iam::{SAMPLE_ACCOUNT}:root");
             if admits_with(&json, &account_root, &context) == Admission::Yes {
+                check_session_permissions(
+                    diags,
+                    step,
+                    role,
+                    assume,
+                    document,
+                    &json,
+                    &account_root,
+                );
                 continue;
             }
             diags
@@ -168,7 +177,9 @@ pub fn check(diags: &mut Diagnostics, sealed: &SealedPlan) {
         };
         let shown = principal.replace(SAMPLE_ACCOUNT, "ACCOUNT");
         match admits_with(&json, &principal, &context) {
-            Admission::Yes => {}
+            Admission::Yes => {
+                check_session_permissions(diags, step, role, assume, document, &json, &principal);
+            }
             Admission::No => diags
                 .error("plan::trust", step.kind_span, format!("the trust policy of role step `{}` (set by step `{source}`) does not let `{identity}` ({shown}) assume the role", role.id))
                 .related(document.0.span, "this trust policy")
@@ -178,6 +189,68 @@ pub fn check(diags: &mut Diagnostics, sealed: &SealedPlan) {
                 .warning("plan::trust", step.kind_span, format!("cannot tell before the run whether the trust policy of role step `{}` lets `{identity}` assume the role (it has conditions)", role.id))
                 .related(document.0.span, "this trust policy")
                 .emit(),
+        }
+    }
+}
+
+/// Session tags need `sts:TagSession` and a source identity `sts:SetSourceIdentity`
+/// from the same trust policy: a policy without conditions that admits the caller for
+/// `sts:AssumeRole` but not for those is an error (AWS denies the whole call); with
+/// conditions it is left to the run.
+fn check_session_permissions(
+    diags: &mut Diagnostics,
+    step: &Step,
+    role: &Step,
+    assume: &crate::kinds::StsAssumeRole,
+    document: &Document,
+    json: &Json,
+    principal: &str,
+) {
+    if !condition_keys(json).is_empty() {
+        return;
+    }
+    let Ok(policy) =
+        awslab_policy::PolicyDocument::from_value_as(json, awslab_policy::PolicyKind::Trust)
+    else {
+        return;
+    };
+    let Some(caller) = awslab_policy::Principal::from_arn(principal) else {
+        return;
+    };
+    let needs = [
+        (
+            "sts:TagSession",
+            !assume.tags.is_empty(),
+            "passes session `tags`",
+        ),
+        (
+            "sts:SetSourceIdentity",
+            assume.source_identity.is_some(),
+            "sets a `source_identity`",
+        ),
+    ];
+    for (action, given, what) in needs {
+        if given
+            && !awslab_policy::trust_allows(
+                &policy,
+                &caller,
+                action,
+                &awslab_policy::Context::new(),
+            )
+            .is_allowed()
+        {
+            diags
+                .error(
+                    "plan::trust",
+                    step.kind_span,
+                    format!(
+                        "step `{}` {what}, but the trust policy of role step `{}` does not allow `{action}`, so AWS denies the whole `AssumeRole`",
+                        step.id, role.id
+                    ),
+                )
+                .related(document.0.span, "this trust policy")
+                .help(format!("add `{action}` to the `Action` of the statement that allows `sts:AssumeRole`"))
+                .emit();
         }
     }
 }
