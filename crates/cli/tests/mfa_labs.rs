@@ -51,7 +51,7 @@ fn up_and_down(lab: &Lab, plan: &str, run: &str, verifications: usize) {
 #[tokio::test(flavor = "multi_thread")]
 async fn mfa_session_token_lab_passes_and_down_leaves_nothing() {
     let lab = sandbox_lab("mfa_session_token_lab_passes_and_down_leaves_nothing").await;
-    up_and_down(&lab, "mfa-session-token.yaml", "mfa1", 5);
+    up_and_down(&lab, "mfa-session-token.yaml", "mfa1", 6);
 }
 
 #[tokio::test(flavor = "multi_thread")]

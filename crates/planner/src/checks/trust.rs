@@ -26,8 +26,8 @@ const PRINCIPAL_KEYS: &[&str] = &[
 
 /// Whether `document` (a trust policy, as JSON) admits `principal` for
 /// `sts:AssumeRole`, by AWS's evaluation logic (crates/policy), with request context
-/// known before the run (`sts:ExternalId`,
-/// `sts:RoleSessionName`). When every condition key of the policy is known, the
+/// known before the run (`sts:ExternalId`, `sts:RoleSessionName`, and MFA when the
+/// step sends a code with `mfa:`). When every condition key of the policy is known, the
 /// policy is evaluated for a yes or no; otherwise conditions leave it unknown. A
 /// document that does not parse is reported elsewhere and counts as unknown here.
 pub fn admits_with(document: &Json, principal: &str, context: &[(&str, String)]) -> Admission {
@@ -140,6 +140,11 @@ pub fn check(diags: &mut Diagnostics, sealed: &SealedPlan) {
         }
         if let Some(name) = statics.render(&assume.session_name.value) {
             context.push(("sts:RoleSessionName", name));
+        }
+        if assume.mfa.is_some() {
+            // awslab sends the device's code with the request: MFA is present, now.
+            context.push(("aws:MultiFactorAuthPresent", "true".to_owned()));
+            context.push(("aws:MultiFactorAuthAge", "0".to_owned()));
         }
         let identity = assume
             .identity
