@@ -7,7 +7,12 @@
 //! The sandbox only: moto has no `ListMFADeviceTags`, by which teardown proves a device
 //! is this run's, so there a device is (rightly) left rather than deleted.
 
-#![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::too_many_lines,
+    reason = "tests fail loudly; one end-to-end story"
+)]
 
 mod support;
 
@@ -186,7 +191,12 @@ async fn mfa_seed_and_codes_never_reach_outputs() {
     let json = lab.awslab(&["-vv", "up", plan, "--run-id", "seed2", "--output", "json"]);
     assert_eq!(json.status.code(), Some(0), "{}", text(&json));
     record(&mut seen, &json);
-    for args in [&["status", "seed1"][..], &["runs"], &["sandbox", "status"]] {
+    for args in [
+        &["status", "seed1"][..],
+        &["runs"],
+        &["sandbox", "status"],
+        &["sandbox", "explain"],
+    ] {
         let output = lab.awslab(args);
         assert_eq!(output.status.code(), Some(0), "{args:?}: {}", text(&output));
         record(&mut seen, &output);
@@ -204,6 +214,17 @@ async fn mfa_seed_and_codes_never_reach_outputs() {
         seeds.push(base32);
     }
     files_but_secrets(&lab.state_dir, &mut seen);
+    // The sandbox (the emulated AWS) keeps its devices' seeds in its database only.
+    for entry in std::fs::read_dir(lab.sandbox_dir()).unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with("sandbox.db") {
+            assert_eq!(mode(&entry.path()), 0o600, "{name}");
+        } else {
+            seen.push_str(&String::from_utf8_lossy(
+                &std::fs::read(entry.path()).unwrap(),
+            ));
+        }
+    }
     seen.push_str(&std::fs::read_to_string(&lab.files.config).unwrap_or_default());
     seen.push_str(&std::fs::read_to_string(&lab.files.credentials).unwrap_or_default());
     seen.push_str(&std::fs::read_to_string(&junit).unwrap());
