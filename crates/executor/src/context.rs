@@ -295,6 +295,18 @@ impl<'a> StepCx<'a> {
             .map_err(|e| StepError::Local(format!("cannot store credentials: {e}")))
     }
 
+    /// Stores the TOTP seed of the MFA device this step created (mode 0600 file).
+    pub fn store_mfa_seed(&self, seed: crate::secrets::MfaSeed) -> Result<(), StepError> {
+        lock(&self.run.secrets)
+            .put_mfa_seed(self.step.as_str(), seed)
+            .map_err(|e| StepError::Local(format!("cannot store the MFA seed: {e}")))
+    }
+
+    /// The MFA seed the `iam.virtual_mfa_device` step `step` keeps.
+    pub fn mfa_seed(&self, step: &str) -> Option<crate::secrets::MfaSeed> {
+        lock(&self.run.secrets).mfa_seed(step).cloned()
+    }
+
     pub fn note(&self, update: impl FnOnce(&mut StepNote)) {
         update(
             lock(&self.run.notes)

@@ -33,6 +33,7 @@ pub mod secrets;
 pub mod settle;
 pub mod steps;
 pub mod teardown;
+pub mod totp;
 
 pub use classify::{ErrorClass, ErrorInfo, ErrorSource, classify};
 pub use client::{
@@ -56,6 +57,6 @@ pub use scheduler::{
     CancelReason, Event, RunReport, Scheduler, SchedulerError, StepContext, StepOutcome,
     StepReport, StepRunner, StepStatus,
 };
-pub use secrets::{Secret, SecretsError, SecretsStore, StepCredentials};
+pub use secrets::{MfaSeed, Secret, SecretsError, SecretsStore, StepCredentials};
 pub use settle::{Probe, SettleError, SettlePolicy, Settled, settle};
 pub use teardown::{AccountConfigs, Receipt, TeardownOptions, teardown};

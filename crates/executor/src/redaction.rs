@@ -42,6 +42,13 @@ const SECRET_FIELDS: &[&str] = &[
     "X-Amz-Security-Token",
     "WebIdentityToken",
     "SAMLAssertion",
+    // Virtual MFA devices: the seed (and its QR code) and the codes computed from it.
+    "Base32StringSeed",
+    "QRCodePNG",
+    "base32_seed",
+    "TokenCode",
+    "AuthenticationCode1",
+    "AuthenticationCode2",
 ];
 
 static KNOWN: LazyLock<RwLock<Vec<Box<str>>>> = LazyLock::new(|| RwLock::new(Vec::new()));

@@ -1,4 +1,4 @@
-//! Secrets a run produced (secret access keys, session tokens) and the one file that
+//! Secrets a run produced (secret access keys, session tokens, MFA seeds) and the one file that
 //! holds them: `<state_dir>/runs/<run-id>/secrets.json`, mode 0600, replaced atomically
 //! on every write. [`Secret`] wraps a secret string so that `Debug` and `Display` print
 //! `***`; the value is reachable only through [`Secret::expose`], which makes every
@@ -70,6 +70,23 @@ pub struct StepCredentials {
     pub expiration: Option<String>,
 }
 
+/// The TOTP seed of a virtual MFA device a step created (`iam.virtual_mfa_device`):
+/// its serial number, and the seed (base32) the codes are computed from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MfaSeed {
+    pub serial_number: String,
+    pub base32_seed: Secret,
+}
+
+/// What the store keeps for one step. Untagged, so a file written before MFA seeds
+/// existed (credentials only) reads as it did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+enum Entry {
+    Credentials(StepCredentials),
+    MfaSeed(MfaSeed),
+}
+
 /// Errors of the secrets store.
 #[derive(Debug, thiserror::Error)]
 pub enum SecretsError {
@@ -101,7 +118,7 @@ pub enum SecretsError {
 #[derive(Debug)]
 pub struct SecretsStore {
     path: PathBuf,
-    entries: IndexMap<String, StepCredentials>,
+    entries: IndexMap<String, Entry>,
 }
 
 impl SecretsStore {
@@ -138,17 +155,38 @@ impl SecretsStore {
 
     /// The credentials `step` produced, if any.
     pub fn get(&self, step: &str) -> Option<&StepCredentials> {
-        self.entries.get(step)
+        match self.entries.get(step)? {
+            Entry::Credentials(credentials) => Some(credentials),
+            Entry::MfaSeed(_) => None,
+        }
+    }
+
+    /// The MFA seed `step` (an `iam.virtual_mfa_device`) keeps, if any.
+    pub fn mfa_seed(&self, step: &str) -> Option<&MfaSeed> {
+        match self.entries.get(step)? {
+            Entry::MfaSeed(seed) => Some(seed),
+            Entry::Credentials(_) => None,
+        }
     }
 
     /// Step ids with stored credentials, in insertion order.
     pub fn steps(&self) -> impl Iterator<Item = &str> {
-        self.entries.keys().map(String::as_str)
+        self.entries
+            .iter()
+            .filter(|(_, entry)| matches!(entry, Entry::Credentials(_)))
+            .map(|(step, _)| step.as_str())
     }
 
     /// Stores the credentials of `step` and rewrites the file before returning.
     pub fn put(&mut self, step: &str, credentials: StepCredentials) -> Result<(), SecretsError> {
-        self.entries.insert(step.to_owned(), credentials);
+        self.entries
+            .insert(step.to_owned(), Entry::Credentials(credentials));
+        self.persist()
+    }
+
+    /// Stores the MFA seed of `step` and rewrites the file before returning.
+    pub fn put_mfa_seed(&mut self, step: &str, seed: MfaSeed) -> Result<(), SecretsError> {
+        self.entries.insert(step.to_owned(), Entry::MfaSeed(seed));
         self.persist()
     }
 
@@ -219,6 +257,32 @@ mod tests {
         let reopened = SecretsStore::open(&run_dir).unwrap();
         assert_eq!(reopened.get("user"), Some(&credentials()));
         assert_eq!(reopened.steps().collect::<Vec<_>>(), ["user"]);
+    }
+
+    #[test]
+    fn keeps_mfa_seeds_beside_credentials_and_reads_files_without_them() {
+        let dir = tempfile::tempdir().unwrap();
+        // A file written before MFA seeds existed.
+        fs::write(
+            dir.path().join(SecretsStore::FILE_NAME),
+            r#"{"user":{"access_key_id":"AKIAEXAMPLE","secret_access_key":"wJalrXUtnFEMI","session_token":"FwoGZXIvYXdzEXAMPLETOKEN"}}"#,
+        )
+        .unwrap();
+        let mut store = SecretsStore::open(dir.path()).unwrap();
+        assert_eq!(store.get("user"), Some(&credentials()));
+        let seed = MfaSeed {
+            serial_number: "arn:aws:iam::123456789012:mfa/phone".into(),
+            base32_seed: Secret::new("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"),
+        };
+        assert!(!format!("{seed:?}").contains("JBSWY3DPEHPK3PXP"));
+        store.put_mfa_seed("phone", seed.clone()).unwrap();
+        let reopened = SecretsStore::open(dir.path()).unwrap();
+        assert_eq!(reopened.mfa_seed("phone"), Some(&seed));
+        assert_eq!(reopened.get("phone"), None, "a seed is not credentials");
+        assert_eq!(reopened.mfa_seed("user"), None);
+        assert_eq!(reopened.steps().collect::<Vec<_>>(), ["user"]);
+        let mode = fs::metadata(reopened.path()).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
     }
 
     #[test]

@@ -89,7 +89,7 @@ fn report_cycle(
     // reference of the cycle, which can be removed without changing who acts.
     let rank = |because: &Because| match because {
         Because::Needs | Because::Reference(_) => 0,
-        Because::Identity => 1,
+        Because::Identity | Because::MfaDevice => 1,
     };
     let Some((dependent, dependency, edge)) = path
         .windows(2)
@@ -107,6 +107,7 @@ fn report_cycle(
     let how = match &edge.because {
         Because::Reference(text) => format!("remove `{text}` from step `{}`", graph[dependent]),
         Because::Identity => format!("make step `{}` act as another identity", graph[dependent]),
+        Because::MfaDevice => format!("remove `mfa` from step `{}`", graph[dependent]),
         Because::Needs => format!(
             "remove `{}` from the `needs` of step `{}`",
             graph[dependency], graph[dependent]

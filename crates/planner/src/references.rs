@@ -21,6 +21,8 @@ pub enum Because {
     Identity,
     /// `needs:` names the step.
     Needs,
+    /// `mfa:` names the step (an `iam.virtual_mfa_device`).
+    MfaDevice,
 }
 
 /// One dependency: `step` depends on `on`, written at `span`.
@@ -181,6 +183,9 @@ pub fn collect(diags: &mut Diagnostics, plan: &Plan) -> Vec<Dependency> {
         {
             check_identity(diags, plan, step, &name.value, name.span, &mut out);
         }
+        if let Some(device) = step.kind.mfa_device() {
+            check_mfa_device(diags, plan, step, device, &mut out);
+        }
         for need in &step.needs {
             let on = StepId::new(need.value.clone());
             if on == step.id {
@@ -282,6 +287,69 @@ fn unreadable(plan: &Plan, name: &str) -> bool {
                 .strip_prefix(u.as_str())
                 .is_some_and(|rest| rest.starts_with('/'))
     })
+}
+
+/// `mfa:` must name an `iam.virtual_mfa_device` step, which then runs first.
+fn check_mfa_device(
+    diags: &mut Diagnostics,
+    plan: &Plan,
+    step: &Step,
+    device: &crate::values::IdentityName,
+    out: &mut Vec<Dependency>,
+) {
+    let id = StepId::new(device.value.clone());
+    match plan.steps.get(&id) {
+        Some(other) if matches!(other.kind, crate::StepKind::IamVirtualMfaDevice(_)) => {
+            out.push(Dependency {
+                step: step.id.clone(),
+                on: id,
+                because: Because::MfaDevice,
+                span: device.span,
+            });
+        }
+        Some(other) => {
+            diags
+                .error(
+                    "plan::not_an_mfa_device",
+                    device.span,
+                    format!(
+                        "`mfa` of step `{}` names step `{}` ({}), not an MFA device",
+                        step.id,
+                        other.id,
+                        other.kind.label()
+                    ),
+                )
+                .help("name an `iam.virtual_mfa_device` step enabled for the calling user")
+                .emit();
+        }
+        None => {
+            let devices: Vec<&str> = plan
+                .steps
+                .values()
+                .filter(|s| matches!(s.kind, crate::StepKind::IamVirtualMfaDevice(_)))
+                .map(|s| s.id.as_str())
+                .collect();
+            if plan.unreadable.contains(&device.value) {
+                return;
+            }
+            let help = did_you_mean(&device.value, devices.iter().copied()).unwrap_or_else(|| {
+                "add an `iam.virtual_mfa_device` step for the calling user and name it here"
+                    .to_owned()
+            });
+            diags
+                .error(
+                    "plan::unknown_reference",
+                    device.span,
+                    format!(
+                        "`mfa` of step `{}` names unknown step `{}`",
+                        step.id, device.value
+                    ),
+                )
+                .label("no such step")
+                .help(help)
+                .emit();
+        }
+    }
 }
 
 fn unknown_step(diags: &mut Diagnostics, plan: &Plan, name: &str, span: Span, message: String) {

@@ -39,6 +39,11 @@ pub fn describe(sealed: &SealedPlan, step: &Step) -> String {
         StepKind::IamAccessKey(k) => {
             format!("create an access key for IAM user `{}`", show(&k.user))
         }
+        StepKind::IamVirtualMfaDevice(d) => format!(
+            "create virtual MFA device `{}` and enable it for IAM user `{}`",
+            show(&d.name),
+            show(&d.user)
+        ),
         StepKind::IamUserPolicy(p) => format!(
             "put inline policy `{}` on IAM user `{}`",
             show(&p.name),
@@ -180,6 +185,11 @@ pub fn describe_teardown(sealed: &SealedPlan, step: &Step) -> Option<String> {
         StepKind::IamAccessKey(k) => {
             format!("delete the access key of IAM user `{}`", show(&k.user))
         }
+        StepKind::IamVirtualMfaDevice(d) => format!(
+            "deactivate and delete virtual MFA device `{}` of IAM user `{}`",
+            show(&d.name),
+            show(&d.user)
+        ),
         StepKind::IamUserPolicy(p) => format!(
             "delete inline policy `{}` of IAM user `{}`",
             show(&p.name),
@@ -255,6 +265,7 @@ fn because_text(because: &Because) -> String {
         Because::Reference(text) => text.clone(),
         Because::Identity => "as".to_owned(),
         Because::Needs => "needs".to_owned(),
+        Because::MfaDevice => "mfa".to_owned(),
     }
 }
 

@@ -74,6 +74,8 @@ pub struct AccountStatus {
     pub policies: Vec<String>,
     pub oidc_providers: Vec<String>,
     pub saml_providers: Vec<String>,
+    /// Virtual MFA devices, by serial number.
+    pub mfa_devices: Vec<String>,
     /// `CloudFormation` stacks not deleted, as `NAME (REGION)`.
     pub stacks: Vec<String>,
 }
@@ -262,6 +264,7 @@ impl Sandbox {
                     policies: account.policies.keys().cloned().collect(),
                     oidc_providers: account.oidc_providers.keys().cloned().collect(),
                     saml_providers: account.saml_providers.keys().cloned().collect(),
+                    mfa_devices: account.mfa_devices.keys().cloned().collect(),
                     stacks: world
                         .stacks
                         .values()

@@ -329,7 +329,7 @@ async fn mfa_opens_iam_to_session_tokens_and_satisfies_mfa_conditions() {
         .send()
         .await
         .unwrap();
-    let serial = format!("arn:aws:iam::{ACCOUNT}:mfa/mfa-user");
+    let (serial, seed) = common::enabled_mfa_device(&admin, "mfa-user").await;
     let mfa_only = role(
         &admin,
         "mfa-only",
@@ -376,10 +376,15 @@ async fn mfa_opens_iam_to_session_tokens_and_satisfies_mfa_conditions() {
     assert_eq!(no_mfa_assume.code(), Some("AccessDenied"));
 
     // (serial, code) -> error code or success.
-    let cases: [(&str, &str, Option<&str>); 3] = [
+    let current = common::mfa_code(&seed, 0);
+    let wrong = common::wrong_mfa_code(&seed);
+    let unknown = format!("arn:aws:iam::{ACCOUNT}:mfa/nobody");
+    let cases: [(&str, &str, Option<&str>); 5] = [
         ("short", "123456", Some("ValidationError")),
         (&serial, "12345", Some("AccessDenied")),
-        (&serial, "123456", None),
+        (&serial, &wrong, Some("AccessDenied")),
+        (&unknown, &current, Some("AccessDenied")),
+        (&serial, &current, None),
     ];
     for (given_serial, code, expected) in cases {
         let answer = user_sts
@@ -397,7 +402,7 @@ async fn mfa_opens_iam_to_session_tokens_and_satisfies_mfa_conditions() {
     let with_mfa = user_sts
         .get_session_token()
         .serial_number(&serial)
-        .token_code("123456")
+        .token_code(common::mfa_code(&seed, 0))
         .send()
         .await
         .unwrap();
@@ -429,7 +434,7 @@ async fn mfa_opens_iam_to_session_tokens_and_satisfies_mfa_conditions() {
         .role_arn(&mfa_only)
         .role_session_name("s3")
         .serial_number(&serial)
-        .token_code("654321")
+        .token_code(common::mfa_code(&seed, 0))
         .duration_seconds(7200)
         .send()
         .await

@@ -277,6 +277,7 @@ fn status(args: &SandboxStateArgs) -> Result<Status, Failure> {
         println!("  customer managed policies: {}", list(&account.policies));
         println!("  OIDC providers: {}", list(&account.oidc_providers));
         println!("  SAML providers: {}", list(&account.saml_providers));
+        println!("  MFA devices: {}", list(&account.mfa_devices));
         println!("  stacks: {}", list(&account.stacks));
     }
     println!("buckets: {}", list(&status.buckets));

@@ -26,6 +26,7 @@ mod iam_trust_policy;
 mod iam_user;
 mod iam_user_policy;
 mod iam_user_policy_attachment;
+mod iam_virtual_mfa_device;
 mod s3_bucket;
 mod s3_object;
 
@@ -54,6 +55,7 @@ pub use iam_trust_policy::IamRoleTrustPolicy;
 pub use iam_user::IamUser;
 pub use iam_user_policy::IamUserPolicy;
 pub use iam_user_policy_attachment::IamUserPolicyAttachment;
+pub use iam_virtual_mfa_device::IamVirtualMfaDevice;
 pub use s3_bucket::S3Bucket;
 pub use s3_object::S3Object;
 
@@ -84,6 +86,7 @@ pub enum ResourceRef {
     S3Bucket(S3Bucket),
     S3Object(S3Object),
     AwsProfile(AwsProfile),
+    IamVirtualMfaDevice(IamVirtualMfaDevice),
 }
 
 /// Calls `$method` on whichever resource type `$self` holds.
@@ -108,6 +111,7 @@ macro_rules! each {
             ResourceRef::S3Bucket($r) => $body,
             ResourceRef::S3Object($r) => $body,
             ResourceRef::AwsProfile($r) => $body,
+            ResourceRef::IamVirtualMfaDevice($r) => $body,
         }
     };
 }
@@ -143,6 +147,7 @@ impl ResourceRef {
             (Self::IamRolePolicyAttachment(a), Self::IamRolePolicyAttachment(b)) => a == b,
             (Self::IamRoleTrustPolicy(a), Self::IamRoleTrustPolicy(b)) => a == b,
             (Self::S3Bucket(a), Self::S3Bucket(b)) => a == b,
+            (Self::IamVirtualMfaDevice(a), Self::IamVirtualMfaDevice(b)) => a == b,
             // Different types never fulfil each other; every type is listed above, so
             // a new one is a compile error in `each!` and a missing pair here only
             // makes resume and replay stricter.
@@ -164,7 +169,8 @@ impl ResourceRef {
                 | Self::CfnStack(_)
                 | Self::S3Bucket(_)
                 | Self::S3Object(_)
-                | Self::AwsProfile(_),
+                | Self::AwsProfile(_)
+                | Self::IamVirtualMfaDevice(_),
                 _,
             ) => false,
         }
@@ -195,7 +201,8 @@ impl ResourceRef {
             | Self::IamSamlProvider(_)
             | Self::S3Bucket(_)
             | Self::S3Object(_)
-            | Self::AwsProfile(_) => error.source == crate::classify::ErrorSource::Service,
+            | Self::AwsProfile(_)
+            | Self::IamVirtualMfaDevice(_) => error.source == crate::classify::ErrorSource::Service,
         }
     }
 

@@ -24,6 +24,7 @@ mod iam_trust_policy;
 mod iam_user;
 mod iam_user_policy;
 mod iam_user_policy_attachment;
+mod iam_virtual_mfa_device;
 mod s3_bucket;
 mod s3_object;
 mod sts_assume_role;
@@ -84,6 +85,9 @@ pub async fn run(step: &Step, cx: &StepCx<'_>) -> Result<IndexMap<String, String
         }
         StepKind::AwsProfile(spec) => aws_profile::run(spec, cx).await?.into_map(),
         StepKind::Verify(spec) => verify::run(spec, cx).await?.into_map(),
+        StepKind::IamVirtualMfaDevice(spec) => {
+            iam_virtual_mfa_device::run(spec, cx).await?.into_map()
+        }
     })
 }
 
@@ -113,6 +117,7 @@ pub fn output_fields(label: &str) -> Option<&'static [&'static str]> {
         "sts.assume_role_with_web_identity" => sts_assume_role_with_web_identity::Outputs::FIELDS,
         "aws.profile" => aws_profile::Outputs::FIELDS,
         "verify" => crate::outputs::NoOutputs::FIELDS,
+        "iam.virtual_mfa_device" => iam_virtual_mfa_device::Outputs::FIELDS,
         _ => return None,
     })
 }

@@ -37,6 +37,53 @@ pub(super) fn policy_arns(
         .map(Some)
 }
 
+/// The codes of a step's `mfa:` device, one per attempt: the first waits for a code
+/// not sent yet (on a real account, see [`crate::totp`]); a retry (while a policy
+/// propagates) sends the code of its own moment, so that a long wait never resends a
+/// code that has expired.
+pub(super) struct MfaCodes {
+    seed: Option<crate::secrets::MfaSeed>,
+    first: Option<String>,
+}
+
+impl MfaCodes {
+    pub(super) async fn of(
+        cx: &StepCx<'_>,
+        device: Option<&awslab_planner::values::IdentityName>,
+    ) -> Result<Self, StepError> {
+        let Some(device) = device else {
+            return Ok(Self {
+                seed: None,
+                first: None,
+            });
+        };
+        let seed = cx.mfa_seed(&device.value).ok_or_else(|| {
+            StepError::Local(format!(
+                "step `{}` keeps no MFA seed (did it run?)",
+                device.value
+            ))
+        })?;
+        let first =
+            crate::totp::fresh_code(cx, &seed.serial_number, seed.base32_seed.expose()).await?;
+        Ok(Self {
+            seed: Some(seed),
+            first: Some(first),
+        })
+    }
+
+    /// `(serial number, code)` for the next attempt, if the step names a device.
+    pub(super) fn next(&mut self) -> Option<(String, String)> {
+        let seed = self.seed.as_ref()?;
+        let code = match self.first.take() {
+            Some(code) => code,
+            None => {
+                crate::totp::current_code(&seed.serial_number, seed.base32_seed.expose()).ok()?
+            }
+        };
+        Some((seed.serial_number.clone(), code))
+    }
+}
+
 /// Whether an STS error is worth retrying while a new policy or credential
 /// propagates; anything else fails the step at once.
 pub fn worth_retrying(class: ErrorClass) -> bool {

@@ -1,9 +1,9 @@
-//! `sts.get_session_token`: `GetSessionToken` as a user; the session is the step's
-//! credentials.
+//! `sts.get_session_token`: `GetSessionToken` as a user, with the current code of its
+//! `mfa:` device if it names one; the session is the step's credentials.
 
 use awslab_planner::kinds::StsGetSessionToken;
 
-use super::sts_credentials::{keep, seconds, settled};
+use super::sts_credentials::{MfaCodes, keep, seconds, settled};
 use crate::client::sts_client;
 use crate::context::StepCx;
 use crate::error::StepError;
@@ -14,9 +14,13 @@ crate::step_outputs! {
 
 pub async fn run(spec: &StsGetSessionToken, cx: &StepCx<'_>) -> Result<Outputs, StepError> {
     let sts = sts_client(&cx.accepted_config_of(spec.identity.as_ref()).await?);
+    let mut mfa = MfaCodes::of(cx, spec.mfa.as_ref()).await?;
     let answer = settled(cx, "GetSessionToken", || {
+        let (serial, code) = mfa.next().unzip();
         sts.get_session_token()
             .set_duration_seconds(seconds(spec.duration.as_ref()))
+            .set_serial_number(serial)
+            .set_token_code(code)
             .send()
     })
     .await?;

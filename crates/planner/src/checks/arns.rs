@@ -234,7 +234,7 @@ fn check_tags(
                 "plan::invalid_tag",
                 span,
                 format!(
-                    "{} tags; IAM allows 50 per user or role, and awslab adds `awslab:run`",
+                    "{} tags; IAM allows 50 per user, role or MFA device, and awslab adds `awslab:run`",
                     tags.len()
                 ),
             )
@@ -393,6 +393,7 @@ pub fn check(diags: &mut Diagnostics, plan: &Plan, statics: &Statics) {
             }
             StepKind::IamOidcProvider(p) => check_tags(diags, statics, &p.tags, span),
             StepKind::IamSamlProvider(p) => check_tags(diags, statics, &p.tags, span),
+            StepKind::IamVirtualMfaDevice(d) => check_tags(diags, statics, &d.tags, span),
             _ => {}
         }
     }

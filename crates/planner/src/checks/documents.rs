@@ -58,6 +58,7 @@ pub fn documents_of(step: &Step) -> Vec<(&Document, DocumentKind)> {
             w.policy.iter().map(|d| (d, Session)).collect()
         }
         StepKind::IamUser(_)
+        | StepKind::IamVirtualMfaDevice(_)
         | StepKind::IamAccessKey(_)
         | StepKind::IamUserPolicyAttachment(_)
         | StepKind::IamGroup(_)

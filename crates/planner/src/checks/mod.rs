@@ -15,6 +15,7 @@ mod names;
 mod ordering;
 mod providers;
 mod quotas;
+mod sessions;
 mod statics;
 mod trust;
 
@@ -42,6 +43,7 @@ pub fn check_plan(diags: &mut Diagnostics, plan: &Plan, base_dir: &Path, allowed
     quotas::check(diags, plan, &statics);
     providers::check(diags, plan, &statics);
     calls::check(diags, plan);
+    sessions::check(diags, plan, &statics);
     files::check(diags, plan, base_dir, allowed_dirs, &statics);
 }
 

@@ -51,6 +51,13 @@ const POLICY: Rule = Rule {
     chars: iam_chars,
     allowed: "letters, digits and `+=,.@_-`",
 };
+const MFA_DEVICE: Rule = Rule {
+    what: "virtual MFA device name",
+    min: 1,
+    max: 226,
+    chars: iam_chars,
+    allowed: "letters, digits and `+=,.@_-`",
+};
 const SESSION: Rule = Rule {
     what: "role session name",
     min: 2,
@@ -145,6 +152,10 @@ fn visible_texts(kind: &StepKind) -> Vec<(&'static str, &Text)> {
             texts.push(("an IAM group name", &g.name));
             texts.extend(g.path.iter().map(|path| ("an IAM path", path)));
         }
+        StepKind::IamVirtualMfaDevice(d) => {
+            texts.push(("an MFA device name", &d.name));
+            texts.extend(d.path.iter().map(|path| ("an IAM path", path)));
+        }
         StepKind::IamGroupPolicy(p) => texts.push(("a policy name", &p.name)),
         StepKind::IamUserPolicy(p) => texts.push(("a policy name", &p.name)),
         StepKind::IamRolePolicy(p) => texts.push(("a policy name", &p.name)),
@@ -223,6 +234,10 @@ pub fn check(diags: &mut Diagnostics, plan: &Plan, statics: &Statics) {
             StepKind::IamGroup(g) => {
                 check_rule(diags, statics, &g.name, &GROUP);
                 check_path(diags, statics, g.path.as_ref());
+            }
+            StepKind::IamVirtualMfaDevice(d) => {
+                check_rule(diags, statics, &d.name, &MFA_DEVICE);
+                check_path(diags, statics, d.path.as_ref());
             }
             StepKind::IamGroupPolicy(p) => check_rule(diags, statics, &p.name, &POLICY),
             StepKind::IamUserPolicy(p) => check_rule(diags, statics, &p.name, &POLICY),

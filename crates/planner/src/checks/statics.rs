@@ -228,6 +228,19 @@ impl<'a> Statics<'a> {
                 _ => None,
             },
             StepKind::IamTrustPolicy(t) => (field == "role").then(|| name(&t.role)).flatten(),
+            StepKind::IamVirtualMfaDevice(d) => match field {
+                "user" => name(&d.user),
+                "serial_number" => Some(format!(
+                    "arn:aws:iam::{}:mfa{}{}",
+                    account,
+                    match &d.path {
+                        Some(path) => name(&path.value)?,
+                        None => "/".to_owned(),
+                    },
+                    name(&d.name)?
+                )),
+                _ => None,
+            },
             StepKind::S3Bucket(b) => match field {
                 "name" => name(&b.name),
                 "arn" => Some(format!("arn:aws:s3:::{}", name(&b.name)?)),

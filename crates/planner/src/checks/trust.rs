@@ -26,8 +26,8 @@ const PRINCIPAL_KEYS: &[&str] = &[
 
 /// Whether `document` (a trust policy, as JSON) admits `principal` for
 /// `sts:AssumeRole`, by AWS's evaluation logic (crates/policy), with request context
-/// known before the run (`sts:ExternalId`,
-/// `sts:RoleSessionName`). When every condition key of the policy is known, the
+/// known before the run (`sts:ExternalId`, `sts:RoleSessionName`, and MFA when the
+/// step sends a code with `mfa:`). When every condition key of the policy is known, the
 /// policy is evaluated for a yes or no; otherwise conditions leave it unknown. A
 /// document that does not parse is reported elsewhere and counts as unknown here.
 pub fn admits_with(document: &Json, principal: &str, context: &[(&str, String)]) -> Admission {
@@ -144,6 +144,11 @@ pub fn check(diags: &mut Diagnostics, sealed: &SealedPlan) {
         if let Some(name) = statics.render(&assume.session_name.value) {
             context.push(("sts:RoleSessionName", name));
         }
+        if assume.mfa.is_some() {
+            // awslab sends the device's code with the request: MFA is present, now.
+            context.push(("aws:MultiFactorAuthPresent", "true".to_owned()));
+            context.push(("aws:MultiFactorAuthAge", "0".to_owned()));
+        }
         let identity = assume
             .identity
             .as_ref()
@@ -164,6 +169,15 @@ pub fn check(diags: &mut Diagnostics, sealed: &SealedPlan) {
                 sample_account(sealed.plan.account_index(step))
             );
             if admits_with(&json, &account_root, &context) == Admission::Yes {
+                check_session_permissions(
+                    diags,
+                    step,
+                    role,
+                    assume,
+                    document,
+                    &json,
+                    &account_root,
+                );
                 continue;
             }
             diags
@@ -180,7 +194,9 @@ pub fn check(diags: &mut Diagnostics, sealed: &SealedPlan) {
             |c| Statics::for_display(&sealed.plan).account_of(c),
         );
         match admits_with(&json, &principal, &context) {
-            Admission::Yes => {}
+            Admission::Yes => {
+                check_session_permissions(diags, step, role, assume, document, &json, &principal);
+            }
             Admission::No => diags
                 .error("plan::trust", step.kind_span, format!("the trust policy of role step `{}` (set by step `{source}`) does not let `{identity}` ({shown}) assume the role", role.id))
                 .related(document.0.span, "this trust policy")
@@ -190,6 +206,68 @@ pub fn check(diags: &mut Diagnostics, sealed: &SealedPlan) {
                 .warning("plan::trust", step.kind_span, format!("cannot tell before the run whether the trust policy of role step `{}` lets `{identity}` assume the role (it has conditions)", role.id))
                 .related(document.0.span, "this trust policy")
                 .emit(),
+        }
+    }
+}
+
+/// Session tags need `sts:TagSession` and a source identity `sts:SetSourceIdentity`
+/// from the same trust policy: a policy without conditions that admits the caller for
+/// `sts:AssumeRole` but not for those is an error (AWS denies the whole call); with
+/// conditions it is left to the run.
+fn check_session_permissions(
+    diags: &mut Diagnostics,
+    step: &Step,
+    role: &Step,
+    assume: &crate::kinds::StsAssumeRole,
+    document: &Document,
+    json: &Json,
+    principal: &str,
+) {
+    if !condition_keys(json).is_empty() {
+        return;
+    }
+    let Ok(policy) =
+        awslab_policy::PolicyDocument::from_value_as(json, awslab_policy::PolicyKind::Trust)
+    else {
+        return;
+    };
+    let Some(caller) = awslab_policy::Principal::from_arn(principal) else {
+        return;
+    };
+    let needs = [
+        (
+            "sts:TagSession",
+            !assume.tags.is_empty(),
+            "passes session `tags`",
+        ),
+        (
+            "sts:SetSourceIdentity",
+            assume.source_identity.is_some(),
+            "sets a `source_identity`",
+        ),
+    ];
+    for (action, given, what) in needs {
+        if given
+            && !awslab_policy::trust_allows(
+                &policy,
+                &caller,
+                action,
+                &awslab_policy::Context::new(),
+            )
+            .is_allowed()
+        {
+            diags
+                .error(
+                    "plan::trust",
+                    step.kind_span,
+                    format!(
+                        "step `{}` {what}, but the trust policy of role step `{}` does not allow `{action}`, so AWS denies the whole `AssumeRole`",
+                        step.id, role.id
+                    ),
+                )
+                .related(document.0.span, "this trust policy")
+                .help(format!("add `{action}` to the `Action` of the statement that allows `sts:AssumeRole`"))
+                .emit();
         }
     }
 }

@@ -183,3 +183,21 @@ pub struct IamSamlProvider {
     #[serde(default)]
     pub tags: IndexMap<String, Text>,
 }
+
+/// `iam.virtual_mfa_device`: a virtual MFA device, enabled for a user. awslab keeps its
+/// TOTP seed as a secret (the run's secrets file only) and computes its codes (RFC 6238)
+/// for `mfa:` on `sts.get_session_token` and `sts.assume_role`. Teardown deactivates
+/// and deletes it by serial number.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IamVirtualMfaDevice {
+    /// The device name (1..226 of letters, digits and `+=,.@_-`), unique in the account.
+    pub name: Text,
+    /// The user it is enabled for, usually `${STEP.name}`.
+    pub user: Text,
+    /// The IAM path, `/` by default.
+    pub path: Option<Text>,
+    /// Tags to add besides awslab's own run tag.
+    #[serde(default)]
+    pub tags: IndexMap<String, Text>,
+}

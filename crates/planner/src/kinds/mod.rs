@@ -8,6 +8,7 @@ mod local;
 mod resources;
 mod sts;
 
+pub use iam::IamVirtualMfaDevice;
 pub use iam::{
     IamAccessKey, IamGroup, IamGroupMembership, IamGroupPolicy, IamOidcProvider, IamPolicy,
     IamRole, IamRolePolicy, IamRolePolicyAttachment, IamSamlProvider, IamTrustPolicy, IamUser,
@@ -107,6 +108,7 @@ step_kinds! {
     IamTrustPolicy(IamTrustPolicy) = "iam.trust_policy", outputs: ["role"];
     IamOidcProvider(IamOidcProvider) = "iam.oidc_provider", outputs: ["arn", "url"];
     IamSamlProvider(IamSamlProvider) = "iam.saml_provider", outputs: ["name", "arn"];
+    IamVirtualMfaDevice(IamVirtualMfaDevice) = "iam.virtual_mfa_device", outputs: ["serial_number", "user"];
     CfnStack(CfnStack) = "cfn.stack", outputs: ["name", "id", "outputs"];
     S3Bucket(S3Bucket) = "s3.bucket", outputs: ["name", "arn"];
     S3Object(S3Object) = "s3.object", outputs: ["bucket", "key", "etag"];
@@ -149,6 +151,15 @@ impl StepKind {
     pub fn credentials_source(&self) -> Option<&IdentityName> {
         match self {
             StepKind::AwsProfile(p) => Some(&p.credentials),
+            _ => None,
+        }
+    }
+
+    /// The `iam.virtual_mfa_device` step whose current code the step sends (`mfa:`).
+    pub fn mfa_device(&self) -> Option<&IdentityName> {
+        match self {
+            StepKind::StsAssumeRole(s) => s.mfa.as_ref(),
+            StepKind::StsGetSessionToken(s) => s.mfa.as_ref(),
             _ => None,
         }
     }

@@ -1,6 +1,7 @@
 //! STS step kinds: each asks STS for temporary credentials, and so is an identity that
 //! later steps can act as.
 
+use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -27,6 +28,22 @@ pub struct StsAssumeRole {
     /// ARNs of managed policies used as session policies.
     #[serde(default)]
     pub policy_arns: Vec<Text>,
+    /// An `iam.virtual_mfa_device` step of the calling user: awslab sends the device's
+    /// serial number and its current code, so the session has
+    /// `aws:MultiFactorAuthPresent`.
+    pub mfa: Option<IdentityName>,
+    /// Session tags (at most 50; keys 1..128, values 0..256 characters): the session's
+    /// `aws:PrincipalTag/KEY`, over the role's own tags of the same key. The role's trust
+    /// policy must allow `sts:TagSession`.
+    #[serde(default)]
+    pub tags: IndexMap<String, Text>,
+    /// Keys of `tags` that pass on to sessions this one starts (role chaining).
+    #[serde(default)]
+    pub transitive_tag_keys: Vec<Text>,
+    /// The source identity (2..64 of letters, digits and `+=,.@_-`, not starting with
+    /// `aws:`): kept by every session chained from this one, `aws:SourceIdentity` in
+    /// their requests. The role's trust policy must allow `sts:SetSourceIdentity`.
+    pub source_identity: Option<Text>,
 }
 
 /// `sts.get_session_token`: temporary credentials for the calling IAM user.
@@ -38,6 +55,9 @@ pub struct StsGetSessionToken {
     pub identity: Option<IdentityName>,
     /// 15m..36h; 12h by default.
     pub duration: Option<Sp<Duration>>,
+    /// An `iam.virtual_mfa_device` step of the same user: the session then has
+    /// `aws:MultiFactorAuthPresent` (and may call IAM).
+    pub mfa: Option<IdentityName>,
 }
 
 /// `sts.get_federation_token`: temporary credentials for a federated user, limited by

@@ -7,7 +7,7 @@ use awslab_policy::Principal;
 use crate::auth::Caller;
 use crate::auth::web_identity::{self, ISSUER_HOST, TokenError};
 use crate::ids;
-use crate::services::iam::account;
+use crate::services::iam::{account, mfa};
 use crate::services::{
     ApiError, Check, Input, Operation, ResourcePolicy, Shape, managed, timestamp,
 };
@@ -118,12 +118,16 @@ fn duration(input: &Input, default: i64, max: i64) -> Result<i64, ApiError> {
     Ok(seconds)
 }
 
-fn assume_role_checks(input: &Input, _: &World, caller: &Caller) -> Result<Vec<Check>, ApiError> {
+fn assume_role_checks(
+    input: &Input,
+    world: &World,
+    caller: &Caller,
+) -> Result<Vec<Check>, ApiError> {
     let arn = input.required("RoleArn")?;
     let (account, role) = role_of(arn)?;
     let tags = session_tags(input, caller)?;
     let source = source_identity(input, caller)?;
-    let mfa = mfa_given(input)?;
+    let mfa = mfa::authenticate(input, world, caller)?;
     let check = |action: &str| -> Result<Check, ApiError> {
         let mut check = Check::new(action, arn);
         check.resource_account = Some(account.clone());
@@ -289,30 +293,6 @@ fn source_identity(input: &Input, caller: &Caller) -> Result<Option<String>, Api
     }
 }
 
-/// Whether `SerialNumber` and `TokenCode` authenticate the request with MFA. The sandbox
-/// has no MFA devices to check codes against: any serial number of the right shape (a
-/// virtual device's ARN or a hardware serial) with any six-digit code counts as MFA;
-/// a serial number without a six-digit code is refused.
-fn mfa_given(input: &Input) -> Result<bool, ApiError> {
-    let Some(serial) = input.get("SerialNumber") else {
-        return Ok(false);
-    };
-    let shaped = serial
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "_+=/:,.@-".contains(c));
-    if !(9..=256).contains(&serial.len()) || !shaped {
-        return Err(ApiError::validation(format!(
-            "1 validation error detected: Value '{serial}' at 'serialNumber' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=/:,.@-]* and have length between 9 and 256"
-        )));
-    }
-    match input.get("TokenCode") {
-        Some(code) if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) => Ok(true),
-        _ => Err(ApiError::access_denied(
-            "MultiFactorAuthentication failed with invalid MFA one time pass code.",
-        )),
-    }
-}
-
 /// Session policies: the inline `Policy` and the documents of `PolicyArns`.
 fn session_policies(
     input: &Input,
@@ -446,7 +426,7 @@ fn assume_role(input: &Input, world: &mut World, caller: &Caller) -> Result<Shap
     let tags = session_tags(input, caller)?;
     let source = source_identity(input, caller)?;
     // MFA given now, or carried by the calling session's credentials.
-    let mfa = mfa_given(input)? || caller.mfa;
+    let mfa = mfa::authenticate(input, world, caller)? || caller.mfa;
     let (mut session, shape) =
         start_role_session(input, world, arn, chained, &caller.principal.arn, source)?;
     session.tags = tags.tags;
@@ -521,7 +501,7 @@ fn get_session_token(input: &Input, world: &mut World, caller: &Caller) -> Resul
         ApiError::access_denied("Cannot call GetSessionToken with session credentials")
     })?;
     let seconds = duration(input, 43200, 129_600)?;
-    let mfa = mfa_given(input)?;
+    let mfa = mfa::authenticate(input, world, caller)?;
     let user = account(world, caller)?
         .users
         .get(&user_key)

@@ -78,6 +78,26 @@ pub struct Account {
     /// SAML providers by ARN.
     #[serde(default)]
     pub saml_providers: Table<String, SamlProvider>,
+    /// Virtual MFA devices by serial number (their ARN). Few and small, so they are
+    /// kept in the account's own row rather than in a table of their own.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub mfa_devices: BTreeMap<String, MfaDevice>,
+}
+
+/// A virtual MFA device (`CreateVirtualMFADevice`), enabled for at most one user.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct MfaDevice {
+    pub serial_number: String,
+    /// The TOTP seed, base32 (RFC 4648, no padding): the secret the device shares with
+    /// IAM. Kept like an access key's secret, and never in an explanation or a log.
+    pub seed: String,
+    pub created: i64,
+    pub tags: Vec<(String, String)>,
+    /// The lowercased name of the user it is enabled for, and since when.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<i64>,
 }
 
 /// An IAM group.

@@ -186,3 +186,55 @@ impl AwsCli {
         command
     }
 }
+
+/// The code of a virtual MFA device's seed for the current 30-second step plus
+/// `steps` (RFC 6238, as an authenticator app shows it).
+pub fn mfa_code(seed: &str, steps: i64) -> String {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp() + steps * 30;
+    let totp = totp_rs::Builder::new()
+        .with_secret(totp_rs::Secret::try_from_base32(seed).expect("a base32 seed"))
+        .build()
+        .expect("a TOTP");
+    totp.generate(u64::try_from(now).expect("after 1970"))
+        .to_string()
+}
+
+/// A six-digit code that is none of the device's codes from one step ago to one ahead.
+pub fn wrong_mfa_code(seed: &str) -> String {
+    let near: Vec<String> = (-2..=2).map(|steps| mfa_code(seed, steps)).collect();
+    (0..1_000_000)
+        .map(|n| format!("{n:06}"))
+        .find(|code| !near.contains(code))
+        .expect("a code far from the current ones")
+}
+
+/// Creates a virtual MFA device named after `user` and enables it for the user with
+/// two consecutive codes; returns its serial number and base32 seed.
+pub async fn enabled_mfa_device(admin: &aws_sdk_iam::Client, user: &str) -> (String, String) {
+    let created = admin
+        .create_virtual_mfa_device()
+        .virtual_mfa_device_name(user)
+        .send()
+        .await
+        .expect("CreateVirtualMFADevice");
+    let device = created.virtual_mfa_device().expect("a device");
+    let serial = device.serial_number().to_owned();
+    let seed = String::from_utf8(
+        device
+            .base32_string_seed()
+            .expect("a seed")
+            .as_ref()
+            .to_vec(),
+    )
+    .expect("a base32 text");
+    admin
+        .enable_mfa_device()
+        .user_name(user)
+        .serial_number(&serial)
+        .authentication_code1(mfa_code(&seed, -1))
+        .authentication_code2(mfa_code(&seed, 0))
+        .send()
+        .await
+        .expect("EnableMFADevice");
+    (serial, seed)
+}

@@ -9,6 +9,7 @@ mod groups;
 mod inline;
 mod keys;
 mod logins;
+pub(crate) mod mfa;
 mod oidc;
 mod policies;
 mod roles;
@@ -34,6 +35,7 @@ pub fn operation(action: &str) -> Option<&'static Operation> {
         .chain(oidc::OPERATIONS)
         .chain(saml::OPERATIONS)
         .chain(logins::OPERATIONS)
+        .chain(mfa::OPERATIONS)
         .find(|operation| operation.name == action)
 }
 

@@ -216,6 +216,14 @@ fn delete_user(input: &Input, world: &mut World, caller: &Caller) -> Result<Shap
         return Err(ApiError::delete_conflict(
             "Cannot delete entity, must detach all policies first.",
         ));
+    } else if account
+        .mfa_devices
+        .values()
+        .any(|device| device.user.as_deref() == Some(name.as_str()))
+    {
+        return Err(ApiError::delete_conflict(
+            "Cannot delete entity, must remove MFA device first.",
+        ));
     } else {
         None
     };
