@@ -13,6 +13,10 @@
 //!
 //! Files come only from the plan's folder tree (or `--allow-files-from` folders); a
 //! fragment includes others at most [`MAX_INCLUDE_DEPTH`] deep, never itself again.
+//!
+//! Longer than most modules, as one cohesive thing: reading an include, checking its
+//! fragment alone, and rewriting its text into the plan's namespace depend on each
+//! other's details (what a fragment declares, which text is a step name).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
