@@ -12,7 +12,7 @@ use crate::kinds::StepKind;
 use crate::plan::Step;
 use crate::references::Because;
 
-/// `, capped by boundary `ARN`` for a user or role with a permissions boundary.
+/// What a user or role with a permissions boundary adds to its description.
 fn capped_by(boundary: Option<String>) -> String {
     boundary
         .map(|arn| format!(", capped by boundary `{arn}`"))

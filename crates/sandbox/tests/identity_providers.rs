@@ -226,7 +226,16 @@ async fn saml_providers_have_iams_shapes_and_errors() {
         .collect();
     assert_eq!(arns, [arn.as_str()]);
 
-    let updated = METADATA.replace("idp.example.com/saml/sso", "idp.example.com/saml/sso2");
+    assert!(
+        found.valid_until().is_none(),
+        "the metadata has no validUntil"
+    );
+    let updated = METADATA
+        .replace("idp.example.com/saml/sso", "idp.example.com/saml/sso2")
+        .replace(
+            "entityID=",
+            "validUntil=\"2031-01-02T03:04:05.678Z\" entityID=",
+        );
     admin
         .update_saml_provider()
         .saml_provider_arn(&arn)
@@ -245,6 +254,11 @@ async fn saml_providers_have_iams_shapes_and_errors() {
         found.saml_provider_uuid(),
         Some(uuid.as_str()),
         "same provider"
+    );
+    assert_eq!(
+        found.valid_until().map(aws_smithy_types::DateTime::secs),
+        Some(1_925_089_445),
+        "validUntil of the new metadata"
     );
 
     let not_xml = format!("<md:EntityDescriptor>{}", "x".repeat(1_000));

@@ -219,7 +219,7 @@ pub struct SamlProvider {
     /// `SAMLProviderUUID`: what tells this provider from another of the same name.
     pub uuid: String,
     pub created: i64,
-    /// The metadata's `validUntil`, as written there, if it has one.
+    /// The metadata's `validUntil`, as IAM answers a date, if it has a valid one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid_until: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -104,7 +104,7 @@ fn check_metadata(document: &str) -> Result<Option<String>, ApiError> {
             .attributes()
             .flatten()
             .find(|a| a.key.local_name().as_ref() == b"validUntil")
-            .map(|a| String::from_utf8_lossy(&a.value).into_owned());
+            .and_then(|a| valid_until(&String::from_utf8_lossy(&a.value)));
         (name, valid_until)
     };
     loop {
@@ -139,6 +139,15 @@ fn check_metadata(document: &str) -> Result<Option<String>, ApiError> {
         ))),
         None => Err(invalid("it has no root element")),
     }
+}
+
+/// A `validUntil` (an `xs:dateTime`) as IAM answers dates; `None` when it is not one,
+/// so an odd value never reaches a client as a date it cannot read.
+fn valid_until(text: &str) -> Option<String> {
+    let at =
+        time::OffsetDateTime::parse(text.trim(), &time::format_description::well_known::Rfc3339)
+            .ok()?;
+    Some(timestamp(at.unix_timestamp()))
 }
 
 fn no_such_provider(arn: &str) -> ApiError {
