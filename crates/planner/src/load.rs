@@ -177,6 +177,7 @@ pub fn check_source_with(file: SourceFile, options: &LoadOptions) -> Result<Seal
         return Err(invalid(&path, diags.into_sorted()));
     };
     plan::check_accounts(&mut diags, &plan);
+    plan::check_parent_accounts(&mut diags, &plan);
     references::check_vars(&mut diags, &plan);
     let dependencies = references::collect(&mut diags, &plan);
     checks::check_plan(&mut diags, &plan, &base_dir, &options.allowed_dirs);
