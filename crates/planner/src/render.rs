@@ -14,7 +14,6 @@ use crate::references::Because;
 
 /// What a step will do, in a short sentence (`create IAM user `sts-lab-user` with an
 /// access key`). Values known only at run time are shown as written.
-#[expect(clippy::too_many_lines, reason = "one arm per step kind")]
 pub fn describe(sealed: &SealedPlan, step: &Step) -> String {
     in_account(sealed, step, describe_kind(sealed, step))
 }
@@ -24,7 +23,8 @@ pub fn describe_teardown(sealed: &SealedPlan, step: &Step) -> Option<String> {
     describe_teardown_kind(sealed, step).map(|text| in_account(sealed, step, text))
 }
 
-/// `text` with ` in account `NAME`` when the plan names several accounts.
+/// `text` followed by the step's account (`in account NAME`) when the plan names
+/// several accounts.
 fn in_account(sealed: &SealedPlan, step: &Step, text: String) -> String {
     match sealed.plan.account_of(step) {
         Some(name) => format!("{text} in account `{name}`"),
@@ -32,6 +32,7 @@ fn in_account(sealed: &SealedPlan, step: &Step, text: String) -> String {
     }
 }
 
+#[expect(clippy::too_many_lines, reason = "one arm per step kind")]
 fn describe_kind(sealed: &SealedPlan, step: &Step) -> String {
     let statics = Statics::for_display(&sealed.plan);
     let show = |text: &str| statics.render(text).unwrap_or_else(|| text.to_owned());
