@@ -514,3 +514,68 @@ fn a_profile_per_account_reaches_each_account_of_an_endpoint() {
     assert_eq!(down.status.code(), Some(0), "{}", text(&down));
     assert!(!served.status(&home).contains("two-two2"));
 }
+
+#[test]
+fn more_accounts_than_the_sandbox_hosts_is_a_located_error() {
+    let home = Home::new();
+    let plan = home.write(
+        "four.yaml",
+        "name: four\naccounts: { a: {}, b: {}, c: {}, d: {} }\nsteps:\n  user: { account: d, iam.user: { name: \"d-${run.id}\" } }\n",
+    );
+    let up = home.awslab(&["up", plan.to_str().unwrap(), "--run-id", "four1"]);
+    let out = text(&up);
+    assert_eq!(up.status.code(), Some(2), "{out}");
+    assert!(
+        out.contains(&format!(
+            "{}:2:34: the plan names 4 accounts and the sandbox hosts 3",
+            plan.display()
+        )),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_flag_names_the_target_over_the_environment() {
+    let home = Home::new();
+    let plan = home.write(
+        "flag.yaml",
+        "name: flag\nsteps:\n  user: { iam.user: { name: \"flag-${run.id}\" } }\n",
+    );
+    // An unreachable endpoint and keys in the environment; `--target sandbox` wins.
+    let env = [
+        (
+            "AWS_ENDPOINT_URL".to_owned(),
+            "http://127.0.0.1:9".to_owned(),
+        ),
+        (
+            "AWS_ACCESS_KEY_ID".to_owned(),
+            "AKIAEXAMPLEEXAMPLE00".to_owned(),
+        ),
+        (
+            "AWS_SECRET_ACCESS_KEY".to_owned(),
+            "not-a-real-secret".to_owned(),
+        ),
+    ];
+    let up = home.awslab_with(
+        &env,
+        &[
+            "up",
+            plan.to_str().unwrap(),
+            "--run-id",
+            "flag1",
+            "--target",
+            "sandbox",
+        ],
+    );
+    let out = text(&up);
+    assert_eq!(up.status.code(), Some(0), "{out}");
+    let first = String::from_utf8_lossy(&up.stderr)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(first.starts_with("Target: the sandbox in"), "{first}");
+    assert!(!first.contains("AWS_ENDPOINT_URL"), "{first}");
+    let down = home.awslab(&["down", "flag1"]);
+    assert_eq!(down.status.code(), Some(0), "{}", text(&down));
+}

@@ -284,6 +284,7 @@ fn check_inner(
         return (None, diags);
     };
     plan::check_accounts(&mut diags, &plan);
+    plan::check_parent_accounts(&mut diags, &plan);
     references::check_vars(&mut diags, &plan);
     let dependencies = references::collect(&mut diags, &plan);
     checks::check_plan(&mut diags, &plan, &context.base_dir, &context.allowed_dirs);

@@ -21,8 +21,26 @@ fn capped_by(boundary: Option<String>) -> String {
 
 /// What a step will do, in a short sentence (`create IAM user `sts-lab-user` with an
 /// access key`). Values known only at run time are shown as written.
-#[expect(clippy::too_many_lines, reason = "one arm per step kind")]
 pub fn describe(sealed: &SealedPlan, step: &Step) -> String {
+    in_account(sealed, step, describe_kind(sealed, step))
+}
+
+/// What tearing a step down does, with its account as [`describe`] gives it.
+pub fn describe_teardown(sealed: &SealedPlan, step: &Step) -> Option<String> {
+    describe_teardown_kind(sealed, step).map(|text| in_account(sealed, step, text))
+}
+
+/// `text` followed by the step's account (`in account NAME`) when the plan names
+/// several accounts.
+fn in_account(sealed: &SealedPlan, step: &Step, text: String) -> String {
+    match sealed.plan.account_of(step) {
+        Some(name) => format!("{text} in account `{name}`"),
+        None => text,
+    }
+}
+
+#[expect(clippy::too_many_lines, reason = "one arm per step kind")]
+fn describe_kind(sealed: &SealedPlan, step: &Step) -> String {
     let statics = Statics::for_display(&sealed.plan);
     let show = |text: &str| statics.render(text).unwrap_or_else(|| text.to_owned());
     match &step.kind {
@@ -169,7 +187,7 @@ fn expect_text(expect: &crate::values::Expect, show: &dyn Fn(&str) -> String) ->
 
 /// What teardown does for a step (such as ``delete IAM user `x` ``), or `None` if
 /// nothing.
-pub fn describe_teardown(sealed: &SealedPlan, step: &Step) -> Option<String> {
+fn describe_teardown_kind(sealed: &SealedPlan, step: &Step) -> Option<String> {
     let statics = Statics::for_display(&sealed.plan);
     let show = |text: &str| statics.render(text).unwrap_or_else(|| text.to_owned());
     Some(match &step.kind {

@@ -105,6 +105,14 @@ const CASES: &[Case] = &[
         "",
     ),
     (
+        "policy for another account's user",
+        "name: x\naccounts: { a: {}, b: {} }\nsteps:\n  u: { account: b, iam.user: { name: u } }\n  p: { iam.user_policy: { user: \"${u.name}\", name: p, document: { Version: \"2012-10-17\", Statement: { Effect: Deny, Action: \"*\", Resource: \"*\" } } } }\n",
+        "plan::account_mismatch",
+        (5, 33),
+        "step `p` runs in account `a` but changes `u`, which is in account `b`",
+        "add `account: b` to step `p`",
+    ),
+    (
         "identity of another account",
         "name: x\naccounts: { a: {}, b: {} }\nsteps:\n  u: { account: b, iam.user: { name: u, access_key: true } }\n  v: { account: a, verify: { as: u, call: sts.GetCallerIdentity, expect: allow } }\n",
         "plan::account_mismatch",

@@ -295,6 +295,71 @@ pub fn check_accounts(diags: &mut Diagnostics, plan: &Plan) {
     }
 }
 
+/// The users, roles and groups a step changes, as written (`user: ${partner.name}`).
+fn parents(kind: &StepKind) -> Vec<&Sp<String>> {
+    match kind {
+        StepKind::IamAccessKey(k) => vec![&k.user],
+        StepKind::IamUserPolicy(p) => vec![&p.user],
+        StepKind::IamUserPolicyAttachment(p) => vec![&p.user],
+        StepKind::IamRolePolicy(p) => vec![&p.role],
+        StepKind::IamRolePolicyAttachment(p) => vec![&p.role],
+        StepKind::IamTrustPolicy(t) => vec![&t.role],
+        StepKind::IamGroupPolicy(p) => vec![&p.group],
+        StepKind::IamGroupMembership(m) => vec![&m.group, &m.user],
+        _ => Vec::new(),
+    }
+}
+
+/// Checks that a step changing a user, role or group the plan makes (`user:
+/// ${partner.name}`) runs in that resource's account: IAM names are per account, so
+/// elsewhere the call would find no such entity, or another account's namesake.
+pub fn check_parent_accounts(diags: &mut Diagnostics, plan: &Plan) {
+    if plan.accounts.len() < 2 {
+        return;
+    }
+    for step in plan.steps.values() {
+        let ours = plan.account_index(step);
+        for field in parents(&step.kind) {
+            let Some(parent) = plan.step_referenced(&field.value) else {
+                continue;
+            };
+            if !matches!(
+                parent.kind,
+                StepKind::IamUser(_) | StepKind::IamRole(_) | StepKind::IamGroup(_)
+            ) {
+                continue;
+            }
+            let theirs = plan.account_index(parent);
+            if theirs == ours {
+                continue;
+            }
+            let name = |index: usize| {
+                plan.accounts
+                    .get_index(index)
+                    .map_or("", |(name, _)| name.as_str())
+            };
+            diags
+                .error(
+                    "plan::account_mismatch",
+                    field.span,
+                    format!(
+                        "step `{}` runs in account `{}` but changes `{}`, which is in account `{}`",
+                        step.id,
+                        name(ours),
+                        parent.id,
+                        name(theirs)
+                    ),
+                )
+                .help(format!(
+                    "add `account: {}` to step `{}`: IAM names are per account",
+                    name(theirs),
+                    step.id
+                ))
+                .emit();
+        }
+    }
+}
+
 /// Reports an account name that is not under `accounts:`, suggesting the closest.
 pub fn unknown_account(
     diags: &mut Diagnostics,

@@ -22,7 +22,7 @@ use crate::kinds::StepKind;
 use crate::limits::{MAX_DEPTH, MAX_EXPANDED_BYTES, MAX_NODES, MAX_STEPS};
 use crate::source::Span;
 use crate::yaml::{self, Key, Node, Sp, Value};
-pub use accounts::{Account, MAX_ACCOUNTS, check_accounts, unknown_account};
+pub use accounts::{Account, MAX_ACCOUNTS, check_accounts, check_parent_accounts, unknown_account};
 use vars::{apply_overrides, apply_secret_overrides, mark_token_vars_secret, read_vars};
 
 /// A step's name in the plan.
