@@ -43,7 +43,7 @@ async fn permissions_boundary_lab_reads_inside_and_is_denied_outside_on_the_sand
         &lab,
         &plans().join("permissions-boundary.yaml"),
         "pb1",
-        "8 of 8 steps succeeded; 3 of 3 verifications passed.",
+        "10 of 10 steps succeeded; 5 of 5 verifications passed.",
     );
     assert!(
         out.contains("expected AccessDenied, got AccessDenied"),

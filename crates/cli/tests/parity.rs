@@ -75,6 +75,18 @@ const MOTO_DIFFERS: &[(&str, &str, &str, &str)] = &[
         USER_BOUNDARY,
     ),
     (
+        "plans/permissions-boundary.yaml",
+        "cannot-write",
+        "failed",
+        USER_BOUNDARY,
+    ),
+    (
+        "plans/permissions-boundary.yaml",
+        "cannot-create-users",
+        "failed",
+        USER_BOUNDARY,
+    ),
+    (
         "plans/web-identity.yaml",
         "student",
         "failed",
