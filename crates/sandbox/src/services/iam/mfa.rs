@@ -9,6 +9,9 @@
 //! drift. A code is not refused for having been used before: AWS refuses a code used
 //! once, and awslab's executor waits for the next step where that matters (a real
 //! account), but the sandbox keeps labs fast.
+//!
+//! Longer than most modules, as one thing: a device's operations and the code checks
+//! they and STS share.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
