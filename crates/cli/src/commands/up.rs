@@ -165,15 +165,7 @@ async fn run(args: &UpArgs, sealed: Arc<SealedPlan>, run_id: RunId) -> Result<St
         &resumed,
     ));
     let resumed = resumed.meta.is_some();
-    let nodes: Vec<(StepId, Vec<StepId>)> = sealed
-        .order()
-        .map(|id| {
-            (
-                id.clone(),
-                sealed.dependencies(id).into_iter().cloned().collect(),
-            )
-        })
-        .collect();
+    let nodes = graph_nodes(&sealed);
     let interrupt = watch_interrupts(&run_id);
     let (sender, renderer) = start_renderer(args.output, &sealed, &run_id, &target, resumed);
     let scheduler = Scheduler::new(nodes)
@@ -207,6 +199,19 @@ async fn run(args: &UpArgs, sealed: Arc<SealedPlan>, run_id: RunId) -> Result<St
         &report,
         &run_id,
     ))
+}
+
+/// Every step with the steps it waits for, in plan order: the scheduler's graph.
+fn graph_nodes(sealed: &SealedPlan) -> Vec<(StepId, Vec<StepId>)> {
+    sealed
+        .order()
+        .map(|id| {
+            (
+                id.clone(),
+                sealed.dependencies(id).into_iter().cloned().collect(),
+            )
+        })
+        .collect()
 }
 
 /// The first line of `up`: the target, account and caller, and what the environment

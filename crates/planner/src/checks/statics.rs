@@ -247,16 +247,7 @@ impl<'a> Statics<'a> {
                 _ => None,
             },
             StepKind::CfnStack(s) => (field == "name").then(|| name(&s.name)).flatten(),
-            StepKind::IamOidcProvider(p) => {
-                let url = name(&p.url)?;
-                let host = url.strip_prefix("https://").unwrap_or(&url);
-                let host = host.trim_end_matches('/');
-                match field {
-                    "url" => Some(host.to_owned()),
-                    "arn" => Some(format!("arn:aws:iam::{}:oidc-provider/{host}", account)),
-                    _ => None,
-                }
-            }
+            StepKind::IamOidcProvider(p) => oidc_output(&name(&p.url)?, field, &account),
             StepKind::IamSamlProvider(p) => match field {
                 "name" => name(&p.name),
                 "arn" => arn("saml-provider", &p.name),
@@ -383,5 +374,19 @@ impl<'a> Statics<'a> {
             )),
             _ => None,
         }
+    }
+}
+
+/// An `iam.oidc_provider`'s `url` (its host and path, as IAM names the provider) and
+/// `arn`, from its issuer URL.
+fn oidc_output(url: &str, field: &str, account: &str) -> Option<String> {
+    let host = url
+        .strip_prefix("https://")
+        .unwrap_or(url)
+        .trim_end_matches('/');
+    match field {
+        "url" => Some(host.to_owned()),
+        "arn" => Some(format!("arn:aws:iam::{account}:oidc-provider/{host}")),
+        _ => None,
     }
 }

@@ -257,6 +257,23 @@ pub(super) fn report_syntax(diags: &mut Diagnostics, text: &str, err: &yaml::Syn
     }
 }
 
+/// The plan's `name`: a non-empty string.
+fn read_name(diags: &mut Diagnostics, node: &Node) -> Option<Sp<String>> {
+    match node.as_str() {
+        Some(text) if !text.trim().is_empty() => Some(Sp::new(text.to_owned(), node.span)),
+        _ => {
+            diags
+                .error(
+                    "plan::invalid_value",
+                    node.span,
+                    "`name` must be a non-empty string",
+                )
+                .emit();
+            None
+        }
+    }
+}
+
 fn read_root(
     diags: &mut Diagnostics,
     root: &Node,
@@ -295,18 +312,7 @@ fn read_root(
         }
         seen.push(key);
         match key.name.as_str() {
-            "name" => match node.as_str() {
-                Some(text) if !text.trim().is_empty() => {
-                    name = Some(Sp::new(text.to_owned(), node.span));
-                }
-                _ => diags
-                    .error(
-                        "plan::invalid_value",
-                        node.span,
-                        "`name` must be a non-empty string",
-                    )
-                    .emit(),
-            },
+            "name" => name = read_name(diags, node),
             "description" => description = scalar_text(node),
             "vars" => read_vars(diags, node, &mut vars, &mut secrets, &mut collections),
             "accounts" => accounts::read_accounts(diags, node, &mut accounts),

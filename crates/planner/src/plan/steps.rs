@@ -108,6 +108,23 @@ pub(super) fn read_steps(
     }
 }
 
+/// A step's `account:`: the name of an account under `accounts:`.
+fn read_account(diags: &mut Diagnostics, id: &StepId, node: &Node) -> Option<Sp<String>> {
+    match node.as_str() {
+        Some(name) if !name.is_empty() => Some(Sp::new(name.to_owned(), node.span)),
+        _ => {
+            diags
+                .error(
+                    "plan::invalid_value",
+                    node.span,
+                    format!("`account` in step `{id}` is the name of an account under `accounts:`"),
+                )
+                .emit();
+            None
+        }
+    }
+}
+
 fn read_step(diags: &mut Diagnostics, id: StepId, key: &Key, body: &Node) -> Option<Step> {
     let Some(entries) = body.as_map() else {
         diags
@@ -128,18 +145,7 @@ fn read_step(diags: &mut Diagnostics, id: StepId, key: &Key, body: &Node) -> Opt
         match k.name.as_str() {
             "needs" => needs = read_needs(diags, v),
             "description" => description = scalar_text(v),
-            "account" => match v.as_str() {
-                Some(name) if !name.is_empty() => account = Some(Sp::new(name.to_owned(), v.span)),
-                _ => diags
-                    .error(
-                        "plan::invalid_value",
-                        v.span,
-                        format!(
-                            "`account` in step `{id}` is the name of an account under `accounts:`"
-                        ),
-                    )
-                    .emit(),
-            },
+            "account" => account = read_account(diags, &id, v),
             label if StepKind::LABELS.contains(&label) => kinds.push((k, v)),
             other => {
                 let candidates = StepKind::LABELS.iter().chain(STEP_KEYS).copied();
