@@ -201,10 +201,11 @@ pub fn check_with_var_files(
         .parent()
         .map_or_else(|| Path::new(".").to_path_buf(), Path::to_path_buf);
     let mut context = include::Context {
-        roots: checks::file_roots(&base_dir, &options.allowed_dirs),
+        roots: crate::source::file_roots(&base_dir, &options.allowed_dirs),
         base_dir: base_dir.clone(),
         allowed_dirs: options.allowed_dirs.clone(),
         stack: std::fs::canonicalize(&path).into_iter().collect(),
+        loader: Some(FRAGMENTS),
         ..include::Context::default()
     };
     let mut from_files = Vec::new();
@@ -241,7 +242,20 @@ pub fn check_with_var_files(
 
 /// Checks a fragment alone (`include:`), with the include's literal inputs, its files
 /// resolved against the main plan's folder: what it declares, or its errors.
-pub(crate) fn check_fragment(
+/// How `include:` reads and checks fragments: with this module's own entry points.
+const FRAGMENTS: include::Loader = include::Loader {
+    read: read_fragment,
+    check: check_fragment,
+};
+
+fn read_fragment(path: &Path, what: &str) -> Result<SourceFile, include::Unreadable> {
+    read_yaml_file(path, what).map_err(|error| match error {
+        LoadError::Invalid { diagnostics, .. } => include::Unreadable::Invalid(diagnostics),
+        other @ LoadError::Read { .. } => include::Unreadable::Other(other.to_string()),
+    })
+}
+
+fn check_fragment(
     file: SourceFile,
     overrides: &[(String, String)],
     context: &mut include::Context,

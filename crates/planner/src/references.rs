@@ -51,39 +51,7 @@ pub fn strings(node: &Node, out: &mut Vec<(String, Span)>) {
     }
 }
 
-/// Parses `text` (found at `span`) and returns its references with their exact spans;
-/// malformed references are reported.
-pub fn references_in(diags: &mut Diagnostics, text: &str, span: Span) -> Vec<(Reference, Span)> {
-    match Template::parse(text) {
-        // Each search starts after the previous find, so the work is linear in the
-        // text and a reference repeated is placed at its own occurrence.
-        Ok(template) => {
-            let mut from = span.offset;
-            template
-                .references()
-                .map(|(reference, start, end)| {
-                    let raw = &text[start..end];
-                    let at = diags.file().find_from(from, raw).unwrap_or(span);
-                    from = at.offset + at.len;
-                    (reference.clone(), at)
-                })
-                .collect()
-        }
-        Err(errors) => {
-            let mut from = span.offset;
-            for error in errors {
-                if diags.is_full() {
-                    break;
-                }
-                let raw = &text[error.start..error.end];
-                let at = diags.file().find_from(from, raw).unwrap_or(span);
-                from = at.offset + at.len;
-                diags.error("plan::bad_reference", at, error.message).emit();
-            }
-            Vec::new()
-        }
-    }
-}
+pub use crate::template::references_in;
 
 /// Checks variables: references among them resolve and do not loop.
 pub fn check_vars(diags: &mut Diagnostics, plan: &Plan) {

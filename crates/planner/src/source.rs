@@ -150,3 +150,19 @@ impl miette::SourceCode for PlanSource {
         )))
     }
 }
+
+/// The folders files may come from: the plan's own, and those the person allowed,
+/// each with symlinks resolved.
+pub fn file_roots(base_dir: &Path, allowed: &[PathBuf]) -> Vec<PathBuf> {
+    std::iter::once(base_dir)
+        .chain(allowed.iter().map(PathBuf::as_path))
+        .filter_map(|dir| {
+            let dir = if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            };
+            std::fs::canonicalize(dir).ok()
+        })
+        .collect()
+}

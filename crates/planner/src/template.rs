@@ -79,7 +79,7 @@ pub fn is_step_id(root: &str) -> bool {
         Some((base, key)) => (base, Some(key)),
         None => (root, None),
     };
-    key.is_none_or(crate::plan::valid_instance_key)
+    key.is_none_or(valid_instance_key)
         && base
             .split('/')
             .all(|part| is_name(part) && part.starts_with(|c: char| c.is_ascii_alphabetic()))
@@ -284,6 +284,53 @@ where
         ),
         other => other.clone(),
     })
+}
+
+/// Whether `key` can name an instance of a `for_each` step (`team[red]`).
+pub fn valid_instance_key(key: &str) -> bool {
+    !key.is_empty()
+        && key.len() <= 64
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+/// Parses `text` (found at `span`) and returns its references with their exact spans;
+/// malformed references are reported.
+pub fn references_in(
+    diags: &mut crate::diagnostics::Diagnostics,
+    text: &str,
+    span: crate::source::Span,
+) -> Vec<(Reference, crate::source::Span)> {
+    match Template::parse(text) {
+        // Each search starts after the previous find, so the work is linear in the
+        // text and a reference repeated is placed at its own occurrence.
+        Ok(template) => {
+            let mut from = span.offset;
+            template
+                .references()
+                .map(|(reference, start, end)| {
+                    let raw = &text[start..end];
+                    let at = diags.file().find_from(from, raw).unwrap_or(span);
+                    from = at.offset + at.len;
+                    (reference.clone(), at)
+                })
+                .collect()
+        }
+        Err(errors) => {
+            let mut from = span.offset;
+            for error in errors {
+                if diags.is_full() {
+                    break;
+                }
+                let raw = &text[error.start..error.end];
+                let at = diags.file().find_from(from, raw).unwrap_or(span);
+                from = at.offset + at.len;
+                diags.error("plan::bad_reference", at, error.message).emit();
+            }
+            Vec::new()
+        }
+    }
 }
 
 #[cfg(test)]

@@ -19,22 +19,6 @@ use crate::values::Text;
 
 use super::Statics;
 
-/// The folders files may come from: the plan's own, and those the person allowed,
-/// each with symlinks resolved.
-pub fn roots(base_dir: &Path, allowed: &[PathBuf]) -> Vec<PathBuf> {
-    std::iter::once(base_dir)
-        .chain(allowed.iter().map(PathBuf::as_path))
-        .filter_map(|dir| {
-            let dir = if dir.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                dir
-            };
-            std::fs::canonicalize(dir).ok()
-        })
-        .collect()
-}
-
 struct FileField<'a> {
     field: &'static str,
     text: &'a Text,
@@ -80,7 +64,7 @@ pub fn check(
     allowed: &[PathBuf],
     statics: &Statics,
 ) {
-    let roots = roots(base_dir, allowed);
+    let roots = crate::source::file_roots(base_dir, allowed);
     let shown_base = if base_dir.as_os_str().is_empty() {
         Path::new(".")
     } else {

@@ -19,8 +19,8 @@ mod sessions;
 mod statics;
 mod trust;
 
+pub use crate::source::file_roots;
 pub use awslab_apimodel::{Call, find_call};
-pub use files::roots as file_roots;
 pub use statics::{SAMPLE_ACCOUNT, SAMPLE_RUN_ID, Statics};
 
 use std::path::{Path, PathBuf};

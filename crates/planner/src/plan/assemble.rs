@@ -28,7 +28,7 @@ pub(super) fn read_includes(
                 .parent()
                 .map(std::path::Path::to_path_buf)
                 .unwrap_or_default();
-            local.roots = crate::checks::file_roots(&local.base_dir, &[]);
+            local.roots = crate::source::file_roots(&local.base_dir, &[]);
             let included = include::read(diags, node, &mut local, unreadable);
             if local.failed {
                 diags
@@ -155,7 +155,7 @@ pub(super) fn check_outputs(
                 .emit();
             continue;
         };
-        for (reference, at) in crate::references::references_in(diags, text, value.span) {
+        for (reference, at) in crate::template::references_in(diags, text, value.span) {
             if let crate::template::Reference::Step { step, .. } = &reference {
                 let base = step.split_once('[').map_or(step.as_str(), |(b, _)| b);
                 let known = steps.contains_key(step.as_str())

@@ -49,6 +49,32 @@ pub struct Context {
     /// most [`MAX_EXPANDED_BYTES`] in all).
     pub reads: usize,
     pub bytes: usize,
+    /// How fragments are read and checked alone; without one, `include:` is an error.
+    pub loader: Option<Loader>,
+}
+
+/// How a fragment is read and checked alone. The planner's entry points (`load`) give
+/// theirs, which run the whole pipeline on the fragment; this module names only the
+/// shape, so that reading a plan never imports the entry points that read plans.
+#[derive(Debug, Clone, Copy)]
+pub struct Loader {
+    /// Reads a YAML file of the plan's (`what` names it in errors).
+    pub read: fn(&Path, &str) -> Result<crate::SourceFile, Unreadable>,
+    /// Checks a fragment alone, with the include's literal inputs over its defaults.
+    pub check: CheckFragment,
+}
+
+/// Checks a fragment alone: [`Loader::check`].
+pub type CheckFragment =
+    fn(crate::SourceFile, &[(String, String)], &mut Context) -> Result<Declared, Vec<Diagnostic>>;
+
+/// Why a fragment could not be read.
+#[derive(Debug)]
+pub enum Unreadable {
+    /// It was read, and is not a YAML file the planner takes (located diagnostics).
+    Invalid(Vec<Diagnostic>),
+    /// It could not be read (said in the message).
+    Other(String),
 }
 
 /// Names of identities a step body may hold as plain text (not `${...}`).
@@ -161,20 +187,7 @@ fn read_one(
             .emit();
         return None;
     }
-    let source = match crate::load::read_yaml_file(&path, "fragment") {
-        Ok(source) => source,
-        Err(crate::LoadError::Invalid { diagnostics, .. }) => {
-            context.diagnostics.extend(diagnostics);
-            context.failed = true;
-            return None;
-        }
-        Err(error) => {
-            diags
-                .error("plan::file", file_span, error.to_string())
-                .emit();
-            return None;
-        }
-    };
+    let (loader, source) = read_fragment(diags, name, key.span, file_span, &path, context)?;
     context.bytes = context.bytes.saturating_add(source.text.len());
     if context.bytes > MAX_EXPANDED_BYTES {
         diags
@@ -207,7 +220,7 @@ fn read_one(
         })
         .collect();
     context.stack.push(path.clone());
-    let alone = crate::load::check_fragment(source.clone(), &literal, context);
+    let alone = (loader.check)(source.clone(), &literal, context);
     let expanded = match alone {
         Ok(declared) => expand(diags, name, key.span, &source, &inputs, &declared, context),
         Err(diagnostics) => {
@@ -218,6 +231,41 @@ fn read_one(
     };
     context.stack.pop();
     expanded
+}
+
+/// Reads an include's fragment file with the context's loader.
+fn read_fragment(
+    diags: &mut Diagnostics,
+    name: &str,
+    at: Span,
+    file_span: Span,
+    path: &Path,
+    context: &mut Context,
+) -> Option<(Loader, crate::SourceFile)> {
+    let Some(loader) = context.loader else {
+        diags
+            .error(
+                "plan::include",
+                at,
+                format!("include `{name}` cannot be read here: fragments are read when a plan is loaded from its file"),
+            )
+            .help("load the plan with `awslab validate` (or `awslab_planner::load`)")
+            .emit();
+        return None;
+    };
+    let source = match (loader.read)(path, "fragment") {
+        Ok(source) => source,
+        Err(Unreadable::Invalid(diagnostics)) => {
+            context.diagnostics.extend(diagnostics);
+            context.failed = true;
+            return None;
+        }
+        Err(Unreadable::Other(message)) => {
+            diags.error("plan::file", file_span, message).emit();
+            return None;
+        }
+    };
+    Some((loader, source))
 }
 
 /// An include's `file` and `vars`.

@@ -168,15 +168,7 @@ pub(super) fn check_collection(diags: &mut Diagnostics, name: &str, value: &Node
     }
     ok
 }
-
-/// Whether `key` can name an instance of a `for_each` step (`team[red]`).
-pub fn valid_instance_key(key: &str) -> bool {
-    !key.is_empty()
-        && key.len() <= 64
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-}
+pub use crate::template::valid_instance_key;
 
 pub(super) fn read_vars(
     diags: &mut Diagnostics,
