@@ -1,8 +1,4 @@
-#![expect(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    reason = "tests fail loudly on a broken sandbox"
-)]
+#![expect(clippy::expect_used, reason = "tests fail loudly on a broken sandbox")]
 
 //! What the registry of services decides, through the SDK: a registered service answers
 //! an operation it lacks with AWS's `InvalidAction` naming its version (never an empty
