@@ -250,7 +250,7 @@ fn no_echo(template: &Template) -> Vec<String> {
 }
 
 /// The service role a stack acts as: the caller must be allowed `iam:PassRole` on
-/// it, and its trust policy must name `cloudformation.amazonaws.com`.
+/// it, and auth must allow `cloudformation.amazonaws.com` to assume it by its trust policy.
 fn service_role(world: &World, request: &mut Request, arn: &str) -> Result<Caller, ApiError> {
     let invalid = || validation(format!("Role {arn} is invalid or cannot be assumed"));
     let name = arn
