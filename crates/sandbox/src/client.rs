@@ -14,6 +14,7 @@ use aws_smithy_types::body::SdkBody;
 use http_body_util::{BodyExt as _, LengthLimitError};
 
 use crate::sandbox::Sandbox;
+use crate::services::registry::Registry;
 use crate::wire::{self, refusals};
 
 /// The largest request body the sandbox reads (S3 objects above it need multipart).
@@ -90,7 +91,12 @@ async fn into_wire(
     head.body = if let Some(bytes) = body.bytes() {
         if bytes.len() > MAX_BODY_BYTES {
             let proposed = u64::try_from(bytes.len()).ok();
-            return Ok(Err(refusals::too_large(&head, proposed, MAX_BODY_BYTES)));
+            return Ok(Err(refusals::too_large(
+                &Registry,
+                &head,
+                proposed,
+                MAX_BODY_BYTES,
+            )));
         }
         bytes.to_vec()
     } else {
@@ -98,7 +104,12 @@ async fn into_wire(
         match limited.collect().await {
             Ok(collected) => collected.to_bytes().to_vec(),
             Err(error) if error.downcast_ref::<LengthLimitError>().is_some() => {
-                return Ok(Err(refusals::too_large(&head, None, MAX_BODY_BYTES)));
+                return Ok(Err(refusals::too_large(
+                    &Registry,
+                    &head,
+                    None,
+                    MAX_BODY_BYTES,
+                )));
             }
             Err(error) => return Err(ConnectorError::io(error)),
         }

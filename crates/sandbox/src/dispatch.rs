@@ -7,8 +7,9 @@
 use crate::auth::authorize::{self, RequestFacts};
 use crate::auth::{self, AuthError, Caller};
 use crate::ids;
+use crate::model::{CommonError, S3Error};
 use crate::sandbox::Sandbox;
-use crate::services::{ApiError, Check, Shape, cloudformation, iam, other, s3, sts};
+use crate::services::{ApiError, Check, Shape, cloudformation, iam, other, registry, s3};
 use crate::state::{DecisionRecord, Outcome, World};
 use crate::wire::auth_errors::{Family, auth_error};
 use crate::wire::{self, HttpRequest, HttpResponse, Route, query};
@@ -40,7 +41,7 @@ impl Sandbox {
             .ok()
             .and_then(Option::as_ref)
             .map(|signature| signature.service.as_str());
-        match wire::route(request, &form, scoped) {
+        match wire::route(request, &form, scoped, &registry::Registry) {
             Route::S3 => self.s3(&signed, &request_id),
             Route::Query { service } => self.query(&service, &signed, &form, &request_id),
             Route::Json { service, target } => self.json(&service, &target, &signed, &request_id),
@@ -62,7 +63,7 @@ impl Sandbox {
         let Some(action) = action else {
             return query::error(
                 service,
-                &ApiError::new(400, "MissingAction", "Missing Action"),
+                &ApiError::of(CommonError::MissingAction, "Missing Action"),
                 request_id,
             );
         };
@@ -72,16 +73,14 @@ impl Sandbox {
             "iam" => iam::precheck(&action, query::input(form)),
             _ => query::input(form),
         };
-        let operation = match service {
-            "iam" => iam::operation(&action),
-            "sts" => sts::operation(&action),
-            _ => None,
-        };
-        let unsigned_allowed = service == "sts" && sts::UNSIGNED.contains(&action.as_str());
+        let registered = registry::service(service);
+        let operation = registered.and_then(|found| found.operation(&action));
+        let stack_operation = registered.and_then(|found| found.stack_operation(&action));
+        let unsigned_allowed =
+            registered.is_some_and(|found| found.unsigned.contains(&action.as_str()));
         let mut explanation = Explanation::default();
-        let mut answer: Result<Shape, ApiError> = Err(ApiError::new(
-            500,
-            "InternalFailure",
+        let mut answer: Result<Shape, ApiError> = Err(ApiError::of(
+            CommonError::InternalFailure,
             "The request was not run",
         ));
         let transaction = self.store.transact(&mut |world| {
@@ -106,13 +105,13 @@ impl Sandbox {
                 return Outcome::Discard;
             }
             let facts = facts(signed);
-            if service == "cloudformation" && cloudformation::handles(&action) {
+            if let Some(stack_operation) = stack_operation {
                 let region = facts.region.clone();
                 let mut authorize = |world: &World, caller: &Caller, checks: &[Check]| {
                     authorize_all(world, caller, checks, &facts, request_id, &mut explanation)
                 };
                 let (result, commit) = cloudformation::handle(
-                    &action,
+                    stack_operation,
                     &input,
                     world,
                     &caller,
@@ -127,19 +126,8 @@ impl Sandbox {
                 };
             }
             let Some(operation) = operation else {
-                answer = if service == "iam" || service == "sts" {
-                    Err(ApiError::new(
-                        400,
-                        "InvalidAction",
-                        format!(
-                            "Could not find operation {action} for version {}",
-                            if service == "iam" {
-                                "2010-05-08"
-                            } else {
-                                "2011-06-15"
-                            }
-                        ),
-                    ))
+                answer = if let Some(registered) = registered {
+                    Err(registered.unknown_operation(&action))
                 } else {
                     // Another query service: authorize, then answer read-only calls empty.
                     let check = other::check(service, &action);
@@ -178,7 +166,7 @@ impl Sandbox {
         match (transaction, answer) {
             (Err(error), _) => query::error(
                 service,
-                &ApiError::new(500, "InternalFailure", error.to_string()),
+                &ApiError::of(CommonError::InternalFailure, error.to_string()),
                 request_id,
             ),
             (Ok(()), Ok(shape)) => query::success(service, &action, &shape, request_id),
@@ -202,9 +190,8 @@ impl Sandbox {
         let policy_verdict = s3::precheck(&operation);
         let mut operation = Some(operation);
         let mut explanation = Explanation::default();
-        let mut answer = Err(ApiError::new(
-            500,
-            "InternalError",
+        let mut answer = Err(ApiError::of(
+            S3Error::InternalError,
             "The request was not run",
         ));
         let transaction = self.store.transact(&mut |world| {
@@ -245,7 +232,7 @@ impl Sandbox {
         self.keep(request_id, explanation);
         match (transaction, answer) {
             (Err(error), _) => wire::s3::error(
-                &ApiError::new(500, "InternalError", error.to_string()),
+                &ApiError::of(S3Error::InternalError, error.to_string()),
                 request_id,
                 head,
             ),
@@ -270,7 +257,7 @@ impl Sandbox {
                     .rehearsal
                     .admit(&caller.account, service, Family::Query)
                     // The JSON protocols name it `ThrottlingException`.
-                    .map_err(|_| ApiError::new(400, "ThrottlingException", "Rate exceeded"))
+                    .map_err(|_| ApiError::of(CommonError::ThrottlingException, "Rate exceeded"))
                     .and_then(|()| {
                         authorize_all(
                             world,

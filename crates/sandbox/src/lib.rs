@@ -2,10 +2,12 @@
 //! their real wire protocols, every request signed (`SigV4`, checked by re-signing)
 //! and authorized by `awslab_policy`, with AWS's error codes and denial messages.
 //!
-//! Layers: `wire` (routing, the query protocol, S3's REST-XML, aws-chunked), `auth`
-//! (`SigV4`, access key to principal, one decision per check), `services` (typed
-//! operations that never see HTTP), `state` (the world behind a `Store`: in memory, or
-//! `SQLite` under a state folder shared safely by several processes).
+//! Layers, each importing only those below it (`tests/module_layers.rs`): `model` (errors,
+//! inputs, shapes, checks, callers, entities), `state` (the world behind a `Store`: in
+//! memory, or `SQLite` under a state folder shared safely by several processes), `wire`
+//! (routing, the query protocol, S3's REST-XML, aws-chunked), `auth` (`SigV4`, access
+//! key to principal, one decision per check), `services` (typed operations that never
+//! see HTTP, and the registry of services that routing and dispatch read).
 //!
 //! The API the cli and the executor use:
 //! - [`Sandbox::open`]`(state_dir)` and [`Sandbox::in_memory`]`()`;
@@ -32,6 +34,7 @@ mod client;
 mod dispatch;
 mod error;
 mod ids;
+mod model;
 mod rehearsal;
 mod sandbox;
 mod serve;
@@ -42,5 +45,7 @@ pub mod wire;
 pub use client::{IN_PROCESS_ENDPOINT, MAX_BODY_BYTES};
 pub use error::SandboxError;
 pub use rehearsal::{Options, Rate, RateError};
-pub use sandbox::{ACCOUNTS, AccountStatus, OPERATOR, Operator, Sandbox, Status, seed_world};
+pub use sandbox::{
+    ACCOUNTS, AccountStatus, OPERATOR, Operator, Sandbox, ServiceStatus, Status, seed_world,
+};
 pub use serve::{ServeLimits, bind};

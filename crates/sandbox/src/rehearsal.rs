@@ -13,7 +13,8 @@ use std::str::FromStr;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use crate::services::ApiError;
+use crate::model::ApiError;
+use crate::model::{CommonError, S3Error};
 use crate::wire::auth_errors::Family;
 
 /// How a sandbox rehearses a real account. The default rehearses nothing.
@@ -138,8 +139,8 @@ impl Rehearsal {
 /// and JSON protocols, `SlowDown` (HTTP 503) in S3.
 pub(crate) fn throttled(family: Family) -> ApiError {
     match family {
-        Family::S3 => ApiError::new(503, "SlowDown", "Please reduce your request rate."),
-        Family::Query => ApiError::new(400, "Throttling", "Rate exceeded"),
+        Family::S3 => ApiError::of(S3Error::SlowDown, "Please reduce your request rate."),
+        Family::Query => ApiError::of(CommonError::Throttling, "Rate exceeded"),
     }
 }
 

@@ -10,8 +10,10 @@ use crate::auth::web_identity;
 use crate::error::SandboxError;
 use crate::ids;
 use crate::rehearsal::{Options, Rehearsal};
+use crate::services::registry;
 use crate::state::world::{AccessKey, Account, User};
 use crate::state::{MemoryStore, Outcome, SqliteStore, Store, World};
+use crate::wire::Protocol;
 
 /// The accounts a sandbox hosts (the example accounts of AWS's documentation). A world
 /// made before the third was added gains it, with its operator, when it is opened.
@@ -60,9 +62,25 @@ impl fmt::Debug for Operator {
 /// What exists in the sandbox, for `awslab sandbox status`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Status {
+    /// The services emulated, as the registry lists them.
+    pub services: Vec<ServiceStatus>,
     pub accounts: Vec<AccountStatus>,
     pub buckets: Vec<String>,
     pub sessions: usize,
+}
+
+/// One emulated service, from the registry.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServiceStatus {
+    /// The signing name (`iam`, `s3`).
+    pub name: String,
+    /// `query` or `rest-xml` or `json`.
+    pub protocol: String,
+    pub api_version: String,
+    /// The operations answered by name (S3's REST operations are not counted here).
+    pub operations: usize,
+    /// The `CloudFormation` resource types the service owns.
+    pub resource_types: Vec<String>,
 }
 
 /// What exists in one account.
@@ -246,6 +264,25 @@ impl Sandbox {
     /// What exists.
     pub fn status(&self) -> Result<Status, SandboxError> {
         self.read(|world| Status {
+            services: registry::SERVICES
+                .iter()
+                .map(|service| ServiceStatus {
+                    name: service.signing_name.to_owned(),
+                    protocol: match service.protocol {
+                        Protocol::Query => "query",
+                        Protocol::RestXml => "rest-xml",
+                        Protocol::Json => "json",
+                    }
+                    .to_owned(),
+                    api_version: service.api_version.to_owned(),
+                    operations: service.operation_names().len(),
+                    resource_types: service
+                        .resource_types
+                        .iter()
+                        .map(|kind| (*kind).to_owned())
+                        .collect(),
+                })
+                .collect(),
             accounts: world
                 .accounts
                 .values()

@@ -22,6 +22,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use crate::client::MAX_BODY_BYTES;
 use crate::error::SandboxError;
 use crate::sandbox::Sandbox;
+use crate::services::registry::Registry;
 use crate::wire::{self, refusals};
 
 /// How `serve` bounds its connections.
@@ -142,7 +143,11 @@ async fn refuse(stream: TcpStream, limits: ServeLimits, _permit: OwnedSemaphoreP
     let max_connections = limits.max_connections;
     let service = service_fn(move |request: hyper::Request<Incoming>| async move {
         let head = head(&request, None);
-        Ok::<_, Infallible>(closing(refusals::unavailable(&head, max_connections)))
+        Ok::<_, Infallible>(closing(refusals::unavailable(
+            &Registry,
+            &head,
+            max_connections,
+        )))
     });
     let mut builder = builder(limits.header_timeout.min(REFUSAL_HEADER_TIMEOUT));
     builder.keep_alive(false);
@@ -188,16 +193,27 @@ async fn answer(
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.parse::<u64>().ok());
     if let Some(declared) = declared.filter(|declared| *declared > MAX_BODY_BYTES as u64) {
-        return closing(refusals::too_large(&head, Some(declared), MAX_BODY_BYTES));
+        return closing(refusals::too_large(
+            &Registry,
+            &head,
+            Some(declared),
+            MAX_BODY_BYTES,
+        ));
     }
     let body = Limited::new(request.into_body(), MAX_BODY_BYTES).collect();
     match tokio::time::timeout(body_timeout, body).await {
         Ok(Ok(collected)) => head.body = collected.to_bytes().to_vec(),
         Ok(Err(error)) if error.downcast_ref::<LengthLimitError>().is_some() => {
-            return closing(refusals::too_large(&head, None, MAX_BODY_BYTES));
+            return closing(refusals::too_large(&Registry, &head, None, MAX_BODY_BYTES));
         }
-        Ok(Err(_)) => return closing(refusals::incomplete(&head)),
-        Err(_) => return closing(refusals::timed_out(&head, body_timeout.as_secs())),
+        Ok(Err(_)) => return closing(refusals::incomplete(&Registry, &head)),
+        Err(_) => {
+            return closing(refusals::timed_out(
+                &Registry,
+                &head,
+                body_timeout.as_secs(),
+            ));
+        }
     }
     let sandbox = sandbox.clone();
     let answered = tokio::task::spawn_blocking(move || sandbox.handle(&head)).await;

@@ -14,7 +14,8 @@ use awslab_policy::{
 };
 
 use super::Caller;
-use crate::services::{ApiError, Check, ResourcePolicy, managed};
+use crate::model::CommonError;
+use crate::model::{ApiError, Check, ResourcePolicy, managed};
 use crate::state::World;
 use crate::state::world::{Account, Pending, SessionKind, in_effect};
 
@@ -50,9 +51,8 @@ pub fn service_rule(caller: &Caller, check: &Check) -> Option<Result<(), ApiErro
     }
     match kind {
         Some(SessionKind::SessionToken) if service == "iam" && !caller.mfa => {
-            Some(Err(ApiError::new(
-                403,
-                "InvalidClientTokenId",
+            Some(Err(ApiError::of(
+                CommonError::InvalidClientTokenId,
                 "The security token included in the request is invalid",
             )))
         }

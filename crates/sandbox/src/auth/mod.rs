@@ -6,80 +6,14 @@ pub mod authorize;
 pub mod sigv4;
 pub mod web_identity;
 
-use awslab_policy::{Principal, PrincipalKind};
+use awslab_policy::Principal;
 
 use crate::state::World;
 use crate::state::world::{Session, SessionKind};
 use crate::wire::HttpRequest;
 
-/// How far a request's signing time may be from the clock (AWS: 15 minutes).
-pub const ALLOWED_SKEW_SECONDS: i64 = 15 * 60;
-
-/// The authenticated caller of a request.
-#[derive(Debug, Clone)]
-pub struct Caller {
-    pub principal: Principal,
-    /// The caller's account (empty for anonymous callers).
-    pub account: String,
-    /// The IAM user (lowercased name), for users and their `GetSessionToken` and
-    /// `GetFederationToken` sessions.
-    pub user: Option<String>,
-    /// The role (lowercased name), for role sessions.
-    pub role: Option<String>,
-    /// The temporary credentials used, if any.
-    pub session: Option<Session>,
-    /// The access key id that signed the request.
-    pub access_key_id: Option<String>,
-    /// Whether the caller signed in with MFA.
-    pub mfa: bool,
-}
-
-impl Caller {
-    pub fn anonymous() -> Self {
-        Self {
-            principal: Principal::anonymous(),
-            account: String::new(),
-            user: None,
-            role: None,
-            session: None,
-            access_key_id: None,
-            mfa: false,
-        }
-    }
-
-    pub fn is_anonymous(&self) -> bool {
-        self.principal.kind == PrincipalKind::Anonymous
-    }
-
-    pub fn session_kind(&self) -> Option<SessionKind> {
-        self.session.as_ref().map(|session| session.kind)
-    }
-}
-
-/// Why a request's credentials were refused; the wire layer names it per service.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AuthError {
-    /// No signature on an operation that needs one.
-    Missing,
-    /// The signature could not be read.
-    Malformed(String),
-    /// The access key does not exist or is inactive.
-    UnknownKey,
-    /// A temporary key without its session token.
-    MissingToken,
-    /// A temporary key with a different session token.
-    WrongToken,
-    /// Temporary credentials past their expiry.
-    Expired,
-    /// A presigned URL past its expiry.
-    RequestExpired,
-    /// Signed more than 15 minutes away from the clock.
-    Skewed { signed: i64, now: i64 },
-    /// The signature is not the one the secret gives.
-    Mismatch,
-    /// The declared payload hash is not the body's.
-    PayloadMismatch,
-}
+pub use crate::model::Caller;
+pub use crate::model::auth::{ALLOWED_SKEW_SECONDS, AuthError};
 
 /// Authenticates `request` with its signature already parsed by [`sigv4::parse`] and its
 /// body already hashed by [`sigv4::body_sha256`] (both before the world is locked).

@@ -13,7 +13,7 @@ use crate::wire::HttpRequest;
 
 mod parse;
 
-pub use parse::{Malformed, Placement, Problem, Signature, parse};
+pub use parse::{Malformed, Placement, Signature, parse};
 
 type HmacSha256 = hmac::Hmac<Sha256>;
 

@@ -3,6 +3,7 @@
 //! an empty success for read-only `List*`/`Describe*`/`Get*` operations and a clear
 //! "not emulated" error otherwise, so "this user may not use EC2" lessons work.
 
+use crate::services::CommonError;
 use crate::services::{ApiError, Check};
 
 /// The check for `operation` of `service`.
@@ -22,9 +23,8 @@ pub fn answer(service: &str, operation: &str) -> Result<(), ApiError> {
     if read_only(operation) {
         Ok(())
     } else {
-        Err(ApiError::new(
-            501,
-            "NotImplemented",
+        Err(ApiError::of(
+            CommonError::NotImplemented,
             format!(
                 "The awslab sandbox does not emulate {service}:{operation}; it answers only read-only List, Describe and Get calls of services other than IAM, STS and S3"
             ),

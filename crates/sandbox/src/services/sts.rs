@@ -11,18 +11,16 @@ use crate::services::iam::{account, mfa};
 use crate::services::{
     ApiError, Check, Input, Operation, ResourcePolicy, Shape, managed, timestamp,
 };
+use crate::services::{CommonError, StsError};
 use crate::state::World;
 use crate::state::world::{Session, SessionKind};
 
 /// The STS operation named `action`.
-pub fn operation(action: &str) -> Option<&'static Operation> {
-    OPERATIONS.iter().find(|operation| operation.name == action)
-}
-
 /// Operations that are called without a signature.
 pub const UNSIGNED: &[&str] = &["AssumeRoleWithWebIdentity", "AssumeRoleWithSAML"];
 
-const OPERATIONS: &[Operation] = &[
+pub(crate) const OPERATIONS: &[Operation] = &[
+    super::sts_messages::DECODE_AUTHORIZATION_MESSAGE,
     Operation {
         name: "GetCallerIdentity",
         mutates: false,
@@ -230,9 +228,8 @@ fn session_tags(input: &Input, caller: &Caller) -> Result<SessionTags, ApiError>
             let inherited = transitive
                 .iter()
                 .any(|kept| kept.eq_ignore_ascii_case(&key));
-            return Err(ApiError::new(
-                400,
-                "InvalidParameterValue",
+            return Err(ApiError::of(
+                CommonError::InvalidParameterValue,
                 if inherited {
                     format!(
                         "The session tag `{key}` is a transitive tag of the calling session and cannot be set again"
@@ -247,9 +244,8 @@ fn session_tags(input: &Input, caller: &Caller) -> Result<SessionTags, ApiError>
     }
     for key in requested_transitive {
         if !tags.iter().any(|(kept, _)| *kept == key) {
-            return Err(ApiError::new(
-                400,
-                "InvalidParameterValue",
+            return Err(ApiError::of(
+                CommonError::InvalidParameterValue,
                 format!(
                     "The transitive tag key `{key}` is not one of the session tags passed in `Tags`"
                 ),
@@ -305,14 +301,16 @@ fn session_policies(
             awslab_policy::PolicyDocument::parse_as(policy, awslab_policy::PolicyKind::Session)
         {
             let first = errors.first().map_or_else(String::new, ToString::to_string);
-            return Err(ApiError::new(400, "MalformedPolicyDocument", first));
+            return Err(ApiError::of(StsError::MalformedPolicyDocument, first));
         }
         texts.push(policy.to_owned());
     }
-    for index in 1..=10 {
-        let Some(arn) = input.get(&format!("PolicyArns.member.{index}.arn")) else {
-            break;
-        };
+    for arn in input
+        .structs("PolicyArns")
+        .into_iter()
+        .take(10)
+        .map_while(|item| item.get("arn"))
+    {
         let document = world
             .account(account_id)
             .and_then(|account| account.policies.get(arn))
@@ -440,8 +438,8 @@ fn assume_role(input: &Input, world: &mut World, caller: &Caller) -> Result<Shap
 fn web_identity(input: &Input, world: &World) -> Result<(String, web_identity::Claims), ApiError> {
     let token = input.required("WebIdentityToken")?;
     let claims = web_identity::verify(&world.issuer_secret, token, world.now()).map_err(|error| match error {
-        TokenError::Expired => ApiError::new(400, "ExpiredTokenException", "Token expired"),
-        TokenError::Invalid => ApiError::new(400, "InvalidIdentityToken", "The web identity token that was passed could not be validated by Amazon Web Services. Get a new identity token from the identity provider and then retry the request."),
+        TokenError::Expired => ApiError::of(StsError::ExpiredTokenException, "Token expired"),
+        TokenError::Invalid => ApiError::of(StsError::InvalidIdentityToken, "The web identity token that was passed could not be validated by Amazon Web Services. Get a new identity token from the identity provider and then retry the request."),
     })?;
     let (account_id, _) = role_of(input.required("RoleArn")?)?;
     let arn = format!("arn:aws:iam::{account_id}:oidc-provider/{ISSUER_HOST}");
@@ -449,18 +447,16 @@ fn web_identity(input: &Input, world: &World) -> Result<(String, web_identity::C
         .account(&account_id)
         .and_then(|account| account.oidc_providers.get(&arn))
         .ok_or_else(|| {
-            ApiError::new(
-                400,
-                "InvalidIdentityToken",
+            ApiError::of(
+                StsError::InvalidIdentityToken,
                 format!(
                     "No OpenIDConnect provider found in your account for https://{ISSUER_HOST}"
                 ),
             )
         })?;
     if !provider.client_ids.contains(&claims.aud) {
-        return Err(ApiError::new(
-            400,
-            "InvalidIdentityToken",
+        return Err(ApiError::of(
+            StsError::InvalidIdentityToken,
             "Incorrect token audience",
         ));
     }
@@ -579,9 +575,8 @@ fn get_access_key_info(input: &Input, world: &mut World, _: &Caller) -> Result<S
                 .map(|session| session.account.clone())
         })
         .ok_or_else(|| {
-            ApiError::new(
-                400,
-                "InvalidParameterValue",
+            ApiError::of(
+                CommonError::InvalidParameterValue,
                 format!("The access key {id} was not found"),
             )
         })?;

@@ -195,7 +195,7 @@ fn a_commit_writes_the_rows_it_changed_whatever_the_world_size() {
 
 #[test]
 fn a_multipart_part_is_a_row_of_its_own() {
-    use crate::services::s3::multipart::{Part, Upload, part_key};
+    use crate::model::s3::{Part, Upload, part_key};
     let dir = tempfile::tempdir().unwrap();
     let store = open(dir.path(), 0, 0);
     let part = |byte: u8| Part {

@@ -34,9 +34,9 @@ pub struct World {
     pub clock_offset_seconds: i64,
     /// The secret the sandbox's OIDC issuer signs web identity tokens with (hex).
     pub issuer_secret: String,
-    /// `CloudFormation` stacks of every account, by stack id (`services::cloudformation`).
+    /// `CloudFormation` stacks of every account, by stack id (`model::cloudformation`).
     #[serde(default)]
-    pub stacks: Table<String, crate::services::cloudformation::Stack>,
+    pub stacks: Table<String, crate::model::cloudformation::Stack>,
     /// Not kept: the propagation delay of the process whose transaction this is, in
     /// milliseconds; the dispatcher sets it before an operation runs, and changes record
     /// `now + delay` as the time they take effect (see [`Pending`]).
@@ -250,45 +250,8 @@ fn is_zero(value: &i64) -> bool {
     *value == 0
 }
 
-/// Where temporary credentials came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum SessionKind {
-    AssumedRole,
-    SessionToken,
-    Federated,
-}
-
-/// Temporary credentials issued by STS.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Session {
-    pub id: String,
-    pub secret: String,
-    pub token: String,
-    pub kind: SessionKind,
-    pub account: String,
-    /// The session's ARN (`assumed-role/...`, `federated-user/...`, or the user's ARN).
-    pub arn: String,
-    /// `aws:userid` (`AROA...:session`, `account:name`, `AIDA...`).
-    pub user_id: String,
-    /// The role's lowercased name, for role sessions.
-    pub role: Option<String>,
-    /// The IAM user's lowercased name, for `GetSessionToken` and `GetFederationToken`.
-    pub user: Option<String>,
-    /// Session policies (JSON texts); `None` when none were passed.
-    pub session_policies: Option<Vec<String>>,
-    pub issued: i64,
-    pub expires: i64,
-    /// Whether the session was made from another role session (role chaining).
-    pub chained: bool,
-    pub mfa: bool,
-    pub source_identity: Option<String>,
-    /// Session tags (`AssumeRole` `Tags`, and transitive tags inherited by chaining).
-    #[serde(default)]
-    pub tags: Vec<(String, String)>,
-    /// The keys of `tags` that pass on to sessions this one starts.
-    #[serde(default)]
-    pub transitive_tag_keys: Vec<String>,
-}
+/// Sessions are the model's: `auth` and `services` name them without the state.
+pub use crate::model::{Session, SessionKind};
 
 /// An S3 bucket.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -302,14 +265,14 @@ pub struct Bucket {
     /// Objects by key; the durable store keeps each in its own row.
     #[serde(default)]
     pub objects: Table<String, Object>,
-    /// Multipart uploads in progress, by upload id (`services::s3::multipart`); the
+    /// Multipart uploads in progress, by upload id (`model::s3`); the
     /// durable store keeps each in its own row.
     #[serde(default)]
-    pub uploads: Table<String, crate::services::s3::multipart::Upload>,
+    pub uploads: Table<String, crate::model::s3::Upload>,
     /// The uploads' parts, by `multipart::part_key` (upload id and number); each in its
     /// own row, so storing a part writes that part alone.
     #[serde(default)]
-    pub parts: Table<String, crate::services::s3::multipart::Part>,
+    pub parts: Table<String, crate::model::s3::Part>,
     /// `Suspended` once versioning was set; `None` if it never was.
     #[serde(default)]
     pub versioning: Option<String>,

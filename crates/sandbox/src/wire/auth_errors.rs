@@ -3,9 +3,9 @@
 //! `InvalidAccessKeyId`, `InvalidToken`, `RequestTimeTooSkewed`..., with AWS's messages.
 
 use super::regions;
-use crate::auth::sigv4::{Malformed, Placement, Problem};
-use crate::auth::{self, AuthError};
-use crate::services::{self, ApiError};
+use crate::model::auth::{ALLOWED_SKEW_SECONDS, AuthError, Malformed, Placement, Problem};
+use crate::model::{ApiError, timestamp};
+use crate::model::{CommonError, S3Error};
 
 /// The protocol family, for naming authentication errors.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -38,14 +38,13 @@ pub fn malformed(error: &Malformed, family: Family) -> ApiError {
             ApiError::new(400, code, message).with("Region", regions::DEFAULT)
         }
         Problem::Region { .. } => {
-            ApiError::new(403, "SignatureDoesNotMatch", error.message.clone())
+            ApiError::of(CommonError::SignatureDoesNotMatch, error.message.clone())
         }
-        Problem::QueryParameters if s3 => ApiError::new(
-            400,
-            "AuthorizationQueryParametersError",
+        Problem::QueryParameters if s3 => ApiError::of(
+            S3Error::AuthorizationQueryParametersError,
             error.message.clone(),
         ),
-        Problem::Unsupported if s3 => ApiError::new(400, "InvalidRequest", error.message.clone()),
+        Problem::Unsupported if s3 => ApiError::of(S3Error::InvalidRequest, error.message.clone()),
         Problem::Header | Problem::QueryParameters | Problem::Unsupported => {
             auth_error(&AuthError::Malformed(error.message.clone()), family)
         }
@@ -56,62 +55,57 @@ pub fn malformed(error: &Malformed, family: Family) -> ApiError {
 pub fn auth_error(error: &AuthError, family: Family) -> ApiError {
     let s3 = family == Family::S3;
     match error {
-        AuthError::Missing => ApiError::new(
-            403,
-            "MissingAuthenticationToken",
+        AuthError::Missing => ApiError::of(
+            CommonError::MissingAuthenticationToken,
             "Request is missing Authentication Token",
         ),
         AuthError::Malformed(message) if s3 => {
-            ApiError::new(400, "AuthorizationHeaderMalformed", message.clone())
+            ApiError::of(S3Error::AuthorizationHeaderMalformed, message.clone())
         }
-        AuthError::Malformed(message) => ApiError::new(400, "IncompleteSignature", message.clone()),
-        AuthError::WrongToken if s3 => ApiError::new(
-            400,
-            "InvalidToken",
+        AuthError::Malformed(message) => {
+            ApiError::of(CommonError::IncompleteSignature, message.clone())
+        }
+        AuthError::WrongToken if s3 => ApiError::of(
+            S3Error::InvalidToken,
             "The provided token is malformed or otherwise invalid.",
         ),
-        AuthError::UnknownKey | AuthError::MissingToken if s3 => ApiError::new(
-            403,
-            "InvalidAccessKeyId",
+        AuthError::UnknownKey | AuthError::MissingToken if s3 => ApiError::of(
+            S3Error::InvalidAccessKeyId,
             "The AWS Access Key Id you provided does not exist in our records.",
         ),
-        AuthError::UnknownKey | AuthError::MissingToken | AuthError::WrongToken => ApiError::new(
-            403,
-            "InvalidClientTokenId",
+        AuthError::UnknownKey | AuthError::MissingToken | AuthError::WrongToken => ApiError::of(
+            CommonError::InvalidClientTokenId,
             "The security token included in the request is invalid.",
         ),
         AuthError::Expired if s3 => {
-            ApiError::new(400, "ExpiredToken", "The provided token has expired.")
+            ApiError::of(S3Error::ExpiredToken, "The provided token has expired.")
         }
-        AuthError::Expired => ApiError::new(
-            403,
-            "ExpiredToken",
+        AuthError::Expired => ApiError::of(
+            CommonError::ExpiredToken,
             "The security token included in the request is expired",
         ),
-        AuthError::RequestExpired => ApiError::new(403, "AccessDenied", "Request has expired"),
-        AuthError::Skewed { signed, now } if s3 => ApiError::new(
-            403,
-            "RequestTimeTooSkewed",
+        AuthError::RequestExpired => ApiError::of(CommonError::AccessDenied, "Request has expired"),
+        AuthError::Skewed { signed, now } if s3 => ApiError::of(
+            S3Error::RequestTimeTooSkewed,
             "The difference between the request time and the current time is too large.",
         )
-        .with("RequestTime", &services::timestamp(*signed))
-        .with("ServerTime", &services::timestamp(*now))
+        .with("RequestTime", &timestamp(*signed))
+        .with("ServerTime", &timestamp(*now))
         .with("MaxAllowedSkewMilliseconds", "900000"),
         AuthError::Skewed { signed, now } => {
             let limit = if signed < now {
-                now - auth::ALLOWED_SKEW_SECONDS
+                now - ALLOWED_SKEW_SECONDS
             } else {
-                now + auth::ALLOWED_SKEW_SECONDS
+                now + ALLOWED_SKEW_SECONDS
             };
             let (relation, sign) = if signed < now {
                 ("is now earlier than", '-')
             } else {
                 ("is still later than", '+')
             };
-            let compact = |at: i64| services::timestamp(at).replace(['-', ':'], "");
-            ApiError::new(
-                403,
-                "SignatureDoesNotMatch",
+            let compact = |at: i64| timestamp(at).replace(['-', ':'], "");
+            ApiError::of(
+                CommonError::SignatureDoesNotMatch,
                 format!(
                     "Signature {}: {} {relation} {} ({} {sign} 15 min.)",
                     if signed < now {
@@ -125,24 +119,20 @@ pub fn auth_error(error: &AuthError, family: Family) -> ApiError {
                 ),
             )
         }
-        AuthError::Mismatch if s3 => ApiError::new(
-            403,
-            "SignatureDoesNotMatch",
+        AuthError::Mismatch if s3 => ApiError::of(
+            CommonError::SignatureDoesNotMatch,
             "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
         ),
-        AuthError::Mismatch => ApiError::new(
-            403,
-            "SignatureDoesNotMatch",
+        AuthError::Mismatch => ApiError::of(
+            CommonError::SignatureDoesNotMatch,
             "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.",
         ),
-        AuthError::PayloadMismatch if s3 => ApiError::new(
-            400,
-            "XAmzContentSHA256Mismatch",
+        AuthError::PayloadMismatch if s3 => ApiError::of(
+            S3Error::XAmzContentSHA256Mismatch,
             "The provided 'x-amz-content-sha256' header does not match what was computed.",
         ),
-        AuthError::PayloadMismatch => ApiError::new(
-            400,
-            "SignatureDoesNotMatch",
+        AuthError::PayloadMismatch => ApiError::of(
+            CommonError::PayloadSignatureDoesNotMatch,
             "The payload hash does not match the payload.",
         ),
     }

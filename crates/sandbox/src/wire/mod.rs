@@ -99,21 +99,37 @@ pub enum Route {
     Json { service: String, target: String },
 }
 
-/// STS operations (the query protocol does not name the service otherwise).
-const STS_ACTIONS: &[&str] = &[
-    "AssumeRole",
-    "AssumeRoleWithWebIdentity",
-    "AssumeRoleWithSAML",
-    "GetCallerIdentity",
-    "GetSessionToken",
-    "GetFederationToken",
-    "GetAccessKeyInfo",
-    "DecodeAuthorizationMessage",
-];
+/// The protocol a service speaks (botocore's `metadata.protocol`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    /// The AWS query protocol (`Action=...&Version=...`, XML answers).
+    Query,
+    /// REST with XML bodies (S3).
+    RestXml,
+    /// JSON bodies named by `X-Amz-Target`.
+    Json,
+}
+
+/// What routing asks of the services the sandbox knows; the services' registry
+/// (`services::registry`) answers, so the wire keeps no list of services or actions.
+pub trait Catalog {
+    /// The protocol of the service that signs as `signing_name`, if registered.
+    fn protocol(&self, signing_name: &str) -> Option<Protocol>;
+    /// The registered service whose endpoint prefix is `prefix` (`iam` for
+    /// `iam.amazonaws.com`), with its protocol.
+    fn by_endpoint(&self, prefix: &str) -> Option<(&'static str, Protocol)>;
+    /// The registered query service that defines operation `action`.
+    fn by_action(&self, action: &str) -> Option<&'static str>;
+}
 
 /// Routes by the credential scope's service (`scoped`, from the request's signature),
 /// then by the host, then by the shape.
-pub fn route(request: &HttpRequest, form: &[(String, String)], scoped: Option<&str>) -> Route {
+pub fn route(
+    request: &HttpRequest,
+    form: &[(String, String)],
+    scoped: Option<&str>,
+    catalog: &dyn Catalog,
+) -> Route {
     if let Some(target) = request.header("x-amz-target") {
         let service = scoped.map_or_else(
             || {
@@ -130,24 +146,20 @@ pub fn route(request: &HttpRequest, form: &[(String, String)], scoped: Option<&s
             target: target.to_owned(),
         };
     }
-    match scoped {
-        Some("s3") => return Route::S3,
-        Some(service) => {
-            return Route::Query {
+    if let Some(service) = scoped {
+        return match catalog.protocol(service) {
+            Some(Protocol::RestXml) => Route::S3,
+            Some(Protocol::Query | Protocol::Json) | None => Route::Query {
                 service: service.to_owned(),
-            };
-        }
-        None => {}
-    }
-    let host = request.host();
-    if host.starts_with("iam.") {
-        return Route::Query {
-            service: "iam".to_owned(),
+            },
         };
     }
-    if host.starts_with("sts.") {
+    let host = request.host();
+    if let Some((prefix, _)) = host.split_once('.')
+        && let Some((service, Protocol::Query)) = catalog.by_endpoint(prefix)
+    {
         return Route::Query {
-            service: "sts".to_owned(),
+            service: service.to_owned(),
         };
     }
     let action = form
@@ -156,12 +168,7 @@ pub fn route(request: &HttpRequest, form: &[(String, String)], scoped: Option<&s
         .map(|(_, value)| value.as_str());
     match action {
         Some(action) if request.path == "/" => Route::Query {
-            service: if STS_ACTIONS.contains(&action) {
-                "sts"
-            } else {
-                "iam"
-            }
-            .to_owned(),
+            service: catalog.by_action(action).unwrap_or("iam").to_owned(),
         },
         _ => Route::S3,
     }

@@ -2,12 +2,12 @@
 //! answers as `<ActionResponse><ActionResult>...` XML, and errors as `ErrorResponse`
 //! bodies carrying the request id.
 
-use indexmap::IndexMap;
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::xml::{element, write_shape};
 use super::{HttpRequest, HttpResponse};
-use crate::services::{ApiError, Input, Shape};
+use crate::model::{ApiError, Field, Input, MAX_LIST_ITEMS, Shape};
 
 /// The form fields of a query-protocol request (body and query string together).
 pub fn form(request: &HttpRequest) -> Vec<(String, String)> {
@@ -30,12 +30,80 @@ pub fn form(request: &HttpRequest) -> Vec<(String, String)> {
 
 /// The operation's input, without `Action` and `Version`.
 pub fn input(form: &[(String, String)]) -> Input {
-    let values: IndexMap<String, String> = form
-        .iter()
-        .filter(|(key, _)| key != "Action" && key != "Version")
-        .cloned()
-        .collect();
-    Input::new(values)
+    decode(
+        form.iter()
+            .filter(|(key, _)| key != "Action" && key != "Version"),
+    )
+}
+
+/// Decodes query-protocol members into an [`Input`]: `Name.member.N` (and a map's
+/// `Name.entry.N`, and EC2's flattened `Name.N`) is item N of list `Name`;
+/// `Name.Sub` is member `Sub` of structure `Name`. A path that contradicts an earlier
+/// one (a text then a list under one name) keeps the first.
+pub fn decode<'p, K, V>(pairs: impl IntoIterator<Item = &'p (K, V)>) -> Input
+where
+    K: AsRef<str> + 'p,
+    V: AsRef<str> + 'p,
+{
+    let mut input = Input::default();
+    for (key, value) in pairs {
+        let path: Vec<&str> = key.as_ref().split('.').collect();
+        insert(&mut input, &path, value.as_ref());
+    }
+    input
+}
+
+/// Sets the member at `path` (never empty: `split` yields one segment at least).
+fn insert(input: &mut Input, path: &[&str], value: &str) {
+    let Some((name, rest)) = path.split_first() else {
+        return;
+    };
+    if rest.is_empty() {
+        if input.get(name).is_none() && !input.fields().contains_key(*name) {
+            *input = std::mem::take(input).text(name, value);
+        }
+        return;
+    }
+    let (index, rest) = match rest {
+        [marker, number, rest @ ..] if matches!(*marker, "member" | "entry") => {
+            (number.parse::<usize>().ok(), rest)
+        }
+        [number, rest @ ..] => match number.parse::<usize>() {
+            Ok(index) => (Some(index), rest),
+            Err(_) => (None, rest_of(path)),
+        },
+        [] => return,
+    };
+    match index {
+        // An index past AWS's longest lists is never read: dropped, so that a request
+        // cannot make the input hold more than `MAX_LIST_ITEMS` items per list.
+        Some(index) if index == 0 || index > MAX_LIST_ITEMS => {}
+        Some(index) => {
+            let Field::List(items) = input.entry(name, || Field::List(BTreeMap::new())) else {
+                return;
+            };
+            if rest.is_empty() {
+                items
+                    .entry(index)
+                    .or_insert_with(|| Field::Text(value.to_owned()));
+            } else if let Field::Struct(item) = items
+                .entry(index)
+                .or_insert_with(|| Field::Struct(Input::default()))
+            {
+                insert(item, rest, value);
+            }
+        }
+        None => {
+            if let Field::Struct(member) = input.entry(name, || Field::Struct(Input::default())) {
+                insert(member, rest, value);
+            }
+        }
+    }
+}
+
+/// `path` without its first segment.
+fn rest_of<'a, 'b>(path: &'a [&'b str]) -> &'a [&'b str] {
+    path.get(1..).unwrap_or_default()
 }
 
 /// The XML namespace of a query service's answers.
@@ -85,4 +153,51 @@ pub fn error(service: &str, error: &ApiError, request_id: &str) -> HttpResponse 
     body.push_str("</ErrorResponse>");
     HttpResponse::new(error.status, "text/xml", body.into_bytes())
         .header("x-amzn-requestid", request_id)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn decodes_lists_and_structures_from_member_paths() {
+        let form: Vec<(String, String)> = [
+            ("UserName", "alice"),
+            ("Tags.member.1.Key", "team"),
+            ("Tags.member.1.Value", "red"),
+            ("Tags.member.2.Key", "env"),
+            ("ClientIDList.member.1", "sts.amazonaws.com"),
+            ("ClientIDList.member.2", "app"),
+            ("ClientIDList.member.1001", "dropped"),
+            ("Parameters.member.1.ParameterKey", "Name"),
+            ("Parameters.member.1.UsePreviousValue", "true"),
+            ("Filter.Name", "x"),
+        ]
+        .iter()
+        .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
+        .collect();
+        let input = super::decode(&form);
+        assert_eq!(input.get("UserName"), Some("alice"));
+        assert_eq!(
+            input.pairs("Tags", "Key", "Value"),
+            [
+                ("team".to_owned(), "red".to_owned()),
+                ("env".to_owned(), String::new())
+            ]
+        );
+        assert_eq!(input.list("ClientIDList"), ["sts.amazonaws.com", "app"]);
+        let parameters = input.structs("Parameters");
+        assert_eq!(parameters[0].get("ParameterKey"), Some("Name"));
+        assert_eq!(parameters[0].get("UsePreviousValue"), Some("true"));
+        assert!(input.get("Filter").is_none());
+    }
+
+    #[test]
+    fn a_member_that_contradicts_an_earlier_one_is_ignored() {
+        let form: Vec<(String, String)> = [("A", "text"), ("A.member.1", "x"), ("B..", "y")]
+            .iter()
+            .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
+            .collect();
+        let input = super::decode(&form);
+        assert_eq!(input.get("A"), Some("text"));
+        assert!(input.list("A").is_empty());
+    }
 }

@@ -5,8 +5,9 @@
 use super::s3_list::{LIST_PARAMETERS, listing, listing_body};
 use super::xml::{all_texts, element, escape, first_text};
 use super::{HttpRequest, HttpResponse, chunked, decode, s3_multipart};
-use crate::services::ApiError;
-use crate::services::s3::{S3Operation, S3Output, actions};
+use crate::model::S3Error;
+use crate::model::s3::{S3Operation, S3Output};
+use crate::model::{ApiError, s3_actions as actions};
 
 pub(super) const NAMESPACE: &str = "http://s3.amazonaws.com/doc/2006-03-01/";
 
@@ -194,13 +195,13 @@ fn object_key(request: &HttpRequest, encoded: &str) -> Result<String, ApiError> 
     let key = percent_encoding::percent_decode_str(encoded)
         .decode_utf8()
         .map_err(|_| {
-            ApiError::new(400, "InvalidURI", "Couldn't parse the specified URI.")
+            ApiError::of(S3Error::InvalidURI, "Couldn't parse the specified URI.")
                 .with("URI", &request.path)
         })?
         .into_owned();
     if key.len() > MAX_KEY_BYTES {
         return Err(
-            ApiError::new(400, "KeyTooLongError", "Your key is too long")
+            ApiError::of(S3Error::KeyTooLongError, "Your key is too long")
                 .with("MaxSizeAllowed", &MAX_KEY_BYTES.to_string())
                 .with("Size", &key.len().to_string()),
         );
@@ -215,9 +216,8 @@ const MAX_KEY_BYTES: usize = 1024;
 pub const MAX_KEYS_PER_DELETE: usize = 1000;
 
 fn malformed_xml() -> ApiError {
-    ApiError::new(
-        400,
-        "MalformedXML",
+    ApiError::of(
+        S3Error::MalformedXML,
         "The XML you provided was not well-formed or did not validate against our published schema",
     )
 }
@@ -254,16 +254,15 @@ pub(super) fn payload(request: &HttpRequest) -> Result<Vec<u8>, ApiError> {
     chunked::decode(&request.body)
         .map(|decoded| decoded.payload)
         .ok_or_else(|| {
-            ApiError::new(
-                400,
-                "IncompleteBody",
+            ApiError::of(
+                S3Error::IncompleteBody,
                 "The request body terminated unexpectedly",
             )
         })
 }
 
 pub(super) fn iso(seconds: i64) -> String {
-    crate::services::timestamp(seconds).replace('Z', ".000Z")
+    crate::model::timestamp(seconds).replace('Z', ".000Z")
 }
 
 fn http_date(seconds: i64) -> String {

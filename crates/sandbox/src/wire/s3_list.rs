@@ -4,11 +4,12 @@
 //! every key, prefix, delimiter and marker as S3 applies it.
 
 use super::xml::element;
-use crate::services::ApiError;
-use crate::services::s3::Listing;
+use crate::model::ApiError;
+use crate::model::s3::Listing;
 use std::fmt::Write as _;
 
 use super::s3::{NAMESPACE, iso};
+use crate::model::S3Error;
 
 /// The query parameters a `ListObjects` request may carry (any other names a
 /// sub-resource).
@@ -40,9 +41,8 @@ pub(super) fn url_encoded(get: &dyn Fn(&str) -> Option<String>) -> Result<bool, 
     match get("encoding-type").as_deref() {
         None => Ok(false),
         Some(kind) if kind.eq_ignore_ascii_case("url") => Ok(true),
-        Some(kind) => Err(ApiError::new(
-            400,
-            "InvalidArgument",
+        Some(kind) => Err(ApiError::of(
+            S3Error::InvalidArgument,
             "Invalid Encoding Method specified in Request",
         )
         .with("ArgumentName", "encoding-type")
@@ -73,9 +73,8 @@ pub(super) fn listing(
     let v2 = !versions && get("list-type").as_deref() == Some("2");
     let max_keys = match get("max-keys") {
         Some(text) => text.parse::<usize>().map_err(|_| {
-            ApiError::new(
-                400,
-                "InvalidArgument",
+            ApiError::of(
+                S3Error::InvalidArgument,
                 "Provided max-keys not an integer or within integer range",
             )
         })?,

@@ -8,9 +8,9 @@ use super::s3::{NAMESPACE, iso, payload, xml, xml_body};
 use super::s3_list::{field, url_encoded};
 use super::xml::{all_texts, element, first_text};
 use super::{HttpRequest, HttpResponse};
-use crate::services::ApiError;
-use crate::services::s3::multipart::ListedUpload;
-use crate::services::s3::{MultipartOperation, MultipartOutput, S3Operation};
+use crate::model::ApiError;
+use crate::model::S3Error;
+use crate::model::s3::{ListedUpload, MultipartOperation, MultipartOutput, S3Operation};
 
 type Get<'a> = &'a dyn Fn(&str) -> Option<String>;
 
@@ -18,9 +18,8 @@ fn count(get: Get<'_>, name: &str, default: usize) -> Result<usize, ApiError> {
     match get(name) {
         None => Ok(default),
         Some(text) => text.parse::<usize>().map(|n| n.min(default)).map_err(|_| {
-            ApiError::new(
-                400,
-                "InvalidArgument",
+            ApiError::of(
+                S3Error::InvalidArgument,
                 format!("Provided {name} not an integer or within integer range"),
             )
             .with("ArgumentName", name)
@@ -113,9 +112,8 @@ pub fn object_operation(
             let marker = match get("part-number-marker") {
                 None => 0,
                 Some(text) => text.parse::<u32>().map_err(|_| {
-                    ApiError::new(
-                        400,
-                        "InvalidArgument",
+                    ApiError::of(
+                        S3Error::InvalidArgument,
                         "Provided part-number-marker not an integer or within integer range",
                     )
                 })?,

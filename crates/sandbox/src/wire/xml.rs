@@ -1,7 +1,7 @@
 //! XML text: escaping, and writing a [`Shape`] as the query protocol does (lists as
 //! `<member>` elements).
 
-use crate::services::{Shape, Value};
+use crate::model::{Shape, Value};
 use std::fmt::Write as _;
 
 /// Escapes text for XML content and attributes. Characters that XML 1.0 cannot carry

@@ -5,12 +5,7 @@
 
 use crate::wire::HttpRequest;
 
-/// Where the signature was found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Placement {
-    Header,
-    Query,
-}
+pub use crate::model::auth::{Malformed, Placement, Problem};
 
 /// The parts of a `SigV4` signature.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,31 +27,6 @@ pub struct Signature {
     /// Presigned URLs: seconds the URL is valid.
     pub expires: Option<i64>,
     pub session_token: Option<String>,
-}
-
-/// A request whose signature could not even be read, or is refused before it is
-/// checked; the wire names it per protocol (`wire::auth_errors::malformed`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Malformed {
-    pub problem: Problem,
-    pub message: String,
-}
-
-/// What is wrong with a signature that is refused unread.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Problem {
-    /// The `Authorization` header cannot be read.
-    Header,
-    /// A presigned URL's `X-Amz-*` parameters cannot be read or are out of bounds.
-    QueryParameters,
-    /// The credential scope names a region that does not exist.
-    Region {
-        region: String,
-        placement: Placement,
-    },
-    /// Another signing mechanism: `SigV2` (`Authorization: AWS ...`, or
-    /// `AWSAccessKeyId` and `Signature` in the query).
-    Unsupported,
 }
 
 impl Malformed {

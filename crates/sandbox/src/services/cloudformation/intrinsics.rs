@@ -12,14 +12,7 @@ use serde_json::{Map, Value};
 
 use super::template::Template;
 
-/// A resource already made: what `Ref` and `Fn::GetAtt` give.
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct Made {
-    pub physical: String,
-    /// What `Ref` gives when it is not the physical id (a managed policy's ARN).
-    pub reference: Option<String>,
-    pub attributes: BTreeMap<String, String>,
-}
+pub use crate::model::cloudformation::Made;
 
 /// What intrinsic functions can see.
 pub struct Scope<'a> {

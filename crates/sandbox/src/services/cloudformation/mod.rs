@@ -16,24 +16,105 @@ pub mod template;
 pub mod update;
 pub mod yaml;
 
-pub use stack::Stack;
-
 use crate::auth::Caller;
 use crate::services::{ApiError, Input, Shape};
 use crate::state::World;
 use resources::Authorize;
 
-/// Whether `action` is a `CloudFormation` operation the sandbox answers itself.
-pub fn handles(action: &str) -> bool {
-    api::OPERATIONS.contains(&action)
+/// A `CloudFormation` operation: it authorizes as it goes (its own action first, then
+/// each call a stack makes, as the caller or the stack's role) through the request's
+/// authorizer, so it is not a checked [`crate::services::Operation`].
+pub struct StackOperation {
+    pub name: &'static str,
+    pub run: fn(&mut World, &mut api::Request) -> Result<Shape, ApiError>,
 }
 
-/// Runs `CloudFormation` operation `action` for `caller` in `region`; `authorize`
+/// The operations answered, as the registry lists them.
+pub const OPERATIONS: &[StackOperation] = &[
+    StackOperation {
+        name: "CreateStack",
+        run: api::create_stack,
+    },
+    StackOperation {
+        name: "UpdateStack",
+        run: api::update_stack,
+    },
+    StackOperation {
+        name: "DeleteStack",
+        run: api::delete_stack,
+    },
+    StackOperation {
+        name: "DescribeStacks",
+        run: api::describe_stacks,
+    },
+    StackOperation {
+        name: "DescribeStackEvents",
+        run: api::describe_stack_events,
+    },
+    StackOperation {
+        name: "DescribeStackResource",
+        run: api::describe_stack_resource,
+    },
+    StackOperation {
+        name: "DescribeStackResources",
+        run: api::describe_stack_resources,
+    },
+    StackOperation {
+        name: "ListStacks",
+        run: api::list_stacks,
+    },
+    StackOperation {
+        name: "ListStackResources",
+        run: api::list_stack_resources,
+    },
+    StackOperation {
+        name: "GetTemplate",
+        run: api::get_template,
+    },
+    StackOperation {
+        name: "ValidateTemplate",
+        run: api::validate_template,
+    },
+    StackOperation {
+        name: "GetTemplateSummary",
+        run: api::get_template_summary,
+    },
+    StackOperation {
+        name: "CreateChangeSet",
+        run: api::create_change_set,
+    },
+    StackOperation {
+        name: "DescribeChangeSet",
+        run: api::describe_change_set,
+    },
+    StackOperation {
+        name: "ExecuteChangeSet",
+        run: api::execute_change_set,
+    },
+    StackOperation {
+        name: "DeleteChangeSet",
+        run: api::delete_change_set,
+    },
+    StackOperation {
+        name: "ListChangeSets",
+        run: api::list_change_sets,
+    },
+    StackOperation {
+        name: "ListExports",
+        run: api::list_exports,
+    },
+    StackOperation {
+        name: "UpdateTerminationProtection",
+        run: api::update_termination_protection,
+    },
+];
+
+/// Runs `CloudFormation` operation `operation` for `caller` in `region`; `authorize`
 /// decides each check (the operation's own, then each resource call's). Returns the
 /// answer and whether the world changed (to commit). Operations validate before they
 /// change anything, so an `Err` leaves the world as it was.
 pub fn handle(
-    action: &str,
+    operation: &StackOperation,
     input: &Input,
     world: &mut World,
     caller: &Caller,
@@ -50,38 +131,7 @@ pub fn handle(
         },
         authorize,
     };
-    let run = match action {
-        "CreateStack" => api::create_stack,
-        "UpdateStack" => api::update_stack,
-        "DeleteStack" => api::delete_stack,
-        "DescribeStacks" => api::describe_stacks,
-        "DescribeStackEvents" => api::describe_stack_events,
-        "DescribeStackResource" => api::describe_stack_resource,
-        "DescribeStackResources" => api::describe_stack_resources,
-        "ListStacks" => api::list_stacks,
-        "ListStackResources" => api::list_stack_resources,
-        "GetTemplate" => api::get_template,
-        "ValidateTemplate" => api::validate_template,
-        "GetTemplateSummary" => api::get_template_summary,
-        "CreateChangeSet" => api::create_change_set,
-        "DescribeChangeSet" => api::describe_change_set,
-        "ExecuteChangeSet" => api::execute_change_set,
-        "DeleteChangeSet" => api::delete_change_set,
-        "ListChangeSets" => api::list_change_sets,
-        "ListExports" => api::list_exports,
-        "UpdateTerminationProtection" => api::update_termination_protection,
-        other => {
-            return (
-                Err(ApiError::new(
-                    400,
-                    "InvalidAction",
-                    format!("Could not find operation {other} for version 2010-05-15"),
-                )),
-                false,
-            );
-        }
-    };
-    let answer = run(world, &mut request);
+    let answer = (operation.run)(world, &mut request);
     let commit = answer.is_ok();
     (answer, commit)
 }

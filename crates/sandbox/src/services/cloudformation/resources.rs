@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use super::intrinsics::Made;
 use crate::auth::Caller;
+use crate::services::CommonError;
 use crate::services::s3::{S3Operation, run as run_s3};
 use crate::services::{ApiError, Check, Input, iam};
 use crate::state::World;
@@ -273,14 +274,10 @@ impl Actor<'_, '_> {
         action: &str,
         pairs: &[(K, String)],
     ) -> Result<(), ApiError> {
-        let operation = iam::operation(action)
-            .ok_or_else(|| ApiError::new(500, "InternalFailure", format!("no IAM {action}")))?;
-        let input = Input::new(
-            pairs
-                .iter()
-                .map(|(key, value)| (key.as_ref().to_owned(), value.clone()))
-                .collect(),
-        );
+        let operation = iam::operation(action).ok_or_else(|| {
+            ApiError::of(CommonError::InternalFailure, format!("no IAM {action}"))
+        })?;
+        let input: Input = crate::wire::query::decode(pairs);
         let checks = (operation.checks)(&input, world, self.caller)?;
         (self.authorize)(world, self.caller, &checks)?;
         (operation.run)(&input, world, self.caller).map(|_| ())

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use super::policies::no_such_policy;
 use super::{account, account_mut, page, with_marker};
 use crate::auth::Caller;
+use crate::services::IamError;
 use crate::services::managed::find as find_aws;
 use crate::services::{ApiError, Check, Input, Operation, Shape, Value};
 use crate::state::World;
@@ -142,9 +143,8 @@ fn attach(
     if attach {
         if !attached.contains(&arn) {
             if attached.len() >= 10 {
-                return Err(ApiError::new(
-                    409,
-                    "LimitExceeded",
+                return Err(ApiError::of(
+                    IamError::LimitExceeded,
                     "Cannot exceed quota for PoliciesPerUser: 10",
                 ));
             }

@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use awslab_policy::{DOCUMENT_MAX_LENGTH, PolicyDocument, PolicyKind, Quota};
 use serde_json::Value as Json;
 
+use crate::services::IamError;
 use crate::services::{ApiError, Input};
 use crate::state::World;
 
@@ -175,7 +176,7 @@ fn too_large(rule: &Rule, owner: &str) -> ApiError {
         }
         (_, None) => format!("Cannot exceed quota for PolicySize: {limit}"),
     };
-    ApiError::new(409, "LimitExceeded", message)
+    ApiError::of(IamError::LimitExceeded, message)
 }
 
 /// The `AWS` principals a trust policy names (a valid document, already parsed once).

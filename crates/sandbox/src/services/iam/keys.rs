@@ -4,6 +4,7 @@ use super::users::{no_such_user, target_name, user_check};
 use super::{account, account_mut};
 use crate::auth::Caller;
 use crate::ids;
+use crate::services::IamError;
 use crate::services::{ApiError, Check, Input, Operation, Shape, Value, timestamp};
 use crate::state::World;
 use crate::state::world::AccessKey;
@@ -58,9 +59,8 @@ fn create_access_key(input: &Input, world: &mut World, caller: &Caller) -> Resul
         .get_mut(&name)
         .ok_or_else(|| no_such_user(input.get("UserName").unwrap_or(&name)))?;
     if user.access_keys.len() >= 2 {
-        return Err(ApiError::new(
-            409,
-            "LimitExceeded",
+        return Err(ApiError::of(
+            IamError::LimitExceeded,
             "Cannot exceed quota for AccessKeysPerUser: 2",
         ));
     }

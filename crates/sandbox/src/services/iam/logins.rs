@@ -4,6 +4,7 @@
 use super::users::{no_such_user, user_check};
 use super::{account, account_mut};
 use crate::auth::Caller;
+use crate::services::IamError;
 use crate::services::{ApiError, Check, Input, Operation, Shape, timestamp};
 use crate::state::World;
 
@@ -75,9 +76,8 @@ fn create_login_profile(
     let raw = input.required("UserName")?;
     let password = input.required("Password")?;
     if password.len() < 8 || password.len() > 128 {
-        return Err(ApiError::new(
-            400,
-            "PasswordPolicyViolation",
+        return Err(ApiError::of(
+            IamError::PasswordPolicyViolation,
             "Password should have a minimum length of 8",
         ));
     }

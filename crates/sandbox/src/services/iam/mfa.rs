@@ -20,6 +20,7 @@ use rand::Rng as _;
 use super::users::{no_such_user, target_name, user_check};
 use super::{account, account_mut, check_name, check_path, page, with_marker};
 use crate::auth::Caller;
+use crate::services::IamError;
 use crate::services::{ApiError, Check, Input, Operation, Shape, Value, tag_list, timestamp};
 use crate::state::World;
 use crate::state::world::MfaDevice;
@@ -149,9 +150,8 @@ fn consecutive(seed: &str, first: &str, second: &str, now: u64) -> bool {
 }
 
 fn invalid_code(serial: &str) -> ApiError {
-    ApiError::new(
-        403,
-        "InvalidAuthenticationCode",
+    ApiError::of(
+        IamError::InvalidAuthenticationCode,
         format!("Authentication code for device '{serial}' is not valid."),
     )
 }
@@ -185,9 +185,8 @@ fn create_virtual_mfa_device(
     let path = check_path(input)?;
     let tags = input.pairs("Tags", "Key", "Value");
     if tags.len() > 50 {
-        return Err(ApiError::new(
-            409,
-            "LimitExceeded",
+        return Err(ApiError::of(
+            IamError::LimitExceeded,
             "The number of tags has reached the maximum limit.",
         ));
     }
@@ -256,9 +255,8 @@ fn enable_mfa_device(input: &Input, world: &mut World, caller: &Caller) -> Resul
         .filter(|device| device.user.as_deref() == Some(user.as_str()))
         .count();
     if enabled >= DEVICES_PER_USER {
-        return Err(ApiError::new(
-            409,
-            "LimitExceeded",
+        return Err(ApiError::of(
+            IamError::LimitExceeded,
             format!("Cannot exceed quota for MFADevicesPerUser: {DEVICES_PER_USER}"),
         ));
     }

@@ -24,22 +24,28 @@ use crate::state::world::Account;
 pub use documents::precheck;
 
 /// The IAM operation named `action`.
+/// IAM's operations, one table per concern (the registry lists IAM with these).
+pub const OPERATIONS: &[&[Operation]] = &[
+    users::OPERATIONS,
+    keys::OPERATIONS,
+    roles::OPERATIONS,
+    policies::OPERATIONS,
+    groups::OPERATIONS,
+    attachments::OPERATIONS,
+    oidc::OPERATIONS,
+    saml::OPERATIONS,
+    logins::OPERATIONS,
+    mfa::OPERATIONS,
+];
+
+/// IAM operation `action` (a stack's resources call IAM through it).
 pub fn operation(action: &str) -> Option<&'static Operation> {
-    users::OPERATIONS
+    OPERATIONS
         .iter()
-        .chain(keys::OPERATIONS)
-        .chain(roles::OPERATIONS)
-        .chain(policies::OPERATIONS)
-        .chain(groups::OPERATIONS)
-        .chain(attachments::OPERATIONS)
-        .chain(oidc::OPERATIONS)
-        .chain(saml::OPERATIONS)
-        .chain(logins::OPERATIONS)
-        .chain(mfa::OPERATIONS)
+        .flat_map(|table| table.iter())
         .find(|operation| operation.name == action)
 }
 
-/// The caller's account, which IAM operations act in.
 pub(crate) fn account<'w>(world: &'w World, caller: &Caller) -> Result<&'w Account, ApiError> {
     world
         .account(&caller.account)

@@ -2,6 +2,7 @@
 
 use super::{account, account_mut};
 use crate::auth::Caller;
+use crate::services::IamError;
 use crate::services::{ApiError, Check, Input, Operation, Shape, Value, tag_list, timestamp};
 use crate::state::World;
 use crate::state::world::OidcProvider;
@@ -55,9 +56,8 @@ fn create_oidc_provider(
 ) -> Result<Shape, ApiError> {
     let url = input.required("Url")?;
     let Some(rest) = url.strip_prefix("https://") else {
-        return Err(ApiError::new(
-            400,
-            "InvalidInput",
+        return Err(ApiError::of(
+            IamError::InvalidInput,
             format!("Invalid URL {url}: it must begin with https://"),
         ));
     };
@@ -69,17 +69,15 @@ fn create_oidc_provider(
     let host = rest.trim_end_matches('/').to_owned();
     let client_ids = input.list("ClientIDList");
     if client_ids.len() > 100 || client_ids.iter().any(|id| id.is_empty() || id.len() > 255) {
-        return Err(ApiError::new(
-            400,
-            "InvalidInput",
+        return Err(ApiError::of(
+            IamError::InvalidInput,
             "A provider takes at most 100 client ids of 1 to 255 characters",
         ));
     }
     let thumbprints = input.list("ThumbprintList");
     if thumbprints.len() > 5 || thumbprints.iter().any(|t| t.len() != 40) {
-        return Err(ApiError::new(
-            400,
-            "InvalidInput",
+        return Err(ApiError::of(
+            IamError::InvalidInput,
             "A provider takes at most 5 thumbprints of 40 characters",
         ));
     }

@@ -5,6 +5,7 @@ use super::documents;
 use super::{account, account_mut, check_name, check_path, encoded, page, with_marker};
 use crate::auth::Caller;
 use crate::ids;
+use crate::services::IamError;
 use crate::services::managed::{AWS_MANAGED, AwsManaged, find as find_aws};
 use crate::services::{ApiError, Check, Input, Operation, Shape, Value, timestamp};
 use crate::state::World;
@@ -292,9 +293,8 @@ fn create_policy_version(
         .get_mut(arn)
         .ok_or_else(|| no_such_policy(arn))?;
     if policy.versions.len() >= 5 {
-        return Err(ApiError::new(
-            409,
-            "LimitExceeded",
+        return Err(ApiError::of(
+            IamError::LimitExceeded,
             "A managed policy can have up to 5 versions. Before you create a new version, you must delete an existing version.".to_string(),
         ));
     }

@@ -11,6 +11,7 @@ use quick_xml::events::Event;
 use super::{account, account_mut, page, with_marker};
 use crate::auth::Caller;
 use crate::ids;
+use crate::services::IamError;
 use crate::services::{ApiError, Check, Input, Operation, Shape, Value, tag_list, timestamp};
 use crate::state::World;
 use crate::state::world::SamlProvider;
@@ -85,9 +86,8 @@ fn check_metadata(document: &str) -> Result<Option<String>, ApiError> {
         ));
     }
     let invalid = |why: &str| {
-        ApiError::new(
-            400,
-            "InvalidInput",
+        ApiError::of(
+            IamError::InvalidInput,
             format!("Could not parse metadata: {why}"),
         )
     };
@@ -186,9 +186,8 @@ fn create_saml_provider(
     let valid_until = check_metadata(document)?;
     let tags = input.pairs("Tags", "Key", "Value");
     if tags.len() > 50 {
-        return Err(ApiError::new(
-            409,
-            "LimitExceeded",
+        return Err(ApiError::of(
+            IamError::LimitExceeded,
             "A SAML provider takes at most 50 tags",
         ));
     }

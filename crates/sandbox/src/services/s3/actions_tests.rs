@@ -1,7 +1,7 @@
 //! Every S3 operation the sandbox routes is authorized by an action spelt as AWS spells
 //! it, and every operation it names but does not emulate is one of S3's.
 
-use crate::services::s3::actions::UNEMULATED;
+use crate::model::s3_actions::UNEMULATED;
 use crate::wire::HttpRequest;
 
 /// S3's IAM actions as the Service Authorization Reference spells them ("Actions,

@@ -2,30 +2,9 @@
 //! delimiter with common prefixes, and pagination by marker, key marker, start-after or
 //! continuation token.
 
-use super::{S3Output, bucket};
+use super::{Listing, S3Output, bucket};
 use crate::services::ApiError;
 use crate::state::World;
-
-/// A `ListObjects` (v1) or `ListObjectsV2` request.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Listing {
-    pub bucket: String,
-    pub v2: bool,
-    pub prefix: String,
-    pub delimiter: Option<String>,
-    pub max_keys: usize,
-    /// v1 `marker`, v2 `start-after` or the decoded continuation token.
-    pub after: Option<String>,
-    pub continuation_token: Option<String>,
-    /// v2 `start-after` as sent (echoed in the answer).
-    pub start_after: Option<String>,
-    /// `encoding-type=url`: keys, prefixes, delimiter and markers are answered
-    /// percent-encoded.
-    pub url_encoded: bool,
-    /// `ListObjectVersions` (`?versions`): the sandbox keeps no versions, so each
-    /// object is its one version, `null`, as in a bucket never versioned.
-    pub versions: bool,
-}
 
 pub(super) fn list(world: &World, listing: Listing) -> Result<S3Output, ApiError> {
     let found = bucket(world, &listing.bucket)?;

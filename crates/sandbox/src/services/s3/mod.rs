@@ -3,7 +3,6 @@
 //! operations. Each declares its action and resource; bucket policies are the
 //! resource-based policy of every bucket and object check.
 
-pub mod actions;
 #[cfg(test)]
 mod actions_tests;
 mod list;
@@ -13,143 +12,15 @@ mod range;
 
 use md5::Digest as _;
 
-pub use list::Listing;
+pub use crate::model::s3::{Listing, S3Operation, S3Output};
 use list::list;
-pub use multipart::{MultipartOperation, MultipartOutput};
 pub use policy::precheck;
 
 use crate::auth::Caller;
+use crate::services::S3Error;
 use crate::services::{ApiError, Check, ResourcePolicy};
 use crate::state::World;
 use crate::state::world::{Bucket, Object};
-
-/// An S3 operation, decoded from REST by the wire.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum S3Operation {
-    ListBuckets,
-    CreateBucket {
-        bucket: String,
-        region: Option<String>,
-    },
-    DeleteBucket {
-        bucket: String,
-    },
-    HeadBucket {
-        bucket: String,
-    },
-    GetBucketLocation {
-        bucket: String,
-    },
-    ListObjects(Listing),
-    PutObject {
-        bucket: String,
-        key: String,
-        body: Vec<u8>,
-        content_type: Option<String>,
-    },
-    GetObject {
-        bucket: String,
-        key: String,
-        head: bool,
-        /// The `Range` header, if any (`bytes=0-99`).
-        range: Option<String>,
-    },
-    DeleteObject {
-        bucket: String,
-        key: String,
-    },
-    DeleteObjects {
-        bucket: String,
-        keys: Vec<String>,
-    },
-    CopyObject {
-        bucket: String,
-        key: String,
-        source_bucket: String,
-        source_key: String,
-    },
-    PutBucketPolicy {
-        bucket: String,
-        policy: String,
-    },
-    GetBucketPolicy {
-        bucket: String,
-    },
-    DeleteBucketPolicy {
-        bucket: String,
-    },
-    PutBucketTagging {
-        bucket: String,
-        tags: Vec<(String, String)>,
-    },
-    GetBucketTagging {
-        bucket: String,
-    },
-    DeleteBucketTagging {
-        bucket: String,
-    },
-    GetBucketVersioning {
-        bucket: String,
-    },
-    /// `Enabled` or `Suspended` (anything else is refused).
-    PutBucketVersioning {
-        bucket: String,
-        status: Option<String>,
-    },
-    Multipart(MultipartOperation),
-    /// An operation the sandbox does not emulate: authorized with its IAM action when
-    /// S3 has one ([`actions`]), then answered `NotImplemented` naming it.
-    Unsupported {
-        bucket: Option<String>,
-        key: Option<String>,
-        /// S3's name for it (`GetBucketAcl`), or the request's shape when S3 has none.
-        operation: String,
-        /// The IAM action that authorizes it, as AWS spells it (`s3:GetBucketAcl`).
-        action: Option<&'static str>,
-    },
-}
-
-/// What an S3 operation answers, encoded by the wire.
-#[derive(Debug, Clone, PartialEq)]
-pub enum S3Output {
-    Empty(u16),
-    Buckets {
-        owner: String,
-        buckets: Vec<(String, i64, String)>,
-    },
-    Location(String),
-    Listing {
-        request: Listing,
-        objects: Vec<(String, usize, String, i64)>,
-        prefixes: Vec<String>,
-        next: Option<String>,
-    },
-    Put {
-        etag: String,
-    },
-    Object {
-        /// The whole body, or the requested range of it.
-        body: Vec<u8>,
-        etag: String,
-        modified: i64,
-        content_type: Option<String>,
-        head: bool,
-        /// The object's size (a HEAD answer has no body but says it).
-        size: usize,
-        /// For a range request: `(first, last)`, answered 206.
-        range: Option<(usize, usize)>,
-    },
-    Deleted(Vec<String>),
-    Copied {
-        etag: String,
-        modified: i64,
-    },
-    Policy(String),
-    Tags(Vec<(String, String)>),
-    /// A bucket's versioning status (`None` if it was never set).
-    Versioning(Option<String>),
-    Multipart(MultipartOutput),
-}
 
 /// The resource `s3:ListAllMyBuckets` is authorized against.
 const ALL_BUCKETS: &str = "arn:aws:s3:::*";
@@ -263,7 +134,7 @@ impl S3Operation {
 }
 
 fn no_such_bucket(bucket: &str) -> ApiError {
-    ApiError::new(404, "NoSuchBucket", "The specified bucket does not exist")
+    ApiError::of(S3Error::NoSuchBucket, "The specified bucket does not exist")
         .with("BucketName", bucket)
 }
 
@@ -332,18 +203,17 @@ pub fn run_checked(
             region: requested,
         } => {
             if !valid_bucket_name(&name) {
-                return Err(ApiError::new(
-                    400,
-                    "InvalidBucketName",
+                return Err(ApiError::of(
+                    S3Error::InvalidBucketName,
                     "The specified bucket is not valid.",
                 )
                 .with("BucketName", &name));
             }
             if let Some(existing) = world.buckets.get(&name) {
                 return Err(if existing.account == caller.account {
-                    ApiError::new(409, "BucketAlreadyOwnedByYou", "Your previous request to create the named bucket succeeded and you already own it.").with("BucketName", &name)
+                    ApiError::of(S3Error::BucketAlreadyOwnedByYou, "Your previous request to create the named bucket succeeded and you already own it.").with("BucketName", &name)
                 } else {
-                    ApiError::new(409, "BucketAlreadyExists", "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.").with("BucketName", &name)
+                    ApiError::of(S3Error::BucketAlreadyExists, "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.").with("BucketName", &name)
                 });
             }
             if caller.is_anonymous() {
@@ -363,9 +233,8 @@ pub fn run_checked(
         }
         S3Operation::DeleteBucket { bucket: name } => {
             if !bucket(world, &name)?.objects.is_empty() {
-                return Err(ApiError::new(
-                    409,
-                    "BucketNotEmpty",
+                return Err(ApiError::of(
+                    S3Error::BucketNotEmpty,
                     "The bucket you tried to delete is not empty",
                 )
                 .with("BucketName", &name));
@@ -405,7 +274,7 @@ pub fn run_checked(
             range,
         } => {
             let object = bucket(world, &name)?.objects.get(&key).ok_or_else(|| {
-                ApiError::new(404, "NoSuchKey", "The specified key does not exist.")
+                ApiError::of(S3Error::NoSuchKey, "The specified key does not exist.")
                     .with("Key", &key)
             })?;
             let size = object.body.len();
@@ -451,7 +320,7 @@ pub fn run_checked(
                 .get(&source_key)
                 .cloned()
                 .ok_or_else(|| {
-                    ApiError::new(404, "NoSuchKey", "The specified key does not exist.")
+                    ApiError::of(S3Error::NoSuchKey, "The specified key does not exist.")
                         .with("Key", &source_key)
                 })?;
             object.modified = now;
@@ -476,9 +345,8 @@ pub fn run_checked(
             .clone()
             .map(S3Output::Policy)
             .ok_or_else(|| {
-                ApiError::new(
-                    404,
-                    "NoSuchBucketPolicy",
+                ApiError::of(
+                    S3Error::NoSuchBucketPolicy,
                     "The bucket policy does not exist",
                 )
                 .with("BucketName", &name)
@@ -495,7 +363,7 @@ pub fn run_checked(
             let found = bucket(world, &name)?;
             if found.tags.is_empty() {
                 return Err(
-                    ApiError::new(404, "NoSuchTagSet", "The TagSet does not exist")
+                    ApiError::of(S3Error::NoSuchTagSet, "The TagSet does not exist")
                         .with("BucketName", &name),
                 );
             }
@@ -518,24 +386,21 @@ pub fn run_checked(
             }
             Some("Enabled") => {
                 bucket(world, &name)?;
-                Err(ApiError::new(
-                    501,
-                    "NotImplemented",
+                Err(ApiError::of(
+                    S3Error::NotImplemented,
                     "The sandbox does not keep object versions, so it cannot enable versioning",
                 ))
             }
-            _ => Err(ApiError::new(
-                400,
-                "MalformedXML",
+            _ => Err(ApiError::of(
+                S3Error::MalformedXML,
                 "The XML you provided was not well-formed or did not validate against our published schema",
             )),
         },
         S3Operation::Multipart(operation) => {
             multipart::run(operation, world, caller).map(S3Output::Multipart)
         }
-        S3Operation::Unsupported { operation, .. } => Err(ApiError::new(
-            501,
-            "NotImplemented",
+        S3Operation::Unsupported { operation, .. } => Err(ApiError::of(
+            S3Error::NotImplemented,
             format!("The sandbox does not emulate S3 {operation}"),
         )),
     }

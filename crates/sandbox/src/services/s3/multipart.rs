@@ -10,7 +10,6 @@
 use std::ops::Bound;
 
 use md5::Digest as _;
-use serde::{Deserialize, Serialize};
 
 use super::{Check, bucket, bucket_mut, on_bucket, on_object};
 use crate::auth::Caller;
@@ -29,26 +28,6 @@ pub const MAX_OBJECT_BYTES: usize = 256 * 1024 * 1024;
 pub const MAX_PENDING_BYTES: usize = 1024 * 1024 * 1024;
 /// How many uploads may be pending in the sandbox at once.
 pub const MAX_PENDING_UPLOADS: usize = 1000;
-
-/// A multipart upload in progress. Its parts are kept beside it, in the bucket's
-/// [`Bucket::parts`] (see [`part_key`]), so that storing a part writes that part alone.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Upload {
-    pub key: String,
-    pub initiated: i64,
-    pub content_type: Option<String>,
-    /// The ARN of the principal that started it.
-    pub initiator: String,
-    /// The account that started it.
-    pub owner: String,
-}
-
-/// Where part `number` of `upload_id` is kept in [`Bucket::parts`]: the upload id (which
-/// has no `/`), a slash and the number in five digits, so an upload's parts sort
-/// together and by number.
-pub fn part_key(upload_id: &str, number: u32) -> String {
-    format!("{upload_id}/{number:05}")
-}
 
 /// The parts of `upload_id` in `bucket` numbered `first` or more, by number.
 fn parts_of<'b>(
@@ -80,113 +59,10 @@ fn forget(bucket: &mut Bucket, upload_id: &str) {
     }
 }
 
-/// One uploaded part.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Part {
-    #[serde(with = "base64_bytes")]
-    pub body: Vec<u8>,
-    /// Hex MD5 of the part.
-    pub etag: String,
-    pub modified: i64,
-}
-
-/// A multipart operation, decoded by the wire.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum MultipartOperation {
-    Create {
-        bucket: String,
-        key: String,
-        content_type: Option<String>,
-    },
-    UploadPart {
-        bucket: String,
-        key: String,
-        upload_id: String,
-        /// As sent; checked by the operation.
-        part_number: String,
-        body: Vec<u8>,
-    },
-    Complete {
-        bucket: String,
-        key: String,
-        upload_id: String,
-        /// `(PartNumber, ETag)` as sent, in order.
-        parts: Vec<(String, String)>,
-    },
-    Abort {
-        bucket: String,
-        key: String,
-        upload_id: String,
-    },
-    ListParts {
-        bucket: String,
-        key: String,
-        upload_id: String,
-        max_parts: usize,
-        marker: u32,
-    },
-    ListUploads {
-        bucket: String,
-        prefix: String,
-        max_uploads: usize,
-        key_marker: Option<String>,
-        upload_id_marker: Option<String>,
-        /// `encoding-type=url`: keys, prefix and markers answered percent-encoded.
-        url_encoded: bool,
-    },
-}
-
-/// One pending upload as listed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ListedUpload {
-    pub key: String,
-    pub upload_id: String,
-    pub initiated: i64,
-    pub initiator: String,
-    pub owner: String,
-}
-
-/// What a multipart operation answers.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum MultipartOutput {
-    Created {
-        bucket: String,
-        key: String,
-        upload_id: String,
-    },
-    PartStored {
-        etag: String,
-    },
-    Completed {
-        bucket: String,
-        key: String,
-        etag: String,
-    },
-    Aborted,
-    Parts {
-        bucket: String,
-        key: String,
-        upload_id: String,
-        initiator: String,
-        owner: String,
-        max_parts: usize,
-        marker: u32,
-        /// `(number, etag, size, modified)`.
-        parts: Vec<(u32, String, usize, i64)>,
-        next: Option<u32>,
-    },
-    Uploads {
-        bucket: String,
-        prefix: String,
-        max_uploads: usize,
-        key_marker: Option<String>,
-        upload_id_marker: Option<String>,
-        url_encoded: bool,
-        uploads: Vec<ListedUpload>,
-        /// `(key, upload id)` to continue from when truncated.
-        next: Option<(String, String)>,
-    },
-}
+pub use crate::model::s3::{
+    ListedUpload, MultipartOperation, MultipartOutput, Part, Upload, part_key,
+};
+use crate::services::S3Error;
 
 impl MultipartOperation {
     /// The authorization the operation needs (the actions AWS documents for each).
@@ -213,16 +89,15 @@ impl MultipartOperation {
 }
 
 fn no_such_upload(upload_id: &str) -> ApiError {
-    ApiError::new(
-        404,
-        "NoSuchUpload",
+    ApiError::of(
+        S3Error::NoSuchUpload,
         "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.",
     )
     .with("UploadId", upload_id)
 }
 
 fn sandbox_limit(message: String) -> ApiError {
-    ApiError::new(400, "InvalidRequest", message)
+    ApiError::of(S3Error::InvalidRequest, message)
 }
 
 fn pending(world: &World) -> (usize, usize) {
@@ -263,9 +138,8 @@ fn admit(
 ) -> Result<(), ApiError> {
     let proposed = upload_bytes - replaced + incoming;
     if proposed > MAX_OBJECT_BYTES {
-        return Err(ApiError::new(
-            400,
-            "EntityTooLarge",
+        return Err(ApiError::of(
+            S3Error::EntityTooLarge,
             format!("Your proposed upload exceeds the maximum allowed size (the sandbox allows objects of at most {MAX_OBJECT_BYTES} bytes)"),
         )
         .with("ProposedSize", &proposed.to_string())
@@ -284,9 +158,8 @@ fn part_number(text: &str) -> Result<u32, ApiError> {
         .ok()
         .filter(|number| (1..=MAX_PART_NUMBER).contains(number))
         .ok_or_else(|| {
-            ApiError::new(
-                400,
-                "InvalidArgument",
+            ApiError::of(
+                S3Error::InvalidArgument,
                 "Part number must be an integer between 1 and 10000, inclusive",
             )
             .with("ArgumentName", "partNumber")
@@ -476,16 +349,14 @@ fn complete(
     let found = upload(world, name, &key, upload_id)?;
     let in_bucket = bucket(world, name)?;
     if requested.is_empty() {
-        return Err(ApiError::new(
-            400,
-            "MalformedXML",
+        return Err(ApiError::of(
+            S3Error::MalformedXML,
             "The XML you provided was not well-formed or did not validate against our published schema",
         ));
     }
     let invalid_part = || {
-        ApiError::new(
-            400,
-            "InvalidPart",
+        ApiError::of(
+            S3Error::InvalidPart,
             "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.",
         )
         .with("UploadId", upload_id)
@@ -494,9 +365,8 @@ fn complete(
     for (number, etag) in requested {
         let number = part_number(number)?;
         if chosen.last().is_some_and(|(last, _)| *last >= number) {
-            return Err(ApiError::new(
-                400,
-                "InvalidPartOrder",
+            return Err(ApiError::of(
+                S3Error::InvalidPartOrder,
                 "The list of parts was not in ascending order. Parts must be ordered by part number.",
             )
             .with("UploadId", upload_id));
@@ -511,9 +381,8 @@ fn complete(
     let last = chosen.len() - 1;
     for (index, (number, part)) in chosen.iter().enumerate() {
         if index < last && part.body.len() < MIN_PART_BYTES {
-            return Err(ApiError::new(
-                400,
-                "EntityTooSmall",
+            return Err(ApiError::of(
+                S3Error::EntityTooSmall,
                 "Your proposed upload is smaller than the minimum allowed size",
             )
             .with("ProposedSize", &part.body.len().to_string())
@@ -581,20 +450,5 @@ mod tests {
                 "{upload} {replaced} {incoming} {pending}"
             );
         }
-    }
-}
-
-mod base64_bytes {
-    use base64::Engine as _;
-    use base64::engine::general_purpose::STANDARD;
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&STANDARD.encode(bytes))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        STANDARD.decode(text).map_err(serde::de::Error::custom)
     }
 }

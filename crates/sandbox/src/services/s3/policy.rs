@@ -7,6 +7,7 @@ use awslab_policy::{PolicyDocument, PolicyKind, Quota};
 
 use super::S3Operation;
 use crate::services::ApiError;
+use crate::services::S3Error;
 
 /// The verdict on the policy of a `PutBucketPolicy`, reached outside the lock; `None`
 /// for any other operation.
@@ -20,15 +21,14 @@ pub fn precheck(operation: &S3Operation) -> Option<Result<(), ApiError>> {
 /// Checks a bucket policy: its size, then its grammar.
 pub(super) fn check(policy: &str) -> Result<(), ApiError> {
     if Quota::Bucket.size_of_text(policy) > Quota::Bucket.limit() {
-        return Err(ApiError::new(
-            400,
-            "MalformedPolicy",
+        return Err(ApiError::of(
+            S3Error::MalformedPolicy,
             "Policies must be less than 20 KB",
         ));
     }
     if let Err(errors) = PolicyDocument::parse_as(policy, PolicyKind::Resource) {
         let first = errors.first().map_or_else(String::new, ToString::to_string);
-        return Err(ApiError::new(400, "MalformedPolicy", first));
+        return Err(ApiError::of(S3Error::MalformedPolicy, first));
     }
     Ok(())
 }

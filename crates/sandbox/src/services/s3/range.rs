@@ -4,6 +4,7 @@
 //! is answered; a range that starts past the end is `InvalidRange` (416).
 
 use crate::services::ApiError;
+use crate::services::S3Error;
 
 /// The inclusive byte range of an object of `size` bytes that `header` asks for, or
 /// `None` to answer the whole object.
@@ -19,9 +20,8 @@ pub fn satisfiable(header: &str, size: usize) -> Result<Option<(usize, usize)>, 
     };
     let number = |text: &str| text.trim().parse::<usize>().ok();
     let unsatisfiable = || {
-        ApiError::new(
-            416,
-            "InvalidRange",
+        ApiError::of(
+            S3Error::InvalidRange,
             "The requested range is not satisfiable",
         )
         .with("RangeRequested", header)

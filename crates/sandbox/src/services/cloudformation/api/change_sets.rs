@@ -8,6 +8,7 @@ use super::{
     engine, find_change_set, new_stack, no_echo, previous_plan, read_stack, run_with_actor,
     service_role, tag_list, timestamp, updatable, validation,
 };
+use crate::services::CloudFormationError;
 
 #[expect(clippy::too_many_lines, reason = "one change set, validated then kept")]
 pub fn create_change_set(world: &mut World, request: &mut Request) -> Result<Shape, ApiError> {
@@ -27,9 +28,8 @@ pub fn create_change_set(world: &mut World, request: &mut Request) -> Result<Sha
                 .cloned()
                 .ok_or_else(|| validation("Stack vanished"))?;
             if stack.final_status() != "REVIEW_IN_PROGRESS" {
-                return Err(ApiError::new(
-                    400,
-                    "AlreadyExistsException",
+                return Err(ApiError::of(
+                    CloudFormationError::AlreadyExistsException,
                     format!(
                         "Stack [{name}] already exists and cannot be created again with the changeSet [{change_set_name}]."
                     ),
@@ -56,9 +56,8 @@ pub fn create_change_set(world: &mut World, request: &mut Request) -> Result<Sha
     };
     request.allow(world, "CreateChangeSet", &stack.id)?;
     if stack.change_sets.len() >= MAX_CHANGE_SETS {
-        return Err(ApiError::new(
-            400,
-            "LimitExceededException",
+        return Err(ApiError::of(
+            CloudFormationError::LimitExceededException,
             format!("Stack [{name}] already has {MAX_CHANGE_SETS} change sets: delete some first"),
         ));
     }
@@ -67,9 +66,8 @@ pub fn create_change_set(world: &mut World, request: &mut Request) -> Result<Sha
         .iter()
         .any(|change_set| change_set.name == change_set_name)
     {
-        return Err(ApiError::new(
-            400,
-            "AlreadyExistsException",
+        return Err(ApiError::of(
+            CloudFormationError::AlreadyExistsException,
             format!("ChangeSet {change_set_name} already exists"),
         ));
     }
@@ -237,9 +235,8 @@ pub fn execute_change_set(world: &mut World, request: &mut Request) -> Result<Sh
         .ok_or_else(|| validation("Stack vanished"))?;
     let change_set = find_change_set(&stack, &name)?.clone();
     if change_set.execution_status != "AVAILABLE" {
-        return Err(ApiError::new(
-            400,
-            "InvalidChangeSetStatus",
+        return Err(ApiError::of(
+            CloudFormationError::InvalidChangeSetStatus,
             format!(
                 "ChangeSet [{}] cannot be executed in its current status of [{}]",
                 change_set.id, change_set.status

@@ -11,13 +11,14 @@ use super::resources::{Actor, Authorize};
 use super::stack::{ChangeSet, KEPT_DELETED, MAX_CHANGE_SETS, MAX_STACKS, Stack, StackEvent};
 use super::template::Template;
 use crate::auth::Caller;
-use crate::services::{ApiError, Check, Input, Shape, Value, tag_list, timestamp};
+use crate::services::{ApiError, Check, Input, ResourcePolicy, Shape, Value, tag_list, timestamp};
 use crate::state::World;
 
 mod change_sets;
 mod reads;
 mod stacks;
 
+use crate::services::{CloudFormationError, CommonError};
 pub use change_sets::*;
 pub use reads::*;
 pub use stacks::*;
@@ -28,31 +29,8 @@ pub const MAX_TEMPLATE_BYTES: usize = 51_200;
 /// The largest template `CloudFormation` reads from S3 (`TemplateURL`).
 pub const MAX_TEMPLATE_URL_BYTES: usize = 1_000_000;
 
-/// The operations answered here; others fall to the generic "other service" answer.
-pub const OPERATIONS: &[&str] = &[
-    "CreateStack",
-    "UpdateStack",
-    "DeleteStack",
-    "DescribeStacks",
-    "DescribeStackEvents",
-    "DescribeStackResource",
-    "DescribeStackResources",
-    "ListStacks",
-    "ListStackResources",
-    "GetTemplate",
-    "ValidateTemplate",
-    "GetTemplateSummary",
-    "CreateChangeSet",
-    "DescribeChangeSet",
-    "ExecuteChangeSet",
-    "DeleteChangeSet",
-    "ListChangeSets",
-    "ListExports",
-    "UpdateTerminationProtection",
-];
-
 pub(crate) fn validation(message: impl Into<String>) -> ApiError {
-    ApiError::new(400, "ValidationError", message)
+    ApiError::of(CommonError::ValidationError, message)
 }
 
 /// What one request sees: the caller, the region, the authorizer.
@@ -95,19 +73,14 @@ impl Request<'_, '_> {
     }
 
     fn params(&self) -> Vec<(String, Option<String>, bool)> {
-        (1..=200)
-            .map_while(|index| {
-                let key = self
-                    .input
-                    .get(&format!("Parameters.member.{index}.ParameterKey"))?;
-                let value = self
-                    .input
-                    .get(&format!("Parameters.member.{index}.ParameterValue"))
-                    .map(str::to_owned);
-                let previous = self
-                    .input
-                    .get(&format!("Parameters.member.{index}.UsePreviousValue"))
-                    == Some("true");
+        self.input
+            .structs("Parameters")
+            .into_iter()
+            .take(200)
+            .map_while(|parameter| {
+                let key = parameter.get("ParameterKey")?;
+                let value = parameter.get("ParameterValue").map(str::to_owned);
+                let previous = parameter.get("UsePreviousValue") == Some("true");
                 Some((key.to_owned(), value, previous))
             })
             .collect()
@@ -218,18 +191,14 @@ fn capabilities(input: &Input) -> Vec<String> {
 fn check_capabilities(template: &Template, given: &[String]) -> Result<(), ApiError> {
     let has = |name: &str| given.iter().any(|capability| capability == name);
     match template.needed_capability() {
-        Some(true) if !has("CAPABILITY_NAMED_IAM") => Err(ApiError::new(
-            400,
-            "InsufficientCapabilitiesException",
+        Some(true) if !has("CAPABILITY_NAMED_IAM") => Err(ApiError::of(
+            CloudFormationError::InsufficientCapabilitiesException,
             "Requires capabilities : [CAPABILITY_NAMED_IAM]",
         )),
-        Some(false) if !has("CAPABILITY_IAM") && !has("CAPABILITY_NAMED_IAM") => {
-            Err(ApiError::new(
-                400,
-                "InsufficientCapabilitiesException",
-                "Requires capabilities : [CAPABILITY_IAM]",
-            ))
-        }
+        Some(false) if !has("CAPABILITY_IAM") && !has("CAPABILITY_NAMED_IAM") => Err(ApiError::of(
+            CloudFormationError::InsufficientCapabilitiesException,
+            "Requires capabilities : [CAPABILITY_IAM]",
+        )),
         _ => Ok(()),
     }
 }
@@ -246,9 +215,8 @@ fn check_stack_quota(world: &World, request: &Request) -> Result<(), ApiError> {
         })
         .count();
     if live >= MAX_STACKS {
-        return Err(ApiError::new(
-            400,
-            "LimitExceededException",
+        return Err(ApiError::of(
+            CloudFormationError::LimitExceededException,
             format!("Limit on the number of stacks has been exceeded ({MAX_STACKS})"),
         ));
     }
@@ -282,7 +250,7 @@ fn no_echo(template: &Template) -> Vec<String> {
 }
 
 /// The service role a stack acts as: the caller must be allowed `iam:PassRole` on
-/// it, and its trust policy must name `cloudformation.amazonaws.com`.
+/// it, and auth must allow `cloudformation.amazonaws.com` to assume it by its trust policy.
 fn service_role(world: &World, request: &mut Request, arn: &str) -> Result<Caller, ApiError> {
     let invalid = || validation(format!("Role {arn} is invalid or cannot be assumed"));
     let name = arn
@@ -293,9 +261,21 @@ fn service_role(world: &World, request: &mut Request, arn: &str) -> Result<Calle
         .account(&request.caller.account)
         .and_then(|account| account.roles.get(&name.to_ascii_lowercase()))
         .ok_or_else(invalid)?;
-    if !role.trust_policy.contains("cloudformation.amazonaws.com") {
-        return Err(invalid());
-    }
+    // Whether the role trusts `CloudFormation` is auth's decision, as for any caller:
+    // the service principal asks `sts:AssumeRole` of the role's trust policy alone
+    // (a service has no identity policies; the signer's are not its).
+    let trust = Check {
+        resource_account: Some(request.caller.account.clone()),
+        resource_policy: ResourcePolicy::Trust {
+            account: request.caller.account.clone(),
+            role: role.name.to_ascii_lowercase(),
+        },
+        acting_as: Some(awslab_policy::Principal::service(
+            "cloudformation.amazonaws.com",
+        )),
+        ..Check::new("sts:AssumeRole", &role.arn)
+    };
+    (request.authorize)(world, &Caller::anonymous(), &[trust]).map_err(|_| invalid())?;
     let check =
         Check::new("iam:PassRole", arn).key("iam:PassedToService", "cloudformation.amazonaws.com");
     (request.authorize)(world, request.caller, &[check])?;
@@ -421,9 +401,8 @@ fn find_change_set<'s>(stack: &'s Stack, name: &str) -> Result<&'s ChangeSet, Ap
         .iter()
         .find(|change_set| change_set.id == name || change_set.name == name)
         .ok_or_else(|| {
-            ApiError::new(
-                404,
-                "ChangeSetNotFound",
+            ApiError::of(
+                CloudFormationError::ChangeSetNotFound,
                 format!("ChangeSet [{name}] does not exist"),
             )
         })
@@ -444,9 +423,8 @@ fn change_set_stack(world: &World, request: &Request, name: &str) -> Result<Stri
             .filter(|stack| stack.account == request.caller.account)
             .map(|stack| stack.id.clone())
             .ok_or_else(|| {
-                ApiError::new(
-                    404,
-                    "ChangeSetNotFound",
+                ApiError::of(
+                    CloudFormationError::ChangeSetNotFound,
                     format!("ChangeSet [{name}] does not exist"),
                 )
             });

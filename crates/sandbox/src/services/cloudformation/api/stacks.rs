@@ -7,15 +7,15 @@ use super::{
     check_stack_name, check_stack_quota, engine, new_stack, no_echo, previous_plan, prune,
     run_with_actor, updatable, validation,
 };
+use crate::services::CloudFormationError;
 
 pub fn create_stack(world: &mut World, request: &mut Request) -> Result<Shape, ApiError> {
     let name = request.input.required("StackName")?.to_owned();
     check_stack_name(&name)?;
     request.allow(world, "CreateStack", &request.stack_arn_pattern(&name))?;
     if request.find(world, &name).is_ok() {
-        return Err(ApiError::new(
-            400,
-            "AlreadyExistsException",
+        return Err(ApiError::of(
+            CloudFormationError::AlreadyExistsException,
             format!("Stack [{name}] already exists"),
         ));
     }

@@ -1,0 +1,224 @@
+//! The one registry of the services the sandbox emulates: for each, its protocol, API
+//! version, signing name, endpoint prefix, the operations it answers (each with the
+//! checks that authorize it and its handler) and the `CloudFormation` types it owns.
+//! Routing (through [`Registry`], the wire's [`Catalog`]), dispatch, the "could not find
+//! operation" answer and `awslab sandbox status` read only this table; a service folder
+//! that is not listed here is never reached (its operation table is dead code, which the
+//! compiler flags). See "How to add a service" in `docs/architecture.md`.
+
+use super::{ApiError, CommonError, Operation, cloudformation, iam, sts};
+use crate::wire::{Catalog, Protocol};
+
+/// How a service's operations are run.
+pub enum Handlers {
+    /// Each operation declares its checks, all authorized before it runs, in one
+    /// transaction (IAM, STS).
+    Checked(&'static [&'static [Operation]]),
+    /// Each operation authorizes as it goes, in a region: `CloudFormation` authorizes its
+    /// own action, then each resource call of a stack as the caller (or its role).
+    Stacks(&'static [cloudformation::StackOperation]),
+    /// REST operations decoded by the wire into typed operations (`wire::s3`), each
+    /// declaring its checks (`S3Operation::checks`).
+    Rest,
+}
+
+/// One emulated service.
+pub struct Service {
+    /// The service's name in IAM actions (`iam:`, `s3:`).
+    pub name: &'static str,
+    pub protocol: Protocol,
+    /// botocore's `metadata.apiVersion`.
+    pub api_version: &'static str,
+    /// The `SigV4` credential scope's service (`metadata.signingName`).
+    pub signing_name: &'static str,
+    /// The first label of the service's hosts (`metadata.endpointPrefix`).
+    pub endpoint_prefix: &'static str,
+    pub handlers: Handlers,
+    /// Operations called without a signature (STS's web identity and SAML).
+    pub unsigned: &'static [&'static str],
+    /// The `CloudFormation` resource types this service owns (`AWS::IAM::User`...); a
+    /// slot the resource types fill as they move beside their service.
+    pub resource_types: &'static [&'static str],
+}
+
+/// Every emulated service. A service is one line here plus its folder.
+pub static SERVICES: &[Service] = &[
+    Service {
+        name: "iam",
+        protocol: Protocol::Query,
+        api_version: "2010-05-08",
+        signing_name: "iam",
+        endpoint_prefix: "iam",
+        handlers: Handlers::Checked(iam::OPERATIONS),
+        unsigned: &[],
+        resource_types: &[],
+    },
+    Service {
+        name: "sts",
+        protocol: Protocol::Query,
+        api_version: "2011-06-15",
+        signing_name: "sts",
+        endpoint_prefix: "sts",
+        handlers: Handlers::Checked(&[sts::OPERATIONS]),
+        unsigned: sts::UNSIGNED,
+        resource_types: &[],
+    },
+    Service {
+        name: "s3",
+        protocol: Protocol::RestXml,
+        api_version: "2006-03-01",
+        signing_name: "s3",
+        endpoint_prefix: "s3",
+        handlers: Handlers::Rest,
+        unsigned: &[],
+        resource_types: &[],
+    },
+    Service {
+        name: "cloudformation",
+        protocol: Protocol::Query,
+        api_version: "2010-05-15",
+        signing_name: "cloudformation",
+        endpoint_prefix: "cloudformation",
+        handlers: Handlers::Stacks(cloudformation::OPERATIONS),
+        unsigned: &[],
+        resource_types: &[],
+    },
+];
+
+/// The registered service that signs as `name`.
+pub fn service(name: &str) -> Option<&'static Service> {
+    SERVICES.iter().find(|service| service.signing_name == name)
+}
+
+impl Service {
+    /// The checked operation `name` (IAM, STS).
+    pub fn operation(&self, name: &str) -> Option<&'static Operation> {
+        match self.handlers {
+            Handlers::Checked(tables) => tables
+                .iter()
+                .flat_map(|table| table.iter())
+                .find(|operation| operation.name == name),
+            Handlers::Stacks(_) | Handlers::Rest => None,
+        }
+    }
+
+    /// The stack operation `name` (`CloudFormation`).
+    pub fn stack_operation(&self, name: &str) -> Option<&'static cloudformation::StackOperation> {
+        match self.handlers {
+            Handlers::Stacks(operations) => {
+                operations.iter().find(|operation| operation.name == name)
+            }
+            Handlers::Checked(_) | Handlers::Rest => None,
+        }
+    }
+
+    /// The names of the operations answered (none listed for REST services, whose
+    /// operations the wire decodes).
+    pub fn operation_names(&self) -> Vec<&'static str> {
+        match self.handlers {
+            Handlers::Checked(tables) => tables
+                .iter()
+                .flat_map(|table| table.iter())
+                .map(|operation| operation.name)
+                .collect(),
+            Handlers::Stacks(operations) => {
+                operations.iter().map(|operation| operation.name).collect()
+            }
+            Handlers::Rest => Vec::new(),
+        }
+    }
+
+    /// Whether the service defines `action`, answered or only routed (an unsigned
+    /// operation whose handler is still to come).
+    pub fn defines(&self, action: &str) -> bool {
+        self.unsigned.contains(&action) || self.operation_names().contains(&action)
+    }
+
+    /// AWS's answer to an operation the service does not have.
+    pub fn unknown_operation(&self, action: &str) -> ApiError {
+        ApiError::of(
+            CommonError::InvalidAction,
+            format!(
+                "Could not find operation {action} for version {}",
+                self.api_version
+            ),
+        )
+    }
+}
+
+/// The registry as the wire's router sees it.
+pub struct Registry;
+
+impl Catalog for Registry {
+    fn protocol(&self, signing_name: &str) -> Option<Protocol> {
+        service(signing_name).map(|service| service.protocol)
+    }
+
+    fn by_endpoint(&self, prefix: &str) -> Option<(&'static str, Protocol)> {
+        SERVICES
+            .iter()
+            .find(|service| service.endpoint_prefix == prefix)
+            .map(|service| (service.signing_name, service.protocol))
+    }
+
+    fn by_action(&self, action: &str) -> Option<&'static str> {
+        SERVICES
+            .iter()
+            .filter(|service| service.protocol == Protocol::Query)
+            .find(|service| service.name != "iam" && service.defines(action))
+            .map(|service| service.signing_name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::{Registry, SERVICES, service};
+    use crate::wire::{Catalog, Protocol};
+
+    #[test]
+    fn names_are_unique_within_the_registry_and_each_service() {
+        let names: BTreeSet<&str> = SERVICES
+            .iter()
+            .map(|service| service.signing_name)
+            .collect();
+        assert_eq!(names.len(), SERVICES.len());
+        for service in SERVICES {
+            let operations = service.operation_names();
+            let unique: BTreeSet<&str> = operations.iter().copied().collect();
+            assert_eq!(unique.len(), operations.len(), "{}", service.name);
+        }
+    }
+
+    #[test]
+    fn routing_reads_the_registry() {
+        assert_eq!(Registry.protocol("s3"), Some(Protocol::RestXml));
+        assert_eq!(Registry.protocol("lambda"), None);
+        assert_eq!(
+            Registry.by_endpoint("sts").map(|(name, _)| name),
+            Some("sts")
+        );
+        assert_eq!(Registry.by_action("GetCallerIdentity"), Some("sts"));
+        assert_eq!(
+            Registry.by_action("DecodeAuthorizationMessage"),
+            Some("sts")
+        );
+        assert_eq!(Registry.by_action("AssumeRoleWithSAML"), Some("sts"));
+        assert_eq!(Registry.by_action("CreateUser"), None);
+        assert_eq!(Registry.by_action("DescribeStacks"), Some("cloudformation"));
+    }
+
+    #[test]
+    fn an_unknown_operation_names_the_service_version() {
+        let iam = service("iam").unwrap();
+        assert!(iam.operation("CreateUser").is_some());
+        assert_eq!(
+            iam.unknown_operation("Nope").message,
+            "Could not find operation Nope for version 2010-05-08"
+        );
+        let cloudformation = service("cloudformation").unwrap();
+        assert!(cloudformation.stack_operation("CreateStack").is_some());
+        assert!(cloudformation.operation("CreateStack").is_none());
+    }
+}
