@@ -205,3 +205,23 @@ entities! {
         scalars: [name, account, region, created, policy, tags, versioning],
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Kind;
+
+    #[test]
+    fn every_kind_has_one_name_and_parents_come_before_their_children() {
+        for kind in Kind::ALL {
+            assert_eq!(Kind::from_name(kind.name()), Some(*kind));
+            for child in kind.children() {
+                assert!(kind < child, "{kind:?} is applied after its {child:?}");
+            }
+        }
+        let mut names: Vec<_> = Kind::ALL.iter().map(|kind| kind.name()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), Kind::ALL.len());
+        assert_eq!(Kind::from_name("unknown"), None);
+    }
+}
