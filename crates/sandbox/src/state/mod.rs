@@ -2,6 +2,8 @@
 //! durable `SQLite` store under a state folder that several processes may share. A
 //! transaction sees the latest committed world and commits atomically or not at all.
 
+mod entities;
+mod lazy;
 mod memory;
 mod open;
 mod place;

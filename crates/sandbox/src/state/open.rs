@@ -21,9 +21,10 @@ pub(super) const FILE_NAME: &str = "sandbox.db";
 /// page, about 1 ms per MiB (measured with `SQLite` 3.40, page cache warm: 0.2 ms for a
 /// new world of 32 KiB, 0.7 ms for a lab world of 1 MiB, 26 ms for 16 MiB, 68 ms for
 /// 64 MiB), against a whole `up` and `down` of the seed lab of about 36 ms. A lab's world
-/// is well under this bound; a larger one holds big S3 objects, whose pages the world's
-/// first load reads anyway (a damaged one is then refused as damage, see [`damaged`]),
-/// so above it only the header, schema, `meta` and world rows are checked.
+/// is well under this bound; a larger one holds big S3 objects or many entities, and
+/// above it only the header, schema, `meta` and world rows are checked: the cache is
+/// lazy, so a damaged page is found when a request reads it (refused as damage, see
+/// [`damaged`], that request answering `InternalFailure`).
 const QUICK_CHECK_MAX_BYTES: u64 = 8 * 1024 * 1024;
 
 /// What an existing database file is.

@@ -4,99 +4,19 @@
 //! entity and the bucket of an object (empty otherwise), `data` the entity's JSON, or
 //! nothing for a deleted one. An account's and a bucket's own row leave out what hangs
 //! under them (IAM entities, objects), which have rows of their own; the world's one
-//! row holds its scalars (clock offset, issuer secret).
+//! row holds its scalars (clock offset, issuer secret). The kinds, and the walks over
+//! every table, come from the one entity list (`state::entities`).
+
+use std::sync::Arc;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use super::entities;
+pub(crate) use super::entities::Kind;
+use super::lazy::RowSource;
 use super::table::Table;
-use super::world::{Account, Bucket, World};
-
-/// What a row holds. The order puts parents (world, accounts, buckets) before the
-/// entities under them, the order rows are applied in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum Kind {
-    World,
-    Account,
-    Bucket,
-    AccessKey,
-    Session,
-    Stack,
-    User,
-    Role,
-    Group,
-    Policy,
-    OidcProvider,
-    SamlProvider,
-    Object,
-    Upload,
-    Part,
-}
-
-/// The kinds kept under an account, scoped by its id.
-pub(crate) const ACCOUNT_CHILDREN: [Kind; 6] = [
-    Kind::User,
-    Kind::Role,
-    Kind::Group,
-    Kind::Policy,
-    Kind::OidcProvider,
-    Kind::SamlProvider,
-];
-
-/// The kinds kept under a bucket, scoped by its name.
-pub(crate) const BUCKET_CHILDREN: [Kind; 3] = [Kind::Object, Kind::Upload, Kind::Part];
-
-impl Kind {
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            Self::World => "world",
-            Self::Account => "account",
-            Self::Bucket => "bucket",
-            Self::AccessKey => "access_key",
-            Self::Session => "session",
-            Self::Stack => "stack",
-            Self::User => "user",
-            Self::Role => "role",
-            Self::Group => "group",
-            Self::Policy => "policy",
-            Self::OidcProvider => "oidc_provider",
-            Self::SamlProvider => "saml_provider",
-            Self::Object => "object",
-            Self::Upload => "upload",
-            Self::Part => "part",
-        }
-    }
-
-    pub(crate) fn from_name(name: &str) -> Option<Self> {
-        Some(match name {
-            "world" => Self::World,
-            "account" => Self::Account,
-            "bucket" => Self::Bucket,
-            "access_key" => Self::AccessKey,
-            "session" => Self::Session,
-            "stack" => Self::Stack,
-            "user" => Self::User,
-            "role" => Self::Role,
-            "group" => Self::Group,
-            "policy" => Self::Policy,
-            "oidc_provider" => Self::OidcProvider,
-            "saml_provider" => Self::SamlProvider,
-            "object" => Self::Object,
-            "upload" => Self::Upload,
-            "part" => Self::Part,
-            _ => return None,
-        })
-    }
-
-    /// The kinds scoped under a row of this kind.
-    pub(crate) fn children(self) -> &'static [Kind] {
-        match self {
-            Self::Account => &ACCOUNT_CHILDREN,
-            Self::Bucket => &BUCKET_CHILDREN,
-            _ => &[],
-        }
-    }
-}
+use super::world::World;
 
 /// One row a transaction wrote.
 #[derive(Debug)]
@@ -111,6 +31,29 @@ pub(crate) struct Change {
     pub whole: bool,
 }
 
+/// An account or a bucket: a row of its own, with tables of rows under it, scoped by
+/// its key. Implemented by the entity list (`state::entities`).
+pub(crate) trait Parent: Serialize + DeserializeOwned + Clone + Default {
+    const KIND: Kind;
+    /// Swaps the tables of `self` and `other`, leaving the fields of its own row.
+    fn swap_tables(&mut self, other: &mut Self);
+    /// The rows of the tables under it.
+    fn child_rows(
+        &mut self,
+        rows: &Rows<'_>,
+        changes: &mut Vec<Change>,
+    ) -> Result<(), serde_json::Error>;
+    /// Puts a row of one of its tables in, without marking it.
+    fn apply_child(
+        &mut self,
+        kind: Kind,
+        key: &str,
+        data: Option<&str>,
+    ) -> Result<(), serde_json::Error>;
+    /// Makes its tables read what they do not hold from `source`, scoped by `key`.
+    fn attach(&mut self, source: &Arc<dyn RowSource>, key: &str);
+}
+
 /// The rows written since the last call, forgetting the marks. With `serialize`
 /// false the data is left out, and so are the entities under a whole parent (a
 /// discarded transaction reloads those by scope).
@@ -119,52 +62,13 @@ pub(crate) fn take_changes(
     serialize: bool,
 ) -> Result<Vec<Change>, serde_json::Error> {
     let mut changes = Vec::new();
-    let touched = world.accounts.take_touched();
-    for key in touched.keys {
-        let whole = touched.replaced.contains(&key);
-        let Some(account) = world.accounts.get_mut_untracked(&key) else {
-            changes.push(change(Kind::Account, "", key, None, true));
-            continue;
-        };
-        let data = if serialize {
-            Some(account_row(account)?)
-        } else {
-            None
-        };
-        changes.push(change(Kind::Account, "", key.clone(), data, whole));
-        let rows = Rows {
-            scope: &key,
-            whole,
-            serialize,
-        };
-        rows.of_account(&mut changes, account)?;
-    }
-    let touched = world.buckets.take_touched();
-    for key in touched.keys {
-        let whole = touched.replaced.contains(&key);
-        let Some(bucket) = world.buckets.get_mut_untracked(&key) else {
-            changes.push(change(Kind::Bucket, "", key, None, true));
-            continue;
-        };
-        let data = if serialize {
-            Some(bucket_row(bucket)?)
-        } else {
-            None
-        };
-        changes.push(change(Kind::Bucket, "", key.clone(), data, whole));
-        let rows = Rows {
-            scope: &key,
-            whole,
-            serialize,
-        };
-        rows.of_bucket(&mut changes, bucket)?;
-    }
+    entities::parent_changes(world, serialize, &mut changes)?;
     let rows = Rows {
         scope: "",
         whole: false,
         serialize,
     };
-    rows.of_world(&mut changes, world)?;
+    entities::world_table_rows(&rows, &mut changes, world)?;
     Ok(changes)
 }
 
@@ -178,31 +82,56 @@ pub(crate) fn all_rows(world: &mut World) -> Result<Vec<Change>, serde_json::Err
         Some(world_row(world)?),
         false,
     )];
-    for (key, account) in world.accounts.iter_mut_untracked() {
-        changes.push(change(
-            Kind::Account,
-            "",
-            key.clone(),
-            Some(account_row(account)?),
-            true,
-        ));
-        let rows = Rows::everything(key);
-        rows.of_account(&mut changes, account)?;
-    }
-    for (key, bucket) in world.buckets.iter_mut_untracked() {
-        changes.push(change(
-            Kind::Bucket,
-            "",
-            key.clone(),
-            Some(bucket_row(bucket)?),
-            true,
-        ));
-        let rows = Rows::everything(key);
-        rows.of_bucket(&mut changes, bucket)?;
-    }
-    let rows = Rows::everything("");
-    rows.of_world(&mut changes, world)?;
+    entities::parent_all_rows(world, &mut changes)?;
+    entities::world_table_rows(&Rows::everything(""), &mut changes, world)?;
     Ok(changes)
+}
+
+/// The rows a transaction changed in one parent table and under its parents.
+pub(crate) fn parent_changes<P: Parent>(
+    table: &mut Table<String, P>,
+    serialize: bool,
+    changes: &mut Vec<Change>,
+) -> Result<(), serde_json::Error> {
+    let touched = table.take_touched();
+    for key in touched.keys {
+        let whole = touched.replaced.contains(&key);
+        let Some(parent) = table.get_mut_untracked(&key) else {
+            changes.push(change(P::KIND, "", key, None, true));
+            continue;
+        };
+        let data = if serialize {
+            Some(parent_row(parent)?)
+        } else {
+            None
+        };
+        changes.push(change(P::KIND, "", key.clone(), data, whole));
+        let rows = Rows {
+            scope: &key,
+            whole,
+            serialize,
+        };
+        parent.child_rows(&rows, changes)?;
+    }
+    Ok(())
+}
+
+/// Every row of one parent table and of what hangs under its parents.
+pub(crate) fn parent_all_rows<P: Parent>(
+    table: &mut Table<String, P>,
+    changes: &mut Vec<Change>,
+) -> Result<(), serde_json::Error> {
+    for (key, parent) in table.iter_mut_untracked() {
+        changes.push(change(
+            P::KIND,
+            "",
+            key.clone(),
+            Some(parent_row(parent)?),
+            true,
+        ));
+        parent.child_rows(&Rows::everything(key), changes)?;
+    }
+    Ok(())
 }
 
 fn change(kind: Kind, scope: &str, key: String, data: Option<String>, whole: bool) -> Change {
@@ -216,7 +145,7 @@ fn change(kind: Kind, scope: &str, key: String, data: Option<String>, whole: boo
 }
 
 /// How to list the rows of one table.
-struct Rows<'scope> {
+pub(crate) struct Rows<'scope> {
     scope: &'scope str,
     /// Every row, not only the touched ones (the parent is new or replaced).
     whole: bool,
@@ -232,44 +161,7 @@ impl<'scope> Rows<'scope> {
         }
     }
 
-    /// The rows of the world's own tables (not accounts and buckets, which have rows
-    /// of their own with tables under them).
-    fn of_world(
-        &self,
-        changes: &mut Vec<Change>,
-        world: &mut World,
-    ) -> Result<(), serde_json::Error> {
-        self.of(changes, Kind::AccessKey, &mut world.access_keys)?;
-        self.of(changes, Kind::Session, &mut world.sessions)?;
-        self.of(changes, Kind::Stack, &mut world.stacks)
-    }
-
-    /// The rows of the tables under an account ([`ACCOUNT_CHILDREN`]).
-    fn of_account(
-        &self,
-        changes: &mut Vec<Change>,
-        account: &mut Account,
-    ) -> Result<(), serde_json::Error> {
-        self.of(changes, Kind::User, &mut account.users)?;
-        self.of(changes, Kind::Role, &mut account.roles)?;
-        self.of(changes, Kind::Group, &mut account.groups)?;
-        self.of(changes, Kind::Policy, &mut account.policies)?;
-        self.of(changes, Kind::OidcProvider, &mut account.oidc_providers)?;
-        self.of(changes, Kind::SamlProvider, &mut account.saml_providers)
-    }
-
-    /// The rows of the tables under a bucket ([`BUCKET_CHILDREN`]).
-    fn of_bucket(
-        &self,
-        changes: &mut Vec<Change>,
-        bucket: &mut Bucket,
-    ) -> Result<(), serde_json::Error> {
-        self.of(changes, Kind::Object, &mut bucket.objects)?;
-        self.of(changes, Kind::Upload, &mut bucket.uploads)?;
-        self.of(changes, Kind::Part, &mut bucket.parts)
-    }
-
-    fn of<V: Serialize>(
+    pub(crate) fn of<V: Serialize + Clone + DeserializeOwned>(
         &self,
         changes: &mut Vec<Change>,
         kind: Kind,
@@ -311,101 +203,74 @@ pub(crate) fn world_row(world: &mut World) -> Result<String, serde_json::Error> 
     row
 }
 
-fn account_row(account: &mut Account) -> Result<String, serde_json::Error> {
-    let mut tables = Account::default();
-    account.swap_tables(&mut tables);
-    let row = serde_json::to_string(account);
-    account.swap_tables(&mut tables);
+fn parent_row<P: Parent>(parent: &mut P) -> Result<String, serde_json::Error> {
+    let mut tables = P::default();
+    parent.swap_tables(&mut tables);
+    let row = serde_json::to_string(parent);
+    parent.swap_tables(&mut tables);
     row
 }
 
-fn bucket_row(bucket: &mut Bucket) -> Result<String, serde_json::Error> {
-    let mut tables = Bucket::default();
-    bucket.swap_tables(&mut tables);
-    let row = serde_json::to_string(bucket);
-    bucket.swap_tables(&mut tables);
-    row
-}
-
-/// Puts a row read from the database into `world`, without marking anything.
-/// Returns whether an account or bucket appeared that the cache did not hold, whose
-/// entities the caller must then load by scope. An entity whose account or bucket
-/// is not in the cache is ignored (its parent's own row removes or brings it).
+/// Puts a row read from the database into `world`, without marking anything. An
+/// account or bucket new to the cache comes with lazy tables (read from `source`
+/// when asked); an entity whose account or bucket is not in the cache is ignored (its
+/// parent's own row removes or brings it).
 pub(crate) fn apply(
     world: &mut World,
+    source: &Arc<dyn RowSource>,
     kind: Kind,
     scope: &str,
     key: &str,
     data: Option<&str>,
-) -> Result<bool, serde_json::Error> {
-    match kind {
-        Kind::World => {
-            if let Some(data) = data {
-                let mut fresh: World = serde_json::from_str(data)?;
-                world.swap_tables(&mut fresh);
-                std::mem::swap(world, &mut fresh);
-            }
+) -> Result<(), serde_json::Error> {
+    if kind == Kind::World {
+        if let Some(data) = data {
+            let mut fresh: World = serde_json::from_str(data)?;
+            world.swap_tables(&mut fresh);
+            std::mem::swap(world, &mut fresh);
         }
-        Kind::Account => {
-            let Some(data) = data else {
-                world.accounts.set_untracked(key.to_owned(), None);
-                return Ok(false);
-            };
-            let mut fresh: Account = serde_json::from_str(data)?;
-            let Some(existing) = world.accounts.get_mut_untracked(key) else {
-                world.accounts.set_untracked(key.to_owned(), Some(fresh));
-                return Ok(true);
-            };
-            existing.swap_tables(&mut fresh);
-            std::mem::swap(existing, &mut fresh);
-        }
-        Kind::Bucket => {
-            let Some(data) = data else {
-                world.buckets.set_untracked(key.to_owned(), None);
-                return Ok(false);
-            };
-            let mut fresh: Bucket = serde_json::from_str(data)?;
-            let Some(existing) = world.buckets.get_mut_untracked(key) else {
-                world.buckets.set_untracked(key.to_owned(), Some(fresh));
-                return Ok(true);
-            };
-            existing.swap_tables(&mut fresh);
-            std::mem::swap(existing, &mut fresh);
-        }
-        Kind::AccessKey => set(&mut world.access_keys, key, data)?,
-        Kind::Session => set(&mut world.sessions, key, data)?,
-        Kind::Stack => set(&mut world.stacks, key, data)?,
-        Kind::User
-        | Kind::Role
-        | Kind::Group
-        | Kind::Policy
-        | Kind::OidcProvider
-        | Kind::SamlProvider => {
-            if let Some(account) = world.accounts.get_mut_untracked(scope) {
-                match kind {
-                    Kind::User => set(&mut account.users, key, data)?,
-                    Kind::Role => set(&mut account.roles, key, data)?,
-                    Kind::Group => set(&mut account.groups, key, data)?,
-                    Kind::Policy => set(&mut account.policies, key, data)?,
-                    Kind::SamlProvider => set(&mut account.saml_providers, key, data)?,
-                    _ => set(&mut account.oidc_providers, key, data)?,
-                }
-            }
-        }
-        Kind::Object | Kind::Upload | Kind::Part => {
-            if let Some(bucket) = world.buckets.get_mut_untracked(scope) {
-                match kind {
-                    Kind::Object => set(&mut bucket.objects, key, data)?,
-                    Kind::Upload => set(&mut bucket.uploads, key, data)?,
-                    _ => set(&mut bucket.parts, key, data)?,
-                }
-            }
-        }
+        return Ok(());
     }
-    Ok(false)
+    entities::apply_row(world, source, kind, scope, key, data)
 }
 
-fn set<V: DeserializeOwned>(
+/// A world read from its row alone, every table lazy (a cache's cold start).
+pub(crate) fn lazy_world(
+    data: &str,
+    source: &Arc<dyn RowSource>,
+) -> Result<World, serde_json::Error> {
+    let mut world: World = serde_json::from_str(data)?;
+    entities::make_lazy(&mut world, source);
+    Ok(world)
+}
+
+pub(crate) fn apply_parent<P: Parent>(
+    table: &mut Table<String, P>,
+    source: &Arc<dyn RowSource>,
+    key: &str,
+    data: Option<&str>,
+) -> Result<(), serde_json::Error> {
+    let Some(data) = data else {
+        table.set_untracked(key.to_owned(), None);
+        return Ok(());
+    };
+    let mut fresh: P = serde_json::from_str(data)?;
+    let Some(existing) = table.get_mut_untracked(key) else {
+        fresh.attach(source, key);
+        table.set_untracked(key.to_owned(), Some(fresh));
+        return Ok(());
+    };
+    existing.swap_tables(&mut fresh);
+    std::mem::swap(existing, &mut fresh);
+    Ok(())
+}
+
+/// Makes a parent read from a source lazy in turn.
+pub(crate) fn attach_parent<P: Parent>(parent: &mut P, source: &Arc<dyn RowSource>, key: &str) {
+    parent.attach(source, key);
+}
+
+pub(crate) fn set<V: Clone + DeserializeOwned>(
     table: &mut Table<String, V>,
     key: &str,
     data: Option<&str>,

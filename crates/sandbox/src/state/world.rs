@@ -5,9 +5,9 @@
 //!
 //! Every collection of entities is a [`Table`], which remembers the keys a
 //! transaction wrote: the durable store keeps one row per entity (`state::rows`) and
-//! commits only those. A field that is not a `Table` is kept in the world's one
-//! small row of scalars; a new `Table` field should be named in `World::swap_tables`
-//! (and `state::rows`), else it is kept whole in that row.
+//! commits only those. Every field of `World`, `Account` and `Bucket` is named once in
+//! the entity list (`state::entities`), as a table or as a field of its own row;
+//! forgetting one is a compile error.
 
 use std::collections::BTreeMap;
 
@@ -316,16 +316,6 @@ impl World {
             self.now_ms().saturating_add(self.propagation_delay_ms)
         }
     }
-
-    /// Swaps every top-level [`Table`] of `self` and `other`, leaving the scalars:
-    /// the store serializes a world without its tables as the row of scalars.
-    pub(crate) fn swap_tables(&mut self, other: &mut Self) {
-        std::mem::swap(&mut self.accounts, &mut other.accounts);
-        std::mem::swap(&mut self.access_keys, &mut other.access_keys);
-        std::mem::swap(&mut self.sessions, &mut other.sessions);
-        std::mem::swap(&mut self.buckets, &mut other.buckets);
-        std::mem::swap(&mut self.stacks, &mut other.stacks);
-    }
 }
 
 impl Pending {
@@ -369,27 +359,6 @@ impl Pending {
 /// is in effect at `now_ms`.
 pub fn in_effect(effective_at_ms: Option<&i64>, now_ms: i64) -> bool {
     effective_at_ms.is_none_or(|at| now_ms >= *at)
-}
-
-impl Account {
-    /// Swaps the entity tables of `self` and `other`, leaving id and operator.
-    pub(crate) fn swap_tables(&mut self, other: &mut Self) {
-        std::mem::swap(&mut self.users, &mut other.users);
-        std::mem::swap(&mut self.roles, &mut other.roles);
-        std::mem::swap(&mut self.policies, &mut other.policies);
-        std::mem::swap(&mut self.oidc_providers, &mut other.oidc_providers);
-        std::mem::swap(&mut self.groups, &mut other.groups);
-        std::mem::swap(&mut self.saml_providers, &mut other.saml_providers);
-    }
-}
-
-impl Bucket {
-    /// Swaps the objects of `self` and `other`, leaving the bucket's own fields.
-    pub(crate) fn swap_tables(&mut self, other: &mut Self) {
-        std::mem::swap(&mut self.objects, &mut other.objects);
-        std::mem::swap(&mut self.uploads, &mut other.uploads);
-        std::mem::swap(&mut self.parts, &mut other.parts);
-    }
 }
 
 mod base64_bytes {
