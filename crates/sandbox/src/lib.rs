@@ -28,6 +28,7 @@
 //! ```
 
 mod auth;
+mod body;
 mod client;
 mod dispatch;
 mod error;
@@ -36,6 +37,7 @@ mod rehearsal;
 mod sandbox;
 mod serve;
 mod services;
+mod streaming;
 pub mod state;
 pub mod wire;
 

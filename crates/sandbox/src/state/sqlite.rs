@@ -17,13 +17,16 @@ use rusqlite::{
 };
 
 use super::open::{self, Found};
+use super::blobs::{self, SqliteBlobs};
 use super::place;
 use super::rows::{self, Change, Kind};
 use super::{DecisionRecord, KEPT_DECISIONS, Outcome, Store, StoreError, World};
 
 /// The layout `meta.format` names; a database without `meta` but with a `world` table
-/// is the first layout (the world as one JSON document), migrated on open.
-pub(super) const FORMAT: i64 = 2;
+/// is the first layout (the world as one JSON document), migrated on open, as is
+/// layout 2 (object bodies base64 in their rows; layout 3 keeps them in
+/// `blob_chunks`, see `state::blobs`).
+pub(super) const FORMAT: i64 = 3;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (
@@ -58,6 +61,8 @@ const TOMBSTONE_VERSIONS: i64 = 256;
 pub struct SqliteStore {
     path: PathBuf,
     inner: Mutex<Cached>,
+    /// Object bodies, read on connections of their own.
+    blobs: std::sync::Arc<SqliteBlobs>,
 }
 
 struct Cached {
@@ -290,6 +295,7 @@ impl SqliteStore {
         let store = Self {
             path: path.clone(),
             inner: Mutex::new(Cached { connection, cache }),
+            blobs: std::sync::Arc::new(SqliteBlobs::new(path.clone())),
         };
         if let Some(seed) = seed {
             let mut guard = store.inner.lock().unwrap_or_else(PoisonError::into_inner);
@@ -350,6 +356,12 @@ fn prepare(
             add_denied_column(&transaction)?;
             return transaction.commit().map_err(Failure::from);
         }
+        (Opening::Keep, Some(2)) => {
+            add_denied_column(&transaction)?;
+            blobs::migrate_rows(&transaction)?;
+            transaction.execute("UPDATE meta SET format = ?1 WHERE id = 0", params![FORMAT])?;
+            return transaction.commit().map_err(Failure::from);
+        }
         (Opening::Keep, Some(0)) => {
             return Err(Failure::Format("the `meta` row is missing".to_owned()));
         }
@@ -366,11 +378,13 @@ fn prepare(
         }
         (Opening::Replace, _) => transaction.execute_batch(
             "DROP TABLE IF EXISTS world; DROP TABLE IF EXISTS meta;
-             DROP TABLE IF EXISTS entities; DROP TABLE IF EXISTS decisions;",
+             DROP TABLE IF EXISTS entities; DROP TABLE IF EXISTS decisions;
+             DROP TABLE IF EXISTS blob_chunks;",
         )?,
         (Opening::Keep, None) => {}
     }
     transaction.execute_batch(SCHEMA)?;
+    transaction.execute_batch(blobs::SCHEMA)?;
     add_denied_column(&transaction)?;
     let mut world = if legacy && opening == Opening::Keep {
         let data: Option<String> = transaction
@@ -383,6 +397,7 @@ fn prepare(
     } else {
         seed()
     };
+    blobs::adopt_world(&transaction, &mut world)?;
     let changes = rows::all_rows(&mut world)?;
     write_rows(&transaction, 1, &changes)?;
     if legacy {
@@ -564,6 +579,7 @@ fn commit_changes(
     cached: &mut Cache,
     version: i64,
 ) -> Result<Option<String>, Failure> {
+    blobs::commit(transaction, &mut cached.world.blobs)?;
     let changes = rows::take_changes(&mut cached.world, true)?;
     let world_row = rows::world_row(&mut cached.world)?;
     let scalars_changed = world_row != cached.world_row;
@@ -749,6 +765,7 @@ impl SqliteStore {
             cache.version = -1;
             return Err(self.error(failure));
         }
+        cache.world.blobs.begin(self.blobs.clone());
         let outcome = change(&mut cache.world);
         let done = if outcome == Outcome::Commit {
             commit_changes(&transaction, cache, version + 1).and_then(|written| {
@@ -787,6 +804,7 @@ fn replace_world(
         })?;
     let version = version + 1;
     transaction.execute("DELETE FROM entities", [])?;
+    blobs::clear(&transaction)?;
     write_rows(&transaction, version, &changes)?;
     transaction.execute(
         "UPDATE meta SET version = ?1, horizon = ?1 WHERE id = 0",

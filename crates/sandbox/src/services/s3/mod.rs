@@ -11,7 +11,7 @@ pub mod multipart;
 mod policy;
 mod range;
 
-use md5::Digest as _;
+use base64::Engine as _;
 
 pub use list::Listing;
 use list::list;
@@ -21,6 +21,7 @@ pub use policy::precheck;
 use crate::auth::Caller;
 use crate::services::{ApiError, Check, ResourcePolicy};
 use crate::state::World;
+use crate::state::blobs::{Content, Payload};
 use crate::state::world::{Bucket, Object};
 
 /// An S3 operation, decoded from REST by the wire.
@@ -44,8 +45,10 @@ pub enum S3Operation {
     PutObject {
         bucket: String,
         key: String,
-        body: Vec<u8>,
+        body: Payload,
         content_type: Option<String>,
+        /// The `Content-MD5` header, if sent (base64 of the body's MD5).
+        content_md5: Option<String>,
     },
     GetObject {
         bucket: String,
@@ -128,16 +131,17 @@ pub enum S3Output {
         etag: String,
     },
     Object {
-        /// The whole body, or the requested range of it.
-        body: Vec<u8>,
+        /// The whole body, or the requested range of it: in memory when small,
+        /// streamed from the store otherwise.
+        body: Content,
         etag: String,
         modified: i64,
         content_type: Option<String>,
         head: bool,
         /// The object's size (a HEAD answer has no body but says it).
-        size: usize,
+        size: u64,
         /// For a range request: `(first, last)`, answered 206.
-        range: Option<(usize, usize)>,
+        range: Option<(u64, u64)>,
     },
     Deleted(Vec<String>),
     Copied {
@@ -262,6 +266,40 @@ impl S3Operation {
     }
 }
 
+/// A body the store could not read: the state is damaged or unreadable.
+fn unreadable(error: &std::io::Error) -> ApiError {
+    ApiError::new(
+        500,
+        "InternalError",
+        format!("The sandbox could not read the object's body: {error}"),
+    )
+}
+
+/// Checks a `Content-MD5` header against the body's MD5, as S3 does.
+fn check_content_md5(header: Option<&str>, digest: &[u8; 16]) -> Result<(), ApiError> {
+    let Some(header) = header else {
+        return Ok(());
+    };
+    let sent = base64::engine::general_purpose::STANDARD
+        .decode(header.trim())
+        .ok()
+        .filter(|sent| sent.len() == 16)
+        .ok_or_else(|| {
+            ApiError::new(400, "InvalidDigest", "The Content-MD5 you specified was invalid.")
+                .with("Content-MD5", header)
+        })?;
+    if sent != digest {
+        return Err(ApiError::new(
+            400,
+            "BadDigest",
+            "The Content-MD5 you specified did not match what we received.",
+        )
+        .with("ExpectedDigest", header)
+        .with("CalculatedDigest", &base64::engine::general_purpose::STANDARD.encode(digest)));
+    }
+    Ok(())
+}
+
 fn no_such_bucket(bucket: &str) -> ApiError {
     ApiError::new(404, "NoSuchBucket", "The specified bucket does not exist")
         .with("BucketName", bucket)
@@ -370,7 +408,12 @@ pub fn run_checked(
                 )
                 .with("BucketName", &name));
             }
-            world.buckets.remove(&name);
+            // Uploads in progress go with the bucket, and so do their parts' bodies.
+            if let Some(removed) = world.buckets.remove(&name) {
+                for part in removed.parts.values() {
+                    world.blobs.release(&part.body);
+                }
+            }
             Ok(S3Output::Empty(204))
         }
         S3Operation::HeadBucket { bucket: name } => {
@@ -385,9 +428,15 @@ pub fn run_checked(
             key,
             body,
             content_type,
+            content_md5,
         } => {
-            let etag = hex::encode(md5::Md5::digest(&body));
-            bucket_mut(world, &name)?.objects.insert(
+            bucket(world, &name)?;
+            let digest = body.md5();
+            check_content_md5(content_md5.as_deref(), &digest)?;
+            let etag = hex::encode(digest);
+            let body = world.blobs.stage(body);
+            let World { buckets, blobs, .. } = world;
+            let replaced = buckets.get_mut(&name).ok_or_else(|| no_such_bucket(&name))?.objects.insert(
                 key,
                 Object {
                     body,
@@ -396,6 +445,9 @@ pub fn run_checked(
                     content_type,
                 },
             );
+            if let Some(replaced) = replaced {
+                blobs.release(&replaced.body);
+            }
             Ok(S3Output::Put { etag })
         }
         S3Operation::GetObject {
@@ -415,10 +467,11 @@ pub fn run_checked(
                 .transpose()?
                 .flatten();
             let body = match (head, range) {
-                (true, _) => Vec::new(),
-                (false, Some((first, last))) => object.body[first..=last].to_vec(),
-                (false, None) => object.body.clone(),
-            };
+                (true, _) => Ok(Content::default()),
+                (false, Some((first, last))) => world.blobs.read(&object.body, first, last - first + 1),
+                (false, None) => world.blobs.read(&object.body, 0, size),
+            }
+            .map_err(|error| unreadable(&error))?;
             Ok(S3Output::Object {
                 body,
                 etag: object.etag.clone(),
@@ -430,13 +483,22 @@ pub fn run_checked(
             })
         }
         S3Operation::DeleteObject { bucket: name, key } => {
-            bucket_mut(world, &name)?.objects.remove(&key);
+            bucket(world, &name)?;
+            let World { buckets, blobs, .. } = world;
+            if let Some(removed) = buckets.get_mut(&name).and_then(|found| found.objects.remove(&key)) {
+                blobs.release(&removed.body);
+            }
             Ok(S3Output::Empty(204))
         }
         S3Operation::DeleteObjects { bucket: name, keys } => {
-            let found = bucket_mut(world, &name)?;
-            for key in &keys {
-                found.objects.remove(key);
+            bucket(world, &name)?;
+            let World { buckets, blobs, .. } = world;
+            if let Some(found) = buckets.get_mut(&name) {
+                for key in &keys {
+                    if let Some(removed) = found.objects.remove(key) {
+                        blobs.release(&removed.body);
+                    }
+                }
             }
             Ok(S3Output::Deleted(keys))
         }
@@ -455,12 +517,19 @@ pub fn run_checked(
                         .with("Key", &source_key)
                 })?;
             object.modified = now;
-            let target = bucket_mut(world, &name)?;
+            bucket(world, &name)?;
+            object.body = world.blobs.copy(&object.body);
             let output = S3Output::Copied {
                 etag: object.etag.clone(),
                 modified: now,
             };
-            target.objects.insert(key, object);
+            let World { buckets, blobs, .. } = world;
+            if let Some(replaced) = buckets
+                .get_mut(&name)
+                .and_then(|target| target.objects.insert(key, object))
+            {
+                blobs.release(&replaced.body);
+            }
             Ok(output)
         }
         S3Operation::PutBucketPolicy {
