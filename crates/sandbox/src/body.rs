@@ -209,10 +209,7 @@ impl PartialEq for Streamed {
 
 /// Reads `reader` in [`CHUNK_BYTES`] pieces and hands each to `send` until the end, an
 /// error, or `send` answers false (the receiver is gone). What a sender thread runs.
-pub fn pump(
-    mut reader: Box<dyn Read + Send>,
-    mut send: impl FnMut(io::Result<Bytes>) -> bool,
-) {
+pub fn pump(mut reader: Box<dyn Read + Send>, mut send: impl FnMut(io::Result<Bytes>) -> bool) {
     loop {
         let mut buffer = vec![0_u8; CHUNK_BYTES];
         let mut filled = 0;

@@ -99,11 +99,7 @@ async fn into_wire(
     {
         // A streamed object (`ByteStream::from_path`): spooled as it comes, as `serve`
         // does.
-        let chunked = spool::is_chunked(
-            head.header("content-encoding"),
-            head.header("x-amz-content-sha256"),
-        );
-        return match spool::spool_body(body, chunked, MAX_BODY_BYTES as u64).await {
+        return match spool::spool_body(&head, body, MAX_BODY_BYTES as u64).await {
             Ok(spooled) => {
                 head.spooled = Some(std::sync::Arc::new(spooled));
                 Ok(Ok(head))

@@ -37,8 +37,8 @@ mod rehearsal;
 mod sandbox;
 mod serve;
 mod services;
-mod streaming;
 pub mod state;
+mod streaming;
 pub mod wire;
 
 pub use client::{IN_PROCESS_ENDPOINT, MAX_BODY_BYTES};

@@ -199,13 +199,8 @@ async fn answer(
     if let Some(declared) = declared.filter(|declared| *declared > MAX_BODY_BYTES as u64) {
         return closing(refusals::too_large(&head, Some(declared), MAX_BODY_BYTES));
     }
-    if head.method == "PUT" && declared.is_none_or(|declared| declared > spool::SPOOL_ABOVE_BYTES)
-    {
-        let chunked = spool::is_chunked(
-            head.header("content-encoding"),
-            head.header("x-amz-content-sha256"),
-        );
-        let spooled = spool::spool_body(request.into_body(), chunked, MAX_BODY_BYTES as u64);
+    if head.method == "PUT" && declared.is_none_or(|declared| declared > spool::SPOOL_ABOVE_BYTES) {
+        let spooled = spool::spool_body(&head, request.into_body(), MAX_BODY_BYTES as u64);
         match tokio::time::timeout(body_timeout, spooled).await {
             Ok(Ok(spooled)) => head.spooled = Some(Arc::new(spooled)),
             Ok(Err(SpoolError::TooLarge)) => {

@@ -6,6 +6,7 @@
 //! is migrated on open.
 
 #![expect(clippy::expect_used, reason = "a test fails on a broken sandbox")]
+#![expect(clippy::too_many_lines, reason = "each test is a story told in order")]
 
 mod common;
 
@@ -18,6 +19,11 @@ use awslab_sandbox::Sandbox;
 use common::{ACCOUNT, Keys, s3};
 
 const MIB: usize = 1024 * 1024;
+
+/// Byte `index` of a body that repeats every `period` (at most 256) bytes.
+fn pattern(index: usize, period: usize) -> u8 {
+    u8::try_from(index % period).expect("a byte")
+}
 
 fn database(state: &Path) -> rusqlite::Connection {
     rusqlite::Connection::open(state.join("sandbox.db")).expect("database")
@@ -131,7 +137,7 @@ async fn every_body_is_out_of_the_rows_and_goes_with_the_last_row_naming_it() {
             .expect("bucket");
     }
     // Large enough to take several chunks.
-    let big: Vec<u8> = (0..3 * MIB + 5).map(|index| (index % 253) as u8).collect();
+    let big: Vec<u8> = (0..3 * MIB + 5).map(|index| pattern(index, 253)).collect();
     put(&client, "lab", "big", big.clone()).await;
     put(&client, "lab", "small", b"first".to_vec()).await;
     put(&client, "lab", "small", b"second".to_vec()).await;
@@ -278,4 +284,111 @@ async fn a_database_of_layout_2_is_migrated_with_its_bodies() {
     let (named, kept) = named_and_kept(&state);
     assert_eq!(named, kept);
     assert_eq!(named.len(), 1);
+}
+
+/// An S3 client of `serve` on `port`, over a real socket.
+fn served_client(keys: &Keys, port: u16) -> aws_sdk_s3::Client {
+    let config = aws_sdk_s3::Config::builder()
+        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+        .region(aws_sdk_s3::config::Region::new("us-east-1"))
+        .credentials_provider(aws_credential_types::Credentials::new(
+            &keys.id,
+            &keys.secret,
+            None,
+            None,
+            "test",
+        ))
+        .endpoint_url(format!("http://127.0.0.1:{port}"))
+        .force_path_style(true)
+        .http_client(aws_smithy_http_client::Builder::new().build_http())
+        .build();
+    aws_sdk_s3::Client::from_conf(config)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_spools_large_puts_streams_large_gets_and_checks_content_md5() {
+    use aws_sdk_s3::error::ProvideErrorMetadata as _;
+    use base64::Engine as _;
+    use md5::Digest as _;
+    let folder = tempfile::tempdir().expect("folder");
+    let sandbox = Sandbox::open(&folder.path().join("state")).expect("sandbox");
+    let keys = Keys::operator(&sandbox, ACCOUNT);
+    let listener = awslab_sandbox::bind(0).await.expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let serving = sandbox.clone();
+    let task = tokio::spawn(async move {
+        serving
+            .serve(listener, async {
+                let _ = stopped.await;
+            })
+            .await;
+    });
+    let client = served_client(&keys, port);
+    client
+        .create_bucket()
+        .bucket("served")
+        .send()
+        .await
+        .expect("bucket");
+    let big: Vec<u8> = (0..5 * MIB + 3).map(|index| pattern(index, 241)).collect();
+    // From a file: the SDK streams it (aws-chunked, a trailing checksum).
+    let file = folder.path().join("big");
+    std::fs::write(&file, &big).expect("file");
+    client
+        .put_object()
+        .bucket("served")
+        .key("from-file")
+        .body(ByteStream::from_path(&file).await.expect("stream"))
+        .send()
+        .await
+        .expect("put from a file");
+    // From memory, with its Content-MD5.
+    let digest = base64::engine::general_purpose::STANDARD.encode(md5::Md5::digest(&big));
+    client
+        .put_object()
+        .bucket("served")
+        .key("from-memory")
+        .content_md5(&digest)
+        .body(ByteStream::from(big.clone()))
+        .send()
+        .await
+        .expect("put with its Content-MD5");
+    for key in ["from-file", "from-memory"] {
+        assert_eq!(get(&client, "served", key).await, big, "{key}");
+    }
+    let ranged = client
+        .get_object()
+        .bucket("served")
+        .key("from-file")
+        .range(format!("bytes={}-", 2 * MIB - 1))
+        .send()
+        .await
+        .expect("range");
+    assert_eq!(ranged.content_length(), i64::try_from(3 * MIB + 4).ok());
+    let bytes = ranged.body.collect().await.expect("body").to_vec();
+    assert_eq!(bytes, big[2 * MIB - 1..]);
+    let wrong = base64::engine::general_purpose::STANDARD.encode(md5::Md5::digest(b"other"));
+    let error = client
+        .put_object()
+        .bucket("served")
+        .key("bad")
+        .content_md5(wrong)
+        .body(ByteStream::from(big.clone()))
+        .send()
+        .await
+        .expect_err("a wrong Content-MD5");
+    assert_eq!(error.code(), Some("BadDigest"), "{error:?}");
+    let error = client
+        .put_object()
+        .bucket("served")
+        .key("bad")
+        .content_md5("not base64!")
+        .body(ByteStream::from(b"x".to_vec()))
+        .send()
+        .await
+        .expect_err("a malformed Content-MD5");
+    assert_eq!(error.code(), Some("InvalidDigest"), "{error:?}");
+    let _ = stop.send(());
+    task.await.expect("serve stops");
 }

@@ -127,13 +127,7 @@ pub fn chunk_signature(
     previous: &str,
     data: &[u8],
 ) -> String {
-    chunk_signature_of_hash(
-        key,
-        amz_date,
-        scope,
-        previous,
-        &Sha256::digest(data).into(),
-    )
+    chunk_signature_of_hash(key, amz_date, scope, previous, &Sha256::digest(data).into())
 }
 
 /// [`chunk_signature`] of a chunk whose data hashed to `data_sha256` (a spooled body

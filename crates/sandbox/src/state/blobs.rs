@@ -277,7 +277,9 @@ pub struct MemoryBlobs {
 
 impl fmt::Debug for MemoryBlobs {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter.debug_struct("MemoryBlobs").finish_non_exhaustive()
+        formatter
+            .debug_struct("MemoryBlobs")
+            .finish_non_exhaustive()
     }
 }
 
@@ -320,7 +322,12 @@ impl BlobSource for MemoryBlobs {
             let bytes = blobs.get(&blob).ok_or_else(missing)?;
             let start = usize::try_from(offset).map_err(io::Error::other)?;
             let end = usize::try_from(offset + take).map_err(io::Error::other)?;
-            slices.push(bytes.get(start..end).map(|_| bytes.slice(start..end)).ok_or_else(missing)?);
+            slices.push(
+                bytes
+                    .get(start..end)
+                    .map(|_| bytes.slice(start..end))
+                    .ok_or_else(missing)?,
+            );
         }
         drop(blobs);
         let reader = Box::new(Slices { slices, at: 0 });
@@ -446,9 +453,10 @@ impl ChunkReader {
             .prepare_cached("SELECT data FROM blob_chunks WHERE blob = ?1 AND offset = ?2")
             .and_then(|mut statement| {
                 statement
-                    .query_row(params![blob, i64::try_from(start).unwrap_or(i64::MAX)], |row| {
-                        row.get(0)
-                    })
+                    .query_row(
+                        params![blob, i64::try_from(start).unwrap_or(i64::MAX)],
+                        |row| row.get(0),
+                    )
                     .optional()
             })
             .map_err(io::Error::other)?
@@ -609,5 +617,7 @@ pub(super) fn migrate_rows(transaction: &Transaction<'_>) -> Result<(), rusqlite
 
 /// Forgets every blob (a world replaced whole).
 pub(super) fn clear(transaction: &Transaction<'_>) -> Result<(), rusqlite::Error> {
-    transaction.execute("DELETE FROM blob_chunks", []).map(|_| ())
+    transaction
+        .execute("DELETE FROM blob_chunks", [])
+        .map(|_| ())
 }

@@ -16,8 +16,8 @@ use rusqlite::{
     Connection, OpenFlags, OptionalExtension as _, Transaction, TransactionBehavior, params,
 };
 
-use super::open::{self, Found};
 use super::blobs::{self, SqliteBlobs};
+use super::open::{self, Found};
 use super::place;
 use super::rows::{self, Change, Kind};
 use super::{DecisionRecord, KEPT_DECISIONS, Outcome, Store, StoreError, World};

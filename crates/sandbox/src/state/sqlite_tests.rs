@@ -258,7 +258,10 @@ fn a_multipart_part_is_a_row_of_its_own() {
     );
     assert!(sizes[4].0 == "upload" && sizes[4].1 < 1_000, "{sizes:?}");
     assert_eq!(
-        count(&store, "SELECT count(DISTINCT blob) FROM blob_chunks WHERE length(data) = 100000"),
+        count(
+            &store,
+            "SELECT count(DISTINCT blob) FROM blob_chunks WHERE length(data) = 100000"
+        ),
         4
     );
     // Another opener sees the parts; deleting the bucket deletes them.
@@ -309,7 +312,10 @@ fn another_opener_sees_creations_updates_and_deletions() {
         assert_eq!(users.get("user-3").unwrap().path, "/changed/");
         let objects = &world.buckets.get("lab").unwrap().objects;
         let body = &objects.get("object-3").unwrap().body;
-        assert_eq!(world.blobs.read_to_vec(body, 1024).unwrap().unwrap(), b"new");
+        assert_eq!(
+            world.blobs.read_to_vec(body, 1024).unwrap().unwrap(),
+            b"new"
+        );
         assert!(!objects.contains_key("object-0"));
         assert!(
             world

@@ -353,9 +353,9 @@ pub fn success(output: S3Output, request_id: &str) -> HttpResponse {
             );
             response.stream = stream;
             let mut response = response
-            .header("etag", format!("\"{etag}\""))
-            .header("last-modified", http_date(modified))
-            .header("accept-ranges", "bytes");
+                .header("etag", format!("\"{etag}\""))
+                .header("last-modified", http_date(modified))
+                .header("accept-ranges", "bytes");
             if let Some((first, last)) = range {
                 response = response.header("content-range", format!("bytes {first}-{last}/{size}"));
             }

@@ -28,7 +28,8 @@ const MAX_LINE_BYTES: usize = 4096;
 pub struct Spooled {
     /// The object's bytes (an aws-chunked body decoded).
     pub payload: Payload,
-    /// The hex SHA-256 of the body as sent.
+    /// The hex SHA-256 of the body as sent (empty when the request's signature does not
+    /// cover it: [`signs_body`]).
     pub sha256: String,
     /// For an aws-chunked body: each chunk's `chunk-signature` (empty if unsigned) and
     /// the SHA-256 of its data, the final empty chunk included.
@@ -59,7 +60,8 @@ pub struct Spooler {
     file: File,
     len: u64,
     md5: md5::Md5,
-    sha256: Sha256,
+    /// `None` when no signature covers the body's hash (streamed or unsigned).
+    sha256: Option<Sha256>,
     received: u64,
     max: u64,
     decoder: Option<Decoder>,
@@ -87,13 +89,15 @@ struct Decoder {
 }
 
 impl Spooler {
-    /// A spooler taking at most `max` bytes as sent, decoding aws-chunked if `chunked`.
-    pub fn new(chunked: bool, max: u64) -> io::Result<Self> {
+    /// A spooler taking at most `max` bytes as sent, decoding aws-chunked if `chunked`,
+    /// and hashing the body as sent if `signed` (its hash is what the signature
+    /// covers).
+    pub fn new(chunked: bool, signed: bool, max: u64) -> io::Result<Self> {
         Ok(Self {
             file: tempfile::tempfile()?,
             len: 0,
             md5: md5::Md5::new(),
-            sha256: Sha256::new(),
+            sha256: signed.then(Sha256::new),
             received: 0,
             max,
             decoder: chunked.then(|| Decoder {
@@ -114,7 +118,9 @@ impl Spooler {
         if self.received > self.max {
             return Err(SpoolError::TooLarge);
         }
-        self.sha256.update(bytes);
+        if let Some(sha256) = &mut self.sha256 {
+            sha256.update(bytes);
+        }
         if self.decoder.is_none() {
             return self.write(bytes);
         }
@@ -163,14 +169,13 @@ impl Spooler {
                     ),
                     None => (text, String::new()),
                 };
-                let size = u64::from_str_radix(size.trim(), 16).map_err(|_| SpoolError::Malformed)?;
+                let size =
+                    u64::from_str_radix(size.trim(), 16).map_err(|_| SpoolError::Malformed)?;
                 if decoder.chunks.len() >= MAX_CHUNKS {
                     return Err(SpoolError::Malformed);
                 }
                 decoder.state = if size == 0 {
-                    decoder
-                        .chunks
-                        .push((signature, Sha256::digest(b"").into()));
+                    decoder.chunks.push((signature, Sha256::digest(b"").into()));
                     State::Trailers(0)
                 } else {
                     State::Data {
@@ -186,7 +191,9 @@ impl Spooler {
                 signature,
                 hash,
             } => {
-                let take = usize::try_from(*left).unwrap_or(usize::MAX).min(bytes.len());
+                let take = usize::try_from(*left)
+                    .unwrap_or(usize::MAX)
+                    .min(bytes.len());
                 let data = &bytes[..take];
                 hash.update(data);
                 *left -= take as u64;
@@ -234,19 +241,28 @@ impl Spooler {
         let spool = SpoolFile::new(self.file, self.len, self.md5.finalize().into());
         Ok(Spooled {
             payload: Payload::Spooled(std::sync::Arc::new(spool)),
-            sha256: hex::encode(self.sha256.finalize()),
+            sha256: self
+                .sha256
+                .map(|sha256| hex::encode(sha256.finalize()))
+                .unwrap_or_default(),
             chunks,
         })
     }
 }
 
-/// Spools `body` as it arrives (see [`Spooler::new`]).
-pub async fn spool_body<B>(body: B, chunked: bool, max: u64) -> Result<Spooled, SpoolError>
+/// Spools the body of `head` as it arrives (see [`Spooler::new`]).
+pub async fn spool_body<B>(
+    head: &super::HttpRequest,
+    body: B,
+    max: u64,
+) -> Result<Spooled, SpoolError>
 where
     B: hyper::body::Body<Data = bytes::Bytes>,
 {
     use http_body_util::BodyExt as _;
-    let mut spooler = Spooler::new(chunked, max)?;
+    let declared = head.header("x-amz-content-sha256");
+    let chunked = is_chunked(head.header("content-encoding"), declared);
+    let mut spooler = Spooler::new(chunked, signs_body(declared), max)?;
     let mut body = std::pin::pin!(body);
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|_| SpoolError::Broken)?;
@@ -255,6 +271,15 @@ where
         }
     }
     spooler.finish()
+}
+
+/// Whether the signature of a request declaring `x-amz-content-sha256` covers the
+/// body's hash: a declared hash, or none declared (the query protocol, presigned URLs
+/// of other services); not `UNSIGNED-PAYLOAD` nor a `STREAMING-` mode.
+pub fn signs_body(declared: Option<&str>) -> bool {
+    declared.is_none_or(|declared| {
+        declared.len() == 64 && declared.bytes().all(|byte| byte.is_ascii_hexdigit())
+    })
 }
 
 /// Whether a request with these headers sends an aws-chunked body.
@@ -269,14 +294,14 @@ mod tests {
     use std::io::Read as _;
 
     fn spooled(chunked: bool, pieces: &[&[u8]]) -> Result<(Vec<u8>, usize), SpoolError> {
-        let mut spooler = Spooler::new(chunked, 1 << 20)?;
+        let mut spooler = Spooler::new(chunked, true, 1 << 20)?;
         for piece in pieces {
             spooler.push(piece)?;
         }
-        let spooled = spooler.finish()?;
+        let done = spooler.finish()?;
         let mut bytes = Vec::new();
-        spooled.payload.reader().read_to_end(&mut bytes)?;
-        Ok((bytes, spooled.chunks.map_or(0, |chunks| chunks.len())))
+        done.payload.reader().read_to_end(&mut bytes)?;
+        Ok((bytes, done.chunks.map_or(0, |chunks| chunks.len())))
     }
 
     #[test]
@@ -285,7 +310,11 @@ mod tests {
         for split in 0..body.len() {
             let (first, second) = body.split_at(split);
             let found = spooled(true, &[first, second]).ok();
-            assert_eq!(found, Some((b"hello world".to_vec(), 3)), "split at {split}");
+            assert_eq!(
+                found,
+                Some((b"hello world".to_vec(), 3)),
+                "split at {split}"
+            );
         }
         let one_by_one: Vec<&[u8]> = body.chunks(1).collect();
         assert_eq!(
@@ -296,14 +325,19 @@ mod tests {
 
     #[test]
     fn refuses_broken_framing_and_too_much() {
-        for broken in [&b"zz\r\n"[..], b"5\r\nhi", b"5\r\nhelloXX0\r\n\r\n", b"5\r\nhello\r\n"] {
+        for broken in [
+            &b"zz\r\n"[..],
+            b"5\r\nhi",
+            b"5\r\nhelloXX0\r\n\r\n",
+            b"5\r\nhello\r\n",
+        ] {
             assert!(
                 matches!(spooled(true, &[broken]), Err(SpoolError::Malformed)),
                 "{}",
                 String::from_utf8_lossy(broken)
             );
         }
-        let mut spooler = Spooler::new(false, 4).expect("spooler");
+        let mut spooler = Spooler::new(false, true, 4).expect("spooler");
         assert!(matches!(spooler.push(b"12345"), Err(SpoolError::TooLarge)));
         assert_eq!(
             spooled(false, &[b"plain ", b"bytes"]).ok(),

@@ -285,8 +285,12 @@ fn check_content_md5(header: Option<&str>, digest: &[u8; 16]) -> Result<(), ApiE
         .ok()
         .filter(|sent| sent.len() == 16)
         .ok_or_else(|| {
-            ApiError::new(400, "InvalidDigest", "The Content-MD5 you specified was invalid.")
-                .with("Content-MD5", header)
+            ApiError::new(
+                400,
+                "InvalidDigest",
+                "The Content-MD5 you specified was invalid.",
+            )
+            .with("Content-MD5", header)
         })?;
     if sent != digest {
         return Err(ApiError::new(
@@ -295,7 +299,10 @@ fn check_content_md5(header: Option<&str>, digest: &[u8; 16]) -> Result<(), ApiE
             "The Content-MD5 you specified did not match what we received.",
         )
         .with("ExpectedDigest", header)
-        .with("CalculatedDigest", &base64::engine::general_purpose::STANDARD.encode(digest)));
+        .with(
+            "CalculatedDigest",
+            &base64::engine::general_purpose::STANDARD.encode(digest),
+        ));
     }
     Ok(())
 }
@@ -436,15 +443,19 @@ pub fn run_checked(
             let etag = hex::encode(digest);
             let body = world.blobs.stage(body);
             let World { buckets, blobs, .. } = world;
-            let replaced = buckets.get_mut(&name).ok_or_else(|| no_such_bucket(&name))?.objects.insert(
-                key,
-                Object {
-                    body,
-                    etag: etag.clone(),
-                    modified: now,
-                    content_type,
-                },
-            );
+            let replaced = buckets
+                .get_mut(&name)
+                .ok_or_else(|| no_such_bucket(&name))?
+                .objects
+                .insert(
+                    key,
+                    Object {
+                        body,
+                        etag: etag.clone(),
+                        modified: now,
+                        content_type,
+                    },
+                );
             if let Some(replaced) = replaced {
                 blobs.release(&replaced.body);
             }
@@ -468,7 +479,9 @@ pub fn run_checked(
                 .flatten();
             let body = match (head, range) {
                 (true, _) => Ok(Content::default()),
-                (false, Some((first, last))) => world.blobs.read(&object.body, first, last - first + 1),
+                (false, Some((first, last))) => {
+                    world.blobs.read(&object.body, first, last - first + 1)
+                }
                 (false, None) => world.blobs.read(&object.body, 0, size),
             }
             .map_err(|error| unreadable(&error))?;
@@ -485,7 +498,10 @@ pub fn run_checked(
         S3Operation::DeleteObject { bucket: name, key } => {
             bucket(world, &name)?;
             let World { buckets, blobs, .. } = world;
-            if let Some(removed) = buckets.get_mut(&name).and_then(|found| found.objects.remove(&key)) {
+            if let Some(removed) = buckets
+                .get_mut(&name)
+                .and_then(|found| found.objects.remove(&key))
+            {
                 blobs.release(&removed.body);
             }
             Ok(S3Output::Empty(204))

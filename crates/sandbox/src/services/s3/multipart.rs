@@ -98,7 +98,9 @@ fn bucket_and_blobs<'w>(
     name: &str,
 ) -> Result<(&'w mut Bucket, &'w mut Ledger), ApiError> {
     let World { buckets, blobs, .. } = world;
-    let found = buckets.get_mut(name).ok_or_else(|| super::no_such_bucket(name))?;
+    let found = buckets
+        .get_mut(name)
+        .ok_or_else(|| super::no_such_bucket(name))?;
     Ok((found, blobs))
 }
 
@@ -602,7 +604,10 @@ mod tests {
         let cases = [
             ((0, 0, 64 * MIB, 0), None),
             ((MAX - 64 * MIB, 0, 64 * MIB, MAX - 64 * MIB), None),
-            ((MAX - 56 * MIB, 0, 60 * MIB, MAX - 56 * MIB), Some("EntityTooLarge")),
+            (
+                (MAX - 56 * MIB, 0, 60 * MIB, MAX - 56 * MIB),
+                Some("EntityTooLarge"),
+            ),
             ((MAX - 16 * MIB, 60 * MIB, 60 * MIB, MAX - 16 * MIB), None),
             (
                 (MAX_OBJECT_BYTES, 0, 1, MAX_OBJECT_BYTES),

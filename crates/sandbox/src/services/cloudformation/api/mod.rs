@@ -191,7 +191,9 @@ impl Request<'_, '_> {
         let body = world
             .blobs
             .read_to_vec(&object.body, MAX_TEMPLATE_URL_BYTES as u64)
-            .map_err(|error| validation(format!("The template at {url} could not be read: {error}")))?
+            .map_err(|error| {
+                validation(format!("The template at {url} could not be read: {error}"))
+            })?
             .ok_or_else(too_large)?;
         String::from_utf8(body)
             .map_err(|_| validation("Template format error: the template is not UTF-8"))
