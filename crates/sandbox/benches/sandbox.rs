@@ -157,6 +157,7 @@ impl HttpConnector for Splitter {
                 headers,
                 body: request.body().bytes().expect("in-memory body").to_vec(),
                 source_ip: Some(std::net::IpAddr::from([127, 0, 0, 1])),
+                spooled: None,
             };
             let answer = if let Some(canned) = &this.canned {
                 canned.clone()

@@ -15,6 +15,8 @@ use http_body_util::{BodyExt as _, LengthLimitError};
 
 use crate::sandbox::Sandbox;
 use crate::services::registry::Registry;
+use crate::streaming::ChannelBody;
+use crate::wire::spool::{self, SpoolError};
 use crate::wire::{self, refusals};
 
 /// The largest request body the sandbox reads (S3 objects above it need multipart).
@@ -86,8 +88,36 @@ async fn into_wire(
         headers,
         body: Vec::new(),
         source_ip: Some(std::net::IpAddr::from([127, 0, 0, 1])),
+        spooled: None,
     };
     let body = request.into_body();
+    let declared = head
+        .header("content-length")
+        .and_then(|length| length.parse::<u64>().ok());
+    if body.bytes().is_none()
+        && head.method == "PUT"
+        && declared.is_none_or(|declared| declared > spool::SPOOL_ABOVE_BYTES)
+    {
+        // A streamed object (`ByteStream::from_path`): spooled as it comes, as `serve`
+        // does.
+        return match spool::spool_body(&head, body, MAX_BODY_BYTES as u64).await {
+            Ok(spooled) => {
+                head.spooled = Some(std::sync::Arc::new(spooled));
+                Ok(Ok(head))
+            }
+            Err(SpoolError::TooLarge) => Ok(Err(refusals::too_large(
+                &Registry,
+                &head,
+                None,
+                MAX_BODY_BYTES,
+            ))),
+            Err(SpoolError::Malformed) => Ok(Err(refusals::incomplete(&Registry, &head))),
+            Err(SpoolError::Io(error)) => Err(ConnectorError::io(Box::new(error))),
+            Err(SpoolError::Broken) => Err(ConnectorError::io(
+                "the request body failed while it was read".into(),
+            )),
+        };
+    }
     head.body = if let Some(bytes) = body.bytes() {
         if bytes.len() > MAX_BODY_BYTES {
             let proposed = u64::try_from(bytes.len()).ok();
@@ -120,8 +150,12 @@ async fn into_wire(
 fn from_wire(response: wire::HttpResponse) -> Result<HttpResponse, ConnectorError> {
     let status = StatusCode::try_from(response.status)
         .map_err(|error| ConnectorError::other(Box::new(error), None))?;
-    let length = response.body.len();
-    let mut answer = HttpResponse::new(status, SdkBody::from(response.body));
+    let length = response.body_len();
+    let body = match &response.stream {
+        Some(streamed) => SdkBody::from_body_1_x(ChannelBody::spawn(streamed)),
+        None => SdkBody::from(response.body),
+    };
+    let mut answer = HttpResponse::new(status, body);
     let explicit_length = response
         .headers
         .iter()

@@ -40,6 +40,7 @@ mod sandbox;
 mod serve;
 mod services;
 pub mod state;
+mod streaming;
 pub mod wire;
 
 pub use client::{IN_PROCESS_ENDPOINT, MAX_BODY_BYTES};

@@ -4,7 +4,9 @@
 //! (which also closes a kept-alive connection left idle), a body within the body
 //! timeout and under [`MAX_BODY_BYTES`], and at most `max_connections` are served at
 //! once; one more is answered 503 in its protocol's shape and closed, never left
-//! hanging.
+//! hanging. A large `PUT` body (an object) is spooled to a temporary file as it
+//! arrives, not held in memory ([`wire::spool`]), and a large object is sent as it is
+//! read from the store ([`crate::streaming`]).
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -12,6 +14,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt as _, Full, LengthLimitError, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::service::service_fn;
@@ -23,7 +26,12 @@ use crate::client::MAX_BODY_BYTES;
 use crate::error::SandboxError;
 use crate::sandbox::Sandbox;
 use crate::services::registry::Registry;
+use crate::streaming::ChannelBody;
+use crate::wire::spool::{self, SpoolError};
 use crate::wire::{self, refusals};
+
+/// What `serve` answers with: a body in memory, or one streamed from the store.
+type AnswerBody = BoxBody<Bytes, std::io::Error>;
 
 /// How `serve` bounds its connections.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -177,6 +185,7 @@ fn head<B>(request: &hyper::Request<B>, peer: Option<SocketAddr>) -> wire::HttpR
             .collect(),
         body: Vec::new(),
         source_ip: peer.map(|peer| peer.ip()),
+        spooled: None,
     }
 }
 
@@ -185,7 +194,7 @@ async fn answer(
     request: hyper::Request<Incoming>,
     peer: SocketAddr,
     body_timeout: Duration,
-) -> hyper::Response<Full<Bytes>> {
+) -> hyper::Response<AnswerBody> {
     let mut head = head(&request, Some(peer));
     let declared = request
         .headers()
@@ -199,6 +208,34 @@ async fn answer(
             Some(declared),
             MAX_BODY_BYTES,
         ));
+    }
+    if head.method == "PUT" && declared.is_none_or(|declared| declared > spool::SPOOL_ABOVE_BYTES) {
+        let spooled = spool::spool_body(&head, request.into_body(), MAX_BODY_BYTES as u64);
+        match tokio::time::timeout(body_timeout, spooled).await {
+            Ok(Ok(spooled)) => head.spooled = Some(Arc::new(spooled)),
+            Ok(Err(SpoolError::TooLarge)) => {
+                return closing(refusals::too_large(&Registry, &head, None, MAX_BODY_BYTES));
+            }
+            Ok(Err(SpoolError::Broken | SpoolError::Malformed)) => {
+                return closing(refusals::incomplete(&Registry, &head));
+            }
+            Ok(Err(SpoolError::Io(error))) => {
+                tracing::error!(%error, "the sandbox could not spool a request body");
+                return closing(wire::HttpResponse::new(
+                    500,
+                    "text/plain",
+                    b"the sandbox could not keep the request body".to_vec(),
+                ));
+            }
+            Err(_) => {
+                return closing(refusals::timed_out(
+                    &Registry,
+                    &head,
+                    body_timeout.as_secs(),
+                ));
+            }
+        }
+        return handled(sandbox, head).await;
     }
     let body = Limited::new(request.into_body(), MAX_BODY_BYTES).collect();
     match tokio::time::timeout(body_timeout, body).await {
@@ -215,6 +252,11 @@ async fn answer(
             ));
         }
     }
+    handled(sandbox, head).await
+}
+
+/// The sandbox's answer to a request whose body was read.
+async fn handled(sandbox: &Sandbox, head: wire::HttpRequest) -> hyper::Response<AnswerBody> {
     let sandbox = sandbox.clone();
     let answered = tokio::task::spawn_blocking(move || sandbox.handle(&head)).await;
     let answered = answered.unwrap_or_else(|_| {
@@ -225,12 +267,18 @@ async fn answer(
 
 /// `answered` with `connection: close`: the body was not read to its end, so the
 /// connection cannot carry another request.
-fn closing(answered: wire::HttpResponse) -> hyper::Response<Full<Bytes>> {
+fn closing(answered: wire::HttpResponse) -> hyper::Response<AnswerBody> {
     response(answered.header("connection", "close"))
 }
 
-fn response(answered: wire::HttpResponse) -> hyper::Response<Full<Bytes>> {
-    let mut response = hyper::Response::new(Full::new(Bytes::from(answered.body)));
+fn response(answered: wire::HttpResponse) -> hyper::Response<AnswerBody> {
+    let body = match &answered.stream {
+        Some(streamed) => ChannelBody::spawn(streamed).boxed(),
+        None => Full::new(Bytes::from(answered.body))
+            .map_err(|never| match never {})
+            .boxed(),
+    };
+    let mut response = hyper::Response::new(body);
     *response.status_mut() = hyper::StatusCode::from_u16(answered.status)
         .unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
     for (name, value) in answered.headers {

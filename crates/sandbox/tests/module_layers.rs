@@ -22,6 +22,8 @@ const LAYERS: &[(&str, u8)] = &[
     // Protocols: routing, codecs, error bodies. Stateless.
     ("wire", 2),
     ("error", 2),
+    // Sending a streamed answer chunk by chunk.
+    ("streaming", 2),
     // SigV4, principals, the one authorization decision per check.
     ("auth", 3),
     ("rehearsal", 3),

@@ -7,6 +7,7 @@ pub mod sigv4;
 pub mod web_identity;
 
 use awslab_policy::Principal;
+use sha2::Digest as _;
 
 use crate::state::World;
 use crate::state::world::{Session, SessionKind};
@@ -116,10 +117,24 @@ fn verify_chunks(
         "{}/{}/{}/aws4_request",
         signature.date, signature.region, signature.service
     );
-    let chunks = crate::wire::chunked::signed_chunks(&request.body).ok_or(AuthError::Mismatch)?;
+    // A spooled body kept each chunk's hash as it arrived.
+    let chunks: Vec<(String, [u8; 32])> = match &request.spooled {
+        Some(spooled) => spooled.chunks.clone().ok_or(AuthError::Mismatch)?,
+        None => crate::wire::chunked::signed_chunks(&request.body)
+            .ok_or(AuthError::Mismatch)?
+            .into_iter()
+            .map(|(claimed, data)| (claimed, sha2::Sha256::digest(data).into()))
+            .collect(),
+    };
     let mut previous = signature.signature.clone();
-    for (claimed, data) in chunks {
-        let expected = sigv4::chunk_signature(&key, &signature.amz_date, &scope, &previous, data);
+    for (claimed, data_sha256) in chunks {
+        let expected = sigv4::chunk_signature_of_hash(
+            &key,
+            &signature.amz_date,
+            &scope,
+            &previous,
+            &data_sha256,
+        );
         if expected != claimed {
             return Err(AuthError::Mismatch);
         }

@@ -20,6 +20,10 @@ type HmacSha256 = hmac::Hmac<Sha256>;
 /// The hex SHA-256 of the request's body (computed once a request, before the world
 /// is locked).
 pub fn body_sha256(request: &HttpRequest) -> String {
+    if let Some(spooled) = &request.spooled {
+        // Hashed as it arrived.
+        return spooled.sha256.clone();
+    }
     hex::encode(Sha256::digest(&request.body))
 }
 
@@ -115,6 +119,7 @@ pub fn signing_key(secret: &str, signature: &Signature) -> Vec<u8> {
 
 /// The signature of one chunk of a `STREAMING-AWS4-HMAC-SHA256-PAYLOAD` body, chained
 /// to the previous chunk's (the seed signature for the first).
+#[cfg(test)]
 pub fn chunk_signature(
     key: &[u8],
     amz_date: &str,
@@ -122,10 +127,22 @@ pub fn chunk_signature(
     previous: &str,
     data: &[u8],
 ) -> String {
+    chunk_signature_of_hash(key, amz_date, scope, previous, &Sha256::digest(data).into())
+}
+
+/// [`chunk_signature`] of a chunk whose data hashed to `data_sha256` (a spooled body
+/// keeps only the hash).
+pub fn chunk_signature_of_hash(
+    key: &[u8],
+    amz_date: &str,
+    scope: &str,
+    previous: &str,
+    data_sha256: &[u8; 32],
+) -> String {
     let string_to_sign = format!(
         "AWS4-HMAC-SHA256-PAYLOAD\n{amz_date}\n{scope}\n{previous}\n{}\n{}",
         hex::encode(Sha256::digest(b"")),
-        hex::encode(Sha256::digest(data))
+        hex::encode(data_sha256)
     );
     hex::encode(hmac(key, string_to_sign.as_bytes()))
 }

@@ -9,6 +9,7 @@
 //! `state`, `wire`, `auth` and `services` can all name these types.
 
 pub mod auth;
+pub mod body;
 mod caller;
 mod check;
 pub mod cloudformation;

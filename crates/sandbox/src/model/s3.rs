@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::model::body::{Body, Content, Payload};
+
 /// An S3 operation, decoded from REST by the wire.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum S3Operation {
@@ -26,8 +28,10 @@ pub enum S3Operation {
     PutObject {
         bucket: String,
         key: String,
-        body: Vec<u8>,
+        body: Payload,
         content_type: Option<String>,
+        /// The `Content-MD5` header, if sent (base64 of the body's MD5).
+        content_md5: Option<String>,
     },
     GetObject {
         bucket: String,
@@ -110,16 +114,17 @@ pub enum S3Output {
         etag: String,
     },
     Object {
-        /// The whole body, or the requested range of it.
-        body: Vec<u8>,
+        /// The whole body, or the requested range of it: in memory when small,
+        /// streamed from the store otherwise.
+        body: Content,
         etag: String,
         modified: i64,
         content_type: Option<String>,
         head: bool,
         /// The object's size (a HEAD answer has no body but says it).
-        size: usize,
+        size: u64,
         /// For a range request: `(first, last)`, answered 206.
-        range: Option<(usize, usize)>,
+        range: Option<(u64, u64)>,
     },
     Deleted(Vec<String>),
     Copied {
@@ -177,8 +182,8 @@ pub fn part_key(upload_id: &str, number: u32) -> String {
 /// One uploaded part.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Part {
-    #[serde(with = "base64_bytes")]
-    pub body: Vec<u8>,
+    /// Where the bytes are kept (`state::blobs`).
+    pub body: Body,
     /// Hex MD5 of the part.
     pub etag: String,
     pub modified: i64,
@@ -198,7 +203,9 @@ pub enum MultipartOperation {
         upload_id: String,
         /// As sent; checked by the operation.
         part_number: String,
-        body: Vec<u8>,
+        body: Payload,
+        /// The `Content-MD5` header, if sent.
+        content_md5: Option<String>,
     },
     Complete {
         bucket: String,
@@ -280,19 +287,4 @@ pub enum MultipartOutput {
         /// `(key, upload id)` to continue from when truncated.
         next: Option<(String, String)>,
     },
-}
-
-mod base64_bytes {
-    use base64::Engine as _;
-    use base64::engine::general_purpose::STANDARD;
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&STANDARD.encode(bytes))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        STANDARD.decode(text).map_err(serde::de::Error::custom)
-    }
 }

@@ -1,7 +1,9 @@
 //! The in-memory store: one world behind a mutex, for tests and single processes.
 
 use std::collections::VecDeque;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use super::blobs::MemoryBlobs;
 
 use super::{DecisionRecord, KEPT_DECISIONS, Outcome, Store, StoreError, World};
 
@@ -10,6 +12,8 @@ use super::{DecisionRecord, KEPT_DECISIONS, Outcome, Store, StoreError, World};
 pub struct MemoryStore {
     world: Mutex<World>,
     decisions: Mutex<VecDeque<DecisionRecord>>,
+    /// Object bodies (`state::blobs`), in memory too.
+    blobs: Arc<MemoryBlobs>,
 }
 
 impl MemoryStore {
@@ -17,6 +21,7 @@ impl MemoryStore {
         Self {
             world: Mutex::new(world),
             decisions: Mutex::default(),
+            blobs: Arc::default(),
         }
     }
 }
@@ -26,8 +31,17 @@ impl Store for MemoryStore {
         let mut world = self.world.lock().unwrap_or_else(PoisonError::into_inner);
         // Services validate before they mutate, so a discarded change left the world as
         // it was; nothing to roll back.
-        let _outcome = change(&mut world);
+        world.blobs.begin(self.blobs.clone());
+        let outcome = change(&mut world);
         super::rows::forget_changes(&mut world);
+        if outcome == Outcome::Commit {
+            self.blobs
+                .commit(&mut world.blobs)
+                .map_err(|source| StoreError::Write {
+                    path: "memory".to_owned(),
+                    source,
+                })?;
+        }
         Ok(())
     }
 
@@ -65,6 +79,7 @@ impl Store for MemoryStore {
 
     fn replace(&self, mut world: World) -> Result<(), StoreError> {
         super::rows::forget_changes(&mut world);
+        self.blobs.clear();
         *self.world.lock().unwrap_or_else(PoisonError::into_inner) = world;
         self.decisions
             .lock()

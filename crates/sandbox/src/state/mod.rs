@@ -2,6 +2,7 @@
 //! durable `SQLite` store under a state folder that several processes may share. A
 //! transaction sees the latest committed world and commits atomically or not at all.
 
+pub mod blobs;
 mod entities;
 mod lazy;
 mod memory;

@@ -42,6 +42,10 @@ pub struct World {
     /// `now + delay` as the time they take effect (see [`Pending`]).
     #[serde(skip)]
     pub propagation_delay_ms: i64,
+    /// Not kept: what this transaction did to object bodies (`state::blobs`), which
+    /// the store applies on commit; and how to read the bodies it keeps.
+    #[serde(skip)]
+    pub blobs: super::blobs::Ledger,
 }
 
 /// A change to what grants access (a document, a trust policy) that takes effect only
@@ -281,8 +285,8 @@ pub struct Bucket {
 /// An S3 object.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Object {
-    #[serde(with = "base64_bytes")]
-    pub body: Vec<u8>,
+    /// Where the bytes are kept (`state::blobs`), never the bytes.
+    pub body: super::blobs::Body,
     pub etag: String,
     pub modified: i64,
     pub content_type: Option<String>,
@@ -359,19 +363,4 @@ impl Pending {
 /// is in effect at `now_ms`.
 pub fn in_effect(effective_at_ms: Option<&i64>, now_ms: i64) -> bool {
     effective_at_ms.is_none_or(|at| now_ms >= *at)
-}
-
-mod base64_bytes {
-    use base64::Engine as _;
-    use base64::engine::general_purpose::STANDARD;
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&STANDARD.encode(bytes))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        STANDARD.decode(text).map_err(serde::de::Error::custom)
-    }
 }

@@ -11,6 +11,7 @@ pub mod regions;
 pub mod s3;
 mod s3_list;
 mod s3_multipart;
+pub mod spool;
 pub mod xml;
 
 use std::net::IpAddr;
@@ -25,6 +26,9 @@ pub struct HttpRequest {
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
     pub source_ip: Option<IpAddr>,
+    /// A large body, spooled to a temporary file as it arrived ([`spool`]); `body` is
+    /// then empty.
+    pub spooled: Option<std::sync::Arc<spool::Spooled>>,
 }
 
 impl HttpRequest {
@@ -70,6 +74,8 @@ pub struct HttpResponse {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// A large body read from the store as it is sent; `body` is then empty.
+    pub stream: Option<crate::model::body::Streamed>,
 }
 
 impl HttpResponse {
@@ -78,7 +84,15 @@ impl HttpResponse {
             status,
             headers: vec![("content-type".to_owned(), content_type.to_owned())],
             body,
+            stream: None,
         }
+    }
+
+    /// The length of the body to send.
+    pub fn body_len(&self) -> u64 {
+        self.stream
+            .as_ref()
+            .map_or(self.body.len() as u64, crate::model::body::Streamed::len)
     }
 
     #[must_use]

@@ -4,8 +4,9 @@
 
 use super::s3_list::{LIST_PARAMETERS, listing, listing_body};
 use super::xml::{all_texts, element, escape, first_text};
-use super::{HttpRequest, HttpResponse, chunked, decode, s3_multipart};
+use super::{HttpRequest, HttpResponse, chunked, decode, s3_multipart, spool};
 use crate::model::S3Error;
+use crate::model::body::{Content, Payload};
 use crate::model::s3::{S3Operation, S3Output};
 use crate::model::{ApiError, s3_actions as actions};
 
@@ -135,6 +136,7 @@ pub fn operation(request: &HttpRequest) -> Result<S3Operation, ApiError> {
                 key,
                 body: payload(request)?,
                 content_type: request.header("content-type").map(str::to_owned),
+                content_md5: request.header("content-md5").map(str::to_owned),
             },
         },
         "GET"
@@ -240,19 +242,21 @@ fn objects_to_delete(body: &str) -> Result<Vec<String>, ApiError> {
     Ok(keys)
 }
 
-/// The object bytes: aws-chunked bodies decoded, others as sent.
-pub(super) fn payload(request: &HttpRequest) -> Result<Vec<u8>, ApiError> {
-    let chunked = request
-        .header("content-encoding")
-        .is_some_and(|encoding| encoding.contains("aws-chunked"))
-        || request
-            .header("x-amz-content-sha256")
-            .is_some_and(|hash| hash.starts_with("STREAMING-"));
+/// The object bytes: aws-chunked bodies decoded, others as sent; a spooled body as
+/// it was spooled (decoded on the way).
+pub(super) fn payload(request: &HttpRequest) -> Result<Payload, ApiError> {
+    if let Some(spooled) = &request.spooled {
+        return Ok(spooled.payload.clone());
+    }
+    let chunked = spool::is_chunked(
+        request.header("content-encoding"),
+        request.header("x-amz-content-sha256"),
+    );
     if !chunked {
-        return Ok(request.body.clone());
+        return Ok(Payload::from(request.body.clone()));
     }
     chunked::decode(&request.body)
-        .map(|decoded| decoded.payload)
+        .map(|decoded| Payload::from(decoded.payload))
         .ok_or_else(|| {
             ApiError::of(
                 S3Error::IncompleteBody,
@@ -336,14 +340,21 @@ pub fn success(output: S3Output, request_id: &str) -> HttpResponse {
             range,
         } => {
             let length = range.map_or(size, |(first, last)| last - first + 1);
+            let (bytes, stream) = match body {
+                _ if head => (Vec::new(), None),
+                Content::Bytes(bytes) => (bytes, None),
+                Content::Streamed(streamed) => (Vec::new(), Some(streamed)),
+            };
             let mut response = HttpResponse::new(
                 if range.is_some() { 206 } else { 200 },
                 content_type.as_deref().unwrap_or("binary/octet-stream"),
-                if head { Vec::new() } else { body },
-            )
-            .header("etag", format!("\"{etag}\""))
-            .header("last-modified", http_date(modified))
-            .header("accept-ranges", "bytes");
+                bytes,
+            );
+            response.stream = stream;
+            let mut response = response
+                .header("etag", format!("\"{etag}\""))
+                .header("last-modified", http_date(modified))
+                .header("accept-ranges", "bytes");
             if let Some((first, last)) = range {
                 response = response.header("content-range", format!("bytes {first}-{last}/{size}"));
             }

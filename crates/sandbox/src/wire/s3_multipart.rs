@@ -80,6 +80,7 @@ pub fn object_operation(
             upload_id,
             part_number: get("partNumber").unwrap_or_default(),
             body,
+            content_md5: request.header("content-md5").map(str::to_owned),
         }),
         ("POST", Some(upload_id)) => {
             let body = match xml_body(request) {

@@ -202,6 +202,7 @@ fn request(method: &str, path: &str, query: &str, body: &str) -> HttpRequest {
         headers: vec![("host".to_owned(), "127.0.0.1:4566".to_owned())],
         body: body.as_bytes().to_vec(),
         source_ip: None,
+        spooled: None,
     }
 }
 

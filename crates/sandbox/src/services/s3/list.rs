@@ -43,7 +43,7 @@ pub(super) fn list(world: &World, listing: Listing) -> Result<S3Output, ApiError
             Some(prefix) => prefixes.push(prefix),
             None => objects.push((
                 key.clone(),
-                object.body.len(),
+                usize::try_from(object.body.len()).unwrap_or(usize::MAX),
                 object.etag.clone(),
                 object.modified,
             )),

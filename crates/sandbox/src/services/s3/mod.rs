@@ -10,7 +10,7 @@ pub mod multipart;
 mod policy;
 mod range;
 
-use md5::Digest as _;
+use base64::Engine as _;
 
 pub use crate::model::s3::{Listing, S3Operation, S3Output};
 use list::list;
@@ -20,6 +20,7 @@ use crate::auth::Caller;
 use crate::services::S3Error;
 use crate::services::{ApiError, Check, ResourcePolicy};
 use crate::state::World;
+use crate::state::blobs::Content;
 use crate::state::world::{Bucket, Object};
 
 /// The resource `s3:ListAllMyBuckets` is authorized against.
@@ -133,6 +134,47 @@ impl S3Operation {
     }
 }
 
+/// A body the store could not read: the state is damaged or unreadable.
+fn unreadable(error: &std::io::Error) -> ApiError {
+    ApiError::new(
+        500,
+        "InternalError",
+        format!("The sandbox could not read the object's body: {error}"),
+    )
+}
+
+/// Checks a `Content-MD5` header against the body's MD5, as S3 does.
+fn check_content_md5(header: Option<&str>, digest: &[u8; 16]) -> Result<(), ApiError> {
+    let Some(header) = header else {
+        return Ok(());
+    };
+    let sent = base64::engine::general_purpose::STANDARD
+        .decode(header.trim())
+        .ok()
+        .filter(|sent| sent.len() == 16)
+        .ok_or_else(|| {
+            ApiError::new(
+                400,
+                "InvalidDigest",
+                "The Content-MD5 you specified was invalid.",
+            )
+            .with("Content-MD5", header)
+        })?;
+    if sent != digest {
+        return Err(ApiError::new(
+            400,
+            "BadDigest",
+            "The Content-MD5 you specified did not match what we received.",
+        )
+        .with("ExpectedDigest", header)
+        .with(
+            "CalculatedDigest",
+            &base64::engine::general_purpose::STANDARD.encode(digest),
+        ));
+    }
+    Ok(())
+}
+
 fn no_such_bucket(bucket: &str) -> ApiError {
     ApiError::of(S3Error::NoSuchBucket, "The specified bucket does not exist")
         .with("BucketName", bucket)
@@ -239,7 +281,12 @@ pub fn run_checked(
                 )
                 .with("BucketName", &name));
             }
-            world.buckets.remove(&name);
+            // Uploads in progress go with the bucket, and so do their parts' bodies.
+            if let Some(removed) = world.buckets.remove(&name) {
+                for part in removed.parts.values() {
+                    world.blobs.release(&part.body);
+                }
+            }
             Ok(S3Output::Empty(204))
         }
         S3Operation::HeadBucket { bucket: name } => {
@@ -254,17 +301,30 @@ pub fn run_checked(
             key,
             body,
             content_type,
+            content_md5,
         } => {
-            let etag = hex::encode(md5::Md5::digest(&body));
-            bucket_mut(world, &name)?.objects.insert(
-                key,
-                Object {
-                    body,
-                    etag: etag.clone(),
-                    modified: now,
-                    content_type,
-                },
-            );
+            bucket(world, &name)?;
+            let digest = body.md5();
+            check_content_md5(content_md5.as_deref(), &digest)?;
+            let etag = hex::encode(digest);
+            let body = world.blobs.stage(body);
+            let World { buckets, blobs, .. } = world;
+            let replaced = buckets
+                .get_mut(&name)
+                .ok_or_else(|| no_such_bucket(&name))?
+                .objects
+                .insert(
+                    key,
+                    Object {
+                        body,
+                        etag: etag.clone(),
+                        modified: now,
+                        content_type,
+                    },
+                );
+            if let Some(replaced) = replaced {
+                blobs.release(&replaced.body);
+            }
             Ok(S3Output::Put { etag })
         }
         S3Operation::GetObject {
@@ -284,10 +344,13 @@ pub fn run_checked(
                 .transpose()?
                 .flatten();
             let body = match (head, range) {
-                (true, _) => Vec::new(),
-                (false, Some((first, last))) => object.body[first..=last].to_vec(),
-                (false, None) => object.body.clone(),
-            };
+                (true, _) => Ok(Content::default()),
+                (false, Some((first, last))) => {
+                    world.blobs.read(&object.body, first, last - first + 1)
+                }
+                (false, None) => world.blobs.read(&object.body, 0, size),
+            }
+            .map_err(|error| unreadable(&error))?;
             Ok(S3Output::Object {
                 body,
                 etag: object.etag.clone(),
@@ -299,13 +362,25 @@ pub fn run_checked(
             })
         }
         S3Operation::DeleteObject { bucket: name, key } => {
-            bucket_mut(world, &name)?.objects.remove(&key);
+            bucket(world, &name)?;
+            let World { buckets, blobs, .. } = world;
+            if let Some(removed) = buckets
+                .get_mut(&name)
+                .and_then(|found| found.objects.remove(&key))
+            {
+                blobs.release(&removed.body);
+            }
             Ok(S3Output::Empty(204))
         }
         S3Operation::DeleteObjects { bucket: name, keys } => {
-            let found = bucket_mut(world, &name)?;
-            for key in &keys {
-                found.objects.remove(key);
+            bucket(world, &name)?;
+            let World { buckets, blobs, .. } = world;
+            if let Some(found) = buckets.get_mut(&name) {
+                for key in &keys {
+                    if let Some(removed) = found.objects.remove(key) {
+                        blobs.release(&removed.body);
+                    }
+                }
             }
             Ok(S3Output::Deleted(keys))
         }
@@ -324,12 +399,19 @@ pub fn run_checked(
                         .with("Key", &source_key)
                 })?;
             object.modified = now;
-            let target = bucket_mut(world, &name)?;
+            bucket(world, &name)?;
+            object.body = world.blobs.copy(&object.body);
             let output = S3Output::Copied {
                 etag: object.etag.clone(),
                 modified: now,
             };
-            target.objects.insert(key, object);
+            let World { buckets, blobs, .. } = world;
+            if let Some(replaced) = buckets
+                .get_mut(&name)
+                .and_then(|target| target.objects.insert(key, object))
+            {
+                blobs.release(&replaced.body);
+            }
             Ok(output)
         }
         S3Operation::PutBucketPolicy {

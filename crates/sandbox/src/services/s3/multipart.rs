@@ -16,16 +16,19 @@ use crate::auth::Caller;
 use crate::ids;
 use crate::services::ApiError;
 use crate::state::World;
+use crate::state::blobs::{Body, Ledger};
 use crate::state::world::{Bucket, Object};
 
 /// The smallest part S3 accepts, except for the last (5 MiB).
 pub const MIN_PART_BYTES: usize = 5 * 1024 * 1024;
 /// The highest part number.
 pub const MAX_PART_NUMBER: u32 = 10_000;
-/// The largest object a multipart upload may make in the sandbox (S3's is 48.8 TiB).
-pub const MAX_OBJECT_BYTES: usize = 256 * 1024 * 1024;
+/// The largest object a multipart upload may make in the sandbox (S3's is 48.8 TiB):
+/// bodies are kept on disk and streamed (`state::blobs`), so this bounds disk, not
+/// memory.
+pub const MAX_OBJECT_BYTES: usize = 5 * 1024 * 1024 * 1024;
 /// The bytes all pending uploads of the sandbox may hold together.
-pub const MAX_PENDING_BYTES: usize = 1024 * 1024 * 1024;
+pub const MAX_PENDING_BYTES: usize = 8 * 1024 * 1024 * 1024;
 /// How many uploads may be pending in the sandbox at once.
 pub const MAX_PENDING_UPLOADS: usize = 1000;
 
@@ -48,14 +51,19 @@ fn parts_of<'b>(
         .filter_map(move |(key, part)| Some((key.get(prefix..)?.parse().ok()?, part)))
 }
 
-/// Forgets `upload_id` and its parts.
-fn forget(bucket: &mut Bucket, upload_id: &str) {
+/// Forgets `upload_id` and its parts, releasing the bodies of the parts not `kept`
+/// (by number: those a completed object now holds).
+fn forget(bucket: &mut Bucket, blobs: &mut Ledger, upload_id: &str, kept: &[u32]) {
     bucket.uploads.remove(upload_id);
-    let keys: Vec<String> = parts_of(bucket, upload_id, 1)
-        .map(|(number, _)| part_key(upload_id, number))
+    let numbers: Vec<u32> = parts_of(bucket, upload_id, 1)
+        .map(|(number, _)| number)
         .collect();
-    for key in keys {
-        bucket.parts.remove(&key);
+    for number in numbers {
+        if let Some(part) = bucket.parts.remove(&part_key(upload_id, number))
+            && !kept.contains(&number)
+        {
+            blobs.release(&part.body);
+        }
     }
 }
 
@@ -63,6 +71,22 @@ pub use crate::model::s3::{
     ListedUpload, MultipartOperation, MultipartOutput, Part, Upload, part_key,
 };
 use crate::services::S3Error;
+
+/// The bucket `name` and the world's blob ledger, both to change.
+fn bucket_and_blobs<'w>(
+    world: &'w mut World,
+    name: &str,
+) -> Result<(&'w mut Bucket, &'w mut Ledger), ApiError> {
+    let World { buckets, blobs, .. } = world;
+    let found = buckets
+        .get_mut(name)
+        .ok_or_else(|| super::no_such_bucket(name))?;
+    Ok((found, blobs))
+}
+
+fn size(body: &Body) -> usize {
+    usize::try_from(body.len()).unwrap_or(usize::MAX)
+}
 
 impl MultipartOperation {
     /// The authorization the operation needs (the actions AWS documents for each).
@@ -108,7 +132,7 @@ fn pending(world: &World) -> (usize, usize) {
         bytes += found
             .parts
             .values()
-            .map(|part| part.body.len())
+            .map(|part| size(&part.body))
             .sum::<usize>();
     }
     (uploads, bytes)
@@ -214,18 +238,24 @@ pub fn run(
             upload_id,
             part_number: number,
             body,
+            content_md5,
         } => {
             let number = part_number(&number)?;
             upload(world, &name, &key, &upload_id)?;
             let found = bucket(world, &name)?;
             let part = part_key(&upload_id, number);
-            let replaced = found.parts.get(&part).map_or(0, |part| part.body.len());
+            let replaced = found.parts.get(&part).map_or(0, |part| size(&part.body));
             let upload_bytes: usize = parts_of(found, &upload_id, 1)
-                .map(|(_, part)| part.body.len())
+                .map(|(_, part)| size(&part.body))
                 .sum();
-            admit(upload_bytes, replaced, body.len(), pending(world).1)?;
-            let etag = hex::encode(md5::Md5::digest(&body));
-            bucket_mut(world, &name)?.parts.insert(
+            let incoming = usize::try_from(body.len()).unwrap_or(usize::MAX);
+            admit(upload_bytes, replaced, incoming, pending(world).1)?;
+            let digest = body.md5();
+            super::check_content_md5(content_md5.as_deref(), &digest)?;
+            let etag = hex::encode(digest);
+            let body = world.blobs.stage(body);
+            let (found, blobs) = bucket_and_blobs(world, &name)?;
+            let replaced = found.parts.insert(
                 part,
                 Part {
                     body,
@@ -233,6 +263,9 @@ pub fn run(
                     modified: now,
                 },
             );
+            if let Some(replaced) = replaced {
+                blobs.release(&replaced.body);
+            }
             Ok(MultipartOutput::PartStored { etag })
         }
         MultipartOperation::Complete {
@@ -247,7 +280,8 @@ pub fn run(
             upload_id,
         } => {
             upload(world, &name, &key, &upload_id)?;
-            forget(bucket_mut(world, &name)?, &upload_id);
+            let (found, blobs) = bucket_and_blobs(world, &name)?;
+            forget(found, blobs, &upload_id, &[]);
             Ok(MultipartOutput::Aborted)
         }
         MultipartOperation::ListParts {
@@ -262,7 +296,7 @@ pub fn run(
                 parts_of(bucket(world, &name)?, &upload_id, marker.saturating_add(1))
                     .take(max_parts.saturating_add(1))
                     .map(|(number, part)| {
-                        (number, part.etag.clone(), part.body.len(), part.modified)
+                        (number, part.etag.clone(), size(&part.body), part.modified)
                     })
                     .collect();
             let next = if parts.len() > max_parts {
@@ -380,7 +414,7 @@ fn complete(
     }
     let last = chosen.len() - 1;
     for (index, (number, part)) in chosen.iter().enumerate() {
-        if index < last && part.body.len() < MIN_PART_BYTES {
+        if index < last && size(&part.body) < MIN_PART_BYTES {
             return Err(ApiError::of(
                 S3Error::EntityTooSmall,
                 "Your proposed upload is smaller than the minimum allowed size",
@@ -391,11 +425,11 @@ fn complete(
             .with("ETag", &part.etag));
         }
     }
-    let size: usize = chosen.iter().map(|(_, part)| part.body.len()).sum();
-    let mut body = Vec::with_capacity(size);
+    // The object keeps the parts' bodies as they are: nothing is copied.
+    let body = Body::concat(chosen.iter().map(|(_, part)| &part.body));
+    let kept: Vec<u32> = chosen.iter().map(|(number, _)| *number).collect();
     let mut digests = Vec::with_capacity(chosen.len() * 16);
     for (_, part) in &chosen {
-        body.extend_from_slice(&part.body);
         digests.extend_from_slice(&hex::decode(&part.etag).unwrap_or_default());
     }
     let etag = format!(
@@ -404,9 +438,9 @@ fn complete(
         chosen.len()
     );
     let content_type = found.content_type.clone();
-    let target = bucket_mut(world, name)?;
-    forget(target, upload_id);
-    target.objects.insert(
+    let (target, blobs) = bucket_and_blobs(world, name)?;
+    forget(target, blobs, upload_id, &kept);
+    let replaced = target.objects.insert(
         key.clone(),
         Object {
             body,
@@ -415,6 +449,9 @@ fn complete(
             content_type,
         },
     );
+    if let Some(replaced) = replaced {
+        blobs.release(&replaced.body);
+    }
     Ok(MultipartOutput::Completed {
         bucket: name.to_owned(),
         key,
@@ -429,12 +466,16 @@ mod tests {
     #[test]
     fn uploads_are_bounded_per_object_and_across_the_sandbox() {
         const MIB: usize = 1024 * 1024;
+        const MAX: usize = MAX_OBJECT_BYTES;
         // (bytes in the upload, bytes replaced, bytes incoming, bytes pending) -> error.
         let cases = [
             ((0, 0, 64 * MIB, 0), None),
-            ((192 * MIB, 0, 64 * MIB, 192 * MIB), None),
-            ((200 * MIB, 0, 60 * MIB, 200 * MIB), Some("EntityTooLarge")),
-            ((240 * MIB, 60 * MIB, 60 * MIB, 240 * MIB), None),
+            ((MAX - 64 * MIB, 0, 64 * MIB, MAX - 64 * MIB), None),
+            (
+                (MAX - 56 * MIB, 0, 60 * MIB, MAX - 56 * MIB),
+                Some("EntityTooLarge"),
+            ),
+            ((MAX - 16 * MIB, 60 * MIB, 60 * MIB, MAX - 16 * MIB), None),
             (
                 (MAX_OBJECT_BYTES, 0, 1, MAX_OBJECT_BYTES),
                 Some("EntityTooLarge"),

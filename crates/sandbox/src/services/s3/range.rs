@@ -8,7 +8,7 @@ use crate::services::S3Error;
 
 /// The inclusive byte range of an object of `size` bytes that `header` asks for, or
 /// `None` to answer the whole object.
-pub fn satisfiable(header: &str, size: usize) -> Result<Option<(usize, usize)>, ApiError> {
+pub fn satisfiable(header: &str, size: u64) -> Result<Option<(u64, u64)>, ApiError> {
     let Some(spec) = header.trim().strip_prefix("bytes=") else {
         return Ok(None);
     };
@@ -18,7 +18,7 @@ pub fn satisfiable(header: &str, size: usize) -> Result<Option<(usize, usize)>, 
     let Some((first, last)) = spec.split_once('-') else {
         return Ok(None);
     };
-    let number = |text: &str| text.trim().parse::<usize>().ok();
+    let number = |text: &str| text.trim().parse::<u64>().ok();
     let unsatisfiable = || {
         ApiError::of(
             S3Error::InvalidRange,
@@ -59,7 +59,7 @@ mod tests {
     #[test]
     #[expect(clippy::type_complexity, reason = "a table of cases")]
     fn reads_ranges_as_s3_does() {
-        let cases: [(&str, usize, Result<Option<(usize, usize)>, &str>); 12] = [
+        let cases: [(&str, u64, Result<Option<(u64, u64)>, &str>); 12] = [
             ("bytes=0-9", 100, Ok(Some((0, 9)))),
             ("bytes=90-200", 100, Ok(Some((90, 99)))),
             ("bytes=10-", 100, Ok(Some((10, 99)))),

@@ -29,6 +29,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use self::connect::{Built, Placement, Seed};
 use self::reader::Reader;
 use self::schema::Opening;
+use super::blobs::SqliteBlobs;
 use super::lazy::RowSource;
 use super::open::{self, Found};
 use super::place;
@@ -38,6 +39,8 @@ use super::{DecisionRecord, Outcome, Store, StoreError, World};
 pub struct SqliteStore {
     path: PathBuf,
     inner: Mutex<Cached>,
+    /// Object bodies, read on connections of their own.
+    blobs: Arc<SqliteBlobs>,
 }
 
 struct Cached {
@@ -158,6 +161,7 @@ impl SqliteStore {
         let reader = Arc::new(Reader::new(path.clone()));
         let source: Arc<dyn RowSource> = reader.clone();
         let store = Self {
+            blobs: Arc::new(SqliteBlobs::new(path.clone())),
             path,
             inner: Mutex::new(Cached {
                 connection,
@@ -218,6 +222,7 @@ impl SqliteStore {
         if let Err(failure) = sync::refresh(&transaction, cache, source, version, horizon) {
             return Err(self.error(failure));
         }
+        cache.world.blobs.begin(self.blobs.clone());
         let outcome = change(&mut cache.world);
         // A row the change read could not be read: it may have decided on a world
         // that is not there. Nothing is committed.

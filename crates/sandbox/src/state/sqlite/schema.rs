@@ -6,11 +6,14 @@ use rusqlite::{Connection, OptionalExtension as _, Transaction, TransactionBehav
 
 use super::sync::{replace_world, write_rows};
 use super::{Cache, Failure};
+use crate::state::blobs;
 use crate::state::{World, rows};
 
 /// The layout `meta.format` names; a database without `meta` but with a `world` table
-/// is the first layout (the world as one JSON document), migrated on open.
-pub(in crate::state) const FORMAT: i64 = 2;
+/// is the first layout (the world as one JSON document), migrated on open, as is
+/// layout 2 (object bodies base64 in their rows; layout 3 keeps them in
+/// `blob_chunks`, see `state::blobs`).
+pub(in crate::state) const FORMAT: i64 = 3;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (
@@ -79,6 +82,12 @@ pub(super) fn prepare(
             add_denied_column(&transaction)?;
             return transaction.commit().map_err(Failure::from);
         }
+        (Opening::Keep, Some(2)) => {
+            add_denied_column(&transaction)?;
+            blobs::migrate_rows(&transaction)?;
+            transaction.execute("UPDATE meta SET format = ?1 WHERE id = 0", params![FORMAT])?;
+            return transaction.commit().map_err(Failure::from);
+        }
         (Opening::Keep, Some(0)) => {
             return Err(Failure::Format("the `meta` row is missing".to_owned()));
         }
@@ -95,11 +104,13 @@ pub(super) fn prepare(
         }
         (Opening::Replace, _) => transaction.execute_batch(
             "DROP TABLE IF EXISTS world; DROP TABLE IF EXISTS meta;
-             DROP TABLE IF EXISTS entities; DROP TABLE IF EXISTS decisions;",
+             DROP TABLE IF EXISTS entities; DROP TABLE IF EXISTS decisions;
+             DROP TABLE IF EXISTS blob_chunks;",
         )?,
         (Opening::Keep, None) => {}
     }
     transaction.execute_batch(SCHEMA)?;
+    transaction.execute_batch(blobs::SCHEMA)?;
     add_denied_column(&transaction)?;
     let mut world = if legacy && opening == Opening::Keep {
         let data: Option<String> = transaction
@@ -112,6 +123,7 @@ pub(super) fn prepare(
     } else {
         seed()
     };
+    blobs::adopt_world(&transaction, &mut world)?;
     let changes = rows::all_rows(&mut world)?;
     write_rows(&transaction, 1, &changes)?;
     if legacy {

@@ -11,9 +11,9 @@ use std::sync::Arc;
 use rusqlite::{Connection, OptionalExtension as _, Transaction, TransactionBehavior, params};
 
 use super::{Cache, Failure};
-use crate::state::World;
 use crate::state::lazy::RowSource;
 use crate::state::rows::{self, Change, Kind};
+use crate::state::{World, blobs};
 
 /// Every this many versions, tombstones older than this many versions are dropped;
 /// a cache older than that starts again from the world's row.
@@ -162,6 +162,7 @@ pub(super) fn commit_changes(
     cached: &mut Cache,
     version: i64,
 ) -> Result<Option<String>, Failure> {
+    blobs::commit(transaction, &mut cached.world.blobs)?;
     let changes = rows::take_changes(&mut cached.world, true)?;
     let world_row = rows::world_row(&mut cached.world)?;
     let scalars_changed = world_row != cached.world_row;
@@ -261,6 +262,7 @@ pub(super) fn replace_world(
         })?;
     let version = version + 1;
     transaction.execute("DELETE FROM entities", [])?;
+    blobs::clear(&transaction)?;
     write_rows(&transaction, version, &changes)?;
     transaction.execute(
         "UPDATE meta SET version = ?1, horizon = ?1 WHERE id = 0",

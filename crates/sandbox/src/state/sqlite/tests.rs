@@ -2,6 +2,7 @@
 //! migration of the first layout, and resets.
 
 use super::{DecisionRecord, Outcome, SqliteStore, Store as _, StoreError, World};
+use crate::state::blobs::{Body, Payload};
 use crate::state::world::{Bucket, Object, User};
 
 fn decision(request_id: &str, explanation: &str, denied: bool) -> DecisionRecord {
@@ -89,9 +90,20 @@ fn user(name: &str) -> User {
     }
 }
 
+/// An object for a world built outside a store (its body inline, moved to a blob
+/// when the store writes the world).
 fn object(body: &str) -> Object {
     Object {
-        body: body.as_bytes().to_vec(),
+        body: Body::inline(body.as_bytes().to_vec()),
+        etag: format!("\"{body}\""),
+        ..Object::default()
+    }
+}
+
+/// An object made in a transaction: its body staged in the world's ledger.
+fn staged_object(world: &mut World, body: &str) -> Object {
+    Object {
+        body: world.blobs.stage(Payload::from(body.as_bytes().to_vec())),
         etag: format!("\"{body}\""),
         ..Object::default()
     }
@@ -173,8 +185,9 @@ fn rename_user(world: &mut World) {
 }
 
 fn put_object(world: &mut World) {
+    let object = staged_object(world, "new");
     let bucket = world.buckets.get_mut("lab").unwrap();
-    bucket.objects.insert("object-3".to_owned(), object("new"));
+    bucket.objects.insert("object-3".to_owned(), object);
 }
 
 #[test]
@@ -183,10 +196,11 @@ fn a_commit_writes_the_rows_it_changed_whatever_the_world_size() {
     let large = tempfile::tempdir().unwrap();
     let small = open(small.path(), 10, 10);
     let large = open(large.path(), 5_000, 5_000);
-    // The account's or bucket's own row, the entity's row, the version.
+    // The account's or bucket's own row, the entity's row, the version (and an
+    // object's one chunk of body).
     for store in [&small, &large] {
         assert_eq!(rows_changed_by(store, rename_user), 3);
-        assert_eq!(rows_changed_by(store, put_object), 3);
+        assert_eq!(rows_changed_by(store, put_object), 4);
         assert_eq!(
             rows_changed_by(store, |world| {
                 world.clock_offset_seconds += 60;
@@ -203,24 +217,27 @@ fn a_multipart_part_is_a_row_of_its_own() {
     use crate::model::s3::{Part, Upload, part_key};
     let dir = tempfile::tempdir().unwrap();
     let store = open(dir.path(), 0, 0);
-    let part = |byte: u8| Part {
-        body: vec![byte; 100_000],
+    let part = |world: &mut World, byte: u8| Part {
+        body: world.blobs.stage(Payload::from(vec![byte; 100_000])),
         etag: "etag".to_owned(),
         modified: 0,
     };
     write(&store, |world| {
+        let part = part(world, 1);
         let bucket = world.buckets.get_mut("lab").unwrap();
         bucket.uploads.insert("up".to_owned(), Upload::default());
-        bucket.parts.insert(part_key("up", 1), part(1));
+        bucket.parts.insert(part_key("up", 1), part);
     });
-    // The bucket's own row, the new part's row, the version: whatever the upload holds.
+    // The bucket's own row, the new part's row and its body's one chunk, the version:
+    // whatever the upload holds.
     for number in 2..=4 {
         assert_eq!(
             rows_changed_by(&store, |world| {
+                let part = part(world, 2);
                 let bucket = world.buckets.get_mut("lab").unwrap();
-                bucket.parts.insert(part_key("up", number), part(2));
+                bucket.parts.insert(part_key("up", number), part);
             }),
-            3
+            4
         );
     }
     let sizes: Vec<(String, i64)> = {
@@ -235,13 +252,23 @@ fn a_multipart_part_is_a_row_of_its_own() {
             .collect::<Result<_, _>>()
             .unwrap()
     };
+    // Four part rows, each naming its own blob (the bytes are in `blob_chunks`, not in
+    // the rows), and the upload's small row.
     assert_eq!(sizes.len(), 5, "{sizes:?}");
     assert!(
         sizes[..4]
             .iter()
-            .all(|(kind, size)| kind == "part" && *size > 100_000)
+            .all(|(kind, size)| kind == "part" && *size < 1_000),
+        "{sizes:?}"
     );
     assert!(sizes[4].0 == "upload" && sizes[4].1 < 1_000, "{sizes:?}");
+    assert_eq!(
+        count(
+            &store,
+            "SELECT count(DISTINCT blob) FROM blob_chunks WHERE length(data) = 100000"
+        ),
+        4
+    );
     // Another opener sees the parts; deleting the bucket deletes them.
     let other = open(dir.path(), 0, 0);
     assert_eq!(snapshot(&other), snapshot(&store));
@@ -275,12 +302,13 @@ fn another_opener_sees_creations_updates_and_deletions() {
             .objects
             .remove("object-0");
         world.buckets.insert("other".to_owned(), Bucket::default());
+        let object = staged_object(world, "x");
         world
             .buckets
             .get_mut("other")
             .unwrap()
             .objects
-            .insert("x".to_owned(), object("x"));
+            .insert("x".to_owned(), object);
     });
     assert_eq!(snapshot(&first), snapshot(&second));
     read(&second, |world| {
@@ -288,7 +316,11 @@ fn another_opener_sees_creations_updates_and_deletions() {
         assert!(users.contains_key("new") && !users.contains_key("user-0"));
         assert_eq!(users.get("user-3").unwrap().path, "/changed/");
         let objects = &world.buckets.get("lab").unwrap().objects;
-        assert_eq!(objects.get("object-3").unwrap().body, b"new");
+        let body = &objects.get("object-3").unwrap().body;
+        assert_eq!(
+            world.blobs.read_to_vec(body, 1024).unwrap().unwrap(),
+            b"new"
+        );
         assert!(!objects.contains_key("object-0"));
         assert!(
             world

@@ -156,12 +156,19 @@ impl Request<'_, '_> {
             .get(bucket)
             .and_then(|found| found.objects.get(&key))
             .ok_or_else(|| validation(format!("The template at {url} does not exist")))?;
-        if object.body.len() > MAX_TEMPLATE_URL_BYTES {
-            return Err(validation(format!(
+        let too_large = || {
+            validation(format!(
                 "Template may not exceed {MAX_TEMPLATE_URL_BYTES} bytes in size."
-            )));
-        }
-        String::from_utf8(object.body.clone())
+            ))
+        };
+        let body = world
+            .blobs
+            .read_to_vec(&object.body, MAX_TEMPLATE_URL_BYTES as u64)
+            .map_err(|error| {
+                validation(format!("The template at {url} could not be read: {error}"))
+            })?
+            .ok_or_else(too_large)?;
+        String::from_utf8(body)
             .map_err(|_| validation("Template format error: the template is not UTF-8"))
     }
 }
