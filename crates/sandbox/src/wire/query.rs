@@ -47,11 +47,18 @@ where
 {
     let mut input = Input::default();
     for (key, value) in pairs {
-        let path: Vec<&str> = key.as_ref().split('.').collect();
-        insert(&mut input, &path, value.as_ref());
+        // AWS's members nest a few levels; a deeper key names nothing and is dropped
+        // unread, so no input makes the decoder recurse without bound.
+        let path: Vec<&str> = key.as_ref().splitn(MAX_DEPTH + 1, '.').collect();
+        if path.len() <= MAX_DEPTH {
+            insert(&mut input, &path, value.as_ref());
+        }
     }
     input
 }
+
+/// The most segments a member path may have (`A.member.1.B.member.2.C` is 7).
+const MAX_DEPTH: usize = 32;
 
 /// Sets the member at `path` (never empty: `split` yields one segment at least).
 fn insert(input: &mut Input, path: &[&str], value: &str) {
@@ -191,13 +198,19 @@ mod tests {
     }
 
     #[test]
-    fn a_member_that_contradicts_an_earlier_one_is_ignored() {
+    fn contradicting_or_too_deep_members_are_ignored() {
+        let deep = format!("C{}", ".D".repeat(100_000));
         let form: Vec<(String, String)> = [("A", "text"), ("A.member.1", "x"), ("B..", "y")]
             .iter()
             .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
+            .chain([(deep, "z".to_owned())])
             .collect();
         let input = super::decode(&form);
         assert_eq!(input.get("A"), Some("text"));
         assert!(input.list("A").is_empty());
+        assert!(
+            !input.fields().contains_key("C"),
+            "a key too deep is dropped"
+        );
     }
 }
