@@ -145,11 +145,16 @@ fn unsigned_candidates(request: &HttpRequest, target: Option<&str>) -> Vec<&'sta
             .filter(|service| !EMULATED.contains(&service.signing_name))
             .collect();
     }
+    // `prefix.amazonaws.com` or `prefix.region.amazonaws.com`, never a bucket's
+    // virtual host (`bucket.s3.amazonaws.com`, `bucket.s3.region.amazonaws.com`).
     let host = request.host();
-    let Some((first, _)) = host.split_once('.') else {
+    let Some((first, rest)) = host
+        .strip_suffix(".amazonaws.com")
+        .map(|name| name.split_once('.').unwrap_or((name, "")))
+    else {
         return Vec::new();
     };
-    if host.parse::<std::net::IpAddr>().is_ok() {
+    if rest.contains('.') || rest.starts_with("s3") {
         return Vec::new();
     }
     catalog::services()
@@ -374,5 +379,14 @@ mod tests {
             names(find(&named, &[], None)),
             Some(("lambda", Some("ListFunctions")))
         );
+        // A bucket named like a service, on its virtual host, is S3's.
+        for host in [
+            "lambda.s3.amazonaws.com",
+            "lambda.s3.us-east-1.amazonaws.com",
+            "lambda.localhost",
+        ] {
+            named.headers = vec![("host".to_owned(), host.to_owned())];
+            assert!(find(&named, &[], None).is_none(), "{host}");
+        }
     }
 }
