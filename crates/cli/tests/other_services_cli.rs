@@ -1,11 +1,11 @@
 //! The real `aws` CLI (botocore) against `awslab sandbox serve` for services the
 //! sandbox does not emulate, one per protocol family: Lambda and API Gateway
-//! (REST-JSON), Route 53 (REST-XML), DynamoDB (JSON 1.0), SNS (query) and EC2. The
+//! (REST-JSON), Route 53 (REST-XML), `DynamoDB` (JSON 1.0), SNS (query) and EC2. The
 //! operator's read answers an empty list (exit 0, parsed); a policy-less user gets
 //! that service's denial; a wrong secret that service's signature error. Neither the
 //! answers, `sandbox explain` nor `serve`'s log at `-vvv` shows a secret. The server
 //! is stopped by pid.
-#![expect(clippy::expect_used, clippy::too_many_lines, reason = "test")]
+#![expect(clippy::expect_used, reason = "test")]
 
 use std::io::{BufRead as _, BufReader};
 use std::path::PathBuf;
