@@ -343,6 +343,27 @@ mod tests {
     }
 
     #[test]
+    fn hostile_paths_and_targets_route_without_panic() {
+        let long = request("GET", &"/a".repeat(200_000), "");
+        assert_eq!(
+            names(find(&long, &[], Some("lambda"))),
+            Some(("lambda", None))
+        );
+        let slashes = request("GET", &"/".repeat(200_000), "x=%ZZ&&=");
+        assert!(find(&slashes, &[], Some("route53")).is_some());
+        for target in ["", ".", "DynamoDB_20120810.", "..NoSuch", "\u{0}"] {
+            let mut odd = request("POST", "/", "");
+            odd.headers
+                .push(("x-amz-target".to_owned(), target.to_owned()));
+            let routed = find(&odd, &[], Some("dynamodb"));
+            assert!(
+                routed.is_some_and(|routed| routed.operation.is_none()),
+                "{target}"
+            );
+        }
+    }
+
+    #[test]
     fn json_and_query_requests_route_by_target_and_action() {
         let mut tables = request("POST", "/", "");
         tables.headers.push((

@@ -121,11 +121,19 @@ pub fn unknown(
                 named.unwrap_or_default()
             ),
         ),
-        Protocol::RestJson | Protocol::RestXml => ApiError::new(
-            404,
-            "UnknownOperationException",
-            format!("{} has no operation for {method} {path}", service.name),
-        ),
+        Protocol::RestJson | Protocol::RestXml => {
+            // A path of any length is named by its first 256 characters.
+            let shown: String = path.chars().take(256).collect();
+            let cut = if shown.len() < path.len() { "..." } else { "" };
+            ApiError::new(
+                404,
+                "UnknownOperationException",
+                format!(
+                    "{} has no operation for {method} {shown}{cut}",
+                    service.name
+                ),
+            )
+        }
     }
 }
 
@@ -234,6 +242,19 @@ mod tests {
             (check.action.as_str(), check.resource.as_str()),
             ("apigateway:GET", "arn:aws:apigateway:eu-west-1::/restapis")
         );
+    }
+
+    #[test]
+    fn an_unknown_path_is_named_short() {
+        let lambda = service("lambda").expect("lambda");
+        let path = "/x".repeat(100_000);
+        let error = unknown(lambda, Protocol::RestJson, "GET", &path, None);
+        assert_eq!(
+            (error.status, error.code.as_str()),
+            (404, "UnknownOperationException")
+        );
+        assert!(error.message.len() < 400, "{}", error.message.len());
+        assert!(error.message.ends_with("..."));
     }
 
     #[test]
