@@ -234,8 +234,9 @@ fn aws_cli_follows_the_seed_runbook_and_meets_each_signing_error() {
     served.ok(&["sns", "list-topics"]);
     served.ok(&["dynamodb", "list-tables"]);
     let denied = served.fails(&["sns", "list-topics", "--profile", "sts"]);
+    // SNS words IAM's denial `AuthorizationError` (its model's AuthorizationErrorException).
     assert!(
-        denied.contains("AccessDenied") && denied.contains("sns:ListTopics"),
+        denied.contains("AuthorizationError") && denied.contains("sns:ListTopics"),
         "{denied}"
     );
     let unsupported = served.fails(&["sns", "create-topic", "--name", "lab"]);

@@ -15,6 +15,9 @@ use crate::wire::auth_errors::{Family, auth_error};
 use crate::wire::{self, HttpRequest, HttpResponse, Route, query};
 use std::fmt::Write as _;
 
+// Services the sandbox does not emulate, in their own protocols.
+mod generic;
+
 impl Sandbox {
     /// Answers one request as AWS would.
     pub fn handle(&self, request: &HttpRequest) -> HttpResponse {
@@ -41,6 +44,10 @@ impl Sandbox {
             .ok()
             .and_then(Option::as_ref)
             .map(|signature| signature.service.as_str());
+        // Services the sandbox does not emulate, routed from botocore's models.
+        if let Some(routed) = wire::rest_routes::find(request, &form, scoped) {
+            return self.generic(routed, &signed, &form, &request_id);
+        }
         match wire::route(request, &form, scoped, &registry::Registry) {
             Route::S3 => self.s3(&signed, &request_id),
             Route::Query { service } => self.query(&service, &signed, &form, &request_id),

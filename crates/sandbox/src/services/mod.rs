@@ -4,6 +4,7 @@
 //! inputs into an [`Input`] and encodes the [`Shape`] an operation returns.
 
 pub mod cloudformation;
+pub mod generic;
 pub mod iam;
 pub mod other;
 pub mod registry;

@@ -4,10 +4,13 @@
 //! answers given before a request reaches a service ([`refusals`]). No state.
 
 pub mod auth_errors;
+pub mod catalog;
 pub mod chunked;
+pub mod generic;
 pub mod query;
 pub mod refusals;
 pub mod regions;
+pub mod rest_routes;
 pub mod s3;
 mod s3_list;
 mod s3_multipart;
