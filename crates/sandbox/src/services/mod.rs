@@ -9,6 +9,11 @@ pub mod managed;
 pub mod other;
 pub mod s3;
 pub mod sts;
+// The resource AWS authorizes each IAM, STS and S3 action on, and its table tests.
+#[cfg(test)]
+mod resources;
+#[cfg(test)]
+mod resources_tests;
 
 use awslab_policy::ContextValue;
 use indexmap::IndexMap;

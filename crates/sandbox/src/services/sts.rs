@@ -19,6 +19,12 @@ pub fn operation(action: &str) -> Option<&'static Operation> {
     OPERATIONS.iter().find(|operation| operation.name == action)
 }
 
+/// Every STS operation the sandbox serves.
+#[cfg(test)]
+pub fn operations() -> &'static [Operation] {
+    OPERATIONS
+}
+
 /// Operations that are called without a signature.
 pub const UNSIGNED: &[&str] = &["AssumeRoleWithWebIdentity", "AssumeRoleWithSAML"];
 

@@ -25,6 +25,11 @@ pub use documents::precheck;
 
 /// The IAM operation named `action`.
 pub fn operation(action: &str) -> Option<&'static Operation> {
+    operations().find(|operation| operation.name == action)
+}
+
+/// Every IAM operation the sandbox serves.
+pub fn operations() -> impl Iterator<Item = &'static Operation> {
     users::OPERATIONS
         .iter()
         .chain(keys::OPERATIONS)
@@ -36,7 +41,6 @@ pub fn operation(action: &str) -> Option<&'static Operation> {
         .chain(saml::OPERATIONS)
         .chain(logins::OPERATIONS)
         .chain(mfa::OPERATIONS)
-        .find(|operation| operation.name == action)
 }
 
 /// The caller's account, which IAM operations act in.
@@ -77,6 +81,14 @@ pub(crate) fn check_name(input: &Input, member: &str, max: usize) -> Result<Stri
         )));
     }
     Ok(name.to_owned())
+}
+
+/// The resource a list operation is authorized on, as AWS names it in its denials:
+/// the kind listed under the `PathPrefix` it lists (`arn:aws:iam::ACCOUNT:role/`), which
+/// `"Resource": "*"` and `"Resource": "arn:aws:iam::ACCOUNT:role/*"` both grant.
+pub(crate) fn listed(kind: &str, input: &Input, caller: &Caller) -> String {
+    let prefix = input.get("PathPrefix").unwrap_or("/");
+    format!("arn:aws:iam::{}:{kind}{prefix}", caller.account)
 }
 
 /// Checks a path (`/` or `/a/b/`).

@@ -5,7 +5,7 @@
 
 pub mod actions;
 #[cfg(test)]
-mod actions_tests;
+pub(crate) mod actions_tests;
 mod list;
 pub mod multipart;
 mod policy;
