@@ -4,6 +4,8 @@
 //! and their quotas in [`documents`].
 
 mod attachments;
+pub mod calls;
+pub mod cfn;
 mod documents;
 mod groups;
 mod inline;

@@ -6,6 +6,7 @@
 pub mod actions;
 #[cfg(test)]
 pub(crate) mod actions_tests;
+pub mod cfn;
 mod list;
 pub mod multipart;
 mod policy;
