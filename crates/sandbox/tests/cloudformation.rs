@@ -1419,3 +1419,142 @@ async fn termination_protection_refuses_deletion_until_turned_off() {
     let (_, seen) = settle(&client, stack.stack_id().expect("id")).await;
     assert_eq!(seen.last().map(String::as_str), Some("DELETE_COMPLETE"));
 }
+
+/// A managed policy's `Users`, `Roles` and `Groups` attach it; an update attaches and
+/// detaches by difference (in place: same ARN); deleting the stack detaches it from
+/// all before deleting it, leaving nothing.
+#[tokio::test]
+async fn a_managed_policy_attaches_to_its_users_roles_and_groups() {
+    let sandbox = Sandbox::in_memory();
+    let operator = Keys::operator(&sandbox, ACCOUNT);
+    let client = cfn(&sandbox, &operator);
+    let admin = iam(&sandbox, &operator);
+    let template = |users: &str, roles: &str| {
+        format!(
+            "Resources:
+  Reader: {{ Type: AWS::IAM::User, Properties: {{ UserName: cfn-reader }} }}
+  Team: {{ Type: AWS::IAM::Group, Properties: {{ GroupName: cfn-team }} }}
+  App:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: cfn-app
+      AssumeRolePolicyDocument: {{ Version: '2012-10-17', Statement: [ {{ Effect: Allow, Principal: {{ AWS: 'arn:aws:iam::{ACCOUNT}:root' }}, Action: 'sts:AssumeRole' }} ] }}
+  Other:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: cfn-other
+      AssumeRolePolicyDocument: {{ Version: '2012-10-17', Statement: [ {{ Effect: Allow, Principal: {{ AWS: 'arn:aws:iam::{ACCOUNT}:root' }}, Action: 'sts:AssumeRole' }} ] }}
+  Read:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      ManagedPolicyName: cfn-read
+      PolicyDocument: {{ Version: '2012-10-17', Statement: [ {{ Effect: Allow, Action: 's3:GetObject', Resource: '*' }} ] }}
+      Users: [ {users} ]
+      Roles: [ {roles} ]
+      Groups: [ !Ref Team ]
+Outputs:
+  Arn: {{ Value: !Ref Read }}
+"
+        )
+    };
+    let attached =
+        |arn: String| {
+            let admin = admin.clone();
+            async move {
+                let found = admin
+                    .list_entities_for_policy()
+                    .policy_arn(arn)
+                    .send()
+                    .await
+                    .expect("entities");
+                let mut names: Vec<String> =
+                    found
+                        .policy_users()
+                        .iter()
+                        .filter_map(|user| user.user_name().map(|name| format!("user {name}")))
+                        .chain(
+                            found.policy_roles().iter().filter_map(|role| {
+                                role.role_name().map(|name| format!("role {name}"))
+                            }),
+                        )
+                        .chain(found.policy_groups().iter().filter_map(|group| {
+                            group.group_name().map(|name| format!("group {name}"))
+                        }))
+                        .collect();
+                names.sort();
+                names
+            }
+        };
+    client
+        .create_stack()
+        .stack_name("attachments")
+        .template_body(template("!Ref Reader", "!Ref App"))
+        .capabilities(Capability::CapabilityNamedIam)
+        .send()
+        .await
+        .expect("create");
+    let (created, _) = settle(&client, "attachments").await;
+    assert_eq!(created.stack_status(), Some(&StackStatus::CreateComplete));
+    let arn = output(&created, "Arn");
+    assert_eq!(arn, format!("arn:aws:iam::{ACCOUNT}:policy/cfn-read"));
+    assert_eq!(
+        attached(arn.clone()).await,
+        ["group cfn-team", "role cfn-app", "user cfn-reader"]
+    );
+
+    client
+        .update_stack()
+        .stack_name("attachments")
+        .template_body(template("", "!Ref App, !Ref Other"))
+        .capabilities(Capability::CapabilityNamedIam)
+        .send()
+        .await
+        .expect("update");
+    let (updated, _) = settle(&client, "attachments").await;
+    assert_eq!(updated.stack_status(), Some(&StackStatus::UpdateComplete));
+    assert_eq!(output(&updated, "Arn"), arn, "updated in place");
+    assert_eq!(
+        attached(arn.clone()).await,
+        ["group cfn-team", "role cfn-app", "role cfn-other"]
+    );
+
+    client
+        .delete_stack()
+        .stack_name("attachments")
+        .send()
+        .await
+        .expect("delete");
+    let id = created.stack_id().expect("stack id");
+    let (deleted, _) = settle(&client, id).await;
+    assert_eq!(deleted.stack_status(), Some(&StackStatus::DeleteComplete));
+    let gone = admin.get_policy().policy_arn(&arn).send().await;
+    assert_eq!(gone.expect_err("deleted").code(), Some("NoSuchEntity"));
+    let users = admin.list_users().send().await.expect("users");
+    assert!(
+        users
+            .users()
+            .iter()
+            .all(|user| !user.user_name().starts_with("cfn-")),
+        "{users:?}"
+    );
+}
+
+/// A template naming a type the sandbox does not provision is CloudFormation's
+/// validation error, before anything is made.
+#[tokio::test]
+async fn an_unknown_resource_type_is_refused_as_cloudformation_refuses_it() {
+    let sandbox = Sandbox::in_memory();
+    let client = cfn(&sandbox, &Keys::operator(&sandbox, ACCOUNT));
+    let refused = client
+        .create_stack()
+        .stack_name("unknown")
+        .template_body("Resources:\n  Thing:\n    Type: AWS::IAM::Nothing\n")
+        .send()
+        .await
+        .expect_err("unknown type");
+    assert_eq!(refused.code(), Some("ValidationError"));
+    assert_eq!(
+        refused.message(),
+        Some("Template format error: Unrecognized resource types: [AWS::IAM::Nothing]")
+    );
+}

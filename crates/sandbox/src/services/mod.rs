@@ -11,6 +11,11 @@ pub mod registry;
 pub mod s3;
 pub mod sts;
 mod sts_messages;
+// The resource AWS authorizes each IAM, STS and S3 action on, and its table tests.
+#[cfg(test)]
+mod resources;
+#[cfg(test)]
+mod resources_tests;
 
 pub use crate::model::managed;
 pub use crate::model::{

@@ -16,6 +16,12 @@ use crate::state::World;
 use crate::state::world::{Session, SessionKind};
 
 /// The STS operation named `action`.
+/// Every STS operation the sandbox serves.
+#[cfg(test)]
+pub fn operations() -> &'static [Operation] {
+    OPERATIONS
+}
+
 /// Operations that are called without a signature.
 pub const UNSIGNED: &[&str] = &["AssumeRoleWithWebIdentity", "AssumeRoleWithSAML"];
 

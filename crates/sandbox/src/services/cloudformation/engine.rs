@@ -10,9 +10,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use super::intrinsics::{Made, Scope};
-use super::resources::{Actor, reason, service_of};
+use super::resources::{Actor, reason};
 use super::stack::{Stack, StackOutput, StackResource};
 use super::template::Template;
+use super::types::service_of;
 use crate::state::World;
 
 /// Everything a stack's template evaluates against, but the resources made.
@@ -111,7 +112,7 @@ fn dry_run(
         .resources
         .iter()
         .map(|spec| {
-            let attributes = super::resources::attributes(&spec.kind)
+            let attributes = super::types::attributes(&spec.kind)
                 .iter()
                 .map(|attribute| {
                     (
@@ -404,7 +405,7 @@ fn create_resources(
             None,
             Some(&evaluated),
         );
-        if let Err(message) = super::resources::check_properties(logical, &kind, &evaluated) {
+        if let Err(message) = super::types::check_properties(logical, &kind, &evaluated) {
             stack.event(
                 now,
                 logical,
@@ -624,7 +625,7 @@ pub fn changes(world: &World, stack: &Stack, plan: &Plan) -> Vec<(Change, String
                 if existing.kind != kind || evaluated.as_ref() != Some(&existing.properties) {
                     let replaced = existing.kind != kind
                         || evaluated.as_ref().is_none_or(|evaluated| {
-                            super::update::replaces(&kind, &existing.properties, evaluated)
+                            super::types::replaces(&kind, &existing.properties, evaluated)
                         });
                     found.push((Change::Modify, logical.clone(), kind, replaced));
                 }
@@ -767,8 +768,8 @@ fn modify(
         .iter()
         .find(|resource| resource.logical == logical && resource.kind == kind)
         .cloned();
-    let Some(existing) = existing
-        .filter(|existing| !super::update::replaces(kind, &existing.properties, &evaluated))
+    let Some(existing) =
+        existing.filter(|existing| !super::types::replaces(kind, &existing.properties, &evaluated))
     else {
         return replace(world, actor, stack, plan, logical, kind);
     };

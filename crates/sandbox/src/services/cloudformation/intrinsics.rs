@@ -252,7 +252,7 @@ impl Scope<'_> {
                 "instance of Fn::GetAtt references undefined resource {resource}"
             )));
         };
-        if !super::resources::attributes(&spec.kind).contains(&attribute) {
+        if !super::types::attributes(&spec.kind).contains(&attribute) {
             return Err(template_error(format!(
                 "resource {resource} does not support attribute type {attribute} in Fn::GetAtt"
             )));

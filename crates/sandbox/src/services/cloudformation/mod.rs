@@ -1,7 +1,8 @@
 //! `CloudFormation`: templates (YAML with the short-form tags, or JSON) read by
 //! [`yaml`] and checked by [`template`]; intrinsic functions and conditions in
 //! [`intrinsics`]; resource types made through the sandbox's own IAM and S3
-//! operations, authorized as the caller, in [`resources`]; stack operations (create,
+//! operations, authorized as the caller, through [`resources`]'s `Actor`, each type
+//! one [`types::ResourceType`] beside the service that owns it; stack operations (create,
 //! update, delete, rollback) in [`engine`]; what a stack keeps and how its status is
 //! revealed on the sandbox's clock in [`stack`]; the query-protocol operations in
 //! [`api`]. Nothing here sees HTTP.
@@ -13,7 +14,7 @@ mod json;
 pub mod resources;
 pub mod stack;
 pub mod template;
-pub mod update;
+pub mod types;
 pub mod yaml;
 
 use crate::auth::Caller;

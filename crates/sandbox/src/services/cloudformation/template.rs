@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 
-use super::resources;
+use super::types;
 
 /// The pseudo parameters a template may `Ref`.
 pub const PSEUDO: &[&str] = &[
@@ -330,7 +330,7 @@ impl Template {
     pub fn needed_capability(&self) -> Option<bool> {
         let mut needed = None;
         for spec in &self.resources {
-            if let Some(name_property) = resources::iam_name_property(&spec.kind) {
+            if let Some(name_property) = types::iam_name_property(&spec.kind) {
                 let named = spec.properties.get(name_property).is_some();
                 needed = Some(needed.unwrap_or(false) || named);
             }
@@ -545,7 +545,7 @@ fn resource(logical: &str, spec: &Value) -> Result<ResourceSpec, String> {
             "[/Resources/{logical}] Every Resources object must contain a Type member."
         )));
     };
-    if !resources::SUPPORTED.contains(&kind.as_str()) {
+    if types::find(&kind).is_none() {
         return Err(format_error(format!(
             "Unrecognized resource types: [{kind}]"
         )));

@@ -3,11 +3,13 @@
 use std::collections::BTreeMap;
 
 use super::policies::no_such_policy;
+use super::roles::role_check;
+use super::users::user_check;
 use super::{account, account_mut, page, with_marker};
 use crate::auth::Caller;
 use crate::services::IamError;
 use crate::services::managed::find as find_aws;
-use crate::services::{ApiError, Check, Input, Operation, Shape, Value};
+use crate::services::{ApiError, Input, Operation, Shape, Value};
 use crate::state::World;
 use crate::state::world::Account;
 
@@ -15,78 +17,44 @@ pub(super) const OPERATIONS: &[Operation] = &[
     Operation {
         name: "AttachUserPolicy",
         mutates: true,
-        checks: |input, _, caller| {
-            entity_check("iam:AttachUserPolicy", input, caller, "user", "UserName")
-        },
+        checks: |input, world, caller| user_check("iam:AttachUserPolicy", input, world, caller),
         run: |input, world, caller| attach(input, world, caller, Entity::User, true),
     },
     Operation {
         name: "DetachUserPolicy",
         mutates: true,
-        checks: |input, _, caller| {
-            entity_check("iam:DetachUserPolicy", input, caller, "user", "UserName")
-        },
+        checks: |input, world, caller| user_check("iam:DetachUserPolicy", input, world, caller),
         run: |input, world, caller| attach(input, world, caller, Entity::User, false),
     },
     Operation {
         name: "ListAttachedUserPolicies",
         mutates: false,
-        checks: |input, _, caller| {
-            entity_check(
-                "iam:ListAttachedUserPolicies",
-                input,
-                caller,
-                "user",
-                "UserName",
-            )
+        checks: |input, world, caller| {
+            user_check("iam:ListAttachedUserPolicies", input, world, caller)
         },
         run: |input, world, caller| list_attached(input, world, caller, Entity::User),
     },
     Operation {
         name: "AttachRolePolicy",
         mutates: true,
-        checks: |input, _, caller| {
-            entity_check("iam:AttachRolePolicy", input, caller, "role", "RoleName")
-        },
+        checks: |input, world, caller| role_check("iam:AttachRolePolicy", input, world, caller),
         run: |input, world, caller| attach(input, world, caller, Entity::Role, true),
     },
     Operation {
         name: "DetachRolePolicy",
         mutates: true,
-        checks: |input, _, caller| {
-            entity_check("iam:DetachRolePolicy", input, caller, "role", "RoleName")
-        },
+        checks: |input, world, caller| role_check("iam:DetachRolePolicy", input, world, caller),
         run: |input, world, caller| attach(input, world, caller, Entity::Role, false),
     },
     Operation {
         name: "ListAttachedRolePolicies",
         mutates: false,
-        checks: |input, _, caller| {
-            entity_check(
-                "iam:ListAttachedRolePolicies",
-                input,
-                caller,
-                "role",
-                "RoleName",
-            )
+        checks: |input, world, caller| {
+            role_check("iam:ListAttachedRolePolicies", input, world, caller)
         },
         run: |input, world, caller| list_attached(input, world, caller, Entity::Role),
     },
 ];
-
-fn entity_check(
-    action: &str,
-    input: &Input,
-    caller: &Caller,
-    kind: &str,
-    member: &str,
-) -> Result<Vec<Check>, ApiError> {
-    let name = input.required(member)?;
-    Ok(vec![Check::new(
-        action,
-        format!("arn:aws:iam::{}:{kind}/{name}", caller.account),
-    )])
-}
 
 #[derive(Clone, Copy)]
 enum Entity {

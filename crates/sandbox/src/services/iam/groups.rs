@@ -26,7 +26,12 @@ pub(super) const OPERATIONS: &[Operation] = &[
     Operation {
         name: "ListGroups",
         mutates: false,
-        checks: |_, _, _| Ok(vec![Check::new("iam:ListGroups", "*")]),
+        checks: |input, _, caller| {
+            Ok(vec![Check::new(
+                "iam:ListGroups",
+                super::listed("group", input, caller),
+            )])
+        },
         run: list_groups,
     },
     Operation {
@@ -50,15 +55,8 @@ pub(super) const OPERATIONS: &[Operation] = &[
     Operation {
         name: "ListGroupsForUser",
         mutates: false,
-        checks: |input, _, caller| {
-            Ok(vec![Check::new(
-                "iam:ListGroupsForUser",
-                format!(
-                    "arn:aws:iam::{}:user/{}",
-                    caller.account,
-                    input.required("UserName")?
-                ),
-            )])
+        checks: |input, world, caller| {
+            super::users::user_check("iam:ListGroupsForUser", input, world, caller)
         },
         run: list_groups_for_user,
     },

@@ -1,11 +1,12 @@
 //! Login profiles (console passwords) and permissions boundaries of users and roles.
 //! The password is checked for length and never kept.
 
+use super::roles::role_check;
 use super::users::{no_such_user, user_check};
 use super::{account, account_mut};
 use crate::auth::Caller;
 use crate::services::IamError;
-use crate::services::{ApiError, Check, Input, Operation, Shape, timestamp};
+use crate::services::{ApiError, Input, Operation, Shape, timestamp};
 use crate::state::World;
 
 pub(super) const OPERATIONS: &[Operation] = &[
@@ -46,27 +47,20 @@ pub(super) const OPERATIONS: &[Operation] = &[
     Operation {
         name: "PutRolePermissionsBoundary",
         mutates: true,
-        checks: |input, _, caller| role_check("iam:PutRolePermissionsBoundary", input, caller),
+        checks: |input, world, caller| {
+            role_check("iam:PutRolePermissionsBoundary", input, world, caller)
+        },
         run: |input, world, caller| role_boundary(input, world, caller, true),
     },
     Operation {
         name: "DeleteRolePermissionsBoundary",
         mutates: true,
-        checks: |input, _, caller| role_check("iam:DeleteRolePermissionsBoundary", input, caller),
+        checks: |input, world, caller| {
+            role_check("iam:DeleteRolePermissionsBoundary", input, world, caller)
+        },
         run: |input, world, caller| role_boundary(input, world, caller, false),
     },
 ];
-
-fn role_check(action: &str, input: &Input, caller: &Caller) -> Result<Vec<Check>, ApiError> {
-    Ok(vec![Check::new(
-        action,
-        format!(
-            "arn:aws:iam::{}:role/{}",
-            caller.account,
-            input.required("RoleName")?
-        ),
-    )])
-}
 
 fn create_login_profile(
     input: &Input,

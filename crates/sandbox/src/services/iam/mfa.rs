@@ -80,7 +80,13 @@ pub(super) const OPERATIONS: &[Operation] = &[
     Operation {
         name: "ListVirtualMFADevices",
         mutates: false,
-        checks: |_, _, _| Ok(vec![Check::new("iam:ListVirtualMFADevices", "*")]),
+        // As AWS names it in its denials.
+        checks: |_, _, caller| {
+            Ok(vec![Check::new(
+                "iam:ListVirtualMFADevices",
+                format!("arn:aws:iam::{}:mfa/", caller.account),
+            )])
+        },
         run: list_virtual_mfa_devices,
     },
     Operation {

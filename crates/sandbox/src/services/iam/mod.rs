@@ -4,6 +4,8 @@
 //! and their quotas in [`documents`].
 
 mod attachments;
+pub mod calls;
+pub mod cfn;
 mod documents;
 mod groups;
 mod inline;
@@ -40,10 +42,12 @@ pub const OPERATIONS: &[&[Operation]] = &[
 
 /// IAM operation `action` (a stack's resources call IAM through it).
 pub fn operation(action: &str) -> Option<&'static Operation> {
-    OPERATIONS
-        .iter()
-        .flat_map(|table| table.iter())
-        .find(|operation| operation.name == action)
+    operations().find(|operation| operation.name == action)
+}
+
+/// Every IAM operation the sandbox serves.
+pub fn operations() -> impl Iterator<Item = &'static Operation> {
+    OPERATIONS.iter().flat_map(|table| table.iter())
 }
 
 pub(crate) fn account<'w>(world: &'w World, caller: &Caller) -> Result<&'w Account, ApiError> {
@@ -83,6 +87,14 @@ pub(crate) fn check_name(input: &Input, member: &str, max: usize) -> Result<Stri
         )));
     }
     Ok(name.to_owned())
+}
+
+/// The resource a list operation is authorized on, as AWS names it in its denials:
+/// the kind listed under the `PathPrefix` it lists (`arn:aws:iam::ACCOUNT:role/`), which
+/// `"Resource": "*"` and `"Resource": "arn:aws:iam::ACCOUNT:role/*"` both grant.
+pub(crate) fn listed(kind: &str, input: &Input, caller: &Caller) -> String {
+    let prefix = input.get("PathPrefix").unwrap_or("/");
+    format!("arn:aws:iam::{}:{kind}{prefix}", caller.account)
 }
 
 /// Checks a path (`/` or `/a/b/`).

@@ -11,10 +11,17 @@ pub(super) const OPERATIONS: &[Operation] = &[
     Operation {
         name: "CreateOpenIDConnectProvider",
         mutates: true,
-        checks: |_, _, caller| {
+        checks: |input, _, caller| {
+            // The provider's ARN: its URL without the scheme (`run` refuses another).
+            let url = input.required("Url")?;
+            let host = url.strip_prefix("https://").unwrap_or(url);
             Ok(vec![Check::new(
                 "iam:CreateOpenIDConnectProvider",
-                format!("arn:aws:iam::{}:oidc-provider/*", caller.account),
+                format!(
+                    "arn:aws:iam::{}:oidc-provider/{}",
+                    caller.account,
+                    host.trim_end_matches('/')
+                ),
             )])
         },
         run: create_oidc_provider,
@@ -44,7 +51,13 @@ pub(super) const OPERATIONS: &[Operation] = &[
     Operation {
         name: "ListOpenIDConnectProviders",
         mutates: false,
-        checks: |_, _, _| Ok(vec![Check::new("iam:ListOpenIDConnectProviders", "*")]),
+        // As AWS names it in its denials.
+        checks: |_, _, caller| {
+            Ok(vec![Check::new(
+                "iam:ListOpenIDConnectProviders",
+                format!("arn:aws:iam::{}:oidc-provider/*", caller.account),
+            )])
+        },
         run: list_oidc_providers,
     },
 ];

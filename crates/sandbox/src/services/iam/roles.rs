@@ -35,7 +35,12 @@ pub(super) const OPERATIONS: &[Operation] = &[
     Operation {
         name: "ListRoles",
         mutates: false,
-        checks: |_, _, _| Ok(vec![Check::new("iam:ListRoles", "*")]),
+        checks: |input, _, caller| {
+            Ok(vec![Check::new(
+                "iam:ListRoles",
+                super::listed("role", input, caller),
+            )])
+        },
         run: list_roles,
     },
     Operation {
@@ -123,7 +128,7 @@ pub(crate) fn role_arn(account: &str, path: &str, name: &str) -> String {
     format!("arn:aws:iam::{account}:role{path}{name}")
 }
 
-fn role_check(
+pub(super) fn role_check(
     action: &str,
     input: &Input,
     world: &World,

@@ -40,7 +40,12 @@ pub(super) const OPERATIONS: &[Operation] = &[
     Operation {
         name: "ListUsers",
         mutates: false,
-        checks: |_, _, _| Ok(vec![Check::new("iam:ListUsers", "*")]),
+        checks: |input, _, caller| {
+            Ok(vec![Check::new(
+                "iam:ListUsers",
+                super::listed("user", input, caller),
+            )])
+        },
         run: list_users,
     },
     Operation {

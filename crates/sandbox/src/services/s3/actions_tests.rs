@@ -207,7 +207,7 @@ fn request(method: &str, path: &str, query: &str, body: &str) -> HttpRequest {
 }
 
 /// One request per operation the sandbox routes (emulated or not).
-fn routed() -> Vec<HttpRequest> {
+pub(crate) fn routed() -> Vec<HttpRequest> {
     let mut copy = request("PUT", "/b/k", "", "");
     copy.headers
         .push(("x-amz-copy-source".to_owned(), "/b/source".to_owned()));

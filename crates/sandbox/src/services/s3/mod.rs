@@ -4,7 +4,8 @@
 //! resource-based policy of every bucket and object check.
 
 #[cfg(test)]
-mod actions_tests;
+pub(crate) mod actions_tests;
+pub mod cfn;
 mod list;
 pub mod multipart;
 mod policy;

@@ -346,7 +346,7 @@ pub fn validate_template(world: &mut World, request: &mut Request) -> Result<Sha
         let kinds: Vec<&str> = template
             .resources
             .iter()
-            .filter(|spec| super::super::resources::iam_name_property(&spec.kind).is_some())
+            .filter(|spec| super::super::types::iam_name_property(&spec.kind).is_some())
             .map(|spec| spec.kind.as_str())
             .collect();
         shape = shape
