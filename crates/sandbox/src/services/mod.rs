@@ -9,6 +9,7 @@ pub mod iam;
 pub mod other;
 pub mod registry;
 pub mod s3;
+pub mod seed;
 pub mod sts;
 mod sts_messages;
 // The resource AWS authorizes each IAM, STS and S3 action on, and its table tests.

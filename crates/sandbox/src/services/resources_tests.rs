@@ -3,7 +3,6 @@
 //! table's template filled in with the sample's names. An action missing from the
 //! table, or a check on another resource, fails here.
 
-
 use super::resources::{self, Authorization, TABLE};
 use super::{Input, iam, sts};
 use crate::auth::Caller;
@@ -94,7 +93,7 @@ fn operator(world: &World) -> Caller {
 /// A world with user `alice`, role `app` and group `devs` under `/eng/`, and the
 /// sandbox's OIDC provider (web identity tokens are checked against it).
 fn world() -> (World, Caller) {
-    let mut world = crate::sandbox::seed_world();
+    let mut world = super::seed::seed_world();
     let caller = operator(&world);
     let input = sample_input(&world, "iam");
     for action in [
