@@ -9,6 +9,7 @@ pub mod managed;
 pub mod other;
 pub mod s3;
 pub mod sts;
+pub mod sts_saml;
 
 use awslab_policy::ContextValue;
 use indexmap::IndexMap;
