@@ -258,3 +258,96 @@ fn refuses_a_missing_or_invalid_session_name() {
         "{message}"
     );
 }
+
+/// A response signed by another implementation (Python's signxml over lxml, exclusive
+/// canonicalization, RSA-SHA256; `fixtures/`): pretty-printed, the signature last in
+/// the assertion, namespaces declared twice and one never used, the role pair in the
+/// other order, a transient subject with escaped characters.
+mod interop {
+    use super::*;
+    use crate::services::sts_saml::c14n::canonicalize;
+    use crate::services::sts_saml::signature::DSIG;
+    use crate::services::sts_saml::xml::parse;
+
+    const RESPONSE: &str = include_str!("fixtures/interop-response.xml");
+    const METADATA: &str = include_str!("fixtures/interop-metadata.xml");
+    /// lxml's exclusive canonical form of the assertion without its signature.
+    const ASSERTION_C14N: &str = include_str!("fixtures/interop-assertion.c14n");
+    const INTEROP: &str = "arn:aws:iam::111122223333:saml-provider/Interop";
+    /// 2030-01-01T00:01:00Z, inside the response's validity.
+    const AT: i64 = 1_893_456_060;
+
+    fn world_at(at: i64) -> World {
+        let mut world = seed_world();
+        world.clock_offset_seconds = at - time::OffsetDateTime::now_utc().unix_timestamp();
+        if let Some(account) = world.accounts.get_mut(ACCOUNT) {
+            account.saml_providers.insert(
+                INTEROP.to_owned(),
+                SamlProvider {
+                    arn: INTEROP.to_owned(),
+                    name: "Interop".to_owned(),
+                    metadata: METADATA.to_owned(),
+                    ..SamlProvider::default()
+                },
+            );
+        }
+        world
+    }
+
+    #[test]
+    fn canonicalizes_as_lxml_does() {
+        let root = parse(RESPONSE).map_err(|e| e.0);
+        let Ok(root) = root else {
+            panic!("{root:?}");
+        };
+        let assertion = root.elements().find(|e| e.local == "Assertion");
+        let Some(assertion) = assertion else {
+            panic!("no assertion");
+        };
+        let signature = assertion.children_named(DSIG, "Signature").next();
+        assert_eq!(canonicalize(assertion, signature, &[]), ASSERTION_C14N);
+    }
+
+    #[test]
+    fn accepts_a_response_signed_elsewhere() {
+        let world = world_at(AT);
+        let response = STANDARD.encode(RESPONSE);
+        let found = claims(&input(ROLE, INTEROP, &response), &world).map_err(|e| e.message);
+        let Ok(found) = found else {
+            panic!("refused: {found:?}");
+        };
+        assert_eq!(found.subject, "jane & co <x>");
+        assert_eq!(found.subject_type(), "transient");
+        assert_eq!(found.session_name, "jane");
+        assert_eq!(found.issuer, "https://idp.interop.example");
+        let checks = checks(
+            &input(ROLE, INTEROP, &response),
+            &world,
+            &Caller::anonymous(),
+        )
+        .map_err(|e| e.message);
+        let principal_name = checks.is_ok_and(|checks| {
+            checks[0].context.iter().any(|(key, value)| {
+                key == "saml:edupersonprincipalname"
+                    && format!("{value:?}").contains("jane@interop.example")
+            })
+        });
+        assert!(principal_name);
+    }
+
+    #[test]
+    fn refuses_it_changed_or_out_of_time() {
+        let world = world_at(AT);
+        let changed = STANDARD.encode(RESPONSE.replace("jane@interop", "root@interop"));
+        let (code, message) = refusal(&world, &input(ROLE, INTEROP, &changed));
+        assert_eq!(code, "InvalidIdentityToken");
+        assert!(message.contains("digest"), "{message}");
+        let late = world_at(AT + 300);
+        let (code, _) = refusal(&late, &input(ROLE, INTEROP, &STANDARD.encode(RESPONSE)));
+        assert_eq!(code, "ExpiredTokenException");
+        let early = world_at(AT - 120);
+        let (code, message) = refusal(&early, &input(ROLE, INTEROP, &STANDARD.encode(RESPONSE)));
+        assert_eq!(code, "InvalidIdentityToken");
+        assert!(message.contains("not valid yet"), "{message}");
+    }
+}
