@@ -154,6 +154,21 @@ pub fn check(diags: &mut Diagnostics, plan: &Plan, statics: &Statics) {
                     role_limit(diags, step, statics, &w.role_arn, duration);
                 }
             }
+            StepKind::StsAssumeRoleWithSaml(s) => {
+                let Some(duration) = &s.duration else {
+                    continue;
+                };
+                if bounds(
+                    diags,
+                    step,
+                    "AssumeRoleWithSAML",
+                    duration,
+                    ASSUME_MIN,
+                    ASSUME_MAX,
+                ) {
+                    role_limit(diags, step, statics, &s.role_arn, duration);
+                }
+            }
             StepKind::StsGetSessionToken(s) => {
                 long_term_only(diags, plan, step, "GetSessionToken", s.identity.as_ref());
                 if let Some(duration) = &s.duration {

@@ -99,20 +99,26 @@ fn check_oidc(diags: &mut Diagnostics, statics: &Statics, step: &Step, p: &IamOi
 }
 
 fn check_saml(diags: &mut Diagnostics, statics: &Statics, step: &Step, p: &IamSamlProvider) {
+    let given = [
+        p.metadata.is_some(),
+        p.metadata_file.is_some(),
+        p.sandbox_metadata,
+    ];
+    if given.iter().filter(|g| **g).count() != 1 {
+        diags
+            .error(
+                "plan::missing_key",
+                step.kind_span,
+                format!(
+                    "step `{}` needs exactly one of `metadata`, `metadata_file` and `sandbox_metadata: true`",
+                    step.id
+                ),
+            )
+            .help("give the identity provider's SAML metadata XML inline as `metadata:`, a file holding it as `metadata_file:`, or, on the sandbox, `sandbox_metadata: true` for the sandbox's own identity provider")
+            .emit();
+        return;
+    }
     match (&p.metadata, &p.metadata_file) {
-        (Some(_), Some(_)) | (None, None) => {
-            diags
-                .error(
-                    "plan::missing_key",
-                    step.kind_span,
-                    format!(
-                        "step `{}` needs exactly one of `metadata` and `metadata_file`",
-                        step.id
-                    ),
-                )
-                .help("give the identity provider's SAML metadata XML inline as `metadata:`, or a file holding it as `metadata_file:`")
-                .emit();
-        }
         (Some(text), None) => {
             let Some(value) = statics.render(&text.value) else {
                 return;
@@ -140,7 +146,7 @@ fn check_saml(diags: &mut Diagnostics, statics: &Statics, step: &Step, p: &IamSa
                     .emit();
             }
         }
-        (None, Some(_)) => {}
+        _ => {}
     }
 }
 
