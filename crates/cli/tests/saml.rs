@@ -162,7 +162,7 @@ async fn saml_steps_say_what_to_give_when_the_target_has_no_identity_provider() 
     assert_eq!(validate.status.code(), Some(2), "{out}");
     assert!(
         out.contains(
-            "needs exactly one of `metadata`, `metadata_file` and `sandbox_metadata: true`"
+            "needs exactly one of `metadata` and `metadata_file` (or, on the sandbox, `sandbox_metadata: true`)"
         ),
         "{out}"
     );

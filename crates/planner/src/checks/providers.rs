@@ -110,7 +110,7 @@ fn check_saml(diags: &mut Diagnostics, statics: &Statics, step: &Step, p: &IamSa
                 "plan::missing_key",
                 step.kind_span,
                 format!(
-                    "step `{}` needs exactly one of `metadata`, `metadata_file` and `sandbox_metadata: true`",
+                    "step `{}` needs exactly one of `metadata` and `metadata_file` (or, on the sandbox, `sandbox_metadata: true`)",
                     step.id
                 ),
             )

@@ -119,6 +119,28 @@ fn accepts_a_response_of_the_sandbox_identity_provider() {
 }
 
 #[test]
+fn the_signing_key_is_in_no_metadata_response_or_debug_output() {
+    let world = world();
+    let key = &signer().key;
+    assert!(key.len() > 1000);
+    let response = minted(&world, signer(), &assertion(&world));
+    let decoded = String::from_utf8(STANDARD.decode(&response).unwrap_or_default());
+    for (what, text) in [
+        ("the metadata", idp::metadata(signer())),
+        ("a response", decoded.unwrap_or_default()),
+        ("Debug", format!("{:?}", signer())),
+    ] {
+        assert!(!text.contains(key.as_str()), "the key reached {what}");
+        // Its last bytes are a CRT coefficient: private, in no certificate.
+        assert!(
+            !text.contains(&key[key.len() - 64..]),
+            "the key reached {what}"
+        );
+    }
+    assert!(idp::metadata(signer()).contains(&signer().certificate));
+}
+
+#[test]
 fn refuses_a_tampered_response() {
     let world = world();
     let response = minted(&world, signer(), &assertion(&world));
