@@ -5,8 +5,6 @@
 //! another subject; the provider's tags and IAM's refusals of an update with nothing to
 //! update and of encrypted assertions.
 
-#![expect(clippy::expect_used, reason = "test")]
-
 mod common;
 
 use aws_sdk_iam::error::ProvideErrorMetadata as _;

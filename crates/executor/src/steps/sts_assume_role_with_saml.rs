@@ -20,7 +20,7 @@ crate::step_outputs! {
     }
 }
 
-/// How long a response the sandbox signs for a step is valid (an IdP's usual five minutes).
+/// How long a response the sandbox signs for a step is valid (an identity provider's usual five minutes).
 const MINTED_SECONDS: i64 = 300;
 
 /// A response from the target's own SAML identity provider, for `sandbox_assertion:`.

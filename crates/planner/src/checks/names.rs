@@ -226,6 +226,34 @@ fn check_secrets(diags: &mut Diagnostics, plan: &Plan) {
 }
 
 /// Checks every name in the plan.
+/// `sts.assume_role_with_saml`: the minted session name's rule, and exactly one way to
+/// give the SAML response.
+fn check_saml(
+    diags: &mut Diagnostics,
+    statics: &Statics,
+    step: &crate::plan::Step,
+    s: &crate::kinds::StsAssumeRoleWithSaml,
+) {
+    if let Some(name) = s
+        .sandbox_assertion
+        .as_ref()
+        .and_then(|m| m.session_name.as_ref())
+    {
+        check_rule(diags, statics, name, &SESSION);
+    }
+    let given = [
+        s.assertion.is_some(),
+        s.assertion_file.is_some(),
+        s.sandbox_assertion.is_some(),
+    ];
+    if given.iter().filter(|g| **g).count() != 1 {
+        diags
+            .error("plan::missing_key", step.kind_span, format!("step `{}` needs exactly one of `assertion`, `assertion_file` and `sandbox_assertion`", step.id))
+            .help("give the base64 SAML response inline as `assertion:`, a file holding it as `assertion_file:`, or, on the sandbox, `sandbox_assertion: { subject: NAME }`")
+            .emit();
+    }
+}
+
 pub fn check(diags: &mut Diagnostics, plan: &Plan, statics: &Statics) {
     check_secrets(diags, plan);
     for step in plan.steps.values() {
@@ -278,26 +306,7 @@ pub fn check(diags: &mut Diagnostics, plan: &Plan, statics: &Statics) {
                         .emit();
                 }
             }
-            StepKind::StsAssumeRoleWithSaml(s) => {
-                if let Some(name) = s
-                    .sandbox_assertion
-                    .as_ref()
-                    .and_then(|m| m.session_name.as_ref())
-                {
-                    check_rule(diags, statics, name, &SESSION);
-                }
-                let given = [
-                    s.assertion.is_some(),
-                    s.assertion_file.is_some(),
-                    s.sandbox_assertion.is_some(),
-                ];
-                if given.iter().filter(|g| **g).count() != 1 {
-                    diags
-                        .error("plan::missing_key", step.kind_span, format!("step `{}` needs exactly one of `assertion`, `assertion_file` and `sandbox_assertion`", step.id))
-                        .help("give the base64 SAML response inline as `assertion:`, a file holding it as `assertion_file:`, or, on the sandbox, `sandbox_assertion: { subject: NAME }`")
-                        .emit();
-                }
-            }
+            StepKind::StsAssumeRoleWithSaml(s) => check_saml(diags, statics, step, s),
             StepKind::StsGetFederationToken(f) => check_rule(diags, statics, &f.name, &FEDERATED),
             StepKind::S3Bucket(b) => check_bucket(diags, statics, &b.name),
             StepKind::CfnStack(s) => check_stack(diags, statics, &s.name),

@@ -118,15 +118,13 @@ fn check_saml(diags: &mut Diagnostics, statics: &Statics, step: &Step, p: &IamSa
             .emit();
         return;
     }
-    match (&p.metadata, &p.metadata_file) {
-        (Some(text), None) => {
-            let Some(value) = statics.render(&text.value) else {
-                return;
-            };
-            let len = value.chars().count();
-            let problem = if len < 1_000
-                || u64::try_from(len).unwrap_or(u64::MAX) > MAX_SAML_METADATA_BYTES
-            {
+    if let Some(text) = &p.metadata {
+        let Some(value) = statics.render(&text.value) else {
+            return;
+        };
+        let len = value.chars().count();
+        let problem =
+            if len < 1_000 || u64::try_from(len).unwrap_or(u64::MAX) > MAX_SAML_METADATA_BYTES {
                 Some(format!(
                     "it has {len} characters; IAM takes 1,000 to 10,000,000"
                 ))
@@ -135,8 +133,8 @@ fn check_saml(diags: &mut Diagnostics, statics: &Statics, step: &Step, p: &IamSa
             } else {
                 None
             };
-            if let Some(problem) = problem {
-                diags
+        if let Some(problem) = problem {
+            diags
                     .error(
                         "plan::invalid_value",
                         text.span,
@@ -144,9 +142,7 @@ fn check_saml(diags: &mut Diagnostics, statics: &Statics, step: &Step, p: &IamSa
                     )
                     .help("paste the metadata XML your identity provider publishes (an `md:EntityDescriptor` with an `IDPSSODescriptor`), or point `metadata_file:` at it")
                     .emit();
-            }
         }
-        _ => {}
     }
 }
 

@@ -141,9 +141,10 @@ mod tests {
 
     fn c14n(text: &str, inclusive: &[&str]) -> String {
         let inclusive: Vec<String> = inclusive.iter().map(|p| (*p).to_owned()).collect();
-        parse(text)
-            .map(|root| canonicalize(&root, None, &inclusive))
-            .unwrap_or_else(|e| format!("refused: {e}"))
+        parse(text).map_or_else(
+            |e| format!("refused: {e}"),
+            |root| canonicalize(&root, None, &inclusive),
+        )
     }
 
     fn first_child(text: &str) -> String {

@@ -2,7 +2,7 @@
 //! an RSA key and a self-signed certificate kept in the world (the key is a secret,
 //! like the OIDC issuer's), the metadata document a plan registers with
 //! `CreateSAMLProvider`, and signed SAML responses for a named subject
-//! (`awslab sandbox saml`), as an IdP posts them to `https://signin.aws.amazon.com/saml`.
+//! (`awslab sandbox saml`), as an identity provider posts them to `https://signin.aws.amazon.com/saml`.
 
 use std::time::Duration;
 
@@ -45,7 +45,7 @@ pub fn generate() -> Result<SamlSigner, String> {
         .or_else(|_| SerialNumber::new(&[1]))
         .map_err(|e| e.to_string())?;
     let validity =
-        Validity::from_now(Duration::from_secs(10 * 365 * 24 * 3600)).map_err(|e| e.to_string())?;
+        Validity::from_now(Duration::from_hours(10 * 365 * 24)).map_err(|e| e.to_string())?;
     let signer = SigningKey::<sha2::Sha256>::new(key.clone());
     let certificate = CertificateBuilder::new(profile, serial, validity, spki)
         .map_err(|e| e.to_string())?
@@ -101,16 +101,14 @@ pub struct Assertion {
 }
 
 fn attribute(name: &str, values: &[String]) -> String {
-    let values: String = values
-        .iter()
-        .map(|value| {
-            format!(
-                "<saml:AttributeValue>{}</saml:AttributeValue>",
-                escape(value)
-            )
-        })
-        .collect();
-    format!("<saml:Attribute Name=\"{name}\">{values}</saml:Attribute>")
+    let mut out = format!("<saml:Attribute Name=\"{name}\">");
+    for value in values {
+        out.push_str("<saml:AttributeValue>");
+        out.push_str(&escape(value));
+        out.push_str("</saml:AttributeValue>");
+    }
+    out.push_str("</saml:Attribute>");
+    out
 }
 
 /// A signed SAML response (its `Assertion` signed), base64 as it is posted.

@@ -310,6 +310,132 @@ fn in_time(element: &Element, now: i64, what: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// The subject's `NameID` and the bearer confirmation's `Recipient`, the confirmation
+/// checked in time.
+fn subject_of(assertion: &Element, now: i64) -> Result<(&Element, Option<String>), ApiError> {
+    let subject = assertion
+        .only_child(SAML_ASSERTION, "Subject")
+        .ok_or_else(|| invalid("The SAML assertion has no Subject"))?;
+    let name_id = subject
+        .only_child(SAML_ASSERTION, "NameID")
+        .ok_or_else(|| invalid("The SAML assertion's Subject has no NameID"))?;
+    let mut recipient = None;
+    let mut confirmed = false;
+    for confirmation in subject.children_named(SAML_ASSERTION, "SubjectConfirmation") {
+        if confirmation.attribute("Method") != Some("urn:oasis:names:tc:SAML:2.0:cm:bearer") {
+            continue;
+        }
+        if let Some(data) = confirmation.only_child(SAML_ASSERTION, "SubjectConfirmationData") {
+            in_time(data, now, "SubjectConfirmationData")?;
+            recipient = data.attribute("Recipient").map(str::to_owned);
+        }
+        confirmed = true;
+    }
+    if !confirmed {
+        return Err(invalid(
+            "The SAML assertion has no bearer SubjectConfirmation",
+        ));
+    }
+    Ok((name_id, recipient))
+}
+
+/// Checks the assertion's `Conditions`: in time, and for AWS.
+fn check_conditions(assertion: &Element, now: i64) -> Result<(), ApiError> {
+    let conditions = assertion.only_child(SAML_ASSERTION, "Conditions");
+    if let Some(conditions) = conditions {
+        in_time(conditions, now, "Conditions")?;
+    }
+    let audiences: Vec<String> = conditions
+        .into_iter()
+        .flat_map(|c| c.children_named(SAML_ASSERTION, "AudienceRestriction"))
+        .flat_map(|r| r.children_named(SAML_ASSERTION, "Audience"))
+        .map(|a| a.text().trim().to_owned())
+        .collect();
+    let for_aws = |audience: &str| {
+        audience == AWS_AUDIENCE
+            || audience == "urn:amazon:webservices"
+            || (audience.starts_with("https://")
+                && audience.ends_with(".signin.aws.amazon.com/saml"))
+    };
+    if audiences.iter().any(|a| for_aws(a)) {
+        Ok(())
+    } else {
+        Err(invalid(format!(
+            "Response does not contain the required audience: its audiences are {audiences:?}, and AWS needs `{AWS_AUDIENCE}`"
+        )))
+    }
+}
+
+/// Every attribute of the assertion with its values, by name.
+fn attributes_of(assertion: &Element) -> Vec<(String, Vec<String>)> {
+    assertion
+        .children_named(SAML_ASSERTION, "AttributeStatement")
+        .flat_map(|s| s.children_named(SAML_ASSERTION, "Attribute"))
+        .map(|attribute| {
+            (
+                attribute.attribute("Name").unwrap_or_default().to_owned(),
+                attribute
+                    .children_named(SAML_ASSERTION, "AttributeValue")
+                    .map(|v| v.text().trim().to_owned())
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+fn values<'a>(attributes: &'a [(String, Vec<String>)], name: &str) -> Vec<&'a String> {
+    attributes
+        .iter()
+        .filter(|(kept, _)| kept == name)
+        .flat_map(|(_, values)| values)
+        .collect()
+}
+
+/// The `RoleSessionName` attribute, checked as STS checks it (and `SessionDuration`).
+fn session_name_of(attributes: &[(String, Vec<String>)]) -> Result<String, ApiError> {
+    let session_name = values(attributes, SESSION_NAME_ATTRIBUTE)
+        .first()
+        .map(|name| (*name).clone())
+        .ok_or_else(|| invalid("RoleSessionName is required in AuthnResponse"))?;
+    let valid = session_name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c));
+    if !(2..=64).contains(&session_name.len()) || !valid {
+        return Err(invalid(
+            "RoleSessionName in AuthnResponse must match [a-zA-Z_0-9+=,.@-]{2,64}",
+        ));
+    }
+    if let Some(duration) = values(attributes, SESSION_DURATION_ATTRIBUTE).first()
+        && !duration
+            .parse::<i64>()
+            .is_ok_and(|seconds| (900..=43200).contains(&seconds))
+    {
+        return Err(invalid(
+            "SessionDuration in AuthnResponse must be a number of seconds from 900 to 43200",
+        ));
+    }
+    Ok(session_name)
+}
+
+/// Whether the `Role` attribute offers `role,provider` (in either order, as AWS takes it).
+fn check_role_offered(
+    attributes: &[(String, Vec<String>)],
+    role_arn: &str,
+    provider_arn: &str,
+) -> Result<(), ApiError> {
+    let paired = values(attributes, ROLE_ATTRIBUTE).iter().any(|pair| {
+        let parts: Vec<&str> = pair.split(',').map(str::trim).collect();
+        parts == [role_arn, provider_arn] || parts == [provider_arn, role_arn]
+    });
+    if paired {
+        Ok(())
+    } else {
+        Err(ApiError::access_denied(format!(
+            "Not authorized to perform sts:AssumeRoleWithSAML: the assertion's `{ROLE_ATTRIBUTE}` attribute has no pair `{role_arn},{provider_arn}`"
+        )))
+    }
+}
+
 /// Verifies the request's SAML response against its provider and reads its claims.
 fn claims(input: &Input, world: &World) -> Result<Claims, ApiError> {
     let role_arn = input.required("RoleArn")?;
@@ -348,100 +474,11 @@ fn claims(input: &Input, world: &World) -> Result<Claims, ApiError> {
         )));
     }
     let now = world.now();
-    let subject_element = assertion
-        .only_child(SAML_ASSERTION, "Subject")
-        .ok_or_else(|| invalid("The SAML assertion has no Subject"))?;
-    let name_id = subject_element
-        .only_child(SAML_ASSERTION, "NameID")
-        .ok_or_else(|| invalid("The SAML assertion's Subject has no NameID"))?;
-    let mut recipient = None;
-    let mut confirmed = false;
-    for confirmation in subject_element.children_named(SAML_ASSERTION, "SubjectConfirmation") {
-        if confirmation.attribute("Method") != Some("urn:oasis:names:tc:SAML:2.0:cm:bearer") {
-            continue;
-        }
-        if let Some(data) = confirmation.only_child(SAML_ASSERTION, "SubjectConfirmationData") {
-            in_time(data, now, "SubjectConfirmationData")?;
-            recipient = data.attribute("Recipient").map(str::to_owned);
-        }
-        confirmed = true;
-    }
-    if !confirmed {
-        return Err(invalid(
-            "The SAML assertion has no bearer SubjectConfirmation",
-        ));
-    }
-    let conditions = assertion.only_child(SAML_ASSERTION, "Conditions");
-    if let Some(conditions) = conditions {
-        in_time(conditions, now, "Conditions")?;
-    }
-    let audiences: Vec<String> = conditions
-        .into_iter()
-        .flat_map(|c| c.children_named(SAML_ASSERTION, "AudienceRestriction"))
-        .flat_map(|r| r.children_named(SAML_ASSERTION, "Audience"))
-        .map(|a| a.text().trim().to_owned())
-        .collect();
-    let for_aws = |audience: &str| {
-        audience == AWS_AUDIENCE
-            || audience == "urn:amazon:webservices"
-            || (audience.starts_with("https://")
-                && audience.ends_with(".signin.aws.amazon.com/saml"))
-    };
-    if !audiences.iter().any(|a| for_aws(a)) {
-        return Err(invalid(format!(
-            "Response does not contain the required audience: its audiences are {audiences:?}, and AWS needs `{AWS_AUDIENCE}`"
-        )));
-    }
-    let attributes: Vec<(String, Vec<String>)> = assertion
-        .children_named(SAML_ASSERTION, "AttributeStatement")
-        .flat_map(|s| s.children_named(SAML_ASSERTION, "Attribute"))
-        .map(|attribute| {
-            (
-                attribute.attribute("Name").unwrap_or_default().to_owned(),
-                attribute
-                    .children_named(SAML_ASSERTION, "AttributeValue")
-                    .map(|v| v.text().trim().to_owned())
-                    .collect(),
-            )
-        })
-        .collect();
-    let values = |name: &str| -> Vec<&String> {
-        attributes
-            .iter()
-            .filter(|(kept, _)| kept == name)
-            .flat_map(|(_, values)| values)
-            .collect()
-    };
-    let session_name = values(SESSION_NAME_ATTRIBUTE)
-        .first()
-        .map(|name| (*name).clone())
-        .ok_or_else(|| invalid("RoleSessionName is required in AuthnResponse"))?;
-    let valid = session_name
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c));
-    if !(2..=64).contains(&session_name.len()) || !valid {
-        return Err(invalid(
-            "RoleSessionName in AuthnResponse must match [a-zA-Z_0-9+=,.@-]{2,64}",
-        ));
-    }
-    if let Some(duration) = values(SESSION_DURATION_ATTRIBUTE).first()
-        && !duration
-            .parse::<i64>()
-            .is_ok_and(|seconds| (900..=43200).contains(&seconds))
-    {
-        return Err(invalid(
-            "SessionDuration in AuthnResponse must be a number of seconds from 900 to 43200",
-        ));
-    }
-    let paired = values(ROLE_ATTRIBUTE).iter().any(|pair| {
-        let parts: Vec<&str> = pair.split(',').map(str::trim).collect();
-        parts == [role_arn, provider_arn.as_str()] || parts == [provider_arn.as_str(), role_arn]
-    });
-    if !paired {
-        return Err(ApiError::access_denied(format!(
-            "Not authorized to perform sts:AssumeRoleWithSAML: the assertion's `{ROLE_ATTRIBUTE}` attribute has no pair `{role_arn},{provider_arn}`"
-        )));
-    }
+    let (name_id, recipient) = subject_of(assertion, now)?;
+    check_conditions(assertion, now)?;
+    let attributes = attributes_of(assertion);
+    let session_name = session_name_of(&attributes)?;
+    check_role_offered(&attributes, role_arn, &provider_arn)?;
     Ok(Claims {
         provider_arn,
         provider_account,
