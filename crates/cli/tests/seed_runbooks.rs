@@ -797,3 +797,102 @@ fn seed_004_runbook_with_the_aws_cli() {
     lab.ok("aws iam delete-user --user-name ali");
     assert_eq!(lab.status(), before);
 }
+
+/// Seed 004's `AssumeRoleWithSAML`, with the sandbox as the identity provider: its
+/// metadata registered with `aws iam create-saml-provider`, a role that trusts the
+/// provider for `saml:aud`, a response from `awslab sandbox saml` exchanged with
+/// `aws sts assume-role-with-saml` (botocore sends it unsigned), and the refusals: a
+/// response changed after it was signed, one offering another role, one expired on the
+/// sandbox clock.
+#[test]
+fn seed_004_saml_with_the_aws_cli() {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
+
+    if !awslab_testkit::aws_cli_installed("seed_004_saml_with_the_aws_cli") {
+        return;
+    }
+    let lab = Lab::start(None);
+    let before = lab.status();
+    let account = ACCOUNT;
+    let metadata = lab.awslab(&["sandbox", "saml", "--metadata"]);
+    assert!(
+        metadata.status.success(),
+        "awslab sandbox saml --metadata failed"
+    );
+    lab.write("idp.xml", &String::from_utf8_lossy(&metadata.stdout));
+    let provider = format!("arn:aws:iam::{account}:saml-provider/SandboxIdP");
+    let created = lab.json(
+        "aws iam create-saml-provider --name SandboxIdP --saml-metadata-document file://idp.xml",
+    );
+    assert_eq!(created["SAMLProviderArn"], provider.as_str());
+    lab.write(
+        "saml-trust.json",
+        &format!(
+            "{{\"Version\":\"2012-10-17\",\"Statement\":[{{\"Effect\":\"Allow\",\"Principal\":{{\"Federated\":\"{provider}\"}},\"Action\":\"sts:AssumeRoleWithSAML\",\"Condition\":{{\"StringEquals\":{{\"SAML:aud\":\"https://signin.aws.amazon.com/saml\"}}}}}}]}}"
+        ),
+    );
+    lab.ok("aws iam create-role --role-name SamlRole --assume-role-policy-document file://saml-trust.json");
+    let role = format!("arn:aws:iam::{account}:role/SamlRole");
+    let mint = |role: &str| -> String {
+        let response = lab.awslab(&[
+            "sandbox",
+            "saml",
+            "--subject",
+            "student",
+            "--role",
+            role,
+            "--provider",
+            &provider,
+        ]);
+        assert!(response.status.success(), "awslab sandbox saml failed");
+        String::from_utf8_lossy(&response.stdout).trim().to_owned()
+    };
+    let assume = format!(
+        "aws sts assume-role-with-saml --role-arn {role} --principal-arn {provider} --saml-assertion file://response.b64"
+    );
+    lab.write("response.b64", &mint(&role));
+    let saml = lab.json(&assume);
+    assert_eq!(
+        saml["AssumedRoleUser"]["Arn"],
+        format!("arn:aws:sts::{account}:assumed-role/SamlRole/student")
+    );
+    assert_eq!(saml["Subject"], "student");
+    assert_eq!(saml["SubjectType"], "persistent");
+    assert_eq!(saml["Issuer"], "https://saml.awslab.localhost");
+    assert_eq!(saml["Audience"], "https://signin.aws.amazon.com/saml");
+    let who = lab.json_with(
+        "aws sts get-caller-identity",
+        &borrowed(&exports_of(&saml["Credentials"])),
+    );
+    assert_eq!(who["Arn"], saml["AssumedRoleUser"]["Arn"]);
+
+    // Changed after it was signed: the subject becomes the admin.
+    let xml = String::from_utf8(STANDARD.decode(mint(&role)).expect("base64")).expect("utf-8");
+    lab.write(
+        "response.b64",
+        &STANDARD.encode(xml.replace(">student<", ">admin<")),
+    );
+    let stderr = lab.fails(&assume, "InvalidIdentityToken");
+    assert!(stderr.contains("Response signature invalid"), "{stderr}");
+    // A response for another role does not offer this one.
+    lab.write(
+        "response.b64",
+        &mint(&format!("arn:aws:iam::{account}:role/Other")),
+    );
+    lab.fails(&assume, "AccessDenied");
+    // Expired: five minutes and a second later on the sandbox clock.
+    lab.write("response.b64", &mint(&role));
+    let advanced = lab.awslab(&["sandbox", "clock", "advance", "301s"]);
+    assert!(
+        advanced.status.success(),
+        "awslab sandbox clock advance failed"
+    );
+    lab.fails(&assume, "ExpiredTokenException");
+
+    lab.ok("aws iam delete-role --role-name SamlRole");
+    lab.ok(&format!(
+        "aws iam delete-saml-provider --saml-provider-arn {provider}"
+    ));
+    assert_eq!(lab.status(), before);
+}

@@ -89,6 +89,57 @@ impl std::fmt::Debug for TokenIssuer {
     }
 }
 
+/// The target's own SAML identity provider (the sandbox's), for `sandbox_metadata:` of
+/// an `iam.saml_provider` and `sandbox_assertion:` of `sts.assume_role_with_saml`: the
+/// cli builds it from the sandbox, which the executor never depends on.
+#[derive(Clone)]
+pub struct SamlIssuer {
+    metadata: std::sync::Arc<dyn Fn() -> Result<String, String> + Send + Sync>,
+    mint: std::sync::Arc<SamlMint>,
+}
+
+/// `mint(&SamlAssertionRequest)`: a base64 SAML response, or why there is none.
+type SamlMint = dyn Fn(&SamlAssertionRequest) -> Result<String, String> + Send + Sync;
+
+/// What a SAML response minted for a step asserts.
+#[derive(Debug, Clone, Default)]
+pub struct SamlAssertionRequest {
+    pub subject: String,
+    pub session_name: Option<String>,
+    pub role_arn: String,
+    pub provider_arn: String,
+    pub lifetime_seconds: i64,
+}
+
+impl SamlIssuer {
+    /// An identity provider with its metadata document and its minting.
+    pub fn new(
+        metadata: impl Fn() -> Result<String, String> + Send + Sync + 'static,
+        mint: impl Fn(&SamlAssertionRequest) -> Result<String, String> + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            metadata: std::sync::Arc::new(metadata),
+            mint: std::sync::Arc::new(mint),
+        }
+    }
+
+    /// The identity provider's metadata document.
+    pub fn metadata(&self) -> Result<String, String> {
+        (self.metadata)()
+    }
+
+    /// A signed SAML response (base64).
+    pub fn mint(&self, request: &SamlAssertionRequest) -> Result<String, String> {
+        (self.mint)(request)
+    }
+}
+
+impl std::fmt::Debug for SamlIssuer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SamlIssuer")
+    }
+}
+
 /// Where a run sends its calls, and the HTTP client that carries them.
 #[derive(Clone, Debug)]
 pub struct Target {
@@ -103,6 +154,8 @@ pub struct Target {
     propagates: bool,
     /// The target's own OIDC issuer, if it has one (the sandbox).
     tokens: Option<TokenIssuer>,
+    /// The target's own SAML identity provider, if it has one (the sandbox).
+    saml: Option<SamlIssuer>,
 }
 
 impl Target {
@@ -138,6 +191,7 @@ impl Target {
             http: client,
             propagates: true,
             tokens: None,
+            saml: None,
         }
     }
 
@@ -149,6 +203,7 @@ impl Target {
             http: network_client(),
             propagates: true,
             tokens: None,
+            saml: None,
         }
     }
 
@@ -172,6 +227,18 @@ impl Target {
     /// The target's own OIDC issuer, if it has one.
     pub fn token_issuer(&self) -> Option<&TokenIssuer> {
         self.tokens.as_ref()
+    }
+
+    /// This target with its own SAML identity provider (the sandbox's).
+    #[must_use]
+    pub fn with_saml_issuer(mut self, issuer: SamlIssuer) -> Self {
+        self.saml = Some(issuer);
+        self
+    }
+
+    /// The target's own SAML identity provider, if it has one.
+    pub fn saml_issuer(&self) -> Option<&SamlIssuer> {
+        self.saml.as_ref()
     }
 
     /// Whether a change may take a while to be in force (see

@@ -37,8 +37,8 @@ pub mod totp;
 
 pub use classify::{ErrorClass, ErrorInfo, ErrorSource, classify};
 pub use client::{
-    Target, TokenIssuer, cloudformation_client, config_for_static, iam_client, operator_config,
-    operator_config_from, s3_client, sts_client,
+    SamlAssertionRequest, SamlIssuer, Target, TokenIssuer, cloudformation_client,
+    config_for_static, iam_client, operator_config, operator_config_from, s3_client, sts_client,
 };
 pub use context::{AccountOperator, EngineOptions, StepNote};
 pub use engine::Engine;

@@ -60,6 +60,8 @@ pub const MAX_OBJECT_BYTES: u64 = 100 * 1024 * 1024;
 /// A web identity token: `AssumeRoleWithWebIdentity`'s `WebIdentityToken` has 4..20,000
 /// characters.
 pub const MAX_TOKEN_BYTES: u64 = 20_000;
+/// A SAML response: `AssumeRoleWithSAML`'s `SAMLAssertion` has 4..100,000 characters.
+pub const MAX_SAML_ASSERTION_BYTES: u64 = 100_000;
 /// A SAML metadata document: `CreateSAMLProvider`'s `SAMLMetadataDocument` has
 /// 1,000..10,000,000 characters.
 pub const MAX_SAML_METADATA_BYTES: u64 = 10_000_000;

@@ -153,6 +153,9 @@ fn describe_kind(sealed: &SealedPlan, step: &Step) -> String {
             "assume role `{}` with a web identity token",
             show(&w.role_arn)
         ),
+        StepKind::StsAssumeRoleWithSaml(s) => {
+            format!("assume role `{}` with a SAML response", show(&s.role_arn))
+        }
         StepKind::AwsProfile(p) => format!(
             "write AWS CLI profile `{}` with the credentials of `{}`",
             show(&p.name),
@@ -274,6 +277,7 @@ fn describe_teardown_kind(sealed: &SealedPlan, step: &Step) -> Option<String> {
         | StepKind::StsGetSessionToken(_)
         | StepKind::StsGetFederationToken(_)
         | StepKind::StsAssumeRoleWithWebIdentity(_)
+        | StepKind::StsAssumeRoleWithSaml(_)
         | StepKind::Verify(_) => return None,
     })
 }

@@ -24,4 +24,7 @@ pub enum SandboxError {
         help("`awslab sandbox status` lists the accounts")
     )]
     NoAccount(String),
+    #[error("the sandbox's SAML identity provider {0}")]
+    #[diagnostic(code(sandbox::saml))]
+    Saml(String),
 }

@@ -37,6 +37,7 @@ mod ids;
 mod model;
 mod rehearsal;
 mod sandbox;
+mod sandbox_saml;
 mod serve;
 mod services;
 pub mod state;
@@ -49,4 +50,5 @@ pub use rehearsal::{Options, Rate, RateError};
 pub use sandbox::{
     ACCOUNTS, AccountStatus, OPERATOR, Operator, Sandbox, ServiceStatus, Status, seed_world,
 };
+pub use sandbox_saml::SamlRequest;
 pub use serve::{ServeLimits, bind};

@@ -33,6 +33,8 @@ const LAYERS: &[(&str, u8)] = &[
     ("sandbox", 5),
     ("dispatch", 6),
     ("client", 6),
+    // The sandbox's SAML identity provider, as the cli calls it (`sandbox saml`).
+    ("sandbox_saml", 6),
     ("serve", 7),
 ];
 

@@ -273,6 +273,7 @@ fn sandbox(dir: PathBuf, region: String, args: &TargetArgs) -> Result<Connection
                 .map_err(|e| e.to_string())
         },
     ));
+    target = target.with_saml_issuer(saml_issuer(&sandbox));
     let config = config_for_static(
         &target,
         &operator.access_key_id,
@@ -287,6 +288,28 @@ fn sandbox(dir: PathBuf, region: String, args: &TargetArgs) -> Result<Connection
         from_env: Vec::new(),
         ignored_env: Vec::new(),
     })
+}
+
+/// The sandbox's own SAML identity provider: its metadata for an `iam.saml_provider`'s
+/// `sandbox_metadata:`, its signed responses for `sts.assume_role_with_saml`'s
+/// `sandbox_assertion:`.
+fn saml_issuer(sandbox: &awslab_sandbox::Sandbox) -> awslab_executor::SamlIssuer {
+    let metadata = sandbox.clone();
+    let mint = sandbox.clone();
+    awslab_executor::SamlIssuer::new(
+        move || metadata.saml_metadata().map_err(|e| e.to_string()),
+        move |request| {
+            mint.mint_saml(&awslab_sandbox::SamlRequest {
+                subject: request.subject.clone(),
+                role_arn: request.role_arn.clone(),
+                provider_arn: request.provider_arn.clone(),
+                session_name: request.session_name.clone(),
+                audience: None,
+                lifetime_seconds: request.lifetime_seconds,
+            })
+            .map_err(|e| e.to_string())
+        },
+    )
 }
 
 /// What a plan's account needs to be reached: its name, the profile the plan gives

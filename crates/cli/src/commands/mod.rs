@@ -6,6 +6,7 @@ pub mod inspect;
 mod perms;
 mod runs;
 pub mod sandbox;
+mod sandbox_saml;
 mod up;
 
 use crate::cli::{Cli, Command};

@@ -36,6 +36,9 @@ pub enum SandboxCommand {
         after_help = "Example:\n  awslab sandbox token --sub student --aud lab > token.jwt\n\nThe issuer is https://oidc.awslab.localhost; register it with\n  aws iam create-open-id-connect-provider --url https://oidc.awslab.localhost --client-id-list lab"
     )]
     Token(TokenArgs),
+    /// Mint a signed SAML response from the sandbox's SAML identity provider, or print its metadata.
+    #[command(after_help = super::sandbox_saml::AFTER_HELP)]
+    Saml(super::sandbox_saml::SamlArgs),
     /// Show the sandbox's clock, or move it forward (`advance 1h`) so temporary credentials expire without waiting.
     #[command(
         after_help = "Examples:\n  awslab sandbox clock advance 1h   # temporary credentials of 1 h expire\n  awslab sandbox clock              # the sandbox's time"
@@ -145,11 +148,12 @@ pub fn run(command: SandboxCommand) -> Status {
         SandboxCommand::Status(args) => status(&args),
         SandboxCommand::Explain(args) => explain(&args),
         SandboxCommand::Token(args) => token(&args),
+        SandboxCommand::Saml(args) => super::sandbox_saml::saml(&args),
         SandboxCommand::Clock(args) => clock(&args),
     })
 }
 
-fn open(state: &SandboxStateArgs) -> Result<Sandbox, Failure> {
+pub(super) fn open(state: &SandboxStateArgs) -> Result<Sandbox, Failure> {
     Sandbox::open(&state.state_dir).map_err(|error| open_failure(&error, error.to_string()))
 }
 

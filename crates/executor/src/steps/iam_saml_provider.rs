@@ -1,5 +1,5 @@
-//! `iam.saml_provider`: `CreateSAMLProvider` with the metadata document (inline, or
-//! read from a file relative to the plan), tagged with the run. Its ARN is known
+//! `iam.saml_provider`: `CreateSAMLProvider` with the metadata document (inline, read
+//! from a file relative to the plan, or the sandbox identity provider's), tagged with the run. Its ARN is known
 //! before the call; after it, the provider's `SAMLProviderUUID` (or, where the service
 //! gives none, its creation date) is journaled, which tells it from one made later
 //! under the same name.
@@ -26,6 +26,16 @@ async fn metadata(spec: &IamSamlProvider, cx: &StepCx<'_>) -> Result<String, Ste
                     "cannot read SAML metadata file `{}`: {e}",
                     path.display()
                 ))
+            })
+        }
+        (None, None) if spec.sandbox_metadata => {
+            let issuer = cx.target().saml_issuer().ok_or_else(|| {
+                StepError::Local(
+                    "`sandbox_metadata` needs the embedded sandbox (`--target sandbox`), whose SAML identity provider it registers; on another target give your identity provider's metadata as `metadata:` or `metadata_file:`".to_owned(),
+                )
+            })?;
+            issuer.metadata().map_err(|e| {
+                StepError::Local(format!("the sandbox cannot give its SAML metadata: {e}"))
             })
         }
         (None, None) => Err("no SAML metadata given".into()),

@@ -28,6 +28,7 @@ mod iam_virtual_mfa_device;
 mod s3_bucket;
 mod s3_object;
 mod sts_assume_role;
+mod sts_assume_role_with_saml;
 mod sts_assume_role_with_web_identity;
 mod sts_credentials;
 mod sts_get_federation_token;
@@ -83,6 +84,9 @@ pub async fn run(step: &Step, cx: &StepCx<'_>) -> Result<IndexMap<String, String
                 .await?
                 .into_map()
         }
+        StepKind::StsAssumeRoleWithSaml(spec) => {
+            sts_assume_role_with_saml::run(spec, cx).await?.into_map()
+        }
         StepKind::AwsProfile(spec) => aws_profile::run(spec, cx).await?.into_map(),
         StepKind::Verify(spec) => verify::run(spec, cx).await?.into_map(),
         StepKind::IamVirtualMfaDevice(spec) => {
@@ -115,6 +119,7 @@ pub fn output_fields(label: &str) -> Option<&'static [&'static str]> {
         "sts.get_session_token" => sts_get_session_token::Outputs::FIELDS,
         "sts.get_federation_token" => sts_get_federation_token::Outputs::FIELDS,
         "sts.assume_role_with_web_identity" => sts_assume_role_with_web_identity::Outputs::FIELDS,
+        "sts.assume_role_with_saml" => sts_assume_role_with_saml::Outputs::FIELDS,
         "aws.profile" => aws_profile::Outputs::FIELDS,
         "verify" => crate::outputs::NoOutputs::FIELDS,
         "iam.virtual_mfa_device" => iam_virtual_mfa_device::Outputs::FIELDS,

@@ -354,6 +354,9 @@ pub fn check(diags: &mut Diagnostics, plan: &Plan, statics: &Statics) {
                 check_arn(diags, statics, &w.role_arn, Expected::Role, "role_arn");
                 check_provider(diags, statics, w.provider_id.as_ref());
             }
+            StepKind::StsAssumeRoleWithSaml(s) => {
+                check_arn(diags, statics, &s.role_arn, Expected::Role, "role_arn");
+            }
             StepKind::CfnStack(s) => check_parameters(diags, &s.parameters, span),
             StepKind::StsGetFederationToken(f) => {
                 check_policy_arns(diags, statics, &f.policy_arns, span, "policy_arns");

@@ -57,6 +57,7 @@ pub fn documents_of(step: &Step) -> Vec<(&Document, DocumentKind)> {
         StepKind::StsAssumeRoleWithWebIdentity(w) => {
             w.policy.iter().map(|d| (d, Session)).collect()
         }
+        StepKind::StsAssumeRoleWithSaml(s) => s.policy.iter().map(|d| (d, Session)).collect(),
         StepKind::IamUser(_)
         | StepKind::IamVirtualMfaDevice(_)
         | StepKind::IamAccessKey(_)

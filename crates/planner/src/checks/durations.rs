@@ -96,6 +96,28 @@ fn role_limit(
 }
 
 /// Checks durations and callers of every STS step and every role's maximum.
+/// A federated role session's duration (web identity, SAML): STS's bounds, then the
+/// role's maximum.
+fn federated(diags: &mut Diagnostics, step: &Step, statics: &Statics) {
+    let (call, duration, role_arn) = match &step.kind {
+        StepKind::StsAssumeRoleWithWebIdentity(w) => (
+            "AssumeRoleWithWebIdentity",
+            w.duration.as_ref(),
+            &w.role_arn,
+        ),
+        StepKind::StsAssumeRoleWithSaml(s) => {
+            ("AssumeRoleWithSAML", s.duration.as_ref(), &s.role_arn)
+        }
+        _ => return,
+    };
+    let Some(duration) = duration else {
+        return;
+    };
+    if bounds(diags, step, call, duration, ASSUME_MIN, ASSUME_MAX) {
+        role_limit(diags, step, statics, role_arn, duration);
+    }
+}
+
 pub fn check(diags: &mut Diagnostics, plan: &Plan, statics: &Statics) {
     for step in plan.steps.values() {
         match &step.kind {
@@ -139,20 +161,8 @@ pub fn check(diags: &mut Diagnostics, plan: &Plan, statics: &Statics) {
                 }
                 role_limit(diags, step, statics, &a.role_arn, duration);
             }
-            StepKind::StsAssumeRoleWithWebIdentity(w) => {
-                let Some(duration) = &w.duration else {
-                    continue;
-                };
-                if bounds(
-                    diags,
-                    step,
-                    "AssumeRoleWithWebIdentity",
-                    duration,
-                    ASSUME_MIN,
-                    ASSUME_MAX,
-                ) {
-                    role_limit(diags, step, statics, &w.role_arn, duration);
-                }
+            StepKind::StsAssumeRoleWithWebIdentity(_) | StepKind::StsAssumeRoleWithSaml(_) => {
+                federated(diags, step, statics);
             }
             StepKind::StsGetSessionToken(s) => {
                 long_term_only(diags, plan, step, "GetSessionToken", s.identity.as_ref());

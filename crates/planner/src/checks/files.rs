@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 use crate::diagnostics::Diagnostics;
 use crate::kinds::StepKind;
 use crate::limits::{
-    MAX_OBJECT_BYTES, MAX_SAML_METADATA_BYTES, MAX_TEMPLATE_BYTES, MAX_TOKEN_BYTES,
+    MAX_OBJECT_BYTES, MAX_SAML_ASSERTION_BYTES, MAX_SAML_METADATA_BYTES, MAX_TEMPLATE_BYTES,
+    MAX_TOKEN_BYTES,
 };
 use crate::plan::{Plan, Step};
 use crate::template::{Reference, Template};
@@ -45,6 +46,12 @@ fn files_of(kind: &StepKind) -> Option<FileField<'_>> {
             text,
             limit: MAX_TOKEN_BYTES,
             what: "STS accepts a web identity token of at most 20,000 characters",
+        }),
+        StepKind::StsAssumeRoleWithSaml(s) => s.assertion_file.as_ref().map(|text| FileField {
+            field: "assertion_file",
+            text,
+            limit: MAX_SAML_ASSERTION_BYTES,
+            what: "STS accepts a SAML assertion of at most 100,000 characters",
         }),
         StepKind::IamSamlProvider(s) => s.metadata_file.as_ref().map(|text| FileField {
             field: "metadata_file",

@@ -172,6 +172,17 @@ fn visible_texts(kind: &StepKind) -> Vec<(&'static str, &Text)> {
         StepKind::StsAssumeRoleWithWebIdentity(w) => {
             texts.push(("a role session name", &w.session_name));
         }
+        StepKind::StsAssumeRoleWithSaml(s) => {
+            if let Some(minted) = &s.sandbox_assertion {
+                texts.push(("a SAML subject", &minted.subject));
+                texts.extend(
+                    minted
+                        .session_name
+                        .iter()
+                        .map(|name| ("a role session name", name)),
+                );
+            }
+        }
         StepKind::StsGetFederationToken(f) => texts.push(("a federated user name", &f.name)),
         StepKind::S3Bucket(b) => texts.push(("a bucket name", &b.name)),
         StepKind::CfnStack(s) => texts.push(("a stack name", &s.name)),
@@ -215,6 +226,34 @@ fn check_secrets(diags: &mut Diagnostics, plan: &Plan) {
 }
 
 /// Checks every name in the plan.
+/// `sts.assume_role_with_saml`: the minted session name's rule, and exactly one way to
+/// give the SAML response.
+fn check_saml(
+    diags: &mut Diagnostics,
+    statics: &Statics,
+    step: &crate::plan::Step,
+    s: &crate::kinds::StsAssumeRoleWithSaml,
+) {
+    if let Some(name) = s
+        .sandbox_assertion
+        .as_ref()
+        .and_then(|m| m.session_name.as_ref())
+    {
+        check_rule(diags, statics, name, &SESSION);
+    }
+    let given = [
+        s.assertion.is_some(),
+        s.assertion_file.is_some(),
+        s.sandbox_assertion.is_some(),
+    ];
+    if given.iter().filter(|g| **g).count() != 1 {
+        diags
+            .error("plan::missing_key", step.kind_span, format!("step `{}` needs exactly one of `assertion`, `assertion_file` and `sandbox_assertion`", step.id))
+            .help("give the base64 SAML response inline as `assertion:`, a file holding it as `assertion_file:`, or, on the sandbox, `sandbox_assertion: { subject: NAME }`")
+            .emit();
+    }
+}
+
 pub fn check(diags: &mut Diagnostics, plan: &Plan, statics: &Statics) {
     check_secrets(diags, plan);
     for step in plan.steps.values() {
@@ -267,6 +306,7 @@ pub fn check(diags: &mut Diagnostics, plan: &Plan, statics: &Statics) {
                         .emit();
                 }
             }
+            StepKind::StsAssumeRoleWithSaml(s) => check_saml(diags, statics, step, s),
             StepKind::StsGetFederationToken(f) => check_rule(diags, statics, &f.name, &FEDERATED),
             StepKind::S3Bucket(b) => check_bucket(diags, statics, &b.name),
             StepKind::CfnStack(s) => check_stack(diags, statics, &s.name),

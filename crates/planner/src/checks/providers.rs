@@ -99,28 +99,32 @@ fn check_oidc(diags: &mut Diagnostics, statics: &Statics, step: &Step, p: &IamOi
 }
 
 fn check_saml(diags: &mut Diagnostics, statics: &Statics, step: &Step, p: &IamSamlProvider) {
-    match (&p.metadata, &p.metadata_file) {
-        (Some(_), Some(_)) | (None, None) => {
-            diags
-                .error(
-                    "plan::missing_key",
-                    step.kind_span,
-                    format!(
-                        "step `{}` needs exactly one of `metadata` and `metadata_file`",
-                        step.id
-                    ),
-                )
-                .help("give the identity provider's SAML metadata XML inline as `metadata:`, or a file holding it as `metadata_file:`")
-                .emit();
-        }
-        (Some(text), None) => {
-            let Some(value) = statics.render(&text.value) else {
-                return;
-            };
-            let len = value.chars().count();
-            let problem = if len < 1_000
-                || u64::try_from(len).unwrap_or(u64::MAX) > MAX_SAML_METADATA_BYTES
-            {
+    let given = [
+        p.metadata.is_some(),
+        p.metadata_file.is_some(),
+        p.sandbox_metadata,
+    ];
+    if given.iter().filter(|g| **g).count() != 1 {
+        diags
+            .error(
+                "plan::missing_key",
+                step.kind_span,
+                format!(
+                    "step `{}` needs exactly one of `metadata` and `metadata_file` (or, on the sandbox, `sandbox_metadata: true`)",
+                    step.id
+                ),
+            )
+            .help("give the identity provider's SAML metadata XML inline as `metadata:`, a file holding it as `metadata_file:`, or, on the sandbox, `sandbox_metadata: true` for the sandbox's own identity provider")
+            .emit();
+        return;
+    }
+    if let Some(text) = &p.metadata {
+        let Some(value) = statics.render(&text.value) else {
+            return;
+        };
+        let len = value.chars().count();
+        let problem =
+            if len < 1_000 || u64::try_from(len).unwrap_or(u64::MAX) > MAX_SAML_METADATA_BYTES {
                 Some(format!(
                     "it has {len} characters; IAM takes 1,000 to 10,000,000"
                 ))
@@ -129,8 +133,8 @@ fn check_saml(diags: &mut Diagnostics, statics: &Statics, step: &Step, p: &IamSa
             } else {
                 None
             };
-            if let Some(problem) = problem {
-                diags
+        if let Some(problem) = problem {
+            diags
                     .error(
                         "plan::invalid_value",
                         text.span,
@@ -138,9 +142,7 @@ fn check_saml(diags: &mut Diagnostics, statics: &Statics, step: &Step, p: &IamSa
                     )
                     .help("paste the metadata XML your identity provider publishes (an `md:EntityDescriptor` with an `IDPSSODescriptor`), or point `metadata_file:` at it")
                     .emit();
-            }
         }
-        (None, Some(_)) => {}
     }
 }
 

@@ -80,6 +80,11 @@ pub fn check(diags: &mut Diagnostics, plan: &Plan, statics: &Statics) {
                     add(Quota::Session, step.id.to_string(), d);
                 }
             }
+            StepKind::StsAssumeRoleWithSaml(s) => {
+                if let Some(d) = &s.policy {
+                    add(Quota::Session, step.id.to_string(), d);
+                }
+            }
             _ => {}
         }
     }

@@ -260,6 +260,7 @@ impl<'a> Statics<'a> {
             | StepKind::StsGetSessionToken(_)
             | StepKind::StsGetFederationToken(_)
             | StepKind::StsAssumeRoleWithWebIdentity(_)
+            | StepKind::StsAssumeRoleWithSaml(_)
             | StepKind::Verify(_) => None,
         }
     }

@@ -180,6 +180,11 @@ pub struct IamSamlProvider {
     pub metadata: Option<Text>,
     /// A file holding the metadata document, relative to the plan.
     pub metadata_file: Option<Text>,
+    /// Only on the sandbox: `true` registers the sandbox's own SAML identity provider
+    /// (`https://saml.awslab.localhost`), whose metadata the sandbox gives, so that
+    /// `sts.assume_role_with_saml`'s `sandbox_assertion` is trusted.
+    #[serde(default)]
+    pub sandbox_metadata: bool,
     #[serde(default)]
     pub tags: IndexMap<String, Text>,
 }

@@ -16,6 +16,7 @@ pub use iam::{
 };
 pub use local::{AwsProfile, Verify};
 pub use resources::{Capability, CfnStack, S3Bucket, S3Object};
+pub use sts::{SandboxAssertion, StsAssumeRoleWithSaml};
 pub use sts::{
     SandboxToken, StsAssumeRole, StsAssumeRoleWithWebIdentity, StsGetFederationToken,
     StsGetSessionToken,
@@ -116,6 +117,7 @@ step_kinds! {
     StsGetSessionToken(StsGetSessionToken) = "sts.get_session_token", outputs: ["access_key_id", "expiration"];
     StsGetFederationToken(StsGetFederationToken) = "sts.get_federation_token", outputs: ["arn", "federated_user_id", "access_key_id", "expiration"];
     StsAssumeRoleWithWebIdentity(StsAssumeRoleWithWebIdentity) = "sts.assume_role_with_web_identity", outputs: ["arn", "assumed_role_id", "access_key_id", "expiration", "subject"];
+    StsAssumeRoleWithSaml(StsAssumeRoleWithSaml) = "sts.assume_role_with_saml", outputs: ["arn", "assumed_role_id", "access_key_id", "expiration", "subject"];
     AwsProfile(AwsProfile) = "aws.profile", outputs: ["name"];
     Verify(Verify) = "verify", outputs: [];
 }
@@ -126,9 +128,9 @@ impl StepKind {
         match self {
             StepKind::IamUser(user) if user.access_key => Some(Credentials::UserKey),
             StepKind::IamAccessKey(_) => Some(Credentials::UserKey),
-            StepKind::StsAssumeRole(_) | StepKind::StsAssumeRoleWithWebIdentity(_) => {
-                Some(Credentials::AssumedRole)
-            }
+            StepKind::StsAssumeRole(_)
+            | StepKind::StsAssumeRoleWithWebIdentity(_)
+            | StepKind::StsAssumeRoleWithSaml(_) => Some(Credentials::AssumedRole),
             StepKind::StsGetSessionToken(_) => Some(Credentials::Session),
             StepKind::StsGetFederationToken(_) => Some(Credentials::Federated),
             _ => None,
@@ -178,6 +180,7 @@ impl StepKind {
                 | StepKind::StsGetSessionToken(_)
                 | StepKind::StsGetFederationToken(_)
                 | StepKind::StsAssumeRoleWithWebIdentity(_)
+                | StepKind::StsAssumeRoleWithSaml(_)
         )
     }
 }

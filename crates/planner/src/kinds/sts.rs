@@ -105,3 +105,37 @@ pub struct SandboxToken {
     /// The token's `aud` claim: a client id of the `iam.oidc_provider`.
     pub audience: Text,
 }
+
+/// `sts.assume_role_with_saml`: temporary credentials for a role, given a SAML response
+/// signed by an identity provider that an `iam.saml_provider` registers. The call is not
+/// signed, so it has no `as`; the session's name is the response's `RoleSessionName`
+/// attribute.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StsAssumeRoleWithSaml {
+    pub role_arn: Text,
+    /// The IAM SAML provider's ARN (`PrincipalArn`), usually `${STEP.arn}` of an
+    /// `iam.saml_provider` step.
+    pub provider_arn: Text,
+    /// The base64 SAML response, or `assertion_file`, or `sandbox_assertion`.
+    pub assertion: Option<Text>,
+    /// A file holding the base64 SAML response, relative to the plan.
+    pub assertion_file: Option<Text>,
+    /// Only on the sandbox: a response its own SAML identity provider
+    /// (`https://saml.awslab.localhost`) signs when the step runs, offering this step's
+    /// role and provider, so a SAML lab runs unattended.
+    pub sandbox_assertion: Option<SandboxAssertion>,
+    pub duration: Option<Sp<Duration>>,
+    pub policy: Option<Document>,
+}
+
+/// A SAML response the sandbox's identity provider signs when the step runs.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SandboxAssertion {
+    /// Who signed in: the response's `NameID` (`saml:sub`).
+    pub subject: Text,
+    /// The `RoleSessionName` attribute (2..64 of letters, digits and `+=,.@_-`): the
+    /// session's name in its ARN. The subject by default.
+    pub session_name: Option<Text>,
+}

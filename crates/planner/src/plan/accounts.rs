@@ -197,6 +197,7 @@ impl Plan {
         let role_arn = match &identity.kind {
             StepKind::StsAssumeRole(assume) => Some(&assume.role_arn.value),
             StepKind::StsAssumeRoleWithWebIdentity(assume) => Some(&assume.role_arn.value),
+            StepKind::StsAssumeRoleWithSaml(assume) => Some(&assume.role_arn.value),
             _ => None,
         };
         let role_step = role_arn.and_then(|arn| self.step_referenced(arn));

@@ -251,12 +251,17 @@ pub(super) fn read_vars(
     }
 }
 
-/// A web identity token is secret by default: every variable a `token` uses is.
+/// A web identity token or a SAML assertion is secret by default: every variable a
+/// `token` or an `assertion` uses is.
 pub(super) fn mark_token_vars_secret(plan: &mut Plan) {
     let mut found = Vec::new();
     for step in plan.steps.values() {
-        if let StepKind::StsAssumeRoleWithWebIdentity(web) = &step.kind
-            && let Some(token) = &web.token
+        let secret = match &step.kind {
+            StepKind::StsAssumeRoleWithWebIdentity(web) => web.token.as_ref(),
+            StepKind::StsAssumeRoleWithSaml(saml) => saml.assertion.as_ref(),
+            _ => None,
+        };
+        if let Some(token) = secret
             && let Ok(template) = crate::template::Template::parse(&token.value)
         {
             for (reference, _, _) in template.references() {

@@ -12,6 +12,7 @@ pub mod s3;
 pub mod seed;
 pub mod sts;
 mod sts_messages;
+pub mod sts_saml;
 // The resource AWS authorizes each IAM, STS and S3 action on, and its table tests.
 #[cfg(test)]
 mod resources;

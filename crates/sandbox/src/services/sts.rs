@@ -72,6 +72,7 @@ pub(crate) const OPERATIONS: &[Operation] = &[
         checks: |_, _, _| Ok(vec![Check::new("sts:GetAccessKeyInfo", "*")]),
         run: get_access_key_info,
     },
+    super::sts_saml::OPERATION,
 ];
 
 #[expect(clippy::unnecessary_wraps, reason = "the signature of every operation")]
@@ -83,7 +84,7 @@ fn get_caller_identity(_: &Input, _: &mut World, caller: &Caller) -> Result<Shap
 }
 
 /// `(account, lowercased role name)` of a role ARN.
-fn role_of(arn: &str) -> Result<(String, String), ApiError> {
+pub(super) fn role_of(arn: &str) -> Result<(String, String), ApiError> {
     let parts: Vec<&str> = arn.splitn(6, ':').collect();
     match parts.as_slice() {
         ["arn", "aws", "iam", "", account, resource] if resource.starts_with("role/") => {
@@ -361,7 +362,7 @@ fn new_session(kind: SessionKind, account: &str, now: i64, seconds: i64) -> Sess
 }
 
 /// Starts a session of the role `arn` (checked by the trust policy already).
-fn start_role_session(
+pub(super) fn start_role_session(
     input: &Input,
     world: &mut World,
     arn: &str,
@@ -598,7 +599,7 @@ pub(crate) const EXPIRED_KEPT_SECONDS: i64 = 36 * 3600;
 
 /// Keeps a new session and forgets sessions expired for more than 36 hours, so the
 /// world does not grow with every call (the durable store deletes their rows).
-fn keep_session(world: &mut World, session: Session) {
+pub(super) fn keep_session(world: &mut World, session: Session) {
     let horizon = world.now() - EXPIRED_KEPT_SECONDS;
     world.sessions.retain(|_, kept| kept.expires > horizon);
     world.sessions.insert(session.id.clone(), session);

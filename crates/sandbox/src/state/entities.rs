@@ -182,7 +182,7 @@ entities! {
             sessions: Session = "session",
             stacks: Stack = "stack",
         ],
-        scalars: [clock_offset_seconds, issuer_secret, propagation_delay_ms, blobs],
+        scalars: [clock_offset_seconds, issuer_secret, saml_signer, propagation_delay_ms, blobs],
     }
     accounts: Account as Account = "account" {
         tables: [

@@ -34,6 +34,10 @@ pub struct World {
     pub clock_offset_seconds: i64,
     /// The secret the sandbox's OIDC issuer signs web identity tokens with (hex).
     pub issuer_secret: String,
+    /// The key and certificate of the sandbox's SAML identity provider, made the first
+    /// time one is needed (`services::sts_saml::idp`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub saml_signer: Option<SamlSigner>,
     /// `CloudFormation` stacks of every account, by stack id (`model::cloudformation`).
     #[serde(default)]
     pub stacks: Table<String, crate::model::cloudformation::Stack>,
@@ -46,6 +50,23 @@ pub struct World {
     /// the store applies on commit; and how to read the bodies it keeps.
     #[serde(skip)]
     pub blobs: super::blobs::Ledger,
+}
+
+/// The signing key (PKCS#8 DER, base64: a secret, like `issuer_secret`, never shown)
+/// and self-signed certificate (DER, base64) of the sandbox's SAML identity provider.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SamlSigner {
+    pub key: String,
+    pub certificate: String,
+}
+
+impl std::fmt::Debug for SamlSigner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SamlSigner")
+            .field("key", &"***")
+            .field("certificate", &self.certificate)
+            .finish()
+    }
 }
 
 /// A change to what grants access (a document, a trust policy) that takes effect only

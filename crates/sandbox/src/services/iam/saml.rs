@@ -1,6 +1,6 @@
 //! SAML 2.0 identity providers (`CreateSAMLProvider`, `GetSAMLProvider`,
 //! `ListSAMLProviders`, `UpdateSAMLProvider`, `DeleteSAMLProvider`,
-//! `ListSAMLProviderTags`), shaped as botocore's IAM model says. A metadata document
+//! `ListSAMLProviderTags`, `TagSAMLProvider`, `UntagSAMLProvider`), shaped as botocore's IAM model says. A metadata document
 //! has 1,000..10,000,000 characters and must be well-formed XML whose root is an
 //! `EntityDescriptor` (in any namespace prefix); a document type declaration is
 //! refused, so no entity is ever expanded.
@@ -66,6 +66,18 @@ pub(super) const OPERATIONS: &[Operation] = &[
         mutates: false,
         checks: |input, _, _| arn_check("iam:ListSAMLProviderTags", input),
         run: list_saml_provider_tags,
+    },
+    Operation {
+        name: "TagSAMLProvider",
+        mutates: true,
+        checks: |input, _, _| arn_check("iam:TagSAMLProvider", input),
+        run: tag_saml_provider,
+    },
+    Operation {
+        name: "UntagSAMLProvider",
+        mutates: true,
+        checks: |input, _, _| arn_check("iam:UntagSAMLProvider", input),
+        run: untag_saml_provider,
     },
 ];
 
@@ -150,6 +162,35 @@ fn valid_until(text: &str) -> Option<String> {
     Some(timestamp(at.unix_timestamp()))
 }
 
+/// `AssertionEncryptionMode` and `AddPrivateKey`/`RemovePrivateKey`: the sandbox
+/// verifies unencrypted assertions only, so it accepts `Allowed` (unencrypted ones are
+/// allowed) and refuses a private key, as it could never use it.
+fn encryption(input: &Input) -> Result<(), ApiError> {
+    match input.get("AssertionEncryptionMode") {
+        None | Some("Allowed") => {}
+        Some("Required") => {
+            return Err(ApiError::new(
+                400,
+                "InvalidInput",
+                "Unable to set assertion encryption mode to Required because no private key is provided. (The sandbox does not decrypt SAML assertions: use `Allowed`.)",
+            ));
+        }
+        Some(other) => {
+            return Err(ApiError::validation(format!(
+                "1 validation error detected: Value '{other}' at 'assertionEncryptionMode' failed to satisfy constraint: Member must satisfy enum value set: [Required, Allowed]"
+            )));
+        }
+    }
+    if input.get("AddPrivateKey").is_some() || input.get("RemovePrivateKey").is_some() {
+        return Err(ApiError::new(
+            400,
+            "InvalidInput",
+            "The sandbox does not decrypt SAML assertions, so a SAML provider has no private keys: omit `AddPrivateKey` and `RemovePrivateKey`",
+        ));
+    }
+    Ok(())
+}
+
 fn no_such_provider(arn: &str) -> ApiError {
     ApiError::no_such_entity(format!("Manifest not found for arn {arn}"))
 }
@@ -184,6 +225,7 @@ fn create_saml_provider(
     }
     let document = input.required("SAMLMetadataDocument")?;
     let valid_until = check_metadata(document)?;
+    encryption(input)?;
     let tags = input.pairs("Tags", "Key", "Value");
     if tags.len() > 50 {
         return Err(ApiError::of(
@@ -235,7 +277,15 @@ fn update_saml_provider(
     caller: &Caller,
 ) -> Result<Shape, ApiError> {
     let arn = find(world, input, caller)?.arn.clone();
+    encryption(input)?;
     let document = input.get("SAMLMetadataDocument");
+    if document.is_none() && input.get("AssertionEncryptionMode").is_none() {
+        return Err(ApiError::new(
+            400,
+            "InvalidInput",
+            "Unable to update identity provider. No updates are defined for metadata or encryption assertion.",
+        ));
+    }
     let valid_until = document.map(check_metadata).transpose()?;
     let account = account_mut(world, caller)?;
     let provider = account
@@ -283,4 +333,51 @@ fn list_saml_provider_tags(
     let tags = tag_list(&find(world, input, caller)?.tags);
     let (items, next) = page(input, tags)?;
     Ok(with_marker(Shape::new().list("Tags", items), next))
+}
+
+fn tag_saml_provider(input: &Input, world: &mut World, caller: &Caller) -> Result<Shape, ApiError> {
+    let arn = find(world, input, caller)?.arn.clone();
+    let tags = input.pairs("Tags", "Key", "Value");
+    if tags.is_empty() {
+        return Err(ApiError::validation(
+            "1 validation error detected: Value null at 'tags' failed to satisfy constraint: Member must not be null",
+        ));
+    }
+    let provider = account_mut(world, caller)?
+        .saml_providers
+        .get_mut(&arn)
+        .ok_or_else(|| no_such_provider(&arn))?;
+    let mut kept = provider.tags.clone();
+    for (key, value) in tags {
+        kept.retain(|(existing, _)| *existing != key);
+        kept.push((key, value));
+    }
+    if kept.len() > 50 {
+        return Err(ApiError::new(
+            409,
+            "LimitExceeded",
+            "A SAML provider takes at most 50 tags",
+        ));
+    }
+    provider.tags = kept;
+    Ok(Shape::new())
+}
+
+fn untag_saml_provider(
+    input: &Input,
+    world: &mut World,
+    caller: &Caller,
+) -> Result<Shape, ApiError> {
+    let arn = find(world, input, caller)?.arn.clone();
+    let keys: Vec<String> = input
+        .list("TagKeys")
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    let provider = account_mut(world, caller)?
+        .saml_providers
+        .get_mut(&arn)
+        .ok_or_else(|| no_such_provider(&arn))?;
+    provider.tags.retain(|(key, _)| !keys.contains(key));
+    Ok(Shape::new())
 }
