@@ -9,7 +9,7 @@ use base64::engine::general_purpose::STANDARD;
 use super::idp::{self, Assertion};
 use super::{AWS_AUDIENCE, checks, claims};
 use crate::auth::Caller;
-use crate::sandbox::seed_world;
+use crate::services::seed::seed_world;
 use crate::services::{ApiError, Input};
 use crate::state::World;
 use crate::state::world::{SamlProvider, SamlSigner};
