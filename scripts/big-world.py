@@ -2,7 +2,10 @@
 """Issue 18's "big world" measurement: the seed lab's `up` and `down`
 (plans/sts-assume-role.yaml, on the default target, the embedded sandbox) and
 `awslab sandbox status`, each timed with its peak RSS (`/usr/bin/time -v`), in an
-empty world and in a world holding USERS more IAM users, in the same run.
+empty world and in a world holding USERS more IAM users, in the same run; with
+`--objects N`, also in a third world holding the USERS users and N objects of 60 MB
+(17 objects: 1.02 GB), put through `awslab sandbox serve` with boto3 (stopped by pid
+before the measurements).
 
 The users are written straight into the sandbox's `sandbox.db` (one row each, as the
 sandbox keeps a user: kind `user`, scoped by the account), stamped as one new version,
@@ -13,9 +16,9 @@ Nothing touches ~/.aws: AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE, AWSLAB_STA
 and AWSLAB_SANDBOX_DIR point into a temporary folder per world, removed at the end.
 
     cargo build --release -p awslab-cli
-    python3 scripts/big-world.py [--awslab target/release/awslab] [--users 10000] [--repeat 3]
+    python3 scripts/big-world.py [--awslab target/release/awslab] [--users 10000] [--repeat 3] [--objects 17]
 
-Python 3 standard library only.
+Python 3 standard library only, and boto3 for --objects.
 """
 
 import argparse
@@ -99,27 +102,80 @@ def add_users(database, count):
     connection.close()
 
 
+def add_objects(awslab, env, count, size=60_000_000):
+    """Puts `count` objects of `size` random bytes into bucket `bodies` through
+    `awslab sandbox serve` on this world (the operator's keys), then stops serve."""
+    import boto3  # only for --objects
+
+    served = subprocess.Popen(
+        [awslab, "sandbox", "serve", "--port", "0"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        endpoint = None
+        for line in served.stdout:
+            if line.startswith("awslab sandbox listening on "):
+                endpoint = line.split()[-1]
+                break
+        if endpoint is None:
+            sys.exit("error: sandbox serve did not start")
+        exports = subprocess.run(
+            [awslab, "sandbox", "env", "--port", endpoint.rsplit(":", 1)[1]],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        keys = dict(re.findall(r"^export (AWS_[A-Z_]+)='(.*)'$", exports, re.M))
+        s3 = boto3.client(
+            "s3",
+            region_name="us-east-1",
+            endpoint_url=endpoint,
+            aws_access_key_id=keys["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=keys["AWS_SECRET_ACCESS_KEY"],
+        )
+        s3.create_bucket(Bucket="bodies")
+        body = os.urandom(size)
+        for index in range(count):
+            s3.put_object(Bucket="bodies", Key=f"object-{index}", Body=body)
+    finally:
+        served.terminate()
+        served.wait(timeout=30)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--awslab", default="target/release/awslab")
     parser.add_argument("--users", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--objects", type=int, default=0, help="60 MB objects in a third world")
     arguments = parser.parse_args()
     awslab = os.path.abspath(arguments.awslab)
     if not os.access(awslab, os.X_OK):
         sys.exit(f"error: {awslab} is not built (cargo build --release -p awslab-cli)")
     os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-    worlds = {"empty": 0, f"{arguments.users:,} users": arguments.users}
+    worlds = {"empty": (0, 0), f"{arguments.users:,} users": (arguments.users, 0)}
+    if arguments.objects:
+        gigabytes = arguments.objects * 60_000_000 / 1e9
+        worlds[f"{arguments.users:,} users + {gigabytes:.2f} GB"] = (
+            arguments.users,
+            arguments.objects,
+        )
     results = {world: {} for world in worlds}
     with tempfile.TemporaryDirectory() as root:
         envs = {}
-        for world, users in worlds.items():
-            folder = os.path.join(root, str(users))
+        for number, (world, (users, objects)) in enumerate(worlds.items()):
+            folder = os.path.join(root, str(number))
             os.makedirs(folder)
             envs[world] = environment(folder)
             # Makes the world (not measured).
             timed([awslab, "sandbox", "status"], envs[world])
+            if objects:
+                add_objects(awslab, envs[world], objects)
             if users:
                 add_users(os.path.join(folder, "sandbox", "sandbox.db"), users)
         for round_ in range(arguments.repeat):
@@ -138,8 +194,9 @@ def main():
         f"(seconds wall clock, peak RSS MiB)\n"
     )
     names = list(worlds)
-    print(f"| command | {names[0]} | {names[1]} | ratio (time, RSS) |")
-    print("| --- | --- | --- | --- |")
+    header = " | ".join(f"{name} | ratio (time, RSS)" for name in names[1:])
+    print(f"| command | {names[0]} | {header} |")
+    print("| --- " * (2 * len(names)) + "|")
     for label in results[names[0]]:
         cells = []
         medians = []
@@ -148,11 +205,12 @@ def main():
             rss = statistics.median(run[1] for run in results[world][label])
             medians.append((seconds, rss))
             cells.append(f"{seconds:.3f} s, {rss:.0f} MiB")
-        ratio = (
-            f"{medians[1][0] / medians[0][0]:.2f}x, "
-            f"{medians[1][1] / medians[0][1]:.2f}x"
-        )
-        print(f"| `{label}` | {cells[0]} | {cells[1]} | {ratio} |")
+        for index in range(1, len(names)):
+            cells[index] += (
+                f" | {medians[index][0] / medians[0][0]:.2f}x, "
+                f"{medians[index][1] / medians[0][1]:.2f}x"
+            )
+        print(f"| `{label}` | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":
