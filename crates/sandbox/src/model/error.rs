@@ -96,6 +96,8 @@ error_codes! {
         BucketAlreadyExists = 409,
         BucketAlreadyOwnedByYou = 409,
         BucketNotEmpty = 409,
+        PreconditionFailed = 412,
+        ConditionalRequestConflict = 409,
         InvalidBucketName = 400,
         InvalidArgument = 400,
         InvalidRequest = 400,

@@ -32,6 +32,8 @@ pub enum S3Operation {
         content_type: Option<String>,
         /// The `Content-MD5` header, if sent (base64 of the body's MD5).
         content_md5: Option<String>,
+        /// `If-None-Match` / `If-Match`, if sent: a conditional write.
+        condition: Option<WriteCondition>,
     },
     GetObject {
         bucket: String,
@@ -170,6 +172,19 @@ pub struct Upload {
     pub initiator: String,
     /// The account that started it.
     pub owner: String,
+    /// The key's object when the upload started (`ETag`, modified), `None` if there
+    /// was none: a conditional completion whose key changed since is a conflict.
+    #[serde(default)]
+    pub seen: Option<(String, i64)>,
+}
+
+/// The precondition of a conditional write (`PutObject`, `CompleteMultipartUpload`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteCondition {
+    /// `If-None-Match: *`: only if no object has the key.
+    IfNoneMatch,
+    /// `If-Match: ETAG`: only if the key's object has this `ETag` (quotes removed).
+    IfMatch(String),
 }
 
 /// Where part `number` of `upload_id` is kept in `Bucket::parts`: the upload id (which
@@ -213,6 +228,8 @@ pub enum MultipartOperation {
         upload_id: String,
         /// `(PartNumber, ETag)` as sent, in order.
         parts: Vec<(String, String)>,
+        /// `If-None-Match` / `If-Match`, if sent: a conditional write.
+        condition: Option<WriteCondition>,
     },
     Abort {
         bucket: String,

@@ -7,7 +7,7 @@ use super::xml::{all_texts, element, escape, first_text};
 use super::{HttpRequest, HttpResponse, chunked, decode, s3_multipart, spool};
 use crate::model::S3Error;
 use crate::model::body::{Content, Payload};
-use crate::model::s3::{S3Operation, S3Output};
+use crate::model::s3::{S3Operation, S3Output, WriteCondition};
 use crate::model::{ApiError, s3_actions as actions};
 
 pub(super) const NAMESPACE: &str = "http://s3.amazonaws.com/doc/2006-03-01/";
@@ -137,6 +137,7 @@ pub fn operation(request: &HttpRequest) -> Result<S3Operation, ApiError> {
                 body: payload(request)?,
                 content_type: request.header("content-type").map(str::to_owned),
                 content_md5: request.header("content-md5").map(str::to_owned),
+                condition: write_condition(request)?,
             },
         },
         "GET"
@@ -209,6 +210,25 @@ fn object_key(request: &HttpRequest, encoded: &str) -> Result<String, ApiError> 
         );
     }
     Ok(key)
+}
+
+/// The precondition of a conditional write: `If-None-Match: *` or `If-Match: ETAG`
+/// (either quoted or bare). S3 takes no other `If-None-Match` on a write and answers
+/// `NotImplemented` naming the header.
+pub(super) fn write_condition(request: &HttpRequest) -> Result<Option<WriteCondition>, ApiError> {
+    if let Some(value) = request.header("if-none-match") {
+        if value.trim() != "*" {
+            return Err(ApiError::of(
+                S3Error::NotImplemented,
+                "A header you provided implies functionality that is not implemented",
+            )
+            .with("Header", "If-None-Match"));
+        }
+        return Ok(Some(WriteCondition::IfNoneMatch));
+    }
+    Ok(request
+        .header("if-match")
+        .map(|etag| WriteCondition::IfMatch(etag.trim().trim_matches('"').to_owned())))
 }
 
 /// The longest object key S3 takes, in bytes of UTF-8.

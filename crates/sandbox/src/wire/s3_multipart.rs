@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::s3::{NAMESPACE, iso, payload, xml, xml_body};
+use super::s3::{NAMESPACE, iso, payload, write_condition, xml, xml_body};
 use super::s3_list::{field, url_encoded};
 use super::xml::{all_texts, element, first_text};
 use super::{HttpRequest, HttpResponse};
@@ -97,11 +97,12 @@ pub fn object_operation(
                     )
                 })
                 .collect();
-            Ok(MultipartOperation::Complete {
+            write_condition(request).map(|condition| MultipartOperation::Complete {
                 bucket,
                 key,
                 upload_id,
                 parts,
+                condition,
             })
         }
         ("DELETE", Some(upload_id)) => Ok(MultipartOperation::Abort {

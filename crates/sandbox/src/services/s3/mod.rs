@@ -6,6 +6,7 @@
 #[cfg(test)]
 pub(crate) mod actions_tests;
 pub mod cfn;
+mod conditional;
 mod list;
 pub mod multipart;
 mod policy;
@@ -13,7 +14,7 @@ mod range;
 
 use base64::Engine as _;
 
-pub use crate::model::s3::{Listing, S3Operation, S3Output};
+pub use crate::model::s3::{Listing, S3Operation, S3Output, WriteCondition};
 use list::list;
 pub use policy::precheck;
 
@@ -41,6 +42,25 @@ fn on_object(action: &str, bucket: &str, key: &str) -> Check {
     let mut check = Check::new(action, format!("arn:aws:s3:::{bucket}/{key}"));
     check.resource_policy = ResourcePolicy::Bucket(bucket.to_owned());
     check
+}
+
+/// A write's checks: `s3:PutObject`, with the condition keys `s3:if-none-match` and
+/// `s3:if-match` that bucket policies use to require conditional writes, and
+/// `s3:GetObject` as well under `If-Match` (S3 user guide, conditional writes).
+pub(crate) fn conditional_checks(
+    bucket: &str,
+    key: &str,
+    condition: Option<&WriteCondition>,
+) -> Vec<Check> {
+    let put = on_object("s3:PutObject", bucket, key);
+    match condition {
+        None => vec![put],
+        Some(WriteCondition::IfNoneMatch) => vec![put.key("s3:if-none-match", "*")],
+        Some(WriteCondition::IfMatch(etag)) => vec![
+            put.key("s3:if-match", etag.as_str()),
+            on_object("s3:GetObject", bucket, key),
+        ],
+    }
 }
 
 impl S3Operation {
@@ -71,7 +91,12 @@ impl S3Operation {
                 }
                 vec![check]
             }
-            Self::PutObject { bucket, key, .. } => vec![on_object("s3:PutObject", bucket, key)],
+            Self::PutObject {
+                bucket,
+                key,
+                condition,
+                ..
+            } => conditional_checks(bucket, key, condition.as_ref()),
             Self::GetObject { bucket, key, .. } => vec![on_object("s3:GetObject", bucket, key)],
             Self::DeleteObject { bucket, key } => vec![on_object("s3:DeleteObject", bucket, key)],
             Self::DeleteObjects { bucket, keys } => keys
@@ -303,8 +328,13 @@ pub fn run_checked(
             body,
             content_type,
             content_md5,
+            condition,
         } => {
-            bucket(world, &name)?;
+            conditional::admit(
+                condition.as_ref(),
+                bucket(world, &name)?.objects.get(&key),
+                &key,
+            )?;
             let digest = body.md5();
             check_content_md5(content_md5.as_deref(), &digest)?;
             let etag = hex::encode(digest);

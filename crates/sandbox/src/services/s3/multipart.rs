@@ -11,7 +11,7 @@ use std::ops::Bound;
 
 use md5::Digest as _;
 
-use super::{Check, bucket, bucket_mut, on_bucket, on_object};
+use super::{Check, bucket, bucket_mut, conditional, on_bucket, on_object};
 use crate::auth::Caller;
 use crate::ids;
 use crate::services::ApiError;
@@ -92,9 +92,15 @@ impl MultipartOperation {
     /// The authorization the operation needs (the actions AWS documents for each).
     pub fn checks(&self) -> Vec<Check> {
         match self {
-            Self::Create { bucket, key, .. }
-            | Self::UploadPart { bucket, key, .. }
-            | Self::Complete { bucket, key, .. } => vec![on_object("s3:PutObject", bucket, key)],
+            Self::Create { bucket, key, .. } | Self::UploadPart { bucket, key, .. } => {
+                vec![on_object("s3:PutObject", bucket, key)]
+            }
+            Self::Complete {
+                bucket,
+                key,
+                condition,
+                ..
+            } => super::conditional_checks(bucket, key, condition.as_ref()),
             Self::Abort { bucket, key, .. } => {
                 vec![on_object("s3:AbortMultipartUpload", bucket, key)]
             }
@@ -216,7 +222,9 @@ pub fn run(
                 )));
             }
             let upload_id = ids::upload_id();
-            bucket_mut(world, &name)?.uploads.insert(
+            let found = bucket_mut(world, &name)?;
+            let seen = conditional::seen(found.objects.get(&key));
+            found.uploads.insert(
                 upload_id.clone(),
                 Upload {
                     key: key.clone(),
@@ -224,6 +232,7 @@ pub fn run(
                     content_type,
                     initiator: caller.principal.arn.clone(),
                     owner: caller.account.clone(),
+                    seen,
                 },
             );
             Ok(MultipartOutput::Created {
@@ -273,7 +282,14 @@ pub fn run(
             key,
             upload_id,
             parts,
-        } => complete(world, &name, key, &upload_id, &parts, now),
+            condition,
+        } => {
+            let found = upload(world, &name, &key, &upload_id)?;
+            let current = bucket(world, &name)?.objects.get(&key);
+            conditional::unchanged_since(condition.as_ref(), found.seen.as_ref(), current)?;
+            conditional::admit(condition.as_ref(), current, &key)?;
+            complete(world, &name, key, &upload_id, &parts, now)
+        }
         MultipartOperation::Abort {
             bucket: name,
             key,
