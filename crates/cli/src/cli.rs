@@ -83,6 +83,12 @@ pub enum Command {
         after_help = "Rehearse a real account: `awslab sandbox serve --propagation-delay 5s --throttle 20/s`\n(also on `awslab up` and `down` with the sandbox target): new keys, policies and trust\npolicies take effect 5 s late, and over 20 requests a second per account and service\nthe sandbox answers Throttling (S3: SlowDown)."
     )]
     Sandbox(crate::commands::sandbox::SandboxCommand),
+    /// Find what awslab made in the account by its tags (`awslab:run`), even with no journal; delete it with --yes.
+    #[command(after_help = SWEEP_HELP)]
+    Sweep(SweepArgs),
+    /// Tear down every run past its `--ttl`: from its journal, or by its tags when the journal is gone.
+    #[command(after_help = REAP_HELP)]
+    Reap(ReapArgs),
     /// Print the JSON Schema of plan files (for editor completion).
     #[command(after_help = "Example:\n  awslab schema > plan.schema.json")]
     Schema,
@@ -95,6 +101,41 @@ pub enum Command {
     )]
     Man(ManArgs),
 }
+
+const SWEEP_HELP: &str = "\
+Examples:
+  awslab sweep                              # list what carries awslab's tags
+  awslab sweep --run r1 --yes               # delete run r1's resources, journal or not
+  awslab sweep --expired --output json      # the removal plan of expired runs
+  awslab sweep --target aws --account 123456789012 --older-than 7d --yes
+
+Found by tag: IAM users, roles, managed policies, OIDC and SAML providers, virtual MFA
+devices, S3 buckets and CloudFormation stacks carrying `awslab:run`. Untaggable things
+go with their tagged parent: a user's access keys, inline and attached policies, group
+memberships and login profile; a role's policies; a bucket's objects; a stack's
+resources go with the stack, whole. IAM groups take no tags: only `down` (from the
+journal) removes them. Never touched: anything without `awslab:run`, and anything whose
+`awslab:run` names another run than the one swept (the tag is read again just before
+each delete). Deletes in AWS's prerequisite order (MFA devices, users, roles, policies,
+providers, buckets, stacks). The account and caller come first; on a real account
+`--account ID` must match the caller's, or nothing is touched. A resource that no
+journal in the state folder knows is marked `no journal`.
+
+Exit status: 0 when nothing is left, 3 when something remains (listed; a dry run that
+finds anything), 2 for a usage error or an `--account` mismatch.";
+
+const REAP_HELP: &str = "\
+Examples:
+  awslab reap --yes                          # in cron or a scheduled CI workflow
+  awslab sandbox clock advance 3h && awslab reap
+
+Every run past its `up --ttl` (its journal's expiry, or the `awslab:expires-at` tag when
+its journal is gone) is torn down: from its journal where the state folder has one, as
+`awslab down` does, else by tag sweep. On the sandbox, expiry is judged by the sandbox's
+clock (`awslab sandbox clock advance`). On a real account, reap asks first unless --yes.
+Reports each run.
+
+Exit status: 0 when every expired run is gone, 3 when something remains.";
 
 const COMPLETIONS_HELP: &str = "\
 Install (then open a new shell):
@@ -377,6 +418,11 @@ pub struct UpArgs {
     /// Do not ask before creating resources in a real AWS account.
     #[arg(long, short = 'y')]
     pub yes: bool,
+    /// How long the run may live (`2h`, `30m`, `1d`): its expiry goes into the journal
+    /// and the `awslab:expires-at` tag of everything it creates; `awslab reap` tears it
+    /// down after that (on the sandbox, by the sandbox's clock).
+    #[arg(long, value_name = "DURATION", value_parser = parse_ttl)]
+    pub ttl: Option<std::time::Duration>,
 }
 
 #[derive(Debug, Args)]
@@ -422,4 +468,77 @@ pub struct EnvArgs {
     pub step: String,
     #[command(flatten)]
     pub state: StateArgs,
+}
+
+// ---- issue 19: sweep, reap and --ttl (tags) ----
+
+/// `--ttl`, `--older-than`: a duration with its unit, from 1 minute to 1 year.
+pub fn parse_ttl(text: &str) -> Result<std::time::Duration, String> {
+    let duration = humantime::parse_duration(text.trim()).map_err(|error| {
+        format!("`{text}` is not a duration ({error}); write it with its unit, such as `2h`, `30m` or `7d`")
+    })?;
+    if duration < std::time::Duration::from_secs(60) {
+        return Err(format!("`{text}` is shorter than a minute"));
+    }
+    if duration > std::time::Duration::from_secs(366 * 24 * 3600) {
+        return Err(format!("`{text}` is longer than a year"));
+    }
+    Ok(duration)
+}
+
+/// `--older-than`: like `--ttl`, and `0s` is allowed (everything).
+pub fn parse_age(text: &str) -> Result<std::time::Duration, String> {
+    let duration = humantime::parse_duration(text.trim()).map_err(|error| {
+        format!("`{text}` is not a duration ({error}); write it with its unit, such as `2h`, `30m` or `7d`")
+    })?;
+    if duration > std::time::Duration::from_secs(100 * 366 * 24 * 3600) {
+        return Err(format!("`{text}` is longer than a century"));
+    }
+    Ok(duration)
+}
+
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    #[command(flatten)]
+    pub state: StateArgs,
+    /// Only the resources of this run (its `awslab:run` tag).
+    #[arg(long, value_name = "ID")]
+    pub run: Option<String>,
+    /// Only the resources of this plan (its `awslab:plan` tag).
+    #[arg(long, value_name = "NAME")]
+    pub plan: Option<String>,
+    /// Only resources created at least this long ago (`awslab:created-at`; `2h`, `7d`).
+    #[arg(long, value_name = "DURATION", value_parser = parse_age)]
+    pub older_than: Option<std::time::Duration>,
+    /// Only resources whose run has expired (`awslab:expires-at`, from `up --ttl`).
+    #[arg(long)]
+    pub expired: bool,
+    /// The account to sweep: if the caller's account is another, nothing is touched.
+    #[arg(long, value_name = "ID")]
+    pub account: Option<String>,
+    /// Delete what is listed (without it, sweep only lists).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// `human`: a table; `json`: the removal plan, in deletion order, on stdout.
+    #[arg(long, value_enum, default_value = "human")]
+    pub output: OutputFormat,
+    /// How long to wait for a CloudFormation stack to be deleted, in seconds.
+    #[arg(long, default_value_t = 900, value_name = "SECONDS")]
+    pub stack_timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct ReapArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    #[command(flatten)]
+    pub state: StateArgs,
+    /// Do not ask before deleting in a real AWS account.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// How long to wait for a CloudFormation stack to be deleted, in seconds.
+    #[arg(long, default_value_t = 900, value_name = "SECONDS")]
+    pub stack_timeout: u64,
 }

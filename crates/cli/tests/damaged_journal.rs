@@ -47,7 +47,11 @@ fn assert_damaged(lab: &Lab, run_id: &str, damage: &str) {
     assert!(out.contains("journal.jsonl"), "{out}");
     assert!(out.contains(damage), "{out}");
     assert!(out.contains(&format!("`awslab:run={run_id}`")), "{out}");
-    assert!(out.contains("`awslab sweep` does not exist yet"), "{out}");
+    // Issue 19: the hint names the command that finds a run by its tag.
+    assert!(
+        out.contains(&format!("`awslab sweep --run {run_id}` lists it")),
+        "{out}"
+    );
     // Every later `down` says the same: the damage does not go away.
     let again = lab.awslab(&["down", run_id]);
     assert_eq!(again.status.code(), Some(3), "{}", text(&again));

@@ -52,6 +52,9 @@ pub struct EngineOptions {
     pub settle_timeout: Duration,
     pub profile_paths: ProfilePaths,
     pub run_dir: PathBuf,
+    /// `awslab:created-at` and `awslab:expires-at` (with `--ttl`), RFC 3339 UTC on the
+    /// target's clock; see [`crate::tags`].
+    pub times: crate::tags::RunTimes,
 }
 
 /// Facts a step recorded for the summary and reports (never secrets).
@@ -234,6 +237,22 @@ impl<'a> StepCx<'a> {
 
     pub fn run_tag(&self) -> (&'static str, String) {
         (RUN_TAG, self.run.options.run_id.to_string())
+    }
+
+    /// Every tag awslab puts on what this run creates: its own (`awslab:run` first)
+    /// and the plan's `tags:`, rendered; see [`crate::tags::run_tags`].
+    pub fn run_tags(&self) -> Result<Vec<(String, String)>, StepError> {
+        let plan = &self.run.plan.plan;
+        let mut own = Vec::with_capacity(plan.tags.len());
+        for (key, value) in &plan.tags {
+            own.push((key.clone(), self.render(&value.value)?));
+        }
+        Ok(crate::tags::run_tags(
+            self.run.options.run_id.as_str(),
+            &plan.name.value,
+            &self.run.options.times,
+            own,
+        ))
     }
 
     /// Renders a templated value with what is known now.

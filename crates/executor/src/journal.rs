@@ -112,6 +112,10 @@ pub struct RunMeta {
     pub vars: IndexMap<String, String>,
     /// RFC 3339 UTC.
     pub started_at: String,
+    /// When the run expires (`up --ttl`), RFC 3339 UTC on the target's clock (the
+    /// sandbox's own clock on the sandbox); `awslab reap` tears it down after that.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
 }
 
 /// How a run (or its teardown) ended.

@@ -32,6 +32,8 @@ pub mod scheduler;
 pub mod secrets;
 pub mod settle;
 pub mod steps;
+pub mod sweep;
+pub mod tags;
 pub mod teardown;
 pub mod totp;
 

@@ -247,6 +247,7 @@ impl Run {
             },
             vars: indexmap::IndexMap::new(),
             started_at: timestamp_now(),
+            expires_at: None,
         };
         let journal = Journal::create(&self.state_dir(), meta).unwrap();
         let run_dir = Journal::run_dir(&self.state_dir(), &self.run_id);
@@ -261,6 +262,7 @@ impl Run {
                 config: self.dir.path().join("config"),
             },
             run_dir: run_dir.clone(),
+            times: Default::default(),
         };
         let engine = Arc::new(Engine::new(
             Arc::clone(&sealed),

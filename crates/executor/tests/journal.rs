@@ -29,6 +29,7 @@ fn meta(run_id: &str) -> RunMeta {
         },
         vars: IndexMap::from([("user".to_owned(), "sts-lab-user".to_owned())]),
         started_at: timestamp_now(),
+        expires_at: None,
     }
 }
 
@@ -303,6 +304,7 @@ fn lists_runs_with_status_and_live_resource_count() {
         dir.path(),
         RunMeta {
             started_at: "2026-01-01T00:00:00Z".into(),
+            expires_at: None,
             ..meta("b-run")
         },
     )
@@ -317,6 +319,7 @@ fn lists_runs_with_status_and_live_resource_count() {
         dir.path(),
         RunMeta {
             started_at: "2026-02-01T00:00:00Z".into(),
+            expires_at: None,
             ..meta("a-run")
         },
     )

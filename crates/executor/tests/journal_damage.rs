@@ -29,6 +29,7 @@ fn meta(run_id: &str) -> RunMeta {
         },
         vars: IndexMap::new(),
         started_at: timestamp_now(),
+        expires_at: None,
     }
 }
 

@@ -85,6 +85,12 @@ pub fn plan_schema() -> String {
                 "minProperties": 1
             },
             "include": include_schema(),
+            "tags": {
+                "type": "object",
+                "description": "Tags added to everything the run creates that takes tags, besides awslab's own (`awslab:run`, `awslab:plan`, `awslab:created-at`, `awslab:expires-at`); values may use ${vars.NAME} and ${run.id}, never a secret variable",
+                "propertyNames": { "minLength": 1, "maxLength": 128, "not": { "pattern": "^([Aa][Ww][Ss]|[Aa][Ww][Ss][Ll][Aa][Bb]):" } },
+                "additionalProperties": { "type": ["string", "number", "boolean"] }
+            },
             "outputs": {
                 "type": "object",
                 "description": "A fragment's outputs: names read by the including plan as ${INCLUDE.NAME}",

@@ -8,6 +8,9 @@ mod runs;
 pub mod sandbox;
 mod sandbox_saml;
 mod up;
+// issue 19: sweep and reap
+mod reap;
+mod sweep;
 
 use crate::cli::{Cli, Command};
 use crate::exit::Status;
@@ -24,6 +27,8 @@ pub fn run(cli: Cli) -> std::process::ExitCode {
         Command::Env(args) => runs::env(&args),
         Command::Policy(command) => return crate::policy_cmd::run(command),
         Command::Sandbox(command) => sandbox::run(command),
+        Command::Sweep(args) => sweep::sweep(&args),
+        Command::Reap(args) => reap::reap(&args),
         Command::Completions(args) => docs::completions(&args),
         Command::Man(args) => docs::man(&args),
         Command::Schema => {

@@ -224,7 +224,7 @@ fn damaged(state_dir: &Path, run_id: &RunId, state: &JournalState) -> Failure {
         ),
     )
     .hint(format!(
-        "find what remains by its tag `{RUN_TAG}={run_id}`, which every resource the run created carries (`awslab sweep` does not exist yet), and delete it by hand; then remove `{}`",
+        "find what remains by its tag `{RUN_TAG}={run_id}`, which every resource the run created carries (`awslab sweep --run {run_id}` lists it, and deletes it with `--yes`); then remove `{}`",
         Journal::run_dir(state_dir, run_id).display()
     ))
 }
@@ -253,6 +253,9 @@ fn status_run(args: &StatusArgs) -> Result<Status, Failure> {
             meta.target.region,
             meta.target.account.as_deref().unwrap_or("?")
         );
+        if let Some(expires_at) = &meta.expires_at {
+            println!("Expires: {expires_at} (`awslab reap` tears it down after that)");
+        }
         let env = super::connect::env_words();
         if !env.is_empty() {
             println!(
@@ -339,8 +342,13 @@ pub fn runs(args: &StateArgs) -> Status {
                     .unwrap_or(&started)
                     .trim_end_matches('Z')
                     .replace('T', " ");
+                // An expiry (`up --ttl`) follows the count, so lines without one read as before.
+                let expires = run
+                    .expires_at
+                    .map(|at| format!("  expires {at}"))
+                    .unwrap_or_default();
                 println!(
-                    "{:<24}  {:<24}  {:<20}  {:<20}  {}",
+                    "{:<24}  {:<24}  {:<20}  {:<20}  {}{expires}",
                     run.run_id.as_str(),
                     run.plan_name.unwrap_or_default(),
                     started,

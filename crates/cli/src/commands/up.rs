@@ -117,6 +117,7 @@ async fn run(args: &UpArgs, sealed: Arc<SealedPlan>, run_id: RunId) -> Result<St
     );
     let (account, caller) = credentials::whoami(&operator, &target).await?;
     announce(args, &sealed, &connection, &accounts, &account, &caller)?;
+    let times = super::sweep::run_times(&connection, args.ttl)?;
     // Held until `up` ends: a second `up` or a `down` of this run is refused meanwhile.
     let _lock = lock(&args.state.state_dir, &run_id)?;
     let (journal, resumed) = open_journal(
@@ -131,8 +132,17 @@ async fn run(args: &UpArgs, sealed: Arc<SealedPlan>, run_id: RunId) -> Result<St
             ..connection.info(&account)
         },
         &args.vars.vars,
+        times.expires_at.clone(),
     )
     .or_fail(Status::Invalid)?;
+    // A resumed run keeps the expiry it was started with.
+    let times = awslab_executor::tags::RunTimes {
+        expires_at: resumed
+            .meta
+            .as_ref()
+            .map_or(times.expires_at, |meta| meta.expires_at.clone()),
+        ..times
+    };
     let run_dir = Journal::run_dir(&args.state.state_dir, &run_id);
     let secrets = SecretsStore::open(&run_dir).or_fail(Status::StepFailed)?;
     let profile_paths = ProfilePaths::from_env().or_fail(Status::Invalid)?;
@@ -155,6 +165,7 @@ async fn run(args: &UpArgs, sealed: Arc<SealedPlan>, run_id: RunId) -> Result<St
         settle_timeout: Duration::from_secs(args.settle_timeout),
         profile_paths,
         run_dir,
+        times,
     };
     let engine = Arc::new(Engine::new(
         Arc::clone(&sealed),
@@ -441,6 +452,7 @@ fn open_journal(
     sealed: &SealedPlan,
     target: TargetInfo,
     vars: &[(String, String)],
+    expires_at: Option<String>,
 ) -> Result<(Journal, JournalState), String> {
     let path = Journal::run_dir(state_dir, run_id).join(Journal::FILE_NAME);
     let marked = Journal::run_dir(state_dir, run_id)
@@ -483,6 +495,7 @@ fn open_journal(
             })
             .collect(),
         started_at: timestamp_now(),
+        expires_at,
     };
     let journal = Journal::create(state_dir, meta).map_err(|e| e.to_string())?;
     Ok((journal, JournalState::default()))

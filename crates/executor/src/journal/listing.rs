@@ -19,6 +19,8 @@ pub struct RunSummary {
     /// What is wrong with the run's journal, if anything: `live_resources` counts
     /// only what could be read.
     pub damage: Option<String>,
+    /// When the run expires (`up --ttl`), as its journal says.
+    pub expires_at: Option<String>,
 }
 
 impl RunSummary {
@@ -65,6 +67,7 @@ pub fn list_runs(state_dir: &Path) -> Result<Vec<RunSummary>, JournalError> {
                 status: state.status,
                 live_resources: state.resources.len(),
                 damage: state.is_damaged().then(|| state.damage_text()),
+                expires_at: state.meta.as_ref().and_then(|meta| meta.expires_at.clone()),
             },
             Err(error) => RunSummary {
                 run_id,
@@ -73,6 +76,7 @@ pub fn list_runs(state_dir: &Path) -> Result<Vec<RunSummary>, JournalError> {
                 status: None,
                 live_resources: 0,
                 damage: Some(error.to_string()),
+                expires_at: None,
             },
         };
         runs.push(summary);

@@ -42,7 +42,13 @@ pub async fn run(spec: &CfnStack, cx: &StepCx<'_>) -> Result<Outputs, StepError>
         .iter()
         .map(|c| Capability::from(c.value.as_str()))
         .collect();
-    let (key, value) = cx.run_tag();
+    // Stack tags: CloudFormation passes them to every resource of the stack that
+    // takes tags.
+    let tags: Vec<Tag> = cx
+        .run_tags()?
+        .into_iter()
+        .map(|(key, value)| Tag::builder().key(key).value(value).build())
+        .collect();
     let request = cfn
         .create_stack()
         .stack_name(&name)
@@ -53,7 +59,7 @@ pub async fn run(spec: &CfnStack, cx: &StepCx<'_>) -> Result<Outputs, StepError>
             spec.timeout_minutes
                 .map(|m| i32::try_from(m).unwrap_or(i32::MAX)),
         )
-        .tags(Tag::builder().key(key).value(value).build());
+        .set_tags(Some(tags));
     let pending = ResourceRef::CfnStack(resources::CfnStack {
         name: name.clone(),
         stack_id: None,

@@ -22,19 +22,14 @@ pub async fn run(spec: &IamPolicy, cx: &StepCx<'_>) -> Result<Outputs, StepError
         arn: predicted,
         policy_id: None,
     });
-    let (key, value) = cx.run_tag();
-    let tag = aws_sdk_iam::types::Tag::builder()
-        .key(key)
-        .value(value)
-        .build()
-        .map_err(|e| StepError::Local(e.to_string()))?;
+    let tags = super::iam_tags(cx, &indexmap::IndexMap::new())?;
     let request = iam_client(cx.operator())
         .create_policy()
         .policy_name(&name)
         .policy_document(document)
         .set_description(cx.render_opt(spec.description.as_ref())?)
         .path(path)
-        .tags(tag);
+        .set_tags(Some(tags));
     let answer = cx.create(&pending, request.send()).await?;
     let policy = answer
         .policy()

@@ -127,17 +127,16 @@ pub fn output_fields(label: &str) -> Option<&'static [&'static str]> {
     })
 }
 
-/// awslab's run tag and the step's own tags, rendered, for IAM.
+/// awslab's tags, the plan's and the step's own tags, rendered, for IAM.
 fn iam_tags(
     cx: &StepCx<'_>,
     extra: &IndexMap<String, awslab_planner::values::Text>,
 ) -> Result<Vec<Tag>, StepError> {
-    let (key, value) = cx.run_tag();
-    let mut pairs = vec![(key.to_owned(), value)];
+    let mut own = Vec::with_capacity(extra.len());
     for (key, value) in extra {
-        pairs.push((key.clone(), cx.render(&value.value)?));
+        own.push((key.clone(), cx.render(&value.value)?));
     }
-    pairs
+    crate::tags::with_step_tags(cx.run_tags()?, own)
         .into_iter()
         .map(|(key, value)| {
             Tag::builder()

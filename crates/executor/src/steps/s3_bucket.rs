@@ -28,14 +28,19 @@ pub async fn run(spec: &S3Bucket, cx: &StepCx<'_>) -> Result<Outputs, StepError>
     let resource = ResourceRef::S3Bucket(resources::S3Bucket { name: name.clone() });
     cx.create(&resource, request.send()).await?;
     cx.created(&resource).await?;
-    let (key, value) = cx.run_tag();
-    let tag = Tag::builder()
-        .key(key)
-        .value(value)
-        .build()
-        .map_err(|e| StepError::Local(e.to_string()))?;
+    let tags = cx
+        .run_tags()?
+        .into_iter()
+        .map(|(key, value)| {
+            Tag::builder()
+                .key(key)
+                .value(value)
+                .build()
+                .map_err(|e| StepError::Local(e.to_string()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let tagging = Tagging::builder()
-        .tag_set(tag)
+        .set_tag_set(Some(tags))
         .build()
         .map_err(|e| StepError::Local(e.to_string()))?;
     s3.put_bucket_tagging()

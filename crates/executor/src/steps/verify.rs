@@ -340,19 +340,24 @@ fn with_run_tag(cx: &StepCx<'_>, creates: Creates, params: &mut Value) {
     ) {
         return;
     }
-    let (key, value) = cx.run_tag();
+    let Ok(ours) = cx.run_tags() else {
+        return;
+    };
     let Some(map) = params.as_object_mut() else {
         return;
     };
     let tags = map
         .entry("Tags")
         .or_insert_with(|| Value::Array(Vec::new()));
-    if let Value::Array(tags) = tags
-        && !tags
-            .iter()
-            .any(|t| t.get("Key").and_then(Value::as_str) == Some(key))
-    {
-        tags.push(serde_json::json!({ "Key": key, "Value": value }));
+    if let Value::Array(tags) = tags {
+        for (key, value) in ours {
+            if !tags
+                .iter()
+                .any(|t| t.get("Key").and_then(Value::as_str) == Some(key.as_str()))
+            {
+                tags.push(serde_json::json!({ "Key": key, "Value": value }));
+            }
+        }
     }
 }
 

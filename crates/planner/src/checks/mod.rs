@@ -13,6 +13,7 @@ mod durations;
 mod files;
 mod names;
 mod ordering;
+pub mod plan_tags;
 mod providers;
 mod quotas;
 mod sessions;
@@ -45,6 +46,7 @@ pub fn check_plan(diags: &mut Diagnostics, plan: &Plan, base_dir: &Path, allowed
     calls::check(diags, plan);
     sessions::check(diags, plan, &statics);
     files::check(diags, plan, base_dir, allowed_dirs, &statics);
+    plan_tags::check(diags, plan, &statics);
 }
 
 /// Checks that need the order of steps.

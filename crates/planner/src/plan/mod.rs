@@ -99,6 +99,9 @@ pub struct Plan {
     pub collections: IndexMap<String, Node>,
     /// Each `for_each` step's name and the ids of its instances (`team[red]`), in order.
     pub instances: IndexMap<String, Vec<StepId>>,
+    /// The plan's own tags (`tags:`), added to awslab's on everything the run creates
+    /// that takes tags; values may use `${vars.NAME}` and `${run.id}`, never a secret.
+    pub tags: IndexMap<String, Sp<String>>,
 }
 
 const TOP_KEYS: &[&str] = &[
@@ -109,6 +112,7 @@ const TOP_KEYS: &[&str] = &[
     "steps",
     "include",
     "outputs",
+    "tags",
 ];
 
 pub(super) fn scalar_text(node: &Node) -> Option<String> {
@@ -304,6 +308,7 @@ fn read_root(
     let mut steps_node = None;
     let mut include_node = None;
     let mut outputs_node = None;
+    let mut tags = IndexMap::new();
     let mut seen_steps = false;
     let mut seen: Vec<&Key> = Vec::new();
     for (key, node) in entries {
@@ -326,6 +331,7 @@ fn read_root(
             }
             "include" => include_node = Some((key, node)),
             "outputs" => outputs_node = Some(node),
+            "tags" => tags = read_plan_tags(diags, node),
             other => diags
                 .error(
                     "plan::unknown_key",
@@ -334,7 +340,7 @@ fn read_root(
                 )
                 .label("not a plan key")
                 .maybe_help(did_you_mean(other, TOP_KEYS.iter().copied()).or_else(|| {
-                    Some("a plan has `name`, `description`, `vars`, `accounts`, `steps`, `include` and `outputs`".into())
+                    Some("a plan has `name`, `description`, `vars`, `accounts`, `steps`, `include`, `outputs` and `tags`".into())
                 }))
                 .emit(),
         }
@@ -356,6 +362,7 @@ fn read_root(
         unreadable: Vec::new(),
         collections,
         instances: IndexMap::new(),
+        tags,
     };
     let included = assemble::read_includes(diags, include_node, context, &mut plan.unreadable);
     if let Some(node) = steps_node {
@@ -372,6 +379,46 @@ fn read_root(
     }
     mark_token_vars_secret(&mut plan);
     Some(plan)
+}
+
+/// The plan's `tags:`: a map of tag keys to text values (checked later, with the
+/// variables known, by `checks::plan_tags`).
+fn read_plan_tags(diags: &mut Diagnostics, node: &Node) -> IndexMap<String, Sp<String>> {
+    let mut tags = IndexMap::new();
+    let Some(entries) = node.as_map() else {
+        diags
+            .error(
+                "plan::invalid_value",
+                node.span,
+                format!(
+                    "`tags` must be a map of tag keys to values, not {}",
+                    node.value.kind_word()
+                ),
+            )
+            .help("write `tags: { course: iam-101, owner: \"${vars.owner}\" }`")
+            .emit();
+        return tags;
+    };
+    for (key, value) in entries {
+        match scalar_text(value) {
+            Some(text) => {
+                tags.insert(key.name.clone(), Sp::new(text, value.span));
+            }
+            None => diags
+                .error(
+                    "plan::invalid_value",
+                    value.span,
+                    format!(
+                        "the value of tag `{}` must be text, not {}",
+                        key.name,
+                        value.value.kind_word()
+                    ),
+                )
+                .help("a tag's value is one string of at most 256 characters")
+                .emit(),
+        }
+    }
+    tags
 }
 
 /// A top-level key given twice (reported); the first is kept.
