@@ -277,6 +277,14 @@ pub struct StateArgs {
         value_name = "DIR"
     )]
     pub state_dir: PathBuf,
+    /// Where the journals of runs live: `s3://BUCKET/PREFIX` for state shared between
+    /// machines (appended with S3 conditional writes; secrets stay in the state
+    /// folder; the bucket must exist, awslab never creates or deletes it), or a folder.
+    #[arg(long, env = "AWSLAB_STATE", value_name = "LOCATION")]
+    pub state: Option<String>,
+    /// The shared state in use, once resolved (not a flag).
+    #[arg(skip)]
+    pub shared: Option<String>,
 }
 
 /// Where calls go.

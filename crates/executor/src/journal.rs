@@ -13,6 +13,7 @@
 mod line;
 mod listing;
 mod lock;
+pub mod remote;
 mod replay;
 
 use std::fmt;
@@ -232,6 +233,12 @@ pub enum JournalError {
     Encode(#[source] serde_json::Error),
     #[error("run `{run_id}` is in use by {holder}")]
     Locked { run_id: RunId, holder: String },
+    #[error(
+        "another command wrote the shared journal of run `{run_id}` first (`{key}` exists); this command stopped so the journal stays whole: run `awslab status {run_id}` and go on from what it shows"
+    )]
+    RaceLost { run_id: RunId, key: String },
+    #[error("cannot {what} on the shared state: {detail}")]
+    Remote { what: String, detail: String },
 }
 
 fn io_error(path: &Path) -> impl FnOnce(io::Error) -> JournalError + '_ {
@@ -246,6 +253,8 @@ fn io_error(path: &Path) -> impl FnOnce(io::Error) -> JournalError + '_ {
 pub struct Journal {
     path: PathBuf,
     file: Arc<Mutex<fs::File>>,
+    /// Where each appended line also goes when the state is shared (`remote`).
+    remote: Option<Arc<remote::RemoteAppender>>,
 }
 
 impl Journal {
@@ -311,16 +320,34 @@ impl Journal {
             .append(true)
             .open(&path)
             .map_err(io_error(&path))?;
-        Ok(Self {
+        let journal = Self {
             path,
             file: Arc::new(Mutex::new(file)),
-        })
+            remote: None,
+        };
+        match remote::shared(state_dir) {
+            // The header goes to S3 as record 0: a second `up` of this run id loses there.
+            Some(shared) => journal.with_remote(shared.appender(&meta.run_id, 0), true),
+            None => Ok(journal),
+        }
     }
 
     /// Opens an existing run's journal for appending (to resume or tear it down). A torn
     /// last line is cut off first so the next record starts on a line of its own; a
     /// last record that lacks only its line break gets it (replay counted it).
+    /// In a shared state's mirror, later appends also go to S3, numbered after the
+    /// records the mirror was pulled with (one line each).
     pub fn open(state_dir: &Path, run_id: &RunId) -> Result<Self, JournalError> {
+        let journal = Self::open_local(state_dir, run_id)?;
+        let Some(shared) = remote::shared(state_dir) else {
+            return Ok(journal);
+        };
+        let lines = fs::read(&journal.path).map_err(io_error(&journal.path))?;
+        let next = lines.iter().filter(|&&byte| byte == b'\n').count() as u64;
+        journal.with_remote(shared.appender(run_id, next), false)
+    }
+
+    fn open_local(state_dir: &Path, run_id: &RunId) -> Result<Self, JournalError> {
         let path = Self::run_dir(state_dir, run_id).join(Self::FILE_NAME);
         let bytes = fs::read(&path).map_err(io_error(&path))?;
         let file = fs::OpenOptions::new()
@@ -341,6 +368,7 @@ impl Journal {
                 return Ok(Self {
                     path,
                     file: Arc::new(Mutex::new(file)),
+                    remote: None,
                 });
             }
             tracing::warn!(path = %path.display(), dropped_bytes = bytes.len() - keep, "cutting torn last journal line");
@@ -351,6 +379,7 @@ impl Journal {
         Ok(Self {
             path,
             file: Arc::new(Mutex::new(file)),
+            remote: None,
         })
     }
 
@@ -368,7 +397,30 @@ impl Journal {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         file.write_all(&line)
             .and_then(|()| file.sync_data())
-            .map_err(io_error(&self.path))
+            .map_err(io_error(&self.path))?;
+        // Under the file's lock, so the shared journal gets the lines in this order.
+        match &self.remote {
+            Some(remote) => remote.append(line),
+            None => Ok(()),
+        }
+    }
+
+    /// This journal, shared: every later append also goes to S3 as the next record.
+    /// With `upload_existing`, the lines already in the local file (a new journal's
+    /// header) are sent first.
+    pub fn with_remote(
+        mut self,
+        appender: remote::RemoteAppender,
+        upload_existing: bool,
+    ) -> Result<Self, JournalError> {
+        if upload_existing {
+            let bytes = fs::read(&self.path).map_err(io_error(&self.path))?;
+            for line in bytes.split_inclusive(|&byte| byte == b'\n') {
+                appender.append(line.to_vec())?;
+            }
+        }
+        self.remote = Some(Arc::new(appender));
+        Ok(self)
     }
 
     /// [`Journal::append`] on the blocking pool.

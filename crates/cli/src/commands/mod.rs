@@ -7,6 +7,7 @@ mod perms;
 mod runs;
 pub mod sandbox;
 mod sandbox_saml;
+mod shared_state;
 mod up;
 // issue 19: sweep and reap
 mod reap;
@@ -20,11 +21,17 @@ pub fn run(cli: Cli) -> std::process::ExitCode {
         Command::Validate(args) => inspect::validate(&args),
         Command::Plan(args) => inspect::plan(&args),
         Command::Graph(args) => inspect::graph(&args),
-        Command::Up(args) => up::up(&args),
-        Command::Down(args) => runs::down(&args),
-        Command::Status(args) => runs::status(&args),
-        Command::Runs(args) => runs::runs(&args),
-        Command::Env(args) => runs::env(&args),
+        // `--state s3://…` is pulled into a local mirror first (shared_state.rs).
+        Command::Up(mut args) => shared_state::prepare(&mut args.state, Some(&args.target))
+            .map_or_else(|status| status, |()| up::up(&args)),
+        Command::Down(mut args) => shared_state::prepare(&mut args.state, Some(&args.target))
+            .map_or_else(|status| status, |()| runs::down(&args)),
+        Command::Status(mut args) => shared_state::prepare(&mut args.state, None)
+            .map_or_else(|status| status, |()| runs::status(&args)),
+        Command::Runs(mut args) => shared_state::prepare(&mut args, None)
+            .map_or_else(|status| status, |()| runs::runs(&args)),
+        Command::Env(mut args) => shared_state::prepare(&mut args.state, None)
+            .map_or_else(|status| status, |()| runs::env(&args)),
         Command::Policy(command) => return crate::policy_cmd::run(command),
         Command::Sandbox(command) => sandbox::run(command),
         Command::Sweep(args) => sweep::sweep(&args),

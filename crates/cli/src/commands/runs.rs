@@ -313,6 +313,13 @@ fn status_run(args: &StatusArgs) -> Result<Status, Failure> {
 }
 
 pub fn runs(args: &StateArgs) -> Status {
+    // Shared state: say where it is, and where its local mirror (and secrets) are.
+    if let Some(shared) = &args.shared {
+        println!(
+            "State: {shared} (shared; local mirror and secrets in `{}`)",
+            args.state_dir.display()
+        );
+    }
     match list_runs(&args.state_dir) {
         Ok(runs) if runs.is_empty() => {
             println!("No runs in `{}`.", args.state_dir.display());
@@ -393,7 +400,10 @@ fn env_run(args: &EnvArgs) -> Result<Status, Failure> {
     let secrets = SecretsStore::open(&run_dir).or_fail(Status::Invalid)?;
     let Some(credentials) = secrets.get(&args.step) else {
         let known: Vec<&str> = secrets.steps().collect();
-        let hint = if known.is_empty() {
+        let hint = if known.is_empty() && args.state.shared.is_some() {
+            // Shared state: the journal is on S3, the secrets never left their machine.
+            "none on this machine: secrets never leave the machine that ran `up` (they are not in the shared state); run `awslab env` there".to_owned()
+        } else if known.is_empty() {
             "none (torn down?)".to_owned()
         } else {
             known.join(", ")

@@ -14,6 +14,19 @@ use super::{Journal, JournalError, RunId, io_error};
 #[derive(Debug)]
 pub struct RunLock {
     _file: fs::File,
+    /// The run's lock on S3, when the state folder is a shared state's mirror.
+    remote: Option<(super::remote::RemoteState, super::remote::HeldLock)>,
+}
+
+impl Drop for RunLock {
+    fn drop(&mut self) {
+        if let Some((state, held)) = self.remote.take() {
+            let result = super::remote::blocking(async move { state.unlock(&held).await });
+            if let Err(error) = result {
+                tracing::warn!(%error, "could not release the run's lock on the shared state");
+            }
+        }
+    }
 }
 
 impl RunLock {
@@ -61,6 +74,34 @@ impl RunLock {
             .and_then(|()| file.rewind())
             .and_then(|()| file.write_all(holder.as_bytes()))
             .map_err(io_error(&path))?;
-        Ok(Self { _file: file })
+        let remote = match super::remote::shared(state_dir) {
+            None => None,
+            Some(shared) => {
+                // Then the run's records are pulled again: another machine may have
+                // appended since this command started.
+                let (state, id, command, mirror) = (
+                    shared.clone(),
+                    run_id.clone(),
+                    command.to_owned(),
+                    state_dir.to_owned(),
+                );
+                let held = super::remote::blocking(async move {
+                    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+                    let held = state.lock(&id, &command, now).await?;
+                    if state.run_ids().await?.contains(&id) {
+                        state.pull_run(&mirror, &id).await?;
+                    }
+                    Ok(held)
+                })?;
+                if let Some(previous) = &held.took_over {
+                    tracing::warn!(run = %run_id, holder = %previous, "took over the expired lock of the run on the shared state");
+                }
+                Some((shared, held))
+            }
+        };
+        Ok(Self {
+            _file: file,
+            remote,
+        })
     }
 }

@@ -1,0 +1,276 @@
+//! Shared state on S3 (`--state s3://BUCKET/PREFIX`), on the sandbox, whose S3 holds
+//! the state: `up` in one folder, then `runs` and `down` from another folder leave
+//! nothing; the S3 objects the run wrote hold no secret; `env` elsewhere says the
+//! secrets stayed on their machine; two concurrent `up`s of one run id: one wins, the
+//! other exits naming the holder, and the journal stays whole; a damaged remote
+//! journal is reported as damage.
+#![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+
+mod support;
+
+use std::io::BufRead as _;
+use std::path::Path;
+
+use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
+use support::{AWSLAB, Lab, Target, text};
+
+const BUCKET: &str = "awslab-state";
+const STATE: &str = "s3://awslab-state/ci";
+
+const PLAN: &str = r#"
+name: shared
+description: A user with a key, run from one machine and torn down from another.
+steps:
+  user: { iam.user: { name: "sh-${run.id}", access_key: true } }
+"#;
+
+fn plan(lab: &Lab) -> String {
+    let plan = lab.files.dir().join("shared.yaml");
+    std::fs::write(&plan, PLAN).unwrap();
+    plan.to_str().unwrap().to_owned()
+}
+
+/// An S3 client on the lab's sandbox, as its operator.
+fn s3(lab: &Lab) -> (awslab_sandbox::Sandbox, aws_sdk_s3::Client) {
+    let sandbox = awslab_sandbox::Sandbox::open(&lab.sandbox_dir()).unwrap();
+    let config = aws_sdk_s3::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new(
+            &lab.admin.access_key_id,
+            &lab.admin.secret_access_key,
+            None,
+            None,
+            "test",
+        ))
+        .endpoint_url(awslab_sandbox::IN_PROCESS_ENDPOINT)
+        .force_path_style(true)
+        .http_client(sandbox.http_client())
+        .build();
+    (sandbox, aws_sdk_s3::Client::from_conf(config))
+}
+
+async fn state_bucket(lab: &Lab) -> aws_sdk_s3::Client {
+    let (_sandbox, client) = s3(lab);
+    client.create_bucket().bucket(BUCKET).send().await.unwrap();
+    client
+}
+
+/// Every object of the state bucket: key and bytes.
+async fn objects(client: &aws_sdk_s3::Client) -> Vec<(String, Vec<u8>)> {
+    let listed = client
+        .list_objects_v2()
+        .bucket(BUCKET)
+        .send()
+        .await
+        .unwrap();
+    let mut out = Vec::new();
+    for object in listed.contents() {
+        let key = object.key().unwrap().to_owned();
+        let got = client
+            .get_object()
+            .bucket(BUCKET)
+            .key(&key)
+            .send()
+            .await
+            .unwrap();
+        out.push((key, got.body.collect().await.unwrap().into_bytes().to_vec()));
+    }
+    out
+}
+
+/// `awslab ARGS` with the lab's environment but `state_dir` as the local state folder.
+fn awslab_in(lab: &Lab, state_dir: &Path, args: &[&str]) -> std::process::Output {
+    let mut command = lab.command(AWSLAB);
+    command.env("AWSLAB_STATE_DIR", state_dir).args(args);
+    command.output().unwrap()
+}
+
+/// What the lab left, but the state bucket (it is the operator's, and holds the state).
+fn left(lab: &Lab) -> Vec<String> {
+    lab.inventory()
+        .into_iter()
+        .filter(|item| !item.contains(BUCKET))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn up_in_one_folder_then_runs_and_down_from_another_leave_nothing() {
+    let lab = Lab::on(Target::Sandbox, "shared_state").await.unwrap();
+    let client = state_bucket(&lab).await;
+    let plan = plan(&lab);
+    let first = lab.files.dir().join("machine-a");
+    let second = lab.files.dir().join("machine-b");
+
+    let up = awslab_in(
+        &lab,
+        &first,
+        &[
+            "up", &plan, "--run-id", "shared1", "--target", "sandbox", "--state", STATE,
+        ],
+    );
+    assert_eq!(up.status.code(), Some(0), "{}", text(&up));
+    let env = awslab_in(&lab, &first, &["env", "shared1", "user", "--state", STATE]);
+    assert_eq!(env.status.code(), Some(0), "{}", text(&env));
+    let exports = String::from_utf8_lossy(&env.stdout).into_owned();
+    let secret = exports
+        .lines()
+        .find_map(|line| line.strip_prefix("export AWS_SECRET_ACCESS_KEY="))
+        .expect("env prints the secret key")
+        .trim_matches('\'')
+        .to_owned();
+
+    // Secrets never reach S3: every object the run wrote, read whole.
+    let written = objects(&client).await;
+    assert!(
+        written
+            .iter()
+            .any(|(key, _)| key.starts_with("ci/runs/shared1/records/")),
+        "{:?}",
+        written.iter().map(|(key, _)| key).collect::<Vec<_>>()
+    );
+    for (key, bytes) in &written {
+        assert!(
+            !String::from_utf8_lossy(bytes).contains(&secret),
+            "`{key}` holds the secret key"
+        );
+    }
+
+    // Another machine: nothing local, everything from S3.
+    let runs = awslab_in(&lab, &second, &["runs", "--state", STATE]);
+    let out = text(&runs);
+    assert_eq!(runs.status.code(), Some(0), "{out}");
+    assert!(out.contains("State: s3://awslab-state/ci"), "{out}");
+    assert!(
+        out.contains("shared1") && out.contains("succeeded"),
+        "{out}"
+    );
+    let env = awslab_in(&lab, &second, &["env", "shared1", "user", "--state", STATE]);
+    let out = text(&env);
+    assert_ne!(env.status.code(), Some(0), "{out}");
+    assert!(out.contains("secrets never leave the machine"), "{out}");
+    assert!(!out.contains(&secret), "{out}");
+
+    let down = awslab_in(&lab, &second, &["down", "shared1", "--state", STATE]);
+    assert_eq!(down.status.code(), Some(0), "{}", text(&down));
+    assert_eq!(left(&lab), Vec::<String>::new());
+    // The first machine sees the teardown too.
+    let runs = awslab_in(&lab, &first, &["runs", "--state", STATE]);
+    assert!(text(&runs).contains("torn down"), "{}", text(&runs));
+    // No lock is left behind, and no object holds the secret.
+    for (key, bytes) in objects(&client).await {
+        assert!(!key.ends_with("/lock"), "`{key}` was left");
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(&secret),
+            "`{key}`"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_concurrent_ups_of_one_run_one_wins_and_the_journal_stays_whole() {
+    let lab = Lab::on(Target::Sandbox, "shared_state_race").await.unwrap();
+    let _client = state_bucket(&lab).await;
+    let plan = plan(&lab);
+    let first_dir = lab.files.dir().join("machine-a");
+    let second_dir = lab.files.dir().join("machine-b");
+    // The first `up` waits on a rehearsed propagation delay, holding the run's lock.
+    let mut first = lab.command(AWSLAB);
+    first
+        .env("AWSLAB_STATE_DIR", &first_dir)
+        .args([
+            "up", &plan, "--run-id", "race1", "--target", "sandbox", "--state", STATE,
+        ])
+        .args(["--propagation-delay", "3s", "--output", "json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null());
+    let mut first = first.spawn().unwrap();
+    let events = std::io::BufReader::new(first.stdout.take().unwrap());
+    let mut lines = events.lines();
+    // Once a step has started, the run is locked and its header is on S3.
+    for line in lines.by_ref() {
+        if line.unwrap().contains("\"started\"") {
+            break;
+        }
+    }
+    let second = awslab_in(
+        &lab,
+        &second_dir,
+        &[
+            "up", &plan, "--run-id", "race1", "--target", "sandbox", "--state", STATE,
+        ],
+    );
+    let out = text(&second);
+    assert_ne!(second.status.code(), Some(0), "{out}");
+    assert!(out.contains("run `race1` is in use by process"), "{out}");
+    for _ in lines {}
+    let status = first.wait().unwrap();
+    assert!(status.success());
+
+    // The journal is whole: a third folder reads it clean and tears the run down.
+    let third = lab.files.dir().join("machine-c");
+    let status = awslab_in(&lab, &third, &["status", "race1", "--state", STATE]);
+    let out = text(&status);
+    assert_eq!(status.status.code(), Some(0), "{out}");
+    assert!(!out.to_lowercase().contains("damaged"), "{out}");
+    let down = awslab_in(&lab, &third, &["down", "race1", "--state", STATE]);
+    assert_eq!(down.status.code(), Some(0), "{}", text(&down));
+    assert_eq!(left(&lab), Vec::<String>::new());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_damaged_or_raced_remote_journal_is_damage_never_clean() {
+    let lab = Lab::on(Target::Sandbox, "shared_state_damage")
+        .await
+        .unwrap();
+    let client = state_bucket(&lab).await;
+    let plan = plan(&lab);
+    let first = lab.files.dir().join("machine-a");
+    let up = awslab_in(
+        &lab,
+        &first,
+        &[
+            "up", &plan, "--run-id", "dmg1", "--target", "sandbox", "--state", STATE,
+        ],
+    );
+    assert_eq!(up.status.code(), Some(0), "{}", text(&up));
+    // A raced append: another writer's record 1 already exists, so the next writer of
+    // that number is refused with 412 on a known key.
+    let raced = client
+        .put_object()
+        .bucket(BUCKET)
+        .key("ci/runs/dmg1/records/0000000001")
+        .if_none_match("*")
+        .body(aws_sdk_s3::primitives::ByteStream::from_static(b"{}\n"))
+        .send()
+        .await;
+    assert!(raced.is_err(), "record 1 was overwritten");
+    // A lost record in the middle: a gap is damage.
+    client
+        .delete_object()
+        .bucket(BUCKET)
+        .key("ci/runs/dmg1/records/0000000001")
+        .send()
+        .await
+        .unwrap();
+    let second = lab.files.dir().join("machine-b");
+    let runs = awslab_in(&lab, &second, &["runs", "--state", STATE]);
+    let out = text(&runs);
+    assert!(out.contains("DAMAGED journal"), "{out}");
+    let down = awslab_in(&lab, &second, &["down", "dmg1", "--state", STATE]);
+    let out = text(&down);
+    assert_ne!(
+        down.status.code(),
+        Some(0),
+        "a damaged journal never reads as clean: {out}"
+    );
+    assert!(out.to_lowercase().contains("damaged"), "{out}");
+    // A bucket that does not exist: a clear error, and awslab does not create it.
+    let missing = awslab_in(&lab, &second, &["runs", "--state", "s3://no-such-state/x"]);
+    let out = text(&missing);
+    assert_ne!(missing.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("awslab never creates the state bucket"),
+        "{out}"
+    );
+}
