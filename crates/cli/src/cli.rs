@@ -94,6 +94,10 @@ pub enum Command {
         after_help = "Examples:\n  awslab man > awslab.1 && man ./awslab.1\n  awslab man --dir ~/.local/share/man/man1   # awslab.1, awslab-up.1, ..."
     )]
     Man(ManArgs),
+    /// Check what a run needs on the target: credentials, region, account, clock skew,
+    /// reachability of IAM, STS, S3 and CloudFormation; `doctor oidc` explains a CI trust.
+    #[command(after_help = crate::commands::doctor::AFTER_HELP)]
+    Doctor(crate::commands::doctor::DoctorArgs),
 }
 
 const COMPLETIONS_HELP: &str = "\

@@ -2,6 +2,8 @@
 
 mod connect;
 mod docs;
+pub mod doctor;
+mod doctor_oidc;
 pub mod inspect;
 mod perms;
 mod runs;
@@ -26,6 +28,7 @@ pub fn run(cli: Cli) -> std::process::ExitCode {
         Command::Sandbox(command) => sandbox::run(command),
         Command::Completions(args) => docs::completions(&args),
         Command::Man(args) => docs::man(&args),
+        Command::Doctor(args) => doctor::run(&args),
         Command::Schema => {
             print!("{}", awslab_planner::schema::plan_schema());
             Status::Success
