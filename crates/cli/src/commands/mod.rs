@@ -1,5 +1,7 @@
 //! One module per command; each returns the exit status and prints its own output.
 
+#[cfg(test)]
+mod ci_example;
 mod connect;
 mod docs;
 pub mod doctor;
@@ -9,6 +11,7 @@ mod perms;
 mod runs;
 pub mod sandbox;
 mod sandbox_saml;
+mod sarif;
 mod up;
 
 use crate::cli::{Cli, Command};
