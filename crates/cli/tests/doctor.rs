@@ -440,3 +440,35 @@ fn validate_sarif_has_what_sarif_and_code_scanning_require() {
         assert!(stderr.contains(rule), "`{rule}` not in:\n{stderr}");
     }
 }
+
+#[test]
+fn validate_sarif_never_carries_a_secret_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("lab.yaml"),
+        "name: secret-lab\nvars:\n  pw: { value: placeholder, secret: true }\nsteps:\n  user:\n    iam.user: { name: \"u-${vars.pw}\" }\n",
+    )
+    .unwrap();
+    let secret = "TopSecretValue123";
+    let output = std::process::Command::new(support::AWSLAB)
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .env("RUST_LOG", "trace")
+        .args([
+            "validate",
+            "lab.yaml",
+            "--secret-var",
+            &format!("pw={secret}"),
+            "--format",
+            "sarif",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    let log: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        log["runs"][0]["results"][0]["ruleId"], "plan::secret_in_name",
+        "{log:#}"
+    );
+    assert!(!everything(&output).contains(secret), "{}", text(&output));
+}

@@ -343,8 +343,11 @@ fn clock_line(connection: &Connection, server_time: Option<i64>) -> Line {
             .todo("keep this machine's clock synchronized (NTP): AWS refuses requests signed more than 15 minutes off")
         };
     };
-    let local = time::OffsetDateTime::now_utc().unix_timestamp();
-    let skew = local - server;
+    skew_line(time::OffsetDateTime::now_utc().unix_timestamp() - server)
+}
+
+/// The clock check for a skew (this machine's clock minus the target's, in seconds).
+fn skew_line(skew: i64) -> Line {
     let size = humantime::format_duration(std::time::Duration::from_secs(skew.unsigned_abs()));
     let direction = if skew >= 0 { "ahead of" } else { "behind" };
     let found = if skew == 0 {
@@ -427,6 +430,31 @@ mod tests {
             wrong.render().contains("not `444455556666`"),
             "{}",
             wrong.render()
+        );
+    }
+
+    #[test]
+    fn a_clock_off_by_more_than_fifteen_minutes_fails() {
+        assert_eq!(skew_line(0).level, Level::Ok);
+        assert_eq!(skew_line(-30).level, Level::Ok);
+        let drifting = skew_line(120);
+        assert_eq!(drifting.level, Level::Warn);
+        assert!(
+            drifting.render().contains("2m ahead of the target's"),
+            "{}",
+            drifting.render()
+        );
+        let refused = skew_line(-16 * 60);
+        assert_eq!(refused.level, Level::Fail);
+        assert!(
+            refused.render().contains("16m behind the target's"),
+            "{}",
+            refused.render()
+        );
+        assert!(
+            refused
+                .render()
+                .contains("AWS refuses requests signed more than 15 minutes off")
         );
     }
 
