@@ -472,3 +472,50 @@ fn validate_sarif_never_carries_a_secret_variable() {
     );
     assert!(!everything(&output).contains(secret), "{}", text(&output));
 }
+
+/// `awslab sandbox serve` on a free port, killed (by its own handle) when dropped.
+struct Served(std::process::Child);
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn doctor_measures_the_clock_of_a_served_sandbox_from_its_date_header() {
+    use std::io::BufRead as _;
+    let lab = Lab::on(Target::Sandbox, "doctor_served").await.unwrap();
+    let mut child = lab
+        .command(support::AWSLAB)
+        .args(["sandbox", "serve", "--port", "0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let served = Served(child);
+    let url = first.trim().rsplit(' ').next().unwrap().to_owned();
+    assert!(url.starts_with("http://127.0.0.1:"), "{first}");
+    // The operator's keys are the lab's `[default]` profile.
+    let output = lab.awslab(&["doctor", "--endpoint-url", &url]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let report = stdout(&output);
+    assert!(
+        report.contains("found through the default credential chain: static keys of a profile"),
+        "{}",
+        text(&output)
+    );
+    assert!(
+        report.contains("ok    clock: this machine's clock")
+            && report.contains("the target's (`Date` header)"),
+        "{}",
+        text(&output)
+    );
+    assert!(!everything(&output).contains(&lab.admin.secret_access_key));
+    drop(served);
+}
