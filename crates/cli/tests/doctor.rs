@@ -517,5 +517,25 @@ async fn doctor_measures_the_clock_of_a_served_sandbox_from_its_date_header() {
         text(&output)
     );
     assert!(!everything(&output).contains(&lab.admin.secret_access_key));
+
+    // Exported keys, every log line on: named as the source, never shown.
+    let output = lab
+        .command(support::AWSLAB)
+        .args(["-vvv", "doctor", "--endpoint-url", &url])
+        .env("RUST_LOG", "trace")
+        .env("AWS_ACCESS_KEY_ID", &lab.admin.access_key_id)
+        .env("AWS_SECRET_ACCESS_KEY", &lab.admin.secret_access_key)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(
+        stdout(&output).contains("environment variables (AWS_ACCESS_KEY_ID)"),
+        "{}",
+        text(&output)
+    );
+    assert!(
+        !everything(&output).contains(&lab.admin.secret_access_key),
+        "the secret key reached the output at trace level"
+    );
     drop(served);
 }
