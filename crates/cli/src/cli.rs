@@ -42,7 +42,7 @@ pub struct Cli {
 pub enum Command {
     /// Check plans without touching AWS: every problem at once, with file, line and column.
     #[command(
-        after_help = "Examples:\n  awslab validate plans/*.yaml\n  awslab validate my-lab.yaml --var bucket=my-bucket\n\nExit status: 0 if every plan is valid (warnings allowed), 2 otherwise."
+        after_help = "Examples:\n  awslab validate plans/*.yaml\n  awslab validate my-lab.yaml --var bucket=my-bucket\n  awslab validate plans/*.yaml --format sarif > awslab.sarif   # for code scanning\n\nExit status: 0 if every plan is valid (warnings allowed), 2 otherwise."
     )]
     Validate(ValidateArgs),
     /// Show what a plan will do: the steps in run order, what each creates, and the teardown order.
@@ -100,6 +100,10 @@ pub enum Command {
         after_help = "Examples:\n  awslab man > awslab.1 && man ./awslab.1\n  awslab man --dir ~/.local/share/man/man1   # awslab.1, awslab-up.1, ..."
     )]
     Man(ManArgs),
+    /// Check what a run needs on the target: credentials, region, account, clock skew,
+    /// reachability of IAM, STS, S3 and CloudFormation; `doctor oidc` explains a CI trust.
+    #[command(after_help = crate::commands::doctor::AFTER_HELP)]
+    Doctor(crate::commands::doctor::DoctorArgs),
 }
 
 const SWEEP_HELP: &str = "\
@@ -233,6 +237,16 @@ pub struct ValidateArgs {
     pub plans: Vec<PathBuf>,
     #[command(flatten)]
     pub vars: VarArgs,
+    /// Output format: `human` (diagnostics on stderr), or `sarif` (one SARIF 2.1.0 log
+    /// of every error and warning on stdout, for code-scanning annotations).
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: ValidateFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ValidateFormat {
+    Human,
+    Sarif,
 }
 
 #[derive(Debug, Args)]

@@ -18,6 +18,7 @@ pub mod classify;
 pub mod client;
 pub mod context;
 pub mod credentials;
+pub mod doctor;
 pub mod emulator_compat;
 pub mod engine;
 pub mod error;

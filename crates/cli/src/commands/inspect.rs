@@ -35,6 +35,9 @@ pub fn load_reporting(path: &std::path::Path, vars: &VarArgs) -> Option<SealedPl
 }
 
 pub fn validate(args: &ValidateArgs) -> Status {
+    if args.format == crate::cli::ValidateFormat::Sarif {
+        return super::sarif::validate(args);
+    }
     let mut status = Status::Success;
     for path in &args.plans {
         match load_reporting(path, &args.vars) {

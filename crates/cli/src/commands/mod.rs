@@ -1,12 +1,17 @@
 //! One module per command; each returns the exit status and prints its own output.
 
+#[cfg(test)]
+mod ci_example;
 mod connect;
 mod docs;
+pub mod doctor;
+mod doctor_oidc;
 pub mod inspect;
 mod perms;
 mod runs;
 pub mod sandbox;
 mod sandbox_saml;
+mod sarif;
 mod shared_state;
 mod up;
 // issue 19: sweep and reap
@@ -38,6 +43,7 @@ pub fn run(cli: Cli) -> std::process::ExitCode {
         Command::Reap(args) => reap::reap(&args),
         Command::Completions(args) => docs::completions(&args),
         Command::Man(args) => docs::man(&args),
+        Command::Doctor(args) => doctor::run(&args),
         Command::Schema => {
             print!("{}", awslab_planner::schema::plan_schema());
             Status::Success
