@@ -6,6 +6,7 @@
 #[cfg(test)]
 pub(crate) mod actions_tests;
 pub mod cfn;
+mod handle;
 mod list;
 pub mod multipart;
 mod policy;
@@ -14,6 +15,7 @@ mod range;
 use base64::Engine as _;
 
 pub use crate::model::s3::{Listing, S3Operation, S3Output};
+pub use handle::Decoded;
 use list::list;
 pub use policy::precheck;
 
