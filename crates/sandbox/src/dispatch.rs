@@ -9,7 +9,7 @@ use crate::auth::{self, AuthError, Caller};
 use crate::ids;
 use crate::model::{CommonError, S3Error};
 use crate::sandbox::Sandbox;
-use crate::services::{ApiError, Check, Shape, cloudformation, iam, other, registry, s3};
+use crate::services::{ApiError, Call, Check, Handle, Input, Shape, iam, other, registry, s3};
 use crate::state::{DecisionRecord, Outcome, World};
 use crate::wire::auth_errors::{Family, auth_error};
 use crate::wire::{self, HttpRequest, HttpResponse, Route, query};
@@ -45,7 +45,7 @@ impl Sandbox {
             .and_then(Option::as_ref)
             .map(|signature| signature.service.as_str());
         // Services the sandbox does not emulate, routed from botocore's models.
-        if let Some(routed) = wire::rest_routes::find(request, &form, scoped) {
+        if let Some(routed) = wire::rest_routes::find(request, &form, scoped, &registry::Registry) {
             return self.generic(routed, &signed, &form, &request_id);
         }
         match wire::route(request, &form, scoped, &registry::Registry) {
@@ -55,7 +55,6 @@ impl Sandbox {
         }
     }
 
-    #[expect(clippy::too_many_lines, reason = "one request, service by service")]
     fn query(
         &self,
         service: &str,
@@ -70,6 +69,7 @@ impl Sandbox {
         let Some(action) = action else {
             return query::error(
                 service,
+                &registry::Registry,
                 &ApiError::of(CommonError::MissingAction, "Missing Action"),
                 request_id,
             );
@@ -81,8 +81,7 @@ impl Sandbox {
             _ => query::input(form),
         };
         let registered = registry::service(service);
-        let operation = registered.and_then(|found| found.operation(&action));
-        let stack_operation = registered.and_then(|found| found.stack_operation(&action));
+        let handler = registered.and_then(|found| found.handler(&action));
         let unsigned_allowed =
             registered.is_some_and(|found| found.unsigned.contains(&action.as_str()));
         let mut explanation = Explanation::default();
@@ -112,27 +111,7 @@ impl Sandbox {
                 return Outcome::Discard;
             }
             let facts = facts(signed);
-            if let Some(stack_operation) = stack_operation {
-                let region = facts.region.clone();
-                let mut authorize = |world: &World, caller: &Caller, checks: &[Check]| {
-                    authorize_all(world, caller, checks, &facts, request_id, &mut explanation)
-                };
-                let (result, commit) = cloudformation::handle(
-                    stack_operation,
-                    &input,
-                    world,
-                    &caller,
-                    &region,
-                    &mut authorize,
-                );
-                answer = result;
-                return if commit {
-                    Outcome::Commit
-                } else {
-                    Outcome::Discard
-                };
-            }
-            let Some(operation) = operation else {
+            let Some(handler) = handler else {
                 answer = if let Some(registered) = registered {
                     Err(registered.unknown_operation(&action))
                 } else {
@@ -151,33 +130,30 @@ impl Sandbox {
                 };
                 return Outcome::Discard;
             };
-            answer = (operation.checks)(&input, world, &caller)
-                .and_then(|checks| {
-                    authorize_all(
-                        world,
-                        &caller,
-                        &checks,
-                        &facts,
-                        request_id,
-                        &mut explanation,
-                    )
-                })
-                .and_then(|()| (operation.run)(&input, world, &caller));
-            if answer.is_ok() && operation.mutates {
-                Outcome::Commit
-            } else {
-                Outcome::Discard
-            }
+            let (result, commit) = run_operation(
+                handler,
+                world,
+                &input,
+                &caller,
+                &facts,
+                request_id,
+                &mut explanation,
+            );
+            answer = result;
+            commit
         });
         self.keep(request_id, explanation);
         match (transaction, answer) {
             (Err(error), _) => query::error(
                 service,
+                &registry::Registry,
                 &ApiError::of(CommonError::InternalFailure, error.to_string()),
                 request_id,
             ),
-            (Ok(()), Ok(shape)) => query::success(service, &action, &shape, request_id),
-            (Ok(()), Err(error)) => query::error(service, &error, request_id),
+            (Ok(()), Ok(shape)) => {
+                query::success(service, &registry::Registry, &action, &shape, request_id)
+            }
+            (Ok(()), Err(error)) => query::error(service, &registry::Registry, &error, request_id),
         }
     }
 
@@ -188,14 +164,9 @@ impl Sandbox {
             Ok(operation) => operation,
             Err(error) => return wire::s3::error(&error, request_id, head),
         };
-        let region = signed
-            .region()
-            .map_or_else(|| "us-east-1".to_owned(), str::to_owned);
-        let mutates = operation.mutates();
-        let checks = operation.checks();
         // As for IAM: a bucket policy is checked before the world is locked.
-        let policy_verdict = s3::precheck(&operation);
-        let mut operation = Some(operation);
+        let handler = s3::Decoded::new(operation);
+        let input = Input::default();
         let mut explanation = Explanation::default();
         let mut answer = Err(ApiError::of(
             S3Error::InternalError,
@@ -215,26 +186,17 @@ impl Sandbox {
                 answer = Err(error);
                 return Outcome::Discard;
             }
-            if let Err(error) = authorize_all(
+            let (result, commit) = run_operation(
+                &handler,
                 world,
+                &input,
                 &caller,
-                &checks,
                 &facts(signed),
                 request_id,
                 &mut explanation,
-            ) {
-                answer = Err(error);
-                return Outcome::Discard;
-            }
-            let Some(operation) = operation.take() else {
-                return Outcome::Discard;
-            };
-            answer = s3::run_checked(operation, world, &caller, &region, policy_verdict.clone());
-            if answer.is_ok() && mutates {
-                Outcome::Commit
-            } else {
-                Outcome::Discard
-            }
+            );
+            answer = result;
+            commit
         });
         self.keep(request_id, explanation);
         match (transaction, answer) {
@@ -383,6 +345,45 @@ struct Explanation {
     /// Whether a check was denied: known here, never read back from `text`, whose
     /// context values and reasons are free text.
     denied: bool,
+}
+
+/// Runs `handler` as every operation of every emulated service runs: its checks, all
+/// authorized (the first denial is the answer), then the handler, given the call
+/// (input, caller, region, and the authorizer for what it decides as it goes).
+/// Returns the answer and whether to commit (a success that changes the world).
+fn run_operation<A>(
+    handler: &dyn Handle<A>,
+    world: &mut World,
+    input: &Input,
+    caller: &Caller,
+    facts: &RequestFacts,
+    request_id: &str,
+    explanation: &mut Explanation,
+) -> (Result<A, ApiError>, Outcome) {
+    let region = if facts.region.is_empty() {
+        "us-east-1"
+    } else {
+        facts.region.as_str()
+    };
+    let mut authorize = |world: &World, caller: &Caller, checks: &[Check]| {
+        authorize_all(world, caller, checks, facts, request_id, explanation)
+    };
+    let mut call = Call {
+        input,
+        caller,
+        region,
+        authorize: &mut authorize,
+    };
+    let answer = handler
+        .checks(world, &call)
+        .and_then(|checks| (call.authorize)(world, caller, &checks))
+        .and_then(|()| handler.run(world, &mut call));
+    let outcome = if answer.is_ok() && handler.mutates() {
+        Outcome::Commit
+    } else {
+        Outcome::Discard
+    };
+    (answer, outcome)
 }
 
 /// Authorizes every check; the first denial is the answer.

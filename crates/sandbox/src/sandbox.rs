@@ -58,6 +58,9 @@ impl fmt::Debug for Operator {
 pub struct Status {
     /// The services emulated, as the registry lists them.
     pub services: Vec<ServiceStatus>,
+    /// How many other services (botocore's, from the generic catalog `services.tsv`)
+    /// are answered generically: authenticated, authorized, reads answered empty.
+    pub generic_services: usize,
     pub accounts: Vec<AccountStatus>,
     pub buckets: Vec<String>,
     pub sessions: usize,
@@ -230,10 +233,14 @@ impl Sandbox {
                     resource_types: service
                         .resource_types
                         .iter()
-                        .map(|kind| (*kind).to_owned())
+                        .map(|kind| kind.name().to_owned())
                         .collect(),
                 })
                 .collect(),
+            generic_services: crate::wire::catalog::services()
+                .iter()
+                .filter(|service| registry::service(service.signing_name).is_none())
+                .count(),
             accounts: world
                 .accounts
                 .values()

@@ -274,6 +274,21 @@ fn reset(args: &SandboxStateArgs) -> Result<Status, Failure> {
 
 fn status(args: &SandboxStateArgs) -> Result<Status, Failure> {
     let status = open(args)?.status().or_fail(Status::Invalid)?;
+    println!("emulated services:");
+    for service in &status.services {
+        println!(
+            "  {} ({}, API version {}): {} operations; CloudFormation types: {}",
+            service.name,
+            service.protocol,
+            service.api_version,
+            service.operations,
+            list(&service.resource_types)
+        );
+    }
+    println!(
+        "other services answered through the generic catalog: {}",
+        status.generic_services
+    );
     for (index, account) in status.accounts.iter().enumerate() {
         println!("account {} `{}`", index + 1, account.id);
         println!("  users: {}", list(&account.users));

@@ -6,7 +6,8 @@
 //! that is not listed here is never reached (its operation table is dead code, which the
 //! compiler flags). See "How to add a service" in `docs/architecture.md`.
 
-use super::{ApiError, CommonError, Operation, cloudformation, iam, sts};
+use super::cloudformation::types::ResourceType;
+use super::{ApiError, CommonError, Handle, Operation, Shape, cloudformation, iam, s3, sts};
 use crate::wire::{Catalog, Protocol};
 
 /// How a service's operations are run.
@@ -14,8 +15,9 @@ pub enum Handlers {
     /// Each operation declares its checks, all authorized before it runs, in one
     /// transaction (IAM, STS).
     Checked(&'static [&'static [Operation]]),
-    /// Each operation authorizes as it goes, in a region: `CloudFormation` authorizes its
-    /// own action, then each resource call of a stack as the caller (or its role).
+    /// Each operation is given the whole call (its region, the authorizer for what it
+    /// decides as it goes): `CloudFormation`'s own action is authorized by its checks,
+    /// then each resource call of a stack as the caller (or its role).
     Stacks(&'static [cloudformation::StackOperation]),
     /// REST operations decoded by the wire into typed operations (`wire::s3`), each
     /// declaring its checks (`S3Operation::checks`).
@@ -36,9 +38,10 @@ pub struct Service {
     pub handlers: Handlers,
     /// Operations called without a signature (STS's web identity and SAML).
     pub unsigned: &'static [&'static str],
-    /// The `CloudFormation` resource types this service owns (`AWS::IAM::User`...); a
-    /// slot the resource types fill as they move beside their service.
-    pub resource_types: &'static [&'static str],
+    /// The `CloudFormation` resource types this service owns (`AWS::IAM::User`...),
+    /// each a [`ResourceType`] in the service's `cfn` folder; `CloudFormation` finds a
+    /// template's types only here.
+    pub resource_types: &'static [&'static dyn ResourceType],
 }
 
 /// Every emulated service. A service is one line here plus its folder.
@@ -51,7 +54,7 @@ pub static SERVICES: &[Service] = &[
         endpoint_prefix: "iam",
         handlers: Handlers::Checked(iam::OPERATIONS),
         unsigned: &[],
-        resource_types: &[],
+        resource_types: iam::cfn::TYPES,
     },
     Service {
         name: "sts",
@@ -71,7 +74,7 @@ pub static SERVICES: &[Service] = &[
         endpoint_prefix: "s3",
         handlers: Handlers::Rest,
         unsigned: &[],
-        resource_types: &[],
+        resource_types: s3::cfn::TYPES,
     },
     Service {
         name: "cloudformation",
@@ -99,6 +102,20 @@ impl Service {
                 .flat_map(|table| table.iter())
                 .find(|operation| operation.name == name),
             Handlers::Stacks(_) | Handlers::Rest => None,
+        }
+    }
+
+    /// Operation `name`, as the dispatcher runs every operation answered in the query
+    /// protocol: its checks, all authorized, then its handler.
+    pub fn handler(&self, name: &str) -> Option<&'static dyn Handle<Shape>> {
+        match self.handlers {
+            Handlers::Checked(_) => self
+                .operation(name)
+                .map(|operation| operation as &dyn Handle<Shape>),
+            Handlers::Stacks(_) => self
+                .stack_operation(name)
+                .map(|operation| operation as &dyn Handle<Shape>),
+            Handlers::Rest => None,
         }
     }
 
@@ -168,6 +185,10 @@ impl Catalog for Registry {
             .find(|service| service.name != "iam" && service.defines(action))
             .map(|service| service.signing_name)
     }
+
+    fn api_version(&self, signing_name: &str) -> Option<&'static str> {
+        service(signing_name).map(|service| service.api_version)
+    }
 }
 
 #[cfg(test)]
@@ -189,6 +210,39 @@ mod tests {
             let unique: BTreeSet<&str> = operations.iter().copied().collect();
             assert_eq!(unique.len(), operations.len(), "{}", service.name);
         }
+    }
+
+    #[test]
+    fn each_cloudformation_type_is_listed_under_the_service_that_owns_it() {
+        let mut listed = BTreeSet::new();
+        for service in SERVICES {
+            for kind in service.resource_types {
+                assert_eq!(
+                    kind.service().to_ascii_lowercase(),
+                    service.name,
+                    "{}",
+                    kind.name()
+                );
+                let prefix = format!("AWS::{}::", service.name.to_ascii_uppercase());
+                assert!(kind.name().starts_with(&prefix), "{}", kind.name());
+                assert!(listed.insert(kind.name()), "{} twice", kind.name());
+            }
+        }
+        assert!(crate::services::cloudformation::types::find("AWS::IAM::User").is_some());
+        assert!(crate::services::cloudformation::types::find("AWS::S3::Bucket").is_some());
+    }
+
+    #[test]
+    fn every_operation_runs_through_one_handle() {
+        for service in SERVICES {
+            for name in service.operation_names() {
+                assert!(service.handler(name).is_some(), "{}:{name}", service.name);
+            }
+        }
+        let cloudformation = service("cloudformation").unwrap();
+        assert!(cloudformation.handler("DescribeStacks").is_some());
+        assert_eq!(Registry.api_version("cloudformation"), Some("2010-05-15"));
+        assert!(Registry.emulates("s3") && !Registry.emulates("lambda"));
     }
 
     #[test]

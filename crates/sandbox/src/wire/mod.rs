@@ -137,6 +137,14 @@ pub trait Catalog {
     fn by_endpoint(&self, prefix: &str) -> Option<(&'static str, Protocol)>;
     /// The registered query service that defines operation `action`.
     fn by_action(&self, action: &str) -> Option<&'static str>;
+    /// The API version (botocore's `metadata.apiVersion`) of the registered service
+    /// that signs as `signing_name`.
+    fn api_version(&self, signing_name: &str) -> Option<&'static str>;
+    /// Whether the sandbox emulates the service that signs as `signing_name` (then
+    /// the generic catalog never answers for it).
+    fn emulates(&self, signing_name: &str) -> bool {
+        self.protocol(signing_name).is_some()
+    }
 }
 
 /// Routes by the credential scope's service (`scoped`, from the request's signature),

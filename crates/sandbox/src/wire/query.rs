@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::xml::{element, write_shape};
-use super::{HttpRequest, HttpResponse};
+use super::{Catalog, HttpRequest, HttpResponse};
 use crate::model::{ApiError, Field, Input, MAX_LIST_ITEMS, Shape};
 
 /// The form fields of a query-protocol request (body and query string together).
@@ -113,20 +113,26 @@ fn rest_of<'a, 'b>(path: &'a [&'b str]) -> &'a [&'b str] {
     path.get(1..).unwrap_or_default()
 }
 
-/// The XML namespace of a query service's answers.
-pub fn namespace(service: &str) -> String {
-    match service {
-        "iam" => "https://iam.amazonaws.com/doc/2010-05-08/".to_owned(),
-        "sts" => "https://sts.amazonaws.com/doc/2011-06-15/".to_owned(),
-        other => format!("https://{other}.amazonaws.com/doc/"),
+/// The XML namespace of a query service's answers, with the API version the
+/// registry gives it (`https://iam.amazonaws.com/doc/2010-05-08/`).
+pub fn namespace(service: &str, catalog: &dyn Catalog) -> String {
+    match catalog.api_version(service) {
+        Some(version) => format!("https://{service}.amazonaws.com/doc/{version}/"),
+        None => format!("https://{service}.amazonaws.com/doc/"),
     }
 }
 
 /// A successful answer.
-pub fn success(service: &str, action: &str, result: &Shape, request_id: &str) -> HttpResponse {
+pub fn success(
+    service: &str,
+    catalog: &dyn Catalog,
+    action: &str,
+    result: &Shape,
+    request_id: &str,
+) -> HttpResponse {
     let mut body = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<{action}Response xmlns=\"{}\">",
-        namespace(service)
+        namespace(service, catalog)
     );
     if result.fields.is_empty() {
         let _ = write!(body, "<{action}Result/>");
@@ -142,7 +148,12 @@ pub fn success(service: &str, action: &str, result: &Shape, request_id: &str) ->
 }
 
 /// An error answer.
-pub fn error(service: &str, error: &ApiError, request_id: &str) -> HttpResponse {
+pub fn error(
+    service: &str,
+    catalog: &dyn Catalog,
+    error: &ApiError,
+    request_id: &str,
+) -> HttpResponse {
     let kind = if error.status >= 500 {
         "Receiver"
     } else {
@@ -150,7 +161,7 @@ pub fn error(service: &str, error: &ApiError, request_id: &str) -> HttpResponse 
     };
     let mut body = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ErrorResponse xmlns=\"{}\"><Error>",
-        namespace(service)
+        namespace(service, catalog)
     );
     element(&mut body, "Type", kind);
     element(&mut body, "Code", &error.code);

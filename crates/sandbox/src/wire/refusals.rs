@@ -113,7 +113,7 @@ fn answer(catalog: &dyn Catalog, request: &HttpRequest, error: &ApiError) -> Htt
     let request_id = crate::ids::request_id();
     match shape(catalog, request) {
         Route::S3 => s3::error(error, &request_id, request.method == "HEAD"),
-        Route::Query { service } => query::error(&service, error, &request_id),
+        Route::Query { service } => query::error(&service, catalog, error, &request_id),
         Route::Json { .. } => HttpResponse::new(
             error.status,
             "application/x-amz-json-1.1",

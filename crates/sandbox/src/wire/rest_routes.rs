@@ -7,14 +7,10 @@
 //! query literals (`?versions`, `?list-type=2`) must be in the query string. The most
 //! specific template wins (most literal segments, then most query literals).
 //!
-//! IAM, STS, S3 and `CloudFormation` are emulated and never routed here.
+//! The services the registry emulates ([`Catalog::emulates`]) are never routed here.
 
-use super::HttpRequest;
 use super::catalog::{self, Operation, Protocol, Service};
-
-/// The signing names of the emulated services (`s3` also signs `s3control`, which S3's
-/// emulation answers).
-const EMULATED: &[&str] = &["iam", "sts", "s3", "cloudformation"];
+use super::{Catalog, HttpRequest};
 
 /// Where a request goes: the service, the protocol it speaks, and the operation if one
 /// matched.
@@ -31,15 +27,16 @@ pub fn find(
     request: &HttpRequest,
     form: &[(String, String)],
     scoped: Option<&str>,
+    emulated: &dyn Catalog,
 ) -> Option<Routed> {
     let target = request.header("x-amz-target");
     let candidates: Vec<&'static Service> = match scoped {
-        Some(name) if EMULATED.contains(&name) => return None,
+        Some(name) if emulated.emulates(name) => return None,
         Some(name) => catalog::services()
             .iter()
             .filter(|service| service.signing_name == name)
             .collect(),
-        None => unsigned_candidates(request, target),
+        None => unsigned_candidates(request, target, emulated),
     };
     if candidates.is_empty() {
         return None;
@@ -137,13 +134,17 @@ pub fn find(
 /// Unsigned: the service the `X-Amz-Target` prefix names, else the host's endpoint
 /// prefix (`lambda.us-east-1.amazonaws.com`); an unsigned request to a bare host is
 /// S3's (anonymous reads of public buckets) and not routed here.
-fn unsigned_candidates(request: &HttpRequest, target: Option<&str>) -> Vec<&'static Service> {
+fn unsigned_candidates(
+    request: &HttpRequest,
+    target: Option<&str>,
+    emulated: &dyn Catalog,
+) -> Vec<&'static Service> {
     if let Some(target) = target {
         let prefix = target.rsplit_once('.').map_or(target, |(prefix, _)| prefix);
         return catalog::services()
             .iter()
             .filter(|service| service.target_prefix == Some(prefix))
-            .filter(|service| !EMULATED.contains(&service.signing_name))
+            .filter(|service| !emulated.emulates(service.signing_name))
             .collect();
     }
     // `prefix.amazonaws.com` or `prefix.region.amazonaws.com`, never a bucket's
@@ -161,7 +162,7 @@ fn unsigned_candidates(request: &HttpRequest, target: Option<&str>) -> Vec<&'sta
     catalog::services()
         .iter()
         .filter(|service| service.endpoint_prefix == first)
-        .filter(|service| !EMULATED.contains(&service.signing_name))
+        .filter(|service| !emulated.emulates(service.signing_name))
         .collect()
 }
 
@@ -242,6 +243,37 @@ fn segment_matches(template: &str, segment: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The emulated services as the registry lists them (the wire's tests cannot
+    /// name the registry, a layer above).
+    struct Emulated;
+
+    impl Catalog for Emulated {
+        fn protocol(&self, signing_name: &str) -> Option<crate::wire::Protocol> {
+            match signing_name {
+                "iam" | "sts" | "cloudformation" => Some(crate::wire::Protocol::Query),
+                "s3" => Some(crate::wire::Protocol::RestXml),
+                _ => None,
+            }
+        }
+        fn by_endpoint(&self, _: &str) -> Option<(&'static str, crate::wire::Protocol)> {
+            None
+        }
+        fn by_action(&self, _: &str) -> Option<&'static str> {
+            None
+        }
+        fn api_version(&self, _: &str) -> Option<&'static str> {
+            None
+        }
+    }
+
+    fn find(
+        request: &HttpRequest,
+        form: &[(String, String)],
+        scoped: Option<&str>,
+    ) -> Option<Routed> {
+        super::find(request, form, scoped, &Emulated)
+    }
 
     fn request(method: &str, path: &str, query: &str) -> HttpRequest {
         HttpRequest {

@@ -17,122 +17,46 @@ pub mod template;
 pub mod types;
 pub mod yaml;
 
-use crate::auth::Caller;
-use crate::services::{ApiError, Input, Shape};
-use crate::state::World;
-use resources::Authorize;
+use crate::services::CallOperation;
+use api::checks;
 
-/// A `CloudFormation` operation: it authorizes as it goes (its own action first, then
-/// each call a stack makes, as the caller or the stack's role) through the request's
-/// authorizer, so it is not a checked [`crate::services::Operation`].
-pub struct StackOperation {
-    pub name: &'static str,
-    pub run: fn(&mut World, &mut api::Request) -> Result<Shape, ApiError>,
-}
+/// A `CloudFormation` operation: its own action authorized through its `checks`
+/// before it runs, like every service's; the calls a stack makes are authorized as
+/// it goes, through the [`Call`](crate::services::Call)'s authorizer.
+pub type StackOperation = CallOperation;
 
-/// The operations answered, as the registry lists them.
-pub const OPERATIONS: &[StackOperation] = &[
-    StackOperation {
-        name: "CreateStack",
-        run: api::create_stack,
-    },
-    StackOperation {
-        name: "UpdateStack",
-        run: api::update_stack,
-    },
-    StackOperation {
-        name: "DeleteStack",
-        run: api::delete_stack,
-    },
-    StackOperation {
-        name: "DescribeStacks",
-        run: api::describe_stacks,
-    },
-    StackOperation {
-        name: "DescribeStackEvents",
-        run: api::describe_stack_events,
-    },
-    StackOperation {
-        name: "DescribeStackResource",
-        run: api::describe_stack_resource,
-    },
-    StackOperation {
-        name: "DescribeStackResources",
-        run: api::describe_stack_resources,
-    },
-    StackOperation {
-        name: "ListStacks",
-        run: api::list_stacks,
-    },
-    StackOperation {
-        name: "ListStackResources",
-        run: api::list_stack_resources,
-    },
-    StackOperation {
-        name: "GetTemplate",
-        run: api::get_template,
-    },
-    StackOperation {
-        name: "ValidateTemplate",
-        run: api::validate_template,
-    },
-    StackOperation {
-        name: "GetTemplateSummary",
-        run: api::get_template_summary,
-    },
-    StackOperation {
-        name: "CreateChangeSet",
-        run: api::create_change_set,
-    },
-    StackOperation {
-        name: "DescribeChangeSet",
-        run: api::describe_change_set,
-    },
-    StackOperation {
-        name: "ExecuteChangeSet",
-        run: api::execute_change_set,
-    },
-    StackOperation {
-        name: "DeleteChangeSet",
-        run: api::delete_change_set,
-    },
-    StackOperation {
-        name: "ListChangeSets",
-        run: api::list_change_sets,
-    },
-    StackOperation {
-        name: "ListExports",
-        run: api::list_exports,
-    },
-    StackOperation {
-        name: "UpdateTerminationProtection",
-        run: api::update_termination_protection,
-    },
-];
-
-/// Runs `CloudFormation` operation `operation` for `caller` in `region`; `authorize`
-/// decides each check (the operation's own, then each resource call's). Returns the
-/// answer and whether the world changed (to commit). Operations validate before they
-/// change anything, so an `Err` leaves the world as it was.
-pub fn handle(
-    operation: &StackOperation,
-    input: &Input,
-    world: &mut World,
-    caller: &Caller,
-    region: &str,
-    authorize: &mut Authorize,
-) -> (Result<Shape, ApiError>, bool) {
-    let mut request = api::Request {
-        input,
-        caller,
-        region: if region.is_empty() {
-            "us-east-1"
-        } else {
-            region
-        },
-        authorize,
+/// One operation.
+macro_rules! operation {
+    ($name:literal, $function:ident, mutates: $mutates:literal) => {
+        StackOperation {
+            name: $name,
+            mutates: $mutates,
+            checks: checks::$function,
+            run: api::$function,
+        }
     };
-    let answer = (operation.run)(world, &mut request);
-    let commit = answer.is_ok();
-    (answer, commit)
 }
+
+/// The operations answered, as the registry lists them. A read that catches a stack
+/// up with the sandbox's clock (its status, its events) changes the world too.
+pub const OPERATIONS: &[StackOperation] = &[
+    operation!("CreateStack", create_stack, mutates: true),
+    operation!("UpdateStack", update_stack, mutates: true),
+    operation!("DeleteStack", delete_stack, mutates: true),
+    operation!("DescribeStacks", describe_stacks, mutates: true),
+    operation!("DescribeStackEvents", describe_stack_events, mutates: true),
+    operation!("DescribeStackResource", describe_stack_resource, mutates: true),
+    operation!("DescribeStackResources", describe_stack_resources, mutates: true),
+    operation!("ListStacks", list_stacks, mutates: true),
+    operation!("ListStackResources", list_stack_resources, mutates: true),
+    operation!("GetTemplate", get_template, mutates: true),
+    operation!("ValidateTemplate", validate_template, mutates: true),
+    operation!("GetTemplateSummary", get_template_summary, mutates: true),
+    operation!("CreateChangeSet", create_change_set, mutates: true),
+    operation!("DescribeChangeSet", describe_change_set, mutates: true),
+    operation!("ExecuteChangeSet", execute_change_set, mutates: true),
+    operation!("DeleteChangeSet", delete_change_set, mutates: true),
+    operation!("ListChangeSets", list_change_sets, mutates: true),
+    operation!("ListExports", list_exports, mutates: true),
+    operation!("UpdateTerminationProtection", update_termination_protection, mutates: true),
+];

@@ -16,9 +16,7 @@ use crate::services::s3::{S3Operation, run as run_s3};
 use crate::services::{ApiError, Check, iam};
 use crate::state::World;
 
-/// Decides checks for the principal acting for the stack (the dispatcher's
-/// authorization, recorded for `explain`).
-pub type Authorize<'a> = dyn FnMut(&World, &Caller, &[Check]) -> Result<(), ApiError> + 'a;
+pub use crate::services::Authorize;
 
 /// The principal acting for a stack, and the stack facts resources need.
 pub struct Actor<'a, 'b> {

@@ -1,5 +1,5 @@
 //! The resource types a stack can hold, each one [`ResourceType`] beside the service
-//! that owns it (`services/iam/cfn/`, `services/s3/cfn/`), listed once in [`TYPES`].
+//! that owns it (`services/iam/cfn/`, `services/s3/cfn/`), listed once in its service's registry entry ([`types`]).
 //! Everything `CloudFormation` needs to know of a type is its implementation: its
 //! schema, its `Fn::GetAtt` attributes, whether it needs an IAM capability, which
 //! property changes replace it, and how it is created, updated and deleted (through
@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::intrinsics::Made;
 use super::resources::Actor;
-use crate::services::{ApiError, iam, s3};
+use crate::services::ApiError;
 use crate::state::World;
 
 /// Which changes replace a resource rather than update it in place.
@@ -69,25 +69,18 @@ pub trait ResourceType: Sync {
     ) -> Result<(), ApiError>;
 }
 
-/// Every type the sandbox provisions.
-pub const TYPES: &[&dyn ResourceType] = &[
-    &iam::cfn::User,
-    &iam::cfn::Role,
-    &iam::cfn::Policy,
-    &iam::cfn::ManagedPolicy,
-    &iam::cfn::AccessKey,
-    &iam::cfn::Group,
-    &iam::cfn::UserToGroupAddition,
-    &iam::cfn::InstanceProfile,
-    &iam::cfn::OidcProvider,
-    &iam::cfn::SamlProvider,
-    &s3::cfn::Bucket,
-    &s3::cfn::BucketPolicy,
-];
+/// Every type the sandbox provisions: each registered service's
+/// ([`Service::resource_types`](crate::services::registry::Service::resource_types)),
+/// read from the registry.
+pub fn types() -> impl Iterator<Item = &'static dyn ResourceType> {
+    crate::services::registry::SERVICES
+        .iter()
+        .flat_map(|service| service.resource_types.iter().copied())
+}
 
 /// The type named `kind`, if the sandbox provisions it.
 pub fn find(kind: &str) -> Option<&'static dyn ResourceType> {
-    TYPES.iter().copied().find(|found| found.name() == kind)
+    types().find(|found| found.name() == kind)
 }
 
 /// The type named `kind`, or the error `CloudFormation` gives for another.
@@ -161,10 +154,11 @@ mod tests {
 
     #[test]
     fn each_type_is_listed_once_with_a_schema_that_names_no_property_twice() {
-        for (index, found) in TYPES.iter().enumerate() {
+        let listed: Vec<&dyn ResourceType> = types().collect();
+        for (index, found) in listed.iter().enumerate() {
             assert!(found.name().starts_with("AWS::"), "{}", found.name());
             assert!(
-                TYPES[..index]
+                listed[..index]
                     .iter()
                     .all(|other| other.name() != found.name()),
                 "{} is listed twice",

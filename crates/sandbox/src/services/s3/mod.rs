@@ -7,6 +7,7 @@
 pub(crate) mod actions_tests;
 pub mod cfn;
 mod conditional;
+mod handle;
 mod list;
 pub mod multipart;
 mod policy;
@@ -15,6 +16,7 @@ mod range;
 use base64::Engine as _;
 
 pub use crate::model::s3::{Listing, S3Operation, S3Output, WriteCondition};
+pub use handle::Decoded;
 use list::list;
 pub use policy::precheck;
 

@@ -54,7 +54,6 @@ pub fn create_change_set(world: &mut World, request: &mut Request) -> Result<Sha
             )));
         }
     };
-    request.allow(world, "CreateChangeSet", &stack.id)?;
     if stack.change_sets.len() >= MAX_CHANGE_SETS {
         return Err(ApiError::of(
             CloudFormationError::LimitExceededException,
@@ -160,7 +159,6 @@ pub fn create_change_set(world: &mut World, request: &mut Request) -> Result<Sha
 pub fn describe_change_set(world: &mut World, request: &mut Request) -> Result<Shape, ApiError> {
     let name = request.input.required("ChangeSetName")?.to_owned();
     let stack_id = change_set_stack(world, request, &name)?;
-    request.allow(world, "DescribeChangeSet", &stack_id)?;
     let stack = world
         .stacks
         .get(&stack_id)
@@ -227,7 +225,6 @@ pub fn describe_change_set(world: &mut World, request: &mut Request) -> Result<S
 pub fn execute_change_set(world: &mut World, request: &mut Request) -> Result<Shape, ApiError> {
     let name = request.input.required("ChangeSetName")?.to_owned();
     let stack_id = change_set_stack(world, request, &name)?;
-    request.allow(world, "ExecuteChangeSet", &stack_id)?;
     let mut stack = world
         .stacks
         .get(&stack_id)
@@ -290,7 +287,6 @@ pub fn execute_change_set(world: &mut World, request: &mut Request) -> Result<Sh
 pub fn delete_change_set(world: &mut World, request: &mut Request) -> Result<Shape, ApiError> {
     let name = request.input.required("ChangeSetName")?.to_owned();
     let stack_id = change_set_stack(world, request, &name)?;
-    request.allow(world, "DeleteChangeSet", &stack_id)?;
     let stack = world
         .stacks
         .get_mut(&stack_id)
@@ -301,7 +297,7 @@ pub fn delete_change_set(world: &mut World, request: &mut Request) -> Result<Sha
 }
 
 pub fn list_change_sets(world: &mut World, request: &mut Request) -> Result<Shape, ApiError> {
-    let stack = read_stack(world, request, "ListChangeSets")?;
+    let stack = read_stack(world, request)?;
     let items = stack
         .change_sets
         .iter()

@@ -7,7 +7,7 @@
 //! `stacks`, `reads` and `change_sets` hold the operations.
 
 use super::engine::{self, Change, Plan};
-use super::resources::{Actor, Authorize};
+use super::resources::Actor;
 use super::stack::{ChangeSet, KEPT_DELETED, MAX_CHANGE_SETS, MAX_STACKS, Stack, StackEvent};
 use super::template::Template;
 use crate::auth::Caller;
@@ -15,6 +15,7 @@ use crate::services::{ApiError, Check, Input, ResourcePolicy, Shape, Value, tag_
 use crate::state::World;
 
 mod change_sets;
+pub mod checks;
 mod reads;
 mod stacks;
 
@@ -33,20 +34,11 @@ pub(crate) fn validation(message: impl Into<String>) -> ApiError {
     ApiError::of(CommonError::ValidationError, message)
 }
 
-/// What one request sees: the caller, the region, the authorizer.
-pub struct Request<'a, 'b> {
-    pub input: &'a Input,
-    pub caller: &'a Caller,
-    pub region: &'a str,
-    pub authorize: &'a mut Authorize<'b>,
-}
+/// What one request sees: the input, the caller, the region, the authorizer (every
+/// operation's [`Call`](crate::services::Call)).
+pub type Request<'a, 'b> = crate::services::Call<'a, 'b>;
 
 impl Request<'_, '_> {
-    fn allow(&mut self, world: &World, action: &str, resource: &str) -> Result<(), ApiError> {
-        let check = Check::new(&format!("cloudformation:{action}"), resource);
-        (self.authorize)(world, self.caller, &[check])
-    }
-
     fn stack_arn_pattern(&self, name: &str) -> String {
         format!(
             "arn:aws:cloudformation:{}:{}:stack/{name}/*",
@@ -389,10 +381,9 @@ fn masked(stack: &Stack, text: &str) -> String {
 }
 
 /// Reads a stack (catching it up with the clock) for a read-only operation.
-fn read_stack(world: &mut World, request: &mut Request, action: &str) -> Result<Stack, ApiError> {
+fn read_stack(world: &mut World, request: &mut Request) -> Result<Stack, ApiError> {
     let name = request.input.required("StackName")?.to_owned();
     let id = request.find(world, &name)?;
-    request.allow(world, action, &id)?;
     let now = world.now();
     let stack = world
         .stacks

@@ -116,5 +116,21 @@ pub use saml_provider::SamlProvider;
 pub use user::User;
 pub use user_to_group_addition::UserToGroupAddition;
 
+use crate::services::cloudformation::types::ResourceType;
+
+/// IAM's `CloudFormation` types, as the registry lists them.
+pub const TYPES: &[&dyn ResourceType] = &[
+    &User,
+    &Role,
+    &Policy,
+    &ManagedPolicy,
+    &AccessKey,
+    &Group,
+    &UserToGroupAddition,
+    &InstanceProfile,
+    &OidcProvider,
+    &SamlProvider,
+];
+
 /// The service IAM types name in a failed event's reason.
 const SERVICE: &str = "Iam";
