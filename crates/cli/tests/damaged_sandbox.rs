@@ -25,11 +25,35 @@ fn write_foreign_database(path: &Path) {
         .expect("write");
 }
 
+/// Garbles the page that holds the root of the `entities` table (the world's rows), from
+/// its page header on: a damage every read of the world meets. (Garbling the middle of
+/// the file instead depended on its page count: on some runs the bytes fell in a page's
+/// unused space, which no check can or should call damage.)
 fn garble(path: &Path) {
+    let (page_size, root) = {
+        let connection =
+            rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+                .expect("open");
+        let page_size: usize = connection
+            .query_row("PRAGMA page_size", [], |row| row.get(0))
+            .expect("page size");
+        let root: usize = connection
+            .query_row(
+                "SELECT rootpage FROM sqlite_schema WHERE name = 'entities'",
+                [],
+                |row| row.get(0),
+            )
+            .expect("the entities table");
+        (page_size, root)
+    };
     let mut bytes = std::fs::read(path).expect("read");
-    let middle = bytes.len() / 2;
-    assert!(middle >= 8_192, "{} bytes", bytes.len());
-    bytes[middle - 2_000..middle + 2_000].fill(0x5a);
+    let start = (root - 1) * page_size;
+    assert!(
+        root > 1 && start + page_size <= bytes.len(),
+        "page {root} of {} bytes",
+        bytes.len()
+    );
+    bytes[start..start + page_size].fill(0x5a);
     std::fs::write(path, bytes).expect("garble");
 }
 
