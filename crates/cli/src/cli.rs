@@ -499,10 +499,10 @@ pub fn parse_ttl(text: &str) -> Result<std::time::Duration, String> {
     let duration = humantime::parse_duration(text.trim()).map_err(|error| {
         format!("`{text}` is not a duration ({error}); write it with its unit, such as `2h`, `30m` or `7d`")
     })?;
-    if duration < std::time::Duration::from_secs(60) {
+    if duration < std::time::Duration::from_mins(1) {
         return Err(format!("`{text}` is shorter than a minute"));
     }
-    if duration > std::time::Duration::from_secs(366 * 24 * 3600) {
+    if duration > std::time::Duration::from_hours(366 * 24) {
         return Err(format!("`{text}` is longer than a year"));
     }
     Ok(duration)
@@ -513,7 +513,7 @@ pub fn parse_age(text: &str) -> Result<std::time::Duration, String> {
     let duration = humantime::parse_duration(text.trim()).map_err(|error| {
         format!("`{text}` is not a duration ({error}); write it with its unit, such as `2h`, `30m` or `7d`")
     })?;
-    if duration > std::time::Duration::from_secs(100 * 366 * 24 * 3600) {
+    if duration > std::time::Duration::from_hours(100 * 366 * 24) {
         return Err(format!("`{text}` is longer than a century"));
     }
     Ok(duration)

@@ -5,7 +5,7 @@
 //! caller's; its JSON plan is in AWS's prerequisite order; `reap` ignores a run that has
 //! not expired and tears it down (from its journal, or by tags when the journal is
 //! gone) once `sandbox clock advance` passes its `--ttl`.
-#![expect(clippy::unwrap_used, reason = "tests fail loudly")]
+#![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
 mod support;
 
@@ -201,6 +201,16 @@ async fn sweep_with_another_account_touches_nothing() {
     assert!(out.contains("nothing was touched"), "{out}");
     assert!(out.contains("Target: the sandbox"), "{out}");
     assert_eq!(lab.inventory(), before);
+    // Filters: another plan, or only what is older than an hour, find nothing.
+    for filter in [&["--plan", "another-lab"][..], &["--older-than", "1h"][..]] {
+        let mut args = vec!["sweep", "--yes"];
+        args.extend_from_slice(filter);
+        let swept = lab.awslab(&args);
+        assert_eq!(swept.status.code(), Some(0), "{filter:?}: {}", text(&swept));
+    }
+    assert_eq!(lab.inventory(), before);
+    let listed = lab.awslab(&["sweep", "--plan", "tagged-lab", "--older-than", "0s"]);
+    assert_eq!(listed.status.code(), Some(3), "{}", text(&listed));
     let down = lab.awslab(&["down", "ac1"]);
     assert_eq!(down.status.code(), Some(0), "{}", text(&down));
 }

@@ -262,7 +262,7 @@ impl Run {
                 config: self.dir.path().join("config"),
             },
             run_dir: run_dir.clone(),
-            times: Default::default(),
+            times: awslab_executor::tags::RunTimes::default(),
         };
         let engine = Arc::new(Engine::new(
             Arc::clone(&sealed),

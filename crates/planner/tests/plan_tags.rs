@@ -2,6 +2,7 @@
 //! value's line and column, when a key is reserved, a value names a step's output or a
 //! secret variable (in the plan's tags or a step's), or there are too many.
 
+use std::fmt::Write as _;
 use std::path::Path;
 
 use awslab_planner::{LoadError, SourceFile, check_source};
@@ -123,7 +124,7 @@ fn errors_for_a_secret_variable_in_any_tag() {
 fn errors_for_too_many_tags() {
     let mut tags = String::from("tags:\n");
     for n in 0..47 {
-        tags.push_str(&format!("  t{n}: v\n"));
+        let _ = writeln!(tags, "  t{n}: v");
     }
     let found = errors(&format!("name: lab\n{tags}{STEPS}"));
     assert!(
@@ -134,7 +135,7 @@ fn errors_for_too_many_tags() {
     );
     let mut step_tags = String::from("{ ");
     for n in 0..40 {
-        step_tags.push_str(&format!("s{n}: v, "));
+        let _ = write!(step_tags, "s{n}: v, ");
     }
     step_tags.push('}');
     let found = errors(&format!(

@@ -19,11 +19,10 @@ pub fn reap(args: &ReapArgs) -> Status {
     finish(reap_run(args))
 }
 
-/// Expired runs with a journal: (run, expiry).
-fn expired_journaled(
-    args: &ReapArgs,
-    now: i64,
-) -> Result<(Vec<(String, String)>, BTreeSet<String>), Failure> {
+/// Expired runs with a journal, as (run, expiry), and every run with a journal.
+type Journaled = (Vec<(String, String)>, BTreeSet<String>);
+
+fn expired_journaled(args: &ReapArgs, now: i64) -> Result<Journaled, Failure> {
     let runs = list_runs(&args.state.state_dir).or_fail(Status::StepFailed)?;
     let mut expired_runs = Vec::new();
     let mut journaled = BTreeSet::new();
@@ -112,47 +111,58 @@ fn reap_run(args: &ReapArgs) -> Result<Status, Failure> {
         };
         println!("reap: run `{run}` (journal): {word}");
     }
-    if !orphans.is_empty() {
-        let runtime = runtime()?;
-        let connection = runtime.block_on(super::connect::connect(&args.target, None, None))?;
-        let outcomes = runtime.block_on(sweep::remove(
-            &connection.operator,
-            &orphans,
-            Duration::from_secs(args.stack_timeout),
-            |_, _| {},
-        ));
-        for run in &orphan_runs {
-            let mine = orphans
-                .iter()
-                .zip(&outcomes)
-                .filter(|(item, _)| item.run == *run);
-            let (mut deleted, mut left) = (0, Vec::new());
-            for (item, outcome) in mine {
-                match outcome {
-                    Outcome::Deleted => deleted += 1,
-                    Outcome::AlreadyGone => {}
-                    Outcome::Left(reason) => {
-                        left.push(format!("{} {}: {reason}", item.kind, item.name))
-                    }
-                }
-            }
-            if left.is_empty() {
-                println!("reap: run `{run}` (no journal, by tags): {deleted} deleted");
-            } else {
-                clean = false;
-                println!(
-                    "reap: run `{run}` (no journal, by tags): {deleted} deleted, {} LEFT",
-                    left.len()
-                );
-                for line in left {
-                    println!("  {line}");
-                }
-            }
-        }
+    if !orphans.is_empty() && !sweep_orphans(args, &orphans, &orphan_runs)? {
+        clean = false;
     }
     Ok(if clean {
         Status::Success
     } else {
         Status::LeftBehind
     })
+}
+
+/// Sweeps expired runs whose journal is gone, a line per run; false if something is left.
+fn sweep_orphans(
+    args: &ReapArgs,
+    orphans: &[awslab_executor::sweep::Found],
+    orphan_runs: &BTreeSet<String>,
+) -> Result<bool, Failure> {
+    let mut clean = true;
+    let runtime = runtime()?;
+    let connection = runtime.block_on(super::connect::connect(&args.target, None, None))?;
+    let outcomes = runtime.block_on(sweep::remove(
+        &connection.operator,
+        orphans,
+        Duration::from_secs(args.stack_timeout),
+        |_, _| {},
+    ));
+    for run in orphan_runs {
+        let mine = orphans
+            .iter()
+            .zip(&outcomes)
+            .filter(|(item, _)| item.run == *run);
+        let (mut deleted, mut left) = (0, Vec::new());
+        for (item, outcome) in mine {
+            match outcome {
+                Outcome::Deleted => deleted += 1,
+                Outcome::AlreadyGone => {}
+                Outcome::Left(reason) => {
+                    left.push(format!("{} {}: {reason}", item.kind, item.name));
+                }
+            }
+        }
+        if left.is_empty() {
+            println!("reap: run `{run}` (no journal, by tags): {deleted} deleted");
+        } else {
+            clean = false;
+            println!(
+                "reap: run `{run}` (no journal, by tags): {deleted} deleted, {} LEFT",
+                left.len()
+            );
+            for line in left {
+                println!("  {line}");
+            }
+        }
+    }
+    Ok(clean)
 }

@@ -43,6 +43,17 @@ pub fn run_times(connection: &Connection, ttl: Option<Duration>) -> Result<RunTi
     })
 }
 
+/// A resumed run keeps the expiry it was started with.
+pub fn resumed_times(times: RunTimes, resumed: &awslab_executor::JournalState) -> RunTimes {
+    RunTimes {
+        expires_at: resumed
+            .meta
+            .as_ref()
+            .map_or(times.expires_at, |meta| meta.expires_at.clone()),
+        ..times
+    }
+}
+
 /// The journaled resources (by label) of each run that has a journal in the state
 /// folder; a run without one is absent.
 pub fn journaled(state_dir: &Path, runs: &BTreeSet<String>) -> BTreeMap<String, BTreeSet<String>> {
@@ -159,7 +170,7 @@ fn sweep_run(args: &SweepArgs) -> Result<Status, Failure> {
             if human {
                 match outcome {
                     Outcome::Deleted => {
-                        println!("deleted  {} {}  (run {})", item.kind, item.name, item.run)
+                        println!("deleted  {} {}  (run {})", item.kind, item.name, item.run);
                     }
                     Outcome::AlreadyGone => {}
                     Outcome::Left(reason) => {

@@ -135,14 +135,7 @@ async fn run(args: &UpArgs, sealed: Arc<SealedPlan>, run_id: RunId) -> Result<St
         times.expires_at.clone(),
     )
     .or_fail(Status::Invalid)?;
-    // A resumed run keeps the expiry it was started with.
-    let times = awslab_executor::tags::RunTimes {
-        expires_at: resumed
-            .meta
-            .as_ref()
-            .map_or(times.expires_at, |meta| meta.expires_at.clone()),
-        ..times
-    };
+    let times = super::sweep::resumed_times(times, &resumed);
     let run_dir = Journal::run_dir(&args.state.state_dir, &run_id);
     let secrets = SecretsStore::open(&run_dir).or_fail(Status::StepFailed)?;
     let profile_paths = ProfilePaths::from_env().or_fail(Status::Invalid)?;

@@ -126,31 +126,46 @@ pub enum Outcome {
     Left(String),
 }
 
+/// How many deletes of one rank (independent of each other) run at once.
+const CONCURRENCY: usize = 8;
+
 /// Deletes the planned resources in order with the operator's `config`, each only
-/// while it is still the run's; a bucket's objects go before the bucket. `each` sees
-/// every outcome as it happens.
+/// while it is still the run's; a bucket's objects go before the bucket. Resources of
+/// one rank (all users, then all roles, ...) do not depend on each other and are
+/// deleted a few at a time; a rank starts when the one before has ended. `each` sees
+/// every outcome, in plan order.
 pub async fn remove(
     config: &SdkConfig,
     planned: &[Found],
     stack_deadline: Duration,
     mut each: impl FnMut(&Found, &Outcome),
 ) -> Vec<Outcome> {
+    use futures::stream::{self, StreamExt as _};
+
     let iam = iam_client(config);
     let s3 = s3_client(config);
     let cloudformation = cloudformation_client(config);
     let mut outcomes = Vec::with_capacity(planned.len());
-    for item in planned {
-        let cx = TeardownCx {
-            iam: iam.clone(),
-            s3: s3.clone(),
-            cloudformation: cloudformation.clone(),
-            run_id: &item.run,
-            stack_deadline,
-            created: &[],
-        };
-        let outcome = remove_one(&cx, item).await;
-        each(item, &outcome);
-        outcomes.push(outcome);
+    for group in planned.chunk_by(|a, b| a.rank() == b.rank()) {
+        let results: Vec<Outcome> = stream::iter(group)
+            .map(|item| {
+                let cx = TeardownCx {
+                    iam: iam.clone(),
+                    s3: s3.clone(),
+                    cloudformation: cloudformation.clone(),
+                    run_id: &item.run,
+                    stack_deadline,
+                    created: &[],
+                };
+                async move { remove_one(&cx, item).await }
+            })
+            .buffered(CONCURRENCY)
+            .collect()
+            .await;
+        for (item, outcome) in group.iter().zip(results) {
+            each(item, &outcome);
+            outcomes.push(outcome);
+        }
     }
     outcomes
 }
