@@ -4,7 +4,7 @@
 //! secrets stayed on their machine; two concurrent `up`s of one run id: one wins, the
 //! other exits naming the holder, and the journal stays whole; a damaged remote
 //! journal is reported as damage.
-#![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+#![expect(clippy::unwrap_used, reason = "tests fail loudly")]
 
 mod support;
 

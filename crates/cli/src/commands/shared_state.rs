@@ -34,14 +34,12 @@ pub fn prepare(state: &mut StateArgs, target: Option<&TargetArgs>) -> Result<(),
         return Ok(());
     };
     let defaults;
-    let target = match target {
-        Some(target) => target,
-        None => {
-            defaults = TargetOnly::try_parse_from(["awslab"]).map_err(|error| {
-                Failure::new(Status::Invalid, format!("--state: {error}")).report()
-            })?;
-            &defaults.target
-        }
+    let target = if let Some(target) = target {
+        target
+    } else {
+        defaults = TargetOnly::try_parse_from(["awslab"])
+            .map_err(|error| Failure::new(Status::Invalid, format!("--state: {error}")).report())?;
+        &defaults.target
     };
     let mirror = location.working_dir(&state.state_dir);
     let pulled = super::up::runtime()
