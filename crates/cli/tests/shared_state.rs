@@ -337,3 +337,77 @@ async fn a_live_lock_on_s3_refuses_and_an_expired_one_is_taken_over() {
             .all(|(key, _)| !key.ends_with("/lock"))
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_append_that_loses_its_record_number_stops_and_leaves_the_winner_whole() {
+    let lab = Lab::on(Target::Sandbox, "shared_state_raced_append")
+        .await
+        .unwrap();
+    let client = state_bucket(&lab).await;
+    let plan = lab.files.dir().join("stuck.yaml");
+    std::fs::write(&plan, STUCK).unwrap();
+    let plan = plan.to_str().unwrap();
+    let mut first = lab.command(AWSLAB);
+    first
+        .env("AWSLAB_STATE_DIR", lab.files.dir().join("machine-a"))
+        .args([
+            "up", plan, "--run-id", "race2", "--target", "sandbox", "--state", STATE,
+        ])
+        .args(["--propagation-delay", "10ms", "--settle-timeout", "60"])
+        .args(["--output", "json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut first = first.spawn().unwrap();
+    let mut lines = std::io::BufReader::new(first.stdout.take().unwrap()).lines();
+    for line in lines.by_ref() {
+        if line
+            .unwrap()
+            .contains(r#""event":"retrying","step":"waits""#)
+        {
+            break;
+        }
+    }
+    // Another writer (a command that took the lock over) takes the next number first.
+    let next = objects(&client)
+        .await
+        .iter()
+        .filter(|(key, _)| key.starts_with("ci/runs/race2/records/"))
+        .count();
+    let key = format!("ci/runs/race2/records/{next:010}");
+    let winner = b"{\"the other writer\":true}\n";
+    client
+        .put_object()
+        .bucket(BUCKET)
+        .key(&key)
+        .if_none_match("*")
+        .body(aws_sdk_s3::primitives::ByteStream::from_static(winner))
+        .send()
+        .await
+        .unwrap();
+    // Ctrl-C: the interrupted `up` appends its `run_finished`, loses the number, stops.
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &first.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    for _ in lines {}
+    let output = first.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("another command wrote the shared journal of run `race2` first"),
+        "{stderr}"
+    );
+    let kept = objects(&client)
+        .await
+        .into_iter()
+        .find(|(found, _)| *found == key)
+        .unwrap();
+    assert_eq!(kept.1, winner, "the winner's record was overwritten");
+    assert!(
+        objects(&client)
+            .await
+            .iter()
+            .all(|(found, _)| found.as_str() <= key.as_str() || !found.contains("/records/")),
+        "the loser wrote past the record it lost"
+    );
+}
