@@ -53,10 +53,9 @@ pub fn prepare(state: &mut StateArgs, target: Option<&TargetArgs>) -> Result<(),
                 prefix.clone(),
             );
             let fail = |error: awslab_executor::JournalError| {
-                Failure::new(
-                    Status::Unreachable,
-                    format!("shared state `{location}`: {error}"),
-                )
+                Failure::new(Status::Unreachable, error.to_string()).hint(format!(
+                    "--state {location}: the bucket is reached as the command's target's operator"
+                ))
             };
             remote.check_bucket().await.map_err(fail)?;
             remote.pull(&mirror).await.map_err(fail)?;
