@@ -4,7 +4,7 @@
 //! secrets stayed on their machine; two concurrent `up`s of one run id: one wins, the
 //! other exits naming the holder, and the journal stays whole; a damaged remote
 //! journal is reported as damage.
-#![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+#![expect(clippy::unwrap_used, reason = "tests fail loudly")]
 
 mod support;
 
@@ -167,45 +167,55 @@ async fn up_in_one_folder_then_runs_and_down_from_another_leave_nothing() {
     }
 }
 
+/// A user, then a verify that waits (denied where success is expected, retried until
+/// the settle deadline on a sandbox with a propagation delay): a run that holds its
+/// lock until it is interrupted.
+const STUCK: &str = "name: stuck\nsteps:\n  user:\n    iam.user: { name: \"stuck-${run.id}\", access_key: true }\n  \
+    waits:\n    verify: { as: user, call: s3.ListBuckets, expect: allow }\n";
+
 #[tokio::test(flavor = "multi_thread")]
 async fn two_concurrent_ups_of_one_run_one_wins_and_the_journal_stays_whole() {
     let lab = Lab::on(Target::Sandbox, "shared_state_race").await.unwrap();
     let _client = state_bucket(&lab).await;
-    let plan = plan(&lab);
+    let plan = lab.files.dir().join("stuck.yaml");
+    std::fs::write(&plan, STUCK).unwrap();
+    let plan = plan.to_str().unwrap();
     let first_dir = lab.files.dir().join("machine-a");
     let second_dir = lab.files.dir().join("machine-b");
-    // The first `up` waits on a rehearsed propagation delay, holding the run's lock.
+    let up = [
+        "up", plan, "--run-id", "race1", "--target", "sandbox", "--state", STATE,
+    ];
     let mut first = lab.command(AWSLAB);
     first
         .env("AWSLAB_STATE_DIR", &first_dir)
-        .args([
-            "up", &plan, "--run-id", "race1", "--target", "sandbox", "--state", STATE,
-        ])
-        .args(["--propagation-delay", "3s", "--output", "json"])
+        .args(up)
+        .args(["--propagation-delay", "10ms", "--settle-timeout", "60"])
+        .args(["--output", "json"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null());
     let mut first = first.spawn().unwrap();
-    let events = std::io::BufReader::new(first.stdout.take().unwrap());
-    let mut lines = events.lines();
-    // Once a step has started, the run is locked and its header is on S3.
+    let mut lines = std::io::BufReader::new(first.stdout.take().unwrap()).lines();
+    // While the verify retries, the first `up` holds the run.
     for line in lines.by_ref() {
-        if line.unwrap().contains("\"started\"") {
+        if line
+            .unwrap()
+            .contains(r#""event":"retrying","step":"waits""#)
+        {
             break;
         }
     }
-    let second = awslab_in(
-        &lab,
-        &second_dir,
-        &[
-            "up", &plan, "--run-id", "race1", "--target", "sandbox", "--state", STATE,
-        ],
-    );
+    let second = awslab_in(&lab, &second_dir, &up);
     let out = text(&second);
     assert_ne!(second.status.code(), Some(0), "{out}");
     assert!(out.contains("run `race1` is in use by process"), "{out}");
+    assert!(out.contains("(`awslab up`)"), "{out}");
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &first.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
     for _ in lines {}
-    let status = first.wait().unwrap();
-    assert!(status.success());
+    assert_eq!(first.wait().unwrap().code(), Some(130));
 
     // The journal is whole: a third folder reads it clean and tears the run down.
     let third = lab.files.dir().join("machine-c");
@@ -213,6 +223,7 @@ async fn two_concurrent_ups_of_one_run_one_wins_and_the_journal_stays_whole() {
     let out = text(&status);
     assert_eq!(status.status.code(), Some(0), "{out}");
     assert!(!out.to_lowercase().contains("damaged"), "{out}");
+    assert!(out.contains("interrupted"), "{out}");
     let down = awslab_in(&lab, &third, &["down", "race1", "--state", STATE]);
     assert_eq!(down.status.code(), Some(0), "{}", text(&down));
     assert_eq!(left(&lab), Vec::<String>::new());
@@ -272,5 +283,131 @@ async fn a_damaged_or_raced_remote_journal_is_damage_never_clean() {
     assert!(
         out.contains("awslab never creates the state bucket"),
         "{out}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_live_lock_on_s3_refuses_and_an_expired_one_is_taken_over() {
+    let lab = Lab::on(Target::Sandbox, "shared_state_lock").await.unwrap();
+    let client = state_bucket(&lab).await;
+    let plan = plan(&lab);
+    let put_lock = |expires_at: i64| {
+        client
+            .put_object()
+            .bucket(BUCKET)
+            .key("ci/runs/lock1/lock")
+            .body(aws_sdk_s3::primitives::ByteStream::from(
+                format!(
+                    r#"{{"host":"ci-runner-7","pid":4242,"command":"awslab up","expires_at":{expires_at}}}"#
+                )
+                .into_bytes(),
+            ))
+            .send()
+    };
+    // Another machine's `up` holds the run until 2100.
+    put_lock(4_102_444_800).await.unwrap();
+    let dir = lab.files.dir().join("machine-a");
+    let args = [
+        "up", &plan, "--run-id", "lock1", "--target", "sandbox", "--state", STATE,
+    ];
+    let refused = awslab_in(&lab, &dir, &args);
+    let out = text(&refused);
+    assert_ne!(refused.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("run `lock1` is in use by process 4242 on `ci-runner-7` (`awslab up`)"),
+        "{out}"
+    );
+    assert!(
+        objects(&client)
+            .await
+            .iter()
+            .all(|(key, _)| !key.contains("/records/"))
+    );
+    // Its holder was killed and the lock expired: the next command takes it over.
+    put_lock(1).await.unwrap();
+    let up = awslab_in(&lab, &dir, &args);
+    assert_eq!(up.status.code(), Some(0), "{}", text(&up));
+    let down = awslab_in(&lab, &dir, &["down", "lock1", "--state", STATE]);
+    assert_eq!(down.status.code(), Some(0), "{}", text(&down));
+    assert_eq!(left(&lab), Vec::<String>::new());
+    assert!(
+        objects(&client)
+            .await
+            .iter()
+            .all(|(key, _)| !key.ends_with("/lock"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_append_that_loses_its_record_number_stops_and_leaves_the_winner_whole() {
+    let lab = Lab::on(Target::Sandbox, "shared_state_raced_append")
+        .await
+        .unwrap();
+    let client = state_bucket(&lab).await;
+    let plan = lab.files.dir().join("stuck.yaml");
+    std::fs::write(&plan, STUCK).unwrap();
+    let plan = plan.to_str().unwrap();
+    let mut first = lab.command(AWSLAB);
+    first
+        .env("AWSLAB_STATE_DIR", lab.files.dir().join("machine-a"))
+        .args([
+            "up", plan, "--run-id", "race2", "--target", "sandbox", "--state", STATE,
+        ])
+        .args(["--propagation-delay", "10ms", "--settle-timeout", "60"])
+        .args(["--output", "json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut first = first.spawn().unwrap();
+    let mut lines = std::io::BufReader::new(first.stdout.take().unwrap()).lines();
+    for line in lines.by_ref() {
+        if line
+            .unwrap()
+            .contains(r#""event":"retrying","step":"waits""#)
+        {
+            break;
+        }
+    }
+    // Another writer (a command that took the lock over) takes the next number first.
+    let next = objects(&client)
+        .await
+        .iter()
+        .filter(|(key, _)| key.starts_with("ci/runs/race2/records/"))
+        .count();
+    let key = format!("ci/runs/race2/records/{next:010}");
+    let winner = b"{\"the other writer\":true}\n";
+    client
+        .put_object()
+        .bucket(BUCKET)
+        .key(&key)
+        .if_none_match("*")
+        .body(aws_sdk_s3::primitives::ByteStream::from_static(winner))
+        .send()
+        .await
+        .unwrap();
+    // Ctrl-C: the interrupted `up` appends its `run_finished`, loses the number, stops.
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &first.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    for _ in lines {}
+    let output = first.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("another command wrote the shared journal of run `race2` first"),
+        "{stderr}"
+    );
+    let kept = objects(&client)
+        .await
+        .into_iter()
+        .find(|(found, _)| *found == key)
+        .unwrap();
+    assert_eq!(kept.1, winner, "the winner's record was overwritten");
+    assert!(
+        objects(&client)
+            .await
+            .iter()
+            .all(|(found, _)| found.as_str() <= key.as_str() || !found.contains("/records/")),
+        "the loser wrote past the record it lost"
     );
 }

@@ -343,7 +343,7 @@ impl Journal {
             return Ok(journal);
         };
         let lines = fs::read(&journal.path).map_err(io_error(&journal.path))?;
-        let next = lines.iter().filter(|&&byte| byte == b'\n').count() as u64;
+        let next = lines.split(|&byte| byte == b'\n').count().saturating_sub(1) as u64;
         journal.with_remote(shared.appender(run_id, next), false)
     }
 

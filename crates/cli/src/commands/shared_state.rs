@@ -34,14 +34,12 @@ pub fn prepare(state: &mut StateArgs, target: Option<&TargetArgs>) -> Result<(),
         return Ok(());
     };
     let defaults;
-    let target = match target {
-        Some(target) => target,
-        None => {
-            defaults = TargetOnly::try_parse_from(["awslab"]).map_err(|error| {
-                Failure::new(Status::Invalid, format!("--state: {error}")).report()
-            })?;
-            &defaults.target
-        }
+    let target = if let Some(target) = target {
+        target
+    } else {
+        defaults = TargetOnly::try_parse_from(["awslab"])
+            .map_err(|error| Failure::new(Status::Invalid, format!("--state: {error}")).report())?;
+        &defaults.target
     };
     let mirror = location.working_dir(&state.state_dir);
     let pulled = super::up::runtime()
@@ -55,10 +53,9 @@ pub fn prepare(state: &mut StateArgs, target: Option<&TargetArgs>) -> Result<(),
                 prefix.clone(),
             );
             let fail = |error: awslab_executor::JournalError| {
-                Failure::new(
-                    Status::Unreachable,
-                    format!("shared state `{location}`: {error}"),
-                )
+                Failure::new(Status::Unreachable, error.to_string()).hint(format!(
+                    "--state {location}: the bucket is reached as the command's target's operator"
+                ))
             };
             remote.check_bucket().await.map_err(fail)?;
             remote.pull(&mirror).await.map_err(fail)?;

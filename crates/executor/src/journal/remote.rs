@@ -145,7 +145,7 @@ pub struct RemoteState {
 /// after it). A command renews nothing: one that runs longer can be joined by another,
 /// and then the records' conditional creates still keep the journal whole (one of the
 /// two stops with [`JournalError::RaceLost`]).
-pub const LOCK_TTL: Duration = Duration::from_secs(30 * 60);
+pub const LOCK_TTL: Duration = Duration::from_mins(30);
 
 const SEQ_DIGITS: usize = 10;
 
@@ -231,10 +231,7 @@ impl RemoteState {
 
     /// The key of record `seq` of `run_id`.
     pub fn record_key(&self, run_id: &RunId, seq: u64) -> String {
-        self.run_key(
-            run_id,
-            &format!("records/{seq:0width$}", width = SEQ_DIGITS),
-        )
+        self.run_key(run_id, &format!("records/{seq:0SEQ_DIGITS$}"))
     }
 
     /// Creates record `seq` of `run_id` with `If-None-Match: *`: a `412` means another
