@@ -3,6 +3,7 @@
 mod connect;
 mod docs;
 pub mod inspect;
+mod operator_policy;
 mod perms;
 mod runs;
 pub mod sandbox;
@@ -23,6 +24,7 @@ pub fn run(cli: Cli) -> std::process::ExitCode {
         Command::Runs(args) => runs::runs(&args),
         Command::Env(args) => runs::env(&args),
         Command::Policy(command) => return crate::policy_cmd::run(command),
+        Command::Perms(args) => operator_policy::perms(&args),
         Command::Sandbox(command) => sandbox::run(command),
         Command::Completions(args) => docs::completions(&args),
         Command::Man(args) => docs::man(&args),
