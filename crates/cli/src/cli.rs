@@ -380,6 +380,11 @@ pub struct UpArgs {
     /// The run id (1 to 20 lowercase letters, digits and -); an existing run is resumed.
     #[arg(long, value_name = "ID")]
     pub run_id: Option<String>,
+    /// Before creating anything, simulate the operator's permissions for this plan
+    /// (`iam:SimulatePrincipalPolicy`, as `awslab perms` derives them) and stop with
+    /// exit status 4, listing what is missing. Always on with `--target aws`.
+    #[arg(long)]
+    pub preflight: bool,
     /// How many steps may run at once.
     #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
     pub parallel: u16,

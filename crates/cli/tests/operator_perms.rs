@@ -214,3 +214,84 @@ async fn perms_policy_scopes_to_the_plans_names() {
     let bad = lab.awslab(&["perms", plan.to_str().expect("utf-8"), "--account", "12ab"]);
     assert_eq!(bad.status.code(), Some(2), "{}", support::text(&bad));
 }
+
+/// `up --preflight` as an operator missing one statement (and allowed to simulate
+/// itself) lists the missing actions with the statement that grants them, exits 4 and
+/// creates nothing; with the whole policy it goes on.
+#[tokio::test(flavor = "multi_thread")]
+async fn preflight_lists_what_the_operator_lacks_and_creates_nothing() {
+    let lab = sandbox_lab("preflight_lists_what_the_operator_lacks_and_creates_nothing").await;
+    let plan = plans().join("sts-assume-role.yaml");
+    let policy = perms(&lab, &plan, &[]);
+    let simulate = serde_json::json!({
+        "Sid": "Preflight",
+        "Effect": "Allow",
+        "Action": "iam:SimulatePrincipalPolicy",
+        "Resource": "arn:aws:iam::*:user/perms-operator",
+    });
+    let mut fewer = policy.clone();
+    let statements = fewer["Statement"].as_array_mut().expect("statements");
+    let removed = statements
+        .iter()
+        .position(|s| s["Sid"] == "Stack1")
+        .expect("the stack's role statement");
+    statements.remove(removed);
+    statements.push(simulate.clone());
+    make_operator(&lab, &fewer, "operator");
+    let baseline = lab.inventory();
+    let up = lab.awslab(&[
+        "up",
+        plan.to_str().expect("utf-8"),
+        "--run-id",
+        "pre1",
+        "--profile",
+        "least",
+        "--preflight",
+    ]);
+    let out = text(&up);
+    assert_eq!(up.status.code(), Some(4), "{out}");
+    assert!(out.contains("iam:CreateRole on arn:aws:iam::"), "{out}");
+    assert!(out.contains("statement `Stack1`"), "{out}");
+    assert!(out.contains("\"Sid\": \"Stack1\""), "{out}");
+    assert!(!out.contains("iam:CreateUser on"), "{out}");
+    assert_eq!(lab.inventory(), baseline, "preflight created something");
+    remove_operator(&lab, "operator");
+
+    let mut whole = policy.clone();
+    whole["Statement"]
+        .as_array_mut()
+        .expect("statements")
+        .push(simulate);
+    make_operator(&lab, &whole, "operator2");
+    let (up, down) = {
+        let plan = plan.to_str().expect("utf-8");
+        let up = lab.awslab(&[
+            "up",
+            plan,
+            "--run-id",
+            "pre2",
+            "--profile",
+            "least",
+            "--preflight",
+        ]);
+        let down = lab.awslab(&[
+            "down",
+            "pre2",
+            "--target",
+            "sandbox",
+            "--profile",
+            "least",
+            "--yes",
+        ]);
+        (up, down)
+    };
+    remove_operator(&lab, "operator2");
+    assert_eq!(up.status.code(), Some(0), "{}", text(&up));
+    assert!(
+        text(&up).contains("preflight: `arn:aws:iam::"),
+        "{}",
+        text(&up)
+    );
+    assert_eq!(down.status.code(), Some(0), "{}", text(&down));
+    assert_eq!(lab.inventory(), Vec::<String>::new(), "left behind");
+}

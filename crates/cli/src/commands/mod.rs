@@ -5,6 +5,7 @@ mod docs;
 pub mod inspect;
 mod operator_policy;
 mod perms;
+mod preflight;
 mod runs;
 pub mod sandbox;
 mod sandbox_saml;
