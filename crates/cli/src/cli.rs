@@ -77,6 +77,11 @@ pub enum Command {
     /// Evaluate and check IAM policy documents offline, as AWS's policy evaluation logic does.
     #[command(subcommand)]
     Policy(crate::policy_cmd::PolicyCommand),
+    /// Print the least-privilege IAM policy the operator needs to run `up` and `down` of a plan.
+    #[command(
+        after_help = "Examples:\n  awslab perms plans/sts-assume-role.yaml\n  awslab perms plans/sts-assume-role.yaml --account 123456789012 --region eu-west-1 > operator.json\n\nThe policy's ARNs name the plan's resources; `${run.id}` and outputs known only at run\ntime become `*`. Without --account they name any account (`*`).\nExit status: 0 with the policy on stdout, 2 if the plan is invalid."
+    )]
+    Perms(OperatorPolicyArgs),
     /// Run the embedded offline AWS (IAM, STS, S3, CloudFormation): serve it, print its credentials, reset it.
     #[command(
         subcommand,
@@ -258,6 +263,22 @@ pub struct PlanArgs {
     pub vars: VarArgs,
 }
 
+/// `awslab perms`.
+#[derive(Debug, Args)]
+pub struct OperatorPolicyArgs {
+    /// The plan file.
+    #[arg(value_name = "PLAN")]
+    pub plan: PathBuf,
+    /// The operator's 12-digit account id, to scope ARNs to it (default: any account, `*`).
+    #[arg(long, value_name = "ID")]
+    pub account: Option<String>,
+    /// The region of the stacks' ARNs (default: any region, `*`).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    #[command(flatten)]
+    pub vars: VarArgs,
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum GraphFormat {
     Dot,
@@ -422,6 +443,11 @@ pub struct UpArgs {
     /// The run id (1 to 20 lowercase letters, digits and -); an existing run is resumed.
     #[arg(long, value_name = "ID")]
     pub run_id: Option<String>,
+    /// Before creating anything, simulate the operator's permissions for this plan
+    /// (`iam:SimulatePrincipalPolicy`, as `awslab perms` derives them) and stop with
+    /// exit status 4, listing what is missing. Always on with `--target aws`.
+    #[arg(long)]
+    pub preflight: bool,
     /// How many steps may run at once.
     #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
     pub parallel: u16,

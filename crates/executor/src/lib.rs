@@ -25,6 +25,7 @@ pub mod error;
 pub mod events;
 pub mod journal;
 pub mod outputs;
+pub mod permissions;
 pub mod profile_files;
 pub mod redaction;
 pub mod request_ids;

@@ -52,3 +52,4 @@ pub use sandbox::{
 };
 pub use sandbox_saml::SamlRequest;
 pub use serve::{ServeLimits, bind};
+pub use services::resources::{Authorization, find as authorization_of};

@@ -186,6 +186,13 @@ pub async fn connect(
     if let Some(dir) = sandbox_dir {
         let mut connection = sandbox(dir, region, args)?;
         connection.ignored_env = ignored_env;
+        // `--target sandbox --profile NAME`: the operator is the sandbox identity whose
+        // keys the profile holds (a least-privilege operator, see `awslab perms`).
+        if let Some(profile) = &args.profile {
+            let mut target = connection.target.clone();
+            target.profile = Some(profile.clone());
+            connection.operator = awslab_executor::credentials::operator(&target, None).await?;
+        }
         return Ok(connection);
     }
     let rehearsed = args.rehearse.named();

@@ -7,7 +7,9 @@ mod docs;
 pub mod doctor;
 mod doctor_oidc;
 pub mod inspect;
+mod operator_policy;
 mod perms;
+mod preflight;
 mod runs;
 pub mod sandbox;
 mod sandbox_saml;
@@ -38,6 +40,7 @@ pub fn run(cli: Cli) -> std::process::ExitCode {
         Command::Env(mut args) => shared_state::prepare(&mut args.state, None)
             .map_or_else(|status| status, |()| runs::env(&args)),
         Command::Policy(command) => return crate::policy_cmd::run(command),
+        Command::Perms(args) => operator_policy::perms(&args),
         Command::Sandbox(command) => sandbox::run(command),
         Command::Sweep(args) => sweep::sweep(&args),
         Command::Reap(args) => reap::reap(&args),

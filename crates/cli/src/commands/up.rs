@@ -116,6 +116,9 @@ async fn run(args: &UpArgs, sealed: Arc<SealedPlan>, run_id: RunId) -> Result<St
         |(_, (_, o))| o.config.clone(),
     );
     let (account, caller) = credentials::whoami(&operator, &target).await?;
+    if args.preflight || target.is_aws() {
+        super::preflight::check(&sealed, &operator, &target, &account, &caller).await?;
+    }
     announce(args, &sealed, &connection, &accounts, &account, &caller)?;
     let times = super::sweep::run_times(&connection, args.ttl)?;
     // Held until `up` ends: a second `up` or a `down` of this run is refused meanwhile.

@@ -136,6 +136,51 @@ pub fn decide(
     (request, decision, detail)
 }
 
+/// The identity-based policies (a user's own and its groups', a role's, a group's)
+/// and the permissions boundary in force now of the user, role or group `arn` names,
+/// by name; `None` when it names none (`iam:SimulatePrincipalPolicy`).
+pub fn principal_policies(world: &World, arn: &str) -> Option<PrincipalPolicies> {
+    let (account_id, rest) = arn.strip_prefix("arn:aws:iam::")?.split_once(':')?;
+    let account = world.account(account_id)?;
+    let name = rest.rsplit('/').next()?.to_ascii_lowercase();
+    let now_ms = world.now_ms();
+    let mut caller = crate::model::Caller::anonymous();
+    account_id.clone_into(&mut caller.account);
+    let mut identity = Vec::new();
+    if rest.starts_with("group/") {
+        let group = account.groups.get(&name)?;
+        let grants = Grants {
+            inline: &group.inline_policies,
+            pending_inline: &group.pending_inline,
+            attached: &group.attached,
+            pending_attached: &group.pending_attached,
+        };
+        grants.push(account, &group.arn, None, now_ms, &mut identity);
+        return Some(PrincipalPolicies {
+            identity,
+            boundary: None,
+        });
+    }
+    if rest.starts_with("user/") {
+        account.users.get(&name)?;
+        caller.user = Some(name);
+    } else if rest.starts_with("role/") {
+        account.roles.get(&name)?;
+        caller.role = Some(name);
+    } else {
+        return None;
+    }
+    identity_policies(account, &caller, now_ms, &mut identity);
+    let boundary = boundary_of(account, &caller, now_ms);
+    Some(PrincipalPolicies { identity, boundary })
+}
+
+/// What [`principal_policies`] finds.
+pub struct PrincipalPolicies {
+    pub identity: Vec<(String, Arc<PolicyDocument>)>,
+    pub boundary: Option<Arc<PolicyDocument>>,
+}
+
 /// Parsed documents by text and kind, so a request does not parse its caller's
 /// policies again; bounded (cleared when full). Looked up by `&str`, so a hit copies
 /// nothing.

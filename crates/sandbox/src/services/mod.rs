@@ -13,9 +13,9 @@ pub mod seed;
 pub mod sts;
 mod sts_messages;
 pub mod sts_saml;
-// The resource AWS authorizes each IAM, STS and S3 action on, and its table tests.
-#[cfg(test)]
-mod resources;
+// The resource AWS authorizes each IAM, STS and S3 action on (`awslab perms` scopes
+// the operator's policy with it), and its table tests.
+pub mod resources;
 #[cfg(test)]
 mod resources_tests;
 

@@ -226,6 +226,19 @@ pub const TABLE: &[Authorization] = &[
     ),
     sar("iam:RemoveUserFromGroup", "group", GROUP),
     sar("iam:ResyncMFADevice", "user", USER),
+    // `SimulatePrincipalPolicy` is on the user, role or group simulated (the SAR lists
+    // all three); the sandbox's sample simulates a user.
+    sar("iam:SimulatePrincipalPolicy", "user", USER),
+    any("iam:SimulateCustomPolicy"),
+    // Actions `awslab perms` grants that the sandbox does not check on their own.
+    sar("iam:ListAttachedGroupPolicies", "group", GROUP),
+    sar("iam:TagPolicy", "policy", POLICY),
+    sar(
+        "iam:TagOpenIDConnectProvider",
+        "oidc-provider",
+        OIDC_PROVIDER,
+    ),
+    sar("iam:TagMFADevice", "mfa", MFA),
     sar("iam:TagRole", "role", ROLE),
     sar("iam:TagSAMLProvider", "saml-provider", SAML_PROVIDER),
     sar("iam:TagUser", "user", USER),

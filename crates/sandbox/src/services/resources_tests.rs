@@ -55,6 +55,7 @@ fn sample_input(world: &World, service: &str) -> Input {
         ("AssumeRolePolicyDocument", trust.to_owned()),
         ("PermissionsBoundary", format!("arn:aws:iam::{ACCOUNT}:policy/eng/pol")),
         ("VersionId", "v1".to_owned()),
+        ("PolicySourceArn", format!("arn:aws:iam::{ACCOUNT}:user/eng/alice")),
         ("VirtualMFADeviceName", "dev".to_owned()),
         ("SerialNumber", format!("arn:aws:iam::{ACCOUNT}:mfa/eng/dev")),
         ("Url", format!("https://{ISSUER_HOST}")),

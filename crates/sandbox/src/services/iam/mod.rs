@@ -16,6 +16,7 @@ mod oidc;
 mod policies;
 mod roles;
 mod saml;
+mod simulate;
 mod users;
 
 use super::{ApiError, Input, Operation, Value};
@@ -38,6 +39,7 @@ pub const OPERATIONS: &[&[Operation]] = &[
     saml::OPERATIONS,
     logins::OPERATIONS,
     mfa::OPERATIONS,
+    simulate::OPERATIONS,
 ];
 
 /// IAM operation `action` (a stack's resources call IAM through it).
