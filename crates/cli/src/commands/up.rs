@@ -142,14 +142,7 @@ async fn run(args: &UpArgs, sealed: Arc<SealedPlan>, run_id: RunId) -> Result<St
     let run_dir = Journal::run_dir(&args.state.state_dir, &run_id);
     let secrets = SecretsStore::open(&run_dir).or_fail(Status::StepFailed)?;
     let profile_paths = ProfilePaths::from_env().or_fail(Status::Invalid)?;
-    if sealed
-        .plan
-        .steps
-        .values()
-        .any(|step| matches!(step.kind, awslab_planner::StepKind::AwsProfile(_)))
-    {
-        super::perms::warn_readable_profile_files(&profile_paths);
-    }
+    warn_readable_profiles(&sealed, &profile_paths);
     let options = EngineOptions {
         target: target.clone(),
         run_id: run_id.clone(),
@@ -206,6 +199,18 @@ async fn run(args: &UpArgs, sealed: Arc<SealedPlan>, run_id: RunId) -> Result<St
         &report,
         &run_id,
     ))
+}
+
+/// Warns about readable AWS CLI files if the plan writes a profile into them.
+fn warn_readable_profiles(sealed: &SealedPlan, paths: &ProfilePaths) {
+    if sealed
+        .plan
+        .steps
+        .values()
+        .any(|step| matches!(step.kind, awslab_planner::StepKind::AwsProfile(_)))
+    {
+        super::perms::warn_readable_profile_files(paths);
+    }
 }
 
 /// Every step with the steps it waits for, in plan order: the scheduler's graph.
