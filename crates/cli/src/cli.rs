@@ -360,7 +360,8 @@ pub struct TargetArgs {
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
     /// The operator's AWS CLI profile, in a real account (`--target aws` without it: the
-    /// default credential chain).
+    /// default credential chain). With `--target sandbox`: run as the sandbox user or
+    /// role whose keys the profile holds (a least-privilege operator, see `awslab perms`).
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
     /// The operator of one of the plan's accounts (`accounts:`) on a target other than
