@@ -42,8 +42,10 @@ pub fn run(cli: Cli) -> std::process::ExitCode {
         Command::Policy(command) => return crate::policy_cmd::run(command),
         Command::Perms(args) => operator_policy::perms(&args),
         Command::Sandbox(command) => sandbox::run(command),
-        Command::Sweep(args) => sweep::sweep(&args),
-        Command::Reap(args) => reap::reap(&args),
+        Command::Sweep(mut args) => shared_state::prepare(&mut args.state, Some(&args.target))
+            .map_or_else(|status| status, |()| sweep::sweep(&args)),
+        Command::Reap(mut args) => shared_state::prepare(&mut args.state, Some(&args.target))
+            .map_or_else(|status| status, |()| reap::reap(&args)),
         Command::Completions(args) => docs::completions(&args),
         Command::Man(args) => docs::man(&args),
         Command::Doctor(args) => doctor::run(&args),
