@@ -411,3 +411,50 @@ async fn an_append_that_loses_its_record_number_stops_and_leaves_the_winner_whol
         "the loser wrote past the record it lost"
     );
 }
+
+/// The CI flow of `examples/github-actions.yml`: `up --state s3:// --ttl` on one
+/// machine; on another, `sweep` knows the run from the shared journal, `reap` leaves it
+/// while it has time left, and tears it down from that journal once the sandbox's clock
+/// passes its expiry.
+#[tokio::test(flavor = "multi_thread")]
+async fn sweep_and_reap_on_another_machine_read_the_shared_journal() {
+    let lab = Lab::on(Target::Sandbox, "shared_state_reap").await.unwrap();
+    let _client = state_bucket(&lab).await;
+    let plan = plan(&lab);
+    let first = lab.files.dir().join("machine-a");
+    let second = lab.files.dir().join("machine-b");
+    let up = awslab_in(
+        &lab,
+        &first,
+        &[
+            "up", &plan, "--run-id", "ttl1", "--target", "sandbox", "--state", STATE, "--ttl", "1h",
+        ],
+    );
+    assert_eq!(up.status.code(), Some(0), "{}", text(&up));
+
+    let sweep = awslab_in(&lab, &second, &["sweep", "--state", STATE]);
+    let out = text(&sweep);
+    assert_eq!(sweep.status.code(), Some(3), "{out}");
+    assert!(out.contains("sh-ttl1"), "{out}");
+    assert!(out.contains("known"), "{out}");
+    assert!(!out.contains("no journal"), "{out}");
+
+    let early = awslab_in(&lab, &second, &["reap", "--state", STATE]);
+    let out = text(&early);
+    assert_eq!(early.status.code(), Some(0), "{out}");
+    assert!(out.contains("Nothing to reap"), "{out}");
+    assert!(left(&lab).iter().any(|item| item.ends_with("sh-ttl1")));
+
+    let advance = lab.awslab(&["sandbox", "clock", "advance", "2h"]);
+    assert!(advance.status.success(), "{}", text(&advance));
+    let reap = awslab_in(&lab, &second, &["reap", "--state", STATE, "--yes"]);
+    let out = text(&reap);
+    assert_eq!(reap.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("reap: run `ttl1` (journal): torn down"),
+        "{out}"
+    );
+    assert_eq!(left(&lab), Vec::<String>::new(), "{out}");
+    let runs = awslab_in(&lab, &first, &["runs", "--state", STATE]);
+    assert!(text(&runs).contains("torn down"), "{}", text(&runs));
+}
