@@ -16,7 +16,8 @@ Exit status:
   3    teardown left resources behind, or cannot prove it left none (a damaged
        journal, a run another command is using)
   4    cannot reach or authenticate to the target (no credentials, unknown
-       profile, endpoint not answering, credentials refused)
+       profile, endpoint not answering, credentials refused), or `up`'s preflight
+       found actions the operator may not call
   130  interrupted
 
 Examples:
