@@ -134,11 +134,11 @@ vars:
   user: alice
   pin: placeholder-pin
 steps:
-  u: { iam.user: { name: \"${vars.user}\", tags: { note: \"${vars.password}\", pin: \"${vars.pin}\" } } }
+  u: { iam.user: { name: \"${vars.user}\" } }
   role:
     iam.role:
       name: web
-      trust_policy: { Version: \"2012-10-17\", Statement: { Effect: Allow, Principal: { Federated: accounts.google.com }, Action: sts:AssumeRoleWithWebIdentity } }
+      trust_policy: { Version: \"2012-10-17\", Statement: { Effect: Allow, Principal: { Federated: accounts.google.com }, Action: sts:AssumeRoleWithWebIdentity, Condition: { StringEquals: { \"accounts.google.com:sub\": \"${vars.password}\", \"accounts.google.com:aud\": \"${vars.pin}\" } } } }
   web: { sts.assume_role_with_web_identity: { role_arn: \"${role.arn}\", session_name: s1, token: \"${vars.token}\" } }
 ",
     );

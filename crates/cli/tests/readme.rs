@@ -238,7 +238,9 @@ fn every_subcommand_the_readme_uses_exists() {
                 "`{command}`: `awslab {first}` is not a command ({top:?})"
             );
             let nested = subcommands(&[first]);
-            if !nested.is_empty() {
+            // A command with subcommands may run itself too (`doctor`, `doctor oidc`).
+            let flag_next = words.get(1).is_some_and(|word| word.starts_with('-'));
+            if !nested.is_empty() && !flag_next {
                 let second = words
                     .get(1)
                     .unwrap_or_else(|| panic!("`{command}` lacks a subcommand of `{first}`"));

@@ -87,6 +87,15 @@ fn errors_for_a_secret_variable_in_any_tag() {
             .any(|e| e.contains("plan::secret_in_tag") && e.contains("tags-test.yaml:5:9")),
         "{plan_tag:?}"
     );
+    let step_tag = errors(
+        "name: lab\nvars:\n  pin: { value: abc, secret: true }\nsteps:\n  user: { iam.user: { name: u, tags: { code: \"${vars.pin}\" } } }\n",
+    );
+    assert!(
+        step_tag.iter().any(|e| e.contains("plan::secret_in_tag")
+            && e.contains("step `user`'s tag `code`")
+            && e.contains("tags-test.yaml:5:46")),
+        "{step_tag:?}"
+    );
     let override_secret = {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../plans/tags-test.yaml");
         let text =

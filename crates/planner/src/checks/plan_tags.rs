@@ -2,9 +2,8 @@
 //! tags) and where secrets must never go: a tag is shown to anyone who may list the
 //! resource, and awslab prints and journals tags. Checks keys and values against IAM's
 //! rules, refuses awslab's and AWS's prefixes, step references (tags are known before
-//! any step runs) and secret variables in the plan's tags (a step's own `tags` keep
-//! their rules, `tests/hostile.rs` in the cli), and keeps
-//! the total under the 50 tags a resource may carry.
+//! any step runs) and secret variables in the plan's tags and in a resource step's own
+//! `tags`, and keeps the total under the 50 tags a resource may carry.
 
 use indexmap::IndexMap;
 
@@ -66,6 +65,13 @@ pub fn check(diags: &mut Diagnostics, plan: &Plan, statics: &Statics) {
         let Some(tags) = step_tags(&step.kind) else {
             continue;
         };
+        if !plan.secrets.is_empty() {
+            for (key, value) in tags {
+                if marking.carries_secret(&value.value) {
+                    secret_in_tag(diags, key, value, &format!("step `{}`'s tag", step.id));
+                }
+            }
+        }
         let total = tags.len() + plan.tags.len() + AWSLAB_TAGS;
         if !plan.tags.is_empty() && total > 50 {
             diags
