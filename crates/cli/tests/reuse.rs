@@ -90,7 +90,11 @@ vars:
 steps:
   user:
     for_each: \"${vars.teams}\"
-    iam.user: { name: \"vf-${each.key}-${run.id}\", tags: { pin: \"${vars.pin}\" } }
+    iam.user: { name: \"vf-${each.key}-${run.id}\" }
+  role:
+    iam.role:
+      name: \"vf-role-${run.id}\"
+      trust_policy: { Version: \"2012-10-17\", Statement: { Effect: Allow, Principal: { AWS: \"arn:aws:iam::${account.id}:root\" }, Action: sts:AssumeRole, Condition: { StringEquals: { \"sts:ExternalId\": \"${vars.pin}\" } } } }
 ",
     )
     .unwrap();
