@@ -1,6 +1,7 @@
 //! A secret variable (`--secret-var`, or `secret: true` in `vars:`) reaches AWS but
 //! no output of awslab: not `plan`, not `up`'s progress and logs (at `-vvv`, and under
-//! `RUST_LOG=trace`, where the SDK would log the tags AWS answers), not the journal,
+//! `RUST_LOG=trace`, where the SDK would log the trust policy AWS answers; tags may not
+//! carry secrets at all, `plan::secret_in_tag`), not the journal,
 //! not `status`, not `down`. Runs on moto and on the sandbox; the same run puts an object
 //! streamed from a file next to the plan and reads it back.
 
@@ -30,8 +31,8 @@ vars:
 steps:
   bucket:
     s3.bucket: { name: \"secret-${run.id}\" }
-  tagged:
-    iam.user: { name: \"tagged-${run.id}\", tags: { note: \"${vars.note}\", pin: \"${vars.pin}\" } }
+  trusting:
+    iam.role: { name: \"trusting-${run.id}\", trust_policy: { Version: \"2012-10-17\", Statement: { Effect: Allow, Principal: { AWS: \"arn:aws:iam::${account.id}:root\" }, Action: sts:AssumeRole, Condition: { StringEquals: { \"sts:ExternalId\": [\"${vars.note}\", \"${vars.pin}\"] } } } } }
   object:
     s3.object: { bucket: \"${bucket.name}\", key: note.txt, body: \"${vars.note} ${vars.pin}\" }
   from-file:
