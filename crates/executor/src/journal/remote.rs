@@ -46,6 +46,11 @@ impl StateLocation {
     /// Reads `s3://BUCKET/PREFIX` (the prefix may be empty) or a folder.
     pub fn parse(value: &str) -> Result<Self, String> {
         let Some(rest) = value.strip_prefix("s3://") else {
+            if let Some((scheme, _)) = value.split_once("://") {
+                return Err(format!(
+                    "`{value}` is a `{scheme}://` address, which awslab cannot keep state in; write `s3://BUCKET/PREFIX` for shared state, or a folder"
+                ));
+            }
             return Ok(Self::Local(PathBuf::from(value)));
         };
         let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
@@ -676,6 +681,7 @@ mod tests {
         assert!(StateLocation::parse("s3://").is_err());
         assert!(StateLocation::parse("s3://Bad_Bucket/x").is_err());
         assert!(StateLocation::parse("s3://bucket/../x").is_err());
+        assert!(StateLocation::parse("http://x").is_err_and(|e| e.contains("s3://BUCKET/PREFIX")));
         assert_eq!(
             StateLocation::parse(".awslab").unwrap(),
             StateLocation::Local(".awslab".into())
