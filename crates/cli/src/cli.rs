@@ -1,4 +1,10 @@
 //! The command line: every command, its options, and the help text with examples.
+//!
+//! Every clap type of awslab (`Parser`, `Subcommand`, `Args`, `ValueEnum`) is here or in
+//! a submodule of a command group (`cli/policy.rs`, `cli/sandbox.rs`, `cli/doctor.rs`).
+//! This module is the bottom layer of the crate: it imports nothing of `commands`,
+//! `progress`, `report` or `summary` (tests/module_layers.rs checks it), so every
+//! command module can use its types and no import circle goes through here.
 #![expect(
     clippy::doc_markdown,
     reason = "doc comments here are --help text for people, not rustdoc"
@@ -7,6 +13,10 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+pub mod doctor;
+pub mod policy;
+pub mod sandbox;
 
 const AFTER_HELP: &str = "\
 Exit status:
@@ -77,7 +87,7 @@ pub enum Command {
     Env(EnvArgs),
     /// Evaluate and check IAM policy documents offline, as AWS's policy evaluation logic does.
     #[command(subcommand)]
-    Policy(crate::policy_cmd::PolicyCommand),
+    Policy(policy::PolicyCommand),
     /// Print the least-privilege IAM policy the operator needs to run `up` and `down` of a plan.
     #[command(
         after_help = "Examples:\n  awslab perms plans/sts-assume-role.yaml\n  awslab perms plans/sts-assume-role.yaml --account 123456789012 --region eu-west-1 > operator.json\n\nThe policy's ARNs name the plan's resources; `${run.id}` and outputs known only at run\ntime become `*`. Without --account they name any account (`*`).\nExit status: 0 with the policy on stdout, 2 if the plan is invalid."
@@ -88,7 +98,7 @@ pub enum Command {
         subcommand,
         after_help = "Rehearse a real account: `awslab sandbox serve --propagation-delay 5s --throttle 20/s`\n(also on `awslab up` and `down` with the sandbox target): new keys, policies and trust\npolicies take effect 5 s late, and over 20 requests a second per account and service\nthe sandbox answers Throttling (S3: SlowDown)."
     )]
-    Sandbox(crate::commands::sandbox::SandboxCommand),
+    Sandbox(sandbox::SandboxCommand),
     /// Find what awslab made in the account by its tags (`awslab:run`), even with no journal; delete it with --yes.
     #[command(after_help = SWEEP_HELP)]
     Sweep(SweepArgs),
@@ -108,8 +118,8 @@ pub enum Command {
     Man(ManArgs),
     /// Check what a run needs on the target: credentials, region, account, clock skew,
     /// reachability of IAM, STS, S3 and CloudFormation; `doctor oidc` explains a CI trust.
-    #[command(after_help = crate::commands::doctor::AFTER_HELP)]
-    Doctor(crate::commands::doctor::DoctorArgs),
+    #[command(after_help = doctor::AFTER_HELP)]
+    Doctor(doctor::DoctorArgs),
 }
 
 const SWEEP_HELP: &str = "\

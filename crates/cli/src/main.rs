@@ -25,7 +25,6 @@ mod cli;
 mod commands;
 mod exit;
 mod logging;
-mod policy_cmd;
 mod progress;
 mod report;
 mod summary;

@@ -34,3 +34,17 @@ pub fn stderr(text: fmt::Arguments<'_>) {
         STDERR_GONE.store(true, Ordering::Relaxed);
     }
 }
+
+/// Writes `bytes` (a generated script or page, `what`) to stdout; a reader that went
+/// away (`| head`) is not an error. False, once the error is printed, if the write failed.
+pub fn print_bytes(bytes: &[u8], what: &str) -> bool {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        Ok(()) => true,
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => true,
+        Err(error) => {
+            eprintln!("error: cannot print the {what}: {error}");
+            false
+        }
+    }
+}

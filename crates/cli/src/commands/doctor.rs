@@ -4,79 +4,17 @@
 //! are in `awslab_executor::doctor`; `doctor oidc` is in `doctor_oidc.rs`.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
 
 use awslab_executor::doctor::{self, Reach};
-use clap::{Args, Subcommand};
 
 use super::connect::{self, Connection};
-use crate::cli::TargetArgs;
+use crate::cli::doctor::{DoctorArgs, DoctorCommand};
 use crate::exit::{Failure, Status, finish};
 
 /// AWS refuses a request signed more than 15 minutes off its clock.
 pub const MAX_SKEW_SECONDS: i64 = 15 * 60;
 /// Past this the clock is worth fixing before it drifts further.
 const WARN_SKEW_SECONDS: i64 = 60;
-
-pub const AFTER_HELP: &str = "\
-Examples:
-  awslab doctor                          # the target `up` would use
-  awslab doctor --target aws --profile lab-admin --account 111122223333
-  awslab doctor oidc --role-arn arn:aws:iam::111122223333:role/awslab-ci --token-file token.jwt
-
-Checks: credentials (found, where from, accepted by sts:GetCallerIdentity), region,
-account (with --account: the caller's must match), clock skew (this machine's clock
-against the target's `Date` header; AWS refuses requests more than 15 minutes off), and
-whether IAM, STS, S3 and CloudFormation answer. Secrets are never printed.
-
-Exit status: 0 when no check fails (warnings allowed); 4 when a check fails: the target
-cannot be reached, refuses the credentials, is another account than --account, or its
-clock is too far off; 2 when the command line is invalid.";
-
-#[derive(Debug, Args)]
-#[command(args_conflicts_with_subcommands = true)]
-pub struct DoctorArgs {
-    #[command(subcommand)]
-    pub command: Option<DoctorCommand>,
-    #[command(flatten)]
-    pub target: TargetArgs,
-    /// The account the operator must be in (12 digits): a check fails otherwise.
-    #[arg(long, value_name = "ID", value_parser = parse_account)]
-    pub account: Option<String>,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum DoctorCommand {
-    /// Explain whether a web identity token (a CI job's OIDC token) may assume a role.
-    #[command(after_help = super::doctor_oidc::AFTER_HELP)]
-    Oidc(OidcArgs),
-}
-
-#[derive(Debug, Args)]
-pub struct OidcArgs {
-    /// The role the token should assume.
-    #[arg(long, value_name = "ARN")]
-    pub role_arn: String,
-    /// A file holding the token (a JWT; never printed).
-    #[arg(long, value_name = "FILE")]
-    pub token_file: PathBuf,
-    /// The session name the job would give (`sts:RoleSessionName`).
-    #[arg(long, value_name = "NAME", default_value = "awslab-doctor")]
-    pub session_name: String,
-    #[command(flatten)]
-    pub target: TargetArgs,
-}
-
-/// `--account`: twelve digits.
-pub fn parse_account(text: &str) -> Result<String, String> {
-    if text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit()) {
-        Ok(text.to_owned())
-    } else {
-        Err(format!(
-            "`{text}` is not an account id: write its 12 digits"
-        ))
-    }
-}
 
 pub fn run(args: &DoctorArgs) -> Status {
     match &args.command {
@@ -456,13 +394,6 @@ mod tests {
                 .render()
                 .contains("AWS refuses requests signed more than 15 minutes off")
         );
-    }
-
-    #[test]
-    fn account_ids_are_twelve_digits() {
-        assert!(parse_account("111122223333").is_ok());
-        assert!(parse_account("1111").is_err());
-        assert!(parse_account("11112222333a").is_err());
     }
 
     #[test]

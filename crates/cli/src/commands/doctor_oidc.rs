@@ -18,22 +18,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
 
 use super::connect;
-use super::doctor::{Level, Line, OidcArgs};
+use super::doctor::{Level, Line};
+use crate::cli::doctor::OidcArgs;
 use crate::exit::{Failure, Status};
-
-pub const AFTER_HELP: &str = "\
-Example:
-  awslab doctor oidc --role-arn arn:aws:iam::111122223333:role/awslab-ci --token-file token.jwt
-
-The token's claims are decoded, not verified (AWS checks the signature against the
-issuer's keys; doctor does not fetch them). AWS sets these keys from an OIDC token, for
-the issuer `token.actions.githubusercontent.com`: `...:sub`, `...:aud` (the `azp`
-claim when the token has one, else `aud`), `...:oaud` (the `aud` claim when `azp` is
-set) and `...:amr`; custom claims are not available to trust policies.
-
-Exit status: 0 when the token may assume the role; 1 when it may not (each failing
-check is named); 2 when the role ARN or the token file is invalid; 4 when the target
-cannot be reached or refuses the operator's credentials.";
 
 /// The largest token file read (AWS takes tokens up to 20,000 characters).
 const MAX_TOKEN_FILE_BYTES: u64 = 64 * 1024;

@@ -1,58 +1,93 @@
-//! One module per command; each returns the exit status and prints its own output.
+//! The commands: one module per command, and [`run`], the one dispatcher (a match on
+//! [`Command`]). Each command takes its clap arguments (from `crate::cli`, the layer
+//! below), prints its own output and returns its exit [`Status`].
+//!
+//! To add a command `awslab NAME`:
+//! 1. its clap type: a `Command::Name(NameArgs)` variant with its help text and
+//!    examples, and the `NameArgs` struct, in `crate::cli` (`src/cli.rs`, or a file of
+//!    `src/cli/` for a group of subcommands); never a clap type in `commands/`;
+//! 2. a module `commands/NAME.rs` (or `commands/NAME/` for subcommands) with
+//!    `pub fn NAME(args: &NameArgs) -> Status`, declared below;
+//! 3. one match arm in [`run`];
+//! 4. a test of its output: insta snapshots in `tests/` taken with `snapshot!` from
+//!    `tests/support/snapshot.rs`, which redacts run ids, times, account and key ids
+//!    and temp paths and first checks that no secret is in the text (see
+//!    `tests/snapshots_runs.rs`);
+//! 5. its docs: a line in `crates/cli/README.md`'s module map, and the command in the
+//!    README and `docs/` where a user looks for it.
+//!
+//! Commands (one module each): `validate`, `plan`, `graph`, `up`, `down`, `status`,
+//! `runs`, `env`, `policy/` (`simulate`, `check`), `sandbox` (with `sandbox_saml`),
+//! `doctor` (with `doctor_oidc`), `sweep`, `reap`, `schema`, `completions`, `man`;
+//! `perms` is `operator_policy`. Helpers several commands share: `plan_file` (load a
+//! plan, print its diagnostics), `run_state` (which run, its journal, its lock),
+//! `connect` (the target and the operator's credentials), `shared_state` (`--state
+//! s3://`), `preflight` and `perms` (`up`'s checks of the operator), `sarif`
+//! (`validate --format sarif`).
 
 #[cfg(test)]
 mod ci_example;
+mod completions;
 mod connect;
-mod docs;
-pub mod doctor;
+mod doctor;
 mod doctor_oidc;
-pub mod inspect;
+mod down;
+mod env;
+mod graph;
+mod man;
 mod operator_policy;
 mod perms;
+mod plan;
+mod plan_file;
+mod policy;
 mod preflight;
+mod run_state;
 mod runs;
-pub mod sandbox;
+mod sandbox;
 mod sandbox_saml;
 mod sarif;
+mod schema;
 mod shared_state;
+mod status;
 mod up;
+mod validate;
 // issue 19: sweep and reap
 mod reap;
 mod sweep;
 
+// operator_policy.rs (being edited by another helper) still names `super::inspect`;
+// the lead points it at `super::plan_file` after merging and removes this line.
+use plan_file as inspect;
+
 use crate::cli::{Cli, Command};
-use crate::exit::Status;
 
 pub fn run(cli: Cli) -> std::process::ExitCode {
     let status = match cli.command {
-        Command::Validate(args) => inspect::validate(&args),
-        Command::Plan(args) => inspect::plan(&args),
-        Command::Graph(args) => inspect::graph(&args),
+        Command::Validate(args) => validate::validate(&args),
+        Command::Plan(args) => plan::plan(&args),
+        Command::Graph(args) => graph::graph(&args),
         // `--state s3://…` is pulled into a local mirror first (shared_state.rs).
         Command::Up(mut args) => shared_state::prepare(&mut args.state, Some(&args.target))
             .map_or_else(|status| status, |()| up::up(&args)),
         Command::Down(mut args) => shared_state::prepare(&mut args.state, Some(&args.target))
-            .map_or_else(|status| status, |()| runs::down(&args)),
+            .map_or_else(|status| status, |()| down::down(&args)),
         Command::Status(mut args) => shared_state::prepare(&mut args.state, None)
-            .map_or_else(|status| status, |()| runs::status(&args)),
+            .map_or_else(|status| status, |()| status::status(&args)),
         Command::Runs(mut args) => shared_state::prepare(&mut args, None)
             .map_or_else(|status| status, |()| runs::runs(&args)),
         Command::Env(mut args) => shared_state::prepare(&mut args.state, None)
-            .map_or_else(|status| status, |()| runs::env(&args)),
-        Command::Policy(command) => return crate::policy_cmd::run(command),
+            .map_or_else(|status| status, |()| env::env(&args)),
+        Command::Policy(command) => policy::run(command),
         Command::Perms(args) => operator_policy::perms(&args),
         Command::Sandbox(command) => sandbox::run(command),
         Command::Sweep(mut args) => shared_state::prepare(&mut args.state, Some(&args.target))
             .map_or_else(|status| status, |()| sweep::sweep(&args)),
         Command::Reap(mut args) => shared_state::prepare(&mut args.state, Some(&args.target))
             .map_or_else(|status| status, |()| reap::reap(&args)),
-        Command::Completions(args) => docs::completions(&args),
-        Command::Man(args) => docs::man(&args),
+        Command::Completions(args) => completions::completions(&args),
+        Command::Man(args) => man::man(&args),
         Command::Doctor(args) => doctor::run(&args),
-        Command::Schema => {
-            print!("{}", awslab_planner::schema::plan_schema());
-            Status::Success
-        }
+        Command::Schema => schema::schema(),
     };
     status.into()
 }

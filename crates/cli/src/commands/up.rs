@@ -16,7 +16,7 @@ use awslab_executor::{
 use awslab_planner::{SealedPlan, StepId};
 use tokio_util::sync::CancellationToken;
 
-use super::inspect::load_reporting;
+use super::plan_file::load_reporting;
 use crate::cli::{OutputFormat, UpArgs};
 use crate::exit::{Failure, OrFail as _, Status, finish};
 use crate::progress::Progress;
@@ -316,7 +316,7 @@ fn print_accounts(
 
 /// The run's lock for `up`; another command holding it is a usage error.
 fn lock(state_dir: &Path, run_id: &RunId) -> Result<awslab_executor::RunLock, Failure> {
-    super::runs::lock_run(state_dir, run_id, "awslab up", Status::Invalid).map_err(|failure| {
+    super::run_state::lock_run(state_dir, run_id, "awslab up", Status::Invalid).map_err(|failure| {
         failure.hint(format!(
             "one command at a time works on a run: wait for it to end, or choose another --run-id than `{run_id}`"
         ))

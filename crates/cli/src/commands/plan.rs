@@ -1,57 +1,14 @@
-//! Commands that read plans without touching AWS: `validate`, `plan` and `graph`.
+//! `awslab plan`: what a plan will do, without touching AWS: its steps in run order,
+//! stage by stage, what each creates, and the teardown order.
 
 use std::fmt::Write as _;
 
-use awslab_planner::render::{describe, describe_teardown, to_dot, to_json, to_mermaid};
-use awslab_planner::{SealedPlan, load_with};
+use awslab_planner::SealedPlan;
+use awslab_planner::render::{describe, describe_teardown};
 
-use crate::cli::{GraphArgs, GraphFormat, PlanArgs, ValidateArgs, VarArgs};
+use super::plan_file::load_reporting;
+use crate::cli::PlanArgs;
 use crate::exit::Status;
-use crate::report::{render_load_error, render_plan_diagnostics};
-
-/// Loads a plan, printing diagnostics (errors, or warnings of a valid plan) to stderr.
-pub fn load_reporting(path: &std::path::Path, vars: &VarArgs) -> Option<SealedPlan> {
-    match load_with(path, &vars.load_options()) {
-        Ok(sealed) => {
-            // Secret variables are blanked from every log line from now on.
-            for name in &sealed.plan.secrets {
-                if let Some(value) = sealed.plan.vars.get(name) {
-                    awslab_executor::redaction::remember(&value.value);
-                }
-            }
-            if !sealed.warnings.is_empty() {
-                eprint!(
-                    "{}",
-                    render_plan_diagnostics(&path.display().to_string(), &sealed.warnings)
-                );
-            }
-            Some(sealed)
-        }
-        Err(err) => {
-            eprint!("{}", render_load_error(&err));
-            None
-        }
-    }
-}
-
-pub fn validate(args: &ValidateArgs) -> Status {
-    if args.format == crate::cli::ValidateFormat::Sarif {
-        return super::sarif::validate(args);
-    }
-    let mut status = Status::Success;
-    for path in &args.plans {
-        match load_reporting(path, &args.vars) {
-            Some(sealed) => println!(
-                "ok: `{}` ({}, {} steps)",
-                path.display(),
-                sealed.plan.name.value,
-                sealed.plan.steps.len()
-            ),
-            None => status = Status::Invalid,
-        }
-    }
-    status
-}
 
 pub fn plan(args: &PlanArgs) -> Status {
     let Some(sealed) = load_reporting(&args.plan, &args.vars) else {
@@ -140,20 +97,4 @@ pub fn plan_text(sealed: &SealedPlan) -> String {
         }
     }
     out
-}
-
-pub fn graph(args: &GraphArgs) -> Status {
-    let Some(sealed) = load_reporting(&args.plan, &args.vars) else {
-        return Status::Invalid;
-    };
-    match args.format {
-        GraphFormat::Dot => print!("{}", to_dot(&sealed, args.teardown)),
-        GraphFormat::Mermaid => print!("{}", to_mermaid(&sealed, args.teardown)),
-        GraphFormat::Json => {
-            let text =
-                serde_json::to_string_pretty(&to_json(&sealed, args.teardown)).unwrap_or_default();
-            println!("{text}");
-        }
-    }
-    Status::Success
 }
