@@ -401,3 +401,6 @@ pub fn text(output: &Output) -> String {
         String::from_utf8_lossy(&output.stderr)
     )
 }
+
+/// Snapshots of command output with shared redactions (`snapshot!`).
+pub mod snapshot;
