@@ -1,4 +1,4 @@
-#![expect(clippy::unwrap_used, reason = "tests fail loudly")]
+#![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
 //! Snapshots of what `up`, `status` and `down` print (stdout and stderr, as text and
 //! as `--output json`), on the in-process sandbox (no Python): the seed lab

@@ -1,6 +1,6 @@
 //! The commands: one module per command, and [`run`], the one dispatcher (a match on
 //! [`Command`]). Each command takes its clap arguments (from `crate::cli`, the layer
-//! below), prints its own output and returns its exit [`Status`].
+//! below), prints its own output and returns its exit status (`crate::exit::Status`).
 //!
 //! To add a command `awslab NAME`:
 //! 1. its clap type: a `Command::Name(NameArgs)` variant with its help text and
