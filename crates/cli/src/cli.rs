@@ -281,13 +281,18 @@ pub struct OperatorPolicyArgs {
     #[arg(value_name = "PLAN")]
     pub plan: PathBuf,
     /// The operator's 12-digit account id, to scope ARNs to it (default: any account, `*`).
-    #[arg(long, value_name = "ID")]
+    /// For a plan with `accounts:`, one account's policy: `NAME`, or `NAME=ID` scoped to ID.
+    #[arg(long, value_name = "ID|NAME[=ID]")]
     pub account: Option<String>,
     /// The region of the stacks' ARNs (default: any region, `*`).
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
     #[command(flatten)]
     pub vars: VarArgs,
+    /// `human`: one policy, or for a plan with `accounts:` a heading per account then its
+    /// policy; `json`: one policy, or an object of the policies keyed by account name.
+    #[arg(long, value_enum, default_value = "human")]
+    pub output: OutputFormat,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

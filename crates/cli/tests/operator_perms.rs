@@ -9,6 +9,7 @@
 
 mod support;
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use support::{Lab, Target, plans, text};
@@ -23,42 +24,72 @@ fn perms(lab: &Lab, plan: &Path, extra: &[&str]) -> serde_json::Value {
 /// Makes the sandbox user `perms-operator` holding only `policy`, as the admin, under
 /// run `run`, and writes its keys as the profile `least`.
 fn make_operator(lab: &Lab, policy: &serde_json::Value, run: &str) {
+    make_operators(lab, &[(None, policy)], run);
+}
+
+/// Makes, as the admin under run `run`, one sandbox user per entry holding only that
+/// entry's policy: for `(None, policy)` the user `perms-operator` in the sandbox's first
+/// account, with its keys as the profile `least`; for `(Some(NAME), policy)` the user
+/// `perms-operator-NAME` in the plan's account `NAME` (the sandbox's accounts in the
+/// order `names` gives them), with its keys as the profile `least-NAME`.
+fn make_operators(lab: &Lab, operators: &[(Option<&str>, &serde_json::Value)], run: &str) {
     let plan = lab.files.dir().join("operator.yaml");
-    let document = serde_json::to_string(policy).expect("json");
-    std::fs::write(
-        &plan,
-        format!(
-            "name: least-operator\nsteps:\n  least:\n    iam.user: {{ name: perms-operator, access_key: true }}\n  policy:\n    iam.policy:\n      name: awslab-perms-{run}\n      document: {document}\n  attached:\n    iam.user_policy_attachment: {{ user: \"${{least.name}}\", policy_arn: \"${{policy.arn}}\" }}\n"
-        ),
-    )
-    .expect("write operator plan");
+    let names: Vec<&str> = operators.iter().filter_map(|(name, _)| *name).collect();
+    let mut yaml = String::from("name: least-operator\n");
+    if !names.is_empty() {
+        yaml.push_str("accounts:\n");
+        for name in &names {
+            let _ = writeln!(yaml, "  {name}: {{}}");
+        }
+    }
+    yaml.push_str("steps:\n");
+    let mut profiles = Vec::new();
+    for (name, policy) in operators {
+        let document = serde_json::to_string(policy).expect("json");
+        let (suffix, user, account) = match name {
+            None => (String::new(), "perms-operator".to_owned(), String::new()),
+            Some(name) => (
+                format!("-{name}"),
+                format!("perms-operator-{name}"),
+                format!("    account: {name}\n"),
+            ),
+        };
+        let _ = write!(
+            yaml,
+            "  least{suffix}:\n{account}    iam.user: {{ name: {user}, access_key: true }}\n  policy{suffix}:\n{account}    iam.policy:\n      name: awslab-perms-{run}{suffix}\n      document: {document}\n  attached{suffix}:\n{account}    iam.user_policy_attachment: {{ user: \"${{least{suffix}.name}}\", policy_arn: \"${{policy{suffix}.arn}}\" }}\n"
+        );
+        profiles.push(format!("least{suffix}"));
+    }
+    std::fs::write(&plan, yaml).expect("write operator plan");
     let up = lab.awslab(&["up", plan.to_str().expect("utf-8"), "--run-id", run]);
     assert_eq!(up.status.code(), Some(0), "{}", text(&up));
-    let env = lab.awslab(&["env", run, "least"]);
-    assert_eq!(env.status.code(), Some(0), "{}", text(&env));
-    let exports = String::from_utf8_lossy(&env.stdout);
-    let value = |name: &str| {
-        exports
-            .lines()
-            .find_map(|l| l.strip_prefix(&format!("export {name}=")))
-            .map(|v| v.trim_matches('\'').to_owned())
-            .expect("env prints the operator's keys")
-    };
-    let credentials = std::fs::read_to_string(&lab.files.credentials).unwrap_or_default();
-    let credentials = credentials
-        .split("\n[least]")
-        .next()
-        .unwrap_or_default()
-        .to_owned();
-    std::fs::write(
-        &lab.files.credentials,
-        format!(
-            "{credentials}\n[least]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
-            value("AWS_ACCESS_KEY_ID"),
-            value("AWS_SECRET_ACCESS_KEY")
-        ),
-    )
-    .expect("credentials");
+    for profile in profiles {
+        let env = lab.awslab(&["env", run, &profile]);
+        assert_eq!(env.status.code(), Some(0), "{}", text(&env));
+        let exports = String::from_utf8_lossy(&env.stdout);
+        let value = |name: &str| {
+            exports
+                .lines()
+                .find_map(|l| l.strip_prefix(&format!("export {name}=")))
+                .map(|v| v.trim_matches('\'').to_owned())
+                .expect("env prints the operator's keys")
+        };
+        let credentials = std::fs::read_to_string(&lab.files.credentials).unwrap_or_default();
+        let credentials = credentials
+            .split(&format!("\n[{profile}]"))
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        std::fs::write(
+            &lab.files.credentials,
+            format!(
+                "{credentials}\n[{profile}]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+                value("AWS_ACCESS_KEY_ID"),
+                value("AWS_SECRET_ACCESS_KEY")
+            ),
+        )
+        .expect("credentials");
+    }
 }
 
 /// Removes the operator (as the admin).
@@ -135,7 +166,6 @@ macro_rules! sufficient {
 sufficient! {
     abac_tags => "abac-tags.yaml",
     assume_role_iam => "assume-role-iam.yaml",
-    cross_account => "cross-account.yaml",
     federation_token => "federation-token.yaml",
     mfa_session_token => "mfa-session-token.yaml",
     permissions_boundary => "permissions-boundary.yaml",
@@ -148,6 +178,103 @@ sufficient! {
     sts_assume_role => "sts-assume-role.yaml",
     teams => "teams.yaml",
     web_identity => "web-identity.yaml",
+}
+
+/// A plan of two accounts: `perms` prints a policy for each account's operator, and
+/// `up` and `down` run with each account's operator a user of that account holding
+/// only that account's policy (`--profile` for the first, `--account-profile b=...`
+/// for the other); one account's policy alone does not do the other's steps.
+#[tokio::test(flavor = "multi_thread")]
+async fn perms_sufficient_for_each_account_of_cross_account() {
+    let lab = sandbox_lab("perms_sufficient_for_each_account_of_cross_account").await;
+    let plan = plans().join("cross-account.yaml");
+    let plan_arg = plan.to_str().expect("utf-8");
+    let out = lab.awslab(&["perms", plan_arg, "--output", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let policies: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let keys: Vec<&String> = policies.as_object().expect("object").keys().collect();
+    assert_eq!(keys, ["a", "b"], "{policies:#}");
+    // Each account's policy alone, as `--account NAME` prints it.
+    for name in ["a", "b"] {
+        assert_eq!(perms(&lab, &plan, &["--account", name]), policies[name]);
+    }
+    let human = lab.awslab(&["perms", plan_arg]);
+    let human_text = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        human_text.starts_with("# account `a`\n{") && human_text.contains("\n\n# account `b`\n{"),
+        "{human_text}"
+    );
+    assert!(policies["a"].to_string().contains(":role/partner-access-*"));
+    assert!(policies["b"].to_string().contains(":user/partner-*"));
+    assert!(!policies["a"].to_string().contains(":user/partner-*"));
+
+    let run_both = |run: &str, b_profile: &str| {
+        let b = format!("b={b_profile}");
+        let up = lab.awslab(&[
+            "up",
+            plan_arg,
+            "--run-id",
+            run,
+            "--profile",
+            "least",
+            "--account-profile",
+            &b,
+        ]);
+        let down = lab.awslab(&[
+            "down",
+            run,
+            "--target",
+            "sandbox",
+            "--profile",
+            "least",
+            "--account-profile",
+            &b,
+            "--yes",
+        ]);
+        (up, down)
+    };
+    make_operators(
+        &lab,
+        &[(Some("a"), &policies["a"]), (Some("b"), &policies["b"])],
+        "operators",
+    );
+    // The first account's operator is `least` (its keys are those of `least-a`).
+    let credentials = std::fs::read_to_string(&lab.files.credentials).expect("credentials");
+    let least_a = credentials
+        .split("\n[least-a]")
+        .nth(1)
+        .expect("least-a")
+        .to_owned();
+    std::fs::write(
+        &lab.files.credentials,
+        format!("{credentials}\n[least]{least_a}"),
+    )
+    .expect("credentials");
+    // b's operator given a's keys is refused before anything is made.
+    let (wrong, _) = run_both("least0", "least-a");
+    assert_eq!(wrong.status.code(), Some(2), "{}", text(&wrong));
+    assert!(
+        text(&wrong).contains("holds keys of sandbox account 111122223333"),
+        "{}",
+        text(&wrong)
+    );
+    let (up, down) = run_both("least1", "least-b");
+    let cleanup = lab.awslab(&["down", "least1", "--target", "sandbox", "--yes"]);
+    remove_operator(&lab, "operators");
+    assert_eq!(
+        up.status.code(),
+        Some(0),
+        "up as each account's perms operator\n{}\npolicies: {policies:#}",
+        text(&up)
+    );
+    assert_eq!(
+        down.status.code(),
+        Some(0),
+        "down as each account's perms operator\n{}\npolicies: {policies:#}",
+        text(&down)
+    );
+    assert_eq!(cleanup.status.code(), Some(0), "{}", text(&cleanup));
+    assert_eq!(lab.inventory(), Vec::<String>::new(), "left behind");
 }
 
 /// Removing any one statement of the seed plan's policy makes its run fail.
@@ -294,4 +421,180 @@ async fn preflight_lists_what_the_operator_lacks_and_creates_nothing() {
     );
     assert_eq!(down.status.code(), Some(0), "{}", text(&down));
     assert_eq!(lab.inventory(), Vec::<String>::new(), "left behind");
+}
+
+/// The keys `awslab env RUN STEP` prints, written as the profile `profile` (with the
+/// session token of a role session).
+fn write_profile_from_env(lab: &Lab, run: &str, step: &str, profile: &str) {
+    let env = lab.awslab(&["env", run, step]);
+    assert_eq!(env.status.code(), Some(0), "{}", text(&env));
+    let exports = String::from_utf8_lossy(&env.stdout);
+    let value = |name: &str| {
+        exports
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("export {name}=")))
+            .map(|v| v.trim_matches('\'').to_owned())
+    };
+    let mut section = format!(
+        "\n[{profile}]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+        value("AWS_ACCESS_KEY_ID").expect("key id"),
+        value("AWS_SECRET_ACCESS_KEY").expect("secret key")
+    );
+    if let Some(token) = value("AWS_SESSION_TOKEN") {
+        let _ = writeln!(section, "aws_session_token = {token}");
+    }
+    let credentials = std::fs::read_to_string(&lab.files.credentials).unwrap_or_default();
+    std::fs::write(&lab.files.credentials, format!("{credentials}{section}")).expect("credentials");
+}
+
+/// An operator that is a session of a role at path `/ci/`: the preflight simulates the
+/// role's real ARN (`role/ci/deployer`, from `iam:GetRole`; the session's ARN has no
+/// path), finds the whole policy, and the run goes on; without one statement it stops
+/// with exit 4 and creates nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn preflight_simulates_a_role_session_as_its_role_under_a_path() {
+    let lab = sandbox_lab("preflight_simulates_a_role_session_as_its_role_under_a_path").await;
+    let plan = plans().join("sts-assume-role.yaml");
+    let policy = perms(&lab, &plan, &[]);
+    let preflight = serde_json::json!({
+        "Sid": "Preflight",
+        "Effect": "Allow",
+        "Action": ["iam:GetRole", "iam:SimulatePrincipalPolicy"],
+        "Resource": "arn:aws:iam::*:role/ci/deployer",
+    });
+    for (run, drop) in [("ci-whole", None), ("ci-fewer", Some("Stack1"))] {
+        let mut document = policy.clone();
+        let statements = document["Statement"].as_array_mut().expect("statements");
+        if let Some(sid) = drop {
+            statements.retain(|s| s["Sid"] != sid);
+        }
+        statements.push(preflight.clone());
+        let document = serde_json::to_string(&document).expect("json");
+        let operator = lab.files.dir().join("ci-operator.yaml");
+        std::fs::write(
+            &operator,
+            format!(
+                "name: ci-operator\nsteps:\n  caller:\n    iam.user: {{ name: ci-caller, access_key: true }}\n  policy:\n    iam.policy: {{ name: awslab-perms-ci, document: {document} }}\n  deployer:\n    iam.role:\n      name: deployer\n      path: /ci/\n      managed_policies: [\"${{policy.arn}}\"]\n      trust_policy:\n        Version: \"2012-10-17\"\n        Statement: [ {{ Effect: Allow, Principal: {{ AWS: \"${{caller.arn}}\" }}, Action: sts:AssumeRole }} ]\n  may-assume:\n    iam.user_policy:\n      user: ${{caller.name}}\n      name: AssumeDeployer\n      document: {{ Version: \"2012-10-17\", Statement: [ {{ Effect: Allow, Action: sts:AssumeRole, Resource: \"${{deployer.arn}}\" }} ] }}\n  session:\n    sts.assume_role: {{ as: caller, role_arn: \"${{deployer.arn}}\", session_name: ci }}\n    needs: [may-assume]\n"
+            ),
+        )
+        .expect("write operator plan");
+        let made = lab.awslab(&[
+            "up",
+            operator.to_str().expect("utf-8"),
+            "--run-id",
+            &format!("op-{run}"),
+        ]);
+        assert_eq!(made.status.code(), Some(0), "{}", text(&made));
+        write_profile_from_env(&lab, &format!("op-{run}"), "session", run);
+        let baseline = lab.inventory();
+        let up = lab.awslab(&[
+            "up",
+            plan.to_str().expect("utf-8"),
+            "--run-id",
+            run,
+            "--profile",
+            run,
+            "--preflight",
+        ]);
+        let down = lab.awslab(&[
+            "down",
+            run,
+            "--target",
+            "sandbox",
+            "--profile",
+            run,
+            "--yes",
+        ]);
+        let after = lab.inventory();
+        let cleanup = lab.awslab(&["down", run, "--target", "sandbox", "--yes"]);
+        remove_operator(&lab, &format!("op-{run}"));
+        let out = text(&up);
+        let role = "`arn:aws:iam::111122223333:role/ci/deployer`";
+        if drop.is_some() {
+            assert_eq!(up.status.code(), Some(4), "{out}");
+            assert!(out.contains(&format!("preflight: {role} lacks")), "{out}");
+            assert!(out.contains("statement `Stack1`"), "{out}");
+            assert_eq!(after, baseline, "preflight created something");
+        } else {
+            assert_eq!(up.status.code(), Some(0), "{out}");
+            assert!(
+                out.contains(&format!("preflight: {role} may take all")),
+                "{out}"
+            );
+            assert_eq!(down.status.code(), Some(0), "{}", text(&down));
+        }
+        // A run the preflight stopped has no journal: nothing to tear down.
+        let expected = if drop.is_some() { 2 } else { 0 };
+        assert_eq!(cleanup.status.code(), Some(expected), "{}", text(&cleanup));
+        assert_eq!(lab.inventory(), Vec::<String>::new(), "left behind");
+    }
+}
+
+/// A plan of two accounts: the preflight checks each account's operator against its
+/// account's policy; b's operator missing a statement is named with its account, and
+/// nothing is created.
+#[tokio::test(flavor = "multi_thread")]
+async fn preflight_checks_each_accounts_operator() {
+    let lab = sandbox_lab("preflight_checks_each_accounts_operator").await;
+    let plan = plans().join("cross-account.yaml");
+    let plan_arg = plan.to_str().expect("utf-8");
+    let policy = |name: &str, user: &str, drop: Option<&str>| {
+        let mut document = perms(&lab, &plan, &["--account", name]);
+        let statements = document["Statement"].as_array_mut().expect("statements");
+        if let Some(sid) = drop {
+            statements.retain(|s| s["Sid"] != sid);
+        }
+        statements.push(serde_json::json!({
+            "Sid": "Preflight",
+            "Effect": "Allow",
+            "Action": "iam:SimulatePrincipalPolicy",
+            "Resource": format!("arn:aws:iam::*:user/{user}"),
+        }));
+        document
+    };
+    for (run, drop) in [("pre-whole", None), ("pre-fewer", Some("MayAssume"))] {
+        let a = policy("a", "perms-operator-a", None);
+        let b = policy("b", "perms-operator-b", drop);
+        let operators = format!("op-{run}");
+        make_operators(&lab, &[(Some("a"), &a), (Some("b"), &b)], &operators);
+        let baseline = lab.inventory();
+        let up = lab.awslab(&[
+            "up",
+            plan_arg,
+            "--run-id",
+            run,
+            "--profile",
+            "least-a",
+            "--account-profile",
+            "b=least-b",
+            "--preflight",
+        ]);
+        let after = lab.inventory();
+        let cleanup = lab.awslab(&["down", run, "--target", "sandbox", "--yes"]);
+        remove_operator(&lab, &operators);
+        let out = text(&up);
+        assert!(
+            out.contains("preflight: account `a`: `arn:aws:iam::111122223333:user/perms-operator-a` may take all"),
+            "{out}"
+        );
+        if drop.is_some() {
+            assert_eq!(up.status.code(), Some(4), "{out}");
+            assert!(
+                out.contains("preflight: account `b`: `arn:aws:iam::444455556666:user/perms-operator-b` lacks"),
+                "{out}"
+            );
+            assert!(
+                out.contains("iam:PutUserPolicy on arn:aws:iam::444455556666:user/partner-"),
+                "{out}"
+            );
+            assert_eq!(after, baseline, "preflight created something");
+        } else {
+            assert_eq!(up.status.code(), Some(0), "{out}");
+            assert!(out.contains("preflight: account `b`: `arn:aws:iam::444455556666:user/perms-operator-b` may take all"), "{out}");
+        }
+        // A run the preflight stopped has no journal: nothing to tear down.
+        let expected = if drop.is_some() { 2 } else { 0 };
+        assert_eq!(cleanup.status.code(), Some(expected), "{}", text(&cleanup));
+        assert_eq!(lab.inventory(), Vec::<String>::new(), "left behind");
+    }
 }

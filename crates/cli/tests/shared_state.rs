@@ -1,10 +1,11 @@
 //! Shared state on S3 (`--state s3://BUCKET/PREFIX`), on the sandbox, whose S3 holds
-//! the state: `up` in one folder, then `runs` and `down` from another folder leave
-//! nothing; the S3 objects the run wrote hold no secret; `env` elsewhere says the
-//! secrets stayed on their machine; two concurrent `up`s of one run id: one wins, the
-//! other exits naming the holder, and the journal stays whole; a damaged remote
-//! journal is reported as damage.
-#![expect(clippy::unwrap_used, reason = "tests fail loudly")]
+//! the state, and on moto (5.x answers S3 conditional writes: `If-None-Match: *` and
+//! `If-Match` on `PutObject`, 412 `PreconditionFailed`): `up` in one folder, then `runs`
+//! and `down` from another folder leave nothing; the S3 objects the run wrote hold no
+//! secret; `env` elsewhere says the secrets stayed on their machine; two concurrent
+//! `up`s of one run id: one wins, the other exits naming the holder, and the journal
+//! stays whole; a damaged remote journal is reported as damage.
+#![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
 mod support;
 
@@ -30,10 +31,10 @@ fn plan(lab: &Lab) -> String {
     plan.to_str().unwrap().to_owned()
 }
 
-/// An S3 client on the lab's sandbox, as its operator.
-fn s3(lab: &Lab) -> (awslab_sandbox::Sandbox, aws_sdk_s3::Client) {
-    let sandbox = awslab_sandbox::Sandbox::open(&lab.sandbox_dir()).unwrap();
-    let config = aws_sdk_s3::Config::builder()
+/// An S3 client on the lab's target (the sandbox in this process, or moto), as its
+/// operator.
+fn s3(lab: &Lab) -> aws_sdk_s3::Client {
+    let builder = aws_sdk_s3::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new(
@@ -43,15 +44,25 @@ fn s3(lab: &Lab) -> (awslab_sandbox::Sandbox, aws_sdk_s3::Client) {
             None,
             "test",
         ))
-        .endpoint_url(awslab_sandbox::IN_PROCESS_ENDPOINT)
-        .force_path_style(true)
-        .http_client(sandbox.http_client())
-        .build();
-    (sandbox, aws_sdk_s3::Client::from_conf(config))
+        .force_path_style(true);
+    let config = if let Some(url) = lab.endpoint_url() {
+        let target = awslab_executor::Target::endpoint(url.to_owned(), "us-east-1", None);
+        builder
+            .endpoint_url(url)
+            .http_client(target.http_client())
+            .build()
+    } else {
+        let sandbox = awslab_sandbox::Sandbox::open(&lab.sandbox_dir()).unwrap();
+        builder
+            .endpoint_url(awslab_sandbox::IN_PROCESS_ENDPOINT)
+            .http_client(sandbox.http_client())
+            .build()
+    };
+    aws_sdk_s3::Client::from_conf(config)
 }
 
 async fn state_bucket(lab: &Lab) -> aws_sdk_s3::Client {
-    let (_sandbox, client) = s3(lab);
+    let client = s3(lab);
     client.create_bucket().bucket(BUCKET).send().await.unwrap();
     client
 }
@@ -79,11 +90,33 @@ async fn objects(client: &aws_sdk_s3::Client) -> Vec<(String, Vec<u8>)> {
     out
 }
 
-/// `awslab ARGS` with the lab's environment but `state_dir` as the local state folder.
+/// `awslab ARGS` with the lab's environment but `state_dir` as the local state folder;
+/// on moto, `AWS_ENDPOINT_URL` names it, so every command (and `--state`'s S3 client)
+/// reaches it.
 fn awslab_in(lab: &Lab, state_dir: &Path, args: &[&str]) -> std::process::Output {
+    on_target(lab, state_dir).args(args).output().unwrap()
+}
+
+/// An `awslab` command with the lab's environment, `state_dir` as the local state
+/// folder, and on moto `AWS_ENDPOINT_URL` naming it.
+fn on_target(lab: &Lab, state_dir: &Path) -> std::process::Command {
     let mut command = lab.command(AWSLAB);
-    command.env("AWSLAB_STATE_DIR", state_dir).args(args);
-    command.output().unwrap()
+    command.env("AWSLAB_STATE_DIR", state_dir);
+    if let Some(url) = lab.endpoint_url() {
+        command.env("AWS_ENDPOINT_URL", url);
+    }
+    command
+}
+
+/// `up PLAN --run-id RUN --state STATE EXTRA` on the lab's target.
+fn up_args<'a>(lab: &'a Lab, plan: &'a str, run: &'a str, extra: &[&'a str]) -> Vec<String> {
+    let mut args: Vec<String> = ["up", plan, "--run-id", run, "--state", STATE]
+        .iter()
+        .map(|a| (*a).to_owned())
+        .collect();
+    args.extend(lab.up_args());
+    args.extend(extra.iter().map(|a| (*a).to_owned()));
+    args
 }
 
 /// What the lab left, but the state bucket (it is the operator's, and holds the state).
@@ -94,21 +127,15 @@ fn left(lab: &Lab) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn up_in_one_folder_then_runs_and_down_from_another_leave_nothing() {
-    let lab = Lab::on(Target::Sandbox, "shared_state").await.unwrap();
+async fn up_in_one_folder_then_runs_and_down_from_another_leave_nothing(lab: Lab) {
     let client = state_bucket(&lab).await;
     let plan = plan(&lab);
     let first = lab.files.dir().join("machine-a");
     let second = lab.files.dir().join("machine-b");
 
-    let up = awslab_in(
-        &lab,
-        &first,
-        &[
-            "up", &plan, "--run-id", "shared1", "--target", "sandbox", "--state", STATE,
-        ],
-    );
+    let args = up_args(&lab, &plan, "shared1", &[]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let up = awslab_in(&lab, &first, &args);
     assert_eq!(up.status.code(), Some(0), "{}", text(&up));
     let env = awslab_in(&lab, &first, &["env", "shared1", "user", "--state", STATE]);
     assert_eq!(env.status.code(), Some(0), "{}", text(&env));
@@ -166,6 +193,31 @@ async fn up_in_one_folder_then_runs_and_down_from_another_leave_nothing() {
         );
     }
 }
+
+/// The test on each target: moto (with authorization off, see
+/// [`Lab::on_moto_without_auth`]) and the sandbox.
+macro_rules! on_moto_and_sandbox {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread")]
+            async fn moto() {
+                let test = concat!(stringify!($name), "::moto");
+                if let Some(lab) = super::Lab::on_moto_without_auth(test).await {
+                    super::$name(lab).await;
+                }
+            }
+
+            #[tokio::test(flavor = "multi_thread")]
+            async fn sandbox() {
+                let test = concat!(stringify!($name), "::sandbox");
+                let lab = super::Lab::on(super::Target::Sandbox, test).await;
+                super::$name(lab.expect("the sandbox never skips")).await;
+            }
+        }
+    };
+}
+
+on_moto_and_sandbox!(up_in_one_folder_then_runs_and_down_from_another_leave_nothing);
 
 /// A user, then a verify that waits (denied where success is expected, retried until
 /// the settle deadline on a sandbox with a propagation delay): a run that holds its
@@ -225,6 +277,78 @@ async fn two_concurrent_ups_of_one_run_one_wins_and_the_journal_stays_whole() {
     assert!(!out.to_lowercase().contains("damaged"), "{out}");
     assert!(out.contains("interrupted"), "{out}");
     let down = awslab_in(&lab, &third, &["down", "race1", "--state", STATE]);
+    assert_eq!(down.status.code(), Some(0), "{}", text(&down));
+    assert_eq!(left(&lab), Vec::<String>::new());
+}
+
+/// Sends `signal` (`-STOP`, `-CONT`) to process `pid`.
+fn signal(signal: &str, pid: u32) {
+    let sent = std::process::Command::new("kill")
+        .args([signal, &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success(), "kill {signal} {pid}");
+}
+
+/// A process stopped with SIGSTOP, let go on again (SIGCONT) when this is dropped,
+/// whether the test goes on or fails.
+struct Paused(u32);
+
+impl Drop for Paused {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("kill")
+            .args(["-CONT", &self.0.to_string()])
+            .status();
+    }
+}
+
+/// The same race on moto, whose S3 answers conditional writes: the first `up` takes
+/// the run's lock on S3 (a create with `If-None-Match: *`) and is paused (SIGSTOP after
+/// its first event, which it prints once it holds the lock: no sleep, no timing); the
+/// second exits naming the holder; the first, let go on, finishes, and the journal is
+/// whole: a third folder reads it clean and tears the run down. (moto has no
+/// propagation delay to keep a run waiting, as the sandbox variant does.)
+#[tokio::test(flavor = "multi_thread")]
+async fn two_concurrent_ups_of_one_run_on_moto_one_wins_and_the_journal_stays_whole() {
+    let Some(lab) = Lab::on_moto_without_auth("shared_state_race_moto").await else {
+        return;
+    };
+    let _client = state_bucket(&lab).await;
+    let plan = plan(&lab);
+    let args = up_args(&lab, &plan, "race3", &[]);
+    let mut first = on_target(&lab, &lab.files.dir().join("machine-a"))
+        .args(&args)
+        .args(["--output", "json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = first.id();
+    let mut lines = std::io::BufReader::new(first.stdout.take().unwrap()).lines();
+    let event = lines.next().unwrap().unwrap();
+    assert!(event.contains(r#""event""#), "{event}");
+    signal("-STOP", pid);
+    let paused = Paused(pid);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let second = awslab_in(&lab, &lab.files.dir().join("machine-b"), &args);
+    let out = text(&second);
+    assert_ne!(second.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains(&format!("run `race3` is in use by process {pid}")),
+        "{out}"
+    );
+    assert!(out.contains("(`awslab up`)"), "{out}");
+    drop(paused);
+    for _ in lines {}
+    assert_eq!(first.wait().unwrap().code(), Some(0));
+
+    let third = lab.files.dir().join("machine-c");
+    let status = awslab_in(&lab, &third, &["status", "race3", "--state", STATE]);
+    let out = text(&status);
+    assert_eq!(status.status.code(), Some(0), "{out}");
+    assert!(!out.to_lowercase().contains("damaged"), "{out}");
+    assert!(out.contains("succeeded"), "{out}");
+    let down = awslab_in(&lab, &third, &["down", "race3", "--state", STATE]);
     assert_eq!(down.status.code(), Some(0), "{}", text(&down));
     assert_eq!(left(&lab), Vec::<String>::new());
 }

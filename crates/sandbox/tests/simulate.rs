@@ -152,6 +152,56 @@ async fn simulates_a_users_policies_and_boundary() {
     assert_eq!(missing.code(), Some("NoSuchEntity"));
 }
 
+/// A role (here at a path) is simulated as its sessions act: its policies grant what
+/// they allow, and a role is not an anonymous caller.
+#[tokio::test]
+async fn simulates_a_role_under_a_path_with_its_policies() {
+    let (_sandbox, admin) = world().await;
+    let trust = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{ACCOUNT}:root"}},"Action":"sts:AssumeRole"}}]}}"#
+    );
+    let role = admin
+        .create_role()
+        .role_name("deployer")
+        .path("/ci/")
+        .assume_role_policy_document(trust)
+        .send()
+        .await
+        .expect("role");
+    let arn = role.role().map(|r| r.arn().to_owned()).expect("arn");
+    assert_eq!(arn, format!("arn:aws:iam::{ACCOUNT}:role/ci/deployer"));
+    admin
+        .put_role_policy()
+        .role_name("deployer")
+        .policy_name("lab")
+        .policy_document(POLICY)
+        .send()
+        .await
+        .expect("policy");
+    let answer = admin
+        .simulate_principal_policy()
+        .policy_source_arn(&arn)
+        .action_names("s3:ListBucket")
+        .action_names("s3:DeleteBucket")
+        .action_names("iam:CreateUser")
+        .resource_arns("arn:aws:s3:::lab")
+        .send()
+        .await
+        .expect("simulate the role");
+    assert_eq!(
+        decision(&answer, "s3:ListBucket"),
+        PolicyEvaluationDecisionType::Allowed
+    );
+    assert_eq!(
+        decision(&answer, "s3:DeleteBucket"),
+        PolicyEvaluationDecisionType::ExplicitDeny
+    );
+    assert_eq!(
+        decision(&answer, "iam:CreateUser"),
+        PolicyEvaluationDecisionType::ImplicitDeny
+    );
+}
+
 #[tokio::test]
 async fn simulates_custom_policies_and_is_itself_authorized() {
     let (sandbox, admin) = world().await;

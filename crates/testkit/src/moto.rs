@@ -45,6 +45,19 @@ impl MotoServer {
     /// `SKIPPED` line on stderr) when moto is not installed, unless `CI=true`, where
     /// that is a failure. Panics if moto is installed but does not start.
     pub async fn start(test_name: &str) -> Option<Self> {
+        Self::start_with(test_name, true).await
+    }
+
+    /// Starts moto with authorization off: every request is accepted, whatever its
+    /// signature. For tests of behaviour moto's `SigV4` check gets wrong: moto 5.2
+    /// answers `SignatureDoesNotMatch` to a correctly signed S3 `ListObjectsV2` whose
+    /// `prefix` holds a `/` (boto3's and the Rust SDK's alike), so shared state on S3
+    /// (`runs/` under a prefix) runs on this server.
+    pub async fn start_without_auth(test_name: &str) -> Option<Self> {
+        Self::start_with(test_name, false).await
+    }
+
+    async fn start_with(test_name: &str, auth: bool) -> Option<Self> {
         if !moto_installed() {
             let on_ci = std::env::var("CI").is_ok_and(|value| value == "true");
             assert!(
@@ -54,7 +67,7 @@ impl MotoServer {
             report_skip(test_name);
             return None;
         }
-        match Self::launch().await {
+        match Self::launch(auth).await {
             Ok(server) => Some(server),
             Err(error) => panic!("cannot start moto for {test_name}: {error}"),
         }
@@ -74,11 +87,16 @@ impl MotoServer {
         OperatorFiles::write(&self.admin, Some(&self.endpoint_url))
     }
 
-    async fn launch() -> io::Result<Self> {
-        let mut child = Command::new("python3")
+    async fn launch(auth: bool) -> io::Result<Self> {
+        let mut command = Command::new("python3");
+        if auth {
+            command.env("INITIAL_NO_AUTH_ACTION_COUNT", "3");
+        } else {
+            command.env_remove("INITIAL_NO_AUTH_ACTION_COUNT");
+        }
+        let mut child = command
             .arg("-c")
             .arg(LAUNCHER)
-            .env("INITIAL_NO_AUTH_ACTION_COUNT", "3")
             // AWS managed policies (AmazonS3ReadOnlyAccess, ...) exist, as on AWS.
             .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
             .stdin(Stdio::null())

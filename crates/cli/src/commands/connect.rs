@@ -6,8 +6,9 @@
 //! in `up`'s first line. `down` reconnects to what the run's journal recorded unless
 //! the command line names another target, and says when the environment names
 //! something else. A plan that names several accounts gets one operator for each
-//! ([`operators`]): the sandbox's accounts in order, or a profile per account on any
-//! other target.
+//! ([`operators`]): the sandbox's accounts in order (as their admin, or as the sandbox
+//! identity of `--profile` / `--account-profile NAME=PROFILE`), or a profile per
+//! account on any other target.
 
 use std::path::PathBuf;
 
@@ -328,7 +329,8 @@ pub struct PlanAccount {
 }
 
 /// The operators of a plan's accounts (`accounts:`), by name, in the plan's order:
-/// on the sandbox its accounts in order (the first is the operator of `connection`);
+/// on the sandbox its accounts in order, each as its admin or as the sandbox identity
+/// of `--profile` (the first) or `--account-profile NAME=PROFILE`;
 /// on any other target each account's profile (`--account-profile NAME=PROFILE`, else
 /// the plan's `profile:`; the first account may use the target's operator). Each is
 /// asked who it is, and two accounts reached as one are refused: resources of the same
@@ -344,7 +346,21 @@ pub async fn operators(
     for (index, account) in accounts.iter().enumerate() {
         let recorded_account = recorded.and_then(|r| r.get(&account.name));
         let (info, config) = if let Some(sandbox) = &connection.handle {
-            sandbox_account(connection, sandbox, accounts, index, recorded_account)?
+            // `--profile` (the first account) or `--account-profile NAME=PROFILE`: a
+            // sandbox identity of that account (a least-privilege operator).
+            let profile = given
+                .get(&account.name)
+                .cloned()
+                .or_else(|| args.profile.clone().filter(|_| index == 0));
+            let (info, config) =
+                sandbox_account(connection, sandbox, accounts, index, recorded_account)?;
+            match profile {
+                Some(profile) => (
+                    info.clone(),
+                    sandbox_profile(connection, account, &info.id, &profile).await?,
+                ),
+                None => (info, config),
+            }
         } else {
             let profile = given
                 .get(&account.name)
@@ -427,6 +443,34 @@ fn sandbox_account(
         None,
     );
     Ok((AccountInfo { id, profile: None }, config))
+}
+
+/// The operator of a plan's account on the sandbox given as a profile: the sandbox
+/// identity whose keys the profile holds, which must be an identity of that account.
+async fn sandbox_profile(
+    connection: &Connection,
+    account: &PlanAccount,
+    id: &str,
+    profile: &str,
+) -> Result<SdkConfig, Failure> {
+    let mut target = connection.target.clone();
+    target.profile = Some(profile.to_owned());
+    let config = awslab_executor::credentials::operator(&target, None).await?;
+    let (actual, _) = awslab_executor::credentials::whoami(&config, &connection.target).await?;
+    if actual != id {
+        return Err(Failure::new(
+            Status::Invalid,
+            format!(
+                "{}: profile `{profile}` holds keys of sandbox account {actual}, and account `{}` is the sandbox's account {id}",
+                account.located, account.name
+            ),
+        )
+        .hint(format!(
+            "give `{}` the profile of an identity of account {id}",
+            account.name
+        )));
+    }
+    Ok(config)
 }
 
 /// A plan's account off the sandbox: its profile's operator, or for the first account

@@ -117,7 +117,8 @@ async fn run(args: &UpArgs, sealed: Arc<SealedPlan>, run_id: RunId) -> Result<St
     );
     let (account, caller) = credentials::whoami(&operator, &target).await?;
     if args.preflight || target.is_aws() {
-        super::preflight::check(&sealed, &operator, &target, &account, &caller).await?;
+        super::preflight::check(&sealed, &target, &accounts, (&operator, &account, &caller))
+            .await?;
     }
     announce(args, &sealed, &connection, &accounts, &account, &caller)?;
     let times = super::sweep::run_times(&connection, args.ttl)?;

@@ -139,6 +139,27 @@ impl Lab {
         Self::on(Target::Moto, test).await
     }
 
+    /// A lab on moto with authorization off (see
+    /// [`MotoServer::start_without_auth`]: moto's `SigV4` check refuses S3 listings under
+    /// a prefix with `/`); `None` as for [`Lab::on`].
+    pub async fn on_moto_without_auth(test: &str) -> Option<Lab> {
+        Some(Self::from_moto(MotoServer::start_without_auth(test).await?))
+    }
+
+    fn from_moto(moto: MotoServer) -> Lab {
+        let files = moto.operator_files().expect("operator files");
+        let state_dir = files.dir().join("state");
+        Lab {
+            admin: moto.admin().clone(),
+            backend: Backend::Moto(moto),
+            target: Target::Moto,
+            files,
+            state_dir,
+            baseline: BTreeSet::new(),
+            rust_log: None,
+        }
+    }
+
     /// A lab on `target`; only moto can be `None` (not installed, outside CI).
     pub async fn on(target: Target, test: &str) -> Option<Lab> {
         match target {

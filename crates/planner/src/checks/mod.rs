@@ -22,7 +22,7 @@ mod trust;
 
 pub use crate::source::file_roots;
 pub use awslab_apimodel::{Call, find_call};
-pub use statics::{SAMPLE_ACCOUNT, SAMPLE_RUN_ID, Statics};
+pub use statics::{SAMPLE_ACCOUNT, SAMPLE_RUN_ID, Statics, sample_account};
 
 use std::path::{Path, PathBuf};
 

@@ -87,9 +87,22 @@ fn simulate_principal(
     {
         boundary.push(("permissions boundary".to_owned(), document));
     }
-    let principal = Principal::from_arn(input.get("CallerArn").unwrap_or(source))
-        .unwrap_or_else(Principal::anonymous);
+    let principal = match input.get("CallerArn") {
+        Some(caller) => Principal::from_arn(caller),
+        None => Principal::from_arn(source).or_else(|| role_principal(source)),
+    }
+    .unwrap_or_else(Principal::anonymous);
     simulate(input, &principal, &identity, boundary.first())
+}
+
+/// A role's ARN (with its path) simulated as the caller: a session of that role, as
+/// a role acts only through its sessions.
+fn role_principal(arn: &str) -> Option<Principal> {
+    let (account, rest) = arn.strip_prefix("arn:aws:iam::")?.split_once(':')?;
+    let name = rest.strip_prefix("role/")?.rsplit('/').next()?;
+    let mut principal = Principal::role_session(account, name, name);
+    principal.source_arn = Some(arn.to_owned());
+    Some(principal)
 }
 
 fn simulate_custom(input: &Input, _: &mut World, caller: &Caller) -> Result<Shape, ApiError> {
