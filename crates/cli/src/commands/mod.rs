@@ -4,8 +4,10 @@
 mod ci_example;
 mod connect;
 mod docs;
+// issue 20 §1: `awslab export`
 pub mod doctor;
 mod doctor_oidc;
+mod export;
 pub mod inspect;
 mod operator_policy;
 mod perms;
@@ -49,6 +51,7 @@ pub fn run(cli: Cli) -> std::process::ExitCode {
         Command::Completions(args) => docs::completions(&args),
         Command::Man(args) => docs::man(&args),
         Command::Doctor(args) => doctor::run(&args),
+        Command::Export(args) => export::export(&args),
         Command::Schema => {
             print!("{}", awslab_planner::schema::plan_schema());
             Status::Success
