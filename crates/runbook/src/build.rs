@@ -58,13 +58,22 @@ pub fn build(sealed: &SealedPlan, options: &Options) -> Runbook {
         needs_account_id: false,
         marks: 0,
     };
+    let (setup, operators) = accounts(sealed, options);
     let mut sections = Vec::new();
     let mut undos: Vec<(StepId, Vec<Undo>)> = Vec::new();
     for id in sealed.order() {
         let Some(step) = sealed.step(id) else {
             continue;
         };
-        let parts = kinds::step(&mut cx, step);
+        let mut parts = kinds::step(&mut cx, step);
+        if let Some(Some(operator)) = operators.get(sealed.plan.account_index(step)) {
+            as_account_operator(&mut parts, operator);
+            if let Some(name) = sealed.plan.account_of(step) {
+                parts.notes.push(format!(
+                    "This step runs in account `{name}`: its operator's commands start with `{operator}`."
+                ));
+            }
+        }
         let action = awslab_planner::render::describe(sealed, step);
         sections.push(Section {
             step: id.to_string(),
@@ -92,6 +101,7 @@ pub fn build(sealed: &SealedPlan, options: &Options) -> Runbook {
         sandbox: options.sandbox,
         secrets: plan.secrets.iter().cloned().collect(),
         needs_account_id: cx.needs_account_id,
+        setup,
         sections,
         cleanup,
         files: cx.files,
@@ -144,7 +154,12 @@ impl Cx<'_> {
                 out.push(Piece::Var("ACCOUNT_ID".into()));
             }
             Reference::AccountIdOf(name) => {
-                out.push(Piece::Var(var_name(&["account", name, "id"])));
+                if self.sealed.plan.accounts.get_index_of(name) == Some(0) {
+                    self.needs_account_id = true;
+                    out.push(Piece::Var("ACCOUNT_ID".into()));
+                } else {
+                    out.push(Piece::Var(var_name(&["account", name, "id"])));
+                }
             }
             Reference::Step { step, path } => {
                 if let Some(echo) = self.echo(step, path)
@@ -482,5 +497,61 @@ pub(crate) fn undo(step: &Step, line: Line, guard: &str) -> Undo {
         step: step.id.to_string(),
         line: line.text(),
         guard: guard.to_owned(),
+    }
+}
+
+/// The operators of the plan's other accounts (`accounts:` after the first): the
+/// commands that take their credentials (on the sandbox, `awslab sandbox env
+/// --account N`) and their account ids, and the prefix of each account's operator
+/// commands (`None` for the first account, the operator's).
+fn accounts(sealed: &SealedPlan, options: &Options) -> (Vec<String>, Vec<Option<String>>) {
+    let mut setup = Vec::new();
+    let mut operators = vec![None];
+    for (index, (name, account)) in sealed.plan.accounts.iter().enumerate().skip(1) {
+        let prefix = var_name(&["account", name]);
+        let operator = if options.sandbox {
+            setup.push(format!(
+                "eval \"$(\"$AWSLAB\" sandbox env --account {} | sed -n -e 's/^export AWS_ACCESS_KEY_ID=/{prefix}_ACCESS_KEY_ID=/p' -e 's/^export AWS_SECRET_ACCESS_KEY=/{prefix}_SECRET_ACCESS_KEY=/p')\"",
+                index + 1
+            ));
+            format!("as_identity {prefix}")
+        } else {
+            let profile = account.profile.as_ref().map_or_else(
+                || format!("\"${{AWSLAB_PROFILE_{}:?set AWSLAB_PROFILE_{} to the AWS CLI profile of account {name}'s operator}}\"", var_name(&[name]), var_name(&[name])),
+                |p| single_quoted(&p.value),
+            );
+            format!("as_profile {profile}")
+        };
+        setup.push(format!(
+            "{}=$({operator} aws sts get-caller-identity --query Account --output text)",
+            var_name(&["account", name, "id"])
+        ));
+        operators.push(Some(operator));
+    }
+    (setup, operators)
+}
+
+/// Makes a step's operator commands run as its account's operator.
+fn as_account_operator(parts: &mut Parts, operator: &str) {
+    let rewrite = |line: &str| -> String {
+        let line = line.replace("$(aws ", &format!("$({operator} aws "));
+        match line.strip_prefix("aws ") {
+            Some(rest) if !rest.starts_with("configure ") => format!("{operator} aws {rest}"),
+            _ => line,
+        }
+    };
+    for command in &mut parts.commands {
+        command.line = command
+            .line
+            .lines()
+            .map(rewrite)
+            .collect::<Vec<_>>()
+            .join("\n");
+    }
+    for undo in &mut parts.undo {
+        undo.line = rewrite(&undo.line);
+    }
+    if let Some(claim) = &mut parts.claim {
+        claim.command = rewrite(&claim.command);
     }
 }

@@ -62,14 +62,24 @@ pub fn render(runbook: &Runbook) -> String {
     let mut preamble = String::new();
     crate::sh::preamble(&mut preamble, runbook);
     out.push_str(&preamble);
-    if runbook.needs_account_id {
-        let _ = writeln!(out, "{ACCOUNT_ID}");
-    }
     let _ = writeln!(
         out,
         "```\n\n<details><summary>Helper functions used below (paste them once)</summary>\n\n```bash\n{}\n```\n\n</details>\n",
         crate::sh::HELPERS
     );
+    if runbook.needs_account_id || !runbook.setup.is_empty() {
+        let _ = writeln!(
+            out,
+            "The accounts' ids (and other accounts' operators):\n\n```bash"
+        );
+        if runbook.needs_account_id {
+            let _ = writeln!(out, "{ACCOUNT_ID}");
+        }
+        for line in &runbook.setup {
+            let _ = writeln!(out, "{line}");
+        }
+        let _ = writeln!(out, "```\n");
+    }
     let mut shown = std::collections::HashSet::new();
     for (index, section) in runbook.sections.iter().enumerate() {
         let _ = writeln!(out, "## {}. {}\n", index + 1, section.step);
@@ -87,7 +97,7 @@ pub fn render(runbook: &Runbook) -> String {
             if used && shown.insert(file.path.clone()) {
                 let _ = writeln!(
                     out,
-                    "`{}` (beside this file):\n\n```{}\n{}\n```\n",
+                    "Save this as `{}` (`awslab export --out` writes it beside this file):\n\n```{}\n{}\n```\n",
                     file.path,
                     fence_language(&file.path),
                     file.contents.trim_end()

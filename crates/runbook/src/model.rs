@@ -20,6 +20,9 @@ pub struct Runbook {
     pub secrets: Vec<String>,
     /// True when a command reads `$ACCOUNT_ID` (captured before the first step).
     pub needs_account_id: bool,
+    /// Commands before the first step: the credentials and ids of the operators of the
+    /// plan's other accounts.
+    pub setup: Vec<String>,
     pub sections: Vec<Section>,
     /// What undoes the lab, in teardown order.
     pub cleanup: Vec<Undo>,

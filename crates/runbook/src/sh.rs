@@ -47,19 +47,29 @@ wait_for_credentials() {
   return 1
 }
 
-# totp SEED_FILE [STEPS]: the RFC 6238 code of a virtual MFA device's seed, now (or
-# STEPS 30-second steps from now), as an authenticator app shows it.
+# totp SEED_FILE [STEPS...]: the RFC 6238 codes of a virtual MFA device's seed, now
+# (or STEPS 30-second steps from now; several are computed at one instant), as an
+# authenticator app shows them, separated by spaces.
 totp() {
-  python3 - "$1" "${2:-0}" <<'PY'
+  python3 - "$@" <<'PY'
 import base64, hashlib, hmac, struct, sys, time
 seed = open(sys.argv[1]).read().strip()
 key = base64.b32decode(seed + "=" * (-len(seed) % 8), casefold=True)
-counter = int(time.time()) // 30 + int(sys.argv[2])
-digest = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
-offset = digest[-1] & 0x0F
-code = (struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF) % 1000000
-print(f"{code:06d}")
+now = int(time.time()) // 30
+codes = []
+for offset in sys.argv[2:] or ["0"]:
+    digest = hmac.new(key, struct.pack(">Q", now + int(offset)), hashlib.sha1).digest()
+    at = digest[-1] & 0x0F
+    codes.append("%06d" % ((struct.unpack(">I", digest[at:at + 4])[0] & 0x7FFFFFFF) % 1000000))
+print(" ".join(codes))
 PY
+}
+
+# as_profile PROFILE CMD...: runs CMD as the operator of another account (its profile).
+as_profile() {
+  local profile=$1
+  shift
+  env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN AWS_PROFILE="$profile" "$@"
 }
 
 # new_profile NAME: refuses to write over a profile that exists already.
@@ -244,6 +254,9 @@ pub fn render(runbook: &Runbook, files: Files) -> String {
     }
     if runbook.needs_account_id {
         let _ = writeln!(out, "{}\n", crate::markdown::ACCOUNT_ID);
+    }
+    for line in &runbook.setup {
+        let _ = writeln!(out, "{line}");
     }
     for (index, section) in runbook.sections.iter().enumerate() {
         let _ = writeln!(

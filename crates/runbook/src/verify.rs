@@ -95,6 +95,11 @@ pub(crate) fn verify(cx: &mut Cx<'_>, step: &Step, k: &Verify) -> Parts {
     {
         line = line.flag(&format!("\"{body_file}\""));
     }
+    // Fields are read from the one answer the call gives (the aws CLI would merge
+    // pages, and drop what a page alone says, such as `KeyCount`).
+    if matches!(k.expect.value, Expect::Fields(_)) {
+        line = line.flag("--no-paginate");
+    }
     let expected = match &k.expect.value {
         Expect::Allow => Expected::Success,
         Expect::Error(code) => Expected::Error(vec![code.clone()]),

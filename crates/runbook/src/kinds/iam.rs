@@ -492,9 +492,15 @@ pub(crate) fn virtual_mfa_device(cx: &mut Cx<'_>, step: &Step, k: &IamVirtualMfa
         .commands
         .push(line.list("--tags", &tags).capture(vec![serial]));
     let mark = cx.mark(step);
+    let codes = crate::words::var_name(&[step.id.as_str(), "codes"]);
+    parts.commands.push(Command {
+        line: format!("{codes}=$(totp \"{seed}\" -1 0)"),
+        captures: Vec::new(),
+        marks: None,
+    });
     parts.commands.push(Command {
         line: format!(
-            "{} --authentication-code1 \"$(totp \"{seed}\" -1)\" --authentication-code2 \"$(totp \"{seed}\" 0)\"",
+            "{} --authentication-code1 \"${{{codes}% *}}\" --authentication-code2 \"${{{codes}#* }}\"",
             Line::aws(None, "iam", "enable-mfa-device")
                 .arg("--user-name", &user)
                 .arg("--serial-number", &Word::var(guard.clone()))
