@@ -116,10 +116,58 @@ pub enum Command {
         after_help = "Examples:\n  awslab man > awslab.1 && man ./awslab.1\n  awslab man --dir ~/.local/share/man/man1   # awslab.1, awslab-up.1, ..."
     )]
     Man(ManArgs),
+    /// Write a plan as the runbook a learner follows by hand (markdown), or as a bash script that runs it with the aws CLI and checks each claim.
+    #[command(after_help = EXPORT_HELP)]
+    Export(ExportArgs),
     /// Check what a run needs on the target: credentials, region, account, clock skew,
     /// reachability of IAM, STS, S3 and CloudFormation; `doctor oidc` explains a CI trust.
     #[command(after_help = doctor::AFTER_HELP)]
     Doctor(doctor::DoctorArgs),
+}
+
+// issue 20 §1: `awslab export`.
+const EXPORT_HELP: &str = "\
+Examples:
+  awslab export plans/sts-assume-role.yaml > lab.md
+  awslab export plans/sts-assume-role.yaml --format sh --out lab && bash lab/run.sh
+  awslab export plans/sts-assume-role.yaml --target aws --profile lab-admin --out lab
+
+Every command is the aws CLI's, with the plan's values (`--var`, `--run-id`); outputs
+are captured into shell variables with --query, policies and templates go beside the
+runbook (--out) and are read with file://. Secret variables are never written: the
+runbook reads them from AWSLAB_VAR_<NAME> when it runs. On the sandbox (the default)
+the commands go to `awslab sandbox serve` (--sandbox-port).
+The script prints PASS or FAIL for each claim, cleans up on exit, and exits 1 if a
+claim failed, 3 if cleanup left something.";
+
+/// `awslab export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The plan file.
+    #[arg(value_name = "PLAN")]
+    pub plan: PathBuf,
+    /// `markdown`: a runbook in the seeds' style; `sh`: a bash script that runs the lab
+    /// with the aws CLI, checks each claim and cleans up.
+    #[arg(long, value_enum, default_value = "markdown")]
+    pub format: ExportFormat,
+    /// Write into this folder (`README.md` or `run.sh`, and the policies and templates
+    /// they read) instead of one file on stdout.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// The run id names derive from, as `up` names them (default: a new one).
+    #[arg(long, value_name = "ID")]
+    pub run_id: Option<String>,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    #[command(flatten)]
+    pub vars: VarArgs,
+}
+
+/// What `awslab export` writes.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ExportFormat {
+    Markdown,
+    Sh,
 }
 
 const SWEEP_HELP: &str = "\

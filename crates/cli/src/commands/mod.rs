@@ -33,6 +33,7 @@ mod doctor;
 mod doctor_oidc;
 mod down;
 mod env;
+mod export;
 mod graph;
 mod man;
 mod operator_policy;
@@ -87,6 +88,7 @@ pub fn run(cli: Cli) -> std::process::ExitCode {
         Command::Completions(args) => completions::completions(&args),
         Command::Man(args) => man::man(&args),
         Command::Doctor(args) => doctor::run(&args),
+        Command::Export(args) => export::export(&args),
         Command::Schema => schema::schema(),
     };
     status.into()
