@@ -24,20 +24,29 @@ pub(super) static OPERATIONS: &[RestOperation] = &[
         name: "GetObject",
         mutates: false,
         checks: |_, call| object_check("s3:GetObject", call),
-        run: |world, call| get_object(world, call, false),
+        run: |world, call| {
+            unsupported(call, &["VersionId", "PartNumber"])?;
+            get_object(world, call, false)
+        },
     },
     RestOperation {
         name: "HeadObject",
         mutates: false,
         // AWS authorizes a HEAD with `s3:GetObject`.
         checks: |_, call| object_check("s3:GetObject", call),
-        run: |world, call| get_object(world, call, true),
+        run: |world, call| {
+            unsupported(call, &["VersionId", "PartNumber"])?;
+            get_object(world, call, true)
+        },
     },
     RestOperation {
         name: "DeleteObject",
         mutates: true,
         checks: |_, call| object_check("s3:DeleteObject", call),
-        run: delete_object,
+        run: |world, call| {
+            unsupported(call, &["VersionId"])?;
+            delete_object(world, call)
+        },
     },
     RestOperation {
         name: "DeleteObjects",
@@ -65,6 +74,23 @@ pub(super) static OPERATIONS: &[RestOperation] = &[
         run: copy_object,
     },
 ];
+
+/// S3's `NotImplemented` for a member the sandbox does not keep (object versions,
+/// parts of a multipart object), never an answer that ignores it. A `VersionId` of
+/// `null` is the one version the sandbox keeps of each object.
+fn unsupported(call: &Call<'_, '_>, members: &[&str]) -> Result<(), ApiError> {
+    let Some(member) = members.iter().find(|member| {
+        call.input
+            .get(member)
+            .is_some_and(|value| !(**member == "VersionId" && value == "null"))
+    }) else {
+        return Ok(());
+    };
+    Err(ApiError::of(
+        S3Error::NotImplemented,
+        format!("The sandbox does not emulate S3 {member} on objects"),
+    ))
+}
 
 fn no_such_key(key: &str) -> ApiError {
     ApiError::of(S3Error::NoSuchKey, "The specified key does not exist.").with("Key", key)
