@@ -106,6 +106,8 @@ pub struct Operation {
     /// Where a REST client puts the input's members ([`Binding`]), as generated
     /// (`UploadId=q:uploadId!,Body=p:blob`); read with [`Operation::bindings`].
     pub bindings: &'static str,
+    /// The bindings read, on first use (S3's router reads them on every request).
+    parsed: OnceLock<Vec<Binding>>,
 }
 
 /// Where a REST request carries one input member (the model's `location`).
@@ -135,7 +137,14 @@ pub struct Binding {
 
 impl Operation {
     /// The members carried in the query string, headers or body.
-    pub fn bindings(&self) -> impl Iterator<Item = Binding> {
+    pub fn bindings(&self) -> impl Iterator<Item = Binding> + '_ {
+        self.parsed
+            .get_or_init(|| self.read_bindings().collect())
+            .iter()
+            .copied()
+    }
+
+    fn read_bindings(&self) -> impl Iterator<Item = Binding> {
         self.bindings
             .split(',')
             .filter(|binding| !binding.is_empty() && *binding != "-")
@@ -226,6 +235,7 @@ fn parse(table: &'static str) -> Vec<Service> {
                             .map(|lists| lists.split(',').collect())
                             .unwrap_or_default(),
                         bindings,
+                        parsed: OnceLock::new(),
                     });
                 }
             }
