@@ -11,7 +11,15 @@ One line per service, then one line per operation of it (tab-separated, `-` for 
 
     S  name  protocols  apiVersion  signingName  endpointPrefix  targetPrefix
        jsonVersion  xmlNamespace  deniedCode  deniedStatus
-    O  name  method  requestUri  R|W  root  lists
+    O  name  method  requestUri  R|W  root  lists  bindings
+
+`bindings` (REST protocols only) are the input members a client sends in the query
+string or a header, by the model's `location`/`locationName`: `Member=q:name` or
+`Member=h:name`, with `!` after a required one (`UploadId=q:uploadId!`,
+`CopySource=h:x-amz-copy-source!`); and the member that is the body (the model's
+`payload`): `Body=p:blob` (bytes, streamed), `Policy=p:string`, or the XML root element
+of a structure (`Tagging=p:Tagging`). A required one is a marker that picks an operation
+among those of one method and URI template (S3's `UploadPart` beside `PutObject`).
 
 Usage: scripts/gen-sandbox-services.py [--check]   (--check compares instead of writing)
 The test crates/sandbox/tests/services_table.rs runs it with --check when botocore is there.
@@ -126,6 +134,30 @@ def output_lists(model, op, protocol):
     return names
 
 
+def bindings(model, op, protocol):
+    """The input members sent in the query string or a header (REST protocols)."""
+    if protocol not in ("rest-xml", "rest-json") or "input" not in op:
+        return []
+    shape = model["shapes"][op["input"]["shape"]]
+    required = set(shape.get("required", []))
+    listed = []
+    payload = shape.get("payload")
+    for member, ref in sorted(shape.get("members", {}).items()):
+        if member == payload:
+            target = model["shapes"][ref["shape"]]
+            kind = target["type"]
+            if kind == "structure":
+                kind = ref.get("locationName", target.get("locationName", ref["shape"]))
+            listed.append(f"{member}=p:{kind}{'!' if member in required else ''}")
+            continue
+        where = {"querystring": "q", "header": "h"}.get(ref.get("location"))
+        if where is None or "locationName" not in ref:
+            continue
+        mark = "!" if member in required else ""
+        listed.append(f"{member}={where}:{ref['locationName']}{mark}")
+    return listed
+
+
 def output_root(model, op, protocol):
     if "output" not in op:
         return None
@@ -179,6 +211,7 @@ def service_lines(name, model):
                     "R" if op_name.startswith(READ_PREFIXES) else "W",
                     field(output_root(model, op, protocol)),
                     field(",".join(output_lists(model, op, protocol))),
+                    field(",".join(bindings(model, op, protocol))),
                 ]
             )
         )

@@ -584,14 +584,28 @@ fn main() {
         .build()
         .expect("runtime");
     println!("awslab-sandbox benchmark (one core: current-thread runtime unless noted)");
-    single.block_on(throughput());
-    single.block_on(startup());
-    single.block_on(memory_with_users());
-    single.block_on(commit_cost());
-    let multi = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    multi.block_on(concurrent_labs());
+    // `AWSLAB_BENCH_ONLY=commit` (or `throughput`, `startup`, `memory`, `concurrent`)
+    // runs one group alone, on a shared machine.
+    let only = std::env::var("AWSLAB_BENCH_ONLY").ok();
+    let runs = |group: &str| only.as_deref().is_none_or(|only| only == group);
+    if runs("throughput") {
+        single.block_on(throughput());
+    }
+    if runs("startup") {
+        single.block_on(startup());
+    }
+    if runs("memory") {
+        single.block_on(memory_with_users());
+    }
+    if runs("commit") {
+        single.block_on(commit_cost());
+    }
+    if runs("concurrent") {
+        let multi = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        multi.block_on(concurrent_labs());
+    }
 }

@@ -160,13 +160,27 @@ impl Sandbox {
     fn s3(&self, signed: &Signed<'_>, request_id: &str) -> HttpResponse {
         let request = signed.request;
         let head = request.method == "HEAD";
-        let operation = match wire::s3::operation(request) {
-            Ok(operation) => operation,
+        // Named from S3's route table, its input taken from where the model puts each
+        // member; then run as every operation is, from the registry.
+        let decoded = match wire::s3::decode(request, &registry::Registry) {
+            Ok(decoded) => decoded,
             Err(error) => return wire::s3::error(&error, request_id, head),
         };
+        let wire::s3::Decoded {
+            operation,
+            modeled,
+            input,
+        } = decoded;
+        let registered = registry::service("s3").and_then(|s3| s3.rest_operation(&operation));
         // As for IAM: a bucket policy is checked before the world is locked.
-        let handler = s3::Decoded::new(operation);
-        let input = Input::default();
+        let input = s3::precheck(&operation, input);
+        let unemulated;
+        let handler: &dyn Handle<s3::S3Output> = if let Some(registered) = registered {
+            registered
+        } else {
+            unemulated = s3::Unemulated::new(operation, modeled);
+            &unemulated
+        };
         let mut explanation = Explanation::default();
         let mut answer = Err(ApiError::of(
             S3Error::InternalError,
@@ -187,7 +201,7 @@ impl Sandbox {
                 return Outcome::Discard;
             }
             let (result, commit) = run_operation(
-                &handler,
+                handler,
                 world,
                 &input,
                 &caller,

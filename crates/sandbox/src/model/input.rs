@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use indexmap::IndexMap;
 
+use super::body::Payload;
 use super::error::ApiError;
 
 /// The most items a list member is read to (AWS's lists are far shorter).
@@ -28,6 +29,9 @@ pub struct Input {
     /// The verdict on the input's policy document, reached before the world was
     /// locked (see `iam::precheck`): the AWS principals it names, or IAM's error.
     document: Option<Result<Vec<String>, ApiError>>,
+    /// The bytes of a streaming body member (S3's `PutObject` `Body`), as the request
+    /// brought them: in memory when small, spooled otherwise, never read whole here.
+    body: Option<Payload>,
 }
 
 impl Input {
@@ -36,6 +40,27 @@ impl Input {
         Self {
             fields,
             document: None,
+            body: None,
+        }
+    }
+
+    /// The input with its streaming body.
+    #[must_use]
+    pub fn with_body(mut self, body: Payload) -> Self {
+        self.body = Some(body);
+        self
+    }
+
+    /// The streaming body, if the request had one.
+    pub fn body(&self) -> Option<&Payload> {
+        self.body.as_ref()
+    }
+
+    /// Structure member `name`.
+    pub fn child(&self, name: &str) -> Option<&Input> {
+        match self.fields.get(name)? {
+            Field::Struct(input) => Some(input),
+            Field::Text(_) | Field::List(_) => None,
         }
     }
 
@@ -110,11 +135,27 @@ impl Input {
 
     /// The items of list `name`, from the first up to a gap.
     fn items(&self, name: &str) -> impl Iterator<Item = &Field> {
+        self.items_up_to(name, MAX_LIST_ITEMS)
+    }
+
+    /// The items of list `name`, from the first up to a gap or `max` items.
+    fn items_up_to(&self, name: &str, max: usize) -> impl Iterator<Item = &Field> {
         let list = match self.fields.get(name) {
             Some(Field::List(items)) => Some(items),
             _ => None,
         };
-        (1..=MAX_LIST_ITEMS).map_while(move |index| list?.get(&index))
+        (1..=max).map_while(move |index| list?.get(&index))
+    }
+
+    /// The structure items of list `name`, up to `max` of them (a list the wire
+    /// bounded itself, as S3's up to 10,000 parts of an upload).
+    pub fn structs_up_to(&self, name: &str, max: usize) -> Vec<&Input> {
+        self.items_up_to(name, max)
+            .map_while(|item| match item {
+                Field::Struct(input) => Some(input),
+                Field::Text(_) | Field::List(_) => None,
+            })
+            .collect()
     }
 
     /// The text items of list `name`.

@@ -1,101 +1,12 @@
-//! S3 as the wire decodes it and the world keeps it: the typed operations
-//! ([`S3Operation`], [`MultipartOperation`]) and their answers ([`S3Output`],
-//! [`MultipartOutput`]), and a multipart [`Upload`] with its [`Part`]s. What each
-//! operation does is `services::s3`'s.
+//! S3 as its operations answer and the world keeps it: the answers ([`S3Output`],
+//! [`MultipartOutput`]) the wire encodes, a listing request ([`Listing`]), a write's
+//! precondition ([`WriteCondition`]), and a multipart [`Upload`] with its [`Part`]s.
+//! The operations themselves are entries of the registry (`services::s3::OPERATIONS`),
+//! each reading a protocol-neutral `Input`.
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::body::{Body, Content, Payload};
-
-/// An S3 operation, decoded from REST by the wire.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum S3Operation {
-    ListBuckets,
-    CreateBucket {
-        bucket: String,
-        region: Option<String>,
-    },
-    DeleteBucket {
-        bucket: String,
-    },
-    HeadBucket {
-        bucket: String,
-    },
-    GetBucketLocation {
-        bucket: String,
-    },
-    ListObjects(Listing),
-    PutObject {
-        bucket: String,
-        key: String,
-        body: Payload,
-        content_type: Option<String>,
-        /// The `Content-MD5` header, if sent (base64 of the body's MD5).
-        content_md5: Option<String>,
-        /// `If-None-Match` / `If-Match`, if sent: a conditional write.
-        condition: Option<WriteCondition>,
-    },
-    GetObject {
-        bucket: String,
-        key: String,
-        head: bool,
-        /// The `Range` header, if any (`bytes=0-99`).
-        range: Option<String>,
-    },
-    DeleteObject {
-        bucket: String,
-        key: String,
-    },
-    DeleteObjects {
-        bucket: String,
-        keys: Vec<String>,
-    },
-    CopyObject {
-        bucket: String,
-        key: String,
-        source_bucket: String,
-        source_key: String,
-    },
-    PutBucketPolicy {
-        bucket: String,
-        policy: String,
-    },
-    GetBucketPolicy {
-        bucket: String,
-    },
-    DeleteBucketPolicy {
-        bucket: String,
-    },
-    PutBucketTagging {
-        bucket: String,
-        tags: Vec<(String, String)>,
-    },
-    GetBucketTagging {
-        bucket: String,
-    },
-    DeleteBucketTagging {
-        bucket: String,
-    },
-    GetBucketVersioning {
-        bucket: String,
-    },
-    /// `Enabled` or `Suspended` (anything else is refused).
-    PutBucketVersioning {
-        bucket: String,
-        status: Option<String>,
-    },
-    Multipart(MultipartOperation),
-    /// An operation the sandbox does not emulate: authorized with its IAM action when
-    /// S3 has one ([`super::s3_actions`]), then answered `NotImplemented` naming it.
-    Unsupported {
-        bucket: Option<String>,
-        key: Option<String>,
-        /// S3's name for it (`GetBucketAcl`), or the request's shape when S3 has none.
-        operation: String,
-        /// The IAM action that authorizes it, as AWS spells it (`s3:GetBucketAcl`).
-        action: Option<&'static str>,
-    },
-}
+use crate::model::body::{Body, Content};
 
 /// What an S3 operation answers, encoded by the wire.
 #[derive(Debug, Clone, PartialEq)]
@@ -202,56 +113,6 @@ pub struct Part {
     /// Hex MD5 of the part.
     pub etag: String,
     pub modified: i64,
-}
-
-/// A multipart operation, decoded by the wire.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum MultipartOperation {
-    Create {
-        bucket: String,
-        key: String,
-        content_type: Option<String>,
-    },
-    UploadPart {
-        bucket: String,
-        key: String,
-        upload_id: String,
-        /// As sent; checked by the operation.
-        part_number: String,
-        body: Payload,
-        /// The `Content-MD5` header, if sent.
-        content_md5: Option<String>,
-    },
-    Complete {
-        bucket: String,
-        key: String,
-        upload_id: String,
-        /// `(PartNumber, ETag)` as sent, in order.
-        parts: Vec<(String, String)>,
-        /// `If-None-Match` / `If-Match`, if sent: a conditional write.
-        condition: Option<WriteCondition>,
-    },
-    Abort {
-        bucket: String,
-        key: String,
-        upload_id: String,
-    },
-    ListParts {
-        bucket: String,
-        key: String,
-        upload_id: String,
-        max_parts: usize,
-        marker: u32,
-    },
-    ListUploads {
-        bucket: String,
-        prefix: String,
-        max_uploads: usize,
-        key_marker: Option<String>,
-        upload_id_marker: Option<String>,
-        /// `encoding-type=url`: keys, prefix and markers answered percent-encoded.
-        url_encoded: bool,
-    },
 }
 
 /// One pending upload as listed.

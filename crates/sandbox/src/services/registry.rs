@@ -19,9 +19,10 @@ pub enum Handlers {
     /// decides as it goes): `CloudFormation`'s own action is authorized by its checks,
     /// then each resource call of a stack as the caller (or its role).
     Stacks(&'static [cloudformation::StackOperation]),
-    /// REST operations decoded by the wire into typed operations (`wire::s3`), each
-    /// declaring its checks (`S3Operation::checks`).
-    Rest,
+    /// REST operations, named by the wire from the service's route table and read
+    /// from a protocol-neutral input; each declares its checks and answers the
+    /// service's typed output (S3's, encoded as REST-XML).
+    Rest(&'static [&'static [s3::RestOperation]]),
 }
 
 /// One emulated service.
@@ -72,7 +73,7 @@ pub static SERVICES: &[Service] = &[
         api_version: "2006-03-01",
         signing_name: "s3",
         endpoint_prefix: "s3",
-        handlers: Handlers::Rest,
+        handlers: Handlers::Rest(s3::OPERATIONS),
         unsigned: &[],
         resource_types: s3::cfn::TYPES,
     },
@@ -101,7 +102,18 @@ impl Service {
                 .iter()
                 .flat_map(|table| table.iter())
                 .find(|operation| operation.name == name),
-            Handlers::Stacks(_) | Handlers::Rest => None,
+            Handlers::Stacks(_) | Handlers::Rest(_) => None,
+        }
+    }
+
+    /// The REST operation `name` (S3).
+    pub fn rest_operation(&self, name: &str) -> Option<&'static s3::RestOperation> {
+        match self.handlers {
+            Handlers::Rest(tables) => tables
+                .iter()
+                .flat_map(|table| table.iter())
+                .find(|operation| operation.name == name),
+            Handlers::Checked(_) | Handlers::Stacks(_) => None,
         }
     }
 
@@ -115,7 +127,7 @@ impl Service {
             Handlers::Stacks(_) => self
                 .stack_operation(name)
                 .map(|operation| operation as &dyn Handle<Shape>),
-            Handlers::Rest => None,
+            Handlers::Rest(_) => None,
         }
     }
 
@@ -125,14 +137,18 @@ impl Service {
             Handlers::Stacks(operations) => {
                 operations.iter().find(|operation| operation.name == name)
             }
-            Handlers::Checked(_) | Handlers::Rest => None,
+            Handlers::Checked(_) | Handlers::Rest(_) => None,
         }
     }
 
-    /// The names of the operations answered (none listed for REST services, whose
-    /// operations the wire decodes).
+    /// The names of the operations answered.
     pub fn operation_names(&self) -> Vec<&'static str> {
         match self.handlers {
+            Handlers::Rest(tables) => tables
+                .iter()
+                .flat_map(|table| table.iter())
+                .map(|operation| operation.name)
+                .collect(),
             Handlers::Checked(tables) => tables
                 .iter()
                 .flat_map(|table| table.iter())
@@ -141,7 +157,6 @@ impl Service {
             Handlers::Stacks(operations) => {
                 operations.iter().map(|operation| operation.name).collect()
             }
-            Handlers::Rest => Vec::new(),
         }
     }
 
@@ -188,6 +203,10 @@ impl Catalog for Registry {
 
     fn api_version(&self, signing_name: &str) -> Option<&'static str> {
         service(signing_name).map(|service| service.api_version)
+    }
+
+    fn answers(&self, signing_name: &str, operation: &str) -> bool {
+        service(signing_name).is_some_and(|service| service.rest_operation(operation).is_some())
     }
 }
 
@@ -236,13 +255,21 @@ mod tests {
     fn every_operation_runs_through_one_handle() {
         for service in SERVICES {
             for name in service.operation_names() {
-                assert!(service.handler(name).is_some(), "{}:{name}", service.name);
+                // S3's operations answer its typed output; the others a shape.
+                let handled =
+                    service.handler(name).is_some() || service.rest_operation(name).is_some();
+                assert!(handled, "{}:{name}", service.name);
             }
         }
         let cloudformation = service("cloudformation").unwrap();
         assert!(cloudformation.handler("DescribeStacks").is_some());
         assert_eq!(Registry.api_version("cloudformation"), Some("2010-05-15"));
         assert!(Registry.emulates("s3") && !Registry.emulates("lambda"));
+        let s3 = service("s3").unwrap();
+        assert!(s3.rest_operation("PutObject").is_some());
+        assert!(s3.operation_names().contains(&"CompleteMultipartUpload"));
+        assert!(Registry.answers("s3", "ListBuckets"));
+        assert!(!Registry.answers("s3", "ListDirectoryBuckets"));
     }
 
     #[test]

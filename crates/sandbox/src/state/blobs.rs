@@ -389,11 +389,24 @@ fn conversion(error: impl std::error::Error + Send + Sync + 'static) -> rusqlite
 fn write_blob(
     transaction: &Transaction<'_>,
     blob: &str,
-    mut reader: Box<dyn Read + Send>,
+    payload: &Payload,
 ) -> Result<(), rusqlite::Error> {
     let mut insert = transaction
         .prepare_cached("INSERT INTO blob_chunks (blob, offset, data) VALUES (?1, ?2, ?3)")?;
-    let mut buffer = vec![0_u8; CHUNK_BYTES];
+    if let Payload::Bytes(bytes) = payload {
+        // In memory already: each chunk straight from the bytes, nothing copied.
+        let mut offset: i64 = 0;
+        for chunk in bytes.chunks(CHUNK_BYTES) {
+            insert.execute(params![blob, offset, chunk])?;
+            offset += i64::try_from(chunk.len()).unwrap_or(i64::MAX);
+        }
+        return Ok(());
+    }
+    let mut reader = payload.reader();
+    // A buffer the size of the body, at most one chunk: a small object does not
+    // allocate and zero a whole chunk's mebibyte.
+    let size = usize::try_from(payload.len()).unwrap_or(CHUNK_BYTES);
+    let mut buffer = vec![0_u8; size.clamp(1, CHUNK_BYTES)];
     let mut offset: i64 = 0;
     loop {
         let mut filled = 0;
@@ -420,7 +433,7 @@ pub(super) fn commit(
 ) -> Result<(), rusqlite::Error> {
     for (blob, staged) in ledger.staged.drain(..) {
         match staged {
-            Staged::Payload(payload) => write_blob(transaction, &blob, payload.reader())?,
+            Staged::Payload(payload) => write_blob(transaction, &blob, &payload)?,
             Staged::Copy(from) => {
                 transaction
                     .prepare_cached(
@@ -448,7 +461,7 @@ fn adopt(transaction: &Transaction<'_>, body: &mut Body) -> Result<(), rusqlite:
     }
     let blob = blob_id();
     let size = bytes.len() as u64;
-    write_blob(transaction, &blob, Box::new(io::Cursor::new(bytes)))?;
+    write_blob(transaction, &blob, &Payload::from(bytes))?;
     body.segments.push(Segment { blob, size });
     Ok(())
 }

@@ -2,8 +2,9 @@
 //! `scripts/gen-sandbox-services.py` and checked current by `tests/services_table.rs`):
 //! per service its protocols, API version, signing name, endpoint prefix, JSON target
 //! prefix, XML namespace and the code IAM's denial carries; per operation its HTTP
-//! binding, whether it only reads, and what an empty answer holds. Parsed once, on
-//! the first request to a service the sandbox does not emulate.
+//! binding (method, URI template, and where each input member goes: [`Binding`]),
+//! whether it only reads, and what an empty answer holds. Parsed once, on the first
+//! request to S3 or to a service the sandbox does not emulate.
 
 use std::sync::OnceLock;
 
@@ -102,6 +103,77 @@ pub struct Operation {
     pub root: Option<&'static str>,
     /// The output's top-level lists, by their wire names.
     pub lists: Vec<&'static str>,
+    /// Where a REST client puts the input's members ([`Binding`]), as generated
+    /// (`UploadId=q:uploadId!,Body=p:blob`); read with [`Operation::bindings`].
+    pub bindings: &'static str,
+    /// The bindings read, on first use (S3's router reads them on every request).
+    parsed: OnceLock<Vec<Binding>>,
+}
+
+/// Where a REST request carries one input member (the model's `location`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Location {
+    /// The query string, under the model's `locationName`.
+    Query,
+    /// A header, under the model's `locationName`.
+    Header,
+    /// The body (the input's `payload`): `blob` (bytes, streamed), `string`, or a
+    /// structure under this XML root element.
+    Payload,
+}
+
+/// One input member a REST request carries outside its URI's path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Binding {
+    /// The member's name in the model (`UploadId`).
+    pub member: &'static str,
+    pub location: Location,
+    /// The query parameter or header (`uploadId`), or the payload's kind.
+    pub name: &'static str,
+    /// Whether the model requires it: a required query parameter or header is a
+    /// marker that tells operations of one method and URI template apart.
+    pub required: bool,
+}
+
+impl Operation {
+    /// The members carried in the query string, headers or body.
+    pub fn bindings(&self) -> impl Iterator<Item = Binding> + '_ {
+        self.parsed
+            .get_or_init(|| self.read_bindings().collect())
+            .iter()
+            .copied()
+    }
+
+    fn read_bindings(&self) -> impl Iterator<Item = Binding> {
+        self.bindings
+            .split(',')
+            .filter(|binding| !binding.is_empty() && *binding != "-")
+            .filter_map(|binding| {
+                let (member, place) = binding.split_once('=')?;
+                let (location, name) = place.split_once(':')?;
+                let location = match location {
+                    "q" => Location::Query,
+                    "h" => Location::Header,
+                    "p" => Location::Payload,
+                    _ => return None,
+                };
+                let (name, required) = name
+                    .strip_suffix('!')
+                    .map_or((name, false), |name| (name, true));
+                Some(Binding {
+                    member,
+                    location,
+                    name,
+                    required,
+                })
+            })
+    }
+
+    /// The payload member and its kind, if the input has a body.
+    pub fn payload(&self) -> Option<Binding> {
+        self.bindings()
+            .find(|binding| binding.location == Location::Payload)
+    }
 }
 
 /// The whole catalog.
@@ -151,7 +223,7 @@ fn parse(table: &'static str) -> Vec<Service> {
                 denied_status: denied_status.parse().unwrap_or(403),
                 operations: Vec::new(),
             }),
-            ["O", name, method, uri, reads, root, lists] => {
+            ["O", name, method, uri, reads, root, lists, bindings] => {
                 if let Some(service) = services.last_mut() {
                     service.operations.push(Operation {
                         name,
@@ -162,6 +234,8 @@ fn parse(table: &'static str) -> Vec<Service> {
                         lists: optional(lists)
                             .map(|lists| lists.split(',').collect())
                             .unwrap_or_default(),
+                        bindings,
+                        parsed: OnceLock::new(),
                     });
                 }
             }
@@ -224,6 +298,20 @@ mod tests {
             Some("/2015-03-31/functions")
         );
         assert!(list.is_some_and(|operation| operation.reads));
+        let part = service("s3").and_then(|service| service.operation("UploadPart"));
+        let bindings: Vec<Binding> = part
+            .map(|part| part.bindings().collect())
+            .unwrap_or_default();
+        assert!(bindings.contains(&Binding {
+            member: "UploadId",
+            location: Location::Query,
+            name: "uploadId",
+            required: true,
+        }));
+        assert_eq!(
+            part.and_then(Operation::payload).map(|body| body.name),
+            Some("blob")
+        );
         assert_eq!(
             service("sns").map(|service| service.denied_code),
             Some("AuthorizationError")

@@ -145,6 +145,13 @@ pub trait Catalog {
     fn emulates(&self, signing_name: &str) -> bool {
         self.protocol(signing_name).is_some()
     }
+    /// Whether the registered REST service `signing_name` answers `operation` (S3's
+    /// router prefers it when two operations share a route, as `ListBuckets` and
+    /// `ListDirectoryBuckets` do).
+    fn answers(&self, signing_name: &str, operation: &str) -> bool {
+        let _ = (signing_name, operation);
+        false
+    }
 }
 
 /// Routes by the credential scope's service (`scoped`, from the request's signature),

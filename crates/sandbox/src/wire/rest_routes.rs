@@ -168,7 +168,7 @@ fn unsigned_candidates(
 
 /// How specifically `template` matches the request's path and query: `None` when it
 /// does not; else (literal segments, query literals, no greedy label) to compare.
-fn matches(
+pub(super) fn matches(
     template: &str,
     given: &[&str],
     query: &[(String, String)],
@@ -220,7 +220,7 @@ fn matches(
 }
 
 /// The path's segments, without the empty ones a leading or trailing `/` makes.
-fn segments(path: &str) -> Vec<&str> {
+pub(super) fn segments(path: &str) -> Vec<&str> {
     path.split('/')
         .filter(|segment| !segment.is_empty())
         .collect()

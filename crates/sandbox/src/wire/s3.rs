@@ -1,14 +1,17 @@
-//! S3's REST-XML: path-style and virtual-hosted addressing, the method and
-//! sub-resource that name the operation, aws-chunked bodies, and the XML answers and
-//! error bodies S3 sends.
+//! S3's REST-XML: path-style and virtual-hosted addressing; the operation a request
+//! names, from S3's route table in the catalog (botocore's model: method, URI
+//! template, and the query parameters and headers that pick an operation, such as
+//! `?uploads`, `uploadId` or `x-amz-copy-source`); its input, each member from where
+//! the model puts it; aws-chunked bodies; and the XML answers and error bodies S3
+//! sends.
 
-use super::s3_list::{LIST_PARAMETERS, listing, listing_body};
+use super::catalog::{self, Binding, Location, Operation};
+use super::s3_list::listing_body;
 use super::xml::{all_texts, element, escape, first_text};
-use super::{HttpRequest, HttpResponse, chunked, decode, s3_multipart, spool};
-use crate::model::S3Error;
+use super::{Catalog, HttpRequest, HttpResponse, chunked, rest_routes, s3_multipart, spool};
 use crate::model::body::{Content, Payload};
-use crate::model::s3::{S3Operation, S3Output, WriteCondition};
-use crate::model::{ApiError, s3_actions as actions};
+use crate::model::s3::S3Output;
+use crate::model::{ApiError, Field, Input, S3Error, s3_actions as actions};
 
 pub(super) const NAMESPACE: &str = "http://s3.amazonaws.com/doc/2006-03-01/";
 
@@ -33,162 +36,270 @@ fn bucket_from_host(host: &str) -> Option<String> {
     host.split_once(".s3.").map(|(bucket, _)| bucket.to_owned())
 }
 
-/// Decodes the S3 operation of `request`.
-#[expect(clippy::too_many_lines, reason = "one arm per operation")]
-pub fn operation(request: &HttpRequest) -> Result<S3Operation, ApiError> {
+/// An S3 request decoded: the operation S3's model names for it and its input,
+/// each member taken from where the model says a client puts it.
+#[derive(Debug)]
+pub struct Decoded {
+    /// The operation in S3's model (`PutObject`), or, for a request that names none,
+    /// its shape (`GET /{Bucket}?nosuch`).
+    pub operation: String,
+    /// Whether S3's model has the operation.
+    pub modeled: bool,
+    /// `Bucket` and `Key` from the host or path, each query parameter and header by
+    /// its member's `locationName`, and the body: streamed bytes for a blob payload
+    /// ([`Input::body`]), text for a string, members for the XML structures the
+    /// sandbox reads.
+    pub input: Input,
+}
+
+/// Decodes `request` from S3's route table: the operations of S3's model in the
+/// catalog (method, URI template with its query literals, and the required query
+/// parameters and headers that tell operations of one template apart), the most
+/// specific match winning, then one the registry answers (`emulated`).
+pub fn decode(request: &HttpRequest, emulated: &dyn Catalog) -> Result<Decoded, ApiError> {
     let path = request.path.trim_start_matches('/');
     let (bucket, key) = match bucket_from_host(request.host()) {
         Some(bucket) => (bucket, object_key(request, path)?),
         None => match path.split_once('/') {
-            Some((bucket, key)) => (decode(bucket), object_key(request, key)?),
-            None => (decode(path), String::new()),
+            Some((bucket, key)) => (super::decode(bucket), object_key(request, key)?),
+            None => (super::decode(path), String::new()),
         },
     };
     let query = request.query_pairs();
-    let has = |name: &str| query.iter().any(|(key, _)| key == name);
-    let get = |name: &str| {
-        query
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.clone())
-    };
     let method = request.method.as_str();
-    if bucket.is_empty() {
-        return Ok(match method {
-            "GET" => S3Operation::ListBuckets,
-            _ => S3Operation::Unsupported {
-                bucket: None,
-                key: None,
-                operation: format!("{method} /"),
-                action: None,
-            },
-        });
+    // A bucket's configuration is XML (its policy JSON), refused before anything else
+    // if it declares a document type or is not UTF-8.
+    let configuration = if !bucket.is_empty()
+        && key.is_empty()
+        && matches!(method, "PUT" | "POST")
+        && !query.iter().any(|(name, _)| name == "policy")
+    {
+        Some(xml_body(request)?)
+    } else {
+        None
+    };
+    let Some(operation) = route(request, &bucket, &key, &query, emulated) else {
+        return Ok(unnamed(method, &bucket, &key, &query));
+    };
+    let mut input = Input::default();
+    if !bucket.is_empty() {
+        input = input.text("Bucket", bucket);
     }
-    if key.is_empty() {
-        let body = if matches!(method, "PUT" | "POST") && !has("policy") {
-            xml_body(request)?
-        } else {
-            String::from_utf8_lossy(&request.body).into_owned()
+    if !key.is_empty() {
+        input = input.text("Key", key);
+    }
+    for binding in operation.bindings() {
+        let value = match binding.location {
+            Location::Query => query
+                .iter()
+                .find(|(name, _)| name == binding.name)
+                .map(|(_, value)| value.clone()),
+            Location::Header => request
+                .header(&binding.name.to_ascii_lowercase())
+                .map(str::to_owned),
+            Location::Payload => {
+                input = with_payload(input, request, binding, configuration.as_deref())?;
+                continue;
+            }
         };
-        if let Some(operation) = s3_multipart::bucket_operation(method, &bucket, &get) {
-            return operation;
+        if let Some(value) = value {
+            input = input.text(binding.member, value);
         }
-        return Ok(match (method, bucket) {
-            ("PUT", bucket) if has("policy") => S3Operation::PutBucketPolicy {
-                bucket,
-                policy: body,
-            },
-            ("PUT", bucket) if has("tagging") => {
-                let keys = all_texts(&body, "Key");
-                let values = all_texts(&body, "Value");
-                S3Operation::PutBucketTagging {
-                    bucket,
-                    tags: keys.into_iter().zip(values).collect(),
-                }
-            }
-            ("PUT", bucket) if query.is_empty() => S3Operation::CreateBucket {
-                bucket,
-                region: first_text(&body, "LocationConstraint"),
-            },
-            ("DELETE", bucket) if has("policy") => S3Operation::DeleteBucketPolicy { bucket },
-            ("DELETE", bucket) if has("tagging") => S3Operation::DeleteBucketTagging { bucket },
-            ("DELETE", bucket) if query.is_empty() => S3Operation::DeleteBucket { bucket },
-            ("HEAD", bucket) => S3Operation::HeadBucket { bucket },
-            ("GET", bucket) if has("location") => S3Operation::GetBucketLocation { bucket },
-            ("GET", bucket) if has("policy") => S3Operation::GetBucketPolicy { bucket },
-            ("GET", bucket) if has("tagging") => S3Operation::GetBucketTagging { bucket },
-            ("GET", bucket) if has("versioning") => S3Operation::GetBucketVersioning { bucket },
-            ("PUT", bucket) if has("versioning") => S3Operation::PutBucketVersioning {
-                bucket,
-                status: first_text(&body, "Status"),
-            },
-            ("GET", bucket)
-                if query
-                    .iter()
-                    .all(|(key, _)| LIST_PARAMETERS.contains(&key.as_str())) =>
-            {
-                S3Operation::ListObjects(listing(bucket, &get)?)
-            }
-            ("POST", bucket) if has("delete") => S3Operation::DeleteObjects {
-                bucket,
-                keys: objects_to_delete(&body)?,
-            },
-            (method, bucket) => unemulated(method, bucket, None, &query),
-        });
     }
-    if let Some(operation) = s3_multipart::object_operation(request, &bucket, &key, &get) {
-        return operation;
-    }
-    Ok(match method {
-        "PUT" if query.is_empty() || has("x-id") => match request.header("x-amz-copy-source") {
-            Some(source) => {
-                let source = decode(source.trim_start_matches('/'));
-                let (source_bucket, source_key) = source.split_once('/').unwrap_or((&source, ""));
-                S3Operation::CopyObject {
-                    bucket,
-                    key,
-                    source_bucket: source_bucket.to_owned(),
-                    source_key: source_key.split('?').next().unwrap_or_default().to_owned(),
-                }
-            }
-            None => S3Operation::PutObject {
-                bucket,
-                key,
-                body: payload(request)?,
-                content_type: request.header("content-type").map(str::to_owned),
-                content_md5: request.header("content-md5").map(str::to_owned),
-                condition: write_condition(request)?,
-            },
-        },
-        "GET"
-            if query.iter().all(|(name, _)| {
-                name == "x-id" || name.starts_with("response-") || name.starts_with("X-Amz-")
-            }) =>
-        {
-            S3Operation::GetObject {
-                bucket,
-                key,
-                head: false,
-                range: request.header("range").map(str::to_owned),
-            }
-        }
-        "HEAD" => S3Operation::GetObject {
-            bucket,
-            key,
-            head: true,
-            range: request.header("range").map(str::to_owned),
-        },
-        "DELETE" if query.is_empty() || has("x-id") => S3Operation::DeleteObject { bucket, key },
-        method => unemulated(method, bucket, Some(key), &query),
+    Ok(Decoded {
+        operation: operation.name.to_owned(),
+        modeled: true,
+        input,
     })
 }
 
-/// A request the sandbox routes but does not emulate, named as S3 names it (and
-/// authorized by its action) when S3 knows it, by its shape otherwise.
-fn unemulated(
-    method: &str,
-    bucket: String,
-    key: Option<String>,
+/// The operation of S3's model that `request` names, if any.
+fn route(
+    request: &HttpRequest,
+    bucket: &str,
+    key: &str,
     query: &[(String, String)],
-) -> S3Operation {
-    let has = |name: &str| query.iter().any(|(key, _)| key == name);
-    let (operation, action) = if let Some(known) = actions::find(method, key.is_some(), &has) {
-        (known.operation.to_owned(), Some(known.action))
+    emulated: &dyn Catalog,
+) -> Option<&'static Operation> {
+    // The path as S3's templates spell it (`/{Bucket}/{Key+}`), whatever the
+    // addressing style and however many slashes the key holds.
+    let path: Vec<&str> = [bucket, key]
+        .into_iter()
+        .take_while(|part| !part.is_empty())
+        .collect();
+    let service = catalog::service("s3")?;
+    let mut best: Option<(Score, &'static Operation)> = None;
+    for operation in &service.operations {
+        if operation.method != request.method {
+            continue;
+        }
+        let Some(template) = rest_routes::matches(operation.uri, &path, query) else {
+            continue;
+        };
+        let Some(markers) = markers(request, operation, query) else {
+            continue;
+        };
+        let score = (
+            template,
+            markers,
+            emulated.answers("s3", operation.name),
+            actions::action_of(operation.name).is_some(),
+        );
+        if best.as_ref().is_none_or(|(best, _)| score > *best) {
+            best = Some((score, operation));
+        }
+    }
+    best.map(|(_, operation)| operation)
+}
+
+/// How an operation matched: its template's specificity, its markers, whether the
+/// sandbox answers it, whether its action is known.
+type Score = ((usize, usize, bool), usize, bool, bool);
+
+/// How many required query parameters and headers of `operation` the request has
+/// (`None` if one is missing, or the query holds a parameter the operation does not
+/// take: `GET /bucket?nosuch` is no listing).
+fn markers(
+    request: &HttpRequest,
+    operation: &Operation,
+    query: &[(String, String)],
+) -> Option<usize> {
+    let mut count = 0;
+    for binding in operation.bindings().filter(|binding| binding.required) {
+        let present = match binding.location {
+            Location::Query => query.iter().any(|(name, _)| name == binding.name),
+            Location::Header => request.header(&binding.name.to_ascii_lowercase()).is_some(),
+            Location::Payload => continue,
+        };
+        if !present {
+            return None;
+        }
+        count += 1;
+    }
+    let literals = operation.uri.split_once('?').map_or("", |(_, query)| query);
+    let taken = |name: &str| {
+        name == "x-id"
+            || name.starts_with("X-Amz-")
+            || literals
+                .split('&')
+                .any(|literal| literal.split('=').next() == Some(name))
+            || operation
+                .bindings()
+                .any(|binding| binding.location == Location::Query && binding.name == name)
+    };
+    query.iter().all(|(name, _)| taken(name)).then_some(count)
+}
+
+/// A request that names no operation of S3's model, named by its shape and answered
+/// `NotImplemented`.
+fn unnamed(method: &str, bucket: &str, key: &str, query: &[(String, String)]) -> Decoded {
+    let operation = if bucket.is_empty() {
+        format!("{method} /")
     } else {
-        let target = if key.is_some() {
-            "/{Bucket}/{Key}"
-        } else {
+        let target = if key.is_empty() {
             "/{Bucket}"
+        } else {
+            "/{Bucket}/{Key}"
         };
         let parameters: Vec<&str> = query.iter().map(|(name, _)| name.as_str()).collect();
-        (format!("{method} {target}?{}", parameters.join("&")), None)
+        format!("{method} {target}?{}", parameters.join("&"))
     };
-    S3Operation::Unsupported {
-        bucket: Some(bucket),
-        key,
-        operation,
-        action,
+    let mut input = Input::default();
+    if !bucket.is_empty() {
+        input = input.text("Bucket", bucket);
     }
+    if !key.is_empty() {
+        input = input.text("Key", key);
+    }
+    Decoded {
+        operation,
+        modeled: false,
+        input,
+    }
+}
+
+/// `input` with its body member, decoded as the model's payload kind says: bytes
+/// streamed, text, or the members of the XML structures the sandbox reads (the others
+/// are left unread: their operations are not emulated).
+fn with_payload(
+    input: Input,
+    request: &HttpRequest,
+    binding: Binding,
+    configuration: Option<&str>,
+) -> Result<Input, ApiError> {
+    let xml = |request: &HttpRequest| match configuration {
+        Some(text) => Ok(text.to_owned()),
+        None => xml_body(request),
+    };
+    Ok(match binding.name {
+        "blob" => input.with_body(payload(request)?),
+        "string" => input.text(
+            binding.member,
+            String::from_utf8_lossy(&request.body).into_owned(),
+        ),
+        "CreateBucketConfiguration" | "VersioningConfiguration" => {
+            let body = xml(request)?;
+            let mut members = Input::default();
+            for name in ["LocationConstraint", "Status"] {
+                if let Some(text) = first_text(&body, name) {
+                    members = members.text(name, text);
+                }
+            }
+            input.field(binding.member, Field::Struct(members))
+        }
+        "Tagging" => {
+            let body = xml(request)?;
+            let keys = all_texts(&body, "Key");
+            let values = all_texts(&body, "Value");
+            let tags = keys.into_iter().zip(values).map(|(key, value)| {
+                Field::Struct(Input::default().text("Key", key).text("Value", value))
+            });
+            let tagging = Input::default().field("TagSet", list(tags));
+            input.field(binding.member, Field::Struct(tagging))
+        }
+        "Delete" => {
+            let body = xml(request)?;
+            let objects = objects_to_delete(&body)?
+                .into_iter()
+                .map(|key| Field::Struct(Input::default().text("Key", key)));
+            let delete = Input::default().field("Objects", list(objects));
+            input.field(binding.member, Field::Struct(delete))
+        }
+        "CompleteMultipartUpload" => {
+            let body = xml(request)?;
+            let parts = all_texts(&body, "Part")
+                .iter()
+                .take(MAX_COMPLETED_PARTS)
+                .map(|part| {
+                    let mut fields = Input::default();
+                    for name in ["PartNumber", "ETag"] {
+                        if let Some(text) = first_text(part, name) {
+                            fields = fields.text(name, text);
+                        }
+                    }
+                    Field::Struct(fields)
+                })
+                .collect::<Vec<_>>();
+            let upload = Input::default().field("Parts", list(parts));
+            input.field(binding.member, Field::Struct(upload))
+        }
+        _ => input,
+    })
+}
+
+/// The most parts a `CompleteMultipartUpload` is read to: one past S3's highest part
+/// number, so that a list too long is still refused as S3 refuses it.
+pub const MAX_COMPLETED_PARTS: usize = 10_001;
+
+/// A list member of `items`, numbered from 1.
+fn list(items: impl IntoIterator<Item = Field>) -> Field {
+    Field::List(
+        items
+            .into_iter()
+            .enumerate()
+            .map(|(index, item)| (index + 1, item))
+            .collect(),
+    )
 }
 
 /// The key of an object request, percent-decoded. S3 takes any UTF-8 (C0 controls,
@@ -212,25 +323,6 @@ fn object_key(request: &HttpRequest, encoded: &str) -> Result<String, ApiError> 
     Ok(key)
 }
 
-/// The precondition of a conditional write: `If-None-Match: *` or `If-Match: ETAG`
-/// (either quoted or bare). S3 takes no other `If-None-Match` on a write and answers
-/// `NotImplemented` naming the header.
-pub(super) fn write_condition(request: &HttpRequest) -> Result<Option<WriteCondition>, ApiError> {
-    if let Some(value) = request.header("if-none-match") {
-        if value.trim() != "*" {
-            return Err(ApiError::of(
-                S3Error::NotImplemented,
-                "A header you provided implies functionality that is not implemented",
-            )
-            .with("Header", "If-None-Match"));
-        }
-        return Ok(Some(WriteCondition::IfNoneMatch));
-    }
-    Ok(request
-        .header("if-match")
-        .map(|etag| WriteCondition::IfMatch(etag.trim().trim_matches('"').to_owned())))
-}
-
 /// The longest object key S3 takes, in bytes of UTF-8.
 const MAX_KEY_BYTES: usize = 1024;
 
@@ -246,7 +338,7 @@ fn malformed_xml() -> ApiError {
 
 /// The XML body of a configuration request, refused as `MalformedXML` if it declares
 /// a document type or an entity (so nothing is ever expanded) or is not UTF-8.
-pub(super) fn xml_body(request: &HttpRequest) -> Result<String, ApiError> {
+fn xml_body(request: &HttpRequest) -> Result<String, ApiError> {
     if super::xml::declares_doctype(&request.body) {
         return Err(malformed_xml());
     }
@@ -264,7 +356,7 @@ fn objects_to_delete(body: &str) -> Result<Vec<String>, ApiError> {
 
 /// The object bytes: aws-chunked bodies decoded, others as sent; a spooled body as
 /// it was spooled (decoded on the way).
-pub(super) fn payload(request: &HttpRequest) -> Result<Payload, ApiError> {
+fn payload(request: &HttpRequest) -> Result<Payload, ApiError> {
     if let Some(spooled) = &request.spooled {
         return Ok(spooled.payload.clone());
     }

@@ -1,54 +1,12 @@
 //! The REST-XML of S3's listings (`ListObjects` v1 and v2, `ListObjectVersions`): the
-//! query parameters that name one, and the `ListBucketResult` (`ListVersionsResult`)
-//! answer, with `encoding-type=url` applied to
+//! `ListBucketResult` (`ListVersionsResult`) answer, with `encoding-type=url` applied to
 //! every key, prefix, delimiter and marker as S3 applies it.
 
-use super::xml::element;
-use crate::model::ApiError;
-use crate::model::s3::Listing;
 use std::fmt::Write as _;
 
 use super::s3::{NAMESPACE, iso};
-use crate::model::S3Error;
-
-/// The query parameters a `ListObjects` request may carry (any other names a
-/// sub-resource).
-pub(super) const LIST_PARAMETERS: &[&str] = &[
-    "list-type",
-    "prefix",
-    "delimiter",
-    "max-keys",
-    "marker",
-    "start-after",
-    "continuation-token",
-    "encoding-type",
-    "fetch-owner",
-    "versions",
-    "key-marker",
-    "version-id-marker",
-    "x-id",
-    "X-Amz-Algorithm",
-    "X-Amz-Credential",
-    "X-Amz-Date",
-    "X-Amz-Expires",
-    "X-Amz-SignedHeaders",
-    "X-Amz-Signature",
-    "X-Amz-Security-Token",
-];
-
-/// Reads `encoding-type`: `Ok(true)` for `url`, S3's `InvalidArgument` for any other.
-pub(super) fn url_encoded(get: &dyn Fn(&str) -> Option<String>) -> Result<bool, ApiError> {
-    match get("encoding-type").as_deref() {
-        None => Ok(false),
-        Some(kind) if kind.eq_ignore_ascii_case("url") => Ok(true),
-        Some(kind) => Err(ApiError::of(
-            S3Error::InvalidArgument,
-            "Invalid Encoding Method specified in Request",
-        )
-        .with("ArgumentName", "encoding-type")
-        .with("ArgumentValue", kind)),
-    }
-}
+use super::xml::element;
+use crate::model::s3::Listing;
 
 /// A key (or prefix, delimiter, marker) as S3 writes it under `encoding-type=url`:
 /// percent-encoded UTF-8, a space as `+` (botocore decodes with `unquote_plus`).
@@ -65,61 +23,9 @@ pub(super) fn field(url: bool, text: &str) -> String {
     }
 }
 
-pub(super) fn listing(
-    bucket: String,
-    get: &dyn Fn(&str) -> Option<String>,
-) -> Result<Listing, ApiError> {
-    let versions = get("versions").is_some();
-    let v2 = !versions && get("list-type").as_deref() == Some("2");
-    let max_keys = match get("max-keys") {
-        Some(text) => text.parse::<usize>().map_err(|_| {
-            ApiError::of(
-                S3Error::InvalidArgument,
-                "Provided max-keys not an integer or within integer range",
-            )
-        })?,
-        None => 1000,
-    }
-    .min(1000);
-    let url_encoded = url_encoded(get)?;
-    let continuation_token = get("continuation-token");
-    let start_after = if v2 { get("start-after") } else { None };
-    let after = if versions {
-        get("key-marker").filter(|marker| !marker.is_empty())
-    } else if v2 {
-        continuation_token
-            .as_deref()
-            .map(decode_token)
-            .or_else(|| start_after.clone())
-    } else {
-        get("marker")
-    };
-    Ok(Listing {
-        bucket,
-        v2,
-        prefix: get("prefix").unwrap_or_default(),
-        delimiter: get("delimiter"),
-        max_keys,
-        after,
-        continuation_token,
-        start_after,
-        url_encoded,
-        versions,
-    })
-}
-
 fn encode_token(key: &str) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(key)
-}
-
-fn decode_token(token: &str) -> String {
-    use base64::Engine as _;
-    base64::engine::general_purpose::STANDARD
-        .decode(token)
-        .ok()
-        .and_then(|bytes| String::from_utf8(bytes).ok())
-        .unwrap_or_default()
 }
 
 pub(super) fn listing_body(

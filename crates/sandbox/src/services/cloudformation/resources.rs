@@ -1,7 +1,7 @@
 //! The context a resource type works through ([`Actor`]): the principal acting for
 //! the stack, the decision on each check, and the stack facts a resource needs
 //! (region, names, tags). A type calls IAM through typed calls
-//! ([`crate::services::iam::calls`]) and S3 through typed operations, each authorized
+//! ([`crate::services::iam::calls`]) and S3 through its registry entries, each authorized
 //! one by one for the caller, so a caller allowed `CloudFormation` but not IAM sees
 //! the resource fail with IAM's own denial. Physical names are `stack-Logical-RANDOM`
 //! where none is given. The types themselves are in [`super::types`].
@@ -12,8 +12,7 @@ use super::intrinsics::Made;
 use super::types;
 use crate::auth::Caller;
 use crate::services::CommonError;
-use crate::services::s3::{S3Operation, run as run_s3};
-use crate::services::{ApiError, Check, iam};
+use crate::services::{ApiError, Call, Check, Input, iam, registry};
 use crate::state::World;
 
 pub use crate::services::Authorize;
@@ -94,11 +93,28 @@ impl Actor<'_, '_> {
         (operation.run)(&input, world, self.caller).map(|_| ())
     }
 
-    /// Calls an S3 operation as the caller (authorized first).
-    pub(crate) fn s3(&mut self, world: &mut World, operation: S3Operation) -> Result<(), ApiError> {
-        let checks = operation.checks();
-        (self.authorize)(world, self.caller, &checks)?;
-        run_s3(operation, world, self.caller, self.region).map(|_| ())
+    /// Calls S3's `operation` with `input` as the caller, through its registry entry
+    /// (its checks authorized first).
+    pub(crate) fn s3(
+        &mut self,
+        world: &mut World,
+        operation: &str,
+        input: &Input,
+    ) -> Result<(), ApiError> {
+        let handler = registry::service("s3")
+            .and_then(|s3| s3.rest_operation(operation))
+            .ok_or_else(|| {
+                ApiError::of(CommonError::InternalFailure, format!("no S3 {operation}"))
+            })?;
+        let mut call = Call {
+            input,
+            caller: self.caller,
+            region: self.region,
+            authorize: &mut *self.authorize,
+        };
+        let checks = (handler.checks)(world, &call)?;
+        (call.authorize)(world, self.caller, &checks)?;
+        (handler.run)(world, &mut call).map(|_| ())
     }
 
     /// Authorizes `checks` for the caller (a resource the sandbox keeps itself).

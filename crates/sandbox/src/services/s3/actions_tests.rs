@@ -2,7 +2,9 @@
 //! it, and every operation it names but does not emulate is one of S3's.
 
 use crate::model::s3_actions::UNEMULATED;
+use crate::services::{Call, Check, Handle as _, registry};
 use crate::wire::HttpRequest;
+use crate::wire::catalog::{self, Location};
 
 /// S3's IAM actions as the Service Authorization Reference spells them ("Actions,
 /// resources, and condition keys for Amazon S3"), those an S3 API operation needs.
@@ -206,6 +208,32 @@ fn request(method: &str, path: &str, query: &str, body: &str) -> HttpRequest {
     }
 }
 
+/// The operation `request` names (and whether S3's model has it) and the checks that
+/// authorize it, as the dispatcher finds them: from S3's route table, then the
+/// registry's entry or the unemulated answer.
+pub(crate) fn checks_of(request: &HttpRequest) -> Result<(String, bool, Vec<Check>), String> {
+    let decoded =
+        crate::wire::s3::decode(request, &registry::Registry).map_err(|error| error.message)?;
+    let world = crate::state::World::default();
+    let caller = crate::auth::Caller::anonymous();
+    let mut authorize = |_: &crate::state::World, _: &crate::auth::Caller, _: &[Check]| Ok(());
+    let call = Call {
+        input: &decoded.input,
+        caller: &caller,
+        region: "us-east-1",
+        authorize: &mut authorize,
+    };
+    let registered = registry::service("s3").and_then(|s3| s3.rest_operation(&decoded.operation));
+    let checks = match registered {
+        Some(operation) => (operation.checks)(&world, &call),
+        None => {
+            super::Unemulated::new(decoded.operation.clone(), decoded.modeled).checks(&world, &call)
+        }
+    }
+    .map_err(|error| error.message)?;
+    Ok((decoded.operation, registered.is_some(), checks))
+}
+
 /// One request per operation the sandbox routes (emulated or not).
 pub(crate) fn routed() -> Vec<HttpRequest> {
     let mut copy = request("PUT", "/b/k", "", "");
@@ -251,13 +279,36 @@ pub(crate) fn routed() -> Vec<HttpRequest> {
         request("GET", "/b", "uploads", ""),
         part_copy,
     ];
-    for entry in UNEMULATED {
-        let path = if entry.object { "/b/k" } else { "/b" };
-        let query = match entry.with_id {
-            Some(true) => format!("{}&id=x", entry.parameter),
-            _ => entry.parameter.to_owned(),
+    for (operation, _) in UNEMULATED {
+        // As a client sends it: the template's method, path and query literals
+        // (`?select&select-type=2`), and the parameters and headers S3's model
+        // requires (`id`, `x-amz-object-attributes`, `x-amz-copy-source`).
+        let modeled = catalog::service("s3")
+            .and_then(|s3| s3.operation(operation))
+            .expect(operation);
+        let path = if modeled.uri.contains("{Key+}") {
+            "/b/k"
+        } else {
+            "/b"
         };
-        all.push(request(entry.method, path, &query, ""));
+        let mut query: Vec<String> = modeled
+            .uri
+            .split_once('?')
+            .map(|(_, literals)| literals.split('&').map(str::to_owned).collect())
+            .unwrap_or_default();
+        let mut headers = Vec::new();
+        for binding in modeled.bindings().filter(|binding| binding.required) {
+            match binding.location {
+                Location::Query => query.push(format!("{}=x", binding.name)),
+                Location::Header => {
+                    headers.push((binding.name.to_ascii_lowercase(), "/b/source".to_owned()));
+                }
+                Location::Payload => {}
+            }
+        }
+        let mut routed = request(modeled.method, path, &query.join("&"), "");
+        routed.headers.extend(headers);
+        all.push(routed);
     }
     all
 }
@@ -266,8 +317,7 @@ pub(crate) fn routed() -> Vec<HttpRequest> {
 fn every_routed_operation_is_authorized_by_an_action_spelt_as_aws_spells_it() {
     for routed in routed() {
         let described = format!("{} {}?{}", routed.method, routed.path, routed.query);
-        let operation = crate::wire::s3::operation(&routed).expect(&described);
-        let checks = operation.checks();
+        let (operation, emulated, checks) = checks_of(&routed).expect(&described);
         assert!(!checks.is_empty(), "{described} is authorized by no action");
         for check in checks {
             assert!(
@@ -276,7 +326,7 @@ fn every_routed_operation_is_authorized_by_an_action_spelt_as_aws_spells_it() {
                 check.action
             );
         }
-        if let super::S3Operation::Unsupported { operation, .. } = &operation {
+        if !emulated {
             assert!(
                 MODEL_OPERATIONS.contains(&operation.as_str()),
                 "{described}: {operation} is not an operation of S3's model"
@@ -287,11 +337,84 @@ fn every_routed_operation_is_authorized_by_an_action_spelt_as_aws_spells_it() {
 
 #[test]
 fn sub_resource_actions_keep_aws_capitals() {
-    let acl = crate::wire::s3::operation(&request("GET", "/b", "acl", "")).expect("routed");
-    assert_eq!(acl.checks()[0].action, "s3:GetBucketAcl");
-    let cors = crate::wire::s3::operation(&request("DELETE", "/b", "cors", "")).expect("routed");
-    assert_eq!(cors.checks()[0].action, "s3:PutBucketCORS");
-    let tags = crate::wire::s3::operation(&request("GET", "/b/k", "tagging", "")).expect("routed");
-    assert_eq!(tags.checks()[0].action, "s3:GetObjectTagging");
-    assert_eq!(tags.checks()[0].resource, "arn:aws:s3:::b/k");
+    let (_, _, acl) = checks_of(&request("GET", "/b", "acl", "")).expect("routed");
+    assert_eq!(acl[0].action, "s3:GetBucketAcl");
+    let (_, _, cors) = checks_of(&request("DELETE", "/b", "cors", "")).expect("routed");
+    assert_eq!(cors[0].action, "s3:PutBucketCORS");
+    let (_, _, tags) = checks_of(&request("GET", "/b/k", "tagging", "")).expect("routed");
+    assert_eq!(tags[0].action, "s3:GetObjectTagging");
+    assert_eq!(tags[0].resource, "arn:aws:s3:::b/k");
+}
+
+#[test]
+fn s3_route_table_names_each_operation_from_method_template_and_markers() {
+    let mut copy = request("PUT", "/b/k", "", "");
+    copy.headers
+        .push(("x-amz-copy-source".to_owned(), "/b/source".to_owned()));
+    let mut part_copy = request("PUT", "/b/k", "partNumber=1&uploadId=u", "");
+    part_copy
+        .headers
+        .push(("x-amz-copy-source".to_owned(), "/b/source".to_owned()));
+    let mut virtual_host = request("GET", "/a//b/", "", "");
+    virtual_host.headers = vec![("host".to_owned(), "b.s3.us-east-1.amazonaws.com".to_owned())];
+    let cases = [
+        (request("GET", "/", "", ""), "ListBuckets"),
+        (request("PUT", "/b", "", ""), "CreateBucket"),
+        (request("GET", "/b", "", ""), "ListObjects"),
+        (
+            request("GET", "/b", "list-type=2&prefix=a", ""),
+            "ListObjectsV2",
+        ),
+        (request("GET", "/b", "versions", ""), "ListObjectVersions"),
+        (request("GET", "/b", "uploads", ""), "ListMultipartUploads"),
+        (request("PUT", "/b/k", "", "x"), "PutObject"),
+        (request("PUT", "/b/k", "x-id=PutObject", "x"), "PutObject"),
+        (copy, "CopyObject"),
+        (
+            request("PUT", "/b/k", "partNumber=1&uploadId=u", "x"),
+            "UploadPart",
+        ),
+        (part_copy, "UploadPartCopy"),
+        (
+            request("POST", "/b/k", "uploads", ""),
+            "CreateMultipartUpload",
+        ),
+        (
+            request("POST", "/b/k", "uploadId=u", ""),
+            "CompleteMultipartUpload",
+        ),
+        (request("GET", "/b/k", "uploadId=u", ""), "ListParts"),
+        (
+            request("DELETE", "/b/k", "uploadId=u", ""),
+            "AbortMultipartUpload",
+        ),
+        (request("DELETE", "/b/k", "", ""), "DeleteObject"),
+        (request("HEAD", "/b/k", "", ""), "HeadObject"),
+        (request("HEAD", "/b", "", ""), "HeadBucket"),
+        (request("GET", "/b/a/b/c", "", ""), "GetObject"),
+        // Virtual-hosted: the key is `a//b/`, however many slashes it holds.
+        (virtual_host, "GetObject"),
+        (
+            request("GET", "/b", "analytics", ""),
+            "ListBucketAnalyticsConfigurations",
+        ),
+        (
+            request("GET", "/b", "analytics&id=x", ""),
+            "GetBucketAnalyticsConfiguration",
+        ),
+        (
+            request("GET", "/b", "lifecycle", ""),
+            "GetBucketLifecycleConfiguration",
+        ),
+        // A parameter no operation of the template takes names none.
+        (request("GET", "/b", "nosuch", ""), "GET /{Bucket}?nosuch"),
+        (request("PUT", "/", "", ""), "PUT /"),
+    ];
+    for (routed, expected) in cases {
+        let described = format!("{} {}?{}", routed.method, routed.path, routed.query);
+        let (operation, _, _) = checks_of(&routed).expect(&described);
+        assert_eq!(operation, expected, "{described}");
+    }
+    let (_, _, keyed) = checks_of(&request("GET", "/b/a%2Fb", "", "")).expect("routed");
+    assert_eq!(keyed[0].resource, "arn:aws:s3:::b/a/b");
 }

@@ -1,54 +1,55 @@
-//! An S3 request as the dispatcher runs every operation ([`Handle`]): the typed
-//! operation the wire decoded, its checks, and its handler (`run_checked`), with the
-//! verdict on a bucket policy reached before the world was locked.
+//! What answers an operation of S3's model that the sandbox does not emulate
+//! ([`Unemulated`]), as the dispatcher runs every operation: authorized with its
+//! IAM action when S3 has one (`model::s3_actions`), on the request's object or
+//! bucket, then answered `NotImplemented` naming it; never a fake success.
 
-use std::sync::Mutex;
-
-use super::{S3Operation, S3Output, run_checked};
+use super::{S3Output, on_bucket, on_object};
+use crate::model::s3_actions;
 use crate::services::{ApiError, Call, Check, Handle, S3Error};
 use crate::state::World;
 
-/// One decoded S3 request.
-pub struct Decoded {
-    operation: Mutex<Option<S3Operation>>,
-    checks: Vec<Check>,
-    mutates: bool,
-    policy_verdict: Option<Result<(), ApiError>>,
+/// An S3 request the sandbox does not emulate.
+pub struct Unemulated {
+    /// S3's name for it (`GetBucketAcl`), or the request's shape when S3 has none.
+    operation: String,
+    /// The IAM action that authorizes it, as AWS spells it (`s3:GetBucketAcl`).
+    action: Option<&'static str>,
 }
 
-impl Decoded {
-    pub fn new(operation: S3Operation) -> Self {
-        Self {
-            checks: operation.checks(),
-            mutates: operation.mutates(),
-            policy_verdict: super::precheck(&operation),
-            operation: Mutex::new(Some(operation)),
-        }
+impl Unemulated {
+    /// The request named `operation` (`modeled`: an operation of S3's model).
+    pub fn new(operation: String, modeled: bool) -> Self {
+        let action = if modeled {
+            s3_actions::action_of(&operation)
+        } else {
+            None
+        };
+        Self { operation, action }
     }
 }
 
-impl Handle<S3Output> for Decoded {
+impl Handle<S3Output> for Unemulated {
     fn mutates(&self) -> bool {
-        self.mutates
+        false
     }
 
-    fn checks(&self, _: &World, _: &Call<'_, '_>) -> Result<Vec<Check>, ApiError> {
-        Ok(self.checks.clone())
+    fn checks(&self, _: &World, call: &Call<'_, '_>) -> Result<Vec<Check>, ApiError> {
+        let Some(action) = self.action else {
+            return Ok(Vec::new());
+        };
+        Ok(vec![
+            match (call.input.get("Bucket"), call.input.get("Key")) {
+                (Some(bucket), Some(key)) => on_object(action, bucket, key),
+                (Some(bucket), None) => on_bucket(action, bucket),
+                (None, _) => Check::new(action, "*"),
+            },
+        ])
     }
 
-    fn run(&self, world: &mut World, call: &mut Call<'_, '_>) -> Result<S3Output, ApiError> {
-        // Run once: a transaction tried again answers from the first run.
-        let operation = self
-            .operation
-            .lock()
-            .map_or(None, |mut operation| operation.take())
-            .ok_or_else(|| ApiError::of(S3Error::InternalError, "The request was not run"))?;
-        run_checked(
-            operation,
-            world,
-            call.caller,
-            call.region,
-            self.policy_verdict.clone(),
-        )
+    fn run(&self, _: &mut World, _: &mut Call<'_, '_>) -> Result<S3Output, ApiError> {
+        Err(ApiError::of(
+            S3Error::NotImplemented,
+            format!("The sandbox does not emulate S3 {}", self.operation),
+        ))
     }
 }

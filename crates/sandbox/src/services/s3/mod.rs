@@ -1,31 +1,46 @@
 //! S3: buckets in one namespace shared by every account, objects, listings (v1 and
-//! v2 with prefix, delimiter and pagination) and bucket policies, as typed
-//! operations. Each declares its action and resource; bucket policies are the
-//! resource-based policy of every bucket and object check.
+//! v2 with prefix, delimiter and pagination), multipart uploads, tagging, versioning
+//! status and bucket policies. Each operation is one registry entry
+//! ([`OPERATIONS`]: name, whether it mutates, its checks on the resource AWS
+//! authorizes it on, its handler), reading the protocol-neutral `Input` the wire
+//! decoded from S3's route table; bucket policies are the resource-based policy of
+//! every bucket and object check. An operation of S3's model that is not listed is
+//! authorized by its action, then answered `NotImplemented` ([`Unemulated`]).
 
 #[cfg(test)]
 pub(crate) mod actions_tests;
+mod buckets;
 pub mod cfn;
 mod conditional;
 mod handle;
 mod list;
 pub mod multipart;
+mod objects;
 mod policy;
 mod range;
 
 use base64::Engine as _;
 
-pub use crate::model::s3::{Listing, S3Operation, S3Output, WriteCondition};
-pub use handle::Decoded;
-use list::list;
+pub use crate::model::s3::{Listing, S3Output, WriteCondition};
+pub use handle::Unemulated;
 pub use policy::precheck;
 
-use crate::auth::Caller;
 use crate::services::S3Error;
-use crate::services::{ApiError, Check, ResourcePolicy};
+use crate::services::{ApiError, Call, CallOperation, Check, Input, ResourcePolicy};
 use crate::state::World;
-use crate::state::blobs::Content;
-use crate::state::world::{Bucket, Object};
+use crate::state::world::Bucket;
+
+/// An S3 operation as the registry lists it: answering S3's typed output, which the
+/// wire encodes as REST-XML.
+pub type RestOperation = CallOperation<S3Output>;
+
+/// Every operation the sandbox emulates, by the name S3's model gives it.
+pub static OPERATIONS: &[&[RestOperation]] = &[
+    buckets::OPERATIONS,
+    objects::OPERATIONS,
+    list::OPERATIONS,
+    multipart::OPERATIONS,
+];
 
 /// The resource `s3:ListAllMyBuckets` is authorized against.
 const ALL_BUCKETS: &str = "arn:aws:s3:::*";
@@ -46,119 +61,88 @@ fn on_object(action: &str, bucket: &str, key: &str) -> Check {
     check
 }
 
+/// The request's bucket (its `Bucket` member, from the host or the path).
+fn bucket_name<'c>(call: &'c Call<'_, '_>) -> Result<&'c str, ApiError> {
+    call.input.required("Bucket")
+}
+
+/// The request's key (its `Key` member).
+fn key_name<'c>(call: &'c Call<'_, '_>) -> Result<&'c str, ApiError> {
+    call.input.required("Key")
+}
+
+/// A check of `action` on the request's bucket.
+fn bucket_check(action: &str, call: &Call<'_, '_>) -> Result<Vec<Check>, ApiError> {
+    Ok(vec![on_bucket(action, bucket_name(call)?)])
+}
+
+/// A check of `action` on the request's object.
+fn object_check(action: &str, call: &Call<'_, '_>) -> Result<Vec<Check>, ApiError> {
+    Ok(vec![on_object(action, bucket_name(call)?, key_name(call)?)])
+}
+
+/// The precondition of a conditional write: `If-None-Match: *` or `If-Match: ETAG`
+/// (either quoted or bare). S3 takes no other `If-None-Match` on a write and answers
+/// `NotImplemented` naming the header.
+fn write_condition(input: &Input) -> Result<Option<WriteCondition>, ApiError> {
+    if let Some(value) = input.get("IfNoneMatch") {
+        if value.trim() != "*" {
+            return Err(ApiError::of(
+                S3Error::NotImplemented,
+                "A header you provided implies functionality that is not implemented",
+            )
+            .with("Header", "If-None-Match"));
+        }
+        return Ok(Some(WriteCondition::IfNoneMatch));
+    }
+    Ok(input
+        .get("IfMatch")
+        .map(|etag| WriteCondition::IfMatch(etag.trim().trim_matches('"').to_owned())))
+}
+
 /// A write's checks: `s3:PutObject`, with the condition keys `s3:if-none-match` and
 /// `s3:if-match` that bucket policies use to require conditional writes, and
 /// `s3:GetObject` as well under `If-Match` (S3 user guide, conditional writes).
-pub(crate) fn conditional_checks(
-    bucket: &str,
-    key: &str,
-    condition: Option<&WriteCondition>,
-) -> Vec<Check> {
+fn conditional_checks(call: &Call<'_, '_>) -> Result<Vec<Check>, ApiError> {
+    let (bucket, key) = (bucket_name(call)?, key_name(call)?);
     let put = on_object("s3:PutObject", bucket, key);
-    match condition {
+    Ok(match write_condition(call.input)? {
         None => vec![put],
         Some(WriteCondition::IfNoneMatch) => vec![put.key("s3:if-none-match", "*")],
         Some(WriteCondition::IfMatch(etag)) => vec![
-            put.key("s3:if-match", etag.as_str()),
+            put.key("s3:if-match", etag),
             on_object("s3:GetObject", bucket, key),
         ],
+    })
+}
+
+/// A count parameter (`max-keys`, `max-uploads`, `max-parts`: member `member`), at
+/// most `default`, or S3's `InvalidArgument` naming `parameter`.
+fn count(input: &Input, member: &str, parameter: &str, default: usize) -> Result<usize, ApiError> {
+    match input.get(member) {
+        None => Ok(default),
+        Some(text) => text.parse::<usize>().map(|n| n.min(default)).map_err(|_| {
+            ApiError::of(
+                S3Error::InvalidArgument,
+                format!("Provided {parameter} not an integer or within integer range"),
+            )
+            .with("ArgumentName", parameter)
+            .with("ArgumentValue", text)
+        }),
     }
 }
 
-impl S3Operation {
-    /// The authorizations the operation needs.
-    pub fn checks(&self) -> Vec<Check> {
-        match self {
-            // No resource-level permissions; S3 authorizes it against every bucket, so
-            // `"Resource": "arn:aws:s3:::*"` grants it as on AWS (S3 user guide,
-            // "Controlling access to a bucket with user policies").
-            Self::ListBuckets => vec![Check::new("s3:ListAllMyBuckets", ALL_BUCKETS)],
-            Self::CreateBucket { bucket, .. } => {
-                vec![Check::new("s3:CreateBucket", bucket_arn(bucket))]
-            }
-            Self::DeleteBucket { bucket } => vec![on_bucket("s3:DeleteBucket", bucket)],
-            Self::HeadBucket { bucket } => vec![on_bucket("s3:ListBucket", bucket)],
-            Self::GetBucketLocation { bucket } => vec![on_bucket("s3:GetBucketLocation", bucket)],
-            Self::ListObjects(listing) => {
-                let action = if listing.versions {
-                    "s3:ListBucketVersions"
-                } else {
-                    "s3:ListBucket"
-                };
-                let mut check = on_bucket(action, &listing.bucket)
-                    .key("s3:prefix", listing.prefix.as_str())
-                    .key("s3:max-keys", listing.max_keys.to_string());
-                if let Some(delimiter) = &listing.delimiter {
-                    check = check.key("s3:delimiter", delimiter.as_str());
-                }
-                vec![check]
-            }
-            Self::PutObject {
-                bucket,
-                key,
-                condition,
-                ..
-            } => conditional_checks(bucket, key, condition.as_ref()),
-            Self::GetObject { bucket, key, .. } => vec![on_object("s3:GetObject", bucket, key)],
-            Self::DeleteObject { bucket, key } => vec![on_object("s3:DeleteObject", bucket, key)],
-            Self::DeleteObjects { bucket, keys } => keys
-                .iter()
-                .map(|key| on_object("s3:DeleteObject", bucket, key))
-                .collect(),
-            Self::CopyObject {
-                bucket,
-                key,
-                source_bucket,
-                source_key,
-            } => vec![
-                on_object("s3:GetObject", source_bucket, source_key),
-                on_object("s3:PutObject", bucket, key),
-            ],
-            Self::PutBucketPolicy { bucket, .. } => vec![on_bucket("s3:PutBucketPolicy", bucket)],
-            Self::GetBucketPolicy { bucket } => vec![on_bucket("s3:GetBucketPolicy", bucket)],
-            Self::DeleteBucketPolicy { bucket } => vec![on_bucket("s3:DeleteBucketPolicy", bucket)],
-            Self::PutBucketTagging { bucket, .. } | Self::DeleteBucketTagging { bucket } => {
-                vec![on_bucket("s3:PutBucketTagging", bucket)]
-            }
-            Self::GetBucketTagging { bucket } => vec![on_bucket("s3:GetBucketTagging", bucket)],
-            Self::GetBucketVersioning { bucket } => {
-                vec![on_bucket("s3:GetBucketVersioning", bucket)]
-            }
-            Self::PutBucketVersioning { bucket, .. } => {
-                vec![on_bucket("s3:PutBucketVersioning", bucket)]
-            }
-            Self::Multipart(operation) => operation.checks(),
-            Self::Unsupported {
-                bucket,
-                key,
-                action: Some(action),
-                ..
-            } => vec![match (bucket, key) {
-                (Some(bucket), Some(key)) => on_object(action, bucket, key),
-                (Some(bucket), None) => on_bucket(action, bucket),
-                (None, _) => Check::new(action, "*"),
-            }],
-            Self::Unsupported { action: None, .. } => Vec::new(),
-        }
-    }
-
-    /// Whether a success changes the world.
-    pub fn mutates(&self) -> bool {
-        if let Self::Multipart(operation) = self {
-            return operation.mutates();
-        }
-        !matches!(
-            self,
-            Self::ListBuckets
-                | Self::HeadBucket { .. }
-                | Self::GetBucketLocation { .. }
-                | Self::ListObjects(_)
-                | Self::GetObject { .. }
-                | Self::GetBucketPolicy { .. }
-                | Self::GetBucketTagging { .. }
-                | Self::GetBucketVersioning { .. }
-                | Self::Unsupported { .. }
+/// Reads `EncodingType`: `Ok(true)` for `url`, S3's `InvalidArgument` for any other.
+fn url_encoded(input: &Input) -> Result<bool, ApiError> {
+    match input.get("EncodingType") {
+        None => Ok(false),
+        Some(kind) if kind.eq_ignore_ascii_case("url") => Ok(true),
+        Some(kind) => Err(ApiError::of(
+            S3Error::InvalidArgument,
+            "Invalid Encoding Method specified in Request",
         )
+        .with("ArgumentName", "encoding-type")
+        .with("ArgumentValue", kind)),
     }
 }
 
@@ -235,288 +219,4 @@ pub fn valid_bucket_name(name: &str) -> bool {
         && !["xn--", "sthree-", "amzn-s3-demo-"]
             .iter()
             .any(|prefix| name.starts_with(prefix))
-}
-
-/// Runs `operation` for `caller` in region `region`.
-pub fn run(
-    operation: S3Operation,
-    world: &mut World,
-    caller: &Caller,
-    region: &str,
-) -> Result<S3Output, ApiError> {
-    run_checked(operation, world, caller, region, None)
-}
-
-/// [`run`], with the verdict [`precheck`] reached on a bucket policy before the world
-/// was locked (`None`: check it now).
-#[expect(clippy::too_many_lines, reason = "one arm per operation")]
-pub fn run_checked(
-    operation: S3Operation,
-    world: &mut World,
-    caller: &Caller,
-    region: &str,
-    policy_verdict: Option<Result<(), ApiError>>,
-) -> Result<S3Output, ApiError> {
-    let now = world.now();
-    match operation {
-        S3Operation::ListBuckets => Ok(S3Output::Buckets {
-            owner: caller.account.clone(),
-            buckets: world
-                .buckets
-                .values()
-                .filter(|b| b.account == caller.account)
-                .map(|b| (b.name.clone(), b.created, b.region.clone()))
-                .collect(),
-        }),
-        S3Operation::CreateBucket {
-            bucket: name,
-            region: requested,
-        } => {
-            if !valid_bucket_name(&name) {
-                return Err(ApiError::of(
-                    S3Error::InvalidBucketName,
-                    "The specified bucket is not valid.",
-                )
-                .with("BucketName", &name));
-            }
-            if let Some(existing) = world.buckets.get(&name) {
-                return Err(if existing.account == caller.account {
-                    ApiError::of(S3Error::BucketAlreadyOwnedByYou, "Your previous request to create the named bucket succeeded and you already own it.").with("BucketName", &name)
-                } else {
-                    ApiError::of(S3Error::BucketAlreadyExists, "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.").with("BucketName", &name)
-                });
-            }
-            if caller.is_anonymous() {
-                return Err(ApiError::access_denied("Access Denied"));
-            }
-            world.buckets.insert(
-                name.clone(),
-                Bucket {
-                    name,
-                    account: caller.account.clone(),
-                    region: requested.unwrap_or_else(|| region.to_owned()),
-                    created: now,
-                    ..Bucket::default()
-                },
-            );
-            Ok(S3Output::Empty(200))
-        }
-        S3Operation::DeleteBucket { bucket: name } => {
-            if !bucket(world, &name)?.objects.is_empty() {
-                return Err(ApiError::of(
-                    S3Error::BucketNotEmpty,
-                    "The bucket you tried to delete is not empty",
-                )
-                .with("BucketName", &name));
-            }
-            // Uploads in progress go with the bucket, and so do their parts' bodies.
-            if let Some(removed) = world.buckets.remove(&name) {
-                for part in removed.parts.values() {
-                    world.blobs.release(&part.body);
-                }
-            }
-            Ok(S3Output::Empty(204))
-        }
-        S3Operation::HeadBucket { bucket: name } => {
-            bucket(world, &name).map(|_| S3Output::Empty(200))
-        }
-        S3Operation::GetBucketLocation { bucket: name } => {
-            Ok(S3Output::Location(bucket(world, &name)?.region.clone()))
-        }
-        S3Operation::ListObjects(listing) => list(world, listing),
-        S3Operation::PutObject {
-            bucket: name,
-            key,
-            body,
-            content_type,
-            content_md5,
-            condition,
-        } => {
-            conditional::admit(
-                condition.as_ref(),
-                bucket(world, &name)?.objects.get(&key),
-                &key,
-            )?;
-            let digest = body.md5();
-            check_content_md5(content_md5.as_deref(), &digest)?;
-            let etag = hex::encode(digest);
-            let body = world.blobs.stage(body);
-            let World { buckets, blobs, .. } = world;
-            let replaced = buckets
-                .get_mut(&name)
-                .ok_or_else(|| no_such_bucket(&name))?
-                .objects
-                .insert(
-                    key,
-                    Object {
-                        body,
-                        etag: etag.clone(),
-                        modified: now,
-                        content_type,
-                    },
-                );
-            if let Some(replaced) = replaced {
-                blobs.release(&replaced.body);
-            }
-            Ok(S3Output::Put { etag })
-        }
-        S3Operation::GetObject {
-            bucket: name,
-            key,
-            head,
-            range,
-        } => {
-            let object = bucket(world, &name)?.objects.get(&key).ok_or_else(|| {
-                ApiError::of(S3Error::NoSuchKey, "The specified key does not exist.")
-                    .with("Key", &key)
-            })?;
-            let size = object.body.len();
-            let range = range
-                .as_deref()
-                .map(|header| range::satisfiable(header, size))
-                .transpose()?
-                .flatten();
-            let body = match (head, range) {
-                (true, _) => Ok(Content::default()),
-                (false, Some((first, last))) => {
-                    world.blobs.read(&object.body, first, last - first + 1)
-                }
-                (false, None) => world.blobs.read(&object.body, 0, size),
-            }
-            .map_err(|error| unreadable(&error))?;
-            Ok(S3Output::Object {
-                body,
-                etag: object.etag.clone(),
-                modified: object.modified,
-                content_type: object.content_type.clone(),
-                head,
-                size,
-                range,
-            })
-        }
-        S3Operation::DeleteObject { bucket: name, key } => {
-            bucket(world, &name)?;
-            let World { buckets, blobs, .. } = world;
-            if let Some(removed) = buckets
-                .get_mut(&name)
-                .and_then(|found| found.objects.remove(&key))
-            {
-                blobs.release(&removed.body);
-            }
-            Ok(S3Output::Empty(204))
-        }
-        S3Operation::DeleteObjects { bucket: name, keys } => {
-            bucket(world, &name)?;
-            let World { buckets, blobs, .. } = world;
-            if let Some(found) = buckets.get_mut(&name) {
-                for key in &keys {
-                    if let Some(removed) = found.objects.remove(key) {
-                        blobs.release(&removed.body);
-                    }
-                }
-            }
-            Ok(S3Output::Deleted(keys))
-        }
-        S3Operation::CopyObject {
-            bucket: name,
-            key,
-            source_bucket,
-            source_key,
-        } => {
-            let mut object = bucket(world, &source_bucket)?
-                .objects
-                .get(&source_key)
-                .cloned()
-                .ok_or_else(|| {
-                    ApiError::of(S3Error::NoSuchKey, "The specified key does not exist.")
-                        .with("Key", &source_key)
-                })?;
-            object.modified = now;
-            bucket(world, &name)?;
-            object.body = world.blobs.copy(&object.body);
-            let output = S3Output::Copied {
-                etag: object.etag.clone(),
-                modified: now,
-            };
-            let World { buckets, blobs, .. } = world;
-            if let Some(replaced) = buckets
-                .get_mut(&name)
-                .and_then(|target| target.objects.insert(key, object))
-            {
-                blobs.release(&replaced.body);
-            }
-            Ok(output)
-        }
-        S3Operation::PutBucketPolicy {
-            bucket: name,
-            policy,
-        } => {
-            policy_verdict.unwrap_or_else(|| policy::check(&policy))?;
-            bucket_mut(world, &name)?.policy = Some(policy);
-            Ok(S3Output::Empty(204))
-        }
-        S3Operation::GetBucketPolicy { bucket: name } => bucket(world, &name)?
-            .policy
-            .clone()
-            .map(S3Output::Policy)
-            .ok_or_else(|| {
-                ApiError::of(
-                    S3Error::NoSuchBucketPolicy,
-                    "The bucket policy does not exist",
-                )
-                .with("BucketName", &name)
-            }),
-        S3Operation::DeleteBucketPolicy { bucket: name } => {
-            bucket_mut(world, &name)?.policy = None;
-            Ok(S3Output::Empty(204))
-        }
-        S3Operation::PutBucketTagging { bucket: name, tags } => {
-            bucket_mut(world, &name)?.tags = tags;
-            Ok(S3Output::Empty(204))
-        }
-        S3Operation::GetBucketTagging { bucket: name } => {
-            let found = bucket(world, &name)?;
-            if found.tags.is_empty() {
-                return Err(
-                    ApiError::of(S3Error::NoSuchTagSet, "The TagSet does not exist")
-                        .with("BucketName", &name),
-                );
-            }
-            Ok(S3Output::Tags(found.tags.clone()))
-        }
-        S3Operation::DeleteBucketTagging { bucket: name } => {
-            bucket_mut(world, &name)?.tags.clear();
-            Ok(S3Output::Empty(204))
-        }
-        S3Operation::GetBucketVersioning { bucket: name } => Ok(S3Output::Versioning(
-            bucket(world, &name)?.versioning.clone(),
-        )),
-        S3Operation::PutBucketVersioning {
-            bucket: name,
-            status,
-        } => match status.as_deref() {
-            Some("Suspended") => {
-                bucket_mut(world, &name)?.versioning = Some("Suspended".to_owned());
-                Ok(S3Output::Empty(200))
-            }
-            Some("Enabled") => {
-                bucket(world, &name)?;
-                Err(ApiError::of(
-                    S3Error::NotImplemented,
-                    "The sandbox does not keep object versions, so it cannot enable versioning",
-                ))
-            }
-            _ => Err(ApiError::of(
-                S3Error::MalformedXML,
-                "The XML you provided was not well-formed or did not validate against our published schema",
-            )),
-        },
-        S3Operation::Multipart(operation) => {
-            multipart::run(operation, world, caller).map(S3Output::Multipart)
-        }
-        S3Operation::Unsupported { operation, .. } => Err(ApiError::of(
-            S3Error::NotImplemented,
-            format!("The sandbox does not emulate S3 {operation}"),
-        )),
-    }
 }

@@ -11,10 +11,13 @@ use std::ops::Bound;
 
 use md5::Digest as _;
 
-use super::{Check, bucket, bucket_mut, conditional, on_bucket, on_object};
-use crate::auth::Caller;
+use super::{
+    RestOperation, S3Output, bucket, bucket_check, bucket_mut, bucket_name, conditional,
+    conditional_checks, count, key_name, object_check, url_encoded, write_condition,
+};
 use crate::ids;
-use crate::services::ApiError;
+use crate::model::body::Payload;
+use crate::services::{ApiError, Call};
 use crate::state::World;
 use crate::state::blobs::{Body, Ledger};
 use crate::state::world::{Bucket, Object};
@@ -67,9 +70,7 @@ fn forget(bucket: &mut Bucket, blobs: &mut Ledger, upload_id: &str, kept: &[u32]
     }
 }
 
-pub use crate::model::s3::{
-    ListedUpload, MultipartOperation, MultipartOutput, Part, Upload, part_key,
-};
+pub use crate::model::s3::{ListedUpload, MultipartOutput, Part, Upload, part_key};
 use crate::services::S3Error;
 
 /// The bucket `name` and the world's blob ledger, both to change.
@@ -88,34 +89,84 @@ fn size(body: &Body) -> usize {
     usize::try_from(body.len()).unwrap_or(usize::MAX)
 }
 
-impl MultipartOperation {
-    /// The authorization the operation needs (the actions AWS documents for each).
-    pub fn checks(&self) -> Vec<Check> {
-        match self {
-            Self::Create { bucket, key, .. } | Self::UploadPart { bucket, key, .. } => {
-                vec![on_object("s3:PutObject", bucket, key)]
-            }
-            Self::Complete {
-                bucket,
-                key,
-                condition,
-                ..
-            } => super::conditional_checks(bucket, key, condition.as_ref()),
-            Self::Abort { bucket, key, .. } => {
-                vec![on_object("s3:AbortMultipartUpload", bucket, key)]
-            }
-            Self::ListParts { bucket, key, .. } => {
-                vec![on_object("s3:ListMultipartUploadParts", bucket, key)]
-            }
-            Self::ListUploads { bucket, .. } => {
-                vec![on_bucket("s3:ListBucketMultipartUploads", bucket)]
-            }
-        }
-    }
+/// The multipart operations.
+pub(super) static OPERATIONS: &[RestOperation] = &[
+    RestOperation {
+        name: "CreateMultipartUpload",
+        mutates: true,
+        checks: |_, call| object_check("s3:PutObject", call),
+        run: create,
+    },
+    RestOperation {
+        name: "UploadPart",
+        mutates: true,
+        checks: |_, call| object_check("s3:PutObject", call),
+        run: upload_part,
+    },
+    RestOperation {
+        name: "CompleteMultipartUpload",
+        mutates: true,
+        checks: |_, call| conditional_checks(call),
+        run: |world, call| {
+            let (name, key, upload_id) = names(call)?;
+            let condition = write_condition(call.input)?;
+            let found = upload(world, name, key, upload_id)?;
+            let current = bucket(world, name)?.objects.get(key);
+            conditional::unchanged_since(condition.as_ref(), found.seen.as_ref(), current)?;
+            conditional::admit(condition.as_ref(), current, key)?;
+            let parts: Vec<(String, String)> = call
+                .input
+                .child("MultipartUpload")
+                .map(|upload| {
+                    upload
+                        .structs_up_to("Parts", MAX_PART_NUMBER as usize + 1)
+                        .into_iter()
+                        .map(|part| {
+                            (
+                                part.get("PartNumber").unwrap_or_default().to_owned(),
+                                part.get("ETag").unwrap_or_default().to_owned(),
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let now = world.now();
+            complete(world, name, key.to_owned(), upload_id, &parts, now).map(S3Output::Multipart)
+        },
+    },
+    RestOperation {
+        name: "AbortMultipartUpload",
+        mutates: true,
+        checks: |_, call| object_check("s3:AbortMultipartUpload", call),
+        run: |world, call| {
+            let (name, key, upload_id) = names(call)?;
+            upload(world, name, key, upload_id)?;
+            let (found, blobs) = bucket_and_blobs(world, name)?;
+            forget(found, blobs, upload_id, &[]);
+            Ok(S3Output::Multipart(MultipartOutput::Aborted))
+        },
+    },
+    RestOperation {
+        name: "ListParts",
+        mutates: false,
+        checks: |_, call| object_check("s3:ListMultipartUploadParts", call),
+        run: list_parts,
+    },
+    RestOperation {
+        name: "ListMultipartUploads",
+        mutates: false,
+        checks: |_, call| bucket_check("s3:ListBucketMultipartUploads", call),
+        run: list_uploads,
+    },
+];
 
-    pub fn mutates(&self) -> bool {
-        !matches!(self, Self::ListParts { .. } | Self::ListUploads { .. })
-    }
+/// The bucket, key and upload id an upload's request names.
+fn names<'c>(call: &'c Call<'_, '_>) -> Result<(&'c str, &'c str, &'c str), ApiError> {
+    Ok((
+        bucket_name(call)?,
+        key_name(call)?,
+        call.input.get("UploadId").unwrap_or_default(),
+    ))
 }
 
 fn no_such_upload(upload_id: &str) -> ApiError {
@@ -201,191 +252,165 @@ fn unquote(etag: &str) -> &str {
     etag.trim().trim_matches('"')
 }
 
-/// Runs a multipart operation.
-#[expect(clippy::too_many_lines, reason = "one arm per operation")]
-pub fn run(
-    operation: MultipartOperation,
-    world: &mut World,
-    caller: &Caller,
-) -> Result<MultipartOutput, ApiError> {
-    let now = world.now();
-    match operation {
-        MultipartOperation::Create {
-            bucket: name,
-            key,
-            content_type,
-        } => {
-            bucket(world, &name)?;
-            if pending(world).0 >= MAX_PENDING_UPLOADS {
-                return Err(sandbox_limit(format!(
-                    "The sandbox keeps at most {MAX_PENDING_UPLOADS} multipart uploads in progress; complete or abort some first"
-                )));
-            }
-            let upload_id = ids::upload_id();
-            let found = bucket_mut(world, &name)?;
-            let seen = conditional::seen(found.objects.get(&key));
-            found.uploads.insert(
-                upload_id.clone(),
-                Upload {
-                    key: key.clone(),
-                    initiated: now,
-                    content_type,
-                    initiator: caller.principal.arn.clone(),
-                    owner: caller.account.clone(),
-                    seen,
-                },
-            );
-            Ok(MultipartOutput::Created {
-                bucket: name,
-                key,
-                upload_id,
-            })
-        }
-        MultipartOperation::UploadPart {
-            bucket: name,
-            key,
-            upload_id,
-            part_number: number,
-            body,
-            content_md5,
-        } => {
-            let number = part_number(&number)?;
-            upload(world, &name, &key, &upload_id)?;
-            let found = bucket(world, &name)?;
-            let part = part_key(&upload_id, number);
-            let replaced = found.parts.get(&part).map_or(0, |part| size(&part.body));
-            let upload_bytes: usize = parts_of(found, &upload_id, 1)
-                .map(|(_, part)| size(&part.body))
-                .sum();
-            let incoming = usize::try_from(body.len()).unwrap_or(usize::MAX);
-            admit(upload_bytes, replaced, incoming, pending(world).1)?;
-            let digest = body.md5();
-            super::check_content_md5(content_md5.as_deref(), &digest)?;
-            let etag = hex::encode(digest);
-            let body = world.blobs.stage(body);
-            let (found, blobs) = bucket_and_blobs(world, &name)?;
-            let replaced = found.parts.insert(
-                part,
-                Part {
-                    body,
-                    etag: etag.clone(),
-                    modified: now,
-                },
-            );
-            if let Some(replaced) = replaced {
-                blobs.release(&replaced.body);
-            }
-            Ok(MultipartOutput::PartStored { etag })
-        }
-        MultipartOperation::Complete {
-            bucket: name,
-            key,
-            upload_id,
-            parts,
-            condition,
-        } => {
-            let found = upload(world, &name, &key, &upload_id)?;
-            let current = bucket(world, &name)?.objects.get(&key);
-            conditional::unchanged_since(condition.as_ref(), found.seen.as_ref(), current)?;
-            conditional::admit(condition.as_ref(), current, &key)?;
-            complete(world, &name, key, &upload_id, &parts, now)
-        }
-        MultipartOperation::Abort {
-            bucket: name,
-            key,
-            upload_id,
-        } => {
-            upload(world, &name, &key, &upload_id)?;
-            let (found, blobs) = bucket_and_blobs(world, &name)?;
-            forget(found, blobs, &upload_id, &[]);
-            Ok(MultipartOutput::Aborted)
-        }
-        MultipartOperation::ListParts {
-            bucket: name,
-            key,
-            upload_id,
-            max_parts,
-            marker,
-        } => {
-            let found = upload(world, &name, &key, &upload_id)?;
-            let mut parts: Vec<(u32, String, usize, i64)> =
-                parts_of(bucket(world, &name)?, &upload_id, marker.saturating_add(1))
-                    .take(max_parts.saturating_add(1))
-                    .map(|(number, part)| {
-                        (number, part.etag.clone(), size(&part.body), part.modified)
-                    })
-                    .collect();
-            let next = if parts.len() > max_parts {
-                parts.truncate(max_parts);
-                parts.last().map(|(number, ..)| *number)
-            } else {
-                None
-            };
-            Ok(MultipartOutput::Parts {
-                bucket: name,
-                key,
-                upload_id,
-                initiator: found.initiator.clone(),
-                owner: found.owner.clone(),
-                max_parts,
-                marker,
-                parts,
-                next,
-            })
-        }
-        MultipartOperation::ListUploads {
-            bucket: name,
-            prefix,
-            max_uploads,
-            key_marker,
-            upload_id_marker,
-            url_encoded,
-        } => {
-            let found = bucket(world, &name)?;
-            let mut uploads: Vec<ListedUpload> = found
-                .uploads
-                .iter()
-                .filter(|(_, upload)| upload.key.starts_with(&prefix))
-                .map(|(id, upload)| ListedUpload {
-                    key: upload.key.clone(),
-                    upload_id: id.clone(),
-                    initiated: upload.initiated,
-                    initiator: upload.initiator.clone(),
-                    owner: upload.owner.clone(),
-                })
-                .collect();
-            uploads.sort_by(|a, b| {
-                (&a.key, a.initiated, &a.upload_id).cmp(&(&b.key, b.initiated, &b.upload_id))
-            });
-            if let Some(marker) = &key_marker {
-                uploads.retain(|upload| match &upload_id_marker {
-                    // After the marker's upload: same key with a later id, or a later key.
-                    Some(id) => {
-                        upload.key > *marker || (upload.key == *marker && upload.upload_id > *id)
-                    }
-                    None => upload.key > *marker,
-                });
-            }
-            let next = if uploads.len() > max_uploads {
-                uploads.truncate(max_uploads);
-                uploads
-                    .last()
-                    .map(|last| (last.key.clone(), last.upload_id.clone()))
-            } else {
-                None
-            };
-            Ok(MultipartOutput::Uploads {
-                bucket: name,
-                prefix,
-                max_uploads,
-                key_marker,
-                upload_id_marker,
-                url_encoded,
-                uploads,
-                next,
-            })
-        }
+fn create(world: &mut World, call: &mut Call<'_, '_>) -> Result<S3Output, ApiError> {
+    let (name, key) = (bucket_name(call)?, key_name(call)?);
+    bucket(world, name)?;
+    if pending(world).0 >= MAX_PENDING_UPLOADS {
+        return Err(sandbox_limit(format!(
+            "The sandbox keeps at most {MAX_PENDING_UPLOADS} multipart uploads in progress; complete or abort some first"
+        )));
     }
+    let now = world.now();
+    let upload_id = ids::upload_id();
+    let found = bucket_mut(world, name)?;
+    let seen = conditional::seen(found.objects.get(key));
+    found.uploads.insert(
+        upload_id.clone(),
+        Upload {
+            key: key.to_owned(),
+            initiated: now,
+            content_type: call.input.get("ContentType").map(str::to_owned),
+            initiator: call.caller.principal.arn.clone(),
+            owner: call.caller.account.clone(),
+            seen,
+        },
+    );
+    Ok(S3Output::Multipart(MultipartOutput::Created {
+        bucket: name.to_owned(),
+        key: key.to_owned(),
+        upload_id,
+    }))
+}
+
+fn upload_part(world: &mut World, call: &mut Call<'_, '_>) -> Result<S3Output, ApiError> {
+    let (name, key, upload_id) = names(call)?;
+    let number = part_number(call.input.get("PartNumber").unwrap_or_default())?;
+    let body = call
+        .input
+        .body()
+        .cloned()
+        .unwrap_or_else(|| Payload::from(Vec::new()));
+    upload(world, name, key, upload_id)?;
+    let found = bucket(world, name)?;
+    let part = part_key(upload_id, number);
+    let replaced = found.parts.get(&part).map_or(0, |part| size(&part.body));
+    let upload_bytes: usize = parts_of(found, upload_id, 1)
+        .map(|(_, part)| size(&part.body))
+        .sum();
+    let incoming = usize::try_from(body.len()).unwrap_or(usize::MAX);
+    admit(upload_bytes, replaced, incoming, pending(world).1)?;
+    let digest = body.md5();
+    super::check_content_md5(call.input.get("ContentMD5"), &digest)?;
+    let etag = hex::encode(digest);
+    let now = world.now();
+    let body = world.blobs.stage(body);
+    let (found, blobs) = bucket_and_blobs(world, name)?;
+    let replaced = found.parts.insert(
+        part,
+        Part {
+            body,
+            etag: etag.clone(),
+            modified: now,
+        },
+    );
+    if let Some(replaced) = replaced {
+        blobs.release(&replaced.body);
+    }
+    Ok(S3Output::Multipart(MultipartOutput::PartStored { etag }))
+}
+
+fn list_parts(world: &mut World, call: &mut Call<'_, '_>) -> Result<S3Output, ApiError> {
+    let (name, key, upload_id) = names(call)?;
+    let max_parts = count(call.input, "MaxParts", "max-parts", 1000)?;
+    let marker = match call.input.get("PartNumberMarker") {
+        None => 0,
+        Some(text) => text.parse::<u32>().map_err(|_| {
+            ApiError::of(
+                S3Error::InvalidArgument,
+                "Provided part-number-marker not an integer or within integer range",
+            )
+        })?,
+    };
+    let found = upload(world, name, key, upload_id)?;
+    let mut parts: Vec<(u32, String, usize, i64)> =
+        parts_of(bucket(world, name)?, upload_id, marker.saturating_add(1))
+            .take(max_parts.saturating_add(1))
+            .map(|(number, part)| (number, part.etag.clone(), size(&part.body), part.modified))
+            .collect();
+    let next = if parts.len() > max_parts {
+        parts.truncate(max_parts);
+        parts.last().map(|(number, ..)| *number)
+    } else {
+        None
+    };
+    Ok(S3Output::Multipart(MultipartOutput::Parts {
+        bucket: name.to_owned(),
+        key: key.to_owned(),
+        upload_id: upload_id.to_owned(),
+        initiator: found.initiator.clone(),
+        owner: found.owner.clone(),
+        max_parts,
+        marker,
+        parts,
+        next,
+    }))
+}
+
+fn list_uploads(world: &mut World, call: &mut Call<'_, '_>) -> Result<S3Output, ApiError> {
+    let name = bucket_name(call)?;
+    let input = call.input;
+    let max_uploads = count(input, "MaxUploads", "max-uploads", 1000)?;
+    let url_encoded = url_encoded(input)?;
+    let prefix = input.get("Prefix").unwrap_or_default().to_owned();
+    let key_marker = input
+        .get("KeyMarker")
+        .filter(|marker| !marker.is_empty())
+        .map(str::to_owned);
+    let upload_id_marker = input
+        .get("UploadIdMarker")
+        .filter(|marker| !marker.is_empty())
+        .map(str::to_owned);
+    let found = bucket(world, name)?;
+    let mut uploads: Vec<ListedUpload> = found
+        .uploads
+        .iter()
+        .filter(|(_, upload)| upload.key.starts_with(&prefix))
+        .map(|(id, upload)| ListedUpload {
+            key: upload.key.clone(),
+            upload_id: id.clone(),
+            initiated: upload.initiated,
+            initiator: upload.initiator.clone(),
+            owner: upload.owner.clone(),
+        })
+        .collect();
+    uploads.sort_by(|a, b| {
+        (&a.key, a.initiated, &a.upload_id).cmp(&(&b.key, b.initiated, &b.upload_id))
+    });
+    if let Some(marker) = &key_marker {
+        uploads.retain(|upload| match &upload_id_marker {
+            // After the marker's upload: same key with a later id, or a later key.
+            Some(id) => upload.key > *marker || (upload.key == *marker && upload.upload_id > *id),
+            None => upload.key > *marker,
+        });
+    }
+    let next = if uploads.len() > max_uploads {
+        uploads.truncate(max_uploads);
+        uploads
+            .last()
+            .map(|last| (last.key.clone(), last.upload_id.clone()))
+    } else {
+        None
+    };
+    Ok(S3Output::Multipart(MultipartOutput::Uploads {
+        bucket: name.to_owned(),
+        prefix,
+        max_uploads,
+        key_marker,
+        upload_id_marker,
+        url_encoded,
+        uploads,
+        next,
+    }))
 }
 
 fn complete(

@@ -5,17 +5,17 @@
 
 use awslab_policy::{PolicyDocument, PolicyKind, Quota};
 
-use super::S3Operation;
-use crate::services::ApiError;
 use crate::services::S3Error;
+use crate::services::{ApiError, Input};
 
-/// The verdict on the policy of a `PutBucketPolicy`, reached outside the lock; `None`
-/// for any other operation.
-pub fn precheck(operation: &S3Operation) -> Option<Result<(), ApiError>> {
-    match operation {
-        S3Operation::PutBucketPolicy { policy, .. } => Some(check(policy)),
-        _ => None,
+/// The input of `operation`, with the verdict on a `PutBucketPolicy`'s policy reached
+/// outside the lock (kept as the input's document verdict, as IAM keeps its own).
+pub fn precheck(operation: &str, input: Input) -> Input {
+    if operation != "PutBucketPolicy" {
+        return input;
     }
+    let verdict = check(input.get("Policy").unwrap_or_default()).map(|()| Vec::new());
+    input.with_document_verdict(verdict)
 }
 
 /// Checks a bucket policy: its size, then its grammar.

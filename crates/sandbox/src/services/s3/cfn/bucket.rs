@@ -8,10 +8,10 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::SERVICE;
+use crate::services::Input;
 use crate::services::cloudformation::intrinsics::Made;
 use crate::services::cloudformation::resources::{Actor, text};
 use crate::services::cloudformation::types::{Replacement, ResourceType};
-use crate::services::s3::S3Operation;
 use crate::services::{ApiError, Check};
 use crate::state::World;
 
@@ -91,10 +91,8 @@ impl ResourceType for Bucket {
         actor
             .s3(
                 world,
-                S3Operation::CreateBucket {
-                    bucket: name.clone(),
-                    region: Some(region.clone()),
-                },
+                "CreateBucket",
+                &Input::default().text("Bucket", name.clone()),
             )
             .map_err(|error| (None, error))?;
         let made = made(&name, &region);
@@ -152,9 +150,8 @@ impl ResourceType for Bucket {
     ) -> Result<(), ApiError> {
         actor.s3(
             world,
-            S3Operation::DeleteBucket {
-                bucket: made.physical.clone(),
-            },
+            "DeleteBucket",
+            &Input::default().text("Bucket", made.physical.clone()),
         )
     }
 }

@@ -7,10 +7,10 @@ use serde_json::Value;
 
 use super::SERVICE;
 use crate::services::ApiError;
+use crate::services::Input;
 use crate::services::cloudformation::intrinsics::Made;
 use crate::services::cloudformation::resources::{Actor, invalid, text};
 use crate::services::cloudformation::types::{Replacement, ResourceType};
-use crate::services::s3::S3Operation;
 use crate::state::World;
 
 pub struct BucketPolicy;
@@ -57,13 +57,7 @@ impl ResourceType for BucketPolicy {
         let policy = property("PolicyDocument")
             .ok_or_else(|| (None, invalid("Property PolicyDocument cannot be empty.")))?;
         actor
-            .s3(
-                world,
-                S3Operation::PutBucketPolicy {
-                    bucket: bucket.clone(),
-                    policy,
-                },
-            )
+            .s3(world, "PutBucketPolicy", &put(&bucket, policy))
             .map_err(|error| (None, error))?;
         let mut attributes = BTreeMap::new();
         attributes.insert("Bucket".to_owned(), bucket);
@@ -84,7 +78,7 @@ impl ResourceType for BucketPolicy {
     ) -> Result<Made, ApiError> {
         let bucket = new.get("Bucket").and_then(text).unwrap_or_default();
         let policy = new.get("PolicyDocument").and_then(text).unwrap_or_default();
-        actor.s3(world, S3Operation::PutBucketPolicy { bucket, policy })?;
+        actor.s3(world, "PutBucketPolicy", &put(&bucket, policy))?;
         Ok(made.clone())
     }
 
@@ -96,6 +90,17 @@ impl ResourceType for BucketPolicy {
         _: &Value,
     ) -> Result<(), ApiError> {
         let bucket = made.attributes.get("Bucket").cloned().unwrap_or_default();
-        actor.s3(world, S3Operation::DeleteBucketPolicy { bucket })
+        actor.s3(
+            world,
+            "DeleteBucketPolicy",
+            &Input::default().text("Bucket", bucket),
+        )
     }
+}
+
+/// A `PutBucketPolicy` of `policy` on `bucket`.
+fn put(bucket: &str, policy: String) -> Input {
+    Input::default()
+        .text("Bucket", bucket)
+        .text("Policy", policy)
 }
