@@ -45,7 +45,7 @@ fn expired_journaled(args: &ReapArgs, now: i64) -> Result<Journaled, Failure> {
 fn reap_run(args: &ReapArgs) -> Result<Status, Failure> {
     // Everything that needs a runtime happens in blocks that drop it: `down` makes its
     // own.
-    let (now, account, caller, found, is_aws) = {
+    let (now, account, caller, found, incomplete, is_aws) = {
         let runtime = runtime()?;
         let connection = runtime.block_on(super::connect::connect(&args.target, None, None))?;
         let (account, caller) = runtime.block_on(credentials::whoami(
@@ -53,7 +53,7 @@ fn reap_run(args: &ReapArgs) -> Result<Status, Failure> {
             &connection.target,
         ))?;
         let now = super::sweep::target_now(&connection)?;
-        let found = runtime
+        let discovery = runtime
             .block_on(sweep::discover(&connection.operator))
             .map_err(|error| {
                 Failure::new(
@@ -61,7 +61,18 @@ fn reap_run(args: &ReapArgs) -> Result<Status, Failure> {
                     format!("cannot list the account: {error}"),
                 )
             })?;
-        (now, account, caller, found, connection.target.is_aws())
+        // An expired run whose journal is gone may have resources of a kind that could
+        // not be listed: reap cannot then claim nothing expired is left (exit 3).
+        let incomplete =
+            super::sweep::report_unlisted(&discovery.unlisted, None, &args.state.state_dir);
+        (
+            now,
+            account,
+            caller,
+            discovery.found,
+            incomplete,
+            connection.target.is_aws(),
+        )
     };
     eprintln!(
         "Reap at {} (the target's clock), account {account}, as {caller}",
@@ -79,7 +90,11 @@ fn reap_run(args: &ReapArgs) -> Result<Status, Failure> {
     let orphan_runs: BTreeSet<String> = orphans.iter().map(|f| f.run.clone()).collect();
     if with_journal.is_empty() && orphans.is_empty() {
         println!("Nothing to reap: no run has expired.");
-        return Ok(Status::Success);
+        return Ok(if incomplete {
+            Status::LeftBehind
+        } else {
+            Status::Success
+        });
     }
     if is_aws {
         confirm(
@@ -114,7 +129,7 @@ fn reap_run(args: &ReapArgs) -> Result<Status, Failure> {
     if !orphans.is_empty() && !sweep_orphans(args, &orphans, &orphan_runs)? {
         clean = false;
     }
-    Ok(if clean {
+    Ok(if clean && !incomplete {
         Status::Success
     } else {
         Status::LeftBehind

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::time::Duration;
 
-use awslab_executor::sweep::{self, Filter, Found, Outcome};
+use awslab_executor::sweep::{self, Filter, Found, Outcome, Unlisted};
 use awslab_executor::tags::{RunTimes, format_instant};
 use awslab_executor::{Journal, credentials, replay};
 use serde::Serialize;
@@ -80,6 +80,51 @@ pub fn journaled(state_dir: &Path, runs: &BTreeSet<String>) -> BTreeMap<String, 
     known
 }
 
+/// The kinds of resource (sweep's `type`s: `iam_user`, ...) run `run`'s journal in
+/// `state_dir` holds, or `None` when it has no journal there.
+fn journaled_kinds(state_dir: &Path, run: &str) -> Option<BTreeSet<String>> {
+    let id = awslab_executor::RunId::parse(run).ok()?;
+    let path = Journal::run_dir(state_dir, &id).join(Journal::FILE_NAME);
+    if !path.is_file() {
+        return None;
+    }
+    let state = replay(&path).ok()?;
+    Some(
+        state
+            .resources
+            .iter()
+            .filter_map(|live| {
+                serde_json::to_value(&live.resource).ok()?["type"]
+                    .as_str()
+                    .map(str::to_owned)
+            })
+            .collect(),
+    )
+}
+
+/// Says which kinds of resource could not be listed; true when one of them may hold
+/// what the sweep is about, so it cannot prove nothing is left. Every kind may, unless
+/// `--run` names a run whose journal here holds nothing of that kind (then the kind is
+/// out of the sweep's scope, and only noted).
+pub fn report_unlisted(unlisted: &[Unlisted], run: Option<&str>, state_dir: &Path) -> bool {
+    let kinds = run.and_then(|run| journaled_kinds(state_dir, run));
+    let mut incomplete = false;
+    for Unlisted { kind, error } in unlisted {
+        match (&kinds, run) {
+            (Some(kinds), Some(run)) if !kinds.contains(*kind) => eprintln!(
+                "note: cannot list `{kind}` resources ({error}); run `{run}`'s journal holds none, so this sweep does not need them"
+            ),
+            _ => {
+                incomplete = true;
+                eprintln!(
+                    "warning: cannot list `{kind}` resources ({error}): any that awslab made are not in this sweep, so it cannot prove nothing is left (exit status 3)"
+                );
+            }
+        }
+    }
+    incomplete
+}
+
 /// The found resources that `filter` admits, marked with what the journals know, in
 /// removal order.
 pub fn removal_plan(found: Vec<Found>, filter: &Filter, state_dir: &Path) -> Vec<Found> {
@@ -108,6 +153,9 @@ struct Report<'a> {
     caller: &'a str,
     /// True when nothing was deleted (no `--yes`).
     dry_run: bool,
+    /// The kinds that could not be listed (each with its error).
+    #[serde(skip_serializing_if = "<[Unlisted]>::is_empty")]
+    unlisted: &'a [Unlisted],
     resources: Vec<Row<'a>>,
 }
 
@@ -139,7 +187,7 @@ fn sweep_run(args: &SweepArgs) -> Result<Status, Failure> {
             .map(|age| now.saturating_sub(i64::try_from(age.as_secs()).unwrap_or(i64::MAX))),
         expired_at: args.expired.then_some(now),
     };
-    let found = runtime
+    let discovery = runtime
         .block_on(sweep::discover(&connection.operator))
         .map_err(|error| {
             Failure::new(
@@ -147,11 +195,23 @@ fn sweep_run(args: &SweepArgs) -> Result<Status, Failure> {
                 format!("cannot list the account: {error}"),
             )
         })?;
-    let planned = removal_plan(found, &filter, &args.state.state_dir);
+    // A kind that could not be listed may hold what this sweep is about: it cannot
+    // then claim nothing is left (exit 3).
+    let incomplete = report_unlisted(
+        &discovery.unlisted,
+        args.run.as_deref(),
+        &args.state.state_dir,
+    );
+    let planned = removal_plan(discovery.found, &filter, &args.state.state_dir);
+    let unlisted = &discovery.unlisted;
     if !args.yes {
-        show(args.output, &account, &caller, &planned, None);
+        show(args.output, &account, &caller, &planned, None, unlisted);
         if planned.is_empty() {
-            return Ok(Status::Success);
+            return Ok(if incomplete {
+                Status::LeftBehind
+            } else {
+                Status::Success
+            });
         }
         if args.output == OutputFormat::Human {
             eprintln!(
@@ -191,9 +251,16 @@ fn sweep_run(args: &SweepArgs) -> Result<Status, Failure> {
         let deleted = outcomes.iter().filter(|o| **o == Outcome::Deleted).count();
         println!("Sweep: {deleted} deleted, {left} left.");
     } else {
-        show(args.output, &account, &caller, &planned, Some(&outcomes));
+        show(
+            args.output,
+            &account,
+            &caller,
+            &planned,
+            Some(&outcomes),
+            unlisted,
+        );
     }
-    Ok(if left == 0 {
+    Ok(if left == 0 && !incomplete {
         Status::Success
     } else {
         Status::LeftBehind
@@ -241,12 +308,14 @@ fn show(
     caller: &str,
     planned: &[Found],
     outcomes: Option<&[Outcome]>,
+    unlisted: &[Unlisted],
 ) {
     if format == OutputFormat::Json {
         let report = Report {
             account,
             caller,
             dry_run: outcomes.is_none(),
+            unlisted,
             resources: planned
                 .iter()
                 .enumerate()

@@ -2,10 +2,18 @@
 //! OIDC and SAML provider, virtual MFA device, S3 bucket and `CloudFormation` stack of
 //! the account, with their tags read a few at a time. Bounded: at most [`MAX_FOUND`]
 //! resources are kept, and a bucket is emptied of at most [`MAX_OBJECTS`] objects.
+//!
+//! A kind whose listing or tag read fails (a call the target lacks: moto 5.2 answers
+//! `ListSAMLProviderTags` and `ListMFADeviceTags` with an HTML 500) is reported as
+//! [`Unlisted`] and the other kinds are still listed: the caller says so and cannot
+//! claim nothing is left. Stacks are the exception: what a stack made is known only
+//! through it, so a sweep that cannot list stacks stops.
 
 use aws_config::SdkConfig;
 use aws_sdk_cloudformation::types::StackStatus;
 use futures::stream::{self, StreamExt as _};
+
+use serde::Serialize;
 
 use super::Found;
 use crate::classify::describe;
@@ -65,19 +73,49 @@ fn iam_pairs(tags: &[aws_sdk_iam::types::Tag]) -> Tags {
         .collect()
 }
 
-/// Everything in the account that carries `awslab:run`, unordered; an error names the
-/// call that failed (a sweep that cannot list everything must not claim it did).
-pub async fn discover(config: &SdkConfig) -> Result<Vec<Found>, String> {
+/// A kind of resource a sweep could not list, and why (the failed call's error).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Unlisted {
+    /// `iam_user`, `iam_role`, `iam_policy`, `iam_oidc_provider`, `iam_saml_provider`,
+    /// `iam_virtual_mfa_device` or `s3_bucket`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub error: String,
+}
+
+/// What [`discover`] found, and the kinds it could not list.
+#[derive(Debug, Default)]
+pub struct Discovery {
+    pub found: Vec<Found>,
+    pub unlisted: Vec<Unlisted>,
+}
+
+/// Everything in the account that carries `awslab:run`, unordered, and each kind that
+/// could not be listed (a sweep that cannot list everything must not claim it did).
+/// An error (stacks cannot be listed, too many resources) names the call that failed.
+pub async fn discover(config: &SdkConfig) -> Result<Discovery, String> {
     let iam = iam_client(config);
     let s3 = s3_client(config);
     let cfn = cloudformation_client(config);
     let mut all = Vec::new();
-    all.extend(users(&iam).await?);
-    all.extend(roles(&iam).await?);
-    all.extend(policies(&iam).await?);
-    all.extend(providers(&iam).await?);
-    all.extend(devices(&iam).await?);
-    all.extend(buckets(&s3).await?);
+    let mut unlisted = Vec::new();
+    for (kind, listed) in [
+        ("iam_user", users(&iam).await),
+        ("iam_role", roles(&iam).await),
+        ("iam_policy", policies(&iam).await),
+        ("iam_oidc_provider", oidc_providers(&iam).await),
+        ("iam_saml_provider", saml_providers(&iam).await),
+        ("iam_virtual_mfa_device", devices(&iam).await),
+        ("s3_bucket", buckets(&s3).await),
+    ] {
+        match listed {
+            Ok(found) => all.extend(found),
+            Err(error) => {
+                tracing::warn!(kind, %error, "cannot list a kind of resource");
+                unlisted.push(Unlisted { kind, error });
+            }
+        }
+    }
     let stacks = stacks(&cfn).await?;
     // What a stack made goes with the stack, whole: IAM resources made by a stack
     // carry its tags but not `aws:cloudformation:stack-id`, so they are known by the
@@ -104,7 +142,10 @@ pub async fn discover(config: &SdkConfig) -> Result<Vec<Found>, String> {
             "more than {MAX_FOUND} tagged resources; sweep one run at a time (`--run`)"
         ));
     }
-    Ok(all)
+    Ok(Discovery {
+        found: all,
+        unlisted,
+    })
 }
 
 async fn users(iam: &aws_sdk_iam::Client) -> Result<Vec<Found>, String> {
@@ -202,7 +243,7 @@ async fn policies(iam: &aws_sdk_iam::Client) -> Result<Vec<Found>, String> {
     flatten(found)
 }
 
-async fn providers(iam: &aws_sdk_iam::Client) -> Result<Vec<Found>, String> {
+async fn oidc_providers(iam: &aws_sdk_iam::Client) -> Result<Vec<Found>, String> {
     let mut all = Vec::new();
     let oidc = iam
         .list_open_id_connect_providers()
@@ -232,6 +273,11 @@ async fn providers(iam: &aws_sdk_iam::Client) -> Result<Vec<Found>, String> {
             Err(error) => all.push(gone_or(describe("GetOpenIDConnectProvider", &error))),
         }
     }
+    flatten(all)
+}
+
+async fn saml_providers(iam: &aws_sdk_iam::Client) -> Result<Vec<Found>, String> {
+    let mut all = Vec::new();
     let saml = iam
         .list_saml_providers()
         .send()

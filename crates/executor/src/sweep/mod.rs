@@ -22,7 +22,7 @@ use serde::Serialize;
 use crate::client::{cloudformation_client, iam_client, s3_client};
 use crate::resources::{Ownership, Removal, ResourceRef, TeardownCx};
 
-pub use discover::{MAX_FOUND, discover};
+pub use discover::{Discovery, MAX_FOUND, Unlisted, discover};
 
 /// One resource awslab's tags claim, as the removal plan shows it.
 #[derive(Clone, Debug, Serialize)]
