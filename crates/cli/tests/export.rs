@@ -190,7 +190,10 @@ fn runs_and_cleans_up(plan: &str, extra: &[&str], env: &[(&str, &str)]) {
     );
     // One verdict a verify step.
     let script = std::fs::read_to_string(out.join("run.sh")).expect("run.sh");
-    let verifies = script.lines().filter(|l| l.starts_with("claim_")).count();
+    let verifies = script
+        .lines()
+        .filter(|l| l.starts_with("claim_") && !l.contains("() {"))
+        .count();
     assert_eq!(claims.len(), verifies, "{plan}: {}", text(&run));
     let after = serve.items();
     assert_eq!(
@@ -305,26 +308,43 @@ fn markdown_holds_the_scripts_commands_in_the_same_order() {
         };
         let markdown = export("markdown");
         let script = export("sh");
-        let commands = markdown_commands(&markdown);
-        assert!(!commands.is_empty(), "{}: no commands", path.display());
-        // Each markdown line is in the script, in the same order (the script wraps a
-        // claim's command in its check, and a cleanup command in its guard).
-        let lines: Vec<&str> = script.lines().collect();
-        let mut at = 0;
-        for command in &commands {
-            if command == "rm -rf \"$WORK\"" {
-                continue;
+        let (steps, cleanup) = markdown
+            .split_once("## Cleanup")
+            .expect("a Cleanup section");
+        // The script defines its cleanup (a function for its EXIT trap) before the
+        // steps: compare the markdown's steps with the rest of the script, and its
+        // Cleanup section with the function's body.
+        let mut in_cleanup = false;
+        let (mut script_cleanup, mut script_rest) = (Vec::new(), Vec::new());
+        for line in script.lines() {
+            if line == "cleanup() {" {
+                in_cleanup = true;
+            } else if in_cleanup && line == "}" {
+                in_cleanup = false;
+            } else if in_cleanup {
+                script_cleanup.push(line);
+            } else {
+                script_rest.push(line);
             }
-            let found = lines[at..]
-                .iter()
-                .position(|l| l.contains(command.as_str()));
-            let Some(offset) = found else {
-                panic!(
-                    "{}: the markdown's `{command}` is not in the script after line {at}",
-                    path.display()
-                );
-            };
-            at += offset + 1;
+        }
+        for (part, lines) in [(steps, &script_rest), (cleanup, &script_cleanup)] {
+            let commands = markdown_commands(part);
+            assert!(!commands.is_empty(), "{}: no commands", path.display());
+            // Each markdown line is in the script, in the same order (the script wraps
+            // a claim's command in its check, and a cleanup command in its guard).
+            let mut at = 0;
+            for command in &commands {
+                let found = lines[at..]
+                    .iter()
+                    .position(|l| l.contains(command.as_str()));
+                let Some(offset) = found else {
+                    panic!(
+                        "{}: the markdown's `{command}` is not in the script after line {at}",
+                        path.display()
+                    );
+                };
+                at += offset + 1;
+            }
         }
     }
 }
@@ -337,10 +357,10 @@ fn secret_variables_reach_neither_output_nor_the_files_beside_them() {
         let out = dir.path().join(format);
         let output = Command::new(AWSLAB)
             .arg("export")
-            .arg(plans().join("sts-assume-role.yaml"))
+            .arg(plans().join("cross-account.yaml"))
             .args(["--format", format, "--run-id", "sec1", "--out"])
             .arg(&out)
-            .args(["--secret-var", &format!("session={secret}")])
+            .args(["--secret-var", &format!("external-id={secret}")])
             .env("RUST_LOG", "trace")
             .output()
             .expect("run awslab export");
@@ -363,13 +383,13 @@ fn secret_variables_reach_neither_output_nor_the_files_beside_them() {
             "README.md"
         };
         let main = std::fs::read_to_string(out.join(main)).expect("main file");
-        assert!(main.contains("AWSLAB_VAR_SESSION"), "{main}");
+        assert!(main.contains("AWSLAB_VAR_EXTERNAL_ID"), "{main}");
         // And on stdout.
         let output = Command::new(AWSLAB)
             .arg("export")
-            .arg(plans().join("sts-assume-role.yaml"))
+            .arg(plans().join("cross-account.yaml"))
             .args(["--format", format, "--run-id", "sec1"])
-            .args(["--secret-var", &format!("session={secret}")])
+            .args(["--secret-var", &format!("external-id={secret}")])
             .output()
             .expect("run awslab export");
         assert!(output.status.success(), "{}", text(&output));
@@ -396,12 +416,12 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 
 #[test]
 fn secret_variable_is_read_from_the_environment_when_the_script_runs() {
-    // The session name is secret here: the script stops before creating anything
-    // without AWSLAB_VAR_SESSION, and holds every claim with it.
+    // The external id is secret here: the script reads it from AWSLAB_VAR_EXTERNAL_ID
+    // into the trust policy it writes at run time, and holds every claim with it.
     runs_and_cleans_up(
-        "sts-assume-role.yaml",
-        &["--secret-var", "session=s3-sts-lab"],
-        &[("AWSLAB_VAR_SESSION", "s3-sts-lab")],
+        "cross-account.yaml",
+        &["--secret-var", "external-id=agreed-4242"],
+        &[("AWSLAB_VAR_EXTERNAL_ID", "agreed-4242")],
     );
 }
 
