@@ -169,7 +169,15 @@ fn runs_and_cleans_up(plan: &str, extra: &[&str], env: &[(&str, &str)]) {
     let out_arg = out.to_str().expect("utf-8 path");
     let mut args = vec!["--format", "sh", "--out", out_arg];
     args.extend_from_slice(extra);
-    let export = serve.export(&plans().join(plan), &args);
+    // A plan of `plans/`, or a fixture of these tests (`fixtures/export/...`).
+    let path = if plan.contains('/') {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests")
+            .join(plan)
+    } else {
+        plans().join(plan)
+    };
+    let export = serve.export(&path, &args);
     assert!(export.status.success(), "{}", text(&export));
     let run = serve.bash(&out.join("run.sh"), env);
     let stdout = String::from_utf8_lossy(&run.stdout);
@@ -412,6 +420,11 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
         }
     }
     out
+}
+
+#[test]
+fn sh_export_of_the_kinds_no_plan_uses_holds_every_claim() {
+    runs_and_cleans_up("fixtures/export/other-kinds.yaml", &[], &[]);
 }
 
 #[test]
