@@ -74,7 +74,9 @@ pub fn build(sealed: &SealedPlan, options: &Options) -> Runbook {
                 ));
             }
         }
-        let action = awslab_planner::render::describe(sealed, step);
+        // The planner's words keep `${run.id}` as written; the runbook knows it.
+        let action =
+            awslab_planner::render::describe(sealed, step).replace("${run.id}", &options.run_id);
         sections.push(Section {
             step: id.to_string(),
             kind: step.kind.label().to_owned(),

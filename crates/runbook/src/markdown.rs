@@ -152,7 +152,7 @@ fn expected(expected: &Expected) -> String {
                         Some(path) => format!("the object's body (in `{path}`)"),
                         None => format!("`{}` (`--query '{}' --output text`)", f.field, f.query),
                     };
-                    format!("{read} matches `{}` (`*` is any text)", f.shown)
+                    format!("{read} matches `{}` (`*` is any text)", f.pattern)
                 })
                 .collect::<Vec<_>>()
                 .join("; ")

@@ -100,7 +100,9 @@ pub(crate) fn verify(cx: &mut Cx<'_>, step: &Step, k: &Verify) -> Parts {
     }
     // Fields are read from the one answer the call gives (the aws CLI would merge
     // pages, and drop what a page alone says, such as `KeyCount`).
-    if matches!(k.expect.value, Expect::Fields(_)) {
+    if matches!(k.expect.value, Expect::Fields(_))
+        && (operation.starts_with("list-") || operation.starts_with("describe-"))
+    {
         line = line.flag("--no-paginate");
     }
     let expected = match &k.expect.value {
@@ -117,7 +119,10 @@ pub(crate) fn verify(cx: &mut Cx<'_>, step: &Step, k: &Verify) -> Parts {
     };
     let description = awslab_planner::render::describe(cx.sealed, step);
     parts.claim = Some(Claim {
-        text: step.description.clone().unwrap_or(description),
+        text: step
+            .description
+            .clone()
+            .unwrap_or_else(|| description.replace("${run.id}", &cx.options.run_id)),
         command: line.text(),
         expected,
     });
