@@ -196,6 +196,19 @@ fn runs_and_cleans_up(plan: &str, extra: &[&str], env: &[(&str, &str)]) {
         "{plan}: {}",
         text(&run)
     );
+    // No secret in what the script printed: not the operator's secret key, nor a
+    // secret variable's value.
+    let printed = text(&run);
+    assert!(
+        !printed.contains(&serve.operator.1),
+        "{plan}: the operator's secret key was printed"
+    );
+    for (_, value) in env {
+        assert!(
+            !printed.contains(value),
+            "{plan}: a secret variable's value was printed"
+        );
+    }
     // One verdict a verify step.
     let script = std::fs::read_to_string(out.join("run.sh")).expect("run.sh");
     let verifies = script
