@@ -522,3 +522,63 @@ fn invalid_plan_is_refused_with_a_located_error() {
         text(&output)
     );
 }
+
+/// What a learner reads for the seed lab: the markdown export, whole (a fixed run id
+/// and port make it the same every time).
+#[test]
+fn markdown_of_the_seed_lab() {
+    let output = Command::new(AWSLAB)
+        .arg("export")
+        .arg(plans().join("sts-assume-role.yaml"))
+        .args([
+            "--run-id",
+            "r1",
+            "--sandbox-port",
+            "4566",
+            "--region",
+            "us-east-1",
+        ])
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("AWS_PROFILE")
+        .output()
+        .expect("run awslab export");
+    assert!(output.status.success(), "{}", text(&output));
+    insta::assert_snapshot!(String::from_utf8_lossy(&output.stdout));
+}
+
+/// A profile the script writes for the sandbox (or any endpoint) carries its
+/// `endpoint_url`, so `--profile NAME` never sends the sandbox's keys to real AWS; for
+/// a real account it carries none.
+#[test]
+fn profiles_written_off_real_aws_carry_the_endpoint() {
+    for (target, expected) in [
+        (&["--sandbox-port", "4566"][..], true),
+        (&["--target", "aws"][..], false),
+    ] {
+        let output = Command::new(AWSLAB)
+            .arg("export")
+            .arg(plans().join("sts-assume-role.yaml"))
+            .args(["--run-id", "p1", "--format", "sh"])
+            .args(target)
+            .env_remove("AWS_ENDPOINT_URL")
+            .env_remove("AWS_PROFILE")
+            .output()
+            .expect("run awslab export");
+        assert!(output.status.success(), "{}", text(&output));
+        let script = String::from_utf8_lossy(&output.stdout);
+        let profiles = script
+            .lines()
+            .filter(|l| l.starts_with("new_profile "))
+            .count();
+        let endpoints = script
+            .lines()
+            .filter(|l| l.starts_with("aws configure set endpoint_url "))
+            .count();
+        assert!(profiles > 0, "{script}");
+        assert_eq!(
+            endpoints,
+            if expected { profiles } else { 0 },
+            "{target:?}: {script}"
+        );
+    }
+}
