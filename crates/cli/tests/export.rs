@@ -169,7 +169,15 @@ fn runs_and_cleans_up(plan: &str, extra: &[&str], env: &[(&str, &str)]) {
     let out_arg = out.to_str().expect("utf-8 path");
     let mut args = vec!["--format", "sh", "--out", out_arg];
     args.extend_from_slice(extra);
-    let export = serve.export(&plans().join(plan), &args);
+    // A plan of `plans/`, or a fixture of these tests (`fixtures/export/...`).
+    let path = if plan.contains('/') {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests")
+            .join(plan)
+    } else {
+        plans().join(plan)
+    };
+    let export = serve.export(&path, &args);
     assert!(export.status.success(), "{}", text(&export));
     let run = serve.bash(&out.join("run.sh"), env);
     let stdout = String::from_utf8_lossy(&run.stdout);
@@ -188,9 +196,25 @@ fn runs_and_cleans_up(plan: &str, extra: &[&str], env: &[(&str, &str)]) {
         "{plan}: {}",
         text(&run)
     );
+    // No secret in what the script printed: not the operator's secret key, nor a
+    // secret variable's value.
+    let printed = text(&run);
+    assert!(
+        !printed.contains(&serve.operator.1),
+        "{plan}: the operator's secret key was printed"
+    );
+    for (_, value) in env {
+        assert!(
+            !printed.contains(value),
+            "{plan}: a secret variable's value was printed"
+        );
+    }
     // One verdict a verify step.
     let script = std::fs::read_to_string(out.join("run.sh")).expect("run.sh");
-    let verifies = script.lines().filter(|l| l.starts_with("claim_")).count();
+    let verifies = script
+        .lines()
+        .filter(|l| l.starts_with("claim_") && !l.contains("() {"))
+        .count();
     assert_eq!(claims.len(), verifies, "{plan}: {}", text(&run));
     let after = serve.items();
     assert_eq!(
@@ -305,26 +329,43 @@ fn markdown_holds_the_scripts_commands_in_the_same_order() {
         };
         let markdown = export("markdown");
         let script = export("sh");
-        let commands = markdown_commands(&markdown);
-        assert!(!commands.is_empty(), "{}: no commands", path.display());
-        // Each markdown line is in the script, in the same order (the script wraps a
-        // claim's command in its check, and a cleanup command in its guard).
-        let lines: Vec<&str> = script.lines().collect();
-        let mut at = 0;
-        for command in &commands {
-            if command == "rm -rf \"$WORK\"" {
-                continue;
+        let (steps, cleanup) = markdown
+            .split_once("## Cleanup")
+            .expect("a Cleanup section");
+        // The script defines its cleanup (a function for its EXIT trap) before the
+        // steps: compare the markdown's steps with the rest of the script, and its
+        // Cleanup section with the function's body.
+        let mut in_cleanup = false;
+        let (mut script_cleanup, mut script_rest) = (Vec::new(), Vec::new());
+        for line in script.lines() {
+            if line == "cleanup() {" {
+                in_cleanup = true;
+            } else if in_cleanup && line == "}" {
+                in_cleanup = false;
+            } else if in_cleanup {
+                script_cleanup.push(line);
+            } else {
+                script_rest.push(line);
             }
-            let found = lines[at..]
-                .iter()
-                .position(|l| l.contains(command.as_str()));
-            let Some(offset) = found else {
-                panic!(
-                    "{}: the markdown's `{command}` is not in the script after line {at}",
-                    path.display()
-                );
-            };
-            at += offset + 1;
+        }
+        for (part, lines) in [(steps, &script_rest), (cleanup, &script_cleanup)] {
+            let commands = markdown_commands(part);
+            assert!(!commands.is_empty(), "{}: no commands", path.display());
+            // Each markdown line is in the script, in the same order (the script wraps
+            // a claim's command in its check, and a cleanup command in its guard).
+            let mut at = 0;
+            for command in &commands {
+                let found = lines[at..]
+                    .iter()
+                    .position(|l| l.contains(command.as_str()));
+                let Some(offset) = found else {
+                    panic!(
+                        "{}: the markdown's `{command}` is not in the script after line {at}",
+                        path.display()
+                    );
+                };
+                at += offset + 1;
+            }
         }
     }
 }
@@ -337,10 +378,10 @@ fn secret_variables_reach_neither_output_nor_the_files_beside_them() {
         let out = dir.path().join(format);
         let output = Command::new(AWSLAB)
             .arg("export")
-            .arg(plans().join("sts-assume-role.yaml"))
+            .arg(plans().join("cross-account.yaml"))
             .args(["--format", format, "--run-id", "sec1", "--out"])
             .arg(&out)
-            .args(["--secret-var", &format!("session={secret}")])
+            .args(["--secret-var", &format!("external-id={secret}")])
             .env("RUST_LOG", "trace")
             .output()
             .expect("run awslab export");
@@ -363,13 +404,13 @@ fn secret_variables_reach_neither_output_nor_the_files_beside_them() {
             "README.md"
         };
         let main = std::fs::read_to_string(out.join(main)).expect("main file");
-        assert!(main.contains("AWSLAB_VAR_SESSION"), "{main}");
+        assert!(main.contains("AWSLAB_VAR_EXTERNAL_ID"), "{main}");
         // And on stdout.
         let output = Command::new(AWSLAB)
             .arg("export")
-            .arg(plans().join("sts-assume-role.yaml"))
+            .arg(plans().join("cross-account.yaml"))
             .args(["--format", format, "--run-id", "sec1"])
-            .args(["--secret-var", &format!("session={secret}")])
+            .args(["--secret-var", &format!("external-id={secret}")])
             .output()
             .expect("run awslab export");
         assert!(output.status.success(), "{}", text(&output));
@@ -395,13 +436,18 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 }
 
 #[test]
+fn sh_export_of_the_kinds_no_plan_uses_holds_every_claim() {
+    runs_and_cleans_up("fixtures/export/other-kinds.yaml", &[], &[]);
+}
+
+#[test]
 fn secret_variable_is_read_from_the_environment_when_the_script_runs() {
-    // The session name is secret here: the script stops before creating anything
-    // without AWSLAB_VAR_SESSION, and holds every claim with it.
+    // The external id is secret here: the script reads it from AWSLAB_VAR_EXTERNAL_ID
+    // into the trust policy it writes at run time, and holds every claim with it.
     runs_and_cleans_up(
-        "sts-assume-role.yaml",
-        &["--secret-var", "session=s3-sts-lab"],
-        &[("AWSLAB_VAR_SESSION", "s3-sts-lab")],
+        "cross-account.yaml",
+        &["--secret-var", "external-id=agreed-4242"],
+        &[("AWSLAB_VAR_EXTERNAL_ID", "agreed-4242")],
     );
 }
 
@@ -475,4 +521,64 @@ fn invalid_plan_is_refused_with_a_located_error() {
         "{}",
         text(&output)
     );
+}
+
+/// What a learner reads for the seed lab: the markdown export, whole (a fixed run id
+/// and port make it the same every time).
+#[test]
+fn markdown_of_the_seed_lab() {
+    let output = Command::new(AWSLAB)
+        .arg("export")
+        .arg(plans().join("sts-assume-role.yaml"))
+        .args([
+            "--run-id",
+            "r1",
+            "--sandbox-port",
+            "4566",
+            "--region",
+            "us-east-1",
+        ])
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("AWS_PROFILE")
+        .output()
+        .expect("run awslab export");
+    assert!(output.status.success(), "{}", text(&output));
+    insta::assert_snapshot!(String::from_utf8_lossy(&output.stdout));
+}
+
+/// A profile the script writes for the sandbox (or any endpoint) carries its
+/// `endpoint_url`, so `--profile NAME` never sends the sandbox's keys to real AWS; for
+/// a real account it carries none.
+#[test]
+fn profiles_written_off_real_aws_carry_the_endpoint() {
+    for (target, expected) in [
+        (&["--sandbox-port", "4566"][..], true),
+        (&["--target", "aws"][..], false),
+    ] {
+        let output = Command::new(AWSLAB)
+            .arg("export")
+            .arg(plans().join("sts-assume-role.yaml"))
+            .args(["--run-id", "p1", "--format", "sh"])
+            .args(target)
+            .env_remove("AWS_ENDPOINT_URL")
+            .env_remove("AWS_PROFILE")
+            .output()
+            .expect("run awslab export");
+        assert!(output.status.success(), "{}", text(&output));
+        let script = String::from_utf8_lossy(&output.stdout);
+        let profiles = script
+            .lines()
+            .filter(|l| l.starts_with("new_profile "))
+            .count();
+        let endpoints = script
+            .lines()
+            .filter(|l| l.starts_with("aws configure set endpoint_url "))
+            .count();
+        assert!(profiles > 0, "{script}");
+        assert_eq!(
+            endpoints,
+            if expected { profiles } else { 0 },
+            "{target:?}: {script}"
+        );
+    }
 }

@@ -19,7 +19,7 @@ pub struct Options {
     pub run_id: String,
     /// `${run.region}` and every command's region.
     pub region: String,
-    /// The endpoint (`awslab sandbox serve`, moto, LocalStack); `None` for real AWS.
+    /// The endpoint (`awslab sandbox serve`, moto, `LocalStack`); `None` for real AWS.
     pub endpoint_url: Option<String>,
     /// The operator's AWS CLI profile.
     pub profile: Option<String>,
@@ -74,7 +74,9 @@ pub fn build(sealed: &SealedPlan, options: &Options) -> Runbook {
                 ));
             }
         }
-        let action = awslab_planner::render::describe(sealed, step);
+        // The planner's words keep `${run.id}` as written; the runbook knows it.
+        let action =
+            awslab_planner::render::describe(sealed, step).replace("${run.id}", &options.run_id);
         sections.push(Section {
             step: id.to_string(),
             kind: step.kind.label().to_owned(),
@@ -345,10 +347,7 @@ impl Cx<'_> {
 
     /// The shell prefix of an identity's credential variables (`as: user` -> `USER`),
     /// `None` for the operator.
-    pub fn identity(
-        &self,
-        identity: Option<&awslab_planner::values::IdentityName>,
-    ) -> Option<String> {
+    pub fn identity(identity: Option<&awslab_planner::values::IdentityName>) -> Option<String> {
         identity
             .map(|i| i.value.as_str())
             .filter(|i| *i != awslab_planner::values::OPERATOR)
@@ -492,7 +491,7 @@ pub(crate) fn capture(step: &Step, field: &str, query: &str) -> Capture {
 }
 
 /// A cleanup command guarded by `guard`.
-pub(crate) fn undo(step: &Step, line: Line, guard: &str) -> Undo {
+pub(crate) fn undo(step: &Step, line: &Line, guard: &str) -> Undo {
     Undo {
         step: step.id.to_string(),
         line: line.text(),

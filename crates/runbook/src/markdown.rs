@@ -23,6 +23,7 @@ fn fence_language(path: &str) -> &'static str {
 }
 
 /// Renders the runbook as markdown.
+#[expect(clippy::too_many_lines, reason = "the runbook from top to bottom")]
 pub fn render(runbook: &Runbook) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# {}\n", runbook.name);
@@ -151,7 +152,7 @@ fn expected(expected: &Expected) -> String {
                         Some(path) => format!("the object's body (in `{path}`)"),
                         None => format!("`{}` (`--query '{}' --output text`)", f.field, f.query),
                     };
-                    format!("{read} matches `{}` (`*` is any text)", f.shown)
+                    format!("{read} matches `{}` (`*` is any text)", f.pattern)
                 })
                 .collect::<Vec<_>>()
                 .join("; ")

@@ -105,7 +105,7 @@ pub enum Expected {
 pub struct FieldCheck {
     /// The field as the plan names it (`Arn`).
     pub field: String,
-    /// The JMESPath `--query` that reads it (`User.Arn`), or `file:PATH` for an
+    /// The `JMESPath` `--query` that reads it (`User.Arn`), or `file:PATH` for an
     /// object's body (read from the file `s3api get-object` writes).
     pub query: String,
     /// The bash glob the value must match, as a bash word (`*` and `?` unquoted).

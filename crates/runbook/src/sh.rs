@@ -207,6 +207,7 @@ undo() {
 }"#;
 
 /// Renders the runbook as a bash script.
+#[expect(clippy::too_many_lines, reason = "the script from top to bottom")]
 pub fn render(runbook: &Runbook, files: Files) -> String {
     let mut out = String::new();
     header(&mut out, runbook);

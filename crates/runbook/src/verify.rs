@@ -21,23 +21,26 @@ fn cli_service(service: &str) -> &str {
     }
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "one call: parameters, expectation, what it creates"
+)]
 pub(crate) fn verify(cx: &mut Cx<'_>, step: &Step, k: &Verify) -> Parts {
     let mut parts = Parts::default();
-    let identity = cx.identity(k.identity.as_ref());
+    let identity = Cx::identity(k.identity.as_ref());
     let call = find_call(&k.call.value);
-    let (service, operation) = match &call {
-        Some(call) => (
+    let (service, operation) = if let Some(call) = &call {
+        (
             cli_service(call.service_name).to_owned(),
             cli_name(call.operation_name),
-        ),
-        None => {
-            let (service, operation) = k
-                .call
-                .value
-                .split_once('.')
-                .unwrap_or(("sts", &k.call.value));
-            (cli_service(service).to_owned(), cli_name(operation))
-        }
+        )
+    } else {
+        let (service, operation) = k
+            .call
+            .value
+            .split_once('.')
+            .unwrap_or(("sts", &k.call.value));
+        (cli_service(service).to_owned(), cli_name(operation))
     };
     let mut line = Line::aws(identity.as_deref(), &service, &operation);
     let param_text = |name: &str| -> Option<String> {
@@ -97,7 +100,9 @@ pub(crate) fn verify(cx: &mut Cx<'_>, step: &Step, k: &Verify) -> Parts {
     }
     // Fields are read from the one answer the call gives (the aws CLI would merge
     // pages, and drop what a page alone says, such as `KeyCount`).
-    if matches!(k.expect.value, Expect::Fields(_)) {
+    if matches!(k.expect.value, Expect::Fields(_))
+        && (operation.starts_with("list-") || operation.starts_with("describe-"))
+    {
         line = line.flag("--no-paginate");
     }
     let expected = match &k.expect.value {
@@ -114,7 +119,10 @@ pub(crate) fn verify(cx: &mut Cx<'_>, step: &Step, k: &Verify) -> Parts {
     };
     let description = awslab_planner::render::describe(cx.sealed, step);
     parts.claim = Some(Claim {
-        text: step.description.clone().unwrap_or(description),
+        text: step
+            .description
+            .clone()
+            .unwrap_or_else(|| description.replace("${run.id}", &cx.options.run_id)),
         command: line.text(),
         expected,
     });
@@ -166,7 +174,7 @@ fn member_shape(call: &Call, name: &str) -> Option<(ShapeType, bool)> {
     Some((shape.kind, streamed))
 }
 
-/// One expected field: its `--query` (JMESPath; lists joined with commas, as awslab
+/// One expected field: its `--query` (`JMESPath`; lists joined with commas, as awslab
 /// compares them) and its pattern as a bash glob.
 fn field_check(
     cx: &mut Cx<'_>,
@@ -195,7 +203,7 @@ fn field_check(
     }
 }
 
-/// A resolved answer path as JMESPath; a path through a list is joined with commas.
+/// A resolved answer path as `JMESPath`; a path through a list is joined with commas.
 fn jmespath(path: &[Segment]) -> String {
     let mut out = String::new();
     let mut each = false;
@@ -211,7 +219,11 @@ fn jmespath(path: &[Segment]) -> String {
                 out.push_str("[*]");
                 each = true;
             }
-            Segment::Index(i) => out.push_str(&format!("[{i}]")),
+            Segment::Index(i) => {
+                out.push('[');
+                out.push_str(&i.to_string());
+                out.push(']');
+            }
         }
     }
     if each {

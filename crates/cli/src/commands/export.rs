@@ -172,7 +172,11 @@ fn write_folder(dir: &Path, runbook: &Runbook, format: ExportFormat) -> Result<(
         write_file(&path, contents)?;
         written.insert(relative.clone());
     }
-    let list: String = written.iter().map(|f| format!("{f}\n")).collect();
+    let mut list = String::new();
+    for file in &written {
+        list.push_str(file);
+        list.push('\n');
+    }
     write_file(&manifest_path, &list)
 }
 

@@ -34,7 +34,7 @@ fn new_key(step: &Step, user: &Word, parts: &mut Parts) -> String {
     });
     parts.undo.push(undo(
         step,
-        Line::aws(None, "iam", "delete-access-key")
+        &Line::aws(None, "iam", "delete-access-key")
             .arg("--user-name", user)
             .arg("--access-key-id", &Word::var(guard.clone())),
         &guard,
@@ -61,7 +61,7 @@ pub(crate) fn user(cx: &mut Cx<'_>, step: &Step, k: &IamUser) -> Parts {
     );
     let mut undo_user = vec![undo(
         step,
-        Line::aws(None, "iam", "delete-user").arg("--user-name", &name),
+        &Line::aws(None, "iam", "delete-user").arg("--user-name", &name),
         &guard,
     )];
     if k.access_key {
@@ -79,6 +79,10 @@ pub(crate) fn access_key(cx: &mut Cx<'_>, step: &Step, k: &IamAccessKey) -> Part
 }
 
 /// An inline policy (`put-ENTITY-policy`) and its `delete-ENTITY-policy`.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "user, group and role policies alike"
+)]
 fn inline_policy(
     cx: &mut Cx<'_>,
     step: &Step,
@@ -100,7 +104,7 @@ fn inline_policy(
     );
     parts.undo.push(undo(
         step,
-        Line::aws(None, "iam", &format!("delete-{entity}-policy"))
+        &Line::aws(None, "iam", &format!("delete-{entity}-policy"))
             .arg(&format!("--{entity}-name"), target)
             .arg("--policy-name", name),
         &mark,
@@ -125,7 +129,7 @@ fn attachment(
     );
     parts.undo.push(undo(
         step,
-        Line::aws(None, "iam", &format!("detach-{entity}-policy"))
+        &Line::aws(None, "iam", &format!("detach-{entity}-policy"))
             .arg(&format!("--{entity}-name"), target)
             .arg("--policy-arn", arn),
         &mark,
@@ -173,7 +177,7 @@ pub(crate) fn group(cx: &mut Cx<'_>, step: &Step, k: &IamGroup) -> Parts {
         .push(line.capture(vec![arn, capture(step, "group_id", "Group.GroupId")]));
     parts.undo.push(undo(
         step,
-        Line::aws(None, "iam", "delete-group").arg("--group-name", &name),
+        &Line::aws(None, "iam", "delete-group").arg("--group-name", &name),
         &guard,
     ));
     parts
@@ -207,7 +211,7 @@ pub(crate) fn group_membership(cx: &mut Cx<'_>, step: &Step, k: &IamGroupMembers
     );
     parts.undo.push(undo(
         step,
-        Line::aws(None, "iam", "remove-user-from-group")
+        &Line::aws(None, "iam", "remove-user-from-group")
             .arg("--group-name", &group)
             .arg("--user-name", &user),
         &mark,
@@ -272,7 +276,7 @@ pub(crate) fn role(cx: &mut Cx<'_>, step: &Step, k: &IamRole) -> Parts {
     own_undo.reverse();
     own_undo.push(undo(
         step,
-        Line::aws(None, "iam", "delete-role").arg("--role-name", &name),
+        &Line::aws(None, "iam", "delete-role").arg("--role-name", &name),
         &guard,
     ));
     parts.undo = own_undo;
@@ -324,7 +328,7 @@ pub(crate) fn policy(cx: &mut Cx<'_>, step: &Step, k: &IamPolicy) -> Parts {
     parts.commands.push(line.capture(vec![arn]));
     parts.undo.push(undo(
         step,
-        Line::aws(None, "iam", "delete-policy").arg("--policy-arn", &Word::var(guard.clone())),
+        &Line::aws(None, "iam", "delete-policy").arg("--policy-arn", &Word::var(guard.clone())),
         &guard,
     ));
     parts
@@ -379,7 +383,7 @@ pub(crate) fn trust_policy(cx: &mut Cx<'_>, step: &Step, k: &IamTrustPolicy) -> 
     } else {
         parts.undo.push(undo(
             step,
-            Line::aws(None, "iam", "update-assume-role-policy")
+            &Line::aws(None, "iam", "update-assume-role-policy")
                 .arg("--role-name", &role)
                 .arg("--policy-document", &Word::var(previous_var)),
             &mark,
@@ -406,7 +410,7 @@ pub(crate) fn oidc_provider(cx: &mut Cx<'_>, step: &Step, k: &IamOidcProvider) -
     );
     parts.undo.push(undo(
         step,
-        Line::aws(None, "iam", "delete-open-id-connect-provider")
+        &Line::aws(None, "iam", "delete-open-id-connect-provider")
             .arg("--open-id-connect-provider-arn", &Word::var(guard.clone())),
         &guard,
     ));
@@ -463,7 +467,7 @@ pub(crate) fn saml_provider(cx: &mut Cx<'_>, step: &Step, k: &IamSamlProvider) -
     );
     parts.undo.push(undo(
         step,
-        Line::aws(None, "iam", "delete-saml-provider")
+        &Line::aws(None, "iam", "delete-saml-provider")
             .arg("--saml-provider-arn", &Word::var(guard.clone())),
         &guard,
     ));
@@ -514,14 +518,14 @@ pub(crate) fn virtual_mfa_device(cx: &mut Cx<'_>, step: &Step, k: &IamVirtualMfa
     ));
     parts.undo.push(undo(
         step,
-        Line::aws(None, "iam", "deactivate-mfa-device")
+        &Line::aws(None, "iam", "deactivate-mfa-device")
             .arg("--user-name", &user)
             .arg("--serial-number", &Word::var(guard.clone())),
         &mark,
     ));
     parts.undo.push(undo(
         step,
-        Line::aws(None, "iam", "delete-virtual-mfa-device")
+        &Line::aws(None, "iam", "delete-virtual-mfa-device")
             .arg("--serial-number", &Word::var(guard.clone())),
         &guard,
     ));

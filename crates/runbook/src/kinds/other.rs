@@ -73,12 +73,12 @@ pub(crate) fn cfn_stack(cx: &mut Cx<'_>, step: &Step, k: &CfnStack) -> Parts {
     }
     parts.undo.push(undo(
         step,
-        Line::aws(None, "cloudformation", "delete-stack").arg("--stack-name", &stack),
+        &Line::aws(None, "cloudformation", "delete-stack").arg("--stack-name", &stack),
         &guard,
     ));
     parts.undo.push(undo(
         step,
-        Line::aws(None, "cloudformation", "wait")
+        &Line::aws(None, "cloudformation", "wait")
             .flag("stack-delete-complete")
             .arg("--stack-name", &stack),
         &guard,
@@ -150,7 +150,7 @@ pub(crate) fn s3_bucket(cx: &mut Cx<'_>, step: &Step, k: &S3Bucket) -> Parts {
     }
     parts.undo.push(undo(
         step,
-        Line::aws(None, "s3api", "delete-bucket").arg("--bucket", &name),
+        &Line::aws(None, "s3api", "delete-bucket").arg("--bucket", &name),
         &mark,
     ));
     parts
@@ -158,7 +158,7 @@ pub(crate) fn s3_bucket(cx: &mut Cx<'_>, step: &Step, k: &S3Bucket) -> Parts {
 
 pub(crate) fn s3_object(cx: &mut Cx<'_>, step: &Step, k: &S3Object) -> Parts {
     let mut parts = Parts::default();
-    let identity = cx.identity(k.identity.as_ref());
+    let identity = Cx::identity(k.identity.as_ref());
     let bucket = cx.word(&k.bucket.value);
     let key = cx.word(&k.key.value);
     let body = if let Some(file) = &k.file {
@@ -196,7 +196,7 @@ pub(crate) fn s3_object(cx: &mut Cx<'_>, step: &Step, k: &S3Object) -> Parts {
     parts.commands.push(line.capture(vec![etag]));
     parts.undo.push(undo(
         step,
-        Line::aws(None, "s3api", "delete-object")
+        &Line::aws(None, "s3api", "delete-object")
             .arg("--bucket", &bucket)
             .arg("--key", &key),
         &guard,

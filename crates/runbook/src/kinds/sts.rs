@@ -92,8 +92,8 @@ fn mfa(
 }
 
 /// A command line (text) with its captures, as [`Line::capture`] makes them.
-fn captured(text: String, captures: Vec<Capture>) -> Command {
-    Line::program(&[&text]).capture(captures)
+fn captured(text: &str, captures: Vec<Capture>) -> Command {
+    Line::program(&[text]).capture(captures)
 }
 
 fn wait(step: &Step) -> Command {
@@ -106,7 +106,7 @@ fn wait(step: &Step) -> Command {
 
 pub(crate) fn assume_role(cx: &mut Cx<'_>, step: &Step, k: &StsAssumeRole) -> Parts {
     let mut parts = Parts::default();
-    let identity = cx.identity(k.identity.as_ref());
+    let identity = Cx::identity(k.identity.as_ref());
     let mut line = Line::aws(identity.as_deref(), "sts", "assume-role")
         .arg("--role-arn", &cx.word(&k.role_arn.value))
         .arg("--role-session-name", &cx.word(&k.session_name.value));
@@ -133,7 +133,7 @@ pub(crate) fn assume_role(cx: &mut Cx<'_>, step: &Step, k: &StsAssumeRole) -> Pa
     }
     let text = mfa(cx, line, k.mfa.as_ref(), &mut parts);
     parts.commands.push(captured(
-        text,
+        &text,
         credentials(
             step,
             &[
@@ -148,13 +148,13 @@ pub(crate) fn assume_role(cx: &mut Cx<'_>, step: &Step, k: &StsAssumeRole) -> Pa
 
 pub(crate) fn get_session_token(cx: &mut Cx<'_>, step: &Step, k: &StsGetSessionToken) -> Parts {
     let mut parts = Parts::default();
-    let identity = cx.identity(k.identity.as_ref());
+    let identity = Cx::identity(k.identity.as_ref());
     let line = duration(
         Line::aws(identity.as_deref(), "sts", "get-session-token"),
         k.duration.as_ref(),
     );
     let text = mfa(cx, line, k.mfa.as_ref(), &mut parts);
-    parts.commands.push(captured(text, credentials(step, &[])));
+    parts.commands.push(captured(&text, credentials(step, &[])));
     parts.commands.push(wait(step));
     parts
 }
@@ -165,7 +165,7 @@ pub(crate) fn get_federation_token(
     k: &StsGetFederationToken,
 ) -> Parts {
     let mut parts = Parts::default();
-    let identity = cx.identity(k.identity.as_ref());
+    let identity = Cx::identity(k.identity.as_ref());
     let mut line = Line::aws(identity.as_deref(), "sts", "get-federation-token")
         .arg("--name", &cx.word(&k.name.value));
     line = duration(line, k.duration.as_ref());
