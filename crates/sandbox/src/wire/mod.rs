@@ -14,6 +14,7 @@ pub mod rest_routes;
 pub mod s3;
 mod s3_list;
 mod s3_multipart;
+mod s3_route;
 pub mod spool;
 pub mod xml;
 
