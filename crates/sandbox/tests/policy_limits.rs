@@ -439,8 +439,10 @@ async fn a_big_bad_policy_does_not_delay_other_clients() {
         slowest = slowest.max(waited);
         probes += 1;
     }
+    // A stall under the world's lock lasted minutes before the fix; one second tells
+    // that apart from a loaded machine's scheduling (105 ms seen with both cores busy).
     assert!(
-        slowest < Duration::from_millis(100),
+        slowest < Duration::from_secs(1),
         "GetCallerIdentity waited {slowest:?} (of {probes} probes) while a 1 MB policy was being checked"
     );
 }
