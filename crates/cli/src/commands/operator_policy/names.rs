@@ -37,16 +37,18 @@ impl Deriver<'_> {
     /// sample id as the scope's account and other accounts' as `*`; `None` when it
     /// depends on a run-time output.
     pub(super) fn render(&self, text: &str) -> Option<String> {
-        let mut value = self.statics.render(text)?.replace(SAMPLE_RUN_ID, "*");
-        for index in 0..self.sealed.plan.accounts.len().max(1) {
-            let account = if index == self.account_index {
-                self.scope.account.as_str()
-            } else {
-                "*"
-            };
-            value = value.replace(&sample_account(index), account);
-        }
-        Some(value)
+        let value = self.statics.render(text)?.replace(SAMPLE_RUN_ID, "*");
+        let samples: Vec<(String, &str)> = (0..self.sealed.plan.accounts.len().max(1))
+            .map(|index| {
+                let account = if index == self.account_index {
+                    self.scope.account.as_str()
+                } else {
+                    "*"
+                };
+                (sample_account(index), account)
+            })
+            .collect();
+        Some(replace_each(&value, &samples))
     }
 
     /// The ARN of an IAM entity of `kind` at `path` (a plan's text) named `name`.
@@ -241,4 +243,48 @@ impl Deriver<'_> {
 
 fn bucket_arn(name: Option<String>) -> String {
     format!("arn:aws:s3:::{}", name.unwrap_or_else(|| "*".to_owned()))
+}
+
+/// `text` with each occurrence of a pair's first string replaced by its second, in one
+/// pass (a replacement is never replaced again, so an account id given on the command
+/// line that equals another account's sample id stays as given).
+fn replace_each(text: &str, pairs: &[(String, &str)]) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    'next: while !rest.is_empty() {
+        for (from, to) in pairs {
+            if let Some(after) = rest.strip_prefix(from.as_str()) {
+                out.push_str(to);
+                rest = after;
+                continue 'next;
+            }
+        }
+        let mut chars = rest.chars();
+        if let Some(c) = chars.next() {
+            out.push(c);
+        }
+        rest = chars.as_str();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::replace_each;
+
+    #[test]
+    fn replaces_sample_ids_in_one_pass() {
+        let pairs = [
+            ("123456789012".to_owned(), "111111111111"),
+            ("111111111111".to_owned(), "*"),
+        ];
+        assert_eq!(
+            replace_each(
+                "arn:aws:iam::123456789012:role/x arn:aws:iam::111111111111:user/y",
+                &pairs
+            ),
+            "arn:aws:iam::111111111111:role/x arn:aws:iam::*:user/y"
+        );
+        assert_eq!(replace_each("ünïcode", &pairs), "ünïcode");
+    }
 }
