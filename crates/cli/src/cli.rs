@@ -90,7 +90,7 @@ pub enum Command {
     Policy(policy::PolicyCommand),
     /// Print the least-privilege IAM policy the operator needs to run `up` and `down` of a plan.
     #[command(
-        after_help = "Examples:\n  awslab perms plans/sts-assume-role.yaml\n  awslab perms plans/sts-assume-role.yaml --account 123456789012 --region eu-west-1 > operator.json\n\nThe policy's ARNs name the plan's resources; `${run.id}` and outputs known only at run\ntime become `*`. Without --account they name any account (`*`).\nExit status: 0 with the policy on stdout, 2 if the plan is invalid."
+        after_help = "Examples:\n  awslab perms plans/sts-assume-role.yaml\n  awslab perms plans/sts-assume-role.yaml --account 123456789012 --region eu-west-1 > operator.json\n  awslab perms plans/cross-account.yaml --output json      # one policy per account\n  awslab perms plans/cross-account.yaml --account b=444455556666\n\nThe policy's ARNs name the plan's resources; `${run.id}` and outputs known only at run\ntime become `*`. Without --account they name any account (`*`).\nExit status: 0 with the policy on stdout, 2 if the plan is invalid."
     )]
     Perms(OperatorPolicyArgs),
     /// Run the embedded offline AWS (IAM, STS, S3, CloudFormation): serve it, print its credentials, reset it.
@@ -428,8 +428,9 @@ pub struct TargetArgs {
     /// role whose keys the profile holds (a least-privilege operator, see `awslab perms`).
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
-    /// The operator of one of the plan's accounts (`accounts:`) on a target other than
-    /// the sandbox: its AWS CLI profile (repeatable; overrides the plan's `profile:`).
+    /// The operator of one of the plan's accounts (`accounts:`): its AWS CLI profile
+    /// (repeatable; overrides the plan's `profile:`). On the sandbox the profile's keys
+    /// name a sandbox identity of that account.
     #[arg(long, value_name = "NAME=PROFILE")]
     pub account_profile: Vec<String>,
     #[command(flatten)]
