@@ -4,10 +4,8 @@
 mod ci_example;
 mod connect;
 mod docs;
-// issue 20 §1: `awslab export`
 pub mod doctor;
 mod doctor_oidc;
-mod export;
 pub mod inspect;
 mod operator_policy;
 mod perms;
@@ -21,6 +19,9 @@ mod up;
 // issue 19: sweep and reap
 mod reap;
 mod sweep;
+
+// issue 20 §1: `awslab export`
+mod export;
 
 use crate::cli::{Cli, Command};
 use crate::exit::Status;
