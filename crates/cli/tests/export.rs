@@ -582,3 +582,33 @@ fn profiles_written_off_real_aws_carry_the_endpoint() {
         );
     }
 }
+
+/// `--var` and `--run-id` name things as `up` would; a run id `up` would refuse is
+/// refused here too, with what to write.
+#[test]
+fn vars_and_run_id_name_things_as_up_does() {
+    let export = |args: &[&str]| {
+        Command::new(AWSLAB)
+            .arg("export")
+            .arg(plans().join("sts-assume-role.yaml"))
+            .args(["--format", "sh"])
+            .args(args)
+            .output()
+            .expect("run awslab export")
+    };
+    let output = export(&["--run-id", "lab7", "--var", "user=alice-${run.id}"]);
+    assert!(output.status.success(), "{}", text(&output));
+    let script = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        script.contains("aws iam create-user --user-name alice-lab7 "),
+        "{script}"
+    );
+    assert!(script.contains("--stack-name sts-lab-lab7 "), "{script}");
+    let refused = export(&["--run-id", "Not_Valid"]);
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("lowercase letters, digits and `-`"),
+        "{}",
+        text(&refused)
+    );
+}

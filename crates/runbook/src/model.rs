@@ -31,6 +31,17 @@ pub struct Runbook {
     pub files: Vec<File>,
 }
 
+impl Runbook {
+    /// True when a command runs `awslab` (`$AWSLAB`): a sandbox token or SAML response.
+    pub fn uses_awslab(&self) -> bool {
+        self.sections
+            .iter()
+            .flat_map(|s| &s.commands)
+            .any(|c| c.line.contains("\"$AWSLAB\""))
+            || self.setup.iter().any(|l| l.contains("\"$AWSLAB\""))
+    }
+}
+
 /// A file written beside the script and referenced as `file://PATH`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct File {

@@ -407,7 +407,7 @@ pub(crate) fn preamble(out: &mut String, runbook: &Runbook) {
     }
     let _ = writeln!(out, "REGION={}", single_quoted(&runbook.region));
     let _ = writeln!(out, "export AWS_DEFAULT_REGION=\"$REGION\" AWS_PAGER=\"\"");
-    if runbook.sandbox {
+    if runbook.sandbox || runbook.uses_awslab() {
         let _ = writeln!(out, "AWSLAB=\"${{AWSLAB:-awslab}}\"");
     }
     let _ = writeln!(out, "WORK=$(mktemp -d)");
