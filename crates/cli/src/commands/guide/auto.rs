@@ -182,9 +182,6 @@ fn script(
     let check = check.join(" ");
     let mut out = String::new();
     out.push_str("set -euo pipefail\numask 077\n");
-    if let Some(url) = &runbook.endpoint_url {
-        out.push_str(&format!("export AWS_ENDPOINT_URL={}\n", quote(url)));
-    }
     out.push_str(&format!(
         "REGION={}\nexport AWS_DEFAULT_REGION=\"$REGION\" AWS_PAGER=\"\"\n",
         quote(&runbook.region)
@@ -197,7 +194,13 @@ fn script(
         quote(&awslab.display().to_string())
     ));
     if runbook.sandbox {
-        out.push_str("eval \"$(\"$AWSLAB\" sandbox env)\"\n");
+        out.push_str(&format!(
+            "eval \"$(\"$AWSLAB\" sandbox env --port {})\"\n",
+            args.target.sandbox_port
+        ));
+    }
+    if let Some(url) = &runbook.endpoint_url {
+        out.push_str(&format!("export AWS_ENDPOINT_URL={}\n", quote(url)));
     }
     out.push_str("WORK=$(mktemp -d)\ntrap 'rm -rf \"$WORK\"' EXIT\n");
     out.push_str(sh::HELPERS);

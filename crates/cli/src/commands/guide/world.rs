@@ -475,12 +475,59 @@ fn aws_profile(
             "the profile `{name}` has no endpoint_url, so the aws CLI would send its keys to real AWS; add `endpoint_url = {url}` (aws configure set endpoint_url URL --profile {name})"
         ));
     }
+    // Adopted as `up` records a profile it writes: the sections, their keys, and the
+    // values that are not secret (while they are there, the section is the run's).
+    let mut files = Vec::new();
+    for (path, header, pairs) in [
+        (
+            &paths.config,
+            config_header(&config, &name),
+            &config_section,
+        ),
+        (&paths.credentials, Some(name.clone()), &credentials_section),
+    ] {
+        let (Some(header), Some(pairs)) = (header, pairs) else {
+            continue;
+        };
+        files.push(awslab_executor::FileReceipt {
+            path: path.clone(),
+            section: header,
+            keys: pairs.iter().map(|(k, _)| k.clone()).collect(),
+            values: pairs
+                .iter()
+                .filter(|(k, _)| {
+                    matches!(k.as_str(), "aws_access_key_id" | "region" | "endpoint_url")
+                })
+                .cloned()
+                .collect(),
+            separator: String::new(),
+            created_file: false,
+            temp: None,
+        });
+    }
     Ok(Adopted {
-        resources: Vec::new(),
+        resources: vec![ResourceRef::AwsProfile(resources::AwsProfile {
+            receipt: awslab_executor::ProfileReceipt {
+                profile: name.clone(),
+                files,
+            },
+        })],
         outputs: IndexMap::from([("name".to_owned(), name.clone())]),
         credentials: None,
         note: format!("the profile `{name}` is there"),
     })
+}
+
+/// The header of profile `name` in the config file (`profile NAME`, or `default`).
+fn config_header(config: &str, name: &str) -> Option<String> {
+    let header = format!("profile {name}");
+    if section(config, &header).is_some() {
+        Some(header)
+    } else if name == "default" && section(config, "default").is_some() {
+        Some("default".to_owned())
+    } else {
+        None
+    }
 }
 
 /// The `key = value` lines of `[header]` in an AWS CLI file.
