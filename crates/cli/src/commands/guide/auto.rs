@@ -6,6 +6,7 @@
 //! (never a file); the files the commands read (templates, policies) go to a private
 //! folder that bash removes on exit.
 
+use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -140,6 +141,10 @@ fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "the script, top to bottom, in one place"
+)]
 /// The bash script: the runbook's helpers, its files, and for each step from `first`
 /// on its commands, the export of what they captured, and the guide's check.
 fn script(
@@ -182,25 +187,24 @@ fn script(
     let check = check.join(" ");
     let mut out = String::new();
     out.push_str("set -euo pipefail\numask 077\n");
-    out.push_str(&format!(
+    let _ = write!(
+        out,
         "REGION={}\nexport AWS_DEFAULT_REGION=\"$REGION\" AWS_PAGER=\"\"\n",
         quote(&runbook.region)
-    ));
+    );
     if let Some(profile) = &runbook.profile {
-        out.push_str(&format!("export AWS_PROFILE={}\n", quote(profile)));
+        let _ = writeln!(out, "export AWS_PROFILE={}", quote(profile));
     }
-    out.push_str(&format!(
-        "AWSLAB={}\n",
-        quote(&awslab.display().to_string())
-    ));
+    let _ = writeln!(out, "AWSLAB={}", quote(&awslab.display().to_string()));
     if runbook.sandbox {
-        out.push_str(&format!(
-            "eval \"$(\"$AWSLAB\" sandbox env --port {})\"\n",
+        let _ = writeln!(
+            out,
+            "eval \"$(\"$AWSLAB\" sandbox env --port {})\"",
             args.target.sandbox_port
-        ));
+        );
     }
     if let Some(url) = &runbook.endpoint_url {
-        out.push_str(&format!("export AWS_ENDPOINT_URL={}\n", quote(url)));
+        let _ = writeln!(out, "export AWS_ENDPOINT_URL={}", quote(url));
     }
     out.push_str("WORK=$(mktemp -d)\ntrap 'rm -rf \"$WORK\"' EXIT\n");
     out.push_str(sh::HELPERS);
@@ -221,24 +225,27 @@ fn script(
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
         {
-            out.push_str(&format!(
-                "mkdir -p \"$WORK\"/{}\n",
+            let _ = writeln!(
+                out,
+                "mkdir -p \"$WORK\"/{}",
                 quote(&parent.display().to_string())
-            ));
+            );
         }
-        out.push_str(&format!(
+        let _ = write!(
+            out,
             "cat >\"$WORK\"/{} <<'{delimiter}'\n{}{delimiter}\n",
             quote(&file.path),
             file.contents
-        ));
+        );
     }
     out.push_str("cd \"$WORK\"\n");
     for section in runbook.sections.iter().skip(first) {
-        out.push_str(&format!("\n# --- {} ({})\n", section.step, section.kind));
-        out.push_str(&format!(
-            "echo {}\n",
+        let _ = write!(out, "\n# --- {} ({})\n", section.step, section.kind);
+        let _ = writeln!(
+            out,
+            "echo {}",
             quote(&format!("== {}: {}", section.step, section.description))
-        ));
+        );
         for command in &section.commands {
             out.push_str(&command.line);
             out.push('\n');
@@ -249,7 +256,7 @@ fn script(
             .flat_map(|c| c.captures.iter().map(|c| c.var.as_str()))
             .collect();
         if !captures.is_empty() {
-            out.push_str(&format!("export {}\n", captures.join(" ")));
+            let _ = writeln!(out, "export {}", captures.join(" "));
         }
         out.push_str(&check);
         out.push('\n');

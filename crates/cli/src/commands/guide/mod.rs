@@ -170,11 +170,7 @@ fn print_step(session: &Session, index: usize, section: &Section) {
 }
 
 pub(crate) fn print_hint(section: &Section) {
-    if section.action != section.description {
-        println!("hint: {}", section.action);
-    } else {
-        println!("hint: {}", section.description);
-    }
+    println!("hint: {}", section.action);
     for note in &section.notes {
         println!("  note: {note}");
     }

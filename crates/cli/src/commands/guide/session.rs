@@ -4,6 +4,7 @@
 //! and journals what it adopts; `skip` and the checks of verifies run the executor's
 //! own step on the steps done so far, as a resumed `up` does.
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -148,6 +149,15 @@ impl Session {
             .position(|s| !finished.contains(&s.step))
     }
 
+    /// When the run began (Unix seconds), as its journal says.
+    fn started(&self) -> Option<i64> {
+        let state = replay(&self.run_dir.join(Journal::FILE_NAME)).ok()?;
+        let text = state.meta?.started_at;
+        time::OffsetDateTime::parse(&text, &time::format_description::well_known::Rfc3339)
+            .ok()
+            .map(time::OffsetDateTime::unix_timestamp)
+    }
+
     /// The outputs recorded so far, by step.
     pub fn outputs(&self) -> indexmap::IndexMap<String, indexmap::IndexMap<String, String>> {
         replay(&self.run_dir.join(Journal::FILE_NAME))
@@ -185,6 +195,7 @@ impl Session {
             run_id: self.run_id.as_str(),
             outputs: &outputs,
             endpoint: self.runbook.endpoint_url.as_deref(),
+            started: self.started(),
         };
         let verdict = world::check(&cx).await;
         match verdict {
@@ -272,7 +283,7 @@ impl Session {
             run_id: self.run_id.clone(),
             account: self.account.clone(),
             accounts: self.accounts.clone(),
-            settle_timeout: Duration::from_secs(120),
+            settle_timeout: Duration::from_mins(2),
             profile_paths: ProfilePaths::from_env().or_fail(Status::Invalid)?,
             run_dir: self.run_dir.clone(),
             times: self.times.clone(),
@@ -303,7 +314,7 @@ impl Session {
             .await
             .map_err(|e| Failure::new(Status::StepFailed, format!("the scheduler stopped: {e}")))?;
         self.engine_outputs = engine.outputs();
-        let notes = engine.notes();
+        let step_notes = engine.notes();
         let Some(line) = report.steps.iter().find(|r| &r.step == step) else {
             return Ok(Err(format!("step `{step}` did not run")));
         };
@@ -311,10 +322,13 @@ impl Session {
             StepStatus::Succeeded => Ok(()),
             StepStatus::Failed { message } | StepStatus::Cancelled { message } => {
                 let mut reason = awslab_executor::redaction::redact(message).into_owned();
-                if let Some(verdict) = notes.get(step.as_str()).and_then(|n| n.verdict.as_ref()) {
-                    reason.push_str(&format!(" ({verdict})"));
+                if let Some(verdict) = step_notes
+                    .get(step.as_str())
+                    .and_then(|n| n.verdict.as_ref())
+                {
+                    let _ = write!(reason, " ({verdict})");
                 }
-                if let Some(explanation) = self.explain(notes.get(step.as_str())) {
+                if let Some(explanation) = self.explain(step_notes.get(step.as_str())) {
                     reason.push('\n');
                     reason.push_str(&explanation);
                 }
@@ -352,7 +366,7 @@ impl Session {
             {
                 claims += 1;
             }
-            out.push_str(&format!("  {:<24} {}\n", section.step, how));
+            let _ = writeln!(out, "  {:<24} {}", section.step, how);
         }
         let total_claims = self
             .runbook
@@ -360,9 +374,7 @@ impl Session {
             .iter()
             .filter(|s| s.claim.is_some())
             .count();
-        out.push_str(&format!(
-            "claims seen to hold: {claims} of {total_claims}\n"
-        ));
+        let _ = writeln!(out, "claims seen to hold: {claims} of {total_claims}");
         out
     }
 

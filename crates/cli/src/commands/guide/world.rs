@@ -17,6 +17,7 @@ use awslab_planner::template::{Reference, render_str};
 use awslab_planner::{SealedPlan, Step, StepKind};
 use awslab_runbook::var_name;
 use indexmap::IndexMap;
+use std::fmt::Write as _;
 
 /// What `check` says of a step.
 pub enum Verdict {
@@ -56,7 +57,12 @@ pub struct WorldCx<'a> {
     pub outputs: &'a IndexMap<String, IndexMap<String, String>>,
     /// The endpoint the learner's aws CLI goes to (`sandbox serve`), if not real AWS.
     pub endpoint: Option<&'a str>,
+    /// When the guide's run began (Unix seconds): only what was made since is adopted.
+    pub started: Option<i64>,
 }
+
+/// Clocks may differ this much between this machine and the target.
+const CLOCK_SLACK_SECONDS: i64 = 300;
 
 impl WorldCx<'_> {
     fn lookup(&self, reference: &Reference) -> Option<String> {
@@ -69,6 +75,19 @@ impl WorldCx<'_> {
             Reference::RunRegion => Some(self.target.region.clone()),
             Reference::AccountId | Reference::AccountIdOf(_) => Some(self.account.to_owned()),
             Reference::Step { step, path } => self.outputs.get(step)?.get(&path.join(".")).cloned(),
+        }
+    }
+
+    /// Refuses to adopt what was made before the run began (someone else's, or an
+    /// earlier lab's): awslab never deletes what it did not make or see made.
+    fn made_during_run(&self, what: &str, created: Option<i64>) -> Result<(), String> {
+        match (self.started, created) {
+            (Some(started), Some(created)) if created < started - CLOCK_SLACK_SECONDS => {
+                Err(format!(
+                    "{what} was made before this guide run began, so awslab does not adopt it (it may not be yours): delete it, or start another run with a new --run-id"
+                ))
+            }
+            _ => Ok(()),
         }
     }
 
@@ -181,6 +200,10 @@ async fn iam_user(
             ));
         }
     };
+    cx.made_during_run(
+        &format!("the user `{name}`"),
+        Some(user.create_date().secs()),
+    )?;
     let mut resources = vec![ResourceRef::IamUser(resources::IamUser {
         name: name.clone(),
         user_id: Some(user.user_id().to_owned()),
@@ -224,7 +247,7 @@ async fn iam_user(
             access_key_id: exported.access_key_id.clone(),
         }));
         outputs.insert("access_key_id".to_owned(), exported.access_key_id.clone());
-        note.push_str(&format!(" with the access key {}", exported.access_key_id));
+        let _ = write!(note, " with the access key {}", exported.access_key_id);
         credentials = Some(exported);
     }
     Ok(Adopted {
@@ -275,6 +298,12 @@ async fn cfn_stack(
                 .unwrap_or_default()
         ));
     }
+    cx.made_during_run(
+        &format!("the stack `{name}`"),
+        stack
+            .creation_time()
+            .map(aws_sdk_cloudformation::primitives::DateTime::secs),
+    )?;
     let id = stack.stack_id().unwrap_or_default().to_owned();
     let mut outputs = IndexMap::from([
         ("name".to_owned(), name.clone()),
@@ -339,7 +368,7 @@ async fn user_policy(
     let document = awslab_policy::PolicyDocument::parse(&text).map_err(|_| {
         format!("the policy `{name}` of `{user}` is not a policy document awslab can read")
     })?;
-    let wanted = spec.document.json().map_err(|e| e.to_string())?;
+    let wanted = spec.document.json()?;
     let wanted = awslab_planner::template::render_json(&wanted, &mut |r| cx.lookup(r))?;
     for (action, resource) in allowed_pairs(&wanted) {
         let request = awslab_policy::Request::new(
