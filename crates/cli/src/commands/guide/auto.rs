@@ -58,6 +58,15 @@ pub fn auto(
     run_id: &RunId,
     resumed: bool,
 ) -> Result<Status, Failure> {
+    if !args.vars.secret_vars.is_empty() {
+        // Each step's check is another awslab process: a secret would have to go on
+        // its command line, where other users of the machine can read it.
+        return Err(Failure::new(
+            Status::Invalid,
+            "--auto does not take --secret-var",
+        )
+        .hint("put secret values in a --var-file (mode 0600), or do the steps with `awslab guide` and `check`"));
+    }
     let runtime = super::super::up::runtime()?;
     // Open (or create) the run, see where it stands, and let go of its lock: each
     // step's `--check` takes it in turn.
@@ -183,6 +192,14 @@ fn script(
     for (name, value) in &args.vars.vars {
         check.push("--var".to_owned());
         check.push(quote(&format!("{name}={value}")));
+    }
+    for file in &args.vars.var_files {
+        check.push("--var-file".to_owned());
+        check.push(quote(&absolute(file).display().to_string()));
+    }
+    for dir in &args.vars.allow_files_from {
+        check.push("--allow-files-from".to_owned());
+        check.push(quote(&absolute(dir).display().to_string()));
     }
     let check = check.join(" ");
     let mut out = String::new();
