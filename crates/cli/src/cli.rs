@@ -119,6 +119,9 @@ pub enum Command {
     /// Write a plan as the runbook a learner follows by hand (markdown), or as a bash script that runs it with the aws CLI and checks each claim.
     #[command(after_help = EXPORT_HELP)]
     Export(ExportArgs),
+    /// A step-by-step lab: you run each step's aws CLI commands yourself, awslab checks the world and adopts what you made.
+    #[command(after_help = GUIDE_HELP)]
+    Guide(GuideArgs),
     /// Check what a run needs on the target: credentials, region, account, clock skew,
     /// reachability of IAM, STS, S3 and CloudFormation; `doctor oidc` explains a CI trust.
     #[command(after_help = doctor::AFTER_HELP)]
@@ -168,6 +171,46 @@ pub struct ExportArgs {
 pub enum ExportFormat {
     Markdown,
     Sh,
+}
+
+// issue 20 §2: `awslab guide`.
+const GUIDE_HELP: &str = "\
+Examples:
+  awslab guide plans/sts-assume-role.yaml                  # interactive: check, hint, solution, skip, quit
+  awslab guide plans/sts-assume-role.yaml --check          # non-interactive: is the current step done?
+  awslab guide plans/sts-assume-role.yaml --run-id R --skip  # let awslab do the current step
+  awslab guide plans/sts-assume-role.yaml --run-id R --auto  # do every step with the aws CLI, checking each
+
+Progress is a run (`awslab status R`, `awslab down R`): what you made by hand is
+adopted into its journal by its immutable id, so `awslab down R` removes it too.
+Exit status: 0 the step (or the lab) is done, 1 it is not (what is wrong, the hint and
+the command are printed), 2 invalid plan or usage, 4 the target cannot be reached.";
+
+/// `awslab guide`.
+#[derive(Debug, Args)]
+pub struct GuideArgs {
+    /// The plan file.
+    #[arg(value_name = "PLAN")]
+    pub plan: PathBuf,
+    /// The guide's run: resume it (default: a new run).
+    #[arg(long, value_name = "ID")]
+    pub run_id: Option<String>,
+    /// Check the current step against the world, then exit: 0 done (recorded, the
+    /// guide moves on), 1 not done (with what is wrong, the hint and the command).
+    #[arg(long, conflicts_with_all = ["auto", "skip"])]
+    pub check: bool,
+    /// Do every remaining step with the aws CLI (the runbook's commands), checking each.
+    #[arg(long, conflicts_with = "skip")]
+    pub auto: bool,
+    /// Let awslab do the current step itself (as `up` does), then exit.
+    #[arg(long)]
+    pub skip: bool,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    #[command(flatten)]
+    pub vars: VarArgs,
+    #[command(flatten)]
+    pub state: StateArgs,
 }
 
 const SWEEP_HELP: &str = "\

@@ -35,6 +35,7 @@ mod down;
 mod env;
 mod export;
 mod graph;
+mod guide;
 mod man;
 mod operator_policy;
 mod perms;
@@ -89,6 +90,7 @@ pub fn run(cli: Cli) -> std::process::ExitCode {
         Command::Man(args) => man::man(&args),
         Command::Doctor(args) => doctor::run(&args),
         Command::Export(args) => export::export(&args),
+        Command::Guide(args) => guide::guide(&args),
         Command::Schema => schema::schema(),
     };
     status.into()

@@ -215,7 +215,7 @@ fn warn_readable_profiles(sealed: &SealedPlan, paths: &ProfilePaths) {
 }
 
 /// Every step with the steps it waits for, in plan order: the scheduler's graph.
-fn graph_nodes(sealed: &SealedPlan) -> Vec<(StepId, Vec<StepId>)> {
+pub(super) fn graph_nodes(sealed: &SealedPlan) -> Vec<(StepId, Vec<StepId>)> {
     sealed
         .order()
         .map(|id| {
@@ -448,7 +448,7 @@ fn conclude(
 }
 
 /// Creates the run's journal, or reopens it to resume (same plan only).
-fn open_journal(
+pub(super) fn open_journal(
     state_dir: &Path,
     run_id: &RunId,
     sealed: &SealedPlan,
