@@ -78,11 +78,13 @@ pub enum Command {
     #[command(after_help = "Example:\n  awslab status r1")]
     Status(StatusArgs),
     /// List runs in the state folder.
-    #[command(after_help = "Example:\n  awslab runs")]
-    Runs(StateArgs),
+    #[command(
+        after_help = "Examples:\n  awslab runs\n  awslab runs --prune   # forget runs with nothing left (their folders go)"
+    )]
+    Runs(RunsArgs),
     /// Print a step's credentials as shell exports (the only command that prints secrets).
     #[command(
-        after_help = "Example:\n  eval \"$(awslab env r1 assumed)\"\n  aws sts get-caller-identity"
+        after_help = "Examples:\n  eval \"$(awslab env r1 assumed)\"\n  eval \"$(awslab env assumed)\"     # a step of the latest run\n  aws sts get-caller-identity"
     )]
     Env(EnvArgs),
     /// Evaluate and check IAM policy documents offline, as AWS's policy evaluation logic does.
@@ -563,6 +565,16 @@ pub struct DownArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct RunsArgs {
+    /// Forget the runs that have nothing left: remove their folders (journal, secrets).
+    /// A run with anything left, or a damaged journal, is kept and named.
+    #[arg(long)]
+    pub prune: bool,
+    #[command(flatten)]
+    pub state: StateArgs,
+}
+
+#[derive(Debug, Args)]
 pub struct StatusArgs {
     /// The run (default: the latest).
     #[arg(value_name = "RUN")]
@@ -573,12 +585,10 @@ pub struct StatusArgs {
 
 #[derive(Debug, Args)]
 pub struct EnvArgs {
-    /// The run.
-    #[arg(value_name = "RUN")]
-    pub run: String,
-    /// The step whose credentials to print.
-    #[arg(value_name = "STEP")]
-    pub step: String,
+    /// The run (default: the latest), then the step whose credentials to print; with
+    /// one word, the step of the latest run.
+    #[arg(value_name = "RUN", num_args = 1..=2, required = true)]
+    pub words: Vec<String>,
     #[command(flatten)]
     pub state: StateArgs,
 }
