@@ -14,6 +14,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub mod complete;
 pub mod doctor;
 pub mod policy;
 pub mod sandbox;
@@ -209,6 +210,12 @@ Exit status: 0 when every expired run is gone, 3 when something remains.";
 
 const COMPLETIONS_HELP: &str = "\
 Install (then open a new shell):
+  Run ids and step names too (`awslab down <TAB>`, `awslab env r1 <TAB>`), from the state
+  folder at the moment of completion:
+  bash:  echo 'source <(COMPLETE=bash awslab)' >> ~/.bashrc
+  zsh:   echo 'source <(COMPLETE=zsh awslab)' >> ~/.zshrc
+  fish:  echo 'COMPLETE=fish awslab | source' >> ~/.config/fish/config.fish
+  Commands and flags only, as a static script:
   bash:  awslab completions bash > ~/.local/share/bash-completion/completions/awslab
   zsh:   awslab completions zsh > ~/.zfunc/_awslab   # with fpath+=(~/.zfunc) before compinit
   fish:  awslab completions fish > ~/.config/fish/completions/awslab.fish";
@@ -543,7 +550,7 @@ pub struct UpArgs {
 #[derive(Debug, Args)]
 pub struct DownArgs {
     /// The run to tear down (default: the latest run that has resources left).
-    #[arg(value_name = "RUN")]
+    #[arg(value_name = "RUN", add = clap_complete::ArgValueCompleter::new(complete::runs))]
     pub run: Option<String>,
     #[command(flatten)]
     pub target: TargetArgs,
@@ -577,7 +584,7 @@ pub struct RunsArgs {
 #[derive(Debug, Args)]
 pub struct StatusArgs {
     /// The run (default: the latest).
-    #[arg(value_name = "RUN")]
+    #[arg(value_name = "RUN", add = clap_complete::ArgValueCompleter::new(complete::runs))]
     pub run: Option<String>,
     #[command(flatten)]
     pub state: StateArgs,
@@ -587,7 +594,12 @@ pub struct StatusArgs {
 pub struct EnvArgs {
     /// The run (default: the latest), then the step whose credentials to print; with
     /// one word, the step of the latest run.
-    #[arg(value_name = "RUN", num_args = 1..=2, required = true)]
+    #[arg(
+        value_name = "RUN",
+        num_args = 1..=2,
+        required = true,
+        add = clap_complete::ArgValueCompleter::new(complete::env_words)
+    )]
     pub words: Vec<String>,
     #[command(flatten)]
     pub state: StateArgs,

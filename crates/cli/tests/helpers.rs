@@ -328,3 +328,70 @@ async fn every_profile_written_for_the_sandbox_has_endpoint_url() {
     }
     assert!(lab.inventory().is_empty(), "{:?}", lab.inventory());
 }
+
+/// Asks the built awslab for completions as fish does (`COMPLETE=fish awslab -- WORDS`):
+/// the candidates, one a line (a tab and its help after each).
+fn complete(lab: &Lab, words: &[&str]) -> Vec<String> {
+    let mut command = lab.command(env!("CARGO_BIN_EXE_awslab"));
+    let output = command
+        .env("COMPLETE", "fish")
+        .arg("--")
+        .args(words)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output));
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| line.split('\t').next().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn completion_offers_run_ids_and_step_names() {
+    let lab = sandbox_lab("completion").await;
+    let plan = plans().join("sts-assume-role.yaml");
+    for run in ["r1", "r2"] {
+        let up = lab.awslab(&["up", plan.to_str().unwrap(), "--run-id", run]);
+        assert_eq!(up.status.code(), Some(0), "{}", text(&up));
+        let down = lab.awslab(&["down", run, "--yes"]);
+        assert_eq!(down.status.code(), Some(0), "{}", text(&down));
+    }
+    // Left with resources, so `env` has steps with credentials.
+    let up = lab.awslab(&["up", plan.to_str().unwrap(), "--run-id", "r3"]);
+    assert_eq!(up.status.code(), Some(0), "{}", text(&up));
+
+    let down = complete(&lab, &["awslab", "down", ""]);
+    for run in ["r1", "r2", "r3"] {
+        assert!(down.contains(&run.to_owned()), "{down:?}");
+    }
+    assert_eq!(complete(&lab, &["awslab", "status", "r"]).len(), 3);
+    assert_eq!(
+        complete(&lab, &["awslab", "down", "r2"]),
+        vec!["r2".to_owned()]
+    );
+    let steps = complete(&lab, &["awslab", "env", "r3", ""]);
+    assert!(steps.contains(&"assumed".to_owned()), "{steps:?}");
+    let first = complete(&lab, &["awslab", "env", "as"]);
+    assert_eq!(first, vec!["assumed".to_owned()]);
+    // Subcommands still complete.
+    assert!(complete(&lab, &["awslab", "do"]).contains(&"down".to_owned()));
+    // An empty state folder offers no run (only the flags), and fails nothing.
+    let mut command = lab.command(env!("CARGO_BIN_EXE_awslab"));
+    let empty = tempfile::tempdir().unwrap();
+    let output = command
+        .env("COMPLETE", "fish")
+        .env("AWSLAB_STATE_DIR", empty.path())
+        .args(["--", "awslab", "down", ""])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let offered = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        offered.lines().all(|line| line.starts_with('-')),
+        "{offered}"
+    );
+
+    let down = lab.awslab(&["down", "r3", "--yes"]);
+    assert_eq!(down.status.code(), Some(0), "{}", text(&down));
+    assert!(lab.inventory().is_empty(), "{:?}", lab.inventory());
+}
