@@ -601,6 +601,14 @@ pub struct EnvArgs {
         add = clap_complete::ArgValueCompleter::new(complete::env_words)
     )]
     pub words: Vec<String>,
+    /// The port `awslab sandbox serve` listens on (the endpoint for a run on the sandbox).
+    #[arg(
+        long,
+        env = "AWSLAB_SANDBOX_PORT",
+        default_value_t = 4566,
+        value_name = "PORT"
+    )]
+    pub sandbox_port: u16,
     #[command(flatten)]
     pub state: StateArgs,
 }

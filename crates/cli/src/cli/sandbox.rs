@@ -110,7 +110,7 @@ pub struct EnvArgs {
     #[arg(long, default_value = "1")]
     pub account: String,
     /// The port `serve` listens on.
-    #[arg(long, default_value_t = DEFAULT_PORT)]
+    #[arg(long, env = "AWSLAB_SANDBOX_PORT", default_value_t = DEFAULT_PORT)]
     pub port: u16,
     /// Write the operator's keys as AWS CLI profile NAME (with the sandbox's
     /// `endpoint_url` and region, files 0600) instead of printing exports.

@@ -68,10 +68,7 @@ fn env_run(args: &EnvArgs) -> Result<Status, Failure> {
             // world through `awslab sandbox serve`.
             println!(
                 "export AWS_ENDPOINT_URL={}",
-                shell_quote(&format!(
-                    "http://127.0.0.1:{}",
-                    super::sandbox::DEFAULT_PORT
-                ))
+                shell_quote(&format!("http://127.0.0.1:{}", args.sandbox_port))
             );
             println!("# run `awslab sandbox serve` for the aws CLI to reach the sandbox");
         } else if let Some(endpoint) = meta.target.endpoint {
