@@ -290,7 +290,8 @@ async fn sandbox_dir_is_the_one_name_and_state_dir_still_works_on_sandbox_comman
 }
 
 /// The profile test: every profile awslab writes for the sandbox, by `sandbox env
-/// --profile` or by an `aws.profile` step of a run on the sandbox, has `endpoint_url`.
+/// --profile` or by an `aws.profile` step of a run on the sandbox (in-process, and
+/// through `sandbox serve`), has `endpoint_url`.
 #[tokio::test(flavor = "multi_thread")]
 async fn every_profile_written_for_the_sandbox_has_endpoint_url() {
     let lab = sandbox_lab("profiles_have_endpoint").await;
@@ -301,6 +302,50 @@ async fn every_profile_written_for_the_sandbox_has_endpoint_url() {
     assert_eq!(written.status.code(), Some(0), "{}", text(&written));
     assert_eq!(mode(&lab.files.credentials), 0o600);
     assert_eq!(mode(&lab.files.config), 0o600);
+    // Through serve: a run on the sandbox's endpoint writes its profile with it too.
+    let mut serve = lab
+        .command(env!("CARGO_BIN_EXE_awslab"))
+        .args(["sandbox", "serve", "--port", "0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut banner = std::io::BufReader::new(serve.stdout.take().unwrap());
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut banner, &mut first).unwrap();
+    let url = first.trim().rsplit(' ').next().unwrap().to_owned();
+    assert!(url.starts_with("http://127.0.0.1:"), "{first}");
+    std::thread::spawn(move || for _ in std::io::BufRead::lines(banner) {});
+    // The operator as a profile on that port, and a run through it.
+    let port = url.rsplit(':').next().unwrap().to_owned();
+    let written = lab.awslab(&["sandbox", "env", "--profile", "served", "--port", &port]);
+    assert_eq!(written.status.code(), Some(0), "{}", text(&written));
+    let path = plans().join("sts-assume-role.yaml");
+    let mut up = lab.command(env!("CARGO_BIN_EXE_awslab"));
+    let up = up
+        .args(["up", path.to_str().unwrap(), "--run-id", "served1"])
+        .args(["--endpoint-url", &url, "--profile", "served"])
+        .env("AWS_REGION", "us-east-1")
+        .output()
+        .unwrap();
+    let served_config = read(&lab.files.config);
+    let down = lab.awslab(&["down", "served1", "--yes"]);
+    serve.kill().unwrap();
+    serve.wait().unwrap();
+    assert_eq!(up.status.code(), Some(0), "{}", text(&up));
+    assert_eq!(down.status.code(), Some(0), "{}", text(&down));
+    let assumed = config_sections(&served_config)
+        .into_iter()
+        .find(|(name, _)| name == "profile assumed")
+        .unwrap_or_else(|| panic!("no profile `assumed` through serve:\n{served_config}"));
+    assert!(
+        assumed
+            .1
+            .iter()
+            .any(|l| l.replace(' ', "") == format!("endpoint_url={url}")),
+        "{served_config}"
+    );
+
     let mut runs = Vec::new();
     for (index, plan) in ["sts-assume-role.yaml", "session-token.yaml", "saml.yaml"]
         .into_iter()
@@ -314,8 +359,8 @@ async fn every_profile_written_for_the_sandbox_has_endpoint_url() {
     }
     let config = read(&lab.files.config);
     let sections = config_sections(&config);
-    // sbx and at least one profile per plan.
-    assert!(sections.len() >= 4, "{config}");
+    // sbx, served and at least one profile per plan.
+    assert!(sections.len() >= 5, "{config}");
     for (name, lines) in &sections {
         assert!(
             has_endpoint(lines),
