@@ -339,7 +339,6 @@ fn offline_commands_run_as_written_with_the_output_shown() {
 /// `serve` found it.
 #[test]
 fn the_sandbox_tour_runs_as_written() {
-    use std::io::BufRead as _;
     if !awslab_testkit::aws_cli_installed("the_sandbox_tour_runs_as_written") {
         return;
     }
@@ -371,27 +370,7 @@ fn the_sandbox_tour_runs_as_written() {
 
     let home = tempfile::tempdir().unwrap();
     let sandbox_dir = home.path().join("sandbox");
-    let mut serve = Command::new(AWSLAB)
-        .args(["sandbox", "serve", "--port", "0", "--sandbox-dir"])
-        .arg(&sandbox_dir)
-        .env("NO_COLOR", "1")
-        .env_remove("RUST_LOG")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut banner = std::io::BufReader::new(serve.stdout.take().unwrap());
-    let mut first = String::new();
-    banner.read_line(&mut first).unwrap();
-    let port = first
-        .trim()
-        .rsplit(':')
-        .next()
-        .and_then(|p| p.parse::<u16>().ok())
-        .unwrap_or_else(|| panic!("serve's banner names no port: {first}"));
-    // Keep serve's later lines from filling the pipe.
-    std::thread::spawn(move || for _ in banner.lines() {});
-
+    let (mut serve, port) = start_serve(&sandbox_dir);
     let bin = Path::new(AWSLAB).parent().unwrap();
     let path = format!(
         "{}:{}",
@@ -403,33 +382,7 @@ fn the_sandbox_tour_runs_as_written() {
         .iter()
         .filter(|l| !l.starts_with("awslab sandbox serve"))
     {
-        let output = Command::new("sh")
-            .arg("-c")
-            .arg(line)
-            .current_dir(workspace())
-            .env("PATH", &path)
-            .env("NO_COLOR", "1")
-            .env("HOME", home.path())
-            .env("AWS_CONFIG_FILE", home.path().join("config"))
-            .env(
-                "AWS_SHARED_CREDENTIALS_FILE",
-                home.path().join("credentials"),
-            )
-            .env("AWSLAB_STATE_DIR", home.path().join("state"))
-            .env("AWSLAB_SANDBOX_DIR", &sandbox_dir)
-            .env("AWSLAB_SANDBOX_PORT", port.to_string())
-            .env("AWS_DEFAULT_REGION", "us-east-1")
-            .env("AWS_PAGER", "")
-            .env_remove("RUST_LOG")
-            .env_remove("AWS_PROFILE")
-            .env_remove("AWS_DEFAULT_PROFILE")
-            .env_remove("AWS_ACCESS_KEY_ID")
-            .env_remove("AWS_SECRET_ACCESS_KEY")
-            .env_remove("AWS_SESSION_TOKEN")
-            .env_remove("AWS_ENDPOINT_URL")
-            .env_remove("AWSLAB_STATE")
-            .output()
-            .unwrap();
+        let output = run_tour_line(line, &path, home.path(), &sandbox_dir, port);
         let said = format!(
             "{}{}",
             String::from_utf8_lossy(&output.stdout),
@@ -459,4 +412,60 @@ fn the_sandbox_tour_runs_as_written() {
         !status.contains("sts-lab"),
         "the tour's `down` left something:\n{status}"
     );
+}
+
+/// Starts `awslab sandbox serve` on a free port; its port, read from its banner.
+fn start_serve(sandbox_dir: &Path) -> (std::process::Child, u16) {
+    use std::io::BufRead as _;
+    let mut serve = Command::new(AWSLAB)
+        .args(["sandbox", "serve", "--port", "0", "--sandbox-dir"])
+        .arg(sandbox_dir)
+        .env("NO_COLOR", "1")
+        .env_remove("RUST_LOG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut banner = std::io::BufReader::new(serve.stdout.take().unwrap());
+    let mut first = String::new();
+    banner.read_line(&mut first).unwrap();
+    let port = first
+        .trim()
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse::<u16>().ok())
+        .unwrap_or_else(|| panic!("serve's banner names no port: {first}"));
+    // Keep serve's later lines from filling the pipe.
+    std::thread::spawn(move || for _ in banner.lines() {});
+
+    (serve, port)
+}
+
+/// Runs one line of the tour with `sh` from the repository root, as a learner would,
+/// with the test's AWS files, state and sandbox folders and serve's port.
+fn run_tour_line(line: &str, path: &str, home: &Path, sandbox_dir: &Path, port: u16) -> Output {
+    Command::new("sh")
+        .arg("-c")
+        .arg(line)
+        .current_dir(workspace())
+        .env("PATH", path)
+        .env("NO_COLOR", "1")
+        .env("HOME", home)
+        .env("AWS_CONFIG_FILE", home.join("config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("credentials"))
+        .env("AWSLAB_STATE_DIR", home.join("state"))
+        .env("AWSLAB_SANDBOX_DIR", sandbox_dir)
+        .env("AWSLAB_SANDBOX_PORT", port.to_string())
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_PAGER", "")
+        .env_remove("RUST_LOG")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_DEFAULT_PROFILE")
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("AWSLAB_STATE")
+        .output()
+        .unwrap()
 }

@@ -4,7 +4,6 @@
 
 use awslab_sandbox::Sandbox;
 
-pub use crate::cli::sandbox::DEFAULT_PORT;
 use crate::cli::sandbox::{
     ClockAction, ClockArgs, EnvArgs, ExplainArgs, SandboxCommand, SandboxStateArgs, ServeArgs,
     TokenArgs,
