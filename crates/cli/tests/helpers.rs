@@ -147,6 +147,16 @@ async fn sandbox_env_profile_writes_endpoint_0600_and_keeps_other_profiles() {
     assert!(has_endpoint(&work.1), "{config}");
     assert!(read(&lab.files.credentials).starts_with(&theirs_credentials));
 
+    // Under RUST_LOG=trace too, the secret reaches neither stream.
+    let traced = lab
+        .command(env!("CARGO_BIN_EXE_awslab"))
+        .args(["sandbox", "env", "--profile", "traced"])
+        .env("RUST_LOG", "trace")
+        .output()
+        .unwrap();
+    assert_eq!(traced.status.code(), Some(0), "{}", text(&traced));
+    assert!(!text(&traced).contains(&lab.admin.secret_access_key));
+
     // Without --profile: the exports, as before.
     let exports = lab.awslab(&["sandbox", "env"]);
     assert!(String::from_utf8_lossy(&exports.stdout).contains("export AWS_ENDPOINT_URL="));
