@@ -14,6 +14,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub mod complete;
 pub mod doctor;
 pub mod policy;
 pub mod sandbox;
@@ -78,11 +79,13 @@ pub enum Command {
     #[command(after_help = "Example:\n  awslab status r1")]
     Status(StatusArgs),
     /// List runs in the state folder.
-    #[command(after_help = "Example:\n  awslab runs")]
-    Runs(StateArgs),
+    #[command(
+        after_help = "Examples:\n  awslab runs\n  awslab runs --prune   # forget runs with nothing left (their folders go)"
+    )]
+    Runs(RunsArgs),
     /// Print a step's credentials as shell exports (the only command that prints secrets).
     #[command(
-        after_help = "Example:\n  eval \"$(awslab env r1 assumed)\"\n  aws sts get-caller-identity"
+        after_help = "Examples:\n  eval \"$(awslab env r1 assumed)\"\n  eval \"$(awslab env assumed)\"     # a step of the latest run\n  aws sts get-caller-identity"
     )]
     Env(EnvArgs),
     /// Evaluate and check IAM policy documents offline, as AWS's policy evaluation logic does.
@@ -250,6 +253,12 @@ Exit status: 0 when every expired run is gone, 3 when something remains.";
 
 const COMPLETIONS_HELP: &str = "\
 Install (then open a new shell):
+  Run ids and step names too (`awslab down <TAB>`, `awslab env r1 <TAB>`), from the state
+  folder at the moment of completion:
+  bash:  echo 'source <(COMPLETE=bash awslab)' >> ~/.bashrc
+  zsh:   echo 'source <(COMPLETE=zsh awslab)' >> ~/.zshrc
+  fish:  echo 'COMPLETE=fish awslab | source' >> ~/.config/fish/config.fish
+  Commands and flags only, as a static script:
   bash:  awslab completions bash > ~/.local/share/bash-completion/completions/awslab
   zsh:   awslab completions zsh > ~/.zfunc/_awslab   # with fpath+=(~/.zfunc) before compinit
   fish:  awslab completions fish > ~/.config/fish/completions/awslab.fish";
@@ -585,7 +594,7 @@ pub struct UpArgs {
 #[derive(Debug, Args)]
 pub struct DownArgs {
     /// The run to tear down (default: the latest run that has resources left).
-    #[arg(value_name = "RUN")]
+    #[arg(value_name = "RUN", add = clap_complete::ArgValueCompleter::new(complete::runs))]
     pub run: Option<String>,
     #[command(flatten)]
     pub target: TargetArgs,
@@ -607,9 +616,19 @@ pub struct DownArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct RunsArgs {
+    /// Forget the runs that have nothing left: remove their folders (journal, secrets).
+    /// A run with anything left, or a damaged journal, is kept and named.
+    #[arg(long)]
+    pub prune: bool,
+    #[command(flatten)]
+    pub state: StateArgs,
+}
+
+#[derive(Debug, Args)]
 pub struct StatusArgs {
     /// The run (default: the latest).
-    #[arg(value_name = "RUN")]
+    #[arg(value_name = "RUN", add = clap_complete::ArgValueCompleter::new(complete::runs))]
     pub run: Option<String>,
     #[command(flatten)]
     pub state: StateArgs,
@@ -617,12 +636,23 @@ pub struct StatusArgs {
 
 #[derive(Debug, Args)]
 pub struct EnvArgs {
-    /// The run.
-    #[arg(value_name = "RUN")]
-    pub run: String,
-    /// The step whose credentials to print.
-    #[arg(value_name = "STEP")]
-    pub step: String,
+    /// The run (default: the latest), then the step whose credentials to print; with
+    /// one word, the step of the latest run.
+    #[arg(
+        value_name = "RUN",
+        num_args = 1..=2,
+        required = true,
+        add = clap_complete::ArgValueCompleter::new(complete::env_words)
+    )]
+    pub words: Vec<String>,
+    /// The port `awslab sandbox serve` listens on (the endpoint for a run on the sandbox).
+    #[arg(
+        long,
+        env = "AWSLAB_SANDBOX_PORT",
+        default_value_t = 4566,
+        value_name = "PORT"
+    )]
+    pub sandbox_port: u16,
     #[command(flatten)]
     pub state: StateArgs,
 }

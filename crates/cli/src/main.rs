@@ -32,6 +32,9 @@ mod summary;
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
+    // `COMPLETE=bash awslab ...`: the shell asks for completions (run ids, step names).
+    clap_complete::CompleteEnv::with_factory(<cli::Cli as clap::CommandFactory>::command)
+        .complete();
     let cli = cli::Cli::parse();
     logging::init(cli.verbose);
     commands::run(cli)

@@ -33,12 +33,14 @@ pub fn steps(
 }
 
 /// The human summary: one row a step, then the totals and what to do next.
+/// `serve_port`: the run was on the in-process sandbox, whose profiles point there.
 pub fn table(
     sealed: &SealedPlan,
     report: &RunReport<StepId>,
     steps: &[StepSummary],
     outputs: &IndexMap<String, IndexMap<String, String>>,
     run_id: &RunId,
+    serve_port: Option<u16>,
 ) -> String {
     let mut out = String::new();
     let width = report
@@ -121,9 +123,19 @@ pub fn table(
             && report.status(&step.id) == Some(&StepStatus::Succeeded)
             && let Some(name) = outputs.get(step.id.as_str()).and_then(|o| o.get("name"))
         {
+            // On the in-process sandbox nothing listens: the aws CLI reaches the same
+            // world only through `awslab sandbox serve` (the profile's endpoint_url).
+            let serve = serve_port.map_or_else(String::new, |port| {
+                let flag = if port == crate::cli::sandbox::DEFAULT_PORT {
+                    String::new()
+                } else {
+                    format!(" --port {port}")
+                };
+                format!("   (needs `awslab sandbox serve{flag}` running)")
+            });
             let _ = writeln!(
                 out,
-                "Profile written: aws sts get-caller-identity --profile {name}"
+                "Profile written: aws sts get-caller-identity --profile {name}{serve}"
             );
         }
     }

@@ -330,3 +330,142 @@ fn offline_commands_run_as_written_with_the_output_shown() {
         );
     }
 }
+
+/// The sandbox tour of "The offline sandbox" (the block with `awslab up`), run as
+/// written with the real aws CLI: `serve` started by the test on a free port
+/// (`AWSLAB_SANDBOX_PORT` points the profiles there) and stopped by its pid, every
+/// other line run by `sh` from the repository root with temporary AWS files, state
+/// and sandbox folders. Each line must succeed, and `down` must leave the world as
+/// `serve` found it.
+#[test]
+fn the_sandbox_tour_runs_as_written() {
+    if !awslab_testkit::aws_cli_installed("the_sandbox_tour_runs_as_written") {
+        return;
+    }
+    let text = readme();
+    let section = text
+        .split("\n## ")
+        .find(|s| s.starts_with("The offline sandbox"))
+        .expect("README has `## The offline sandbox`");
+    let block = blocks(section)
+        .into_iter()
+        .find(|b| b.lines.iter().any(|l| l.starts_with("awslab up ")))
+        .expect("the sandbox section has a block with `awslab up`");
+    let lines: Vec<String> = block
+        .lines
+        .iter()
+        .map(|l| l.trim().to_owned())
+        .filter(|l| !l.is_empty())
+        .collect();
+    // The tour starts serve before the aws CLI uses a profile through it.
+    let serve_at = lines
+        .iter()
+        .position(|l| l.starts_with("awslab sandbox serve"))
+        .expect("the tour starts `awslab sandbox serve`");
+    let first_profile = lines
+        .iter()
+        .position(|l| l.starts_with("aws ") && l.contains("--profile"))
+        .expect("the tour uses a profile");
+    assert!(serve_at < first_profile, "{lines:?}");
+
+    let home = tempfile::tempdir().unwrap();
+    let sandbox_dir = home.path().join("sandbox");
+    let (mut serve, port) = start_serve(&sandbox_dir);
+    let bin = Path::new(AWSLAB).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut failures = Vec::new();
+    for line in lines
+        .iter()
+        .filter(|l| !l.starts_with("awslab sandbox serve"))
+    {
+        let output = run_tour_line(line, &path, home.path(), &sandbox_dir, port);
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        if !output.status.success() {
+            failures.push(format!(
+                "`{line}` failed ({:?}):\n{said}",
+                output.status.code()
+            ));
+        }
+        if line.starts_with("aws sts get-caller-identity --profile assumed") {
+            assert!(said.contains(":assumed-role/"), "`{line}`:\n{said}");
+        }
+    }
+    let status = Command::new(AWSLAB)
+        .args(["sandbox", "status", "--sandbox-dir"])
+        .arg(&sandbox_dir)
+        .output()
+        .unwrap();
+    serve.kill().unwrap();
+    serve.wait().unwrap();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    let status = String::from_utf8_lossy(&status.stdout).into_owned();
+    assert!(status.contains("stacks: none"), "{status}");
+    assert!(
+        !status.contains("sts-lab"),
+        "the tour's `down` left something:\n{status}"
+    );
+}
+
+/// Starts `awslab sandbox serve` on a free port; its port, read from its banner.
+fn start_serve(sandbox_dir: &Path) -> (std::process::Child, u16) {
+    use std::io::BufRead as _;
+    let mut serve = Command::new(AWSLAB)
+        .args(["sandbox", "serve", "--port", "0", "--sandbox-dir"])
+        .arg(sandbox_dir)
+        .env("NO_COLOR", "1")
+        .env_remove("RUST_LOG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut banner = std::io::BufReader::new(serve.stdout.take().unwrap());
+    let mut first = String::new();
+    banner.read_line(&mut first).unwrap();
+    let port = first
+        .trim()
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse::<u16>().ok())
+        .unwrap_or_else(|| panic!("serve's banner names no port: {first}"));
+    // Keep serve's later lines from filling the pipe.
+    std::thread::spawn(move || for _ in banner.lines() {});
+
+    (serve, port)
+}
+
+/// Runs one line of the tour with `sh` from the repository root, as a learner would,
+/// with the test's AWS files, state and sandbox folders and serve's port.
+fn run_tour_line(line: &str, path: &str, home: &Path, sandbox_dir: &Path, port: u16) -> Output {
+    Command::new("sh")
+        .arg("-c")
+        .arg(line)
+        .current_dir(workspace())
+        .env("PATH", path)
+        .env("NO_COLOR", "1")
+        .env("HOME", home)
+        .env("AWS_CONFIG_FILE", home.join("config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("credentials"))
+        .env("AWSLAB_STATE_DIR", home.join("state"))
+        .env("AWSLAB_SANDBOX_DIR", sandbox_dir)
+        .env("AWSLAB_SANDBOX_PORT", port.to_string())
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_PAGER", "")
+        .env_remove("RUST_LOG")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_DEFAULT_PROFILE")
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("AWSLAB_STATE")
+        .output()
+        .unwrap()
+}

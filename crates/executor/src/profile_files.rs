@@ -21,9 +21,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::secrets::StepCredentials;
 
+mod existing;
 mod sections;
 mod write;
 
+pub use existing::{ProfileView, read_profile, take_out_profile};
 use sections::{FileLock, leftover_temp, remove_section};
 pub use write::{PreparedProfile, WritePoint, prepare_profile, write_profile};
 

@@ -37,6 +37,7 @@ mod ids;
 mod model;
 mod rehearsal;
 mod sandbox;
+mod sandbox_keys;
 mod sandbox_saml;
 mod serve;
 mod services;

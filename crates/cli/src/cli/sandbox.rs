@@ -16,7 +16,9 @@ pub enum SandboxCommand {
     )]
     Serve(ServeArgs),
     /// Print the operator's credentials and the endpoint as shell exports.
-    #[command(after_help = "Example:\n  eval \"$(awslab sandbox env --account 2)\"")]
+    #[command(
+        after_help = "Examples:\n  eval \"$(awslab sandbox env --account 2)\"\n  awslab sandbox env --profile sandbox     # a profile with endpoint_url, files 0600\n  aws sts get-caller-identity --profile sandbox   # with `awslab sandbox serve` running"
+    )]
     Env(EnvArgs),
     /// Forget everything: a new world with new operator keys.
     Reset(SandboxStateArgs),
@@ -67,8 +69,10 @@ pub enum ClockAction {
 #[derive(Debug, Args, Clone)]
 pub struct SandboxStateArgs {
     /// The sandbox's state folder (shared by every awslab process that uses it).
+    // `--state-dir` is the old spelling, kept hidden: in `up`/`down` it means the runs.
     #[arg(
-        long,
+        long = "sandbox-dir",
+        alias = "state-dir",
         env = "AWSLAB_SANDBOX_DIR",
         default_value = ".awslab/sandbox",
         value_name = "DIR",
@@ -106,8 +110,16 @@ pub struct EnvArgs {
     #[arg(long, default_value = "1")]
     pub account: String,
     /// The port `serve` listens on.
-    #[arg(long, default_value_t = DEFAULT_PORT)]
+    #[arg(long, env = "AWSLAB_SANDBOX_PORT", default_value_t = DEFAULT_PORT)]
     pub port: u16,
+    /// Write the operator's keys as AWS CLI profile NAME (with the sandbox's
+    /// `endpoint_url` and region, files 0600) instead of printing exports.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// With --profile: replace profile NAME even if awslab did not write it (it is
+    /// refused otherwise); every other profile stays byte for byte.
+    #[arg(long, requires = "profile")]
+    pub replace: bool,
     #[command(flatten)]
     pub state: SandboxStateArgs,
 }

@@ -160,6 +160,10 @@ pub async fn connect(
     let region = region(args, recorded);
     let named = args.target.is_some() || args.endpoint_url.is_some() || args.profile.is_some();
     let env = EnvTarget::read();
+    // A profile holding the sandbox's keys without `endpoint_url` sends them to AWS.
+    if let Some(profile) = args.profile.as_ref().or(env.profile.as_ref()) {
+        super::sandbox_profile::warn_unpointed(profile, &args.sandbox_dir);
+    }
     // The environment decides only what the command line and the journal leave open.
     let env_decides = !named && recorded.is_none() && env.names_target();
     let ignored_env = match recorded {

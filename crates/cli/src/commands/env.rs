@@ -17,11 +17,20 @@ pub fn env(args: &EnvArgs) -> Status {
 }
 
 fn env_run(args: &EnvArgs) -> Result<Status, Failure> {
-    let run_id =
-        pick_run(&args.state.state_dir, Some(&args.run), false).or_fail(Status::Invalid)?;
+    let (run, step) = match args.words.as_slice() {
+        [step] => (None, step),
+        [run, step, ..] => (Some(run.as_str()), step),
+        [] => {
+            return Err(Failure::new(
+                Status::Invalid,
+                "name the step: `awslab env [RUN] STEP`",
+            ));
+        }
+    };
+    let run_id = pick_run(&args.state.state_dir, run, false).or_fail(Status::Invalid)?;
     let run_dir = Journal::run_dir(&args.state.state_dir, &run_id);
     let secrets = SecretsStore::open(&run_dir).or_fail(Status::Invalid)?;
-    let Some(credentials) = secrets.get(&args.step) else {
+    let Some(credentials) = secrets.get(step) else {
         let known: Vec<&str> = secrets.steps().collect();
         let hint = if known.is_empty() && args.state.shared.is_some() {
             // Shared state: the journal is on S3, the secrets never left their machine.
@@ -33,7 +42,7 @@ fn env_run(args: &EnvArgs) -> Result<Status, Failure> {
         };
         return Err(Failure::new(
             Status::Invalid,
-            format!("step `{}` of run `{run_id}` has no credentials", args.step),
+            format!("step `{step}` of run `{run_id}` has no credentials"),
         )
         .hint(format!("steps with credentials: {hint}")));
     };
@@ -59,10 +68,7 @@ fn env_run(args: &EnvArgs) -> Result<Status, Failure> {
             // world through `awslab sandbox serve`.
             println!(
                 "export AWS_ENDPOINT_URL={}",
-                shell_quote(&format!(
-                    "http://127.0.0.1:{}",
-                    super::sandbox::DEFAULT_PORT
-                ))
+                shell_quote(&format!("http://127.0.0.1:{}", args.sandbox_port))
             );
             println!("# run `awslab sandbox serve` for the aws CLI to reach the sandbox");
         } else if let Some(endpoint) = meta.target.endpoint {

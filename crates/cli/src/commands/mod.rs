@@ -45,7 +45,9 @@ mod policy;
 mod preflight;
 mod run_state;
 mod runs;
+mod runs_prune;
 mod sandbox;
+mod sandbox_profile;
 mod sandbox_saml;
 mod sarif;
 mod schema;
@@ -75,7 +77,7 @@ pub fn run(cli: Cli) -> std::process::ExitCode {
             .map_or_else(|status| status, |()| down::down(&args)),
         Command::Status(mut args) => shared_state::prepare(&mut args.state, None)
             .map_or_else(|status| status, |()| status::status(&args)),
-        Command::Runs(mut args) => shared_state::prepare(&mut args, None)
+        Command::Runs(mut args) => shared_state::prepare(&mut args.state, None)
             .map_or_else(|status| status, |()| runs::runs(&args)),
         Command::Env(mut args) => shared_state::prepare(&mut args.state, None)
             .map_or_else(|status| status, |()| env::env(&args)),

@@ -4,7 +4,6 @@
 
 use awslab_sandbox::Sandbox;
 
-pub use crate::cli::sandbox::DEFAULT_PORT;
 use crate::cli::sandbox::{
     ClockAction, ClockArgs, EnvArgs, ExplainArgs, SandboxCommand, SandboxStateArgs, ServeArgs,
     TokenArgs,
@@ -57,7 +56,7 @@ fn serve(args: &ServeArgs) -> Result<Status, Failure> {
         println!("awslab sandbox listening on http://{address}");
         println!("state: {}", args.state.state_dir.display());
         println!(
-            "credentials: eval \"$(awslab sandbox env --port {} --state-dir {})\"",
+            "credentials: eval \"$(awslab sandbox env --port {} --sandbox-dir {})\"",
             address.port(),
             args.state.state_dir.display()
         );
@@ -113,6 +112,9 @@ fn env(args: &EnvArgs) -> Result<Status, Failure> {
         }
     };
     let operator = sandbox.operator(&account).or_fail(Status::Invalid)?;
+    if let Some(name) = &args.profile {
+        return super::sandbox_profile::write(args, name, &operator);
+    }
     println!(
         "export AWS_ACCESS_KEY_ID={}",
         shell_quote(&operator.access_key_id)

@@ -416,7 +416,14 @@ fn conclude(
     match args.output {
         OutputFormat::Human => print!(
             "{}",
-            summary::table(sealed, report, &steps, &engine.outputs(), run_id)
+            summary::table(
+                sealed,
+                report,
+                &steps,
+                &engine.outputs(),
+                run_id,
+                sandbox.map(|_| args.target.sandbox_port),
+            )
         ),
         OutputFormat::Json => Progress::json(&saved),
     }

@@ -34,7 +34,7 @@ pub(super) fn property_key(line: &str) -> Option<&str> {
     property(line).map(|(key, _)| key)
 }
 
-fn property(line: &str) -> Option<(&str, &str)> {
+pub(super) fn property(line: &str) -> Option<(&str, &str)> {
     ini_roundtrip::Parser::new(content(line)).find_map(|item| match item {
         ini_roundtrip::Item::Property {
             key,
