@@ -146,6 +146,14 @@ the commands go to `awslab sandbox serve` (--sandbox-port).
 The script prints PASS or FAIL for each claim, cleans up on exit, and exits 1 if a
 claim failed, 3 if cleanup left something.";
 
+/// Only the target flags, read from the environment (`AWS_PROFILE`, ...), for commands
+/// that have none but must reach the target (`--state s3://` on `status`, `runs`, `env`).
+#[derive(Debug, Parser)]
+pub struct TargetOnly {
+    #[command(flatten)]
+    pub target: TargetArgs,
+}
+
 /// `awslab export`.
 #[derive(Debug, Args)]
 pub struct ExportArgs {

@@ -96,11 +96,6 @@ fn clap_types_name_no_command_module_by_any_path() {
     }
 }
 
-/// Clap types outside `cli` for now, with the reason. `TargetOnly` (the target flags,
-/// read from the environment) is in `commands/shared_state.rs`, which another change
-/// was editing when the clap types moved; it moves to `cli.rs` with that file's rename.
-const NOT_YET_MOVED: &[&str] = &["src/commands/shared_state.rs: Parser"];
-
 /// The clap derives (`Parser`, `Subcommand`, `Args`, `ValueEnum`) of a source text,
 /// above its test module (tests may parse a command line of their own).
 fn clap_derives(text: &str) -> Vec<&'static str> {
@@ -152,7 +147,6 @@ fn every_clap_type_is_in_cli() {
             }
         }
     }
-    found.retain(|found| !NOT_YET_MOVED.contains(&found.as_str()));
     assert!(found.is_empty(), "clap types outside `cli`: {found:?}");
     let in_cli: usize = cli_files()
         .iter()

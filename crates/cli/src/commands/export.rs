@@ -14,7 +14,7 @@ use awslab_runbook::{Options, Runbook, build, markdown, sh};
 use crate::cli::{ExportArgs, ExportFormat, TargetKind};
 use crate::exit::{Failure, OrFail as _, Status, finish};
 
-use super::inspect::load_reporting;
+use super::plan_file::load_reporting;
 
 /// The list of files an export wrote into its folder.
 const MANIFEST: &str = ".awslab-export";

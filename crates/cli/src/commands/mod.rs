@@ -17,13 +17,14 @@
 //!    README and `docs/` where a user looks for it.
 //!
 //! Commands (one module each): `validate`, `plan`, `graph`, `up`, `down`, `status`,
-//! `runs`, `env`, `policy/` (`simulate`, `check`), `sandbox` (with `sandbox_saml`),
-//! `doctor` (with `doctor_oidc`), `sweep`, `reap`, `schema`, `completions`, `man`;
-//! `perms` is `operator_policy`. Helpers several commands share: `plan_file` (load a
-//! plan, print its diagnostics), `run_state` (which run, its journal, its lock),
-//! `connect` (the target and the operator's credentials), `shared_state` (`--state
-//! s3://`), `preflight` and `perms` (`up`'s checks of the operator), `sarif`
-//! (`validate --format sarif`).
+//! `runs` (with `runs_prune`), `env`, `export`, `guide/`, `perms/`, `policy/`
+//! (`simulate`, `check`), `sandbox` (with `sandbox_saml`, `sandbox_profile`), `doctor`
+//! (with `doctor_oidc`), `sweep`, `reap`, `schema`, `completions`, `man`. Helpers
+//! several commands share: `plan_file` (load a plan, print its diagnostics),
+//! `run_state` (which run, its journal, its lock), `connect` (the target and the
+//! operator's credentials), `state_location` (`--state s3://`), `preflight` (`up`'s
+//! simulation of the operator's policy from `perms`), `readable_files` (the warning for
+//! AWS CLI files others can read), `sarif` (`validate --format sarif`).
 
 #[cfg(test)]
 mod ci_example;
@@ -37,12 +38,13 @@ mod export;
 mod graph;
 mod guide;
 mod man;
-mod operator_policy;
 mod perms;
 mod plan;
 mod plan_file;
 mod policy;
 mod preflight;
+mod readable_files;
+mod reap;
 mod run_state;
 mod runs;
 mod runs_prune;
@@ -51,17 +53,11 @@ mod sandbox_profile;
 mod sandbox_saml;
 mod sarif;
 mod schema;
-mod shared_state;
+mod state_location;
 mod status;
+mod sweep;
 mod up;
 mod validate;
-// issue 19: sweep and reap
-mod reap;
-mod sweep;
-
-// operator_policy.rs (being edited by another helper) still names `super::inspect`;
-// the lead points it at `super::plan_file` after merging and removes this line.
-use plan_file as inspect;
 
 use crate::cli::{Cli, Command};
 
@@ -70,23 +66,23 @@ pub fn run(cli: Cli) -> std::process::ExitCode {
         Command::Validate(args) => validate::validate(&args),
         Command::Plan(args) => plan::plan(&args),
         Command::Graph(args) => graph::graph(&args),
-        // `--state s3://…` is pulled into a local mirror first (shared_state.rs).
-        Command::Up(mut args) => shared_state::prepare(&mut args.state, Some(&args.target))
+        // `--state s3://…` is pulled into a local mirror first (state_location.rs).
+        Command::Up(mut args) => state_location::prepare(&mut args.state, Some(&args.target))
             .map_or_else(|status| status, |()| up::up(&args)),
-        Command::Down(mut args) => shared_state::prepare(&mut args.state, Some(&args.target))
+        Command::Down(mut args) => state_location::prepare(&mut args.state, Some(&args.target))
             .map_or_else(|status| status, |()| down::down(&args)),
-        Command::Status(mut args) => shared_state::prepare(&mut args.state, None)
+        Command::Status(mut args) => state_location::prepare(&mut args.state, None)
             .map_or_else(|status| status, |()| status::status(&args)),
-        Command::Runs(mut args) => shared_state::prepare(&mut args.state, None)
+        Command::Runs(mut args) => state_location::prepare(&mut args.state, None)
             .map_or_else(|status| status, |()| runs::runs(&args)),
-        Command::Env(mut args) => shared_state::prepare(&mut args.state, None)
+        Command::Env(mut args) => state_location::prepare(&mut args.state, None)
             .map_or_else(|status| status, |()| env::env(&args)),
         Command::Policy(command) => policy::run(command),
-        Command::Perms(args) => operator_policy::perms(&args),
+        Command::Perms(args) => perms::perms(&args),
         Command::Sandbox(command) => sandbox::run(command),
-        Command::Sweep(mut args) => shared_state::prepare(&mut args.state, Some(&args.target))
+        Command::Sweep(mut args) => state_location::prepare(&mut args.state, Some(&args.target))
             .map_or_else(|status| status, |()| sweep::sweep(&args)),
-        Command::Reap(mut args) => shared_state::prepare(&mut args.state, Some(&args.target))
+        Command::Reap(mut args) => state_location::prepare(&mut args.state, Some(&args.target))
             .map_or_else(|status| status, |()| reap::reap(&args)),
         Command::Completions(args) => completions::completions(&args),
         Command::Man(args) => man::man(&args),

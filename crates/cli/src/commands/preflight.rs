@@ -14,7 +14,7 @@ use awslab_planner::SealedPlan;
 use indexmap::IndexMap;
 use serde_json::{Value, json};
 
-use super::operator_policy::{Scope, derive_account};
+use super::perms::{Scope, derive_account};
 use crate::exit::{Failure, Status};
 
 /// The role name and account of a role session's caller ARN

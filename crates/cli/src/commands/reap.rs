@@ -109,7 +109,7 @@ fn reap_run(args: &ReapArgs) -> Result<Status, Failure> {
     let mut clean = true;
     for (run, expires_at) in &with_journal {
         println!("Run `{run}` expired at {expires_at}: tearing down from its journal");
-        let status = super::runs::down(&DownArgs {
+        let status = super::down::down(&DownArgs {
             run: Some(run.clone()),
             target: args.target.clone(),
             state: args.state.clone(),

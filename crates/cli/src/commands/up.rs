@@ -210,7 +210,7 @@ fn warn_readable_profiles(sealed: &SealedPlan, paths: &ProfilePaths) {
         .values()
         .any(|step| matches!(step.kind, awslab_planner::StepKind::AwsProfile(_)))
     {
-        super::perms::warn_readable_profile_files(paths);
+        super::readable_files::warn_readable_profile_files(paths);
     }
 }
 

@@ -13,13 +13,6 @@ use awslab_executor::journal::remote::{RemoteState, StateLocation, share};
 use crate::cli::{StateArgs, TargetArgs};
 use crate::exit::{Failure, Status};
 
-/// Only the target flags, read from the environment, for commands that have none.
-#[derive(clap::Parser)]
-struct TargetOnly {
-    #[command(flatten)]
-    target: TargetArgs,
-}
-
 /// Resolves `--state`: a folder replaces the state folder; an S3 location is pulled
 /// into its mirror, which becomes the state folder. `Err` is the status to exit with
 /// (the error already printed).
@@ -37,7 +30,7 @@ pub fn prepare(state: &mut StateArgs, target: Option<&TargetArgs>) -> Result<(),
     let target = if let Some(target) = target {
         target
     } else {
-        defaults = TargetOnly::try_parse_from(["awslab"])
+        defaults = crate::cli::TargetOnly::try_parse_from(["awslab"])
             .map_err(|error| Failure::new(Status::Invalid, format!("--state: {error}")).report())?;
         &defaults.target
     };

@@ -33,7 +33,7 @@ use crate::cli::{OperatorPolicyArgs, OutputFormat};
 use crate::exit::Status;
 
 pub fn perms(args: &OperatorPolicyArgs) -> Status {
-    let Some(sealed) = super::inspect::load_reporting(&args.plan, &args.vars) else {
+    let Some(sealed) = super::plan_file::load_reporting(&args.plan, &args.vars) else {
         return Status::Invalid;
     };
     let names: Vec<&str> = sealed
