@@ -11,7 +11,7 @@ use std::path::{Component, Path};
 
 use awslab_runbook::{Options, Runbook, build, markdown, sh};
 
-use crate::cli::{ExportArgs, ExportFormat, TargetKind};
+use crate::cli::{ExportArgs, ExportFormat, TargetArgs, TargetKind};
 use crate::exit::{Failure, OrFail as _, Status, finish};
 
 use super::plan_file::load_reporting;
@@ -66,24 +66,34 @@ fn run(args: &ExportArgs, sealed: &awslab_planner::SealedPlan) -> Result<Status,
 /// target (the sandbox by default, at `serve`'s port).
 fn options(args: &ExportArgs) -> Result<Options, Failure> {
     let run_id = match &args.run_id {
-        Some(id) => {
-            let valid = !id.is_empty()
-                && id.len() <= 20
-                && id
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-            if !valid {
-                return Err(Failure::new(
-                    Status::Invalid,
-                    format!("run id `{id}` must be 1 to 20 lowercase letters, digits and `-`"),
-                )
-                .hint("run ids become part of resource names such as bucket names, as `up` names them"));
-            }
-            id.clone()
-        }
+        Some(id) => checked_run_id(id)?.to_owned(),
         None => awslab_executor::RunId::generate().to_string(),
     };
-    let target = &args.target;
+    Ok(runbook_options(&args.target, run_id))
+}
+
+/// A run id given on the command line, checked as `up` checks it.
+pub(super) fn checked_run_id(id: &str) -> Result<&str, Failure> {
+    let valid = !id.is_empty()
+        && id.len() <= 20
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if valid {
+        Ok(id)
+    } else {
+        Err(Failure::new(
+            Status::Invalid,
+            format!("run id `{id}` must be 1 to 20 lowercase letters, digits and `-`"),
+        )
+        .hint("run ids become part of resource names such as bucket names, as `up` names them"))
+    }
+}
+
+/// Where the runbook's aws CLI commands go and as whom, from the target flags: the
+/// endpoint given, real AWS (`--target aws`, or a `--profile` alone), else the sandbox's
+/// `serve` at `--sandbox-port`. `awslab guide` chooses the same way.
+pub(super) fn runbook_options(target: &TargetArgs, run_id: String) -> Options {
     let region = target
         .region
         .clone()
@@ -103,13 +113,13 @@ fn options(args: &ExportArgs) -> Result<Options, Failure> {
             true,
         )
     };
-    Ok(Options {
+    Options {
         run_id,
         region,
         endpoint_url,
         profile: target.profile.clone(),
         sandbox,
-    })
+    }
 }
 
 /// A relative path of a runbook file, checked to stay inside the folder.

@@ -23,33 +23,7 @@ use crate::exit::{Failure, OrFail as _, Status};
 /// The runbook's options: the run id, the region, and where the learner's aws CLI goes
 /// (the sandbox's `serve` by default), as `awslab export` chooses them.
 pub fn options(args: &GuideArgs, run_id: &RunId) -> Options {
-    let target = &args.target;
-    let region = target
-        .region
-        .clone()
-        .or_else(|| std::env::var("AWS_REGION").ok())
-        .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
-        .filter(|r| !r.is_empty())
-        .unwrap_or_else(|| "us-east-1".to_owned());
-    let real = target.target == Some(TargetKind::Aws)
-        || (target.target.is_none() && target.endpoint_url.is_none() && target.profile.is_some());
-    let (endpoint_url, sandbox) = if let Some(url) = &target.endpoint_url {
-        (Some(url.clone()), false)
-    } else if real {
-        (None, false)
-    } else {
-        (
-            Some(format!("http://127.0.0.1:{}", target.sandbox_port)),
-            true,
-        )
-    };
-    Options {
-        run_id: run_id.to_string(),
-        region,
-        endpoint_url,
-        profile: target.profile.clone(),
-        sandbox,
-    }
+    crate::commands::export::runbook_options(&args.target, run_id.to_string())
 }
 
 pub fn auto(

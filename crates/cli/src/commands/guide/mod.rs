@@ -53,20 +53,7 @@ pub fn guide(args: &GuideArgs) -> Status {
 fn run_id(args: &GuideArgs, sealed: &awslab_planner::SealedPlan) -> Result<(RunId, bool), Failure> {
     let state_dir = &args.state.state_dir;
     if let Some(id) = &args.run_id {
-        let valid = !id.is_empty()
-            && id.len() <= 20
-            && id
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-        if !valid {
-            return Err(Failure::new(
-                Status::Invalid,
-                format!("run id `{id}` must be 1 to 20 lowercase letters, digits and `-`"),
-            )
-            .hint(
-                "run ids become part of resource names such as bucket names, as `up` names them",
-            ));
-        }
+        crate::commands::export::checked_run_id(id)?;
         let run_id = RunId::parse(id).or_fail(Status::Invalid)?;
         let exists = awslab_executor::Journal::run_dir(state_dir, &run_id)
             .join(awslab_executor::Journal::FILE_NAME)
