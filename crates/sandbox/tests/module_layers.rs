@@ -35,6 +35,8 @@ const LAYERS: &[(&str, u8)] = &[
     ("client", 6),
     // The sandbox's SAML identity provider, as the cli calls it (`sandbox saml`).
     ("sandbox_saml", 6),
+    // Whether a key id is one the sandbox issued (the cli's profile warning).
+    ("sandbox_keys", 6),
     ("serve", 7),
 ];
 
