@@ -8,6 +8,7 @@
 //! renders, and `awslab guide` shows a step's commands from the same data.
 
 mod build;
+mod cx;
 mod kinds;
 pub mod markdown;
 mod model;
@@ -15,6 +16,7 @@ pub mod sh;
 mod verify;
 mod words;
 
-pub use build::{Options, build};
+pub use build::build;
+pub use cx::Options;
 pub use model::{Capture, Claim, Command, Expected, FieldCheck, File, Runbook, Section, Undo};
 pub use words::{Piece, Word, cli_name, var_name};

@@ -5,12 +5,8 @@
 
 use std::fmt::Write as _;
 
-use crate::model::{Expected, Runbook};
+use crate::model::{ACCOUNT_ID, Expected, Runbook};
 use crate::words::secret_env;
-
-/// The command that reads the operator's account id, when a value needs it.
-pub const ACCOUNT_ID: &str =
-    "ACCOUNT_ID=$(aws sts get-caller-identity --query Account --output text)";
 
 /// The language of a fenced block for a file.
 fn fence_language(path: &str) -> &'static str {

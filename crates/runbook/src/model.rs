@@ -1,6 +1,10 @@
 //! The runbook as data: sections (one a step, in run order) of commands, captures and
 //! claims, the cleanup (teardown order) and the files that go beside the script. The
-//! renderers ([`crate::sh`], [`crate::markdown`]) only lay it out.
+//! renderers (`sh` and `markdown`) only lay it out.
+
+/// The command that reads the operator's account id, when a value needs it.
+pub const ACCOUNT_ID: &str =
+    "ACCOUNT_ID=$(aws sts get-caller-identity --query Account --output text)";
 
 /// A whole lab, ready to render.
 #[derive(Debug, Clone)]

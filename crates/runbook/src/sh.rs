@@ -254,7 +254,7 @@ pub fn render(runbook: &Runbook, files: Files) -> String {
         let _ = writeln!(out, "cd \"$WORK\"\n");
     }
     if runbook.needs_account_id {
-        let _ = writeln!(out, "{}\n", crate::markdown::ACCOUNT_ID);
+        let _ = writeln!(out, "{}\n", crate::model::ACCOUNT_ID);
     }
     for line in &runbook.setup {
         let _ = writeln!(out, "{line}");

@@ -9,7 +9,7 @@ use awslab_planner::Step;
 use awslab_planner::kinds::Verify;
 use awslab_planner::values::{DENIAL_CODES, Expect};
 
-use crate::build::{Cx, Line, Parts};
+use crate::cx::{Cx, Line, Parts};
 use crate::model::{Claim, Command, Expected, FieldCheck, Undo};
 use crate::words::{Word, cli_name};
 

@@ -9,7 +9,7 @@ use awslab_planner::kinds::{
 };
 use awslab_planner::{Step, StepId, StepKind};
 
-use crate::build::{Cx, Line, Parts, capture, undo};
+use crate::cx::{Cx, Line, Parts, capture, undo};
 use crate::model::Command;
 use crate::words::{Word, var_name};
 

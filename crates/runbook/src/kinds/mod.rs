@@ -8,7 +8,7 @@ mod sts;
 
 use awslab_planner::{Step, StepKind};
 
-use crate::build::{Cx, Parts};
+use crate::cx::{Cx, Parts};
 use crate::words::Word;
 
 /// The commands, cleanup and notes of one step.

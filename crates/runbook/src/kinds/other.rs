@@ -6,7 +6,7 @@
 use awslab_planner::Step;
 use awslab_planner::kinds::{AwsProfile, CfnStack, S3Bucket, S3Object};
 
-use crate::build::{Cx, Line, Parts, capture, undo};
+use crate::cx::{Cx, Line, Parts, capture, undo};
 use crate::model::Command;
 use crate::words::{Word, var_name};
 

@@ -11,7 +11,7 @@ use awslab_planner::kinds::{
 };
 use awslab_planner::values::Document;
 
-use crate::build::{Cx, Line, Parts, capture};
+use crate::cx::{Cx, Line, Parts, capture};
 use crate::model::{Capture, Command};
 use crate::words::{Word, var_name};
 
