@@ -1,0 +1,179 @@
+#![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+
+//! `awslab guide`'s checks of the role kinds (issue 20 §2) on
+//! `plans/assume-role-iam.yaml`, with the real aws CLI against `awslab sandbox serve`:
+//! - a role made by hand whose trust policy does not name whom the lab's does is not
+//!   done, and says so; once it does (and the session duration matches), `--check`
+//!   adopts it;
+//! - `--auto` then does the rest (`iam.role_policy`, `iam.trust_policy`, ...), each
+//!   step checked, every claim held, and `awslab down` removes what was made by hand
+//!   too, leaving the sandbox as it was.
+
+mod support;
+
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::process::{Child, Output, Stdio};
+
+use support::snapshot::stdout;
+use support::{Lab, Target, plans, text};
+
+const AWSLAB: &str = env!("CARGO_BIN_EXE_awslab");
+
+/// `awslab sandbox serve` on the lab's sandbox folder, on a free port; stopped by pid.
+struct Serve {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(lab: &Lab) -> Serve {
+    let mut child = lab
+        .command(AWSLAB)
+        .args(["sandbox", "serve", "--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn serve");
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    reader.read_line(&mut first).unwrap();
+    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
+    let port = first
+        .trim()
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("port in serve's first line");
+    Serve { child, port }
+}
+
+/// Runs a bash script as the learner's shell would (the sandbox's keys and endpoint).
+fn learner(lab: &Lab, serve: &Serve, body: &str) -> Output {
+    let script = format!(
+        "set -euo pipefail\neval \"$('{AWSLAB}' sandbox env --port {port})\"\nexport AWS_PAGER=''\n{body}",
+        port = serve.port
+    );
+    lab.command("bash")
+        .args(["-c", &script])
+        .output()
+        .expect("bash")
+}
+
+/// Runs `awslab guide ARGS` with `input` on stdin.
+fn guide_with_input(lab: &Lab, args: &[&str], input: &str) -> Output {
+    let mut child = lab
+        .command(AWSLAB)
+        .arg("guide")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn guide");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn role_by_hand_wrong_trust_then_right_then_auto_then_down() {
+    if !awslab_testkit::aws_cli_installed("guide's role checks with the aws CLI") {
+        return;
+    }
+    let lab = Lab::on(Target::Sandbox, "guide_kinds_role")
+        .await
+        .expect("the sandbox never skips");
+    let serve = serve(&lab);
+    let port = serve.port.to_string();
+    let plan = plans().join("assume-role-iam.yaml").display().to_string();
+    let run = ["--run-id", "k1", "--sandbox-port", port.as_str()];
+    // awslab does the bucket, its object and the user.
+    let mut args = vec![plan.as_str()];
+    args.extend(run);
+    let skipped = guide_with_input(&lab, &args, "skip\nskip\n");
+    assert!(stdout(&skipped).contains("role"), "{}", text(&skipped));
+    let check = || -> Output {
+        learner(
+            &lab,
+            &serve,
+            &format!("'{AWSLAB}' guide '{plan}' --run-id k1 --sandbox-port {port} --check"),
+        )
+    };
+    let missing = check();
+    assert_eq!(missing.status.code(), Some(1), "{}", text(&missing));
+    assert!(
+        stdout(&missing).contains("the role `S3PrivetAccessRole-k1` does not exist yet"),
+        "{}",
+        text(&missing)
+    );
+    // By hand, trusting a service instead of the account.
+    let made = learner(
+        &lab,
+        &serve,
+        r#"aws iam create-role --role-name S3PrivetAccessRole-k1 --assume-role-policy-document '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}' >/dev/null"#,
+    );
+    assert!(made.status.success(), "{}", text(&made));
+    let wrong = check();
+    assert_eq!(wrong.status.code(), Some(1), "{}", text(&wrong));
+    assert!(
+        stdout(&wrong)
+            .contains("the trust policy of the role `S3PrivetAccessRole-k1` does not name `root`"),
+        "{}",
+        text(&wrong)
+    );
+    // The trust fixed; the session duration is still the default hour.
+    let fixed = learner(
+        &lab,
+        &serve,
+        r#"ACCOUNT=$(aws sts get-caller-identity --query Account --output text)
+aws iam update-assume-role-policy --role-name S3PrivetAccessRole-k1 --policy-document "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"arn:aws:iam::$ACCOUNT:root\"},\"Action\":\"sts:AssumeRole\"}]}""#,
+    );
+    assert!(fixed.status.success(), "{}", text(&fixed));
+    let short = check();
+    assert_eq!(short.status.code(), Some(1), "{}", text(&short));
+    assert!(
+        stdout(&short).contains("allows sessions of 3600 seconds, the lab's 14400"),
+        "{}",
+        text(&short)
+    );
+    let longer = learner(
+        &lab,
+        &serve,
+        "aws iam update-role --role-name S3PrivetAccessRole-k1 --max-session-duration 14400\naws iam attach-role-policy --role-name S3PrivetAccessRole-k1 --policy-arn arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess",
+    );
+    assert!(longer.status.success(), "{}", text(&longer));
+    let done = check();
+    assert_eq!(done.status.code(), Some(0), "{}", text(&done));
+    assert!(
+        stdout(&done).contains("done: the role `S3PrivetAccessRole-k1` exists"),
+        "{}",
+        text(&done)
+    );
+
+    let mut args = vec!["guide", plan.as_str()];
+    args.extend(run);
+    args.push("--auto");
+    let auto = lab.awslab(&args);
+    assert_eq!(auto.status.code(), Some(0), "{}", text(&auto));
+    let out = stdout(&auto);
+    assert!(out.contains("claims seen to hold: 3 of 3"), "{out}");
+    assert!(
+        out.contains("role                     done by hand"),
+        "{out}"
+    );
+
+    let down = lab.awslab(&["down", "k1"]);
+    assert_eq!(down.status.code(), Some(0), "{}", text(&down));
+    drop(serve);
+    assert_eq!(lab.inventory(), Vec::<String>::new());
+}
