@@ -14,6 +14,7 @@ mod cfn;
 mod iam;
 mod profile;
 mod role;
+mod s3;
 mod sts;
 
 use aws_config::SdkConfig;
@@ -172,6 +173,8 @@ pub async fn check(cx: &WorldCx<'_>) -> Found {
         StepKind::IamPolicy(policy) => role::managed_policy(cx, policy).await,
         StepKind::IamRolePolicyAttachment(a) => role::role_attachment(cx, a).await,
         StepKind::IamUserPolicyAttachment(a) => role::user_attachment(cx, a).await,
+        StepKind::S3Bucket(bucket) => s3::bucket(cx, bucket).await,
+        StepKind::S3Object(object) => s3::object(cx, object).await,
         _ => return Found::NoCheck,
     };
     match result {
