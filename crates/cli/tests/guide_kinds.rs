@@ -177,3 +177,56 @@ aws iam update-assume-role-policy --role-name S3PrivetAccessRole-k1 --policy-doc
     drop(serve);
     assert_eq!(lab.inventory(), Vec::<String>::new());
 }
+
+/// `guide --auto` on `plan` with the aws CLI against `serve`: every step checked (none
+/// is left to awslab), every claim held; then `down` leaves nothing.
+async fn auto_then_down(test: &str, plan: &str, run: &str, claims: &str) {
+    if !awslab_testkit::aws_cli_installed("guide --auto with the aws CLI") {
+        return;
+    }
+    let lab = Lab::on(Target::Sandbox, test)
+        .await
+        .expect("the sandbox never skips");
+    let serve = serve(&lab);
+    let port = serve.port.to_string();
+    let plan = plans().join(plan).display().to_string();
+    let auto = lab.awslab(&[
+        "guide",
+        &plan,
+        "--run-id",
+        run,
+        "--sandbox-port",
+        &port,
+        "--auto",
+    ]);
+    assert_eq!(auto.status.code(), Some(0), "{}", text(&auto));
+    let out = stdout(&auto);
+    assert!(out.contains(claims), "{out}");
+    assert!(!out.contains("skipped"), "no step is left to awslab: {out}");
+    let down = lab.awslab(&["down", run]);
+    assert_eq!(down.status.code(), Some(0), "{}", text(&down));
+    drop(serve);
+    assert_eq!(lab.inventory(), Vec::<String>::new());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn auto_session_token_lab_then_down() {
+    auto_then_down(
+        "guide_kinds_session",
+        "session-token.yaml",
+        "k2",
+        "claims seen to hold: 3 of 3",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn auto_federation_token_lab_then_down() {
+    auto_then_down(
+        "guide_kinds_federation",
+        "federation-token.yaml",
+        "k3",
+        "claims seen to hold",
+    )
+    .await;
+}

@@ -145,3 +145,56 @@ pub(super) async fn user_policy(
         note: format!("the policy `{name}` of `{user}` allows what the lab's does"),
     })
 }
+
+pub(super) async fn access_key(
+    cx: &WorldCx<'_>,
+    spec: &awslab_planner::kinds::IamAccessKey,
+) -> Result<Adopted, String> {
+    let user = cx.render(&spec.user.value)?;
+    let iam = awslab_executor::iam_client(cx.operator);
+    let keys = match iam.list_access_keys().user_name(&user).send().await {
+        Ok(keys) => keys,
+        Err(error) if aws_code(&error) == "NoSuchEntity" => {
+            return Err(format!("the user `{user}` does not exist yet"));
+        }
+        Err(error) => {
+            return Err(format!(
+                "cannot list the access keys of `{user}`: {}",
+                aws_code(&error)
+            ));
+        }
+    };
+    let ids: Vec<&str> = keys
+        .access_key_metadata()
+        .iter()
+        .filter_map(|k| k.access_key_id())
+        .collect();
+    if ids.is_empty() {
+        return Err(format!("the user `{user}` has no access key yet"));
+    }
+    let exported = cx.exported_credentials(false)?;
+    if !ids.contains(&exported.access_key_id.as_str()) {
+        return Err(format!(
+            "the exported access key is not one of the user `{user}`'s keys"
+        ));
+    }
+    let arn = cx.caller_arn(&exported).await?;
+    if !arn.ends_with(&format!(":user/{user}")) && !arn.ends_with(&format!("/{user}")) {
+        return Err(format!(
+            "the exported access key acts as `{arn}`, not as the user `{user}`"
+        ));
+    }
+    let id = exported.access_key_id.clone();
+    Ok(Adopted {
+        resources: vec![ResourceRef::IamAccessKey(resources::IamAccessKey {
+            user: user.clone(),
+            access_key_id: id.clone(),
+        })],
+        outputs: IndexMap::from([
+            ("user".to_owned(), user.clone()),
+            ("access_key_id".to_owned(), id.clone()),
+        ]),
+        credentials: Some(exported),
+        note: format!("the user `{user}` has the access key {id}"),
+    })
+}

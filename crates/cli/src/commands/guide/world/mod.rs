@@ -11,6 +11,7 @@
 //! is [`Found::NoCheck`] (the learner may `skip` it).
 
 mod cfn;
+mod group;
 mod iam;
 mod profile;
 mod role;
@@ -173,6 +174,12 @@ pub async fn check(cx: &WorldCx<'_>) -> Found {
         StepKind::IamPolicy(policy) => role::managed_policy(cx, policy).await,
         StepKind::IamRolePolicyAttachment(a) => role::role_attachment(cx, a).await,
         StepKind::IamUserPolicyAttachment(a) => role::user_attachment(cx, a).await,
+        StepKind::IamGroup(group) => group::group(cx, group).await,
+        StepKind::IamGroupMembership(member) => group::membership(cx, member).await,
+        StepKind::IamGroupPolicy(policy) => group::group_policy(cx, policy).await,
+        StepKind::IamAccessKey(key) => iam::access_key(cx, key).await,
+        StepKind::StsGetSessionToken(token) => sts::session_token(cx, token).await,
+        StepKind::StsGetFederationToken(token) => sts::federation_token(cx, token).await,
         StepKind::S3Bucket(bucket) => s3::bucket(cx, bucket).await,
         StepKind::S3Object(object) => s3::object(cx, object).await,
         _ => return Found::NoCheck,
