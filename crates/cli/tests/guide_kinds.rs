@@ -230,3 +230,123 @@ async fn auto_federation_token_lab_then_down() {
     )
     .await;
 }
+
+/// A lab of the group kinds and an access key (no lab in `plans/` uses them yet).
+const GROUPS_LAB: &str = r#"name: guide-groups
+description: A user gets S3 listing through a group's inline policy, then an access key.
+steps:
+  team:
+    iam.group: { name: "team-${run.id}" }
+  member:
+    iam.user: { name: "member-${run.id}" }
+  joins:
+    iam.group_membership: { group: "${team.name}", user: "${member.name}" }
+  team-lists:
+    iam.group_policy:
+      group: ${team.name}
+      name: ListBucketsPolicy
+      document:
+        Version: "2012-10-17"
+        Statement:
+          - { Effect: Allow, Action: s3:ListAllMyBuckets, Resource: "arn:aws:s3:::*" }
+          - { Effect: Allow, Action: s3:ListBucket, Resource: "arn:aws:s3:::team-bucket" }
+  key:
+    iam.access_key: { user: "${member.name}" }
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn groups_by_hand_wrong_policy_then_fixed_then_auto_then_down() {
+    if !awslab_testkit::aws_cli_installed("guide's group checks with the aws CLI") {
+        return;
+    }
+    let lab = Lab::on(Target::Sandbox, "guide_kinds_groups")
+        .await
+        .expect("the sandbox never skips");
+    let serve = serve(&lab);
+    let port = serve.port.to_string();
+    let plan = lab.files.dir().join("groups.yaml");
+    std::fs::write(&plan, GROUPS_LAB).unwrap();
+    let plan = plan.display().to_string();
+    let check = || -> Output {
+        learner(
+            &lab,
+            &serve,
+            &format!("'{AWSLAB}' guide '{plan}' --run-id k4 --sandbox-port {port} --check"),
+        )
+    };
+    let untouched = check();
+    assert_eq!(untouched.status.code(), Some(1), "{}", text(&untouched));
+    assert!(
+        stdout(&untouched).contains("does not exist yet"),
+        "{}",
+        text(&untouched)
+    );
+    // By hand: the group, the user, the membership, and a policy that lists the wrong
+    // bucket.
+    let made = learner(
+        &lab,
+        &serve,
+        r#"aws iam create-group --group-name team-k4 >/dev/null
+aws iam create-user --user-name member-k4 >/dev/null
+aws iam add-user-to-group --group-name team-k4 --user-name member-k4
+aws iam put-group-policy --group-name team-k4 --policy-name ListBucketsPolicy --policy-document '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListAllMyBuckets","Resource":"*"},{"Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::other-bucket"}]}'"#,
+    );
+    assert!(made.status.success(), "{}", text(&made));
+    // `--check` adopts each step done right, and stops at the policy.
+    let mut last = check();
+    for _ in 0..4 {
+        if last.status.code() != Some(0) {
+            break;
+        }
+        last = check();
+    }
+    assert_eq!(last.status.code(), Some(1), "{}", text(&last));
+    assert!(
+        stdout(&last).contains(
+            "the policy `ListBucketsPolicy` of the group `team-k4` does not allow `s3:ListBucket` on `arn:aws:s3:::team-bucket`"
+        ),
+        "{}",
+        text(&last)
+    );
+    let fixed = learner(
+        &lab,
+        &serve,
+        r#"aws iam put-group-policy --group-name team-k4 --policy-name ListBucketsPolicy --policy-document '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:ListAllMyBuckets","s3:ListBucket"],"Resource":"*"}]}'"#,
+    );
+    assert!(fixed.status.success(), "{}", text(&fixed));
+    let done = check();
+    assert_eq!(done.status.code(), Some(0), "{}", text(&done));
+    // The access key: none yet, then by `--auto`.
+    let no_key = check();
+    assert_eq!(no_key.status.code(), Some(1), "{}", text(&no_key));
+    assert!(
+        stdout(&no_key).contains("the user `member-k4` has no access key yet"),
+        "{}",
+        text(&no_key)
+    );
+    let auto = lab.awslab(&[
+        "guide",
+        &plan,
+        "--run-id",
+        "k4",
+        "--sandbox-port",
+        &port,
+        "--auto",
+    ]);
+    assert_eq!(auto.status.code(), Some(0), "{}", text(&auto));
+    let out = stdout(&auto);
+    for step in ["team ", "member ", "joins ", "team-lists "] {
+        let line = out.lines().find(|l| l.trim_start().starts_with(step));
+        assert!(
+            line.is_some_and(|l| l.contains("done by hand")),
+            "{step}: {out}"
+        );
+    }
+    let secrets = support::snapshot::Secrets::of_run(&lab, "k4", &["key"]);
+    secrets.assert_absent("guide --auto stdout", &out);
+    secrets.assert_absent("guide --auto stderr", &support::snapshot::stderr(&auto));
+    let down = lab.awslab(&["down", "k4"]);
+    assert_eq!(down.status.code(), Some(0), "{}", text(&down));
+    drop(serve);
+    assert_eq!(lab.inventory(), Vec::<String>::new());
+}

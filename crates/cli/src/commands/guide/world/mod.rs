@@ -6,9 +6,16 @@
 //! journal it as `up` journals what it creates, and `down` deletes it only if it is
 //! still that. Says what is wrong in words when the step is not done.
 //!
-//! Kinds checked: `iam.user`, `cfn.stack`, `iam.user_policy`, `sts.assume_role`,
-//! `aws.profile` (and `verify`, by the executor in [`super::session`]); any other kind
-//! is [`Found::NoCheck`] (the learner may `skip` it).
+//! Kinds checked: `iam.user`, `iam.access_key`, `iam.user_policy`, `iam.role`,
+//! `iam.trust_policy`, `iam.role_policy`, `iam.policy`, the role and user policy
+//! attachments, `iam.group`, `iam.group_membership`, `iam.group_policy`, `s3.bucket`,
+//! `s3.object`, `cfn.stack`, `sts.assume_role`, `sts.get_session_token`,
+//! `sts.get_federation_token`, `aws.profile` (and `verify`, by the executor in
+//! [`super::session`]); any other kind (OIDC and SAML providers, virtual MFA devices,
+//! web identity and SAML sessions) is [`Found::NoCheck`] (the learner may `skip` it).
+//!
+//! One module per family: [`iam`] (users, keys, user policies), [`role`] (roles, trust,
+//! managed policies, attachments), [`group`], [`s3`], [`cfn`], [`sts`], [`profile`].
 
 mod cfn;
 mod group;
