@@ -1,4 +1,4 @@
-//! CloudFormation stacks.
+//! Stacks of `cfn.stack` steps.
 
 use awslab_executor::resources::{self, ResourceRef};
 use indexmap::IndexMap;
