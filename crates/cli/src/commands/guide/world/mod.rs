@@ -207,33 +207,41 @@ where
         .map_or_else(|| error.to_string(), str::to_owned)
 }
 
-/// The (action, resource) pairs an identity policy's Allow statements name without
-/// wildcards: what a learner's policy must allow too.
-fn allowed_pairs(document: &serde_json::Value) -> Vec<(String, String)> {
-    let list = |value: Option<&serde_json::Value>| -> Vec<String> {
-        match value {
-            Some(serde_json::Value::String(s)) => vec![s.clone()],
-            Some(serde_json::Value::Array(items)) => items
-                .iter()
-                .filter_map(|v| v.as_str().map(str::to_owned))
-                .collect(),
-            _ => Vec::new(),
-        }
-    };
+/// A policy field that is a string or a list of strings, as a list.
+fn strings(value: Option<&serde_json::Value>) -> Vec<String> {
+    match value {
+        Some(serde_json::Value::String(s)) => vec![s.clone()],
+        Some(serde_json::Value::Array(items)) => items
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The Allow statements of a policy document without conditions.
+fn plain_allows(document: &serde_json::Value) -> Vec<serde_json::Value> {
     let statements = match document.get("Statement") {
         Some(serde_json::Value::Array(items)) => items.clone(),
         Some(one) => vec![one.clone()],
         None => Vec::new(),
     };
+    statements
+        .into_iter()
+        .filter(|s| {
+            s.get("Effect").and_then(|e| e.as_str()) == Some("Allow")
+                && s.get("Condition").is_none()
+        })
+        .collect()
+}
+
+/// The (action, resource) pairs an identity policy's Allow statements name without
+/// wildcards: what a learner's policy must allow too.
+fn allowed_pairs(document: &serde_json::Value) -> Vec<(String, String)> {
     let mut pairs = Vec::new();
-    for statement in statements {
-        if statement.get("Effect").and_then(|e| e.as_str()) != Some("Allow")
-            || statement.get("Condition").is_some()
-        {
-            continue;
-        }
-        let resources = list(statement.get("Resource"));
-        for action in list(statement.get("Action")) {
+    for statement in plain_allows(document) {
+        let resources = strings(statement.get("Resource"));
+        for action in strings(statement.get("Action")) {
             if action.contains(['*', '?']) {
                 continue;
             }

@@ -12,7 +12,9 @@ use awslab_planner::values::Document;
 use awslab_policy::Principal;
 use indexmap::IndexMap;
 
-use super::{Adopted, WorldCx, allows_what_the_lab_does, aws_code, percent_decoded};
+use super::{
+    Adopted, WorldCx, allows_what_the_lab_does, aws_code, percent_decoded, plain_allows, strings,
+};
 
 /// The role as IAM has it, or what is wrong.
 async fn get_role(cx: &WorldCx<'_>, name: &str) -> Result<aws_sdk_iam::types::Role, String> {
@@ -72,34 +74,14 @@ fn trusts_what_the_lab_does(
 /// The (principal, action) pairs the Allow statements of a trust policy name without
 /// wildcards or conditions.
 fn trusted_pairs(document: &serde_json::Value) -> Vec<(String, String)> {
-    let list = |value: Option<&serde_json::Value>| -> Vec<String> {
-        match value {
-            Some(serde_json::Value::String(s)) => vec![s.clone()],
-            Some(serde_json::Value::Array(items)) => items
-                .iter()
-                .filter_map(|v| v.as_str().map(str::to_owned))
-                .collect(),
-            _ => Vec::new(),
-        }
-    };
-    let statements = match document.get("Statement") {
-        Some(serde_json::Value::Array(items)) => items.clone(),
-        Some(one) => vec![one.clone()],
-        None => Vec::new(),
-    };
     let mut pairs = Vec::new();
-    for statement in statements {
-        if statement.get("Effect").and_then(|e| e.as_str()) != Some("Allow")
-            || statement.get("Condition").is_some()
-        {
-            continue;
-        }
+    for statement in plain_allows(document) {
         let Some(principal) = statement.get("Principal") else {
             continue;
         };
-        let mut principals = list(principal.get("AWS"));
-        principals.extend(list(principal.get("Service")));
-        for action in list(statement.get("Action")) {
+        let mut principals = strings(principal.get("AWS"));
+        principals.extend(strings(principal.get("Service")));
+        for action in strings(statement.get("Action")) {
             if action.contains(['*', '?']) {
                 continue;
             }
@@ -404,4 +386,35 @@ pub(super) async fn user_attachment(
         credentials: None,
         note: format!("the policy `{arn}` is attached to the user `{user}`"),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::trusted_pairs;
+
+    #[test]
+    fn trusted_pairs_name_each_principal_and_action_without_wildcards() {
+        let document = serde_json::json!({
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::1:user/ali", "*"]},
+                 "Action": ["sts:AssumeRole", "sts:*"]},
+                {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+                 "Action": "sts:AssumeRole"},
+                {"Effect": "Deny", "Principal": {"AWS": "arn:aws:iam::1:user/bob"},
+                 "Action": "sts:AssumeRole"},
+                {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::1:user/eve"},
+                 "Action": "sts:AssumeRole", "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}
+            ]
+        });
+        assert_eq!(
+            trusted_pairs(&document),
+            vec![
+                (
+                    "arn:aws:iam::1:user/ali".to_owned(),
+                    "sts:AssumeRole".to_owned()
+                ),
+                ("ec2.amazonaws.com".to_owned(), "sts:AssumeRole".to_owned()),
+            ]
+        );
+    }
 }
