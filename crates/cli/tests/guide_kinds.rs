@@ -1,13 +1,19 @@
 #![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
-//! `awslab guide`'s checks of the role kinds (issue 20 §2) on
-//! `plans/assume-role-iam.yaml`, with the real aws CLI against `awslab sandbox serve`:
-//! - a role made by hand whose trust policy does not name whom the lab's does is not
-//!   done, and says so; once it does (and the session duration matches), `--check`
-//!   adopts it;
-//! - `--auto` then does the rest (`iam.role_policy`, `iam.trust_policy`, ...), each
-//!   step checked, every claim held, and `awslab down` removes what was made by hand
-//!   too, leaving the sandbox as it was.
+//! `awslab guide`'s checks of the kinds beyond the seed lab's (issue 20 §2), with the
+//! real aws CLI against `awslab sandbox serve`; each test ends with `awslab down` of
+//! the guide's run and an empty sandbox, what was made by hand included:
+//! - `iam.role` (`plans/assume-role-iam.yaml`): a trust policy naming a service, not
+//!   the account, is not done ("does not name `root`"), nor a one-hour session limit;
+//!   fixed, `--check` adopts it and `--auto` does the rest with every claim held;
+//! - `s3.bucket`, `s3.object`: a missing bucket, a bucket made by hand (adopted with
+//!   the run's tag), an object with another body, then the lab's;
+//! - `iam.group`, `iam.group_membership`, `iam.group_policy` (a lab written here): a
+//!   group policy that does not allow what the lab's does, then fixed; `iam.access_key`
+//!   missing, then made by `--auto`;
+//! - `sts.get_session_token`, `sts.get_federation_token`: `--auto` does
+//!   `plans/session-token.yaml` and `plans/federation-token.yaml` with no step left to
+//!   awslab, and no adopted secret reaches the output.
 
 mod support;
 
@@ -180,7 +186,7 @@ aws iam update-assume-role-policy --role-name S3PrivetAccessRole-k1 --policy-doc
 
 /// `guide --auto` on `plan` with the aws CLI against `serve`: every step checked (none
 /// is left to awslab), every claim held; then `down` leaves nothing.
-async fn auto_then_down(test: &str, plan: &str, run: &str, claims: &str) {
+async fn auto_then_down(test: &str, plan: &str, run: &str, claims: &str, identities: &[&str]) {
     if !awslab_testkit::aws_cli_installed("guide --auto with the aws CLI") {
         return;
     }
@@ -203,6 +209,15 @@ async fn auto_then_down(test: &str, plan: &str, run: &str, claims: &str) {
     let out = stdout(&auto);
     assert!(out.contains(claims), "{out}");
     assert!(!out.contains("skipped"), "no step is left to awslab: {out}");
+    // The credentials the checks adopted (kept for the claims) never reach the output.
+    let secrets = support::snapshot::Secrets::of_run(&lab, run, identities);
+    assert_eq!(
+        secrets.len(),
+        1 + 2 * identities.len() - 1,
+        "every identity's secrets"
+    );
+    secrets.assert_absent("guide --auto stdout", &out);
+    secrets.assert_absent("guide --auto stderr", &support::snapshot::stderr(&auto));
     let down = lab.awslab(&["down", run]);
     assert_eq!(down.status.code(), Some(0), "{}", text(&down));
     drop(serve);
@@ -216,6 +231,7 @@ async fn auto_session_token_lab_then_down() {
         "session-token.yaml",
         "k2",
         "claims seen to hold: 3 of 3",
+        &["user", "session"],
     )
     .await;
 }
@@ -226,7 +242,8 @@ async fn auto_federation_token_lab_then_down() {
         "guide_kinds_federation",
         "federation-token.yaml",
         "k3",
-        "claims seen to hold",
+        "claims seen to hold: 3 of 3",
+        &["user", "guest"],
     )
     .await;
 }
@@ -346,6 +363,87 @@ aws iam put-group-policy --group-name team-k4 --policy-name ListBucketsPolicy --
     secrets.assert_absent("guide --auto stdout", &out);
     secrets.assert_absent("guide --auto stderr", &support::snapshot::stderr(&auto));
     let down = lab.awslab(&["down", "k4"]);
+    assert_eq!(down.status.code(), Some(0), "{}", text(&down));
+    drop(serve);
+    assert_eq!(lab.inventory(), Vec::<String>::new());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bucket_and_object_by_hand_then_down_deletes_them() {
+    if !awslab_testkit::aws_cli_installed("guide's S3 checks with the aws CLI") {
+        return;
+    }
+    let lab = Lab::on(Target::Sandbox, "guide_kinds_s3")
+        .await
+        .expect("the sandbox never skips");
+    let serve = serve(&lab);
+    let port = serve.port.to_string();
+    let plan = plans().join("assume-role-iam.yaml").display().to_string();
+    let check = || -> Output {
+        learner(
+            &lab,
+            &serve,
+            &format!("'{AWSLAB}' guide '{plan}' --run-id k5 --sandbox-port {port} --check"),
+        )
+    };
+    let missing = check();
+    assert_eq!(missing.status.code(), Some(1), "{}", text(&missing));
+    assert!(
+        stdout(&missing).contains("the bucket `privet-k5` does not exist yet"),
+        "{}",
+        text(&missing)
+    );
+    let made = learner(
+        &lab,
+        &serve,
+        "aws s3api create-bucket --bucket privet-k5 >/dev/null",
+    );
+    assert!(made.status.success(), "{}", text(&made));
+    let bucket = check();
+    assert_eq!(bucket.status.code(), Some(0), "{}", text(&bucket));
+    assert!(
+        stdout(&bucket).contains("the bucket `privet-k5` exists (tagged awslab:run=k5)"),
+        "{}",
+        text(&bucket)
+    );
+    // The user and the role are awslab's; then the object, first with another body.
+    let args = [
+        "guide",
+        plan.as_str(),
+        "--run-id",
+        "k5",
+        "--sandbox-port",
+        port.as_str(),
+        "--skip",
+    ];
+    for _ in ["ali", "role"] {
+        let skipped = lab.awslab(&args);
+        assert_eq!(skipped.status.code(), Some(0), "{}", text(&skipped));
+    }
+    let wrong = learner(
+        &lab,
+        &serve,
+        "printf 'bye' > body.txt && aws s3api put-object --bucket privet-k5 --key hello.txt --body body.txt >/dev/null",
+    );
+    assert!(wrong.status.success(), "{}", text(&wrong));
+    let differs = check();
+    assert_eq!(differs.status.code(), Some(1), "{}", text(&differs));
+    assert!(
+        stdout(&differs).contains(
+            "the object `hello.txt` in `privet-k5` is not the lab's (3 bytes, the lab's body is 18 bytes)"
+        ),
+        "{}",
+        text(&differs)
+    );
+    let right = learner(
+        &lab,
+        &serve,
+        "printf 'hello from awslab\\n' > body.txt && aws s3api put-object --bucket privet-k5 --key hello.txt --body body.txt >/dev/null",
+    );
+    assert!(right.status.success(), "{}", text(&right));
+    let done = check();
+    assert_eq!(done.status.code(), Some(0), "{}", text(&done));
+    let down = lab.awslab(&["down", "k5"]);
     assert_eq!(down.status.code(), Some(0), "{}", text(&down));
     drop(serve);
     assert_eq!(lab.inventory(), Vec::<String>::new());
