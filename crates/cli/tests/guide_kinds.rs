@@ -4,7 +4,7 @@
 //! real aws CLI against `awslab sandbox serve`; each test ends with `awslab down` of
 //! the guide's run and an empty sandbox, what was made by hand included:
 //! - `iam.role` (`plans/assume-role-iam.yaml`): a trust policy naming a service, not
-//!   the account, is not done ("does not name `root`"), nor a one-hour session limit;
+//!   the account, is not done ("does not name the account"), nor a one-hour session limit;
 //!   fixed, `--check` adopts it and `--auto` does the rest with every claim held;
 //! - `s3.bucket`, `s3.object`: a missing bucket, a bucket made by hand (adopted with
 //!   the run's tag), an object with another body, then the lab's;
@@ -132,8 +132,9 @@ async fn role_by_hand_wrong_trust_then_right_then_auto_then_down() {
     let wrong = check();
     assert_eq!(wrong.status.code(), Some(1), "{}", text(&wrong));
     assert!(
-        stdout(&wrong)
-            .contains("the trust policy of the role `S3PrivetAccessRole-k1` does not name `root`"),
+        stdout(&wrong).contains(
+            "the trust policy of the role `S3PrivetAccessRole-k1` does not name the account"
+        ),
         "{}",
         text(&wrong)
     );

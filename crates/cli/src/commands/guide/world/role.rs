@@ -49,11 +49,20 @@ fn trusts_what_the_lab_does(
     let wanted = wanted.json()?;
     let wanted = awslab_planner::template::render_json(&wanted, &mut |r| cx.lookup(r))?;
     for (principal, action) in trusted_pairs(&wanted) {
-        let who = principal.rsplit(['/', ':']).next().unwrap_or(&principal);
+        let last = principal.rsplit(['/', ':']).next().unwrap_or(&principal);
+        let account = awslab_policy::account_of_arn(&principal).unwrap_or_default();
+        let who = if principal.ends_with(":root") {
+            format!("the account {account}")
+        } else {
+            format!("`{last}`")
+        };
         let caller = if principal.ends_with(".amazonaws.com") {
             Principal::service(&principal)
         } else if let Some(found) = Principal::from_arn(&principal) {
             found
+        } else if principal.contains(":role/") && principal.matches('/').count() == 1 {
+            // A role is trusted for its sessions.
+            Principal::role_session(account, last, "awslab-guide")
         } else {
             continue;
         };
@@ -64,7 +73,7 @@ fn trusts_what_the_lab_does(
         };
         if !awslab_policy::evaluate(&input, &request).is_allowed() {
             return Err(format!(
-                "the trust policy of the role `{name}` does not name `{who}` (the lab's allows `{action}` for `{principal}`)"
+                "the trust policy of the role `{name}` does not name {who} (the lab's allows `{action}` for `{principal}`)"
             ));
         }
     }
