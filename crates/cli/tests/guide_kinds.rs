@@ -5,7 +5,8 @@
 //! the guide's run and an empty sandbox, what was made by hand included:
 //! - `iam.role` (`plans/assume-role-iam.yaml`): a trust policy naming a service, not
 //!   the account, is not done ("does not name the account"), nor a one-hour session limit;
-//!   fixed, `--check` adopts it and `--auto` does the rest with every claim held;
+//!   fixed, `--check` adopts it; `iam.trust_policy` untouched "does not name `ali-R`";
+//!   `--auto` does the rest with every claim held;
 //! - `s3.bucket`, `s3.object`: a missing bucket, a bucket made by hand (adopted with
 //!   the run's tag), an object with another body, then the lab's;
 //! - `iam.group`, `iam.group_membership`, `iam.group_policy` (a lab written here): a
@@ -165,6 +166,28 @@ aws iam update-assume-role-policy --role-name S3PrivetAccessRole-k1 --policy-doc
         stdout(&done).contains("done: the role `S3PrivetAccessRole-k1` exists"),
         "{}",
         text(&done)
+    );
+
+    // Up to `only-ali` by awslab, whose trust policy still names the account alone.
+    let mut skip = vec!["guide", plan.as_str()];
+    skip.extend(run);
+    skip.push("--skip");
+    let mut current = check();
+    for _ in 0..4 {
+        if stdout(&current).contains("`only-ali` (iam.trust_policy)") {
+            break;
+        }
+        let skipped = lab.awslab(&skip);
+        assert_eq!(skipped.status.code(), Some(0), "{}", text(&skipped));
+        current = check();
+    }
+    assert_eq!(current.status.code(), Some(1), "{}", text(&current));
+    assert!(
+        stdout(&current).contains(
+            "the trust policy of the role `S3PrivetAccessRole-k1` does not name `ali-k1`"
+        ),
+        "{}",
+        text(&current)
     );
 
     let mut args = vec!["guide", plan.as_str()];
