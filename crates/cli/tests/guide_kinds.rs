@@ -72,6 +72,12 @@ fn learner(lab: &Lab, serve: &Serve, body: &str) -> Output {
         .expect("bash")
 }
 
+/// `output` exited with `code` and its stdout says `text`.
+fn says(output: &Output, code: i32, says: &str) {
+    assert_eq!(output.status.code(), Some(code), "{}", text(output));
+    assert!(stdout(output).contains(says), "{}", text(output));
+}
+
 /// Runs `awslab guide ARGS` with `input` on stdin.
 fn guide_with_input(lab: &Lab, args: &[&str], input: &str) -> Output {
     let mut child = lab
@@ -117,11 +123,10 @@ async fn role_by_hand_wrong_trust_then_right_then_auto_then_down() {
         )
     };
     let missing = check();
-    assert_eq!(missing.status.code(), Some(1), "{}", text(&missing));
-    assert!(
-        stdout(&missing).contains("the role `S3PrivetAccessRole-k1` does not exist yet"),
-        "{}",
-        text(&missing)
+    says(
+        &missing,
+        1,
+        "the role `S3PrivetAccessRole-k1` does not exist yet",
     );
     // By hand, trusting a service instead of the account.
     let made = learner(
@@ -131,13 +136,10 @@ async fn role_by_hand_wrong_trust_then_right_then_auto_then_down() {
     );
     assert!(made.status.success(), "{}", text(&made));
     let wrong = check();
-    assert_eq!(wrong.status.code(), Some(1), "{}", text(&wrong));
-    assert!(
-        stdout(&wrong).contains(
-            "the trust policy of the role `S3PrivetAccessRole-k1` does not name the account"
-        ),
-        "{}",
-        text(&wrong)
+    says(
+        &wrong,
+        1,
+        "the trust policy of the role `S3PrivetAccessRole-k1` does not name the account",
     );
     // The trust fixed; the session duration is still the default hour.
     let fixed = learner(
@@ -148,11 +150,10 @@ aws iam update-assume-role-policy --role-name S3PrivetAccessRole-k1 --policy-doc
     );
     assert!(fixed.status.success(), "{}", text(&fixed));
     let short = check();
-    assert_eq!(short.status.code(), Some(1), "{}", text(&short));
-    assert!(
-        stdout(&short).contains("allows sessions of 3600 seconds, the lab's 14400"),
-        "{}",
-        text(&short)
+    says(
+        &short,
+        1,
+        "allows sessions of 3600 seconds, the lab's 14400",
     );
     let longer = learner(
         &lab,
@@ -161,12 +162,7 @@ aws iam update-assume-role-policy --role-name S3PrivetAccessRole-k1 --policy-doc
     );
     assert!(longer.status.success(), "{}", text(&longer));
     let done = check();
-    assert_eq!(done.status.code(), Some(0), "{}", text(&done));
-    assert!(
-        stdout(&done).contains("done: the role `S3PrivetAccessRole-k1` exists"),
-        "{}",
-        text(&done)
-    );
+    says(&done, 0, "done: the role `S3PrivetAccessRole-k1` exists");
 
     // Up to `only-ali` by awslab, whose trust policy still names the account alone.
     let mut skip = vec!["guide", plan.as_str()];
@@ -181,13 +177,10 @@ aws iam update-assume-role-policy --role-name S3PrivetAccessRole-k1 --policy-doc
         assert_eq!(skipped.status.code(), Some(0), "{}", text(&skipped));
         current = check();
     }
-    assert_eq!(current.status.code(), Some(1), "{}", text(&current));
-    assert!(
-        stdout(&current).contains(
-            "the trust policy of the role `S3PrivetAccessRole-k1` does not name `ali-k1`"
-        ),
-        "{}",
-        text(&current)
+    says(
+        &current,
+        1,
+        "the trust policy of the role `S3PrivetAccessRole-k1` does not name `ali-k1`",
     );
 
     let mut args = vec!["guide", plan.as_str()];
@@ -314,12 +307,7 @@ async fn groups_by_hand_wrong_policy_then_fixed_then_auto_then_down() {
         )
     };
     let untouched = check();
-    assert_eq!(untouched.status.code(), Some(1), "{}", text(&untouched));
-    assert!(
-        stdout(&untouched).contains("does not exist yet"),
-        "{}",
-        text(&untouched)
-    );
+    says(&untouched, 1, "does not exist yet");
     // By hand: the group, the user, the membership, and a policy that lists the wrong
     // bucket.
     let made = learner(
@@ -339,13 +327,10 @@ aws iam put-group-policy --group-name team-k4 --policy-name ListBucketsPolicy --
         }
         last = check();
     }
-    assert_eq!(last.status.code(), Some(1), "{}", text(&last));
-    assert!(
-        stdout(&last).contains(
-            "the policy `ListBucketsPolicy` of the group `team-k4` does not allow `s3:ListBucket` on `arn:aws:s3:::team-bucket`"
-        ),
-        "{}",
-        text(&last)
+    says(
+        &last,
+        1,
+        "the policy `ListBucketsPolicy` of the group `team-k4` does not allow `s3:ListBucket` on `arn:aws:s3:::team-bucket`",
     );
     let fixed = learner(
         &lab,
@@ -357,12 +342,7 @@ aws iam put-group-policy --group-name team-k4 --policy-name ListBucketsPolicy --
     assert_eq!(done.status.code(), Some(0), "{}", text(&done));
     // The access key: none yet, then by `--auto`.
     let no_key = check();
-    assert_eq!(no_key.status.code(), Some(1), "{}", text(&no_key));
-    assert!(
-        stdout(&no_key).contains("the user `member-k4` has no access key yet"),
-        "{}",
-        text(&no_key)
-    );
+    says(&no_key, 1, "the user `member-k4` has no access key yet");
     let auto = lab.awslab(&[
         "guide",
         &plan,
@@ -409,12 +389,7 @@ async fn bucket_and_object_by_hand_then_down_deletes_them() {
         )
     };
     let missing = check();
-    assert_eq!(missing.status.code(), Some(1), "{}", text(&missing));
-    assert!(
-        stdout(&missing).contains("the bucket `privet-k5` does not exist yet"),
-        "{}",
-        text(&missing)
-    );
+    says(&missing, 1, "the bucket `privet-k5` does not exist yet");
     let made = learner(
         &lab,
         &serve,
@@ -422,11 +397,10 @@ async fn bucket_and_object_by_hand_then_down_deletes_them() {
     );
     assert!(made.status.success(), "{}", text(&made));
     let bucket = check();
-    assert_eq!(bucket.status.code(), Some(0), "{}", text(&bucket));
-    assert!(
-        stdout(&bucket).contains("the bucket `privet-k5` exists (tagged awslab:run=k5)"),
-        "{}",
-        text(&bucket)
+    says(
+        &bucket,
+        0,
+        "the bucket `privet-k5` exists (tagged awslab:run=k5)",
     );
     // The user and the role are awslab's; then the object, first with another body.
     let args = [
@@ -449,13 +423,10 @@ async fn bucket_and_object_by_hand_then_down_deletes_them() {
     );
     assert!(wrong.status.success(), "{}", text(&wrong));
     let differs = check();
-    assert_eq!(differs.status.code(), Some(1), "{}", text(&differs));
-    assert!(
-        stdout(&differs).contains(
-            "the object `hello.txt` in `privet-k5` is not the lab's (3 bytes, the lab's body is 18 bytes)"
-        ),
-        "{}",
-        text(&differs)
+    says(
+        &differs,
+        1,
+        "the object `hello.txt` in `privet-k5` is not the lab's (3 bytes, the lab's body is 18 bytes)",
     );
     let right = learner(
         &lab,
