@@ -381,6 +381,8 @@ async fn bucket_and_object_by_hand_then_down_deletes_them() {
     let serve = serve(&lab);
     let port = serve.port.to_string();
     let plan = plans().join("assume-role-iam.yaml").display().to_string();
+    // The learner's files go to the lab's temporary folder.
+    let dir = lab.files.dir().display().to_string();
     let check = || -> Output {
         learner(
             &lab,
@@ -419,7 +421,9 @@ async fn bucket_and_object_by_hand_then_down_deletes_them() {
     let wrong = learner(
         &lab,
         &serve,
-        "printf 'bye' > body.txt && aws s3api put-object --bucket privet-k5 --key hello.txt --body body.txt >/dev/null",
+        &format!(
+            "cd '{dir}' && printf 'bye' > body.txt && aws s3api put-object --bucket privet-k5 --key hello.txt --body body.txt >/dev/null"
+        ),
     );
     assert!(wrong.status.success(), "{}", text(&wrong));
     let differs = check();
@@ -431,7 +435,9 @@ async fn bucket_and_object_by_hand_then_down_deletes_them() {
     let right = learner(
         &lab,
         &serve,
-        "printf 'hello from awslab\\n' > body.txt && aws s3api put-object --bucket privet-k5 --key hello.txt --body body.txt >/dev/null",
+        &format!(
+            "cd '{dir}' && printf 'hello from awslab\\n' > body.txt && aws s3api put-object --bucket privet-k5 --key hello.txt --body body.txt >/dev/null"
+        ),
     );
     assert!(right.status.success(), "{}", text(&right));
     let done = check();
