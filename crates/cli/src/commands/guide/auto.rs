@@ -208,10 +208,6 @@ fn script(
         out.push_str("ACCOUNT_ID=$(aws sts get-caller-identity --query Account --output text)\n");
     }
     for file in &runbook.files {
-        let mut delimiter = "AWSLAB_FILE".to_owned();
-        while file.contents.lines().any(|l| l == delimiter) {
-            delimiter.push('_');
-        }
         if let Some(parent) = Path::new(&file.path)
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -222,11 +218,13 @@ fn script(
                 quote(&parent.display().to_string())
             );
         }
-        let _ = write!(
+        // `printf` (a builtin: no length limit) writes the bytes as they are; a
+        // here-document would add a newline to contents that end without one.
+        let _ = writeln!(
             out,
-            "cat >\"$WORK\"/{} <<'{delimiter}'\n{}{delimiter}\n",
-            quote(&file.path),
-            file.contents
+            "printf '%s' {} >\"$WORK\"/{}",
+            quote(&file.contents),
+            quote(&file.path)
         );
     }
     out.push_str("cd \"$WORK\"\n");
