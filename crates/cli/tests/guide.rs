@@ -15,11 +15,12 @@
 
 mod support;
 
-use std::io::{BufRead as _, BufReader, Write as _};
+use std::io::Write as _;
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
-use std::process::{Child, Output, Stdio};
+use std::process::{Output, Stdio};
 
+use support::serve::{learner, serve};
 use support::snapshot::{Secrets, stderr, stdout};
 use support::{Lab, Target, plans, text};
 
@@ -124,53 +125,6 @@ async fn interactive_skip_to_the_end_then_down_leaves_nothing() {
     let down = lab.awslab(&["down", "g2"]);
     assert_eq!(down.status.code(), Some(0), "{}", text(&down));
     assert_eq!(lab.inventory(), Vec::<String>::new());
-}
-
-/// `awslab sandbox serve` on the lab's sandbox folder, on a free port; stopped by pid.
-struct Serve {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(lab: &Lab) -> Serve {
-    let mut child = lab
-        .command(AWSLAB)
-        .args(["sandbox", "serve", "--port", "0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn serve");
-    let mut reader = BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    reader.read_line(&mut first).unwrap();
-    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
-    let port = first
-        .trim()
-        .rsplit(':')
-        .next()
-        .and_then(|p| p.parse().ok())
-        .expect("port in serve's first line");
-    Serve { child, port }
-}
-
-/// Runs a bash script as the learner's shell would: the sandbox's operator keys and
-/// endpoint from `awslab sandbox env`, then `body`.
-fn learner(lab: &Lab, serve: &Serve, body: &str) -> Output {
-    let script = format!(
-        "set -euo pipefail\neval \"$('{AWSLAB}' sandbox env --port {port})\"\nexport AWS_PAGER=''\n{body}",
-        port = serve.port
-    );
-    lab.command("bash")
-        .args(["-c", &script])
-        .output()
-        .expect("bash")
 }
 
 #[tokio::test(flavor = "multi_thread")]

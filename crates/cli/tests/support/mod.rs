@@ -424,4 +424,5 @@ pub fn text(output: &Output) -> String {
 }
 
 /// Snapshots of command output with shared redactions (`snapshot!`).
+pub mod serve;
 pub mod snapshot;

@@ -12,7 +12,7 @@
 //! (`[RUN-ID]`), dates and times (`[DATE]`), durations (`[TIME]`, the padding of a
 //! table's time column included), account ids (`[ACCOUNT]`), access key ids
 //! (`[ACCESS-KEY-ID]`), IAM unique ids (`[UNIQUE-ID]`), UUIDs (request and stack ids,
-//! `[UUID]`), the random suffix CloudFormation gives physical names (`-[CFN-SUFFIX]`),
+//! `[UUID]`), the random suffix `CloudFormation` gives physical names (`-[CFN-SUFFIX]`),
 //! the request context's `aws:epochtime` and JSON's `elapsed_ms`, `settle_ms` and
 //! `request_ids`.
 
