@@ -185,6 +185,12 @@ pub(crate) fn print_solution(section: &Section) {
             helpers.join("`, `")
         );
     }
+    let uses = |word: &str| section.commands.iter().any(|c| c.line.contains(word));
+    if uses("$WORK") || uses("${WORK}") || uses("$AWSLAB") {
+        println!(
+            "  (`$WORK` is a private folder for the lab's files, `$AWSLAB` the awslab program: set them once with `export WORK=$(mktemp -d) AWSLAB=awslab`)"
+        );
+    }
     let exports: Vec<&str> = section
         .commands
         .iter()

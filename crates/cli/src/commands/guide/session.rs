@@ -34,6 +34,9 @@ pub struct Session {
     pub operator: SdkConfig,
     pub account: String,
     pub sandbox: Option<PathBuf>,
+    /// The sandbox folder of the learner's lab: in-process, or (the runbook goes to
+    /// the sandbox) the one `serve` serves.
+    sandbox_dir: Option<PathBuf>,
     accounts: indexmap::IndexMap<String, awslab_executor::AccountOperator>,
     runbook: Runbook,
     progress: Progress,
@@ -99,6 +102,10 @@ impl Session {
         let progress = Progress::load(&run_dir).or_fail(Status::Invalid)?;
         progress.save().or_fail(Status::Invalid)?;
         let runbook = awslab_runbook::build(&sealed, &super::auto::options(args, &run_id));
+        let sandbox_dir = connection.sandbox.clone().or_else(|| {
+            (runbook.sandbox && args.target.sandbox_dir.is_dir())
+                .then(|| args.target.sandbox_dir.clone())
+        });
         Ok(Session {
             sealed,
             run_id,
@@ -110,6 +117,7 @@ impl Session {
             operator,
             account,
             sandbox: connection.sandbox.clone(),
+            sandbox_dir,
             accounts: accounts
                 .into_iter()
                 .map(|(name, (_, operator))| (name, operator))
@@ -186,55 +194,90 @@ impl Session {
             };
         }
         let outputs = self.outputs();
+        let account_name = self.account_name(&plan_step);
+        let (operator, account) = match account_name
+            .as_ref()
+            .and_then(|name| self.accounts.get(name))
+        {
+            Some(other) => (&other.config, other.id.as_str()),
+            None => (&self.operator, self.account.as_str()),
+        };
+        let account_ids: indexmap::IndexMap<String, String> = self
+            .accounts
+            .iter()
+            .map(|(name, operator)| (name.clone(), operator.id.clone()))
+            .collect();
         let cx = world::WorldCx {
             sealed: &self.sealed,
             step: &plan_step,
-            operator: &self.operator,
+            operator,
             target: &self.target,
-            account: &self.account,
+            account,
+            first_account: &self.account,
+            accounts: &account_ids,
             run_id: self.run_id.as_str(),
             outputs: &outputs,
             endpoint: self.runbook.endpoint_url.as_deref(),
             started: self.started(),
+            sandbox_dir: self.sandbox_dir.as_deref(),
         };
-        let verdict = world::check(&cx).await;
-        match verdict {
-            world::Found::Done(adopted) => {
+        match world::check(&cx).await {
+            Ok(adopted) => {
                 let note = adopted.note.clone();
-                self.adopt(step, adopted)?;
+                self.adopt(step, account_name.as_deref(), adopted)?;
                 Ok(Verdict::Done(note))
             }
-            world::Found::NotDone(reason) => Ok(Verdict::NotDone(reason)),
-            world::Found::NoCheck => Ok(Verdict::NotDone(format!(
-                "awslab cannot check `{}` steps yet; `skip` (or `--skip`) lets awslab do this one",
-                plan_step.kind.label()
-            ))),
+            Err(reason) => Ok(Verdict::NotDone(reason)),
         }
     }
 
+    /// The name of the plan's account `step` runs in, as the journal records it (as
+    /// the executor's `StepCx::account_name`): `None` for the plan's first (or only).
+    fn account_name(&self, step: &awslab_planner::Step) -> Option<String> {
+        let plan = &self.sealed.plan;
+        let index = plan.account_index(step);
+        (index > 0)
+            .then(|| plan.accounts.get_index(index).map(|(name, _)| name.clone()))
+            .flatten()
+    }
+
     /// Journals what the learner made, as `up` journals what it creates: an intent and
-    /// a creation per resource (with the ids AWS assigned), then the step's outputs.
-    fn adopt(&mut self, step: &str, adopted: Adopted) -> Result<(), Failure> {
+    /// a creation per resource (with the ids AWS assigned and the plan account it is
+    /// in, so `down` deletes it there), then the step's outputs.
+    fn adopt(
+        &mut self,
+        step: &str,
+        account: Option<&str>,
+        adopted: Adopted,
+    ) -> Result<(), Failure> {
+        let account = account.map(str::to_owned);
         for resource in adopted.resources {
             self.journal
                 .append(&Record::Intent {
                     step: step.to_owned(),
                     resource: resource.clone(),
-                    account: None,
+                    account: account.clone(),
                 })
                 .or_fail(Status::StepFailed)?;
             self.journal
                 .append(&Record::Created {
                     step: step.to_owned(),
                     resource,
-                    account: None,
+                    account: account.clone(),
                     outputs: indexmap::IndexMap::new(),
                 })
                 .or_fail(Status::StepFailed)?;
         }
-        if let Some(credentials) = adopted.credentials {
+        if adopted.credentials.is_some() || adopted.mfa_seed.is_some() {
             let mut secrets = SecretsStore::open(&self.run_dir).or_fail(Status::StepFailed)?;
-            secrets.put(step, credentials).or_fail(Status::StepFailed)?;
+            if let Some(credentials) = adopted.credentials {
+                secrets.put(step, credentials).or_fail(Status::StepFailed)?;
+            }
+            if let Some(seed) = adopted.mfa_seed {
+                secrets
+                    .put_mfa_seed(step, seed)
+                    .or_fail(Status::StepFailed)?;
+            }
         }
         self.finish(step, adopted.outputs, How::ByHand)
     }

@@ -82,6 +82,7 @@ pub(super) async fn cfn_stack(
         })],
         outputs,
         credentials: None,
+        mfa_seed: None,
         note: format!("the stack `{name}` is CREATE_COMPLETE"),
     })
 }

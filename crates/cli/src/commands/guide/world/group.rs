@@ -54,6 +54,7 @@ pub(super) async fn group(cx: &WorldCx<'_>, spec: &IamGroup) -> Result<Adopted, 
             ("group_id".to_owned(), group.group_id().to_owned()),
         ]),
         credentials: None,
+        mfa_seed: None,
         note: format!("the group `{name}` exists ({})", group.group_id()),
     })
 }
@@ -82,6 +83,7 @@ pub(super) async fn membership(
             ("user".to_owned(), user.clone()),
         ]),
         credentials: None,
+        mfa_seed: None,
         note: format!("the user `{user}` is in the group `{group}`"),
     })
 }
@@ -128,6 +130,7 @@ pub(super) async fn group_policy(
             ("name".to_owned(), name.clone()),
         ]),
         credentials: None,
+        mfa_seed: None,
         note: format!("the policy `{name}` of the group `{group}` allows what the lab's does"),
     })
 }

@@ -81,6 +81,7 @@ pub(super) async fn iam_user(
         resources,
         outputs,
         credentials,
+        mfa_seed: None,
         note,
     })
 }
@@ -117,11 +118,15 @@ pub(super) async fn user_policy(
     let wanted = spec.document.json()?;
     let wanted = awslab_planner::template::render_json(&wanted, &mut |r| cx.lookup(r))?;
     for (action, resource) in allowed_pairs(&wanted) {
+        // The identity policy alone is asked: a resource of another account (a
+        // cross-account lab's role) is taken as the caller's, whose own policy is
+        // what this step puts.
         let request = awslab_policy::Request::new(
             awslab_policy::Principal::user(cx.account, &user),
             &action,
             &resource,
-        );
+        )
+        .with_resource_account(cx.account);
         let input = awslab_policy::EvaluationInput {
             identity_policies: vec![awslab_policy::NamedPolicy::new(&name, &document)],
             ..Default::default()
@@ -142,6 +147,7 @@ pub(super) async fn user_policy(
             ("name".to_owned(), name.clone()),
         ]),
         credentials: None,
+        mfa_seed: None,
         note: format!("the policy `{name}` of `{user}` allows what the lab's does"),
     })
 }
@@ -195,6 +201,7 @@ pub(super) async fn access_key(
             ("access_key_id".to_owned(), id.clone()),
         ]),
         credentials: Some(exported),
+        mfa_seed: None,
         note: format!("the user `{user}` has the access key {id}"),
     })
 }

@@ -10,16 +10,24 @@
 //! `iam.trust_policy`, `iam.role_policy`, `iam.policy`, the role and user policy
 //! attachments, `iam.group`, `iam.group_membership`, `iam.group_policy`, `s3.bucket`,
 //! `s3.object`, `cfn.stack`, `sts.assume_role`, `sts.get_session_token`,
-//! `sts.get_federation_token`, `aws.profile` (and `verify`, by the executor in
-//! [`super::session`]); any other kind (OIDC and SAML providers, virtual MFA devices,
-//! web identity and SAML sessions) is [`Found::NoCheck`] (the learner may `skip` it).
+//! `sts.get_federation_token`, `iam.oidc_provider`, `iam.saml_provider`,
+//! `iam.virtual_mfa_device`, `sts.assume_role_with_web_identity`,
+//! `sts.assume_role_with_saml`, `aws.profile` (and `verify`, by the executor in
+//! [`super::session`]): every kind.
+//!
+//! A step runs in its plan account (`account:`): [`WorldCx::operator`] and
+//! [`WorldCx::account`] are that account's, so a multi-account lab is looked at where
+//! each step made its resources.
 //!
 //! One module per family: [`iam`] (users, keys, user policies), [`role`] (roles, trust,
-//! managed policies, attachments), [`group`], [`s3`], [`cfn`], [`sts`], [`profile`].
+//! managed policies, attachments), [`group`], [`s3`], [`cfn`], [`sts`], [`profile`],
+//! [`federation`] (OIDC and SAML providers), [`mfa`] (virtual MFA devices).
 
 mod cfn;
+mod federation;
 mod group;
 mod iam;
+mod mfa;
 mod profile;
 mod role;
 mod s3;
@@ -27,7 +35,7 @@ mod sts;
 
 use aws_config::SdkConfig;
 use awslab_executor::resources::ResourceRef;
-use awslab_executor::{Secret, StepCredentials, Target};
+use awslab_executor::{MfaSeed, Secret, StepCredentials, Target};
 use awslab_planner::template::{Reference, render_str};
 use awslab_planner::{SealedPlan, Step, StepKind};
 use awslab_runbook::var_name;
@@ -41,14 +49,6 @@ pub enum Verdict {
     NotDone(String),
 }
 
-/// What the world shows of a resource step.
-pub enum Found {
-    Done(Adopted),
-    NotDone(String),
-    /// No check for this kind yet.
-    NoCheck,
-}
-
 /// What the learner made, to journal.
 pub struct Adopted {
     pub resources: Vec<ResourceRef>,
@@ -56,6 +56,9 @@ pub struct Adopted {
     /// Credentials the step produced (read from the variables the runbook's commands
     /// captured and the learner exported); kept in the run's secrets file (0600).
     pub credentials: Option<StepCredentials>,
+    /// The seed of a virtual MFA device the learner made, where their `--outfile` put
+    /// it; kept in the run's secrets file (0600), for awslab's later steps.
+    pub mfa_seed: Option<MfaSeed>,
     /// What was found, in words.
     pub note: String,
 }
@@ -64,15 +67,24 @@ pub struct Adopted {
 pub struct WorldCx<'a> {
     pub sealed: &'a SealedPlan,
     pub step: &'a Step,
+    /// The operator of the account the step runs in.
     pub operator: &'a SdkConfig,
     pub target: &'a Target,
+    /// The id of the account the step runs in.
     pub account: &'a str,
+    /// The id of the plan's first account (`${account.id}`).
+    pub first_account: &'a str,
+    /// The id of each account the plan names (`${account.NAME.id}`).
+    pub accounts: &'a IndexMap<String, String>,
     pub run_id: &'a str,
     pub outputs: &'a IndexMap<String, IndexMap<String, String>>,
     /// The endpoint the learner's aws CLI goes to (`sandbox serve`), if not real AWS.
     pub endpoint: Option<&'a str>,
     /// When the guide's run began (Unix seconds): only what was made since is adopted.
     pub started: Option<i64>,
+    /// The sandbox folder the learner's lab runs on (in-process, or behind `serve`),
+    /// whose own identity provider a `sandbox_metadata:` step registers.
+    pub sandbox_dir: Option<&'a std::path::Path>,
 }
 
 /// Clocks may differ this much between this machine and the target.
@@ -87,7 +99,8 @@ impl WorldCx<'_> {
             }
             Reference::RunId => Some(self.run_id.to_owned()),
             Reference::RunRegion => Some(self.target.region.clone()),
-            Reference::AccountId | Reference::AccountIdOf(_) => Some(self.account.to_owned()),
+            Reference::AccountId => Some(self.first_account.to_owned()),
+            Reference::AccountIdOf(name) => self.accounts.get(name).cloned(),
             Reference::Step { step, path } => self.outputs.get(step)?.get(&path.join(".")).cloned(),
         }
     }
@@ -146,6 +159,11 @@ impl WorldCx<'_> {
 
     /// The ARN the credentials are (`sts:GetCallerIdentity`).
     async fn caller_arn(&self, credentials: &StepCredentials) -> Result<String, String> {
+        self.caller(credentials).await.map(|(arn, _)| arn)
+    }
+
+    /// The ARN and the user id the credentials are (`sts:GetCallerIdentity`).
+    async fn caller(&self, credentials: &StepCredentials) -> Result<(String, String), String> {
         let config = awslab_executor::config_for_static(
             self.target,
             &credentials.access_key_id,
@@ -154,7 +172,10 @@ impl WorldCx<'_> {
         );
         let sts = awslab_executor::sts_client(&config);
         match sts.get_caller_identity().send().await {
-            Ok(answer) => Ok(answer.arn().unwrap_or_default().to_owned()),
+            Ok(answer) => Ok((
+                answer.arn().unwrap_or_default().to_owned(),
+                answer.user_id().unwrap_or_default().to_owned(),
+            )),
             Err(error) => Err(format!(
                 "the exported credentials of `{}` are not accepted ({})",
                 self.step.id,
@@ -167,9 +188,9 @@ impl WorldCx<'_> {
     }
 }
 
-/// Looks at the world for `cx.step`.
-pub async fn check(cx: &WorldCx<'_>) -> Found {
-    let result = match &cx.step.kind {
+/// Looks at the world for `cx.step`: what the learner made, or what is wrong in words.
+pub async fn check(cx: &WorldCx<'_>) -> Result<Adopted, String> {
+    match &cx.step.kind {
         StepKind::IamUser(user) => iam::iam_user(cx, user).await,
         StepKind::CfnStack(stack) => cfn::cfn_stack(cx, stack).await,
         StepKind::IamUserPolicy(policy) => iam::user_policy(cx, policy).await,
@@ -189,11 +210,13 @@ pub async fn check(cx: &WorldCx<'_>) -> Found {
         StepKind::StsGetFederationToken(token) => sts::federation_token(cx, token).await,
         StepKind::S3Bucket(bucket) => s3::bucket(cx, bucket).await,
         StepKind::S3Object(object) => s3::object(cx, object).await,
-        _ => return Found::NoCheck,
-    };
-    match result {
-        Ok(adopted) => Found::Done(adopted),
-        Err(reason) => Found::NotDone(reason),
+        StepKind::IamOidcProvider(provider) => federation::oidc_provider(cx, provider).await,
+        StepKind::IamSamlProvider(provider) => federation::saml_provider(cx, provider).await,
+        StepKind::IamVirtualMfaDevice(device) => mfa::virtual_mfa_device(cx, device).await,
+        StepKind::StsAssumeRoleWithWebIdentity(session) => sts::web_identity(cx, session).await,
+        StepKind::StsAssumeRoleWithSaml(session) => sts::saml(cx, session).await,
+        // A claim is checked by the executor's verify (`Session::check`).
+        StepKind::Verify(_) => Err("a claim is checked by running it".to_owned()),
     }
 }
 
@@ -294,7 +317,9 @@ fn allows_what_the_lab_does(
     let wanted = wanted.json()?;
     let wanted = awslab_planner::template::render_json(&wanted, &mut |r| cx.lookup(r))?;
     for (action, resource) in allowed_pairs(&wanted) {
-        let request = awslab_policy::Request::new(principal.clone(), &action, &resource);
+        // The identity policy alone is asked (see `iam::user_policy`).
+        let request = awslab_policy::Request::new(principal.clone(), &action, &resource)
+            .with_resource_account(&principal.account);
         let input = awslab_policy::EvaluationInput {
             identity_policies: vec![awslab_policy::NamedPolicy::new("policy", &document)],
             ..Default::default()

@@ -82,6 +82,7 @@ pub(super) fn aws_profile(
         })],
         outputs: IndexMap::from([("name".to_owned(), name.clone())]),
         credentials: None,
+        mfa_seed: None,
         note: format!("the profile `{name}` is there"),
     })
 }

@@ -219,6 +219,7 @@ pub(super) async fn role(cx: &WorldCx<'_>, spec: &IamRole) -> Result<Adopted, St
             ("role_id".to_owned(), role.role_id().to_owned()),
         ]),
         credentials: None,
+        mfa_seed: None,
         note: format!(
             "the role `{name}` exists ({}) and trusts whom the lab's does",
             role.role_id()
@@ -239,6 +240,7 @@ pub(super) async fn trust_policy(
         resources: Vec::new(),
         outputs: IndexMap::from([("role".to_owned(), name.clone())]),
         credentials: None,
+        mfa_seed: None,
         note: format!("the trust policy of the role `{name}` trusts whom the lab's does"),
     })
 }
@@ -257,6 +259,7 @@ pub(super) async fn role_policy(cx: &WorldCx<'_>, spec: &IamRolePolicy) -> Resul
             ("name".to_owned(), name.clone()),
         ]),
         credentials: None,
+        mfa_seed: None,
         note: format!("the policy `{name}` of the role `{role}` allows what the lab's does"),
     })
 }
@@ -324,6 +327,7 @@ pub(super) async fn managed_policy(cx: &WorldCx<'_>, spec: &IamPolicy) -> Result
             ("arn".to_owned(), arn.clone()),
         ]),
         credentials: None,
+        mfa_seed: None,
         note: format!(
             "the policy `{name}` exists ({}) and allows what the lab's does",
             policy_id.unwrap_or_default()
@@ -350,6 +354,7 @@ pub(super) async fn role_attachment(
             ("policy_arn".to_owned(), arn.clone()),
         ]),
         credentials: None,
+        mfa_seed: None,
         note: format!("the policy `{arn}` is attached to the role `{role}`"),
     })
 }
@@ -393,6 +398,7 @@ pub(super) async fn user_attachment(
             ("policy_arn".to_owned(), arn.clone()),
         ]),
         credentials: None,
+        mfa_seed: None,
         note: format!("the policy `{arn}` is attached to the user `{user}`"),
     })
 }

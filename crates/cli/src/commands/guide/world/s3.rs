@@ -96,6 +96,7 @@ pub(super) async fn bucket(cx: &WorldCx<'_>, spec: &S3Bucket) -> Result<Adopted,
             ("arn".to_owned(), format!("arn:aws:s3:::{name}")),
         ]),
         credentials: None,
+        mfa_seed: None,
         note: format!(
             "the bucket `{name}` exists (tagged {RUN_TAG}={})",
             cx.run_id
@@ -176,6 +177,7 @@ pub(super) async fn object(cx: &WorldCx<'_>, spec: &S3Object) -> Result<Adopted,
             ("etag".to_owned(), etag),
         ]),
         credentials: None,
+        mfa_seed: None,
         note: format!("the object `{key}` in `{bucket}` holds the lab's body ({size} bytes)"),
     })
 }

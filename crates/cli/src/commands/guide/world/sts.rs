@@ -1,4 +1,5 @@
-//! STS sessions: the exported credentials act as the expected principal.
+//! STS sessions: the exported credentials act as the expected principal (a role's
+//! session, of the role the lab names, for `AssumeRole`, web identity and SAML).
 
 use indexmap::IndexMap;
 
@@ -10,24 +11,105 @@ pub(super) async fn assume_role(
 ) -> Result<Adopted, String> {
     let role_arn = cx.render(&spec.role_arn.value)?;
     let session = cx.render(&spec.session_name.value)?;
+    role_session(cx, &role_arn, Some(&session), &[]).await
+}
+
+/// `sts.assume_role_with_web_identity`: the exported credentials are a session of the
+/// role; with a token the sandbox mints, of the token's subject.
+pub(super) async fn web_identity(
+    cx: &WorldCx<'_>,
+    spec: &awslab_planner::kinds::StsAssumeRoleWithWebIdentity,
+) -> Result<Adopted, String> {
+    let role_arn = cx.render(&spec.role_arn.value)?;
+    let session = cx.render(&spec.session_name.value)?;
+    let subject = match &spec.sandbox_token {
+        Some(minted) => Some(cx.render(&minted.subject.value)?),
+        None => None,
+    };
+    role_session(cx, &role_arn, Some(&session), &[("subject", subject)]).await
+}
+
+/// `sts.assume_role_with_saml`: the exported credentials are a session of the role;
+/// with a response the sandbox signs, named for its session name (or subject).
+pub(super) async fn saml(
+    cx: &WorldCx<'_>,
+    spec: &awslab_planner::kinds::StsAssumeRoleWithSaml,
+) -> Result<Adopted, String> {
+    let role_arn = cx.render(&spec.role_arn.value)?;
+    let (session, subject) = match &spec.sandbox_assertion {
+        Some(minted) => {
+            let subject = cx.render(&minted.subject.value)?;
+            let session = match &minted.session_name {
+                Some(name) => cx.render(&name.value)?,
+                None => subject.clone(),
+            };
+            (Some(session), Some(subject))
+        }
+        // The response names the session; awslab cannot know it beforehand.
+        None => (None, None),
+    };
+    role_session(cx, &role_arn, session.as_deref(), &[("subject", subject)]).await
+}
+
+/// The exported credentials of the step are a session of `role_arn` (named `session`,
+/// when known). `extra` are outputs the runbook captured into the step's variables
+/// (`STEP_SUBJECT`); a value given is the one the lab expects.
+async fn role_session(
+    cx: &WorldCx<'_>,
+    role_arn: &str,
+    session: Option<&str>,
+    extra: &[(&str, Option<String>)],
+) -> Result<Adopted, String> {
     let credentials = cx.exported_credentials(true)?;
-    let arn = cx.caller_arn(&credentials).await?;
+    let (arn, user_id) = cx.caller(&credentials).await?;
     let role_name = role_arn.rsplit('/').next().unwrap_or_default();
-    if !arn.contains(":assumed-role/") || !arn.ends_with(&format!("/{role_name}/{session}")) {
+    let session_matches = session.is_none_or(|s| arn.ends_with(&format!("/{s}")));
+    let role_matches = arn.contains(":assumed-role/")
+        && arn
+            .trim_end_matches(|c| c != '/')
+            .ends_with(&format!("/{role_name}/"));
+    if !role_matches || !session_matches {
+        let wanted = session.map_or_else(
+            || format!("a session of the role `{role_name}`"),
+            |s| format!("a session `{s}` of the role `{role_name}`"),
+        );
         return Err(format!(
-            "the exported credentials act as `{arn}`, not as a session `{session}` of the role `{role_name}`"
+            "the exported credentials act as `{arn}`, not as {wanted}"
         ));
     }
+    let mut outputs = IndexMap::from([
+        ("arn".to_owned(), arn.clone()),
+        ("assumed_role_id".to_owned(), user_id),
+        (
+            "access_key_id".to_owned(),
+            credentials.access_key_id.clone(),
+        ),
+    ]);
+    for (field, wanted) in extra {
+        let captured = std::env::var(awslab_runbook::var_name(&[cx.step.id.as_str(), field]))
+            .ok()
+            .filter(|v| !v.is_empty());
+        match (captured, wanted) {
+            (Some(got), Some(wanted)) if &got != wanted => {
+                return Err(format!(
+                    "the session's {field} is `{got}`, the lab's is `{wanted}`"
+                ));
+            }
+            (Some(value), _) => {
+                outputs.insert((*field).to_owned(), value);
+            }
+            (None, Some(value)) => {
+                outputs.insert((*field).to_owned(), value.clone());
+            }
+            (None, None) => {}
+        }
+    }
+    let session = arn.rsplit('/').next().unwrap_or_default().to_owned();
     Ok(Adopted {
         resources: Vec::new(),
-        outputs: IndexMap::from([
-            ("arn".to_owned(), arn.clone()),
-            (
-                "access_key_id".to_owned(),
-                credentials.access_key_id.clone(),
-            ),
-        ]),
+        outputs,
         credentials: Some(credentials),
+        mfa_seed: None,
         note: format!("the credentials are the session `{session}` of `{role_name}`"),
     })
 }
@@ -66,6 +148,7 @@ pub(super) async fn session_token(
             credentials.access_key_id.clone(),
         )]),
         credentials: Some(credentials),
+        mfa_seed: None,
         note: format!("the session credentials act as `{arn}`"),
     })
 }
@@ -96,6 +179,7 @@ pub(super) async fn federation_token(
             ),
         ]),
         credentials: Some(credentials),
+        mfa_seed: None,
         note: format!("the credentials are the federated user `{name}`"),
     })
 }
