@@ -440,6 +440,14 @@ fn sh_export_of_the_kinds_no_plan_uses_holds_every_claim() {
     runs_and_cleans_up("fixtures/export/other-kinds.yaml", &[], &[]);
 }
 
+/// Issue 20's export gaps, run: a stack parameter with a comma, a quote and a space;
+/// the bucket tagged with the run; every call a verify may make that creates something,
+/// undone by the cleanup (the sandbox is as it was).
+#[test]
+fn sh_export_of_values_that_break_shorthand_and_claims_that_create_holds_every_claim() {
+    runs_and_cleans_up("fixtures/export/export-gaps.yaml", &[], &[]);
+}
+
 #[test]
 fn secret_variable_is_read_from_the_environment_when_the_script_runs() {
     // The external id is secret here: the script reads it from AWSLAB_VAR_EXTERNAL_ID

@@ -30,13 +30,15 @@ pub fn build(sealed: &SealedPlan, options: &Options) -> Runbook {
                 ));
             }
         }
-        // The planner's words keep `${run.id}` as written; the runbook knows it.
-        let action =
-            awslab_planner::render::describe(sealed, step).replace("${run.id}", &options.run_id);
+        // The planner's words keep `${run.id}`, `${account.id}` and other steps'
+        // outputs as written; the runbook knows the run id, and names the rest by the
+        // shell variables its commands keep them in.
+        let action = cx.prose(&awslab_planner::render::describe(sealed, step));
+        let description = step.description.as_ref().map(|d| cx.prose(d));
         sections.push(Section {
             step: id.to_string(),
             kind: step.kind.label().to_owned(),
-            description: step.description.clone().unwrap_or_else(|| action.clone()),
+            description: description.unwrap_or_else(|| action.clone()),
             action,
             notes: parts.notes,
             commands: parts.commands,

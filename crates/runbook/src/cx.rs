@@ -166,6 +166,27 @@ impl Cx<'_> {
         }
     }
 
+    /// A plan text for people (a step's description, what it does): the values known
+    /// now written out, the others as the shell variable the runbook keeps them in
+    /// (`${account.id}` is `$ACCOUNT_ID`, `${user.arn}` is `$USER_ARN`).
+    pub fn prose(&mut self, text: &str) -> String {
+        let mut out = String::new();
+        for piece in self.word(text).0 {
+            match piece {
+                Piece::Text(text) => out.push_str(&text),
+                Piece::Var(name) => {
+                    out.push('$');
+                    out.push_str(&name);
+                }
+                Piece::Secret(name) => {
+                    out.push('$');
+                    out.push_str(&crate::words::secret_env(&name));
+                }
+            }
+        }
+        out
+    }
+
     /// A JSON value with its strings rendered, as JSON text pieces (variables inside
     /// strings stay variables).
     pub fn json(&mut self, value: &serde_json::Value, pretty: bool) -> Word {

@@ -102,6 +102,15 @@ pub struct Claim {
     /// The call, without `--query`/`--output`.
     pub command: String,
     pub expected: Expected,
+    /// For a call that makes something: the `--query` of the id its answer gives
+    /// (`AccessKey.AccessKeyId`). The script keeps it in [`kept_var`] of the step
+    /// (empty when the call made nothing), and the cleanup deletes by it.
+    pub keep: Option<String>,
+}
+
+/// The variable the script keeps the id of what a claim's call made in.
+pub fn kept_var(step: &str) -> String {
+    format!("DONE_KEPT_{}", crate::words::var_name(&[step]))
 }
 
 /// The outcome a claim expects.

@@ -112,12 +112,19 @@ verdict() {
   fi
 }
 
+# With CLAIM_KEEP=FILE set, a claim keeps the call's answer (the id of what it made) in
+# FILE; `kept FILE` reads the id back (empty when the call made nothing).
+kept() {
+  [[ -s $1 ]] || return 0
+  awk -F'\t' 'NR == 1 && $NF != "None" { print $NF }' "$1"
+}
+
 # claim_success ID TEXT CMD...: the call succeeds.
 claim_success() {
   local id=$1 text=$2 attempt err=""
   shift 2
   for ((attempt = 1; ; attempt++)); do
-    if err=$("$@" 2>&1 >/dev/null); then
+    if err=$("$@" 2>&1 >"${CLAIM_KEEP:-/dev/null}"); then
       verdict "$id" "$text" 1
       return 0
     fi
@@ -132,7 +139,7 @@ claim_error() {
   local id=$1 text=$2 codes=$3 attempt err code
   shift 3
   for ((attempt = 1; ; attempt++)); do
-    if err=$("$@" 2>&1 >/dev/null); then
+    if err=$("$@" 2>&1 >"${CLAIM_KEEP:-/dev/null}"); then
       code="success"
     else
       code=$(error_code "$err")
@@ -163,6 +170,7 @@ claim_fields() {
   for ((attempt = 1; ; attempt++)); do
     ok=1 detail=""
     if out=$(if [[ -n $query ]]; then "$@" --query "[$query]" --output text; else "$@" >/dev/null; fi 2>"$WORK/claim.err"); then
+      [[ -z ${CLAIM_KEEP:-} ]] || printf '%s\n' "$out" >"$CLAIM_KEEP"
       IFS=$'\t' read -r -a values <<<"$out"
       j=0
       for ((i = 0; i < n; i++)); do
@@ -286,20 +294,42 @@ pub fn render(runbook: &Runbook, files: Files) -> String {
         if let Some(claim) = &section.claim {
             let id = single_quoted(&section.step);
             let text = single_quoted(&one_line(&claim.text));
+            // A call that makes something keeps the id it answers, for the cleanup.
+            let kept_file = format!("\"$WORK/{}.created\"", section.step);
+            let (keep, command, kept_field) = match &claim.keep {
+                Some(query) => (
+                    format!("CLAIM_KEEP={kept_file}\n"),
+                    format!(
+                        "{} --query {} --output text",
+                        claim.command,
+                        single_quoted(query)
+                    ),
+                    Some(crate::model::FieldCheck {
+                        field: "(made)".to_owned(),
+                        query: query.clone(),
+                        pattern: "'*'".to_owned(),
+                        shown: "*".to_owned(),
+                        secret: false,
+                    }),
+                ),
+                None => (String::new(), claim.command.clone(), None),
+            };
             match &claim.expected {
                 Expected::Success => {
-                    let _ = writeln!(out, "claim_success {id} {text} {}", claim.command);
+                    let _ = writeln!(out, "{keep}claim_success {id} {text} {command}");
                 }
                 Expected::Error(codes) => {
                     let _ = writeln!(
                         out,
-                        "claim_error {id} {text} {} {}",
+                        "{keep}claim_error {id} {text} {} {command}",
                         single_quoted(&codes.join(" ")),
-                        claim.command
                     );
                 }
                 Expected::Fields(fields) => {
-                    let mut line = format!("claim_fields {id} {text} {}", fields.len());
+                    // The id read last, beside the fields (`kept` reads the last).
+                    let fields: Vec<&crate::model::FieldCheck> =
+                        fields.iter().chain(kept_field.as_ref()).collect();
+                    let mut line = format!("{keep}claim_fields {id} {text} {}", fields.len());
                     for field in fields {
                         let query = if let Some(path) = field.query.strip_prefix("file:") {
                             format!("\"file:{path}\"")
@@ -322,6 +352,13 @@ pub fn render(runbook: &Runbook, files: Files) -> String {
                 "CLAIMED_{}=1",
                 crate::words::var_name(&[section.step.as_str()])
             );
+            if claim.keep.is_some() {
+                let _ = writeln!(
+                    out,
+                    "unset CLAIM_KEEP\n{}=$(kept {kept_file})",
+                    crate::model::kept_var(&section.step)
+                );
+            }
         }
         out.push('\n');
     }

@@ -118,21 +118,32 @@ pub(crate) fn verify(cx: &mut Cx<'_>, step: &Step, k: &Verify) -> Parts {
         ),
     };
     let description = awslab_planner::render::describe(cx.sealed, step);
+    let creates = match call.as_ref().map(Call::effect) {
+        Some(Effect::Creates(creates)) => Some(creates),
+        _ => None,
+    };
+    let text = match &step.description {
+        Some(text) => cx.prose(text),
+        None => cx.prose(&description),
+    };
     parts.claim = Some(Claim {
-        text: step
-            .description
-            .clone()
-            .unwrap_or_else(|| description.replace("${run.id}", &cx.options.run_id)),
+        text,
         command: line.text(),
         expected,
+        keep: creates.and_then(kept_id).map(str::to_owned),
     });
-    // What the call makes when it succeeds, undone (a denied call made nothing, and
-    // the undo's "not found" counts as done).
-    if let Some(call) = &call
-        && let Effect::Creates(creates) = call.effect()
-    {
+    // What the call makes when it succeeds, undone: by the id its answer gave when it
+    // gives one (kept by the script in `DONE_KEPT_STEP`, empty when the call made
+    // nothing, so a denied call's undo never runs), else once the claim ran (the
+    // undo's "not found" counts as done).
+    if let Some(creates) = creates {
         let word = |cx: &mut Cx<'_>, name: &str| param_text(name).map(|t| cx.word(&t));
-        let guard = format!("CLAIMED_{}", crate::words::var_name(&[step.id.as_str()]));
+        let kept = crate::model::kept_var(step.id.as_str());
+        let guard = if kept_id(creates).is_some() {
+            kept.clone()
+        } else {
+            format!("CLAIMED_{}", crate::words::var_name(&[step.id.as_str()]))
+        };
         let undo_line = match creates {
             Creates::S3Object => word(cx, "Bucket").zip(word(cx, "Key")).map(|(b, key)| {
                 Line::aws(None, "s3api", "delete-object")
@@ -152,9 +163,21 @@ pub(crate) fn verify(cx: &mut Cx<'_>, step: &Step, k: &Verify) -> Parts {
                             .arg("--policy-name", &p)
                     })
             }
-            Creates::IamPolicy | Creates::IamAccessKey => None,
+            Creates::IamPolicy => {
+                Some(Line::aws(None, "iam", "delete-policy").arg("--policy-arn", &Word::var(&kept)))
+            }
+            Creates::IamAccessKey => word(cx, "UserName").map(|u| {
+                Line::aws(None, "iam", "delete-access-key")
+                    .arg("--user-name", &u)
+                    .arg("--access-key-id", &Word::var(&kept))
+            }),
         };
         if let Some(undo_line) = undo_line {
+            if kept_id(creates).is_some() {
+                parts.notes.push(format!(
+                    "If this call succeeds, it makes something: the script keeps the id it answers in `{kept}`, and its cleanup deletes what the call made."
+                ));
+            }
             parts.undo.push(Undo {
                 step: step.id.to_string(),
                 line: undo_line.text(),
@@ -163,6 +186,19 @@ pub(crate) fn verify(cx: &mut Cx<'_>, step: &Step, k: &Verify) -> Parts {
         }
     }
     parts
+}
+
+/// The answer field that identifies what a creating call made, when it gives one
+/// (`PutUserPolicy` answers nothing).
+fn kept_id(creates: Creates) -> Option<&'static str> {
+    match creates {
+        Creates::S3Object => Some("ETag"),
+        Creates::IamUser => Some("User.UserId"),
+        Creates::IamRole => Some("Role.RoleId"),
+        Creates::IamPolicy => Some("Policy.Arn"),
+        Creates::IamAccessKey => Some("AccessKey.AccessKeyId"),
+        Creates::IamUserPolicy => None,
+    }
 }
 
 /// The input member `name` of `call`: its type, and whether it is the streamed body.

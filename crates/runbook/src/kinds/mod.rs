@@ -48,35 +48,42 @@ pub(crate) fn tags(
     cx: &mut Cx<'_>,
     own: &indexmap::IndexMap<String, awslab_planner::values::Text>,
 ) -> Vec<Word> {
-    let mut pairs: Vec<(String, Word)> = vec![
-        (
-            "awslab:run".to_owned(),
-            Word::text(cx.options.run_id.clone()),
-        ),
-        (
-            "awslab:plan".to_owned(),
-            Word::text(cx.sealed.plan.name.value.clone()),
-        ),
-    ];
-    let plan_tags: Vec<(String, String)> = cx
-        .sealed
-        .plan
-        .tags
-        .iter()
-        .map(|(k, v)| (k.clone(), v.value.clone()))
-        .collect();
-    for (key, value) in plan_tags
+    tag_texts(cx, own)
         .into_iter()
-        .chain(own.iter().map(|(k, v)| (k.clone(), v.value.clone())))
-    {
-        if pairs.iter().any(|(k, _)| *k == key) {
+        .map(|(key, value)| Word::text(format!("Key={key},Value=")).then(cx.word(&value)))
+        .collect()
+}
+
+/// The tags as a JSON list (`[{"Key": K, "Value": V}]`) of plan texts, for a command
+/// that takes them as JSON (any value survives: commas, quotes, spaces).
+pub(crate) fn tags_json(
+    cx: &Cx<'_>,
+    own: &indexmap::IndexMap<String, awslab_planner::values::Text>,
+) -> serde_json::Value {
+    serde_json::Value::Array(
+        tag_texts(cx, own)
+            .into_iter()
+            .map(|(key, value)| serde_json::json!({ "Key": key, "Value": value }))
+            .collect(),
+    )
+}
+
+/// `(key, plan text)` of awslab's run tag, the plan's tags, then the step's, each key
+/// once.
+fn tag_texts(
+    cx: &Cx<'_>,
+    own: &indexmap::IndexMap<String, awslab_planner::values::Text>,
+) -> Vec<(String, String)> {
+    let mut pairs: Vec<(String, String)> = vec![
+        ("awslab:run".to_owned(), cx.options.run_id.clone()),
+        ("awslab:plan".to_owned(), cx.sealed.plan.name.value.clone()),
+    ];
+    let plan_tags = cx.sealed.plan.tags.iter();
+    for (key, value) in plan_tags.chain(own.iter()) {
+        if pairs.iter().any(|(k, _)| k == key) {
             continue;
         }
-        let word = cx.word(&value);
-        pairs.push((key, word));
+        pairs.push((key.clone(), value.value.clone()));
     }
     pairs
-        .into_iter()
-        .map(|(key, value)| Word::text(format!("Key={key},Value=")).then(value))
-        .collect()
 }

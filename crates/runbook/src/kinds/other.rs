@@ -22,28 +22,47 @@ pub(crate) fn cfn_stack(cx: &mut Cx<'_>, step: &Step, k: &CfnStack) -> Parts {
     let text =
         std::fs::read_to_string(cx.sealed.base_dir().join(&k.template.value)).unwrap_or_default();
     cx.add_file(&template_path, text.clone());
-    let parameters: Vec<Word> = k
-        .parameters
-        .iter()
-        .map(|(key, value)| {
-            Word::text(format!("ParameterKey={key},ParameterValue=")).then(cx.word(&value.value))
-        })
-        .collect();
+    // Parameters and tags in JSON files (`file://`), not the aws CLI's shorthand
+    // (`ParameterKey=K,ParameterValue=V`), which a comma or a quote in a value breaks.
+    let parameters = (!k.parameters.is_empty()).then(|| {
+        let list: Vec<serde_json::Value> = k
+            .parameters
+            .iter()
+            .map(|(key, value)| {
+                serde_json::json!({ "ParameterKey": key, "ParameterValue": value.value })
+            })
+            .collect();
+        let word = cx.json(&serde_json::Value::Array(list), true);
+        cx.file_arg(
+            &format!("stacks/{}-parameters.json", step.id),
+            &word,
+            &mut parts.commands,
+        )
+    });
     let capabilities: Vec<Word> = k
         .capabilities
         .iter()
         .map(|c| Word::text(c.value.as_str()))
         .collect();
-    let tags = super::tags(cx, &indexmap::IndexMap::new());
+    let tags = super::tags_json(cx, &indexmap::IndexMap::new());
+    let tags = cx.json(&tags, true);
+    let tags = cx.file_arg(
+        &format!("stacks/{}-tags.json", step.id),
+        &tags,
+        &mut parts.commands,
+    );
     let mut line = Line::aws(None, "cloudformation", "create-stack")
         .arg("--stack-name", &name)
         .arg(
             "--template-body",
             &Word::text(format!("file://{template_path}")),
-        )
-        .list("--parameters", &parameters)
+        );
+    if let Some(parameters) = &parameters {
+        line = line.arg("--parameters", parameters);
+    }
+    line = line
         .list("--capabilities", &capabilities)
-        .list("--tags", &tags);
+        .arg("--tags", &tags);
     if let Some(minutes) = k.timeout_minutes {
         line = line.arg("--timeout-in-minutes", &Word::text(minutes.to_string()));
     }
@@ -135,6 +154,21 @@ pub(crate) fn s3_bucket(cx: &mut Cx<'_>, step: &Step, k: &S3Bucket) -> Parts {
     }
     let mark = cx.mark(step);
     parts.commands.push(line.marking(mark.clone()));
+    // Tagged with the run, as `up` tags it: `awslab sweep` finds a bucket a killed
+    // script left by its `awslab:run` tag. JSON in a file, so any tag value survives.
+    let tag_set = serde_json::json!({ "TagSet": super::tags_json(cx, &indexmap::IndexMap::new()) });
+    let tagging = cx.json(&tag_set, true);
+    let tagging = cx.file_arg(
+        &format!("tags/{}-bucket.json", step.id),
+        &tagging,
+        &mut parts.commands,
+    );
+    parts.commands.push(
+        Line::aws(None, "s3api", "put-bucket-tagging")
+            .arg("--bucket", &name)
+            .arg("--tagging", &tagging)
+            .run(),
+    );
     if let Some(policy) = &k.policy {
         let doc = cx.document(
             &format!("{}-bucket-policy", step.id),
