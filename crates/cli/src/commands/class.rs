@@ -545,18 +545,31 @@ pub fn scope_down(
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct LearnerTeardown {
     pub name: String,
-    pub deleted: usize,
-    pub gone: usize,
+    /// The learner's resources teardown took out (deleted, or found gone).
+    pub removed: usize,
+    /// The learner's resources still in the journal as existing (or maybe existing).
     pub left: usize,
     /// Whether the learner's bundle folder was removed.
     pub bundle_removed: bool,
 }
 
-/// After `down`: a line per learner (or a JSON object), and the bundles of the
-/// learners left with nothing removed unless `--keep-bundles`.
+/// Each learner's live resources in `state`.
+fn live_by_learner<'a>(state: &JournalState, learners: &'a [String]) -> HashMap<&'a str, usize> {
+    let mut live = HashMap::new();
+    for resource in &state.resources {
+        if let Some(learner) = learner_of_step(resource.step.as_deref(), learners) {
+            *live.entry(learner).or_default() += 1;
+        }
+    }
+    live
+}
+
+/// After `down`: a line per learner (or a JSON object) from the journal before and
+/// after, and the bundles of the learners left with nothing removed unless
+/// `--keep-bundles`.
 pub fn after_down(
     record: Option<&ClassRecord>,
-    torn: &JournalState,
+    (run_id, torn): (&RunId, &JournalState),
     receipt: &awslab_executor::Receipt,
     down: &crate::cli::DownArgs,
 ) {
@@ -564,47 +577,33 @@ pub fn after_down(
         return;
     };
     let (args, json) = (&down.class, down.output == crate::cli::OutputFormat::Json);
-    let mut by_label: HashMap<String, &str> = HashMap::new();
-    for live in &torn.resources {
-        if let Some(learner) = learner_of_step(live.step.as_deref(), &record.learners) {
-            let label = match &live.account {
-                Some(name) => format!("{} in account `{name}`", live.resource.label()),
-                None => live.resource.label(),
-            };
-            by_label.insert(label, learner);
-        }
-    }
-    let mut rows: IndexMap<&str, LearnerTeardown> = record
+    let before = live_by_learner(torn, &record.learners);
+    let after = super::run_state::journal_path(&down.state.state_dir, run_id);
+    let after = awslab_executor::replay(&after).ok();
+    let after = after
+        .as_ref()
+        .map(|state| live_by_learner(state, &record.learners));
+    let mut rows: Vec<LearnerTeardown> = record
         .learners
         .iter()
         .filter(|l| args.learner.as_ref().is_none_or(|only| only == *l))
-        .map(|l| {
-            (
-                l.as_str(),
-                LearnerTeardown {
-                    name: l.clone(),
-                    ..LearnerTeardown::default()
-                },
-            )
+        .map(|name| {
+            let had = before.get(name.as_str()).copied().unwrap_or(0);
+            // A journal that cannot be read again proves nothing was taken out.
+            let left = after
+                .as_ref()
+                .map_or(had, |after| after.get(name.as_str()).copied().unwrap_or(0));
+            LearnerTeardown {
+                name: name.clone(),
+                removed: had.saturating_sub(left),
+                left,
+                bundle_removed: false,
+            }
         })
         .collect();
-    let mut count = |label: &String, field: fn(&mut LearnerTeardown) -> &mut usize| {
-        if let Some(row) = by_label.get(label).and_then(|l| rows.get_mut(l)) {
-            *field(row) += 1;
-        }
-    };
-    for label in &receipt.deleted {
-        count(label, |r| &mut r.deleted);
-    }
-    for (label, _) in &receipt.gone {
-        count(label, |r| &mut r.gone);
-    }
-    for (label, _) in &receipt.left {
-        count(label, |r| &mut r.left);
-    }
-    let whole = receipt.damaged_journal.is_none();
-    for row in rows.values_mut() {
-        if row.left == 0 && whole && !args.keep_bundles {
+    let sound = receipt.damaged_journal.is_none() && after.is_some();
+    for row in &mut rows {
+        if row.left == 0 && sound && !args.keep_bundles {
             row.bundle_removed = remove_bundle(&record.folder(&row.name));
         }
     }
@@ -616,12 +615,12 @@ pub fn after_down(
     if json {
         crate::progress::Progress::json(&serde_json::json!({
             "event": "class_teardown",
-            "learners": rows.values().collect::<Vec<_>>(),
+            "learners": rows,
         }));
         return;
     }
     println!("\nLearners:");
-    for row in rows.values() {
+    for row in &rows {
         let bundle = if row.bundle_removed {
             "bundle removed"
         } else if args.keep_bundles {
@@ -635,8 +634,8 @@ pub fn after_down(
             format!("{} LEFT", row.left)
         };
         println!(
-            "  {}: {} deleted, {} already gone, {left}; {bundle}",
-            row.name, row.deleted, row.gone
+            "  {}: {} resources taken out, {left}; {bundle}",
+            row.name, row.removed
         );
     }
 }
@@ -669,12 +668,7 @@ pub fn status_text(run_dir: &Path, state: &JournalState) -> Option<String> {
                 .collect()
         })
         .unwrap_or_default();
-    let mut live: HashMap<&str, usize> = HashMap::new();
-    for resource in &state.resources {
-        if let Some(learner) = learner_of_step(resource.step.as_deref(), &record.learners) {
-            *live.entry(learner).or_default() += 1;
-        }
-    }
+    let live = live_by_learner(state, &record.learners);
     let width = record
         .learners
         .iter()

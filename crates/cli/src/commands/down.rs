@@ -115,7 +115,7 @@ fn down_run(args: &DownArgs) -> Result<Status, Failure> {
             )
         })?;
     progress.handle(&receipt.event(&run_id));
-    super::class::after_down(class.as_ref(), &state, &receipt, args);
+    super::class::after_down(class.as_ref(), (&run_id, &state), &receipt, args);
     if state.is_damaged() {
         return Err(damaged(&args.state.state_dir, &run_id, &state));
     }

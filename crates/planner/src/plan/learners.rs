@@ -7,7 +7,8 @@
 //! - `${learner.name}`, `${learner.id}` (the 1-based index, zero-padded to the width of
 //!   the class size) and `${learner.vars.NAME}` (a roster column) are replaced;
 //! - `${run.id}` reads `RUN-NAME`, the learner's own run id, so names a plan makes
-//!   unique with `${run.id}` stay unique per learner;
+//!   unique with `${run.id}` stay unique per learner (in a text that also uses
+//!   `${learner.*}`, it stays the class's run id: the text is the learner's already);
 //! - the `name` of a resource that lives once per account (user, group, role, managed
 //!   policy, SAML provider, MFA device, stack, bucket) that mentions neither
 //!   `${learner.*}` nor `${run.id}` gets `-NAME` appended;
@@ -465,9 +466,13 @@ fn rewrite_text(
     shared: &Shared<'_>,
 ) -> String {
     let inlined = inline_vars(text, &shared.inline);
+    // A text that names the learner is the learner's already; `${run.id}` in it stays
+    // the class's.
+    let names_learner = Template::parse(&inlined)
+        .is_ok_and(|t| t.references().any(|(r, _, _)| is_learner(r)));
     let mut problems = Vec::new();
     let out = each_reference(&inlined, |content| {
-        if content == "run.id" {
+        if content == "run.id" && !names_learner {
             return Some(format!("${{run.id}}-{}", learner.name));
         }
         if let Some(field) = content.strip_prefix("learner.") {
