@@ -73,7 +73,10 @@ async fn thirty_learners_get_thirty_bundles_every_claim_and_one_down_leaves_noth
         report.contains(r#"name="sts-assume-role[learner-17]""#),
         "{report}"
     );
-    assert!(report.contains(r#"testcase name="whoami-assumed""#), "{report}");
+    assert!(
+        report.contains(r#"testcase name="whoami-assumed""#),
+        "{report}"
+    );
     assert!(!report.contains("<failure"), "{report}");
 
     // 30 bundles: a private folder each, with private AWS CLI files and a README.
@@ -83,11 +86,19 @@ async fn thirty_learners_get_thirty_bundles_every_claim_and_one_down_leaves_noth
         let folder = dir.join(format!("learner-{i:02}"));
         assert_eq!(mode(&folder), 0o700, "{}", folder.display());
         for file in ["config", "credentials", "README.md"] {
-            assert_eq!(mode(&folder.join(file)), 0o600, "{file} of {}", folder.display());
+            assert_eq!(
+                mode(&folder.join(file)),
+                0o600,
+                "{file} of {}",
+                folder.display()
+            );
         }
         let config = std::fs::read_to_string(folder.join("config")).unwrap();
         assert!(config.contains("[profile assumed]"), "{config}");
-        assert!(config.contains("endpoint_url = http://127.0.0.1:4566"), "{config}");
+        assert!(
+            config.contains("endpoint_url = http://127.0.0.1:4566"),
+            "{config}"
+        );
         let readme = std::fs::read_to_string(folder.join("README.md")).unwrap();
         assert!(
             readme.contains("aws sts get-caller-identity --profile assumed"),
@@ -115,7 +126,11 @@ async fn thirty_learners_get_thirty_bundles_every_claim_and_one_down_leaves_noth
     let out = String::from_utf8_lossy(&down.stdout);
     assert_eq!(down.status.code(), Some(0), "{}", text(&down));
     assert!(out.contains("Nothing is left."), "{out}");
-    assert_eq!(out.matches("nothing left; bundle removed").count(), 30, "{out}");
+    assert_eq!(
+        out.matches("nothing left; bundle removed").count(),
+        30,
+        "{out}"
+    );
     assert_eq!(lab.inventory(), Vec::<String>::new(), "left after down");
     assert!(!dir.exists(), "bundles left: {}", dir.display());
 }
@@ -125,7 +140,9 @@ async fn the_aws_cli_with_a_learners_bundle_is_that_learners_assumed_role() {
     if !awslab_testkit::aws_cli_installed("a learner's bundle with the aws CLI") {
         return;
     }
-    let lab = Lab::on(Target::Sandbox, "class_bundle_aws_cli").await.unwrap();
+    let lab = Lab::on(Target::Sandbox, "class_bundle_aws_cli")
+        .await
+        .unwrap();
     let serve = serve(&lab);
     let port = serve.port.to_string();
     let plan = plans().join("sts-assume-role.yaml");
@@ -142,7 +159,10 @@ async fn the_aws_cli_with_a_learners_bundle_is_that_learners_assumed_role() {
     assert_eq!(up.status.code(), Some(0), "{}", text(&up));
     let folder = bundles(&lab, "cli").join("learner-02");
     let readme = std::fs::read_to_string(folder.join("README.md")).unwrap();
-    assert!(readme.contains(&format!("http://127.0.0.1:{port}")), "{readme}");
+    assert!(
+        readme.contains(&format!("http://127.0.0.1:{port}")),
+        "{readme}"
+    );
     // As the README says: from the bundle's folder, its two files, the profile.
     let who = lab
         .command("bash")
@@ -194,7 +214,9 @@ steps:
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_roster_with_a_failing_learner_gives_the_others_their_lab() {
-    let lab = Lab::on(Target::Sandbox, "class_roster_failing").await.unwrap();
+    let lab = Lab::on(Target::Sandbox, "class_roster_failing")
+        .await
+        .unwrap();
     let dir = lab.files.dir();
     let plan = dir.join("roster-lab.yaml");
     std::fs::write(&plan, ROSTER_PLAN).unwrap();
@@ -230,7 +252,10 @@ async fn a_roster_with_a_failing_learner_gives_the_others_their_lab() {
     assert!(bob.contains("`list-buckets[bob]` FAILED"), "{bob}");
     assert!(bob.contains("expected success, got AccessDenied"), "{bob}");
     assert!(bob.contains("(request "), "{bob}");
-    assert!(out.contains("2 of 3 learners have their whole lab."), "{out}");
+    assert!(
+        out.contains("2 of 3 learners have their whole lab."),
+        "{out}"
+    );
 
     let json = lab.awslab(&["status", "ros"]);
     let status = String::from_utf8_lossy(&json.stdout);
@@ -245,7 +270,10 @@ async fn a_roster_with_a_failing_learner_gives_the_others_their_lab() {
     let unknown = lab.awslab(&["down", "ros", "--learner", "eve"]);
     assert_eq!(unknown.status.code(), Some(2), "{}", text(&unknown));
     let said = String::from_utf8_lossy(&unknown.stderr);
-    assert!(said.contains("`eve`") && said.contains("`ada`, `bob`, `cyd`"), "{said}");
+    assert!(
+        said.contains("`eve`") && said.contains("`ada`, `bob`, `cyd`"),
+        "{said}"
+    );
     let one = lab.awslab(&["down", "ros", "--learner", "bob"]);
     let out = String::from_utf8_lossy(&one.stdout);
     assert_eq!(one.status.code(), Some(0), "{}", text(&one));
@@ -256,7 +284,10 @@ async fn a_roster_with_a_failing_learner_gives_the_others_their_lab() {
     assert!(!out.contains("ada:"), "{out}");
     let items = lab.inventory().join("\n");
     assert!(!items.contains("bob-user"), "{items}");
-    assert!(items.contains("ada-user") && items.contains("cyd-user"), "{items}");
+    assert!(
+        items.contains("ada-user") && items.contains("cyd-user"),
+        "{items}"
+    );
     assert!(!bundles(&lab, "ros").join("bob").exists());
     assert!(bundles(&lab, "ros").join("ada").exists());
     let rest = lab.awslab(&["down"]);
@@ -299,7 +330,10 @@ async fn the_classroom_plan_runs_for_three_learners_and_tears_down() {
     ]);
     let out = String::from_utf8_lossy(&up.stdout);
     assert_eq!(up.status.code(), Some(0), "{}", text(&up));
-    assert!(out.contains("3 of 3 learners have their whole lab."), "{out}");
+    assert!(
+        out.contains("3 of 3 learners have their whole lab."),
+        "{out}"
+    );
     let items = lab.inventory().join("\n");
     assert!(items.contains("student-learner-02-room"), "{items}");
     let config = std::fs::read_to_string(keep.join("learner-03").join("config")).unwrap();
@@ -423,7 +457,15 @@ async fn no_secret_of_a_class_reaches_any_output(lab: Lab) {
     assert_eq!(up.status.code(), Some(0), "{}", text(&up));
     record(&up);
     let json = lab.awslab(&[
-        "-vv", "up", plan, "--learners", "2", "--run-id", "s2", "--output", "json",
+        "-vv",
+        "up",
+        plan,
+        "--learners",
+        "2",
+        "--run-id",
+        "s2",
+        "--output",
+        "json",
     ]);
     assert_eq!(json.status.code(), Some(0), "{}", text(&json));
     record(&json);
@@ -464,8 +506,14 @@ async fn no_secret_of_a_class_reaches_any_output(lab: Lab) {
         record(&down);
     }
     for secret in &secrets {
-        assert!(!seen.contains(secret.as_str()), "a secret reached an output");
-        assert!(!files.contains(secret.as_str()), "a secret reached a report or README");
+        assert!(
+            !seen.contains(secret.as_str()),
+            "a secret reached an output"
+        );
+        assert!(
+            !files.contains(secret.as_str()),
+            "a secret reached a report or README"
+        );
     }
     assert_eq!(lab.inventory(), Vec::<String>::new());
 }

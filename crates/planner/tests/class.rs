@@ -314,3 +314,19 @@ fn probe_300() {
     .unwrap();
     eprintln!("{n}: {:?} {}", t.elapsed(), sealed.plan.steps.len());
 }
+
+#[test]
+fn a_plan_with_a_step_named_learner_keeps_it_in_a_class() {
+    let sealed = load_class(
+        &plans_dir().join("tagged-lab.yaml"),
+        &LoadOptions::default(),
+        &Class::numbered(2).unwrap(),
+    )
+    .unwrap();
+    let deps: Vec<String> = sealed
+        .dependencies(&awslab_planner::StepId::new("stack[learner-02]"))
+        .into_iter()
+        .map(ToString::to_string)
+        .collect();
+    assert!(deps.contains(&"learner[learner-02]".to_owned()), "{deps:?}");
+}

@@ -13,7 +13,8 @@
 //!   policy, SAML provider, MFA device, stack, bucket) that mentions neither
 //!   `${learner.*}` nor `${run.id}` gets `-NAME` appended;
 //! - references to steps (`${user.arn}`, `as: user`, `credentials:`, `mfa:`, `needs:`)
-//!   name the learner's own copies; a variable whose value uses `${learner.*}` or
+//!   name the learner's own copies (in a plan with a step named `learner`, written
+//!   before classes, `${learner.*}` names that step's outputs); a variable whose value uses `${learner.*}` or
 //!   `${run.id}` is written out in place, so it too is the learner's.
 //!
 //! The copies are bounded before they are made: at most [`MAX_LEARNERS`] learners and
@@ -147,6 +148,9 @@ struct Shared<'a> {
     groups: &'a IndexMap<String, Vec<StepId>>,
     /// Variables written out in a learner's copy, with their text.
     inline: HashMap<String, String>,
+    /// Whether `${learner.*}` is the learner's: not when the plan has a step named
+    /// `learner` (plans written before classes), whose outputs it then names.
+    learner_refs: bool,
 }
 
 /// Replaces the plan's steps by every learner's copies (step-major: every learner's
@@ -187,6 +191,8 @@ pub(super) fn expand(diags: &mut Diagnostics, plan: &mut Plan, class: &Class, st
             .emit();
         return;
     }
+    let learner_refs =
+        !plan.steps.contains_key("learner") && !plan.unreadable.iter().any(|u| u == "learner");
     let (inline, of_learner) = learner_vars(diags, plan);
     let shared = Shared {
         known: plan
@@ -197,6 +203,7 @@ pub(super) fn expand(diags: &mut Diagnostics, plan: &mut Plan, class: &Class, st
             .collect(),
         groups: &plan.instances,
         inline,
+        learner_refs,
     };
     let mut steps = IndexMap::with_capacity(total);
     let mut unreadable = Vec::new();
@@ -328,8 +335,9 @@ fn copy_step(
                 (Value::Str(text), "name") if NAMED_KINDS.contains(&label) => {
                     let inlined = inline_vars(text, &shared.inline);
                     let own = Template::parse(&inlined).is_ok_and(|t| {
-                        t.references()
-                            .any(|(r, _, _)| is_learner(r) || *r == Reference::RunId)
+                        t.references().any(|(r, _, _)| {
+                            (shared.learner_refs && is_learner(r)) || *r == Reference::RunId
+                        })
                     });
                     if !own {
                         text.push('-');
@@ -468,14 +476,17 @@ fn rewrite_text(
     let inlined = inline_vars(text, &shared.inline);
     // A text that names the learner is the learner's already; `${run.id}` in it stays
     // the class's.
-    let names_learner = Template::parse(&inlined)
-        .is_ok_and(|t| t.references().any(|(r, _, _)| is_learner(r)));
+    let names_learner =
+        Template::parse(&inlined).is_ok_and(|t| t.references().any(|(r, _, _)| is_learner(r)));
     let mut problems = Vec::new();
     let out = each_reference(&inlined, |content| {
         if content == "run.id" && !names_learner {
             return Some(format!("${{run.id}}-{}", learner.name));
         }
-        if let Some(field) = content.strip_prefix("learner.") {
+        if let Some(field) = content
+            .strip_prefix("learner.")
+            .filter(|_| shared.learner_refs)
+        {
             return Some(match learner_value(field, learner) {
                 Ok(value) => value,
                 Err(problem) => {
