@@ -330,3 +330,66 @@ fn a_plan_with_a_step_named_learner_keeps_it_in_a_class() {
         .collect();
     assert!(deps.contains(&"learner[learner-02]".to_owned()), "{deps:?}");
 }
+
+/// The ```yaml blocks of docs/plan-format.md whose first line is `# class plan`.
+fn doc_class_plans() -> Vec<(usize, String)> {
+    let page =
+        std::fs::read_to_string(plans_dir().join("../docs/plan-format.md")).unwrap_or_default();
+    let mut blocks = Vec::new();
+    let mut current: Option<(usize, String)> = None;
+    for (i, line) in page.lines().enumerate() {
+        match &mut current {
+            None if line.trim_start().starts_with("```yaml") => {
+                current = Some((i + 1, String::new()))
+            }
+            Some(_) if line.trim_start().starts_with("```") => blocks.extend(current.take()),
+            Some((_, text)) => {
+                text.push_str(line);
+                text.push('\n');
+            }
+            None => {}
+        }
+    }
+    blocks.retain(|(_, b)| b.lines().next().is_some_and(|l| l.trim() == "# class plan"));
+    blocks
+}
+
+#[test]
+fn every_class_plan_example_of_the_docs_loads_for_a_class() {
+    let blocks = doc_class_plans();
+    assert!(
+        !blocks.is_empty(),
+        "no `# class plan` example in docs/plan-format.md"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    for (line, block) in blocks {
+        let plan = write(dir.path(), "example.yaml", &block);
+        let sealed = load_class(&plan, &LoadOptions::default(), &Class::numbered(2).unwrap())
+            .unwrap_or_else(|e| panic!("block at line {line}: {:?}", e));
+        assert!(
+            sealed.warnings.is_empty(),
+            "block at line {line}: {:?}",
+            sealed.warnings
+        );
+        // Alone, it says what to pass.
+        let alone = errors(awslab_planner::load(&plan, &[]));
+        assert!(
+            alone
+                .iter()
+                .any(|e| e.contains("only when the plan runs for a class")),
+            "{alone:?}"
+        );
+        if line > 0 && block.contains("per-learner-bucket") {
+            let name = |id: &str| match &sealed.plan.steps[id].kind {
+                StepKind::IamUser(s) => s.name.value.clone(),
+                StepKind::S3Bucket(s) => s.name.value.clone(),
+                StepKind::IamGroup(s) => s.name.value.clone(),
+                other => panic!("{}", other.label()),
+            };
+            assert_eq!(name("user[learner-01]"), "student-01-${run.id}");
+            assert_eq!(name("bucket[learner-02]"), "lab-${run.id}-learner-02");
+            assert_eq!(name("group[learner-02]"), "students-learner-02");
+            assert_eq!(sealed.plan.steps.len(), 8);
+        }
+    }
+}
