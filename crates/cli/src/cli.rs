@@ -14,6 +14,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub use class::{BundleArgs, ClassArgs, DownClassArgs};
+
+mod class;
 pub mod complete;
 pub mod doctor;
 pub mod policy;
@@ -361,6 +364,8 @@ pub struct ValidateArgs {
     pub plans: Vec<PathBuf>,
     #[command(flatten)]
     pub vars: VarArgs,
+    #[command(flatten)]
+    pub class: ClassArgs,
     /// Output format: `human` (diagnostics on stderr), or `sarif` (one SARIF 2.1.0 log
     /// of every error and warning on stdout, for code-scanning annotations).
     #[arg(long, value_enum, default_value = "human")]
@@ -380,6 +385,8 @@ pub struct PlanArgs {
     pub plan: PathBuf,
     #[command(flatten)]
     pub vars: VarArgs,
+    #[command(flatten)]
+    pub class: ClassArgs,
 }
 
 /// `awslab perms`.
@@ -597,6 +604,10 @@ pub struct UpArgs {
     /// down after that (on the sandbox, by the sandbox's clock).
     #[arg(long, value_name = "DURATION", value_parser = parse_ttl)]
     pub ttl: Option<std::time::Duration>,
+    #[command(flatten)]
+    pub class: ClassArgs,
+    #[command(flatten)]
+    pub bundles: BundleArgs,
 }
 
 #[derive(Debug, Args)]
@@ -621,6 +632,8 @@ pub struct DownArgs {
     /// run's) are left on purpose, so later teardowns succeed; they are never deleted.
     #[arg(long)]
     pub forget_foreign: bool,
+    #[command(flatten)]
+    pub class: DownClassArgs,
 }
 
 #[derive(Debug, Args)]

@@ -51,6 +51,9 @@ pub struct EngineOptions {
     pub accounts: IndexMap<String, AccountOperator>,
     pub settle_timeout: Duration,
     pub profile_paths: ProfilePaths,
+    /// A class's bundles (`up --learners`): each learner's profiles go into
+    /// `DIR/NAME/config` and `DIR/NAME/credentials` instead of `profile_paths`.
+    pub learner_bundles: Option<PathBuf>,
     pub run_dir: PathBuf,
     /// `awslab:created-at` and `awslab:expires-at` (with `--ttl`), RFC 3339 UTC on the
     /// target's clock; see [`crate::tags`].
@@ -220,8 +223,19 @@ impl<'a> StepCx<'a> {
             .and_then(|name| self.run.options.accounts.get(&name))
     }
 
-    pub fn profile_paths(&self) -> &ProfilePaths {
-        &self.run.options.profile_paths
+    /// The AWS CLI files the step's profiles go into: the operator's, or in a class the
+    /// learner's bundle.
+    pub fn profile_paths(&self) -> ProfilePaths {
+        let options = &self.run.options;
+        match (
+            &options.learner_bundles,
+            self.run.plan.plan.learner_of(self.step.as_str()),
+        ) {
+            (Some(bundles), Some(learner)) => {
+                crate::profile_files::bundle_paths(bundles, &learner.name)
+            }
+            _ => options.profile_paths.clone(),
+        }
     }
 
     /// The folder the plan's relative paths start from.

@@ -70,6 +70,16 @@ impl ProfilePaths {
     }
 }
 
+/// The AWS CLI files of a class learner's bundle: `DIR/NAME/config` and
+/// `DIR/NAME/credentials`.
+pub fn bundle_paths(bundles: &Path, learner: &str) -> ProfilePaths {
+    let folder = bundles.join(learner);
+    ProfilePaths {
+        credentials: folder.join("credentials"),
+        config: folder.join("config"),
+    }
+}
+
 /// What to write: a profile name, its credentials, its region and, for a custom
 /// endpoint, its `endpoint_url`.
 #[derive(Clone, Copy, Debug)]

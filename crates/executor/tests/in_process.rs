@@ -257,6 +257,7 @@ impl Run {
             account: ACCOUNT.into(),
             accounts: indexmap::IndexMap::new(),
             settle_timeout: Duration::from_secs(5),
+            learner_bundles: None,
             profile_paths: ProfilePaths {
                 credentials: self.dir.path().join("credentials"),
                 config: self.dir.path().join("config"),
@@ -297,6 +298,7 @@ impl Run {
             awslab_executor::TeardownOptions {
                 stack_deadline: Duration::from_secs(5),
                 forget_foreign: false,
+                partial: false,
             },
             |event| events.push(event),
         )

@@ -14,6 +14,7 @@ mod load;
 pub mod plan;
 pub mod references;
 pub mod render;
+pub mod roster;
 pub mod schema;
 pub mod source;
 pub mod template;
@@ -24,8 +25,8 @@ pub use diagnostics::{Diagnostic, Severity};
 pub use graph::SealedPlan;
 pub use kinds::StepKind;
 pub use load::{
-    LoadError, LoadOptions, check_source, check_source_with, check_with_var_files, load, load_with,
-    read_plan_file, read_yaml_file,
+    LoadError, LoadOptions, check_source, check_source_with, check_with_var_files, load,
+    load_class, load_with, read_plan_file, read_yaml_file,
 };
 pub use plan::{Plan, Step, StepId};
 pub use source::{SourceFile, Span};

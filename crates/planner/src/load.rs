@@ -96,6 +96,21 @@ pub fn load_with(path: &Path, options: &LoadOptions) -> Result<SealedPlan, LoadE
     check_with_var_files(file, options, var_files)
 }
 
+/// Reads, checks and seals the plan at `path` for a class: every step copied once per
+/// learner (`STEP[NAME]`, see [`crate::plan::Class`]).
+pub fn load_class(
+    path: &Path,
+    options: &LoadOptions,
+    class: &plan::Class,
+) -> Result<SealedPlan, LoadError> {
+    let file = read_plan_file(path)?;
+    let mut var_files = Vec::with_capacity(options.var_files.len());
+    for var_file in &options.var_files {
+        var_files.push(VarFile::parse(read_yaml_file(var_file, "variable file")?));
+    }
+    check_class(file, options, var_files, Some(class))
+}
+
 /// Reads a plan file: at most [`MAX_PLAN_BYTES`], and UTF-8 (a file that is not gets a
 /// located error at its first bad byte).
 pub fn read_plan_file(path: &Path) -> Result<SourceFile, LoadError> {
@@ -194,7 +209,17 @@ pub fn check_source_with(file: SourceFile, options: &LoadOptions) -> Result<Seal
 pub fn check_with_var_files(
     file: SourceFile,
     options: &LoadOptions,
+    var_files: Vec<VarFile>,
+) -> Result<SealedPlan, LoadError> {
+    check_class(file, options, var_files, None)
+}
+
+/// [`check_with_var_files`], for a class when `class` is given.
+fn check_class(
+    file: SourceFile,
+    options: &LoadOptions,
     mut var_files: Vec<VarFile>,
+    class: Option<&plan::Class>,
 ) -> Result<SealedPlan, LoadError> {
     let path = file.path().to_path_buf();
     let base_dir = path
@@ -215,6 +240,7 @@ pub fn check_with_var_files(
         &options.secret_overrides,
         &mut var_files,
         &mut context,
+        class,
     );
     let mut file_errors = context.failed;
     for var_file in var_files {
@@ -234,7 +260,12 @@ pub fn check_with_var_files(
             Ok(sealed.with_warnings(diags.into_sorted()))
         }
         _ => {
-            from_files.extend(diags.into_sorted());
+            let mut sorted = diags.into_sorted();
+            if class.is_some() {
+                // Every learner's copy of a step has the step's mistakes: each is said once.
+                sorted.dedup_by(|a, b| a.location == b.location && a.code == b.code);
+            }
+            from_files.extend(sorted);
             Err(invalid(&path, from_files))
         }
     }
@@ -260,7 +291,7 @@ fn check_fragment(
     overrides: &[(String, String)],
     context: &mut include::Context,
 ) -> Result<include::Declared, Vec<Diagnostic>> {
-    let (sealed, diags) = check_inner(file, overrides, &[], &mut [], context);
+    let (sealed, diags) = check_inner(file, overrides, &[], &mut [], context, None);
     match sealed {
         Some(sealed) if !diags.has_errors() => Ok(include::Declared {
             vars: sealed
@@ -284,6 +315,7 @@ fn check_inner(
     secret_overrides: &[(String, String)],
     var_files: &mut [VarFile],
     context: &mut include::Context,
+    class: Option<&plan::Class>,
 ) -> (Option<SealedPlan>, Diagnostics) {
     let path = file.path().to_path_buf();
     let mut diags = Diagnostics::new(file);
@@ -293,6 +325,7 @@ fn check_inner(
         secret_overrides,
         var_files,
         Some(context),
+        class,
     );
     let Some(plan) = plan else {
         return (None, diags);

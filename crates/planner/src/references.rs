@@ -87,6 +87,15 @@ pub fn check_vars(diags: &mut Diagnostics, plan: &Plan) {
                         )
                         .emit();
                 }
+                Reference::Step { step, .. } if step == "learner" => {
+                    learner_outside_class(
+                        diags,
+                        span,
+                        &format!(
+                            "variable `{name}` uses `${{learner.*}}`, which is known only when the plan runs for a class"
+                        ),
+                    );
+                }
                 Reference::Step { step, .. } => {
                     diags
                         .error("plan::bad_reference", span, format!("variable `{name}` refers to step `{step}`"))
@@ -108,6 +117,14 @@ pub fn check_vars(diags: &mut Diagnostics, plan: &Plan) {
             }
         }
     }
+}
+
+/// `${learner.*}` in a plan checked or run for one person.
+fn learner_outside_class(diags: &mut Diagnostics, span: Span, message: &str) {
+    diags
+        .error("plan::bad_reference", span, message.to_owned())
+        .help("pass `--learners N` (learners `learner-01` to `learner-N`) or `--roster FILE` (a CSV or YAML list of names) to `awslab up`, `validate` or `plan`")
+        .emit();
 }
 
 fn var_loops(plan: &Plan, start: &str, current: &str, seen: &mut IndexSet<String>) -> bool {
@@ -212,6 +229,17 @@ fn not_a_step(diags: &mut Diagnostics, plan: &Plan, name: &str, span: Span) -> b
             )
             .help("add `for_each:` to this step, or refer to an instance of a `for_each` step as `${team[red].arn}`")
             .emit();
+        return true;
+    }
+    if name == "learner" {
+        // In a class, a bad `${learner.*}` is reported where the copies are made.
+        if plan.learners.is_empty() {
+            learner_outside_class(
+                diags,
+                span,
+                "`${learner.*}` is known only when the plan runs for a class",
+            );
+        }
         return true;
     }
     let base = name.split_once('[').map_or(name, |(base, _)| base);

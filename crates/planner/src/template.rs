@@ -74,12 +74,20 @@ fn is_name(word: &str) -> bool {
 
 /// A step's id as references write it: `user`, an instance of a `for_each` step
 /// `team[red]`, a step of an included fragment `blue/user`, or both `blue/team[red]`.
+/// In a class, a learner's copy adds `[NAME]`: `user[alice]`, `team[red][alice]`.
 pub fn is_step_id(root: &str) -> bool {
-    let (base, key) = match root.strip_suffix(']').and_then(|r| r.split_once('[')) {
-        Some((base, key)) => (base, Some(key)),
-        None => (root, None),
-    };
-    key.is_none_or(valid_instance_key)
+    let mut base = root;
+    let mut keys = Vec::new();
+    for _ in 0..2 {
+        match base.strip_suffix(']').and_then(|r| r.rsplit_once('[')) {
+            Some((rest, key)) => {
+                keys.push(key);
+                base = rest;
+            }
+            None => break,
+        }
+    }
+    keys.iter().all(|key| valid_instance_key(key))
         && base
             .split('/')
             .all(|part| is_name(part) && part.starts_with(|c: char| c.is_ascii_alphabetic()))

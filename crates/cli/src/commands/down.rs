@@ -41,9 +41,10 @@ fn down_run(args: &DownArgs) -> Result<Status, Failure> {
             "one command at a time works on a run: wait for it to end (Ctrl-C stops an `up`), then run `awslab down {run_id}` again"
         ))
     })?;
-    let state =
+    let mut state =
         replay(&journal_path(&args.state.state_dir, &run_id)).or_fail(Status::StepFailed)?;
     note_unchecked(&run_id, &state);
+    let class = super::class::scope_down(&args.state.state_dir, &run_id, args, &mut state)?;
     if state.is_damaged() && state.meta.is_none() {
         // Without its header the journal does not even say where the run went.
         return Err(damaged(&args.state.state_dir, &run_id, &state));
@@ -101,6 +102,7 @@ fn down_run(args: &DownArgs) -> Result<Status, Failure> {
                 TeardownOptions {
                     stack_deadline: Duration::from_secs(args.stack_timeout),
                     forget_foreign: args.forget_foreign,
+                    partial: args.class.learner.is_some(),
                 },
                 |event| progress.handle(&event),
             )
@@ -113,6 +115,7 @@ fn down_run(args: &DownArgs) -> Result<Status, Failure> {
             )
         })?;
     progress.handle(&receipt.event(&run_id));
+    super::class::after_down(class.as_ref(), (&run_id, &state), &receipt, args);
     if state.is_damaged() {
         return Err(damaged(&args.state.state_dir, &run_id, &state));
     }

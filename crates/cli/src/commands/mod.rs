@@ -28,6 +28,7 @@
 
 #[cfg(test)]
 mod ci_example;
+mod class;
 mod completions;
 mod connect;
 mod doctor;

@@ -6,12 +6,12 @@ use std::fmt::Write as _;
 use awslab_planner::SealedPlan;
 use awslab_planner::render::{describe, describe_teardown};
 
-use super::plan_file::load_reporting;
+use super::plan_file::load_reporting_for;
 use crate::cli::PlanArgs;
 use crate::exit::Status;
 
 pub fn plan(args: &PlanArgs) -> Status {
-    let Some(sealed) = load_reporting(&args.plan, &args.vars) else {
+    let Some(sealed) = load_reporting_for(&args.plan, &args.vars, &args.class) else {
         return Status::Invalid;
     };
     print!("{}", plan_text(&sealed));

@@ -1,14 +1,40 @@
 //! Reading a plan file for a command: [`load_reporting`] loads and checks it, prints
 //! its diagnostics, and blanks its secret variables from every later log line.
 
-use awslab_planner::{SealedPlan, load_with};
+use awslab_planner::{LoadError, SealedPlan, load_class, load_with};
 
-use crate::cli::VarArgs;
+use crate::cli::{ClassArgs, VarArgs};
 use crate::report::{render_load_error, render_plan_diagnostics};
 
 /// Loads a plan, printing diagnostics (errors, or warnings of a valid plan) to stderr.
 pub fn load_reporting(path: &std::path::Path, vars: &VarArgs) -> Option<SealedPlan> {
-    match load_with(path, &vars.load_options()) {
+    load_reporting_for(path, vars, &ClassArgs::default())
+}
+
+/// Like [`load_reporting`], for a class when `class` asks for one (`--learners N`,
+/// `--roster FILE`): every step copied once per learner.
+pub fn load_reporting_for(
+    path: &std::path::Path,
+    vars: &VarArgs,
+    class: &ClassArgs,
+) -> Option<SealedPlan> {
+    let loaded = match (class.learners, &class.roster) {
+        (Some(count), _) => match awslab_planner::plan::Class::numbered(usize::from(count)) {
+            Ok(learners) => load_class(path, &vars.load_options(), &learners),
+            Err(message) => {
+                eprintln!("error: {message}");
+                return None;
+            }
+        },
+        (None, Some(roster)) => awslab_planner::roster::read_roster(roster)
+            .and_then(|learners| load_class(path, &vars.load_options(), &learners)),
+        (None, None) => load_with(path, &vars.load_options()),
+    };
+    report(path, loaded)
+}
+
+fn report(path: &std::path::Path, loaded: Result<SealedPlan, LoadError>) -> Option<SealedPlan> {
+    match loaded {
         Ok(sealed) => {
             // Secret variables are blanked from every log line from now on.
             for name in &sealed.plan.secrets {

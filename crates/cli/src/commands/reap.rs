@@ -117,6 +117,7 @@ fn reap_run(args: &ReapArgs) -> Result<Status, Failure> {
             output: OutputFormat::Human,
             yes: true,
             forget_foreign: false,
+            class: crate::cli::DownClassArgs::default(),
         });
         let word = if matches!(status, Status::Success) {
             "torn down"

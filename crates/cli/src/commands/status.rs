@@ -59,6 +59,11 @@ fn status_run(args: &StatusArgs) -> Result<Status, Failure> {
     {
         print!("{steps}");
     }
+    if let Some(learners) =
+        super::class::status_text(&Journal::run_dir(&args.state.state_dir, &run_id), &state)
+    {
+        print!("{learners}");
+    }
     if !state.outputs.is_empty() {
         println!("\nOutputs:");
         for (step, outputs) in &state.outputs {

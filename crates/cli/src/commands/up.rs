@@ -16,7 +16,7 @@ use awslab_executor::{
 use awslab_planner::{SealedPlan, StepId};
 use tokio_util::sync::CancellationToken;
 
-use super::plan_file::load_reporting;
+use super::plan_file::load_reporting_for;
 use crate::cli::{OutputFormat, UpArgs};
 use crate::exit::{Failure, OrFail as _, Status, finish};
 use crate::progress::Progress;
@@ -74,7 +74,7 @@ fn run_id(given: Option<&str>) -> Result<RunId, Failure> {
 }
 
 pub fn up(args: &UpArgs) -> Status {
-    let Some(sealed) = load_reporting(&args.plan, &args.vars) else {
+    let Some(sealed) = load_reporting_for(&args.plan, &args.vars, &args.class) else {
         return Status::Invalid;
     };
     finish(
@@ -141,6 +141,8 @@ async fn run(args: &UpArgs, sealed: Arc<SealedPlan>, run_id: RunId) -> Result<St
     .or_fail(Status::Invalid)?;
     let times = super::sweep::resumed_times(times, &resumed);
     let run_dir = Journal::run_dir(&args.state.state_dir, &run_id);
+    // A class: its learners and bundle folders, recorded before the first step.
+    let class = super::class::prepare(&run_dir, &sealed, &args.bundles)?;
     let secrets = SecretsStore::open(&run_dir).or_fail(Status::StepFailed)?;
     let profile_paths = ProfilePaths::from_env().or_fail(Status::Invalid)?;
     warn_readable_profiles(&sealed, &profile_paths);
@@ -154,6 +156,7 @@ async fn run(args: &UpArgs, sealed: Arc<SealedPlan>, run_id: RunId) -> Result<St
             .collect(),
         settle_timeout: Duration::from_secs(args.settle_timeout),
         profile_paths,
+        learner_bundles: class.as_ref().map(|c| c.bundle_dir.clone()),
         run_dir,
         times,
     };
@@ -199,6 +202,7 @@ async fn run(args: &UpArgs, sealed: Arc<SealedPlan>, run_id: RunId) -> Result<St
         &engine,
         &report,
         &run_id,
+        class.as_ref(),
     ))
 }
 
@@ -403,6 +407,7 @@ fn conclude(
     engine: &Engine,
     report: &RunReport<StepId>,
     run_id: &RunId,
+    class: Option<&super::class::ClassRecord>,
 ) -> Status {
     let mut steps = summary::steps(sealed, report, &engine.notes());
     if let Some(dir) = sandbox {
@@ -413,6 +418,14 @@ fn conclude(
         succeeded: report.succeeded(),
         steps: steps.clone(),
     };
+    if let Some(record) = class {
+        return super::class::conclude(
+            (sandbox, args, sealed, engine),
+            (report, run_id, record),
+            &steps,
+            &saved,
+        );
+    }
     match args.output {
         OutputFormat::Human => print!(
             "{}",

@@ -1,7 +1,7 @@
 //! `awslab validate`: checks plans without touching AWS, every problem at once with
 //! file, line and column (`--format sarif`: one SARIF log, in `sarif.rs`).
 
-use super::plan_file::load_reporting;
+use super::plan_file::load_reporting_for;
 use crate::cli::{ValidateArgs, ValidateFormat};
 use crate::exit::Status;
 
@@ -11,7 +11,7 @@ pub fn validate(args: &ValidateArgs) -> Status {
     }
     let mut status = Status::Success;
     for path in &args.plans {
-        match load_reporting(path, &args.vars) {
+        match load_reporting_for(path, &args.vars, &args.class) {
             Some(sealed) => println!(
                 "ok: `{}` ({}, {} steps)",
                 path.display(),

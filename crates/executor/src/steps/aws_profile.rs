@@ -27,7 +27,7 @@ pub async fn run(spec: &AwsProfile, cx: &StepCx<'_>) -> Result<Outputs, StepErro
         .render_opt(spec.region.as_ref())?
         .unwrap_or_else(|| cx.target().region.clone());
     let endpoint = cx.target().profile_endpoint().map(str::to_owned);
-    let paths = cx.profile_paths().clone();
+    let paths = cx.profile_paths();
     // Both files stay locked from reading them to the last rename; the intent names
     // every byte and temporary file before the first is written.
     let prepared = {

@@ -77,6 +77,9 @@ pub struct TeardownOptions {
     pub stack_deadline: Duration,
     /// Journal what is found replaced by someone else's as left on purpose.
     pub forget_foreign: bool,
+    /// Only some of the run's resources are given (`down --learner`): the run is not
+    /// finished, and its secrets stay for the rest.
+    pub partial: bool,
 }
 
 /// The operators teardown works as: the first account's, and each other account's by
@@ -209,6 +212,20 @@ pub async fn teardown(
         )
         .await?;
     }
+    if !options.partial {
+        finish(&journal, state_dir, run_id, &receipt).await?;
+    }
+    Ok(receipt)
+}
+
+/// The end of a whole run's teardown: journaled, and the run's secrets removed when
+/// nothing is left.
+async fn finish(
+    journal: &Journal,
+    state_dir: &Path,
+    run_id: &RunId,
+    receipt: &Receipt,
+) -> Result<(), JournalError> {
     let status = if receipt.is_clean() {
         RunStatus::TornDown
     } else {
@@ -220,7 +237,7 @@ pub async fn teardown(
         let secrets = Journal::run_dir(state_dir, run_id).join(SecretsStore::FILE_NAME);
         let _ = std::fs::remove_file(secrets);
     }
-    Ok(receipt)
+    Ok(())
 }
 
 /// What the run created, by account: a sub-resource's parent is looked for among its

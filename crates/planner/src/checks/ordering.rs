@@ -159,7 +159,7 @@ fn touches(
 /// Warns for each verify calling `sts.AssumeRole` on a role of the plan whose trust
 /// policy an `iam.trust_policy` step replaces, where that step is neither before nor
 /// after the verify: which trust policy decides is left to chance.
-fn check_trust(diags: &mut Diagnostics, sealed: &SealedPlan, statics: &Statics) {
+fn check_trust(diags: &mut Diagnostics, sealed: &SealedPlan, statics: &Statics, peers: &Peers<'_>) {
     for id in sealed.order() {
         let Some(step) = sealed.step(id) else {
             continue;
@@ -182,7 +182,7 @@ fn check_trust(diags: &mut Diagnostics, sealed: &SealedPlan, statics: &Statics) 
         else {
             continue;
         };
-        for other in sealed.order() {
+        for &other in peers.of(sealed, id) {
             if other == id || sealed.depends_on(id, other) || sealed.depends_on(other, id) {
                 continue;
             }
@@ -208,10 +208,46 @@ fn check_trust(diags: &mut Diagnostics, sealed: &SealedPlan, statics: &Statics) 
     }
 }
 
+/// The steps that may decide a step's verdict, in run order: all of them, or in a class
+/// the learner's own (a learner's steps name only its own resources, so another
+/// learner's steps never decide its verdicts).
+struct Peers<'a> {
+    all: Vec<&'a StepId>,
+    by_learner: std::collections::HashMap<&'a str, Vec<&'a StepId>>,
+}
+
+impl<'a> Peers<'a> {
+    fn new(sealed: &'a SealedPlan) -> Self {
+        let all: Vec<&StepId> = sealed.order().collect();
+        let mut by_learner: std::collections::HashMap<&str, Vec<&StepId>> =
+            std::collections::HashMap::new();
+        if !sealed.plan.learners.is_empty() {
+            for id in &all {
+                if let Some(learner) = sealed.plan.learner_of(id.as_str()) {
+                    by_learner
+                        .entry(learner.name.as_str())
+                        .or_default()
+                        .push(id);
+                }
+            }
+        }
+        Self { all, by_learner }
+    }
+
+    fn of(&self, sealed: &SealedPlan, id: &StepId) -> &[&'a StepId] {
+        sealed
+            .plan
+            .learner_of(id.as_str())
+            .and_then(|learner| self.by_learner.get(learner.name.as_str()))
+            .map_or(&self.all, |peers| peers)
+    }
+}
+
 /// Warns for each verify whose verdict depends on a step it is not ordered with.
 pub fn check(diags: &mut Diagnostics, sealed: &SealedPlan) {
     let statics = Statics::new(&sealed.plan);
-    check_trust(diags, sealed, &statics);
+    let peers = Peers::new(sealed);
+    check_trust(diags, sealed, &statics, &peers);
     for id in sealed.order() {
         let Some(step) = sealed.step(id) else {
             continue;
@@ -235,9 +271,10 @@ pub fn check(diags: &mut Diagnostics, sealed: &SealedPlan) {
             continue;
         }
         // The groups its users are put in by the plan.
-        let groups: Vec<String> = sealed
-            .order()
-            .filter_map(|other| match sealed.step(other).map(|s| &s.kind) {
+        let groups: Vec<String> = peers
+            .of(sealed, id)
+            .iter()
+            .filter_map(|&other| match sealed.step(other).map(|s| &s.kind) {
                 Some(StepKind::IamGroupMembership(m))
                     if statics
                         .render(&m.user.value)
@@ -248,7 +285,7 @@ pub fn check(diags: &mut Diagnostics, sealed: &SealedPlan) {
                 _ => None,
             })
             .collect();
-        for other in sealed.order() {
+        for &other in peers.of(sealed, id) {
             if other == id || sealed.depends_on(id, other) || sealed.depends_on(other, id) {
                 continue;
             }

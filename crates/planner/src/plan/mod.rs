@@ -6,10 +6,14 @@ mod accounts;
 mod assemble;
 mod for_each;
 pub mod include;
+mod learners;
 mod steps;
 mod var_files;
 mod vars;
 
+pub use learners::{
+    Class, Learner, MAX_CLASS_STEPS, MAX_LEARNER_NAME, MAX_LEARNERS, learner_name_problem,
+};
 pub use var_files::VarFile;
 pub use vars::valid_instance_key;
 
@@ -102,6 +106,10 @@ pub struct Plan {
     /// The plan's own tags (`tags:`), added to awslab's on everything the run creates
     /// that takes tags; values may use `${vars.NAME}` and `${run.id}`, never a secret.
     pub tags: IndexMap<String, Sp<String>>,
+    /// A class (`up --learners N` / `--roster FILE`): its learners by name, in order;
+    /// every step is then one learner's copy, `STEP[NAME]` (see [`Plan::learner_of`]).
+    /// Empty for a plan run once.
+    pub learners: IndexMap<String, Learner>,
 }
 
 const TOP_KEYS: &[&str] = &[
@@ -133,7 +141,7 @@ pub fn read(
     overrides: &[(String, String)],
     secret_overrides: &[(String, String)],
 ) -> Option<Plan> {
-    read_with(diags, overrides, secret_overrides, &mut [], None)
+    read_with(diags, overrides, secret_overrides, &mut [], None, None)
 }
 
 /// Like [`read`], with `--var-file` files applied over `vars:` before `--var`; each
@@ -144,6 +152,7 @@ pub fn read_with(
     secret_overrides: &[(String, String)],
     var_files: &mut [VarFile],
     context: Option<&mut include::Context>,
+    class: Option<&Class>,
 ) -> Option<Plan> {
     let text = diags.file().text.clone();
     if report_prescan(diags, &yaml::prescan(&text)) {
@@ -156,7 +165,7 @@ pub fn read_with(
             return None;
         }
     };
-    let mut plan = read_root(diags, &root, overrides, var_files, context)?;
+    let mut plan = read_root(diags, &root, overrides, var_files, context, class)?;
     apply_secret_overrides(diags, &mut plan, secret_overrides, &root);
     Some(plan)
 }
@@ -284,6 +293,7 @@ fn read_root(
     overrides: &[(String, String)],
     var_files: &mut [VarFile],
     context: Option<&mut include::Context>,
+    class: Option<&Class>,
 ) -> Option<Plan> {
     let Some(entries) = root.as_map() else {
         diags
@@ -363,6 +373,7 @@ fn read_root(
         collections,
         instances: IndexMap::new(),
         tags,
+        learners: IndexMap::new(),
     };
     let included = assemble::read_includes(diags, include_node, context, &mut plan.unreadable);
     if let Some(node) = steps_node {
@@ -376,6 +387,9 @@ fn read_root(
     }
     if let Some(node) = outputs_node {
         assemble::check_outputs(diags, node, &plan.steps, &plan.instances, &plan.unreadable);
+    }
+    if let (Some(class), Some(node)) = (class, steps_node) {
+        learners::expand(diags, &mut plan, class, node.span);
     }
     mark_token_vars_secret(&mut plan);
     Some(plan)

@@ -328,6 +328,7 @@ impl Session {
             accounts: self.accounts.clone(),
             settle_timeout: Duration::from_mins(2),
             profile_paths: ProfilePaths::from_env().or_fail(Status::Invalid)?,
+            learner_bundles: None,
             run_dir: self.run_dir.clone(),
             times: self.times.clone(),
         };
