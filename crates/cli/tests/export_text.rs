@@ -278,6 +278,11 @@ fn real_account_script_has_no_endpoint_and_takes_the_profile_and_region() {
         "{script}"
     );
     assert!(script.contains("\nREGION=eu-west-1\n"), "{script}");
+    // IAM is eventually consistent on AWS: a claim is tried up to six times.
+    assert!(
+        script.contains("ATTEMPTS=\"${AWSLAB_CLAIM_ATTEMPTS:-6}\""),
+        "{script}"
+    );
     assert!(
         script.contains("export AWS_DEFAULT_REGION=\"$REGION\""),
         "{script}"
