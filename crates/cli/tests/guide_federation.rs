@@ -344,6 +344,19 @@ async fn cross_account_auto_then_down_deletes_in_each_account() {
     let serve = serve(&lab);
     let plan = plans().join("cross-account.yaml").display().to_string();
     let port = serve.port.to_string();
+    // The first step is in account b: its commands come with how to act as b's operator.
+    let untouched = lab.awslab(&[
+        "guide",
+        &plan,
+        "--run-id",
+        "x1",
+        "--sandbox-port",
+        &port,
+        "--check",
+    ]);
+    says(&untouched, 1, "the user `partner-x1` does not exist yet");
+    says(&untouched, 1, "sandbox env --account 2");
+    says(&untouched, 1, "OUT=$(as_identity ACCOUNT_B aws iam create-user");
     let auto = lab.awslab(&[
         "guide",
         &plan,
