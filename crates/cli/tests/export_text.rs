@@ -96,6 +96,57 @@ fn stack_parameters_and_tags_are_json_files_so_any_value_survives() {
 }
 
 #[test]
+fn a_secret_stack_parameter_is_read_at_run_time_and_written_nowhere() {
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("runbook");
+    let secret = "s3cr3t, \"motto\" value";
+    let written = export(
+        &fixture("export-gaps.yaml"),
+        &[
+            "--format",
+            "sh",
+            "--out",
+            dir.to_str().unwrap(),
+            "--secret-var",
+            &format!("motto={secret}"),
+        ],
+    );
+    assert!(written.status.success(), "{}", text(&written));
+    assert!(!text(&written).contains(secret));
+    for entry in walk(&dir) {
+        let contents = std::fs::read_to_string(&entry).unwrap_or_default();
+        assert!(!contents.contains("s3cr3t"), "{}", entry.display());
+    }
+    assert!(!dir.join("stacks/stack-parameters.json").exists());
+    let script = std::fs::read_to_string(dir.join("run.sh")).unwrap();
+    assert!(
+        script.contains("\"ParameterValue\": \"${AWSLAB_VAR_MOTTO:?set AWSLAB_VAR_MOTTO"),
+        "{script}"
+    );
+    assert!(
+        script.contains("--parameters \"file://${WORK}/stack-parameters.json\""),
+        "{script}"
+    );
+}
+
+/// Every file under `dir`.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(next) = todo.pop() {
+        for entry in std::fs::read_dir(&next).expect("a folder") {
+            let path = entry.expect("an entry").path();
+            if path.is_dir() {
+                todo.push(path);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out
+}
+
+#[test]
 fn stack_parameters_known_at_run_time_are_written_by_the_script() {
     // The seed lab's stack takes the user's ARN, captured by an earlier command: the
     // script writes the JSON file itself, with the variable inside the string.
@@ -278,6 +329,11 @@ fn real_account_script_has_no_endpoint_and_takes_the_profile_and_region() {
         "{script}"
     );
     assert!(script.contains("\nREGION=eu-west-1\n"), "{script}");
+    // IAM is eventually consistent on AWS: a claim is tried up to six times.
+    assert!(
+        script.contains("ATTEMPTS=\"${AWSLAB_CLAIM_ATTEMPTS:-6}\""),
+        "{script}"
+    );
     assert!(
         script.contains("export AWS_DEFAULT_REGION=\"$REGION\""),
         "{script}"

@@ -148,7 +148,11 @@ export STUDENT_ACCESS_KEY_ID STUDENT_SECRET_ACCESS_KEY STUDENT_SESSION_TOKEN STU
         1,
         "not as a session `student-session` of the role `WebIdentityLab-w1`",
     );
-    let right = check(&session("student-session"));
+    // With every log line on: the adopted session's secrets are never logged.
+    let right = check(&format!(
+        "{}\nexport RUST_LOG=trace",
+        session("student-session")
+    ));
     says(
         &right,
         0,
@@ -285,7 +289,8 @@ SERIAL=$(aws iam create-virtual-mfa-device --virtual-mfa-device-name mfa-user-m1
 {ENABLE}"#
         )),
     ));
-    let adopted = check_after(&lab, &serve, &plan, "m1", &shell(""));
+    // With every log line on: the seed is never logged.
+    let adopted = check_after(&lab, &serve, &plan, "m1", &shell("export RUST_LOG=trace"));
     says(
         &adopted,
         0,
@@ -344,6 +349,23 @@ async fn cross_account_auto_then_down_deletes_in_each_account() {
     let serve = serve(&lab);
     let plan = plans().join("cross-account.yaml").display().to_string();
     let port = serve.port.to_string();
+    // The first step is in account b: its commands come with how to act as b's operator.
+    let untouched = lab.awslab(&[
+        "guide",
+        &plan,
+        "--run-id",
+        "x1",
+        "--sandbox-port",
+        &port,
+        "--check",
+    ]);
+    says(&untouched, 1, "the user `partner-x1` does not exist yet");
+    says(&untouched, 1, "sandbox env --account 2");
+    says(
+        &untouched,
+        1,
+        "OUT=$(as_identity ACCOUNT_B aws iam create-user",
+    );
     let auto = lab.awslab(&[
         "guide",
         &plan,

@@ -170,7 +170,8 @@ claim_fields() {
   for ((attempt = 1; ; attempt++)); do
     ok=1 detail=""
     if out=$(if [[ -n $query ]]; then "$@" --query "[$query]" --output text; else "$@" >/dev/null; fi 2>"$WORK/claim.err"); then
-      [[ -z ${CLAIM_KEEP:-} ]] || printf '%s\n' "$out" >"$CLAIM_KEEP"
+      # Only the last field, the id (never a secret field of the answer).
+      [[ -z ${CLAIM_KEEP:-} ]] || printf '%s\n' "${out##*$'\t'}" >"$CLAIM_KEEP"
       IFS=$'\t' read -r -a values <<<"$out"
       j=0
       for ((i = 0; i < n; i++)); do

@@ -47,7 +47,7 @@ pub async fn run(session: &mut Session) -> Result<Status, Failure> {
             }
             "solution" | "s" => {
                 if let Some(index) = session.current() {
-                    print_solution(session.section(index));
+                    print_solution(session.section(index), session.setup());
                 }
             }
             "skip" => {

@@ -104,7 +104,7 @@ pub(crate) async fn check_current(session: &mut Session, mode: Mode) -> Status {
             println!("not done: {reason}");
             if mode == Mode::Print {
                 print_hint(&section);
-                print_solution(&section);
+                print_solution(&section, session.setup());
             }
             Status::StepFailed
         }
@@ -163,8 +163,10 @@ pub(crate) fn print_hint(section: &Section) {
     }
 }
 
-/// The runbook's commands of the step (and, for a claim, the command and its outcome).
-pub(crate) fn print_solution(section: &Section) {
+/// The runbook's commands of the step (and, for a claim, the command and its outcome);
+/// `setup` is the runbook's opening commands (another account's operator), shown when
+/// the step's commands need them.
+pub(crate) fn print_solution(section: &Section, setup: &[String]) {
     if section.commands.is_empty() && section.claim.is_none() {
         println!("  (nothing to type: `awslab guide --check` does this step)");
         return;
@@ -186,7 +188,15 @@ pub(crate) fn print_solution(section: &Section) {
         );
     }
     let uses = |word: &str| section.commands.iter().any(|c| c.line.contains(word));
-    if uses("$WORK") || uses("${WORK}") || uses("$AWSLAB") {
+    let other_accounts = !setup.is_empty() && (uses("as_identity ACCOUNT_") || uses("as_profile "));
+    if other_accounts {
+        println!("  (once, in your shell, for the plan's other accounts:)");
+        for line in setup {
+            println!("  {line}");
+        }
+    }
+    let setup_uses_awslab = other_accounts && setup.iter().any(|l| l.contains("$AWSLAB"));
+    if uses("$WORK") || uses("${WORK}") || uses("$AWSLAB") || setup_uses_awslab {
         println!(
             "  (`$WORK` is a private folder for the lab's files, `$AWSLAB` the awslab program: set them once with `export WORK=$(mktemp -d) AWSLAB=awslab`)"
         );

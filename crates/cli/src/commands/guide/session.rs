@@ -137,6 +137,11 @@ impl Session {
         self.runbook.sections.len()
     }
 
+    /// The runbook's opening commands (the operators of the plan's other accounts).
+    pub fn setup(&self) -> &[String] {
+        &self.runbook.setup
+    }
+
     pub fn section(&self, index: usize) -> &Section {
         &self.runbook.sections[index.min(self.runbook.sections.len().saturating_sub(1))]
     }
