@@ -4,11 +4,7 @@
 //! `JUnit`, `status`), and one `down` (or `down --learner`) leaves nothing; a learner's
 //! failure leaves the others their lab; a class killed at any instant is torn down from
 //! its journal; no secret reaches an output.
-#![expect(
-    clippy::unwrap_used,
-    clippy::too_many_lines,
-    reason = "tests fail loudly; end-to-end stories"
-)]
+#![expect(clippy::unwrap_used, reason = "tests fail loudly")]
 
 mod support;
 
@@ -17,6 +13,7 @@ use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 
 use support::serve::serve;
+use support::snapshot::{Secrets, stderr, stdout};
 use support::{Lab, Target, plans, text};
 
 fn mode(path: &Path) -> u32 {
@@ -521,3 +518,49 @@ on_each_target!(
     no_secret_of_a_class_reaches_any_output,
     and_under_rust_log_trace
 );
+
+/// What a person sees of a class of two, one step at a time: `up`, `status`, `down` of
+/// one learner, then of the rest.
+#[tokio::test(flavor = "multi_thread")]
+async fn class_up_status_down_as_a_person_sees_them() {
+    let lab = Lab::on(Target::Sandbox, "class_snapshots").await.unwrap();
+    for file in [&lab.files.config, &lab.files.credentials] {
+        std::fs::set_permissions(file, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+            .unwrap();
+    }
+    let plan = plans().join("sts-assume-role.yaml");
+    let up = lab.awslab(&[
+        "up",
+        plan.to_str().unwrap(),
+        "--learners",
+        "2",
+        "--run-id",
+        "snap",
+        "--parallel",
+        "1",
+    ]);
+    assert_eq!(up.status.code(), Some(0), "{}", text(&up));
+    let secrets = Secrets::of_run(
+        &lab,
+        "snap",
+        &[
+            "user[learner-01]",
+            "assumed[learner-01]",
+            "user[learner-02]",
+            "assumed[learner-02]",
+        ],
+    );
+    let temps: &[&Path] = &[lab.files.dir(), &plans()];
+    snapshot!(secrets, "class_up_stdout", temps, stdout(&up));
+    snapshot!(secrets, "class_up_stderr", temps, stderr(&up));
+    let status = lab.awslab(&["status", "snap"]);
+    assert_eq!(status.status.code(), Some(0), "{}", text(&status));
+    snapshot!(secrets, "class_status_stdout", temps, stdout(&status));
+    let one = lab.awslab(&["down", "snap", "--learner", "learner-01"]);
+    assert_eq!(one.status.code(), Some(0), "{}", text(&one));
+    snapshot!(secrets, "class_down_one_stdout", temps, stdout(&one));
+    let rest = lab.awslab(&["down", "snap"]);
+    assert_eq!(rest.status.code(), Some(0), "{}", text(&rest));
+    snapshot!(secrets, "class_down_rest_stdout", temps, stdout(&rest));
+    assert_eq!(lab.inventory(), Vec::<String>::new());
+}

@@ -331,7 +331,7 @@ fn a_plan_with_a_step_named_learner_keeps_it_in_a_class() {
     assert!(deps.contains(&"learner[learner-02]".to_owned()), "{deps:?}");
 }
 
-/// The ```yaml blocks of docs/plan-format.md whose first line is `# class plan`.
+/// The YAML code blocks of `docs/plan-format.md` whose first line is `# class plan`.
 fn doc_class_plans() -> Vec<(usize, String)> {
     let page =
         std::fs::read_to_string(plans_dir().join("../docs/plan-format.md")).unwrap_or_default();
@@ -340,7 +340,7 @@ fn doc_class_plans() -> Vec<(usize, String)> {
     for (i, line) in page.lines().enumerate() {
         match &mut current {
             None if line.trim_start().starts_with("```yaml") => {
-                current = Some((i + 1, String::new()))
+                current = Some((i + 1, String::new()));
             }
             Some(_) if line.trim_start().starts_with("```") => blocks.extend(current.take()),
             Some((_, text)) => {
@@ -365,7 +365,7 @@ fn every_class_plan_example_of_the_docs_loads_for_a_class() {
     for (line, block) in blocks {
         let plan = write(dir.path(), "example.yaml", &block);
         let sealed = load_class(&plan, &LoadOptions::default(), &Class::numbered(2).unwrap())
-            .unwrap_or_else(|e| panic!("block at line {line}: {:?}", e));
+            .unwrap_or_else(|e| panic!("block at line {line}: {e:?}"));
         assert!(
             sealed.warnings.is_empty(),
             "block at line {line}: {:?}",

@@ -277,14 +277,14 @@ pub fn table(
                 .unwrap_or_default();
             format!("`{}` {}: {}{request}", p.step, p.status.word(), p.note)
         });
-        let _ = writeln!(
-            out,
+        let row = format!(
             "{:<width$}  {:<6}  {:>7}  {:>8}  {note}",
             learner.name,
             if learner.succeeded { "ok" } else { "FAILED" },
             format!("{}/{}", learner.steps_succeeded, learner.steps),
             format!("{}/{}", learner.verifies_passed, learner.verifies),
         );
+        let _ = writeln!(out, "{}", row.trim_end());
     }
     for step in steps {
         if let (Some(explanation), Some(id)) = (&step.explanation, step.last_request_id()) {
@@ -633,10 +633,17 @@ pub fn after_down(
         } else {
             format!("{} LEFT", row.left)
         };
-        println!(
-            "  {}: {} resources taken out, {left}; {bundle}",
-            row.name, row.removed
-        );
+        if row.removed == 0 && row.left == 0 {
+            println!(
+                "  {}: nothing to take out (torn down before); {bundle}",
+                row.name
+            );
+        } else {
+            println!(
+                "  {}: {} resources taken out, {left}; {bundle}",
+                row.name, row.removed
+            );
+        }
     }
 }
 

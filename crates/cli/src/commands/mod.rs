@@ -24,7 +24,8 @@
 //! `run_state` (which run, its journal, its lock), `connect` (the target and the
 //! operator's credentials), `state_location` (`--state s3://`), `preflight` (`up`'s
 //! simulation of the operator's policy from `perms`), `readable_files` (the warning for
-//! AWS CLI files others can read), `sarif` (`validate --format sarif`).
+//! AWS CLI files others can read), `sarif` (`validate --format sarif`), `class` (a
+//! class run's bundles and per-learner reports, for `up`, `status` and `down`).
 
 #[cfg(test)]
 mod ci_example;

@@ -208,11 +208,13 @@ async fn run(args: &UpArgs, sealed: Arc<SealedPlan>, run_id: RunId) -> Result<St
 
 /// Warns about readable AWS CLI files if the plan writes a profile into them.
 fn warn_readable_profiles(sealed: &SealedPlan, paths: &ProfilePaths) {
-    if sealed
-        .plan
-        .steps
-        .values()
-        .any(|step| matches!(step.kind, awslab_planner::StepKind::AwsProfile(_)))
+    // A class's profiles go into its bundles, private from the start.
+    if sealed.plan.learners.is_empty()
+        && sealed
+            .plan
+            .steps
+            .values()
+            .any(|step| matches!(step.kind, awslab_planner::StepKind::AwsProfile(_)))
     {
         super::readable_files::warn_readable_profile_files(paths);
     }
