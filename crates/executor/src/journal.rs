@@ -297,7 +297,8 @@ impl Journal {
 
     /// Creates the run directory (0700) and the journal (0600) with `RunStarted` as
     /// its first line: the header is written and synced to a temporary file first and
-    /// linked into place, so a journal never exists without it. Then writes `run.json`.
+    /// linked into place, so a journal never exists without it. Then writes `run.json`
+    /// and syncs the folder (two syncs in all).
     pub fn create(state_dir: &Path, meta: RunMeta) -> Result<Self, JournalError> {
         let dir = Self::run_dir(state_dir, &meta.run_id);
         let path = dir.join(Self::FILE_NAME);
@@ -335,10 +336,11 @@ impl Journal {
             .open(&marker)
             .and_then(|mut file| {
                 file.write_all(br#"{"journal":"journal.jsonl","checksums":"crc32","begins_with":"run_started"}"#)?;
-                file.write_all(b"\n")?;
-                file.sync_all()
+                file.write_all(b"\n")
             })
             .map_err(io_error(&marker))?;
+        // Readers ask only whether `run.json` exists: the folder's sync below makes its
+        // name durable with the journal's, and its bytes need no sync of their own.
         fs::File::open(&dir)
             .and_then(|dir| dir.sync_all())
             .map_err(io_error(&dir))?;
@@ -346,10 +348,10 @@ impl Journal {
             .append(true)
             .open(&path)
             .map_err(io_error(&path))?;
-        // The staged header, `run.json` and the folder were synced above.
+        // The staged header and the folder were synced above.
         let journal = Self {
             path,
-            log: Arc::new(commit::Log::new(file, 3)),
+            log: Arc::new(commit::Log::new(file, 2)),
             remote: None,
         };
         match remote::shared(state_dir) {

@@ -41,7 +41,7 @@ pub struct Stats {
     /// Records appended.
     pub records: u64,
     /// `fsync`/`fdatasync` calls made on the journal and, when it was created here, on
-    /// its staged header, `run.json` and its folder.
+    /// its staged header and its folder.
     pub syncs: u64,
 }
 
