@@ -1,4 +1,7 @@
-//! The shapes of `models.json` and the one parsed copy of it.
+//! The shapes of `models.json` and the one parsed copy of it. Each shape's JSON is
+//! kept as written and read on its first use: a plan's verifies touch a handful of
+//! the models' ~1,900 shapes, and reading every one of them was most of the time
+//! `awslab up` spent loading a plan.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -38,7 +41,23 @@ pub struct Service {
     pub global_endpoint: Option<String>,
     pub xml_namespace: Option<String>,
     pub operations: IndexMap<String, Operation>,
-    pub shapes: HashMap<String, Shape>,
+    shapes: HashMap<String, LazyShape>,
+}
+
+/// A shape's JSON, read into a [`Shape`] on first use.
+#[derive(Debug)]
+struct LazyShape {
+    json: Box<serde_json::value::RawValue>,
+    read: OnceLock<Option<Shape>>,
+}
+
+impl<'de> Deserialize<'de> for LazyShape {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(Self {
+            json: Deserialize::deserialize(deserializer)?,
+            read: OnceLock::new(),
+        })
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -149,7 +168,10 @@ pub fn models() -> &'static Models {
 impl Service {
     /// The shape named `name`.
     pub fn shape(&self, name: &str) -> Option<&Shape> {
-        self.shapes.get(name)
+        let lazy = self.shapes.get(name)?;
+        lazy.read
+            .get_or_init(|| serde_json::from_str(lazy.json.get()).ok())
+            .as_ref()
     }
 }
 
@@ -163,6 +185,13 @@ mod tests {
         let models = models();
         for service in ["iam", "sts", "s3", "cloudformation"] {
             let model = &models.services[service];
+            // Every shape reads (they are read on first use, and one that did not
+            // would be missing).
+            for (name, lazy) in &model.shapes {
+                serde_json::from_str::<Shape>(lazy.json.get())
+                    .unwrap_or_else(|error| panic!("{service}.{name}: {error}"));
+                assert!(model.shape(name).is_some(), "{service}.{name}");
+            }
             assert!(!model.operations.is_empty(), "{service}");
             for (name, operation) in &model.operations {
                 for shape in operation.input.iter().chain(&operation.output) {

@@ -27,15 +27,18 @@ mod exit;
 mod logging;
 mod progress;
 mod report;
+mod startup;
 mod summary;
 
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
+    startup::begin();
     // `COMPLETE=bash awslab ...`: the shell asks for completions (run ids, step names).
     clap_complete::CompleteEnv::with_factory(<cli::Cli as clap::CommandFactory>::command)
         .complete();
     let cli = cli::Cli::parse();
     logging::init(cli.verbose);
+    startup::mark("arguments read");
     commands::run(cli)
 }

@@ -1,6 +1,8 @@
 //! The write-ahead journal of a run: `<state_dir>/runs/<run-id>/journal.jsonl`, one
-//! checksummed JSON [`Record`] a line (see [`line`]), each fsynced before
-//! [`Journal::append`] returns. The journal comes into existence whole with its header
+//! checksummed JSON [`Record`] a line (see [`line`]). [`Journal::append`] returns once
+//! the line is written and, for the records the write-ahead rule needs on disk (an
+//! intent before its call, a step's result before its dependents start), synced; one
+//! sync covers every line written before it (group commit, see `journal/commit.rs`). The journal comes into existence whole with its header
 //! (`run_started`) as its first line, and `run.json` beside it says that the run's
 //! journal is checksummed, so an empty, missing or overwritten journal is damage, never
 //! "nothing was created". A step appends an `intent` before a mutating call and a
@@ -10,6 +12,7 @@
 //! [`list_runs`] summarizes every run for `awslab runs`; [`RunLock`] keeps two commands
 //! off one run.
 
+mod commit;
 mod line;
 mod listing;
 mod lock;
@@ -21,12 +24,13 @@ use std::fs;
 use std::io::{self, Write as _};
 use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
 pub use crate::resources::ResourceRef;
+pub use commit::{Durability, Stats};
 pub use line::{Damage, LineFault};
 pub use listing::{RunSummary, list_runs, timestamp_now};
 pub use lock::RunLock;
@@ -215,6 +219,28 @@ pub enum Record {
     },
 }
 
+impl Record {
+    /// Whether the write-ahead rule needs this record on disk before its append
+    /// returns: the header and the run's end, an intent before its call, a step's
+    /// result before its dependents start. A record of what a call did is deferred:
+    /// until the next barrier covers it, a power cut leaves its intent open, which
+    /// teardown treats as "may exist".
+    pub fn durability(&self) -> Durability {
+        match self {
+            Self::RunStarted(_)
+            | Self::Intent { .. }
+            | Self::DeleteIntent { .. }
+            | Self::StepFinished { .. }
+            | Self::RunFinished { .. } => Durability::Barrier,
+            Self::Created { .. }
+            | Self::CreateFailed { .. }
+            | Self::Deleted { .. }
+            | Self::DeleteFailed { .. }
+            | Self::LeftOnPurpose { .. } => Durability::Deferred,
+        }
+    }
+}
+
 /// Errors of the journal. Any of them stops the engine: a run must not go on without
 /// its journal.
 #[derive(Debug, thiserror::Error)]
@@ -248,11 +274,11 @@ fn io_error(path: &Path) -> impl FnOnce(io::Error) -> JournalError + '_ {
     }
 }
 
-/// An open journal. Cloning shares the file; appends are serialized.
+/// An open journal. Cloning shares the file; appends are serialized, syncs shared.
 #[derive(Clone, Debug)]
 pub struct Journal {
     path: PathBuf,
-    file: Arc<Mutex<fs::File>>,
+    log: Arc<commit::Log>,
     /// Where each appended line also goes when the state is shared (`remote`).
     remote: Option<Arc<remote::RemoteAppender>>,
 }
@@ -271,7 +297,8 @@ impl Journal {
 
     /// Creates the run directory (0700) and the journal (0600) with `RunStarted` as
     /// its first line: the header is written and synced to a temporary file first and
-    /// linked into place, so a journal never exists without it. Then writes `run.json`.
+    /// linked into place, so a journal never exists without it. Then writes `run.json`
+    /// and syncs the folder (two syncs in all).
     pub fn create(state_dir: &Path, meta: RunMeta) -> Result<Self, JournalError> {
         let dir = Self::run_dir(state_dir, &meta.run_id);
         let path = dir.join(Self::FILE_NAME);
@@ -309,10 +336,11 @@ impl Journal {
             .open(&marker)
             .and_then(|mut file| {
                 file.write_all(br#"{"journal":"journal.jsonl","checksums":"crc32","begins_with":"run_started"}"#)?;
-                file.write_all(b"\n")?;
-                file.sync_all()
+                file.write_all(b"\n")
             })
             .map_err(io_error(&marker))?;
+        // Readers ask only whether `run.json` exists: the folder's sync below makes its
+        // name durable with the journal's, and its bytes need no sync of their own.
         fs::File::open(&dir)
             .and_then(|dir| dir.sync_all())
             .map_err(io_error(&dir))?;
@@ -320,9 +348,10 @@ impl Journal {
             .append(true)
             .open(&path)
             .map_err(io_error(&path))?;
+        // The staged header and the folder were synced above.
         let journal = Self {
             path,
-            file: Arc::new(Mutex::new(file)),
+            log: Arc::new(commit::Log::new(file, 2)),
             remote: None,
         };
         match remote::shared(state_dir) {
@@ -367,7 +396,7 @@ impl Journal {
                     .map_err(io_error(&path))?;
                 return Ok(Self {
                     path,
-                    file: Arc::new(Mutex::new(file)),
+                    log: Arc::new(commit::Log::new(file, 1)),
                     remote: None,
                 });
             }
@@ -375,10 +404,15 @@ impl Journal {
             file.set_len(keep as u64)
                 .and_then(|()| file.sync_data())
                 .map_err(io_error(&path))?;
+            return Ok(Self {
+                path,
+                log: Arc::new(commit::Log::new(file, 1)),
+                remote: None,
+            });
         }
         Ok(Self {
             path,
-            file: Arc::new(Mutex::new(file)),
+            log: Arc::new(commit::Log::new(file, 0)),
             remote: None,
         })
     }
@@ -387,22 +421,36 @@ impl Journal {
         &self.path
     }
 
-    /// Appends `record` as one line and fsyncs it before returning. Blocks; from async
-    /// code use [`Journal::append_async`].
+    /// Appends `record` as one line. It is written (it survives a killed process) when
+    /// this returns, and durable too if the write-ahead rule needs it to be
+    /// ([`Record::durability`]); a deferred record becomes durable with the next
+    /// barrier record's sync, or [`Journal::sync`]. Blocks; from async code use
+    /// [`Journal::append_async`].
     pub fn append(&self, record: &Record) -> Result<(), JournalError> {
         let line = line::encode(record)?;
-        let mut file = self
-            .file
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        file.write_all(&line)
-            .and_then(|()| file.sync_data())
-            .map_err(io_error(&self.path))?;
-        // Under the file's lock, so the shared journal gets the lines in this order.
-        match &self.remote {
-            Some(remote) => remote.append(line),
+        // The upload runs under the write lock, so the shared journal gets the lines in
+        // the file's order.
+        let upload = || match &self.remote {
+            Some(remote) => remote.append(line.clone()),
             None => Ok(()),
-        }
+        };
+        self.log
+            .append(&line, record.durability(), upload)
+            .map_err(|error| match error {
+                commit::AppendError::Io(source) => io_error(&self.path)(source),
+                commit::AppendError::After(error) => error,
+            })
+    }
+
+    /// Makes every record appended so far durable.
+    pub fn sync(&self) -> Result<(), JournalError> {
+        self.log.sync().map_err(io_error(&self.path))
+    }
+
+    /// The records appended and the syncs made through this journal (all its clones)
+    /// since it was created or opened in this process.
+    pub fn stats(&self) -> Stats {
+        self.log.stats()
     }
 
     /// This journal, shared: every later append also goes to S3 as the next record.
@@ -423,8 +471,16 @@ impl Journal {
         Ok(self)
     }
 
-    /// [`Journal::append`] on the blocking pool.
+    /// [`Journal::append`] from async code: a deferred record of a local journal is
+    /// only a `write`, made here; a barrier (it waits for a sync) or a shared journal's
+    /// record (it waits for S3) goes to the blocking pool.
     pub async fn append_async(&self, record: Record) -> Result<(), JournalError> {
+        if self.remote.is_none()
+            && self.log.group_commit()
+            && record.durability() == Durability::Deferred
+        {
+            return self.append(&record);
+        }
         let journal = self.clone();
         tokio::task::spawn_blocking(move || journal.append(&record))
             .await

@@ -31,6 +31,9 @@ pub struct Connection {
     /// The sandbox itself, when the target is the sandbox (its other accounts'
     /// operators come from it).
     handle: Option<Sandbox>,
+    /// The sandbox's own operator of its first account, which the sandbox names
+    /// without a call: (access key id, account, ARN).
+    known_operator: Option<(String, String, String)>,
     /// What the environment chose, in words (`endpoint from AWS_ENDPOINT_URL`), for
     /// `up`'s first line; empty when nothing came from it.
     pub from_env: Vec<String>,
@@ -50,6 +53,11 @@ impl Connection {
             accounts: IndexMap::new(),
             sandbox: self.sandbox.clone(),
         }
+    }
+
+    /// The sandbox this command opened, when the target is the sandbox.
+    pub fn sandbox_handle(&self) -> Option<&Sandbox> {
+        self.handle.as_ref()
     }
 
     /// How the target is named to people.
@@ -197,6 +205,7 @@ pub async fn connect(
             let mut target = connection.target.clone();
             target.profile = Some(profile.clone());
             connection.operator = awslab_executor::credentials::operator(&target, None).await?;
+            connection.known_operator = None;
         }
         return Ok(connection);
     }
@@ -241,9 +250,28 @@ pub async fn connect(
         operator,
         sandbox: None,
         handle: None,
+        known_operator: None,
         from_env,
         ignored_env,
     })
+}
+
+/// The account and ARN of `operator`: for the sandbox's own operator what the sandbox
+/// says (in this process, so a `GetCallerIdentity` would only repeat it, and it comes
+/// before the first step), else `sts:GetCallerIdentity`.
+pub async fn whoami(
+    connection: &Connection,
+    operator: &SdkConfig,
+) -> Result<(String, String), Failure> {
+    use aws_credential_types::provider::ProvideCredentials as _;
+    if let Some((key, account, arn)) = &connection.known_operator
+        && let Some(provider) = operator.credentials_provider()
+        && let Ok(credentials) = provider.provide_credentials().await
+        && credentials.access_key_id() == key
+    {
+        return Ok((account.clone(), arn.clone()));
+    }
+    Ok(awslab_executor::credentials::whoami(operator, &connection.target).await?)
 }
 
 fn sandbox(dir: PathBuf, region: String, args: &TargetArgs) -> Result<Connection, Failure> {
@@ -297,6 +325,7 @@ fn sandbox(dir: PathBuf, region: String, args: &TargetArgs) -> Result<Connection
         operator: config,
         sandbox: Some(dir),
         handle: Some(sandbox),
+        known_operator: Some((operator.access_key_id, operator.account, operator.arn)),
         from_env: Vec::new(),
         ignored_env: Vec::new(),
     })

@@ -11,7 +11,7 @@ use awslab_executor::journal::timestamp_now;
 use awslab_executor::profile_files::ProfilePaths;
 use awslab_executor::{
     Engine, EngineOptions, Journal, JournalState, Record, RunEvent, RunId, RunMeta, RunReport,
-    RunStatus, Scheduler, SecretsStore, StepStatus, Target, TargetInfo, credentials, replay,
+    RunStatus, Scheduler, SecretsStore, StepStatus, Target, TargetInfo, replay,
 };
 use awslab_planner::{SealedPlan, StepId};
 use tokio_util::sync::CancellationToken;
@@ -77,6 +77,7 @@ pub fn up(args: &UpArgs) -> Status {
     let Some(sealed) = load_reporting_for(&args.plan, &args.vars, &args.class) else {
         return Status::Invalid;
     };
+    crate::startup::mark("plan loaded");
     finish(
         run_id(args.run_id.as_deref())
             .and_then(|run_id| runtime()?.block_on(run(args, Arc::new(sealed), run_id))),
@@ -107,6 +108,7 @@ async fn run(args: &UpArgs, sealed: Arc<SealedPlan>, run_id: RunId) -> Result<St
     let plan_accounts = plan_accounts(&sealed);
     let first_profile = super::connect::first_account_profile(&args.target, plan_accounts.first());
     let connection = super::connect::connect(&args.target, None, first_profile).await?;
+    crate::startup::mark("connected");
     let target = connection.target.clone();
     let accounts =
         super::connect::operators(&connection, &args.target, &plan_accounts, None).await?;
@@ -115,7 +117,8 @@ async fn run(args: &UpArgs, sealed: Arc<SealedPlan>, run_id: RunId) -> Result<St
         || connection.operator.clone(),
         |(_, (_, o))| o.config.clone(),
     );
-    let (account, caller) = credentials::whoami(&operator, &target).await?;
+    let (account, caller) = super::connect::whoami(&connection, &operator).await?;
+    crate::startup::mark("caller known");
     if args.preflight || target.is_aws() {
         super::preflight::check(&sealed, &target, &accounts, (&operator, &account, &caller))
             .await?;
@@ -140,6 +143,7 @@ async fn run(args: &UpArgs, sealed: Arc<SealedPlan>, run_id: RunId) -> Result<St
     )
     .or_fail(Status::Invalid)?;
     let times = super::sweep::resumed_times(times, &resumed);
+    crate::startup::mark("journal open");
     let run_dir = Journal::run_dir(&args.state.state_dir, &run_id);
     // A class: its learners and bundle folders, recorded before the first step.
     let class = super::class::prepare(&run_dir, &sealed, &args.bundles)?;
@@ -178,6 +182,7 @@ async fn run(args: &UpArgs, sealed: Arc<SealedPlan>, run_id: RunId) -> Result<St
         .fail_fast(args.fail_fast)
         .interrupt(interrupt.clone())
         .events(sender);
+    crate::startup::mark("first step");
     let report = scheduler.run(Arc::clone(&engine)).await.map_err(|error| {
         Failure::new(
             Status::StepFailed,

@@ -3,8 +3,11 @@
 //! per service its protocols, API version, signing name, endpoint prefix, JSON target
 //! prefix, XML namespace and the code IAM's denial carries; per operation its HTTP
 //! binding (method, URI template, and where each input member goes: [`Binding`]),
-//! whether it only reads, and what an empty answer holds. Parsed once, on the first
-//! request to S3 or to a service the sandbox does not emulate.
+//! whether it only reads, and what an empty answer holds. [`service`] reads only the
+//! lines of the service it names, once (S3's router asks for `s3` on the first S3
+//! request; reading all of the table's 18,000 lines for it was a large part of a short
+//! lab's run); [`services`] reads the whole table once, on the first request to a
+//! service the sandbox does not emulate.
 
 use std::sync::OnceLock;
 
@@ -182,9 +185,46 @@ pub fn services() -> &'static [Service] {
     SERVICES.get_or_init(|| parse(TABLE))
 }
 
-/// The service botocore names `name`.
+/// The service botocore names `name`, read from its own lines of the table only.
 pub fn service(name: &str) -> Option<&'static Service> {
-    services().iter().find(|service| service.name == name)
+    let block = blocks().iter().find(|block| block.name == name)?;
+    block
+        .read
+        .get_or_init(|| parse(block.lines).into_iter().next())
+        .as_ref()
+}
+
+/// One service's lines of the table (its `S` line and its `O` lines), read on first use.
+struct Block {
+    name: &'static str,
+    lines: &'static str,
+    read: OnceLock<Option<Service>>,
+}
+
+/// The table cut into services at each line that begins with `S` and a tab.
+fn blocks() -> &'static [Block] {
+    static BLOCKS: OnceLock<Vec<Block>> = OnceLock::new();
+    BLOCKS.get_or_init(|| {
+        let starts: Vec<usize> = TABLE
+            .starts_with("S\t")
+            .then_some(0)
+            .into_iter()
+            .chain(TABLE.match_indices("\nS\t").map(|(at, _)| at + 1))
+            .collect();
+        starts
+            .iter()
+            .enumerate()
+            .map(|(index, &start)| {
+                let end = starts.get(index + 1).copied().unwrap_or(TABLE.len());
+                let lines = &TABLE[start..end];
+                Block {
+                    name: lines.split('\t').nth(1).unwrap_or_default(),
+                    lines,
+                    read: OnceLock::new(),
+                }
+            })
+            .collect()
+    })
 }
 
 fn optional(field: &'static str) -> Option<&'static str> {
@@ -251,6 +291,27 @@ fn parse(table: &'static str) -> Vec<Service> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_service_read_alone_is_the_service_read_with_the_table() {
+        assert_eq!(blocks().len(), services().len());
+        for whole in services() {
+            let alone = service(whole.name).unwrap();
+            assert_eq!(alone.name, whole.name);
+            assert_eq!(alone.protocols, whole.protocols);
+            assert_eq!(alone.signing_name, whole.signing_name);
+            assert_eq!(alone.denied_code, whole.denied_code);
+            let names = |service: &Service| -> Vec<(&str, &str, &str)> {
+                service
+                    .operations
+                    .iter()
+                    .map(|o| (o.name, o.method, o.bindings))
+                    .collect()
+            };
+            assert_eq!(names(alone), names(whole), "{}", whole.name);
+        }
+        assert!(service("no-such-service").is_none());
+    }
 
     #[test]
     fn every_line_of_the_table_is_read() {
