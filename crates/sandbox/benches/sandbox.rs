@@ -201,6 +201,10 @@ async fn split(memory: &Sandbox, seconds: f64) {
         .expect("a recorded request");
     let answer = memory.handle(&request);
     assert_eq!(answer.status, 200, "the replayed request is allowed");
+    // The whole call again, through the bench's own converter rather than the
+    // sandbox's in-process client: whether the client's conversion costs anything.
+    let converted = rate_of(seconds, || get_user(&recording, "bench")).await;
+    println!("  SDK + sandbox, the bench's converter:         {converted}");
     let sandbox_alone = rate_of(seconds, || {
         let response = memory.handle(&request);
         std::hint::black_box(response);
@@ -208,6 +212,22 @@ async fn split(memory: &Sandbox, seconds: f64) {
     })
     .await;
     println!("  sandbox alone (Sandbox::handle, replayed):   {sandbox_alone}");
+    // The sandbox alone again, on 2,000 requests the SDK signed one by one (as many
+    // different requests as a whole call sends), each replayed in turn.
+    let mut distinct = Vec::new();
+    for _ in 0..2_000 {
+        get_user(&recording, "bench").await;
+        distinct.extend(kept.lock().expect("lock").take());
+    }
+    let mut next = 0;
+    let sandbox_distinct = rate_of(seconds, || {
+        let response = memory.handle(&distinct[next % distinct.len()]);
+        next += 1;
+        std::hint::black_box(response);
+        std::future::ready(())
+    })
+    .await;
+    println!("  sandbox alone, 2,000 distinct requests:      {sandbox_distinct}");
     let canned = Splitter {
         sandbox: memory.clone(),
         kept,
@@ -363,8 +383,26 @@ fn s3_client(sandbox: &Sandbox) -> aws_sdk_s3::Client {
     aws_sdk_s3::Client::from_conf(config)
 }
 
-/// Microseconds per call of `call`, over `rounds` calls.
-async fn micros_per_call<F, Fut>(rounds: u32, mut call: F) -> f64
+/// Microseconds per call of `call`, over `rounds` calls: of wall time, and of this
+/// thread's CPU time (which a loaded machine does not inflate; wall time where the CPU
+/// clock is missing).
+#[derive(Debug, Clone, Copy)]
+struct PerCall {
+    wall: f64,
+    cpu: f64,
+}
+
+impl std::fmt::Display for PerCall {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            formatter,
+            "{:>8.0} us/call ({:>6.0} us of CPU)",
+            self.wall, self.cpu
+        )
+    }
+}
+
+async fn micros_per_call<F, Fut>(rounds: u32, mut call: F) -> PerCall
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = ()>,
@@ -373,10 +411,19 @@ where
         call().await;
     }
     let start = Instant::now();
+    let cpu_start = thread_cpu_time();
     for _ in 0..rounds {
         call().await;
     }
-    start.elapsed().as_secs_f64() * 1e6 / f64::from(rounds)
+    let wall = start.elapsed().as_secs_f64();
+    let cpu = match (cpu_start, thread_cpu_time()) {
+        (Some(before), Some(now)) => now.saturating_sub(before).as_secs_f64(),
+        _ => wall,
+    };
+    PerCall {
+        wall: wall * 1e6 / f64::from(rounds),
+        cpu: cpu * 1e6 / f64::from(rounds),
+    }
 }
 
 /// One durable commit (`PutUserPolicy` on one user, `PutObject` of one small object)
@@ -417,7 +464,7 @@ async fn commit_cost() {
         })
         .await;
         println!(
-            "SQLite commit, PutUserPolicy, {users:>6} users: {micros:>8.0} us/call (filling took {fill:.1?})"
+            "SQLite commit, PutUserPolicy, {users:>6} users: {micros} (filling took {fill:.1?})"
         );
     }
     for objects in [10, large] {
@@ -451,7 +498,56 @@ async fn commit_cost() {
         })
         .await;
         println!(
-            "SQLite commit, PutObject,   {objects:>6} objects in the bucket: {micros:>8.0} us/call (filling took {fill:.1?})"
+            "SQLite commit, PutObject,   {objects:>6} objects in the bucket: {micros} (filling took {fill:.1?})"
+        );
+    }
+}
+
+/// A `PutObject` commit (an overwrite) by body size, in a bucket of 1,000 objects of
+/// that size, then a `ListObjectsV2` of the bucket by a process that has not read it
+/// yet: what choosing `state::blobs::IN_ROW_BYTES` weighs (a small body in its row
+/// against in a blob, and what a listing then reads). `AWSLAB_BENCH_ONLY=sizes`.
+async fn body_sizes() {
+    for size in [100_usize, 1024, 4096, 16 * 1024, 64 * 1024] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let sandbox = Sandbox::open(dir.path()).expect("open");
+        let s3 = s3_client(&sandbox);
+        s3.create_bucket()
+            .bucket("bench")
+            .send()
+            .await
+            .expect("bucket");
+        for index in 0..1_000 {
+            s3.put_object()
+                .bucket("bench")
+                .key(format!("object-{index:05}"))
+                .body(vec![b'x'; size].into())
+                .send()
+                .await
+                .expect("put object");
+        }
+        let micros = micros_per_call(200, || async {
+            s3.put_object()
+                .bucket("bench")
+                .key("object-00000")
+                .body(vec![b'y'; size].into())
+                .send()
+                .await
+                .expect("put object");
+        })
+        .await;
+        let list = Instant::now();
+        let fresh = Sandbox::open(dir.path()).expect("open");
+        let listed = s3_client(&fresh)
+            .list_objects_v2()
+            .bucket("bench")
+            .send()
+            .await
+            .expect("list");
+        assert_eq!(listed.key_count(), Some(1_000));
+        let list = list.elapsed();
+        println!(
+            "SQLite commit, PutObject of {size:>6} bytes, 1,000 in the bucket: {micros}; a new opener's listing {list:.1?}"
         );
     }
 }
@@ -599,6 +695,10 @@ fn main() {
     }
     if runs("commit") {
         single.block_on(commit_cost());
+    }
+    // Not in a plain run (it takes a while): `AWSLAB_BENCH_ONLY=sizes`.
+    if only.as_deref() == Some("sizes") {
+        single.block_on(body_sizes());
     }
     if runs("concurrent") {
         let multi = tokio::runtime::Builder::new_multi_thread()

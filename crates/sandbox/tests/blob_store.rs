@@ -1,9 +1,10 @@
 //! Object bodies in the durable store: kept out of the entity rows (in `blob_chunks`,
-//! committed with the rows that name them), and deleted with the last row that names
+//! committed with the rows that name them) but for objects of at most
+//! `IN_ROW_BYTES`, which stay in their rows, and deleted with the last row that names
 //! them, whatever the operation (overwrite, copy, delete, multipart complete and
 //! abort, a bucket deleted with uploads in progress, reset), so the database never
-//! keeps a body nothing names. A database of layout 2 (bodies base64 in their rows)
-//! is migrated on open.
+//! keeps a body nothing names. Databases of layout 2 (bodies base64 in their rows) and
+//! 3 (every body in blobs) are migrated on open.
 
 #![expect(clippy::expect_used, reason = "a test fails on a broken sandbox")]
 #![expect(clippy::too_many_lines, reason = "each test is a story told in order")]
@@ -16,7 +17,9 @@ use std::path::Path;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use awslab_sandbox::Sandbox;
+use awslab_sandbox::state::blobs::IN_ROW_BYTES;
 use common::{ACCOUNT, Keys, s3};
+use md5::Digest as _;
 
 const MIB: usize = 1024 * 1024;
 
@@ -225,8 +228,8 @@ async fn every_body_is_out_of_the_rows_and_goes_with_the_last_row_naming_it() {
 
     let (named, kept) = named_and_kept(&state);
     assert_eq!(named, kept, "the blobs kept are exactly those named");
-    // big, copy, small, assembled's two parts.
-    assert_eq!(named.len(), 5, "{named:?}");
+    // big, copy, assembled's two parts (`small`, 6 bytes, is in its row).
+    assert_eq!(named.len(), 4, "{named:?}");
     assert!(longest_row(&state) < 2_000, "no row holds a body");
 
     // Another process (a fresh opener) reads the same bytes.
@@ -280,10 +283,193 @@ async fn a_database_of_layout_2_is_migrated_with_its_bodies() {
     let format: i64 = database(&state)
         .query_row("SELECT format FROM meta", [], |row| row.get(0))
         .expect("format");
-    assert_eq!(format, 3);
+    assert_eq!(format, 4);
     let (named, kept) = named_and_kept(&state);
     assert_eq!(named, kept);
     assert_eq!(named.len(), 1);
+}
+
+/// How the object `key` of bucket `bucket` keeps its body: `Some(blobs)` when in
+/// blobs, `None` when its row holds the bytes.
+fn blobs_of(state: &Path, bucket: &str, key: &str) -> Option<i64> {
+    database(state)
+        .query_row(
+            "SELECT CASE json_type(data, '$.body') WHEN 'text' THEN NULL ELSE json_array_length(data, '$.body.segments') END FROM entities WHERE kind = 'object' AND scope = ?1 AND key = ?2 AND data IS NOT NULL",
+            [bucket, key],
+            |row| row.get(0),
+        )
+        .expect("the object's row")
+}
+
+#[tokio::test]
+async fn small_objects_stay_in_their_rows_and_read_as_any_other() {
+    let folder = tempfile::tempdir().expect("folder");
+    let state = folder.path().join("state");
+    let sandbox = Sandbox::open(&state).expect("sandbox");
+    let client = s3(&sandbox, &Keys::operator(&sandbox, ACCOUNT), true);
+    client
+        .create_bucket()
+        .bucket("lab")
+        .send()
+        .await
+        .expect("bucket");
+    let edge = usize::try_from(IN_ROW_BYTES).expect("a size");
+    let at_edge: Vec<u8> = (0..edge).map(|index| pattern(index, 251)).collect();
+    let over: Vec<u8> = (0..=edge).map(|index| pattern(index, 247)).collect();
+    put(&client, "lab", "edge", at_edge.clone()).await;
+    put(&client, "lab", "over", over.clone()).await;
+    assert_eq!(
+        blobs_of(&state, "lab", "edge"),
+        None,
+        "at the size: in its row"
+    );
+    assert_eq!(blobs_of(&state, "lab", "over"), Some(1), "over it: a blob");
+    assert_eq!(get(&client, "lab", "edge").await, at_edge);
+    assert_eq!(get(&client, "lab", "over").await, over);
+
+    // Its ETag is its MD5, a range is its bytes, a copy is in its own row.
+    let head = client
+        .head_object()
+        .bucket("lab")
+        .key("edge")
+        .send()
+        .await
+        .expect("head");
+    assert_eq!(
+        head.content_length(),
+        Some(i64::try_from(edge).expect("len"))
+    );
+    assert_eq!(
+        head.e_tag(),
+        Some(format!("\"{}\"", hex::encode(md5::Md5::digest(&at_edge))).as_str())
+    );
+    let range = client
+        .get_object()
+        .bucket("lab")
+        .key("edge")
+        .range("bytes=100-1099")
+        .send()
+        .await
+        .expect("range")
+        .body
+        .collect()
+        .await
+        .expect("body")
+        .to_vec();
+    assert_eq!(range, at_edge[100..1100]);
+    client
+        .copy_object()
+        .bucket("lab")
+        .key("copy")
+        .copy_source("lab/edge")
+        .send()
+        .await
+        .expect("copy");
+    assert_eq!(blobs_of(&state, "lab", "copy"), None);
+    assert_eq!(get(&client, "lab", "copy").await, at_edge);
+
+    // Overwrites either way: a blob goes with the row that stops naming it.
+    put(&client, "lab", "over", b"small now".to_vec()).await;
+    put(&client, "lab", "edge", over.clone()).await;
+    assert_eq!(blobs_of(&state, "lab", "over"), None);
+    assert_eq!(blobs_of(&state, "lab", "edge"), Some(1));
+    client
+        .delete_object()
+        .bucket("lab")
+        .key("copy")
+        .send()
+        .await
+        .expect("delete");
+    let (named, kept) = named_and_kept(&state);
+    assert_eq!(named, kept, "the blobs kept are exactly those named");
+    assert_eq!(named.len(), 1, "{named:?}");
+    assert!(
+        longest_row(&state) < 4 * i64::try_from(edge).expect("len"),
+        "a row holds at most one small body"
+    );
+
+    // Another process reads both, and lists their sizes.
+    let other = Sandbox::open(&state).expect("second opener");
+    let other_client = s3(&other, &Keys::operator(&other, ACCOUNT), true);
+    assert_eq!(get(&other_client, "lab", "over").await, b"small now");
+    assert_eq!(get(&other_client, "lab", "edge").await, over);
+    let listed = other_client
+        .list_objects_v2()
+        .bucket("lab")
+        .send()
+        .await
+        .expect("list");
+    let sizes: Vec<(String, i64)> = listed
+        .contents()
+        .iter()
+        .map(|object| {
+            (
+                object.key().expect("key").to_owned(),
+                object.size().expect("size"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        sizes,
+        [
+            ("edge".to_owned(), i64::try_from(edge + 1).expect("len")),
+            ("over".to_owned(), 9)
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_database_of_layout_3_is_migrated_and_keeps_its_bodies_in_blobs() {
+    let folder = tempfile::tempdir().expect("folder");
+    let state = folder.path().join("state");
+    {
+        let sandbox = Sandbox::open(&state).expect("sandbox");
+        let client = s3(&sandbox, &Keys::operator(&sandbox, ACCOUNT), true);
+        client
+            .create_bucket()
+            .bucket("old")
+            .send()
+            .await
+            .expect("bucket");
+    }
+    // Write the object as layout 3 did: a small body in a blob of its own.
+    let connection = database(&state);
+    connection
+        .execute_batch(
+            "INSERT INTO blob_chunks (blob, offset, data) VALUES ('0123456789abcdef0123456789abcdef', 0, CAST('kept in a blob' AS BLOB));",
+        )
+        .expect("old chunk");
+    connection
+        .execute(
+            "INSERT INTO entities (kind, scope, key, version, data) SELECT 'object', 'old', 'key', version, ?1 FROM meta",
+            [serde_json::json!({
+                "body": {"size": 14, "segments": [{"blob": "0123456789abcdef0123456789abcdef", "size": 14}]},
+                "etag": "5f5a1b1c1d1e1f2021222324252627",
+                "modified": 0,
+                "content_type": null,
+            })
+            .to_string()],
+        )
+        .expect("old row");
+    connection
+        .execute_batch("UPDATE meta SET format = 3;")
+        .expect("layout 3");
+    drop(connection);
+
+    let sandbox = Sandbox::open(&state).expect("migrated");
+    let client = s3(&sandbox, &Keys::operator(&sandbox, ACCOUNT), true);
+    let format: i64 = database(&state)
+        .query_row("SELECT format FROM meta", [], |row| row.get(0))
+        .expect("format");
+    assert_eq!(format, 4);
+    assert_eq!(get(&client, "old", "key").await, b"kept in a blob");
+    assert_eq!(blobs_of(&state, "old", "key"), Some(1), "left where it was");
+    // Written again, it goes in its row and its blob goes.
+    put(&client, "old", "key", b"in its row".to_vec()).await;
+    assert_eq!(blobs_of(&state, "old", "key"), None);
+    assert_eq!(get(&client, "old", "key").await, b"in its row");
+    let (named, kept) = named_and_kept(&state);
+    assert!(named.is_empty() && kept.is_empty(), "{named:?} {kept:?}");
 }
 
 /// An S3 client of `serve` on `port`, over a real socket.
@@ -309,7 +495,6 @@ fn served_client(keys: &Keys, port: u16) -> aws_sdk_s3::Client {
 async fn serve_spools_large_puts_streams_large_gets_and_checks_content_md5() {
     use aws_sdk_s3::error::ProvideErrorMetadata as _;
     use base64::Engine as _;
-    use md5::Digest as _;
     let folder = tempfile::tempdir().expect("folder");
     let sandbox = Sandbox::open(&folder.path().join("state")).expect("sandbox");
     let keys = Keys::operator(&sandbox, ACCOUNT);

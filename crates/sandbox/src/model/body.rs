@@ -272,16 +272,33 @@ impl Default for Content {
     }
 }
 
-/// An object's or a part's bytes: where they are kept, never the bytes.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+/// An object's or a part's bytes: where they are kept, or, for a small object, the
+/// bytes themselves (kept in the object's row, base64, so that writing one is one row).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Body {
     pub size: u64,
-    /// The blobs holding the bytes, in order.
+    /// The blobs holding the bytes, in order (none when `inline`).
     pub segments: Vec<Segment>,
-    /// The bytes of a body read from a database of the layout that kept them inline
-    /// (base64 in the row), until the migration moves them to a blob.
-    #[serde(skip)]
-    pub(crate) legacy: Option<Vec<u8>>,
+    /// The bytes of a body kept in its row: an object of at most the store's in-row
+    /// size (`state::blobs::IN_ROW_BYTES`), or a body read from a database of layout 2
+    /// (every body in its row), which the migration moves to blobs.
+    pub(crate) inline: Option<Bytes>,
+}
+
+/// A body kept in its row is written as layout 2 wrote every body, its bytes base64;
+/// any other as its size and blobs.
+impl Serialize for Body {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        if let Some(bytes) = &self.inline {
+            return serializer
+                .serialize_str(&base64::engine::general_purpose::STANDARD.encode(bytes));
+        }
+        let mut kept = serializer.serialize_struct("Body", 2)?;
+        kept.serialize_field("size", &self.size)?;
+        kept.serialize_field("segments", &self.segments)?;
+        kept.end()
+    }
 }
 
 /// One blob of a [`Body`].
@@ -292,14 +309,12 @@ pub struct Segment {
 }
 
 impl Body {
-    /// A body holding `bytes` inline, as the layouts before 3 kept them: a store
-    /// moves them to a blob when it writes a new world (tests build worlds so).
-    #[cfg(test)]
-    pub(crate) fn inline(bytes: Vec<u8>) -> Self {
+    /// A body holding `bytes` in its row.
+    pub(crate) fn inline(bytes: Bytes) -> Self {
         Self {
             size: bytes.len() as u64,
             segments: Vec::new(),
-            legacy: Some(bytes),
+            inline: Some(bytes),
         }
     }
 
@@ -312,7 +327,8 @@ impl Body {
         self.size == 0
     }
 
-    /// The bodies one after the other (a completed multipart upload).
+    /// The bodies one after the other (a completed multipart upload): bodies kept in
+    /// blobs (parts are never kept in their rows).
     pub fn concat<'a>(bodies: impl IntoIterator<Item = &'a Body>) -> Body {
         let mut joined = Body::default();
         for body in bodies {
@@ -348,7 +364,7 @@ impl<'de> Deserialize<'de> for Body {
         #[derive(Deserialize)]
         #[serde(untagged)]
         enum Stored {
-            /// Layout 2 and before: the bytes, base64.
+            /// A body kept in its row (and every body of layout 2): the bytes, base64.
             Inline(String),
             Kept {
                 size: u64,
@@ -357,20 +373,15 @@ impl<'de> Deserialize<'de> for Body {
             },
         }
         Ok(match Stored::deserialize(deserializer)? {
-            Stored::Inline(text) => {
-                let bytes = base64::engine::general_purpose::STANDARD
+            Stored::Inline(text) => Self::inline(Bytes::from(
+                base64::engine::general_purpose::STANDARD
                     .decode(text)
-                    .map_err(serde::de::Error::custom)?;
-                Self {
-                    size: bytes.len() as u64,
-                    segments: Vec::new(),
-                    legacy: Some(bytes),
-                }
-            }
+                    .map_err(serde::de::Error::custom)?,
+            )),
             Stored::Kept { size, segments } => Self {
                 size,
                 segments,
-                legacy: None,
+                inline: None,
             },
         })
     }

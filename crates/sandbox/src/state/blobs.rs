@@ -1,7 +1,10 @@
-//! Object bodies, kept apart from the entity rows. An [`Object`](super::world::Object)
-//! or a multipart part holds a [`Body`]: its size and the blobs that hold its bytes, in
-//! order (one for a `PutObject`; a completed multipart upload keeps its parts' blobs,
-//! so completing copies nothing). Loading the world never reads a body.
+//! Object bodies, kept apart from the entity rows but for small ones. An
+//! [`Object`](super::world::Object) or a multipart part holds a [`Body`]: its size and
+//! the blobs that hold its bytes, in order (one for a `PutObject`; a completed
+//! multipart upload keeps its parts' blobs, so completing copies nothing). An object of
+//! at most [`IN_ROW_BYTES`] keeps its bytes in its own row instead (base64): writing
+//! it is then one row, as it was before bodies had blobs, not one row and a blob
+//! inserted and another deleted. Loading the world never reads a blob.
 //!
 //! A transaction changes bodies through the world's [`Ledger`]: it stages new bodies,
 //! copies and releases blobs, and the store applies that on commit, or forgets it on
@@ -31,6 +34,14 @@ pub use crate::model::body::{Body, CHUNK_BYTES, Content, Payload, Segment, Strea
 
 /// Reads up to this size are answered in memory; larger ones are streamed.
 pub const INLINE_BYTES: u64 = 1024 * 1024;
+
+/// Objects up to this size keep their bytes in their row rather than in a blob
+/// (`PutObject`, `CopyObject`; never a multipart part, whose blobs a completed upload
+/// reuses). Measured (`docs/benchmarks.md`, "Issue 18's last gap"): a `PutObject`
+/// commit of a small body in its row costs what it did before bodies had blobs, and at
+/// this size still no more than in a blob; a row read by a listing holds at most this
+/// many bytes of body.
+pub const IN_ROW_BYTES: u64 = 4 * 1024;
 
 /// The table of blob chunks, created with the entities (`state::sqlite`).
 pub(super) const SCHEMA: &str = "
@@ -86,8 +97,29 @@ fn missing() -> io::Error {
 }
 
 impl Ledger {
-    /// Keeps `payload` as a new blob when the transaction commits.
+    /// Keeps `payload` as an object's body: in the object's row when it holds at most
+    /// [`IN_ROW_BYTES`], else as a new blob when the transaction commits.
     pub fn stage(&mut self, payload: Payload) -> Body {
+        if payload.len() <= IN_ROW_BYTES {
+            let bytes = match payload {
+                Payload::Bytes(bytes) => bytes,
+                spooled @ Payload::Spooled(_) => match spooled.to_vec(IN_ROW_BYTES) {
+                    Ok(Some(bytes)) => Bytes::from(bytes),
+                    // Unreadable now: a blob, whose write fails the transaction.
+                    _ => return self.stage_in_blob(spooled),
+                },
+            };
+            if bytes.is_empty() {
+                return Body::default();
+            }
+            return Body::inline(bytes);
+        }
+        self.stage_in_blob(payload)
+    }
+
+    /// Keeps `payload` as a new blob when the transaction commits, whatever its size (a
+    /// multipart part, whose blob the completed object names).
+    pub fn stage_in_blob(&mut self, payload: Payload) -> Body {
         let size = payload.len();
         if size == 0 {
             return Body::default();
@@ -97,12 +129,16 @@ impl Ledger {
         Body {
             size,
             segments: vec![Segment { blob, size }],
-            legacy: None,
+            inline: None,
         }
     }
 
-    /// A body of its own with the bytes of `body` (`CopyObject`).
+    /// A body of its own with the bytes of `body` (`CopyObject`): the same bytes when
+    /// they are in the row, new blobs otherwise.
     pub fn copy(&mut self, body: &Body) -> Body {
+        if body.inline.is_some() {
+            return body.clone();
+        }
         let mut copied = Body {
             size: body.size,
             ..Body::default()
@@ -130,7 +166,7 @@ impl Ledger {
         if len == 0 {
             return Ok(Content::Bytes(Vec::new()));
         }
-        if let Some(bytes) = &body.legacy {
+        if let Some(bytes) = &body.inline {
             let start = usize::try_from(first).map_err(io::Error::other)?;
             let end = usize::try_from(first + len).map_err(io::Error::other)?;
             return bytes
@@ -450,9 +486,10 @@ pub(super) fn commit(
     Ok(())
 }
 
-/// Moves a legacy inline body into a blob of its own.
+/// Moves a body kept in its row into a blob of its own (layouts 1 and 2 kept every
+/// body so).
 fn adopt(transaction: &Transaction<'_>, body: &mut Body) -> Result<(), rusqlite::Error> {
-    let Some(bytes) = body.legacy.take() else {
+    let Some(bytes) = body.inline.take() else {
         return Ok(());
     };
     body.segments.clear();
@@ -461,20 +498,22 @@ fn adopt(transaction: &Transaction<'_>, body: &mut Body) -> Result<(), rusqlite:
     }
     let blob = blob_id();
     let size = bytes.len() as u64;
-    write_blob(transaction, &blob, &Payload::from(bytes))?;
+    write_blob(transaction, &blob, &Payload::Bytes(bytes))?;
     body.segments.push(Segment { blob, size });
     Ok(())
 }
 
-/// Moves the inline bodies of a world read from the first layout (one JSON document)
-/// into blobs.
+/// Moves the bodies in rows of a world read from the first layout (one JSON document),
+/// or built whole, into blobs: every part's, and every object's over [`IN_ROW_BYTES`].
 pub(super) fn adopt_world(
     transaction: &Transaction<'_>,
     world: &mut super::World,
 ) -> Result<(), rusqlite::Error> {
     for (_, bucket) in world.buckets.iter_mut_untracked() {
         for (_, object) in bucket.objects.iter_mut_untracked() {
-            adopt(transaction, &mut object.body)?;
+            if object.body.size > IN_ROW_BYTES {
+                adopt(transaction, &mut object.body)?;
+            }
         }
         for (_, part) in bucket.parts.iter_mut_untracked() {
             adopt(transaction, &mut part.body)?;
@@ -484,7 +523,8 @@ pub(super) fn adopt_world(
 }
 
 /// Migrates layout 2 (bodies base64 in the object and part rows) to layout 3: one row
-/// at a time, so no more than one body is in memory.
+/// at a time, so no more than one body is in memory. Every body goes to a blob, as
+/// layout 3 kept them (layout 4 reads those as they are).
 pub(super) fn migrate_rows(transaction: &Transaction<'_>) -> Result<(), rusqlite::Error> {
     transaction.execute_batch(SCHEMA)?;
     let keys: Vec<(String, String, String)> = transaction

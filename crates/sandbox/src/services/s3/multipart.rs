@@ -303,7 +303,8 @@ fn upload_part(world: &mut World, call: &mut Call<'_, '_>) -> Result<S3Output, A
     super::check_content_md5(call.input.get("ContentMD5"), &digest)?;
     let etag = hex::encode(digest);
     let now = world.now();
-    let body = world.blobs.stage(body);
+    // In a blob whatever its size: the completed object names its parts' blobs.
+    let body = world.blobs.stage_in_blob(body);
     let (found, blobs) = bucket_and_blobs(world, name)?;
     let replaced = found.parts.insert(
         part,

@@ -10,10 +10,11 @@ use crate::state::blobs;
 use crate::state::{World, rows};
 
 /// The layout `meta.format` names; a database without `meta` but with a `world` table
-/// is the first layout (the world as one JSON document), migrated on open, as is
-/// layout 2 (object bodies base64 in their rows; layout 3 keeps them in
-/// `blob_chunks`, see `state::blobs`).
-pub(in crate::state) const FORMAT: i64 = 3;
+/// is the first layout (the world as one JSON document), migrated on open, as are
+/// layout 2 (every object body base64 in its row; layout 3 keeps them in
+/// `blob_chunks`, see `state::blobs`) and layout 3 (layout 4 keeps an object of at most
+/// `blobs::IN_ROW_BYTES` in its row again, which an awslab of layout 3 would misread).
+pub(in crate::state) const FORMAT: i64 = 4;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (
@@ -80,6 +81,13 @@ pub(super) fn prepare(
     match (opening, format) {
         (Opening::Keep, Some(FORMAT)) => {
             add_denied_column(&transaction)?;
+            return transaction.commit().map_err(Failure::from);
+        }
+        (Opening::Keep, Some(3)) => {
+            // Its bodies, every one in blobs, are read as they are; new small objects
+            // go in their rows.
+            add_denied_column(&transaction)?;
+            transaction.execute("UPDATE meta SET format = ?1 WHERE id = 0", params![FORMAT])?;
             return transaction.commit().map_err(Failure::from);
         }
         (Opening::Keep, Some(2)) => {

@@ -94,7 +94,7 @@ fn user(name: &str) -> User {
 /// when the store writes the world).
 fn object(body: &str) -> Object {
     Object {
-        body: Body::inline(body.as_bytes().to_vec()),
+        body: Body::inline(bytes::Bytes::from(body.as_bytes().to_vec())),
         etag: format!("\"{body}\""),
         ..Object::default()
     }
@@ -190,17 +190,27 @@ fn put_object(world: &mut World) {
     bucket.objects.insert("object-3".to_owned(), object);
 }
 
+/// Puts an object over the size kept in its row: its body is a blob.
+fn put_large_object(world: &mut World) {
+    let body = "n".repeat(usize::try_from(crate::state::blobs::IN_ROW_BYTES).unwrap() + 1);
+    let object = staged_object(world, &body);
+    let bucket = world.buckets.get_mut("lab").unwrap();
+    bucket.objects.insert("object-4".to_owned(), object);
+}
+
 #[test]
 fn a_commit_writes_the_rows_it_changed_whatever_the_world_size() {
     let small = tempfile::tempdir().unwrap();
     let large = tempfile::tempdir().unwrap();
     let small = open(small.path(), 10, 10);
     let large = open(large.path(), 5_000, 5_000);
-    // The account's or bucket's own row, the entity's row, the version (and an
+    // The account's or bucket's own row, the entity's row, the version (and a large
     // object's one chunk of body).
     for store in [&small, &large] {
         assert_eq!(rows_changed_by(store, rename_user), 3);
-        assert_eq!(rows_changed_by(store, put_object), 4);
+        assert_eq!(rows_changed_by(store, put_large_object), 4);
+        // A small object's body is in its row: no chunk.
+        assert_eq!(rows_changed_by(store, put_object), 3);
         assert_eq!(
             rows_changed_by(store, |world| {
                 world.clock_offset_seconds += 60;
