@@ -308,6 +308,8 @@ async fn the_classroom_plan_runs_for_three_learners_and_tears_down() {
     );
     let check = lab.awslab(&["validate", plan, "--learners", "3"]);
     assert_eq!(check.status.code(), Some(0), "{}", text(&check));
+    let sarif = lab.awslab(&["validate", plan, "--learners", "3", "--format", "sarif"]);
+    assert_eq!(sarif.status.code(), Some(0), "{}", text(&sarif));
     let shown = lab.awslab(&["plan", plan, "--learners", "3"]);
     assert!(
         String::from_utf8_lossy(&shown.stdout).contains("user[learner-03]"),

@@ -430,26 +430,31 @@ fn inline_vars(text: &str, inline: &HashMap<String, String>) -> String {
             changed = true;
             Some(value.clone())
         });
-        if !changed || next.len() > MAX_RENDERED_BYTES {
+        // Over the budget: left as written; the variables' own checks report it.
+        let Some(next) = next.filter(|_| changed) else {
             return current;
-        }
+        };
         current = next;
     }
     current
 }
 
 /// `text` with every `${CONTENT}` for which `replace` gives text replaced by it; `$${`
-/// (a literal `${`) is left alone.
-fn each_reference(text: &str, mut replace: impl FnMut(&str) -> Option<String>) -> String {
+/// (a literal `${`) is left alone. `None` once the text would pass
+/// [`MAX_RENDERED_BYTES`]: replacing stops there.
+fn each_reference(text: &str, mut replace: impl FnMut(&str) -> Option<String>) -> Option<String> {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(i) = rest.find("${") {
+        if out.len() > MAX_RENDERED_BYTES {
+            return None;
+        }
         let escaped = rest[..i].ends_with('$');
         out.push_str(&rest[..i]);
         let after = &rest[i..];
         let Some(close) = after.find('}') else {
             out.push_str(after);
-            return out;
+            return Some(out);
         };
         let whole = &after[..=close];
         match (!escaped)
@@ -462,7 +467,7 @@ fn each_reference(text: &str, mut replace: impl FnMut(&str) -> Option<String>) -
         rest = &after[close + 1..];
     }
     out.push_str(rest);
-    out
+    (out.len() <= MAX_RENDERED_BYTES).then_some(out)
 }
 
 fn rewrite_text(
@@ -501,6 +506,17 @@ fn rewrite_text(
             .contains(root)
             .then(|| format!("${{{root}[{}].{rest}}}", learner.name))
     });
+    let Some(out) = out else {
+        diags
+            .error(
+                "plan::budget",
+                span,
+                format!("a value of step `{id}` grows past {MAX_RENDERED_BYTES} bytes with learner `{}`'s values", learner.name),
+            )
+            .help("shorten the roster's values, or use them in fewer places")
+            .emit();
+        return text.to_owned();
+    };
     for (whole, problem) in problems {
         let at = diags.file().find_from(span.offset, &whole).unwrap_or(span);
         diags
