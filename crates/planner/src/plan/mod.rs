@@ -4,6 +4,7 @@
 
 mod accounts;
 mod assemble;
+mod class;
 mod for_each;
 pub mod include;
 mod learners;
@@ -11,7 +12,7 @@ mod steps;
 mod var_files;
 mod vars;
 
-pub use learners::{
+pub use class::{
     Class, Learner, MAX_CLASS_STEPS, MAX_LEARNER_NAME, MAX_LEARNERS, learner_name_problem,
 };
 pub use var_files::VarFile;
