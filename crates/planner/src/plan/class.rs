@@ -5,6 +5,8 @@
 use indexmap::IndexMap;
 
 use super::Plan;
+use crate::diagnostics::Diagnostics;
+use crate::yaml::{Node, Value};
 
 /// The most learners in one class.
 pub const MAX_LEARNERS: usize = 500;
@@ -107,5 +109,25 @@ impl Plan {
         }
         let name = id.strip_suffix(']')?.rsplit_once('[')?.1;
         self.learners.get(name)
+    }
+}
+
+/// The plan's `learners: N`: the class it runs for when the command line names none.
+pub(super) fn read_learners(diags: &mut Diagnostics, node: &Node) -> Option<usize> {
+    match &node.value {
+        Value::Int(n) if usize::try_from(*n).is_ok_and(|n| (1..=MAX_LEARNERS).contains(&n)) => {
+            usize::try_from(*n).ok()
+        }
+        _ => {
+            diags
+                .error(
+                    "plan::invalid_value",
+                    node.span,
+                    format!("`learners` is a number of learners, 1 to {MAX_LEARNERS}"),
+                )
+                .help("write `learners: 3`: the plan then runs for `learner-01` to `learner-03` unless `--learners` or `--roster` says otherwise")
+                .emit();
+            None
+        }
     }
 }
