@@ -298,16 +298,34 @@ async fn the_classroom_plan_runs_for_three_learners_and_tears_down() {
     let lab = Lab::on(Target::Sandbox, "class_classroom").await.unwrap();
     let plan = plans().join("classroom.yaml");
     let plan = plan.to_str().unwrap();
-    // Without a class, the plan says what to pass.
+    // Alone, the plan is for the class it names (`learners: 3`).
     let alone = lab.awslab(&["validate", plan]);
-    assert_eq!(alone.status.code(), Some(2), "{}", text(&alone));
+    assert_eq!(alone.status.code(), Some(0), "{}", text(&alone));
     assert!(
-        String::from_utf8_lossy(&alone.stderr).contains("pass `--learners N`"),
+        String::from_utf8_lossy(&alone.stdout).contains("(classroom, 18 steps)"),
         "{}",
         text(&alone)
     );
+    // Without `learners:`, a plan using `${learner.*}` says what to pass.
+    let text_of_plan = std::fs::read_to_string(plan).unwrap();
+    let unsized_plan = lab.files.dir().join("unsized.yaml");
+    std::fs::write(&unsized_plan, text_of_plan.replace("learners: 3\n", "")).unwrap();
+    let unsized_check = lab.awslab(&["validate", unsized_plan.to_str().unwrap()]);
+    assert_eq!(
+        unsized_check.status.code(),
+        Some(2),
+        "{}",
+        text(&unsized_check)
+    );
+    assert!(
+        String::from_utf8_lossy(&unsized_check.stderr).contains("pass `--learners N`"),
+        "{}",
+        text(&unsized_check)
+    );
     let check = lab.awslab(&["validate", plan, "--learners", "3"]);
     assert_eq!(check.status.code(), Some(0), "{}", text(&check));
+    let sarif = lab.awslab(&["validate", plan, "--learners", "3", "--format", "sarif"]);
+    assert_eq!(sarif.status.code(), Some(0), "{}", text(&sarif));
     let shown = lab.awslab(&["plan", plan, "--learners", "3"]);
     assert!(
         String::from_utf8_lossy(&shown.stdout).contains("user[learner-03]"),

@@ -15,12 +15,7 @@ use support::{Lab, Target, examples, plans, text};
 
 /// Plans that are wrong on purpose (the planner's examples of mistakes): `validate`
 /// refuses them, so neither target runs them.
-const INVALID: &[&str] = &[
-    "examples/broken/session-too-long.yaml",
-    // A plan for a class: without `--learners N` it says what to pass (tests/class.rs
-    // runs it for three learners).
-    "plans/classroom.yaml",
-];
+const INVALID: &[&str] = &["examples/broken/session-too-long.yaml"];
 
 /// Plans that run on the sandbox only, with the reason: one moto server is one
 /// account to awslab (its operator's), and a plan of several accounts (`accounts:`)

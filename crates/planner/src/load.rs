@@ -263,7 +263,8 @@ fn check_class(
             let mut sorted = diags.into_sorted();
             if class.is_some() {
                 // Every learner's copy of a step has the step's mistakes: each is said once.
-                sorted.dedup_by(|a, b| a.location == b.location && a.code == b.code);
+                let mut seen = std::collections::HashSet::new();
+                sorted.retain(|d| seen.insert((d.location.clone(), d.code)));
             }
             from_files.extend(sorted);
             Err(invalid(&path, from_files))

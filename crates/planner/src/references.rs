@@ -123,7 +123,7 @@ pub fn check_vars(diags: &mut Diagnostics, plan: &Plan) {
 fn learner_outside_class(diags: &mut Diagnostics, span: Span, message: &str) {
     diags
         .error("plan::bad_reference", span, message.to_owned())
-        .help("pass `--learners N` (learners `learner-01` to `learner-N`) or `--roster FILE` (a CSV or YAML list of names) to `awslab up`, `validate` or `plan`")
+        .help("pass `--learners N` (learners `learner-01` to `learner-N`) or `--roster FILE` (a CSV or YAML list of names) to `awslab up`, `validate` or `plan`, or give the plan a class size at its top: `learners: 3`")
         .emit();
 }
 

@@ -125,6 +125,28 @@ fn add(
     true
 }
 
+/// The longest value of a roster column: a name, a group, a region, never a document.
+pub const MAX_ROSTER_VALUE: usize = 1_024;
+
+/// A roster value over [`MAX_ROSTER_VALUE`], located.
+fn long_value(diags: &mut Diagnostics, span: Span, column: &str, value: &str) -> bool {
+    if value.len() <= MAX_ROSTER_VALUE {
+        return false;
+    }
+    diags
+        .error(
+            "roster::budget",
+            span,
+            format!(
+                "the value of `{column}` has {} bytes; a roster value has at most {MAX_ROSTER_VALUE}",
+                value.len()
+            ),
+        )
+        .help("a roster gives short values (a group, a region); keep documents in the plan")
+        .emit();
+    true
+}
+
 fn valid_var(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 64
@@ -202,15 +224,13 @@ fn read_csv(diags: &mut Diagnostics, file: &SourceFile) -> Learners {
             .find_from(start, name)
             .filter(|_| !name.is_empty())
             .unwrap_or(Span::new(start, 0));
-        let vars = columns
-            .iter()
-            .map(|(i, column)| {
-                (
-                    column.clone(),
-                    record.get(*i).unwrap_or_default().to_owned(),
-                )
-            })
-            .collect();
+        let mut vars = IndexMap::new();
+        for (i, column) in &columns {
+            let value = record.get(*i).unwrap_or_default();
+            if !long_value(diags, Span::new(start, 0), column, value) {
+                vars.insert(column.clone(), value.to_owned());
+            }
+        }
         if !add(diags, &mut learners, &mut seen, (name, span), vars) {
             break;
         }
@@ -312,6 +332,9 @@ fn yaml_learner(
                         continue;
                     }
                 };
+                if long_value(diags, value.span, &key.name, &text) {
+                    continue;
+                }
                 if key.name == "name" {
                     name = Some((text, value.span));
                 } else if !valid_var(&key.name) || vars.contains_key(&key.name) {

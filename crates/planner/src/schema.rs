@@ -91,6 +91,7 @@ pub fn plan_schema() -> String {
                 "propertyNames": { "minLength": 1, "maxLength": 128, "not": { "pattern": "^([Aa][Ww][Ss]|[Aa][Ww][Ss][Ll][Aa][Bb]):" } },
                 "additionalProperties": { "type": ["string", "number", "boolean"] }
             },
+            "learners": learners_schema(),
             "outputs": {
                 "type": "object",
                 "description": "A fragment's outputs: names read by the including plan as ${INCLUDE.NAME}",
@@ -168,5 +169,15 @@ fn include_schema() -> Value {
             "required": ["file"],
             "additionalProperties": false
         }
+    })
+}
+
+/// The plan's `learners: N` (a plan for a class).
+fn learners_schema() -> serde_json::Value {
+    json!({
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 500,
+        "description": "A plan for a class: the number of learners (`learner-01` to `learner-N`) it runs for when neither --learners nor --roster is given; every step is then one copy per learner, and ${learner.name}, ${learner.id} are known"
     })
 }

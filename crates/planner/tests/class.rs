@@ -393,3 +393,43 @@ fn every_class_plan_example_of_the_docs_loads_for_a_class() {
         }
     }
 }
+
+#[test]
+fn roster_values_and_what_they_grow_into_are_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = "x".repeat(2_000);
+    let roster = write(
+        dir.path(),
+        "long.csv",
+        &format!("name,note\nalice,{long}\n"),
+    );
+    let found = match read_roster(&roster) {
+        Err(LoadError::Invalid { diagnostics, .. }) => diagnostics
+            .iter()
+            .map(|d| format!("{}: {}", d.location, d.message))
+            .collect::<Vec<_>>(),
+        other => panic!("{other:?}"),
+    };
+    assert!(
+        found[0].contains("long.csv:2:1: the value of `note` has 2000 bytes"),
+        "{found:?}"
+    );
+    // 1,000 bytes used 100 times in one value: past the 64 KiB a value may have.
+    let value = "x".repeat(1_000);
+    let roster = write(dir.path(), "ok.csv", &format!("name,v\nalice,{value}\n"));
+    let class = read_roster(&roster).unwrap();
+    let many = "${learner.vars.v}".repeat(100);
+    let plan = write(
+        dir.path(),
+        "grow.yaml",
+        &format!(
+            "name: grow\nsteps:\n  check:\n    verify: {{ call: sts.GetCallerIdentity, expect: {{ Arn: \"{many}\" }} }}\n"
+        ),
+    );
+    let found = errors(load_class(&plan, &LoadOptions::default(), &class));
+    assert!(
+        found.iter().any(|e| e.contains("grow.yaml:4:")
+            && e.contains("grows past 65536 bytes with learner `alice`'s values")),
+        "{found:?}"
+    );
+}

@@ -18,19 +18,30 @@ pub fn load_reporting_for(
     vars: &VarArgs,
     class: &ClassArgs,
 ) -> Option<SealedPlan> {
-    let loaded = match (class.learners, &class.roster) {
-        (Some(count), _) => match awslab_planner::plan::Class::numbered(usize::from(count)) {
-            Ok(learners) => load_class(path, &vars.load_options(), &learners),
-            Err(message) => {
-                eprintln!("error: {message}");
-                return None;
-            }
-        },
+    report(path, load_for(path, vars, class))
+}
+
+/// Loads a plan, for a class when `class` asks for one; nothing printed.
+pub fn load_for(
+    path: &std::path::Path,
+    vars: &VarArgs,
+    class: &ClassArgs,
+) -> Result<SealedPlan, LoadError> {
+    match (class.learners, &class.roster) {
+        (Some(count), _) => {
+            let learners =
+                awslab_planner::plan::Class::numbered(usize::from(count)).map_err(|message| {
+                    LoadError::Read {
+                        path: path.display().to_string(),
+                        error: std::io::Error::other(message),
+                    }
+                })?;
+            load_class(path, &vars.load_options(), &learners)
+        }
         (None, Some(roster)) => awslab_planner::roster::read_roster(roster)
             .and_then(|learners| load_class(path, &vars.load_options(), &learners)),
         (None, None) => load_with(path, &vars.load_options()),
-    };
-    report(path, loaded)
+    }
 }
 
 fn report(path: &std::path::Path, loaded: Result<SealedPlan, LoadError>) -> Option<SealedPlan> {

@@ -8,7 +8,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use awslab_planner::{Diagnostic, LoadError, Severity, load_with};
+use awslab_planner::{Diagnostic, LoadError, Severity};
 use serde_json::{Value, json};
 
 use crate::cli::ValidateArgs;
@@ -33,7 +33,7 @@ pub fn validate(args: &ValidateArgs) -> Status {
     let mut status = Status::Success;
     for path in &args.plans {
         let uri = uri_of(path);
-        match load_with(path, &args.vars.load_options()) {
+        match super::plan_file::load_for(path, &args.vars, &args.class) {
             Ok(sealed) => {
                 findings.extend(sealed.warnings.iter().map(|d| finding(d, &uri)));
             }

@@ -17,13 +17,16 @@
 //!   before classes, `${learner.*}` names that step's outputs); a variable whose value uses `${learner.*}` or
 //!   `${run.id}` is written out in place, so it too is the learner's.
 //!
-//! The copies are bounded before they are made: at most [`MAX_LEARNERS`] learners and
-//! [`MAX_CLASS_STEPS`] steps, and the copied text at most [`MAX_EXPANDED_BYTES`].
+//! The copies are bounded before they are made: at most [`MAX_CLASS_STEPS`] steps (a
+//! class has at most 500 learners), and the copied text at most
+//! [`MAX_EXPANDED_BYTES`]; a copy's value at most [`MAX_RENDERED_BYTES`]. This module
+//! is one thing, the copy of a step for a learner, with its renaming rules.
 
 use std::collections::{HashMap, HashSet};
 
 use indexmap::IndexMap;
 
+use super::class::{Class, Learner, MAX_CLASS_STEPS};
 use super::{Plan, Step, StepId};
 use crate::diagnostics::Diagnostics;
 use crate::kinds::StepKind;
@@ -31,99 +34,6 @@ use crate::limits::{MAX_EXPANDED_BYTES, MAX_RENDERED_BYTES, MAX_VAR_DEPTH};
 use crate::source::Span;
 use crate::template::{Reference, Template};
 use crate::yaml::{Node, Sp, Value};
-
-/// The most learners in one class.
-pub const MAX_LEARNERS: usize = 500;
-/// The most steps a class may have, every learner's copies counted.
-pub const MAX_CLASS_STEPS: usize = 20_000;
-/// The longest learner name: short, since it is appended to AWS names.
-pub const MAX_LEARNER_NAME: usize = 32;
-
-/// One learner of a class.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Learner {
-    /// The learner's name: 1 to 32 lowercase letters, digits and `-`, starting with a
-    /// letter.
-    pub name: String,
-    /// `${learner.id}`: the 1-based index, zero-padded to the width of the class size.
-    pub id: String,
-    /// The roster's other columns (`${learner.vars.NAME}`).
-    pub vars: IndexMap<String, String>,
-}
-
-/// The learners of a class, in roster order.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Class {
-    pub learners: Vec<Learner>,
-}
-
-impl Class {
-    /// `--learners N`: learners `learner-01` to `learner-N` (zero-padded to the width of
-    /// `N`, at least two digits).
-    pub fn numbered(count: usize) -> Result<Self, String> {
-        if count == 0 || count > MAX_LEARNERS {
-            return Err(format!(
-                "a class has 1 to {MAX_LEARNERS} learners, not {count}"
-            ));
-        }
-        let width = width(count);
-        Ok(Self {
-            learners: (1..=count)
-                .map(|i| Learner {
-                    name: format!("learner-{i:0width$}"),
-                    id: format!("{i:0width$}"),
-                    vars: IndexMap::new(),
-                })
-                .collect(),
-        })
-    }
-
-    /// A class of named learners (a roster), each with its variables; the names are
-    /// checked by the caller ([`learner_name_problem`]).
-    pub fn named(learners: Vec<(String, IndexMap<String, String>)>) -> Self {
-        let width = width(learners.len());
-        Self {
-            learners: learners
-                .into_iter()
-                .enumerate()
-                .map(|(i, (name, vars))| Learner {
-                    name,
-                    id: format!("{:0width$}", i + 1),
-                    vars,
-                })
-                .collect(),
-        }
-    }
-}
-
-/// Digits of `count`, at least two.
-fn width(count: usize) -> usize {
-    count.to_string().len().max(2)
-}
-
-/// Why `name` cannot name a learner, or `None` when it can.
-pub fn learner_name_problem(name: &str) -> Option<String> {
-    if name.is_empty() {
-        return Some("a learner's name is empty".to_owned());
-    }
-    if name.len() > MAX_LEARNER_NAME {
-        return Some(format!(
-            "learner name `{}` has {} characters; at most {MAX_LEARNER_NAME}, since it is added to AWS names",
-            crate::limits::shorten(name),
-            name.chars().count()
-        ));
-    }
-    let allowed = name
-        .chars()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if !allowed || !name.starts_with(|c: char| c.is_ascii_lowercase()) || name.ends_with('-') {
-        return Some(format!(
-            "learner name `{}` must be lowercase letters, digits and `-`, start with a letter and not end with `-` (it becomes part of bucket and user names)",
-            crate::limits::shorten(name)
-        ));
-    }
-    None
-}
 
 /// The kinds whose `name` is unique in an account (or, for buckets, everywhere).
 const NAMED_KINDS: &[&str] = &[
@@ -430,26 +340,31 @@ fn inline_vars(text: &str, inline: &HashMap<String, String>) -> String {
             changed = true;
             Some(value.clone())
         });
-        if !changed || next.len() > MAX_RENDERED_BYTES {
+        // Over the budget: left as written; the variables' own checks report it.
+        let Some(next) = next.filter(|_| changed) else {
             return current;
-        }
+        };
         current = next;
     }
     current
 }
 
 /// `text` with every `${CONTENT}` for which `replace` gives text replaced by it; `$${`
-/// (a literal `${`) is left alone.
-fn each_reference(text: &str, mut replace: impl FnMut(&str) -> Option<String>) -> String {
+/// (a literal `${`) is left alone. `None` once the text would pass
+/// [`MAX_RENDERED_BYTES`]: replacing stops there.
+fn each_reference(text: &str, mut replace: impl FnMut(&str) -> Option<String>) -> Option<String> {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(i) = rest.find("${") {
+        if out.len() > MAX_RENDERED_BYTES {
+            return None;
+        }
         let escaped = rest[..i].ends_with('$');
         out.push_str(&rest[..i]);
         let after = &rest[i..];
         let Some(close) = after.find('}') else {
             out.push_str(after);
-            return out;
+            return Some(out);
         };
         let whole = &after[..=close];
         match (!escaped)
@@ -462,7 +377,7 @@ fn each_reference(text: &str, mut replace: impl FnMut(&str) -> Option<String>) -
         rest = &after[close + 1..];
     }
     out.push_str(rest);
-    out
+    (out.len() <= MAX_RENDERED_BYTES).then_some(out)
 }
 
 fn rewrite_text(
@@ -501,6 +416,17 @@ fn rewrite_text(
             .contains(root)
             .then(|| format!("${{{root}[{}].{rest}}}", learner.name))
     });
+    let Some(out) = out else {
+        diags
+            .error(
+                "plan::budget",
+                span,
+                format!("a value of step `{id}` grows past {MAX_RENDERED_BYTES} bytes with learner `{}`'s values", learner.name),
+            )
+            .help("shorten the roster's values, or use them in fewer places")
+            .emit();
+        return text.to_owned();
+    };
     for (whole, problem) in problems {
         let at = diags.file().find_from(span.offset, &whole).unwrap_or(span);
         diags
@@ -551,16 +477,5 @@ fn text_size(node: &Node) -> usize {
             .map(|(key, value)| key.name.len() + text_size(value))
             .sum(),
         _ => 8,
-    }
-}
-
-impl Plan {
-    /// The learner whose copy step `id` is, in a class.
-    pub fn learner_of(&self, id: &str) -> Option<&Learner> {
-        if self.learners.is_empty() {
-            return None;
-        }
-        let name = id.strip_suffix(']')?.rsplit_once('[')?.1;
-        self.learners.get(name)
     }
 }

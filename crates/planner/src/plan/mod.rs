@@ -4,6 +4,7 @@
 
 mod accounts;
 mod assemble;
+mod class;
 mod for_each;
 pub mod include;
 mod learners;
@@ -11,7 +12,7 @@ mod steps;
 mod var_files;
 mod vars;
 
-pub use learners::{
+pub use class::{
     Class, Learner, MAX_CLASS_STEPS, MAX_LEARNER_NAME, MAX_LEARNERS, learner_name_problem,
 };
 pub use var_files::VarFile;
@@ -121,6 +122,7 @@ const TOP_KEYS: &[&str] = &[
     "include",
     "outputs",
     "tags",
+    "learners",
 ];
 
 pub(super) fn scalar_text(node: &Node) -> Option<String> {
@@ -319,6 +321,7 @@ fn read_root(
     let mut include_node = None;
     let mut outputs_node = None;
     let mut tags = IndexMap::new();
+    let mut learners = None;
     let mut seen_steps = false;
     let mut seen: Vec<&Key> = Vec::new();
     for (key, node) in entries {
@@ -342,6 +345,7 @@ fn read_root(
             "include" => include_node = Some((key, node)),
             "outputs" => outputs_node = Some(node),
             "tags" => tags = read_plan_tags(diags, node),
+            "learners" => learners = class::read_learners(diags, node),
             other => diags
                 .error(
                     "plan::unknown_key",
@@ -350,7 +354,7 @@ fn read_root(
                 )
                 .label("not a plan key")
                 .maybe_help(did_you_mean(other, TOP_KEYS.iter().copied()).or_else(|| {
-                    Some("a plan has `name`, `description`, `vars`, `accounts`, `steps`, `include`, `outputs` and `tags`".into())
+                    Some("a plan has `name`, `description`, `vars`, `accounts`, `steps`, `include`, `outputs`, `tags` and `learners`".into())
                 }))
                 .emit(),
         }
@@ -388,7 +392,10 @@ fn read_root(
     if let Some(node) = outputs_node {
         assemble::check_outputs(diags, node, &plan.steps, &plan.instances, &plan.unreadable);
     }
-    if let (Some(class), Some(node)) = (class, steps_node) {
+    // A plan for a class may name its class size (`learners: N`); `--learners` or
+    // `--roster` given on the command line win.
+    let declared = learners.and_then(|n| Class::numbered(n).ok());
+    if let (Some(class), Some(node)) = (class.or(declared.as_ref()), steps_node) {
         learners::expand(diags, &mut plan, class, node.span);
     }
     mark_token_vars_secret(&mut plan);
