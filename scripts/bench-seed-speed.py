@@ -2,6 +2,7 @@
 """The seed lab's speed on the sandbox (issue 21, section 2), every row in one run.
 
     python3 scripts/bench-seed-speed.py [--binary target/debug/awslab] [--runs 7]
+        [--cli-runs 2] [--baseline OTHER_AWSLAB]
 
 Rows, each measured in this one run so the ratios compare like with like:
 
@@ -10,7 +11,8 @@ Rows, each measured in this one run so the ratios compare like with like:
    same binary against moto_server (IAM enforced), with `--settle-timeout 0` and with
    the default flags (which hold each expected AccessDenied for 5 s, since IAM may
    still be propagating off the sandbox), RUNS times each, in turn (the order reverses
-   every other repetition), after one untimed warm-up each.
+   every other repetition), after one untimed warm-up each; with --baseline, that
+   binary on the sandbox too (main before the change), in the same rotation.
 2. Spawn to first step of `up` on the sandbox: from just before the process is spawned
    to the first `"event":"started"` line of `--output json` on its stdout, and the
    same from `main` to "first step" by the `awslab::startup` debug events (phases).
@@ -91,8 +93,9 @@ def median(values: list[float]) -> float:
 
 
 class Bench:
-    def __init__(self, binary: str, work: Path) -> None:
+    def __init__(self, binary: str, work: Path, baseline: str | None = None) -> None:
         self.binary = binary
+        self.baseline = baseline
         self.work = work
         self.children: list[subprocess.Popen] = []
         self.base = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "AWSLAB_", "RUST_LOG"))}
@@ -109,19 +112,20 @@ class Bench:
         env.update(extra)
         return env
 
-    def awslab(self, args: list[str], env: dict[str, str] | None = None, expect: str | None = None) -> tuple[float, str, str]:
+    def awslab(self, args: list[str], env: dict[str, str] | None = None, expect: str | None = None,
+               binary: str | None = None) -> tuple[float, str, str]:
         """Runs awslab; (seconds, stdout, stderr); checks exit 0 and `expect` in stdout."""
         t0 = time.perf_counter()
-        done = subprocess.run([self.binary, *args], env=env or self.env(), capture_output=True, text=True)
+        done = subprocess.run([binary or self.binary, *args], env=env or self.env(), capture_output=True, text=True)
         seconds = time.perf_counter() - t0
         if done.returncode != 0 or (expect and expect not in done.stdout + done.stderr):
             raise BenchError(f"awslab {' '.join(args)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}")
         return seconds, done.stdout, done.stderr
 
-    def up_first_step(self, args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    def up_first_step(self, args: list[str], env: dict[str, str], binary: str | None = None) -> tuple[float, float, str]:
         """`up ... --output json`: (seconds to the first started event, total, stderr)."""
         t0 = time.perf_counter()
-        child = subprocess.Popen([self.binary, *args, "--output", "json"], env=env,
+        child = subprocess.Popen([binary or self.binary, *args, "--output", "json"], env=env,
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         first = None
         lines = []
@@ -180,17 +184,26 @@ class Bench:
         moto0 = lambda run: (["up", PLAN, "--endpoint-url", url, "--run-id", run, "--settle-timeout", "0"],
                              ["down", run], moto_env)
 
+        base_dir = str(self.work / "base")
+        base = lambda run: (["up", PLAN, "--sandbox-dir", base_dir, "--run-id", run],
+                            ["down", run, "--sandbox-dir", base_dir], self.env(), self.baseline)
+
         def one(side, run: str) -> tuple[float, float, float]:
-            up, down, env = side(run)
-            first, up_s, _ = self.up_first_step(up, env)
-            down_s, _, _ = self.awslab(down, env, expect="Nothing is left.")
+            up, down, env, *binary = side(run)
+            binary = binary[0] if binary else None
+            first, up_s, _ = self.up_first_step(up, env, binary)
+            down_s, _, _ = self.awslab(down, env, expect="Nothing is left.", binary=binary)
             return first, up_s, down_s
 
         one(sandbox, "ws")
         one(moto, "wm")
-        rows = {"sandbox": [], "moto": [], "moto0": []}
+        rows = {"sandbox": [], "moto": [], "moto0": [], "base": []}
+        sides = [("sandbox", sandbox), ("moto0", moto0), ("moto", moto)]
+        if self.baseline:
+            one(base, "wb")
+            sides.insert(1, ("base", base))
         for i in range(runs):
-            order = [("sandbox", sandbox), ("moto0", moto0), ("moto", moto)]
+            order = list(sides)
             if i % 2:
                 order.reverse()
             for name, side in order:
@@ -364,14 +377,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--binary", default=str(REPO / "target" / "debug" / "awslab"))
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--baseline", help="another awslab binary (main before the change) for the sandbox rows")
     parser.add_argument("--cli-runs", type=int, default=2)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="awslab-speed-"))
-    bench = Bench(args.binary, work)
+    bench = Bench(args.binary, work, args.baseline)
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, lambda *_: sys.exit(1))
     try:
-        print(f"binary: {args.binary}; load average at start: {os.getloadavg()[0]:.1f}")
+        print(f"binary: {args.binary}; baseline: {args.baseline}; load average at start: {os.getloadavg()[0]:.1f}")
         rows = bench.lab_rows(args.runs)
         phases = bench.startup_phases(args.runs)
         syncs = bench.syncs()
@@ -380,13 +394,20 @@ def main() -> int:
         print("\n| side | up + down, each run (ms) | median up + down | median up | median spawn to first step |")
         print("|---|---|---:|---:|---:|")
         labels = {"sandbox": "sandbox (in-process)", "moto0": "moto, `--settle-timeout 0`",
-                  "moto": "moto, default flags (5 s hold on each expected denial)"}
-        for name in ("sandbox", "moto0", "moto"):
+                  "moto": "moto, default flags (5 s hold on each expected denial)",
+                  "base": "sandbox (in-process), the baseline binary"}
+        for name in ("sandbox", "base", "moto0", "moto"):
+            if not rows[name]:
+                continue
             runs = rows[name]
             totals = [u + d for _, u, d in runs]
             print(f"| {labels[name]} | {', '.join(ms(t) for t in totals)} | {ms(median(totals))} | "
                   f"{ms(median([u for _, u, _ in runs]))} | {ms(median([f for f, _, _ in runs]))} |")
         sandbox_total = median([u + d for _, u, d in rows["sandbox"]])
+        if rows["base"]:
+            print(f"\nbaseline binary / this binary, sandbox up + down: "
+                  f"{median([u + d for _, u, d in rows['base']]) / sandbox_total:.2f}x; spawn to first step: "
+                  f"{median([f for f, _, _ in rows['base']]) * 1000:.1f} ms -> {median([f for f, _, _ in rows['sandbox']]) * 1000:.1f} ms")
         for name in ("moto0", "moto"):
             ratio = median([u + d for _, u, d in rows[name]]) / sandbox_total
             print(f"\nratio {labels[name]} / sandbox (median up + down): {ratio:.2f}x (goal >= 4x)")
