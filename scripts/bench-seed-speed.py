@@ -2,13 +2,17 @@
 """The seed lab's speed on the sandbox (issue 21, section 2), every row in one run.
 
     python3 scripts/bench-seed-speed.py [--binary target/debug/awslab] [--runs 7]
+        [--cli-runs 2] [--baseline OTHER_AWSLAB]
 
 Rows, each measured in this one run so the ratios compare like with like:
 
 1. `awslab up` + `awslab down` of plans/sts-assume-role.yaml as two whole processes on
    the embedded sandbox (in-process, a temporary --sandbox-dir) and, the baseline, the
-   same binary against moto_server (IAM enforced), RUNS times each, alternately (the
-   order swaps every other repetition), after one untimed warm-up each.
+   same binary against moto_server (IAM enforced), with `--settle-timeout 0` and with
+   the default flags (which hold each expected AccessDenied for 5 s, since IAM may
+   still be propagating off the sandbox), RUNS times each, in turn (the order reverses
+   every other repetition), after one untimed warm-up each; with --baseline, that
+   binary on the sandbox too (main before the change), in the same rotation.
 2. Spawn to first step of `up` on the sandbox: from just before the process is spawned
    to the first `"event":"started"` line of `--output json` on its stdout, and the
    same from `main` to "first step" by the `awslab::startup` debug events (phases).
@@ -21,7 +25,9 @@ Rows, each measured in this one run so the ratios compare like with like:
    `cloudformation deploy` (which sleeps 5 s and 30 s between polls) is replaced by
    `create-stack` and `describe-stacks` repeated until the stack is complete (each
    poll an aws process, no sleep), and `delete-stack` is waited for the same way.
-   Beside it, awslab `up` + `down` against the same `serve` over HTTP.
+   Beside it, awslab `up` + `down` against the same `serve` over HTTP (with
+   `--settle-timeout 0`: off the sandbox an expected denial is otherwise held for
+   min(5 s, settle timeout / 4) in case IAM is still propagating).
 
 Every run is checked (exit status 0, `5 of 5 verifications passed`, `Nothing is left.`,
 the runbook's answers): a failed run stops the benchmark instead of being timed.
@@ -87,8 +93,9 @@ def median(values: list[float]) -> float:
 
 
 class Bench:
-    def __init__(self, binary: str, work: Path) -> None:
+    def __init__(self, binary: str, work: Path, baseline: str | None = None) -> None:
         self.binary = binary
+        self.baseline = baseline
         self.work = work
         self.children: list[subprocess.Popen] = []
         self.base = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "AWSLAB_", "RUST_LOG"))}
@@ -105,19 +112,20 @@ class Bench:
         env.update(extra)
         return env
 
-    def awslab(self, args: list[str], env: dict[str, str] | None = None, expect: str | None = None) -> tuple[float, str, str]:
+    def awslab(self, args: list[str], env: dict[str, str] | None = None, expect: str | None = None,
+               binary: str | None = None) -> tuple[float, str, str]:
         """Runs awslab; (seconds, stdout, stderr); checks exit 0 and `expect` in stdout."""
         t0 = time.perf_counter()
-        done = subprocess.run([self.binary, *args], env=env or self.env(), capture_output=True, text=True)
+        done = subprocess.run([binary or self.binary, *args], env=env or self.env(), capture_output=True, text=True)
         seconds = time.perf_counter() - t0
         if done.returncode != 0 or (expect and expect not in done.stdout + done.stderr):
             raise BenchError(f"awslab {' '.join(args)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}")
         return seconds, done.stdout, done.stderr
 
-    def up_first_step(self, args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    def up_first_step(self, args: list[str], env: dict[str, str], binary: str | None = None) -> tuple[float, float, str]:
         """`up ... --output json`: (seconds to the first started event, total, stderr)."""
         t0 = time.perf_counter()
-        child = subprocess.Popen([self.binary, *args, "--output", "json"], env=env,
+        child = subprocess.Popen([binary or self.binary, *args, "--output", "json"], env=env,
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         first = None
         lines = []
@@ -170,22 +178,36 @@ class Bench:
         sandbox = lambda run: (["up", PLAN, "--sandbox-dir", sandbox_dir, "--run-id", run],
                                ["down", run, "--sandbox-dir", sandbox_dir], self.env())
         moto = lambda run: (["up", PLAN, "--endpoint-url", url, "--run-id", run], ["down", run], moto_env)
+        # Off the sandbox an expected AccessDenied is accepted once it has stayed so for
+        # min(5 s, settle timeout / 4) (IAM may still be propagating); moto answers at
+        # once, so `--settle-timeout 0` leaves awslab's own work without that hold.
+        moto0 = lambda run: (["up", PLAN, "--endpoint-url", url, "--run-id", run, "--settle-timeout", "0"],
+                             ["down", run], moto_env)
+
+        base_dir = str(self.work / "base")
+        base = lambda run: (["up", PLAN, "--sandbox-dir", base_dir, "--run-id", run],
+                            ["down", run, "--sandbox-dir", base_dir], self.env(), self.baseline)
 
         def one(side, run: str) -> tuple[float, float, float]:
-            up, down, env = side(run)
-            first, up_s, _ = self.up_first_step(up, env)
-            down_s, _, _ = self.awslab(down, env, expect="Nothing is left.")
+            up, down, env, *binary = side(run)
+            binary = binary[0] if binary else None
+            first, up_s, _ = self.up_first_step(up, env, binary)
+            down_s, _, _ = self.awslab(down, env, expect="Nothing is left.", binary=binary)
             return first, up_s, down_s
 
         one(sandbox, "ws")
         one(moto, "wm")
-        rows = {"sandbox": [], "moto": []}
+        rows = {"sandbox": [], "moto": [], "moto0": [], "base": []}
+        sides = [("sandbox", sandbox), ("moto0", moto0), ("moto", moto)]
+        if self.baseline:
+            one(base, "wb")
+            sides.insert(1, ("base", base))
         for i in range(runs):
-            order = [("sandbox", sandbox), ("moto", moto)]
+            order = list(sides)
             if i % 2:
                 order.reverse()
             for name, side in order:
-                rows[name].append(one(side, f"{name[0]}{i}"))
+                rows[name].append(one(side, f"{name}-{i}"))
         return rows
 
     def startup_phases(self, runs: int) -> list[dict[str, float]]:
@@ -256,7 +278,8 @@ class Bench:
             results["runbook_calls"].append(calls)
             env = self.env(**keys, AWS_REGION="us-east-1")
             t0 = time.perf_counter()
-            self.awslab(["up", PLAN, "--endpoint-url", endpoint, "--run-id", f"h{i}"], env, expect="5 of 5 verifications passed")
+            self.awslab(["up", PLAN, "--endpoint-url", endpoint, "--run-id", f"h{i}", "--settle-timeout", "0"], env,
+                        expect="5 of 5 verifications passed")
             self.awslab(["down", f"h{i}"], env, expect="Nothing is left.")
             results["awslab_http"].append(time.perf_counter() - t0)
         return results
@@ -282,18 +305,22 @@ class Bench:
             return done.stdout.strip()
 
         def wait_stack(goal: str) -> None:
-            # What `cloudformation wait` does, without its sleeps: poll until done.
+            # What `cloudformation wait stack-create-complete` / `stack-delete-complete`
+            # do, without their sleeps: describe the stack until it is done (a stack
+            # that no longer exists is deleted, as for the CLI's waiter).
+            nonlocal calls
             for _ in range(200):
-                status = cli(["cloudformation", "describe-stacks", "--stack-name", stack,
-                              "--query", "Stacks[0].StackStatus"], operator) if goal != "gone" else None
-                if goal == "gone":
-                    status = cli(["cloudformation", "list-stacks", "--query",
-                                  f"StackSummaries[?StackName=='{stack}'].StackStatus | [0]"], operator)
-                    if status == "DELETE_COMPLETE":
-                        return
-                elif status == goal:
+                calls += 1
+                done = subprocess.run([aws, "--region", "us-east-1", "--endpoint-url", endpoint, "--output", "text",
+                                       "cloudformation", "describe-stacks", "--stack-name", stack,
+                                       "--query", "Stacks[0].StackStatus"], env=operator, capture_output=True, text=True)
+                status = done.stdout.strip()
+                if goal == "DELETE_COMPLETE" and done.returncode != 0 and "does not exist" in done.stderr:
                     return
-                check(status is None or not status.endswith(("FAILED", "ROLLBACK_COMPLETE")), f"stack {status}")
+                check(done.returncode == 0, f"describe-stacks: {done.stderr}")
+                if status == goal:
+                    return
+                check(not status.endswith(("FAILED", "ROLLBACK_COMPLETE")), f"stack {status}")
             raise BenchError(f"stack never reached {goal}")
 
         t0 = time.perf_counter()
@@ -326,7 +353,7 @@ class Bench:
         cli(["s3", "ls", f"s3://{bucket}", "--profile", "assumed"], as_profile)
         cli(["s3", "ls", f"s3://{bucket}", "--profile", "sts"], as_profile, ok=False)
         cli(["cloudformation", "delete-stack", "--stack-name", stack], operator)
-        wait_stack("gone")
+        wait_stack("DELETE_COMPLETE")
         cli(["iam", "delete-user-policy", "--user-name", user, "--policy-name", "StsAssumePolicy"], operator)
         cli(["iam", "delete-access-key", "--user-name", user, "--access-key-id", key], operator)
         cli(["iam", "delete-user", "--user-name", user], operator)
@@ -350,14 +377,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--binary", default=str(REPO / "target" / "debug" / "awslab"))
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--baseline", help="another awslab binary (main before the change) for the sandbox rows")
     parser.add_argument("--cli-runs", type=int, default=2)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="awslab-speed-"))
-    bench = Bench(args.binary, work)
+    bench = Bench(args.binary, work, args.baseline)
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, lambda *_: sys.exit(1))
     try:
-        print(f"binary: {args.binary}; load average at start: {os.getloadavg()[0]:.1f}")
+        print(f"binary: {args.binary}; baseline: {args.baseline}; load average at start: {os.getloadavg()[0]:.1f}")
         rows = bench.lab_rows(args.runs)
         phases = bench.startup_phases(args.runs)
         syncs = bench.syncs()
@@ -365,13 +393,24 @@ def main() -> int:
 
         print("\n| side | up + down, each run (ms) | median up + down | median up | median spawn to first step |")
         print("|---|---|---:|---:|---:|")
-        for name in ("sandbox", "moto"):
+        labels = {"sandbox": "sandbox (in-process)", "moto0": "moto, `--settle-timeout 0`",
+                  "moto": "moto, default flags (5 s hold on each expected denial)",
+                  "base": "sandbox (in-process), the baseline binary"}
+        for name in ("sandbox", "base", "moto0", "moto"):
+            if not rows[name]:
+                continue
             runs = rows[name]
             totals = [u + d for _, u, d in runs]
-            print(f"| {name} | {', '.join(ms(t) for t in totals)} | {ms(median(totals))} | "
+            print(f"| {labels[name]} | {', '.join(ms(t) for t in totals)} | {ms(median(totals))} | "
                   f"{ms(median([u for _, u, _ in runs]))} | {ms(median([f for f, _, _ in runs]))} |")
-        ratio = median([u + d for _, u, d in rows["moto"]]) / median([u + d for _, u, d in rows["sandbox"]])
-        print(f"\nratio moto / sandbox (median up + down): {ratio:.2f}x (goal >= 4x)")
+        sandbox_total = median([u + d for _, u, d in rows["sandbox"]])
+        if rows["base"]:
+            print(f"\nbaseline binary / this binary, sandbox up + down: "
+                  f"{median([u + d for _, u, d in rows['base']]) / sandbox_total:.2f}x; spawn to first step: "
+                  f"{median([f for f, _, _ in rows['base']]) * 1000:.1f} ms -> {median([f for f, _, _ in rows['sandbox']]) * 1000:.1f} ms")
+        for name in ("moto0", "moto"):
+            ratio = median([u + d for _, u, d in rows[name]]) / sandbox_total
+            print(f"\nratio {labels[name]} / sandbox (median up + down): {ratio:.2f}x (goal >= 4x)")
 
         names = [k for k in phases[0]] if phases else []
         print("\n| `awslab::startup` phase (ms since main, median) | " + " | ".join(names) + " |")
@@ -388,7 +427,7 @@ def main() -> int:
             print("|---|---|---:|")
             print(f"| aws CLI runbook on `sandbox serve`, no waiter sleeps ({runbook['runbook_calls'][0]} aws processes) | "
                   f"{', '.join(ms(t) for t in runbook['runbook'])} | {ms(median(runbook['runbook']))} |")
-            print(f"| awslab up + down on the same `serve` (HTTP) | {', '.join(ms(t) for t in runbook['awslab_http'])} | "
+            print(f"| awslab up + down on the same `serve` (HTTP, `--settle-timeout 0`) | {', '.join(ms(t) for t in runbook['awslab_http'])} | "
                   f"{ms(median(runbook['awslab_http']))} |")
             print(f"\nratio runbook / awslab on serve: {median(runbook['runbook']) / median(runbook['awslab_http']):.1f}x")
         print(f"\nload average at end: {os.getloadavg()[0]:.1f}")
