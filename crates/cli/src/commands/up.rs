@@ -190,13 +190,7 @@ async fn run(args: &UpArgs, sealed: Arc<SealedPlan>, run_id: RunId) -> Result<St
         )
     })?;
     let _ = renderer.await;
-    let status = if interrupt.is_cancelled() {
-        RunStatus::Interrupted
-    } else if report.succeeded() {
-        RunStatus::Succeeded
-    } else {
-        RunStatus::Failed
-    };
+    let status = run_status(interrupt.is_cancelled(), report.succeeded());
     if let Err(error) = journal.append(&Record::RunFinished { status }) {
         eprintln!("error: {error}");
     }
@@ -209,6 +203,17 @@ async fn run(args: &UpArgs, sealed: Arc<SealedPlan>, run_id: RunId) -> Result<St
         &run_id,
         class.as_ref(),
     ))
+}
+
+/// How the run ended, for its journal's last record.
+fn run_status(interrupted: bool, succeeded: bool) -> RunStatus {
+    if interrupted {
+        RunStatus::Interrupted
+    } else if succeeded {
+        RunStatus::Succeeded
+    } else {
+        RunStatus::Failed
+    }
 }
 
 /// Warns about readable AWS CLI files if the plan writes a profile into them.
