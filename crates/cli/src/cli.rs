@@ -178,6 +178,13 @@ pub struct ExportArgs {
     pub target: TargetArgs,
     #[command(flatten)]
     pub vars: VarArgs,
+    /// A plan for a class: its learners (default: the plan's `learners:`).
+    #[command(flatten)]
+    pub class: ClassArgs,
+    /// A plan for a class: write the runbook of this learner, with their names, their
+    /// roster variables and their profile (default: the class's first learner).
+    #[arg(long, value_name = "NAME")]
+    pub learner: Option<String>,
 }
 
 /// What `awslab export` writes.

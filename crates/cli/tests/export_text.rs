@@ -422,3 +422,30 @@ async fn real_account_script_runs_against_a_stand_in_endpoint() {
     drop(serve);
     assert_eq!(lab.inventory(), Vec::<String>::new());
 }
+
+/// A plan for a class exports one learner's runbook: the first learner's by default,
+/// `--learner NAME` another's; a name not in the class is refused with the class's
+/// names, and `--learner` on a plan that is not for a class is refused.
+#[test]
+fn a_class_plan_exports_one_learners_runbook() {
+    let plan = plans().join("classroom.yaml");
+    let first = exported(&plan, "markdown", &[]);
+    assert!(first.contains("student-learner-01-ex1"), "{first}");
+    assert!(!first.contains("learner-02"), "{first}");
+    let roster = tempfile::tempdir().expect("temp dir");
+    let csv = roster.path().join("class.csv");
+    std::fs::write(&csv, "name\nada\nbob\n").expect("roster");
+    let csv = csv.to_str().expect("utf-8 path");
+    let bob = exported(&plan, "sh", &["--roster", csv, "--learner", "bob"]);
+    assert!(bob.contains("student-bob-ex1"), "{bob}");
+    assert!(!bob.contains("student-ada"), "{bob}");
+
+    let unknown = export(&plan, &["--roster", csv, "--learner", "zed"]);
+    assert_eq!(unknown.status.code(), Some(2), "{}", text(&unknown));
+    let said = text(&unknown);
+    assert!(said.contains("no learner `zed`") && said.contains("ada, bob"), "{said}");
+
+    let alone = export(&plans().join("sts-assume-role.yaml"), &["--learner", "ada"]);
+    assert_eq!(alone.status.code(), Some(2), "{}", text(&alone));
+    assert!(text(&alone).contains("not a plan for a class"), "{}", text(&alone));
+}

@@ -14,16 +14,49 @@ use awslab_runbook::{Options, Runbook, build, markdown, sh};
 use crate::cli::{ExportArgs, ExportFormat, TargetArgs, TargetKind};
 use crate::exit::{Failure, OrFail as _, Status, finish};
 
-use super::plan_file::load_reporting;
+use super::plan_file::load_reporting_for;
 
 /// The list of files an export wrote into its folder.
 const MANIFEST: &str = ".awslab-export";
 
 pub fn export(args: &ExportArgs) -> Status {
-    let Some(sealed) = load_reporting(&args.plan, &args.vars) else {
+    let Some(sealed) = load_reporting_for(&args.plan, &args.vars, &args.class) else {
         return Status::Invalid;
     };
-    finish(run(args, &sealed))
+    if sealed.plan.learners.is_empty() {
+        if args.learner.is_some() {
+            eprintln!(
+                "error: `--learner` picks one learner of a class, and `{}` is not a plan for a class\n  help: drop `--learner`, or add `--learners N` or `--roster FILE`",
+                args.plan.display()
+            );
+            return Status::Invalid;
+        }
+        return finish(run(args, &sealed));
+    }
+    // A class: a learner follows their own runbook, so it holds one learner's copy.
+    let learner = match &args.learner {
+        None => sealed.plan.learners.values().next(),
+        Some(name) => sealed.plan.learners.get(name),
+    };
+    let Some(learner) = learner.cloned() else {
+        let names: Vec<&str> = sealed.plan.learners.keys().map(String::as_str).collect();
+        eprintln!(
+            "error: the class has no learner `{}`\n  help: pick one of {}",
+            args.learner.as_deref().unwrap_or_default(),
+            names.join(", ")
+        );
+        return Status::Invalid;
+    };
+    let one = awslab_planner::plan::Class {
+        learners: vec![learner],
+    };
+    match awslab_planner::load_class(&args.plan, &args.vars.load_options(), &one) {
+        Ok(sealed) => finish(run(args, &sealed)),
+        Err(error) => {
+            eprint!("{}", crate::report::render_load_error(&error));
+            Status::Invalid
+        }
+    }
 }
 
 fn run(args: &ExportArgs, sealed: &awslab_planner::SealedPlan) -> Result<Status, Failure> {
