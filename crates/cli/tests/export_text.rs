@@ -443,9 +443,16 @@ fn a_class_plan_exports_one_learners_runbook() {
     let unknown = export(&plan, &["--roster", csv, "--learner", "zed"]);
     assert_eq!(unknown.status.code(), Some(2), "{}", text(&unknown));
     let said = text(&unknown);
-    assert!(said.contains("no learner `zed`") && said.contains("ada, bob"), "{said}");
+    assert!(
+        said.contains("no learner `zed`") && said.contains("ada, bob"),
+        "{said}"
+    );
 
     let alone = export(&plans().join("sts-assume-role.yaml"), &["--learner", "ada"]);
     assert_eq!(alone.status.code(), Some(2), "{}", text(&alone));
-    assert!(text(&alone).contains("not a plan for a class"), "{}", text(&alone));
+    assert!(
+        text(&alone).contains("not a plan for a class"),
+        "{}",
+        text(&alone)
+    );
 }
