@@ -70,8 +70,10 @@ pub struct LearnerTeardown {
     pub removed: usize,
     /// The learner's resources still in the journal as existing (or maybe existing).
     pub left: usize,
-    /// Whether the learner's bundle folder was removed.
+    /// Whether this `down` removed the learner's bundle folder.
     pub bundle_removed: bool,
+    /// Whether the folder was gone already (an earlier `down --learner` removed it).
+    pub bundle_gone_before: bool,
 }
 
 /// Each learner's live resources in `state`.
@@ -122,13 +124,20 @@ pub fn after_down(
                 removed: had.saturating_sub(left),
                 left,
                 bundle_removed: false,
+                bundle_gone_before: false,
             }
         })
         .collect();
     let sound = receipt.damaged_journal.is_none() && after.is_some();
     for row in &mut rows {
         if row.left == 0 && sound && !args.keep_bundles {
-            row.bundle_removed = remove_bundle(&record.folder(&row.name));
+            let folder = record.folder(&row.name);
+            // Only a removal made now is reported as one.
+            if folder.exists() {
+                row.bundle_removed = remove_bundle(&folder);
+            } else {
+                row.bundle_gone_before = true;
+            }
         }
     }
     if !args.keep_bundles {
@@ -147,6 +156,8 @@ pub fn after_down(
     for row in &rows {
         let bundle = if row.bundle_removed {
             "bundle removed"
+        } else if row.bundle_gone_before {
+            "bundle removed before"
         } else if args.keep_bundles {
             "bundle kept"
         } else {
