@@ -298,24 +298,6 @@ fn class_sizes_are_bounded() {
 }
 
 #[test]
-#[ignore = "timing probe"]
-fn probe_300() {
-    let n: usize = std::env::var("N")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(300);
-    let class = Class::numbered(n).unwrap();
-    let t = std::time::Instant::now();
-    let sealed = load_class(
-        &plans_dir().join("sts-assume-role.yaml"),
-        &LoadOptions::default(),
-        &class,
-    )
-    .unwrap();
-    eprintln!("{n}: {:?} {}", t.elapsed(), sealed.plan.steps.len());
-}
-
-#[test]
 fn a_plan_with_a_step_named_learner_keeps_it_in_a_class() {
     let sealed = load_class(
         &plans_dir().join("tagged-lab.yaml"),
