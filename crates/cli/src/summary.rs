@@ -126,12 +126,7 @@ pub fn table(
             // On the in-process sandbox nothing listens: the aws CLI reaches the same
             // world only through `awslab sandbox serve` (the profile's endpoint_url).
             let serve = serve_port.map_or_else(String::new, |port| {
-                let flag = if port == crate::cli::sandbox::DEFAULT_PORT {
-                    String::new()
-                } else {
-                    format!(" --port {port}")
-                };
-                format!("   (needs `awslab sandbox serve{flag}` running)")
+                format!("   (needs `{}` running)", serve_command(port))
             });
             let _ = writeln!(
                 out,
@@ -245,4 +240,14 @@ pub fn write_junit(path: &Path, sealed: &SealedPlan, steps: &[StepSummary]) -> s
     junit.add_test_suite(suite);
     let text = junit.to_string().map_err(std::io::Error::other)?;
     std::fs::write(path, text)
+}
+
+/// The command that serves the sandbox on `port`, for the profiles awslab wrote (their
+/// `endpoint_url` names that port).
+pub fn serve_command(port: u16) -> String {
+    if port == crate::cli::sandbox::DEFAULT_PORT {
+        "awslab sandbox serve".to_owned()
+    } else {
+        format!("awslab sandbox serve --port {port}")
+    }
 }

@@ -262,6 +262,20 @@ async fn a_roster_with_a_failing_learner_gives_the_others_their_lab() {
             .any(|l| l.trim_start().starts_with("bob") && l.contains("FAILED")),
         "{status}"
     );
+    // Each resource says whose it is.
+    assert!(
+        status
+            .lines()
+            .any(|l| l.contains("iam user bob-user (learner bob)")),
+        "{status}"
+    );
+    let secret_steps = || -> Vec<String> {
+        let path = lab.state_dir.join("runs/ros/secrets.json");
+        let store: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+        store.as_object().unwrap().keys().cloned().collect()
+    };
+    assert!(secret_steps().contains(&"user[bob]".to_owned()));
 
     // One learner torn down, then the rest; an unknown learner is named as such.
     let unknown = lab.awslab(&["down", "ros", "--learner", "eve"]);
@@ -287,6 +301,10 @@ async fn a_roster_with_a_failing_learner_gives_the_others_their_lab() {
     );
     assert!(!bundles(&lab, "ros").join("bob").exists());
     assert!(bundles(&lab, "ros").join("ada").exists());
+    // The torn-down learner's credentials left the secrets file; the others' stay.
+    let kept = secret_steps();
+    assert!(!kept.iter().any(|step| step.ends_with("[bob]")), "{kept:?}");
+    assert!(kept.contains(&"user[ada]".to_owned()), "{kept:?}");
     let rest = lab.awslab(&["down"]);
     assert_eq!(rest.status.code(), Some(0), "{}", text(&rest));
     assert_eq!(lab.inventory(), Vec::<String>::new());

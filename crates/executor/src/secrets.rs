@@ -198,6 +198,20 @@ impl SecretsStore {
         Ok(())
     }
 
+    /// Forgets every entry (credentials or MFA seed) whose step id `forget` picks, and
+    /// rewrites the file if one was.
+    pub fn remove_where(
+        &mut self,
+        mut forget: impl FnMut(&str) -> bool,
+    ) -> Result<(), SecretsError> {
+        let before = self.entries.len();
+        self.entries.retain(|step, _| !forget(step));
+        if self.entries.len() != before {
+            self.persist()?;
+        }
+        Ok(())
+    }
+
     fn persist(&self) -> Result<(), SecretsError> {
         let write_error = |source| SecretsError::Write {
             path: self.path.clone(),
@@ -257,6 +271,20 @@ mod tests {
         let reopened = SecretsStore::open(&run_dir).unwrap();
         assert_eq!(reopened.get("user"), Some(&credentials()));
         assert_eq!(reopened.steps().collect::<Vec<_>>(), ["user"]);
+    }
+
+    #[test]
+    fn remove_where_forgets_the_picked_steps_on_disk_and_keeps_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = SecretsStore::open(dir.path()).unwrap();
+        for step in ["user[ada]", "assume[ada]", "user[bob]"] {
+            store.put(step, credentials()).unwrap();
+        }
+        store.remove_where(|step| step.ends_with("[ada]")).unwrap();
+        let reopened = SecretsStore::open(dir.path()).unwrap();
+        assert_eq!(reopened.steps().collect::<Vec<_>>(), ["user[bob]"]);
+        let mode = fs::metadata(reopened.path()).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
     }
 
     #[test]

@@ -73,7 +73,14 @@ fn status_run(args: &StatusArgs) -> Result<Status, Failure> {
         }
     }
     println!("\nResources ({}):", state.resources.len());
+    let class = super::class::ClassRecord::read(&Journal::run_dir(&args.state.state_dir, &run_id));
     for live in &state.resources {
+        // In a class, whose it is (a profile's name is the same in every bundle).
+        let whose = class
+            .as_ref()
+            .and_then(|class| super::class::learner_of_step(live.step.as_deref(), &class.learners))
+            .map(|learner| format!(" (learner {learner})"))
+            .unwrap_or_default();
         let state_word = match &live.state {
             ResourceState::Exists => "exists".to_owned(),
             ResourceState::MayExist => "may exist (call interrupted)".to_owned(),
@@ -82,10 +89,10 @@ fn status_run(args: &StatusArgs) -> Result<Status, Failure> {
         };
         match &live.account {
             Some(account) => println!(
-                "  {} in account `{account}`  [{state_word}]",
+                "  {}{whose} in account `{account}`  [{state_word}]",
                 live.resource.label()
             ),
-            None => println!("  {}  [{state_word}]", live.resource.label()),
+            None => println!("  {}{whose}  [{state_word}]", live.resource.label()),
         }
     }
     Ok(Status::Success)

@@ -13,7 +13,7 @@ use crate::exit::{Failure, Status};
 
 /// Which learner a journaled step belongs to: the last `[NAME]` of its id, if that
 /// names one of `learners`.
-fn learner_of_step<'a>(step: Option<&str>, learners: &'a [String]) -> Option<&'a str> {
+pub fn learner_of_step<'a>(step: Option<&str>, learners: &'a [String]) -> Option<&'a str> {
     let name = step?.strip_suffix(']')?.rsplit_once('[')?.1;
     learners.iter().find(|l| *l == name).map(String::as_str)
 }
@@ -129,6 +129,9 @@ pub fn after_down(
         })
         .collect();
     let sound = receipt.damaged_journal.is_none() && after.is_some();
+    if sound && args.learner.is_some() {
+        forget_secrets(&down.state.state_dir, run_id, record, &rows);
+    }
     for row in &mut rows {
         if row.left == 0 && sound && !args.keep_bundles {
             let folder = record.folder(&row.name);
@@ -179,6 +182,44 @@ pub fn after_down(
                 row.name, row.removed
             );
         }
+    }
+}
+
+/// After `down --learner NAME` left nothing of the learner's: the credentials and MFA
+/// seeds of the learner's steps leave the run's secrets file (a whole run's `down`
+/// removes the file). A learner with something left keeps them, since teardown may
+/// still need them.
+fn forget_secrets(
+    state_dir: &Path,
+    run_id: &RunId,
+    record: &ClassRecord,
+    rows: &[LearnerTeardown],
+) {
+    let done: Vec<&str> = rows
+        .iter()
+        .filter(|row| row.left == 0)
+        .map(|row| row.name.as_str())
+        .collect();
+    if done.is_empty() {
+        return;
+    }
+    let run_dir = awslab_executor::Journal::run_dir(state_dir, run_id);
+    if !run_dir
+        .join(awslab_executor::SecretsStore::FILE_NAME)
+        .exists()
+    {
+        return;
+    }
+    let result = awslab_executor::SecretsStore::open(&run_dir).and_then(|mut secrets| {
+        secrets.remove_where(|step| {
+            learner_of_step(Some(step), &record.learners)
+                .is_some_and(|learner| done.contains(&learner))
+        })
+    });
+    if let Err(error) = result {
+        eprintln!(
+            "warning: the learners' credentials could not be removed from the run's secrets file: {error}"
+        );
     }
 }
 

@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use crate::cli::BundleArgs;
 use crate::exit::{Failure, Status};
 
-pub use down::{after_down, scope_down};
+pub use down::{after_down, learner_of_step, scope_down};
 pub use report::{conclude, status_text};
 
 /// The file in a run's folder that names a class run's learners and bundle folder.

@@ -161,12 +161,10 @@ pub fn table(
         learners.len()
     );
     let serve = serve_port.map_or_else(String::new, |port| {
-        let flag = if port == crate::cli::sandbox::DEFAULT_PORT {
-            String::new()
-        } else {
-            format!(" --port {port}")
-        };
-        format!(" (their profiles need `awslab sandbox serve{flag}` running)")
+        format!(
+            " (their profiles need `{}` running)",
+            crate::summary::serve_command(port)
+        )
     });
     let _ = writeln!(
         out,
