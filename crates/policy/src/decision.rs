@@ -106,7 +106,7 @@ pub enum Reason {
 
 /// An evaluation's verdict with the statements that applied; cheap to build and
 /// serializable. The full per-statement explanation is built on demand by
-/// [`crate::explain`], from the same inputs.
+/// `explain` (the module above this one), from the same inputs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Decision {

@@ -1,12 +1,10 @@
-//! The compiled policy document: kinds of policy, effects, versions and statements,
-//! and the entry points that parse JSON text or a `serde_json::Value` into it. The
-//! checks themselves live in `parse.rs`.
+//! The compiled policy document: kinds of policy, effects, versions and statements.
+//! The entry points that parse JSON text or a `serde_json::Value` into it, and the
+//! checks, live in `parse.rs`.
 
 use serde_json::Value;
 
 use crate::condition::Condition;
-use crate::error::PolicyError;
-use crate::locate;
 use crate::pattern::Glob;
 use crate::principal::PrincipalSpec;
 use crate::variables::ArnMatcher;
@@ -268,31 +266,6 @@ impl ActionIndex {
 }
 
 impl PolicyDocument {
-    /// Parses JSON text, inferring the kind with [`PolicyKind::infer`]. Errors carry
-    /// byte spans into `json`.
-    pub fn parse(json: &str) -> Result<Self, Vec<PolicyError>> {
-        let value = parse_json(json)?;
-        let kind = PolicyKind::infer(&value);
-        crate::parse::document(&value, kind).map_err(|errors| capped(with_spans(json, errors)))
-    }
-
-    /// Parses JSON text as a policy of `kind`. Errors carry byte spans into `json`.
-    pub fn parse_as(json: &str, kind: PolicyKind) -> Result<Self, Vec<PolicyError>> {
-        let value = parse_json(json)?;
-        crate::parse::document(&value, kind).map_err(|errors| capped(with_spans(json, errors)))
-    }
-
-    /// Reads a document already parsed (for example from YAML), inferring its kind.
-    pub fn from_value(value: &Value) -> Result<Self, Vec<PolicyError>> {
-        Self::from_value_as(value, PolicyKind::infer(value))
-    }
-
-    /// Reads a document already parsed as a policy of `kind`. Errors carry paths
-    /// such as `/Statement/0/Effect` but no spans.
-    pub fn from_value_as(value: &Value, kind: PolicyKind) -> Result<Self, Vec<PolicyError>> {
-        crate::parse::document(value, kind).map_err(capped)
-    }
-
     pub fn kind(&self) -> PolicyKind {
         self.kind
     }
@@ -308,55 +281,4 @@ impl PolicyDocument {
     pub fn statements(&self) -> &[Statement] {
         &self.statements
     }
-}
-
-/// At most [`PolicyError::REPORTED`] problems, then one [`PolicyError::More`] saying
-/// how many were left out, so that what is reported stays bounded whatever the input.
-fn capped(mut errors: Vec<PolicyError>) -> Vec<PolicyError> {
-    if errors.len() > PolicyError::REPORTED {
-        let count = errors.len() - PolicyError::REPORTED;
-        errors.truncate(PolicyError::REPORTED);
-        errors.push(PolicyError::More { count });
-    }
-    errors
-}
-
-fn parse_json(json: &str) -> Result<Value, Vec<PolicyError>> {
-    let value = parse_json_text(json)?;
-    let repeated = crate::strict::duplicate_keys(json);
-    if repeated.is_empty() {
-        Ok(value)
-    } else {
-        Err(capped(repeated))
-    }
-}
-
-fn parse_json_text(json: &str) -> Result<Value, Vec<PolicyError>> {
-    serde_json::from_str(json).map_err(|error| {
-        let offset = locate::offset_of(json, error.line(), error.column());
-        let message = error.to_string();
-        let message = message
-            .split(" at line ")
-            .next()
-            .unwrap_or(&message)
-            .to_owned();
-        vec![PolicyError::Syntax {
-            message,
-            path: String::new(),
-            span: Some(miette::SourceSpan::from(
-                offset..offset.saturating_add(1).min(json.len()),
-            )),
-        }]
-    })
-}
-
-fn with_spans(json: &str, mut errors: Vec<PolicyError>) -> Vec<PolicyError> {
-    let mut spans = locate::spans_of(json, errors.iter().map(PolicyError::path));
-    for error in &mut errors {
-        if let Some(span) = spans.remove(error.path()).or_else(|| error.span()) {
-            error.set_span(span);
-        }
-    }
-    errors.sort_by_key(|error| error.span().map_or(usize::MAX, |span| span.offset()));
-    errors
 }

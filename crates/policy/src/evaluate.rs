@@ -287,12 +287,12 @@ fn decide(
     }
     // The resource ARN is split once: its account is the owner unless one is given
     // (see `Request::resource_owner`), and its service tells a KMS key.
-    let parts = crate::principal::arn_parts(&request.resource);
+    let parts = crate::arn::arn_parts(&request.resource);
     let owner = request.resource_account.as_deref().or_else(|| {
         parts
             .as_ref()
             .map(|parts| parts.account)
-            .filter(|account| crate::principal::is_account_id(account))
+            .filter(|account| crate::arn::is_account_id(account))
     });
     let same_account = owner.is_none_or(|account| account == principal.account);
     let trust = input

@@ -26,6 +26,7 @@
 //! # Ok::<(), usize>(())
 //! ```
 
+mod arn;
 mod condition;
 mod decision;
 mod document;

@@ -5,6 +5,7 @@
 
 use serde_json::Value;
 
+use crate::arn::{ArnParts, arn_parts, is_account_id};
 use crate::error::PolicyError;
 use crate::request::{Principal, PrincipalKind};
 
@@ -261,38 +262,6 @@ fn role_matches(policy_arn: &str, principal: &Principal) -> bool {
     account == principal.account && session_role == Some(name)
 }
 
-/// The six colon-separated parts of an ARN: `arn`, partition, service, region,
-/// account and resource (which may itself contain colons).
-pub(crate) struct ArnParts<'a> {
-    pub partition: &'a str,
-    pub service: &'a str,
-    pub region: &'a str,
-    pub account: &'a str,
-    pub resource: &'a str,
-}
-
-/// Splits an ARN into its parts, or `None` if it is not `arn:...` with six parts.
-pub(crate) fn arn_parts(arn: &str) -> Option<ArnParts<'_>> {
-    let mut parts = arn.splitn(6, ':');
-    let (Some("arn"), Some(partition), Some(service), Some(region), Some(account), Some(resource)) = (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    ) else {
-        return None;
-    };
-    Some(ArnParts {
-        partition,
-        service,
-        region,
-        account,
-        resource,
-    })
-}
-
 fn role_parts(arn: &str) -> Option<(&str, &str)> {
     let ArnParts {
         service: "iam",
@@ -305,10 +274,6 @@ fn role_parts(arn: &str) -> Option<(&str, &str)> {
     };
     let path = resource.strip_prefix("role/")?;
     Some((account, path.rsplit('/').next().unwrap_or(path)))
-}
-
-pub(crate) fn is_account_id(text: &str) -> bool {
-    text.len() == 12 && text.bytes().all(|byte| byte.is_ascii_digit())
 }
 
 fn root_account(arn: &str) -> Option<&str> {

@@ -123,13 +123,13 @@ impl Principal {
     /// federated user. Returns `None` for anything else (including role ARNs, which
     /// are not callers).
     pub fn from_arn(arn: &str) -> Option<Self> {
-        let crate::principal::ArnParts {
+        let crate::arn::ArnParts {
             partition,
             service,
             account,
             resource,
             ..
-        } = crate::principal::arn_parts(arn)?;
+        } = crate::arn::arn_parts(arn)?;
         let mut principal = Self::named(arn, PrincipalKind::Anonymous);
         account.clone_into(&mut principal.account);
         match (service, resource.split_once('/')) {
@@ -419,8 +419,8 @@ impl OwnerSource {
 /// (`arn:aws:kms:us-east-1:111122223333:key/...` gives `111122223333`); `None` for ARNs
 /// without one (`arn:aws:s3:::bucket`, `arn:aws:iam::aws:policy/...`) and for `*`.
 pub fn account_of_arn(arn: &str) -> Option<&str> {
-    let parts = crate::principal::arn_parts(arn)?;
-    crate::principal::is_account_id(parts.account).then_some(parts.account)
+    let parts = crate::arn::arn_parts(arn)?;
+    crate::arn::is_account_id(parts.account).then_some(parts.account)
 }
 
 /// The request's condition keys: the explicit context first, then keys derived from

@@ -2,12 +2,12 @@
 //! `sts:GetCallerIdentity` always succeeds for valid credentials (even under an explicit
 //! deny), AWS managed policies cannot be changed by any caller, roles under the
 //! `/aws-service-role/` and `/aws-reserved/` paths cannot be changed by callers, and
-//! `alias/aws/...` KMS aliases are reserved for AWS. [`crate::evaluate`] applies them
+//! `alias/aws/...` KMS aliases are reserved for AWS. Evaluation (the `evaluate` module) applies them
 //! before any policy; [`service_rule`] answers on its own.
 
 use serde::{Deserialize, Serialize};
 
-use crate::principal::arn_parts;
+use crate::arn::arn_parts;
 use crate::request::Request;
 
 /// A rule of the service that decides a request whatever the policies say.

@@ -4,10 +4,11 @@
 //! full `AssumeRole` decision, which also needs the caller's identity policies, pass
 //! the trust policy as the resource policy to [`crate::evaluate`].
 
+use crate::arn::is_account_id;
 use crate::decision::{Decision, Grant, PolicyType, Reason, Verdict};
 use crate::document::{Effect, PolicyDocument};
 use crate::evaluate::{NamedPolicy, View, scan};
-use crate::principal::{PrincipalMatch, is_account_id};
+use crate::principal::PrincipalMatch;
 use crate::request::{Context, Principal};
 
 /// A static answer to "does this trust policy admit this principal?".

@@ -12,5 +12,5 @@ mod operator_files;
 
 pub use aws_cli::aws_cli_installed;
 pub use modules::{ModuleGraph, first_cycle, module_graph};
-pub use moto::{AdminKeys, MotoServer};
-pub use operator_files::OperatorFiles;
+pub use moto::MotoServer;
+pub use operator_files::{AdminKeys, OperatorFiles};

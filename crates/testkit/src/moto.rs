@@ -15,19 +15,12 @@ use aws_sdk_iam::config::retry::RetryConfig;
 use aws_sdk_iam::config::{BehaviorVersion, Region};
 use aws_smithy_http_client::tls;
 
-use crate::operator_files::OperatorFiles;
+use crate::operator_files::{AdminKeys, OperatorFiles};
 
 const LAUNCHER: &str = include_str!("moto_launcher.py");
 const READY_TIMEOUT: Duration = Duration::from_mins(1);
 const ADMIN_POLICY: &str =
     r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
-
-/// The operator's access key pair on a [`MotoServer`].
-#[derive(Clone, Debug, Default)]
-pub struct AdminKeys {
-    pub access_key_id: String,
-    pub secret_access_key: String,
-}
 
 /// A running moto server; killed on drop.
 #[derive(Debug)]

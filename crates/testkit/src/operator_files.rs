@@ -8,7 +8,12 @@ use std::io;
 use std::path::PathBuf;
 use std::process::Command;
 
-use crate::moto::AdminKeys;
+/// The operator's access key pair on a moto server ([`crate::MotoServer`]).
+#[derive(Clone, Debug, Default)]
+pub struct AdminKeys {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+}
 
 /// Variables removed from a child's environment so it sees only the operator files.
 const CLEARED: &[&str] = &[
