@@ -137,9 +137,13 @@ impl SqliteStore {
         place::create_private_folder(state_dir)?;
         place::remove_stale(state_dir);
         let path = state_dir.join(open::FILE_NAME);
-        let placement = match (open::inspect(&path), opening) {
+        let found = open::inspect(&path);
+        // A file of this layout with nothing to migrate is used as it is: no write
+        // transaction at open (a reset still replaces it).
+        let current = opening == Opening::Keep && matches!(found, Ok(Found::Current));
+        let placement = match (found, opening) {
             (Ok(Found::Absent), _) => Some(Placement::Link),
-            (Ok(Found::Blank | Found::Ours), _) => None,
+            (Ok(Found::Blank | Found::Ours | Found::Current), _) => None,
             // Only damage is replaced: a file that is busy or unreadable for another
             // reason is left to whoever holds it.
             (Err(StoreError::Damaged { .. }), Opening::Replace) => Some(Placement::Replace),
@@ -152,6 +156,7 @@ impl SqliteStore {
                 Built::Placed(cache) => (cache, None),
                 Built::Lost(world) => (Cache::empty(), Some(Seed::Made(Box::new(world)))),
             },
+            None if current => (Cache::empty(), None),
             None => (Cache::empty(), Some(Seed::Later(seed))),
         };
         let connection = connect::connect(&path).map_err(|source| StoreError::Database {
