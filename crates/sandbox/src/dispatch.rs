@@ -10,7 +10,7 @@ use crate::ids;
 use crate::model::{CommonError, S3Error};
 use crate::sandbox::Sandbox;
 use crate::services::{ApiError, Call, Check, Handle, Input, Shape, iam, other, registry, s3};
-use crate::state::{DecisionRecord, Outcome, World};
+use crate::state::{Decided, DecisionRecord, Outcome, StoreError, World};
 use crate::wire::auth_errors::{Family, auth_error};
 use crate::wire::{self, HttpRequest, HttpResponse, Route, query};
 use std::fmt::Write as _;
@@ -84,12 +84,11 @@ impl Sandbox {
         let handler = registered.and_then(|found| found.handler(&action));
         let unsigned_allowed =
             registered.is_some_and(|found| found.unsigned.contains(&action.as_str()));
-        let mut explanation = Explanation::default();
         let mut answer: Result<Shape, ApiError> = Err(ApiError::of(
             CommonError::InternalFailure,
             "The request was not run",
         ));
-        let transaction = self.store.transact(&mut |world| {
+        let transaction = self.transact_keeping(request_id, &mut |world, explanation| {
             world.propagation_delay_ms = self.rehearsal.propagation_delay_ms();
             let caller = match authenticated(world, signed, Family::Query) {
                 Ok(Some(caller)) => caller,
@@ -117,16 +116,9 @@ impl Sandbox {
                 } else {
                     // Another query service: authorize, then answer read-only calls empty.
                     let check = other::check(service, &action);
-                    authorize_all(
-                        world,
-                        &caller,
-                        &[check],
-                        &facts,
-                        request_id,
-                        &mut explanation,
-                    )
-                    .and_then(|()| other::answer(service, &action))
-                    .map(|()| Shape::new())
+                    authorize_all(world, &caller, &[check], &facts, request_id, explanation)
+                        .and_then(|()| other::answer(service, &action))
+                        .map(|()| Shape::new())
                 };
                 return Outcome::Discard;
             };
@@ -137,12 +129,11 @@ impl Sandbox {
                 &caller,
                 &facts,
                 request_id,
-                &mut explanation,
+                explanation,
             );
             answer = result;
             commit
         });
-        self.keep(request_id, explanation);
         match (transaction, answer) {
             (Err(error), _) => query::error(
                 service,
@@ -181,12 +172,11 @@ impl Sandbox {
             unemulated = s3::Unemulated::new(operation, modeled);
             &unemulated
         };
-        let mut explanation = Explanation::default();
         let mut answer = Err(ApiError::of(
             S3Error::InternalError,
             "The request was not run",
         ));
-        let transaction = self.store.transact(&mut |world| {
+        let transaction = self.transact_keeping(request_id, &mut |world, explanation| {
             world.propagation_delay_ms = self.rehearsal.propagation_delay_ms();
             let caller = match authenticated(world, signed, Family::S3) {
                 Ok(Some(caller)) => caller,
@@ -207,12 +197,11 @@ impl Sandbox {
                 &caller,
                 &facts(signed),
                 request_id,
-                &mut explanation,
+                explanation,
             );
             answer = result;
             commit
         });
-        self.keep(request_id, explanation);
         match (transaction, answer) {
             (Err(error), _) => wire::s3::error(
                 &ApiError::of(S3Error::InternalError, error.to_string()),
@@ -232,9 +221,8 @@ impl Sandbox {
         request_id: &str,
     ) -> HttpResponse {
         let operation = target.rsplit('.').next().unwrap_or(target).to_owned();
-        let mut explanation = Explanation::default();
         let mut answer = Ok(());
-        let transaction = self.store.transact(&mut |world| {
+        let transaction = self.transact_keeping(request_id, &mut |world, explanation| {
             answer = match authenticated(world, signed, Family::Query) {
                 Ok(Some(caller)) => self
                     .rehearsal
@@ -248,7 +236,7 @@ impl Sandbox {
                             &[other::check(service, &operation)],
                             &facts(signed),
                             request_id,
-                            &mut explanation,
+                            explanation,
                         )
                         .and_then(|()| other::answer(service, &operation))
                     }),
@@ -257,7 +245,6 @@ impl Sandbox {
             };
             Outcome::Discard
         });
-        self.keep(request_id, explanation);
         let (status, body) = match (transaction, answer) {
             (Err(error), _) => (
                 500,
@@ -280,20 +267,25 @@ impl Sandbox {
             .header("x-amzn-requestid", request_id)
     }
 
-    fn keep(&self, request_id: &str, explanation: Explanation) {
-        if explanation.text.is_empty() {
-            return;
-        }
-        let at = time::OffsetDateTime::now_utc().unix_timestamp();
-        let record = DecisionRecord {
-            request_id: request_id.to_owned(),
-            at,
-            explanation: explanation.text,
-            denied: explanation.denied,
-        };
-        if let Err(error) = self.store.record_decision(record) {
-            tracing::warn!(%error, "the sandbox could not keep a decision for explain");
-        }
+    /// Runs `change` in one store transaction and keeps the decision it explains (for
+    /// `explain`) in the same transaction: one commit for both, done before the
+    /// answer goes out (see `Store::transact_deciding`).
+    fn transact_keeping(
+        &self,
+        request_id: &str,
+        change: &mut dyn FnMut(&mut World, &mut Explanation) -> Outcome,
+    ) -> Result<(), StoreError> {
+        self.store.transact_deciding(&mut |world| {
+            let mut explanation = Explanation::default();
+            let outcome = change(world, &mut explanation);
+            let decision = (!explanation.text.is_empty()).then(|| DecisionRecord {
+                request_id: request_id.to_owned(),
+                at: time::OffsetDateTime::now_utc().unix_timestamp(),
+                explanation: explanation.text,
+                denied: explanation.denied,
+            });
+            Decided { outcome, decision }
+        })
     }
 }
 

@@ -23,17 +23,15 @@ impl Sandbox {
         form: &[(String, String)],
         request_id: &str,
     ) -> HttpResponse {
-        let mut explanation = Explanation::default();
         let mut answer = Err(ApiError::new(
             500,
             "InternalFailure",
             "The request was not run",
         ));
-        let transaction = self.store.transact(&mut |world| {
-            answer = self.generic_in(world, routed, signed, form, request_id, &mut explanation);
+        let transaction = self.transact_keeping(request_id, &mut |world, explanation| {
+            answer = self.generic_in(world, routed, signed, form, request_id, explanation);
             Outcome::Discard
         });
-        self.keep(request_id, explanation);
         let Routed {
             service,
             protocol,

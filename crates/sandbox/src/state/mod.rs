@@ -26,6 +26,14 @@ pub enum Outcome {
     Discard,
 }
 
+/// What a request's transaction decided: what to do with its changes, and the decision
+/// to keep for `explain` (`None`: the request was not authorized, so nothing to keep).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decided {
+    pub outcome: Outcome,
+    pub decision: Option<DecisionRecord>,
+}
+
 /// A decision the sandbox recorded for `awslab sandbox explain REQUEST-ID`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecisionRecord {
@@ -112,6 +120,25 @@ pub trait Store: Send + Sync {
     /// [`Outcome::Commit`]. `change` must validate before it mutates, so a discarded
     /// transaction leaves nothing half done (a store may still reload after one).
     fn transact(&self, change: &mut dyn FnMut(&mut World) -> Outcome) -> Result<(), StoreError>;
+
+    /// [`Store::transact`] for a request: keeps the decision `change` returns (for
+    /// `explain`) in the same transaction, with the change or, on
+    /// [`Outcome::Discard`], alone. When this returns `Ok`, both are committed, so the
+    /// answer may go out and another process's `explain` finds the decision. When it
+    /// fails, neither is kept. A store without transactions of its own commits them one
+    /// after the other (this default).
+    fn transact_deciding(
+        &self,
+        change: &mut dyn FnMut(&mut World) -> Decided,
+    ) -> Result<(), StoreError> {
+        let mut decision = None;
+        self.transact(&mut |world| {
+            let decided = change(world);
+            decision = decided.decision;
+            decided.outcome
+        })?;
+        decision.map_or(Ok(()), |record| self.record_decision(record))
+    }
 
     /// Keeps a decision for `explain`; only the most recent ones are kept.
     fn record_decision(&self, record: DecisionRecord) -> Result<(), StoreError>;

@@ -36,6 +36,9 @@ pub(super) enum Found {
     Blank,
     /// awslab's, sound as far as checked (its layout is checked when it is prepared).
     Ours,
+    /// awslab's, sound as far as checked, and of this awslab's layout with nothing to
+    /// migrate: opening it needs no write (no `prepare`).
+    Current,
 }
 
 /// Why a file is refused.
@@ -238,6 +241,14 @@ fn check_contents(
             )?;
             if worlds != 1 {
                 return Ok(Err(Damage::new("the world's row is missing").into()));
+            }
+            let migrated: bool = connection.query_row(
+                "SELECT count(*) FROM pragma_table_info('decisions') WHERE name = 'denied'",
+                [],
+                |row| row.get::<_, i64>(0).map(|count| count > 0),
+            )?;
+            if migrated {
+                return Ok(Ok(Found::Current));
             }
         }
     }

@@ -14,6 +14,9 @@ use crate::state::{StoreError, World, place};
 /// How long a connection waits for another process's lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// How many prepared statements a connection keeps: more than the store has.
+const STATEMENTS: usize = 64;
+
 /// Opens the existing database at `path` for this process: WAL mode, `synchronous =
 /// NORMAL`, waiting for other processes' locks.
 pub(super) fn connect(path: &Path) -> Result<Connection, rusqlite::Error> {
@@ -24,6 +27,8 @@ pub(super) fn connect(path: &Path) -> Result<Connection, rusqlite::Error> {
             | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     connection.busy_timeout(BUSY_TIMEOUT)?;
+    // Every statement of a request's transaction stays prepared (rusqlite keeps 16).
+    connection.set_prepared_statement_cache_capacity(STATEMENTS);
     set_wal(&connection)?;
     connection.pragma_update(None, "synchronous", "NORMAL")?;
     Ok(connection)

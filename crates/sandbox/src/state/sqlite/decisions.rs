@@ -14,15 +14,20 @@ pub(super) const UNKNOWN_DENIAL: &str = "note: recorded by an older awslab, whic
 /// Every this many decisions, the ones older than the kept are dropped.
 const PRUNE_EVERY: i64 = 256;
 
+/// Inserts `record`, in the caller's transaction (a request's own, so its decision is
+/// committed with it: see `Store::transact_deciding`); prepared once per connection.
 pub(super) fn record(connection: &Connection, record: &DecisionRecord) -> rusqlite::Result<()> {
-    connection.execute(
-        "INSERT OR REPLACE INTO decisions (request_id, at, explanation, denied) VALUES (?1, ?2, ?3, ?4)",
-        params![record.request_id, record.at, record.explanation, record.denied],
-    )?;
+    connection
+        .prepare_cached(
+            "INSERT OR REPLACE INTO decisions (request_id, at, explanation, denied) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![record.request_id, record.at, record.explanation, record.denied])?;
     let seq = connection.last_insert_rowid();
     let kept = i64::try_from(KEPT_DECISIONS).unwrap_or(i64::MAX);
     if seq % PRUNE_EVERY == 0 {
-        connection.execute("DELETE FROM decisions WHERE seq <= ?1", params![seq - kept])?;
+        connection
+            .prepare_cached("DELETE FROM decisions WHERE seq <= ?1")?
+            .execute(params![seq - kept])?;
     }
     Ok(())
 }
@@ -49,11 +54,10 @@ pub(super) fn find(
     request_id: &str,
 ) -> rusqlite::Result<Option<DecisionRecord>> {
     connection
-        .query_row(
+        .prepare_cached(
             "SELECT request_id, at, explanation, denied FROM decisions WHERE request_id = ?1",
-            params![request_id],
-            read,
-        )
+        )?
+        .query_row(params![request_id], read)
         .optional()
 }
 

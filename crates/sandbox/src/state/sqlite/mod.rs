@@ -33,7 +33,7 @@ use super::blobs::SqliteBlobs;
 use super::lazy::RowSource;
 use super::open::{self, Found};
 use super::place;
-use super::{DecisionRecord, Outcome, Store, StoreError, World};
+use super::{Decided, DecisionRecord, Outcome, Store, StoreError, World};
 
 /// The world in `<state dir>/sandbox.db`.
 pub struct SqliteStore {
@@ -137,9 +137,13 @@ impl SqliteStore {
         place::create_private_folder(state_dir)?;
         place::remove_stale(state_dir);
         let path = state_dir.join(open::FILE_NAME);
-        let placement = match (open::inspect(&path), opening) {
+        let found = open::inspect(&path);
+        // A file of this layout with nothing to migrate is used as it is: no write
+        // transaction at open (a reset still replaces it).
+        let current = opening == Opening::Keep && matches!(found, Ok(Found::Current));
+        let placement = match (found, opening) {
             (Ok(Found::Absent), _) => Some(Placement::Link),
-            (Ok(Found::Blank | Found::Ours), _) => None,
+            (Ok(Found::Blank | Found::Ours | Found::Current), _) => None,
             // Only damage is replaced: a file that is busy or unreadable for another
             // reason is left to whoever holds it.
             (Err(StoreError::Damaged { .. }), Opening::Replace) => Some(Placement::Replace),
@@ -152,6 +156,7 @@ impl SqliteStore {
                 Built::Placed(cache) => (cache, None),
                 Built::Lost(world) => (Cache::empty(), Some(Seed::Made(Box::new(world)))),
             },
+            None if current => (Cache::empty(), None),
             None => (Cache::empty(), Some(Seed::Later(seed))),
         };
         let connection = connect::connect(&path).map_err(|source| StoreError::Database {
@@ -197,10 +202,12 @@ impl SqliteStore {
         cached.connection.total_changes()
     }
 
-    /// One transaction (see [`Store::transact`]).
+    /// One transaction (see [`Store::transact_deciding`]): the change, then the
+    /// decision, then one commit. A request that changes nothing and decides nothing
+    /// commits a transaction that wrote nothing (`SQLite` then writes no log frame).
     fn transact_once(
         &self,
-        change: &mut dyn FnMut(&mut World) -> Outcome,
+        change: &mut dyn FnMut(&mut World) -> Decided,
     ) -> Result<(), StoreError> {
         let mut guard = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         let Cached {
@@ -213,35 +220,34 @@ impl SqliteStore {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|error| self.database_error(error))?;
         let (version, horizon): (i64, i64) = transaction
-            .query_row(
-                "SELECT version, horizon FROM meta WHERE id = 0",
-                [],
-                |row| Ok((row.get(0)?, row.get(1)?)),
-            )
+            .prepare_cached("SELECT version, horizon FROM meta WHERE id = 0")
+            .and_then(|mut statement| statement.query_row([], |row| Ok((row.get(0)?, row.get(1)?))))
             .map_err(|error| self.database_error(error))?;
         if let Err(failure) = sync::refresh(&transaction, cache, source, version, horizon) {
             return Err(self.error(failure));
         }
         cache.world.blobs.begin(self.blobs.clone());
-        let outcome = change(&mut cache.world);
+        let Decided { outcome, decision } = change(&mut cache.world);
         // A row the change read could not be read: it may have decided on a world
         // that is not there. Nothing is committed.
         let read = || reader.take_failure().map_or(Ok(()), Err);
         let done = read().and_then(|()| {
-            if outcome == Outcome::Commit {
-                let written = sync::commit_changes(&transaction, cache, version + 1)?;
-                read()?;
-                transaction.commit()?;
-                if let Some(world_row) = written {
-                    cache.version = version + 1;
-                    cache.world_row = world_row;
-                }
-                Ok(())
+            let written = if outcome == Outcome::Commit {
+                sync::commit_changes(&transaction, cache, version + 1)?
             } else {
                 sync::reload_touched(&transaction, cache, source)?;
-                read()?;
-                transaction.commit().map_err(Failure::from)
+                None
+            };
+            read()?;
+            if let Some(decision) = &decision {
+                decisions::record(&transaction, decision)?;
             }
+            transaction.commit()?;
+            if let Some(world_row) = written {
+                cache.version = version + 1;
+                cache.world_row = world_row;
+            }
+            Ok(())
         });
         if let Err(failure) = done {
             // The cache may hold what the database does not: start it again.
@@ -254,6 +260,16 @@ impl SqliteStore {
 
 impl Store for SqliteStore {
     fn transact(&self, change: &mut dyn FnMut(&mut World) -> Outcome) -> Result<(), StoreError> {
+        self.transact_deciding(&mut |world| Decided {
+            outcome: change(world),
+            decision: None,
+        })
+    }
+
+    fn transact_deciding(
+        &self,
+        change: &mut dyn FnMut(&mut World) -> Decided,
+    ) -> Result<(), StoreError> {
         self.transact_once(change).inspect_err(|error| {
             tracing::error!(%error, "the sandbox's state database failed a transaction");
         })

@@ -183,10 +183,9 @@ pub(super) fn commit_changes(
             }],
         )?;
     }
-    transaction.execute(
-        "UPDATE meta SET version = ?1 WHERE id = 0",
-        params![version],
-    )?;
+    transaction
+        .prepare_cached("UPDATE meta SET version = ?1 WHERE id = 0")?
+        .execute(params![version])?;
     if version % TOMBSTONE_VERSIONS == 0 {
         let horizon = version - TOMBSTONE_VERSIONS;
         transaction.execute(
