@@ -107,7 +107,7 @@ pub fn answer_aliases(call: &str) -> impl Iterator<Item = (&'static str, &'stati
 /// The call `service.Operation`, if a model has it.
 pub fn find_call(name: &str) -> Option<Call> {
     let (service, operation) = name.split_once('.')?;
-    let (service_name, model) = models().services.get_key_value(service)?;
+    let (service_name, model) = models().service(service)?;
     let (operation_name, operation) = model.operations.get_key_value(operation)?;
     Some(Call {
         service_name,
@@ -120,7 +120,7 @@ pub fn find_call(name: &str) -> Option<Call> {
 impl Call {
     /// Every call of every service, as `service.Operation`.
     pub fn all() -> impl Iterator<Item = Call> {
-        models().services.iter().flat_map(|(service_name, model)| {
+        models().iter().flat_map(|(service_name, model)| {
             model
                 .operations
                 .iter()

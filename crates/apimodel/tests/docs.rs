@@ -21,7 +21,7 @@ fn render() -> String {
          are refused at validate. See the `verify` section of [`plan-format.md`](plan-format.md).\n",
     );
     let _ = writeln!(out, "\nbotocore {}\n", models().botocore);
-    for (service, model) in &models().services {
+    for (service, model) in models().iter() {
         let _ = writeln!(
             out,
             "## `{service}` ({} protocol, API version {})\n",

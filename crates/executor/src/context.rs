@@ -1,5 +1,6 @@
 //! The narrow context a step kind works through, below both the engine and the step
-//! modules: render a template, the clients of an identity, a journaled
+//! modules: render a template, the clients of an identity (one per identity per run,
+//! see [`crate::clients`]), a journaled
 //! [`StepCx::create`], credentials, notes, and [`StepCx::settle`] to wait on IAM's
 //! eventual consistency. Step modules never see the engine; the engine owns the
 //! [`RunState`] and hands each step a [`StepCx`] over it.
@@ -20,7 +21,8 @@ use awslab_planner::{SealedPlan, StepId};
 use indexmap::IndexMap;
 
 use crate::classify::{ErrorClass, ErrorInfo};
-use crate::client::{Target, config_for_static, sts_client};
+use crate::client::Target;
+use crate::clients::{Clients, IdentityClients};
 use crate::error::StepError;
 use crate::journal::{Journal, JournalState, Record, ResourceState, RunId};
 use crate::profile_files::ProfilePaths;
@@ -96,6 +98,8 @@ pub struct RunState {
     notes: Mutex<IndexMap<String, StepNote>>,
     /// Identities (steps) whose credentials STS has accepted in this run.
     accepted: Mutex<HashSet<String>>,
+    /// The SDK clients of each identity, built on first use.
+    clients: Clients,
 }
 
 impl RunState {
@@ -122,7 +126,13 @@ impl RunState {
                 .collect(),
             notes: Mutex::new(IndexMap::new()),
             accepted: Mutex::new(HashSet::new()),
+            clients: Clients::new(),
         }
+    }
+
+    /// How many SDK clients the run has built so far (one per identity and service).
+    pub fn clients_built(&self) -> usize {
+        self.clients.built()
     }
 
     pub fn outputs(&self) -> IndexMap<String, IndexMap<String, String>> {
@@ -300,18 +310,36 @@ impl<'a> StepCx<'a> {
     /// The SDK config of an identity: the operator (none, or `operator`) or a step's
     /// credentials.
     pub fn config_as(&self, identity: Option<&str>) -> Result<SdkConfig, StepError> {
+        Ok(self.clients_as(identity)?.config().clone())
+    }
+
+    /// The clients of the operator of the account this step runs in, shared by every
+    /// step of the run that acts as that operator.
+    pub fn operator_clients(&self) -> Arc<IdentityClients> {
+        let account = self.account_name();
+        self.run
+            .clients
+            .operator(account.as_deref(), || self.operator().clone())
+    }
+
+    /// The clients of a step's `as:` identity (the operator when it has none).
+    pub fn clients_of(
+        &self,
+        identity: Option<&IdentityName>,
+    ) -> Result<Arc<IdentityClients>, StepError> {
+        self.clients_as(identity.map(|i| i.value.as_str()))
+    }
+
+    /// The clients of an identity: the operator (none, or `operator`) or a step's
+    /// credentials (new clients when they changed).
+    pub fn clients_as(&self, identity: Option<&str>) -> Result<Arc<IdentityClients>, StepError> {
         match identity {
-            None | Some(OPERATOR) => Ok(self.operator().clone()),
+            None | Some(OPERATOR) => Ok(self.operator_clients()),
             Some(step) => {
                 let creds = self.credentials(step).ok_or_else(|| {
                     StepError::Local(format!("step `{step}` has no credentials (did it run?)"))
                 })?;
-                Ok(config_for_static(
-                    self.target(),
-                    &creds.access_key_id,
-                    &creds.secret_access_key,
-                    creds.session_token.as_ref(),
-                ))
+                Ok(self.run.clients.step(self.target(), step, &creds))
             }
         }
     }
@@ -525,11 +553,20 @@ impl<'a> StepCx<'a> {
         &self,
         identity: Option<&IdentityName>,
     ) -> Result<SdkConfig, StepError> {
+        Ok(self.accepted_clients_of(identity).await?.config().clone())
+    }
+
+    /// The clients of a step's `as:` identity, once STS accepts its credentials (see
+    /// [`StepCx::accepted_config_of`]).
+    pub async fn accepted_clients_of(
+        &self,
+        identity: Option<&IdentityName>,
+    ) -> Result<Arc<IdentityClients>, StepError> {
         let name = identity.map(|i| i.value.as_str());
         if let Some(step) = name.filter(|step| *step != OPERATOR) {
             self.await_identity(step).await?;
         }
-        self.config_as(name)
+        self.clients_as(name)
     }
 
     /// Waits until STS accepts the credentials of step `step`, once per run.
@@ -547,8 +584,7 @@ impl<'a> StepCx<'a> {
     }
 
     async fn await_credentials_of(&self, step: &str) -> Result<(), StepError> {
-        let config = self.config_as(Some(step))?;
-        let sts = sts_client(&config);
+        let sts = self.clients_as(Some(step))?.sts();
         let what = if step == self.step.as_str() {
             "waiting for the new credentials".to_owned()
         } else {

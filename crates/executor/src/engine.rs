@@ -55,6 +55,12 @@ impl Engine {
         &self.run.options
     }
 
+    /// How many SDK clients the run has built: one per identity and service it
+    /// called (see [`crate::clients`]).
+    pub fn clients_built(&self) -> usize {
+        self.run.clients_built()
+    }
+
     async fn run_step(&self, id: &StepId, context: &StepContext<StepId>) -> Result<(), StepError> {
         let step = self
             .run

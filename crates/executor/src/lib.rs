@@ -9,13 +9,14 @@
 //! configuration for a [`client::Target`] ([`client`]).
 //!
 //! Module layering (no cycles): `redaction`, `request_ids`, `scheduler`, `settle`, `classify`, `secrets`,
-//! `profile_files`, `client` at the bottom; `resources` above them; `journal` above
+//! `profile_files`, `client`, `clients` at the bottom; `resources` above them; `journal` above
 //! `resources`; `context` above those; `steps` on `context`; `engine` and `teardown`
 //! on top.
 
 pub mod api;
 pub mod classify;
 pub mod client;
+pub mod clients;
 pub mod context;
 pub mod credentials;
 pub mod doctor;

@@ -225,9 +225,14 @@ impl Run {
     }
 
     async fn up(&self) -> bool {
+        self.up_plan(PLAN).await.0
+    }
+
+    /// Runs `plan` up: whether it succeeded, and how many SDK clients it built.
+    async fn up_plan(&self, plan: &str) -> (bool, usize) {
         let sealed = Arc::new(
             check_source(
-                SourceFile::new(self.dir.path().join("plan.yaml"), PLAN),
+                SourceFile::new(self.dir.path().join("plan.yaml"), plan),
                 &[],
             )
             .map_err(|e| e.to_string())
@@ -282,8 +287,12 @@ impl Run {
                 )
             })
             .collect();
-        let report = Scheduler::new(nodes).unwrap().run(engine).await.unwrap();
-        report.succeeded()
+        let report = Scheduler::new(nodes)
+            .unwrap()
+            .run(Arc::clone(&engine))
+            .await
+            .unwrap();
+        (report.succeeded(), engine.clients_built())
     }
 
     async fn down(&self) -> (awslab_executor::Receipt, Vec<RunEvent>) {
@@ -408,4 +417,26 @@ async fn a_profile_journaled_but_never_written_is_not_reported_deleted() {
         ),
         "{events:?}"
     );
+}
+
+#[tokio::test]
+async fn steps_of_one_identity_share_one_client() {
+    let run = Run::new();
+    let plan = r#"
+name: in-process
+steps:
+  first: { iam.user: { name: "first-${run.id}" } }
+  second: { iam.user: { name: "second-${run.id}" } }
+  third: { iam.user: { name: "third-${run.id}" }, needs: [first, second] }
+"#;
+    let (succeeded, built) = run.up_plan(plan).await;
+    assert!(succeeded, "the run failed: {:?}", run.fake.actions());
+    let creates = run
+        .fake
+        .actions()
+        .iter()
+        .filter(|a| *a == "CreateUser")
+        .count();
+    assert_eq!(creates, 3);
+    assert_eq!(built, 1, "three operator steps share one IAM client");
 }

@@ -8,7 +8,6 @@ use aws_sdk_cloudformation::types::{Capability, Parameter, Stack, StackStatus, T
 use awslab_planner::kinds::CfnStack;
 use indexmap::IndexMap;
 
-use crate::client::cloudformation_client;
 use crate::context::StepCx;
 use crate::error::StepError;
 use crate::resources::{self, ResourceRef};
@@ -22,7 +21,7 @@ crate::step_outputs! {
 const DEFAULT_DEADLINE: Duration = Duration::from_mins(30);
 
 pub async fn run(spec: &CfnStack, cx: &StepCx<'_>) -> Result<Outputs, StepError> {
-    let cfn = cloudformation_client(cx.operator());
+    let cfn = cx.operator_clients().cloudformation();
     let name = cx.render(&spec.name.value)?;
     let path = cx.base_dir().join(cx.render(&spec.template.value)?);
     let body = tokio::fs::read_to_string(&path)

@@ -4,7 +4,6 @@
 
 use awslab_planner::kinds::IamAccessKey;
 
-use crate::client::iam_client;
 use crate::context::StepCx;
 use crate::error::StepError;
 use crate::resources::{self, ResourceRef};
@@ -26,7 +25,7 @@ pub async fn run(spec: &IamAccessKey, cx: &StepCx<'_>) -> Result<Outputs, StepEr
 /// Creates an access key for `user` and stores it as this step's credentials; returns
 /// the key id. Whoever acts as it first waits until STS accepts it.
 pub(super) async fn create(cx: &StepCx<'_>, user: &str) -> Result<String, StepError> {
-    let iam = iam_client(cx.operator());
+    let iam = cx.operator_clients().iam();
     let pending = ResourceRef::IamAccessKey(resources::IamAccessKey {
         user: user.to_owned(),
         access_key_id: String::new(),

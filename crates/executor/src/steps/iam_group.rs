@@ -3,7 +3,6 @@
 
 use awslab_planner::kinds::IamGroup;
 
-use crate::client::iam_client;
 use crate::context::StepCx;
 use crate::error::StepError;
 use crate::resources::{self, ResourceRef};
@@ -14,7 +13,9 @@ crate::step_outputs! {
 
 pub async fn run(spec: &IamGroup, cx: &StepCx<'_>) -> Result<Outputs, StepError> {
     let name = cx.render(&spec.name.value)?;
-    let request = iam_client(cx.operator())
+    let request = cx
+        .operator_clients()
+        .iam()
         .create_group()
         .group_name(&name)
         .set_path(cx.render_opt(spec.path.as_ref())?);

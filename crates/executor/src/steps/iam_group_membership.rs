@@ -2,7 +2,6 @@
 
 use awslab_planner::kinds::IamGroupMembership;
 
-use crate::client::iam_client;
 use crate::context::StepCx;
 use crate::error::StepError;
 use crate::resources::{self, ResourceRef};
@@ -18,7 +17,9 @@ pub async fn run(spec: &IamGroupMembership, cx: &StepCx<'_>) -> Result<Outputs, 
         group: group.clone(),
         user: user.clone(),
     });
-    let request = iam_client(cx.operator())
+    let request = cx
+        .operator_clients()
+        .iam()
         .add_user_to_group()
         .group_name(&group)
         .user_name(&user);

@@ -2,7 +2,6 @@
 
 use awslab_planner::kinds::IamGroupPolicy;
 
-use crate::client::iam_client;
 use crate::context::StepCx;
 use crate::error::StepError;
 use crate::resources::{self, ResourceRef};
@@ -19,7 +18,9 @@ pub async fn run(spec: &IamGroupPolicy, cx: &StepCx<'_>) -> Result<Outputs, Step
         group: group.clone(),
         policy_name: name.clone(),
     });
-    let request = iam_client(cx.operator())
+    let request = cx
+        .operator_clients()
+        .iam()
         .put_group_policy()
         .group_name(&group)
         .policy_name(&name)

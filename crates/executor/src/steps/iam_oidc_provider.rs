@@ -6,7 +6,6 @@
 use awslab_planner::kinds::IamOidcProvider;
 
 use super::iam_tags;
-use crate::client::iam_client;
 use crate::context::StepCx;
 use crate::error::StepError;
 use crate::resources::{self, ResourceRef};
@@ -23,7 +22,7 @@ pub fn provider_host(url: &str) -> &str {
 }
 
 pub async fn run(spec: &IamOidcProvider, cx: &StepCx<'_>) -> Result<Outputs, StepError> {
-    let iam = iam_client(cx.operator());
+    let iam = cx.operator_clients().iam();
     let url = cx.render(&spec.url.value)?;
     let host = provider_host(&url).to_owned();
     let pending = ResourceRef::IamOidcProvider(resources::IamOidcProvider {

@@ -2,7 +2,6 @@
 
 use awslab_planner::kinds::IamPolicy;
 
-use crate::client::iam_client;
 use crate::context::StepCx;
 use crate::error::StepError;
 use crate::resources::{self, ResourceRef};
@@ -23,7 +22,9 @@ pub async fn run(spec: &IamPolicy, cx: &StepCx<'_>) -> Result<Outputs, StepError
         policy_id: None,
     });
     let tags = super::iam_tags(cx, &indexmap::IndexMap::new())?;
-    let request = iam_client(cx.operator())
+    let request = cx
+        .operator_clients()
+        .iam()
         .create_policy()
         .policy_name(&name)
         .policy_document(document)

@@ -6,7 +6,6 @@
 use awslab_planner::kinds::IamRole;
 
 use super::{iam_role_policy, iam_role_policy_attachment, iam_tags};
-use crate::client::iam_client;
 use crate::context::StepCx;
 use crate::error::StepError;
 use crate::resources::{self, ResourceRef};
@@ -18,7 +17,9 @@ crate::step_outputs! {
 pub async fn run(spec: &IamRole, cx: &StepCx<'_>) -> Result<Outputs, StepError> {
     let name = cx.render(&spec.name.value)?;
     let trust = cx.render_document(&spec.trust_policy)?;
-    let request = iam_client(cx.operator())
+    let request = cx
+        .operator_clients()
+        .iam()
         .create_role()
         .role_name(&name)
         .assume_role_policy_document(trust)

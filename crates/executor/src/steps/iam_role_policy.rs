@@ -3,7 +3,6 @@
 use awslab_planner::kinds::IamRolePolicy;
 use awslab_planner::values::Document;
 
-use crate::client::iam_client;
 use crate::context::StepCx;
 use crate::error::StepError;
 use crate::resources::{self, ResourceRef};
@@ -31,7 +30,9 @@ pub(super) async fn put(
         role: role.to_owned(),
         policy_name: name.to_owned(),
     });
-    let request = iam_client(cx.operator())
+    let request = cx
+        .operator_clients()
+        .iam()
         .put_role_policy()
         .role_name(role)
         .policy_name(name)

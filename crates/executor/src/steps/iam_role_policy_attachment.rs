@@ -2,7 +2,6 @@
 
 use awslab_planner::kinds::IamRolePolicyAttachment;
 
-use crate::client::iam_client;
 use crate::context::StepCx;
 use crate::error::StepError;
 use crate::resources::{self, ResourceRef};
@@ -24,7 +23,9 @@ pub(super) async fn attach(cx: &StepCx<'_>, role: &str, policy_arn: &str) -> Res
         role: role.to_owned(),
         policy_arn: policy_arn.to_owned(),
     });
-    let request = iam_client(cx.operator())
+    let request = cx
+        .operator_clients()
+        .iam()
         .attach_role_policy()
         .role_name(role)
         .policy_arn(policy_arn);

@@ -7,7 +7,6 @@
 use awslab_planner::kinds::IamSamlProvider;
 
 use super::iam_tags;
-use crate::client::iam_client;
 use crate::context::StepCx;
 use crate::error::StepError;
 use crate::resources::{self, ResourceRef};
@@ -43,7 +42,7 @@ async fn metadata(spec: &IamSamlProvider, cx: &StepCx<'_>) -> Result<String, Ste
 }
 
 pub async fn run(spec: &IamSamlProvider, cx: &StepCx<'_>) -> Result<Outputs, StepError> {
-    let iam = iam_client(cx.operator());
+    let iam = cx.operator_clients().iam();
     let name = cx.render(&spec.name.value)?;
     let document = metadata(spec, cx).await?;
     let pending = ResourceRef::IamSamlProvider(resources::IamSamlProvider {

@@ -3,7 +3,6 @@
 
 use awslab_planner::kinds::IamTrustPolicy;
 
-use crate::client::iam_client;
 use crate::context::StepCx;
 use crate::error::StepError;
 use crate::resources::{self, ResourceRef};
@@ -13,7 +12,7 @@ crate::step_outputs! {
 }
 
 pub async fn run(spec: &IamTrustPolicy, cx: &StepCx<'_>) -> Result<Outputs, StepError> {
-    let iam = iam_client(cx.operator());
+    let iam = cx.operator_clients().iam();
     let role = cx.render(&spec.role.value)?;
     let document = cx.render_document(&spec.document)?;
     let current = iam

@@ -6,7 +6,6 @@
 use awslab_planner::kinds::IamUser;
 
 use super::{iam_access_key, iam_tags};
-use crate::client::iam_client;
 use crate::context::StepCx;
 use crate::error::StepError;
 use crate::resources::{self, ResourceRef};
@@ -16,7 +15,7 @@ crate::step_outputs! {
 }
 
 pub async fn run(spec: &IamUser, cx: &StepCx<'_>) -> Result<Outputs, StepError> {
-    let iam = iam_client(cx.operator());
+    let iam = cx.operator_clients().iam();
     let name = cx.render(&spec.name.value)?;
     let request = iam
         .create_user()

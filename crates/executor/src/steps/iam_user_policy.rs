@@ -2,7 +2,6 @@
 
 use awslab_planner::kinds::IamUserPolicy;
 
-use crate::client::iam_client;
 use crate::context::StepCx;
 use crate::error::StepError;
 use crate::resources::{self, ResourceRef};
@@ -19,7 +18,9 @@ pub async fn run(spec: &IamUserPolicy, cx: &StepCx<'_>) -> Result<Outputs, StepE
         user: user.clone(),
         policy_name: name.clone(),
     });
-    let request = iam_client(cx.operator())
+    let request = cx
+        .operator_clients()
+        .iam()
         .put_user_policy()
         .user_name(&user)
         .policy_name(&name)

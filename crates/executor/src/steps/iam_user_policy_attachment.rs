@@ -2,7 +2,6 @@
 
 use awslab_planner::kinds::IamUserPolicyAttachment;
 
-use crate::client::iam_client;
 use crate::context::StepCx;
 use crate::error::StepError;
 use crate::resources::{self, ResourceRef};
@@ -18,7 +17,9 @@ pub async fn run(spec: &IamUserPolicyAttachment, cx: &StepCx<'_>) -> Result<Outp
         user: user.clone(),
         policy_arn: policy_arn.clone(),
     });
-    let request = iam_client(cx.operator())
+    let request = cx
+        .operator_clients()
+        .iam()
         .attach_user_policy()
         .user_name(&user)
         .policy_arn(&policy_arn);

@@ -6,7 +6,6 @@
 use awslab_planner::kinds::IamVirtualMfaDevice;
 
 use super::iam_tags;
-use crate::client::iam_client;
 use crate::context::StepCx;
 use crate::error::StepError;
 use crate::resources::{self, ResourceRef};
@@ -17,7 +16,7 @@ crate::step_outputs! {
 }
 
 pub async fn run(spec: &IamVirtualMfaDevice, cx: &StepCx<'_>) -> Result<Outputs, StepError> {
-    let iam = iam_client(cx.operator());
+    let iam = cx.operator_clients().iam();
     let name = cx.render(&spec.name.value)?;
     let user = cx.render(&spec.user.value)?;
     let path = cx.render_opt(spec.path.as_ref())?;

@@ -4,7 +4,6 @@
 use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration, Tag, Tagging};
 use awslab_planner::kinds::S3Bucket;
 
-use crate::client::s3_client;
 use crate::context::StepCx;
 use crate::error::StepError;
 use crate::resources::{self, ResourceRef};
@@ -14,7 +13,7 @@ crate::step_outputs! {
 }
 
 pub async fn run(spec: &S3Bucket, cx: &StepCx<'_>) -> Result<Outputs, StepError> {
-    let s3 = s3_client(cx.operator());
+    let s3 = cx.operator_clients().s3();
     let name = cx.render(&spec.name.value)?;
     let region = cx.target().region.clone();
     let mut request = s3.create_bucket().bucket(&name);

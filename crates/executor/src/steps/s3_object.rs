@@ -4,7 +4,6 @@
 use aws_sdk_s3::primitives::ByteStream;
 use awslab_planner::kinds::S3Object;
 
-use crate::client::s3_client;
 use crate::context::StepCx;
 use crate::error::StepError;
 use crate::resources::{self, ResourceRef};
@@ -14,8 +13,7 @@ crate::step_outputs! {
 }
 
 pub async fn run(spec: &S3Object, cx: &StepCx<'_>) -> Result<Outputs, StepError> {
-    let config = cx.accepted_config_of(spec.identity.as_ref()).await?;
-    let s3 = s3_client(&config);
+    let s3 = cx.accepted_clients_of(spec.identity.as_ref()).await?.s3();
     let bucket = cx.render(&spec.bucket.value)?;
     let key = cx.render(&spec.key.value)?;
     let body = match (&spec.body, &spec.file) {

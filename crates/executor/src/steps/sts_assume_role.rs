@@ -8,7 +8,6 @@ use awslab_planner::kinds::StsAssumeRole;
 use aws_sdk_sts::types::Tag;
 
 use super::sts_credentials::{MfaCodes, keep, policy_arns, seconds, settled};
-use crate::client::sts_client;
 use crate::context::StepCx;
 use crate::error::StepError;
 
@@ -17,7 +16,7 @@ crate::step_outputs! {
 }
 
 pub async fn run(spec: &StsAssumeRole, cx: &StepCx<'_>) -> Result<Outputs, StepError> {
-    let sts = sts_client(&cx.accepted_config_of(spec.identity.as_ref()).await?);
+    let sts = cx.accepted_clients_of(spec.identity.as_ref()).await?.sts();
     let role_arn = cx.render(&spec.role_arn.value)?;
     let session = cx.render(&spec.session_name.value)?;
     let external_id = cx.render_opt(spec.external_id.as_ref())?;

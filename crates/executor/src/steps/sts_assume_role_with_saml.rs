@@ -6,7 +6,7 @@
 use awslab_planner::kinds::{SandboxAssertion, StsAssumeRoleWithSaml};
 
 use super::sts_credentials::{keep, seconds, settled};
-use crate::client::{SamlAssertionRequest, sts_client};
+use crate::client::SamlAssertionRequest;
 use crate::context::StepCx;
 use crate::error::StepError;
 
@@ -50,7 +50,7 @@ fn sandbox_assertion(
 }
 
 pub async fn run(spec: &StsAssumeRoleWithSaml, cx: &StepCx<'_>) -> Result<Outputs, StepError> {
-    let sts = sts_client(cx.operator());
+    let sts = cx.operator_clients().sts();
     let role_arn = cx.render(&spec.role_arn.value)?;
     let provider_arn = cx.render(&spec.provider_arn.value)?;
     let assertion = match (&spec.assertion, &spec.assertion_file) {

@@ -10,7 +10,6 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use awslab_planner::kinds::{SandboxToken, StsAssumeRoleWithWebIdentity};
 
 use super::sts_credentials::{keep, seconds, settled};
-use crate::client::sts_client;
 use crate::context::StepCx;
 use crate::error::StepError;
 
@@ -92,7 +91,7 @@ pub async fn run(
     spec: &StsAssumeRoleWithWebIdentity,
     cx: &StepCx<'_>,
 ) -> Result<Outputs, StepError> {
-    let sts = sts_client(cx.operator());
+    let sts = cx.operator_clients().sts();
     let token = match (&spec.token, &spec.token_file) {
         (Some(token), _) => cx.render(&token.value)?,
         (None, Some(file)) => {

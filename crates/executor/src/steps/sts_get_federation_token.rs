@@ -4,7 +4,6 @@
 use awslab_planner::kinds::StsGetFederationToken;
 
 use super::sts_credentials::{keep, policy_arns, seconds, settled};
-use crate::client::sts_client;
 use crate::context::StepCx;
 use crate::error::StepError;
 
@@ -13,7 +12,7 @@ crate::step_outputs! {
 }
 
 pub async fn run(spec: &StsGetFederationToken, cx: &StepCx<'_>) -> Result<Outputs, StepError> {
-    let sts = sts_client(&cx.accepted_config_of(spec.identity.as_ref()).await?);
+    let sts = cx.accepted_clients_of(spec.identity.as_ref()).await?.sts();
     let name = cx.render(&spec.name.value)?;
     let policy = spec
         .policy

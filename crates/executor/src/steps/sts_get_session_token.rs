@@ -4,7 +4,6 @@
 use awslab_planner::kinds::StsGetSessionToken;
 
 use super::sts_credentials::{MfaCodes, keep, seconds, settled};
-use crate::client::sts_client;
 use crate::context::StepCx;
 use crate::error::StepError;
 
@@ -13,7 +12,7 @@ crate::step_outputs! {
 }
 
 pub async fn run(spec: &StsGetSessionToken, cx: &StepCx<'_>) -> Result<Outputs, StepError> {
-    let sts = sts_client(&cx.accepted_config_of(spec.identity.as_ref()).await?);
+    let sts = cx.accepted_clients_of(spec.identity.as_ref()).await?.sts();
     let mut mfa = MfaCodes::of(cx, spec.mfa.as_ref()).await?;
     let answer = settled(cx, "GetSessionToken", || {
         let (serial, code) = mfa.next().unzip();

@@ -368,7 +368,7 @@ async fn attempt(
     spec: &Verify,
     params: &Value,
 ) -> Result<Answer, StepError> {
-    let config = cx.config_of(spec.identity.as_ref())?;
+    let identity = cx.clients_of(spec.identity.as_ref())?;
     let creating = match call.effect() {
         Effect::Creates(creates) => Some(intent(cx, call, creates, params)?),
         Effect::Reads => None,
@@ -382,7 +382,7 @@ async fn attempt(
     if let Some(resource) = &creating {
         cx.intent(resource).await?;
     }
-    let mut answer = crate::api::call(cx.target(), &config, call, params)
+    let mut answer = crate::api::call(cx.target(), identity.config(), call, params)
         .await
         .map_err(StepError::Local)?;
     if let Ok(value) = &mut answer {
@@ -417,7 +417,7 @@ pub async fn run(spec: &Verify, cx: &StepCx<'_>) -> Result<NoOutputs, StepError>
     }
     // A new key is awaited first, so that its propagation is never judged. Another
     // answer (credentials that expired, as a lab may expect) is for `judge` to judge.
-    match cx.accepted_config_of(spec.identity.as_ref()).await {
+    match cx.accepted_clients_of(spec.identity.as_ref()).await {
         Ok(_) | Err(StepError::Aws { .. }) => {}
         Err(error) => return Err(error),
     }
