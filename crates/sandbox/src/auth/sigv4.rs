@@ -63,10 +63,9 @@ pub fn expected(
     push_scope(&mut string_to_sign, signature);
     string_to_sign.push('\n');
     string_to_sign.push_str(&hex::encode(Sha256::digest(canonical.as_bytes())));
-    hex::encode(hmac(
-        &cached_signing_key(secret, signature),
-        string_to_sign.as_bytes(),
-    ))
+    with_signing_key(secret, signature, |key| {
+        hex::encode(hmac(key, string_to_sign.as_bytes()))
+    })
 }
 
 fn push_scope(out: &mut String, signature: &Signature) {
@@ -80,30 +79,62 @@ fn push_scope(out: &mut String, signature: &Signature) {
 
 /// Signing keys by secret and scope: a key changes once a day per scope, and deriving
 /// it takes four HMACs, more than checking the request itself. Bounded (cleared when
-/// full); kept in this process only, like the secrets it is derived from.
-type KeyCache = Mutex<HashMap<(String, String), Vec<u8>>>;
-static SIGNING_KEYS: OnceLock<KeyCache> = OnceLock::new();
+/// full); kept in this process only, like the secrets it is derived from. Looked up by
+/// borrowed text: a request whose key is cached allocates nothing here.
+#[derive(Default)]
+struct KeyCache {
+    /// Each secret's keys, one a scope (a few: days, regions and services).
+    by_secret: HashMap<String, Vec<ScopedKey>>,
+    len: usize,
+}
+
+struct ScopedKey {
+    date: String,
+    region: String,
+    service: String,
+    key: Vec<u8>,
+}
+
+impl ScopedKey {
+    fn is_for(&self, signature: &Signature) -> bool {
+        self.date == signature.date
+            && self.region == signature.region
+            && self.service == signature.service
+    }
+}
+
+static SIGNING_KEYS: OnceLock<Mutex<KeyCache>> = OnceLock::new();
 const SIGNING_KEYS_CAPACITY: usize = 1024;
 
-fn cached_signing_key(secret: &str, signature: &Signature) -> Vec<u8> {
-    let mut scope = String::with_capacity(48);
-    push_scope(&mut scope, signature);
+/// `sign` applied to the signing key of `secret` for the signature's scope.
+fn with_signing_key<T>(secret: &str, signature: &Signature, sign: impl FnOnce(&[u8]) -> T) -> T {
     let cache = SIGNING_KEYS.get_or_init(Mutex::default);
-    let key = (secret.to_owned(), scope);
-    if let Some(found) = cache
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .get(&key)
+    let mut cached = cache.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(found) = cached
+        .by_secret
+        .get(secret)
+        .and_then(|keys| keys.iter().find(|scoped| scoped.is_for(signature)))
     {
-        return found.clone();
+        return sign(&found.key);
     }
     let derived = signing_key(secret, signature);
-    let mut cached = cache.lock().unwrap_or_else(PoisonError::into_inner);
-    if cached.len() >= SIGNING_KEYS_CAPACITY {
-        cached.clear();
+    let signed = sign(&derived);
+    if cached.len >= SIGNING_KEYS_CAPACITY {
+        cached.by_secret.clear();
+        cached.len = 0;
     }
-    cached.insert(key, derived.clone());
-    derived
+    cached.len += 1;
+    cached
+        .by_secret
+        .entry(secret.to_owned())
+        .or_default()
+        .push(ScopedKey {
+            date: signature.date.clone(),
+            region: signature.region.clone(),
+            service: signature.service.clone(),
+            key: derived,
+        });
+    signed
 }
 
 /// The key derived from `secret` for the signature's scope (also signs chunks).

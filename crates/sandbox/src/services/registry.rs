@@ -89,6 +89,33 @@ pub static SERVICES: &[Service] = &[
     },
 ];
 
+/// Every checked operation by service and name, built from [`SERVICES`] on first use:
+/// a request finds its operation without scanning IAM's tables.
+fn checked_index() -> &'static OperationIndex {
+    static INDEX: std::sync::OnceLock<OperationIndex> = std::sync::OnceLock::new();
+    INDEX.get_or_init(|| {
+        SERVICES
+            .iter()
+            .filter_map(|service| match service.handlers {
+                Handlers::Checked(tables) => {
+                    let mut by_name = std::collections::HashMap::new();
+                    for operation in tables.iter().flat_map(|table| table.iter()) {
+                        // The first of a name answers, as a scan of the tables would.
+                        by_name.entry(operation.name).or_insert(operation);
+                    }
+                    Some((service.name, by_name))
+                }
+                Handlers::Stacks(_) | Handlers::Rest(_) => None,
+            })
+            .collect()
+    })
+}
+
+type OperationIndex = std::collections::HashMap<
+    &'static str,
+    std::collections::HashMap<&'static str, &'static Operation>,
+>;
+
 /// The registered service that signs as `name`.
 pub fn service(name: &str) -> Option<&'static Service> {
     SERVICES.iter().find(|service| service.signing_name == name)
@@ -97,13 +124,7 @@ pub fn service(name: &str) -> Option<&'static Service> {
 impl Service {
     /// The checked operation `name` (IAM, STS).
     pub fn operation(&self, name: &str) -> Option<&'static Operation> {
-        match self.handlers {
-            Handlers::Checked(tables) => tables
-                .iter()
-                .flat_map(|table| table.iter())
-                .find(|operation| operation.name == name),
-            Handlers::Stacks(_) | Handlers::Rest(_) => None,
-        }
+        checked_index().get(self.name)?.get(name).copied()
     }
 
     /// The REST operation `name` (S3).
