@@ -149,20 +149,33 @@ impl Progress {
                 left,
                 left_on_purpose,
                 damaged_journal,
+                partial,
                 ..
-            } => Self::teardown_end(run_id, left, left_on_purpose, damaged_journal.as_deref()),
+            } => Self::teardown_end(
+                run_id,
+                (left, left_on_purpose),
+                damaged_journal.as_deref(),
+                *partial,
+            ),
         }
     }
 
     /// The last line of `down`: nothing is left only when a sound journal says so.
     fn teardown_end(
         run_id: &str,
-        left: &[awslab_executor::events::Left],
-        left_on_purpose: &[awslab_executor::events::Left],
+        (left, left_on_purpose): (
+            &[awslab_executor::events::Left],
+            &[awslab_executor::events::Left],
+        ),
         damaged_journal: Option<&str>,
+        partial: bool,
     ) {
         if damaged_journal.is_some() {
             Self::out("The journal is damaged: what this run left cannot be told from it.");
+        } else if left.is_empty() && left_on_purpose.is_empty() && partial {
+            Self::out(&format!(
+                "Nothing of what this down was given is left; the rest of the run is still there (`awslab down {run_id}` tears it down)."
+            ));
         } else if left.is_empty() && left_on_purpose.is_empty() {
             Self::out("Nothing is left.");
         } else if left.is_empty() {

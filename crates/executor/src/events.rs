@@ -185,6 +185,10 @@ pub enum RunEvent {
         /// nothing is left.
         #[serde(skip_serializing_if = "Option::is_none")]
         damaged_journal: Option<String>,
+        /// Only part of the run was torn down (`down --learner`): what is not left is
+        /// that part's, and the rest of the run is still there.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        partial: bool,
     },
 }
 

@@ -39,6 +39,8 @@ pub struct Receipt {
     pub left_on_purpose: Vec<(String, String)>,
     /// What is wrong with the journal, if anything.
     pub damaged_journal: Option<String>,
+    /// Only part of the run was given (`down --learner`): the rest is still there.
+    pub partial: bool,
 }
 
 impl Receipt {
@@ -56,6 +58,7 @@ impl Receipt {
             left: lefts(&self.left),
             left_on_purpose: lefts(&self.left_on_purpose),
             damaged_journal: self.damaged_journal.clone(),
+            partial: self.partial,
         }
     }
 }
@@ -130,6 +133,7 @@ pub async fn teardown(
     let contexts = contexts(&created, operators, run_id.as_str(), options.stack_deadline);
     let mut receipt = Receipt {
         damaged_journal: state.is_damaged().then(|| state.damage_text()),
+        partial: options.partial,
         ..Receipt::default()
     };
     for (resource, reason) in &state.left_on_purpose {
