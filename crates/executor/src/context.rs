@@ -302,17 +302,6 @@ impl<'a> StepCx<'a> {
             .map_or(&self.run.operator, |a| &a.config)
     }
 
-    /// The SDK config of a step's `as:` identity (the operator when it has none).
-    pub fn config_of(&self, identity: Option<&IdentityName>) -> Result<SdkConfig, StepError> {
-        self.config_as(identity.map(|i| i.value.as_str()))
-    }
-
-    /// The SDK config of an identity: the operator (none, or `operator`) or a step's
-    /// credentials.
-    pub fn config_as(&self, identity: Option<&str>) -> Result<SdkConfig, StepError> {
-        Ok(self.clients_as(identity)?.config().clone())
-    }
-
     /// The clients of the operator of the account this step runs in, shared by every
     /// step of the run that acts as that operator.
     pub fn operator_clients(&self) -> Arc<IdentityClients> {
@@ -545,19 +534,10 @@ impl<'a> StepCx<'a> {
         }
     }
 
-    /// The SDK config of a step's `as:` identity, once STS accepts its credentials.
+    /// The clients of a step's `as:` identity, once STS accepts its credentials.
     /// A new access key is awaited here, by the first step that uses it, not by the
     /// step that made it: steps that need only the user (a stack that trusts it, its
     /// policy) run while IAM propagates the key, so the waits overlap.
-    pub async fn accepted_config_of(
-        &self,
-        identity: Option<&IdentityName>,
-    ) -> Result<SdkConfig, StepError> {
-        Ok(self.accepted_clients_of(identity).await?.config().clone())
-    }
-
-    /// The clients of a step's `as:` identity, once STS accepts its credentials (see
-    /// [`StepCx::accepted_config_of`]).
     pub async fn accepted_clients_of(
         &self,
         identity: Option<&IdentityName>,

@@ -1,6 +1,6 @@
 //! `iam.access_key`: `CreateAccessKey` for a user; the secret goes to the run's secrets
 //! store only. The first step that acts as the key waits until STS accepts it
-//! ([`StepCx::accepted_config_of`]), so steps that only need the user run meanwhile.
+//! ([`StepCx::accepted_clients_of`]), so steps that only need the user run meanwhile.
 
 use awslab_planner::kinds::IamAccessKey;
 
