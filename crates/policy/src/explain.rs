@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
-use crate::decision::{PolicyType, Reason, Verdict};
+use crate::decision::{Decision, PolicyType, Reason, Verdict};
 use crate::document::{Effect, PolicyKind, Statement};
 use crate::evaluate::{EvaluationInput, Lowercase, NamedPolicy, View, evaluate};
 use crate::principal::PrincipalMatch;
@@ -119,7 +119,17 @@ pub struct ConditionCheck {
 /// Evaluates `request` against `input` and explains every policy and statement. The
 /// decision is the one [`crate::evaluate`] gives for the same inputs.
 pub fn explain(input: &EvaluationInput<'_>, request: &Request) -> Explanation {
-    let decision = evaluate(input, request);
+    explain_decided(input, request, &evaluate(input, request))
+}
+
+/// [`explain`] of the decision [`crate::evaluate`] already gave for the same inputs,
+/// without evaluating again (a caller that acts on the decision and keeps its
+/// explanation, as the sandbox does for every request).
+pub fn explain_decided(
+    input: &EvaluationInput<'_>,
+    request: &Request,
+    decision: &Decision,
+) -> Explanation {
     let action = Lowercase::new(&request.action);
     let mut view = View::new(
         &request.principal,
@@ -524,6 +534,12 @@ impl Explanation {
     /// lacks: the part of [`Explanation::to_text`] after the decision and request.
     pub fn policies_text(&self) -> String {
         let mut out = String::new();
+        self.write_policies_text(&mut out);
+        out
+    }
+
+    /// [`Explanation::policies_text`], appended to `out`.
+    pub fn write_policies_text(&self, out: &mut String) {
         for policy in &self.policies {
             let outcome = match policy.outcome {
                 PolicyOutcome::Deny => "denies",
@@ -537,7 +553,7 @@ impl Explanation {
                 policy.policy_type.label()
             );
             for statement in &policy.statements {
-                write_statement(&mut out, statement);
+                write_statement(out, statement);
             }
         }
         for missing in self.missing_keys() {
@@ -547,7 +563,6 @@ impl Explanation {
                 missing.key, missing.statement, missing.policy
             );
         }
-        out
     }
 }
 

@@ -52,7 +52,7 @@ pub use error::PolicyError;
 pub use evaluate::{EvaluationInput, NamedPolicy, evaluate};
 pub use explain::{
     ConditionCheck, ElementCheck, Explanation, MissingKey, PolicyExplanation, PolicyOutcome,
-    RequestSummary, StatementExplanation, explain,
+    RequestSummary, StatementExplanation, explain, explain_decided,
 };
 pub use limits::{
     Counting, DOCUMENT_MAX_LENGTH, Quota, QuotaExceeded, check_quota, policy_size, text_size, unit,

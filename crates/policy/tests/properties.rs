@@ -294,7 +294,13 @@ proptest! {
         prop_assert_eq!(from_decision, from_explanation);
         let json = serde_json::to_string(&explanation).unwrap_or_default();
         let back: Explanation = serde_json::from_str(&json).unwrap_or_else(|error| panic!("{error}: {json}"));
-        prop_assert_eq!(back, explanation);
+        prop_assert_eq!(&back, &explanation);
+        // Explaining a decision already made (the sandbox's way) explains the same.
+        let decided = awslab_policy::explain_decided(&input, &scenario.request, &decision);
+        prop_assert_eq!(&decided, &explanation);
+        let mut appended = String::from("before\n");
+        decided.write_policies_text(&mut appended);
+        prop_assert_eq!(appended, format!("before\n{}", explanation.policies_text()));
     }
 
     #[test]

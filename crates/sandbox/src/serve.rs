@@ -14,8 +14,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use http_body_util::combinators::BoxBody;
-use http_body_util::{BodyExt as _, Full, LengthLimitError, Limited};
+use http_body_util::{BodyExt as _, Either, Full, LengthLimitError, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -31,7 +30,7 @@ use crate::wire::spool::{self, SpoolError};
 use crate::wire::{self, refusals};
 
 /// What `serve` answers with: a body in memory, or one streamed from the store.
-type AnswerBody = BoxBody<Bytes, std::io::Error>;
+type AnswerBody = Either<Full<Bytes>, ChannelBody>;
 
 /// How `serve` bounds its connections.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -272,11 +271,10 @@ fn closing(answered: wire::HttpResponse) -> hyper::Response<AnswerBody> {
 }
 
 fn response(answered: wire::HttpResponse) -> hyper::Response<AnswerBody> {
+    // Either kind of body, unboxed: most answers are one buffer.
     let body = match &answered.stream {
-        Some(streamed) => ChannelBody::spawn(streamed).boxed(),
-        None => Full::new(Bytes::from(answered.body))
-            .map_err(|never| match never {})
-            .boxed(),
+        Some(streamed) => Either::Right(ChannelBody::spawn(streamed)),
+        None => Either::Left(Full::new(Bytes::from(answered.body))),
     };
     let mut response = hyper::Response::new(body);
     *response.status_mut() = hyper::StatusCode::from_u16(answered.status)

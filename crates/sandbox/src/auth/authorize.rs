@@ -82,7 +82,7 @@ pub fn decide(
     caller: &Caller,
     check: &Check,
     facts: &RequestFacts,
-) -> (Request, Decision, String) {
+) -> (Request, Decision, awslab_policy::Explanation) {
     let principal = check
         .acting_as
         .clone()
@@ -132,7 +132,7 @@ pub fn decide(
             .map(|(name, document)| NamedPolicy::new(name, document)),
     };
     let decision = awslab_policy::evaluate(&input, &request);
-    let detail = awslab_policy::explain(&input, &request).policies_text();
+    let detail = awslab_policy::explain_decided(&input, &request, &decision);
     (request, decision, detail)
 }
 
@@ -417,11 +417,19 @@ fn context(world: &World, caller: &Caller, check: &Check, facts: &RequestFacts) 
     context
 }
 
-/// The explanation kept for `awslab sandbox explain`.
-pub fn explain(request_id: &str, request: &Request, decision: &Decision, detail: &str) -> String {
+/// The explanation kept for `awslab sandbox explain`, appended to `text` (one
+/// paragraph a check; written in place, as every request keeps one).
+pub fn explain(
+    text: &mut String,
+    request_id: &str,
+    request: &Request,
+    decision: &Decision,
+    detail: &awslab_policy::Explanation,
+) {
     use std::fmt::Write as _;
-    let mut text = format!(
-        "request {request_id}\nprincipal: {}\naction: {}\nresource: {}\ndecision: {} ({})\n",
+    let _ = writeln!(
+        text,
+        "request {request_id}\nprincipal: {}\naction: {}\nresource: {}\ndecision: {} ({})",
         request.principal.arn,
         request.action,
         request.resource,
@@ -432,29 +440,33 @@ pub fn explain(request_id: &str, request: &Request, decision: &Decision, detail:
         text.push_str("matched statements: none\n");
     }
     for matched in &decision.matched {
-        let _ = writeln!(
+        let _ = write!(
             text,
-            "matched: {} {} in {} ({}), statement {}{}",
+            "matched: {} {} in {} ({}), statement {}",
             matched.effect.label(),
             matched.policy_type.label(),
             matched.policy,
             matched.sid.as_deref().unwrap_or("no Sid"),
             matched.statement,
-            matched
-                .principal_match
-                .map(|found| format!(", principal matched as {found:?}"))
-                .unwrap_or_default()
         );
+        if let Some(found) = matched.principal_match {
+            let _ = write!(text, ", principal matched as {found:?}");
+        }
+        text.push('\n');
     }
-    text.push_str(detail);
+    detail.write_policies_text(text);
     for (key, values) in request.context.iter() {
-        let values: Vec<String> = values
-            .iter()
-            .map(|value| value.as_text().into_owned())
-            .collect();
-        let _ = writeln!(text, "context: {key} = {}", values.join(", "));
+        text.push_str("context: ");
+        text.push_str(key);
+        text.push_str(" = ");
+        for (index, value) in values.iter().enumerate() {
+            if index > 0 {
+                text.push_str(", ");
+            }
+            text.push_str(&value.as_text());
+        }
+        text.push('\n');
     }
-    text
 }
 
 #[cfg(test)]

@@ -3,7 +3,6 @@
 //! bodies carrying the request id.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 use super::xml::{element, write_shape};
 use super::{Catalog, HttpRequest, HttpResponse};
@@ -116,9 +115,18 @@ fn rest_of<'a, 'b>(path: &'a [&'b str]) -> &'a [&'b str] {
 /// The XML namespace of a query service's answers, with the API version the
 /// registry gives it (`https://iam.amazonaws.com/doc/2010-05-08/`).
 pub fn namespace(service: &str, catalog: &dyn Catalog) -> String {
-    match catalog.api_version(service) {
-        Some(version) => format!("https://{service}.amazonaws.com/doc/{version}/"),
-        None => format!("https://{service}.amazonaws.com/doc/"),
+    let mut out = String::new();
+    push_namespace(&mut out, service, catalog);
+    out
+}
+
+fn push_namespace(out: &mut String, service: &str, catalog: &dyn Catalog) {
+    out.push_str("https://");
+    out.push_str(service);
+    out.push_str(".amazonaws.com/doc/");
+    if let Some(version) = catalog.api_version(service) {
+        out.push_str(version);
+        out.push('/');
     }
 }
 
@@ -130,20 +138,28 @@ pub fn success(
     result: &Shape,
     request_id: &str,
 ) -> HttpResponse {
-    let mut body = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<{action}Response xmlns=\"{}\">",
-        namespace(service, catalog)
-    );
+    // Written piece by piece into one buffer (every query request answers here).
+    let mut body = String::with_capacity(512);
+    body.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<");
+    body.push_str(action);
+    body.push_str("Response xmlns=\"");
+    push_namespace(&mut body, service, catalog);
+    body.push_str("\"><");
+    body.push_str(action);
     if result.fields.is_empty() {
-        let _ = write!(body, "<{action}Result/>");
+        body.push_str("Result/>");
     } else {
-        let _ = write!(body, "<{action}Result>");
+        body.push_str("Result>");
         write_shape(&mut body, result);
-        let _ = write!(body, "</{action}Result>");
+        body.push_str("</");
+        body.push_str(action);
+        body.push_str("Result>");
     }
     body.push_str("<ResponseMetadata>");
     element(&mut body, "RequestId", request_id);
-    let _ = write!(body, "</ResponseMetadata></{action}Response>");
+    body.push_str("</ResponseMetadata></");
+    body.push_str(action);
+    body.push_str("Response>");
     HttpResponse::new(200, "text/xml", body.into_bytes()).header("x-amzn-requestid", request_id)
 }
 

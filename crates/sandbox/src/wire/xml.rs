@@ -11,21 +11,33 @@ use std::fmt::Write as _;
 /// reference, as it refuses S3's; `encoding-type=url` is the way to list such keys.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for character in text.chars() {
-        match character {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' => out.push(character),
-            '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => {
-                let _ = write!(out, "&#x{:X};", u32::from(character));
-            }
-            _ => out.push(character),
-        }
-    }
+    escape_into(&mut out, text);
     out
+}
+
+/// [`escape`], appended to `out`: runs of plain text are copied whole.
+pub fn escape_into(out: &mut String, text: &str) {
+    let mut plain = 0;
+    for (at, character) in text.char_indices() {
+        let replacement = match character {
+            '&' => "&amp;",
+            '<' => "&lt;",
+            '>' => "&gt;",
+            '"' => "&quot;",
+            '\'' => "&apos;",
+            '\t' | '\n' => continue,
+            '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => "",
+            _ => continue,
+        };
+        out.push_str(&text[plain..at]);
+        if replacement.is_empty() {
+            let _ = write!(out, "&#x{:X};", u32::from(character));
+        } else {
+            out.push_str(replacement);
+        }
+        plain = at + character.len_utf8();
+    }
+    out.push_str(&text[plain..]);
 }
 
 /// Appends `<name>text</name>`.
@@ -33,7 +45,17 @@ pub fn element(out: &mut String, name: &str, text: &str) {
     out.push('<');
     out.push_str(name);
     out.push('>');
-    out.push_str(&escape(text));
+    escape_into(out, text);
+    close(out, name);
+}
+
+fn open(out: &mut String, name: &str) {
+    out.push('<');
+    out.push_str(name);
+    out.push('>');
+}
+
+fn close(out: &mut String, name: &str) {
     out.push_str("</");
     out.push_str(name);
     out.push('>');
@@ -50,16 +72,16 @@ fn write_value(out: &mut String, name: &str, value: &Value) {
     match value {
         Value::Text(text) => element(out, name, text),
         Value::Struct(shape) => {
-            let _ = write!(out, "<{name}>");
+            open(out, name);
             write_shape(out, shape);
-            let _ = write!(out, "</{name}>");
+            close(out, name);
         }
         Value::List(items) => {
-            let _ = write!(out, "<{name}>");
+            open(out, name);
             for item in items {
                 write_value(out, "member", item);
             }
-            let _ = write!(out, "</{name}>");
+            close(out, name);
         }
     }
 }
