@@ -360,6 +360,23 @@ mod tests {
         }
     }
 
+    /// The signature of AWS's worked example of a chunked upload (S3 API reference),
+    /// its signed headers left for the test to name.
+    fn example_signature() -> super::Signature {
+        super::Signature {
+            placement: super::Placement::Header,
+            access_key_id: "AKIAIOSFODNN7EXAMPLE".into(),
+            date: "20130524".into(),
+            region: "us-east-1".into(),
+            service: "s3".into(),
+            signed_headers: Vec::new(),
+            signature: String::new(),
+            amz_date: "20130524T000000Z".into(),
+            expires: None,
+            session_token: None,
+        }
+    }
+
     /// The seed signature of AWS's worked example of a chunked upload (below), by
     /// [`super::expected`] twice: once deriving the signing key, once from the cache
     /// of keyed MACs. Also the hex writer against the `hex` crate.
@@ -383,28 +400,18 @@ mod tests {
             source_ip: None,
             spooled: None,
         };
-        let signature = super::Signature {
-            placement: super::Placement::Header,
-            access_key_id: "AKIAIOSFODNN7EXAMPLE".into(),
-            date: "20130524".into(),
-            region: "us-east-1".into(),
-            service: "s3".into(),
-            signed_headers: [
-                "content-encoding",
-                "content-length",
-                "host",
-                "x-amz-content-sha256",
-                "x-amz-date",
-                "x-amz-decoded-content-length",
-                "x-amz-storage-class",
-            ]
-            .map(str::to_owned)
-            .to_vec(),
-            signature: String::new(),
-            amz_date: "20130524T000000Z".into(),
-            expires: None,
-            session_token: None,
-        };
+        let mut signature = example_signature();
+        signature.signed_headers = [
+            "content-encoding",
+            "content-length",
+            "host",
+            "x-amz-content-sha256",
+            "x-amz-date",
+            "x-amz-decoded-content-length",
+            "x-amz-storage-class",
+        ]
+        .map(str::to_owned)
+        .to_vec();
         let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
         let payload = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD";
         let seed = "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9";
@@ -419,18 +426,7 @@ mod tests {
     /// chunks"): 65,536 and 1,024 bytes of `a`, then the final chunk.
     #[test]
     fn chunk_signatures_match_aws_worked_example() {
-        let signature = super::Signature {
-            placement: super::Placement::Header,
-            access_key_id: "AKIAIOSFODNN7EXAMPLE".into(),
-            date: "20130524".into(),
-            region: "us-east-1".into(),
-            service: "s3".into(),
-            signed_headers: Vec::new(),
-            signature: String::new(),
-            amz_date: "20130524T000000Z".into(),
-            expires: None,
-            session_token: None,
-        };
+        let signature = example_signature();
         let key = super::signing_key("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", &signature);
         let scope = "20130524/us-east-1/s3/aws4_request";
         let seed = "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9";
