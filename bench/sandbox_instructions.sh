@@ -6,6 +6,8 @@
 #   full     the whole call through the Rust SDK and the in-process client;
 #   sandbox  Sandbox::handle alone, on a request the SDK signed, replayed;
 #   sdk      the SDK alone: sign, send to a connector that answers at once, parse.
+# MODES="full loopback" picks others; loopback is the whole call over loopback to
+# `sandbox serve` in the same process (every thread's instructions counted).
 # Usage: bench/sandbox_instructions.sh [BENCH_BINARY]
 # (default: the newest target/release/deps/sandbox-* that `cargo bench -p
 # awslab-sandbox --bench sandbox --no-run` built). Needs valgrind.
@@ -21,7 +23,7 @@ count() { # mode calls -> total instructions
   grep -m1 '^summary:\|^totals:' "$work/$1-$2.out" | awk '{print $2}'
 }
 echo "binary: $binary"
-for mode in full sandbox sdk; do
+for mode in ${MODES:-full sandbox sdk}; do
   low=$(count "$mode" 200)
   high=$(count "$mode" 1200)
   echo "$mode: $(( (high - low) / 1000 )) instructions a call"

@@ -11,7 +11,7 @@ second; the answer is the median of the pairs' ratios, with how many pairs each 
 won.
 
 Usage: bench/sandbox_paired.py BEFORE_BIN AFTER_BIN [--pairs 40] [--calls 3000]
-       [--mode full|sandbox|sdk]
+       [--mode full|sandbox|sdk|loopback]
 """
 
 import argparse
@@ -35,7 +35,7 @@ def main() -> None:
     parser.add_argument("after")
     parser.add_argument("--pairs", type=int, default=40)
     parser.add_argument("--calls", type=int, default=3000)
-    parser.add_argument("--mode", default="full", choices=["full", "sandbox", "sdk"])
+    parser.add_argument("--mode", default="full", choices=["full", "sandbox", "sdk", "loopback"])
     args = parser.parse_args()
     # One of each first: page cache and CPU frequency settle.
     cpu_seconds(args.before, args.mode, args.calls)

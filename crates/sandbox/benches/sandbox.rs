@@ -609,7 +609,7 @@ async fn concurrent_labs() {
     );
 }
 
-/// `BENCH_CALLS=N BENCH_MODE=full|sandbox|sdk`: set up as the split measurement does,
+/// `BENCH_CALLS=N BENCH_MODE=full|sandbox|sdk|loopback`: set up as the split measurement does,
 /// then make exactly N calls of one kind and nothing else, for an instruction counter
 /// (`bench/sandbox_instructions.sh` runs it under callgrind with two values of N and
 /// divides the difference).
@@ -652,6 +652,29 @@ async fn counted(mode: &str, calls: u32) {
     get_user(&setup, "bench").await;
     get_user(&sdk, "bench").await;
     std::hint::black_box(memory.handle(&request));
+    if mode == "loopback" {
+        // The whole call over loopback to `serve` on this runtime (its answers on the
+        // blocking pool), as the throughput group's loopback row makes it.
+        let listener = awslab_sandbox::bind(0).await.expect("bind");
+        let endpoint = format!("http://{}", listener.local_addr().expect("address"));
+        let served = memory.clone();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server_task = tokio::spawn(async move {
+            served
+                .serve(listener, async {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        let over_loopback = operator_client(&memory, loopback_http(), &endpoint);
+        get_user(&over_loopback, "bench").await;
+        for _ in 0..calls {
+            get_user(&over_loopback, "bench").await;
+        }
+        let _ = stop.send(());
+        let _ = server_task.await;
+        return;
+    }
     for _ in 0..calls {
         match mode {
             "full" => get_user(&setup, "bench").await,
