@@ -243,6 +243,40 @@ async fn split(memory: &Sandbox, seconds: f64) {
     );
 }
 
+/// `sandbox.serve` on a free loopback port, as a task of the bench's runtime (its
+/// answers on the blocking pool); stopped by [`Served::stop`].
+struct Served {
+    endpoint: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Served {
+    async fn start(sandbox: &Sandbox) -> Self {
+        let listener = awslab_sandbox::bind(0).await.expect("bind");
+        let endpoint = format!("http://{}", listener.local_addr().expect("address"));
+        let served = sandbox.clone();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            served
+                .serve(listener, async {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        Self {
+            endpoint,
+            stop,
+            task,
+        }
+    }
+
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.task.await;
+    }
+}
+
 fn loopback_http() -> SharedHttpClient {
     aws_smithy_http_client::Builder::new().build_http()
 }
@@ -288,24 +322,13 @@ async fn throughput() {
         calls_per_second(&on_disk, "bench", 3.0).await
     );
 
-    let listener = awslab_sandbox::bind(0).await.expect("bind");
-    let endpoint = format!("http://{}", listener.local_addr().expect("address"));
-    let served = memory.clone();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server_task = tokio::spawn(async move {
-        served
-            .serve(listener, async {
-                let _ = stopped.await;
-            })
-            .await;
-    });
-    let over_loopback = operator_client(&memory, loopback_http(), &endpoint);
+    let served = Served::start(&memory).await;
+    let over_loopback = operator_client(&memory, loopback_http(), &served.endpoint);
     println!(
         "loopback, sandbox serve:   {:>8.0}/s of wall time (the server runs on other threads)",
         calls_per_second(&over_loopback, "bench", 3.0).await.wall
     );
-    let _ = stop.send(());
-    let _ = server_task.await;
+    served.stop().await;
 
     match awslab_testkit::MotoServer::start("sandbox bench").await {
         Some(moto) => {
@@ -339,22 +362,11 @@ async fn startup() {
         let start = Instant::now();
         let sandbox = Sandbox::open(dir.path()).expect("open");
         opens.push(start.elapsed());
-        let listener = awslab_sandbox::bind(0).await.expect("bind");
-        let endpoint = format!("http://{}", listener.local_addr().expect("address"));
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let served = sandbox.clone();
-        let server_task = tokio::spawn(async move {
-            served
-                .serve(listener, async {
-                    let _ = stopped.await;
-                })
-                .await;
-        });
-        let client = operator_client(&sandbox, loopback_http(), &endpoint);
+        let served = Served::start(&sandbox).await;
+        let client = operator_client(&sandbox, loopback_http(), &served.endpoint);
         client.list_users().send().await.expect("first answer");
         samples.push(start.elapsed());
-        let _ = stop.send(());
-        let _ = server_task.await;
+        served.stop().await;
     }
     samples.sort();
     opens.sort();
@@ -655,24 +667,13 @@ async fn counted(mode: &str, calls: u32) {
     if mode == "loopback" {
         // The whole call over loopback to `serve` on this runtime (its answers on the
         // blocking pool), as the throughput group's loopback row makes it.
-        let listener = awslab_sandbox::bind(0).await.expect("bind");
-        let endpoint = format!("http://{}", listener.local_addr().expect("address"));
-        let served = memory.clone();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server_task = tokio::spawn(async move {
-            served
-                .serve(listener, async {
-                    let _ = stopped.await;
-                })
-                .await;
-        });
-        let over_loopback = operator_client(&memory, loopback_http(), &endpoint);
+        let served = Served::start(&memory).await;
+        let over_loopback = operator_client(&memory, loopback_http(), &served.endpoint);
         get_user(&over_loopback, "bench").await;
         for _ in 0..calls {
             get_user(&over_loopback, "bench").await;
         }
-        let _ = stop.send(());
-        let _ = server_task.await;
+        served.stop().await;
         return;
     }
     for _ in 0..calls {
