@@ -49,17 +49,36 @@ pub fn session_token() -> String {
 /// A request id, formatted as a UUID (`8-4-4-4-12` lowercase hex digits): 16 random
 /// bytes written out in one pass (every request makes one).
 pub fn request_id() -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     let bytes: [u8; 16] = rand::rng().random();
     let mut id = String::with_capacity(36);
-    for (index, byte) in bytes.iter().enumerate() {
-        if matches!(index, 4 | 6 | 8 | 10) {
+    for (index, group) in [
+        &bytes[..4],
+        &bytes[4..6],
+        &bytes[6..8],
+        &bytes[8..10],
+        &bytes[10..],
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        if index > 0 {
             id.push('-');
         }
-        id.push(char::from(HEX[usize::from(byte >> 4)]));
-        id.push(char::from(HEX[usize::from(byte & 0x0f)]));
+        push_hex(&mut id, group);
     }
     id
+}
+
+/// Lowercase hex of `bytes`, appended to `out` in one pass (the `hex` crate's
+/// `encode` collects characters one by one; every request writes a request id and
+/// three `SigV4` hashes).
+pub fn push_hex(out: &mut String, bytes: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(bytes.len() * 2);
+    for byte in bytes {
+        out.push(char::from(HEX[usize::from(byte >> 4)]));
+        out.push(char::from(HEX[usize::from(byte & 0x0f)]));
+    }
 }
 
 #[cfg(test)]

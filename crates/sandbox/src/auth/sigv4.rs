@@ -9,6 +9,7 @@ use sha2::{Digest as _, Sha256};
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock, PoisonError};
 
+use crate::ids::push_hex;
 use crate::wire::HttpRequest;
 
 mod parse;
@@ -25,17 +26,6 @@ pub fn body_sha256(request: &HttpRequest) -> String {
         return spooled.sha256.clone();
     }
     hex_of(&Sha256::digest(&request.body))
-}
-
-/// Lowercase hex of `bytes`, written in one pass into `out` (the `hex` crate's
-/// `encode` collects characters one by one; every request hashes three times).
-fn push_hex(out: &mut String, bytes: &[u8]) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    out.reserve(bytes.len() * 2);
-    for byte in bytes {
-        out.push(char::from(HEX[usize::from(byte >> 4)]));
-        out.push(char::from(HEX[usize::from(byte & 0x0f)]));
-    }
 }
 
 fn hex_of(bytes: &[u8]) -> String {

@@ -112,14 +112,8 @@ fn rest_of<'a, 'b>(path: &'a [&'b str]) -> &'a [&'b str] {
     path.get(1..).unwrap_or_default()
 }
 
-/// The XML namespace of a query service's answers, with the API version the
+/// Appends the XML namespace of a query service's answers, with the API version the
 /// registry gives it (`https://iam.amazonaws.com/doc/2010-05-08/`).
-pub fn namespace(service: &str, catalog: &dyn Catalog) -> String {
-    let mut out = String::new();
-    push_namespace(&mut out, service, catalog);
-    out
-}
-
 fn push_namespace(out: &mut String, service: &str, catalog: &dyn Catalog) {
     out.push_str("https://");
     out.push_str(service);
@@ -130,6 +124,20 @@ fn push_namespace(out: &mut String, service: &str, catalog: &dyn Catalog) {
     }
 }
 
+/// A new answer's body: the XML declaration and the root element `<{name}{suffix}>`
+/// opened with the service's namespace (written piece by piece: every query request
+/// answers through here).
+fn open_document(name: &str, suffix: &str, service: &str, catalog: &dyn Catalog) -> String {
+    let mut body = String::with_capacity(512);
+    body.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<");
+    body.push_str(name);
+    body.push_str(suffix);
+    body.push_str(" xmlns=\"");
+    push_namespace(&mut body, service, catalog);
+    body.push_str("\">");
+    body
+}
+
 /// A successful answer.
 pub fn success(
     service: &str,
@@ -138,13 +146,8 @@ pub fn success(
     result: &Shape,
     request_id: &str,
 ) -> HttpResponse {
-    // Written piece by piece into one buffer (every query request answers here).
-    let mut body = String::with_capacity(512);
-    body.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<");
-    body.push_str(action);
-    body.push_str("Response xmlns=\"");
-    push_namespace(&mut body, service, catalog);
-    body.push_str("\"><");
+    let mut body = open_document(action, "Response", service, catalog);
+    body.push('<');
     body.push_str(action);
     if result.fields.is_empty() {
         body.push_str("Result/>");
@@ -175,10 +178,8 @@ pub fn error(
     } else {
         "Sender"
     };
-    let mut body = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ErrorResponse xmlns=\"{}\"><Error>",
-        namespace(service, catalog)
-    );
+    let mut body = open_document("ErrorResponse", "", service, catalog);
+    body.push_str("<Error>");
     element(&mut body, "Type", kind);
     element(&mut body, "Code", &error.code);
     element(&mut body, "Message", &error.message);
